@@ -1,0 +1,61 @@
+/**
+ * Design: the port every event log implements (file, JetStream, memory). A log is a sequence of
+ * records numbered from 1; appends are transactions — a batch is written whole, its last record
+ * marked `end`, so a reader can tell a torn batch from a finished one. Appends carry the position
+ * the writer last saw (`expectedPos`); a mismatch is an ExpectedVersionConflict, never a silent
+ * interleaving.
+ */
+
+export interface NewLogRecord {
+  /** Simulated time, RFC 3339. */
+  time: string;
+  /** The object or actor the record belongs to, e.g. `pv/nas`, `pvc/default/data`, `cluster`. */
+  stream: string;
+  /** Past tense for facts (`PersistentVolumeUpdated`), imperative for inputs (`ApplyObjects`). */
+  type: string;
+  data: unknown;
+}
+
+export interface LogRecord extends NewLogRecord {
+  /** 1-based position in the log. */
+  pos: number;
+  /** Present (true) on the last record of each appended batch. */
+  end?: true;
+  /** Checksum over every other field of the record. */
+  sum: string;
+}
+
+export interface EventLog {
+  /** All complete records, in order. Throws LogCorruptError on a torn or corrupt record. */
+  read(): LogRecord[];
+  /** The position of the last record (0 when empty). */
+  lastPos(): number;
+  /**
+   * Appends one batch atomically after checking that the log ends at `expectedPos`; durable
+   * (flushed and fsynced) before it returns. Returns the records as stored.
+   */
+  append(batch: NewLogRecord[], expectedPos: number): LogRecord[];
+}
+
+export class ExpectedVersionConflict extends Error {
+  readonly code = 'ExpectedVersionConflict';
+  constructor(readonly expectedPos: number, readonly actualPos: number) {
+    super(`event log moved on: expected to append after position ${expectedPos}, but it ends at ${actualPos}`);
+    this.name = 'ExpectedVersionConflict';
+  }
+}
+
+export class LogCorruptError extends Error {
+  readonly code = 'LogCorrupt';
+  constructor(
+    readonly path: string,
+    /** Position of the first bad record (the one after the last good one). */
+    readonly pos: number,
+    /** Byte offset where the bad data starts; `pvsim log repair` truncates here. */
+    readonly byteOffset: number,
+    readonly detail: string,
+  ) {
+    super(`${path}: record ${pos} (byte ${byteOffset}) is ${detail}; run \`pvsim log repair\` to truncate it`);
+    this.name = 'LogCorruptError';
+  }
+}

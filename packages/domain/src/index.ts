@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './quantity.ts';
+export * from './eventLog.ts';
