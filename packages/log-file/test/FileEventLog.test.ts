@@ -1,0 +1,376 @@
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import * as assert from 'uvu/assert';
+import { test } from 'uvu';
+import { ExpectedVersionConflict, LogCorruptError, sealBatch, type LogRecord, type NewLogRecord } from '@pvsim/domain';
+import { FileEventLog, LogLockedError, inspectLog, repairLog, sha256Hex } from '@pvsim/log-file';
+
+const root = mkdtempSync(join(tmpdir(), 'pvsim-log-file-'));
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+let count = 0;
+const freshPath = () => join(root, `case-${++count}`, 'events.jsonl');
+
+function rec(i: number, data: unknown = { claim: `default/data-${i}` }): NewLogRecord {
+  return { time: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, stream: `pvc/default/data-${i}`, type: 'ClaimBound', data };
+}
+
+const recs = (from: number, n: number) => Array.from({ length: n }, (_, k) => rec(from + k));
+
+/** Appends `sizes` as batches; returns the log and the byte offset at which each batch ends. */
+function logWithBatches(sizes: number[]) {
+  const path = freshPath();
+  const log = new FileEventLog(path);
+  const ends: number[] = [];
+  let pos = 0;
+  for (const size of sizes) {
+    log.append(recs(pos + 1, size), pos);
+    pos += size;
+    ends.push(statSync(path).size);
+  }
+  return { path, log, ends };
+}
+
+/** Byte offset at which each line starts. */
+function lineStarts(path: string): number[] {
+  const bytes = readFileSync(path);
+  const starts = [0];
+  for (let i = bytes.indexOf(10); i !== -1 && i < bytes.length - 1; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function corruptError(fn: () => unknown): LogCorruptError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LogCorruptError) return error;
+    throw error;
+  }
+  assert.unreachable('expected a LogCorruptError');
+  throw new Error('unreachable');
+}
+
+test('an absent file is an empty log; reading it creates nothing', () => {
+  const path = freshPath();
+  const log = new FileEventLog(path);
+  assert.equal(log.read(), []);
+  assert.is(log.lastPos(), 0);
+  assert.equal(log.append([], 0), []);
+  assert.equal(inspectLog(path), { records: [], intactBytes: 0 });
+  assert.equal(repairLog(path), { keptRecords: 0, keptBytes: 0, droppedBytes: 0, dropped: [] });
+  assert.not.ok(existsSync(dirname(path)));
+});
+
+test('the first append creates the missing parent directories and the file', () => {
+  const path = join(freshPath(), 'deeper', 'events.jsonl');
+  new FileEventLog(path).append(recs(1, 1), 0);
+  assert.ok(existsSync(path));
+  assert.not.ok(existsSync(`${path}.lock`));
+});
+
+test('a record is one JSON line: fixed key order, end only on the batch end, sum over the JSON without sum', () => {
+  const path = freshPath();
+  new FileEventLog(path).append([rec(1, { a: [1, 'é'] }), rec(2, null)], 0);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.is(lines.length, 3);
+  assert.is(lines[2], '');
+  const body1 = '{"pos":1,"time":"2026-01-01T00:00:01Z","stream":"pvc/default/data-1","type":"ClaimBound","data":{"a":[1,"é"]}}';
+  const body2 = '{"pos":2,"time":"2026-01-01T00:00:02Z","stream":"pvc/default/data-2","type":"ClaimBound","data":null,"end":true}';
+  // An oracle independent of the code under test: node's createHash over the record without sum.
+  const sum = (body: string) => createHash('sha256').update(body).digest('hex').slice(0, 16);
+  assert.is(lines[0], `${body1.slice(0, -1)},"sum":"${sum(body1)}"}`);
+  assert.is(lines[1], `${body2.slice(0, -1)},"sum":"${sum(body2)}"}`);
+  assert.is(sha256Hex('abc'), createHash('sha256').update('abc').digest('hex'));
+});
+
+test('a torn last line is reported at the start of its batch', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  truncateSync(path, ends[1]! - 10);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.code, 'LogCorrupt');
+  assert.is(error.path, path);
+  assert.is(error.pos, 3);
+  assert.is(error.byteOffset, ends[0]);
+  assert.is(error.detail, 'an unfinished batch of 3 records (the write was torn)');
+  assert.match(error.message, path);
+  assert.match(error.message, 'pvsim log repair');
+});
+
+test('a batch torn inside its first line is an unfinished batch of 1 record', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  truncateSync(path, ends[0]! + 5);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 3);
+  assert.is(error.byteOffset, ends[0]);
+  assert.is(error.detail, 'an unfinished batch of 1 record (the write was torn)');
+});
+
+test('whole lines without the end marker are a torn batch', () => {
+  const { path, ends } = logWithBatches([2]);
+  const { lines } = sealBatch(recs(3, 3), 3, sha256Hex);
+  appendFileSync(path, `${lines[0]}\n${lines[1]}\n`);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 3);
+  assert.is(error.byteOffset, ends[0]);
+  assert.is(error.detail, 'an unfinished batch of 2 records (the write was torn)');
+  // The tail is a whole, valid line, but not a batch end: the cheap tail read must not trust it.
+  assert.is(corruptError(() => new FileEventLog(path).lastPos()).pos, 3);
+  assert.is(corruptError(() => new FileEventLog(path).append(recs(5, 1), 4)).pos, 3);
+});
+
+test('a file missing only its final newline is torn', () => {
+  const { path, ends } = logWithBatches([2, 1]);
+  truncateSync(path, ends[1]! - 1);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 3);
+  assert.is(error.byteOffset, ends[0]);
+});
+
+test('a flipped byte fails the checksum of its record', () => {
+  const { path, ends } = logWithBatches([2, 3, 1]);
+  const starts = lineStarts(path);
+  const bytes = readFileSync(path);
+  const at = bytes.indexOf('data-4', starts[3]!) + 5; // '4' -> '5' inside record 4's stream
+  bytes[at] = 0x35;
+  writeFileSync(path, bytes);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 4);
+  assert.is(error.byteOffset, starts[3]);
+  assert.is(error.detail, 'failing its checksum');
+  const inspection = inspectLog(path);
+  assert.equal(inspection.records.map((r) => r.pos), [1, 2]);
+  assert.is(inspection.intactBytes, ends[0]);
+  assert.is(inspection.problem?.detail, 'failing its checksum');
+});
+
+test('a line that is not JSON is reported as such', () => {
+  const { path } = logWithBatches([2, 2]);
+  const starts = lineStarts(path);
+  const bytes = readFileSync(path);
+  writeFileSync(path, Buffer.concat([bytes.subarray(0, starts[2]), Buffer.from('{"pos":3,\n'), bytes.subarray(starts[3])]));
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 3);
+  assert.is(error.byteOffset, starts[2]);
+  assert.is(error.detail, 'not valid JSON');
+});
+
+test('a record out of order is reported with both positions', () => {
+  const { path, ends } = logWithBatches([6]);
+  appendFileSync(path, `${sealBatch(recs(9, 1), 9, sha256Hex).lines[0]}\n`);
+  const error = corruptError(() => new FileEventLog(path).read());
+  assert.is(error.pos, 7);
+  assert.is(error.byteOffset, ends[0]);
+  assert.is(error.detail, 'out of order (expected position 7, found 9)');
+});
+
+test('byte offsets count UTF-8 bytes, not characters', () => {
+  const path = freshPath();
+  const log = new FileEventLog(path);
+  log.append([rec(1, 'ünïcødé 💾')], 0);
+  const end = statSync(path).size;
+  log.append(recs(2, 2), 1);
+  truncateSync(path, statSync(path).size - 3);
+  const error = corruptError(() => log.read());
+  assert.is(error.byteOffset, end);
+});
+
+test('repairLog truncates to the last whole batch and reports what it dropped', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  const starts = lineStarts(path);
+  truncateSync(path, ends[1]! - 10);
+  const result = repairLog(path);
+  assert.is(result.keptRecords, 2);
+  assert.is(result.keptBytes, ends[0]);
+  assert.is(result.droppedBytes, ends[1]! - 10 - ends[0]!);
+  assert.is(result.problem?.pos, 3);
+  assert.equal(
+    result.dropped.map(({ byteOffset, pos, type, detail }) => ({ byteOffset, pos, type, detail })),
+    [
+      { byteOffset: starts[2], pos: 3, type: 'ClaimBound', detail: 'intact' },
+      { byteOffset: starts[3], pos: 4, type: 'ClaimBound', detail: 'intact' },
+      { byteOffset: starts[4], pos: undefined, type: undefined, detail: 'not valid JSON, without its newline (the write was torn)' },
+    ],
+  );
+  assert.is(result.dropped[2]!.byteLength, ends[1]! - 10 - starts[4]!);
+  assert.ok(result.dropped[2]!.preview?.startsWith('{"pos":5,'));
+  assert.is(statSync(path).size, ends[0]);
+  assert.equal(new FileEventLog(path).read().map((r) => r.pos), [1, 2]);
+});
+
+test('repairLog drops the whole batch around a damaged record, and everything after it', () => {
+  const { path, ends } = logWithBatches([2, 3, 1]);
+  const starts = lineStarts(path);
+  const bytes = readFileSync(path);
+  bytes[bytes.indexOf('data-4', starts[3]!) + 5] = 0x35;
+  writeFileSync(path, bytes);
+  const result = repairLog(path);
+  assert.is(result.keptRecords, 2);
+  assert.equal(
+    result.dropped.map(({ pos, detail }) => [pos, detail]),
+    [
+      [3, 'intact'],
+      [4, 'failing its checksum'],
+      [5, 'intact'],
+      [6, 'intact'],
+    ],
+  );
+  assert.is(result.droppedBytes, ends[2]! - ends[0]!);
+  assert.is(statSync(path).size, ends[0]);
+});
+
+test('repairLog leaves a whole log untouched', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  const before = readFileSync(path);
+  const result = repairLog(path);
+  assert.equal(result, { keptRecords: 5, keptBytes: ends[1], droppedBytes: 0, dropped: [] });
+  assert.ok(readFileSync(path).equals(before));
+});
+
+test('after repair the log appends again', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  truncateSync(path, ends[1]! - 1);
+  const log = new FileEventLog(path);
+  corruptError(() => log.lastPos());
+  repairLog(path);
+  assert.is(log.lastPos(), 2);
+  const stored = log.append(recs(3, 2), 2);
+  assert.equal(stored.map((r) => r.pos), [3, 4]);
+  assert.equal(log.read().map((r) => r.pos), [1, 2, 3, 4]);
+});
+
+test('append refuses to write after a torn tail, leaving the file as it was', () => {
+  const { path, ends } = logWithBatches([2, 3]);
+  truncateSync(path, ends[1]! - 10);
+  const before = readFileSync(path);
+  const error = corruptError(() => new FileEventLog(path).append(recs(6, 1), 5));
+  assert.is(error.pos, 3);
+  assert.ok(readFileSync(path).equals(before));
+  assert.not.ok(existsSync(`${path}.lock`));
+});
+
+test('a lock file present makes append and repair fail with LogLocked, naming the lock file', () => {
+  const { path, log } = logWithBatches([2]);
+  const lockPath = `${path}.lock`;
+  writeFileSync(lockPath, '');
+  const before = readFileSync(path);
+  for (const attempt of [() => log.append(recs(3, 1), 2), () => repairLog(path)]) {
+    try {
+      attempt();
+      assert.unreachable('expected LogLockedError');
+    } catch (error) {
+      assert.instance(error, LogLockedError);
+      const locked = error as LogLockedError;
+      assert.is(locked.code, 'LogLocked');
+      assert.is(locked.name, 'LogLockedError');
+      assert.is(locked.lockPath, lockPath);
+      assert.match(locked.message, lockPath);
+    }
+  }
+  assert.ok(readFileSync(path).equals(before));
+  assert.ok(existsSync(lockPath), 'a lock we did not take is not ours to remove');
+  unlinkSync(lockPath);
+  log.append(recs(3, 1), 2);
+  assert.is(log.lastPos(), 3);
+});
+
+test('the lock is released after a successful append and after a conflict', () => {
+  const { path, log } = logWithBatches([1]);
+  assert.not.ok(existsSync(`${path}.lock`));
+  assert.throws(() => log.append(recs(2, 1), 0), (error: unknown) => error instanceof ExpectedVersionConflict);
+  assert.not.ok(existsSync(`${path}.lock`));
+  log.append(recs(2, 1), 1);
+});
+
+test('a last line longer than the tail window is found by a full scan', () => {
+  const path = freshPath();
+  const log = new FileEventLog(path);
+  log.append([rec(1, 'x'.repeat(100 * 1024))], 0);
+  assert.is(log.lastPos(), 1);
+  log.append([rec(2), rec(3, 'y'.repeat(70 * 1024))], 1);
+  assert.is(new FileEventLog(path).lastPos(), 3);
+  assert.equal(log.read().map((r) => r.pos), [1, 2, 3]);
+});
+
+// Property tests: random batches, then damage, then what read() and repairLog() make of it.
+
+const arbRecord: fc.Arbitrary<NewLogRecord> = fc.record({
+  time: fc.constantFrom('2026-01-01T00:00:00Z', '2026-01-01T00:00:01.500Z'),
+  stream: fc.string({ unit: 'grapheme', maxLength: 12 }),
+  type: fc.constantFrom('ClaimBound', 'VolumeReleased', 'ApplyObjects'),
+  data: fc.jsonValue({ maxDepth: 2 }),
+});
+const arbBatches = fc.array(fc.array(arbRecord, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 });
+
+function writeBatches(batches: NewLogRecord[][]) {
+  const path = freshPath();
+  const log = new FileEventLog(path);
+  const stored: LogRecord[][] = [];
+  const ends: number[] = [];
+  let pos = 0;
+  for (const batch of batches) {
+    stored.push(log.append(batch, pos));
+    pos += batch.length;
+    ends.push(statSync(path).size);
+  }
+  return { path, stored, ends };
+}
+
+test('property: a cut anywhere reads as whole batches or LogCorrupt; repair keeps exactly the whole batches', () => {
+  fc.assert(
+    fc.property(arbBatches, fc.nat(), (batches, cutSeed) => {
+      const { path, stored, ends } = writeBatches(batches);
+      const cut = cutSeed % (ends.at(-1)! + 1);
+      truncateSync(path, cut);
+      const wholeBatches = ends.filter((end) => end <= cut).length;
+      const expected = stored.slice(0, wholeBatches).flat();
+      const intactBytes = wholeBatches === 0 ? 0 : ends[wholeBatches - 1]!;
+      try {
+        const read = new FileEventLog(path).read();
+        assert.is(cut, intactBytes, 'only a cut between batches reads cleanly');
+        assert.equal(read, expected);
+      } catch (error) {
+        if (!(error instanceof LogCorruptError)) throw error;
+        assert.is.not(cut, intactBytes);
+        assert.is(error.pos, expected.length + 1);
+        assert.is(error.byteOffset, intactBytes);
+      }
+      const result = repairLog(path);
+      assert.is(result.keptRecords, expected.length);
+      assert.is(result.droppedBytes, cut - intactBytes);
+      assert.equal(new FileEventLog(path).read(), expected);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: any single changed byte is detected; repair keeps the batches before it', () => {
+  fc.assert(
+    fc.property(arbBatches, fc.nat(), fc.integer({ min: 1, max: 255 }), (batches, atSeed, mask) => {
+      const { path, stored, ends } = writeBatches(batches);
+      const bytes = readFileSync(path);
+      const at = atSeed % bytes.length;
+      bytes[at]! ^= mask;
+      writeFileSync(path, bytes);
+      corruptError(() => new FileEventLog(path).read());
+      const wholeBatches = ends.filter((end) => end <= at).length;
+      const result = repairLog(path);
+      assert.is(result.keptRecords, stored.slice(0, wholeBatches).flat().length);
+      assert.equal(new FileEventLog(path).read(), stored.slice(0, wholeBatches).flat());
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test.run();

@@ -1,0 +1,3 @@
+export * from './objectMachine.ts';
+export * from './volumeMachine.ts';
+export * from './claimMachine.ts';

@@ -1,0 +1,308 @@
+/**
+ * Design: the simulated API server. Each PersistentVolume and PersistentVolumeClaim lives in an
+ * XState actor (packages/machines) that owns its stored object; classes, pods, nodes and events
+ * are plain records. The store gives controllers the ClusterApi port with API-server semantics:
+ * resource versions and conflicts, status written only through the status subresource,
+ * deletion that waits for finalizers (Terminating), events aggregated like the event
+ * correlator. Every change is reported twice: to `watch` (the controllers' informers) and as a
+ * fact record to `record` (the event log). `restore` rebuilds state from facts without
+ * reporting anything, which is how a CLI invocation reloads a cluster from its log.
+ */
+import { createActor, type Actor } from 'xstate';
+import {
+  ApiError, VolumeIndex, claimKey,
+  type ClusterApi, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
+  type PersistentVolumeClaim, type Pod, type StorageClass,
+} from '@pvsim/domain';
+import { volumeMachine, claimMachine } from '@pvsim/machines';
+import type { SimClock } from './SimClock.ts';
+
+export type StoredKind = 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event';
+type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+export interface WatchEvent {
+  kind: StoredKind;
+  key: string;
+  old: AnyObject | undefined;
+  new: AnyObject | undefined;
+}
+
+export interface ObjectStoreOptions {
+  clock: SimClock;
+  newUid: () => string;
+  /** Fact records for the event log. */
+  record?: (rec: NewLogRecord) => void;
+  /** Informer notifications for controllers. */
+  watch?: (ev: WatchEvent) => void;
+  /** Fault injection: return an error to fail this API call. */
+  fault?: (verb: 'create' | 'update' | 'delete', resource: string, name: string) => ApiError | undefined;
+}
+
+/** Thrown when a write would move an actor along an edge its machine does not have. */
+export class IllegalTransitionError extends Error {
+  readonly code = 'IllegalTransition';
+  constructor(kind: string, name: string, from: string, to: string) {
+    super(`invariant broken: ${kind} "${name}" cannot go from ${from || '(none)'} to ${to || '(none)'}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export const STREAM_PREFIX: Record<StoredKind, string> = {
+  PersistentVolume: 'pv', PersistentVolumeClaim: 'pvc', StorageClass: 'sc', Pod: 'pod', Node: 'node', Event: 'event',
+};
+const RESOURCE: Record<StoredKind, string> = {
+  PersistentVolume: 'persistentvolumes', PersistentVolumeClaim: 'persistentvolumeclaims', StorageClass: 'storageclasses',
+  Pod: 'pods', Node: 'nodes', Event: 'events',
+};
+const NAMESPACED: Record<StoredKind, boolean> = {
+  PersistentVolume: false, PersistentVolumeClaim: true, StorageClass: false, Pod: true, Node: false, Event: true,
+};
+
+export function objectKey(kind: StoredKind, obj: { metadata: { name: string; namespace?: string } }): string {
+  return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+function byKey<T>(map: Map<string, T>): T[] {
+  return [...map.keys()].sort().map((k) => map.get(k)!);
+}
+
+type VolumeActor = Actor<typeof volumeMachine>;
+type ClaimActor = Actor<typeof claimMachine>;
+
+export class ObjectStore implements ClusterApi {
+  private readonly volumes = new Map<string, VolumeActor>();
+  private readonly claims = new Map<string, ClaimActor>();
+  private readonly plain: Record<'StorageClass' | 'Pod' | 'Node' | 'Event', Map<string, AnyObject>> = {
+    StorageClass: new Map(), Pod: new Map(), Node: new Map(), Event: new Map(),
+  };
+  private readonly index = new VolumeIndex();
+  private resourceVersion = 0;
+  private eventSeq = 0;
+  /** Number of object writes (not events) so far; settle loops compare it. */
+  writes = 0;
+
+  constructor(private readonly opts: ObjectStoreOptions) {}
+
+  // ------------------------------------------------------------ generic access
+
+  get(kind: StoredKind, key: string): AnyObject | undefined {
+    if (kind === 'PersistentVolume') return this.volumes.get(key)?.getSnapshot().context.object as AnyObject | undefined;
+    if (kind === 'PersistentVolumeClaim') return this.claims.get(key)?.getSnapshot().context.object as AnyObject | undefined;
+    return this.plain[kind].get(key);
+  }
+
+  list(kind: StoredKind): AnyObject[] {
+    if (kind === 'PersistentVolume') return byKey(this.volumes).map((a) => a.getSnapshot().context.object as unknown as AnyObject);
+    if (kind === 'PersistentVolumeClaim') return byKey(this.claims).map((a) => a.getSnapshot().context.object as unknown as AnyObject);
+    if (kind === 'Event') return [...this.plain.Event.values()];
+    return byKey(this.plain[kind]);
+  }
+
+  /** The actor's state value (its phase machine state), for inspection and tests. */
+  actorState(kind: 'PersistentVolume' | 'PersistentVolumeClaim', key: string): string | undefined {
+    const actor = kind === 'PersistentVolume' ? this.volumes.get(key) : this.claims.get(key);
+    return actor ? String(actor.getSnapshot().value) : undefined;
+  }
+
+  /** Puts an object back exactly as recorded (log replay); reports nothing. */
+  restore(kind: StoredKind, obj: AnyObject | undefined, key?: string): void {
+    const k = key ?? objectKey(kind, obj!);
+    if (!obj) { this.drop(kind, k); return; }
+    const rv = Number(obj.metadata.resourceVersion ?? 0);
+    if (rv > this.resourceVersion) this.resourceVersion = rv;
+    if (kind === 'Event') this.eventSeq++;
+    this.put(kind, k, obj);
+  }
+
+  // ------------------------------------------------------------ writes
+
+  /** Create: assigns uid, creationTimestamp and resourceVersion; keeps the given status. */
+  create(kind: StoredKind, obj: AnyObject): AnyObject {
+    const key = objectKey(kind, obj);
+    this.checkFault('create', kind, obj.metadata.name);
+    if (this.get(kind, key)) throw new ApiError('AlreadyExists', `${RESOURCE[kind]} "${obj.metadata.name}" already exists`);
+    const stored = structuredClone(obj);
+    if (NAMESPACED[kind] && !stored.metadata.namespace) stored.metadata.namespace = 'default';
+    if (!stored.metadata.uid) stored.metadata.uid = this.opts.newUid();
+    if (!stored.metadata.creationTimestamp) stored.metadata.creationTimestamp = this.opts.clock.iso();
+    stored.metadata.resourceVersion = String(++this.resourceVersion);
+    this.commit(kind, key, undefined, stored, 'Created');
+    return structuredClone(stored);
+  }
+
+  /**
+   * Update. `subresource` 'status' keeps the stored spec and metadata; the main resource keeps
+   * the stored status (PV and PVC strategies). A stale resourceVersion is a Conflict.
+   */
+  update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject {
+    const key = objectKey(kind, obj);
+    this.checkFault('update', kind, obj.metadata.name);
+    const old = this.get(kind, key);
+    if (!old) throw new ApiError('NotFound', `${RESOURCE[kind]} "${obj.metadata.name}" not found`);
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && rv !== old.metadata.resourceVersion) {
+      throw new ApiError('Conflict', `Operation cannot be fulfilled on ${RESOURCE[kind]} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+    }
+    let next: AnyObject;
+    if (subresource === 'status') {
+      next = { ...structuredClone(old), status: structuredClone(obj['status']) };
+      if (obj['status'] === undefined) delete next['status'];
+    } else if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
+      next = { ...structuredClone(obj), status: structuredClone(old['status']) };
+      if (old['status'] === undefined) delete next['status'];
+    } else {
+      next = structuredClone(obj);
+    }
+    // Identity fields cannot change.
+    next.metadata = { ...next.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata['creationTimestamp'] };
+    if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
+    for (const f of ['uid', 'creationTimestamp'] as const) if (next.metadata[f] === undefined) delete next.metadata[f];
+    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (JSON.stringify(next) === JSON.stringify(old)) return structuredClone(old);
+    next.metadata.resourceVersion = String(++this.resourceVersion);
+    if (next.metadata['deletionTimestamp'] !== undefined && ((next.metadata['finalizers'] as string[] | undefined) ?? []).length === 0) {
+      // The last finalizer is gone: the object disappears.
+      this.commit(kind, key, old, undefined, 'Deleted');
+      return next;
+    }
+    this.commit(kind, key, old, next, 'Updated');
+    return structuredClone(next);
+  }
+
+  /** Delete: with finalizers the object turns Terminating (deletionTimestamp), else it is gone. */
+  delete(kind: StoredKind, key: string): void {
+    const old = this.get(kind, key);
+    if (!old) throw new ApiError('NotFound', `${RESOURCE[kind]} "${key.split('/').pop()}" not found`);
+    this.checkFault('delete', kind, old.metadata.name);
+    const finalizers = (old.metadata['finalizers'] as string[] | undefined) ?? [];
+    if (finalizers.length === 0) {
+      this.commit(kind, key, old, undefined, 'Deleted');
+      return;
+    }
+    if (old.metadata['deletionTimestamp'] !== undefined) return;
+    const next = structuredClone(old);
+    next.metadata['deletionTimestamp'] = this.opts.clock.iso();
+    next.metadata['deletionGracePeriodSeconds'] = 0;
+    next.metadata.resourceVersion = String(++this.resourceVersion);
+    this.commit(kind, key, old, next, 'Updated');
+  }
+
+  // ------------------------------------------------------------ ClusterApi
+
+  getVolume(name: string) { return this.get('PersistentVolume', name) as unknown as PersistentVolume | undefined; }
+  listVolumes() { return this.list('PersistentVolume') as unknown as PersistentVolume[]; }
+  getClaim(namespace: string, name: string) { return this.get('PersistentVolumeClaim', `${namespace}/${name}`) as unknown as PersistentVolumeClaim | undefined; }
+  listClaims() { return this.list('PersistentVolumeClaim') as unknown as PersistentVolumeClaim[]; }
+  getClass(name: string) { return this.get('StorageClass', name) as unknown as StorageClass | undefined; }
+  listClasses() { return this.list('StorageClass') as unknown as StorageClass[]; }
+  listPods(namespace?: string) {
+    const pods = this.list('Pod') as unknown as Pod[];
+    return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
+  }
+  getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
+  findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
+    return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);
+  }
+  /** Feature gate VolumeAttributesClass as the matcher sees it. */
+  vacEnabled = true;
+
+  createVolume(v: PersistentVolume) { return this.create('PersistentVolume', v as unknown as AnyObject) as unknown as PersistentVolume; }
+  updateVolume(v: PersistentVolume) { return this.update('PersistentVolume', v as unknown as AnyObject) as unknown as PersistentVolume; }
+  updateVolumeStatus(v: PersistentVolume) { return this.update('PersistentVolume', v as unknown as AnyObject, 'status') as unknown as PersistentVolume; }
+  deleteVolume(name: string) { this.delete('PersistentVolume', name); }
+  updateClaim(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject) as unknown as PersistentVolumeClaim; }
+  updateClaimStatus(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject, 'status') as unknown as PersistentVolumeClaim; }
+
+  /** EventRecorder with the correlator's aggregation: same object, type, reason, message => count+1. */
+  event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const namespace = object.metadata.namespace ?? 'default';
+    const now = this.opts.clock.iso();
+    const existing = [...this.plain.Event.values()].find((e) => {
+      const ev = e as unknown as KubeEvent;
+      return ev.involvedObject.kind === object.kind && ev.involvedObject.name === object.metadata.name
+        && (ev.involvedObject.namespace ?? '') === (object.metadata.namespace ?? '') && ev.involvedObject.uid === object.metadata.uid
+        && ev.type === type && ev.reason === reason && ev.message === message;
+    }) as unknown as KubeEvent | undefined;
+    let ev: KubeEvent;
+    if (existing) {
+      ev = { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
+    } else {
+      const seq = ++this.eventSeq;
+      ev = {
+        apiVersion: 'v1', kind: 'Event',
+        metadata: { name: `${object.metadata.name}.${seq.toString(16).padStart(16, '0')}`, namespace },
+        involvedObject: {
+          kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name,
+          ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
+          ...(object.metadata.uid !== undefined ? { uid: object.metadata.uid } : {}),
+        },
+        type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now,
+        source: { component: 'persistentvolume-controller' },
+      };
+    }
+    const key = `${namespace}/${ev.metadata.name}`;
+    this.put('Event', key, ev as unknown as AnyObject);
+    this.opts.record?.({ time: now, stream: `event/${key}`, type: 'EventRecorded', data: ev });
+    this.opts.watch?.({ kind: 'Event', key, old: existing as unknown as AnyObject | undefined, new: ev as unknown as AnyObject });
+  }
+
+  /** Events in the order they were first recorded. */
+  events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
+
+  // ------------------------------------------------------------ internals
+
+  private checkFault(verb: 'create' | 'update' | 'delete', kind: StoredKind, name: string): void {
+    const err = this.opts.fault?.(verb, RESOURCE[kind], name);
+    if (err) throw err;
+  }
+
+  private commit(kind: StoredKind, key: string, old: AnyObject | undefined, next: AnyObject | undefined, verb: 'Created' | 'Updated' | 'Deleted'): void {
+    if (next) this.put(kind, key, next); else this.drop(kind, key);
+    this.writes++;
+    this.opts.record?.({
+      time: this.opts.clock.iso(),
+      stream: `${STREAM_PREFIX[kind]}/${key}`,
+      type: `${kind}${verb}`,
+      data: next ?? { kind, apiVersion: old!.apiVersion, metadata: { name: old!.metadata.name, ...(old!.metadata.namespace ? { namespace: old!.metadata.namespace } : {}), uid: old!.metadata['uid'] } },
+    });
+    this.opts.watch?.({ kind, key, old, new: next });
+  }
+
+  private put(kind: StoredKind, key: string, obj: AnyObject): void {
+    if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
+      const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
+      const machine = kind === 'PersistentVolume' ? volumeMachine : claimMachine;
+      const actor = actors.get(key);
+      if (!actor) {
+        const created = createActor(machine as any, { input: { object: obj }, clock: this.opts.clock as any });
+        created.start();
+        actors.set(key, created);
+      } else {
+        const before = actor.getSnapshot();
+        actor.send({ type: 'WRITE', object: obj } as never);
+        const after = actor.getSnapshot();
+        if (after === before || after.context.object !== obj) {
+          const from = (before.context.object as AnyObject).status as { phase?: string } | undefined;
+          const to = obj['status'] as { phase?: string } | undefined;
+          throw new IllegalTransitionError(kind, obj.metadata.name, from?.phase ?? '', to?.phase ?? '');
+        }
+      }
+      if (kind === 'PersistentVolume') this.index.set(obj as unknown as PersistentVolume);
+      return;
+    }
+    this.plain[kind].set(key, obj);
+  }
+
+  private drop(kind: StoredKind, key: string): void {
+    if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
+      const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
+      const actor = actors.get(key);
+      if (actor) { actor.send({ type: 'REMOVE' }); actor.stop(); actors.delete(key); }
+      if (kind === 'PersistentVolume') this.index.delete(key);
+      return;
+    }
+    this.plain[kind].delete(key);
+  }
+}
+
+export { claimKey };

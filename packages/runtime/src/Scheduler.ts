@@ -1,0 +1,48 @@
+/**
+ * Design: the order of deliveries is the simulator's main source of interleavings, so one
+ * object decides it. Work items are deduplicated like a client-go work queue (a key waiting
+ * once), and the next item is drawn from the waiting ones by the seeded generator. Each choice is
+ * reported (`onDeliver`) so the log records the schedule and a run can be re-executed exactly.
+ * A model checker can replace `choose` to enumerate every order.
+ */
+import type { Random } from './Random.ts';
+
+export interface WorkItem {
+  /** Queue name, e.g. `claims`, `volumes`, `operations`. */
+  queue: string;
+  key: string;
+}
+
+export type Chooser = (waiting: readonly WorkItem[]) => number;
+
+export class Scheduler {
+  private waiting: WorkItem[] = [];
+  private readonly keys = new Set<string>();
+  delivered = 0;
+
+  constructor(private readonly choose: Chooser) {}
+
+  static seeded(random: Random): Scheduler {
+    return new Scheduler((waiting) => random.int(waiting.length));
+  }
+
+  /** Adds an item unless the same one is already waiting. */
+  add(item: WorkItem): void {
+    const id = `${item.queue}\u0000${item.key}`;
+    if (this.keys.has(id)) return;
+    this.keys.add(id);
+    this.waiting.push(item);
+  }
+
+  get size(): number { return this.waiting.length; }
+
+  /** Removes and returns the next item, or undefined when nothing waits. */
+  next(): WorkItem | undefined {
+    if (this.waiting.length === 0) return undefined;
+    const i = this.waiting.length === 1 ? 0 : this.choose(this.waiting);
+    const [item] = this.waiting.splice(i, 1);
+    this.keys.delete(`${item!.queue}\u0000${item!.key}`);
+    this.delivered++;
+    return item;
+  }
+}

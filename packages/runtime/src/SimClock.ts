@@ -1,0 +1,46 @@
+/**
+ * Design: simulated time. Nothing in pvsim reads the wall clock; the clock moves only when the
+ * runtime advances it (a command arrives, a resync period passes), so a run is reproducible.
+ * XState gets the same clock through `createActor(machine, { clock })`.
+ */
+export class SimClock {
+  private nowMs: number;
+  private nextTimerId = 1;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(startMs = Date.UTC(2026, 0, 1)) {
+    this.nowMs = startMs;
+  }
+
+  now(): number { return this.nowMs; }
+
+  /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
+  iso(): string { return new Date(this.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+
+  set(ms: number): void { if (ms > this.nowMs) this.nowMs = ms; }
+
+  /** Advances time, firing due timers in order of due time, then id. */
+  advance(ms: number): void {
+    const target = this.nowMs + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) {
+        if (entry[1].at <= target && (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[0] < next[0]))) next = entry;
+      }
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.nowMs = Math.max(this.nowMs, next[1].at);
+      next[1].fn();
+    }
+    this.nowMs = target;
+  }
+
+  // XState's Clock interface.
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    const id = this.nextTimerId++;
+    this.timers.set(id, { at: this.nowMs + timeout, fn });
+    return id;
+  }
+
+  clearTimeout(id: unknown): void { this.timers.delete(id as number); }
+}

@@ -1,0 +1,5 @@
+export * from './SimClock.ts';
+export * from './Random.ts';
+export * from './ObjectStore.ts';
+export * from './MemoryEventLog.ts';
+export * from './Scheduler.ts';

@@ -1,0 +1,4 @@
+export * from './plugins.ts';
+export * from './pvController.ts';
+export * from './protection.ts';
+export * from './controllerManager.ts';
