@@ -114,7 +114,7 @@ function scan(text: string): Scanned | undefined {
     fracDigits = text.slice(fracStart, pos);
   }
   // A sign with nothing after it, or only zeros, is zero in Kubernetes before any suffix is read.
-  const hasDigits = intDigits.length + fracDigits.length > 0 || pos === mantissaStart && pos === end;
+  const hasDigits = intDigits.length + fracDigits.length > 0 || (pos === mantissaStart && pos === end);
   const suffixStart = pos;
   while (pos < end && SUFFIX_CHARS.includes(text[pos]!)) pos++;
   if (text[pos] === '+' || text[pos] === '-') pos++;
@@ -284,6 +284,7 @@ export function formatQuantity(q: Quantity): string {
     // Below 1024 or fractional, a binary suffix would round or confuse: print as DecimalSI.
     if (scaled < 1024n * unit || scaled % unit !== 0n) format = 'DecimalSI';
   } else if (format !== 'DecimalSI') {
+    // An unknown format (a hand-built or deserialised object) prints as Kubernetes' default.
     format = 'DecimalExponent';
   }
 

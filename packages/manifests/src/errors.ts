@@ -36,7 +36,8 @@ export class ManifestError extends Error {
   }
 }
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'TooMany' | 'Duplicate';
+/** 'Raw' carries a message formatted elsewhere (the domain's label selector validation) in `detail`. */
+export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'TooMany' | 'Duplicate' | 'Raw';
 
 /** One field-level complaint, as the API server's validation would produce it. */
 export interface FieldError {
@@ -58,7 +59,16 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   TooLong: 'Too long',
   TooMany: 'Too many',
   Duplicate: 'Duplicate value',
+  Raw: '',
 };
+
+/** A bad value printed verbatim, as Go's `%#v` would print a struct, instead of quoted as a string. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
 
 export const required = (field: string, detail = '', at?: string): FieldError => ({ type: 'Required', field, detail, ...(at ? { at } : {}) });
 export const invalid = (field: string, value: unknown, detail: string, at?: string): FieldError => ({ type: 'Invalid', field, value, detail, ...(at ? { at } : {}) });
@@ -97,6 +107,7 @@ export function goQuote(s: string): string {
 export function formatBadValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return goQuote(value);
+  if (value instanceof GoLiteral) return value.text;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return goValue(value);
 }
@@ -113,6 +124,7 @@ function goValue(value: unknown): string {
 
 /** `field.Error.Error()`: `<field>: <type text>[: <value>][: <detail>]`. */
 export function formatFieldError(e: FieldError): string {
+  if (e.type === 'Raw') return e.detail;
   let body = TYPE_TEXT[e.type];
   if (e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong') {
     body += ': ' + (e.type === 'TooMany' ? String(e.value) : formatBadValue(e.value));

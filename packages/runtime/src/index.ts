@@ -3,3 +3,4 @@ export * from './Random.ts';
 export * from './ObjectStore.ts';
 export * from './MemoryEventLog.ts';
 export * from './Scheduler.ts';
+export * from './replay.ts';

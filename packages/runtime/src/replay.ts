@@ -1,0 +1,30 @@
+/**
+ * Design: state is a fold over the log's facts. Inputs (commands) and scheduler records are
+ * skipped here — they matter to re-execution, not to the fold. A fact carries the whole object
+ * after the change, so folding is "last write wins" per stream and costs one JSON value per
+ * record, with no controller logic run.
+ */
+import type { LogRecord } from '@pvsim/domain';
+import type { ObjectStore, StoredKind } from './ObjectStore.ts';
+
+const FACT = /^(PersistentVolumeClaim|PersistentVolume|StorageClass|Pod|Node)(Created|Updated|Deleted)$/;
+
+/** Applies one record to the store if it is a fact; returns whether it was. */
+export function applyFact(store: ObjectStore, rec: Pick<LogRecord, 'stream' | 'type' | 'data'>): boolean {
+  if (rec.type === 'EventRecorded') {
+    store.restore('Event', rec.data as never);
+    return true;
+  }
+  const m = FACT.exec(rec.type);
+  if (!m) return false;
+  const kind = m[1] as StoredKind;
+  const key = rec.stream.slice(rec.stream.indexOf('/') + 1);
+  store.restore(kind, m[2] === 'Deleted' ? undefined : (rec.data as never), key);
+  return true;
+}
+
+export function foldRecords(store: ObjectStore, records: Iterable<Pick<LogRecord, 'stream' | 'type' | 'data'>>): number {
+  let n = 0;
+  for (const r of records) if (applyFact(store, r)) n++;
+  return n;
+}

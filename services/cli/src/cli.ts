@@ -1,0 +1,134 @@
+/**
+ * Design: the `pvsim` command line, kubectl's verbs and flags over a simulated cluster. Every
+ * verb is a function of (arguments, IO) so the tests drive the real CLI in-process; `main.ts` is
+ * the composition root that binds IO to the process. Errors a user can cause are printed as one
+ * kubectl-like message and exit 1; anything else is a bug and propagates.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
+import { ManifestError } from '@pvsim/manifests';
+import { LogLockedError } from '@pvsim/log-file';
+import * as verbs from './verbs.ts';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): string;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Progress bars only on a terminal. */
+  isTTY: boolean;
+}
+
+export interface GlobalOptions {
+  clusterDir: string;
+  seed: number;
+}
+
+export class UsageError extends Error {
+  readonly code = 'Usage';
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = new Command('pvsim');
+  let exitCode = 0;
+  const globals = (): GlobalOptions => {
+    const o = program.opts<{ cluster?: string; seed: string }>();
+    const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
+    const seed = Number(o.seed);
+    if (!Number.isInteger(seed)) throw new UsageError(`error: invalid argument "${o.seed}" for "--seed" flag: must be an integer`);
+    return { clusterDir: resolve(io.cwd, dir), seed };
+  };
+  const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
+    const r = fn(...args);
+    if (typeof r === 'number') exitCode = r;
+  };
+  program
+    .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
+    .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
+    .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  program.command('apply')
+    .description('Create or update objects from YAML/JSON manifests, then let the controllers settle (like kubectl apply).')
+    .requiredOption('-f, --filename <path...>', 'file, directory (its *.yaml, *.yml, *.json) or - for stdin')
+    .option('-n, --namespace <ns>', 'namespace for namespaced objects that name none', 'default')
+    .addOption(new Option('--wait <bool>', 'run the controllers until nothing is left to do; false only records the change').default('true').choices(['true', 'false']))
+    .addHelpText('after', '\nExamples:\n  pvsim apply -f examples/static/\n  cat pvc.yaml | pvsim apply -f -\n  pvsim apply -f pv.yaml --wait=false')
+    .action(wrap((o: { filename: string[]; namespace: string; wait: string }) => verbs.apply(io, globals(), o.filename, { namespace: o.namespace, wait: o.wait !== 'false' })));
+
+  program.command('import')
+    .description('Restore objects WITH their metadata (uid, annotations, finalizers) and status, e.g. `kubectl get pv,pvc,sc -A -o yaml` of a real cluster; then settle.')
+    .requiredOption('-f, --filename <path...>', 'file, directory or - for stdin')
+    .addOption(new Option('--wait <bool>', 'settle after importing').default('true').choices(['true', 'false']))
+    .addHelpText('after', '\nExample:\n  kubectl get pv,pvc,sc -A -o yaml > cluster.yaml && pvsim import -f cluster.yaml')
+    .action(wrap((o: { filename: string[]; wait: string }) => verbs.importObjects(io, globals(), o.filename, { wait: o.wait !== 'false' })));
+
+  program.command('delete')
+    .description('Delete objects by kind and name, or those named in manifests. Objects with finalizers stay Terminating until their controllers release them.')
+    .argument('[kind]', 'pv, pvc, sc (kubectl names and short names)')
+    .argument('[names...]', 'object names')
+    .option('-f, --filename <path...>', 'delete the objects named in these manifests')
+    .option('-n, --namespace <ns>', 'namespace of namespaced objects', 'default')
+    .addOption(new Option('--wait <bool>', 'settle after deleting').default('true').choices(['true', 'false']))
+    .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/claims.yaml')
+    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string }) =>
+      verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, wait: o.wait !== 'false' })));
+
+  program.command('get')
+    .description('Display objects with kubectl\'s columns.')
+    .argument('<kinds>', 'comma-separated kinds, e.g. pv,pvc,sc or events')
+    .argument('[names...]', 'object names')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+    .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml')
+    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string }) =>
+      verbs.get(io, globals(), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output })));
+
+  program.command('describe')
+    .description('Show an object in detail, with its Events (like kubectl describe).')
+    .argument('<kind>', 'pv, pvc or sc')
+    .argument('[names...]', 'object names (all of the kind when omitted)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action(wrap((kind: string, names: string[], o: { namespace: string }) => verbs.describe(io, globals(), kind, names, o.namespace)));
+
+  program.command('events')
+    .description('List Kubernetes events (like kubectl events / kubectl get events).')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'events of all namespaces')
+    .action(wrap((o: { namespace: string; allNamespaces?: boolean }) => verbs.events(io, globals(), o.namespace, !!o.allNamespaces)));
+
+  const log = program.command('log')
+    .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')
+    .option('--since <pos>', 'only records after this position', '0')
+    .option('--stream <prefix>', 'only records whose stream starts with this, e.g. pv/nas')
+    .action(wrap((o: { since: string; stream?: string }) => verbs.printLog(io, globals(), Number(o.since), o.stream)));
+  log.command('repair')
+    .description('Truncate a torn or corrupt tail of the log, saying exactly what is dropped.')
+    .action(wrap(() => verbs.repair(io, globals())));
+  log.command('verify')
+    .description('Re-execute the recorded inputs with their seeds in a scratch cluster and check the log is reproduced byte for byte.')
+    .action(wrap(() => verbs.verify(io, globals())));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError)) {
+      io.stderr(e.message.startsWith('error') || e.message.startsWith('Error') ? `${e.message}\n` : `error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return exitCode;
+}

@@ -1,0 +1,362 @@
+/**
+ * Design: one function per verb. A mutating verb opens a Session (fold the log), validates ALL
+ * its input before changing anything, applies, settles, and commits one batch; a reading verb
+ * folds and prints. Output follows kubectl's words so habits carry over.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ApiError, type KubeEvent } from '@pvsim/domain';
+import {
+  ManifestError, applyDefaults, describe as describeObject, parseManifests, prepareForCreate, printJson, printNames,
+  printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
+  type ParsedObject, type ResourceType,
+} from '@pvsim/manifests';
+import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
+import { objectKey, type StoredKind } from '@pvsim/runtime';
+import type { CliIO, GlobalOptions } from './cli.ts';
+import { UsageError } from './cli.ts';
+import { Session } from './session.ts';
+import { admitCreate } from './admission.ts';
+import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
+import { createProgress } from './progress.ts';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
+
+/** Kinds issue 2 serves through apply/import/delete. */
+const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass']);
+
+function open(io: CliIO, g: GlobalOptions, withProgress = false): Session {
+  const progress = withProgress && io.isTTY ? createProgress(io) : undefined;
+  const s = new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(progress ? { onProgress: progress.update } : {}) });
+  if (progress) (s as unknown as { stopProgress: () => void }).stopProgress = progress.stop;
+  return s;
+}
+
+function stopProgress(s: Session): void {
+  (s as unknown as { stopProgress?: () => void }).stopProgress?.();
+}
+
+interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
+
+/** Reads and parses every source, resolving kinds; throws before anything is applied. */
+function load(io: CliIO, files: string[], namespace: string): Loaded[] {
+  const sources = readManifestSources(files.map((f) => (f === '-' ? f : join(io.cwd, f))).map((p, i) => (files[i] === '-' ? '-' : p)), io.readStdin);
+  const out: Loaded[] = [];
+  for (const src of sources) {
+    const display = src.file.startsWith(io.cwd + '/') ? src.file.slice(io.cwd.length + 1) : src.file;
+    for (const parsed of parseManifests(src.text, display)) {
+      const o = parsed.object as Obj;
+      const type = resolveKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));
+      if (!type || !type.served || !STORAGE_KINDS.has(type.kind)) {
+        throw new ManifestError('UnknownKind', `error: resource mapping not found for name: "${o.metadata?.name ?? ''}" namespace: "${o.metadata?.namespace ?? ''}" from "${display}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`, { file: display, line: parsed.line });
+      }
+      const object = structuredClone(o);
+      if (type.namespaced) object.metadata.namespace = object.metadata.namespace ?? namespace;
+      out.push({ parsed, type, object });
+    }
+  }
+  return out;
+}
+
+function ref(type: ResourceType, name: string): string {
+  return `${type.kind.toLowerCase()}/${name}`;
+}
+
+function stripServerFields(o: Obj): Obj {
+  const c = structuredClone(o);
+  delete c.metadata['resourceVersion'];
+  delete c.metadata['managedFields'];
+  delete c.metadata['generation'];
+  delete c.metadata['selfLink'];
+  return c;
+}
+
+export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; wait: boolean }): number {
+  const loaded = load(io, files, opts.namespace);
+  const session = open(io, g, loaded.length > 1000);
+  const store = session.store;
+  // Validate everything against the state it will meet, before touching the store.
+  const plan: { l: Loaded; key: string; next: Obj; action: 'created' | 'configured' | 'unchanged' }[] = [];
+  const seen = new Map<string, Obj>();
+  for (const l of loaded) {
+    const kind = l.type.kind as StoredKind;
+    const key = objectKey(kind, l.object as never);
+    const live = seen.get(`${kind}/${key}`) ?? (store.get(kind, key) as Obj | undefined);
+    const config = stripServerFields(l.object);
+    const lastApplied = lastAppliedOf(config);
+    let next: Obj;
+    if (!live) {
+      next = applyDefaults(structuredClone(config));
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
+      validateObject({ ...l.parsed, object: next }, 'create');
+    } else {
+      const prev = live.metadata.annotations?.[LAST_APPLIED];
+      next = threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj;
+      next = applyDefaults(next);
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
+      validateObject({ ...l.parsed, object: next }, 'update', live);
+    }
+    const action = !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured';
+    plan.push({ l, key, next, action });
+    seen.set(`${kind}/${key}`, next);
+  }
+  session.input('ApplyRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  for (const p of plan) {
+    const kind = p.l.type.kind as StoredKind;
+    for (const w of warningsFor(p.next)) if (!warnings.includes(w)) warnings.push(w);
+    if (p.action === 'created') {
+      let obj = prepareForCreate(p.next, session.now) as Obj;
+      obj = admitCreate(obj, store.listClasses());
+      store.create(kind, obj as never);
+    } else if (p.action === 'configured') {
+      store.update(kind, p.next as never);
+    }
+    lines.push(`${ref(p.l.type, p.next.metadata.name)} ${p.action}`);
+  }
+  if (opts.wait) session.settle();
+  session.commit();
+  stopProgress(session);
+  for (const w of warnings) io.stderr(`${w}\n`);
+  io.stdout(lines.map((l) => l + '\n').join(''));
+  return 0;
+}
+
+export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
+  const loaded = load(io, files, 'default');
+  const session = open(io, g, loaded.length > 1000);
+  const store = session.store;
+  const names = new Set<string>();
+  for (const l of loaded) {
+    const kind = l.type.kind as StoredKind;
+    const key = objectKey(kind, l.object as never);
+    if (store.get(kind, key) || names.has(`${kind}/${key}`)) {
+      throw new ApiError('AlreadyExists', `Error from server (AlreadyExists): ${l.parsed.file}:${l.parsed.line}: ${l.type.plural} "${l.object.metadata.name}" already exists`);
+    }
+    names.add(`${kind}/${key}`);
+    validateObject({ ...l.parsed, object: applyDefaults(stripServerFields(l.object)) }, 'create');
+  }
+  session.input('ImportRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
+  const lines: string[] = [];
+  for (const l of loaded) {
+    const obj = applyDefaults(stripServerFields(l.object));
+    store.create(l.type.kind as StoredKind, obj as never);
+    lines.push(`${ref(l.type, l.object.metadata.name)} imported`);
+  }
+  if (opts.wait) session.settle();
+  session.commit();
+  stopProgress(session);
+  io.stdout(lines.map((l) => l + '\n').join(''));
+  return 0;
+}
+
+export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; wait: boolean }): number {
+  const targets: { type: ResourceType; name: string; namespace: string }[] = [];
+  if (o.files && o.files.length > 0) {
+    for (const l of load(io, o.files, o.namespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
+  } else {
+    if (!o.kind) throw new UsageError('error: You must provide one or more resources by argument or filename.');
+    if (o.names.length === 0) throw new UsageError(`error: resource(s) were provided, but no name was specified`);
+    for (const kind of o.kind.split(',')) {
+      const type = resolveResource(kind);
+      if (!STORAGE_KINDS.has(type.kind)) throw new UsageError(`error: pvsim cannot delete ${type.plural} yet`);
+      for (const name of o.names) targets.push({ type, name, namespace: o.namespace });
+    }
+  }
+  const session = open(io, g);
+  const store = session.store;
+  const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
+  const missing = targets.filter((t) => !found.includes(t));
+  if (found.length > 0) {
+    session.input('DeleteRequested', { seed: g.seed, wait: o.wait, objects: found.map((t) => ({ kind: t.type.kind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) });
+    for (const t of found) store.delete(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name);
+    if (o.wait) session.settle();
+    session.commit();
+    for (const t of found) io.stdout(`${t.type.kind.toLowerCase()} "${t.name}" deleted\n`);
+  }
+  for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
+  return missing.length > 0 ? 1 : 0;
+}
+
+function readOnly(g: GlobalOptions): Session {
+  return new Session({ clusterDir: g.clusterDir, seed: g.seed });
+}
+
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined }): number {
+  const types = kinds.split(',').filter(Boolean).map((k) => resolveResource(k));
+  const session = readOnly(g);
+  const store = session.store;
+  const now = session.now;
+  const collected: { type: ResourceType; objects: Obj[] }[] = [];
+  let missing = 0;
+  for (const type of types) {
+    let objects = store.list(type.kind as StoredKind) as Obj[];
+    if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
+    if (names.length > 0) {
+      const byName = objects.filter((x) => names.includes(x.metadata.name));
+      for (const n of names) {
+        if (!byName.some((x) => x.metadata.name === n)) {
+          io.stderr(`Error from server (NotFound): ${type.plural} "${n}" not found\n`);
+          missing++;
+        }
+      }
+      objects = names.flatMap((n) => byName.filter((x) => x.metadata.name === n));
+    }
+    collected.push({ type, objects });
+  }
+  const all = collected.flatMap((c) => c.objects);
+  if (o.output === 'json' || o.output === 'yaml') {
+    const single = names.length === 1 && types.length === 1 && all.length === 1;
+    const text = o.output === 'json' ? printJson(all as never, { single }) : printYaml(all as never, { single });
+    io.stdout(text.endsWith('\n') ? text : text + '\n');
+    return missing > 0 ? 1 : 0;
+  }
+  if (o.output === 'name') {
+    const text = printNames(all as never);
+    if (text) io.stdout(text.endsWith('\n') ? text : text + '\n');
+    return missing > 0 ? 1 : 0;
+  }
+  const withKind = types.length > 1;
+  const blocks: string[] = [];
+  for (const c of collected) {
+    if (c.objects.length === 0) continue;
+    blocks.push(printTable(c.type.kind, c.objects as never, { wide: o.output === 'wide', allNamespaces: o.allNamespaces, now, withKind }));
+  }
+  if (blocks.length === 0 && missing === 0) {
+    const namespaced = types.some((t) => t.namespaced) && !o.allNamespaces;
+    io.stderr(namespaced ? `No resources found in ${o.namespace} namespace.\n` : 'No resources found\n');
+    return 0;
+  }
+  io.stdout(blocks.map((b) => (b.endsWith('\n') ? b : b + '\n')).join('\n'));
+  return missing > 0 ? 1 : 0;
+}
+
+function eventsFor(store: Session['store'], obj: Obj): KubeEvent[] {
+  return store.events().filter((e) => e.involvedObject.kind === obj.kind && e.involvedObject.name === obj.metadata.name
+    && (e.involvedObject.namespace ?? '') === (obj.metadata.namespace ?? '') && (e.involvedObject.uid === undefined || e.involvedObject.uid === obj.metadata['uid']));
+}
+
+export function describe(io: CliIO, g: GlobalOptions, kind: string, names: string[], namespace: string): number {
+  const type = resolveResource(kind);
+  const session = readOnly(g);
+  const store = session.store;
+  let objects = store.list(type.kind as StoredKind) as Obj[];
+  if (type.namespaced) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === namespace);
+  if (names.length > 0) {
+    for (const n of names) {
+      if (!objects.some((x) => x.metadata.name === n)) {
+        io.stderr(`Error from server (NotFound): ${type.plural} "${n}" not found\n`);
+        return 1;
+      }
+    }
+    objects = names.map((n) => objects.find((x) => x.metadata.name === n)!);
+  }
+  const texts = objects.map((x) => describeObject(type.kind, x as never, eventsFor(store, x), session.now));
+  io.stdout(texts.map((t) => (t.endsWith('\n') ? t : t + '\n')).join('\n\n'));
+  return 0;
+}
+
+export function events(io: CliIO, g: GlobalOptions, namespace: string, allNamespaces: boolean): number {
+  const session = readOnly(g);
+  let evs = session.store.events();
+  if (!allNamespaces) evs = evs.filter((e) => (e.metadata.namespace ?? 'default') === namespace);
+  evs = [...evs].sort((a, b) => (a.lastTimestamp < b.lastTimestamp ? -1 : a.lastTimestamp > b.lastTimestamp ? 1 : 0));
+  if (evs.length === 0) {
+    io.stderr(allNamespaces ? 'No events found.\n' : `No events found in ${namespace} namespace.\n`);
+    return 0;
+  }
+  const text = printTable('Event', evs as never, { wide: false, allNamespaces, now: session.now, withKind: false });
+  io.stdout(text.endsWith('\n') ? text : text + '\n');
+  return 0;
+}
+
+export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: string): number {
+  const log = new FileEventLog(join(g.clusterDir, 'log.jsonl'));
+  const out: string[] = [];
+  for (const r of log.read()) {
+    if (r.pos <= since) continue;
+    if (stream && !r.stream.startsWith(stream)) continue;
+    out.push(JSON.stringify(r));
+  }
+  if (out.length) io.stdout(out.join('\n') + '\n');
+  return 0;
+}
+
+export function repair(io: CliIO, g: GlobalOptions): number {
+  const path = join(g.clusterDir, 'log.jsonl');
+  if (!existsSync(path)) { io.stdout(`${path}: no log; nothing to repair\n`); return 0; }
+  const { problem } = inspectLog(path);
+  if (!problem) { io.stdout(`${path}: intact; nothing to repair\n`); return 0; }
+  const r = repairLog(path);
+  io.stdout(`${path}: ${problem.detail} at record ${problem.pos}\n`);
+  io.stdout(`kept ${r.keptRecords} records (${r.keptBytes} bytes); dropped ${r.droppedBytes} bytes:\n`);
+  for (const d of r.dropped) {
+    io.stdout(`  byte ${d.byteOffset}, ${d.byteLength} bytes: ${d.pos !== undefined ? `record ${d.pos} ${d.type ?? ''} ${d.stream ?? ''}`.trim() : `unreadable (${d.detail})`}\n`);
+  }
+  return 0;
+}
+
+/** Re-executes every recorded input in a scratch directory and compares the logs. */
+export function verify(io: CliIO, g: GlobalOptions): number {
+  const path = join(g.clusterDir, 'log.jsonl');
+  const original = new FileEventLog(path).read();
+  const scratch = mkdtempSync(join(tmpdir(), 'pvsim-verify-'));
+  try {
+    const replayLog = new FileEventLog(join(scratch, 'log.jsonl'));
+    const inputs = original.filter((r) => r.stream === 'cluster');
+    for (const input of inputs) {
+      const data = input.data as { seed: number; wait: boolean; objects: Obj[] };
+      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog });
+      reexecute(s, input.type, data);
+    }
+    const replayed = replayLog.read();
+    const a = original.map((r) => JSON.stringify(r));
+    const b = replayed.map((r) => JSON.stringify(r));
+    const firstDiff = a.findIndex((line, i) => line !== b[i]);
+    if (firstDiff < 0 && a.length === b.length) {
+      io.stdout(`log verified: ${inputs.length} inputs re-executed, ${a.length} records reproduced byte for byte\n`);
+      return 0;
+    }
+    const at = firstDiff < 0 ? Math.min(a.length, b.length) : firstDiff;
+    io.stderr(`log differs at record ${at + 1}:\n  recorded: ${a[at] ?? '(none)'}\n  replayed: ${b[at] ?? '(none)'}\n`);
+    return 1;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The state changes of one recorded input, exactly as the verb made them. */
+function reexecute(s: Session, type: string, data: { seed: number; wait: boolean; objects: Obj[] }): void {
+  const store = s.store;
+  s.input(type, data);
+  if (type === 'ApplyRequested') {
+    for (const o of data.objects) {
+      const t = resolveKind(o.apiVersion, o.kind)!;
+      const kind = t.kind as StoredKind;
+      const key = objectKey(kind, o as never);
+      const live = store.get(kind, key) as Obj | undefined;
+      const config = stripServerFields(o);
+      const lastApplied = lastAppliedOf(config);
+      if (!live) {
+        const next = applyDefaults(structuredClone(config));
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
+        store.create(kind, admitCreate(prepareForCreate(next, s.now) as Obj, store.listClasses()) as never);
+      } else {
+        const prev = live.metadata.annotations?.[LAST_APPLIED];
+        let next = applyDefaults(threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj);
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
+        if (JSON.stringify(next) !== JSON.stringify(live)) store.update(kind, next as never);
+      }
+    }
+  } else if (type === 'ImportRequested') {
+    for (const o of data.objects) store.create(resolveKind(o.apiVersion, o.kind)!.kind as StoredKind, applyDefaults(stripServerFields(o)) as never);
+  } else if (type === 'DeleteRequested') {
+    for (const o of data.objects as unknown as { kind: StoredKind; name: string; namespace?: string }[]) {
+      store.delete(o.kind, o.namespace !== undefined ? `${o.namespace}/${o.name}` : o.name);
+    }
+  }
+  if (data.wait) s.settle();
+  s.commit();
+}
