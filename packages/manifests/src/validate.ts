@@ -647,7 +647,11 @@ function validatePersistentVolumeClaimSpec(spec: Obj): FieldError[] {
   if (present(spec['selector'])) {
     const sel = spec['selector'];
     if (!isObj(sel)) errs.push(invalid('spec.selector', sel, 'json: cannot unmarshal ' + jsonType(sel) + ' into Go struct field PersistentVolumeClaimSpec.spec.selector of type v1.LabelSelector'));
-    else {
+    else if (present(sel['matchExpressions']) && !Array.isArray(sel['matchExpressions'])) {
+      errs.push(invalid('spec.selector.matchExpressions', sel['matchExpressions'], 'json: cannot unmarshal ' + jsonType(sel['matchExpressions']) + ' into Go struct field LabelSelector.spec.selector.matchExpressions of type []v1.LabelSelectorRequirement'));
+    } else if (present(sel['matchLabels']) && stringMapErrors(sel['matchLabels'], 'spec.selector.matchLabels', 'LabelSelector.spec.selector.matchLabels').length > 0) {
+      errs.push(...stringMapErrors(sel['matchLabels'], 'spec.selector.matchLabels', 'LabelSelector.spec.selector.matchLabels'));
+    } else {
       for (const message of validateLabelSelector(sel as never, 'spec.selector')) {
         const field = message.slice(0, message.indexOf(': '));
         errs.push({ type: 'Raw', field, detail: message });

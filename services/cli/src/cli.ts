@@ -125,7 +125,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return e.exitCode === 0 ? 0 : 1;
     }
     if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError)) {
-      io.stderr(e.message.startsWith('error') || e.message.startsWith('Error') ? `${e.message}\n` : `error: ${e.message}\n`);
+      const plain = e instanceof ManifestError || /^(error|Error)\b/.test(e.message);
+      io.stderr(plain ? `${e.message}\n` : `error: ${e.message}\n`);
       return 1;
     }
     throw e;

@@ -4,7 +4,7 @@
  * folds and prints. Output follows kubectl's words so habits carry over.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ApiError, type KubeEvent } from '@pvsim/domain';
 import {
@@ -41,7 +41,7 @@ interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
 
 /** Reads and parses every source, resolving kinds; throws before anything is applied. */
 function load(io: CliIO, files: string[], namespace: string): Loaded[] {
-  const sources = readManifestSources(files.map((f) => (f === '-' ? f : join(io.cwd, f))).map((p, i) => (files[i] === '-' ? '-' : p)), io.readStdin);
+  const sources = readManifestSources(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))), io.readStdin);
   const out: Loaded[] = [];
   for (const src of sources) {
     const display = src.file.startsWith(io.cwd + '/') ? src.file.slice(io.cwd.length + 1) : src.file;
@@ -49,7 +49,7 @@ function load(io: CliIO, files: string[], namespace: string): Loaded[] {
       const o = parsed.object as Obj;
       const type = resolveKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));
       if (!type || !type.served || !STORAGE_KINDS.has(type.kind)) {
-        throw new ManifestError('UnknownKind', `error: resource mapping not found for name: "${o.metadata?.name ?? ''}" namespace: "${o.metadata?.namespace ?? ''}" from "${display}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`, { file: display, line: parsed.line });
+        throw new ManifestError('UnknownKind', `${display}:${parsed.line}: pvsim does not serve kind "${o.kind}" (${o.apiVersion}) yet; it serves PersistentVolume, PersistentVolumeClaim and StorageClass`, { file: display, line: parsed.line });
       }
       const object = structuredClone(o);
       if (type.namespaced) object.metadata.namespace = object.metadata.namespace ?? namespace;
@@ -114,6 +114,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     } else if (p.action === 'configured') {
       store.update(kind, p.next as never);
     }
+    if (opts.wait) session.manager.drain();
     lines.push(`${ref(p.l.type, p.next.metadata.name)} ${p.action}`);
   }
   if (opts.wait) session.settle();
@@ -349,6 +350,7 @@ function reexecute(s: Session, type: string, data: { seed: number; wait: boolean
         next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
         if (JSON.stringify(next) !== JSON.stringify(live)) store.update(kind, next as never);
       }
+      if (data.wait) s.manager.drain();
     }
   } else if (type === 'ImportRequested') {
     for (const o of data.objects) store.create(resolveKind(o.apiVersion, o.kind)!.kind as StoredKind, applyDefaults(stripServerFields(o)) as never);

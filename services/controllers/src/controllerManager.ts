@@ -163,6 +163,19 @@ export class ControllerManager {
     return this.store.listVolumes().some((v) => ['Pending', 'Failed', ''].includes(v.status?.phase ?? ''));
   }
 
+  /**
+   * Delivers until nothing waits, without resync. Called between the objects of one apply:
+   * kubectl creates them one API call at a time while the controllers react in between.
+   */
+  drain(): number {
+    const start = this.scheduler.delivered;
+    const max = this.opts.deliveriesMax ?? 10_000_000;
+    while (this.step()) {
+      if (this.scheduler.delivered - start > max) throw new SettleLimitError(max);
+    }
+    return this.scheduler.delivered - start;
+  }
+
   /** Delivers until nothing waits, then resync periods while they still change something. */
   settle(options: { untilQuiet?: boolean } = {}): SettleReport {
     const max = this.opts.deliveriesMax ?? 10_000_000;

@@ -1,0 +1,17 @@
+export { ManifestError, formatFieldError, aggregateMessages } from './errors.ts';
+export type { ManifestErrorCode, ManifestErrorDetails, FieldError, FieldErrorType } from './errors.ts';
+export { parseManifests, parseManifestsSettled, parseFieldPath, readManifestSources, nodeFileSystem } from './parse.ts';
+export type { ParsedObject, ManifestSource, ParseResult, ManifestFileSystem, PathSegment } from './parse.ts';
+export { RESOURCE_TYPES, resolveResource, resolveKind, expectedApiVersion, kindPrefix, resourceTypeForKind } from './kinds.ts';
+export type { ResourceType, ResolveOptions } from './kinds.ts';
+export { validateObject, validationErrors, warningsFor, deepEqual } from './validate.ts';
+export { applyDefaults, prepareForCreate } from './defaults.ts';
+export { applyRequestNamespace } from './namespace.ts';
+export type { NamespaceOptions } from './namespace.ts';
+export {
+  printTable, printTables, noResourcesFound, humanDuration, age, accessModesString,
+  printJson, printYaml, printNames, describe,
+} from './print.ts';
+export type { TableOptions, DocumentOptions, DescribeOptions } from './print.ts';
+export { TabWriter, formatTabbed } from './tabwriter.ts';
+export type { TabWriterOptions } from './tabwriter.ts';

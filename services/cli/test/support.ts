@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../src/cli.ts';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the real CLI in-process against a cluster directory, from the repository root. */
+export async function pvsim(cluster: string, args: string[], stdin = ''): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['--cluster', cluster, ...args], {
+    stdout: (s) => { stdout += s; },
+    stderr: (s) => { stderr += s; },
+    readStdin: () => stdin,
+    env: {},
+    cwd: repoRoot,
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+export function tempCluster(): string {
+  return join(mkdtempSync(join(tmpdir(), 'pvsim-test-')), 'cluster');
+}
+
+export function logBytes(cluster: string): string {
+  const p = join(cluster, 'log.jsonl');
+  return existsSync(p) ? readFileSync(p, 'utf8') : '';
+}
+
+export async function getJson(cluster: string, kinds: string, extra: string[] = []): Promise<{ items: any[] }> {
+  const r = await pvsim(cluster, ['get', kinds, '-o', 'json', ...extra]);
+  if (r.code !== 0) throw new Error(`get failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
