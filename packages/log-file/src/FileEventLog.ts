@@ -110,6 +110,43 @@ export class FileEventLog implements EventLog {
     }
   }
 
+  /**
+   * The records after a known point — the record `pos` with checksum `sum` ending at byte
+   * `byteOffset` — without reading what comes before it (a snapshot's tail). Returns undefined
+   * when that record is not where it should be (the log was replaced or truncated), so the
+   * caller falls back to `read()`. Damage in the tail throws LogCorruptError like `read()`.
+   */
+  readAfter(byteOffset: number, pos: number, sum: string): LogRecord[] | undefined {
+    const fd = openIfExists(this.path, constants.O_RDONLY);
+    if (fd === undefined) return undefined;
+    try {
+      const size = fstatSync(fd).size;
+      if (byteOffset <= 0 || size < byteOffset) return undefined;
+      const windowStart = Math.max(0, byteOffset - TAIL_BYTES);
+      const before = Buffer.alloc(byteOffset - windowStart);
+      readWhole(fd, before, windowStart);
+      if (before[before.length - 1] !== NEWLINE) return undefined;
+      const lineStart = before.lastIndexOf(NEWLINE, before.length - 2) + 1;
+      if (lineStart === 0 && windowStart > 0) return undefined;
+      const check = checkLine(before.subarray(lineStart, before.length - 1).toString('utf8'), sha256Hex);
+      if (!check.ok || check.record.pos !== pos || check.record.sum !== sum || check.record.end !== true) return undefined;
+      const tail = Buffer.alloc(size - byteOffset);
+      readWhole(fd, tail, byteOffset);
+      const { records, problem } = scan(this.path, tail, pos + 1, byteOffset);
+      if (problem !== undefined) throw problem;
+      return records;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Current size in bytes (0 when absent): where the next batch will start. */
+  size(): number {
+    const fd = openIfExists(this.path, constants.O_RDONLY);
+    if (fd === undefined) return 0;
+    try { return fstatSync(fd).size; } finally { closeSync(fd); }
+  }
+
   append(batch: NewLogRecord[], expectedPos: number): LogRecord[] {
     if (batch.length === 0) return [];
     // Sealed before taking the lock: an invalid record fails without touching the file, and if
@@ -214,7 +251,7 @@ export function repairLog(path: string): RepairResult {
   }
 }
 
-function scan(path: string, bytes: Buffer): LogInspection {
+function scan(path: string, bytes: Buffer, firstPos = 1, baseOffset = 0): LogInspection {
   const text = bytes.toString('utf8');
   const lines = text.split('\n');
   const records: LogRecord[] = [];
@@ -224,18 +261,18 @@ function scan(path: string, bytes: Buffer): LogInspection {
   let lineStartChar = 0;
   const fail = (pos: number, problemChar: number, detail: string): LogInspection => {
     records.length = batchStart;
-    const intactBytes = byteOffset(text, batchStartChar);
+    const intactBytes = baseOffset + byteOffset(text, batchStartChar);
     return {
       records,
       intactBytes,
-      problem: new LogCorruptError(path, pos, byteOffset(text, problemChar), detail),
+      problem: new LogCorruptError(path, pos, baseOffset + byteOffset(text, problemChar), detail),
     };
   };
   // The last element is what follows the final newline: '' in a whole file.
   const terminated = lines.length - 1;
   for (let i = 0; i < terminated; i++) {
     const line = lines[i]!;
-    const expected = records.length + 1;
+    const expected = firstPos + records.length;
     const check = checkLine(line, sha256Hex);
     if (!check.ok) return fail(expected, lineStartChar, check.detail);
     if (check.record.pos !== expected) {
@@ -251,12 +288,12 @@ function scan(path: string, bytes: Buffer): LogInspection {
   const unfinished = records.length - batchStart + (lines[terminated] === '' ? 0 : 1);
   if (unfinished > 0) {
     return fail(
-      batchStart + 1,
+      firstPos + batchStart,
       batchStartChar,
       `an unfinished batch of ${unfinished} record${unfinished === 1 ? '' : 's'} (the write was torn)`,
     );
   }
-  return { records, intactBytes: bytes.length };
+  return { records, intactBytes: baseOffset + bytes.length };
 }
 
 /** UTF-8 byte offset of character `charOffset` of `text`; only ever asked at a problem. */

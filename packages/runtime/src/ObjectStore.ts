@@ -77,7 +77,6 @@ export class ObjectStore implements ClusterApi {
   };
   private readonly index = new VolumeIndex();
   private resourceVersion = 0;
-  private eventSeq = 0;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
 
@@ -104,13 +103,36 @@ export class ObjectStore implements ClusterApi {
     return actor ? String(actor.getSnapshot().value) : undefined;
   }
 
+  /** Everything a snapshot needs to recreate this store (objects in a stable order). */
+  dump(): { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } {
+    const objects: [StoredKind, string, AnyObject][] = [];
+    for (const kind of ['StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Pod', 'Node', 'Event'] as StoredKind[]) {
+      const entries: [string, AnyObject][] = kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim'
+        ? [...(kind === 'PersistentVolume' ? this.volumes : this.claims as Map<string, Actor<any>>)].map(([k, a]) => [k, a.getSnapshot().context.object as AnyObject])
+        : [...this.plain[kind as 'Event']];
+      for (const [k, o] of entries) objects.push([kind, k, o]);
+    }
+    return { resourceVersion: this.resourceVersion, objects };
+  }
+
+  /** Recreates the state `dump()` returned. */
+  load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][] }): void {
+    for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
+    this.resourceVersion = Math.max(this.resourceVersion, dump.resourceVersion);
+  }
+
+  /** Replay of a deletion record: the version counter moves as it did live. */
+  noteResourceVersion(rv: string | undefined): void {
+    const n = Number(rv ?? 0);
+    if (n > this.resourceVersion) this.resourceVersion = n;
+  }
+
   /** Puts an object back exactly as recorded (log replay); reports nothing. */
   restore(kind: StoredKind, obj: AnyObject | undefined, key?: string): void {
     const k = key ?? objectKey(kind, obj!);
     if (!obj) { this.drop(kind, k); return; }
     const rv = Number(obj.metadata.resourceVersion ?? 0);
     if (rv > this.resourceVersion) this.resourceVersion = rv;
-    if (kind === 'Event') this.eventSeq++;
     this.put(kind, k, obj);
   }
 
@@ -227,7 +249,8 @@ export class ObjectStore implements ClusterApi {
     if (existing) {
       ev = { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
     } else {
-      const seq = ++this.eventSeq;
+      // Events are never removed, so their count is a counter any replay agrees on.
+      const seq = this.plain.Event.size + 1;
       ev = {
         apiVersion: 'v1', kind: 'Event',
         metadata: { name: `${object.metadata.name}.${seq.toString(16).padStart(16, '0')}`, namespace },
@@ -263,7 +286,13 @@ export class ObjectStore implements ClusterApi {
       time: this.opts.clock.iso(),
       stream: `${STREAM_PREFIX[kind]}/${key}`,
       type: `${kind}${verb}`,
-      data: next ?? { kind, apiVersion: old!.apiVersion, metadata: { name: old!.metadata.name, ...(old!.metadata.namespace ? { namespace: old!.metadata.namespace } : {}), uid: old!.metadata['uid'] } },
+      data: next ?? {
+        kind, apiVersion: old!.apiVersion,
+        metadata: {
+          name: old!.metadata.name, ...(old!.metadata.namespace ? { namespace: old!.metadata.namespace } : {}), uid: old!.metadata['uid'],
+          resourceVersion: String(this.resourceVersion),
+        },
+      },
     });
     this.opts.watch?.({ kind, key, old, new: next });
   }

@@ -19,7 +19,12 @@ export function applyFact(store: ObjectStore, rec: Pick<LogRecord, 'stream' | 't
   if (!m) return false;
   const kind = m[1] as StoredKind;
   const key = rec.stream.slice(rec.stream.indexOf('/') + 1);
-  store.restore(kind, m[2] === 'Deleted' ? undefined : (rec.data as never), key);
+  if (m[2] === 'Deleted') {
+    store.restore(kind, undefined, key);
+    store.noteResourceVersion((rec.data as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion);
+  } else {
+    store.restore(kind, rec.data as never, key);
+  }
   return true;
 }
 

@@ -24,6 +24,8 @@ export interface CliIO {
 export interface GlobalOptions {
   clusterDir: string;
   seed: number;
+  /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
+  snapshotEveryRecords?: number;
 }
 
 export class UsageError extends Error {
@@ -41,7 +43,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     const seed = Number(o.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`error: invalid argument "${o.seed}" for "--seed" flag: must be an integer`);
-    return { clusterDir: resolve(io.cwd, dir), seed };
+    const every = io.env['PVSIM_SNAPSHOT_EVERY'];
+    return { clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}) };
   };
   const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
     const r = fn(...args);

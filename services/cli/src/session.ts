@@ -8,6 +8,7 @@
  * same inputs with the same seed reproduces the log byte for byte.
  */
 import { join } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type WatchEvent } from '@pvsim/runtime';
@@ -19,10 +20,38 @@ export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 /** Simulated time between two invocations (a user types the next command). */
 export const COMMAND_GAP_MS = 1_000;
 
+/** Write a snapshot when this many records have been appended since the last one. */
+export const SNAPSHOT_EVERY_RECORDS = 2_000;
+
+/**
+ * A snapshot is a cache of the fold at some log position, never the source of truth: it is used
+ * only when the log still has that exact record (position and checksum) at that byte offset, and
+ * it is rewritten whole (write then rename), so a stale or torn snapshot is simply ignored.
+ */
+interface Snapshot {
+  format: 1;
+  pos: number;
+  sum: string;
+  byteOffset: number;
+  time: string;
+  store: ReturnType<ObjectStore['dump']>;
+}
+
+function readSnapshot(path: string): Snapshot | undefined {
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+    return s.format === 1 ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface SessionOptions {
   clusterDir: string;
   seed: number;
   log?: EventLog;
+  /** Records between snapshots (default SNAPSHOT_EVERY_RECORDS; 0 disables them). */
+  snapshotEveryRecords?: number;
   onProgress?: (delivered: number, waiting: number) => void;
 }
 
@@ -32,27 +61,47 @@ export class Session {
   readonly clock: SimClock;
   readonly random: Random;
   readonly log: EventLog;
-  readonly records: LogRecord[];
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
 
+  private readonly snapshotPath: string | undefined;
+  private snapshotPos = 0;
+  private lastTime: string | undefined;
+  private readonly snapshotEvery: number;
+
   constructor(opts: SessionOptions) {
     this.log = opts.log ?? new FileEventLog(join(opts.clusterDir, 'log.jsonl'));
-    this.records = this.log.read();
-    this.basePos = this.records.length === 0 ? 0 : this.records[this.records.length - 1]!.pos;
+    this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
     this.clock = new SimClock(EPOCH_MS);
-    const last = this.records[this.records.length - 1];
-    if (last) this.clock.set(Date.parse(last.time));
-    this.random = new Random(deriveSeed(opts.seed, this.basePos));
     let manager: ControllerManager | undefined;
     const record = (r: NewLogRecord) => { this.pending.push(r); };
+    // Randomness is derived below, once the log position is known; uids are drawn lazily.
+    let random: Random | undefined;
     this.store = new ObjectStore({
       clock: this.clock,
-      newUid: () => this.random.uuid(),
+      newUid: () => random!.uuid(),
       record,
       watch: (ev: WatchEvent) => manager?.onWatch(ev),
     });
-    foldRecords(this.store, this.records);
+    this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
+    const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
+    const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
+    let records: LogRecord[];
+    if (snap && tail) {
+      this.store.load(snap.store);
+      records = tail;
+      this.snapshotPos = snap.pos;
+      this.lastTime = snap.time;
+    } else {
+      records = this.log.read();
+    }
+    foldRecords(this.store, records);
+    const last = records[records.length - 1];
+    if (last) this.lastTime = last.time;
+    this.basePos = last ? last.pos : this.snapshotPos;
+    if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
+    random = new Random(deriveSeed(opts.seed, this.basePos));
+    this.random = random;
     manager = new ControllerManager({
       store: this.store,
       scheduler: Scheduler.seeded(this.random),
@@ -66,7 +115,7 @@ export class Session {
 
   /** Records an input (a user command) at the next simulated instant. */
   input(type: string, data: unknown): void {
-    if (this.records.length > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
+    if (this.basePos > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
     this.pending.push({ time: this.clock.iso(), stream: 'cluster', type, data });
   }
 
@@ -76,7 +125,14 @@ export class Session {
 
   /** Appends everything this invocation produced as one durable batch. */
   commit(): LogRecord[] {
-    return this.log.append(this.pending.splice(0), this.basePos);
+    const stored = this.log.append(this.pending.splice(0), this.basePos);
+    const last = stored[stored.length - 1];
+    if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
+      const snap: Snapshot = { format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.size(), time: last.time, store: this.store.dump() };
+      writeFileSync(`${this.snapshotPath}.tmp`, JSON.stringify(snap));
+      renameSync(`${this.snapshotPath}.tmp`, this.snapshotPath);
+    }
+    return stored;
   }
 
   get now(): string { return this.clock.iso(); }

@@ -28,7 +28,7 @@ const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'Sto
 
 function open(io: CliIO, g: GlobalOptions, withProgress = false): Session {
   const progress = withProgress && io.isTTY ? createProgress(io) : undefined;
-  const s = new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(progress ? { onProgress: progress.update } : {}) });
+  const s = new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g), ...(progress ? { onProgress: progress.update } : {}) });
   if (progress) (s as unknown as { stopProgress: () => void }).stopProgress = progress.stop;
   return s;
 }
@@ -72,48 +72,46 @@ function stripServerFields(o: Obj): Obj {
   return c;
 }
 
+type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** The object `kubectl apply` would store: a three-way merge with the live one, defaulted. */
+function desiredForApply(live: Obj | undefined, object: Obj): Obj {
+  const config = stripServerFields(object);
+  const prev = live?.metadata.annotations?.[LAST_APPLIED];
+  const next = applyDefaults(live ? threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj : structuredClone(config));
+  next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastAppliedOf(config) };
+  return next;
+}
+
+/** Stores an applied object: created through admission, or updated. */
+function writeApplied(session: Session, kind: StoredKind, action: ApplyAction, next: Obj): void {
+  const store = session.store;
+  if (action === 'created') store.create(kind, admitCreate(prepareForCreate(next, session.now) as Obj, store.listClasses()) as never);
+  else if (action === 'configured') store.update(kind, next as never);
+}
+
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; wait: boolean }): number {
   const loaded = load(io, files, opts.namespace);
   const session = open(io, g, loaded.length > 1000);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
-  const plan: { l: Loaded; key: string; next: Obj; action: 'created' | 'configured' | 'unchanged' }[] = [];
+  const plan: { l: Loaded; next: Obj; action: ApplyAction }[] = [];
   const seen = new Map<string, Obj>();
   for (const l of loaded) {
     const kind = l.type.kind as StoredKind;
-    const key = objectKey(kind, l.object as never);
-    const live = seen.get(`${kind}/${key}`) ?? (store.get(kind, key) as Obj | undefined);
-    const config = stripServerFields(l.object);
-    const lastApplied = lastAppliedOf(config);
-    let next: Obj;
-    if (!live) {
-      next = applyDefaults(structuredClone(config));
-      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
-      validateObject({ ...l.parsed, object: next }, 'create');
-    } else {
-      const prev = live.metadata.annotations?.[LAST_APPLIED];
-      next = threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj;
-      next = applyDefaults(next);
-      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
-      validateObject({ ...l.parsed, object: next }, 'update', live);
-    }
-    const action = !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured';
-    plan.push({ l, key, next, action });
-    seen.set(`${kind}/${key}`, next);
+    const id = `${kind}/${objectKey(kind, l.object as never)}`;
+    const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
+    const next = desiredForApply(live, l.object);
+    if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
+    plan.push({ l, next, action: !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured' });
+    seen.set(id, next);
   }
   session.input('ApplyRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
   const lines: string[] = [];
   const warnings: string[] = [];
   for (const p of plan) {
-    const kind = p.l.type.kind as StoredKind;
     for (const w of warningsFor(p.next)) if (!warnings.includes(w)) warnings.push(w);
-    if (p.action === 'created') {
-      let obj = prepareForCreate(p.next, session.now) as Obj;
-      obj = admitCreate(obj, store.listClasses());
-      store.create(kind, obj as never);
-    } else if (p.action === 'configured') {
-      store.update(kind, p.next as never);
-    }
+    writeApplied(session, p.l.type.kind as StoredKind, p.action, p.next);
     if (opts.wait) session.manager.drain();
     lines.push(`${ref(p.l.type, p.next.metadata.name)} ${p.action}`);
   }
@@ -181,8 +179,12 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   return missing.length > 0 ? 1 : 0;
 }
 
+function snapshotOption(g: GlobalOptions): { snapshotEveryRecords?: number } {
+  return g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {};
+}
+
 function readOnly(g: GlobalOptions): Session {
-  return new Session({ clusterDir: g.clusterDir, seed: g.seed });
+  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g) });
 }
 
 export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined }): number {
@@ -334,22 +336,10 @@ function reexecute(s: Session, type: string, data: { seed: number; wait: boolean
   s.input(type, data);
   if (type === 'ApplyRequested') {
     for (const o of data.objects) {
-      const t = resolveKind(o.apiVersion, o.kind)!;
-      const kind = t.kind as StoredKind;
-      const key = objectKey(kind, o as never);
-      const live = store.get(kind, key) as Obj | undefined;
-      const config = stripServerFields(o);
-      const lastApplied = lastAppliedOf(config);
-      if (!live) {
-        const next = applyDefaults(structuredClone(config));
-        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
-        store.create(kind, admitCreate(prepareForCreate(next, s.now) as Obj, store.listClasses()) as never);
-      } else {
-        const prev = live.metadata.annotations?.[LAST_APPLIED];
-        let next = applyDefaults(threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj);
-        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastApplied };
-        if (JSON.stringify(next) !== JSON.stringify(live)) store.update(kind, next as never);
-      }
+      const kind = resolveKind(o.apiVersion, o.kind)!.kind as StoredKind;
+      const live = store.get(kind, objectKey(kind, o as never)) as Obj | undefined;
+      const next = desiredForApply(live, o);
+      writeApplied(s, kind, !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured', next);
       if (data.wait) s.manager.drain();
     }
   } else if (type === 'ImportRequested') {

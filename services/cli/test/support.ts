@@ -9,14 +9,14 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 export interface Run { code: number; stdout: string; stderr: string }
 
 /** Runs the real CLI in-process against a cluster directory, from the repository root. */
-export async function pvsim(cluster: string, args: string[], stdin = ''): Promise<Run> {
+export async function pvsim(cluster: string, args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(['--cluster', cluster, ...args], {
     stdout: (s) => { stdout += s; },
     stderr: (s) => { stderr += s; },
     readStdin: () => stdin,
-    env: {},
+    env,
     cwd: repoRoot,
     isTTY: false,
   });
