@@ -658,7 +658,8 @@ function validatePersistentVolumeClaimSpec(spec: Obj): FieldError[] {
       }
     }
   }
-  errs.push(...validateAccessModes(modes.length === 0 ? [] : modes, 'spec.accessModes', '').filter((e) => e.type !== 'Required'));
+  // The claim reports a missing list itself (with its own detail), before the selector, as Kubernetes does.
+  errs.push(...validateAccessModes(modes, 'spec.accessModes', '').filter((e) => e.type !== 'Required'));
 
   const resources = isObj(spec['resources']) ? spec['resources'] : {};
   const requests = isObj(resources['requests']) ? resources['requests'] : {};
