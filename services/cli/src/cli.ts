@@ -64,7 +64,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace for namespaced objects that name none', 'default')
     .addOption(new Option('--wait <bool>', 'run the controllers until nothing is left to do; false only records the change').default('true').choices(['true', 'false']))
     .addHelpText('after', '\nExamples:\n  pvsim apply -f examples/static/\n  cat pvc.yaml | pvsim apply -f -\n  pvsim apply -f pv.yaml --wait=false')
-    .action(wrap((o: { filename: string[]; namespace: string; wait: string }) => verbs.apply(io, globals(), o.filename, { namespace: o.namespace, wait: o.wait !== 'false' })));
+    .action(wrap((o: { filename: string[]; namespace: string; wait: string }, cmd: Command) =>
+      verbs.apply(io, globals(), o.filename, { namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false' })));
 
   program.command('import')
     .description('Restore objects WITH their metadata (uid, annotations, finalizers) and status, e.g. `kubectl get pv,pvc,sc -A -o yaml` of a real cluster; then settle.')
@@ -81,8 +82,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace of namespaced objects', 'default')
     .addOption(new Option('--wait <bool>', 'settle after deleting').default('true').choices(['true', 'false']))
     .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/claims.yaml')
-    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string }) =>
-      verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, wait: o.wait !== 'false' })));
+    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string }, cmd: Command) =>
+      verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false' })));
 
   program.command('get')
     .description('Display objects with kubectl\'s columns.')

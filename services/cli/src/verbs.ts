@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ApiError, type KubeEvent } from '@pvsim/domain';
 import {
-  ManifestError, applyDefaults, describe as describeObject, parseManifests, prepareForCreate, printJson, printNames,
+  ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, prepareForCreate, printJson, printNames,
   printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
   type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
@@ -40,19 +40,19 @@ function stopProgress(s: Session): void {
 interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
 
 /** Reads and parses every source, resolving kinds; throws before anything is applied. */
-function load(io: CliIO, files: string[], namespace: string): Loaded[] {
+function load(io: CliIO, files: string[], namespace: string, explicitNamespace = false): Loaded[] {
   const sources = readManifestSources(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))), io.readStdin);
   const out: Loaded[] = [];
   for (const src of sources) {
     const display = src.file.startsWith(io.cwd + '/') ? src.file.slice(io.cwd.length + 1) : src.file;
-    for (const parsed of parseManifests(src.text, display)) {
+    for (const raw of parseManifests(src.text, display)) {
+      const parsed = applyRequestNamespace(raw, { namespace, explicit: explicitNamespace });
       const o = parsed.object as Obj;
       const type = resolveKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));
       if (!type || !type.served || !STORAGE_KINDS.has(type.kind)) {
         throw new ManifestError('UnknownKind', `${display}:${parsed.line}: pvsim does not serve kind "${o.kind}" (${o.apiVersion}) yet; it serves PersistentVolume, PersistentVolumeClaim and StorageClass`, { file: display, line: parsed.line });
       }
       const object = structuredClone(o);
-      if (type.namespaced) object.metadata.namespace = object.metadata.namespace ?? namespace;
       out.push({ parsed, type, object });
     }
   }
@@ -90,8 +90,8 @@ function writeApplied(session: Session, kind: StoredKind, action: ApplyAction, n
   else if (action === 'configured') store.update(kind, next as never);
 }
 
-export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; wait: boolean }): number {
-  const loaded = load(io, files, opts.namespace);
+export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
+  const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
   const session = open(io, g, loaded.length > 1000);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
@@ -151,10 +151,10 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   return 0;
 }
 
-export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; wait: boolean }): number {
+export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean }): number {
   const targets: { type: ResourceType; name: string; namespace: string }[] = [];
   if (o.files && o.files.length > 0) {
-    for (const l of load(io, o.files, o.namespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
+    for (const l of load(io, o.files, o.namespace, o.explicitNamespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
   } else {
     if (!o.kind) throw new UsageError('error: You must provide one or more resources by argument or filename.');
     if (o.names.length === 0) throw new UsageError(`error: resource(s) were provided, but no name was specified`);
