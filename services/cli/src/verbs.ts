@@ -137,6 +137,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
     names.add(`${kind}/${key}`);
     validateObject({ ...l.parsed, object: applyDefaults(stripServerFields(l.object)) }, 'create');
   }
+  advanceToRecordedTime(session, loaded.map((l) => l.object));
   session.input('ImportRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
   const lines: string[] = [];
   for (const l of loaded) {
@@ -149,6 +150,21 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   stopProgress(session);
   io.stdout(lines.map((l) => l + '\n').join(''));
   return 0;
+}
+
+/**
+ * An imported cluster carries its own times (creationTimestamp, deletionTimestamp); simulated time
+ * continues from the latest of them, so ages and events read as they did on that cluster.
+ */
+function advanceToRecordedTime(session: Session, objects: Obj[]): void {
+  let latest = 0;
+  for (const o of objects) {
+    for (const f of ['creationTimestamp', 'deletionTimestamp'] as const) {
+      const t = Date.parse(String(o.metadata[f] ?? ''));
+      if (Number.isFinite(t) && t > latest) latest = t;
+    }
+  }
+  if (latest > 0) session.clock.set(latest);
 }
 
 export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean }): number {
@@ -333,6 +349,7 @@ export function verify(io: CliIO, g: GlobalOptions): number {
 /** The state changes of one recorded input, exactly as the verb made them. */
 function reexecute(s: Session, type: string, data: { seed: number; wait: boolean; objects: Obj[] }): void {
   const store = s.store;
+  if (type === 'ImportRequested') advanceToRecordedTime(s, data.objects);
   s.input(type, data);
   if (type === 'ApplyRequested') {
     for (const o of data.objects) {
