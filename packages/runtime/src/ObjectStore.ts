@@ -16,6 +16,7 @@ import {
 } from '@pvsim/domain';
 import { volumeMachine, claimMachine } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
+import { InProcessBus, type Bus } from './Bus.ts';
 
 export type StoredKind = 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event';
 type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
@@ -29,6 +30,8 @@ export interface WatchEvent {
 
 export interface ObjectStoreOptions {
   clock: SimClock;
+  /** How writes reach the actors (in-process by default). */
+  bus?: Bus;
   newUid: () => string;
   /** Fact records for the event log. */
   record?: (rec: NewLogRecord) => void;
@@ -77,10 +80,14 @@ export class ObjectStore implements ClusterApi {
   };
   private readonly index = new VolumeIndex();
   private resourceVersion = 0;
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
 
-  constructor(private readonly opts: ObjectStoreOptions) {}
+  constructor(private readonly opts: ObjectStoreOptions) {
+    this.bus = opts.bus ?? new InProcessBus();
+  }
 
   // ------------------------------------------------------------ generic access
 
@@ -302,13 +309,15 @@ export class ObjectStore implements ClusterApi {
       const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
       const machine = kind === 'PersistentVolume' ? volumeMachine : claimMachine;
       const actor = actors.get(key);
+      const address = `${STREAM_PREFIX[kind]}/${key}`;
       if (!actor) {
         const created = createActor(machine as any, { input: { object: obj }, clock: this.opts.clock as any });
         created.start();
         actors.set(key, created);
+        this.unsubscribe.set(address, this.bus.subscribe(address, (event) => created.send(event as never)));
       } else {
         const before = actor.getSnapshot();
-        actor.send({ type: 'WRITE', object: obj } as never);
+        this.bus.publish(address, { type: 'WRITE', object: obj });
         const after = actor.getSnapshot();
         if (after === before || after.context.object !== obj) {
           const from = (before.context.object as AnyObject).status as { phase?: string } | undefined;
@@ -326,7 +335,14 @@ export class ObjectStore implements ClusterApi {
     if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
       const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
       const actor = actors.get(key);
-      if (actor) { actor.send({ type: 'REMOVE' }); actor.stop(); actors.delete(key); }
+      if (actor) {
+        const address = `${STREAM_PREFIX[kind]}/${key}`;
+        this.bus.publish(address, { type: 'REMOVE' });
+        this.unsubscribe.get(address)?.();
+        this.unsubscribe.delete(address);
+        actor.stop();
+        actors.delete(key);
+      }
       if (kind === 'PersistentVolume') this.index.delete(key);
       return;
     }

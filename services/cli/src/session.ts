@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type WatchEvent } from '@pvsim/runtime';
+import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent } from '@pvsim/runtime';
 import { ControllerManager, type SettleReport } from '@pvsim/controllers';
 import { inTreePlugins } from './plugins.ts';
 
@@ -61,6 +61,8 @@ export class Session {
   readonly clock: SimClock;
   readonly random: Random;
   readonly log: EventLog;
+  /** The ports this invocation runs on (STYLE §2), built here at the composition root. */
+  readonly ports: Ports;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
 
@@ -77,8 +79,10 @@ export class Session {
     const record = (r: NewLogRecord) => { this.pending.push(r); };
     // Randomness is derived below, once the log position is known; uids are drawn lazily.
     let random: Random | undefined;
+    const bus = new InProcessBus();
     this.store = new ObjectStore({
       clock: this.clock,
+      bus,
       newUid: () => random!.uuid(),
       record,
       watch: (ev: WatchEvent) => manager?.onWatch(ev),
@@ -102,6 +106,8 @@ export class Session {
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
     random = new Random(deriveSeed(opts.seed, this.basePos));
     this.random = random;
+    const rng = random;
+    this.ports = { clock: this.clock, random: rng, newUid: () => rng.uuid(), bus, log: this.log };
     manager = new ControllerManager({
       store: this.store,
       scheduler: Scheduler.seeded(this.random),
