@@ -7,13 +7,19 @@
  * something and some object is still unsettled — a claim left Pending binds to a PV created
  * later exactly as on a real cluster within one resync.
  */
-import { claimKey, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@pvsim/domain';
+import { FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION, claimKey, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@pvsim/domain';
 import type { ObjectStore, Scheduler, SimClock, WatchEvent, WorkItem } from '@pvsim/runtime';
 import { PersistentVolumeController, type FeatureGates } from './pvController.ts';
 import { syncClaimProtection, syncVolumeProtection } from './protection.ts';
 import { VolumePluginManager, type VolumePlugin } from './plugins.ts';
 
 export const DEFAULT_RESYNC_PERIOD_MS = 15_000;
+
+/** A live object lacks its protection finalizer, or a deleted one still has it. */
+function needsFinalizerSync(obj: { metadata: { deletionTimestamp?: string; finalizers?: string[] } }, finalizer: string): boolean {
+  const has = (obj.metadata.finalizers ?? []).includes(finalizer);
+  return obj.metadata.deletionTimestamp ? has : !has;
+}
 
 export interface ControllerManagerOptions {
   store: ObjectStore;
@@ -117,7 +123,10 @@ export class ControllerManager {
       // A failed sync is retried by the next one, as in Kubernetes; a broken invariant or a
       // programming error stops the simulation.
       if (!(e instanceof Error) || e.name === 'IllegalTransitionError' || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e;
-      this.syncErrors.push({ item, error: e instanceof Error ? e.message : String(e) });
+      const error = e instanceof Error ? e.message : String(e);
+      this.syncErrors.push({ item, error });
+      // Kubernetes logs a failed sync and retries it later; the log keeps it for inspection.
+      this.opts.record?.({ time: this.opts.clock.iso(), stream: 'scheduler', type: 'SyncFailed', data: { ...item, error } });
     }
     return true;
   }
@@ -152,10 +161,23 @@ export class ControllerManager {
     }
   }
 
-  /** Enqueues every claim and volume, as the informers' periodic resync does. */
+  /**
+   * The informers' periodic resync. Every claim and volume goes to the PV controller; like the
+   * protection controllers' update handlers, it also hands them every object whose finalizer
+   * still has to be added or removed. That is how a failed protection sync is retried here
+   * (Kubernetes also requeues it rate-limited); without it a finalizer write that failed once
+   * left the object Terminating for good.
+   */
   resyncAll(): void {
-    for (const c of this.store.listClaims()) this.scheduler.add({ queue: 'claims', key: claimKey(c) });
-    for (const v of this.store.listVolumes()) this.scheduler.add({ queue: 'volumes', key: v.metadata.name });
+    const on = this.opts.controllers ?? ['pv-controller', 'pvc-protection', 'pv-protection'];
+    for (const c of this.store.listClaims()) {
+      this.scheduler.add({ queue: 'claims', key: claimKey(c) });
+      if (on.includes('pvc-protection') && needsFinalizerSync(c, FINALIZER_PVC_PROTECTION)) this.scheduler.add({ queue: 'pvc-protection', key: claimKey(c) });
+    }
+    for (const v of this.store.listVolumes()) {
+      this.scheduler.add({ queue: 'volumes', key: v.metadata.name });
+      if (on.includes('pv-protection') && needsFinalizerSync(v, FINALIZER_PV_PROTECTION)) this.scheduler.add({ queue: 'pv-protection', key: v.metadata.name });
+    }
   }
 
   private unsettled(): boolean {
