@@ -107,12 +107,13 @@ export function binderFixture(n: number, seed = SEED): { volumes: PersistentVolu
 }
 
 /**
- * One volume made for each claim (benchmark 2), so every claim can bind whatever order the
- * scheduler delivers work in: same access modes, class and volume mode, labels its selector
- * accepts, capacity at least the request. Volumes come without status, as a user's manifest does;
- * the PV controller makes them Available. Smallest-fit may give a claim another claim's volume,
- * but only one no larger than its own, so the owner of that one still fits its own (exchange
- * argument); selectors are satisfied by every volume, so they cannot break that argument.
+ * One volume made for each claim (benchmark 2): same access modes (one mode each, so a claim
+ * searches one mode group), class and volume mode, labels every selector accepts, capacity at
+ * least the request. Volumes come without status, as a user's manifest does; the PV controller
+ * makes them Available. Once all of them are Available, every claim binds whatever order the
+ * scheduler delivers claims in: smallest-fit may give a claim another claim's volume, but only
+ * one no larger than its own, so the owner of that one still fits the first one's (exchange
+ * argument). A claim delivered while its own volume is still Pending can break that argument.
  */
 export function settleFixture(n: number, seed = SEED + 1): { volumes: PersistentVolume[]; claims: PersistentVolumeClaim[] } {
   const random = new Random(seed);

@@ -12,8 +12,6 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export interface Sample { ms: number[] }
-
 export function summary(s: readonly number[]): { median: number; min: number; max: number } {
   return { median: median(s), min: Math.min(...s), max: Math.max(...s) };
 }

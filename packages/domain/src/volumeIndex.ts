@@ -6,10 +6,11 @@
  *   - pre-bound PVs by the claim they name (ns/name), so the shortcut is a map lookup;
  *   - free PVs (no claimRef, Available, not being deleted) in buckets by (class, volumeMode,
  *     VAC) sorted by (capacity, name), so "smallest that fits" is a binary search.
- * A bucket removes by marking (a next-alive pointer with path compression) and inserts into a
- * small unsorted side list that is merged in when it grows, so both a bulk load and interleaved
- * create/bind stay near O(log n) per operation. Ties are broken by name — Kubernetes breaks them
- * by informer list order, which is not reproducible.
+ * A bucket removes by marking (a next-alive pointer with path compression) and inserts into an
+ * unsorted side list. The side list is merged into the sorted part when a write makes it longer
+ * than the sorted part (so a bulk load costs O(n log n) in all, by doubling), or when a lookup
+ * finds it longer than about √n (so a lookup never scans more than that). Ties are broken by
+ * name — Kubernetes breaks them by informer list order, which is not reproducible.
  */
 import type { AccessMode, PersistentVolume, PersistentVolumeClaim } from './types.ts';
 import { ACCESS_MODES, ACCESS_MODE_SHORT } from './types.ts';
@@ -50,7 +51,7 @@ class FreeBucket {
 
   add(entry: Entry): void {
     this.pending.push(entry);
-    if (this.pending.length > 32 + Math.sqrt(this.items.length)) this.rebuild();
+    if (this.pending.length > 32 && this.pending.length > this.items.length - this.dead) this.rebuild();
   }
 
   remove(name: string): void {
@@ -66,6 +67,7 @@ class FreeBucket {
 
   /** Smallest entry with capacity >= request whose name passes `accept`. */
   smallestFit(request: Quantity, accept: (name: string) => boolean): string | undefined {
+    if (this.pending.length > 32 + Math.sqrt(this.items.length)) this.rebuild();
     let best: Entry | undefined;
     let lo = 0;
     let hi = this.items.length;

@@ -7,6 +7,9 @@
  * correlator. Every change is reported twice: to `watch` (the controllers' informers) and as a
  * fact record to `record` (the event log). `restore` rebuilds state from facts without
  * reporting anything, which is how a CLI invocation reloads a cluster from its log.
+ * Objects handed out are the stored ones, not copies (a bind writes six times; copies were a
+ * fifth of its cost): callers treat them as immutable and clone before changing, as client-go
+ * callers must treat informer objects.
  */
 import { createActor, type Actor } from 'xstate';
 import {
@@ -156,7 +159,7 @@ export class ObjectStore implements ClusterApi {
     if (!stored.metadata.creationTimestamp) stored.metadata.creationTimestamp = this.opts.clock.iso();
     stored.metadata.resourceVersion = String(++this.resourceVersion);
     this.commit(kind, key, undefined, stored, 'Created');
-    return structuredClone(stored);
+    return stored;
   }
 
   /**
@@ -174,10 +177,10 @@ export class ObjectStore implements ClusterApi {
     }
     let next: AnyObject;
     if (subresource === 'status') {
-      next = { ...structuredClone(old), status: structuredClone(obj['status']) };
+      next = { ...old, metadata: { ...old.metadata }, status: structuredClone(obj['status']) };
       if (obj['status'] === undefined) delete next['status'];
     } else if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
-      next = { ...structuredClone(obj), status: structuredClone(old['status']) };
+      next = { ...structuredClone(obj), status: old['status'] };
       if (old['status'] === undefined) delete next['status'];
     } else {
       next = structuredClone(obj);
@@ -187,7 +190,7 @@ export class ObjectStore implements ClusterApi {
     if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
     for (const f of ['uid', 'creationTimestamp'] as const) if (next.metadata[f] === undefined) delete next.metadata[f];
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (JSON.stringify(next) === JSON.stringify(old)) return structuredClone(old);
+    if (JSON.stringify(next) === JSON.stringify(old)) return old;
     next.metadata.resourceVersion = String(++this.resourceVersion);
     if (next.metadata['deletionTimestamp'] !== undefined && ((next.metadata['finalizers'] as string[] | undefined) ?? []).length === 0) {
       // The last finalizer is gone: the object disappears.
@@ -195,7 +198,7 @@ export class ObjectStore implements ClusterApi {
       return next;
     }
     this.commit(kind, key, old, next, 'Updated');
-    return structuredClone(next);
+    return next;
   }
 
   /** Delete: with finalizers the object turns Terminating (deletionTimestamp), else it is gone. */

@@ -40,7 +40,11 @@ export class Scheduler {
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
     const i = this.waiting.length === 1 ? 0 : this.choose(this.waiting);
-    const [item] = this.waiting.splice(i, 1);
+    // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
+    // seed, so choices stay reproducible.
+    const item = this.waiting[i];
+    const last = this.waiting.pop()!;
+    if (i < this.waiting.length) this.waiting[i] = last;
     this.keys.delete(`${item!.queue}\u0000${item!.key}`);
     this.delivered++;
     return item;

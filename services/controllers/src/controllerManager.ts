@@ -180,9 +180,14 @@ export class ControllerManager {
     }
   }
 
-  private unsettled(): boolean {
-    if (this.store.listClaims().some((c) => (c.status?.phase ?? 'Pending') === 'Pending')) return true;
-    return this.store.listVolumes().some((v) => ['Pending', 'Failed', ''].includes(v.status?.phase ?? ''));
+  /**
+   * Something a resync could still move: a Pending claim, a Pending or Failed PV (reclaim is
+   * retried), an object waiting for its finalizers, or a sync that failed since the last look.
+   */
+  private unsettled(errorsSeen: number): boolean {
+    if (this.syncErrors.length > errorsSeen) return true;
+    if (this.store.listClaims().some((c) => (c.status?.phase ?? 'Pending') === 'Pending' || c.metadata.deletionTimestamp)) return true;
+    return this.store.listVolumes().some((v) => ['Pending', 'Failed', ''].includes(v.status?.phase ?? '') || v.metadata.deletionTimestamp);
   }
 
   /**
@@ -193,31 +198,27 @@ export class ControllerManager {
     const start = this.scheduler.delivered;
     const max = this.opts.deliveriesMax ?? 10_000_000;
     while (this.step()) {
-      if (this.scheduler.delivered - start > max) throw new SettleLimitError(max);
+      const n = this.scheduler.delivered - start;
+      if (n > max) throw new SettleLimitError(max);
+      if ((n & 1023) === 0) this.opts.onProgress?.(n, this.scheduler.size);
     }
     return this.scheduler.delivered - start;
   }
 
   /** Delivers until nothing waits, then resync periods while they still change something. */
   settle(options: { untilQuiet?: boolean } = {}): SettleReport {
-    const max = this.opts.deliveriesMax ?? 10_000_000;
     const start = this.scheduler.delivered;
     const errorsBefore = this.syncErrors.length;
     let resyncs = 0;
-    const drain = () => {
-      while (this.step()) {
-        const n = this.scheduler.delivered - start;
-        if (n > max) throw new SettleLimitError(max);
-        if ((n & 1023) === 0) this.opts.onProgress?.(n, this.scheduler.size);
-      }
-    };
-    drain();
-    while ((options.untilQuiet || this.unsettled()) && resyncs < 100) {
+    this.drain();
+    let errorsSeen = errorsBefore;
+    while ((options.untilQuiet || this.unsettled(errorsSeen)) && resyncs < 100) {
       const writes = this.store.writes;
+      errorsSeen = this.syncErrors.length;
       this.opts.clock.advance(this.opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS);
       this.opts.record?.({ time: this.opts.clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
       this.resyncAll();
-      drain();
+      this.drain();
       resyncs++;
       if (this.store.writes === writes) break;
     }

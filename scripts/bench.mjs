@@ -1,0 +1,92 @@
+// `pnpm bench [binder|settle ...] [--quick]`: runs each benchmark in bench/ in its own Node
+// process (a fresh heap each, one after the other so they do not compete for the two cores),
+// with tsx for the TypeScript sources and --expose-gc so timings start from a collected heap.
+// Each benchmark prints its own table with its baseline measured in the same process; this
+// script adds the machine header, the cross-benchmark line and the total wall time, and fails
+// when a benchmark fails (e.g. the linear and indexed matchers disagreeing on a volume).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, freemem, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+const ALL = ['binder', 'settle'];
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const picked = args.filter((a) => !a.startsWith('--'));
+for (const name of picked) {
+  if (!ALL.includes(name)) {
+    console.error(`unknown benchmark "${name}"; choose from: ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+}
+const names = picked.length ? picked : ALL;
+
+function cpuModel() {
+  try {
+    return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+console.log(`pvsim benchmarks — ${new Date().toISOString().slice(0, 10)}`);
+console.log(`machine: ${availableParallelism()} cpus, ${cpuModel()}, node ${process.version}, memory ${gib(freemem())} free of ${gib(totalmem())}${quick ? ' (--quick)' : ''}`);
+console.log('');
+
+function run(name) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`, ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let data;
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) {
+        if (line.startsWith('BENCH_JSON ')) data = JSON.parse(line.slice('BENCH_JSON '.length)).data;
+        else console.log(line);
+      }
+    });
+    child.on('close', (code) => {
+      if (buffered) console.log(buffered);
+      console.log(`(${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+      resolve({ code, data });
+    });
+  });
+}
+
+const t0 = performance.now();
+const results = {};
+let failed = false;
+for (const name of names) {
+  const { code, data } = await run(name);
+  if (code !== 0) {
+    console.error(`benchmark ${name} failed (exit code ${code})`);
+    failed = true;
+  }
+  results[name] = data;
+}
+
+// Headlines, from the numbers above.
+const us = (ms, n) => (ms / n) * 1000;
+if (results.binder) {
+  const b = results.binder;
+  const withLinear = b.filter((r) => r.linearMedianMs !== null);
+  const top = withLinear[withLinear.length - 1];
+  const first = b[0];
+  const last = b[b.length - 1];
+  if (top) console.log(`binder: at N = ${top.n} the VolumeIndex binds ${(top.linearMedianMs / top.indexMedianMs).toFixed(0)}× faster than the linear scan; per claim the scan grows ×${(us(top.linearMedianMs, top.n) / us(first.linearMedianMs, first.n)).toFixed(1)} from N = ${first.n} to ${top.n}, the index ×${(us(last.indexMedianMs, last.n) / us(first.indexMedianMs, first.n)).toFixed(2)} from N = ${first.n} to ${last.n} (build per volume ×${(us(last.buildMedianMs, last.n) / us(first.buildMedianMs, first.n)).toFixed(1)}).`);
+}
+if (results.settle) {
+  for (const s of results.settle) {
+    console.log(`settle: N = ${s.n}: a settled bind costs ${us(s.claimPhaseMedianMs, s.n).toFixed(0)} µs = ${(s.claimPhaseMedianMs / s.rawSendsMedianMs).toFixed(0)} raw actor transitions = ${(s.claimPhaseMedianMs / s.pureBinderMedianMs).toFixed(0)}× the pure binder (${us(s.pureBinderMedianMs, s.n).toFixed(1)} µs per claim incl. index build); ${(s.deliveries / s.n).toFixed(2)} deliveries per bind.`);
+  }
+}
+console.log(`total: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+process.exit(failed ? 1 : 0);
