@@ -1,5 +1,6 @@
 export * from './types.ts';
 export * from './quantity.ts';
+export * from './names.ts';
 export * from './labels.ts';
 export * from './eventLog.ts';
 export * from './annotations.ts';

@@ -146,17 +146,17 @@ const validateRows: ValidateRow[] = [
   {
     name: 'value too long',
     selector: { matchExpressions: [{ key: 'key', operator: 'NotIn', values: ['a'.repeat(64)] }] },
-    want: [`spec.selector.matchExpressions[0].values[0]: Invalid value: "${'a'.repeat(64)}": must be no more than 63 characters`],
+    want: [`spec.selector.matchExpressions[0].values[0]: Invalid value: "${'a'.repeat(64)}": must be no more than 63 bytes`],
   },
   {
     name: 'key name part too long',
     selector: { matchLabels: { ['k'.repeat(64)]: 'v' } },
-    want: [`spec.selector.matchLabels: Invalid value: "${'k'.repeat(64)}": name part must be no more than 63 characters`],
+    want: [`spec.selector.matchLabels: Invalid value: "${'k'.repeat(64)}": name part must be no more than 63 bytes`],
   },
   {
     name: 'key with two slashes',
     selector: { matchLabels: { 'a/b/c': 'v' } },
-    want: [`spec.selector.matchLabels: Invalid value: "a/b/c": a qualified name ${QNAME} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
+    want: [`spec.selector.matchLabels: Invalid value: "a/b/c": a valid label key ${QNAME} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
   },
   {
     name: 'key with an upper-case prefix',

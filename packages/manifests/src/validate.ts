@@ -22,7 +22,7 @@ import {
 } from './errors.ts';
 import { applyDefaults } from './defaults.ts';
 import { resourceTypeForKind } from './kinds.ts';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.ts';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '@pvsim/domain';
 import { parseFieldPath, type ParsedObject } from './parse.ts';
 
 type Obj = Record<string, unknown>;

@@ -19,7 +19,8 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
-const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+const encoder = new TextEncoder();
+const byteLength = (s: string): number => encoder.encode(s).length;
 
 /** `validation.IsDNS1123Subdomain`. */
 export function isDNS1123Subdomain(value: string): string[] {
