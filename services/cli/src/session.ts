@@ -12,8 +12,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, type SettleReport } from '@pvsim/controllers';
-import { inTreePlugins } from './plugins.ts';
+import { ControllerManager, inTreePlugins, type SettleReport } from '@pvsim/controllers';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);

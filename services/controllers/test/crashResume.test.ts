@@ -15,18 +15,12 @@ import {
   type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import { ObjectStore, Random, Scheduler, SimClock, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, type VolumePlugin } from '../src/index.ts';
+import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
-/** A hostPath-like in-tree plugin, so Retain/Delete/Recycle all have a plugin to call. */
-const hostPathPlugin: VolumePlugin = {
-  name: 'kubernetes.io/host-path',
-  supportsMountOption: false,
-  canSupport: (pv) => pv.spec['hostPath'] !== undefined,
-  newDeleter: () => () => undefined,
-  recycle: () => undefined,
-};
+/** pvsim's in-tree hostPath plugin (deletes under /tmp, recycles), so every policy has a plugin. */
+const hostPathPlugin: VolumePlugin = inTreePlugins()[0]!;
 
 const volumeInput: PersistentVolume = {
   apiVersion: 'v1', kind: 'PersistentVolume',

@@ -15,16 +15,11 @@ import {
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, type VolumePlugin } from '../src/index.ts';
+import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
-const hostPath: VolumePlugin = {
-  name: 'kubernetes.io/host-path', supportsMountOption: false,
-  canSupport: (pv) => pv.spec['hostPath'] !== undefined,
-  newDeleter: () => () => undefined,
-  recycle: () => undefined,
-};
+const hostPath: VolumePlugin = inTreePlugins()[0]!;
 
 type Input =
   | { op: 'createVolume'; name: string; size: string; modes: AccessMode[]; reclaim: 'Retain' | 'Delete' | 'Recycle' }

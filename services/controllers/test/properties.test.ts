@@ -22,7 +22,7 @@ import {
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
 import { ObjectStore, Random, Scheduler, SimClock, foldRecords, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, type VolumePlugin } from '../src/index.ts';
+import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const NAMESPACE = 'default';
@@ -36,19 +36,7 @@ const MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWrit
  * In-tree plugins as pvsim's CLI registers them: hostPath deletes and recycles; nfs recycles but
  * has no deleter, so a Delete-policy nfs PV goes Failed (spec §7).
  */
-const plugins: VolumePlugin[] = [
-  {
-    name: 'kubernetes.io/host-path', supportsMountOption: false,
-    canSupport: (pv) => pv.spec['hostPath'] !== undefined,
-    newDeleter: () => () => undefined,
-    recycle: () => undefined,
-  },
-  {
-    name: 'kubernetes.io/nfs', supportsMountOption: true,
-    canSupport: (pv) => pv.spec['nfs'] !== undefined,
-    recycle: () => undefined,
-  },
-];
+const plugins: VolumePlugin[] = inTreePlugins();
 
 /** Class `gold` has an external provisioner: claims of it get annotated and wait (spec §9.1). */
 const goldClass: StorageClass = {

@@ -5,7 +5,7 @@
  * and no plugin goes Failed, as on a real cluster; CSI volumes wait for their external deleter.
  */
 import type { PersistentVolume } from '@pvsim/domain';
-import type { VolumePlugin } from '@pvsim/controllers';
+import type { VolumePlugin } from './plugins.ts';
 
 const hostPath: VolumePlugin = {
   name: 'kubernetes.io/host-path',
