@@ -20,10 +20,15 @@ export class Scheduler {
   private readonly keys = new Set<string>();
   delivered = 0;
 
-  constructor(private readonly choose: Chooser) {}
+  /** `'fifo'`: oldest first, like a client-go work queue with one worker (tests, replays). */
+  constructor(private readonly choose: Chooser | 'fifo') {}
 
   static seeded(random: Random): Scheduler {
     return new Scheduler((waiting) => random.int(waiting.length));
+  }
+
+  static fifo(): Scheduler {
+    return new Scheduler('fifo');
   }
 
   /** Adds an item unless the same one is already waiting. */
@@ -39,13 +44,18 @@ export class Scheduler {
   /** Removes and returns the next item, or undefined when nothing waits. */
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
-    const i = this.waiting.length === 1 ? 0 : this.choose(this.waiting);
-    // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
-    // seed, so choices stay reproducible.
-    const item = this.waiting[i];
-    const last = this.waiting.pop()!;
-    if (i < this.waiting.length) this.waiting[i] = last;
-    this.keys.delete(`${item!.queue}\u0000${item!.key}`);
+    let item: WorkItem;
+    if (this.choose === 'fifo') {
+      item = this.waiting.shift()!;
+    } else {
+      const i = this.waiting.length === 1 ? 0 : this.choose(this.waiting);
+      // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
+      // seed, so choices stay reproducible.
+      item = this.waiting[i]!;
+      const last = this.waiting.pop()!;
+      if (i < this.waiting.length) this.waiting[i] = last;
+    }
+    this.keys.delete(`${item.queue}\u0000${item.key}`);
     this.delivered++;
     return item;
   }

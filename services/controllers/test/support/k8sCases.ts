@@ -150,7 +150,7 @@ function mockPlugin(spec: NonNullable<K8sCase['plugin']>): VolumePlugin {
       if (deleteCalls.length === 0) throw new Error('Mock plugin error: no deleteCalls configured');
       return () => {
         const call = deleteCalls[deleteCounter];
-        if (call === undefined) throw new Error('Mock plugin error: unexpected deleter call');
+        if (call === undefined) throw new Error(`Mock plugin error: unexpected deleter call ${deleteCounter}`);
         deleteCounter++;
         if (call !== 'ok') throw new Error(call);
       };
@@ -158,7 +158,7 @@ function mockPlugin(spec: NonNullable<K8sCase['plugin']>): VolumePlugin {
     recycle() {
       if (recycleCalls.length === 0) throw new Error('Mock plugin error: no recycleCalls configured');
       const call = recycleCalls[recycleCounter];
-      if (call === undefined) throw new Error('Mock plugin error: unexpected recycler call');
+      if (call === undefined) throw new Error(`Mock plugin error: unexpected recycle call ${recycleCounter}`);
       recycleCounter++;
       if (call !== 'ok') throw new Error(call);
     },
@@ -198,7 +198,7 @@ export function runSyncCase(c: K8sCase): SyncResult {
   for (const k of c.classes) store.restore('StorageClass', k as never);
   for (const p of c.pods ?? []) store.restore('Pod', p as never);
 
-  const scheduler = new Scheduler(() => 0);
+  const scheduler = Scheduler.fifo();
   const manager = new ControllerManager({
     store, scheduler, clock,
     plugins: c.plugin ? [mockPlugin(c.plugin)] : [],
