@@ -19,22 +19,15 @@ import { UsageError } from './cli.ts';
 import { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, type Progress } from './progress.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
 /** Kinds issue 2 serves through apply/import/delete. */
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass']);
 
-function open(io: CliIO, g: GlobalOptions, withProgress = false): Session {
-  const progress = withProgress && io.isTTY ? createProgress(io) : undefined;
-  const s = new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g), ...(progress ? { onProgress: progress.update } : {}) });
-  if (progress) (s as unknown as { stopProgress: () => void }).stopProgress = progress.stop;
-  return s;
-}
-
-function stopProgress(s: Session): void {
-  (s as unknown as { stopProgress?: () => void }).stopProgress?.();
+function open(g: GlobalOptions, progress?: Progress): Session {
+  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g), ...(progress ? { onProgress: progress.deliveries } : {}) });
 }
 
 interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
@@ -92,7 +85,8 @@ function writeApplied(session: Session, kind: StoredKind, action: ApplyAction, n
 
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
-  const session = open(io, g, loaded.length > 1000);
+  const progress = createProgress(io, loaded.length);
+  const session = open(g, progress);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
   const plan: { l: Loaded; next: Obj; action: ApplyAction }[] = [];
@@ -109,15 +103,16 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   session.input('ApplyRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
   const lines: string[] = [];
   const warnings: string[] = [];
-  for (const p of plan) {
+  for (const [i, p] of plan.entries()) {
     for (const w of warningsFor(p.next)) if (!warnings.includes(w)) warnings.push(w);
     writeApplied(session, p.l.type.kind as StoredKind, p.action, p.next);
     if (opts.wait) session.manager.drain();
     lines.push(`${ref(p.l.type, p.next.metadata.name)} ${p.action}`);
+    if (i % 100 === 99) progress.objects(i + 1, plan.length);
   }
   if (opts.wait) session.settle();
   session.commit();
-  stopProgress(session);
+  progress.stop();
   for (const w of warnings) io.stderr(`${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   return 0;
@@ -125,7 +120,8 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
 
 export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
   const loaded = load(io, files, 'default');
-  const session = open(io, g, loaded.length > 1000);
+  const progress = createProgress(io, loaded.length);
+  const session = open(g, progress);
   const store = session.store;
   const names = new Set<string>();
   for (const l of loaded) {
@@ -147,7 +143,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   }
   if (opts.wait) session.settle();
   session.commit();
-  stopProgress(session);
+  progress.stop();
   io.stdout(lines.map((l) => l + '\n').join(''));
   return 0;
 }
@@ -180,7 +176,8 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
       for (const name of o.names) targets.push({ type, name, namespace: o.namespace });
     }
   }
-  const session = open(io, g);
+  const progress = createProgress(io, targets.length);
+  const session = open(g, progress);
   const store = session.store;
   const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
   const missing = targets.filter((t) => !found.includes(t));
@@ -189,6 +186,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     for (const t of found) store.delete(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name);
     if (o.wait) session.settle();
     session.commit();
+    progress.stop();
     for (const t of found) io.stdout(`${t.type.kind.toLowerCase()} "${t.name}" deleted\n`);
   }
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
