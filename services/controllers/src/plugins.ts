@@ -44,18 +44,19 @@ export class VolumePluginManager {
   }
 
   findDeletablePluginBySpec(volume: PersistentVolume): VolumePlugin {
-    const matches = this.plugins.filter((x) => x.canSupport(volume));
-    if (matches.length === 0) throw new PluginNotFoundError('no volume plugin matched');
-    const p = matches.find((x) => x.newDeleter);
-    if (!p) throw new PluginNotFoundError('no deletable volume plugin matched');
-    return p;
+    return this.findBySpec(volume, (p) => p.newDeleter !== undefined, 'deletable');
   }
 
   findRecyclablePluginBySpec(volume: PersistentVolume): VolumePlugin {
+    return this.findBySpec(volume, (p) => p.recycle !== undefined, 'recyclable');
+  }
+
+  /** FindPluginBySpec, then the capability: "no volume plugin matched" comes first, as in Kubernetes. */
+  private findBySpec(volume: PersistentVolume, capable: (p: VolumePlugin) => boolean, what: string): VolumePlugin {
     const matches = this.plugins.filter((x) => x.canSupport(volume));
     if (matches.length === 0) throw new PluginNotFoundError('no volume plugin matched');
-    const p = matches.find((x) => x.recycle);
-    if (!p) throw new PluginNotFoundError('no recyclable volume plugin matched');
+    const p = matches.find(capable);
+    if (!p) throw new PluginNotFoundError(`no ${what} volume plugin matched`);
     return p;
   }
 }
