@@ -31,6 +31,35 @@ export class Scheduler {
     return new Scheduler('fifo');
   }
 
+  private timers: { due: number; seq: number; item: WorkItem }[] = [];
+  private timerSeq = 0;
+
+  /**
+   * Adds an item that becomes deliverable at simulated time `dueMs` (retries with backoff,
+   * operations that take time). Timers fire in order of due time, then of scheduling.
+   */
+  addAt(item: WorkItem, dueMs: number): void {
+    this.timers.push({ due: dueMs, seq: this.timerSeq++, item });
+    this.timers.sort((a, b) => a.due - b.due || a.seq - b.seq);
+  }
+
+  /** The earliest due time of a delayed item, if any. */
+  nextDue(): number | undefined {
+    return this.timers[0]?.due;
+  }
+
+  /** Moves every delayed item due at or before `nowMs` to the waiting items. */
+  releaseDue(nowMs: number): number {
+    let n = 0;
+    while (this.timers.length > 0 && this.timers[0]!.due <= nowMs) {
+      this.add(this.timers.shift()!.item);
+      n++;
+    }
+    return n;
+  }
+
+  get delayed(): number { return this.timers.length; }
+
   /** Adds an item unless the same one is already waiting. */
   add(item: WorkItem): void {
     const id = `${item.queue}\u0000${item.key}`;

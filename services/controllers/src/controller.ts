@@ -1,0 +1,35 @@
+/**
+ * Design: what the controller manager needs from a controller, as kube-controller-manager and
+ * the sidecars need from theirs: the work queues it owns and a sync function for each, the
+ * informer handlers that turn object changes into work, what a periodic resync re-queues, and
+ * whether it still has something in flight. Controllers never run themselves; the manager's
+ * scheduler decides which work item runs next, so every interleaving is a function of the seed.
+ */
+import type { NewLogRecord } from '@pvsim/domain';
+import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+
+export interface WorkQueue {
+  /** Queue the key unless it already waits (client-go workqueue Add). */
+  add(queue: string, key: string): void;
+  /** Queue the key after `delayMs` of simulated time (AddAfter, AddRateLimited). */
+  addAfter(queue: string, key: string, delayMs: number): void;
+}
+
+export interface ControllerContext {
+  store: ObjectStore;
+  clock: SimClock;
+  queue: WorkQueue;
+  record?: ((rec: NewLogRecord) => void) | undefined;
+}
+
+export interface Controller {
+  readonly name: string;
+  /** Queue name -> sync of one key. Queue names are global; prefix them with the controller. */
+  readonly queues: Readonly<Record<string, (key: string) => void>>;
+  /** Informer handlers. */
+  onWatch?(ev: WatchEvent, queue: WorkQueue): void;
+  /** Periodic resync. */
+  resync?(queue: WorkQueue): void;
+  /** True while this controller could still change something at a later resync. */
+  unsettled?(): boolean;
+}
