@@ -8,3 +8,4 @@ export * from './volumeHelpers.ts';
 export * from './volumeIndex.ts';
 export * from './logRecord.ts';
 export * from './ports.ts';
+export * from './csi.ts';

@@ -31,8 +31,11 @@ export function createPhaseMachine<T extends StoredObject>(options: {
   edges: Record<string, readonly string[]>;
   /** Extra condition for an edge, keyed `From->To`. */
   edgeGuards?: Record<string, (next: T) => boolean>;
+  /** The phase an object is in (default: status.phase). */
+  phaseOf?: (object: T) => string;
 }) {
-  const norm = (o: T | undefined) => phaseOf(o) || options.initialPhase;
+  const read = options.phaseOf ?? ((o: T) => phaseOf(o));
+  const norm = (o: T | undefined) => (o ? read(o) : '') || options.initialPhase;
   const phaseState = (phase: string) => {
     const write = [
       // Same phase: spec/metadata/status details change, state stays.

@@ -17,12 +17,14 @@ import {
   type ClusterApi, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
-import { volumeMachine, claimMachine } from '@pvsim/machines';
+import { volumeMachine, claimMachine, attachmentMachine } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
 import { InProcessBus, type Bus } from './Bus.ts';
 
-export type StoredKind = 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event';
-type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+export type StoredKind =
+  | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
+  | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem';
+export type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface WatchEvent {
   kind: StoredKind;
@@ -53,16 +55,33 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-export const STREAM_PREFIX: Record<StoredKind, string> = {
-  PersistentVolume: 'pv', PersistentVolumeClaim: 'pvc', StorageClass: 'sc', Pod: 'pod', Node: 'node', Event: 'event',
+/**
+ * One row per kind: its log stream prefix, API resource name, scope, and the machine of its
+ * actors for the kinds whose lifecycle is an actor (PV, PVC, VolumeAttachment). The simulator's
+ * own backends (CSIVolume: a CSI driver's volume; Filesystem: file contents of a volume, a
+ * node's disk or an emptyDir) are stored like API objects so the log records and replays them.
+ */
+const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: boolean; machine?: unknown }> = {
+  PersistentVolume: { prefix: 'pv', resource: 'persistentvolumes', namespaced: false, machine: volumeMachine },
+  PersistentVolumeClaim: { prefix: 'pvc', resource: 'persistentvolumeclaims', namespaced: true, machine: claimMachine },
+  VolumeAttachment: { prefix: 'va', resource: 'volumeattachments', namespaced: false, machine: attachmentMachine },
+  StorageClass: { prefix: 'sc', resource: 'storageclasses', namespaced: false },
+  Pod: { prefix: 'pod', resource: 'pods', namespaced: true },
+  Node: { prefix: 'node', resource: 'nodes', namespaced: false },
+  Event: { prefix: 'event', resource: 'events', namespaced: true },
+  ConfigMap: { prefix: 'cm', resource: 'configmaps', namespaced: true },
+  Secret: { prefix: 'secret', resource: 'secrets', namespaced: true },
+  Deployment: { prefix: 'deploy', resource: 'deployments', namespaced: true },
+  StatefulSet: { prefix: 'sts', resource: 'statefulsets', namespaced: true },
+  CSIVolume: { prefix: 'csivol', resource: 'csivolumes', namespaced: false },
+  Filesystem: { prefix: 'fs', resource: 'filesystems', namespaced: false },
 };
-const RESOURCE: Record<StoredKind, string> = {
-  PersistentVolume: 'persistentvolumes', PersistentVolumeClaim: 'persistentvolumeclaims', StorageClass: 'storageclasses',
-  Pod: 'pods', Node: 'nodes', Event: 'events',
-};
-const NAMESPACED: Record<StoredKind, boolean> = {
-  PersistentVolume: false, PersistentVolumeClaim: true, StorageClass: false, Pod: true, Node: false, Event: true,
-};
+
+export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];
+export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].prefix])) as Record<StoredKind, string>;
+const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
+const NAMESPACED = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].namespaced])) as Record<StoredKind, boolean>;
+const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
 
 export function objectKey(kind: StoredKind, obj: { metadata: { name: string; namespace?: string } }): string {
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
@@ -72,15 +91,11 @@ function byKey<T>(map: Map<string, T>): T[] {
   return [...map.keys()].sort().map((k) => map.get(k)!);
 }
 
-type VolumeActor = Actor<typeof volumeMachine>;
-type ClaimActor = Actor<typeof claimMachine>;
-
 export class ObjectStore implements ClusterApi {
-  private readonly volumes = new Map<string, VolumeActor>();
-  private readonly claims = new Map<string, ClaimActor>();
-  private readonly plain: Record<'StorageClass' | 'Pod' | 'Node' | 'Event', Map<string, AnyObject>> = {
-    StorageClass: new Map(), Pod: new Map(), Node: new Map(), Event: new Map(),
-  };
+  /** Actor kinds: key -> actor owning the object. */
+  private readonly actors = new Map<StoredKind, Map<string, Actor<any>>>();
+  /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
+  private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
   private readonly index = new VolumeIndex();
   private resourceVersion = 0;
   private readonly unsubscribe = new Map<string, () => void>();
@@ -94,32 +109,42 @@ export class ObjectStore implements ClusterApi {
 
   // ------------------------------------------------------------ generic access
 
+  private actorsOf(kind: StoredKind): Map<string, Actor<any>> {
+    let m = this.actors.get(kind);
+    if (!m) this.actors.set(kind, (m = new Map()));
+    return m;
+  }
+
+  private plainOf(kind: StoredKind): Map<string, AnyObject> {
+    let m = this.plain.get(kind);
+    if (!m) this.plain.set(kind, (m = new Map()));
+    return m;
+  }
+
   get(kind: StoredKind, key: string): AnyObject | undefined {
-    if (kind === 'PersistentVolume') return this.volumes.get(key)?.getSnapshot().context.object as AnyObject | undefined;
-    if (kind === 'PersistentVolumeClaim') return this.claims.get(key)?.getSnapshot().context.object as AnyObject | undefined;
-    return this.plain[kind].get(key);
+    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.getSnapshot().context.object as AnyObject | undefined;
+    return this.plainOf(kind).get(key);
   }
 
   list(kind: StoredKind): AnyObject[] {
-    if (kind === 'PersistentVolume') return byKey(this.volumes).map((a) => a.getSnapshot().context.object as unknown as AnyObject);
-    if (kind === 'PersistentVolumeClaim') return byKey(this.claims).map((a) => a.getSnapshot().context.object as unknown as AnyObject);
-    if (kind === 'Event') return [...this.plain.Event.values()];
-    return byKey(this.plain[kind]);
+    if (isActorKind(kind)) return byKey(this.actorsOf(kind)).map((a) => a.getSnapshot().context.object as AnyObject);
+    if (kind === 'Event') return [...this.plainOf(kind).values()];
+    return byKey(this.plainOf(kind));
   }
 
   /** The actor's state value (its phase machine state), for inspection and tests. */
-  actorState(kind: 'PersistentVolume' | 'PersistentVolumeClaim', key: string): string | undefined {
-    const actor = kind === 'PersistentVolume' ? this.volumes.get(key) : this.claims.get(key);
+  actorState(kind: StoredKind, key: string): string | undefined {
+    const actor = this.actorsOf(kind).get(key);
     return actor ? String(actor.getSnapshot().value) : undefined;
   }
 
   /** Everything a snapshot needs to recreate this store (objects in a stable order). */
   dump(): { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } {
     const objects: [StoredKind, string, AnyObject][] = [];
-    for (const kind of ['StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Pod', 'Node', 'Event'] as StoredKind[]) {
-      const entries: [string, AnyObject][] = kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim'
-        ? [...(kind === 'PersistentVolume' ? this.volumes : this.claims as Map<string, Actor<any>>)].map(([k, a]) => [k, a.getSnapshot().context.object as AnyObject])
-        : [...this.plain[kind as 'Event']];
+    for (const kind of STORED_KINDS) {
+      const entries: [string, AnyObject][] = isActorKind(kind)
+        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.getSnapshot().context.object as AnyObject])
+        : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
     return { resourceVersion: this.resourceVersion, objects };
@@ -249,7 +274,7 @@ export class ObjectStore implements ClusterApi {
   event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const namespace = object.metadata.namespace ?? 'default';
     const now = this.opts.clock.iso();
-    const existing = [...this.plain.Event.values()].find((e) => {
+    const existing = [...this.plainOf('Event').values()].find((e) => {
       const ev = e as unknown as KubeEvent;
       return ev.involvedObject.kind === object.kind && ev.involvedObject.name === object.metadata.name
         && (ev.involvedObject.namespace ?? '') === (object.metadata.namespace ?? '') && ev.involvedObject.uid === object.metadata.uid
@@ -260,7 +285,7 @@ export class ObjectStore implements ClusterApi {
       ev = { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
     } else {
       // Events are never removed, so their count is a counter any replay agrees on.
-      const seq = this.plain.Event.size + 1;
+      const seq = this.plainOf('Event').size + 1;
       ev = {
         apiVersion: 'v1', kind: 'Event',
         metadata: { name: `${object.metadata.name}.${seq.toString(16).padStart(16, '0')}`, namespace },
@@ -308,13 +333,12 @@ export class ObjectStore implements ClusterApi {
   }
 
   private put(kind: StoredKind, key: string, obj: AnyObject): void {
-    if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
-      const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
-      const machine = kind === 'PersistentVolume' ? volumeMachine : claimMachine;
+    if (isActorKind(kind)) {
+      const actors = this.actorsOf(kind);
       const actor = actors.get(key);
       const address = `${STREAM_PREFIX[kind]}/${key}`;
       if (!actor) {
-        const created = createActor(machine as any, { input: { object: obj }, clock: this.opts.clock as any });
+        const created = createActor(KINDS[kind].machine as any, { input: { object: obj }, clock: this.opts.clock as any });
         created.start();
         actors.set(key, created);
         this.unsubscribe.set(address, this.bus.subscribe(address, (event) => created.send(event as never)));
@@ -323,20 +347,18 @@ export class ObjectStore implements ClusterApi {
         this.bus.publish(address, { type: 'WRITE', object: obj });
         const after = actor.getSnapshot();
         if (after === before || after.context.object !== obj) {
-          const from = (before.context.object as AnyObject).status as { phase?: string } | undefined;
-          const to = obj['status'] as { phase?: string } | undefined;
-          throw new IllegalTransitionError(kind, obj.metadata.name, from?.phase ?? '', to?.phase ?? '');
+          throw new IllegalTransitionError(kind, obj.metadata.name, String(before.value), String(actor.getSnapshot().value));
         }
       }
       if (kind === 'PersistentVolume') this.index.set(obj as unknown as PersistentVolume);
       return;
     }
-    this.plain[kind].set(key, obj);
+    this.plainOf(kind).set(key, obj);
   }
 
   private drop(kind: StoredKind, key: string): void {
-    if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
-      const actors = (kind === 'PersistentVolume' ? this.volumes : this.claims) as Map<string, Actor<any>>;
+    if (isActorKind(kind)) {
+      const actors = this.actorsOf(kind);
       const actor = actors.get(key);
       if (actor) {
         const address = `${STREAM_PREFIX[kind]}/${key}`;
@@ -349,7 +371,7 @@ export class ObjectStore implements ClusterApi {
       if (kind === 'PersistentVolume') this.index.delete(key);
       return;
     }
-    this.plain[kind].delete(key);
+    this.plainOf(kind).delete(key);
   }
 }
 

@@ -5,9 +5,10 @@
  * record, with no controller logic run.
  */
 import type { LogRecord } from '@pvsim/domain';
-import type { ObjectStore, StoredKind } from './ObjectStore.ts';
+import { STORED_KINDS, type ObjectStore, type StoredKind } from './ObjectStore.ts';
 
-const FACT = /^(PersistentVolumeClaim|PersistentVolume|StorageClass|Pod|Node)(Created|Updated|Deleted)$/;
+// Longest names first, so PersistentVolumeClaim is not read as PersistentVolume + "Claim…".
+const FACT = new RegExp(`^(${[...STORED_KINDS].filter((k) => k !== 'Event').sort((a, b) => b.length - a.length).join('|')})(Created|Updated|Deleted)$`);
 
 /** Applies one record to the store if it is a fact; returns whether it was. */
 export function applyFact(store: ObjectStore, rec: Pick<LogRecord, 'stream' | 'type' | 'data'>): boolean {
