@@ -9,3 +9,4 @@ export * from './volumeIndex.ts';
 export * from './logRecord.ts';
 export * from './ports.ts';
 export * from './csi.ts';
+export * from './filesystem.ts';
