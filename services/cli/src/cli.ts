@@ -10,6 +10,7 @@ import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domai
 import { ManifestError } from '@pvsim/manifests';
 import { LogLockedError } from '@pvsim/log-file';
 import * as verbs from './verbs.ts';
+import * as simVerbs from './simVerbs.ts';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -108,6 +109,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'events of all namespaces')
     .action(wrap((o: { namespace: string; allNamespaces?: boolean }) => verbs.events(io, globals(), o.namespace, !!o.allNamespaces)));
+
+  program.command('node')
+    .description('Take a node down (its kubelet stops: NotReady, unreachable taint) or bring it back up.')
+    .argument('<action>', 'down or up')
+    .argument('<name>', 'node name')
+    .addHelpText('after', '\nExamples:\n  pvsim node down node-a\n  pvsim node up node-a')
+    .action(wrap((action: string, name: string) => simVerbs.node(io, globals(), action, name)));
+
+  program.command('wait')
+    .description('Advance simulated time until a condition holds, like kubectl wait (fails after --timeout of simulated time).')
+    .argument('<target>', 'KIND/NAME, e.g. pvc/data')
+    .requiredOption('--for <condition>', "delete, condition=Ready, or jsonpath='{.status.phase}'=Bound")
+    .option('--timeout <duration>', 'simulated time to wait at most', '30s')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pv/pvc-1234 --for=delete")
+    .action(wrap((target: string, o: { for: string; timeout: string; namespace: string }) => simVerbs.wait(io, globals(), target, o)));
 
   const log = program.command('log')
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')

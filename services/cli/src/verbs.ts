@@ -17,11 +17,9 @@ import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
 import { Session } from './session.ts';
-import { admitCreate } from './admission.ts';
-import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
+import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
 /** Kinds issue 2 serves through apply/import/delete. */
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass']);
@@ -56,40 +54,14 @@ function ref(type: ResourceType, name: string): string {
   return `${type.kind.toLowerCase()}/${name}`;
 }
 
-function stripServerFields(o: Obj): Obj {
-  const c = structuredClone(o);
-  delete c.metadata['resourceVersion'];
-  delete c.metadata['managedFields'];
-  delete c.metadata['generation'];
-  delete c.metadata['selfLink'];
-  return c;
-}
-
-type ApplyAction = 'created' | 'configured' | 'unchanged';
-
-/** The object `kubectl apply` would store: a three-way merge with the live one, defaulted. */
-function desiredForApply(live: Obj | undefined, object: Obj): Obj {
-  const config = stripServerFields(object);
-  const prev = live?.metadata.annotations?.[LAST_APPLIED];
-  const next = applyDefaults(live ? threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj : structuredClone(config));
-  next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastAppliedOf(config) };
-  return next;
-}
-
-/** Stores an applied object: created through admission, or updated. */
-function writeApplied(session: Session, kind: StoredKind, action: ApplyAction, next: Obj): void {
-  const store = session.store;
-  if (action === 'created') store.create(kind, admitCreate(prepareForCreate(next, session.now) as Obj, store.listClasses()) as never);
-  else if (action === 'configured') store.update(kind, next as never);
-}
-
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
   const progress = createProgress(io, loaded.length);
   const session = open(g, progress);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
-  const plan: { l: Loaded; next: Obj; action: ApplyAction }[] = [];
+  const lines: string[] = [];
+  const warnings: string[] = [];
   const seen = new Map<string, Obj>();
   for (const l of loaded) {
     const kind = l.type.kind as StoredKind;
@@ -97,20 +69,11 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
     const next = desiredForApply(live, l.object);
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
-    plan.push({ l, next, action: !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured' });
+    for (const w of warningsFor(next)) if (!warnings.includes(w)) warnings.push(w);
+    lines.push(`${ref(l.type, next.metadata.name)} ${applyAction(live, next)}`);
     seen.set(id, next);
   }
-  session.input('ApplyRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  for (const [i, p] of plan.entries()) {
-    for (const w of warningsFor(p.next)) if (!warnings.includes(w)) warnings.push(w);
-    writeApplied(session, p.l.type.kind as StoredKind, p.action, p.next);
-    if (opts.wait) session.manager.drain();
-    lines.push(`${ref(p.l.type, p.next.metadata.name)} ${p.action}`);
-    if (i % 100 === 99) progress.objects(i + 1, plan.length);
-  }
-  if (opts.wait) session.settle();
+  runInput(session, { type: 'ApplyRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
   progress.stop();
   for (const w of warnings) io.stderr(`${w}\n`);
@@ -133,34 +96,12 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
     names.add(`${kind}/${key}`);
     validateObject({ ...l.parsed, object: applyDefaults(stripServerFields(l.object)) }, 'create');
   }
-  advanceToRecordedTime(session, loaded.map((l) => l.object));
-  session.input('ImportRequested', { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) });
-  const lines: string[] = [];
-  for (const l of loaded) {
-    const obj = applyDefaults(stripServerFields(l.object));
-    store.create(l.type.kind as StoredKind, obj as never);
-    lines.push(`${ref(l.type, l.object.metadata.name)} imported`);
-  }
-  if (opts.wait) session.settle();
+  runInput(session, { type: 'ImportRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
+  const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
   progress.stop();
   io.stdout(lines.map((l) => l + '\n').join(''));
   return 0;
-}
-
-/**
- * An imported cluster carries its own times (creationTimestamp, deletionTimestamp); simulated time
- * continues from the latest of them, so ages and events read as they did on that cluster.
- */
-function advanceToRecordedTime(session: Session, objects: Obj[]): void {
-  let latest = 0;
-  for (const o of objects) {
-    for (const f of ['creationTimestamp', 'deletionTimestamp'] as const) {
-      const t = Date.parse(String(o.metadata[f] ?? ''));
-      if (Number.isFinite(t) && t > latest) latest = t;
-    }
-  }
-  if (latest > 0) session.clock.set(latest);
 }
 
 export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean }): number {
@@ -182,9 +123,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
   const missing = targets.filter((t) => !found.includes(t));
   if (found.length > 0) {
-    session.input('DeleteRequested', { seed: g.seed, wait: o.wait, objects: found.map((t) => ({ kind: t.type.kind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) });
-    for (const t of found) store.delete(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name);
-    if (o.wait) session.settle();
+    runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
     progress.stop();
     for (const t of found) io.stdout(`${t.type.kind.toLowerCase()} "${t.name}" deleted\n`);
@@ -324,9 +263,9 @@ export function verify(io: CliIO, g: GlobalOptions): number {
     const replayLog = new FileEventLog(join(scratch, 'log.jsonl'));
     const inputs = original.filter((r) => r.stream === 'cluster');
     for (const input of inputs) {
-      const data = input.data as { seed: number; wait: boolean; objects: Obj[] };
-      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog });
-      reexecute(s, input.type, data);
+      const s = new Session({ clusterDir: scratch, seed: (input.data as { seed: number }).seed, log: replayLog, snapshotEveryRecords: 0 });
+      runInput(s, { type: input.type, data: input.data } as Input);
+      s.commit();
     }
     const replayed = replayLog.read();
     const a = original.map((r) => JSON.stringify(r));
@@ -342,28 +281,4 @@ export function verify(io: CliIO, g: GlobalOptions): number {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** The state changes of one recorded input, exactly as the verb made them. */
-function reexecute(s: Session, type: string, data: { seed: number; wait: boolean; objects: Obj[] }): void {
-  const store = s.store;
-  if (type === 'ImportRequested') advanceToRecordedTime(s, data.objects);
-  s.input(type, data);
-  if (type === 'ApplyRequested') {
-    for (const o of data.objects) {
-      const kind = resolveKind(o.apiVersion, o.kind)!.kind as StoredKind;
-      const live = store.get(kind, objectKey(kind, o as never)) as Obj | undefined;
-      const next = desiredForApply(live, o);
-      writeApplied(s, kind, !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured', next);
-      if (data.wait) s.manager.drain();
-    }
-  } else if (type === 'ImportRequested') {
-    for (const o of data.objects) store.create(resolveKind(o.apiVersion, o.kind)!.kind as StoredKind, applyDefaults(stripServerFields(o)) as never);
-  } else if (type === 'DeleteRequested') {
-    for (const o of data.objects as unknown as { kind: StoredKind; name: string; namespace?: string }[]) {
-      store.delete(o.kind, o.namespace !== undefined ? `${o.namespace}/${o.name}` : o.name);
-    }
-  }
-  if (data.wait) s.settle();
-  s.commit();
 }

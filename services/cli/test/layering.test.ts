@@ -15,7 +15,8 @@ const allowed: Record<string, string[]> = {
   '@pvsim/log-file': ['@pvsim/domain'],
   '@pvsim/manifests': ['@pvsim/domain'],
   '@pvsim/controllers': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime'],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/controllers'],
+  '@pvsim/csi': ['@pvsim/domain', '@pvsim/runtime'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/controllers', '@pvsim/csi'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

@@ -140,6 +140,34 @@ export class ControllerManager {
   }
 
   /**
+   * Lets simulated time run for up to `timeoutMs` — delayed work fires, resyncs run every
+   * period whether or not anything looks unsettled — until `done()` holds (checked after every
+   * step of time). What `kubectl wait` and a scenario's `advance` need. Returns whether `done()`
+   * held.
+   */
+  runUntil(done: () => boolean, timeoutMs: number): boolean {
+    const clock = this.opts.clock;
+    const period = this.opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    const deadline = clock.now() + timeoutMs;
+    this.drain();
+    while (!done()) {
+      const resyncAt = (Math.floor(clock.now() / period) + 1) * period;
+      const due = this.scheduler.nextDue();
+      const next = Math.min(resyncAt, due ?? Infinity);
+      if (next > deadline) { clock.set(deadline); return done(); }
+      clock.set(next);
+      if (next === due) {
+        this.scheduler.releaseDue(next);
+      } else {
+        this.opts.record?.({ time: clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
+        this.resyncAll();
+      }
+      this.drain();
+    }
+    return true;
+  }
+
+  /**
    * Delivers until nothing waits; then moves simulated time to whichever comes first, the next
    * delayed item or the next resync (resyncs only while something is unsettled), until nothing
    * is delayed and a resync changes nothing.

@@ -1,0 +1,157 @@
+/**
+ * Design: every state change a user can cause is an *input*: a record with a type and the data
+ * needed to redo it (objects, names, the seed). A verb validates, builds the input, and hands it
+ * to `runInput`, which records it and performs it; `pvsim log verify` hands the recorded inputs
+ * to the same function in a scratch cluster. One executor, so re-execution cannot drift from
+ * what the verbs did.
+ */
+import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
+import { objectKey, type StoredKind } from '@pvsim/runtime';
+import type { Session } from './session.ts';
+import { admitCreate } from './admission.ts';
+import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
+
+export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
+
+export type Input =
+  | { type: 'ApplyRequested'; data: { seed: number; wait: boolean; objects: Obj[] } }
+  | { type: 'ImportRequested'; data: { seed: number; wait: boolean; objects: Obj[] } }
+  | { type: 'DeleteRequested'; data: { seed: number; wait: boolean; objects: { kind: StoredKind; name: string; namespace?: string }[] } }
+  | { type: 'NodeDownRequested' | 'NodeUpRequested'; data: { seed: number; name: string } }
+  | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } };
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export function stripServerFields(o: Obj): Obj {
+  const c = structuredClone(o);
+  delete c.metadata['resourceVersion'];
+  delete c.metadata['managedFields'];
+  delete c.metadata['generation'];
+  delete c.metadata['selfLink'];
+  return c;
+}
+
+/** The object `kubectl apply` would store: a three-way merge with the live one, defaulted. */
+export function desiredForApply(live: Obj | undefined, object: Obj): Obj {
+  const config = stripServerFields(object);
+  const prev = live?.metadata.annotations?.[LAST_APPLIED];
+  const next = applyDefaults(live ? threeWayMerge(live as never, prev ? JSON.parse(prev) : undefined, config as never) as unknown as Obj : structuredClone(config));
+  next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [LAST_APPLIED]: lastAppliedOf(config) };
+  return next;
+}
+
+export function applyAction(live: Obj | undefined, next: Obj): ApplyAction {
+  return !live ? 'created' : JSON.stringify(next) === JSON.stringify(live) ? 'unchanged' : 'configured';
+}
+
+export function kindOf(o: Obj): StoredKind {
+  return resolveKind(o.apiVersion, o.kind)!.kind as StoredKind;
+}
+
+/**
+ * An imported cluster carries its own times (creationTimestamp, deletionTimestamp); simulated time
+ * continues from the latest of them, so ages and events read as they did on that cluster.
+ */
+function advanceToRecordedTime(session: Session, objects: Obj[]): void {
+  let latest = 0;
+  for (const o of objects) {
+    for (const f of ['creationTimestamp', 'deletionTimestamp'] as const) {
+      const t = Date.parse(String(o.metadata[f] ?? ''));
+      if (Number.isFinite(t) && t > latest) latest = t;
+    }
+  }
+  if (latest > 0) session.clock.set(latest);
+}
+
+const UNREACHABLE_TAINT = { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' };
+
+/** The node as its node lifecycle controller writes it when a kubelet stops or comes back. */
+export function nodeWithReadiness(node: Obj, up: boolean, now: string): Obj {
+  const next = structuredClone(node) as Obj & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+  const conditions = ((next.status?.['conditions'] as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'Ready');
+  conditions.push(up
+    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: now } as never
+    : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now } as never);
+  next.status = { ...(next.status ?? {}), conditions };
+  const taints = ((next.spec?.['taints'] as { key: string }[] | undefined) ?? []).filter((t) => t.key !== UNREACHABLE_TAINT.key);
+  if (!up) taints.push({ ...UNREACHABLE_TAINT, timeAdded: now } as never);
+  next.spec = { ...(next.spec ?? {}) };
+  if (taints.length > 0) next.spec['taints'] = taints; else delete next.spec['taints'];
+  return next;
+}
+
+/** What a wait's condition string means; shared by `pvsim wait` and scenarios. */
+export function waitCondition(condition: string): (obj: Obj | undefined) => boolean {
+  if (condition === 'delete') return (o) => o === undefined;
+  const cond = /^condition=([^=]+)(?:=(.*))?$/.exec(condition);
+  if (cond) {
+    const want = (cond[2] ?? 'True').toLowerCase();
+    return (o) => (((o as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions) ?? [])
+      .some((c) => c.type === cond[1] && c.status.toLowerCase() === want);
+  }
+  const jp = /^jsonpath=('?)(\{[^}]*\})\1(?:=(.*))?$/.exec(condition);
+  if (jp) {
+    const want = jp[3];
+    return (o) => {
+      if (!o) return false;
+      const v = evalJsonPath(o, jp[2]!);
+      return want === undefined ? v !== undefined : String(v) === want;
+    };
+  }
+  throw new Error(`unrecognized condition: "${condition}"`);
+}
+
+/** A kubectl-style JSONPath of the simple kind: {.status.phase}, {.spec.containers[0].name}. */
+export function evalJsonPath(obj: unknown, path: string): unknown {
+  const inner = path.trim().replace(/^\{/, '').replace(/\}$/, '').trim();
+  if (!inner.startsWith('.')) return undefined;
+  let cur: unknown = obj;
+  for (const m of inner.slice(1).matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (cur === null || cur === undefined) return undefined;
+    cur = m[2] !== undefined ? (cur as unknown[])[Number(m[2])] : (cur as Record<string, unknown>)[m[1]!];
+  }
+  return cur;
+}
+
+/** Records the input and performs it (without committing). Returns a result for the verb. */
+export function runInput(s: Session, input: Input): { ok: boolean } {
+  const store = s.store;
+  if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
+  s.input(input.type, input.data);
+  switch (input.type) {
+    case 'ApplyRequested':
+      for (const o of input.data.objects) {
+        const kind = kindOf(o);
+        const live = store.get(kind, objectKey(kind, o as never)) as Obj | undefined;
+        const next = desiredForApply(live, o);
+        const action = applyAction(live, next);
+        if (action === 'created') store.create(kind, admitCreate(prepareForCreate(next, s.now) as Obj, store.listClasses()) as never);
+        else if (action === 'configured') store.update(kind, next as never);
+        // kubectl sends one object at a time; the controllers react in between.
+        if (input.data.wait) s.manager.drain();
+      }
+      break;
+    case 'ImportRequested':
+      for (const o of input.data.objects) store.create(kindOf(o), applyDefaults(stripServerFields(o)) as never);
+      break;
+    case 'DeleteRequested':
+      for (const o of input.data.objects) store.delete(o.kind, o.namespace !== undefined ? `${o.namespace}/${o.name}` : o.name);
+      break;
+    case 'NodeDownRequested':
+    case 'NodeUpRequested': {
+      const live = store.get('Node', input.data.name) as Obj;
+      const next = nodeWithReadiness(live, input.type === 'NodeUpRequested', s.now) as Obj & { spec?: unknown; status?: unknown };
+      // Spec (taint) and status (Ready) are two writes, as the node lifecycle controller makes them.
+      const afterSpec = store.update('Node', { ...live, spec: next.spec } as never) as Obj;
+      store.update('Node', { ...afterSpec, status: next.status } as never, 'status');
+      s.settle();
+      return { ok: true };
+    }
+    case 'WaitRequested': {
+      const holds = waitCondition(input.data.condition);
+      return { ok: s.manager.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };
+    }
+  }
+  if (input.data.wait) s.settle();
+  return { ok: true };
+}

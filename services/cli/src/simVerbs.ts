@@ -1,0 +1,59 @@
+/**
+ * Design: verbs that act on the simulated world rather than on API objects alone: node loss and
+ * waiting in simulated time (`kubectl wait`). Same shape as verbs.ts: validate, run the input,
+ * commit one batch.
+ */
+import { resolveResource } from '@pvsim/manifests';
+import type { StoredKind } from '@pvsim/runtime';
+import type { CliIO, GlobalOptions } from './cli.ts';
+import { UsageError } from './cli.ts';
+import { Session } from './session.ts';
+import { runInput, waitCondition } from './inputs.ts';
+
+function session(g: GlobalOptions): Session {
+  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}) });
+}
+
+/** Go's time.ParseDuration subset kubectl accepts for --timeout: "90s", "5m", "1h30m", "500ms". */
+export function parseDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    if (m.index !== consumed) return undefined;
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  return consumed === text.length && consumed > 0 ? Math.round(total) : undefined;
+}
+
+export function node(io: CliIO, g: GlobalOptions, action: string, name: string): number {
+  if (action !== 'down' && action !== 'up') throw new UsageError(`error: unknown node action "${action}": use "down" or "up"`);
+  const s = session(g);
+  if (!s.store.get('Node', name)) { io.stderr(`Error from server (NotFound): nodes "${name}" not found\n`); return 1; }
+  runInput(s, { type: action === 'down' ? 'NodeDownRequested' : 'NodeUpRequested', data: { seed: g.seed, name } });
+  s.commit();
+  io.stdout(`node/${name} ${action === 'up' ? 'is up (Ready)' : 'is down (NotReady)'}\n`);
+  return 0;
+}
+
+export function wait(io: CliIO, g: GlobalOptions, target: string, o: { for: string; timeout: string; namespace: string }): number {
+  const slash = target.indexOf('/');
+  if (slash < 0) throw new UsageError(`error: resource must be given as KIND/NAME, got "${target}"`);
+  const type = resolveResource(target.slice(0, slash));
+  const name = target.slice(slash + 1);
+  const timeoutMs = parseDuration(o.timeout);
+  if (timeoutMs === undefined) throw new UsageError(`error: invalid argument "${o.timeout}" for "--timeout" flag: time: invalid duration "${o.timeout}"`);
+  try { waitCondition(o.for); } catch { throw new UsageError(`error: unrecognized condition: "${o.for}"`); }
+  const key = type.namespaced ? `${o.namespace}/${name}` : name;
+  const s = session(g);
+  if (!s.store.get(type.kind as StoredKind, key) && o.for !== 'delete') {
+    io.stderr(`Error from server (NotFound): ${type.plural} "${name}" not found\n`);
+    return 1;
+  }
+  const { ok } = runInput(s, { type: 'WaitRequested', data: { seed: g.seed, kind: type.kind as StoredKind, key, condition: o.for, timeoutMs } });
+  s.commit();
+  if (!ok) { io.stderr(`error: timed out waiting for the condition on ${type.plural}/${name}\n`); return 1; }
+  io.stdout(o.for === 'delete' ? `${type.kind.toLowerCase()}/${name} deleted\n` : `${type.kind.toLowerCase()}/${name} condition met\n`);
+  return 0;
+}

@@ -1,0 +1,40 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { getJson, pvsim, tempCluster } from './support.ts';
+
+test('wait advances simulated time until the claim is Bound, as kubectl wait does', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/02-claims.yaml', '--wait=false']);
+  await pvsim(c, ['apply', '-f', 'examples/static/01-volumes.yaml', '--wait=false']);
+  const before = (await getJson(c, 'pvc')).items.find((i: any) => i.metadata.name === 'db-data');
+  assert.is(before.status.phase, 'Pending');
+  const r = await pvsim(c, ['wait', 'pvc/db-data', "--for=jsonpath='{.status.phase}'=Bound", '--timeout=5m']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'persistentvolumeclaim/db-data condition met\n');
+});
+
+test('wait times out in simulated time with kubectl\'s message', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/02-claims.yaml']);
+  const r = await pvsim(c, ['wait', 'pvc/db-data', '--for=jsonpath={.status.phase}=Bound', '--timeout=1m']);
+  assert.is(r.code, 1);
+  assert.is(r.stderr, 'error: timed out waiting for the condition on persistentvolumeclaims/db-data\n');
+});
+
+test('wait --for=delete', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/']);
+  await pvsim(c, ['delete', 'pvc', 'db-data', '--wait=false']);
+  const r = await pvsim(c, ['wait', 'pv/disk-10g', '--for=delete', '--timeout=2m']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'persistentvolume/disk-10g deleted\n');
+});
+
+test('bad durations and conditions are refused', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/']);
+  assert.match((await pvsim(c, ['wait', 'pvc/db-data', '--for=delete', '--timeout=5x'])).stderr, 'invalid duration');
+  assert.match((await pvsim(c, ['wait', 'pvc/db-data', '--for=bogus'])).stderr, 'unrecognized condition');
+});
+
+test.run();
