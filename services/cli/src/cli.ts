@@ -11,6 +11,7 @@ import { ManifestError } from '@pvsim/manifests';
 import { LogLockedError } from '@pvsim/log-file';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
+import { runScenario } from './scenario.ts';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -125,6 +126,19 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pv/pvc-1234 --for=delete")
     .action(wrap((target: string, o: { for: string; timeout: string; namespace: string }) => simVerbs.wait(io, globals(), target, o)));
+
+  program.command('advance')
+    .description('Let simulated time pass: delayed work runs and the controllers resync (every 15 s).')
+    .argument('<duration>', 'e.g. 30s, 5m')
+    .action(wrap((d: string) => simVerbs.advance(io, globals(), d)));
+
+  program.command('run')
+    .description('Run a scenario: steps of pvsim commands and expectations (docs/reference/scenarios.md). Uses a fresh cluster unless --cluster is given.')
+    .argument('<scenario>', 'scenario YAML file')
+    .addHelpText('after', '\nExample:\n  pvsim run examples/lecture/static-nas/scenario.yaml')
+    .action(async (file: string) => {
+      exitCode = await runScenario(io, globals(), file, runCli, { keepCluster: true, clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
+    });
 
   const log = program.command('log')
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')

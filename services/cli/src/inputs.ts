@@ -18,7 +18,8 @@ export type Input =
   | { type: 'ImportRequested'; data: { seed: number; wait: boolean; objects: Obj[] } }
   | { type: 'DeleteRequested'; data: { seed: number; wait: boolean; objects: { kind: StoredKind; name: string; namespace?: string }[] } }
   | { type: 'NodeDownRequested' | 'NodeUpRequested'; data: { seed: number; name: string } }
-  | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } };
+  | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } }
+  | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } };
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -147,6 +148,9 @@ export function runInput(s: Session, input: Input): { ok: boolean } {
       s.settle();
       return { ok: true };
     }
+    case 'AdvanceRequested':
+      s.manager.runUntil(() => false, input.data.durationMs);
+      return { ok: true };
     case 'WaitRequested': {
       const holds = waitCondition(input.data.condition);
       return { ok: s.manager.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };

@@ -57,3 +57,13 @@ export function wait(io: CliIO, g: GlobalOptions, target: string, o: { for: stri
   io.stdout(o.for === 'delete' ? `${type.kind.toLowerCase()}/${name} deleted\n` : `${type.kind.toLowerCase()}/${name} condition met\n`);
   return 0;
 }
+
+export function advance(io: CliIO, g: GlobalOptions, duration: string): number {
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new UsageError(`error: invalid duration "${duration}"`);
+  const s = session(g);
+  runInput(s, { type: 'AdvanceRequested', data: { seed: g.seed, durationMs: ms } });
+  s.commit();
+  io.stdout(`simulated time is now ${s.now}\n`);
+  return 0;
+}
