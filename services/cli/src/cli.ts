@@ -12,6 +12,7 @@ import { LogLockedError } from '@pvsim/log-file';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
+import { csiLs } from './csiVerbs.ts';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -126,6 +127,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pv/pvc-1234 --for=delete")
     .action(wrap((target: string, o: { for: string; timeout: string; namespace: string }) => simVerbs.wait(io, globals(), target, o)));
+
+  const csi = program.command('csi').description('Inspect the simulated CSI drivers\' backends.');
+  csi.command('ls')
+    .description('List the backend volumes of each driver (or one): size, topology, nodes published to, staging, mounts, data held, the PV that refers to it — a volume no PV refers to is a leak.')
+    .argument('[driver]', 'e.g. disk.csi.pvsim.dev')
+    .action(wrap((driver: string | undefined) => csiLs(io, globals(), driver)));
 
   program.command('advance')
     .description('Let simulated time pass: delayed work runs and the controllers resync (every 15 s).')
