@@ -43,7 +43,8 @@ export interface ClusterWriter {
 }
 
 export interface EventRecorder {
-  event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** `component` is the event's `source.component` (the PV controller's by default). */
+  event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
 }
 
 export interface ClusterApi extends ClusterReader, ClusterWriter, EventRecorder {}

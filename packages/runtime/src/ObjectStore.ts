@@ -270,15 +270,18 @@ export class ObjectStore implements ClusterApi {
   updateClaim(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject) as unknown as PersistentVolumeClaim; }
   updateClaimStatus(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject, 'status') as unknown as PersistentVolumeClaim; }
 
-  /** EventRecorder with the correlator's aggregation: same object, type, reason, message => count+1. */
-  event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  /**
+   * EventRecorder with the correlator's aggregation: same object, type, reason, message and
+   * source => count+1. `component` is the reporting component (`source.component`).
+   */
+  event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string, component = 'persistentvolume-controller'): void {
     const namespace = object.metadata.namespace ?? 'default';
     const now = this.opts.clock.iso();
     const existing = [...this.plainOf('Event').values()].find((e) => {
       const ev = e as unknown as KubeEvent;
       return ev.involvedObject.kind === object.kind && ev.involvedObject.name === object.metadata.name
         && (ev.involvedObject.namespace ?? '') === (object.metadata.namespace ?? '') && ev.involvedObject.uid === object.metadata.uid
-        && ev.type === type && ev.reason === reason && ev.message === message;
+        && ev.type === type && ev.reason === reason && ev.message === message && (ev.source?.component ?? 'persistentvolume-controller') === component;
     }) as unknown as KubeEvent | undefined;
     let ev: KubeEvent;
     if (existing) {
@@ -295,7 +298,7 @@ export class ObjectStore implements ClusterApi {
           ...(object.metadata.uid !== undefined ? { uid: object.metadata.uid } : {}),
         },
         type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now,
-        source: { component: 'persistentvolume-controller' },
+        source: { component },
       };
     }
     const key = `${namespace}/${ev.metadata.name}`;

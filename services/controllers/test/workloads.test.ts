@@ -1,0 +1,466 @@
+/**
+ * Design: the Deployment and StatefulSet controllers against the real store, controller manager
+ * and scheduler. No kubelet runs here, so pods never start by themselves: where a test needs a
+ * Running and Ready pod (OrderedReady), it writes that status itself, as a kubelet would.
+ * Scale and deletion steps are table rows (`steps` applied in order, `expected` after each
+ * settle); the properties the lecture relies on — a StatefulSet's claims outlive its pods and
+ * are reused by the same ordinal, and the same inputs give the same names — have their own tests.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
+import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type AnyObject, type WatchEvent } from '@pvsim/runtime';
+import {
+  ANN_POD_NAME_COUNTER, ControllerManager, DeploymentController, PodScheduler, StatefulSetController,
+  inTreePlugins, podTemplateHash, type Deployment, type StatefulSet,
+} from '../src/index.ts';
+
+const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+// ------------------------------------------------------------------ cluster
+
+interface Cluster {
+  store: ObjectStore;
+  manager: ControllerManager;
+  settle(): void;
+  pods(): Pod[];
+  podNames(): string[];
+  claims(): PersistentVolumeClaim[];
+  deployment(name: string): Deployment;
+  statefulSet(name: string): StatefulSet;
+  markReady(name: string): void;
+}
+
+function cluster(seed = 1): Cluster {
+  const clock = new SimClock(EPOCH_MS);
+  const uids = new Random(deriveSeed(seed, 1));
+  let manager: ControllerManager | undefined;
+  const store = new ObjectStore({ clock, newUid: () => uids.uuid(), watch: (ev: WatchEvent) => manager?.onWatch(ev) });
+  manager = new ControllerManager({
+    store, clock, plugins: inTreePlugins(), scheduler: Scheduler.seeded(new Random(seed)),
+    extraControllers: (queue) => [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)],
+  });
+  const m = manager;
+  return {
+    store, manager: m,
+    settle: () => { clock.advance(1_000); m.settle(); },
+    pods: () => store.listPods('default'),
+    podNames: () => store.listPods('default').map((p) => p.metadata.name),
+    claims: () => store.listClaims(),
+    deployment: (name) => store.get('Deployment', `default/${name}`) as unknown as Deployment,
+    statefulSet: (name) => store.get('StatefulSet', `default/${name}`) as unknown as StatefulSet,
+    // What a kubelet writes once the containers run and the readiness probe passes.
+    markReady: (name) => {
+      const p = store.get('Pod', `default/${name}`)!;
+      store.update('Pod', { ...p, status: { ...(p['status'] as object), phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } } as AnyObject, 'status');
+    },
+  };
+}
+
+function deployment(replicas: number, image = 'nginx:1.27', strategy?: 'Recreate'): Deployment {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      replicas, selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image }] } },
+      ...(strategy ? { strategy: { type: strategy } } : {}),
+    },
+  };
+}
+
+function statefulSet(replicas: number, policy: 'OrderedReady' | 'Parallel' = 'OrderedReady', className?: string): StatefulSet {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default' },
+    spec: {
+      replicas, serviceName: 'db', podManagementPolicy: policy, selector: { matchLabels: { app: 'db' } },
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: { containers: [{ name: 'db', image: 'postgres:17' }], volumes: [{ name: 'scratch', emptyDir: {} }] },
+      },
+      volumeClaimTemplates: [{
+        metadata: { name: 'data', labels: { tier: 'storage' } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(className ? { storageClassName: className } : {}) },
+      }],
+    },
+  };
+}
+
+function setReplicas(store: ObjectStore, kind: 'Deployment' | 'StatefulSet', replicas: number): void {
+  const o = structuredClone(store.get(kind, 'default/' + (kind === 'Deployment' ? 'web' : 'db'))!) as AnyObject & { spec: { replicas: number } };
+  o.spec.replicas = replicas;
+  store.update(kind, o);
+}
+
+const claimNames = (c: Cluster) => c.claims().map((x) => x.metadata.name);
+const NAME_RE = /^web-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+
+// ------------------------------------------------------------------ Deployment
+
+test('deployment: pods from the template, named, labelled, owned and scheduled', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(2) as unknown as AnyObject);
+  c.settle();
+  const d = c.deployment('web');
+  const hash = podTemplateHash(d.spec.template);
+  const pods = c.pods();
+  assert.is(pods.length, 2);
+  for (const p of pods) {
+    assert.ok(NAME_RE.test(p.metadata.name), p.metadata.name);
+    assert.ok(p.metadata.name.startsWith(`web-${hash}-`));
+    assert.equal(p.metadata.labels, { app: 'web', 'pod-template-hash': hash });
+    assert.equal(p.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(p.spec['containers'], [{ name: 'app', image: 'nginx:1.27' }]);
+  }
+  assert.equal(pods.map((p) => p.spec.nodeName).sort(), ['node-a', 'node-b']);
+  assert.is(d.metadata.annotations?.[ANN_POD_NAME_COUNTER], '2');
+  assert.equal(d.status, { replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2 });
+  assert.equal(c.store.events().filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.source.component), ['deployment-controller', 'deployment-controller']);
+});
+
+interface ScaleRow {
+  name: string;
+  replicas: number;
+  steps: { scaleTo?: number; deleteLowest?: boolean; readyAll?: boolean; expectedPods: number; check?: (c: Cluster, before: string[]) => void }[];
+}
+
+const deploymentRows: ScaleRow[] = [
+  {
+    name: 'scale up 2 -> 4 keeps the first two',
+    replicas: 2,
+    steps: [{ scaleTo: 4, expectedPods: 4, check: (c, before) => { for (const n of before) assert.ok(c.podNames().includes(n)); } }],
+  },
+  {
+    name: 'scale down 4 -> 1 deletes the highest names first',
+    replicas: 4,
+    steps: [{ scaleTo: 1, expectedPods: 1, check: (c, before) => assert.equal(c.podNames(), [before[0]!]) }],
+  },
+  {
+    name: 'a deleted pod is replaced by a new name',
+    replicas: 2,
+    steps: [{
+      deleteLowest: true, expectedPods: 2,
+      check: (c, before) => {
+        assert.not.ok(c.podNames().includes(before[0]!));
+        assert.ok(c.podNames().includes(before[1]!));
+        assert.is(c.deployment('web').metadata.annotations?.[ANN_POD_NAME_COUNTER], '3');
+      },
+    }],
+  },
+  {
+    name: 'ready pods are counted in status',
+    replicas: 2,
+    steps: [{ readyAll: true, expectedPods: 2, check: (c) => assert.equal(c.deployment('web').status, { replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }) }],
+  },
+  {
+    name: 'scale to zero and back',
+    replicas: 2,
+    steps: [
+      { scaleTo: 0, expectedPods: 0 },
+      { scaleTo: 1, expectedPods: 1, check: (c, before) => assert.not.ok(before.includes(c.podNames()[0]!)) },
+    ],
+  },
+];
+
+for (const row of deploymentRows) {
+  test(`deployment: ${row.name}`, () => {
+    const c = cluster();
+    c.store.create('Deployment', deployment(row.replicas) as unknown as AnyObject);
+    c.settle();
+    const initial = c.podNames();
+    assert.is(initial.length, row.replicas);
+    for (const step of row.steps) {
+      const before = c.podNames();
+      if (step.scaleTo !== undefined) setReplicas(c.store, 'Deployment', step.scaleTo);
+      if (step.deleteLowest) c.store.delete('Pod', `default/${before[0]}`);
+      if (step.readyAll) for (const n of before) c.markReady(n);
+      c.settle();
+      assert.is(c.pods().length, step.expectedPods);
+      step.check?.(c, before);
+    }
+  });
+}
+
+test('deployment: a terminating pod does not count; its replacement is created at once', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(1) as unknown as AnyObject);
+  c.settle();
+  const [first] = c.podNames();
+  // A kubelet's finalizer keeps the deleted pod Terminating while its volumes unmount.
+  const p = structuredClone(c.store.get('Pod', `default/${first}`)!);
+  p.metadata['finalizers'] = ['pvsim.dev/kubelet'];
+  c.store.update('Pod', p);
+  c.store.delete('Pod', `default/${first}`);
+  c.settle();
+  assert.is(c.pods().length, 2);
+  assert.ok(c.pods().find((x) => x.metadata.name === first)?.metadata.deletionTimestamp);
+  assert.is(c.deployment('web').status?.replicas, 1);
+});
+
+test('deployment: a new template replaces the old pods (RollingUpdate at once, Recreate after they are gone)', () => {
+  for (const strategy of [undefined, 'Recreate'] as const) {
+    const c = cluster();
+    c.store.create('Deployment', deployment(2, 'nginx:1.27', strategy) as unknown as AnyObject);
+    c.settle();
+    const oldHash = podTemplateHash(c.deployment('web').spec.template);
+    const d = structuredClone(c.deployment('web'));
+    d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+    c.store.update('Deployment', d as unknown as AnyObject);
+    c.settle();
+    const newHash = podTemplateHash(c.deployment('web').spec.template);
+    assert.is.not(newHash, oldHash);
+    assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash, newHash], String(strategy));
+    assert.is(c.deployment('web').status?.updatedReplicas, 2);
+  }
+});
+
+test('deployment: deleting it deletes its pods; a new one of the same name starts afresh', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(2) as unknown as AnyObject);
+  c.settle();
+  const before = c.podNames();
+  c.store.delete('Deployment', 'default/web');
+  c.settle();
+  assert.equal(c.podNames(), []);
+  c.store.create('Deployment', deployment(1) as unknown as AnyObject);
+  c.settle();
+  assert.is(c.pods().length, 1);
+  assert.not.ok(before.includes(c.podNames()[0]!));
+});
+
+test('deployment: orphans of a deployment re-created under a new uid are collected', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(1) as unknown as AnyObject);
+  c.settle();
+  const [old] = c.podNames();
+  // Delete and re-create without letting the controllers see the gap.
+  const d = c.store.get('Deployment', 'default/web')!;
+  c.store.delete('Deployment', 'default/web');
+  c.store.create('Deployment', { ...deployment(1), metadata: { name: 'web', namespace: 'default' } } as unknown as AnyObject);
+  assert.is.not(c.store.get('Deployment', 'default/web')!.metadata['uid'], d.metadata['uid']);
+  c.settle();
+  assert.is(c.pods().length, 1);
+  assert.is.not(c.podNames()[0], old);
+});
+
+test('deployment: same inputs and seed give the same pod names and nodes; another seed other uids', () => {
+  const run = (seed: number) => {
+    const c = cluster(seed);
+    c.store.create('Deployment', deployment(3) as unknown as AnyObject);
+    c.settle();
+    setReplicas(c.store, 'Deployment', 5);
+    c.settle();
+    c.store.delete('Pod', `default/${c.podNames()[0]}`);
+    c.settle();
+    return c.pods().map((p) => `${p.metadata.name}@${p.spec.nodeName}`);
+  };
+  assert.equal(run(7), run(7));
+  assert.is.not(run(7).join(), run(8).join());
+});
+
+// ------------------------------------------------------------------ StatefulSet
+
+test('statefulset: OrderedReady creates ordinal i only after i-1 is Running and Ready', () => {
+  const c = cluster();
+  c.store.create('StatefulSet', statefulSet(3) as unknown as AnyObject);
+  c.settle();
+  assert.equal(c.podNames(), ['db-0']);
+  assert.equal(claimNames(c), ['data-db-0']);
+  // Pending, or Running but not Ready, is not enough.
+  const p = c.store.get('Pod', 'default/db-0')!;
+  c.store.update('Pod', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } } as AnyObject, 'status');
+  c.settle();
+  assert.equal(c.podNames(), ['db-0']);
+  c.markReady('db-0');
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1']);
+  c.markReady('db-1');
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1', 'db-2']);
+  assert.equal(claimNames(c), ['data-db-0', 'data-db-1', 'data-db-2']);
+  c.markReady('db-2');
+  c.settle();
+  assert.equal(c.statefulSet('db').status?.replicas, 3);
+  assert.equal(c.statefulSet('db').status?.readyReplicas, 3);
+});
+
+test('statefulset: pod identity, volumes and claim shape', () => {
+  const c = cluster();
+  c.store.create('StorageClass', {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'block.csi.pvsim.dev', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+  } satisfies StorageClass as unknown as AnyObject);
+  c.store.create('StatefulSet', statefulSet(1) as unknown as AnyObject);
+  c.settle();
+  const set = c.statefulSet('db');
+  const p = c.store.get('Pod', 'default/db-0') as unknown as Pod;
+  assert.equal(p.metadata.labels, {
+    app: 'db', 'controller-revision-hash': `db-${podTemplateHash(set.spec.template)}`,
+    'statefulset.kubernetes.io/pod-name': 'db-0', 'apps.kubernetes.io/pod-index': '0',
+  });
+  assert.is(p.spec['hostname'], 'db-0');
+  assert.is(p.spec['subdomain'], 'db');
+  assert.equal(p.spec.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }, { name: 'scratch', emptyDir: {} }]);
+  const claim = c.store.getClaim('default', 'data-db-0')!;
+  assert.equal(claim.metadata.labels, { tier: 'storage', app: 'db' });
+  assert.is(claim.metadata['ownerReferences'], undefined);
+  assert.is(claim.spec.storageClassName, 'standard');
+  assert.is(claim.spec.volumeMode, 'Filesystem');
+  assert.equal(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+  // WaitForFirstConsumer: the scheduler picked the pod's node for provisioning.
+  assert.is(claim.metadata.annotations?.[ANN_SELECTED_NODE], p.spec.nodeName);
+  assert.is(p.spec.nodeName, 'node-a');
+});
+
+test('statefulset: Parallel creates every pod and claim at once', () => {
+  const c = cluster();
+  c.store.create('StatefulSet', statefulSet(3, 'Parallel') as unknown as AnyObject);
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1', 'db-2']);
+  assert.equal(claimNames(c), ['data-db-0', 'data-db-1', 'data-db-2']);
+  assert.equal(c.statefulSet('db').status?.replicas, 3);
+  assert.equal(c.statefulSet('db').status?.readyReplicas, 0);
+});
+
+interface StsRow {
+  name: string;
+  policy: 'OrderedReady' | 'Parallel';
+  /** Applied after three replicas are up and Ready. */
+  when: (c: Cluster) => void;
+  expectedPods: string[];
+  expectedClaims: string[];
+  /** Claims whose uid must be unchanged (the same claim, reused). */
+  sameClaims: string[];
+}
+
+const stsRows: StsRow[] = [
+  {
+    name: 'a deleted pod comes back with the same name and the same claim',
+    policy: 'OrderedReady',
+    when: (c) => c.store.delete('Pod', 'default/db-1'),
+    expectedPods: ['db-0', 'db-1', 'db-2'],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+  {
+    name: 'scale down 3 -> 1 (OrderedReady, one at a time) keeps every claim',
+    policy: 'OrderedReady',
+    when: (c) => setReplicas(c.store, 'StatefulSet', 1),
+    expectedPods: ['db-0'],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+  {
+    name: 'scale down 3 -> 1 (Parallel) keeps every claim',
+    policy: 'Parallel',
+    when: (c) => setReplicas(c.store, 'StatefulSet', 1),
+    expectedPods: ['db-0'],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+  {
+    name: 'scale down and up again: the returning ordinals reuse their claims',
+    policy: 'OrderedReady',
+    when: (c) => {
+      setReplicas(c.store, 'StatefulSet', 1);
+      c.settle();
+      setReplicas(c.store, 'StatefulSet', 3);
+      c.settle();
+      c.markReady('db-1');
+    },
+    expectedPods: ['db-0', 'db-1', 'db-2'],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+  {
+    name: 'deleting the StatefulSet deletes its pods and keeps its claims',
+    policy: 'OrderedReady',
+    when: (c) => c.store.delete('StatefulSet', 'default/db'),
+    expectedPods: [],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+  {
+    name: 'a deleted claim of a scheduled pod stays Terminating (pvc-protection), the same object',
+    policy: 'Parallel',
+    when: (c) => { c.store.delete('PersistentVolumeClaim', 'default/data-db-2'); },
+    expectedPods: ['db-0', 'db-1', 'db-2'],
+    expectedClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+    sameClaims: ['data-db-0', 'data-db-1', 'data-db-2'],
+  },
+];
+
+const fastClass: StorageClass = {
+  apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' },
+  provisioner: 'block.csi.pvsim.dev', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+};
+
+for (const row of stsRows) {
+  test(`statefulset: ${row.name}`, () => {
+    const c = cluster();
+    // Claims wait for a provisioner (none runs here) but pods get scheduled at once.
+    c.store.create('StorageClass', fastClass as unknown as AnyObject);
+    c.store.create('StatefulSet', statefulSet(3, row.policy, 'fast') as unknown as AnyObject);
+    for (let i = 0; i < 3; i++) {
+      c.settle();
+      for (const n of c.podNames()) c.markReady(n);
+    }
+    c.settle();
+    assert.equal(c.podNames(), ['db-0', 'db-1', 'db-2']);
+    const uids = new Map(c.claims().map((x) => [x.metadata.name, x.metadata.uid]));
+    row.when(c);
+    c.settle();
+    assert.equal(c.podNames(), row.expectedPods);
+    assert.equal(claimNames(c), row.expectedClaims);
+    for (const n of row.sameClaims) assert.is(c.store.getClaim('default', n)?.metadata.uid, uids.get(n), n);
+    for (const p of c.pods()) {
+      assert.ok(p.spec.nodeName, p.metadata.name);
+      const ordinal = p.metadata.name.split('-')[1];
+      assert.equal(p.spec.volumes?.[0], { name: 'data', persistentVolumeClaim: { claimName: `data-db-${ordinal}` } });
+    }
+  });
+}
+
+test('statefulset: the claim of a Pending pod, deleted, is created again (a new claim)', () => {
+  const c = cluster();
+  c.store.create('StatefulSet', statefulSet(1, 'Parallel') as unknown as AnyObject);
+  c.settle();
+  const uid = c.store.getClaim('default', 'data-db-0')!.metadata.uid;
+  // The pod is unscheduled (its Immediate claim is unbound), so nothing protects the claim.
+  c.store.delete('PersistentVolumeClaim', 'default/data-db-0');
+  c.settle();
+  assert.equal(claimNames(c), ['data-db-0']);
+  assert.is.not(c.store.getClaim('default', 'data-db-0')!.metadata.uid, uid);
+});
+
+test('statefulset: OrderedReady scale-down waits until the remaining replicas are Running and Ready', () => {
+  const c = cluster();
+  c.store.create('StatefulSet', statefulSet(3, 'Parallel') as unknown as AnyObject);
+  c.settle();
+  const s = structuredClone(c.statefulSet('db'));
+  s.spec.podManagementPolicy = 'OrderedReady';
+  s.spec.replicas = 2;
+  c.store.update('StatefulSet', s as unknown as AnyObject);
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1', 'db-2']);
+  c.markReady('db-0');
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1', 'db-2']);
+  // db-2 is not Ready itself, but it is the first unhealthy pod, so it may go.
+  c.markReady('db-1');
+  c.settle();
+  assert.equal(c.podNames(), ['db-0', 'db-1']);
+});
+
+test('statefulset: the same inputs give the same pods, claims and nodes', () => {
+  const run = () => {
+    const c = cluster(3);
+    c.store.create('StatefulSet', statefulSet(3, 'Parallel') as unknown as AnyObject);
+    c.settle();
+    c.store.delete('Pod', 'default/db-0');
+    c.settle();
+    return [...c.pods().map((p) => `${p.metadata.name}@${p.spec.nodeName}`), ...c.claims().map((x) => `${x.metadata.name}:${x.metadata.uid}`)];
+  };
+  assert.equal(run(), run());
+});
+
+test.run();
