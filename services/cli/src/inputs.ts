@@ -7,6 +7,7 @@
  */
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
+import { ANN_NODE_DOWN } from '@pvsim/controllers';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
@@ -62,23 +63,6 @@ function advanceToRecordedTime(session: Session, objects: Obj[]): void {
     }
   }
   if (latest > 0) session.clock.set(latest);
-}
-
-const UNREACHABLE_TAINT = { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' };
-
-/** The node as its node lifecycle controller writes it when a kubelet stops or comes back. */
-export function nodeWithReadiness(node: Obj, up: boolean, now: string): Obj {
-  const next = structuredClone(node) as Obj & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-  const conditions = ((next.status?.['conditions'] as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'Ready');
-  conditions.push(up
-    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: now } as never
-    : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now } as never);
-  next.status = { ...(next.status ?? {}), conditions };
-  const taints = ((next.spec?.['taints'] as { key: string }[] | undefined) ?? []).filter((t) => t.key !== UNREACHABLE_TAINT.key);
-  if (!up) taints.push({ ...UNREACHABLE_TAINT, timeAdded: now } as never);
-  next.spec = { ...(next.spec ?? {}) };
-  if (taints.length > 0) next.spec['taints'] = taints; else delete next.spec['taints'];
-  return next;
 }
 
 /** What a wait's condition string means; shared by `pvsim wait` and scenarios. */
@@ -140,11 +124,12 @@ export function runInput(s: Session, input: Input): { ok: boolean } {
       break;
     case 'NodeDownRequested':
     case 'NodeUpRequested': {
+      // The node's kubelet stops (or resumes) posting status; the node lifecycle controller
+      // turns that into Ready=Unknown and the unreachable taint (or back).
       const live = store.get('Node', input.data.name) as Obj;
-      const next = nodeWithReadiness(live, input.type === 'NodeUpRequested', s.now) as Obj & { spec?: unknown; status?: unknown };
-      // Spec (taint) and status (Ready) are two writes, as the node lifecycle controller makes them.
-      const afterSpec = store.update('Node', { ...live, spec: next.spec } as never) as Obj;
-      store.update('Node', { ...afterSpec, status: next.status } as never, 'status');
+      const annotations = { ...(live.metadata.annotations ?? {}) };
+      if (input.type === 'NodeDownRequested') annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
+      store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as never);
       s.settle();
       return { ok: true };
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { pvsim, repoRoot, tempCluster } from './support.ts';
 
 test('the static example scenario passes', async () => {
-  const r = await pvsim(tempCluster(), ['run', 'examples/static/scenario.yaml']);
+  const r = await pvsim(tempCluster(), ['run', 'examples/static/scenarios/static-provisioning.yaml']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'passed: 16 steps');
 });

@@ -535,8 +535,13 @@ export class PersistentVolumeController {
       return;
     }
     this.opts.scheduleOperation(opName, () => {
-      if (!plugin) this.provisionClaimOperationExternal(claim, cls);
-      else this.provisionClaimOperation(claim, plugin, cls);
+      // In Kubernetes the operation's goroutine starts at once, holding the claim it was given;
+      // here other work may run first, so it takes the claim as it is now (same uid), not a copy
+      // that an unrelated write (a finalizer, selected-node) has made stale.
+      const latest = this.api.getClaim(claim.metadata.namespace ?? '', claim.metadata.name);
+      if (!latest || latest.metadata.uid !== claim.metadata.uid) return;
+      if (!plugin) this.provisionClaimOperationExternal(latest, cls);
+      else this.provisionClaimOperation(latest, plugin, cls);
     });
   }
 
