@@ -74,13 +74,27 @@ export class ControllerManager {
     const storage: Controller[] = [this.binding, new ClaimProtectionController(opts.store), new VolumeProtectionController(opts.store)];
     this.controllers = [...storage.filter((c) => on.includes(c.name as ControllerName)), ...(opts.extraControllers?.(this.queue) ?? [])];
     // The PV controller's operations run even when only its decisions are under test.
-    for (const c of [...new Set([this.binding, ...this.controllers])]) {
-      for (const [queue, sync] of Object.entries(c.queues)) {
-        if (this.handlers.has(queue)) throw new Error(`work queue ${queue} has two owners`);
-        this.handlers.set(queue, sync);
-      }
+    for (const c of [...new Set([this.binding, ...this.controllers])]) this.registerQueues(c);
+  }
+
+  private registerQueues(c: Controller): void {
+    for (const [queue, sync] of Object.entries(c.queues)) {
+      if (this.handlers.has(queue)) throw new Error(`work queue ${queue} has two owners`);
+      this.handlers.set(queue, sync);
     }
   }
+
+  /**
+   * Adds a controller while the cluster runs (a kubelet for a node that just joined). It sees
+   * changes from now on; `resync` hands it the existing objects.
+   */
+  addController(c: Controller): void {
+    this.registerQueues(c);
+    this.controllers.push(c);
+    c.resync?.(this.queue);
+  }
+
+  get workQueue(): WorkQueue { return this.queue; }
 
   get pv(): PersistentVolumeController { return this.binding.pv; }
 

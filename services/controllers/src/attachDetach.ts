@@ -1,0 +1,439 @@
+/**
+ * Design: the attach/detach controller of kube-controller-manager (spec §10.2,
+ * K/pkg/controller/volume/attachdetach/reconciler/reconciler.go). Its desired state is computed
+ * afresh from the store at every sync — for each node, the attachable CSI volumes of the pods
+ * scheduled there that are not terminated — and its actual state is the VolumeAttachment objects,
+ * so a restarted CLI process reconciles from what the log restored, like the real controller
+ * rebuilding its caches from informers. One sync handles one node: detaches first (delete the VA
+ * of a volume no pod there wants, once the kubelet no longer reports it in
+ * `node.status.volumesInUse`, or forcibly after 6 minutes on an unhealthy node or at once on an
+ * out-of-service node), then attaches (create the VA, unless an RWO/RWOP volume is attached to
+ * another node: Multi-Attach error), then publishes `node.status.volumesAttached`. The attach
+ * itself is the external-attacher's job (externalAttacher.ts).
+ *
+ * The module also holds the CSI volume identities the attacher, the kubelet and exec share:
+ * VolumeAttachment names, unique volume names, the CSI source of a PV.
+ */
+import { createHash } from 'node:crypto';
+import type { CsiDriverPort, FsState, KubeEvent, Node, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod, PodVolume } from '@pvsim/domain';
+import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { Controller, WorkQueue } from './controller.ts';
+
+// ------------------------------------------------------------------ shared identities
+
+/** `maxWaitForUnmountDuration` of the AD controller. */
+export const MAX_WAIT_FOR_UNMOUNT_MS = 6 * 60_000;
+export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+export const ATTACH_DETACH_QUEUE = 'attachdetach';
+
+/** One CSI call made by the attacher or a kubelet, for tests and traces. */
+export interface CsiCall {
+  rpc: string;
+  volumeId: string;
+  node?: string;
+  target?: string;
+}
+
+export interface VolumeAttachment {
+  apiVersion: 'storage.k8s.io/v1';
+  kind: 'VolumeAttachment';
+  metadata: ObjectMeta;
+  spec: { attacher: string; nodeName: string; source: { persistentVolumeName?: string; inlineVolumeSpec?: unknown } };
+  status?: {
+    attached?: boolean;
+    attachmentMetadata?: Record<string, string>;
+    attachError?: { time: string; message: string };
+    detachError?: { time: string; message: string };
+  };
+}
+
+/** API version of the simulator's own objects (CSIVolume, Filesystem). */
+export const SIM_API_VERSION = 'csi.pvsim.dev/v1';
+
+/** A driver's backend volume as the contract describes it (written by the driver only). */
+export interface CsiVolumeObject {
+  apiVersion: string;
+  kind: 'CSIVolume';
+  metadata: ObjectMeta;
+  spec: { driver: string; volumeId: string; [field: string]: unknown };
+  status?: {
+    publishedNodes?: Record<string, { readonly: boolean; publishContext: Record<string, string> }>;
+    staged?: Record<string, string>;
+    published?: Record<string, { node: string; readonly: boolean }>;
+  };
+}
+
+/** File contents: a CSI volume's, a node's disk, an emptyDir, a container's writable layer. */
+export interface FilesystemObject {
+  apiVersion: string;
+  kind: 'Filesystem';
+  metadata: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status: FsState;
+}
+
+export function csiVolumeObjectName(driver: string, volumeId: string): string { return `${driver}.${volumeId}`; }
+export function csiFilesystemName(driver: string, volumeId: string): string { return `csi.${driver}.${volumeId}`; }
+export function nodeFilesystemName(node: string): string { return `node.${node}`; }
+export function emptyDirFilesystemName(podUid: string, volume: string): string { return `emptydir.${podUid}.${volume}`; }
+export function containerFilesystemName(podUid: string, container: string): string { return `container.${podUid}.${container}`; }
+
+/** NodeStageVolume target: K/pkg/volume/csi/csi_attacher.go `MakeDeviceMountPath`. */
+export function csiStagingPath(driver: string, volumeHandle: string): string {
+  return `/var/lib/kubelet/plugins/kubernetes.io/csi/${driver}/${sha256Hex(volumeHandle)}/globalmount`;
+}
+
+/** NodePublishVolume target of a pod's CSI PV. */
+export function csiTargetPath(podUid: string, pvName: string): string {
+  return `/var/lib/kubelet/pods/${podUid}/volumes/kubernetes.io~csi/${pvName}/mount`;
+}
+
+/** `spec.csi` of a PersistentVolume. */
+export interface CsiPersistentVolumeSource {
+  driver: string;
+  volumeHandle: string;
+  readOnly?: boolean;
+  fsType?: string;
+  volumeAttributes?: Record<string, string>;
+}
+
+export interface VolumeMountSpec { name: string; mountPath: string; readOnly?: boolean; subPath?: string }
+export interface ContainerSpec { name: string; image?: string; volumeMounts?: VolumeMountSpec[] }
+
+export function containersOf(pod: Pod): ContainerSpec[] {
+  return (pod.spec['containers'] as ContainerSpec[] | undefined) ?? [];
+}
+
+export function initContainersOf(pod: Pod): ContainerSpec[] {
+  return (pod.spec['initContainers'] as ContainerSpec[] | undefined) ?? [];
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** K/pkg/volume/csi/csi_attacher.go `getAttachmentName`. */
+export function volumeAttachmentName(volumeHandle: string, driver: string, nodeName: string): string {
+  return `csi-${sha256Hex(volumeHandle + driver + nodeName)}`;
+}
+
+/** The unique volume name of a CSI volume in `volumesInUse` / `volumesAttached`. */
+export function uniqueVolumeName(driver: string, volumeHandle: string): string {
+  return `kubernetes.io/csi/${driver}^${volumeHandle}`;
+}
+
+export function csiSourceOf(pv: PersistentVolume | undefined): CsiPersistentVolumeSource | undefined {
+  const csi = pv?.spec['csi'] as CsiPersistentVolumeSource | undefined;
+  return csi && typeof csi.driver === 'string' && typeof csi.volumeHandle === 'string' ? csi : undefined;
+}
+
+/** A driver needs VolumeAttachments iff it has PUBLISH_UNPUBLISH_VOLUME (CSIDriver attachRequired). */
+export function isAttachable(driver: CsiDriverPort | undefined): boolean {
+  return driver !== undefined && driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
+}
+
+/** K/pkg/volume/util/util.go `IsMultiAttachAllowed`. */
+export function isMultiAttachAllowed(pv: PersistentVolume): boolean {
+  const modes = pv.spec.accessModes ?? [];
+  if (modes.length === 0) return true;
+  return modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany');
+}
+
+/** The claim a pod volume uses: `persistentVolumeClaim`, or a generic ephemeral volume's. */
+export function claimNameOf(pod: Pod, volume: PodVolume): string | undefined {
+  if (volume.persistentVolumeClaim) return volume.persistentVolumeClaim.claimName;
+  if (volume.ephemeral !== undefined) return `${pod.metadata.name}-${volume.name}`;
+  return undefined;
+}
+
+/** The PV behind a pod volume, once its claim is Bound (kubelet and AD both wait for that). */
+export function boundVolumeOf(store: ObjectStore, pod: Pod, volume: PodVolume): { claim: PersistentVolumeClaim; pv: PersistentVolume } | undefined {
+  const claimName = claimNameOf(pod, volume);
+  if (claimName === undefined) return undefined;
+  const claim = store.getClaim(pod.metadata.namespace ?? 'default', claimName);
+  if (!claim || claim.status?.phase !== 'Bound' || !claim.spec.volumeName) return undefined;
+  const pv = store.getVolume(claim.spec.volumeName);
+  return pv ? { claim, pv } : undefined;
+}
+
+interface Condition { type: string; status: string; lastTransitionTime?: string }
+
+function readyCondition(node: Node): Condition | undefined {
+  return ((node.status?.['conditions'] as Condition[] | undefined) ?? []).find((c) => c.type === 'Ready');
+}
+
+/** A node without a Ready condition is taken as Ready (its kubelet has not reported otherwise). */
+export function isNodeReady(node: Node | undefined): boolean {
+  if (!node) return false;
+  const ready = readyCondition(node);
+  return ready === undefined || ready.status === 'True';
+}
+
+export function hasTaint(node: Node, key: string): boolean {
+  return ((node.spec?.['taints'] as { key: string }[] | undefined) ?? []).some((t) => t.key === key);
+}
+
+interface ContainerState { running?: unknown; waiting?: unknown; terminated?: unknown }
+export interface ContainerStatus {
+  name: string;
+  state?: ContainerState;
+  lastState?: ContainerState;
+  ready?: boolean;
+  started?: boolean;
+  restartCount?: number;
+  image?: string;
+  imageID?: string;
+  containerID?: string;
+}
+
+/** K/pkg/volume/util `IsPodTerminated`: a terminal phase, or deleted with nothing running. */
+export function isPodTerminated(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return true;
+  if (!pod.metadata.deletionTimestamp) return false;
+  const statuses = [
+    ...((pod.status?.['initContainerStatuses'] as ContainerStatus[] | undefined) ?? []),
+    ...((pod.status?.['containerStatuses'] as ContainerStatus[] | undefined) ?? []),
+  ];
+  return statuses.every((s) => s.state?.running === undefined);
+}
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+// ------------------------------------------------------------------ the controller
+
+export interface AttachDetachOptions {
+  /** Simulated time: forced detach after 6 minutes needs it (without it, never by time). */
+  clock?: SimClock;
+}
+
+/** One attachable volume some pods on a node want. */
+interface DesiredVolume {
+  pv: PersistentVolume;
+  csi: CsiPersistentVolumeSource;
+  pods: Pod[];
+}
+
+export class AttachDetachController implements Controller {
+  readonly name = 'attachdetach';
+  readonly queues: Record<string, (key: string) => void>;
+  /** VA name -> when the controller first wanted to detach it (maxWaitForUnmountDuration). */
+  private readonly detachRequestedAt = new Map<string, number>();
+  /** Nodes with an attach or detach that waits for something a later look may change. */
+  private readonly blockedNodes = new Set<string>();
+  /** pod uid + PV: Multi-Attach already reported. */
+  private readonly multiAttachReported = new Set<string>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly queue: WorkQueue,
+    private readonly drivers: Map<string, CsiDriverPort>,
+    private readonly options: AttachDetachOptions = {},
+  ) {
+    this.queues = { [ATTACH_DETACH_QUEUE]: (key) => (key === '*' ? this.syncAll() : this.syncNode(key, this.desiredByNode())) };
+  }
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    if (ev.kind === 'Pod') {
+      for (const pod of [ev.old, ev.new] as (Pod | undefined)[]) {
+        const node = pod?.spec.nodeName;
+        if (node && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) !== undefined)) queue.add(ATTACH_DETACH_QUEUE, node);
+      }
+    } else if (ev.kind === 'Node') {
+      queue.add(ATTACH_DETACH_QUEUE, ev.key);
+    } else if (ev.kind === 'VolumeAttachment') {
+      const oldVa = ev.old as unknown as VolumeAttachment | undefined;
+      const newVa = ev.new as unknown as VolumeAttachment | undefined;
+      const va = newVa ?? oldVa!;
+      // The attach operation, which waits for the VA, reports success as soon as it sees it.
+      if (newVa?.status?.attached && !oldVa?.status?.attached && !newVa.metadata.deletionTimestamp) this.reportAttached(newVa);
+      const failure = newVa?.status?.attachError;
+      if (newVa && failure && JSON.stringify(failure) !== JSON.stringify(oldVa?.status?.attachError)) this.reportAttachFailed(newVa, failure.message);
+      queue.add(ATTACH_DETACH_QUEUE, va.spec.nodeName);
+      // A VA that went away may unblock a Multi-Attach elsewhere.
+      if (!newVa) for (const n of this.blockedNodes) queue.add(ATTACH_DETACH_QUEUE, n);
+    } else if (ev.kind === 'PersistentVolumeClaim') {
+      const claim = (ev.new ?? ev.old) as unknown as PersistentVolumeClaim;
+      const ns = claim.metadata.namespace ?? 'default';
+      for (const pod of this.store.listPods(ns)) {
+        if (pod.spec.nodeName && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(ATTACH_DETACH_QUEUE, pod.spec.nodeName);
+      }
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    queue.add(ATTACH_DETACH_QUEUE, '*');
+  }
+
+  unsettled(): boolean {
+    return this.blockedNodes.size > 0;
+  }
+
+  private now(): number {
+    return this.options.clock?.now() ?? 0;
+  }
+
+  private attachments(): VolumeAttachment[] {
+    return this.store.list('VolumeAttachment') as unknown as VolumeAttachment[];
+  }
+
+  /** Desired state of the world for every node, from one pass over the pods. */
+  private desiredByNode(): Map<string, Map<string, DesiredVolume>> {
+    const out = new Map<string, Map<string, DesiredVolume>>();
+    for (const pod of this.store.listPods()) {
+      const node = pod.spec.nodeName;
+      if (!node || isPodTerminated(pod)) continue;
+      for (const volume of pod.spec.volumes ?? []) {
+        const bound = boundVolumeOf(this.store, pod, volume);
+        const csi = csiSourceOf(bound?.pv);
+        if (!bound || !csi || !isAttachable(this.drivers.get(csi.driver))) continue;
+        let perNode = out.get(node);
+        if (!perNode) out.set(node, (perNode = new Map()));
+        const entry = perNode.get(bound.pv.metadata.name);
+        if (entry) { if (!entry.pods.includes(pod)) entry.pods.push(pod); } else perNode.set(bound.pv.metadata.name, { pv: bound.pv, csi, pods: [pod] });
+      }
+    }
+    return out;
+  }
+
+  private syncAll(): void {
+    const desired = this.desiredByNode();
+    const nodes = new Set<string>([
+      ...this.store.list('Node').map((n) => n.metadata.name),
+      ...this.attachments().map((va) => va.spec.nodeName),
+      ...desired.keys(),
+    ]);
+    for (const node of [...nodes].sort()) this.syncNode(node, desired);
+  }
+
+  private syncNode(nodeName: string, desiredAll: Map<string, Map<string, DesiredVolume>>): void {
+    const node = this.store.getNode(nodeName);
+    const desired = desiredAll.get(nodeName) ?? new Map<string, DesiredVolume>();
+    let blocked = false;
+    const onNode = () => this.attachments().filter((va) => va.spec.nodeName === nodeName);
+
+    // Detach first: volumes no pod on the node wants any more.
+    for (const va of onNode()) {
+      if (va.metadata.deletionTimestamp) continue;
+      const pvName = va.spec.source.persistentVolumeName ?? '';
+      if (desired.has(pvName)) { this.detachRequestedAt.delete(va.metadata.name); continue; }
+      if (!this.safeToDetach(node, va)) { blocked = true; continue; }
+      this.detachRequestedAt.delete(va.metadata.name);
+      // OBSERVATION: no pod on the node uses the volume and the kubelet has unmounted it.
+      this.store.delete('VolumeAttachment', va.metadata.name);
+    }
+
+    // Then attach what is wanted and not yet there.
+    for (const pvName of [...desired.keys()].sort()) {
+      const want = desired.get(pvName)!;
+      const name = volumeAttachmentName(want.csi.volumeHandle, want.csi.driver, nodeName);
+      const existing = this.store.get('VolumeAttachment', name) as unknown as VolumeAttachment | undefined;
+      if (existing) {
+        // A VA still detaching: the attach waits until it is gone.
+        if (existing.metadata.deletionTimestamp) blocked = true;
+        continue;
+      }
+      if (!isMultiAttachAllowed(want.pv)) {
+        const elsewhere = this.attachments().filter((va) => va.spec.source.persistentVolumeName === pvName && va.spec.nodeName !== nodeName);
+        if (elsewhere.length > 0) {
+          // OBSERVATION: RWO/RWOP volume attached to another node: no second attachment.
+          this.reportMultiAttach(want, elsewhere.map((va) => va.spec.nodeName), desiredAll);
+          blocked = true;
+          continue;
+        }
+      }
+      const va: VolumeAttachment = {
+        apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment',
+        metadata: { name },
+        spec: { attacher: want.csi.driver, nodeName, source: { persistentVolumeName: pvName } },
+      };
+      this.store.create('VolumeAttachment', va as unknown as AnyObject);
+    }
+
+    if (blocked) this.blockedNodes.add(nodeName); else this.blockedNodes.delete(nodeName);
+    if (node) this.updateVolumesAttached(node, onNode());
+  }
+
+  /** SuccessfulAttachVolume on every pod on the node that wanted the volume (operation_generator.go). */
+  private reportAttached(va: VolumeAttachment): void {
+    const pvName = va.spec.source.persistentVolumeName ?? '';
+    const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
+    for (const pod of want?.pods ?? []) {
+      this.store.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`);
+    }
+  }
+
+  /** The attach operation's failure (csi_attacher waitForVolumeAttachment returns the attachError). */
+  private reportAttachFailed(va: VolumeAttachment, message: string): void {
+    const pvName = va.spec.source.persistentVolumeName ?? '';
+    const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
+    for (const pod of want?.pods ?? []) {
+      this.store.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`);
+    }
+  }
+
+  /**
+   * The volume may go when the node does not report it in use, or when the node is unhealthy and
+   * the wait exceeded maxWaitForUnmountDuration, or when the node is out of service.
+   */
+  private safeToDetach(node: Node | undefined, va: VolumeAttachment): boolean {
+    if (!node) return true;
+    const pv = this.store.getVolume(va.spec.source.persistentVolumeName ?? '');
+    const handle = csiSourceOf(pv)?.volumeHandle ?? va.spec.source.persistentVolumeName ?? '';
+    const inUse = ((node.status?.['volumesInUse'] as string[] | undefined) ?? []).includes(uniqueVolumeName(va.spec.attacher, handle));
+    if (!inUse) return true;
+    if (hasTaint(node, TAINT_OUT_OF_SERVICE)) return true;
+    if (isNodeReady(node)) return false;
+    const now = this.now();
+    let requested = this.detachRequestedAt.get(va.metadata.name);
+    if (requested === undefined) this.detachRequestedAt.set(va.metadata.name, (requested = now));
+    const downSince = Date.parse(readyCondition(node)?.lastTransitionTime ?? '');
+    const since = Math.max(requested, Number.isFinite(downSince) ? downSince : requested);
+    return now - since > MAX_WAIT_FOR_UNMOUNT_MS;
+  }
+
+  /** reconciler.go `reportMultiAttachError`: one event per pod that waits, naming the pods in its namespace. */
+  private reportMultiAttach(want: DesiredVolume, otherNodes: string[], desiredAll: Map<string, Map<string, DesiredVolume>>): void {
+    const pvName = want.pv.metadata.name;
+    const users = otherNodes.flatMap((n) => desiredAll.get(n)?.get(pvName)?.pods ?? []);
+    for (const pod of want.pods) {
+      const id = `${pod.metadata.uid ?? podKey(pod)}\u0000${pvName}`;
+      if (this.multiAttachReported.has(id)) continue;
+      this.multiAttachReported.add(id);
+      const prefix = `Multi-Attach error for volume "${pvName}"`;
+      // Once per pod, also across CLI invocations (the event is in the store).
+      if (this.store.events().some((e: KubeEvent) => e.involvedObject.uid === pod.metadata.uid && e.reason === 'FailedAttachVolume' && e.message.startsWith(prefix))) continue;
+      let detail: string;
+      if (users.length === 0) {
+        detail = "Volume is already exclusively attached to one node and can't be attached to another";
+      } else {
+        const ns = pod.metadata.namespace ?? 'default';
+        const local = users.filter((p) => (p.metadata.namespace ?? 'default') === ns).map((p) => p.metadata.name);
+        const others = users.length - local.length;
+        if (local.length > 0) {
+          detail = `Volume is already used by pod(s) ${local.join(', ')}`;
+          if (others > 0) detail += ` and ${others} pod(s) in different namespaces`;
+        } else {
+          detail = `Volume is already used by ${others} pod(s) in different namespaces`;
+        }
+      }
+      this.store.event(pod, 'Warning', 'FailedAttachVolume', `${prefix} ${detail}`);
+    }
+  }
+
+  /** `node.status.volumesAttached` from the VAs the attacher marked attached. */
+  private updateVolumesAttached(node: Node, vas: VolumeAttachment[]): void {
+    const attached = vas.filter((va) => va.status?.attached).map((va) => {
+      const pv = this.store.getVolume(va.spec.source.persistentVolumeName ?? '');
+      const handle = csiSourceOf(pv)?.volumeHandle ?? va.spec.source.persistentVolumeName ?? '';
+      return { name: uniqueVolumeName(va.spec.attacher, handle), devicePath: '' };
+    }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const current = (node.status?.['volumesAttached'] as unknown[] | undefined) ?? [];
+    if (JSON.stringify(current) === JSON.stringify(attached)) return;
+    const status: Record<string, unknown> = { ...(node.status ?? {}) };
+    if (attached.length > 0) status['volumesAttached'] = attached; else delete status['volumesAttached'];
+    this.store.update('Node', { ...node, status } as unknown as AnyObject, 'status');
+  }
+}

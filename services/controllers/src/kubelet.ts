@@ -1,0 +1,703 @@
+/**
+ * Design: one kubelet per node (spec §11; K/pkg/kubelet/volumemanager, K/pkg/volume/csi). A pod
+ * bound to the node is admitted (finalizer `pvsim.dev/kubelet`, so a deleted pod stays
+ * Terminating while its volumes unmount), shown as ContainerCreating, and started once every
+ * volume is mounted: a claim must be Bound; an attachable CSI volume is first reported in
+ * `node.status.volumesInUse`, then waits for its VolumeAttachment, then NodeStageVolume (once per
+ * volume per node, when the driver stages) and NodePublishVolume per pod; emptyDir, hostPath,
+ * configMap, secret and projected volumes are set up from the store. Deletion unwinds in strict
+ * reverse: containers stop, NodeUnpublishVolume, NodeUnstageVolume once no pod on the node wants
+ * the volume, the volume leaves volumesInUse (only then may the AD controller detach), emptyDir
+ * data is deleted, hostPath data stays on the node, and the finalizer goes.
+ *
+ * The kubelet keeps no mount table of its own: like a real kubelet reconstructing its state from
+ * the node's mounts, it reads what is staged and published from the driver's CSIVolume objects,
+ * so a CLI process that restarts from the log carries on where the last one stopped. A node
+ * whose Ready condition is not True has a dead kubelet: nothing happens on it, and the pod
+ * statuses stay as last reported. Retries of failed mounts happen at the next resync.
+ */
+import {
+  csiAccessMode, emptyFs, isDir, isFile, mkdirp, normalizePath, touch,
+  type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
+} from '@pvsim/domain';
+import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { Controller, WorkQueue } from './controller.ts';
+import {
+  SIM_API_VERSION, boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
+  csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isNodeReady, nodeFilesystemName, sha256Hex,
+  uniqueVolumeName, volumeAttachmentName,
+  type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
+  type FilesystemObject, type VolumeAttachment,
+} from './attachDetach.ts';
+import { LatencyGate, driverLatencyMs } from './externalAttacher.ts';
+import { containerMounts } from './exec.ts';
+
+export const KUBELET_FINALIZER = 'pvsim.dev/kubelet';
+/** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
+export const POD_ATTACH_AND_MOUNT_TIMEOUT_MS = 123_000;
+
+export interface KubeletOptions {
+  /** Simulated time: status timestamps and the FailedMount timeout need it. */
+  clock?: SimClock;
+  /** Every CSI call made, in order (tests). */
+  csiCalls?: CsiCall[];
+}
+
+type MountOutcome = { state: 'mounted' } | { state: 'waiting' } | { state: 'failed'; message: string };
+const MOUNTED: MountOutcome = { state: 'mounted' };
+const WAITING: MountOutcome = { state: 'waiting' };
+
+interface PodCondition { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string; [k: string]: unknown }
+type PodStatus = NonNullable<Pod['status']>;
+
+function podKeyOf(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+function statusesOf(pod: Pod, field: 'containerStatuses' | 'initContainerStatuses' = 'containerStatuses'): ContainerStatus[] {
+  return (pod.status?.[field] as ContainerStatus[] | undefined) ?? [];
+}
+
+/** Every container of the pod reports running. */
+function allRunning(pod: Pod): boolean {
+  const statuses = statusesOf(pod);
+  return containersOf(pod).every((c) => statuses.find((s) => s.name === c.name)?.state?.running !== undefined);
+}
+
+function withFinalizer(pod: Pod, present: boolean): Pod {
+  const rest = (pod.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
+  const finalizers = present ? [...rest, KUBELET_FINALIZER] : rest;
+  const metadata = { ...pod.metadata };
+  if (finalizers.length > 0) metadata.finalizers = finalizers; else delete metadata.finalizers;
+  return { ...pod, metadata };
+}
+
+/** The pod's condition list with `next` set; lastTransitionTime moves only when the status does. */
+function setConditions(current: PodCondition[], next: PodCondition[], now: string): PodCondition[] {
+  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+  const byType = new Map(current.map((c) => [c.type, c]));
+  for (const c of next) {
+    const old = byType.get(c.type);
+    byType.set(c.type, { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now });
+  }
+  const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
+  return [...byType.values()].sort((a, b) => rank(a.type) - rank(b.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+export class Kubelet implements Controller {
+  readonly name: string;
+  readonly queueName: string;
+  readonly queues: Record<string, (key: string) => void>;
+  private readonly gate: LatencyGate;
+  /** Pods waiting for a volume, or whose unwind waits for something. */
+  private readonly blocked = new Set<string>();
+  /** pod uid -> start of the current wait for its volumes (the FailedMount timeout). */
+  private readonly waitingSince = new Map<string, number>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly queue: WorkQueue,
+    readonly nodeName: string,
+    private readonly drivers: Map<string, CsiDriverPort>,
+    private readonly options: KubeletOptions = {},
+  ) {
+    this.name = `kubelet/${nodeName}`;
+    this.queueName = `kubelet/${nodeName}`;
+    this.gate = new LatencyGate(queue, this.queueName);
+    this.queues = { [this.queueName]: (key) => this.sync(key) };
+  }
+
+  // ---------------------------------------------------------------- informer wiring
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    switch (ev.kind) {
+      case 'Pod':
+        if ([ev.old, ev.new].some((p) => (p as Pod | undefined)?.spec.nodeName === this.nodeName)) queue.add(this.queueName, ev.key);
+        break;
+      case 'PersistentVolumeClaim': {
+        const claim = (ev.new ?? ev.old)!;
+        for (const pod of this.podsHere()) {
+          if ((pod.metadata.namespace ?? 'default') === (claim.metadata.namespace ?? 'default')
+            && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(this.queueName, podKeyOf(pod));
+        }
+        break;
+      }
+      case 'VolumeAttachment':
+        if (((ev.new ?? ev.old) as unknown as VolumeAttachment).spec.nodeName === this.nodeName) for (const k of this.blocked) queue.add(this.queueName, k);
+        break;
+      case 'ConfigMap':
+      case 'Secret':
+        for (const k of this.blocked) queue.add(this.queueName, k);
+        break;
+      case 'Node':
+        // The kubelet comes back: everything on the node is looked at again.
+        if (ev.key === this.nodeName && ev.new && isNodeReady(ev.new as never) && !isNodeReady(ev.old as never)) this.resync(queue);
+        break;
+      default:
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    for (const pod of this.podsHere()) {
+      const key = podKeyOf(pod);
+      if (pod.metadata.deletionTimestamp || !allRunning(pod) || this.blocked.has(key)) queue.add(this.queueName, key);
+    }
+    queue.add(this.queueName, '*');
+  }
+
+  unsettled(): boolean {
+    return this.blocked.size > 0;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private now(): number { return this.options.clock?.now() ?? 0; }
+  private iso(): string { return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+
+  private podsHere(): Pod[] {
+    return this.store.listPods().filter((p) => p.spec.nodeName === this.nodeName);
+  }
+
+  private nodeUp(): boolean {
+    return isNodeReady(this.store.getNode(this.nodeName));
+  }
+
+  private csiVolumes(): CsiVolumeObject[] {
+    return this.store.list('CSIVolume') as unknown as CsiVolumeObject[];
+  }
+
+  private csiVolume(driver: string, volumeId: string): CsiVolumeObject | undefined {
+    return this.store.get('CSIVolume', `${driver}.${volumeId}`) as unknown as CsiVolumeObject | undefined;
+  }
+
+  private record(call: CsiCall): void {
+    this.options.csiCalls?.push(call);
+  }
+
+  private latency(driver: CsiDriverPort, rpc: string, volumeId: string): () => number {
+    return () => driverLatencyMs(driver, rpc, volumeId);
+  }
+
+  private ensureFilesystem(name: string, spec: Record<string, unknown>): FilesystemObject {
+    const existing = this.store.get('Filesystem', name) as unknown as FilesystemObject | undefined;
+    if (existing) return existing;
+    return this.store.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, spec, status: emptyFs() } as unknown as AnyObject) as unknown as FilesystemObject;
+  }
+
+  private writeFilesystem(fs: FilesystemObject, next: FsState): void {
+    if (next !== fs.status) this.store.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
+  }
+
+  private deleteFilesystem(name: string): void {
+    if (this.store.get('Filesystem', name)) this.store.delete('Filesystem', name);
+  }
+
+  private writeStatus(pod: Pod, status: PodStatus): Pod {
+    return this.store.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+  }
+
+  // ---------------------------------------------------------------- sync
+
+  private sync(key: string): void {
+    const base = this.gate.arrive(key);
+    try {
+      if (!this.nodeUp()) return;
+      if (base === '*') { this.housekeeping(); return; }
+      const pod = this.store.get('Pod', base) as unknown as Pod | undefined;
+      if (!pod || pod.spec.nodeName !== this.nodeName) {
+        this.blocked.delete(base);
+        if (!pod) this.housekeeping();
+        return;
+      }
+      if (pod.metadata.deletionTimestamp) this.terminate(base, pod); else this.run(base, pod);
+    } finally {
+      this.gate.forget(base);
+    }
+  }
+
+  /** Admit, mount, start. */
+  private run(key: string, input: Pod): void {
+    let pod = input;
+    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.store.update('Pod', withFinalizer(pod, true) as unknown as AnyObject) as unknown as Pod;
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
+    if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
+    // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
+    this.updateVolumesInUse();
+    const unmounted: string[] = [];
+    for (const volume of pod.spec.volumes ?? []) {
+      const outcome = this.mountVolume(key, pod, volume);
+      if (outcome.state === 'mounted') continue;
+      unmounted.push(volume.name);
+      if (outcome.state === 'failed') this.store.event(pod, 'Warning', 'FailedMount', outcome.message);
+    }
+    if (unmounted.length > 0) {
+      this.blocked.add(key);
+      this.reportMountTimeout(pod, unmounted);
+      return;
+    }
+    this.blocked.delete(key);
+    this.waitingSince.delete(pod.metadata.uid ?? key);
+    if (!allRunning(pod)) this.startContainers(pod);
+  }
+
+  /**
+   * WaitForAttachAndMount gives up after podAttachAndMountTimeout and the pod worker reports it;
+   * the next attempt waits again. "unattached volumes" lists every volume of the pod, as the
+   * kubelet versions that print "timed out waiting for the condition" did.
+   */
+  private reportMountTimeout(pod: Pod, unmounted: string[]): void {
+    const id = pod.metadata.uid ?? podKeyOf(pod);
+    const now = this.now();
+    let since = this.waitingSince.get(id);
+    if (since === undefined) {
+      const started = Date.parse(String(pod.status?.['startTime'] ?? ''));
+      since = Number.isFinite(started) ? started : now;
+      this.waitingSince.set(id, since);
+    }
+    if (now - since < POD_ATTACH_AND_MOUNT_TIMEOUT_MS) return;
+    this.waitingSince.set(id, now);
+    const all = (pod.spec.volumes ?? []).map((v) => v.name);
+    this.store.event(pod, 'Warning', 'FailedMount',
+      `Unable to attach or mount volumes: unmounted volumes=[${unmounted.join(' ')}], unattached volumes=[${all.join(' ')}]: timed out waiting for the condition`);
+  }
+
+  // ---------------------------------------------------------------- mount
+
+  private mountVolume(key: string, pod: Pod, volume: PodVolume): MountOutcome {
+    const uid = pod.metadata.uid ?? '';
+    const setUpFailed = (detail: string): MountOutcome => ({ state: 'failed', message: `MountVolume.SetUp failed for volume "${volume.name}" : ${detail}` });
+    if (claimNameOf(pod, volume) !== undefined) {
+      const bound = boundVolumeOf(this.store, pod, volume);
+      // OBSERVATION: claim missing or not Bound yet: the pod waits (unbound PersistentVolumeClaims).
+      if (!bound) return WAITING;
+      const csi = csiSourceOf(bound.pv);
+      return csi ? this.mountCsi(key, pod, volume, bound.pv, csi) : this.mountInTreeVolume(bound.pv);
+    }
+    if (volume['emptyDir'] !== undefined) {
+      this.ensureFilesystem(emptyDirFilesystemName(uid, volume.name), { type: 'emptyDir', node: this.nodeName, pod: uid, volume: volume.name });
+      return MOUNTED;
+    }
+    const hostPath = volume['hostPath'] as { path: string; type?: string } | undefined;
+    if (hostPath) {
+      const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
+      return problem ? setUpFailed(problem) : MOUNTED;
+    }
+    const missing = this.missingSource(pod, volume);
+    return missing ? setUpFailed(missing) : MOUNTED;
+  }
+
+  /** hostPath type checks (K/pkg/volume/hostpath `checkType`); creates what the type asks to create. */
+  private prepareHostPath(rawPath: string, type: string): string | undefined {
+    const path = normalizePath(rawPath);
+    const fsObj = this.ensureFilesystem(nodeFilesystemName(this.nodeName), { type: 'node', node: this.nodeName });
+    const fs = fsObj.status;
+    const check = (what: string) => `hostPath type check failed: ${rawPath} is not a ${what}`;
+    switch (type) {
+      case '':
+        // No check; the container runtime creates a missing directory for the bind mount.
+        if (!isDir(fs, path) && !isFile(fs, path)) this.writeFilesystem(fsObj, mkdirp(fs, path));
+        return undefined;
+      case 'DirectoryOrCreate':
+        if (isFile(fs, path)) return check('directory');
+        this.writeFilesystem(fsObj, mkdirp(fs, path));
+        return undefined;
+      case 'Directory':
+        return isDir(fs, path) ? undefined : check('directory');
+      case 'FileOrCreate': {
+        if (isDir(fs, path)) return check('file');
+        if (isFile(fs, path)) return undefined;
+        try { this.writeFilesystem(fsObj, touch(fs, path)); } catch { return `open ${rawPath}: no such file or directory`; }
+        return undefined;
+      }
+      case 'File':
+        return isFile(fs, path) ? undefined : check('file');
+      case 'Socket': return check('socket file');
+      case 'CharDevice': return check('character device');
+      case 'BlockDevice': return check('block device');
+      default: return `invalid HostPathType ${type}`;
+    }
+  }
+
+  /** configMap / secret / projected sources must exist unless optional. */
+  private missingSource(pod: Pod, volume: PodVolume): string | undefined {
+    const ns = pod.metadata.namespace ?? 'default';
+    const configMap = (ref: { name: string; optional?: boolean; items?: { key: string }[] }): string | undefined => {
+      const cm = this.store.get('ConfigMap', `${ns}/${ref.name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+      if (!cm) return ref.optional ? undefined : `configmap "${ref.name}" not found`;
+      const keys = { ...(cm.data ?? {}), ...(cm.binaryData ?? {}) };
+      const key = (ref.items ?? []).find((it) => !(it.key in keys));
+      return key && !ref.optional ? `configmap references non-existent config key: ${key.key}` : undefined;
+    };
+    const secret = (name: string, ref: { optional?: boolean; items?: { key: string }[] }): string | undefined => {
+      const s = this.store.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+      if (!s) return ref.optional ? undefined : `secret "${name}" not found`;
+      const keys = { ...(s.data ?? {}), ...(s.stringData ?? {}) };
+      const key = (ref.items ?? []).find((it) => !(it.key in keys));
+      return key && !ref.optional ? `references non-existent secret key: ${key.key}` : undefined;
+    };
+    const cm = volume['configMap'] as { name: string; optional?: boolean } | undefined;
+    if (cm) return configMap(cm);
+    const sec = volume['secret'] as { secretName: string; optional?: boolean } | undefined;
+    if (sec) return secret(sec.secretName, sec);
+    const projected = volume['projected'] as { sources?: { configMap?: { name: string; optional?: boolean }; secret?: { name: string; optional?: boolean } }[] } | undefined;
+    for (const src of projected?.sources ?? []) {
+      const problem = (src.configMap && configMap(src.configMap)) || (src.secret && secret(src.secret.name, src.secret));
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  /** In-tree PVs: hostPath and local live on the node's disk; other sources just mount. */
+  private mountInTreeVolume(pv: PersistentVolume): MountOutcome {
+    const hostPath = pv.spec['hostPath'] as { path: string; type?: string } | undefined;
+    if (hostPath) {
+      const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
+      return problem ? { state: 'failed', message: `MountVolume.SetUp failed for volume "${pv.metadata.name}" : ${problem}` } : MOUNTED;
+    }
+    const local = pv.spec['local'] as { path: string } | undefined;
+    if (local) {
+      const fs = this.ensureFilesystem(nodeFilesystemName(this.nodeName), { type: 'node', node: this.nodeName }).status;
+      return isDir(fs, local.path) ? MOUNTED
+        : { state: 'failed', message: `MountVolume.NewMounter initialization failed for volume "${pv.metadata.name}" : path "${local.path}" does not exist` };
+    }
+    return MOUNTED;
+  }
+
+  /** The capability the kubelet stages and publishes with: the PV's first access mode (csi_mounter.go). */
+  private mountCapability(pv: PersistentVolume, csi: CsiPersistentVolumeSource, nodeCaps: NodeCapability[]): VolumeCapability {
+    const accessMode = csiAccessMode([pv.spec.accessModes?.[0] ?? 'ReadWriteOnce'], nodeCaps.includes('SINGLE_NODE_MULTI_WRITER'));
+    if (pv.spec.volumeMode === 'Block') return { accessMode, block: {} };
+    const mount: { fsType?: string; mountFlags?: string[] } = {};
+    if (csi.fsType) mount.fsType = csi.fsType;
+    if (pv.spec.mountOptions?.length) mount.mountFlags = [...pv.spec.mountOptions];
+    return { accessMode, mount };
+  }
+
+  private mountCsi(key: string, pod: Pod, volume: PodVolume, pv: PersistentVolume, csi: CsiPersistentVolumeSource): MountOutcome {
+    const pvName = pv.metadata.name;
+    const handle = csi.volumeHandle;
+    const driver = this.drivers.get(csi.driver);
+    if (!driver) {
+      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name ${csi.driver} not found in the list of registered CSI drivers` };
+    }
+    const targetPath = csiTargetPath(pod.metadata.uid ?? '', pvName);
+    const cv = this.csiVolume(csi.driver, handle);
+    if (cv?.status?.published?.[targetPath]?.node === this.nodeName) return MOUNTED;
+    let publishContext: Record<string, string> | undefined;
+    if (isAttachable(driver)) {
+      // WaitForAttach: the VA must say attached.
+      const va = this.store.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined;
+      if (!va?.status?.attached || va.metadata.deletionTimestamp) return WAITING;
+      publishContext = va.status.attachmentMetadata;
+    }
+    const nodeCaps = driver.nodeGetCapabilities();
+    let volumeCapability: VolumeCapability;
+    try {
+      volumeCapability = this.mountCapability(pv, csi, nodeCaps);
+    } catch (e) {
+      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+    }
+    const extra = {
+      ...(publishContext ? { publishContext } : {}),
+      ...(csi.volumeAttributes ? { volumeContext: csi.volumeAttributes } : {}),
+    };
+    let stagingTargetPath: string | undefined;
+    if (nodeCaps.includes('STAGE_UNSTAGE_VOLUME')) {
+      stagingTargetPath = csiStagingPath(csi.driver, handle);
+      if (cv?.status?.staged?.[this.nodeName] !== stagingTargetPath) {
+        if (!this.gate.ready(key, `NodeStageVolume:${handle}`, this.latency(driver, 'NodeStageVolume', handle))) return WAITING;
+        this.record({ rpc: 'NodeStageVolume', volumeId: handle, node: this.nodeName, target: stagingTargetPath });
+        try {
+          driver.nodeStageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath, volumeCapability, ...extra });
+        } catch (e) {
+          return { state: 'failed', message: `MountVolume.MountDevice failed for volume "${pvName}" : ${(e as Error).message}` };
+        }
+      }
+    }
+    if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
+    this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
+    try {
+      driver.nodePublishVolume({
+        node: this.nodeName, volumeId: handle, targetPath, volumeCapability,
+        readonly: volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true,
+        ...(stagingTargetPath ? { stagingTargetPath } : {}),
+        ...extra,
+      });
+    } catch (e) {
+      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+    }
+    return MOUNTED;
+  }
+
+  /**
+   * `node.status.volumesInUse`: attachable volumes that pods on the node want or that are still
+   * staged or published here (the kubelet's desired ∪ actual state).
+   */
+  private updateVolumesInUse(): void {
+    const node = this.store.getNode(this.nodeName);
+    if (!node) return;
+    const names = new Set<string>();
+    for (const pod of this.podsHere()) {
+      if (pod.metadata.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      for (const volume of pod.spec.volumes ?? []) {
+        const csi = csiSourceOf(boundVolumeOf(this.store, pod, volume)?.pv);
+        if (csi && isAttachable(this.drivers.get(csi.driver))) names.add(uniqueVolumeName(csi.driver, csi.volumeHandle));
+      }
+    }
+    for (const cv of this.csiVolumes()) {
+      if (!isAttachable(this.drivers.get(cv.spec.driver))) continue;
+      const st = cv.status;
+      const here = st?.staged?.[this.nodeName] !== undefined || Object.values(st?.published ?? {}).some((p) => p.node === this.nodeName);
+      if (here) names.add(uniqueVolumeName(cv.spec.driver, cv.spec.volumeId));
+    }
+    const list = [...names].sort();
+    const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
+    if (JSON.stringify(current) === JSON.stringify(list)) return;
+    const status: Record<string, unknown> = { ...(node.status ?? {}) };
+    if (list.length > 0) status['volumesInUse'] = list; else delete status['volumesInUse'];
+    this.store.update('Node', { ...node, status } as unknown as AnyObject, 'status');
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  private containerId(pod: Pod, name: string, restartCount: number): string {
+    return `containerd://${sha256Hex(`${pod.metadata.uid ?? ''}/${name}/${restartCount}`)}`;
+  }
+
+  private waitingStatus(pod: Pod): PodStatus {
+    const now = this.iso();
+    const prev = statusesOf(pod);
+    const inits = initContainersOf(pod);
+    const reason = inits.length > 0 ? 'PodInitializing' : 'ContainerCreating';
+    const names = containersOf(pod).map((c) => c.name);
+    const notReady = `containers with unready status: [${names.join(' ')}]`;
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      phase: 'Pending',
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'PodReadyToStartContainers', status: 'False' },
+        { type: 'Initialized', status: inits.length > 0 ? 'False' : 'True', ...(inits.length > 0 ? { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]` } : {}) },
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: notReady },
+        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: notReady },
+      ], now),
+      containerStatuses: containersOf(pod).map((c) => {
+        const old = prev.find((s) => s.name === c.name);
+        return { name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: old?.restartCount ?? 0, started: false, state: { waiting: { reason } } };
+      }),
+      startTime: String(pod.status?.['startTime'] ?? now),
+    };
+    if (inits.length > 0) {
+      status['initContainerStatuses'] = inits.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'PodInitializing' } } }));
+    }
+    return status;
+  }
+
+  private containerEvents(pod: Pod, c: ContainerSpec): void {
+    this.store.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+    this.store.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
+    this.store.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+  }
+
+  /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
+  private prepareSubPaths(pod: Pod): void {
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      for (const m of containerMounts(this.store, pod, c)) {
+        if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
+        const fs = this.store.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
+        if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
+        this.writeFilesystem(fs, mkdirp(fs.status, m.base));
+      }
+    }
+  }
+
+  private startContainers(input: Pod): void {
+    const now = this.iso();
+    this.prepareSubPaths(input);
+    const pod = this.store.get('Pod', podKeyOf(input)) as unknown as Pod;
+    const inits = initContainersOf(pod);
+    for (const c of inits) this.containerEvents(pod, c);
+    for (const c of containersOf(pod)) this.containerEvents(pod, c);
+    const prev = statusesOf(pod);
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      phase: 'Running',
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'PodReadyToStartContainers', status: 'True' },
+        { type: 'Initialized', status: 'True' },
+        { type: 'Ready', status: 'True' },
+        { type: 'ContainersReady', status: 'True' },
+      ], now),
+      containerStatuses: containersOf(pod).map((c) => {
+        const old = prev.find((s) => s.name === c.name);
+        const restartCount = old?.restartCount ?? 0;
+        return {
+          name: c.name, image: c.image ?? '', imageID: '', containerID: this.containerId(pod, c.name, restartCount),
+          ready: true, restartCount, started: true, state: { running: { startedAt: now } },
+          ...(old?.lastState ? { lastState: old.lastState } : {}),
+        };
+      }),
+    };
+    if (inits.length > 0) {
+      status['initContainerStatuses'] = inits.map((c) => ({
+        name: c.name, image: c.image ?? '', imageID: '', containerID: this.containerId(pod, c.name, 0), ready: true, restartCount: 0, started: false,
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+      }));
+    }
+    // Ready/ContainersReady conditions lose their reason and message once True.
+    status['conditions'] = (status['conditions'] as PodCondition[]).map((c) => (c.status === 'True' ? (({ reason: _r, message: _m, ...rest }) => rest)(c) : c));
+    this.writeStatus(pod, status);
+  }
+
+  /**
+   * Restarts a running container (a crash, `pvsim` restart): restartCount + 1, a fresh writable
+   * layer; volumes, emptyDir included, are untouched.
+   */
+  restartContainer(podKey: string, containerName: string): void {
+    const pod = this.store.get('Pod', podKey) as unknown as Pod | undefined;
+    if (!pod) throw new Error(`pods "${podKey.split('/').pop()}" not found`);
+    if (pod.spec.nodeName !== this.nodeName) throw new Error(`pod ${podKey} does not run on node ${this.nodeName}`);
+    if (!this.nodeUp()) throw new Error(`node ${this.nodeName} is not ready`);
+    const statuses = statusesOf(pod);
+    const old = statuses.find((s) => s.name === containerName);
+    const spec = containersOf(pod).find((c) => c.name === containerName);
+    if (!spec || !old || old.state?.running === undefined) throw new Error(`container "${containerName}" in pod "${pod.metadata.name}" is not running`);
+    const now = this.iso();
+    const restartCount = (old.restartCount ?? 0) + 1;
+    const startedAt = (old.state.running as { startedAt?: string }).startedAt ?? now;
+    const next: ContainerStatus = {
+      ...old, restartCount, ready: true, started: true, containerID: this.containerId(pod, containerName, restartCount),
+      state: { running: { startedAt: now } },
+      lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt, finishedAt: now, containerID: old.containerID } },
+    };
+    this.writeStatus(pod, { ...(pod.status ?? {}), containerStatuses: statuses.map((s) => (s.name === containerName ? next : s)) });
+    this.deleteFilesystem(containerFilesystemName(pod.metadata.uid ?? '', containerName));
+    this.containerEvents(pod, spec);
+  }
+
+  // ---------------------------------------------------------------- unwind
+
+  private stopContainers(pod: Pod): Pod {
+    const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
+    if (running.length === 0) return pod;
+    const now = this.iso();
+    for (const s of running) this.store.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`);
+    const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
+      ...s, ready: false, started: false,
+      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
+    });
+    const names = containersOf(pod).map((c) => c.name).join(' ');
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` },
+        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` },
+      ], now),
+      containerStatuses: statusesOf(pod).map(stop),
+    };
+    return this.writeStatus(pod, status);
+  }
+
+  /** PV name of a target path `/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount`. */
+  private static pvOfTarget(target: string): string {
+    return /\/volumes\/kubernetes\.io~csi\/([^/]+)\/mount$/.exec(target)?.[1] ?? target;
+  }
+
+  /** NodeUnpublishVolume of one target; true when it is gone. */
+  private unpublish(key: string, pod: Pod | undefined, cv: CsiVolumeObject, target: string): boolean {
+    const driver = this.drivers.get(cv.spec.driver);
+    const pvName = Kubelet.pvOfTarget(target);
+    const fail = (message: string) => { if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`); return false; };
+    if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${cv.spec.driver} not found in the list of registered CSI drivers`);
+    const handle = cv.spec.volumeId;
+    if (!this.gate.ready(key, `NodeUnpublishVolume:${handle}:${target}`, this.latency(driver, 'NodeUnpublishVolume', handle))) return false;
+    this.record({ rpc: 'NodeUnpublishVolume', volumeId: handle, node: this.nodeName, target });
+    try {
+      driver.nodeUnpublishVolume({ node: this.nodeName, volumeId: handle, targetPath: target });
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    return true;
+  }
+
+  /**
+   * NodeUnstageVolume of every volume staged here that nothing published here and no live pod on
+   * the node wants (reconciler `unmountDetachDevices`). True when nothing is left to unstage.
+   */
+  private unstageUnused(key: string, pod: Pod | undefined): boolean {
+    const wanted = new Set<string>();
+    for (const p of this.podsHere()) {
+      if (p.metadata.deletionTimestamp || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      for (const v of p.spec.volumes ?? []) {
+        const csi = csiSourceOf(boundVolumeOf(this.store, p, v)?.pv);
+        if (csi) wanted.add(`${csi.driver}\u0000${csi.volumeHandle}`);
+      }
+    }
+    let done = true;
+    for (const cv of this.csiVolumes()) {
+      const staged = cv.status?.staged?.[this.nodeName];
+      if (staged === undefined) continue;
+      if (Object.values(cv.status?.published ?? {}).some((p) => p.node === this.nodeName)) continue;
+      if (wanted.has(`${cv.spec.driver}\u0000${cv.spec.volumeId}`)) continue;
+      const driver = this.drivers.get(cv.spec.driver);
+      if (!driver) { done = false; continue; }
+      const handle = cv.spec.volumeId;
+      if (!this.gate.ready(key, `NodeUnstageVolume:${handle}`, this.latency(driver, 'NodeUnstageVolume', handle))) { done = false; continue; }
+      this.record({ rpc: 'NodeUnstageVolume', volumeId: handle, node: this.nodeName, target: staged });
+      try {
+        driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged });
+      } catch (e) {
+        done = false;
+        if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`);
+      }
+    }
+    return done;
+  }
+
+  /** Deletion: stop containers, unpublish, unstage, leave volumesInUse, drop emptyDirs, let the pod go. */
+  private terminate(key: string, input: Pod): void {
+    if (!(input.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) { this.blocked.delete(key); return; }
+    const pod = this.stopContainers(input);
+    const uid = pod.metadata.uid ?? '';
+    const prefix = `/var/lib/kubelet/pods/${uid}/`;
+    let done = true;
+    for (const cv of this.csiVolumes()) {
+      for (const [target, p] of Object.entries(cv.status?.published ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (p.node !== this.nodeName || !target.startsWith(prefix)) continue;
+        if (!this.unpublish(key, pod, cv, target)) done = false;
+      }
+    }
+    if (done) done = this.unstageUnused(key, pod);
+    this.updateVolumesInUse();
+    if (!done) { this.blocked.add(key); return; }
+    for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.deleteFilesystem(emptyDirFilesystemName(uid, v.name));
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.deleteFilesystem(containerFilesystemName(uid, c.name));
+    this.blocked.delete(key);
+    this.waitingSince.delete(uid);
+    const fresh = this.store.get('Pod', key) as unknown as Pod | undefined;
+    // OBSERVATION: everything unmounted; without the finalizer the deleted pod disappears.
+    if (fresh) this.store.update('Pod', withFinalizer(fresh, false) as unknown as AnyObject);
+  }
+
+  /**
+   * Volumes of pods that are gone (deleted without the kubelet, e.g. before admission or
+   * forced): unpublished and unstaged; their emptyDirs and writable layers deleted.
+   */
+  private housekeeping(): void {
+    const here = new Set(this.podsHere().map((p) => p.metadata.uid ?? ''));
+    for (const cv of this.csiVolumes()) {
+      for (const [target, p] of Object.entries(cv.status?.published ?? {})) {
+        const uid = /^\/var\/lib\/kubelet\/pods\/([^/]+)\//.exec(target)?.[1];
+        if (p.node === this.nodeName && uid !== undefined && !here.has(uid)) this.unpublish('*', undefined, cv, target);
+      }
+    }
+    this.unstageUnused('*', undefined);
+    this.updateVolumesInUse();
+    const everywhere = new Set(this.store.listPods().map((p) => p.metadata.uid ?? ''));
+    for (const fs of this.store.list('Filesystem') as unknown as FilesystemObject[]) {
+      const m = /^(emptydir|container)\.(.+)\.[^.]+$/.exec(fs.metadata.name);
+      if (!m || everywhere.has(m[2]!)) continue;
+      const node = fs.spec?.['node'];
+      if (node === undefined || node === this.nodeName) this.store.delete('Filesystem', fs.metadata.name);
+    }
+  }
+}
