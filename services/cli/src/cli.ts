@@ -13,6 +13,7 @@ import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
+import * as podVerbs from './podVerbs.ts';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -111,6 +112,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'events of all namespaces')
     .action(wrap((o: { namespace: string; allNamespaces?: boolean }) => verbs.events(io, globals(), o.namespace, !!o.allNamespaces)));
+
+  program.command('exec')
+    .description('Run a command in a container: touch, write PATH TEXT, cat, ls, rm [-r], findmnt (like kubectl exec).')
+    .argument('<pod>', 'pod name, or deploy/NAME, sts/NAME (first pod)')
+    .argument('<command...>', 'after --: the command and its arguments')
+    .option('-c, --container <name>', 'container (default: the first)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addHelpText('after', '\nExamples:\n  pvsim exec web-0 -- touch /data/test.test.test\n  pvsim exec deploy/nas-app -- ls /data\n  pvsim exec web-0 -c app -- write /data/msg hello world\n  pvsim exec web-0 -- findmnt /data')
+    .action(wrap((pod: string, command: string[], o: { container?: string; namespace: string }) => podVerbs.exec(io, globals(), pod, command, o)));
+
+  program.command('restart')
+    .description('Crash and restart a container (its restart count goes up; emptyDir data survives, its own writable layer does not).')
+    .argument('<pod>', 'pod name, or deploy/NAME, sts/NAME')
+    .option('-c, --container <name>', 'container (default: the first)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action(wrap((pod: string, o: { container?: string; namespace: string }) => podVerbs.restart(io, globals(), pod, o)));
 
   program.command('node')
     .description('Take a node down (its kubelet stops: NotReady, unreachable taint) or bring it back up.')

@@ -7,7 +7,8 @@
  */
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
-import { ANN_NODE_DOWN } from '@pvsim/controllers';
+import { ANN_NODE_DOWN, execInContainer, type ExecResult } from '@pvsim/controllers';
+import type { Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
@@ -20,7 +21,9 @@ export type Input =
   | { type: 'DeleteRequested'; data: { seed: number; wait: boolean; objects: { kind: StoredKind; name: string; namespace?: string }[] } }
   | { type: 'NodeDownRequested' | 'NodeUpRequested'; data: { seed: number; name: string } }
   | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } }
-  | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } };
+  | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } }
+  | { type: 'ExecRequested'; data: { seed: number; pod: string; container?: string; argv: string[] } }
+  | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } };
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -99,7 +102,7 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
 }
 
 /** Records the input and performs it (without committing). Returns a result for the verb. */
-export function runInput(s: Session, input: Input): { ok: boolean } {
+export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult } {
   const store = s.store;
   if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
   s.input(input.type, input.data);
@@ -130,6 +133,20 @@ export function runInput(s: Session, input: Input): { ok: boolean } {
       const annotations = { ...(live.metadata.annotations ?? {}) };
       if (input.type === 'NodeDownRequested') annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
       store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as never);
+      s.settle();
+      return { ok: true };
+    }
+    case 'ExecRequested': {
+      // A container's writes change Filesystem objects; the controllers do not react to them.
+      const pod = store.get('Pod', input.data.pod) as unknown as Pod;
+      const exec = execInContainer(store, pod, input.data.container, input.data.argv);
+      return { ok: exec.exitCode === 0, exec };
+    }
+    case 'RestartRequested': {
+      const pod = store.get('Pod', input.data.pod) as unknown as Pod;
+      const kubelet = s.parts.kubelets.get(pod.spec.nodeName ?? '');
+      if (!kubelet) throw new Error(`pod ${input.data.pod} is not running on a node`);
+      kubelet.restartContainer(input.data.pod, input.data.container);
       s.settle();
       return { ok: true };
     }

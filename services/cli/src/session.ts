@@ -12,7 +12,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, inTreePlugins, type SettleReport } from '@pvsim/controllers';
+import { ControllerManager, type SettleReport } from '@pvsim/controllers';
+import { clusterControllers, type ClusterParts } from './cluster.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -62,6 +63,8 @@ export class Session {
   readonly log: EventLog;
   /** The ports this invocation runs on (STYLE §2), built here at the composition root. */
   readonly ports: Ports;
+  /** Drivers and kubelets, for the verbs that act on them (exec, restart, csi ls). */
+  readonly parts: ClusterParts;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
 
@@ -107,15 +110,18 @@ export class Session {
     this.random = random;
     const rng = random;
     this.ports = { clock: this.clock, random: rng, newUid: () => rng.uuid(), bus, log: this.log };
+    const cluster = clusterControllers(this.store, this.clock, rng);
     manager = new ControllerManager({
       store: this.store,
       scheduler: Scheduler.seeded(this.random),
       clock: this.clock,
-      plugins: inTreePlugins(),
       record,
+      ...cluster.options,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     this.manager = manager;
+    this.parts = cluster.parts;
+    cluster.parts.attach(manager);
   }
 
   /** Records an input (a user command) at the next simulated instant. */

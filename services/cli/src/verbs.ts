@@ -21,8 +21,8 @@ import { applyAction, desiredForApply, runInput, stripServerFields, type Input, 
 import { createProgress, type Progress } from './progress.ts';
 
 
-/** Kinds issue 2 serves through apply/import/delete. */
-const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass']);
+/** Kinds users create, change and delete (events are the controllers'). */
+const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
   return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g), ...(progress ? { onProgress: progress.deliveries } : {}) });
@@ -41,7 +41,7 @@ function load(io: CliIO, files: string[], namespace: string, explicitNamespace =
       const o = parsed.object as Obj;
       const type = resolveKind(String(o.apiVersion ?? ''), String(o.kind ?? ''));
       if (!type || !type.served || !STORAGE_KINDS.has(type.kind)) {
-        throw new ManifestError('UnknownKind', `${display}:${parsed.line}: pvsim does not serve kind "${o.kind}" (${o.apiVersion}) yet; it serves PersistentVolume, PersistentVolumeClaim and StorageClass`, { file: display, line: parsed.line });
+        throw new ManifestError('UnknownKind', `${display}:${parsed.line}: pvsim does not serve kind "${o.kind}" (${o.apiVersion}) yet; it serves ${[...STORAGE_KINDS].join(', ')}`, { file: display, line: parsed.line });
       }
       const object = structuredClone(o);
       out.push({ parsed, type, object });

@@ -361,7 +361,7 @@ export class AttachDetachController implements Controller {
     const pvName = va.spec.source.persistentVolumeName ?? '';
     const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
-      this.store.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`);
+      this.store.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`, 'attachdetach-controller');
     }
   }
 
@@ -370,7 +370,7 @@ export class AttachDetachController implements Controller {
     const pvName = va.spec.source.persistentVolumeName ?? '';
     const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
-      this.store.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`);
+      this.store.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`, 'attachdetach-controller');
     }
   }
 
@@ -419,7 +419,7 @@ export class AttachDetachController implements Controller {
           detail = `Volume is already used by ${others} pod(s) in different namespaces`;
         }
       }
-      this.store.event(pod, 'Warning', 'FailedAttachVolume', `${prefix} ${detail}`);
+      this.store.event(pod, 'Warning', 'FailedAttachVolume', `${prefix} ${detail}`, 'attachdetach-controller');
     }
   }
 

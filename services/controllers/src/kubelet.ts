@@ -228,7 +228,7 @@ export class Kubelet implements Controller {
       const outcome = this.mountVolume(key, pod, volume);
       if (outcome.state === 'mounted') continue;
       unmounted.push(volume.name);
-      if (outcome.state === 'failed') this.store.event(pod, 'Warning', 'FailedMount', outcome.message);
+      if (outcome.state === 'failed') this.store.event(pod, 'Warning', 'FailedMount', outcome.message, 'kubelet');
     }
     if (unmounted.length > 0) {
       this.blocked.add(key);
@@ -258,7 +258,7 @@ export class Kubelet implements Controller {
     this.waitingSince.set(id, now);
     const all = (pod.spec.volumes ?? []).map((v) => v.name);
     this.store.event(pod, 'Warning', 'FailedMount',
-      `Unable to attach or mount volumes: unmounted volumes=[${unmounted.join(' ')}], unattached volumes=[${all.join(' ')}]: timed out waiting for the condition`);
+      `Unable to attach or mount volumes: unmounted volumes=[${unmounted.join(' ')}], unattached volumes=[${all.join(' ')}]: timed out waiting for the condition`, 'kubelet');
   }
 
   // ---------------------------------------------------------------- mount
@@ -493,9 +493,9 @@ export class Kubelet implements Controller {
   }
 
   private containerEvents(pod: Pod, c: ContainerSpec): void {
-    this.store.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
-    this.store.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
-    this.store.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+    this.store.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, 'kubelet');
+    this.store.event(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
+    this.store.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
   }
 
   /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
@@ -580,7 +580,7 @@ export class Kubelet implements Controller {
     const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
     if (running.length === 0) return pod;
     const now = this.iso();
-    for (const s of running) this.store.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`);
+    for (const s of running) this.store.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
     const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
       ...s, ready: false, started: false,
       state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
@@ -606,7 +606,7 @@ export class Kubelet implements Controller {
   private unpublish(key: string, pod: Pod | undefined, cv: CsiVolumeObject, target: string): boolean {
     const driver = this.drivers.get(cv.spec.driver);
     const pvName = Kubelet.pvOfTarget(target);
-    const fail = (message: string) => { if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`); return false; };
+    const fail = (message: string) => { if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`, 'kubelet'); return false; };
     if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${cv.spec.driver} not found in the list of registered CSI drivers`);
     const handle = cv.spec.volumeId;
     if (!this.gate.ready(key, `NodeUnpublishVolume:${handle}:${target}`, this.latency(driver, 'NodeUnpublishVolume', handle))) return false;
@@ -647,7 +647,7 @@ export class Kubelet implements Controller {
         driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged });
       } catch (e) {
         done = false;
-        if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`);
+        if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`, 'kubelet');
       }
     }
     return done;

@@ -1,0 +1,82 @@
+/**
+ * Design: the verbs that reach into running pods — exec and restart — with kubectl's ways of
+ * naming the pod (`web-0`, `pod/web-0`, `deploy/web`, `sts/web`: the first pod, preferring
+ * running and ready ones, as kubectl's attachable-pod lookup does).
+ */
+import { ExecError } from '@pvsim/controllers';
+import type { Pod } from '@pvsim/domain';
+import type { CliIO, GlobalOptions } from './cli.ts';
+import { UsageError } from './cli.ts';
+import { Session } from './session.ts';
+import { runInput } from './inputs.ts';
+
+function session(g: GlobalOptions): Session {
+  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}) });
+}
+
+const OWNER_KINDS: Record<string, string> = { deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet' };
+
+function ready(p: Pod): boolean {
+  return ((p.status?.['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** The pod a kubectl-style reference names, or a NotFound message. */
+export function resolvePod(s: Session, ref: string, namespace: string): { key: string } | { error: string } {
+  const slash = ref.indexOf('/');
+  const kind = slash < 0 ? 'pod' : ref.slice(0, slash).toLowerCase();
+  const name = slash < 0 ? ref : ref.slice(slash + 1);
+  if (kind === 'pod' || kind === 'pods' || kind === 'po') {
+    const key = `${namespace}/${name}`;
+    return s.store.get('Pod', key) ? { key } : { error: `Error from server (NotFound): pods "${name}" not found` };
+  }
+  const owner = OWNER_KINDS[kind];
+  if (!owner) return { error: `error: cannot attach to ${kind}: not implemented` };
+  const ownerKey = `${namespace}/${name}`;
+  const ownerObj = s.store.get(owner as never, ownerKey);
+  if (!ownerObj) return { error: `Error from server (NotFound): ${owner.toLowerCase()}s.apps "${name}" not found` };
+  const pods = s.store.listPods(namespace).filter((p) => ((p.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((o) => o.uid === ownerObj.metadata['uid']));
+  if (pods.length === 0) return { error: `error: no pods found for ${kind}/${name}` };
+  pods.sort((a, b) => Number(ready(b)) - Number(ready(a)) || (a.metadata.name < b.metadata.name ? -1 : 1));
+  return { key: `${namespace}/${pods[0]!.metadata.name}` };
+}
+
+export function exec(io: CliIO, g: GlobalOptions, podRef: string, argv: string[], o: { container?: string | undefined; namespace: string }): number {
+  if (argv.length === 0) throw new UsageError('error: you must specify at least one command for the container');
+  const s = session(g);
+  const target = resolvePod(s, podRef, o.namespace);
+  if ('error' in target) { io.stderr(target.error + '\n'); return 1; }
+  let result;
+  try {
+    result = runInput(s, { type: 'ExecRequested', data: { seed: g.seed, pod: target.key, ...(o.container ? { container: o.container } : {}), argv } }).exec!;
+  } catch (e) {
+    if (e instanceof ExecError) { io.stderr(e.message + '\n'); return 1; }
+    throw e;
+  }
+  s.commit();
+  if (result.stdout) io.stdout(result.stdout);
+  if (result.stderr) io.stderr(result.stderr);
+  if (result.exitCode !== 0) io.stderr(`command terminated with exit code ${result.exitCode}\n`);
+  return result.exitCode === 0 ? 0 : 1;
+}
+
+export function restart(io: CliIO, g: GlobalOptions, podRef: string, o: { container?: string | undefined; namespace: string }): number {
+  const s = session(g);
+  const target = resolvePod(s, podRef, o.namespace);
+  if ('error' in target) { io.stderr(target.error + '\n'); return 1; }
+  const pod = s.store.get('Pod', target.key) as unknown as Pod;
+  const containers = (pod.spec['containers'] as { name: string }[] | undefined) ?? [];
+  const container = o.container ?? containers[0]?.name;
+  if (!container || !containers.some((c) => c.name === container)) {
+    io.stderr(`Error from server (BadRequest): container ${container ?? ''} is not valid for pod ${pod.metadata.name}\n`);
+    return 1;
+  }
+  try {
+    runInput(s, { type: 'RestartRequested', data: { seed: g.seed, pod: target.key, container } });
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof TypeError)) { io.stderr(`error: ${e.message}\n`); return 1; }
+    throw e;
+  }
+  s.commit();
+  io.stdout(`pod/${pod.metadata.name} container ${container} restarted\n`);
+  return 0;
+}
