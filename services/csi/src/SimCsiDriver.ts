@@ -49,6 +49,12 @@ export interface CsiProfile {
   defaultTotalCapacityBytes: string;
   /** Volumes one node may have attached; 0: no limit (NodeGetInfo max_volumes_per_node). */
   defaultMaxVolumesPerNode: number;
+  /**
+   * A volume handle this driver did not create names a share that already exists on the
+   * server (static provisioning: an administrator made it in the storage console and wrote its
+   * handle into a PV). The share is taken into the backend when first published.
+   */
+  preexistingShares?: boolean;
 }
 
 const GiB = 1024 ** 3;
@@ -71,6 +77,7 @@ export const nasProfile: CsiProfile = {
   defaultCapacityBytes: String(GiB),
   defaultTotalCapacityBytes: String(1024 * GiB),
   defaultMaxVolumesPerNode: 0,
+  preexistingShares: true,
 };
 
 /** A zonal block disk with a filesystem on it: attached to one node, staged, then bind-mounted. */
@@ -395,6 +402,19 @@ export class SimCsiDriver implements CsiDriverPort {
     return { volume: this.toCsiVolume(volume) };
   }
 
+  /** Takes a share that exists on the server into the backend (capacity unknown: "0"). */
+  private adoptShare(volumeId: string, context: Record<string, string>, accessMode: CsiAccessMode): void {
+    const volume: CsiVolumeObject = {
+      apiVersion: CSI_API_VERSION,
+      kind: 'CSIVolume',
+      metadata: { name: csiVolumeObjectName(this.profile.name, volumeId) },
+      spec: { driver: this.profile.name, volumeId, name: volumeId, capacityBytes: '0', parameters: { ...context }, accessibleTopology: [], accessMode },
+      status: { publishedNodes: {}, staged: {}, published: {} },
+    };
+    this.write(() => this.store.create('CSIVolume', volume as unknown as AnyObject));
+    this.ensureFilesystem(volumeId);
+  }
+
   deleteVolume(req: { volumeId: string }): void {
     this.requireController('CREATE_DELETE_VOLUME', 'DeleteVolume');
     const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
@@ -581,6 +601,9 @@ export class SimCsiDriver implements CsiDriverPort {
   }
 
   nodePublishVolume(req: NodePublishRequest & { node: string }): void {
+    if (req.volumeId && this.profile.preexistingShares && !this.getVolume(req.volumeId) && req.volumeCapability) {
+      this.adoptShare(req.volumeId, req.volumeContext ?? {}, req.volumeCapability.accessMode);
+    }
     const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
     this.injectFailure('NodePublishVolume', this.faults(volume?.spec.parameters));
     if (!req.node) throw new CsiError('INVALID_ARGUMENT', 'NodePublishVolume: node is required');
