@@ -21,7 +21,11 @@ function ready(p: Pod): boolean {
 }
 
 /** The pod a kubectl-style reference names, or a NotFound message. */
-export function resolvePod(s: Session, ref: string, namespace: string): { key: string } | { error: string } {
+export function resolvePod(s: Session, fullRef: string, namespace: string): { key: string } | { error: string } {
+  // pvsim's extension for scenarios: deploy/NAME#N is the N-th pod (0-based) in kubectl's order.
+  const hash = fullRef.lastIndexOf('#');
+  const index = hash > 0 ? Number(fullRef.slice(hash + 1)) : 0;
+  const ref = hash > 0 ? fullRef.slice(0, hash) : fullRef;
   const slash = ref.indexOf('/');
   const kind = slash < 0 ? 'pod' : ref.slice(0, slash).toLowerCase();
   const name = slash < 0 ? ref : ref.slice(slash + 1);
@@ -37,7 +41,9 @@ export function resolvePod(s: Session, ref: string, namespace: string): { key: s
   const pods = s.store.listPods(namespace).filter((p) => ((p.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((o) => o.uid === ownerObj.metadata['uid']));
   if (pods.length === 0) return { error: `error: no pods found for ${kind}/${name}` };
   pods.sort((a, b) => Number(ready(b)) - Number(ready(a)) || (a.metadata.name < b.metadata.name ? -1 : 1));
-  return { key: `${namespace}/${pods[0]!.metadata.name}` };
+  const pod = pods[index];
+  if (!pod) return { error: `error: ${kind}/${name} has ${pods.length} pod(s), none at index ${index}` };
+  return { key: `${namespace}/${pod.metadata.name}` };
 }
 
 export function exec(io: CliIO, g: GlobalOptions, podRef: string, argv: string[], o: { container?: string | undefined; namespace: string }): number {

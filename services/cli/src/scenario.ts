@@ -39,7 +39,7 @@ function asList(v: unknown): string[] {
 export function stepArgv(step: Step, base: string): string[] | undefined {
   const path = (p: string) => resolve(base, p);
   const ns = step['namespace'] !== undefined ? ['-n', String(step['namespace'])] : [];
-  if (step['apply'] !== undefined) return ['apply', ...asList(step['apply']).flatMap((f) => ['-f', path(f)]), ...ns];
+  if (step['apply'] !== undefined) return ['apply', ...asList(step['apply']).flatMap((f) => ['-f', path(f)]), ...ns, ...(step['wait'] === false ? ['--wait=false'] : [])];
   if (step['import'] !== undefined) return ['import', ...asList(step['import']).flatMap((f) => ['-f', path(f)])];
   if (step['delete'] !== undefined) {
     const d = String(step['delete']);
@@ -47,8 +47,9 @@ export function stepArgv(step: Step, base: string): string[] | undefined {
     return ['delete', '-f', path(d), ...ns];
   }
   if (step['exec'] !== undefined) {
-    const e = step['exec'] as { pod: string; container?: string; command: string[] };
-    return ['exec', e.pod, ...(e.container ? ['-c', e.container] : []), ...ns, '--', ...e.command.map(String)];
+    const e = step['exec'] as { pod: string; index?: number; container?: string; command: string[] };
+    const pod = e.index !== undefined ? `${e.pod}#${e.index}` : e.pod;
+    return ['exec', pod, ...(e.container ? ['-c', e.container] : []), ...ns, '--', ...e.command.map(String)];
   }
   if (step['restart'] !== undefined) {
     const r = step['restart'] as { pod: string; container?: string };
@@ -59,7 +60,7 @@ export function stepArgv(step: Step, base: string): string[] | undefined {
     return n.down !== undefined ? ['node', 'down', n.down] : ['node', 'up', String(n.up)];
   }
   if (step['advance'] !== undefined) return ['advance', String(step['advance'])];
-  if (step['wait'] !== undefined) {
+  if (step['wait'] !== undefined && typeof step['wait'] === 'object') {
     const w = step['wait'] as { target: string; for: string; timeout?: string };
     return ['wait', w.target, `--for=${w.for}`, ...(w.timeout ? [`--timeout=${w.timeout}`] : []), ...ns];
   }
