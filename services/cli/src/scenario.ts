@@ -69,7 +69,7 @@ export function stepArgv(step: Step, base: string): string[] | undefined {
 }
 
 function describeStep(i: number, step: Step): string {
-  const what = step.name ?? Object.entries(step).filter(([k]) => k !== 'name' && k !== 'namespace').map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const what = step.name ?? Object.entries(step).filter(([k]) => k !== 'name' && k !== 'namespace').map(([k, v]) => `${k} ${typeof v === 'string' && !v.includes('\n') ? v : JSON.stringify(v)}`).join(' ');
   return `step ${i + 1}: ${what}`;
 }
 

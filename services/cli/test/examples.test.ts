@@ -1,0 +1,21 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pvsim, tempCluster } from './support.ts';
+
+// Every example scenario is a test: the documentation cannot drift from what pvsim does.
+const scenarios = [
+  ['examples/static/scenarios/static-provisioning.yaml', 16],
+  ['examples/lecture/static-nas/scenarios/demo.yaml', 20],
+  ['examples/lecture/dynamic-disk/scenarios/demo.yaml', 19],
+  ['examples/pod-volumes/scenarios/demo.yaml', 25],
+] as const;
+
+for (const [file, steps] of scenarios) {
+  test(`scenario ${file}`, async () => {
+    const r = await pvsim(tempCluster(), ['run', file]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, `passed: ${steps} steps`);
+  });
+}
+
+test.run();
