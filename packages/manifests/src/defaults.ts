@@ -7,11 +7,19 @@
  *    `get -o yaml`: quantities come back in canonical form (`5120Mi` → `5Gi`, as `resource.Quantity`
  *    re-serialises) and a namespace written on a cluster-scoped object is dropped (apiserver
  *    `rest.BeforeCreate` clears it rather than rejecting it).
+ *    Issue 3 adds the pod defaults (SetDefaults_Pod, _PodSpec, _Container, _ContainerPort, _Volume
+ *    and the volume sources' modes), which also apply inside Deployment and StatefulSet templates
+ *    (SetDefaults_Pod's limits-to-requests and enableServiceLinks only to a Pod), apps/v1
+ *    SetDefaults_Deployment and _StatefulSet (whose volumeClaimTemplates get the claim defaults),
+ *    and SetDefaults_Secret; a Secret's `stringData` is folded into `data` as the v1 → internal
+ *    conversion does, so the stored object has only `data`, like a real one.
  *  - `prepareForCreate` = the registry strategies' `PrepareForCreate`: client-written status is
- *    discarded, so a provisioner's "already Bound" PV starts Pending (spec §1, §15.8).
+ *    discarded, so a provisioner's "already Bound" PV starts Pending (spec §1, §15.8); a Pod starts
+ *    Pending with its QoS class, a Deployment or StatefulSet with an empty status and generation 1,
+ *    a VolumeAttachment unattached.
  */
 
-import { formatQuantity, parseQuantity } from '@pvsim/domain';
+import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from '@pvsim/domain';
 import { resourceTypeForKind } from './kinds.ts';
 
 type Obj = Record<string, unknown>;
@@ -28,10 +36,16 @@ function child(parent: Obj, key: string): Obj {
 
 const unset = (v: unknown): boolean => v === undefined || v === null || v === '';
 
-/** Canonical form of every quantity in a resource list; values that do not parse are left for validation. */
-function canonicalQuantities(list: unknown): void {
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Canonical form of every quantity in a resource list (or of the named keys only); values that do
+ * not parse are left for validation.
+ */
+function canonicalQuantities(list: unknown, ...only: string[]): void {
   if (!isObj(list)) return;
   for (const [k, v] of Object.entries(list)) {
+    if (only.length > 0 && !only.includes(k)) continue;
     if (typeof v !== 'string' && typeof v !== 'number') continue;
     try {
       list[k] = formatQuantity(parseQuantity(String(v)));
@@ -41,7 +55,24 @@ function canonicalQuantities(list: unknown): void {
   }
 }
 
+/** The defaulting of every volume source type (shared by PV specs and pod volumes). */
 function defaultVolumeSources(spec: Obj): void {
+  for (const key of ['secret', 'configMap', 'downwardAPI', 'projected']) {
+    const source = spec[key];
+    if (isObj(source) && source['defaultMode'] === undefined) source['defaultMode'] = 0o644;
+  }
+  const projected = spec['projected'];
+  if (isObj(projected)) {
+    for (const s of list(projected['sources'])) {
+      const token = isObj(s) ? s['serviceAccountToken'] : undefined;
+      if (isObj(token) && token['expirationSeconds'] === undefined) token['expirationSeconds'] = 3600;
+    }
+  }
+  const emptyDir = spec['emptyDir'];
+  if (isObj(emptyDir) && emptyDir['sizeLimit'] !== undefined) canonicalQuantities(emptyDir, 'sizeLimit');
+  const ephemeral = spec['ephemeral'];
+  const template = isObj(ephemeral) ? ephemeral['volumeClaimTemplate'] : undefined;
+  if (isObj(template)) defaultClaimSpec(child(template, 'spec'));
   const hostPath = spec['hostPath'];
   if (isObj(hostPath) && hostPath['type'] === undefined) hostPath['type'] = '';
   const iscsi = spec['iscsi'];
@@ -59,6 +90,131 @@ function defaultVolumeSources(spec: Obj): void {
     if (azureDisk['fsType'] === undefined) azureDisk['fsType'] = 'ext4';
     if (azureDisk['readOnly'] === undefined) azureDisk['readOnly'] = false;
   }
+}
+
+function defaultClaimSpec(spec: Obj): void {
+  if (unset(spec['volumeMode'])) spec['volumeMode'] = 'Filesystem';
+  const resources = spec['resources'];
+  if (isObj(resources)) {
+    canonicalQuantities(resources['requests']);
+    canonicalQuantities(resources['limits']);
+  }
+}
+
+/**
+ * parsers.ParseImageName's tag, as SetDefaults_Container uses it: `latest` when neither a tag nor a
+ * digest is given, '' for a digest (or an image that does not parse).
+ */
+function imageTag(image: string): string {
+  if (image === '') return '';
+  if (image.includes('@')) return '';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  return colon >= 0 ? lastSegment.slice(colon + 1) : 'latest';
+}
+
+function defaultContainer(c: Obj): void {
+  if (unset(c['imagePullPolicy'])) c['imagePullPolicy'] = imageTag(typeof c['image'] === 'string' ? c['image'] : '') === 'latest' ? 'Always' : 'IfNotPresent';
+  if (unset(c['terminationMessagePath'])) c['terminationMessagePath'] = '/dev/termination-log';
+  if (unset(c['terminationMessagePolicy'])) c['terminationMessagePolicy'] = 'File';
+  for (const p of list(c['ports'])) if (isObj(p) && unset(p['protocol'])) p['protocol'] = 'TCP';
+  const resources = c['resources'];
+  if (isObj(resources)) {
+    canonicalQuantities(resources['requests']);
+    canonicalQuantities(resources['limits']);
+  }
+}
+
+/** Every field of a pod volume that names a source; a volume with none of them becomes an emptyDir. */
+const POD_VOLUME_SOURCE_KEYS = [
+  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
+  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
+  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',
+  'ephemeral', 'image',
+];
+
+/** SetDefaults_PodSpec and the defaulters of the types inside it. */
+function defaultPodSpec(spec: Obj): void {
+  if (unset(spec['dnsPolicy'])) spec['dnsPolicy'] = 'ClusterFirst';
+  if (unset(spec['restartPolicy'])) spec['restartPolicy'] = 'Always';
+  if (spec['securityContext'] === undefined || spec['securityContext'] === null) spec['securityContext'] = {};
+  if (spec['terminationGracePeriodSeconds'] === undefined || spec['terminationGracePeriodSeconds'] === null) spec['terminationGracePeriodSeconds'] = 30;
+  if (unset(spec['schedulerName'])) spec['schedulerName'] = 'default-scheduler';
+  for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
+    for (const c of list(spec[key])) if (isObj(c)) defaultContainer(c);
+  }
+  for (const v of list(spec['volumes'])) {
+    if (!isObj(v)) continue;
+    // SetDefaults_Volume: a volume with no source at all is an emptyDir.
+    if (POD_VOLUME_SOURCE_KEYS.every((k) => v[k] === undefined || v[k] === null)) v['emptyDir'] = {};
+    defaultVolumeSources(v);
+  }
+}
+
+/** SetDefaults_Pod: requests default to limits (a Pod's containers only, not a template's). */
+function defaultPod(spec: Obj): void {
+  for (const key of ['containers', 'initContainers']) {
+    for (const c of list(spec[key])) {
+      const resources = isObj(c) ? c['resources'] : undefined;
+      if (!isObj(resources) || !isObj(resources['limits'])) continue;
+      const requests = child(resources, 'requests');
+      for (const [name, value] of Object.entries(resources['limits'])) if (!(name in requests)) requests[name] = value;
+    }
+  }
+  if (spec['enableServiceLinks'] === undefined || spec['enableServiceLinks'] === null) spec['enableServiceLinks'] = true;
+}
+
+function defaultTemplate(spec: Obj): void {
+  defaultPodSpec(child(child(spec, 'template'), 'spec'));
+}
+
+function defaultDeployment(spec: Obj): void {
+  if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+  const strategy = child(spec, 'strategy');
+  if (unset(strategy['type'])) strategy['type'] = 'RollingUpdate';
+  if (strategy['type'] === 'RollingUpdate') {
+    const rollingUpdate = child(strategy, 'rollingUpdate');
+    if (rollingUpdate['maxUnavailable'] === undefined || rollingUpdate['maxUnavailable'] === null) rollingUpdate['maxUnavailable'] = '25%';
+    if (rollingUpdate['maxSurge'] === undefined || rollingUpdate['maxSurge'] === null) rollingUpdate['maxSurge'] = '25%';
+  }
+  if (spec['revisionHistoryLimit'] === undefined || spec['revisionHistoryLimit'] === null) spec['revisionHistoryLimit'] = 10;
+  if (spec['progressDeadlineSeconds'] === undefined || spec['progressDeadlineSeconds'] === null) spec['progressDeadlineSeconds'] = 600;
+  defaultTemplate(spec);
+}
+
+function defaultStatefulSet(spec: Obj): void {
+  if (unset(spec['podManagementPolicy'])) spec['podManagementPolicy'] = 'OrderedReady';
+  const strategy = child(spec, 'updateStrategy');
+  if (unset(strategy['type'])) {
+    strategy['type'] = 'RollingUpdate';
+    child(strategy, 'rollingUpdate');
+  }
+  const rollingUpdate = strategy['rollingUpdate'];
+  if (strategy['type'] === 'RollingUpdate' && isObj(rollingUpdate) && (rollingUpdate['partition'] === undefined || rollingUpdate['partition'] === null)) {
+    rollingUpdate['partition'] = 0;
+  }
+  const retention = child(spec, 'persistentVolumeClaimRetentionPolicy');
+  if (unset(retention['whenDeleted'])) retention['whenDeleted'] = 'Retain';
+  if (unset(retention['whenScaled'])) retention['whenScaled'] = 'Retain';
+  if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+  if (spec['revisionHistoryLimit'] === undefined || spec['revisionHistoryLimit'] === null) spec['revisionHistoryLimit'] = 10;
+  defaultTemplate(spec);
+  // The claim templates are PersistentVolumeClaims and get their defaults, status phase included.
+  for (const t of list(spec['volumeClaimTemplates'])) {
+    if (!isObj(t)) continue;
+    defaultClaimSpec(child(t, 'spec'));
+    const status = child(t, 'status');
+    if (unset(status['phase'])) status['phase'] = 'Pending';
+  }
+}
+
+/** The v1 → internal conversion writes `stringData` over `data`; the stored Secret has only `data`. */
+function foldStringData(secret: Obj): void {
+  const stringData = secret['stringData'];
+  if (!isObj(stringData) || !Object.values(stringData).every((v) => typeof v === 'string')) return;
+  const data = child(secret, 'data');
+  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  delete secret['stringData'];
 }
 
 /** Returns a copy of `object` with the API server's defaults applied. */
@@ -98,6 +254,22 @@ export function applyDefaults<T extends object>(object: T): T {
       if (unset(out['volumeBindingMode'])) out['volumeBindingMode'] = 'Immediate';
       break;
     }
+    case 'Pod': {
+      const spec = child(out, 'spec');
+      defaultPod(spec);
+      defaultPodSpec(spec);
+      break;
+    }
+    case 'Deployment':
+      defaultDeployment(child(out, 'spec'));
+      break;
+    case 'StatefulSet':
+      defaultStatefulSet(child(out, 'spec'));
+      break;
+    case 'Secret':
+      if (unset(out['type'])) out['type'] = 'Opaque';
+      foldStringData(out);
+      break;
     default:
       break;
   }
@@ -118,8 +290,66 @@ export function prepareForCreate<T extends object>(object: T, now?: string): T {
     case 'PersistentVolumeClaim':
       out['status'] = { phase: 'Pending' };
       break;
+    case 'Pod':
+      out['status'] = { phase: 'Pending', qosClass: podQOSClass(isObj(out['spec']) ? out['spec'] : {}) };
+      break;
+    case 'Deployment':
+    case 'StatefulSet':
+      out['status'] = {};
+      child(out, 'metadata')['generation'] = 1;
+      break;
+    case 'VolumeAttachment':
+      out['status'] = { attached: false };
+      break;
     default:
       break;
   }
   return out as T;
+}
+
+const ZERO: Quantity = { num: 0n, den: 1n, format: 'DecimalSI' };
+const addQuantities = (a: Quantity, b: Quantity): Quantity => ({ num: a.num * b.den + b.num * a.den, den: a.den * b.den, format: a.format });
+
+function quantityOf(v: unknown): Quantity | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  try {
+    return parseQuantity(String(v));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * qos.ComputePodQOS over cpu and memory: no requests or limits at all is BestEffort; limits equal
+ * to requests for both resources in every container is Guaranteed; anything else is Burstable.
+ */
+export function podQOSClass(spec: Obj): 'BestEffort' | 'Burstable' | 'Guaranteed' {
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  let guaranteed = true;
+  for (const c of [...list(spec['containers']), ...list(spec['initContainers'])]) {
+    const resources = isObj(c) && isObj(c['resources']) ? c['resources'] : {};
+    const sum = (into: Map<string, Quantity>, from: unknown): Set<string> => {
+      const seen = new Set<string>();
+      if (!isObj(from)) return seen;
+      for (const name of ['cpu', 'memory']) {
+        const q = quantityOf(from[name]);
+        if (q === undefined || q.num === 0n) continue;
+        seen.add(name);
+        into.set(name, addQuantities(into.get(name) ?? ZERO, q));
+      }
+      return seen;
+    };
+    sum(requests, resources['requests']);
+    const limited = sum(limits, resources['limits']);
+    if (!limited.has('cpu') || !limited.has('memory')) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  if (guaranteed) {
+    for (const [name, q] of requests) {
+      const limit = limits.get(name);
+      if (limit === undefined || compareQuantities(limit, q) !== 0) guaranteed = false;
+    }
+  }
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }

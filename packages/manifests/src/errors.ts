@@ -37,7 +37,7 @@ export class ManifestError extends Error {
 }
 
 /** 'Raw' carries a message formatted elsewhere (the domain's label selector validation) in `detail`. */
-export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'TooMany' | 'Duplicate' | 'Raw';
+export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'TooLong' | 'TooMany' | 'Duplicate' | 'NotFound' | 'Raw';
 
 /** One field-level complaint, as the API server's validation would produce it. */
 export interface FieldError {
@@ -59,6 +59,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   TooLong: 'Too long',
   TooMany: 'Too many',
   Duplicate: 'Duplicate value',
+  NotFound: 'Not found',
   Raw: '',
 };
 
@@ -74,6 +75,9 @@ export const required = (field: string, detail = '', at?: string): FieldError =>
 export const invalid = (field: string, value: unknown, detail: string, at?: string): FieldError => ({ type: 'Invalid', field, value, detail, ...(at ? { at } : {}) });
 export const forbidden = (field: string, detail: string, at?: string): FieldError => ({ type: 'Forbidden', field, detail, ...(at ? { at } : {}) });
 export const tooLong = (field: string, maxLength: number): FieldError => ({ type: 'TooLong', field, detail: `must have at most ${maxLength} bytes` });
+export const duplicate = (field: string, value: unknown, at?: string): FieldError => ({ type: 'Duplicate', field, value, detail: '', ...(at ? { at } : {}) });
+/** `field.NotFound`: a reference to something that is not there (`volumeMounts[0].name: Not found: "x"`). */
+export const notFound = (field: string, value: unknown, at?: string): FieldError => ({ type: 'NotFound', field, value, detail: '', ...(at ? { at } : {}) });
 export function notSupported(field: string, value: unknown, validValues: readonly string[], at?: string): FieldError {
   const detail = validValues.length > 0 ? 'supported values: ' + validValues.map(goQuote).join(', ') : '';
   return { type: 'NotSupported', field, value, detail, ...(at ? { at } : {}) };

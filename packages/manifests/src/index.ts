@@ -5,12 +5,15 @@ export type { ParsedObject, ManifestSource, ParseResult, ManifestFileSystem, Pat
 export { RESOURCE_TYPES, resolveResource, resolveKind, expectedApiVersion, kindPrefix, resourceTypeForKind } from './kinds.ts';
 export type { ResourceType, ResolveOptions } from './kinds.ts';
 export { validateObject, validationErrors, warningsFor, deepEqual } from './validate.ts';
-export { applyDefaults, prepareForCreate } from './defaults.ts';
+export { decodeBase64 } from './validateConfig.ts';
+export type { Base64Result } from './validateConfig.ts';
+export { POD_VOLUME_SOURCE_KEYS } from './validatePod.ts';
+export { applyDefaults, prepareForCreate, podQOSClass } from './defaults.ts';
 export { applyRequestNamespace } from './namespace.ts';
 export type { NamespaceOptions } from './namespace.ts';
 export {
   printTable, printTables, noResourcesFound, humanDuration, age, accessModesString,
-  printJson, printYaml, printNames, describe,
+  printJson, printYaml, printNames, describe, selectorString,
 } from './print.ts';
 export type { TableOptions, DocumentOptions, DescribeOptions } from './print.ts';
 export { TabWriter, formatTabbed } from './tabwriter.ts';

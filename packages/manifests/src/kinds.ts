@@ -3,8 +3,9 @@
  * document (kind, plural, singular, short names, group/version, scope). kubectl resolves what a
  * user types (`pv`, `PersistentVolumes`, `storageclasses.storage.k8s.io`) against discovery, and a
  * manifest's apiVersion/kind against the same table ("no matches for kind"); both go through here.
- * Types that the simulator does not serve yet stay in the table, flagged `served: false`, so the map
- * is complete and a later issue only flips the flag.
+ * Types that the simulator does not serve stay in the table, flagged `served: false`, so the map is
+ * complete: the simulator's own backends (CSIVolume, Filesystem: docs/explanation/pods-and-csi.md)
+ * are stored and printed like API objects but never accepted from a user's manifest.
  */
 
 import { ManifestError } from './errors.ts';
@@ -23,7 +24,7 @@ export interface ResourceType {
 }
 
 function entry(kind: string, plural: string, shortNames: string[], group: string, namespaced: boolean, served = true): ResourceType {
-  const version = 'v1';
+  const version = 'v1'; // every kind pvsim knows is at v1 in its group (core, apps, storage.k8s.io, csi.pvsim.dev)
   return {
     kind, plural, singular: kind.toLowerCase(), shortNames, group, version,
     apiVersion: group === '' ? version : `${group}/${version}`, namespaced, served,
@@ -37,12 +38,18 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Event', 'events', ['ev'], '', true),
   entry('Pod', 'pods', ['po'], '', true),
   entry('Node', 'nodes', ['no'], '', false),
-  // Attach/detach arrives with a later issue; listed now so the table is complete.
-  entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false, false),
+  entry('ConfigMap', 'configmaps', ['cm'], '', true),
+  entry('Secret', 'secrets', [], '', true),
+  entry('Deployment', 'deployments', ['deploy'], 'apps', true),
+  entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
+  entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
+  // The simulator's internal objects: stored, logged and printable, never applied by a user.
+  entry('CSIVolume', 'csivolumes', [], 'csi.pvsim.dev', false, false),
+  entry('Filesystem', 'filesystems', [], 'csi.pvsim.dev', false, false),
 ];
 
 export interface ResolveOptions {
-  /** Also return types the simulator does not serve yet (VolumeAttachment). */
+  /** Also return the internal types the simulator does not serve (CSIVolume, Filesystem). */
   includeUnserved?: boolean;
 }
 

@@ -10,9 +10,17 @@
  *   -o name  — `persistentvolume/nas`, `storageclass.storage.k8s.io/fast`.
  *   describe — staging/src/k8s.io/kubectl/pkg/describe/describe.go, through the same tab writer with
  *              describe's settings (min width 0, padding 2), flushed where kubectl flushes.
+ *              VolumeAttachment (and pvsim's CSIVolume/Filesystem) go through kubectl's generic,
+ *              unstructured describer, as kubectl has no dedicated one.
+ * Not ported, because pvsim has no such objects: describe node's Lease, ResourceSlices and
+ * "Non-terminated Pods"/"Allocated resources" tables, describe deployment's ReplicaSet lines.
+ * One pvsim addition: describe node lists `Volumes In Use` and `Attached Volumes` (NodeStatus
+ * facts kubectl shows only in `get -o yaml`), because they are what this simulator is about.
  */
 
+import { formatQuantity, parseQuantity } from '@pvsim/domain';
 import { stringify } from 'yaml';
+import { podQOSClass } from './defaults.ts';
 import { ManifestError } from './errors.ts';
 import { kindPrefix, resolveResource, resourceTypeForKind, type ResourceType } from './kinds.ts';
 import { TabWriter, formatTabbed } from './tabwriter.ts';
@@ -22,6 +30,7 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const present = (v: unknown): boolean => v !== undefined && v !== null;
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
@@ -193,18 +202,22 @@ const COLUMNS: Record<string, Columns> = {
     headers: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
     wideHeaders: ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'],
     row(pod, now) {
-      const spec = obj(pod['spec']);
-      const status = obj(pod['status']);
-      const containers = list(spec['containers']).length;
-      const statuses = list(status['containerStatuses']).map(obj);
-      const ready = statuses.filter((s) => s['ready'] === true).length;
-      const restarts = statuses.reduce((n, s) => n + (typeof s['restartCount'] === 'number' ? s['restartCount'] : 0), 0);
-      const phase = terminating(pod) ? 'Terminating' : str(status['reason']) || str(status['phase']);
-      return [name(pod), `${ready}/${containers}`, phase, String(restarts), created(pod, now)];
+      const s = podStatusCells(pod, now);
+      return [name(pod), s.ready, s.reason, s.restarts, created(pod, now)];
     },
     wideRow(pod) {
+      const spec = obj(pod['spec']);
       const status = obj(pod['status']);
-      return [str(status['podIP']) || '<none>', str(obj(pod['spec'])['nodeName']) || '<none>', str(status['nominatedNodeName']) || '<none>', '<none>'];
+      // printPod reads status.podIPs; pvsim's kubelet may set only podIP, so that is the fallback.
+      const ip = str(obj(list(status['podIPs'])[0])['ip']) || str(status['podIP']) || '<none>';
+      const gates = list(spec['readinessGates']).map(obj);
+      let readiness = '<none>';
+      if (gates.length > 0) {
+        const conditions = list(status['conditions']).map(obj);
+        const trueCount = gates.filter((g) => conditions.find((c) => c['type'] === g['conditionType'])?.['status'] === 'True').length;
+        readiness = `${trueCount}/${gates.length}`;
+      }
+      return [ip, str(spec['nodeName']) || '<none>', str(status['nominatedNodeName']) || '<none>', readiness];
     },
   },
   Node: {
@@ -213,15 +226,10 @@ const COLUMNS: Record<string, Columns> = {
     row(node, now) {
       const status = obj(node['status']);
       const readyCondition = list(status['conditions']).map(obj).find((c) => c['type'] === 'Ready');
-      let state = readyCondition === undefined ? 'Unknown' : readyCondition['status'] === 'True' ? 'Ready' : readyCondition['status'] === 'False' ? 'NotReady' : 'Unknown';
+      // printNode: Ready only when the condition is True; False and Unknown both read NotReady.
+      let state = readyCondition === undefined ? 'Unknown' : readyCondition['status'] === 'True' ? 'Ready' : 'NotReady';
       if (obj(node['spec'])['unschedulable'] === true) state += ',SchedulingDisabled';
-      const roles = new Set<string>();
-      for (const [k, v] of Object.entries(obj(meta(node)['labels']))) {
-        if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
-        else if (k === 'kubernetes.io/role' && str(v) !== '') roles.add(str(v));
-      }
-      const roleText = [...roles].sort(byCodeUnit).join(',') || '<none>';
-      return [name(node), state, roleText, created(node, now), str(obj(status['nodeInfo'])['kubeletVersion'])];
+      return [name(node), state, nodeRoles(node).join(',') || '<none>', created(node, now), str(obj(status['nodeInfo'])['kubeletVersion'])];
     },
     wideRow(node) {
       const status = obj(node['status']);
@@ -229,6 +237,45 @@ const COLUMNS: Record<string, Columns> = {
       const info = obj(status['nodeInfo']);
       return [addr('InternalIP'), addr('ExternalIP'), str(info['osImage']) || '<unknown>', str(info['kernelVersion']) || '<unknown>', str(info['containerRuntimeVersion']) || '<unknown>'];
     },
+  },
+  ConfigMap: {
+    headers: ['NAME', 'DATA', 'AGE'],
+    wideHeaders: [],
+    row: (cm, now) => [name(cm), String(Object.keys(obj(cm['data'])).length + Object.keys(obj(cm['binaryData'])).length), created(cm, now)],
+    wideRow: () => [],
+  },
+  Secret: {
+    headers: ['NAME', 'TYPE', 'DATA', 'AGE'],
+    wideHeaders: [],
+    row(secret, now) {
+      // A stored Secret has only `data`; a manifest's stringData keys count too, as the server would merge them.
+      const keys = new Set([...Object.keys(obj(secret['data'])), ...Object.keys(obj(secret['stringData']))]);
+      return [name(secret), str(secret['type']) || 'Opaque', String(keys.size), created(secret, now)];
+    },
+    wideRow: () => [],
+  },
+  Deployment: {
+    headers: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    row(d, now) {
+      const spec = obj(d['spec']);
+      const status = obj(d['status']);
+      return [name(d), `${num(status['readyReplicas'])}/${num(spec['replicas'], 1)}`, String(num(status['updatedReplicas'])), String(num(status['availableReplicas'])), created(d, now)];
+    },
+    wideRow(d) {
+      const spec = obj(d['spec']);
+      const [names, images] = containerCells(spec);
+      return [names, images, selectorString(spec['selector'])];
+    },
+  },
+  StatefulSet: {
+    headers: ['NAME', 'READY', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES'],
+    row(sts, now) {
+      const spec = obj(sts['spec']);
+      return [name(sts), `${num(obj(sts['status'])['readyReplicas'])}/${num(spec['replicas'], 1)}`, created(sts, now)];
+    },
+    wideRow: (sts) => containerCells(obj(sts['spec'])),
   },
   VolumeAttachment: {
     headers: ['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE'],
@@ -241,6 +288,137 @@ const COLUMNS: Record<string, Columns> = {
     wideRow: () => [],
   },
 };
+
+const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
+
+/** findNodeRoles: `node-role.kubernetes.io/<role>` labels and the legacy `kubernetes.io/role`. */
+function nodeRoles(node: Obj): string[] {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(obj(meta(node)['labels']))) {
+    if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && str(v) !== '') roles.add(str(v));
+  }
+  return [...roles].sort(byCodeUnit);
+}
+
+/** layoutContainerCells: the template's container names and images, comma-separated. */
+function containerCells(workloadSpec: Obj): [string, string] {
+  const containers = list(obj(obj(workloadSpec['template'])['spec'])['containers']).map(obj);
+  return [containers.map((c) => str(c['name'])).join(','), containers.map((c) => str(c['image'])).join(',')];
+}
+
+/**
+ * labels.Selector.String() of metav1.LabelSelectorAsSelector: requirements sorted by key,
+ * `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`; a nil or empty selector prints as ''.
+ */
+export function selectorString(selector: unknown): string {
+  if (!isObj(selector)) return '';
+  const reqs: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(obj(selector['matchLabels']))) reqs.push([k, `${k}=${str(v)}`]);
+  for (const e of list(selector['matchExpressions']).map(obj)) {
+    const key = str(e['key']);
+    const values = [...new Set(list(e['values']).map(str))].sort(byCodeUnit).join(',');
+    switch (e['operator']) {
+      case 'In': reqs.push([key, `${key} in (${values})`]); break;
+      case 'NotIn': reqs.push([key, `${key} notin (${values})`]); break;
+      case 'Exists': reqs.push([key, key]); break;
+      case 'DoesNotExist': reqs.push([key, `!${key}`]); break;
+      default: break;
+    }
+  }
+  return reqs.sort((a, b) => byCodeUnit(a[0], b[0])).map(([, text]) => text).join(',');
+}
+
+interface PodStatusCells {
+  ready: string;
+  reason: string;
+  restarts: string;
+}
+
+const isRestartableInit = (c: Obj | undefined): boolean => c?.['restartPolicy'] === 'Always';
+
+/**
+ * printPod's READY, STATUS and RESTARTS: the phase (or status.reason), overridden by the first
+ * failing or waiting init container, then by the last container's waiting/terminated reason;
+ * `Completed` turns back to Running (or NotReady) while a container still runs; a deleted pod
+ * reads Terminating (Unknown when its node was lost).
+ */
+function podStatusCells(pod: Obj, now: string): PodStatusCells {
+  const spec = obj(pod['spec']);
+  const status = obj(pod['status']);
+  const phase = str(status['phase']);
+  let reason = str(status['reason']) || phase;
+  const conditions = list(status['conditions']).map(obj);
+  if (conditions.some((c) => c['type'] === 'PodScheduled' && c['reason'] === 'SchedulingGated')) reason = 'SchedulingGated';
+  const initSpecs = new Map(list(spec['initContainers']).map(obj).map((c) => [str(c['name']), c]));
+  const total = list(spec['containers']).length + [...initSpecs.values()].filter(isRestartableInit).length;
+  let ready = 0;
+  let restarts = 0;
+  let restartableRestarts = 0;
+  let lastRestart = '';
+  let lastRestartableRestart = '';
+  const later = (a: string, b: string): string => (Date.parse(b) > (Date.parse(a) || -Infinity) ? b : a);
+  const initStatuses = list(status['initContainerStatuses']).map(obj);
+  let initializing = false;
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i]!;
+    const state = obj(c['state']);
+    const lastTerminated = obj(obj(c['lastState'])['terminated']);
+    restarts += num(c['restartCount']);
+    if (isObj(obj(c['lastState'])['terminated'])) lastRestart = later(lastRestart, str(lastTerminated['finishedAt']));
+    const restartable = isRestartableInit(initSpecs.get(str(c['name'])));
+    if (restartable) {
+      restartableRestarts += num(c['restartCount']);
+      if (isObj(obj(c['lastState'])['terminated'])) lastRestartableRestart = later(lastRestartableRestart, str(lastTerminated['finishedAt']));
+    }
+    const terminated = isObj(state['terminated']) ? state['terminated'] : undefined;
+    const waiting = isObj(state['waiting']) ? state['waiting'] : undefined;
+    if (terminated && num(terminated['exitCode']) === 0) continue;
+    if (restartable && c['started'] === true) {
+      if (c['ready'] === true) ready++;
+      continue;
+    }
+    if (terminated) {
+      if (str(terminated['reason']) === '') reason = num(terminated['signal']) !== 0 ? `Init:Signal:${num(terminated['signal'])}` : `Init:ExitCode:${num(terminated['exitCode'])}`;
+      else reason = `Init:${str(terminated['reason'])}`;
+    } else if (waiting && str(waiting['reason']) !== '' && waiting['reason'] !== 'PodInitializing') {
+      reason = `Init:${str(waiting['reason'])}`;
+    } else {
+      reason = `Init:${i}/${initSpecs.size}`;
+    }
+    initializing = true;
+    break;
+  }
+  const initialized = conditions.some((c) => c['type'] === 'Initialized' && c['status'] === 'True');
+  if (!initializing || initialized) {
+    restarts = restartableRestarts;
+    lastRestart = lastRestartableRestart;
+    let hasRunning = false;
+    const statuses = list(status['containerStatuses']).map(obj);
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i]!;
+      const state = obj(c['state']);
+      restarts += num(c['restartCount']);
+      if (isObj(obj(c['lastState'])['terminated'])) lastRestart = later(lastRestart, str(obj(obj(c['lastState'])['terminated'])['finishedAt']));
+      const waiting = isObj(state['waiting']) ? state['waiting'] : undefined;
+      const terminated = isObj(state['terminated']) ? state['terminated'] : undefined;
+      if (waiting && str(waiting['reason']) !== '') reason = str(waiting['reason']);
+      else if (terminated && str(terminated['reason']) !== '') reason = str(terminated['reason']);
+      else if (terminated) reason = num(terminated['signal']) !== 0 ? `Signal:${num(terminated['signal'])}` : `ExitCode:${num(terminated['exitCode'])}`;
+      else if (c['ready'] === true && isObj(state['running'])) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      reason = conditions.some((c) => c['type'] === 'Ready' && c['status'] === 'True') ? 'Running' : 'NotReady';
+    }
+  }
+  if (terminating(pod) && str(status['reason']) === 'NodeLost') reason = 'Unknown';
+  else if (terminating(pod) && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+  const restartText = restarts !== 0 && lastRestart !== '' ? `${restarts} (${age(lastRestart, now)} ago)` : String(restarts);
+  return { ready: `${ready}/${total}`, reason, restarts: restartText };
+}
 
 /** LAST SEEN, TYPE, REASON, OBJECT of `printEvent`. */
 function eventCells(e: Obj, now: string): [string, string, string, string] {
@@ -371,7 +549,10 @@ export function printNames(objects: readonly object[]): string {
 // describe
 
 export interface DescribeOptions {
-  /** Pods in the claim's namespace, for the PVC's "Used By" line. */
+  /**
+   * Pods in the object's namespace: the pods that use a PVC ("Used By"), and the pods a
+   * StatefulSet controls ("Pods Status", matched by controller ownerReference).
+   */
   pods?: readonly object[];
   /** kubectl --show-events=false leaves the Events section out. */
   showEvents?: boolean;
@@ -456,7 +637,9 @@ function describeEvents(d: Describer, events: readonly object[], now: string): v
     const count = typeof e['count'] === 'number' ? e['count'] : 0;
     const interval = count > 1 ? `${age(e['lastTimestamp'], now)} (x${count} over ${first})` : first;
     const source = str(obj(e['source'])['component']) || str(e['reportingComponent']);
-    d.write(1, `${str(e['type'])}\t${str(e['reason'])}\t${interval}\t${source}\t${str(e['message']).trim()}\n`);
+    const fieldPath = str(involved(e)['fieldPath']);
+    const message = fieldPath !== '' ? `${fieldPath}: ${str(e['message']).trim()}` : str(e['message']).trim();
+    d.write(1, `${str(e['type'])}\t${str(e['reason'])}\t${interval}\t${source}\t${message}\n`);
   }
 }
 
@@ -679,6 +862,619 @@ function describeStorageClass(sc: Obj, events: readonly object[] | undefined, no
   return d.toString();
 }
 
+// ---------------------------------------------------------------------------------------------
+// describe: pods and pod templates (describePod, DescribePodTemplate, describeContainers,
+// describeVolumes)
+
+/** Go's `%q` of a Go string (a subPath in a mount line). */
+function goQuoted(s: string): string {
+  return JSON.stringify(s).replace(/\\u([0-9a-f]{4})/g, (m, hex: string) => (parseInt(hex, 16) < 0x20 || parseInt(hex, 16) === 0x7f ? `\\x${hex.slice(2)}` : m));
+}
+
+/** resource.Quantity.String() of a manifest value: the canonical form when it parses. */
+function quantityText(v: unknown): string {
+  try {
+    return formatQuantity(parseQuantity(str(v)));
+  } catch {
+    return str(v);
+  }
+}
+
+const controllerOf = (o: Obj): Obj | undefined => list(meta(o)['ownerReferences']).map(obj).find((r) => r['controller'] === true);
+
+/** The downward-API values describe can resolve from the pod itself (EnvValueRetriever). */
+function fieldRefValue(pod: Obj | undefined, fieldPath: string): string {
+  if (!pod) return '';
+  const m = meta(pod);
+  switch (fieldPath) {
+    case 'metadata.name': return str(m['name']);
+    case 'metadata.namespace': return str(m['namespace']);
+    case 'metadata.uid': return str(m['uid']);
+    case 'spec.nodeName': return str(obj(pod['spec'])['nodeName']);
+    case 'spec.serviceAccountName': return str(obj(pod['spec'])['serviceAccountName']);
+    case 'status.podIP': return str(obj(pod['status'])['podIP']);
+    case 'status.hostIP': return str(obj(pod['status'])['hostIP']);
+    default: {
+      const label = /^metadata\.labels\['(.*)'\]$/.exec(fieldPath);
+      if (label) return str(obj(m['labels'])[label[1]!]);
+      const annotation = /^metadata\.annotations\['(.*)'\]$/.exec(fieldPath);
+      if (annotation) return str(obj(m['annotations'])[annotation[1]!]);
+      return '';
+    }
+  }
+}
+
+function describeContainerState(d: Describer, title: string, state: Obj): void {
+  const running = state['running'];
+  const waiting = state['waiting'];
+  const terminated = state['terminated'];
+  if (isObj(running)) {
+    d.write(2, `${title}:\tRunning\n`);
+    d.write(3, `Started:\t${rfc1123z(running['startedAt'])}\n`);
+  } else if (isObj(waiting)) {
+    d.write(2, `${title}:\tWaiting\n`);
+    if (str(waiting['reason']) !== '') d.write(3, `Reason:\t${str(waiting['reason'])}\n`);
+  } else if (isObj(terminated)) {
+    d.write(2, `${title}:\tTerminated\n`);
+    if (str(terminated['reason']) !== '') d.write(3, `Reason:\t${str(terminated['reason'])}\n`);
+    if (str(terminated['message']) !== '') d.write(3, `Message:\t${str(terminated['message'])}\n`);
+    d.write(3, `Exit Code:\t${num(terminated['exitCode'])}\n`);
+    if (num(terminated['signal']) > 0) d.write(3, `Signal:\t${num(terminated['signal'])}\n`);
+    d.write(3, `Started:\t${rfc1123z(terminated['startedAt'])}\n`);
+    d.write(3, `Finished:\t${rfc1123z(terminated['finishedAt'])}\n`);
+  } else {
+    d.write(2, `${title}:\tWaiting\n`);
+  }
+}
+
+function describeResources(d: Describer, resources: Obj, level: number): void {
+  for (const [title, key] of [['Limits', 'limits'], ['Requests', 'requests']] as const) {
+    const rl = obj(resources[key]);
+    const names = Object.keys(rl).sort(byCodeUnit);
+    if (names.length > 0) d.write(level, `${title}:\n`);
+    for (const n of names) d.write(level + 1, `${n}:\t${quantityText(rl[n])}\n`);
+  }
+}
+
+function portsText(ports: Obj[], field: 'containerPort' | 'hostPort'): string {
+  return ports.map((p) => {
+    const text = `${num(p[field])}/${str(p['protocol'])}`;
+    return str(p['name']) !== '' ? `${text} (${str(p['name'])})` : text;
+  }).join(', ');
+}
+
+/** describeContainers: `space` is '' for a pod, '  ' inside a pod template. */
+function describeContainers(d: Describer, label: string, containers: Obj[], statuses: Obj[] | undefined, pod: Obj | undefined, space: string): void {
+  const byName = new Map((statuses ?? []).map((st) => [str(st['name']), st]));
+  d.write(0, `${space}${label}:${containers.length === 0 ? ' <none>' : ''}\n`);
+  for (const c of containers) {
+    const status = byName.get(str(c['name']));
+    d.write(1, `${space ? ' ' : ''}${str(c['name'])}:\n`);
+    if (status) d.write(2, `Container ID:\t${str(status['containerID'])}\n`);
+    d.write(2, `Image:\t${str(c['image'])}\n`);
+    if (status) d.write(2, `Image ID:\t${str(status['imageID'])}\n`);
+    const ports = list(c['ports']).map(obj);
+    const portString = portsText(ports, 'containerPort');
+    d.write(2, portString.includes(',') ? `Ports:\t${portString}\n` : `Port:\t${portString || '<none>'}\n`);
+    const hostPortString = portsText(ports, 'hostPort');
+    d.write(2, hostPortString.includes(',') ? `Host Ports:\t${hostPortString}\n` : `Host Port:\t${hostPortString || '<none>'}\n`);
+    for (const [title, key] of [['Command', 'command'], ['Args', 'args']] as const) {
+      const items = list(c[key]).map(str);
+      if (items.length === 0) continue;
+      d.write(2, `${title}:\n`);
+      for (const item of items) for (const line of item.split('\n')) d.write(3, `${line}\n`);
+    }
+    if (status) {
+      describeContainerState(d, 'State', obj(status['state']));
+      if (isObj(obj(status['lastState'])['terminated'])) describeContainerState(d, 'Last State', obj(status['lastState']));
+      d.write(2, `Ready:\t${status['ready'] === true ? 'True' : 'False'}\n`);
+      d.write(2, `Restart Count:\t${num(status['restartCount'])}\n`);
+    }
+    describeResources(d, obj(c['resources']), 2);
+    const envFrom = list(c['envFrom']).map(obj);
+    if (envFrom.length > 0) {
+      d.write(2, 'Environment Variables from:\n');
+      for (const e of envFrom) {
+        const ref = isObj(e['configMapRef']) ? e['configMapRef'] : isObj(e['secretRef']) ? e['secretRef'] : {};
+        const from = isObj(e['configMapRef']) ? 'ConfigMap' : isObj(e['secretRef']) ? 'Secret' : '';
+        const optional = ref['optional'] === true;
+        const prefix = str(e['prefix']);
+        d.write(3, prefix === '' ? `${str(ref['name'])}\t${from}\tOptional: ${optional}\n` : `${str(ref['name'])}\t${from} with prefix '${prefix}'\tOptional: ${optional}\n`);
+      }
+    }
+    const env = list(c['env']).map(obj);
+    d.write(2, `Environment:${env.length === 0 ? '\t<none>' : ''}\n`);
+    for (const e of env) {
+      const from = obj(e['valueFrom']);
+      if (!isObj(e['valueFrom'])) {
+        str(e['value']).split('\n').forEach((line, i) => d.write(3, i === 0 ? `${str(e['name'])}:\t${line}\n` : `\t${line}\n`));
+      } else if (isObj(from['fieldRef'])) {
+        const ref = from['fieldRef'];
+        d.write(3, `${str(e['name'])}:\t${fieldRefValue(pod, str(ref['fieldPath']))} (${str(ref['apiVersion']) || 'v1'}:${str(ref['fieldPath'])})\n`);
+      } else if (isObj(from['resourceFieldRef'])) {
+        d.write(3, `${str(e['name'])}:\t (${str(from['resourceFieldRef']['resource'])})\n`);
+      } else if (isObj(from['secretKeyRef'])) {
+        const ref = from['secretKeyRef'];
+        d.write(3, `${str(e['name'])}:\t<set to the key '${str(ref['key'])}' in secret '${str(ref['name'])}'>\tOptional: ${ref['optional'] === true}\n`);
+      } else if (isObj(from['configMapKeyRef'])) {
+        const ref = from['configMapKeyRef'];
+        d.write(3, `${str(e['name'])}:\t<set to the key '${str(ref['key'])}' of config map '${str(ref['name'])}'>\tOptional: ${ref['optional'] === true}\n`);
+      }
+    }
+    const mounts = list(c['volumeMounts']).map(obj).sort((a, b) => byCodeUnit(str(a['mountPath']), str(b['mountPath'])));
+    d.write(2, `Mounts:${mounts.length === 0 ? '\t<none>' : ''}\n`);
+    for (const m of mounts) {
+      const flags = [m['readOnly'] === true ? 'ro' : 'rw'];
+      if (str(m['subPath']) !== '') flags.push(`path=${goQuoted(str(m['subPath']))}`);
+      d.write(3, `${str(m['mountPath'])} from ${str(m['name'])} (${flags.join(',')})\n`);
+    }
+    const devices = list(c['volumeDevices']).map(obj).sort((a, b) => byCodeUnit(str(a['devicePath']), str(b['devicePath'])));
+    if (devices.length > 0) {
+      d.write(2, `Devices:${mounts.length === 0 ? '\t<none>' : ''}\n`);
+      for (const dev of devices) d.write(3, `${str(dev['devicePath'])} from ${str(dev['name'])}\n`);
+    }
+  }
+}
+
+/** describeVolumes: each pod volume by source type, as kubectl words it. */
+function describeVolumes(d: Describer, volumes: Obj[], space: string): void {
+  if (volumes.length === 0) {
+    d.write(0, `${space}Volumes:\t<none>\n`);
+    return;
+  }
+  d.write(0, `${space}Volumes:\n`);
+  const field = (lines: string[]): void => d.write(2, lines.join('\n    ') + '\n');
+  for (const v of volumes) {
+    d.write(1, `${space ? ' ' : ''}${str(v['name'])}:\n`);
+    const src = (k: string): Obj | undefined => (isObj(v[k]) ? v[k] : undefined);
+    let s: Obj | undefined;
+    if ((s = src('hostPath'))) {
+      field(['Type:\tHostPath (bare host directory volume)', `Path:\t${str(s['path'])}`, `HostPathType:\t${s['type'] === undefined || s['type'] === null ? '<none>' : str(s['type'])}`]);
+    } else if ((s = src('emptyDir'))) {
+      const limit = s['sizeLimit'];
+      const q = present(limit) ? quantityText(limit) : '';
+      const positive = q !== '' && !q.startsWith('-') && q !== '0';
+      field(['Type:\tEmptyDir (a temporary directory that shares a pod\'s lifetime)', `Medium:\t${str(s['medium'])}`, `SizeLimit:\t${positive ? q : '<unset>'}`]);
+    } else if ((s = src('secret'))) {
+      field(['Type:\tSecret (a volume populated by a Secret)', `SecretName:\t${str(s['secretName'])}`, `Optional:\t${s['optional'] === true}`]);
+    } else if ((s = src('configMap'))) {
+      field(['Type:\tConfigMap (a volume populated by a ConfigMap)', `Name:\t${str(s['name'])}`, `Optional:\t${s['optional'] === true}`]);
+    } else if ((s = src('persistentVolumeClaim'))) {
+      field(['Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)', `ClaimName:\t${str(s['claimName'])}`, `ReadOnly:\t${goBool(s['readOnly'])}`]);
+    } else if ((s = src('ephemeral'))) {
+      d.write(2, 'Type:\tEphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)\n');
+      const template = s['volumeClaimTemplate'];
+      if (isObj(template)) describeClaimTemplateNested(d, template);
+    } else if ((s = src('downwardAPI'))) {
+      d.write(2, 'Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n');
+      for (const item of list(s['items']).map(obj)) {
+        if (isObj(item['fieldRef'])) d.write(3, `${str(item['fieldRef']['fieldPath'])} -> ${str(item['path'])}\n`);
+        if (isObj(item['resourceFieldRef'])) d.write(3, `${str(item['resourceFieldRef']['resource'])} -> ${str(item['path'])}\n`);
+      }
+    } else if ((s = src('projected'))) {
+      d.write(2, 'Type:\tProjected (a volume that contains injected data from multiple sources)\n');
+      for (const source of list(s['sources']).map(obj)) {
+        if (isObj(source['secret'])) field([`SecretName:\t${str(source['secret']['name'])}`, `Optional:\t${source['secret']['optional'] === true}`]);
+        else if (isObj(source['downwardAPI'])) d.write(2, 'DownwardAPI:\ttrue\n');
+        else if (isObj(source['configMap'])) field([`ConfigMapName:\t${str(source['configMap']['name'])}`, `Optional:\t${source['configMap']['optional'] === true}`]);
+        else if (isObj(source['serviceAccountToken'])) d.write(2, `TokenExpirationSeconds:\t${num(source['serviceAccountToken']['expirationSeconds'])}\n`);
+      }
+    } else if ((s = src('csi'))) {
+      // printCSIVolumeSource: the inline variant has no VolumeHandle.
+      field(['Type:\tCSI (a Container Storage Interface (CSI) volume source)', `Driver:\t${str(s['driver'])}`, `FSType:\t${str(s['fsType'])}`, `ReadOnly:\t${goBool(s['readOnly'])}`]);
+      printVolumeAttributes(d, obj(s['volumeAttributes']));
+    } else {
+      printVolumeSource(d, v);
+    }
+  }
+}
+
+/** printPersistentVolumeClaim(nested by two levels, isFullPVC=false), kubectl's indenting quirks included. */
+function describeClaimTemplateNested(d: Describer, template: Obj): void {
+  const tm = obj(template['metadata']);
+  const spec = obj(template['spec']);
+  const nested = (text: string): void => d.write(2, text);
+  nested(`StorageClass:\t${BETA_STORAGE_CLASS in obj(tm['annotations']) ? str(obj(tm['annotations'])[BETA_STORAGE_CLASS]) : str(spec['storageClassName'])}\n`);
+  nested(`Volume:\t${str(spec['volumeName'])}\n`);
+  for (const [title, map] of [['Labels', tm['labels']], ['Annotations', tm['annotations']]] as const) {
+    const m = obj(map);
+    const keys = Object.keys(m).filter((k) => k !== LAST_APPLIED).sort(byCodeUnit);
+    // The nested writer indents even WriteLine's "<none>".
+    if (keys.length === 0) {
+      nested(`${title}:\t`);
+      d.write(2, '<none>\n');
+      continue;
+    }
+    keys.forEach((k, i) => nested(i === 0 ? `${title}:\t${k}=${str(m[k])}\n` : `\t${k}=${str(m[k])}\n`));
+  }
+  nested('Capacity:\t\n');
+  nested('Access Modes:\t\n');
+  if (present(spec['volumeMode'])) nested(`VolumeMode:\t${str(spec['volumeMode'])}\n`);
+}
+
+function printVolumeAttributes(d: Describer, attrs: Obj): void {
+  const keys = Object.keys(attrs).sort(byCodeUnit);
+  d.write(2, 'VolumeAttributes:\t');
+  if (keys.length === 0) d.line('<none>');
+  keys.forEach((k, i) => {
+    if (i !== 0) {
+      d.write(2, '');
+      d.write(2, '\t');
+    }
+    const text = `${k}=${str(attrs[k])}`;
+    d.write(2, (text.length > MAX_ANNOTATION_LEN ? text.slice(0, MAX_ANNOTATION_LEN) + '...' : text) + '\n');
+  });
+}
+
+function printTolerations(d: Describer, title: string, tolerations: Obj[]): void {
+  d.write(0, `${title}:\t`);
+  if (tolerations.length === 0) {
+    d.line('<none>');
+    return;
+  }
+  [...tolerations].sort((a, b) => byCodeUnit(str(a['key']), str(b['key']))).forEach((t, i) => {
+    if (i !== 0) d.write(0, '\t');
+    let text = str(t['key']);
+    if (str(t['value']) !== '') text += `=${str(t['value'])}`;
+    if (str(t['effect']) !== '') text += `:${str(t['effect'])}`;
+    if (t['operator'] === 'Exists' && str(t['value']) === '') text += str(t['key']) !== '' || str(t['effect']) !== '' ? ' op=Exists' : 'op=Exists';
+    if (typeof t['tolerationSeconds'] === 'number') text += ` for ${t['tolerationSeconds']}s`;
+    d.write(0, `${text}\n`);
+  });
+}
+
+function describePod(pod: Obj, events: readonly object[] | undefined, now: string): string {
+  const d = new Describer();
+  const m = meta(pod);
+  const spec = obj(pod['spec']);
+  const status = obj(pod['status']);
+  d.write(0, `Name:\t${name(pod)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  if (typeof spec['priority'] === 'number') d.write(0, `Priority:\t${spec['priority']}\n`);
+  if (str(spec['priorityClassName']) !== '') d.write(0, `Priority Class Name:\t${str(spec['priorityClassName'])}\n`);
+  if (str(spec['runtimeClassName']) !== '') d.write(0, `Runtime Class Name:\t${str(spec['runtimeClassName'])}\n`);
+  if (str(spec['serviceAccountName']) !== '') d.write(0, `Service Account:\t${str(spec['serviceAccountName'])}\n`);
+  d.write(0, `Node:\t${str(spec['nodeName']) === '' ? '<none>' : `${str(spec['nodeName'])}/${str(status['hostIP'])}`}\n`);
+  if (present(status['startTime'])) d.write(0, `Start Time:\t${rfc1123z(status['startTime'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  const phase = str(status['phase']);
+  if (terminating(pod) && phase !== 'Failed' && phase !== 'Succeeded') {
+    d.write(0, `Status:\tTerminating (lasts ${age(m['deletionTimestamp'], now)})\n`);
+    d.write(0, `Termination Grace Period:\t${num(m['deletionGracePeriodSeconds'], num(spec['terminationGracePeriodSeconds'], 30))}s\n`);
+  } else {
+    d.write(0, `Status:\t${phase}\n`);
+  }
+  if (str(status['reason']) !== '') d.write(0, `Reason:\t${str(status['reason'])}\n`);
+  if (str(status['message']) !== '') d.write(0, `Message:\t${str(status['message'])}\n`);
+  d.write(0, `IP:\t${str(status['podIP'])}\n`);
+  const ips = list(status['podIPs']).map(obj);
+  if (ips.length === 0) d.write(0, 'IPs:\t<none>\n');
+  else {
+    d.write(0, 'IPs:\n');
+    for (const ip of ips) d.write(1, `IP:\t${str(ip['ip'])}\n`);
+  }
+  const controller = controllerOf(pod);
+  if (controller) d.write(0, `Controlled By:\t${str(controller['kind'])}/${str(controller['name'])}\n`);
+  if (str(status['nominatedNodeName']) !== '') d.write(0, `NominatedNodeName:\t${str(status['nominatedNodeName'])}\n`);
+  const initContainers = list(spec['initContainers']).map(obj);
+  if (initContainers.length > 0) describeContainers(d, 'Init Containers', initContainers, list(status['initContainerStatuses']).map(obj), pod, '');
+  describeContainers(d, 'Containers', list(spec['containers']).map(obj), list(status['containerStatuses']).map(obj), pod, '');
+  const conditions = list(status['conditions']).map(obj);
+  const gates = list(spec['readinessGates']).map(obj);
+  if (gates.length > 0) {
+    d.write(0, 'Readiness Gates:\n  Type\tStatus\n');
+    for (const g of gates) {
+      const c = conditions.find((x) => x['type'] === g['conditionType']);
+      d.write(1, `${str(g['conditionType'])} \t${c ? str(c['status']) : '<none>'} \n`);
+    }
+  }
+  if (conditions.length > 0) {
+    d.write(0, 'Conditions:\n  Type\tStatus\n');
+    for (const c of conditions) d.write(1, `${str(c['type'])} \t${str(c['status'])} \n`);
+  }
+  describeVolumes(d, list(spec['volumes']).map(obj), '');
+  d.write(0, `QoS Class:\t${str(status['qosClass']) || podQOSClass(spec)}\n`);
+  printLabelsMultiline(d, 'Node-Selectors', spec['nodeSelector']);
+  printTolerations(d, 'Tolerations', list(spec['tolerations']).map(obj));
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
+/** DescribePodTemplate, as Deployments and StatefulSets show their template. */
+function describePodTemplate(d: Describer, template: Obj): void {
+  const tm = obj(template['metadata']);
+  const spec = obj(template['spec']);
+  d.write(0, 'Pod Template:\n');
+  printLabelsMultiline(d, '  Labels', tm['labels']);
+  if (Object.keys(obj(tm['annotations'])).length > 0) printAnnotationsMultiline(d, '  Annotations', tm['annotations']);
+  if (str(spec['serviceAccountName']) !== '') d.write(1, `Service Account:\t${str(spec['serviceAccountName'])}\n`);
+  const initContainers = list(spec['initContainers']).map(obj);
+  if (initContainers.length > 0) describeContainers(d, 'Init Containers', initContainers, undefined, undefined, '  ');
+  describeContainers(d, 'Containers', list(spec['containers']).map(obj), undefined, undefined, '  ');
+  describeVolumes(d, list(spec['volumes']).map(obj), '  ');
+  if (str(spec['priorityClassName']) !== '') d.write(1, `Priority Class Name:\t${str(spec['priorityClassName'])}\n`);
+  printLabelsMultiline(d, '  Node-Selectors', spec['nodeSelector']);
+  printTolerations(d, '  Tolerations', list(spec['tolerations']).map(obj));
+}
+
+/** intstr.IntOrString.String(). */
+const intOrString = (v: unknown): string => (typeof v === 'number' ? String(v) : str(v));
+
+function describeDeployment(dep: Obj, events: readonly object[] | undefined, now: string): string {
+  const d = new Describer();
+  const m = meta(dep);
+  const spec = obj(dep['spec']);
+  const status = obj(dep['status']);
+  d.write(0, `Name:\t${name(dep)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  d.write(0, `CreationTimestamp:\t${rfc1123z(m['creationTimestamp'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  d.write(0, `Selector:\t${selectorString(spec['selector'])}\n`);
+  d.write(0, `Replicas:\t${num(spec['replicas'], 1)} desired | ${num(status['updatedReplicas'])} updated | ${num(status['replicas'])} total | ${num(status['availableReplicas'])} available | ${num(status['unavailableReplicas'])} unavailable\n`);
+  const strategy = obj(spec['strategy']);
+  d.write(0, `StrategyType:\t${str(strategy['type'])}\n`);
+  d.write(0, `MinReadySeconds:\t${num(spec['minReadySeconds'])}\n`);
+  if (isObj(strategy['rollingUpdate'])) {
+    const ru = strategy['rollingUpdate'];
+    d.write(0, `RollingUpdateStrategy:\t${intOrString(ru['maxUnavailable'])} max unavailable, ${intOrString(ru['maxSurge'])} max surge\n`);
+  }
+  describePodTemplate(d, obj(spec['template']));
+  const conditions = list(status['conditions']).map(obj);
+  if (conditions.length > 0) {
+    d.write(0, 'Conditions:\n  Type\tStatus\tReason\n');
+    d.write(1, '----\t------\t------\n');
+    for (const c of conditions) d.write(1, `${str(c['type'])} \t${str(c['status'])}\t${str(c['reason'])}\n`);
+  }
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
+/** getPodStatusForController: the pods this object controls, by phase. */
+function podsStatus(owner: Obj, pods: readonly object[]): string {
+  const counts = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0 };
+  const uid = str(meta(owner)['uid']);
+  for (const p of pods as Obj[]) {
+    const ref = controllerOf(p);
+    if (!ref) continue;
+    const mine = uid !== '' ? str(ref['uid']) === uid : ref['kind'] === owner['kind'] && ref['name'] === name(owner);
+    if (!mine || str(meta(p)['namespace']) !== str(meta(owner)['namespace'])) continue;
+    const phase = str(obj(p['status'])['phase']);
+    if (phase in counts) counts[phase as keyof typeof counts]++;
+  }
+  return `${counts.Running} Running / ${counts.Pending} Waiting / ${counts.Succeeded} Succeeded / ${counts.Failed} Failed`;
+}
+
+function describeStatefulSet(sts: Obj, events: readonly object[] | undefined, now: string, pods: readonly object[]): string {
+  const d = new Describer();
+  const m = meta(sts);
+  const spec = obj(sts['spec']);
+  d.write(0, `Name:\t${name(sts)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  d.write(0, `CreationTimestamp:\t${rfc1123z(m['creationTimestamp'])}\n`);
+  d.write(0, `Selector:\t${selectorString(spec['selector'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  d.write(0, `Replicas:\t${num(spec['replicas'], 1)} desired | ${num(obj(sts['status'])['replicas'])} total\n`);
+  const strategy = obj(spec['updateStrategy']);
+  d.write(0, `Update Strategy:\t${str(strategy['type'])}\n`);
+  const ru = strategy['rollingUpdate'];
+  if (isObj(ru) && typeof ru['partition'] === 'number') {
+    d.write(1, `Partition:\t${ru['partition']}\n`);
+    if (present(ru['maxUnavailable'])) d.write(1, `MaxUnavailable:\t${intOrString(ru['maxUnavailable'])}\n`);
+  }
+  d.write(0, `Pods Status:\t${podsStatus(sts, pods)}\n`);
+  describePodTemplate(d, obj(spec['template']));
+  const templates = list(spec['volumeClaimTemplates']).map(obj);
+  if (templates.length === 0) d.write(0, 'Volume Claims:\t<none>\n');
+  else {
+    d.write(0, 'Volume Claims:\n');
+    for (const t of templates) {
+      const tm = obj(t['metadata']);
+      const tspec = obj(t['spec']);
+      d.write(1, `Name:\t${str(tm['name'])}\n`);
+      d.write(1, `StorageClass:\t${claimClass(t)}\n`);
+      printLabelsMultiline(d, '  Labels', tm['labels']);
+      printLabelsMultiline(d, '  Annotations', tm['annotations']);
+      const requests = obj(obj(tspec['resources'])['requests']);
+      d.write(1, `Capacity:\t${'storage' in requests ? quantityText(requests['storage']) : '<default>'}\n`);
+      d.write(1, `Access Modes:\t${goList(list(tspec['accessModes']))}\n`);
+    }
+  }
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// describe: nodes, config, and the generic describer (VolumeAttachment and pvsim's own kinds)
+
+function describeNode(node: Obj, events: readonly object[] | undefined, now: string): string {
+  const d = new Describer();
+  const m = meta(node);
+  const spec = obj(node['spec']);
+  const status = obj(node['status']);
+  d.write(0, `Name:\t${name(node)}\n`);
+  d.write(0, `Roles:\t${nodeRoles(node).join(',') || '<none>'}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  d.write(0, `CreationTimestamp:\t${rfc1123z(m['creationTimestamp'])}\n`);
+  const taints = list(spec['taints']).map(obj)
+    .sort((a, b) => byCodeUnit(`${str(a['effect'])},${str(a['key'])}`, `${str(b['effect'])},${str(b['key'])}`));
+  d.write(0, 'Taints:\t');
+  if (taints.length === 0) d.line('<none>');
+  taints.forEach((t, i) => {
+    if (i !== 0) d.write(0, '\t');
+    // Taint.ToString: key[=value]:effect
+    d.write(0, `${str(t['key'])}${str(t['value']) !== '' ? `=${str(t['value'])}` : ''}${str(t['effect']) !== '' ? `:${str(t['effect'])}` : ''}\n`);
+  });
+  d.write(0, `Unschedulable:\t${spec['unschedulable'] === true}\n`);
+  const conditions = list(status['conditions']).map(obj);
+  if (conditions.length > 0) {
+    d.write(0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
+    d.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
+    for (const c of conditions) {
+      d.write(1, `${str(c['type'])} \t${str(c['status'])} \t${rfc1123z(c['lastHeartbeatTime'])} \t${rfc1123z(c['lastTransitionTime'])} \t${str(c['reason'])} \t${str(c['message'])}\n`);
+    }
+  }
+  d.write(0, 'Addresses:\n');
+  for (const a of list(status['addresses']).map(obj)) d.write(1, `${str(a['type'])}:\t${str(a['address'])}\n`);
+  for (const [title, key] of [['Capacity', 'capacity'], ['Allocatable', 'allocatable']] as const) {
+    const rl = obj(status[key]);
+    const names = Object.keys(rl).sort(byCodeUnit);
+    if (names.length === 0) continue;
+    d.write(0, `${title}:\n`);
+    for (const n of names) d.write(0, `  ${n}:\t${quantityText(rl[n])}\n`);
+  }
+  const info = obj(status['nodeInfo']);
+  d.write(0, 'System Info:\n');
+  for (const [title, key] of [
+    ['Machine ID', 'machineID'], ['System UUID', 'systemUUID'], ['Boot ID', 'bootID'], ['Kernel Version', 'kernelVersion'],
+    ['OS Image', 'osImage'], ['Operating System', 'operatingSystem'], ['Architecture', 'architecture'],
+    ['Container Runtime Version', 'containerRuntimeVersion'], ['Kubelet Version', 'kubeletVersion'],
+  ]) d.write(0, `  ${title}:\t${str(info[key!])}\n`);
+  if (str(spec['podCIDR']) !== '') d.write(0, `PodCIDR:\t${str(spec['podCIDR'])}\n`);
+  if (list(spec['podCIDRs']).length > 0) d.write(0, `PodCIDRs:\t${list(spec['podCIDRs']).map(str).join(',')}\n`);
+  if (str(spec['providerID']) !== '') d.write(0, `ProviderID:\t${str(spec['providerID'])}\n`);
+  // pvsim addition: the storage facts of NodeStatus, which kubectl shows only in `get -o yaml`.
+  const inUse = list(status['volumesInUse']).map(str).sort(byCodeUnit);
+  d.write(0, 'Volumes In Use:\t');
+  if (inUse.length === 0) d.line('<none>');
+  inUse.forEach((v, i) => d.write(0, i === 0 ? `${v}\n` : `\t${v}\n`));
+  const attached = list(status['volumesAttached']).map(obj).sort((a, b) => byCodeUnit(str(a['name']), str(b['name'])))
+    .map((a) => (str(a['devicePath']) !== '' ? `${str(a['name'])} (${str(a['devicePath'])})` : str(a['name'])));
+  d.write(0, 'Attached Volumes:\t');
+  if (attached.length === 0) d.line('<none>');
+  attached.forEach((v, i) => d.write(0, i === 0 ? `${v}\n` : `\t${v}\n`));
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
+function describeConfigMap(cm: Obj, events: readonly object[] | undefined, now: string): string {
+  const d = new Describer();
+  const m = meta(cm);
+  d.write(0, `Name:\t${name(cm)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  d.write(0, '\nData\n====\n');
+  const data = obj(cm['data']);
+  for (const k of Object.keys(data).sort(byCodeUnit)) {
+    d.write(0, `${k}:\n----\n`);
+    d.write(0, `${str(data[k])}\n`);
+    d.write(0, '\n');
+  }
+  d.write(0, '\nBinaryData\n====\n');
+  const binary = obj(cm['binaryData']);
+  for (const k of Object.keys(binary).sort(byCodeUnit)) d.write(0, `${k}: ${Buffer.from(str(binary[k]), 'base64').length} bytes\n`);
+  d.write(0, '\n');
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
+/** describeSecret: values are never shown, only their decoded sizes (and no events). */
+function describeSecret(secret: Obj): string {
+  const d = new Describer();
+  const m = meta(secret);
+  d.write(0, `Name:\t${name(secret)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  d.write(0, `\nType:\t${str(secret['type'])}\n`);
+  d.write(0, '\nData\n====\n');
+  const data: Record<string, number> = {};
+  for (const [k, v] of Object.entries(obj(secret['data']))) data[k] = Buffer.from(str(v), 'base64').length;
+  for (const [k, v] of Object.entries(obj(secret['stringData']))) data[k] = Buffer.byteLength(str(v));
+  for (const k of Object.keys(data).sort(byCodeUnit)) {
+    if (k === 'token' && secret['type'] === 'kubernetes.io/service-account-token') d.write(0, `${k}:\t${Buffer.from(str(obj(secret['data'])[k]), 'base64').toString('utf8')}\n`);
+    else d.write(0, `${k}:\t${data[k]} bytes\n`);
+  }
+  return d.toString();
+}
+
+/**
+ * fatih/camelcase.Split: runs of lower case, upper case, digits and other characters, with the last
+ * upper-case letter of a run moved to a following lower-case run (`PDName` → PD, Name).
+ */
+function camelSplit(s: string): string[] {
+  const kind = (ch: string): number => (/[a-z]/.test(ch) ? 1 : /[A-Z]/.test(ch) ? 2 : /[0-9]/.test(ch) ? 3 : 4);
+  const runs: string[][] = [];
+  let last = 0;
+  for (const ch of s) {
+    const k = kind(ch);
+    if (k === last && runs.length > 0) runs[runs.length - 1]!.push(ch);
+    else runs.push([ch]);
+    last = k;
+  }
+  for (let i = 0; i < runs.length - 1; i++) {
+    if (kind(runs[i]![0]!) === 2 && kind(runs[i + 1]![0]!) === 1) {
+      runs[i + 1] = [runs[i]!.pop()!, ...runs[i + 1]!];
+    }
+  }
+  return runs.filter((r) => r.length > 0).map((r) => r.join(''));
+}
+
+/** smartLabelFor: `persistentVolumeName` → `Persistent Volume Name`, `apiVersion` → `API Version`. */
+function smartLabelFor(field: string): string {
+  if (/[^A-Za-z-]/.test(field)) return field;
+  const parts = camelSplit(field);
+  const merged: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const next = parts[i + 1];
+    if (next !== undefined && part.length >= 2 && part === part.toUpperCase() && /^[A-Z]/.test(next)) {
+      merged.push(part + next);
+      i++;
+      continue;
+    }
+    merged.push(part);
+  }
+  return merged.filter((p) => p !== '_').map((p) => {
+    if (['API', 'URL', 'UID', 'GUID'].includes(p.toUpperCase())) return p.toUpperCase();
+    if (p.toLowerCase() === p) return p.charAt(0).toUpperCase() + p.slice(1);
+    return p;
+  }).join(' ');
+}
+
+/** Go's `%v` of a decoded JSON scalar. */
+function goValueText(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  return String(v);
+}
+
+function printUnstructuredContent(d: Describer, level: number, content: Obj, skipPrefix: string, skip: readonly string[]): void {
+  for (const field of Object.keys(content).sort(byCodeUnit)) {
+    const value = content[field];
+    const skipExpr = `${skipPrefix}.${field}`;
+    if (skip.includes(skipExpr)) continue;
+    if (isObj(value)) {
+      d.write(level, `${smartLabelFor(field)}:\n`);
+      printUnstructuredContent(d, level + 1, value, skipExpr, skip);
+    } else if (Array.isArray(value)) {
+      d.write(level, `${smartLabelFor(field)}:\n`);
+      for (const item of value) {
+        if (isObj(item)) printUnstructuredContent(d, level + 1, item, skipExpr, skip);
+        else d.write(level + 1, `${goValueText(item)}\n`);
+      }
+    } else {
+      d.write(level, `${smartLabelFor(field)}:\t${goValueText(value)}\n`);
+    }
+  }
+}
+
+/** kubectl's genericDescriber, used for kinds without a describer of their own (VolumeAttachment). */
+function describeGeneric(o: Obj, events: readonly object[] | undefined, now: string): string {
+  const d = new Describer();
+  const m = meta(o);
+  d.write(0, `Name:\t${name(o)}\n`);
+  d.write(0, `Namespace:\t${str(m['namespace'])}\n`);
+  printLabelsMultiline(d, 'Labels', m['labels']);
+  printAnnotationsMultiline(d, 'Annotations', m['annotations']);
+  printUnstructuredContent(d, 0, o, '', ['.metadata.managedFields', '.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
+  if (events) describeEvents(d, events, now);
+  return d.toString();
+}
+
 /**
  * `kubectl describe <kind> <name>`. `events` are the events whose involvedObject is this object
  * (kubectl searches them by uid/name); none gives `Events: <none>`, and `showEvents: false` leaves
@@ -694,6 +1490,22 @@ export function describe(kind: string, object: object, events: readonly object[]
       return describePersistentVolumeClaim(object as Obj, shown, now, options.pods ?? []);
     case 'StorageClass':
       return describeStorageClass(object as Obj, shown, now);
+    case 'Pod':
+      return describePod(object as Obj, shown, now);
+    case 'Node':
+      return describeNode(object as Obj, shown, now);
+    case 'Deployment':
+      return describeDeployment(object as Obj, shown, now);
+    case 'StatefulSet':
+      return describeStatefulSet(object as Obj, shown, now, options.pods ?? []);
+    case 'ConfigMap':
+      return describeConfigMap(object as Obj, shown, now);
+    case 'Secret':
+      return describeSecret(object as Obj);
+    case 'VolumeAttachment':
+    case 'CSIVolume':
+    case 'Filesystem':
+      return describeGeneric(object as Obj, shown, now);
     default:
       throw new ManifestError('UnknownKind', `error: describe is not supported for ${type.plural} in pvsim`, { file: '' });
   }

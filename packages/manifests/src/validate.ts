@@ -1,6 +1,9 @@
 /**
- * Design: the API server's validation for the storage kinds, ported rule by rule and in the same
- * order, so that the list of errors — and therefore the message — is the one kubectl would print:
+ * Design: the API server's validation, ported rule by rule and in the same order, so that the list of
+ * errors — and therefore the message — is the one kubectl would print. This file holds the entry
+ * points and the storage kinds; the pod spec (validatePod.ts), the apps/v1 workloads
+ * (validateApps.ts) and ConfigMap/Secret/VolumeAttachment (validateConfig.ts) have their own files,
+ * and the checks they share are in fieldChecks.ts. Sources of this file:
  *   K/pkg/apis/core/validation/validation.go  ValidatePersistentVolume(Spec|Update),
  *                                             ValidatePersistentVolumeClaim(Spec|Update)
  *   K/pkg/apis/storage/validation/validation.go ValidateStorageClass(Update)
@@ -15,7 +18,7 @@
  * The `cmp.Diff` Kubernetes appends to its "immutable after creation" messages is left out.
  */
 
-import { compareQuantities, formatQuantity, parseQuantity, validateLabelSelector, type Quantity } from '@pvsim/domain';
+import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from '@pvsim/domain';
 import {
   GoLiteral, ManifestError, aggregateMessages, forbidden, formatFieldError, invalid, notSupported, required, tooLong,
   type FieldError,
@@ -24,24 +27,21 @@ import { applyDefaults } from './defaults.ts';
 import { resourceTypeForKind } from './kinds.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '@pvsim/domain';
 import { parseFieldPath, type ParsedObject } from './parse.ts';
+import {
+  HOST_PATH_TYPES, readableStruct, cleanPath, decodeQuantity, deepEqual, isObj, labelSelectorErrors, list, noBacksteps, present, quantityValue,
+  sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
+} from './fieldChecks.ts';
+import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './validateConfig.ts';
+import { validatePod, validatePodUpdate } from './validatePod.ts';
+import { validateDeployment, validateDeploymentUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validateApps.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const present = (v: unknown): boolean => v !== undefined && v !== null;
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const sortedSet = (values: readonly string[]): string[] => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+export { deepEqual } from './fieldChecks.ts';
 
 const ACCESS_MODES = sortedSet(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']);
 const PV_RECLAIM_POLICIES = sortedSet(['Delete', 'Recycle', 'Retain']);
 const SC_RECLAIM_POLICIES = sortedSet(['Delete', 'Retain']);
 const VOLUME_MODES = sortedSet(['Block', 'Filesystem']);
 const BINDING_MODES = sortedSet(['Immediate', 'WaitForFirstConsumer']);
-const HOST_PATH_TYPES = sortedSet(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']);
-const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
-const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
-const QUANTITY_FORMAT_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
 const MOUNT_OPTIONS_ANNOTATION = 'volume.beta.kubernetes.io/mount-options';
 const ZERO: Quantity = { num: 0n, den: 1n, format: 'DecimalSI' };
@@ -104,21 +104,48 @@ export function validationErrors(object: object, mode: 'create' | 'update', old?
   const errs: FieldError[] = [];
   const kind = str(obj['kind']);
   const type = resourceTypeForKind(kind);
-  errs.push(...validateObjectMeta(obj['metadata'], type?.namespaced ?? false));
+  // StatefulSet names become pod host names, so they must be DNS labels (NameIsDNSLabel since 1.27).
+  errs.push(...validateObjectMeta(obj['metadata'], type?.namespaced ?? false, kind === 'StatefulSet' ? isDNS1123Label : isDNS1123Subdomain));
+  const spec = isObj(obj['spec']) ? obj['spec'] : {};
   switch (kind) {
     case 'PersistentVolume':
-      errs.push(...validatePersistentVolumeSpec(isObj(obj['spec']) ? obj['spec'] : {}));
+      errs.push(...validatePersistentVolumeSpec(spec));
       if (prev) errs.push(...validatePersistentVolumeUpdate(obj, prev));
       break;
     case 'PersistentVolumeClaim':
-      errs.push(...validatePersistentVolumeClaimSpec(isObj(obj['spec']) ? obj['spec'] : {}));
+      errs.push(...validatePersistentVolumeClaimSpec(spec));
       if (prev) errs.push(...validatePersistentVolumeClaimUpdate(obj, prev));
       break;
     case 'StorageClass':
       errs.push(...validateStorageClass(obj));
       if (prev) errs.push(...validateStorageClassUpdate(obj, prev));
       break;
+    case 'Pod':
+      errs.push(...validatePod(obj, { claimSpec: validatePersistentVolumeClaimSpec }, mode));
+      if (prev) errs.push(...validatePodUpdate(obj, prev));
+      break;
+    case 'Deployment':
+      errs.push(...validateDeployment(obj, { claimSpec: validatePersistentVolumeClaimSpec }));
+      if (prev) errs.push(...validateDeploymentUpdate(obj, prev));
+      break;
+    case 'StatefulSet':
+      errs.push(...validateStatefulSet(obj, { claimSpec: validatePersistentVolumeClaimSpec }));
+      if (prev) errs.push(...validateStatefulSetUpdate(obj, prev));
+      break;
+    case 'ConfigMap':
+      if (prev) errs.push(...validateConfigMapUpdate(obj, prev));
+      errs.push(...validateConfigMap(obj));
+      break;
+    case 'Secret':
+      if (prev) errs.push(...validateSecretUpdate(obj, prev));
+      errs.push(...validateSecret(obj));
+      break;
+    case 'VolumeAttachment':
+      errs.push(...validateVolumeAttachment(obj));
+      if (prev) errs.push(...validateVolumeAttachmentUpdate(obj, prev));
+      break;
     default:
+      // Node: ValidateNode checks the metadata above and fields pvsim does not model (podCIDR, taints).
       break;
   }
   return errs;
@@ -135,100 +162,7 @@ function nearestLine(parsed: ParsedObject, path: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metadata (apimachinery ValidateObjectMeta; namespace of cluster-scoped objects is cleared by the
-// API server before validation, see defaults.ts)
-
-function validateObjectMeta(metadata: unknown, namespaced: boolean): FieldError[] {
-  const errs: FieldError[] = [];
-  const meta = isObj(metadata) ? metadata : {};
-  const name = str(meta['name']);
-  if (name.length === 0) errs.push(required('metadata.name', 'name or generateName is required'));
-  else for (const msg of isDNS1123Subdomain(name)) errs.push(invalid('metadata.name', name, msg));
-  if (namespaced) {
-    const ns = str(meta['namespace']);
-    if (ns.length === 0) errs.push(required('metadata.namespace'));
-    else for (const msg of isDNS1123Label(ns)) errs.push(invalid('metadata.namespace', ns, msg));
-  }
-  errs.push(...validateLabels(meta['labels'], 'metadata.labels'));
-  errs.push(...validateAnnotations(meta['annotations'], 'metadata.annotations'));
-  const finalizers = list(meta['finalizers']).map(str);
-  for (const f of finalizers) for (const msg of isQualifiedName(f)) errs.push(invalid('metadata.finalizers', f, msg));
-  finalizers.forEach((f, i) => {
-    if (f.split('/').length === 1 && !STANDARD_FINALIZERS.has(f)) {
-      errs.push(invalid(`metadata.finalizers[${i}]`, f, 'name is neither a standard finalizer name nor is it fully qualified'));
-    }
-  });
-  return errs;
-}
-
-/** A string map field (labels, annotations, parameters) whose values are not strings cannot be decoded. */
-function stringMapErrors(value: unknown, path: string, goField: string): FieldError[] {
-  if (!present(value)) return [];
-  if (!isObj(value)) return [invalid(path, value, `json: cannot unmarshal ${jsonType(value)} into Go struct field ${goField} of type map[string]string`)];
-  const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && v !== null) {
-      errs.push(invalid(`${path}.${k}`, v, `json: cannot unmarshal ${jsonType(v)} into Go struct field ${goField} of type string`, `${path}[${k}]`));
-    }
-  }
-  return errs;
-}
-
-function jsonType(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
-
-function validateLabels(labels: unknown, path: string): FieldError[] {
-  const typeErrs = stringMapErrors(labels, path, 'ObjectMeta.metadata.labels');
-  if (typeErrs.length > 0 || !isObj(labels)) return typeErrs;
-  const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    for (const msg of isQualifiedName(k)) errs.push(invalid(path, k, msg, `${path}[${k}]`));
-    for (const msg of isValidLabelValue(str(v))) errs.push(invalid(path, str(v), msg, `${path}[${k}]`));
-  }
-  return errs;
-}
-
-function validateAnnotations(annotations: unknown, path: string): FieldError[] {
-  const typeErrs = stringMapErrors(annotations, path, 'ObjectMeta.metadata.annotations');
-  if (typeErrs.length > 0 || !isObj(annotations)) return typeErrs;
-  const errs: FieldError[] = [];
-  let size = 0;
-  for (const [k, v] of Object.entries(annotations)) {
-    for (const msg of isQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, msg, `${path}[${k}]`));
-    size += Buffer.byteLength(k) + Buffer.byteLength(str(v));
-  }
-  if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
-  return errs;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Quantities
-
-type QuantityCheck = { ok: true; q: Quantity } | { ok: false; errors: FieldError[] };
-
-/** Decodes a quantity; failure is reported on the JSON path (`spec.capacity.storage`). */
-function decodeQuantity(value: unknown, jsonPath: string): QuantityCheck {
-  const text = typeof value === 'number' ? String(value) : value;
-  if (typeof text !== 'string' || !QUANTITY_RE.test(text)) {
-    return { ok: false, errors: [invalid(jsonPath, value, QUANTITY_FORMAT_MSG)] };
-  }
-  try {
-    return { ok: true, q: parseQuantity(text) };
-  } catch (e) {
-    const msg = e instanceof Error && e.message ? e.message : QUANTITY_FORMAT_MSG;
-    return { ok: false, errors: [invalid(jsonPath, value, msg)] };
-  }
-}
-
-/** resource.Quantity.Value(): rounded up to an integer. */
-function quantityValue(q: Quantity): bigint {
-  const { num, den } = q;
-  if (num >= 0n) return (num + den - 1n) / den;
-  return -((-num) / den);
-}
 
 /** validateBasicResource + ValidatePositiveQuantityValue. */
 function positiveQuantity(q: Quantity, path: string, at: string): FieldError[] {
@@ -324,25 +258,6 @@ function validatePersistentVolumeSpec(spec: Obj): FieldError[] {
 function resourceListLiteral(capacity: Obj): string {
   const keys = Object.keys(capacity).sort();
   return 'core.ResourceList{' + keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(str(capacity[k]))}`).join(', ') + '}';
-}
-
-function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const abs = p.startsWith('/');
-  const parts: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
-      else if (!abs) parts.push('..');
-    } else parts.push(part);
-  }
-  const joined = parts.join('/');
-  return abs ? '/' + joined : joined === '' ? '.' : joined;
-}
-
-function noBacksteps(p: string, path: string): FieldError[] {
-  return p.replace(/\\/g, '/').split('/').includes('..') ? [invalid(path, p, "must not contain '..'")] : [];
 }
 
 function validatePvSource(key: string, src: Obj, nodeAffinitySpecified: boolean): FieldError[] {
@@ -613,7 +528,7 @@ function validatePersistentVolumeUpdate(pv: Obj, old: Obj): FieldError[] {
     errs.push(invalid('volumeMode', spec['volumeMode'] ?? null, 'field is immutable', 'spec.volumeMode'));
   }
   if (present(oldSpec['nodeAffinity']) && !deepEqual(spec['nodeAffinity'] ?? null, oldSpec['nodeAffinity'])) {
-    errs.push(invalid('nodeAffinity', new GoLiteral(goStruct(spec['nodeAffinity'])), 'field is immutable', 'spec.nodeAffinity'));
+    errs.push(invalid('nodeAffinity', new GoLiteral(readableStruct(spec['nodeAffinity'])), 'field is immutable', 'spec.nodeAffinity'));
   }
   if (present(oldSpec['volumeAttributesClassName']) && !present(spec['volumeAttributesClassName'])) {
     errs.push(forbidden('spec.volumeAttributesClassName', 'update from non-nil value to nil is forbidden'));
@@ -626,76 +541,58 @@ function firstSourcePath(spec: Obj): string {
   return key ? `spec.${key}` : 'spec';
 }
 
-function goStruct(v: unknown): string {
-  if (v === undefined || v === null) return 'nil';
-  return formatGo(v);
-}
-
-function formatGo(v: unknown): string {
-  if (Array.isArray(v)) return '[' + v.map(formatGo).join(' ') + ']';
-  if (isObj(v)) return '{' + Object.keys(v).sort().map((k) => `${k}:${formatGo(v[k])}`).join(' ') + '}';
-  return String(v);
-}
-
 // ---------------------------------------------------------------------------------------------
 // PersistentVolumeClaim
 
-function validatePersistentVolumeClaimSpec(spec: Obj): FieldError[] {
+/**
+ * ValidatePersistentVolumeClaimSpec. `base` is the spec's field path: `spec` for a claim,
+ * `spec.volumeClaimTemplates[0].spec` for a StatefulSet's template, and so on.
+ */
+export function validatePersistentVolumeClaimSpec(spec: Obj, base = 'spec'): FieldError[] {
   const errs: FieldError[] = [];
   const modes = list(spec['accessModes']);
-  if (modes.length === 0) errs.push(required('spec.accessModes', 'at least 1 access mode is required'));
+  if (modes.length === 0) errs.push(required(`${base}.accessModes`, 'at least 1 access mode is required'));
   if (present(spec['selector'])) {
-    const sel = spec['selector'];
-    if (!isObj(sel)) errs.push(invalid('spec.selector', sel, 'json: cannot unmarshal ' + jsonType(sel) + ' into Go struct field PersistentVolumeClaimSpec.spec.selector of type v1.LabelSelector'));
-    else if (present(sel['matchExpressions']) && !Array.isArray(sel['matchExpressions'])) {
-      errs.push(invalid('spec.selector.matchExpressions', sel['matchExpressions'], 'json: cannot unmarshal ' + jsonType(sel['matchExpressions']) + ' into Go struct field LabelSelector.spec.selector.matchExpressions of type []v1.LabelSelectorRequirement'));
-    } else if (present(sel['matchLabels']) && stringMapErrors(sel['matchLabels'], 'spec.selector.matchLabels', 'LabelSelector.spec.selector.matchLabels').length > 0) {
-      errs.push(...stringMapErrors(sel['matchLabels'], 'spec.selector.matchLabels', 'LabelSelector.spec.selector.matchLabels'));
-    } else {
-      for (const message of validateLabelSelector(sel as never, 'spec.selector')) {
-        const field = message.slice(0, message.indexOf(': '));
-        errs.push({ type: 'Raw', field, detail: message });
-      }
-    }
+    errs.push(...labelSelectorErrors(spec['selector'], `${base}.selector`, `PersistentVolumeClaimSpec.${base.replace(/\[\d+\]/g, '')}.selector`));
   }
   // The claim reports a missing list itself (with its own detail), before the selector, as Kubernetes does.
-  errs.push(...validateAccessModes(modes, 'spec.accessModes', '').filter((e) => e.type !== 'Required'));
+  errs.push(...validateAccessModes(modes, `${base}.accessModes`, '').filter((e) => e.type !== 'Required'));
 
   const resources = isObj(spec['resources']) ? spec['resources'] : {};
   const requests = isObj(resources['requests']) ? resources['requests'] : {};
   if (!('storage' in requests) || !present(requests['storage'])) {
-    errs.push(required('spec.resources[storage]', '', 'spec.resources.requests'));
+    errs.push(required(`${base}.resources[storage]`, '', `${base}.resources.requests`));
   } else {
-    const decoded = decodeQuantity(requests['storage'], 'spec.resources.requests.storage');
+    const decoded = decodeQuantity(requests['storage'], `${base}.resources.requests.storage`);
     if (!decoded.ok) errs.push(...decoded.errors);
-    else errs.push(...positiveQuantity(decoded.q, 'spec.resources[storage]', 'spec.resources.requests.storage'));
+    else errs.push(...positiveQuantity(decoded.q, `${base}.resources[storage]`, `${base}.resources.requests.storage`));
   }
 
   if (present(spec['storageClassName'])) {
     const className = str(spec['storageClassName']);
-    if (className.length > 0) for (const msg of isDNS1123Subdomain(className)) errs.push(invalid('spec.storageClassName', className, msg));
+    if (className.length > 0) for (const msg of isDNS1123Subdomain(className)) errs.push(invalid(`${base}.storageClassName`, className, msg));
   }
   if (present(spec['volumeMode'])) {
     const mode = str(spec['volumeMode']);
-    if (!VOLUME_MODES.includes(mode)) errs.push(notSupported('spec.volumeMode', mode, VOLUME_MODES));
+    if (!VOLUME_MODES.includes(mode)) errs.push(notSupported(`${base}.volumeMode`, mode, VOLUME_MODES));
   }
   const dataSource = spec['dataSource'];
   const dataSourceRef = spec['dataSourceRef'];
-  if (isObj(dataSource)) errs.push(...validateDataSource(dataSource, 'spec.dataSource'));
+  if (isObj(dataSource)) errs.push(...validateDataSource(dataSource, `${base}.dataSource`));
   if (isObj(dataSourceRef)) {
-    errs.push(...validateDataSource(dataSourceRef, 'spec.dataSourceRef'));
+    errs.push(...validateDataSource(dataSourceRef, `${base}.dataSourceRef`));
     const ns = str(dataSourceRef['namespace']);
-    if (ns !== '') for (const msg of isDNS1123Label(ns)) errs.push(invalid('spec.dataSourceRef.namespace', ns, msg));
+    if (ns !== '') for (const msg of isDNS1123Label(ns)) errs.push(invalid(`${base}.dataSourceRef.namespace`, ns, msg));
   }
   if (isObj(dataSourceRef) && str(dataSourceRef['namespace']) !== '') {
-    if (isObj(dataSource)) errs.push(invalid('spec', new GoLiteral('spec.dataSource'), 'may not be specified when dataSourceRef.namespace is specified', 'spec.dataSource'));
+    if (isObj(dataSource)) errs.push(invalid(base, new GoLiteral(`${base}.dataSource`), 'may not be specified when dataSourceRef.namespace is specified', `${base}.dataSource`));
   } else if (isObj(dataSource) && isObj(dataSourceRef)) {
     const same = (dataSource['apiGroup'] ?? null) === (dataSourceRef['apiGroup'] ?? null)
       && str(dataSource['kind']) === str(dataSourceRef['kind']) && str(dataSource['name']) === str(dataSourceRef['name']);
-    if (!same) errs.push(invalid('spec', new GoLiteral('spec.dataSource'), 'must match dataSourceRef', 'spec.dataSource'));
+    if (!same) errs.push(invalid(base, new GoLiteral(`${base}.dataSource`), 'must match dataSourceRef', `${base}.dataSource`));
   }
   const vac = str(spec['volumeAttributesClassName']);
-  if (vac.length > 0) for (const msg of isDNS1123Subdomain(vac)) errs.push(invalid('spec.volumeAttributesClassName', vac, msg));
+  if (vac.length > 0) for (const msg of isDNS1123Subdomain(vac)) errs.push(invalid(`${base}.volumeAttributesClassName`, vac, msg));
   return errs;
 }
 
@@ -936,22 +833,4 @@ export function warningsFor(object: object): string[] {
       break;
   }
   return warnings.map((w) => `Warning: ${w}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** Structural equality of decoded JSON values (apiequality.Semantic.DeepEqual, quantities aside). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
 }

@@ -147,10 +147,10 @@ const errorCases: Array<{ name: string; text: string; code: string; line: number
     message: 'bad.yaml:2: error: resource mapping not found for name: "nas" namespace: "" from "bad.yaml": no matches for kind "persistentvolume" in version "v1"\nensure CRDs are installed first',
   },
   {
-    name: 'a type pvsim does not serve yet',
-    text: 'apiVersion: storage.k8s.io/v1\nkind: VolumeAttachment\nmetadata:\n  name: va\n',
+    name: 'an internal kind pvsim never serves (CSIVolume)',
+    text: 'apiVersion: csi.pvsim.dev/v1\nkind: CSIVolume\nmetadata:\n  name: va\n',
     code: 'UnknownKind', line: 2,
-    message: 'bad.yaml:2: error: resource mapping not found for name: "va" namespace: "" from "bad.yaml": no matches for kind "VolumeAttachment" in version "storage.k8s.io/v1"\nensure CRDs are installed first',
+    message: 'bad.yaml:2: error: resource mapping not found for name: "va" namespace: "" from "bad.yaml": no matches for kind "CSIVolume" in version "csi.pvsim.dev/v1"\nensure CRDs are installed first',
   },
   {
     name: 'missing kind',
