@@ -141,7 +141,9 @@ function readOnly(g: GlobalOptions): Session {
 }
 
 export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined }): number {
-  const types = kinds.split(',').filter(Boolean).map((k) => resolveResource(k));
+  // kubectl's "all" category, as far as pvsim has those kinds.
+  const expanded = kinds.split(',').filter(Boolean).flatMap((k) => (k.toLowerCase() === 'all' ? ['pods', 'deployments', 'statefulsets'] : [k]));
+  const types = expanded.map((k) => resolveResource(k));
   const session = readOnly(g);
   const store = session.store;
   const now = session.now;
@@ -209,7 +211,7 @@ export function describe(io: CliIO, g: GlobalOptions, kind: string, names: strin
     }
     objects = names.map((n) => objects.find((x) => x.metadata.name === n)!);
   }
-  const texts = objects.map((x) => describeObject(type.kind, x as never, eventsFor(store, x), session.now));
+  const texts = objects.map((x) => describeObject(type.kind, x as never, eventsFor(store, x), session.now, { pods: store.listPods(x.metadata.namespace ?? namespace) as never }));
   io.stdout(texts.map((t) => (t.endsWith('\n') ? t : t + '\n')).join('\n\n'));
   return 0;
 }
