@@ -9,6 +9,7 @@ import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
 import { Session } from './session.ts';
 import { runInput, waitCondition } from './inputs.ts';
+import { kindName } from './verbs.ts';
 
 function session(g: GlobalOptions): Session {
   return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}) });
@@ -54,7 +55,7 @@ export function wait(io: CliIO, g: GlobalOptions, target: string, o: { for: stri
   const { ok } = runInput(s, { type: 'WaitRequested', data: { seed: g.seed, kind: type.kind as StoredKind, key, condition: o.for, timeoutMs } });
   s.commit();
   if (!ok) { io.stderr(`error: timed out waiting for the condition on ${type.plural}/${name}\n`); return 1; }
-  io.stdout(o.for === 'delete' ? `${type.kind.toLowerCase()}/${name} deleted\n` : `${type.kind.toLowerCase()}/${name} condition met\n`);
+  io.stdout(o.for === 'delete' ? `${kindName(type)}/${name} deleted\n` : `${kindName(type)}/${name} condition met\n`);
   return 0;
 }
 

@@ -50,8 +50,13 @@ function load(io: CliIO, files: string[], namespace: string, explicitNamespace =
   return out;
 }
 
+/** kubectl's name for a kind in messages: `deployment.apps`, `storageclass.storage.k8s.io`, `pod`. */
+export function kindName(type: { kind: string; group: string }): string {
+  return type.group ? `${type.kind.toLowerCase()}.${type.group}` : type.kind.toLowerCase();
+}
+
 function ref(type: ResourceType, name: string): string {
-  return `${type.kind.toLowerCase()}/${name}`;
+  return `${kindName(type)}/${name}`;
 }
 
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
@@ -126,7 +131,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
     progress.stop();
-    for (const t of found) io.stdout(`${t.type.kind.toLowerCase()} "${t.name}" deleted\n`);
+    for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" deleted\n`);
   }
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
   return missing.length > 0 ? 1 : 0;
