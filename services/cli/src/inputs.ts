@@ -89,14 +89,38 @@ export function waitCondition(condition: string): (obj: Obj | undefined) => bool
   throw new Error(`unrecognized condition: "${condition}"`);
 }
 
-/** A kubectl-style JSONPath of the simple kind: {.status.phase}, {.spec.containers[0].name}. */
+/**
+ * A kubectl-style JSONPath of the simple kind: {.status.phase}, {.spec.containers[0].name},
+ * keys with dots escaped (`{.metadata.annotations.volume\\.kubernetes\\.io/selected-node}`) or
+ * quoted (`{.metadata.labels['app.kubernetes.io/name']}`).
+ */
 export function evalJsonPath(obj: unknown, path: string): unknown {
   const inner = path.trim().replace(/^\{/, '').replace(/\}$/, '').trim();
-  if (!inner.startsWith('.')) return undefined;
+  if (!inner.startsWith('.') && !inner.startsWith('[')) return undefined;
+  const segments: (string | number)[] = [];
+  let i = 0;
+  while (i < inner.length) {
+    if (inner[i] === '.') {
+      let key = '';
+      i++;
+      while (i < inner.length && inner[i] !== '.' && inner[i] !== '[') {
+        if (inner[i] === '\\' && i + 1 < inner.length) { key += inner[i + 1]; i += 2; } else { key += inner[i]; i++; }
+      }
+      if (key !== '') segments.push(key);
+    } else if (inner[i] === '[') {
+      const end = inner.indexOf(']', i);
+      if (end < 0) return undefined;
+      const body = inner.slice(i + 1, end).trim();
+      segments.push(/^\d+$/.test(body) ? Number(body) : body.replace(/^['"]|['"]$/g, ''));
+      i = end + 1;
+    } else {
+      return undefined;
+    }
+  }
   let cur: unknown = obj;
-  for (const m of inner.slice(1).matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+  for (const seg of segments) {
     if (cur === null || cur === undefined) return undefined;
-    cur = m[2] !== undefined ? (cur as unknown[])[Number(m[2])] : (cur as Record<string, unknown>)[m[1]!];
+    cur = typeof seg === 'number' ? (cur as unknown[])[seg] : (cur as Record<string, unknown>)[seg];
   }
   return cur;
 }
