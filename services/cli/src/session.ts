@@ -136,6 +136,12 @@ export class Session {
 
   /** Appends everything this invocation produced as one durable batch. */
   commit(): LogRecord[] {
+    // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
+    // still passed: the log's last record carries the time the next command starts from.
+    const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
+    if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
+      this.pending.push({ time: this.clock.iso(), stream: 'cluster', type: 'ClockAdvanced', data: {} });
+    }
     const stored = this.log.append(this.pending.splice(0), this.basePos);
     const last = stored[stored.length - 1];
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
