@@ -712,18 +712,7 @@ function printVolumeSource(d: Describer, spec: Obj): void {
   } else if ((s = src('csi'))) {
     field(['Type:\tCSI (a Container Storage Interface (CSI) volume source)', `Driver:\t${str(s['driver'])}`, `FSType:\t${str(s['fsType'])}`, `VolumeHandle:\t${str(s['volumeHandle'])}`, `ReadOnly:\t${goBool(s['readOnly'])}`]);
     // printCSIPersistentVolumeAttributesMultiline, including its extra indentation of continuation lines.
-    const attrs = obj(s['volumeAttributes']);
-    const keys = Object.keys(attrs).sort(byCodeUnit);
-    d.write(2, 'VolumeAttributes:\t');
-    if (keys.length === 0) d.line('<none>');
-    keys.forEach((k, i) => {
-      if (i !== 0) {
-        d.write(2, '');
-        d.write(2, '\t');
-      }
-      const text = `${k}=${str(attrs[k])}`;
-      d.write(2, (text.length > MAX_ANNOTATION_LEN ? text.slice(0, MAX_ANNOTATION_LEN) + '...' : text) + '\n');
-    });
+    printVolumeAttributes(d, obj(s['volumeAttributes']));
   } else {
     d.write(1, '<unknown>\n');
   }

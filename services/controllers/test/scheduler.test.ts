@@ -6,6 +6,7 @@
  * Sequences (a claim appearing later, a RWOP user going away, spreading replicas) follow as
  * their own tests; pure message formatting has its own rows.
  */
+import { testCluster } from './support/testCluster.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -34,15 +35,10 @@ interface Cluster {
 }
 
 function cluster(seed = 1): Cluster {
-  const clock = new SimClock(EPOCH_MS);
-  const uids = new Random(deriveSeed(seed, 1));
-  let manager: ControllerManager | undefined;
-  const store = new ObjectStore({ clock, newUid: () => uids.uuid(), watch: (ev: WatchEvent) => manager?.onWatch(ev) });
-  manager = new ControllerManager({
-    store, clock, plugins: inTreePlugins(), scheduler: Scheduler.seeded(new Random(seed)),
-    extraControllers: (queue) => [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)],
+  const { store, manager: m, clock } = testCluster({
+    seed,
+    controllers: (store, queue, clock) => [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)],
   });
-  const m = manager;
   return {
     store, manager: m,
     settle: () => { clock.advance(1_000); m.settle(); },
