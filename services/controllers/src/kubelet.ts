@@ -13,8 +13,9 @@
  * The kubelet keeps no mount table of its own: like a real kubelet reconstructing its state from
  * the node's mounts, it reads what is staged and published from the driver's CSIVolume objects,
  * so a CLI process that restarts from the log carries on where the last one stopped. A node
- * whose Ready condition is not True has a dead kubelet: nothing happens on it, and the pod
- * statuses stay as last reported. Retries of failed mounts happen at the next resync.
+ * that is down (`pvsim.dev/node-down`), or whose Ready condition is not True, has a dead kubelet:
+ * nothing happens on it, and the pod statuses stay as last reported. Retries of failed mounts
+ * happen at the next resync.
  */
 import {
   csiAccessMode, emptyFs, isDir, isFile, mkdirp, normalizePath, touch,
@@ -31,6 +32,7 @@ import {
 } from './attachDetach.ts';
 import { LatencyGate, driverLatencyMs } from './externalAttacher.ts';
 import { containerMounts } from './exec.ts';
+import { isNodeDown } from './nodeLifecycle.ts';
 
 export const KUBELET_FINALIZER = 'pvsim.dev/kubelet';
 /** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
@@ -158,8 +160,13 @@ export class Kubelet implements Controller {
     return this.store.listPods().filter((p) => p.spec.nodeName === this.nodeName);
   }
 
+  /**
+   * The kubelet is alive while its node is not down. The Ready condition lags (the node
+   * lifecycle controller writes it), so it alone would let a dead kubelet act in between.
+   */
   private nodeUp(): boolean {
-    return isNodeReady(this.store.getNode(this.nodeName));
+    const node = this.store.getNode(this.nodeName);
+    return isNodeReady(node) && !isNodeDown(node!);
   }
 
   private csiVolumes(): CsiVolumeObject[] {
