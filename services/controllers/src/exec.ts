@@ -21,6 +21,7 @@ import {
   csiVolumeObjectName, emptyDirFilesystemName, initContainersOf, isNodeReady, nodeFilesystemName,
   type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from './attachDetach.ts';
+import { isNodeDown } from './nodeLifecycle.ts';
 
 /** kubectl refused the exec; `message` is what kubectl prints. */
 export class ExecError extends Error {
@@ -238,7 +239,8 @@ export function execTarget(store: ObjectStore, pod: Pod, containerName?: string)
   if (phase === 'Succeeded' || phase === 'Failed') throw new ExecError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);
   const node = pod.spec.nodeName;
   if (!node) throw new ExecError(`Error from server (BadRequest): pod ${pod.metadata.name} does not have a host assigned`);
-  if (!isNodeReady(store.getNode(node))) throw new ExecError(`Error from server: error dialing backend: dial tcp ${node}:10250: i/o timeout`);
+  const nodeObj = store.getNode(node);
+  if (!isNodeReady(nodeObj) || (nodeObj && isNodeDown(nodeObj))) throw new ExecError(`Error from server: error dialing backend: dial tcp ${node}:10250: i/o timeout`);
   const statuses = [
     ...((pod.status?.['containerStatuses'] as ContainerStatus[] | undefined) ?? []),
     ...((pod.status?.['initContainerStatuses'] as ContainerStatus[] | undefined) ?? []),
