@@ -60,6 +60,23 @@ export class Scheduler {
 
   get delayed(): number { return this.timers.length; }
 
+  /**
+   * The work not yet delivered, in order: what a process that stops now hands to the next one
+   * (the CLI records it at the end of a command so the next command continues the queue).
+   */
+  pendingWork(): { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] } {
+    return {
+      waiting: this.waiting.map((i) => ({ ...i })),
+      delayed: this.timers.map((t) => ({ due: t.due, item: { ...t.item } })),
+    };
+  }
+
+  /** Takes back work `pendingWork()` described. */
+  restorePendingWork(work: { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] }): void {
+    for (const item of work.waiting) this.add(item);
+    for (const t of work.delayed) this.addAt(t.item, t.due);
+  }
+
   /** Adds an item unless the same one is already waiting. */
   add(item: WorkItem): void {
     const id = `${item.queue}\u0000${item.key}`;

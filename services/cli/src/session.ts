@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent } from '@pvsim/runtime';
+import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent, type WorkItem } from '@pvsim/runtime';
 import { ControllerManager, type SettleReport } from '@pvsim/controllers';
 import { clusterControllers, type ClusterParts } from './cluster.ts';
 
@@ -28,8 +28,12 @@ export const SNAPSHOT_EVERY_RECORDS = 2_000;
  * only when the log still has that exact record (position and checksum) at that byte offset, and
  * it is rewritten whole (write then rename), so a stale or torn snapshot is simply ignored.
  */
+interface PendingWork { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] }
+
 interface Snapshot {
   format: 1;
+  /** The WorkPending record's data when the snapshot's last record is one. */
+  pending?: PendingWork;
   pos: number;
   sum: string;
   byteOffset: number;
@@ -65,6 +69,7 @@ export class Session {
   readonly ports: Ports;
   /** Drivers and kubelets, for the verbs that act on them (exec, restart, csi ls). */
   readonly parts: ClusterParts;
+  private readonly scheduler: Scheduler;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
 
@@ -103,6 +108,8 @@ export class Session {
     }
     foldRecords(this.store, records);
     const last = records[records.length - 1];
+    // Work the previous command left undelivered (it ended without settling) is picked up here.
+    const pending = last ? (last.type === 'WorkPending' ? last.data as PendingWork : undefined) : snap?.pending;
     if (last) this.lastTime = last.time;
     this.basePos = last ? last.pos : this.snapshotPos;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
@@ -111,9 +118,10 @@ export class Session {
     const rng = random;
     this.ports = { clock: this.clock, random: rng, newUid: () => rng.uuid(), bus, log: this.log };
     const cluster = clusterControllers(this.store, this.clock, rng);
+    const scheduler = Scheduler.seeded(this.random);
     manager = new ControllerManager({
       store: this.store,
-      scheduler: Scheduler.seeded(this.random),
+      scheduler,
       clock: this.clock,
       record,
       ...cluster.options,
@@ -122,6 +130,8 @@ export class Session {
     this.manager = manager;
     this.parts = cluster.parts;
     cluster.parts.attach(manager);
+    this.scheduler = scheduler;
+    if (pending) scheduler.restorePendingWork(pending);
   }
 
   /** Records an input (a user command) at the next simulated instant. */
@@ -142,10 +152,16 @@ export class Session {
     if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
       this.pending.push({ time: this.clock.iso(), stream: 'cluster', type: 'ClockAdvanced', data: {} });
     }
+    const work = this.scheduler.pendingWork();
+    const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
+    if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkPending', data: work });
     const stored = this.log.append(this.pending.splice(0), this.basePos);
     const last = stored[stored.length - 1];
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
-      const snap: Snapshot = { format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.size(), time: last.time, store: this.store.dump() };
+      const snap: Snapshot = {
+        format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.size(), time: last.time, store: this.store.dump(),
+        ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
+      };
       writeFileSync(`${this.snapshotPath}.tmp`, JSON.stringify(snap));
       renameSync(`${this.snapshotPath}.tmp`, this.snapshotPath);
     }
