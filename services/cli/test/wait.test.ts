@@ -37,4 +37,24 @@ test('bad durations and conditions are refused', async () => {
   assert.match((await pvsim(c, ['wait', 'pvc/db-data', '--for=bogus'])).stderr, 'unrecognized condition');
 });
 
+test('work a command left undelivered (--wait=false) is delivered by the next command, as a watch would', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
+  let pvc = (await getJson(c, 'pvc')).items[0];
+  assert.is(pvc.status.phase, 'Pending');
+  await pvsim(c, ['advance', '1s']);
+  pvc = (await getJson(c, 'pvc')).items[0];
+  assert.is(pvc.status.phase, 'Bound');
+  const pod = (await getJson(c, 'pods')).items[0];
+  assert.is(pod.status.phase, 'Running');
+  await pvsim(c, ['delete', 'pod', 'disk-pod', '--wait=false']);
+  const terminating = await pvsim(c, ['get', 'pods']);
+  assert.match(terminating.stdout, 'Terminating');
+  await pvsim(c, ['advance', '1s']);
+  assert.equal((await getJson(c, 'pods')).items, []);
+  assert.equal((await getJson(c, 'volumeattachments')).items, []);
+  const verify = await pvsim(c, ['log', 'verify']);
+  assert.is(verify.code, 0, verify.stderr);
+});
+
 test.run();
