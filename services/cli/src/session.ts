@@ -150,7 +150,7 @@ export class Session {
     // still passed: the log's last record carries the time the next command starts from.
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
     if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
-      this.pending.push({ time: this.clock.iso(), stream: 'cluster', type: 'ClockAdvanced', data: {} });
+      this.pending.push({ time: this.clock.iso(), stream: 'clock', type: 'ClockAdvanced', data: {} });
     }
     const work = this.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
