@@ -13,9 +13,13 @@ const scenarios = [
 
 for (const [file, steps] of scenarios) {
   test(`scenario ${file}`, async () => {
-    const r = await pvsim(tempCluster(), ['run', file]);
+    const cluster = tempCluster();
+    const r = await pvsim(cluster, ['run', file]);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, `passed: ${steps} steps`);
+    // And the whole story — exec, restart, node loss included — re-executes byte for byte.
+    const v = await pvsim(cluster, ['log', 'verify']);
+    assert.is(v.code, 0, v.stderr);
   });
 }
 
