@@ -9,6 +9,7 @@ const scenarios = [
   ['examples/lecture/dynamic-disk/scenarios/demo.yaml', 19],
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/statefulset/scenarios/demo.yaml', 18],
+  ['examples/access-modes/scenarios/demo.yaml', 17],
 ] as const;
 
 for (const [file, steps] of scenarios) {
