@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ApiError, type KubeEvent } from '@pvsim/domain';
 import {
-  ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, prepareForCreate, printJson, printNames,
+  ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, printJson, printNames,
   printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
   type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
