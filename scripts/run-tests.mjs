@@ -22,7 +22,8 @@ const files = (dirs.length ? dirs : ['test']).flatMap(testFiles);
 let passed = 0, failed = 0;
 const failures = [];
 for (const file of files) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const setup = new URL('./fc-setup.mjs', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', setup, file], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
