@@ -85,9 +85,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-f, --filename <path...>', 'delete the objects named in these manifests')
     .option('-n, --namespace <ns>', 'namespace of namespaced objects', 'default')
     .addOption(new Option('--wait <bool>', 'settle after deleting').default('true').choices(['true', 'false']))
-    .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/claims.yaml')
-    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string }, cmd: Command) =>
-      verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false' })));
+    .option('-l, --selector <selector>', 'delete the objects of KIND whose labels match, e.g. app=db')
+    .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1 (pods), metadata.name=x')
+    .option('--force', 'with --grace-period=0: remove pods at once, without waiting for their kubelet (a pod on a dead node)')
+    .option('--grace-period <seconds>', 'only 0 is meaningful here (with --force)')
+    .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/02-claims.yaml\n  pvsim delete pod db-0 --force --grace-period=0')
+    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string; force?: boolean; gracePeriod?: string; selector?: string; fieldSelector?: string }, cmd: Command) => {
+      if (o.force && o.gracePeriod !== '0') throw new UsageError('error: --force requires --grace-period=0 in pvsim');
+      return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector });
+    }));
 
   program.command('get')
     .description('Display objects with kubectl\'s columns.')
@@ -96,9 +102,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+    .option('-l, --selector <selector>', 'label selector, e.g. app=db,tier!=cache')
+    .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1, status.phase=Running (pods)')
     .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml')
-    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string }) =>
-      verbs.get(io, globals(), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output })));
+    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string }) =>
+      verbs.get(io, globals(), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector })));
 
   program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')

@@ -60,7 +60,7 @@ export function clusterControllers(store: ObjectStore, clock: SimClock, random: 
   const extraControllers = (queue: WorkQueue): Controller[] => {
     pool = new KubeletPool(store, (node) => new Kubelet(store, queue, node, ports, { clock }), kubelets);
     const list: Controller[] = [
-      new NodeLifecycleController(store, () => clock.iso()),
+      new NodeLifecycleController(store, queue, clock),
       new PodScheduler(store, queue, { clock }),
       new DeploymentController(store, queue),
       new StatefulSetController(store, queue),

@@ -7,7 +7,7 @@
  */
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
-import { ANN_NODE_DOWN, execInContainer, type ExecResult } from '@pvsim/controllers';
+import { ANN_NODE_DOWN, KUBELET_FINALIZER, execInContainer, type ExecResult } from '@pvsim/controllers';
 import type { Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
@@ -18,7 +18,7 @@ export type Obj = { apiVersion: string; kind: string; metadata: { name: string; 
 export type Input =
   | { type: 'ApplyRequested'; data: { seed: number; wait: boolean; objects: Obj[] } }
   | { type: 'ImportRequested'; data: { seed: number; wait: boolean; objects: Obj[] } }
-  | { type: 'DeleteRequested'; data: { seed: number; wait: boolean; objects: { kind: StoredKind; name: string; namespace?: string }[] } }
+  | { type: 'DeleteRequested'; data: { seed: number; wait: boolean; force?: boolean; objects: { kind: StoredKind; name: string; namespace?: string }[] } }
   | { type: 'NodeDownRequested' | 'NodeUpRequested'; data: { seed: number; name: string } }
   | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } }
   | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } }
@@ -147,7 +147,20 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
       for (const o of input.data.objects) store.create(kindOf(o), applyDefaults(stripServerFields(o)) as never);
       break;
     case 'DeleteRequested':
-      for (const o of input.data.objects) store.delete(o.kind, o.namespace !== undefined ? `${o.namespace}/${o.name}` : o.name);
+      for (const o of input.data.objects) {
+        const key = o.namespace !== undefined ? `${o.namespace}/${o.name}` : o.name;
+        // --force --grace-period=0: the pod object goes at once, without waiting for its kubelet
+        // to confirm (pvsim models the graceful wait as the kubelet's finalizer).
+        const live = store.get(o.kind, key);
+        if (input.data.force && o.kind === 'Pod' && live && ((live.metadata['finalizers'] as string[] | undefined) ?? []).includes(KUBELET_FINALIZER)) {
+          const finalizers = (live.metadata['finalizers'] as string[]).filter((f) => f !== KUBELET_FINALIZER);
+          const next = { ...live, metadata: { ...live.metadata } };
+          if (finalizers.length > 0) next.metadata['finalizers'] = finalizers; else delete next.metadata['finalizers'];
+          store.update('Pod', next as never);
+          if (!store.get('Pod', key)) continue;
+        }
+        store.delete(o.kind, key);
+      }
       break;
     case 'NodeDownRequested':
     case 'NodeUpRequested': {

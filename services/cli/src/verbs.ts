@@ -19,6 +19,7 @@ import { UsageError } from './cli.ts';
 import { Session } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { selectorFilter } from './selectors.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
@@ -109,13 +110,14 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   return 0;
 }
 
-export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean }): number {
+export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean; force?: boolean; selector?: string | undefined; fieldSelector?: string | undefined }): number {
   const targets: { type: ResourceType; name: string; namespace: string }[] = [];
   if (o.files && o.files.length > 0) {
     for (const l of load(io, o.files, o.namespace, o.explicitNamespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
   } else {
     if (!o.kind) throw new UsageError('error: You must provide one or more resources by argument or filename.');
-    if (o.names.length === 0) throw new UsageError(`error: resource(s) were provided, but no name was specified`);
+    const bySelector = o.selector !== undefined || o.fieldSelector !== undefined;
+    if (o.names.length === 0 && !bySelector) throw new UsageError(`error: resource(s) were provided, but no name was specified`);
     for (const kind of o.kind.split(',')) {
       const type = resolveResource(kind);
       if (!STORAGE_KINDS.has(type.kind)) throw new UsageError(`error: pvsim cannot delete ${type.plural} yet`);
@@ -125,13 +127,25 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   const progress = createProgress(io, targets.length);
   const session = open(g, progress);
   const store = session.store;
+  if (o.kind && o.names.length === 0 && (o.selector !== undefined || o.fieldSelector !== undefined)) {
+    for (const kind of o.kind.split(',')) {
+      const type = resolveResource(kind);
+      const keep = selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean;
+      for (const x of store.list(type.kind as StoredKind) as Obj[]) {
+        if (type.namespaced && (x.metadata.namespace ?? 'default') !== o.namespace) continue;
+        if (keep(x)) targets.push({ type, name: x.metadata.name, namespace: x.metadata.namespace ?? o.namespace });
+      }
+    }
+    if (targets.length === 0) { io.stderr('No resources found\n'); return 0; }
+  }
   const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
   const missing = targets.filter((t) => !found.includes(t));
   if (found.length > 0) {
-    runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
+    if (o.force) io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+    runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, ...(o.force ? { force: true } : {}), objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
     progress.stop();
-    for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" deleted\n`);
+    for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
   }
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
   return missing.length > 0 ? 1 : 0;
@@ -145,7 +159,7 @@ function readOnly(g: GlobalOptions): Session {
   return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g) });
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined }): number {
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined }): number {
   // kubectl's "all" category, as far as pvsim has those kinds.
   const expanded = kinds.split(',').filter(Boolean).flatMap((k) => (k.toLowerCase() === 'all' ? ['pods', 'deployments', 'statefulsets'] : [k]));
   const types = expanded.map((k) => resolveResource(k));
@@ -157,6 +171,7 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   for (const type of types) {
     let objects = store.list(type.kind as StoredKind) as Obj[];
     if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
+    if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
     if (names.length > 0) {
       const byName = objects.filter((x) => names.includes(x.metadata.name));
       for (const n of names) {

@@ -10,6 +10,7 @@ const scenarios = [
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 17],
+  ['examples/node-failure/scenarios/demo.yaml', 23],
 ] as const;
 
 for (const [file, steps] of scenarios) {

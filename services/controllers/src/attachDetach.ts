@@ -21,6 +21,8 @@ import type { Controller, WorkQueue } from './controller.ts';
 
 // ------------------------------------------------------------------ shared identities
 
+/** When the controller first wanted to detach a VolumeAttachment it could not (see setDetachRequested). */
+export const ANN_DETACH_REQUESTED_AT = 'attachdetach.pvsim.dev/detach-requested-at';
 /** `maxWaitForUnmountDuration` of the AD controller. */
 export const MAX_WAIT_FOR_UNMOUNT_MS = 6 * 60_000;
 export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
@@ -219,8 +221,6 @@ interface DesiredVolume {
 export class AttachDetachController implements Controller {
   readonly name = 'attachdetach';
   readonly queues: Record<string, (key: string) => void>;
-  /** VA name -> when the controller first wanted to detach it (maxWaitForUnmountDuration). */
-  private readonly detachRequestedAt = new Map<string, number>();
   /** Nodes with an attach or detach that waits for something a later look may change. */
   private readonly blockedNodes = new Set<string>();
   /** pod uid + PV: Multi-Attach already reported. */
@@ -318,9 +318,8 @@ export class AttachDetachController implements Controller {
     for (const va of onNode()) {
       if (va.metadata.deletionTimestamp) continue;
       const pvName = va.spec.source.persistentVolumeName ?? '';
-      if (desired.has(pvName)) { this.detachRequestedAt.delete(va.metadata.name); continue; }
+      if (desired.has(pvName)) { this.setDetachRequested(va, undefined); continue; }
       if (!this.safeToDetach(node, va)) { blocked = true; continue; }
-      this.detachRequestedAt.delete(va.metadata.name);
       // OBSERVATION: no pod on the node uses the volume and the kubelet has unmounted it.
       this.store.delete('VolumeAttachment', va.metadata.name);
     }
@@ -387,11 +386,29 @@ export class AttachDetachController implements Controller {
     if (hasTaint(node, TAINT_OUT_OF_SERVICE)) return true;
     if (isNodeReady(node)) return false;
     const now = this.now();
-    let requested = this.detachRequestedAt.get(va.metadata.name);
-    if (requested === undefined) this.detachRequestedAt.set(va.metadata.name, (requested = now));
+    let requested = Date.parse(va.metadata.annotations?.[ANN_DETACH_REQUESTED_AT] ?? '');
+    if (!Number.isFinite(requested)) {
+      requested = now;
+      this.setDetachRequested(va, new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
     const downSince = Date.parse(readyCondition(node)?.lastTransitionTime ?? '');
     const since = Math.max(requested, Number.isFinite(downSince) ? downSince : requested);
     return now - since > MAX_WAIT_FOR_UNMOUNT_MS;
+  }
+
+  /**
+   * When the controller first wanted a detach it could not yet do is kept on the VolumeAttachment
+   * (Kubernetes keeps it in the controller's memory; here a controller lives one command, so the
+   * six-minute wait would restart with every command).
+   */
+  private setDetachRequested(va: VolumeAttachment, time: string | undefined): void {
+    const current = va.metadata.annotations?.[ANN_DETACH_REQUESTED_AT];
+    if (current === time) return;
+    const annotations = { ...(va.metadata.annotations ?? {}) };
+    if (time === undefined) delete annotations[ANN_DETACH_REQUESTED_AT]; else annotations[ANN_DETACH_REQUESTED_AT] = time;
+    const next = { ...va, metadata: { ...va.metadata, annotations } };
+    if (Object.keys(annotations).length === 0) delete (next.metadata as { annotations?: unknown }).annotations;
+    this.store.update('VolumeAttachment', next as never);
   }
 
   /** reconciler.go `reportMultiAttachError`: one event per pod that waits, naming the pods in its namespace. */

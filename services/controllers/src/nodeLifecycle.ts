@@ -1,33 +1,51 @@
 /**
- * Design: the node heartbeat, condensed. On a real cluster each kubelet registers its Node and
- * posts Ready every few seconds, and the node lifecycle controller marks a silent node Unknown
- * and taints it unreachable. Here a node is "down" exactly while it carries the annotation
- * `pvsim.dev/node-down` (set by `pvsim node down`, removed by `pvsim node up`): a node that is not
- * down gets Ready=True (its kubelet posted status), one that is down gets Ready=Unknown and the
- * unreachable taint.
+ * Design: the node heartbeat and the node lifecycle controller, condensed. On a real cluster each
+ * kubelet registers its Node and posts Ready every few seconds; when a node falls silent the node
+ * lifecycle controller marks it Unknown, taints it unreachable, marks its pods not ready, and —
+ * through the taint manager — evicts pods that do not tolerate the taint once their toleration
+ * (300 s by default, added by admission) runs out. Eviction is a graceful delete: a dead
+ * kubelet never finishes it, so the pod stays Terminating (and its volumes attached until the
+ * attach/detach controller's force-detach rule applies) unless the node returns.
+ * Here a node is "down" exactly while it carries the annotation `pvsim.dev/node-down` (set by
+ * `pvsim node down`, removed by `pvsim node up`).
  */
-import type { ObjectStore, WatchEvent } from '@pvsim/runtime';
+import type { Pod } from '@pvsim/domain';
+import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 
 export const ANN_NODE_DOWN = 'pvsim.dev/node-down';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
+/** DefaultTolerationSeconds admission: pods tolerate an unreachable node for 300 s. */
+export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
+
+interface Condition { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
 
 interface NodeObj {
   apiVersion: string; kind: string;
   metadata: { name: string; annotations?: Record<string, string> };
   spec?: { taints?: { key: string; effect: string; timeAdded?: string }[]; [k: string]: unknown };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string }[]; [k: string]: unknown };
+  status?: { conditions?: Condition[]; [k: string]: unknown };
 }
+
+interface Toleration { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }
 
 export function isNodeDown(node: { metadata: { annotations?: Record<string, string> } }): boolean {
   return node.metadata.annotations?.[ANN_NODE_DOWN] === 'true';
+}
+
+/** How long a pod tolerates its node being unreachable (Infinity: forever). */
+function unreachableToleration(pod: Pod): number {
+  const tolerations = (pod.spec['tolerations'] as Toleration[] | undefined) ?? [];
+  const t = tolerations.find((x) => (x.key === UNREACHABLE || (x.key === undefined && x.operator === 'Exists')) && (!x.effect || x.effect === 'NoExecute'));
+  if (!t) return DEFAULT_UNREACHABLE_TOLERATION_SECONDS;
+  return t.tolerationSeconds ?? Infinity;
 }
 
 export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore, private readonly now: () => string) {
+  constructor(private readonly store: ObjectStore, _queue: WorkQueue, private readonly clock: SimClock) {
     this.queues = { 'node-lifecycle': (name) => this.sync(name) };
   }
 
@@ -50,7 +68,7 @@ export class NodeLifecycleController implements Controller {
     if (tainted !== down) {
       const spec = { ...(node.spec ?? {}) };
       const rest = taints.filter((t) => t.key !== UNREACHABLE);
-      const next = down ? [...rest, { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: this.now() }] : rest;
+      const next = down ? [...rest, { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: this.clock.iso() }] : rest;
       if (next.length > 0) spec.taints = next; else delete spec.taints;
       this.store.update('Node', { ...node, spec } as never);
     }
@@ -58,9 +76,36 @@ export class NodeLifecycleController implements Controller {
       const latest = this.store.get('Node', name) as unknown as NodeObj;
       const conditions = (latest.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
       conditions.push(down
-        ? { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: this.now() }
-        : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: this.now() });
+        ? { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: this.clock.iso() }
+        : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: this.clock.iso() });
       this.store.update('Node', { ...latest, status: { ...(latest.status ?? {}), conditions } } as never, 'status');
+      if (down) this.markPodsNotReady(name);
+    }
+    if (down) this.evict(name);
+  }
+
+  /** MarkPodsNotReady: the pods of a silent node are no longer Ready. */
+  private markPodsNotReady(node: string): void {
+    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === node)) {
+      const conditions = ((pod.status?.['conditions'] as Condition[] | undefined) ?? []);
+      if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+      const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: this.clock.iso() } : c));
+      this.store.update('Pod', { ...pod, status: { ...(pod.status ?? {}), conditions: next } } as never, 'status');
+    }
+  }
+
+  /**
+   * The taint manager: evict pods whose toleration of the unreachable node ran out. Checked at
+   * every sync and resync (every 15 s while time runs), not by a timer, so that settling after
+   * `pvsim node down` shows the moment after, and `pvsim advance 5m` shows the eviction.
+   */
+  private evict(node: string): void {
+    const since = Date.parse((this.store.get('Node', node) as unknown as NodeObj).status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+    if (!Number.isFinite(since)) return;
+    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp)) {
+      if (since + unreachableToleration(pod) * 1000 > this.clock.now()) continue;
+      this.store.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
+      this.store.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
     }
   }
 }

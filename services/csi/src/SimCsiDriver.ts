@@ -627,7 +627,11 @@ export class SimCsiDriver implements CsiDriverPort {
       if (current.node === req.node && current.readonly === readonly) return;
       throw new CsiError('ALREADY_EXISTS', `NodePublishVolume: volume ${req.volumeId} is already published at ${req.targetPath} on node ${current.node} with readonly=${current.readonly}`);
     }
-    const targets = Object.keys(volume.status.published).sort();
+    // A mount left behind on a node the volume was detached from (a forced detach from a dead
+    // node) no longer reaches the device, so it does not count against single-node modes.
+    const attachable = this.profile.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
+    const targets = Object.keys(volume.status.published).sort()
+      .filter((t) => !attachable || volume.status.publishedNodes[volume.status.published[t]!.node] !== undefined);
     if ((cap.accessMode === 'SINGLE_NODE_SINGLE_WRITER' || volume.spec.accessMode === 'SINGLE_NODE_SINGLE_WRITER') && targets.length > 0) {
       throw new CsiError('FAILED_PRECONDITION', `NodePublishVolume: volume ${req.volumeId} is SINGLE_NODE_SINGLE_WRITER and already published at ${targets[0]}`);
     }
