@@ -499,6 +499,22 @@ export class Kubelet implements Controller {
     return status;
   }
 
+  /**
+   * The pod's sandbox address: the node's pod CIDR is 10.244.<i>.0/24 (i = the node's place among
+   * the nodes by name), and a pod gets the lowest host address no other pod on the node holds.
+   */
+  private addresses(pod: Pod): Record<string, unknown> {
+    if (pod.status?.['podIP']) return {};
+    const nodes = this.store.list('Node').map((n) => n.metadata.name).sort();
+    const index = Math.max(0, nodes.indexOf(this.nodeName));
+    const taken = new Set(this.podsHere().map((p) => String(p.status?.['podIP'] ?? '')));
+    let host = 2;
+    while (taken.has(`10.244.${index}.${host}`) && host < 254) host++;
+    const podIP = `10.244.${index}.${host}`;
+    const hostIP = `192.168.0.${10 + index}`;
+    return { podIP, podIPs: [{ ip: podIP }], hostIP, hostIPs: [{ ip: hostIP }] };
+  }
+
   private containerEvents(pod: Pod, c: ContainerSpec): void {
     this.store.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, 'kubelet');
     this.store.event(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
@@ -527,6 +543,7 @@ export class Kubelet implements Controller {
     const prev = statusesOf(pod);
     const status: PodStatus = {
       ...(pod.status ?? {}),
+      ...this.addresses(pod),
       phase: 'Running',
       conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
         { type: 'PodReadyToStartContainers', status: 'True' },

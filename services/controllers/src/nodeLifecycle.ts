@@ -81,7 +81,26 @@ export class NodeLifecycleController implements Controller {
       this.store.update('Node', { ...latest, status: { ...(latest.status ?? {}), conditions } } as never, 'status');
       if (down) this.markPodsNotReady(name);
     }
+    if (!down) this.register(name);
     if (down) this.evict(name);
+  }
+
+  /** What a kubelet reports when it registers: addresses and node info, once. */
+  private register(name: string): void {
+    const node = this.store.get('Node', name) as unknown as NodeObj;
+    const status = node.status ?? {};
+    const info = (status['nodeInfo'] as Record<string, string> | undefined) ?? {};
+    if (status['addresses'] !== undefined && info['osImage'] !== undefined) return;
+    const index = Math.max(0, this.store.list('Node').map((n) => n.metadata.name).sort().indexOf(name));
+    const next = {
+      ...status,
+      addresses: status['addresses'] ?? [{ type: 'InternalIP', address: `192.168.0.${10 + index}` }, { type: 'Hostname', address: name }],
+      nodeInfo: {
+        kubeletVersion: 'v1.34.0-pvsim', kubeProxyVersion: 'v1.34.0-pvsim', osImage: 'pvsim simulated node', kernelVersion: '6.1.0-pvsim',
+        containerRuntimeVersion: 'containerd://1.7.0-pvsim', operatingSystem: 'linux', architecture: 'amd64', ...info,
+      },
+    };
+    this.store.update('Node', { ...node, status: next } as never, 'status');
   }
 
   /** MarkPodsNotReady: the pods of a silent node are no longer Ready. */
