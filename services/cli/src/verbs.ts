@@ -159,7 +159,28 @@ function readOnly(g: GlobalOptions): Session {
   return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g) });
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined }): number {
+/** kubectl's TYPE/NAME form (`pvc/data pv/x`): one call per type, names in order. */
+function splitTypeNames(args: string[]): { kind: string; names: string[] }[] | undefined {
+  if (!args.every((a) => a.includes('/'))) return undefined;
+  const groups: { kind: string; names: string[] }[] = [];
+  for (const a of args) {
+    const [kind, name] = [a.slice(0, a.indexOf('/')), a.slice(a.indexOf('/') + 1)];
+    const g = groups.find((x) => x.kind === kind);
+    if (g) g.names.push(name); else groups.push({ kind, names: [name] });
+  }
+  return groups;
+}
+
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean }): number {
+  const typed = splitTypeNames([kinds, ...names]);
+  if (typed) {
+    let code = 0;
+    typed.forEach((t, i) => {
+      if (i > 0 && !o.output) io.stdout('\n');
+      code = Math.max(code, get(io, g, t.kind, t.names, { ...o, withKind: typed.length > 1 }));
+    });
+    return code;
+  }
   // kubectl's "all" category, as far as pvsim has those kinds.
   const expanded = kinds.split(',').filter(Boolean).flatMap((k) => (k.toLowerCase() === 'all' ? ['pods', 'deployments', 'statefulsets'] : [k]));
   const types = expanded.map((k) => resolveResource(k));
@@ -196,7 +217,7 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
     if (text) io.stdout(text.endsWith('\n') ? text : text + '\n');
     return missing > 0 ? 1 : 0;
   }
-  const withKind = types.length > 1;
+  const withKind = types.length > 1 || !!o.withKind;
   const blocks: string[] = [];
   for (const c of collected) {
     if (c.objects.length === 0) continue;
@@ -217,6 +238,12 @@ function eventsFor(store: Session['store'], obj: Obj): KubeEvent[] {
 }
 
 export function describe(io: CliIO, g: GlobalOptions, kind: string, names: string[], namespace: string): number {
+  const typed = splitTypeNames([kind, ...names]);
+  if (typed) {
+    let code = 0;
+    for (const t of typed) code = Math.max(code, describe(io, g, t.kind, t.names, namespace));
+    return code;
+  }
   const type = resolveResource(kind);
   const session = readOnly(g);
   const store = session.store;

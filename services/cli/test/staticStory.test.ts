@@ -86,4 +86,16 @@ test('--wait=false only records the change', async () => {
   assert.is(pv['nas-5g'].status.phase, 'Pending');
 });
 
+test('get and describe accept kubectl\'s TYPE/NAME form', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/']);
+  const r = await pvsim(c, ['get', 'pvc/db-data', 'pv/disk-10g']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /persistentvolumeclaim\/db-data\s+Bound/);
+  assert.match(r.stdout, /\n\nNAME\s+CAPACITY/);
+  assert.match(r.stdout, /persistentvolume\/disk-10g\s+10Gi/);
+  const d = await pvsim(c, ['describe', 'pv/disk-10g']);
+  assert.match(d.stdout, /Name:\s+disk-10g/);
+});
+
 test.run();
