@@ -144,6 +144,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .addHelpText('after', '\nExamples:\n  pvsim node down node-a\n  pvsim node up node-a')
     .action(wrap((action: string, name: string) => simVerbs.node(io, globals(), action, name)));
 
+  program.command('taint')
+    .description('Add or remove node taints, like kubectl taint (e.g. the out-of-service taint of a non-graceful node shutdown).')
+    .argument('<kind>', 'nodes')
+    .argument('<name>', 'node name')
+    .argument('<taints...>', 'KEY[=VALUE]:EFFECT to add, KEY[:EFFECT]- to remove')
+    .addHelpText('after', '\nExamples:\n  pvsim taint nodes node-1 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute\n  pvsim taint nodes node-1 node.kubernetes.io/out-of-service-')
+    .action(wrap((kind: string, name: string, taints: string[]) => simVerbs.taint(io, globals(), kind, name, taints)));
+
   program.command('wait')
     .description('Advance simulated time until a condition holds, like kubectl wait (fails after --timeout of simulated time).')
     .argument('<target>', 'KIND/NAME, e.g. pvc/data')

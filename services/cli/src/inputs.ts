@@ -23,7 +23,10 @@ export type Input =
   | { type: 'WaitRequested'; data: { seed: number; kind: StoredKind; key: string; condition: string; timeoutMs: number } }
   | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } }
   | { type: 'ExecRequested'; data: { seed: number; pod: string; container?: string; argv: string[] } }
-  | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } };
+  | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
+  | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } };
+
+export interface TaintChange { key: string; value?: string; effect?: string; remove: boolean }
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -184,6 +187,19 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
       const kubelet = s.parts.kubelets.get(pod.spec.nodeName ?? '');
       if (!kubelet) throw new Error(`pod ${input.data.pod} is not running on a node`);
       kubelet.restartContainer(input.data.pod, input.data.container);
+      s.settle();
+      return { ok: true };
+    }
+    case 'TaintRequested': {
+      const live = store.get('Node', input.data.node) as Obj & { spec?: { taints?: { key: string; value?: string; effect: string; timeAdded?: string }[] } };
+      let taints = [...(live.spec?.taints ?? [])];
+      for (const t of input.data.taints) {
+        taints = taints.filter((x) => !(x.key === t.key && (t.effect === undefined || x.effect === t.effect)));
+        if (!t.remove) taints.push({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect!, ...(t.effect === 'NoExecute' ? { timeAdded: s.now } : {}) });
+      }
+      const spec = { ...(live.spec ?? {}) } as Record<string, unknown>;
+      if (taints.length > 0) spec['taints'] = taints; else delete spec['taints'];
+      store.update('Node', { ...live, spec } as never);
       s.settle();
       return { ok: true };
     }

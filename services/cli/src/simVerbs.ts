@@ -8,7 +8,7 @@ import type { StoredKind } from '@pvsim/runtime';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
 import { Session } from './session.ts';
-import { runInput, waitCondition } from './inputs.ts';
+import { runInput, waitCondition, type TaintChange } from './inputs.ts';
 import { kindName } from './verbs.ts';
 
 function session(g: GlobalOptions): Session {
@@ -66,5 +66,28 @@ export function advance(io: CliIO, g: GlobalOptions, duration: string): number {
   runInput(s, { type: 'AdvanceRequested', data: { seed: g.seed, durationMs: ms } });
   s.commit();
   io.stdout(`simulated time is now ${s.now}\n`);
+  return 0;
+}
+
+const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** kubectl taint nodes NAME KEY[=VALUE]:EFFECT … and KEY[:EFFECT]- to remove. */
+export function taint(io: CliIO, g: GlobalOptions, kind: string, name: string, specs: string[]): number {
+  if (!['node', 'nodes', 'no'].includes(kind.toLowerCase())) throw new UsageError(`error: taint applies to nodes, not "${kind}"`);
+  if (specs.length === 0) throw new UsageError('error: at least one taint update is required');
+  const taints: TaintChange[] = specs.map((spec) => {
+    const remove = spec.endsWith('-');
+    const body = remove ? spec.slice(0, -1) : spec;
+    const m = /^([^=:]+)(?:=([^:]*))?(?::(.+))?$/.exec(body);
+    if (!m || (!remove && !m[3]) || (m[3] !== undefined && !EFFECTS.includes(m[3]))) {
+      throw new UsageError(`error: invalid taint spec: ${spec}, unknown taint effect or missing effect (use one of ${EFFECTS.join(', ')})`);
+    }
+    return { key: m[1]!, ...(m[2] ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}), remove };
+  });
+  const s = session(g);
+  if (!s.store.get('Node', name)) { io.stderr(`Error from server (NotFound): nodes "${name}" not found\n`); return 1; }
+  runInput(s, { type: 'TaintRequested', data: { seed: g.seed, node: name, taints } });
+  s.commit();
+  io.stdout(`node/${name} ${taints.every((t) => t.remove) ? 'untainted' : 'tainted'}\n`);
   return 0;
 }

@@ -11,6 +11,7 @@ const scenarios = [
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 17],
   ['examples/node-failure/scenarios/demo.yaml', 23],
+  ['examples/node-failure/scenarios/out-of-service.yaml', 11],
 ] as const;
 
 for (const [file, steps] of scenarios) {

@@ -12,9 +12,12 @@
 import type { Pod } from '@pvsim/domain';
 import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
+import { KUBELET_FINALIZER } from './kubelet.ts';
 
 export const ANN_NODE_DOWN = 'pvsim.dev/node-down';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
+const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
 /** DefaultTolerationSeconds admission: pods tolerate an unreachable node for 300 s. */
 export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
 
@@ -83,6 +86,39 @@ export class NodeLifecycleController implements Controller {
     }
     if (!down) this.register(name);
     if (down) this.evict(name);
+    this.evictForNoExecute(name);
+    if (down) this.collectTerminating(name);
+  }
+
+  /** The taint manager: pods that do not tolerate a NoExecute taint of their node are evicted at once. */
+  private evictForNoExecute(name: string): void {
+    const node = this.store.get('Node', name) as unknown as NodeObj;
+    const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+    if (taints.length === 0) return;
+    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+      const tolerations = (pod.spec['tolerations'] as Toleration[] | undefined) ?? [];
+      const untolerated = taints.find((t) => !tolerations.some((x) => (x.operator === 'Exists' && (x.key === undefined || x.key === t.key)) || x.key === t.key) );
+      if (!untolerated) continue;
+      this.store.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
+      this.store.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
+    }
+  }
+
+  /**
+   * The pod garbage collector's non-graceful node shutdown rule: on a node that is not ready and
+   * carries the `node.kubernetes.io/out-of-service` taint, terminating pods are force-deleted.
+   */
+  private collectTerminating(name: string): void {
+    const node = this.store.get('Node', name) as unknown as NodeObj;
+    if (!(node.spec?.taints ?? []).some((t) => t.key === OUT_OF_SERVICE)) return;
+    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === name && p.metadata.deletionTimestamp)) {
+      const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+      const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
+      const next = { ...pod, metadata: { ...pod.metadata } };
+      if (finalizers.length > 0) next.metadata.finalizers = finalizers; else delete next.metadata.finalizers;
+      this.store.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
+      this.store.update('Pod', next as never);
+    }
   }
 
   /** What a kubelet reports when it registers: addresses and node info, once. */
