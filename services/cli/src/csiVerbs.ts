@@ -6,7 +6,7 @@
 import { formatQuantity, usedBytes, type FsState } from '@pvsim/domain';
 import { formatTabbed } from '@pvsim/manifests';
 import type { CliIO, GlobalOptions } from './cli.ts';
-import { Session } from './session.ts';
+import { openSession } from './session.ts';
 
 interface CsiVolumeObj {
   metadata: { name: string };
@@ -22,7 +22,7 @@ function bytesText(bytes: string | undefined): string {
 }
 
 export function csiLs(io: CliIO, g: GlobalOptions, driver: string | undefined): number {
-  const s = new Session({ clusterDir: g.clusterDir, seed: g.seed });
+  const s = openSession(g);
   const vols = (s.store.list('CSIVolume') as unknown as CsiVolumeObj[]).filter((v) => !driver || v.spec.driver === driver);
   if (vols.length === 0) {
     io.stderr(driver ? `No volumes found for driver ${driver}.\n` : 'No CSI volumes found.\n');

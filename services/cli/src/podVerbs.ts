@@ -7,12 +7,10 @@ import { ExecError } from '@pvsim/controllers';
 import type { Pod } from '@pvsim/domain';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
-import { Session } from './session.ts';
+import { openSession, type Session } from './session.ts';
 import { runInput } from './inputs.ts';
 
-function session(g: GlobalOptions): Session {
-  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}) });
-}
+const session = (g: GlobalOptions): Session => openSession(g);
 
 const OWNER_KINDS: Record<string, string> = { deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet' };
 

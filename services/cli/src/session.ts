@@ -170,3 +170,12 @@ export class Session {
 
   get now(): string { return this.clock.iso(); }
 }
+
+/** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
+export function openSession(g: { clusterDir: string; seed: number; snapshotEveryRecords?: number | undefined }, onProgress?: (delivered: number, waiting: number) => void): Session {
+  return new Session({
+    clusterDir: g.clusterDir, seed: g.seed,
+    ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+}

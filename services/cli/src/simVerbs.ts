@@ -7,13 +7,11 @@ import { resolveResource } from '@pvsim/manifests';
 import type { StoredKind } from '@pvsim/runtime';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
-import { Session } from './session.ts';
+import { openSession, type Session } from './session.ts';
 import { runInput, waitCondition, type TaintChange } from './inputs.ts';
 import { kindName } from './verbs.ts';
 
-function session(g: GlobalOptions): Session {
-  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}) });
-}
+const session = (g: GlobalOptions): Session => openSession(g);
 
 /** Go's time.ParseDuration subset kubectl accepts for --timeout: "90s", "5m", "1h30m", "500ms". */
 export function parseDuration(text: string): number | undefined {

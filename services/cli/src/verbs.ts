@@ -16,7 +16,7 @@ import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { UsageError } from './cli.ts';
-import { Session } from './session.ts';
+import { Session, openSession } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
@@ -26,7 +26,7 @@ import { selectorFilter } from './selectors.ts';
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
-  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g), ...(progress ? { onProgress: progress.deliveries } : {}) });
+  return openSession(g, progress?.deliveries);
 }
 
 interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
@@ -151,12 +151,8 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   return missing.length > 0 ? 1 : 0;
 }
 
-function snapshotOption(g: GlobalOptions): { snapshotEveryRecords?: number } {
-  return g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {};
-}
-
 function readOnly(g: GlobalOptions): Session {
-  return new Session({ clusterDir: g.clusterDir, seed: g.seed, ...snapshotOption(g) });
+  return openSession(g);
 }
 
 /** kubectl's TYPE/NAME form (`pvc/data pv/x`): one call per type, names in order. */
