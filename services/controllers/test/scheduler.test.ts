@@ -13,13 +13,12 @@ import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION,
   type AccessMode, type KubeEvent, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type AnyObject, type WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
   ControllerManager, DeploymentController, PodScheduler, SchedulingReason, StatefulSetController, fitErrorMessage,
-  inTreePlugins, type Deployment,
+  type Deployment,
 } from '../src/index.ts';
 
-const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 // ------------------------------------------------------------------ cluster
 

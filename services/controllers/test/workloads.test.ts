@@ -10,13 +10,12 @@ import { testCluster } from './support/testCluster.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type AnyObject, type WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
   ANN_POD_NAME_COUNTER, ControllerManager, DeploymentController, PodScheduler, StatefulSetController,
-  inTreePlugins, podTemplateHash, type Deployment, type StatefulSet,
+  podTemplateHash, type Deployment, type StatefulSet,
 } from '../src/index.ts';
 
-const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 // ------------------------------------------------------------------ cluster
 
