@@ -21,3 +21,12 @@ export const NOT_SUPPORTED_PROVISIONER = 'kubernetes.io/no-provisioner';
 export function hasAnnotation(meta: { annotations?: Record<string, string> }, key: string): boolean {
   return meta.annotations !== undefined && Object.prototype.hasOwnProperty.call(meta.annotations, key);
 }
+
+/** A copy of `obj` with `finalizer` present or absent; an emptied list is dropped. */
+export function withFinalizer<T extends { metadata: { finalizers?: string[] } }>(obj: T, finalizer: string, present: boolean): T {
+  const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+  const finalizers = present ? [...rest, finalizer] : rest;
+  const metadata = { ...obj.metadata };
+  if (finalizers.length > 0) metadata.finalizers = finalizers; else delete metadata.finalizers;
+  return { ...obj, metadata };
+}

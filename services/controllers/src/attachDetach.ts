@@ -207,8 +207,8 @@ function podKey(pod: Pod): string {
 // ------------------------------------------------------------------ the controller
 
 export interface AttachDetachOptions {
-  /** Simulated time: forced detach after 6 minutes needs it (without it, never by time). */
-  clock?: SimClock;
+  /** Simulated time (the forced detach after 6 minutes, event times). */
+  clock: SimClock;
 }
 
 /** One attachable volume some pods on a node want. */
@@ -230,9 +230,9 @@ export class AttachDetachController implements Controller {
     private readonly store: ObjectStore,
     private readonly queue: WorkQueue,
     private readonly drivers: Map<string, CsiDriverPort>,
-    private readonly options: AttachDetachOptions = {},
+    private readonly options: AttachDetachOptions,
   ) {
-    this.queues = { [ATTACH_DETACH_QUEUE]: (key) => (key === '*' ? this.syncAll() : this.syncNode(key, this.desiredByNode())) };
+    this.queues = { [ATTACH_DETACH_QUEUE]: (key) => (key === '*' ? this.syncAll() : this.syncNode(key, this.desiredByNode(key).get(key) ?? new Map(), () => this.desiredByNode())) };
   }
 
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
@@ -272,19 +272,19 @@ export class AttachDetachController implements Controller {
   }
 
   private now(): number {
-    return this.options.clock?.now() ?? 0;
+    return this.options.clock.now();
   }
 
   private attachments(): VolumeAttachment[] {
     return this.store.list('VolumeAttachment') as unknown as VolumeAttachment[];
   }
 
-  /** Desired state of the world for every node, from one pass over the pods. */
-  private desiredByNode(): Map<string, Map<string, DesiredVolume>> {
+  /** Desired state of the world for every node (or only `only`), from one pass over the pods. */
+  private desiredByNode(only?: string): Map<string, Map<string, DesiredVolume>> {
     const out = new Map<string, Map<string, DesiredVolume>>();
     for (const pod of this.store.listPods()) {
       const node = pod.spec.nodeName;
-      if (!node || isPodTerminated(pod)) continue;
+      if (!node || (only !== undefined && node !== only) || isPodTerminated(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const bound = boundVolumeOf(this.store, pod, volume);
         const csi = csiSourceOf(bound?.pv);
@@ -305,12 +305,11 @@ export class AttachDetachController implements Controller {
       ...this.attachments().map((va) => va.spec.nodeName),
       ...desired.keys(),
     ]);
-    for (const node of [...nodes].sort()) this.syncNode(node, desired);
+    for (const node of [...nodes].sort()) this.syncNode(node, desired.get(node) ?? new Map(), () => desired);
   }
 
-  private syncNode(nodeName: string, desiredAll: Map<string, Map<string, DesiredVolume>>): void {
+  private syncNode(nodeName: string, desired: Map<string, DesiredVolume>, desiredAll: () => Map<string, Map<string, DesiredVolume>>): void {
     const node = this.store.getNode(nodeName);
-    const desired = desiredAll.get(nodeName) ?? new Map<string, DesiredVolume>();
     let blocked = false;
     const onNode = () => this.attachments().filter((va) => va.spec.nodeName === nodeName);
 
@@ -338,7 +337,7 @@ export class AttachDetachController implements Controller {
         const elsewhere = this.attachments().filter((va) => va.spec.source.persistentVolumeName === pvName && va.spec.nodeName !== nodeName);
         if (elsewhere.length > 0) {
           // OBSERVATION: RWO/RWOP volume attached to another node: no second attachment.
-          this.reportMultiAttach(want, elsewhere.map((va) => va.spec.nodeName), desiredAll);
+          this.reportMultiAttach(want, elsewhere.map((va) => va.spec.nodeName), desiredAll());
           blocked = true;
           continue;
         }
@@ -358,7 +357,7 @@ export class AttachDetachController implements Controller {
   /** SuccessfulAttachVolume on every pod on the node that wanted the volume (operation_generator.go). */
   private reportAttached(va: VolumeAttachment): void {
     const pvName = va.spec.source.persistentVolumeName ?? '';
-    const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
+    const want = this.desiredByNode(va.spec.nodeName).get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
       this.store.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`, 'attachdetach-controller');
     }
@@ -367,7 +366,7 @@ export class AttachDetachController implements Controller {
   /** The attach operation's failure (csi_attacher waitForVolumeAttachment returns the attachError). */
   private reportAttachFailed(va: VolumeAttachment, message: string): void {
     const pvName = va.spec.source.persistentVolumeName ?? '';
-    const want = this.desiredByNode().get(va.spec.nodeName)?.get(pvName);
+    const want = this.desiredByNode(va.spec.nodeName).get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
       this.store.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`, 'attachdetach-controller');
     }
@@ -389,7 +388,7 @@ export class AttachDetachController implements Controller {
     let requested = Date.parse(va.metadata.annotations?.[ANN_DETACH_REQUESTED_AT] ?? '');
     if (!Number.isFinite(requested)) {
       requested = now;
-      this.setDetachRequested(va, new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      this.setDetachRequested(va, this.options.clock.iso());
     }
     const downSince = Date.parse(readyCondition(node)?.lastTransitionTime ?? '');
     const since = Math.max(requested, Number.isFinite(downSince) ? downSince : requested);

@@ -12,7 +12,7 @@
  * Work keys: a VA name; `pv/<name>` for the PV finalizer check (a VA name cannot contain `/`);
  * `<key>#<rpc>` for a call whose latency has elapsed (LatencyGate).
  */
-import { csiAccessMode, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
+import { csiAccessMode, withFinalizer, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import { csiSourceOf, type CsiCall, type CsiPersistentVolumeSource, type VolumeAttachment } from './attachDetach.ts';
@@ -105,17 +105,9 @@ function shouldEnqueueChange(old: VolumeAttachment, next: VolumeAttachment): boo
 
 export interface ExternalAttacherOptions {
   /** Simulated time, for `attachError.time` / `detachError.time`. */
-  clock?: SimClock;
+  clock: SimClock;
   /** Every CSI call made, in order (tests). */
   csiCalls?: CsiCall[];
-}
-
-function withFinalizer<T extends { metadata: { finalizers?: string[] } }>(obj: T, finalizer: string, present: boolean): T {
-  const rest = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-  const finalizers = present ? [...rest, finalizer] : rest;
-  const metadata = { ...obj.metadata };
-  if (finalizers.length > 0) metadata.finalizers = finalizers; else delete metadata.finalizers;
-  return { ...obj, metadata };
 }
 
 export class ExternalAttacher implements Controller {
@@ -132,7 +124,7 @@ export class ExternalAttacher implements Controller {
     private readonly queue: WorkQueue,
     readonly driverName: string,
     private readonly driver: CsiDriverPort,
-    private readonly options: ExternalAttacherOptions = {},
+    private readonly options: ExternalAttacherOptions,
   ) {
     this.name = `attacher/${driverName}`;
     this.queueName = `attacher/${driverName}`;
@@ -174,7 +166,7 @@ export class ExternalAttacher implements Controller {
   }
 
   private iso(): string {
-    return new Date(this.options.clock?.now() ?? 0).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.options.clock.iso();
   }
 
   private attachments(): VolumeAttachment[] {

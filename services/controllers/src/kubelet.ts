@@ -18,7 +18,7 @@
  * happen at the next resync.
  */
 import {
-  csiAccessMode, emptyFs, isDir, isFile, mkdirp, normalizePath, touch,
+  csiAccessMode, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
   type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
@@ -40,7 +40,7 @@ export const POD_ATTACH_AND_MOUNT_TIMEOUT_MS = 123_000;
 
 export interface KubeletOptions {
   /** Simulated time: status timestamps and the FailedMount timeout need it. */
-  clock?: SimClock;
+  clock: SimClock;
   /** Every CSI call made, in order (tests). */
   csiCalls?: CsiCall[];
 }
@@ -64,14 +64,6 @@ function statusesOf(pod: Pod, field: 'containerStatuses' | 'initContainerStatuse
 function allRunning(pod: Pod): boolean {
   const statuses = statusesOf(pod);
   return containersOf(pod).every((c) => statuses.find((s) => s.name === c.name)?.state?.running !== undefined);
-}
-
-function withFinalizer(pod: Pod, present: boolean): Pod {
-  const rest = (pod.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
-  const finalizers = present ? [...rest, KUBELET_FINALIZER] : rest;
-  const metadata = { ...pod.metadata };
-  if (finalizers.length > 0) metadata.finalizers = finalizers; else delete metadata.finalizers;
-  return { ...pod, metadata };
 }
 
 /** The pod's condition list with `next` set; lastTransitionTime moves only when the status does. */
@@ -101,7 +93,7 @@ export class Kubelet implements Controller {
     private readonly queue: WorkQueue,
     readonly nodeName: string,
     private readonly drivers: Map<string, CsiDriverPort>,
-    private readonly options: KubeletOptions = {},
+    private readonly options: KubeletOptions,
   ) {
     this.name = `kubelet/${nodeName}`;
     this.queueName = `kubelet/${nodeName}`;
@@ -153,8 +145,8 @@ export class Kubelet implements Controller {
 
   // ---------------------------------------------------------------- helpers
 
-  private now(): number { return this.options.clock?.now() ?? 0; }
-  private iso(): string { return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+  private now(): number { return this.options.clock.now(); }
+  private iso(): string { return this.options.clock.iso(); }
 
   private podsHere(): Pod[] {
     return this.store.listPods().filter((p) => p.spec.nodeName === this.nodeName);
@@ -225,7 +217,7 @@ export class Kubelet implements Controller {
   /** Admit, mount, start. */
   private run(key: string, input: Pod): void {
     let pod = input;
-    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.store.update('Pod', withFinalizer(pod, true) as unknown as AnyObject) as unknown as Pod;
+    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.store.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
     if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
     // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
@@ -699,7 +691,7 @@ export class Kubelet implements Controller {
     this.waitingSince.delete(uid);
     const fresh = this.store.get('Pod', key) as unknown as Pod | undefined;
     // OBSERVATION: everything unmounted; without the finalizer the deleted pod disappears.
-    if (fresh) this.store.update('Pod', withFinalizer(fresh, false) as unknown as AnyObject);
+    if (fresh) this.store.update('Pod', withFinalizer(fresh, KUBELET_FINALIZER, false) as unknown as AnyObject);
   }
 
   /**

@@ -9,7 +9,7 @@
  * Here a node is "down" exactly while it carries the annotation `pvsim.dev/node-down` (set by
  * `pvsim node down`, removed by `pvsim node up`).
  */
-import type { Pod } from '@pvsim/domain';
+import { withFinalizer, type Pod } from '@pvsim/domain';
 import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import { KUBELET_FINALIZER } from './kubelet.ts';
@@ -113,9 +113,7 @@ export class NodeLifecycleController implements Controller {
     if (!(node.spec?.taints ?? []).some((t) => t.key === OUT_OF_SERVICE)) return;
     for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === name && p.metadata.deletionTimestamp)) {
       const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
-      const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
-      const next = { ...pod, metadata: { ...pod.metadata } };
-      if (finalizers.length > 0) next.metadata.finalizers = finalizers; else delete next.metadata.finalizers;
+      const next = withFinalizer(pod, KUBELET_FINALIZER, false);
       this.store.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
       this.store.update('Pod', next as never);
     }

@@ -6,7 +6,7 @@
  * is the hook they plug into.
  */
 import {
-  FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION,
+  FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, withFinalizer,
   type ClusterApi, type PersistentVolume, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
 
@@ -16,14 +16,6 @@ export function podUsesClaim(pod: Pod, claim: { metadata: { name: string; namesp
   if ((pod.metadata.namespace ?? 'default') !== (claim.metadata.namespace ?? 'default')) return false;
   return (pod.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim.metadata.name
     || (v.ephemeral !== undefined && `${pod.metadata.name}-${v.name}` === claim.metadata.name));
-}
-
-function withFinalizer<T extends PersistentVolume | PersistentVolumeClaim>(obj: T, finalizer: string, present: boolean): T {
-  const next = structuredClone(obj);
-  const rest = (next.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-  const list = present ? [...rest, finalizer] : rest;
-  if (list.length === 0) delete next.metadata.finalizers; else next.metadata.finalizers = list;
-  return next;
 }
 
 export function syncClaimProtection(api: ClusterApi, namespace: string, name: string): void {

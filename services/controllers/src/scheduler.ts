@@ -196,8 +196,7 @@ function sameDomain(a: Node | undefined, b: Node, key: string): boolean {
   return va !== undefined && vb !== undefined && va === vb;
 }
 
-function filterInterPodAffinity(pod: Pod, node: Node, snap: SchedulingSnapshot, assigned: readonly Pod[]): string | undefined {
-  const nodes = new Map(snap.nodes.map((n) => [n.metadata.name, n]));
+function filterInterPodAffinity(pod: Pod, node: Node, nodes: ReadonlyMap<string, Node>, assigned: readonly Pod[]): string | undefined {
   const nodeOf = (p: Pod) => nodes.get(fields(p).nodeName ?? '');
   const aff = fields(pod).affinity;
   // Required pod affinity: every term must find a matching pod in the node's domain; a pod that
@@ -331,7 +330,7 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
     // findMatchingVolumes: smallest request first, each PV chosen once.
     const sorted = toMatch.map((c, i) => ({ c, i })).sort((a, b) => compareQuantities(claimRequest(a.c), claimRequest(b.c)) || a.i - b.i).map((x) => x.c);
     const chosen = new Set<string>();
-    const volumes = snap.listVolumes();
+    const volumes = sorted.length > 0 ? snap.listVolumes() : [];
     for (const claim of sorted) {
       const ofClass = volumes.filter((v) => getVolumeClass(v) === getClaimClass(claim));
       const pv = findMatchingVolume(claim, ofClass, {
@@ -371,10 +370,11 @@ export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecis
   // The scheduler's cache: assigned pods that have not finished (terminating ones still count).
   const assigned = snap.pods.filter((p) => fields(p).nodeName && !isPodTerminated(p) && podKey(p) !== podKey(pod));
   const rwopConflict = readWriteOncePodConflict(pod, pre.claims, assigned);
+  const byName = new Map(snap.nodes.map((n) => [n.metadata.name, n]));
   const perNode: string[][] = [];
   const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
   for (const node of nodes) {
-    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, snap, assigned)
+    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned)
       ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined);
     if (reason !== undefined) { perNode.push([reason]); continue; }
     const volumes = findPodVolumes(pre.claims, node, snap);
