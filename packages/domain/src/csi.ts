@@ -90,8 +90,19 @@ export type ControllerCapability =
   | 'LIST_VOLUMES_PUBLISHED_NODES' | 'SINGLE_NODE_MULTI_WRITER' | 'EXPAND_VOLUME' | 'GET_VOLUME';
 export type NodeCapability = 'STAGE_UNSTAGE_VOLUME' | 'GET_VOLUME_STATS' | 'SINGLE_NODE_MULTI_WRITER' | 'EXPAND_VOLUME';
 
+/** A reference for a driver's simulated latency: the volume, or the parameters it is made with. */
+export interface CsiLatencyRef {
+  volumeId?: string;
+  parameters?: Record<string, string>;
+}
+
 /** One simulated CSI driver: the Identity, Controller and Node services. */
 export interface CsiDriverPort {
+  /**
+   * How long the named RPC takes, in simulated ms (a driver without latency leaves it out).
+   * Callers schedule the call's completion after it; see `csiLatencyMs`.
+   */
+  latencyMs?(rpc: string, ref?: CsiLatencyRef): number;
   // Identity
   getPluginInfo(): { name: string; vendorVersion: string };
   getPluginCapabilities(): ('CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS')[];
@@ -126,4 +137,10 @@ export function csiAccessMode(modes: readonly string[], singleNodeMultiWriter: b
   if (has('ReadOnlyMany')) return 'MULTI_NODE_READER_ONLY';
   if (has('ReadWriteOnce')) return singleNodeMultiWriter ? 'SINGLE_NODE_MULTI_WRITER' : 'SINGLE_NODE_WRITER';
   throw new Error('no access modes');
+}
+
+/** A driver's latency for an RPC: 0 when it has none, never negative or NaN. */
+export function csiLatencyMs(driver: CsiDriverPort, rpc: string, ref: CsiLatencyRef = {}): number {
+  const ms = driver.latencyMs?.(rpc, ref) ?? 0;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }

@@ -12,7 +12,7 @@
  * Work keys: a VA name; `pv/<name>` for the PV finalizer check (a VA name cannot contain `/`);
  * `<key>#<rpc>` for a call whose latency has elapsed (LatencyGate).
  */
-import { csiAccessMode, withFinalizer, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
+import { csiAccessMode, csiLatencyMs, withFinalizer, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import { csiSourceOf, type CsiCall, type CsiPersistentVolumeSource, type VolumeAttachment } from './attachDetach.ts';
@@ -29,14 +29,6 @@ export function sanitizeDriverName(driver: string): string {
 /** external-attacher `GetFinalizerName`. */
 export function attacherFinalizer(driver: string): string {
   return `external-attacher/${sanitizeDriverName(driver)}`;
-}
-
-/** A driver's optional `latencyMs(rpc, ref)` (SimCsiDriver has it; the port does not require it). */
-export function driverLatencyMs(driver: CsiDriverPort, rpc: string, volumeId: string): number {
-  const fn = (driver as unknown as { latencyMs?: (rpc: string, ref?: { volumeId?: string }) => number }).latencyMs;
-  if (typeof fn !== 'function') return 0;
-  const ms = fn.call(driver, rpc, { volumeId });
-  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 /**
@@ -184,7 +176,7 @@ export class ExternalAttacher implements Controller {
   }
 
   private latency(rpc: string, volumeId: string): () => number {
-    return () => driverLatencyMs(this.driver, rpc, volumeId);
+    return () => csiLatencyMs(this.driver, rpc, { volumeId });
   }
 
   private syncAttachment(name: string): void {

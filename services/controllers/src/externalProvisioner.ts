@@ -26,8 +26,8 @@
  */
 import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
-  CsiError, FINALIZER_PV_EXTERNAL_DELETION, claimRequest, csiAccessMode, formatQuantity, getClaimClass, quantityToBytes,
-  type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiVolume, type Node, type NodeSelectorTerm,
+  CsiError, FINALIZER_PV_EXTERNAL_DELETION, claimRequest, csiAccessMode, csiLatencyMs, formatQuantity, getClaimClass, quantityToBytes,
+  type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node, type NodeSelectorTerm,
   type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type Topology, type VolumeCapability,
 } from '@pvsim/domain';
 import type { ObjectStore, Random, WatchEvent } from '@pvsim/runtime';
@@ -88,15 +88,6 @@ export function checkProvisioningError(err: unknown, mayReschedule: boolean): Pr
     default:
       return 'finished';
   }
-}
-
-/** What a concrete driver may offer beyond the port: how long an RPC takes, in simulated ms. */
-interface CsiLatencySource {
-  latencyMs(rpc: 'CreateVolume' | 'DeleteVolume', ref?: { volumeId?: string; parameters?: Record<string, string> }): number;
-}
-
-function hasLatency(driver: CsiDriverPort): driver is CsiDriverPort & CsiLatencySource {
-  return typeof (driver as { latencyMs?: unknown }).latencyMs === 'function';
 }
 
 // ------------------------------------------------------------------------------- topology
@@ -342,10 +333,8 @@ export class ExternalProvisioner implements Controller {
     return Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** exponent);
   }
 
-  private latency(rpc: 'CreateVolume' | 'DeleteVolume', ref: { volumeId?: string; parameters?: Record<string, string> }): number {
-    if (!hasLatency(this.driver)) return 0;
-    const ms = this.driver.latencyMs(rpc, ref);
-    return Number.isFinite(ms) && ms > 0 ? ms : 0;
+  private latency(rpc: 'CreateVolume' | 'DeleteVolume', ref: CsiLatencyRef): number {
+    return csiLatencyMs(this.driver, rpc, ref);
   }
 
   // ----------------------------------------------------------------------------- claims

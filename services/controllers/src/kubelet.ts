@@ -18,7 +18,7 @@
  * happen at the next resync.
  */
 import {
-  csiAccessMode, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
+  csiAccessMode, csiLatencyMs, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
   type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
@@ -30,7 +30,7 @@ import {
   type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from './attachDetach.ts';
-import { LatencyGate, driverLatencyMs } from './externalAttacher.ts';
+import { LatencyGate } from './externalAttacher.ts';
 import { containerMounts } from './exec.ts';
 import { isNodeDown } from './nodeLifecycle.ts';
 
@@ -174,7 +174,7 @@ export class Kubelet implements Controller {
   }
 
   private latency(driver: CsiDriverPort, rpc: string, volumeId: string): () => number {
-    return () => driverLatencyMs(driver, rpc, volumeId);
+    return () => csiLatencyMs(driver, rpc, { volumeId });
   }
 
   private ensureFilesystem(name: string, spec: Record<string, unknown>): FilesystemObject {
