@@ -119,25 +119,39 @@ function requirementMatches(operator: string, key: string, values: readonly stri
   }
 }
 
-function nonNilSelectorMatches(sel: LabelSelector, labels: Labels): boolean {
+/** LabelSelectorAsSelector: validated once, then a predicate; an invalid selector matches nothing. */
+function compileNonNil(sel: LabelSelector): (labels: Labels | undefined) => boolean {
   // A selector LabelSelectorAsSelector refuses to build is an error, never a match.
-  if (validateLabelSelector(sel, '').length > 0) return false;
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) {
-    if (!hasLabel(labels, key) || labels[key] !== value) return false;
-  }
-  return (sel.matchExpressions ?? []).every((req) => requirementMatches(req.operator, req.key, req.values ?? [], labels));
+  if (validateLabelSelector(sel, '').length > 0) return () => false;
+  const matchLabels = Object.entries(sel.matchLabels ?? {});
+  const expressions = sel.matchExpressions ?? [];
+  return (given) => {
+    const labels = given ?? {};
+    for (const [key, value] of matchLabels) {
+      if (!hasLabel(labels, key) || labels[key] !== value) return false;
+    }
+    return expressions.every((req) => requirementMatches(req.operator, req.key, req.values ?? [], labels));
+  };
 }
 
 /** metav1.LabelSelectorAsSelector(selector).Matches(labels): nil selects nothing, {} everything. */
 export function labelSelectorMatches(selector: LabelSelector | null | undefined, labels: Labels | undefined): boolean {
   if (selector == null) return false;
-  return nonNilSelectorMatches(selector, labels ?? {});
+  return compileNonNil(selector)(labels);
 }
 
-/** The PV binder's test of a claim's selector: a claim without one accepts every volume. */
+/**
+ * The PV binder's test of a claim's selector, built once per claim: a claim without one accepts
+ * every volume.
+ */
+export function compileClaimSelector(selector: LabelSelector | null | undefined): (labels: Labels | undefined) => boolean {
+  if (selector == null) return () => true;
+  return compileNonNil(selector);
+}
+
+/** The PV binder's test of a claim's selector against one volume's labels. */
 export function claimSelectorMatches(selector: LabelSelector | null | undefined, labels: Labels | undefined): boolean {
-  if (selector == null) return true;
-  return nonNilSelectorMatches(selector, labels ?? {});
+  return compileClaimSelector(selector)(labels);
 }
 
 // ---------------------------------------------------------------------------------------------

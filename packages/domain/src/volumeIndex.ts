@@ -16,10 +16,10 @@ import type { AccessMode, PersistentVolume, PersistentVolumeClaim } from './type
 import { ACCESS_MODES, ACCESS_MODE_SHORT } from './types.ts';
 import { compareQuantities, type Quantity } from './quantity.ts';
 import {
-  claimKey, claimRequest, containsAllAccessModes, getVolumeClass, getClaimClass, judgeVolume,
+  claimKey, claimRefKey, claimRequest, containsAllAccessModes, getVolumeClass, getClaimClass, judgeVolume,
   UnsupportedVolumeAttributesClassError, volumeCapacity,
 } from './volumeHelpers.ts';
-import { claimSelectorMatches } from './labels.ts';
+import { compileClaimSelector } from './labels.ts';
 
 /** GetAccessModesAsString: the modes in Kubernetes' fixed order, short names, comma-joined. */
 export function accessModesKey(modes: readonly AccessMode[] | undefined): string {
@@ -120,8 +120,13 @@ interface Group {
   free: Map<string, FreeBucket>;
 }
 
+/** Free volumes are bucketed by what a claim must equal exactly: class, volume mode, attributes class. */
+function bucketKeyOf(className: string, volumeMode: string | undefined, attributesClass: string): string {
+  return JSON.stringify([className, volumeMode ?? 'Filesystem', attributesClass]);
+}
+
 function bucketKey(volume: PersistentVolume): string {
-  return JSON.stringify([getVolumeClass(volume), volume.spec.volumeMode ?? 'Filesystem', volume.spec.volumeAttributesClassName ?? '']);
+  return bucketKeyOf(getVolumeClass(volume), volume.spec.volumeMode, volume.spec.volumeAttributesClassName ?? '');
 }
 
 function isFree(volume: PersistentVolume): boolean {
@@ -142,9 +147,8 @@ export class VolumeIndex {
     this.delete(volume.metadata.name);
     this.volumes.set(volume.metadata.name, volume);
     const group = this.group(accessModesKey(volume.spec.accessModes));
-    const ref = volume.spec.claimRef;
-    if (ref) {
-      const key = `${ref.namespace ?? ''}/${ref.name ?? ''}`;
+    const key = claimRefKey(volume);
+    if (key !== undefined) {
       let set = group.prebound.get(key);
       if (!set) group.prebound.set(key, (set = new Set()));
       set.add(volume.metadata.name);
@@ -161,9 +165,8 @@ export class VolumeIndex {
     if (!old) return;
     this.volumes.delete(name);
     const group = this.groups.get(accessModesKey(old.spec.accessModes))!;
-    const ref = old.spec.claimRef;
-    if (ref) {
-      const key = `${ref.namespace ?? ''}/${ref.name ?? ''}`;
+    const key = claimRefKey(old);
+    if (key !== undefined) {
       const set = group.prebound.get(key);
       set?.delete(name);
       if (set && set.size === 0) group.prebound.delete(key);
@@ -181,10 +184,9 @@ export class VolumeIndex {
     }
     const request = claimRequest(claim);
     const wanted = claim.spec.accessModes ?? [];
-    const selector = claim.spec.selector;
-    const selectorMatches = (labels: Record<string, string> | undefined) => claimSelectorMatches(selector, labels);
+    const selectorMatches = compileClaimSelector(claim.spec.selector);
     const opts = { delayBinding, vacEnabled, selectorMatches };
-    const bucket = JSON.stringify([getClaimClass(claim), claim.spec.volumeMode ?? 'Filesystem', vacEnabled ? claim.spec.volumeAttributesClassName ?? '' : '']);
+    const bucket = bucketKeyOf(getClaimClass(claim), claim.spec.volumeMode, vacEnabled ? claim.spec.volumeAttributesClassName ?? '' : '');
     for (const group of this.orderedGroups()) {
       if (!containsAllAccessModes(group.modes, wanted)) continue;
       const prebound = group.prebound.get(claimKey(claim));

@@ -20,7 +20,7 @@
 
 import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from '@pvsim/domain';
 import {
-  GoLiteral, ManifestError, aggregateMessages, forbidden, formatFieldError, invalid, notSupported, required, tooLong,
+  GoLiteral, ManifestError, aggregateMessages, forbidden, invalid, notSupported, required, tooLong, uniqueMessages,
   type FieldError,
 } from './errors.ts';
 import { applyDefaults } from './defaults.ts';
@@ -91,7 +91,7 @@ export function validateObject(parsed: ParsedObject, mode: 'create' | 'update', 
   const meta = isObj(object['metadata']) ? object['metadata'] : {};
   const first = errors[0]!;
   const line = nearestLine(parsed, first.at ?? first.field);
-  const causes = [...new Set(errors.map(formatFieldError))];
+  const causes = uniqueMessages(errors);
   throw new ManifestError('Invalid',
     `${parsed.file}:${line}: The ${kind} ${JSON.stringify(str(meta['name']))} is invalid: ${aggregateMessages(causes)}`,
     { file: parsed.file, line, field: first.field, causes });

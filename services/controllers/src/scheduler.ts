@@ -18,7 +18,7 @@
  */
 import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER,
-  claimRequest, claimSelectorMatches, compareQuantities, checkNodeAffinity, findMatchingVolume, getClaimClass,
+  claimRequest, compileClaimSelector, compareQuantities, checkNodeAffinity, findMatchingVolume, getClaimClass,
   getVolumeClass, hasAnnotation, isDelayBindingMode, isVolumeBoundToClaim, labelSelectorMatches, nodeSelectorMatches,
   type LabelSelector, type Node, type NodeSelector, type PersistentVolume, type PersistentVolumeClaim, type Pod,
   type StorageClass,
@@ -335,7 +335,7 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
       const ofClass = volumes.filter((v) => getVolumeClass(v) === getClaimClass(claim));
       const pv = findMatchingVolume(claim, ofClass, {
         node, excludedVolumes: chosen, delayBinding: true, vacEnabled: snap.vacEnabled,
-        selectorMatches: (l) => claimSelectorMatches(claim.spec.selector, l),
+        selectorMatches: compileClaimSelector(claim.spec.selector),
       });
       if (pv) {
         chosen.add(pv.metadata.name);
