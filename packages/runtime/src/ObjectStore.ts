@@ -97,6 +97,8 @@ export class ObjectStore implements ClusterApi {
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
   private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
   private readonly index = new VolumeIndex();
+  /** The event correlator's index: correlation key -> key of the event it aggregates into. */
+  private readonly eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
   private readonly unsubscribe = new Map<string, () => void>();
   private readonly bus: Bus;
@@ -277,12 +279,11 @@ export class ObjectStore implements ClusterApi {
   event(object: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string, component = 'persistentvolume-controller'): void {
     const namespace = object.metadata.namespace ?? 'default';
     const now = this.opts.clock.iso();
-    const existing = [...this.plainOf('Event').values()].find((e) => {
-      const ev = e as unknown as KubeEvent;
-      return ev.involvedObject.kind === object.kind && ev.involvedObject.name === object.metadata.name
-        && (ev.involvedObject.namespace ?? '') === (object.metadata.namespace ?? '') && ev.involvedObject.uid === object.metadata.uid
-        && ev.type === type && ev.reason === reason && ev.message === message && (ev.source?.component ?? 'persistentvolume-controller') === component;
-    }) as unknown as KubeEvent | undefined;
+    const correlated = this.eventByCorrelation.get(eventCorrelationKey({
+      involvedObject: { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, uid: object.metadata.uid },
+      type, reason, message, source: { component },
+    }));
+    const existing = correlated === undefined ? undefined : this.plainOf('Event').get(correlated) as unknown as KubeEvent;
     let ev: KubeEvent;
     if (existing) {
       ev = { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
@@ -357,6 +358,10 @@ export class ObjectStore implements ClusterApi {
       return;
     }
     this.plainOf(kind).set(key, obj);
+    if (kind === 'Event') {
+      const correlation = eventCorrelationKey(obj as unknown as KubeEvent);
+      if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+    }
   }
 
   private drop(kind: StoredKind, key: string): void {
@@ -374,8 +379,19 @@ export class ObjectStore implements ClusterApi {
       if (kind === 'PersistentVolume') this.index.delete(key);
       return;
     }
+    const old = this.plainOf(kind).get(key);
     this.plainOf(kind).delete(key);
+    if (kind === 'Event' && old) {
+      const correlation = eventCorrelationKey(old as unknown as KubeEvent);
+      if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
+    }
   }
+}
+
+/** What the correlator aggregates on: the involved object, type, reason, message and source. */
+function eventCorrelationKey(ev: Pick<KubeEvent, 'involvedObject' | 'type' | 'reason' | 'message'> & { source?: { component: string } }): string {
+  const o = ev.involvedObject;
+  return JSON.stringify([o.kind, o.name, o.namespace ?? '', o.uid ?? null, ev.type, ev.reason, ev.message, ev.source?.component ?? 'persistentvolume-controller']);
 }
 
 export { claimKey };
