@@ -12,13 +12,6 @@ export type CsiCode =
   | 'ABORTED' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL'
   | 'PERMISSION_DENIED' | 'UNAUTHENTICATED' | 'CANCELED';
 
-/** gRPC status numbers, for messages that quote them. */
-export const CSI_CODE_NUMBER: Record<CsiCode, number> = {
-  CANCELED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13,
-  UNAVAILABLE: 14, UNAUTHENTICATED: 16,
-};
-
 export class CsiError extends Error {
   readonly code: CsiCode;
   constructor(code: CsiCode, message: string) {

@@ -141,17 +141,6 @@ export function remove(fs: FsState, path: string, recursive = false): FsState {
   return { files, dirs: fs.dirs.filter((d) => d !== p && !d.startsWith(prefix)) };
 }
 
-/** The subtree under `path` as a filesystem of its own (a subPath mount's view). */
-export function subtree(fs: FsState, path: string): FsState {
-  const p = normalizePath(path);
-  if (p === '/') return fs;
-  const prefix = p + '/';
-  const files: Record<string, string> = {};
-  for (const [f, c] of Object.entries(fs.files)) if (f.startsWith(prefix)) files['/' + f.slice(prefix.length)] = c;
-  const dirs = fs.dirs.filter((d) => d.startsWith(prefix)).map((d) => '/' + d.slice(prefix.length));
-  return { files, dirs };
-}
-
 /** Bytes used (UTF-8), for `csi ls` and capacity checks. */
 export function usedBytes(fs: FsState): number {
   const enc = new TextEncoder();

@@ -13,7 +13,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import {
-  ApiError, VolumeIndex, claimKey,
+  ApiError, VolumeIndex,
   type ClusterApi, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
@@ -394,4 +394,3 @@ function eventCorrelationKey(ev: Pick<KubeEvent, 'involvedObject' | 'type' | 're
   return JSON.stringify([o.kind, o.name, o.namespace ?? '', o.uid ?? null, ev.type, ev.reason, ev.message, ev.source?.component ?? 'persistentvolume-controller']);
 }
 
-export { claimKey };

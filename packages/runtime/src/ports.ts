@@ -5,9 +5,9 @@
  * `--seed` and the cluster directory; a distributed run swaps the bus and the log.
  */
 import type { EventLog } from '@pvsim/domain';
-import { InProcessBus, type Bus } from './Bus.ts';
-import { Random } from './Random.ts';
-import { SimClock } from './SimClock.ts';
+import type { Bus } from './Bus.ts';
+import type { Random } from './Random.ts';
+import type { SimClock } from './SimClock.ts';
 
 export interface Ports {
   clock: SimClock;
@@ -15,15 +15,4 @@ export interface Ports {
   newUid(): string;
   bus: Bus;
   log?: EventLog;
-}
-
-export function createPorts(options: { seed: number; startMs?: number; log?: EventLog; bus?: Bus }): Ports {
-  const random = new Random(options.seed);
-  return {
-    clock: new SimClock(options.startMs),
-    random,
-    newUid: () => random.uuid(),
-    bus: options.bus ?? new InProcessBus(),
-    ...(options.log ? { log: options.log } : {}),
-  };
 }

@@ -177,7 +177,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .argument('<scenario>', 'scenario YAML file')
     .addHelpText('after', '\nExample:\n  pvsim run examples/lecture/static-nas/scenario.yaml')
     .action(async (file: string) => {
-      exitCode = await runScenario(io, globals(), file, runCli, { keepCluster: true, clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
+      exitCode = await runScenario(io, globals(), file, runCli, { clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
     });
 
   const log = program.command('log')

@@ -65,7 +65,7 @@ export function clusterControllers(store: ObjectStore, clock: SimClock, random: 
       new DeploymentController(store, queue),
       new StatefulSetController(store, queue),
       ...[...drivers.values()].map((d) => new ExternalProvisioner(store, queue, d, { random })),
-      new AttachDetachController(store, queue, ports, { clock }),
+      new AttachDetachController(store, ports, { clock }),
     ];
     for (const [name, d] of drivers) {
       if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(new ExternalAttacher(store, queue, name, d, { clock }));

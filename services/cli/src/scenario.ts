@@ -73,7 +73,7 @@ function describeStep(i: number, step: Step): string {
   return `step ${i + 1}: ${what}`;
 }
 
-export async function runScenario(io: CliIO, g: GlobalOptions, file: string, runCli: RunCli, opts: { keepCluster: boolean; clusterGiven: boolean }): Promise<number> {
+export async function runScenario(io: CliIO, g: GlobalOptions, file: string, runCli: RunCli, opts: { clusterGiven: boolean }): Promise<number> {
   const path = resolve(io.cwd, file);
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch { throw new UsageError(`error: the path "${file}" does not exist`); }
@@ -128,7 +128,6 @@ export async function runScenario(io: CliIO, g: GlobalOptions, file: string, run
     throw new ScenarioError(`${file}: ${label}: unknown step (use apply, import, delete, exec, restart, node, advance, wait, run or expect)`);
   }
   io.stdout(`passed: ${scenario.steps.length} steps\n`);
-  void opts.keepCluster;
   return 0;
 }
 

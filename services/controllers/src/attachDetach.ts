@@ -228,7 +228,6 @@ export class AttachDetachController implements Controller {
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly queue: WorkQueue,
     private readonly drivers: Map<string, CsiDriverPort>,
     private readonly options: AttachDetachOptions,
   ) {

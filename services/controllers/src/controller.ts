@@ -5,21 +5,13 @@
  * whether it still has something in flight. Controllers never run themselves; the manager's
  * scheduler decides which work item runs next, so every interleaving is a function of the seed.
  */
-import type { NewLogRecord } from '@pvsim/domain';
-import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { WatchEvent } from '@pvsim/runtime';
 
 export interface WorkQueue {
   /** Queue the key unless it already waits (client-go workqueue Add). */
   add(queue: string, key: string): void;
   /** Queue the key after `delayMs` of simulated time (AddAfter, AddRateLimited). */
   addAfter(queue: string, key: string, delayMs: number): void;
-}
-
-export interface ControllerContext {
-  store: ObjectStore;
-  clock: SimClock;
-  queue: WorkQueue;
-  record?: ((rec: NewLogRecord) => void) | undefined;
 }
 
 export interface Controller {

@@ -90,7 +90,7 @@ export class Kubelet implements Controller {
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly queue: WorkQueue,
+    queue: WorkQueue,
     readonly nodeName: string,
     private readonly drivers: Map<string, CsiDriverPort>,
     private readonly options: KubeletOptions,

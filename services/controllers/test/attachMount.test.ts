@@ -153,7 +153,7 @@ function createCluster(options: { disk?: Partial<FakeOptions> } = {}) {
     store, clock, scheduler: Scheduler.fifo(),
     extraControllers: (queue) => {
       for (const n of NODES) kubelets.set(n, new Kubelet(store, queue, n, drivers, { clock, csiCalls }));
-      return [new AttachDetachController(store, queue, drivers, { clock }), new ExternalAttacher(store, queue, DISK, disk, { clock, csiCalls }), ...kubelets.values()];
+      return [new AttachDetachController(store, drivers, { clock }), new ExternalAttacher(store, queue, DISK, disk, { clock, csiCalls }), ...kubelets.values()];
     },
   });
   const m = manager;
