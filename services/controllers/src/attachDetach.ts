@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import type { CsiDriverPort, FsState, KubeEvent, Node, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod, PodVolume } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
+import { hasTaint, isNodeReady, readyCondition } from './nodes.ts';
 
 // ------------------------------------------------------------------ shared identities
 
@@ -156,23 +157,6 @@ export function boundVolumeOf(store: ObjectStore, pod: Pod, volume: PodVolume): 
   if (!claim || claim.status?.phase !== 'Bound' || !claim.spec.volumeName) return undefined;
   const pv = store.getVolume(claim.spec.volumeName);
   return pv ? { claim, pv } : undefined;
-}
-
-interface Condition { type: string; status: string; lastTransitionTime?: string }
-
-function readyCondition(node: Node): Condition | undefined {
-  return ((node.status?.['conditions'] as Condition[] | undefined) ?? []).find((c) => c.type === 'Ready');
-}
-
-/** A node without a Ready condition is taken as Ready (its kubelet has not reported otherwise). */
-export function isNodeReady(node: Node | undefined): boolean {
-  if (!node) return false;
-  const ready = readyCondition(node);
-  return ready === undefined || ready.status === 'True';
-}
-
-export function hasTaint(node: Node, key: string): boolean {
-  return ((node.spec?.['taints'] as { key: string }[] | undefined) ?? []).some((t) => t.key === key);
 }
 
 interface ContainerState { running?: unknown; waiting?: unknown; terminated?: unknown }

@@ -18,10 +18,10 @@ import {
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
   SIM_API_VERSION, boundVolumeOf, containerFilesystemName, containersOf, csiFilesystemName, csiSourceOf, csiTargetPath,
-  csiVolumeObjectName, emptyDirFilesystemName, initContainersOf, isNodeReady, nodeFilesystemName,
+  csiVolumeObjectName, emptyDirFilesystemName, initContainersOf, nodeFilesystemName,
   type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from './attachDetach.ts';
-import { isNodeDown } from './nodeLifecycle.ts';
+import { isKubeletAlive } from './nodes.ts';
 
 /** kubectl refused the exec; `message` is what kubectl prints. */
 export class ExecError extends Error {
@@ -240,7 +240,7 @@ export function execTarget(store: ObjectStore, pod: Pod, containerName?: string)
   const node = pod.spec.nodeName;
   if (!node) throw new ExecError(`Error from server (BadRequest): pod ${pod.metadata.name} does not have a host assigned`);
   const nodeObj = store.getNode(node);
-  if (!isNodeReady(nodeObj) || (nodeObj && isNodeDown(nodeObj))) throw new ExecError(`Error from server: error dialing backend: dial tcp ${node}:10250: i/o timeout`);
+  if (!isKubeletAlive(nodeObj)) throw new ExecError(`Error from server: error dialing backend: dial tcp ${node}:10250: i/o timeout`);
   const statuses = [
     ...((pod.status?.['containerStatuses'] as ContainerStatus[] | undefined) ?? []),
     ...((pod.status?.['initContainerStatuses'] as ContainerStatus[] | undefined) ?? []),

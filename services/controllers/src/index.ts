@@ -8,6 +8,7 @@ export * from './controllerManager.ts';
 export * from './scheduler.ts';
 export * from './workloads.ts';
 export * from './externalProvisioner.ts';
+export * from './nodes.ts';
 export * from './nodeLifecycle.ts';
 export * from './attachDetach.ts';
 export * from './externalAttacher.ts';

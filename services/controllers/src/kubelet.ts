@@ -25,16 +25,15 @@ import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtim
 import type { Controller, WorkQueue } from './controller.ts';
 import {
   SIM_API_VERSION, boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
-  csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isNodeReady, nodeFilesystemName, sha256Hex,
+  csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, nodeFilesystemName, sha256Hex,
   uniqueVolumeName, volumeAttachmentName,
   type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from './attachDetach.ts';
 import { LatencyGate } from './externalAttacher.ts';
 import { containerMounts } from './exec.ts';
-import { isNodeDown } from './nodeLifecycle.ts';
+import { KUBELET_FINALIZER, isKubeletAlive, isNodeReady } from './nodes.ts';
 
-export const KUBELET_FINALIZER = 'pvsim.dev/kubelet';
 /** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
 export const POD_ATTACH_AND_MOUNT_TIMEOUT_MS = 123_000;
 
@@ -152,13 +151,8 @@ export class Kubelet implements Controller {
     return this.store.listPods().filter((p) => p.spec.nodeName === this.nodeName);
   }
 
-  /**
-   * The kubelet is alive while its node is not down. The Ready condition lags (the node
-   * lifecycle controller writes it), so it alone would let a dead kubelet act in between.
-   */
   private nodeUp(): boolean {
-    const node = this.store.getNode(this.nodeName);
-    return isNodeReady(node) && !isNodeDown(node!);
+    return isKubeletAlive(this.store.getNode(this.nodeName));
   }
 
   private csiVolumes(): CsiVolumeObject[] {

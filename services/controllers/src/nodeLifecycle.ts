@@ -12,9 +12,8 @@
 import { withFinalizer, type Pod } from '@pvsim/domain';
 import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
-import { KUBELET_FINALIZER } from './kubelet.ts';
+import { KUBELET_FINALIZER, isNodeDown } from './nodes.ts';
 
-export const ANN_NODE_DOWN = 'pvsim.dev/node-down';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
 
@@ -31,10 +30,6 @@ interface NodeObj {
 }
 
 interface Toleration { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }
-
-export function isNodeDown(node: { metadata: { annotations?: Record<string, string> } }): boolean {
-  return node.metadata.annotations?.[ANN_NODE_DOWN] === 'true';
-}
 
 /** How long a pod tolerates its node being unreachable (Infinity: forever). */
 function unreachableToleration(pod: Pod): number {
