@@ -4,7 +4,7 @@
  * objects. Names follow Kubernetes so a reader can hold this file next to the Go source.
  */
 import type { AccessMode, Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.ts';
-import { ANN_BETA_STORAGE_CLASS, ANN_SELECTED_NODE } from './annotations.ts';
+import { ANN_BETA_IS_DEFAULT_CLASS, ANN_BETA_STORAGE_CLASS, ANN_IS_DEFAULT_CLASS, ANN_SELECTED_NODE } from './annotations.ts';
 import { compareQuantities, parseQuantity, type Quantity } from './quantity.ts';
 import { nodeSelectorMatches } from './labels.ts';
 
@@ -185,4 +185,21 @@ export function findMatchingVolume(
     }
   }
   return smallest;
+}
+
+/** storageutil.IsDefaultAnnotation: the GA or beta is-default-class annotation is "true". */
+export function hasDefaultClassAnnotation(annotations: Readonly<Record<string, unknown>> | undefined): boolean {
+  return annotations?.[ANN_IS_DEFAULT_CLASS] === 'true' || annotations?.[ANN_BETA_IS_DEFAULT_CLASS] === 'true';
+}
+
+/** util.GetDefaultClass: newest creationTimestamp wins, then name ascending. */
+export function getDefaultClass(classes: StorageClass[]): StorageClass | undefined {
+  const defaults = classes.filter((c) => hasDefaultClassAnnotation(c.metadata.annotations));
+  defaults.sort((a, b) => {
+    const ta = a.metadata.creationTimestamp ?? '';
+    const tb = b.metadata.creationTimestamp ?? '';
+    if (ta !== tb) return ta > tb ? -1 : 1;
+    return a.metadata.name < b.metadata.name ? -1 : 1;
+  });
+  return defaults[0];
 }

@@ -18,7 +18,7 @@
  * facts kubectl shows only in `get -o yaml`), because they are what this simulator is about.
  */
 
-import { formatQuantity, parseQuantity } from '@pvsim/domain';
+import { ANN_BETA_STORAGE_CLASS, formatQuantity, hasDefaultClassAnnotation, parseQuantity } from '@pvsim/domain';
 import { stringify } from 'yaml';
 import { podQOSClass } from './defaults.ts';
 import { ManifestError } from './errors.ts';
@@ -33,9 +33,6 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const present = (v: unknown): boolean => v !== undefined && v !== null;
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
-const IS_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
-const BETA_IS_DEFAULT_CLASS = 'storageclass.beta.kubernetes.io/is-default-class';
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_ANNOTATION_LEN = 140;
 
@@ -98,19 +95,18 @@ function annotations(o: Obj): Obj {
 
 function volumeClass(pv: Obj): string {
   const ann = annotations(pv);
-  if (BETA_STORAGE_CLASS in ann) return str(ann[BETA_STORAGE_CLASS]);
+  if (ANN_BETA_STORAGE_CLASS in ann) return str(ann[ANN_BETA_STORAGE_CLASS]);
   return str(obj(pv['spec'])['storageClassName']);
 }
 
 function claimClass(pvc: Obj): string {
   const ann = annotations(pvc);
-  if (BETA_STORAGE_CLASS in ann) return str(ann[BETA_STORAGE_CLASS]);
+  if (ANN_BETA_STORAGE_CLASS in ann) return str(ann[ANN_BETA_STORAGE_CLASS]);
   return str(obj(pvc['spec'])['storageClassName']);
 }
 
 function isDefaultClass(sc: Obj): boolean {
-  const ann = annotations(sc);
-  return ann[IS_DEFAULT_CLASS] === 'true' || ann[BETA_IS_DEFAULT_CLASS] === 'true';
+  return hasDefaultClassAnnotation(annotations(sc));
 }
 
 function typeFor(kind: string): ResourceType {
@@ -1063,7 +1059,7 @@ function describeClaimTemplateNested(d: Describer, template: Obj): void {
   const tm = obj(template['metadata']);
   const spec = obj(template['spec']);
   const nested = (text: string): void => d.write(2, text);
-  nested(`StorageClass:\t${BETA_STORAGE_CLASS in obj(tm['annotations']) ? str(obj(tm['annotations'])[BETA_STORAGE_CLASS]) : str(spec['storageClassName'])}\n`);
+  nested(`StorageClass:\t${ANN_BETA_STORAGE_CLASS in obj(tm['annotations']) ? str(obj(tm['annotations'])[ANN_BETA_STORAGE_CLASS]) : str(spec['storageClassName'])}\n`);
   nested(`Volume:\t${str(spec['volumeName'])}\n`);
   for (const [title, map] of [['Labels', tm['labels']], ['Annotations', tm['annotations']]] as const) {
     const m = obj(map);

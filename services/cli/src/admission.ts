@@ -4,10 +4,9 @@
  * gives a claim with no class key the default class ("" is left alone — spec §5.7).
  */
 import {
-  FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, ANN_BETA_STORAGE_CLASS,
+  FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, ANN_BETA_STORAGE_CLASS, getDefaultClass,
   type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
-import { getDefaultClass } from '@pvsim/controllers';
 
 function addFinalizer(meta: { finalizers?: string[] }, f: string): void {
   if (!(meta.finalizers ?? []).includes(f)) meta.finalizers = [...(meta.finalizers ?? []), f];

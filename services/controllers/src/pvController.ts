@@ -9,7 +9,7 @@
  */
 import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED,
-  ANN_IS_DEFAULT_CLASS, ANN_BETA_IS_DEFAULT_CLASS, ANN_MIGRATED_TO, ANN_PRE_RESIZE_CAPACITY, ANN_SELECTED_NODE,
+  ANN_MIGRATED_TO, getDefaultClass, ANN_PRE_RESIZE_CAPACITY, ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER, FINALIZER_PV_IN_TREE_DELETION, hasAnnotation,
   checkVolumeModeMismatches, checkVolumeSatisfyClaim, claimHasClass, claimKey, compareQuantities, getClaimClass,
   isDelayBindingMode, isDelayBindingProvisioning, isVolumeBoundToClaim, parseQuantity,
@@ -60,21 +60,6 @@ export function claimReference(claim: PersistentVolumeClaim): ObjectReference {
 function isPodTerminated(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** util.GetDefaultClass: newest creationTimestamp wins, then name ascending. */
-export function getDefaultClass(classes: StorageClass[]): StorageClass | undefined {
-  const defaults = classes.filter((c) => {
-    const a = c.metadata.annotations ?? {};
-    return a[ANN_IS_DEFAULT_CLASS] === 'true' || a[ANN_BETA_IS_DEFAULT_CLASS] === 'true';
-  });
-  defaults.sort((a, b) => {
-    const ta = a.metadata.creationTimestamp ?? '';
-    const tb = b.metadata.creationTimestamp ?? '';
-    if (ta !== tb) return ta > tb ? -1 : 1;
-    return a.metadata.name < b.metadata.name ? -1 : 1;
-  });
-  return defaults[0];
 }
 
 export class PersistentVolumeController {

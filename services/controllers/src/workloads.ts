@@ -22,12 +22,11 @@
  * store applies none of it.
  */
 import {
-  ANN_BETA_STORAGE_CLASS, FINALIZER_PVC_PROTECTION,
+  ANN_BETA_STORAGE_CLASS, FINALIZER_PVC_PROTECTION, getDefaultClass,
   type LabelSelector, type ObjectMeta, type PersistentVolumeClaim, type PersistentVolumeClaimSpec, type Pod, type PodVolume,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
-import { getDefaultClass } from './pvController.ts';
 
 export const DEPLOYMENT_QUEUE = 'deployment';
 export const STATEFULSET_QUEUE = 'statefulset';
