@@ -7,6 +7,19 @@
  * after the driver's `latencyMs`, in simulated time.
  */
 
+/** API version of the simulator's own backend objects (CSIVolume, Filesystem). */
+export const SIM_API_VERSION = 'csi.pvsim.dev/v1';
+
+/** `metadata.name` of a driver's CSIVolume object (its backend volume). */
+export function csiVolumeObjectName(driver: string, volumeId: string): string {
+  return `${driver}.${volumeId}`;
+}
+
+/** `metadata.name` of the Filesystem object holding a CSI volume's files. */
+export function csiFilesystemName(driver: string, volumeId: string): string {
+  return `csi.${driver}.${volumeId}`;
+}
+
 export type CsiCode =
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'RESOURCE_EXHAUSTED' | 'FAILED_PRECONDITION'
   | 'ABORTED' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL'

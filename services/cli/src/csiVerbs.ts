@@ -3,7 +3,7 @@
  * size, topology, where it is published, staged and mounted, how much data it has, and the PV
  * that refers to it. A volume no PV refers to is a leak on a real cluster, so it is flagged.
  */
-import { formatQuantity, usedBytes, type FsState } from '@pvsim/domain';
+import { csiFilesystemName, formatQuantity, usedBytes, type FsState } from '@pvsim/domain';
 import { formatTabbed } from '@pvsim/manifests';
 import type { CliIO, GlobalOptions } from './cli.ts';
 import { openSession } from './session.ts';
@@ -35,7 +35,7 @@ export function csiLs(io: CliIO, g: GlobalOptions, driver: string | undefined): 
       const csi = p.spec['csi'] as { driver?: string; volumeHandle?: string } | undefined;
       return csi?.driver === v.spec.driver && csi.volumeHandle === v.spec.volumeId;
     });
-    const fs = s.store.get('Filesystem', `csi.${v.spec.driver}.${v.spec.volumeId}`) as { status?: FsState } | undefined;
+    const fs = s.store.get('Filesystem', csiFilesystemName(v.spec.driver, v.spec.volumeId)) as { status?: FsState } | undefined;
     const topo = (v.spec.accessibleTopology ?? []).map((t) => Object.values(t).join('/')).join(',') || '<none>';
     const list = (o: Record<string, unknown> | undefined) => Object.keys(o ?? {}).sort().join(',') || '<none>';
     const mounts = Object.keys(v.status?.published ?? {}).length;

@@ -50,9 +50,6 @@ export interface VolumeAttachment {
   };
 }
 
-/** API version of the simulator's own objects (CSIVolume, Filesystem). */
-export const SIM_API_VERSION = 'csi.pvsim.dev/v1';
-
 /** A driver's backend volume as the contract describes it (written by the driver only). */
 export interface CsiVolumeObject {
   apiVersion: string;
@@ -75,8 +72,6 @@ export interface FilesystemObject {
   status: FsState;
 }
 
-export function csiVolumeObjectName(driver: string, volumeId: string): string { return `${driver}.${volumeId}`; }
-export function csiFilesystemName(driver: string, volumeId: string): string { return `csi.${driver}.${volumeId}`; }
 export function nodeFilesystemName(node: string): string { return `node.${node}`; }
 export function emptyDirFilesystemName(podUid: string, volume: string): string { return `emptydir.${podUid}.${volume}`; }
 export function containerFilesystemName(podUid: string, container: string): string { return `container.${podUid}.${container}`; }

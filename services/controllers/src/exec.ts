@@ -12,13 +12,13 @@
  * thrown as ExecError carrying kubectl's text.
  */
 import {
-  FsError, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile, remove, touch, writeFile,
+  FsError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile, remove, touch, writeFile,
   type FsState, type Pod, type PodVolume,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
-  SIM_API_VERSION, boundVolumeOf, containerFilesystemName, containersOf, csiFilesystemName, csiSourceOf, csiTargetPath,
-  csiVolumeObjectName, emptyDirFilesystemName, initContainersOf, nodeFilesystemName,
+  boundVolumeOf, containerFilesystemName, containersOf, csiSourceOf, csiTargetPath,
+  emptyDirFilesystemName, initContainersOf, nodeFilesystemName,
   type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from './attachDetach.ts';
 import { isKubeletAlive } from './nodes.ts';

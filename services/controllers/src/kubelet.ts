@@ -18,13 +18,13 @@
  * happen at the next resync.
  */
 import {
-  csiAccessMode, csiLatencyMs, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
+  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiVolumeObjectName, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
   type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import {
-  SIM_API_VERSION, boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
+  boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
   csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, nodeFilesystemName, sha256Hex,
   uniqueVolumeName, volumeAttachmentName,
   type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
@@ -160,7 +160,7 @@ export class Kubelet implements Controller {
   }
 
   private csiVolume(driver: string, volumeId: string): CsiVolumeObject | undefined {
-    return this.store.get('CSIVolume', `${driver}.${volumeId}`) as unknown as CsiVolumeObject | undefined;
+    return this.store.get('CSIVolume', csiVolumeObjectName(driver, volumeId)) as unknown as CsiVolumeObject | undefined;
   }
 
   private record(call: CsiCall): void {

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  ApiError, CsiError, emptyFs,
+  ApiError, CsiError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs,
   type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiAccessMode,
   type CsiCode, type CsiDriverPort, type CsiVolume, type FsState, type NodeCapability, type NodePublishRequest,
   type NodeStageRequest, type Topology, type VolumeCapability,
@@ -172,8 +172,6 @@ function checkFaultOptions(where: string, f: FaultOptions): void {
 
 // ------------------------------------------------------------------ stored objects
 
-export const CSI_API_VERSION = 'csi.pvsim.dev/v1';
-
 export interface CsiVolumeSpec {
   driver: string;
   volumeId: string;
@@ -197,7 +195,7 @@ export interface CsiVolumeStatus {
 }
 
 export interface CsiVolumeObject {
-  apiVersion: typeof CSI_API_VERSION;
+  apiVersion: typeof SIM_API_VERSION;
   kind: 'CSIVolume';
   metadata: { name: string; [k: string]: unknown };
   spec: CsiVolumeSpec;
@@ -205,7 +203,7 @@ export interface CsiVolumeObject {
 }
 
 export interface FilesystemObject {
-  apiVersion: typeof CSI_API_VERSION;
+  apiVersion: typeof SIM_API_VERSION;
   kind: 'Filesystem';
   metadata: { name: string; [k: string]: unknown };
   status: FsState;
@@ -213,16 +211,6 @@ export interface FilesystemObject {
 
 /** The store operations the driver and the file helpers use (ObjectStore has them). */
 export type CsiStore = Pick<ObjectStore, 'get' | 'list' | 'create' | 'update' | 'delete'>;
-
-/** `metadata.name` of a driver's CSIVolume object. */
-export function csiVolumeObjectName(driver: string, volumeId: string): string {
-  return `${driver}.${volumeId}`;
-}
-
-/** `metadata.name` of the Filesystem object holding a CSI volume's files. */
-export function volumeFilesystemName(driver: string, volumeId: string): string {
-  return `csi.${driver}.${volumeId}`;
-}
 
 /** The volume id CreateVolume gives a name: a digest, so a retried CreateVolume finds its volume. */
 export function volumeIdForName(name: string): string {
@@ -232,14 +220,14 @@ const VOLUME_ID = /^vol-[0-9a-f]{16}$/;
 
 /** The files of a CSI volume. The value is the stored one: treat it as immutable. */
 export function readVolumeFs(store: Pick<ObjectStore, 'get'>, driver: string, volumeId: string): FsState {
-  const fs = store.get('Filesystem', volumeFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
+  const fs = store.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
   if (!fs) throw new CsiError('NOT_FOUND', `volume ${volumeId} of driver ${driver} does not exist`);
   return fs.status;
 }
 
 /** Replaces the files of a CSI volume (one store update, so the log records it). */
 export function writeVolumeFs(store: Pick<ObjectStore, 'get' | 'update'>, driver: string, volumeId: string, next: FsState): void {
-  const fs = store.get('Filesystem', volumeFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
+  const fs = store.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
   if (!fs) throw new CsiError('NOT_FOUND', `volume ${volumeId} of driver ${driver} does not exist`);
   store.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
 }
@@ -388,7 +376,7 @@ export class SimCsiDriver implements CsiDriverPort {
     }
     const accessibleTopology = this.placement(req.accessibilityRequirements);
     const volume: CsiVolumeObject = {
-      apiVersion: CSI_API_VERSION,
+      apiVersion: SIM_API_VERSION,
       kind: 'CSIVolume',
       metadata: { name: csiVolumeObjectName(this.profile.name, volumeId) },
       spec: {
@@ -405,7 +393,7 @@ export class SimCsiDriver implements CsiDriverPort {
   /** Takes a share that exists on the server into the backend (capacity unknown: "0"). */
   private adoptShare(volumeId: string, context: Record<string, string>, accessMode: CsiAccessMode): void {
     const volume: CsiVolumeObject = {
-      apiVersion: CSI_API_VERSION,
+      apiVersion: SIM_API_VERSION,
       kind: 'CSIVolume',
       metadata: { name: csiVolumeObjectName(this.profile.name, volumeId) },
       spec: { driver: this.profile.name, volumeId, name: volumeId, capacityBytes: '0', parameters: { ...context }, accessibleTopology: [], accessMode },
@@ -420,7 +408,7 @@ export class SimCsiDriver implements CsiDriverPort {
     const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
     this.injectFailure('DeleteVolume', this.faults(volume?.spec.parameters));
     if (!req.volumeId) throw new CsiError('INVALID_ARGUMENT', 'DeleteVolume: volume id is required');
-    const fsName = volumeFilesystemName(this.profile.name, req.volumeId);
+    const fsName = csiFilesystemName(this.profile.name, req.volumeId);
     if (!volume) {
       // Unknown id is OK (§14.3); a Filesystem left by a delete that stopped halfway goes now.
       if (this.store.get('Filesystem', fsName)) this.write(() => this.store.delete('Filesystem', fsName));
@@ -782,9 +770,9 @@ export class SimCsiDriver implements CsiDriverPort {
   }
 
   private ensureFilesystem(volumeId: string): void {
-    const name = volumeFilesystemName(this.profile.name, volumeId);
+    const name = csiFilesystemName(this.profile.name, volumeId);
     if (this.store.get('Filesystem', name)) return;
-    const fs: FilesystemObject = { apiVersion: CSI_API_VERSION, kind: 'Filesystem', metadata: { name }, status: emptyFs() };
+    const fs: FilesystemObject = { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: emptyFs() };
     this.write(() => this.store.create('Filesystem', fs as unknown as AnyObject));
   }
 

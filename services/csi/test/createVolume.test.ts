@@ -6,9 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CreateVolumeRequest, CsiCode } from '@pvsim/domain';
-import { readFile, writeFile } from '@pvsim/domain';
+import { csiFilesystemName, readFile, writeFile } from '@pvsim/domain';
 import {
-  diskProfile, nasProfile, readVolumeFs, volumeFilesystemName, volumeIdForName, writeVolumeFs, type CsiProfile,
+  diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiProfile,
 } from '../src/index.ts';
 import { GiB, RWO, cluster, csiState, mount, throwsCsi } from './support/harness.ts';
 
@@ -133,7 +133,7 @@ for (const profile of PROFILES) {
   test(`${profile.name}: CreateVolume retry repairs a missing Filesystem (crash between the two writes)`, () => {
     const { driver, store } = cluster(profile);
     const { volume } = driver.createVolume({ name: 'pvc-1', volumeCapabilities: [RWO] });
-    store.delete('Filesystem', volumeFilesystemName(profile.name, volume.volumeId));
+    store.delete('Filesystem', csiFilesystemName(profile.name, volume.volumeId));
     driver.createVolume({ name: 'pvc-1', volumeCapabilities: [RWO] });
     assert.equal(readVolumeFs(store, profile.name, volume.volumeId), { files: {}, dirs: [] });
   });
