@@ -6,7 +6,7 @@
  * Sequences (a claim appearing later, a RWOP user going away, spreading replicas) follow as
  * their own tests; pure message formatting has its own rows.
  */
-import { testCluster } from './support/testCluster.ts';
+import { schedulingControllers, testCluster } from './support/testCluster.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -15,7 +15,7 @@ import {
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
-  ControllerManager, DeploymentController, PodScheduler, SchedulingReason, StatefulSetController, fitErrorMessage,
+  ControllerManager, SchedulingReason, fitErrorMessage,
   type Deployment,
 } from '../src/index.ts';
 
@@ -36,7 +36,7 @@ interface Cluster {
 function cluster(seed = 1): Cluster {
   const { store, manager: m, clock } = testCluster({
     seed,
-    controllers: (store, queue, clock) => [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)],
+    controllers: schedulingControllers,
   });
   return {
     store, manager: m,

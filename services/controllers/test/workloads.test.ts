@@ -6,13 +6,13 @@
  * settle); the properties the lecture relies on — a StatefulSet's claims outlive its pods and
  * are reused by the same ordinal, and the same inputs give the same names — have their own tests.
  */
-import { testCluster } from './support/testCluster.ts';
+import { schedulingControllers, testCluster } from './support/testCluster.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
-  ANN_POD_NAME_COUNTER, ControllerManager, DeploymentController, PodScheduler, StatefulSetController,
+  ANN_POD_NAME_COUNTER, ControllerManager,
   podTemplateHash, type Deployment, type StatefulSet,
 } from '../src/index.ts';
 
@@ -34,7 +34,7 @@ interface Cluster {
 function cluster(seed = 1): Cluster {
   const { store, manager: m, clock } = testCluster({
     seed,
-    controllers: (store, queue, clock) => [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)],
+    controllers: schedulingControllers,
   });
   return {
     store, manager: m,

@@ -4,7 +4,9 @@
  * in-tree plugins are registered. Tests add the controllers they exercise.
  */
 import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, inTreePlugins, type Controller, type WorkQueue } from '../../src/index.ts';
+import {
+  ControllerManager, DeploymentController, PodScheduler, StatefulSetController, inTreePlugins, type Controller, type WorkQueue,
+} from '../../src/index.ts';
 
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -25,4 +27,9 @@ export function testCluster(options: { seed?: number; controllers?: (store: Obje
     extraControllers: (queue) => options.controllers?.(store, queue, clock) ?? [],
   });
   return { store, manager, clock };
+}
+
+/** The scheduler and the workload controllers, the set the scheduling and workload tests run. */
+export function schedulingControllers(store: ObjectStore, queue: WorkQueue, clock: SimClock): Controller[] {
+  return [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)];
 }
