@@ -21,6 +21,7 @@
 
 import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from '@pvsim/domain';
 import { resourceTypeForKind } from './kinds.ts';
+import { POD_VOLUME_SOURCE_KEYS } from './validatePod.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -124,14 +125,6 @@ function defaultContainer(c: Obj): void {
     canonicalQuantities(resources['limits']);
   }
 }
-
-/** Every field of a pod volume that names a source; a volume with none of them becomes an emptyDir. */
-const POD_VOLUME_SOURCE_KEYS = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',
-  'ephemeral', 'image',
-];
 
 /** SetDefaults_PodSpec and the defaulters of the types inside it. */
 function defaultPodSpec(spec: Obj): void {

@@ -10,7 +10,7 @@
  */
 
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, parseQuantity, regexError, validateLabelSelector, type Quantity } from '@pvsim/domain';
-import { invalid, required, tooLong, type FieldError } from './errors.ts';
+import { forbidden, invalid, required, tooLong, type FieldError } from './errors.ts';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -18,6 +18,12 @@ export const present = (v: unknown): boolean => v !== undefined && v !== null;
 export const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+/** Sets `key`, or removes it when `value` is undefined (a copied field that was absent stays absent). */
+export function setOrDelete(target: Obj, key: string, value: unknown): void {
+  if (value === undefined) delete target[key];
+  else target[key] = value;
+}
+
 export const sortedSet = (values: readonly string[]): string[] => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 export const HOST_PATH_TYPES = sortedSet(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']);
@@ -202,6 +208,67 @@ export function csiDriverNameErrors(driver: string, path: string): FieldError[] 
   if (driver.length === 0) errs.push(required(path));
   if (Buffer.byteLength(driver) > 63) errs.push(tooLong(path, 63));
   for (const msg of isDNS1123Subdomain(driver.toLowerCase())) errs.push(invalid(path, driver, msg));
+  return errs;
+}
+
+/**
+ * ValidateNodeSelector: at least one term, each term valid. `allowInvalidLabelValue` is
+ * Kubernetes' allowInvalidLabelValueInRequiredNodeAffinity: when set, requirement values are not
+ * checked as label values.
+ */
+export function nodeSelectorErrors(selector: Obj, path: string, allowInvalidLabelValue: boolean): FieldError[] {
+  const terms = list(selector['nodeSelectorTerms']);
+  if (terms.length === 0) return [required(`${path}.nodeSelectorTerms`, 'must have at least one node selector term')];
+  return terms.flatMap((t, i) => nodeSelectorTermErrors(obj(t), `${path}.nodeSelectorTerms[${i}]`, allowInvalidLabelValue));
+}
+
+/** ValidateNodeSelectorTerm: its label requirements, then its field requirements. */
+export function nodeSelectorTermErrors(term: Obj, path: string, allowInvalidLabelValue: boolean): FieldError[] {
+  return [
+    ...list(term['matchExpressions']).flatMap((r, j) => nodeSelectorRequirementErrors(obj(r), `${path}.matchExpressions[${j}]`, allowInvalidLabelValue)),
+    ...list(term['matchFields']).flatMap((r, j) => nodeFieldSelectorRequirementErrors(obj(r), `${path}.matchFields[${j}]`)),
+  ];
+}
+
+/** ValidateNodeSelectorRequirement. */
+function nodeSelectorRequirementErrors(req: Obj, path: string, allowInvalidLabelValue: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  const values = list(req['values']).map(str);
+  const op = str(req['operator']);
+  if (op === 'In' || op === 'NotIn') {
+    if (values.length === 0) errs.push(required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+  } else if (op === 'Exists' || op === 'DoesNotExist') {
+    if (values.length > 0) errs.push(forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+  } else if (op === 'Gt' || op === 'Lt') {
+    if (values.length !== 1) errs.push(required(`${path}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+  } else {
+    errs.push(invalid(`${path}.operator`, op, 'not a valid selector operator'));
+  }
+  const key = str(req['key']);
+  for (const msg of isQualifiedName(key)) errs.push(invalid(`${path}.key`, key, msg));
+  if (!allowInvalidLabelValue) {
+    values.forEach((v, i) => {
+      for (const msg of isValidLabelValue(v)) errs.push(invalid(`${path}.values[${i}]`, v, msg));
+    });
+  }
+  return errs;
+}
+
+/** ValidateNodeFieldSelectorRequirement: only `metadata.name`, In or NotIn, one value. */
+function nodeFieldSelectorRequirementErrors(req: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const values = list(req['values']).map(str);
+  const op = str(req['operator']);
+  if (op === 'In' || op === 'NotIn') {
+    if (values.length !== 1) errs.push(required(`${path}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
+  } else {
+    errs.push(invalid(`${path}.operator`, op, 'not a valid selector operator'));
+  }
+  const key = str(req['key']);
+  if (key !== 'metadata.name') errs.push(invalid(`${path}.key`, key, 'not a valid field selector key'));
+  else values.forEach((v, i) => {
+    for (const msg of isDNS1123Subdomain(v)) errs.push(invalid(`${path}.values[${i}]`, v, msg));
+  });
   return errs;
 }
 

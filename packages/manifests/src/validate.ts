@@ -25,11 +25,11 @@ import {
 } from './errors.ts';
 import { applyDefaults } from './defaults.ts';
 import { resourceTypeForKind } from './kinds.ts';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '@pvsim/domain';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '@pvsim/domain';
 import { parseFieldPath, type ParsedObject } from './parse.ts';
 import {
   HOST_PATH_TYPES, readableStruct, cleanPath, decodeQuantity, deepEqual, isObj, labelSelectorErrors, list, noBacksteps, present, quantityValue,
-  sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
+  nodeSelectorErrors, obj, setOrDelete, sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
 } from './fieldChecks.ts';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './validateConfig.ts';
 import { validatePod, validatePodUpdate } from './validatePod.ts';
@@ -440,67 +440,11 @@ function validatePvSource(key: string, src: Obj, nodeAffinitySpecified: boolean)
   return errs;
 }
 
-/** validateVolumeNodeAffinity + ValidateNodeSelector(Term|Requirement|FieldSelectorRequirement). */
+/** validateVolumeNodeAffinity: required node constraints, whose label values must be valid. */
 function validateVolumeNodeAffinity(affinity: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
   const req = isObj(affinity) ? affinity['required'] : undefined;
   if (!present(req)) return [required(`${path}.required`, 'must specify required node constraints')];
-  const termsPath = `${path}.required.nodeSelectorTerms`;
-  const terms = list(isObj(req) ? req['nodeSelectorTerms'] : undefined);
-  if (terms.length === 0) return [required(termsPath, 'must have at least one node selector term')];
-  terms.forEach((term, i) => {
-    const t = isObj(term) ? term : {};
-    list(t['matchExpressions']).forEach((r, j) => errs.push(...validateNodeSelectorRequirement(r, `${termsPath}[${i}].matchExpressions[${j}]`)));
-    list(t['matchFields']).forEach((r, j) => errs.push(...validateNodeFieldSelectorRequirement(r, `${termsPath}[${i}].matchFields[${j}]`)));
-  });
-  return errs;
-}
-
-function validateNodeSelectorRequirement(requirement: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const r = isObj(requirement) ? requirement : {};
-  const values = list(r['values']);
-  const op = str(r['operator']);
-  switch (op) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) errs.push(required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-      break;
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1) errs.push(required(`${path}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
-      break;
-    default:
-      errs.push(invalid(`${path}.operator`, op, 'not a valid selector operator'));
-  }
-  const key = str(r['key']);
-  for (const msg of isQualifiedName(key)) errs.push(invalid(`${path}.key`, key, msg));
-  values.forEach((v, i) => {
-    for (const msg of isValidLabelValue(str(v))) errs.push(invalid(`${path}.values[${i}]`, str(v), msg));
-  });
-  return errs;
-}
-
-function validateNodeFieldSelectorRequirement(requirement: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const r = isObj(requirement) ? requirement : {};
-  const values = list(r['values']);
-  const op = str(r['operator']);
-  if (op === 'In' || op === 'NotIn') {
-    if (values.length !== 1) errs.push(required(`${path}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
-  } else {
-    errs.push(invalid(`${path}.operator`, op, 'not a valid selector operator'));
-  }
-  const key = str(r['key']);
-  if (key !== 'metadata.name') errs.push(invalid(`${path}.key`, key, 'not a valid field selector key'));
-  else values.forEach((v, i) => {
-    for (const msg of isDNS1123Subdomain(str(v))) errs.push(invalid(`${path}.values[${i}]`, str(v), msg));
-  });
-  return errs;
+  return nodeSelectorErrors(obj(req), `${path}.required`, false);
 }
 
 function validatePersistentVolumeUpdate(pv: Obj, old: Obj): FieldError[] {
@@ -669,11 +613,6 @@ function validatePersistentVolumeClaimUpdate(pvc: Obj, old: Obj): FieldError[] {
 function annotationsOf(o: Obj): Record<string, string> {
   const meta = isObj(o['metadata']) ? o['metadata'] : {};
   return isObj(meta['annotations']) ? (meta['annotations'] as Record<string, string>) : {};
-}
-
-function setOrDelete(target: Obj, key: string, value: unknown): void {
-  if (value === undefined) delete target[key];
-  else target[key] = value;
 }
 
 function requestOf(o: Obj): unknown {

@@ -23,7 +23,7 @@ import { compareQuantities, formatQuantity, isDNS1123Label, isDNS1123Subdomain, 
 import { GoLiteral, duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './errors.ts';
 import {
   HOST_PATH_TYPES, IS_NEGATIVE_MSG, csiDriverNameErrors, decodeQuantity, deepEqual, fileMode, isObj, jsonType, labelSelectorErrors, list,
-  localDescendingPath, localNonReservedPath, noBacksteps, obj, present, readableStruct, sortedSet, str, validateAnnotations,
+  localDescendingPath, localNonReservedPath, noBacksteps, nodeSelectorErrors, nodeSelectorTermErrors, obj, present, setOrDelete, readableStruct, sortedSet, str, validateAnnotations,
   validateLabels, type Obj,
 } from './fieldChecks.ts';
 
@@ -603,12 +603,12 @@ function validateAffinity(affinity: unknown, path: string): FieldError[] {
   const node = affinity['nodeAffinity'];
   if (isObj(node)) {
     const req = node['requiredDuringSchedulingIgnoredDuringExecution'];
-    if (present(req)) errs.push(...validateNodeSelector(obj(req), `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`));
+    if (present(req)) errs.push(...nodeSelectorErrors(obj(req), `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, true));
     list(node['preferredDuringSchedulingIgnoredDuringExecution']).forEach((t, i) => {
       const term = obj(t);
       const tPath = `${path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
       errs.push(...weight(term['weight'], `${tPath}.weight`));
-      errs.push(...validateNodeSelectorTerm(obj(term['preference']), `${tPath}.preference`));
+      errs.push(...nodeSelectorTermErrors(obj(term['preference']), `${tPath}.preference`, true));
     });
   }
   for (const kind of ['podAffinity', 'podAntiAffinity']) {
@@ -643,51 +643,6 @@ function validatePodAffinityTerm(term: Obj, path: string): FieldError[] {
   const key = str(term['topologyKey']);
   if (key.length === 0) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
   for (const msg of isQualifiedName(key)) errs.push(invalid(`${path}.topologyKey`, key, msg));
-  return errs;
-}
-
-/** ValidateNodeSelector (a pod's required node affinity). */
-function validateNodeSelector(selector: Obj, path: string): FieldError[] {
-  const terms = list(selector['nodeSelectorTerms']);
-  if (terms.length === 0) return [required(`${path}.nodeSelectorTerms`, 'must have at least one node selector term')];
-  return terms.flatMap((t, i) => validateNodeSelectorTerm(obj(t), `${path}.nodeSelectorTerms[${i}]`));
-}
-
-function validateNodeSelectorTerm(term: Obj, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  list(term['matchExpressions']).forEach((r, j) => {
-    const req = obj(r);
-    const rPath = `${path}.matchExpressions[${j}]`;
-    const values = list(req['values']);
-    const op = str(req['operator']);
-    if (op === 'In' || op === 'NotIn') {
-      if (values.length === 0) errs.push(required(`${rPath}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-    } else if (op === 'Exists' || op === 'DoesNotExist') {
-      if (values.length > 0) errs.push(forbidden(`${rPath}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-    } else if (op === 'Gt' || op === 'Lt') {
-      if (values.length !== 1) errs.push(required(`${rPath}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
-    } else {
-      errs.push(invalid(`${rPath}.operator`, op, 'not a valid selector operator'));
-    }
-    const key = str(req['key']);
-    for (const msg of isQualifiedName(key)) errs.push(invalid(`${rPath}.key`, key, msg));
-  });
-  list(term['matchFields']).forEach((r, j) => {
-    const req = obj(r);
-    const rPath = `${path}.matchFields[${j}]`;
-    const values = list(req['values']).map(str);
-    const op = str(req['operator']);
-    if (op === 'In' || op === 'NotIn') {
-      if (values.length !== 1) errs.push(required(`${rPath}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
-    } else {
-      errs.push(invalid(`${rPath}.operator`, op, 'not a valid selector operator'));
-    }
-    const key = str(req['key']);
-    if (key !== 'metadata.name') errs.push(invalid(`${rPath}.key`, key, 'not a valid field selector key'));
-    else values.forEach((v, i) => {
-      for (const msg of isDNS1123Subdomain(v)) errs.push(invalid(`${rPath}.values[${i}]`, v, msg));
-    });
-  });
   return errs;
 }
 
@@ -797,9 +752,4 @@ export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
     errs.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}`));
   }
   return errs;
-}
-
-function setOrDelete(target: Obj, key: string, value: unknown): void {
-  if (value === undefined) delete target[key];
-  else target[key] = value;
 }

@@ -7,7 +7,7 @@
  */
 import {
   FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, withFinalizer,
-  type ClusterApi, type PersistentVolume, type PersistentVolumeClaim, type Pod,
+  type ClusterApi, type Pod,
 } from '@pvsim/domain';
 
 /** A pod uses a claim when it is scheduled and one of its volumes names the claim. */
