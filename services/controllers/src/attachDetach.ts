@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { CsiDriverPort, FsState, KubeEvent, Node, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod, PodVolume } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import { hasTaint, isNodeReady, readyCondition } from './nodes.ts';
 
 // ------------------------------------------------------------------ shared identities
@@ -177,10 +177,6 @@ export function isPodTerminated(pod: Pod): boolean {
     ...((pod.status?.['containerStatuses'] as ContainerStatus[] | undefined) ?? []),
   ];
   return statuses.every((s) => s.state?.running === undefined);
-}
-
-function podKey(pod: Pod): string {
-  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 }
 
 // ------------------------------------------------------------------ the controller

@@ -5,6 +5,7 @@
  * whether it still has something in flight. Controllers never run themselves; the manager's
  * scheduler decides which work item runs next, so every interleaving is a function of the seed.
  */
+import type { Pod } from '@pvsim/domain';
 import type { WatchEvent } from '@pvsim/runtime';
 
 export interface WorkQueue {
@@ -24,4 +25,24 @@ export interface Controller {
   resync?(queue: WorkQueue): void;
   /** True while this controller could still change something at a later resync. */
   unsettled?(): boolean;
+}
+
+/** A pod's work-queue key, `namespace/name` (MetaNamespaceKeyFunc; no namespace means default). */
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+/** cache.SplitMetaNamespaceKey: `namespace/name`, or a bare name (cluster-scoped, namespace ''). */
+export function splitKey(key: string): [namespace: string, name: string] {
+  const i = key.indexOf('/');
+  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/**
+ * An error a later sync may mend, as Kubernetes retries a failed sync. Not one: a programming
+ * error (TypeError, RangeError, ReferenceError) or a throw of something that is not an Error;
+ * syncs rethrow those, and they stop the simulation.
+ */
+export function isRetriableError(e: unknown): e is Error {
+  return e instanceof Error && !(e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError);
 }

@@ -10,7 +10,7 @@
  */
 import type { NewLogRecord } from '@pvsim/domain';
 import type { ObjectStore, Scheduler, SimClock, WatchEvent, WorkItem } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { isRetriableError, type Controller, type WorkQueue } from './controller.ts';
 import type { FeatureGates, PersistentVolumeController } from './pvController.ts';
 import type { VolumePlugin } from './plugins.ts';
 import { ClaimProtectionController, PvControllerBinding, VolumeProtectionController } from './storageControllers.ts';
@@ -113,7 +113,7 @@ export class ControllerManager {
     } catch (e) {
       // A failed sync is retried by the next one, as in Kubernetes; a broken invariant or a
       // programming error stops the simulation.
-      if (!(e instanceof Error) || e.name === 'IllegalTransitionError' || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e;
+      if (!isRetriableError(e) || e.name === 'IllegalTransitionError') throw e;
       const error = e.message;
       this.syncErrors.push({ item, error });
       // Kubernetes logs a failed sync and retries it later; the log keeps it for inspection.

@@ -31,7 +31,7 @@ import {
   type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type Topology, type VolumeCapability,
 } from '@pvsim/domain';
 import type { ObjectStore, Random, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { isRetriableError, splitKey, type Controller, type WorkQueue } from './controller.ts';
 import { claimReference } from './pvController.ts';
 
 /** Key of the PV volume attribute naming the provisioner instance (external-provisioner provisionerIDKey). */
@@ -220,11 +220,6 @@ interface Failure { state: ProvisioningState; message: string; event: boolean; s
 
 const clone = <T>(o: T): T => structuredClone(o);
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('/');
-  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
-}
 
 const objectKeyOfClaim = (c: PersistentVolumeClaim) => `${c.metadata.namespace ?? 'default'}/${c.metadata.name}`;
 
@@ -618,7 +613,7 @@ export class ExternalProvisioner implements Controller {
     try {
       volume = this.driver.createVolume(clone(request)).volume;
     } catch (e) {
-      if (!(e instanceof Error) || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e;
+      if (!isRetriableError(e)) throw e;
       const slow = e instanceof CsiError && e.code === 'INVALID_ARGUMENT';
       this.provisionFailed(key, op, claim, { state: checkProvisioningError(e, p.mayReschedule), message: this.wrap(cls, e.message), event: true, slow });
       return;
@@ -869,7 +864,7 @@ export class ExternalProvisioner implements Controller {
     try {
       this.driver.deleteVolume({ volumeId });
     } catch (e) {
-      if (!(e instanceof Error) || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e;
+      if (!isRetriableError(e)) throw e;
       const current = this.store.getVolume(name);
       if (current) this.deleteFailed(name, op, current, e.message, true);
       else this.volumeOps.delete(name);

@@ -22,7 +22,7 @@ import {
   type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import {
   boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
   csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, nodeFilesystemName, sha256Hex,
@@ -50,10 +50,6 @@ const WAITING: MountOutcome = { state: 'waiting' };
 
 interface PodCondition { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string; [k: string]: unknown }
 type PodStatus = NonNullable<Pod['status']>;
-
-function podKeyOf(pod: Pod): string {
-  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
-}
 
 function statusesOf(pod: Pod, field: 'containerStatuses' | 'initContainerStatuses' = 'containerStatuses'): ContainerStatus[] {
   return (pod.status?.[field] as ContainerStatus[] | undefined) ?? [];
@@ -111,7 +107,7 @@ export class Kubelet implements Controller {
         const claim = (ev.new ?? ev.old)!;
         for (const pod of this.podsHere()) {
           if ((pod.metadata.namespace ?? 'default') === (claim.metadata.namespace ?? 'default')
-            && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(this.queueName, podKeyOf(pod));
+            && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(this.queueName, podKey(pod));
         }
         break;
       }
@@ -132,7 +128,7 @@ export class Kubelet implements Controller {
 
   resync(queue: WorkQueue): void {
     for (const pod of this.podsHere()) {
-      const key = podKeyOf(pod);
+      const key = podKey(pod);
       if (pod.metadata.deletionTimestamp || !allRunning(pod) || this.blocked.has(key)) queue.add(this.queueName, key);
     }
     queue.add(this.queueName, '*');
@@ -239,7 +235,7 @@ export class Kubelet implements Controller {
    * kubelet versions that print "timed out waiting for the condition" did.
    */
   private reportMountTimeout(pod: Pod, unmounted: string[]): void {
-    const id = pod.metadata.uid ?? podKeyOf(pod);
+    const id = pod.metadata.uid ?? podKey(pod);
     const now = this.now();
     let since = this.waitingSince.get(id);
     if (since === undefined) {
@@ -522,7 +518,7 @@ export class Kubelet implements Controller {
   private startContainers(input: Pod): void {
     const now = this.iso();
     this.prepareSubPaths(input);
-    const pod = this.store.get('Pod', podKeyOf(input)) as unknown as Pod;
+    const pod = this.store.get('Pod', podKey(input)) as unknown as Pod;
     const inits = initContainersOf(pod);
     for (const c of inits) this.containerEvents(pod, c);
     for (const c of containersOf(pod)) this.containerEvents(pod, c);

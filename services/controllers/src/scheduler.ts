@@ -24,7 +24,7 @@ import {
   type StorageClass,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import { claimReference } from './pvController.ts';
 
 export const SCHEDULER_QUEUE = 'scheduler';
@@ -95,7 +95,6 @@ interface PodCondition {
 
 const fields = (pod: Pod): SchedulingFields => pod.spec as SchedulingFields;
 const podNamespace = (pod: Pod): string => pod.metadata.namespace ?? 'default';
-const podKey = (pod: Pod): string => `${podNamespace(pod)}/${pod.metadata.name}`;
 
 function isPodTerminated(pod: Pod): boolean {
   const phase = pod.status?.phase;

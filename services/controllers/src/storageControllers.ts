@@ -8,15 +8,10 @@ import {
   type PersistentVolume, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
 import type { ObjectStore } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { splitKey, type Controller, type WorkQueue } from './controller.ts';
 import { PersistentVolumeController, type FeatureGates } from './pvController.ts';
 import { syncClaimProtection, syncVolumeProtection } from './protection.ts';
 import { VolumePluginManager, type VolumePlugin } from './plugins.ts';
-
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('/');
-  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
-}
 
 /** A live object lacks its protection finalizer, or a deleted one still has it. */
 function needsFinalizerSync(obj: { metadata: { deletionTimestamp?: string; finalizers?: string[] } }, finalizer: string): boolean {

@@ -26,7 +26,7 @@ import {
   type LabelSelector, type ObjectMeta, type PersistentVolumeClaim, type PersistentVolumeClaimSpec, type Pod, type PodVolume,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from './controller.ts';
+import { podKey, splitKey, type Controller, type WorkQueue } from './controller.ts';
 
 export const DEPLOYMENT_QUEUE = 'deployment';
 export const STATEFULSET_QUEUE = 'statefulset';
@@ -157,11 +157,6 @@ export function podNameSuffix(ownerUid: string, index: number): string {
   return out;
 }
 
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('/');
-  return i < 0 ? ['default', key] : [key.slice(0, i), key.slice(i + 1)];
-}
-
 function ownerRefs(pod: { metadata: ObjectMeta }): OwnerReference[] {
   return (pod.metadata['ownerReferences'] as OwnerReference[] | undefined) ?? [];
 }
@@ -198,10 +193,6 @@ function podsControlledBy(store: ObjectStore, namespace: string, kind: string, n
     if (uid !== undefined && ref.uid === uid) owned.push(pod); else orphans.push(pod);
   }
   return { owned, orphans };
-}
-
-function podKey(pod: Pod): string {
-  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 }
 
 /** Owner keys of pods whose controller (of `kind`) no longer exists under that uid. */
