@@ -87,16 +87,14 @@ export function objectKey(kind: StoredKind, obj: { metadata: { name: string; nam
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
 }
 
-function byKey<T>(map: Map<string, T>): T[] {
-  return [...map.keys()].sort().map((k) => map.get(k)!);
-}
-
 export class ObjectStore implements ClusterApi {
   /** Actor kinds: key -> actor owning the object. */
   private readonly actors = new Map<StoredKind, Map<string, Actor<any>>>();
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
   private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
   private readonly index = new VolumeIndex();
+  /** Per kind, its keys sorted (list order); dropped when a key is added or removed. */
+  private readonly sortedKeys = new Map<StoredKind, string[]>();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
   private readonly eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
@@ -129,9 +127,23 @@ export class ObjectStore implements ClusterApi {
   }
 
   list(kind: StoredKind): AnyObject[] {
-    if (isActorKind(kind)) return byKey(this.actorsOf(kind)).map((a) => a.getSnapshot().context.object as AnyObject);
     if (kind === 'Event') return [...this.plainOf(kind).values()];
-    return byKey(this.plainOf(kind));
+    if (isActorKind(kind)) {
+      const actors = this.actorsOf(kind);
+      return this.sortedKeysOf(kind).map((k) => actors.get(k)!.getSnapshot().context.object as AnyObject);
+    }
+    const objects = this.plainOf(kind);
+    return this.sortedKeysOf(kind).map((k) => objects.get(k)!);
+  }
+
+  /** A kind's keys in order, sorted again only after a key was added or removed. */
+  private sortedKeysOf(kind: StoredKind): string[] {
+    let keys = this.sortedKeys.get(kind);
+    if (!keys) {
+      keys = [...(isActorKind(kind) ? this.actorsOf(kind) : this.plainOf(kind)).keys()].sort();
+      this.sortedKeys.set(kind, keys);
+    }
+    return keys;
   }
 
   /** The actor's state value (its phase machine state), for inspection and tests. */
@@ -345,6 +357,7 @@ export class ObjectStore implements ClusterApi {
         const created = createActor(KINDS[kind].machine as any, { input: { object: obj }, clock: this.opts.clock as any });
         created.start();
         actors.set(key, created);
+        this.sortedKeys.delete(kind);
         this.unsubscribe.set(address, this.bus.subscribe(address, (event) => created.send(event as never)));
       } else {
         const before = actor.getSnapshot();
@@ -357,7 +370,9 @@ export class ObjectStore implements ClusterApi {
       if (kind === 'PersistentVolume') this.index.set(obj as unknown as PersistentVolume);
       return;
     }
-    this.plainOf(kind).set(key, obj);
+    const objects = this.plainOf(kind);
+    if (!objects.has(key)) this.sortedKeys.delete(kind);
+    objects.set(key, obj);
     if (kind === 'Event') {
       const correlation = eventCorrelationKey(obj as unknown as KubeEvent);
       if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
@@ -375,12 +390,13 @@ export class ObjectStore implements ClusterApi {
         this.unsubscribe.delete(address);
         actor.stop();
         actors.delete(key);
+        this.sortedKeys.delete(kind);
       }
       if (kind === 'PersistentVolume') this.index.delete(key);
       return;
     }
     const old = this.plainOf(kind).get(key);
-    this.plainOf(kind).delete(key);
+    if (this.plainOf(kind).delete(key)) this.sortedKeys.delete(kind);
     if (kind === 'Event' && old) {
       const correlation = eventCorrelationKey(old as unknown as KubeEvent);
       if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
