@@ -122,14 +122,8 @@ export class FileEventLog implements EventLog {
     try {
       const size = fstatSync(fd).size;
       if (byteOffset <= 0 || size < byteOffset) return undefined;
-      const windowStart = Math.max(0, byteOffset - TAIL_BYTES);
-      const before = Buffer.alloc(byteOffset - windowStart);
-      readWhole(fd, before, windowStart);
-      if (before[before.length - 1] !== NEWLINE) return undefined;
-      const lineStart = before.lastIndexOf(NEWLINE, before.length - 2) + 1;
-      if (lineStart === 0 && windowStart > 0) return undefined;
-      const check = checkLine(before.subarray(lineStart, before.length - 1).toString('utf8'), sha256Hex);
-      if (!check.ok || check.record.pos !== pos || check.record.sum !== sum || check.record.end !== true) return undefined;
+      const known = batchEndAt(fd, byteOffset);
+      if (known?.pos !== pos || known.sum !== sum) return undefined;
       const tail = Buffer.alloc(size - byteOffset);
       readWhole(fd, tail, byteOffset);
       const { records, problem } = scan(this.path, tail, pos + 1, byteOffset);
@@ -307,25 +301,29 @@ function byteOffset(text: string, charOffset: number): number {
  */
 function lastPosOf(path: string, fd: number, size = fstatSync(fd).size): number {
   if (size === 0) return 0;
-  const fromTail = tailPos(fd, size);
-  if (fromTail !== undefined) return fromTail;
+  const fromTail = batchEndAt(fd, size);
+  if (fromTail !== undefined) return fromTail.pos;
   const inspection = scan(path, readFileSync(path));
   if (inspection.problem !== undefined) throw inspection.problem;
   return inspection.records.at(-1)?.pos ?? 0;
 }
 
-/** The last record's position if the file visibly ends with a whole batch, else undefined. */
-function tailPos(fd: number, size: number): number | undefined {
-  const length = Math.min(size, TAIL_BYTES);
+/**
+ * The record on the line that ends, newline included, at byte `end`, read from at most
+ * TAIL_BYTES before it; undefined unless that line is an intact record that ends a batch.
+ */
+function batchEndAt(fd: number, end: number): LogRecord | undefined {
+  const start = Math.max(0, end - TAIL_BYTES);
+  const length = end - start;
   if (length < 2) return undefined;
-  const tail = Buffer.allocUnsafe(length);
-  readWhole(fd, tail, size - length);
-  if (tail[length - 1] !== NEWLINE) return undefined;
-  const previous = tail.lastIndexOf(NEWLINE, length - 2);
-  // No earlier newline in a partial tail: the last line is longer than the tail.
-  if (previous === -1 && length < size) return undefined;
-  const check = checkLine(tail.toString('utf8', previous + 1, length - 1), sha256Hex);
-  return check.ok && check.record.end === true ? check.record.pos : undefined;
+  const bytes = Buffer.allocUnsafe(length);
+  readWhole(fd, bytes, start);
+  if (bytes[length - 1] !== NEWLINE) return undefined;
+  const previous = bytes.lastIndexOf(NEWLINE, length - 2);
+  // No earlier newline in a partial window: the line is longer than the window.
+  if (previous === -1 && start > 0) return undefined;
+  const check = checkLine(bytes.toString('utf8', previous + 1, length - 1), sha256Hex);
+  return check.ok && check.record.end === true ? check.record : undefined;
 }
 
 function describeDropped(bytes: Buffer, from: number): DroppedLine[] {
