@@ -7,6 +7,8 @@ export class SimClock {
   private nowMs: number;
   private nextTimerId = 1;
   private timers = new Map<number, { at: number; fn: () => void }>();
+  private isoAt = NaN;
+  private isoText = '';
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.nowMs = startMs;
@@ -15,7 +17,14 @@ export class SimClock {
   now(): number { return this.nowMs; }
 
   /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
-  iso(): string { return new Date(this.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+  iso(): string {
+    // Every write and log record asks; time moves far less often than that.
+    if (this.isoAt !== this.nowMs) {
+      this.isoAt = this.nowMs;
+      this.isoText = new Date(this.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+    return this.isoText;
+  }
 
   set(ms: number): void { if (ms > this.nowMs) this.nowMs = ms; }
 
