@@ -603,11 +603,14 @@ function validateAffinity(affinity: unknown, path: string): FieldError[] {
   const node = affinity['nodeAffinity'];
   if (isObj(node)) {
     const req = node['requiredDuringSchedulingIgnoredDuringExecution'];
-    if (present(req)) errs.push(...nodeSelectorErrors(obj(req), `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, true));
+    // Required terms' values must be label values (allowInvalidLabelValueInRequiredNodeAffinity
+    // is set only when the old object already had invalid ones, which validation here never lets in).
+    if (present(req)) errs.push(...nodeSelectorErrors(obj(req), `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, false));
     list(node['preferredDuringSchedulingIgnoredDuringExecution']).forEach((t, i) => {
       const term = obj(t);
       const tPath = `${path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
       errs.push(...weight(term['weight'], `${tPath}.weight`));
+      // ValidatePreferredSchedulingTerms never checks values as label values.
       errs.push(...nodeSelectorTermErrors(obj(term['preference']), `${tPath}.preference`, true));
     });
   }
