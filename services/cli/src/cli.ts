@@ -14,28 +14,7 @@ import * as simVerbs from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
-
-export interface CliIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  readStdin(): string;
-  env: Record<string, string | undefined>;
-  cwd: string;
-  /** Progress bars only on a terminal. */
-  isTTY: boolean;
-}
-
-export interface GlobalOptions {
-  clusterDir: string;
-  seed: number;
-  /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
-  snapshotEveryRecords?: number;
-}
-
-export class UsageError extends Error {
-  readonly code = 'Usage';
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
-}
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 

@@ -5,7 +5,7 @@
  */
 import { csiFilesystemName, formatQuantity, usedBytes, type FsState } from '@pvsim/domain';
 import { formatTabbed } from '@pvsim/manifests';
-import type { CliIO, GlobalOptions } from './cli.ts';
+import type { CliIO, GlobalOptions } from './verbTypes.ts';
 import { openSession } from './session.ts';
 
 interface CsiVolumeObj {

@@ -5,8 +5,7 @@
  */
 import { ExecError } from '@pvsim/controllers';
 import type { Pod } from '@pvsim/domain';
-import type { CliIO, GlobalOptions } from './cli.ts';
-import { UsageError } from './cli.ts';
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { openSession, type Session } from './session.ts';
 import { runInput } from './inputs.ts';
 

@@ -3,7 +3,7 @@
  * stays quiet. One bar per command: objects applied, then deliveries while the controllers settle.
  */
 import cliProgress from 'cli-progress';
-import type { CliIO } from './cli.ts';
+import type { CliIO } from './verbTypes.ts';
 
 export interface Progress {
   /** Objects done out of total. */

@@ -9,8 +9,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseDocument, LineCounter } from 'yaml';
-import type { CliIO, GlobalOptions } from './cli.ts';
-import { UsageError } from './cli.ts';
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { evalJsonPath } from './inputs.ts';
 
 type Step = Record<string, unknown> & { name?: string };

@@ -6,7 +6,7 @@
  * metadata.name, metadata.namespace, and for pods spec.nodeName and status.phase (`=`, `==`, `!=`).
  */
 import { labelSelectorMatches, type LabelSelector, type LabelSelectorRequirement } from '@pvsim/domain';
-import { UsageError } from './cli.ts';
+import { UsageError } from './verbTypes.ts';
 
 /** Splits on commas that are not inside parentheses. */
 function splitTop(text: string): string[] {

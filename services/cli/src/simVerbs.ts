@@ -5,8 +5,7 @@
  */
 import { resolveResource } from '@pvsim/manifests';
 import type { StoredKind } from '@pvsim/runtime';
-import type { CliIO, GlobalOptions } from './cli.ts';
-import { UsageError } from './cli.ts';
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { openSession, type Session } from './session.ts';
 import { runInput, waitCondition, type TaintChange } from './inputs.ts';
 import { kindName } from './verbs.ts';

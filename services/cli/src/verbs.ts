@@ -14,8 +14,7 @@ import {
 } from '@pvsim/manifests';
 import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
-import type { CliIO, GlobalOptions } from './cli.ts';
-import { UsageError } from './cli.ts';
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openSession } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
