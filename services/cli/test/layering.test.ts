@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from './support.ts';
 
 /**
@@ -58,6 +58,62 @@ test('source files import only what their package declares, and never another pa
       }
       assert.not.match(text, /from '\.\.\/\.\.\/(packages|services)\//, `${file} imports another package by path`);
     }
+  }
+});
+
+/** The files a source file imports by relative path ('./x.ts', '../y/z.ts'), `import type` included. */
+function relativeImports(file: string): string[] {
+  const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const specs = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*)\1/g)].map((m) => m[2]!);
+  return specs.map((s) => resolve(dirname(file), s));
+}
+
+/** One import circle of the graph as a path that starts and ends at the same file, or undefined. */
+function findCycle(graph: Map<string, string[]>): string[] | undefined {
+  const done = new Set<string>();
+  const onPath: string[] = [];
+  const visit = (f: string): string[] | undefined => {
+    const at = onPath.indexOf(f);
+    if (at >= 0) return [...onPath.slice(at), f];
+    if (done.has(f)) return undefined;
+    onPath.push(f);
+    for (const g of graph.get(f) ?? []) {
+      const cycle = visit(g);
+      if (cycle) return cycle;
+    }
+    onPath.pop();
+    done.add(f);
+    return undefined;
+  };
+  for (const f of [...graph.keys()].sort()) {
+    const cycle = visit(f);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+test('findCycle finds a circle of imports and passes a layered graph', () => {
+  assert.equal(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), ['a', 'b', 'c', 'a']);
+  assert.equal(findCycle(new Map([['a', ['a']]])), ['a', 'a']);
+  assert.is(findCycle(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]])), undefined);
+});
+
+/**
+ * Within a package, relative imports run one way too: a composition file imports the modules it
+ * wires, and they never import it back (issue 6 item 10, where eight CLI files formed one circle).
+ * Type-only imports count: a circle of types is still two files that cannot be read apart.
+ */
+test('no package\'s src/ has a circle of relative imports', () => {
+  for (const p of packages()) {
+    const files = sources(join(p.dir, 'src'));
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const targets = relativeImports(file);
+      for (const t of targets) assert.ok(files.includes(t), `${relative(repoRoot, file)} imports ${relative(repoRoot, t)}, which is no source file of ${p.name}`);
+      graph.set(file, targets);
+    }
+    const cycle = findCycle(graph);
+    assert.is(cycle, undefined, `${p.name} imports in a circle: ${cycle?.map((f) => relative(repoRoot, f)).join(' -> ')}`);
   }
 });
 
