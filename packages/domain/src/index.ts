@@ -10,3 +10,5 @@ export * from './logRecord.ts';
 export * from './ports.ts';
 export * from './csi.ts';
 export * from './filesystem.ts';
+export * from './canonicalJson.ts';
+export * from './Fingerprinter.ts';

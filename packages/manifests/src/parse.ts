@@ -15,6 +15,7 @@ import {
   parseAllDocuments, LineCounter, isMap, isSeq, isScalar, isPair, isAlias,
   type Document, type YAMLError, type Node as YamlNode, type ParsedNode,
 } from 'yaml';
+import { canonicalJson } from '@pvsim/domain';
 import { ManifestError } from './errors.ts';
 import { resolveKind } from './kinds.ts';
 
@@ -136,14 +137,7 @@ function toJSSafe(doc: Document.Parsed, node: ParsedNode, file: string, text: st
 }
 
 /** Compact JSON with sorted keys, as Go prints a decoded map in "Object 'Kind' is missing in '…'". */
-function goJson(value: unknown): string {
-  if (Array.isArray(value)) return '[' + value.map(goJson).join(',') + ']';
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return '{' + keys.map((k) => JSON.stringify(k) + ':' + goJson((value as Record<string, unknown>)[k])).join(',') + '}';
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+const goJson = canonicalJson;
 
 const GO_YAML_WORDS: Partial<Record<string, string>> = {
   BLOCK_AS_IMPLICIT_KEY: 'mapping values are not allowed in this context',

@@ -18,7 +18,7 @@
  * facts kubectl shows only in `get -o yaml`), because they are what this simulator is about.
  */
 
-import { ANN_BETA_STORAGE_CLASS, formatQuantity, hasDefaultClassAnnotation, parseQuantity } from '@pvsim/domain';
+import { ANN_BETA_STORAGE_CLASS, formatQuantity, hasDefaultClassAnnotation, parseQuantity, sortKeysDeep } from '@pvsim/domain';
 import { stringify } from 'yaml';
 import { podQOSClass } from './defaults.ts';
 import { ManifestError } from './errors.ts';
@@ -487,18 +487,6 @@ export function printTables(tables: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 // -o json / -o yaml / -o name
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (isObj(value)) {
-    const out: Obj = {};
-    for (const k of Object.keys(value).sort(byCodeUnit)) {
-      if (value[k] !== undefined) out[k] = sortKeys(value[k]);
-    }
-    return out;
-  }
-  return value;
-}
-
 function listOf(objects: readonly object[]): Obj {
   return { apiVersion: 'v1', items: [...objects], kind: 'List', metadata: { resourceVersion: '' } };
 }
@@ -518,14 +506,14 @@ function documentFor(objects: readonly object[], options: DocumentOptions): unkn
 
 /** `-o json`: 4-space indent, sorted keys, `<`, `>`, `&` escaped as Go's encoder does. */
 export function printJson(objects: readonly object[], options: DocumentOptions = {}): string {
-  const text = JSON.stringify(sortKeys(documentFor(objects, options)), null, 4);
+  const text = JSON.stringify(sortKeysDeep(documentFor(objects, options)), null, 4);
   return text.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
     .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') + '\n';
 }
 
 /** `-o yaml`: sorted keys, block sequences at the parent's indentation, strings quoted only when needed. */
 export function printYaml(objects: readonly object[], options: DocumentOptions = {}): string {
-  return stringify(sortKeys(documentFor(objects, options)), {
+  return stringify(sortKeysDeep(documentFor(objects, options)), {
     indentSeq: false, lineWidth: 0, minContentWidth: 0, version: '1.1', aliasDuplicateObjects: false,
     defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN', doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER,
   });

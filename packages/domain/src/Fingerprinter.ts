@@ -1,0 +1,330 @@
+/**
+ * Design: a fingerprint of a world's objects that two runs share whenever they did the same
+ * things, even though their uids (and so the names generated from uids), resource versions and
+ * timestamps differ — so an explorer can tell "this state was seen before" across seeds.
+ *
+ * Identity. Uids are random; the order things were created in is not. Each uid is registered
+ * once, when its object first appears, as `<kind>/<key>#<n>`: n counts the objects that had that
+ * kind and key so far (a claim deleted and recreated under its name is `#2`). The key is kept raw
+ * and made canonical on use, by the same substitution as everything else, so a PV named
+ * `pvc-<claim uid>` is `PersistentVolume/pvc-<PersistentVolumeClaim/default/data#1>#1`
+ * whichever of the two was registered first (a dump loads kinds in table order). Names derived
+ * from a uid through a digest cannot be undone by substitution, so they are registered as
+ * aliases of what they were derived from (`DERIVED_NAMES`). Registrations are never removed: a
+ * Released PV's claimRef still names its deleted claim's uid. A uid never registered (written
+ * by hand in a manifest and never created here) stays as it is.
+ *
+ * Substitution. A registered token is replaced wherever it stands in a string as a whole word:
+ * not preceded or followed by a letter or digit (so `uid-1` is not found in `uid-10`, but is in
+ * `pvc-uid-1` and `/pods/uid-1/volumes`). Tokens are uids and generated names, made of letters,
+ * digits and `-`. Object keys are substituted too, before they are sorted.
+ *
+ * Canonical object. Dropped: `resourceVersion` and `managedFields` at any depth, and every key
+ * ending in `Timestamp` or `Time` (creation/deletion timestamps, Event first/last/eventTime,
+ * conditions' lastTransitionTime/lastProbeTime/lastHeartbeatTime, status.startTime,
+ * lastPhaseTransitionTime); a deletionTimestamp leaves `deleting: true` behind. Any other string
+ * that is an RFC 3339 time (containers' startedAt/finishedAt, an annotation) becomes `<time>`.
+ * An Event's name is a counter that depends on the order events were first recorded, so its
+ * name is dropped and its key is what the event correlator aggregates on; its `count` is dropped
+ * too (a retry that fails the same way again does not make a new state).
+ *
+ * Combination. Each object's hash is two independent 32-bit lanes over
+ * `<canonical key>\n<canonicalJson(canonical object)>`; the world's value is the lane-wise sum
+ * mod 2^32 of every object's hash — a multiset combination, so the order of writes does not
+ * matter and a write costs one subtraction and one addition. Per-object hashes are kept by
+ * canonical key, so two worlds' states can be compared object by object.
+ *
+ * A token registered after an object that mentions it was hashed leaves that hash stale until
+ * the object is written again. The store registers a uid before any other object can mention it;
+ * only hand-written uids could break that, and they are the same in every run.
+ */
+import { canonicalJson } from './canonicalJson.ts';
+
+type Json = Record<string, unknown>;
+
+/** A registered token: a uid (kind, raw key, creation count) or an alias (what it derives from). */
+type Token = { kind: string; key: string; n: number } | { from: string };
+
+export interface FingerprinterJSON {
+  /** uid -> kind, raw key, n. */
+  uids: [string, string, string, number][];
+  /** derived name -> the text it was derived from (raw, substituted on use). */
+  aliases: [string, string][];
+  /** `<kind>/<key>` (and derived-name groups) -> how many were registered. */
+  counters: [string, number][];
+  /** kind, raw key, canonical key, hash (16 hex digits), sorted by canonical key. */
+  objects: [string, string, string, string][];
+}
+
+interface Entry { kind: string; rawKey: string; lo: number; hi: number }
+
+/** Deeper alias chains than this are not followed (a chain is a bug; this stops a loop). */
+const RESOLVE_DEPTH_MAX = 8;
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+/** csiStagingPath: the segment is sha256(volume handle); the handle is in the same object. */
+const STAGING_DIGEST = /(\/kubernetes\.io\/csi\/[^/]+\/)[0-9a-f]{64}(\/globalmount)/g;
+
+const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * Names generated from a uid through a digest or counter, with what they derive from:
+ * - a CSIVolume's volumeId is a digest of its CreateVolume name (`pvc-<claim uid>`);
+ * - a VolumeAttachment `csi-<sha256>` digests volume handle, attacher and node;
+ * - a Deployment's pod `<deployment>-<template hash>-<suffix>` draws the suffix from the
+ *   deployment's uid and a counter: the nth such pod of that deployment.
+ * `counter` numbers a group of derived names (the Deployment's pods) in registration order.
+ */
+function derivedNames(kind: string, obj: Json, counter: (group: string) => number): [string, string][] {
+  const metadata = (obj['metadata'] ?? {}) as Json;
+  const name = String(metadata['name'] ?? '');
+  const spec = (obj['spec'] ?? {}) as Json;
+  if (kind === 'CSIVolume') {
+    const volumeId = spec['volumeId'];
+    const from = spec['name'];
+    return typeof volumeId === 'string' && typeof from === 'string' && from !== volumeId ? [[volumeId, `volumeId(${from})`]] : [];
+  }
+  if (kind === 'VolumeAttachment' && name.startsWith('csi-')) {
+    const source = (spec['source'] ?? {}) as Json;
+    return [[name, `attachment(${String(source['persistentVolumeName'] ?? '')},${String(spec['attacher'] ?? '')},${String(spec['nodeName'] ?? '')})`]];
+  }
+  if (kind === 'Pod') {
+    const owners = (metadata['ownerReferences'] ?? []) as Json[];
+    const owner = owners.find((o) => o['controller'] === true && o['kind'] === 'Deployment');
+    const ownerUid = owner?.['uid'];
+    if (typeof ownerUid === 'string' && ownerUid !== '' && name.startsWith(`${String(owner!['name'])}-`)) {
+      const prefix = name.slice(0, name.lastIndexOf('-') + 1);
+      return [[name, `${prefix}{${ownerUid}#${counter(`pods:${ownerUid}/${prefix}`)}}`]];
+    }
+  }
+  return [];
+}
+
+/** Two independent 32-bit lanes (FNV-1a and a multiply-xorshift), each finished with fmix32. */
+/** Two independent 32-bit lanes over a text (the per-object hash). */
+export function hash64(text: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [fmix32(a ^ text.length), fmix32(b)];
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
+
+export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+export class Fingerprinter {
+  private readonly tokens = new Map<string, Token>();
+  /** Distinct token lengths, longest first: substitution tries each at a word start. */
+  private lengths: number[] = [];
+  private readonly counters = new Map<string, number>();
+  /** token -> its canonical text; cleared when a token is registered. */
+  private resolved = new Map<string, string>();
+  /** canonical key -> the object's hash. */
+  private readonly entries = new Map<string, Entry>();
+  /** `<kind>/<raw key>` -> canonical key of the object hashed under it. */
+  private readonly canonicalKeys = new Map<string, string>();
+  private lo = 0;
+  private hi = 0;
+
+  /** Registers a uid the store assigned (or first saw) for the object `kind`/`key`; once. */
+  register(uid: string, kind: string, key: string): void {
+    if (uid === '' || this.tokens.has(uid)) return;
+    const n = this.count(`${kind}/${key}`);
+    this.addToken(uid, { kind, key, n });
+  }
+
+  /** Registers an object's uid, with the names derived from it first; once per uid. */
+  registerObject(kind: string, key: string, obj: { metadata: { [k: string]: unknown } }): void {
+    const uid = obj.metadata['uid'];
+    if (typeof uid !== 'string' || uid === '' || this.tokens.has(uid)) return;
+    for (const [token, from] of derivedNames(kind, obj as unknown as Json, (group) => this.count(group))) {
+      if (!this.tokens.has(token)) this.addToken(token, { from });
+    }
+    this.register(uid, kind, key);
+  }
+
+  isRegistered(token: string): boolean {
+    return this.tokens.has(token);
+  }
+
+  /** The canonical identity of a registered uid (`PersistentVolumeClaim/default/data#1`). */
+  identity(uid: string): string | undefined {
+    const t = this.tokens.get(uid);
+    return t === undefined ? undefined : this.resolve(uid, 0).slice(1, -1);
+  }
+
+  /** Sets (or with `undefined` removes) the object stored under `kind`/`key`. */
+  set(kind: string, key: string, obj: object | undefined): void {
+    const raw = `${kind}/${key}`;
+    const previous = this.canonicalKeys.get(raw);
+    if (previous !== undefined) {
+      const e = this.entries.get(previous)!;
+      this.lo = (this.lo - e.lo) >>> 0;
+      this.hi = (this.hi - e.hi) >>> 0;
+      this.entries.delete(previous);
+      this.canonicalKeys.delete(raw);
+    }
+    if (obj === undefined) return;
+    let canonicalKey = this.canonicalKey(kind, key, obj as Json);
+    // Two live objects with one canonical key would be a broken rule above; keep both hashed.
+    if (this.entries.has(canonicalKey)) canonicalKey += `~${raw}`;
+    const [lo, hi] = hash64(`${canonicalKey}\n${canonicalJson(this.canonicalObject(kind, obj as Json))}`);
+    this.entries.set(canonicalKey, { kind, rawKey: key, lo, hi });
+    this.canonicalKeys.set(raw, canonicalKey);
+    this.lo = (this.lo + lo) >>> 0;
+    this.hi = (this.hi + hi) >>> 0;
+  }
+
+  /** The fingerprint: 16 hex digits. */
+  value(): string {
+    return hex8(this.hi) + hex8(this.lo);
+  }
+
+  /** Per-object hashes by canonical key, to find which objects two worlds disagree on. */
+  hashes(): Map<string, string> {
+    return new Map([...this.entries].map(([k, e]) => [k, hex8(e.hi) + hex8(e.lo)]));
+  }
+
+  /** The canonical form an object is hashed as (for tests and for diffing two worlds). */
+  canonicalObject(kind: string, obj: Json): Json {
+    const out = this.canonicalValue(obj) as Json;
+    if (kind === 'Event') {
+      const metadata = { ...(out['metadata'] as Json) };
+      delete metadata['name'];
+      out['metadata'] = metadata;
+      // How often it happened is a count of retries, not state: a retry that fails the same way
+      // again leaves the world where it was.
+      delete out['count'];
+    }
+    return out;
+  }
+
+  /** `<kind>/<key>` with registered tokens replaced; an Event's key is its correlation. */
+  canonicalKey(kind: string, key: string, obj?: Json): string {
+    if (kind === 'Event' && obj !== undefined) {
+      const o = (obj['involvedObject'] ?? {}) as Json;
+      const source = (obj['source'] ?? {}) as Json;
+      const namespace = key.slice(0, key.indexOf('/') + 1);
+      return `Event/${namespace}${this.substitute(canonicalJson([o['kind'], o['name'], o['namespace'], o['uid'], obj['type'], obj['reason'], obj['message'], source['component']]))}`;
+    }
+    return `${kind}/${this.substitute(key)}`;
+  }
+
+  /** `text` with every registered token that stands as a whole word replaced by its identity. */
+  substitute(text: string): string {
+    return this.substituteAt(text, 0);
+  }
+
+  toJSON(): FingerprinterJSON {
+    const uids: FingerprinterJSON['uids'] = [];
+    const aliases: FingerprinterJSON['aliases'] = [];
+    for (const [token, t] of this.tokens) {
+      if ('from' in t) aliases.push([token, t.from]);
+      else uids.push([token, t.kind, t.key, t.n]);
+    }
+    const objects: FingerprinterJSON['objects'] = [...this.entries]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, e]) => [e.kind, e.rawKey, k, hex8(e.hi) + hex8(e.lo)]);
+    return { uids, aliases, counters: [...this.counters], objects };
+  }
+
+  static fromJSON(json: FingerprinterJSON): Fingerprinter {
+    const f = new Fingerprinter();
+    for (const [token, kind, key, n] of json.uids) f.addToken(token, { kind, key, n });
+    for (const [token, from] of json.aliases) f.addToken(token, { from });
+    for (const [k, n] of json.counters) f.counters.set(k, n);
+    for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
+      const hi = parseInt(hash.slice(0, 8), 16);
+      const lo = parseInt(hash.slice(8), 16);
+      f.entries.set(canonicalKey, { kind, rawKey, lo, hi });
+      f.canonicalKeys.set(`${kind}/${rawKey}`, canonicalKey);
+      f.lo = (f.lo + lo) >>> 0;
+      f.hi = (f.hi + hi) >>> 0;
+    }
+    return f;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private count(group: string): number {
+    const n = (this.counters.get(group) ?? 0) + 1;
+    this.counters.set(group, n);
+    return n;
+  }
+
+  private addToken(token: string, t: Token): void {
+    this.tokens.set(token, t);
+    if (!this.lengths.includes(token.length)) this.lengths = [...this.lengths, token.length].sort((a, b) => b - a);
+    if (this.resolved.size > 0) this.resolved = new Map();
+  }
+
+  private resolve(token: string, depth: number): string {
+    let r = this.resolved.get(token);
+    if (r !== undefined) return r;
+    const t = this.tokens.get(token)!;
+    if (depth >= RESOLVE_DEPTH_MAX) return token;
+    r = '<' + ('from' in t ? this.substituteAt(t.from, depth + 1) : `${t.kind}/${this.substituteAt(t.key, depth + 1)}#${t.n}`) + '>';
+    this.resolved.set(token, r);
+    return r;
+  }
+
+  private substituteAt(text: string, depth: number): string {
+    const lengths = this.lengths;
+    const n = text.length;
+    if (lengths.length === 0 || n < lengths[lengths.length - 1]!) return text;
+    let out = '';
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      if (!isWordCode(text.charCodeAt(i)) || (i > 0 && isWordCode(text.charCodeAt(i - 1)))) continue;
+      for (const length of lengths) {
+        const end = i + length;
+        if (end > n || (end < n && isWordCode(text.charCodeAt(end)))) continue;
+        const candidate = text.slice(i, end);
+        if (!this.tokens.has(candidate)) continue;
+        out += text.slice(from, i) + this.resolve(candidate, depth);
+        from = end;
+        i = end - 1;
+        break;
+      }
+    }
+    return from === 0 ? text : out + text.slice(from);
+  }
+
+  private canonicalValue(value: unknown): unknown {
+    if (typeof value === 'string') {
+      if (value.length >= 20 && value.length <= 35 && RFC3339.test(value)) return '<time>';
+      const s = value.includes('globalmount') ? value.replace(STAGING_DIGEST, '$1<staging>$2') : value;
+      return this.substitute(s);
+    }
+    if (Array.isArray(value)) return value.map((v) => this.canonicalValue(v));
+    if (value === null || typeof value !== 'object') return value;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value as Json)) {
+      if (v === undefined || k === 'resourceVersion' || k === 'managedFields') continue;
+      if (k.endsWith('Timestamp') || k.endsWith('Time')) {
+        if (k === 'deletionTimestamp') out['deleting'] = true;
+        continue;
+      }
+      // Generated identities that say nothing the object does not: a container's id is a digest
+      // of its pod's uid, its name and its restart count; a provisioner's identity is drawn at
+      // its start.
+      if (k === 'containerID' || k === PROVISIONER_IDENTITY) { out[k] = '<generated>'; continue; }
+      out[this.substitute(k)] = this.canonicalValue(v);
+    }
+    return out;
+  }
+}

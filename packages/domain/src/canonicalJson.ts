@@ -1,0 +1,54 @@
+/**
+ * Design: one canonical JSON for the whole project (STYLE §2: "one canonical JSON function, not
+ * one per module"). Two values that are equal as JSON data give the same text whatever order
+ * their object keys were written in, so the text can be compared, hashed or used as a map key.
+ * Object keys are sorted by UTF-16 code unit (the default `sort()`, which is also the order Go's
+ * encoding/json and kubectl print), members whose value is `undefined` are dropped as
+ * `JSON.stringify` drops them, arrays keep their order, and an `undefined` array element or top
+ * level value is `null`. Values are plain JSON data: no `toJSON`, Maps or class instances.
+ */
+
+type Json = Record<string, unknown>;
+
+const isPlainObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Compact JSON with object keys sorted recursively and `undefined` members dropped. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
+  }
+  if (isPlainObject(value)) {
+    let out = '{';
+    let first = true;
+    for (const k of Object.keys(value).sort()) {
+      const v = value[k];
+      if (v === undefined) continue;
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+      first = false;
+    }
+    return out + '}';
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The same value with every object's keys in sorted order and `undefined` members dropped, for
+ * printers that indent (`JSON.stringify(sortKeysDeep(v), null, 4)`, YAML) and so need the value,
+ * not the text. `JSON.stringify(sortKeysDeep(v)) === canonicalJson(v)` for JSON data, except
+ * that a JavaScript object always lists integer-like keys ("0", "10") first, whatever order
+ * they were inserted in; canonicalJson does not depend on that.
+ */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeysDeep) as T;
+  if (isPlainObject(value)) {
+    const out: Json = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = value[k];
+      if (v !== undefined) out[k] = sortKeysDeep(v);
+    }
+    return out as T;
+  }
+  return value;
+}
