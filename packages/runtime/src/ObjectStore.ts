@@ -10,11 +10,15 @@
  * Objects handed out are the stored ones, not copies (a bind writes six times; copies were a
  * fifth of its cost): callers treat them as immutable and clone before changing, as client-go
  * callers must treat informer objects.
+ * The store keeps the world's fingerprint (domain Fingerprinter): every uid is registered when an
+ * object carrying it is first put — by `create`, or by `restore`/`load` replaying one — so a
+ * store rebuilt from the log registers uids in the order the live one did and fingerprints the
+ * same. Hashing is lazy: a write only marks its key, and `fingerprint()` hashes the marked ones.
  */
 import { createActor, type Actor } from 'xstate';
 import {
-  ApiError, VolumeIndex,
-  type ClusterApi, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
+  ApiError, Fingerprinter, VolumeIndex,
+  type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
 import { volumeMachine, claimMachine, attachmentMachine } from '@pvsim/machines';
@@ -102,6 +106,9 @@ export class ObjectStore implements ClusterApi {
   private readonly bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
+  private fingerprinter = new Fingerprinter();
+  /** Per kind, keys written since `fingerprint()` last hashed them. */
+  private readonly unhashed = new Map<StoredKind, Set<string>>();
 
   constructor(private readonly opts: ObjectStoreOptions) {
     this.bus = opts.bus ?? new InProcessBus();
@@ -152,8 +159,29 @@ export class ObjectStore implements ClusterApi {
     return actor ? String(actor.getSnapshot().value) : undefined;
   }
 
-  /** Everything a snapshot needs to recreate this store (objects in a stable order). */
-  dump(): { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } {
+  /**
+   * The fingerprint of every stored object: equal for two stores that differ only in uids,
+   * names generated from them, resource versions and timestamps (see the domain Fingerprinter).
+   */
+  fingerprint(): string {
+    return this.hashed().value();
+  }
+
+  /** The fingerprinter with every written key hashed (for per-object hashes and snapshots). */
+  hashed(): Fingerprinter {
+    for (const [kind, keys] of this.unhashed) {
+      for (const key of keys) this.fingerprinter.set(kind, key, this.get(kind, key));
+    }
+    this.unhashed.clear();
+    return this.fingerprinter;
+  }
+
+  /**
+   * Everything a snapshot needs to recreate this store (objects in a stable order). The
+   * fingerprinter's registry goes with it: the objects alone do not say which uids came first
+   * or how often a name was reused.
+   */
+  dump(): { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint: FingerprinterJSON } {
     const objects: [StoredKind, string, AnyObject][] = [];
     for (const kind of STORED_KINDS) {
       const entries: [string, AnyObject][] = isActorKind(kind)
@@ -161,11 +189,12 @@ export class ObjectStore implements ClusterApi {
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
-    return { resourceVersion: this.resourceVersion, objects };
+    return { resourceVersion: this.resourceVersion, objects, fingerprint: this.hashed().toJSON() };
   }
 
-  /** Recreates the state `dump()` returned. */
-  load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][] }): void {
+  /** Recreates the state `dump()` returned (a dump without a fingerprint registers as it loads). */
+  load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+    if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
     this.resourceVersion = Math.max(this.resourceVersion, dump.resourceVersion);
   }
@@ -349,6 +378,8 @@ export class ObjectStore implements ClusterApi {
   }
 
   private put(kind: StoredKind, key: string, obj: AnyObject): void {
+    this.fingerprinter.registerObject(kind, key, obj);
+    this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
       const actor = actors.get(key);
@@ -379,7 +410,14 @@ export class ObjectStore implements ClusterApi {
     }
   }
 
+  private markUnhashed(kind: StoredKind, key: string): void {
+    let keys = this.unhashed.get(kind);
+    if (!keys) this.unhashed.set(kind, (keys = new Set()));
+    keys.add(key);
+  }
+
   private drop(kind: StoredKind, key: string): void {
+    this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
       const actor = actors.get(key);

@@ -3,16 +3,25 @@
  * well-tested generator whose state we advance in place. Integer-only API: probabilities are
  * "n in d", never floats.
  */
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
 export class Random {
-  private readonly rng: JumpableRandomGenerator;
+  private rng: JumpableRandomGenerator;
 
-  constructor(readonly seed: number) {
-    this.rng = xoroshiro128plus(seed | 0);
+  constructor(readonly seed: number, state?: readonly number[]) {
+    this.rng = state ? xoroshiro128plusFromState(state) : xoroshiro128plus(seed | 0);
   }
+
+  /** Continues from `state()` in place (the holders of this generator keep it). */
+  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); }
+
+  /** The generator's state as JSON (a fork continues from it). */
+  state(): number[] { return [...this.rng.getState()]; }
+
+  /** A generator that continues exactly where `state()` was taken. */
+  static fromState(seed: number, state: readonly number[]): Random { return new Random(seed, state); }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
@@ -44,4 +53,43 @@ export function deriveSeed(seed: number, salt: number): number {
   h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
   return h | 0;
+}
+
+/** A label's 32-bit FNV-1a hash, so a stream can be named rather than numbered. */
+function labelHash(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Separate random streams per purpose (uids, provisioner identity, latency, faults, delivery),
+ * each derived from the seed and its label: a new draw in one place does not reshuffle the
+ * choices of every other. `state()`/`fromState` copy the streams for a fork.
+ */
+export class RandomStreams {
+  private readonly streams = new Map<string, Random>();
+  constructor(readonly seed: number) {}
+  /** The stream of one purpose, created on first use. */
+  for(label: string): Random {
+    let r = this.streams.get(label);
+    if (!r) this.streams.set(label, (r = new Random(deriveSeed(this.seed, labelHash(label)))));
+    return r;
+  }
+
+  /** Every stream's state as JSON, for a snapshot or fork. */
+  state(): Record<string, number[]> {
+    return Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, r.state()]));
+  }
+
+  /** Every stream continues from `state()`, in place (holders keep their generators). */
+  load(state: Record<string, number[]>): void {
+    for (const [label, st] of Object.entries(state)) this.for(label).load(st);
+  }
+
+  static fromState(seed: number, state: Record<string, number[]>): RandomStreams {
+    const s = new RandomStreams(seed);
+    for (const [label, st] of Object.entries(state)) s.streams.set(label, Random.fromState(deriveSeed(seed, labelHash(label)), st));
+    return s;
+  }
 }

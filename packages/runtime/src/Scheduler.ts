@@ -31,15 +31,25 @@ export class Scheduler {
     return new Scheduler('fifo');
   }
 
-  private timers: { due: number; seq: number; item: WorkItem }[] = [];
+  private timers: { due: number; seq: number; item: WorkItem; retry?: boolean }[] = [];
   private timerSeq = 0;
+  /** Queue and key of each delayed item -> its due time (one timer per key). */
+  private readonly timerDue = new Map<string, number>();
 
   /**
    * Adds an item that becomes deliverable at simulated time `dueMs` (retries with backoff,
    * operations that take time). Timers fire in order of due time, then of scheduling.
    */
-  addAt(item: WorkItem, dueMs: number): void {
-    this.timers.push({ due: dueMs, seq: this.timerSeq++, item });
+  addAt(item: WorkItem, dueMs: number, retry = false): void {
+    // client-go's delaying queue: a key already waiting for its time keeps the earlier one.
+    const id = `${item.queue}\u0000${item.key}`;
+    const existing = this.timerDue.get(id);
+    if (existing !== undefined) {
+      if (existing <= dueMs) return;
+      this.timers.splice(this.timers.findIndex((t) => t.item.queue === item.queue && t.item.key === item.key), 1);
+    }
+    this.timerDue.set(id, dueMs);
+    this.timers.push({ due: dueMs, seq: this.timerSeq++, item, ...(retry ? { retry } : {}) });
     this.timers.sort((a, b) => a.due - b.due || a.seq - b.seq);
   }
 
@@ -48,11 +58,24 @@ export class Scheduler {
     return this.timers[0]?.due;
   }
 
+  /** True when every item due at the earliest due time is a retry after a failure. */
+  nextDueIsRetry(): boolean {
+    const due = this.timers[0]?.due;
+    return due !== undefined && this.timers.every((t) => t.due !== due || t.retry === true);
+  }
+
+  /** True when every delayed item is a retry after a failure. */
+  onlyRetriesDelayed(): boolean {
+    return this.timers.every((t) => t.retry === true);
+  }
+
   /** Moves every delayed item due at or before `nowMs` to the waiting items. */
   releaseDue(nowMs: number): number {
     let n = 0;
     while (this.timers.length > 0 && this.timers[0]!.due <= nowMs) {
-      this.add(this.timers.shift()!.item);
+      const { item } = this.timers.shift()!;
+      this.timerDue.delete(`${item.queue}\u0000${item.key}`);
+      this.add(item);
       n++;
     }
     return n;
@@ -64,17 +87,25 @@ export class Scheduler {
    * The work not yet delivered, in order: what a process that stops now hands to the next one
    * (the CLI records it at the end of a command so the next command continues the queue).
    */
-  pendingWork(): { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] } {
+  pendingWork(): { waiting: WorkItem[]; delayed: { due: number; item: WorkItem; retry?: boolean }[] } {
     return {
       waiting: this.waiting.map((i) => ({ ...i })),
-      delayed: this.timers.map((t) => ({ due: t.due, item: { ...t.item } })),
+      delayed: this.timers.map((t) => ({ due: t.due, item: { ...t.item }, ...(t.retry ? { retry: true } : {}) })),
     };
   }
 
+  /** Forgets every waiting and delayed item (a world restored from a snapshot takes its own). */
+  clear(): void {
+    this.waiting = [];
+    this.keys.clear();
+    this.timers = [];
+    this.timerDue.clear();
+  }
+
   /** Takes back work `pendingWork()` described. */
-  restorePendingWork(work: { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] }): void {
+  restorePendingWork(work: { waiting: WorkItem[]; delayed: { due: number; item: WorkItem; retry?: boolean }[] }): void {
     for (const item of work.waiting) this.add(item);
-    for (const t of work.delayed) this.addAt(t.item, t.due);
+    for (const t of work.delayed) this.addAt(t.item, t.due, t.retry === true);
   }
 
   /** Adds an item unless the same one is already waiting. */
@@ -87,6 +118,21 @@ export class Scheduler {
 
   get size(): number { return this.waiting.length; }
 
+  /** The waiting items in the order a chooser sees them. */
+  get waitingItems(): readonly WorkItem[] { return this.waiting; }
+
+  /** Removes and returns one particular waiting item (an explorer's or a replay's choice). */
+  take(item: WorkItem): WorkItem | undefined {
+    const i = this.waiting.findIndex((w) => w.queue === item.queue && w.key === item.key);
+    if (i < 0) return undefined;
+    const taken = this.waiting[i]!;
+    if (this.choose === 'fifo') this.waiting.splice(i, 1);
+    else { const last = this.waiting.pop()!; if (i < this.waiting.length) this.waiting[i] = last; }
+    this.keys.delete(`${taken.queue}\u0000${taken.key}`);
+    this.delivered++;
+    return taken;
+  }
+
   /** Removes and returns the next item, or undefined when nothing waits. */
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
@@ -94,7 +140,7 @@ export class Scheduler {
     if (this.choose === 'fifo') {
       item = this.waiting.shift()!;
     } else {
-      const i = this.waiting.length === 1 ? 0 : this.choose(this.waiting);
+      const i = this.choose(this.waiting);
       // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
       // seed, so choices stay reproducible.
       item = this.waiting[i]!;

@@ -6,3 +6,4 @@ export * from './Scheduler.ts';
 export * from './replay.ts';
 export * from './Bus.ts';
 export * from './ports.ts';
+export * from './Informers.ts';

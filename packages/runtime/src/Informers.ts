@@ -1,0 +1,166 @@
+/**
+ * Design: what a controller reads, as client-go's shared informers give it: a cache of the
+ * objects fed only by watch events, never the API server's own state. In the in-process world
+ * every watch event reaches the cache at once, so reads are as fresh as the store; when the world
+ * lets informers lag (an explored action), a controller reads what its cache has and its writes
+ * meet a Conflict on a stale resourceVersion — which is how Kubernetes' controllers see the API
+ * server. One cache is shared by the controllers of one process, so memory does not multiply per
+ * controller; it holds the stored objects themselves (treated as immutable), not copies.
+ *
+ * The binder's index lives here, next to the PVs it indexes: the PV controller's matcher reads
+ * the cache, as Kubernetes' `findBestMatchForClaim` reads the PV informer's indexer.
+ */
+import {
+  VolumeIndex,
+  type ClusterApi, type ClusterReader, type KubeEvent, type Node, type PersistentVolume,
+  type PersistentVolumeClaim, type Pod, type StorageClass,
+} from '@pvsim/domain';
+import { objectKey, type AnyObject, type ObjectStore, type StoredKind, type WatchEvent } from './ObjectStore.ts';
+
+/** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
+export interface ObjectReader {
+  get(kind: StoredKind, key: string): AnyObject | undefined;
+  list(kind: StoredKind): AnyObject[];
+}
+
+export class InformerCache implements ObjectReader, ClusterReader {
+  private readonly objects = new Map<StoredKind, Map<string, AnyObject>>();
+  private readonly sortedKeys = new Map<StoredKind, string[]>();
+  private index = new VolumeIndex();
+  /** Watch events applied so far (a lagging cache has applied fewer than were sent). */
+  applied = 0;
+  /** Feature gate VolumeAttributesClass as the matcher sees it. */
+  vacEnabled = true;
+
+  constructor(readonly name: string) {}
+
+  private of(kind: StoredKind): Map<string, AnyObject> {
+    let m = this.objects.get(kind);
+    if (!m) this.objects.set(kind, (m = new Map()));
+    return m;
+  }
+
+  /** One watch event: the cache now holds `ev.new` under `ev.key` (or nothing). */
+  apply(ev: WatchEvent): void {
+    const m = this.of(ev.kind);
+    this.applied++;
+    if (ev.new) {
+      if (!m.has(ev.key)) this.sortedKeys.delete(ev.kind);
+      m.set(ev.key, ev.new);
+      if (ev.kind === 'PersistentVolume') this.index.set(ev.new as unknown as PersistentVolume);
+    } else {
+      if (m.delete(ev.key)) this.sortedKeys.delete(ev.kind);
+      if (ev.kind === 'PersistentVolume') this.index.delete(ev.key);
+    }
+  }
+
+  /** A relist: the cache becomes exactly what the server lists (a process start or restart). */
+  relist(server: ObjectReader, kinds: readonly StoredKind[]): void {
+    this.objects.clear();
+    this.sortedKeys.clear();
+    this.index = new VolumeIndex();
+    for (const kind of kinds) {
+      for (const obj of server.list(kind)) {
+        const key = objectKey(kind, obj);
+        this.apply({ kind, key, old: undefined, new: obj });
+      }
+    }
+  }
+
+  get(kind: StoredKind, key: string): AnyObject | undefined {
+    return this.objects.get(kind)?.get(key);
+  }
+
+  /** The cache's objects (a lagging cache differs from the server's), for a world snapshot. */
+  dump(): [StoredKind, string, AnyObject][] {
+    const out: [StoredKind, string, AnyObject][] = [];
+    for (const [kind, m] of this.objects) for (const [key, obj] of m) out.push([kind, key, obj]);
+    return out;
+  }
+
+  /** Becomes what `dump()` described. */
+  load(dump: readonly [StoredKind, string, AnyObject][]): void {
+    this.objects.clear();
+    this.sortedKeys.clear();
+    this.index = new VolumeIndex();
+    for (const [kind, key, obj] of dump) this.apply({ kind, key, old: undefined, new: obj });
+  }
+
+  list(kind: StoredKind): AnyObject[] {
+    const m = this.objects.get(kind);
+    if (!m) return [];
+    if (kind === 'Event') return [...m.values()];
+    let keys = this.sortedKeys.get(kind);
+    if (!keys) this.sortedKeys.set(kind, (keys = [...m.keys()].sort()));
+    return keys.map((k) => m.get(k)!);
+  }
+
+  getVolume(name: string) { return this.get('PersistentVolume', name) as unknown as PersistentVolume | undefined; }
+  listVolumes() { return this.list('PersistentVolume') as unknown as PersistentVolume[]; }
+  getClaim(namespace: string, name: string) { return this.get('PersistentVolumeClaim', `${namespace}/${name}`) as unknown as PersistentVolumeClaim | undefined; }
+  listClaims() { return this.list('PersistentVolumeClaim') as unknown as PersistentVolumeClaim[]; }
+  getClass(name: string) { return this.get('StorageClass', name) as unknown as StorageClass | undefined; }
+  listClasses() { return this.list('StorageClass') as unknown as StorageClass[]; }
+  listPods(namespace?: string) {
+    const pods = this.list('Pod') as unknown as Pod[];
+    return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
+  }
+  getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
+  events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
+  findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
+    return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);
+  }
+}
+
+/** The API server's verbs a client calls (the ObjectStore has them). */
+export type ApiServer = Pick<ObjectStore, 'create' | 'update' | 'delete' | 'event'>;
+
+/**
+ * The in-process client: reads from its process's informer cache, writes to the API server (which checks resourceVersions: a write based on a
+ * stale read is a Conflict). Writes return the stored object; a controller that needs what it
+ * just wrote uses that result, not a re-read, since its cache may not have it yet.
+ */
+/**
+ * The typed client every controller, sidecar, kubelet and driver holds. The in-process world
+ * gives each process an `InformerClient`; a user's command talks to the API server (the store)
+ * directly, which has the same shape.
+ */
+export interface Client extends ClusterApi, ObjectReader {
+  create(kind: StoredKind, obj: AnyObject): AnyObject;
+  update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject;
+  delete(kind: StoredKind, key: string): void;
+  events(): KubeEvent[];
+  /** Feature gate VolumeAttributesClass as the matcher sees it. */
+  vacEnabled: boolean;
+}
+
+export class InformerClient implements Client {
+  constructor(private readonly server: ApiServer, readonly cache: InformerCache) {}
+
+  get(kind: StoredKind, key: string) { return this.cache.get(kind, key); }
+  list(kind: StoredKind) { return this.cache.list(kind); }
+  getVolume(name: string) { return this.cache.getVolume(name); }
+  listVolumes() { return this.cache.listVolumes(); }
+  getClaim(namespace: string, name: string) { return this.cache.getClaim(namespace, name); }
+  listClaims() { return this.cache.listClaims(); }
+  getClass(name: string) { return this.cache.getClass(name); }
+  listClasses() { return this.cache.listClasses(); }
+  listPods(namespace?: string) { return this.cache.listPods(namespace); }
+  getNode(name: string) { return this.cache.getNode(name); }
+  events() { return this.cache.events(); }
+  findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) { return this.cache.findBestMatchForClaim(claim, delayBinding); }
+  get vacEnabled() { return this.cache.vacEnabled; }
+  set vacEnabled(on: boolean) { this.cache.vacEnabled = on; }
+
+  create(kind: StoredKind, obj: AnyObject): AnyObject { return this.server.create(kind, obj); }
+  update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject { return this.server.update(kind, obj, subresource); }
+  delete(kind: StoredKind, key: string): void { this.server.delete(kind, key); }
+  event(...args: Parameters<ApiServer['event']>): void { this.server.event(...args); }
+
+  createVolume(v: PersistentVolume) { return this.create('PersistentVolume', v as unknown as AnyObject) as unknown as PersistentVolume; }
+  updateVolume(v: PersistentVolume) { return this.update('PersistentVolume', v as unknown as AnyObject) as unknown as PersistentVolume; }
+  updateVolumeStatus(v: PersistentVolume) { return this.update('PersistentVolume', v as unknown as AnyObject, 'status') as unknown as PersistentVolume; }
+  deleteVolume(name: string) { this.delete('PersistentVolume', name); }
+  updateClaim(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject) as unknown as PersistentVolumeClaim; }
+  updateClaimStatus(c: PersistentVolumeClaim) { return this.update('PersistentVolumeClaim', c as unknown as AnyObject, 'status') as unknown as PersistentVolumeClaim; }
+}
