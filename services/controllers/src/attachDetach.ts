@@ -16,9 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { CsiDriverPort, FsState, KubeEvent, Node, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod, PodVolume } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import { hasTaint, isNodeReady, readyCondition } from './nodes.ts';
+import { sortedArray, stateObject, stringArray } from './controllerState.ts';
 
 // ------------------------------------------------------------------ shared identities
 
@@ -145,12 +146,12 @@ export function claimNameOf(pod: Pod, volume: PodVolume): string | undefined {
 }
 
 /** The PV behind a pod volume, once its claim is Bound (kubelet and AD both wait for that). */
-export function boundVolumeOf(store: ObjectStore, pod: Pod, volume: PodVolume): { claim: PersistentVolumeClaim; pv: PersistentVolume } | undefined {
+export function boundVolumeOf(client: Client, pod: Pod, volume: PodVolume): { claim: PersistentVolumeClaim; pv: PersistentVolume } | undefined {
   const claimName = claimNameOf(pod, volume);
   if (claimName === undefined) return undefined;
-  const claim = store.getClaim(pod.metadata.namespace ?? 'default', claimName);
+  const claim = client.getClaim(pod.metadata.namespace ?? 'default', claimName);
   if (!claim || claim.status?.phase !== 'Bound' || !claim.spec.volumeName) return undefined;
-  const pv = store.getVolume(claim.spec.volumeName);
+  const pv = client.getVolume(claim.spec.volumeName);
   return pv ? { claim, pv } : undefined;
 }
 
@@ -202,7 +203,7 @@ export class AttachDetachController implements Controller {
   private readonly multiAttachReported = new Set<string>();
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly client: Client,
     private readonly drivers: Map<string, CsiDriverPort>,
     private readonly options: AttachDetachOptions,
   ) {
@@ -231,7 +232,7 @@ export class AttachDetachController implements Controller {
     } else if (ev.kind === 'PersistentVolumeClaim') {
       const claim = (ev.new ?? ev.old) as unknown as PersistentVolumeClaim;
       const ns = claim.metadata.namespace ?? 'default';
-      for (const pod of this.store.listPods(ns)) {
+      for (const pod of this.client.listPods(ns)) {
         if (pod.spec.nodeName && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(ATTACH_DETACH_QUEUE, pod.spec.nodeName);
       }
     }
@@ -245,22 +246,38 @@ export class AttachDetachController implements Controller {
     return this.blockedNodes.size > 0;
   }
 
+  /**
+   * `{ blockedNodes: [node], multiAttachReported: [<pod uid>\u0000<pv>] }`, sorted. The desired
+   * state of the world is not memory: every sync derives it from the informer.
+   */
+  saveState(): { blockedNodes: string[]; multiAttachReported: string[] } {
+    return { blockedNodes: sortedArray(this.blockedNodes), multiAttachReported: sortedArray(this.multiAttachReported) };
+  }
+
+  loadState(state: unknown): void {
+    const s = stateObject(this.name, state);
+    this.blockedNodes.clear();
+    for (const n of stringArray(this.name, s['blockedNodes'])) this.blockedNodes.add(n);
+    this.multiAttachReported.clear();
+    for (const id of stringArray(this.name, s['multiAttachReported'])) this.multiAttachReported.add(id);
+  }
+
   private now(): number {
     return this.options.clock.now();
   }
 
   private attachments(): VolumeAttachment[] {
-    return this.store.list('VolumeAttachment') as unknown as VolumeAttachment[];
+    return this.client.list('VolumeAttachment') as unknown as VolumeAttachment[];
   }
 
   /** Desired state of the world for every node (or only `only`), from one pass over the pods. */
   private desiredByNode(only?: string): Map<string, Map<string, DesiredVolume>> {
     const out = new Map<string, Map<string, DesiredVolume>>();
-    for (const pod of this.store.listPods()) {
+    for (const pod of this.client.listPods()) {
       const node = pod.spec.nodeName;
       if (!node || (only !== undefined && node !== only) || isPodTerminated(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
-        const bound = boundVolumeOf(this.store, pod, volume);
+        const bound = boundVolumeOf(this.client, pod, volume);
         const csi = csiSourceOf(bound?.pv);
         if (!bound || !csi || !isAttachable(this.drivers.get(csi.driver))) continue;
         let perNode = out.get(node);
@@ -275,7 +292,7 @@ export class AttachDetachController implements Controller {
   private syncAll(): void {
     const desired = this.desiredByNode();
     const nodes = new Set<string>([
-      ...this.store.list('Node').map((n) => n.metadata.name),
+      ...this.client.list('Node').map((n) => n.metadata.name),
       ...this.attachments().map((va) => va.spec.nodeName),
       ...desired.keys(),
     ]);
@@ -283,7 +300,7 @@ export class AttachDetachController implements Controller {
   }
 
   private syncNode(nodeName: string, desired: Map<string, DesiredVolume>, desiredAll: () => Map<string, Map<string, DesiredVolume>>): void {
-    const node = this.store.getNode(nodeName);
+    const node = this.client.getNode(nodeName);
     let blocked = false;
     const onNode = () => this.attachments().filter((va) => va.spec.nodeName === nodeName);
 
@@ -294,14 +311,14 @@ export class AttachDetachController implements Controller {
       if (desired.has(pvName)) { this.setDetachRequested(va, undefined); continue; }
       if (!this.safeToDetach(node, va)) { blocked = true; continue; }
       // OBSERVATION: no pod on the node uses the volume and the kubelet has unmounted it.
-      this.store.delete('VolumeAttachment', va.metadata.name);
+      this.client.delete('VolumeAttachment', va.metadata.name);
     }
 
     // Then attach what is wanted and not yet there.
     for (const pvName of [...desired.keys()].sort()) {
       const want = desired.get(pvName)!;
       const name = volumeAttachmentName(want.csi.volumeHandle, want.csi.driver, nodeName);
-      const existing = this.store.get('VolumeAttachment', name) as unknown as VolumeAttachment | undefined;
+      const existing = this.client.get('VolumeAttachment', name) as unknown as VolumeAttachment | undefined;
       if (existing) {
         // A VA still detaching: the attach waits until it is gone.
         if (existing.metadata.deletionTimestamp) blocked = true;
@@ -321,7 +338,7 @@ export class AttachDetachController implements Controller {
         metadata: { name },
         spec: { attacher: want.csi.driver, nodeName, source: { persistentVolumeName: pvName } },
       };
-      this.store.create('VolumeAttachment', va as unknown as AnyObject);
+      this.client.create('VolumeAttachment', va as unknown as AnyObject);
     }
 
     if (blocked) this.blockedNodes.add(nodeName); else this.blockedNodes.delete(nodeName);
@@ -333,7 +350,7 @@ export class AttachDetachController implements Controller {
     const pvName = va.spec.source.persistentVolumeName ?? '';
     const want = this.desiredByNode(va.spec.nodeName).get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
-      this.store.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`, 'attachdetach-controller');
+      this.client.event(pod, 'Normal', 'SuccessfulAttachVolume', `AttachVolume.Attach succeeded for volume "${pvName}"`, 'attachdetach-controller');
     }
   }
 
@@ -342,7 +359,7 @@ export class AttachDetachController implements Controller {
     const pvName = va.spec.source.persistentVolumeName ?? '';
     const want = this.desiredByNode(va.spec.nodeName).get(va.spec.nodeName)?.get(pvName);
     for (const pod of want?.pods ?? []) {
-      this.store.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`, 'attachdetach-controller');
+      this.client.event(pod, 'Warning', 'FailedAttachVolume', `AttachVolume.Attach failed for volume "${pvName}" : ${message}`, 'attachdetach-controller');
     }
   }
 
@@ -352,7 +369,7 @@ export class AttachDetachController implements Controller {
    */
   private safeToDetach(node: Node | undefined, va: VolumeAttachment): boolean {
     if (!node) return true;
-    const pv = this.store.getVolume(va.spec.source.persistentVolumeName ?? '');
+    const pv = this.client.getVolume(va.spec.source.persistentVolumeName ?? '');
     const handle = csiSourceOf(pv)?.volumeHandle ?? va.spec.source.persistentVolumeName ?? '';
     const inUse = ((node.status?.['volumesInUse'] as string[] | undefined) ?? []).includes(uniqueVolumeName(va.spec.attacher, handle));
     if (!inUse) return true;
@@ -381,7 +398,7 @@ export class AttachDetachController implements Controller {
     if (time === undefined) delete annotations[ANN_DETACH_REQUESTED_AT]; else annotations[ANN_DETACH_REQUESTED_AT] = time;
     const next = { ...va, metadata: { ...va.metadata, annotations } };
     if (Object.keys(annotations).length === 0) delete (next.metadata as { annotations?: unknown }).annotations;
-    this.store.update('VolumeAttachment', next as never);
+    this.client.update('VolumeAttachment', next as never);
   }
 
   /** reconciler.go `reportMultiAttachError`: one event per pod that waits, naming the pods in its namespace. */
@@ -394,7 +411,7 @@ export class AttachDetachController implements Controller {
       this.multiAttachReported.add(id);
       const prefix = `Multi-Attach error for volume "${pvName}"`;
       // Once per pod, also across CLI invocations (the event is in the store).
-      if (this.store.events().some((e: KubeEvent) => e.involvedObject.uid === pod.metadata.uid && e.reason === 'FailedAttachVolume' && e.message.startsWith(prefix))) continue;
+      if (this.client.events().some((e: KubeEvent) => e.involvedObject.uid === pod.metadata.uid && e.reason === 'FailedAttachVolume' && e.message.startsWith(prefix))) continue;
       let detail: string;
       if (users.length === 0) {
         detail = "Volume is already exclusively attached to one node and can't be attached to another";
@@ -409,14 +426,14 @@ export class AttachDetachController implements Controller {
           detail = `Volume is already used by ${others} pod(s) in different namespaces`;
         }
       }
-      this.store.event(pod, 'Warning', 'FailedAttachVolume', `${prefix} ${detail}`, 'attachdetach-controller');
+      this.client.event(pod, 'Warning', 'FailedAttachVolume', `${prefix} ${detail}`, 'attachdetach-controller');
     }
   }
 
   /** `node.status.volumesAttached` from the VAs the attacher marked attached. */
   private updateVolumesAttached(node: Node, vas: VolumeAttachment[]): void {
     const attached = vas.filter((va) => va.status?.attached).map((va) => {
-      const pv = this.store.getVolume(va.spec.source.persistentVolumeName ?? '');
+      const pv = this.client.getVolume(va.spec.source.persistentVolumeName ?? '');
       const handle = csiSourceOf(pv)?.volumeHandle ?? va.spec.source.persistentVolumeName ?? '';
       return { name: uniqueVolumeName(va.spec.attacher, handle), devicePath: '' };
     }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -424,6 +441,6 @@ export class AttachDetachController implements Controller {
     if (JSON.stringify(current) === JSON.stringify(attached)) return;
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
     if (attached.length > 0) status['volumesAttached'] = attached; else delete status['volumesAttached'];
-    this.store.update('Node', { ...node, status } as unknown as AnyObject, 'status');
+    this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');
   }
 }

@@ -11,8 +11,12 @@ import type { WatchEvent } from '@pvsim/runtime';
 export interface WorkQueue {
   /** Queue the key unless it already waits (client-go workqueue Add). */
   add(queue: string, key: string): void;
-  /** Queue the key after `delayMs` of simulated time (AddAfter, AddRateLimited). */
-  addAfter(queue: string, key: string, delayMs: number): void;
+  /**
+   * Queue the key after `delayMs` of simulated time (AddAfter, AddRateLimited). `retry` marks a
+   * retry with backoff after a failure: settling follows such timers only while they change
+   * something, so a retry loop does not fast-forward the cluster.
+   */
+  addAfter(queue: string, key: string, delayMs: number, kind?: 'retry'): void;
 }
 
 export interface Controller {
@@ -25,6 +29,16 @@ export interface Controller {
   resync?(queue: WorkQueue): void;
   /** True while this controller could still change something at a later resync. */
   unsettled?(): boolean;
+  /**
+   * What this controller remembers between syncs, as plain JSON (operations in flight, backoffs,
+   * failure counts, reported-once sets): `world.snapshot()` saves it and `restore` gives it back
+   * to a fresh instance, so a world can be copied. A controller that remembers nothing omits both.
+   * A crash is a fresh instance that is given nothing.
+   */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
+  /** What is still in flight, one line each, as a user would want it reported when a command stops at its budget. */
+  inFlight?(): string[];
 }
 
 /** A pod's work-queue key, `namespace/name` (MetaNamespaceKeyFunc; no namespace means default). */

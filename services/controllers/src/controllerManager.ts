@@ -1,86 +1,64 @@
 /**
- * Design: the wiring of kube-controller-manager (and, later, the CSI sidecars and kubelets):
- * informer notifications from the store become work items of the controllers that own them, the
- * runtime's scheduler picks which item runs next, delayed items (retries, slow operations) wait
- * for simulated time, and a periodic resync re-queues what each controller resyncs. Decisions
- * stay in the controllers. `settle` is what `pvsim apply` waits for: deliver until nothing waits;
- * then move simulated time to the next delayed item or the next 15 s resync, for as long as
- * something is still in flight — a claim left Pending binds to a PV created later exactly as on
- * a real cluster within one resync.
+ * Design: the wiring of kube-controller-manager (and, in the in-process world, the CSI sidecars
+ * and kubelets): informer notifications become work items of the controllers that own them, and
+ * one work item is run at a time by `deliver`. Which item runs next, when time moves and whether
+ * an informer lags is not decided here: the world (services/world) lists what can happen and its
+ * chooser picks. Decisions stay in the controllers. A controller can be restarted with empty
+ * memory (a crash): the manager builds it again from its factory and hands it a relist.
  */
 import type { NewLogRecord } from '@pvsim/domain';
-import type { ObjectStore, Scheduler, SimClock, WatchEvent, WorkItem } from '@pvsim/runtime';
+import type { Client, SimClock, WatchEvent, WorkItem } from '@pvsim/runtime';
 import { isRetriableError, type Controller, type WorkQueue } from './controller.ts';
 import type { FeatureGates, PersistentVolumeController } from './pvController.ts';
 import type { VolumePlugin } from './plugins.ts';
 import { ClaimProtectionController, PvControllerBinding, VolumeProtectionController } from './storageControllers.ts';
 
 export const DEFAULT_RESYNC_PERIOD_MS = 15_000;
-/** Resync periods one settle may run through while something is still in flight. */
-export const SETTLE_RESYNCS_MAX = 100;
 
 export type ControllerName = 'pv-controller' | 'pvc-protection' | 'pv-protection';
 
 export interface ControllerManagerOptions {
-  store: ObjectStore;
-  scheduler: Scheduler;
+  /** What the controllers read (an informer cache) and write (the API server) through. */
+  client: Client;
+  /** Where controllers queue work (the world's work queue). */
+  queue: WorkQueue;
   clock: SimClock;
   plugins?: VolumePlugin[];
   featureGates?: Partial<FeatureGates>;
-  resyncPeriodMs?: number;
-  /** Scheduler decisions and resyncs, for the event log. */
+  /** Failed syncs, for the event log. */
   record?: (rec: NewLogRecord) => void;
-  /** Upper bound on deliveries in one settle; exceeding it is a livelock and an error. */
-  deliveriesMax?: number;
-  onProgress?: (delivered: number, waiting: number) => void;
   /** Which of the storage controllers run (all by default). */
   controllers?: readonly ControllerName[];
   /** More controllers (provisioner, attacher, kubelets, …), built with the manager's queue. */
   extraControllers?: (queue: WorkQueue) => Controller[];
 }
 
-export interface SettleReport {
-  deliveries: number;
-  resyncs: number;
-  syncErrors: number;
-}
-
-export class SettleLimitError extends Error {
-  readonly code = 'SettleLimit';
-  constructor(n: number) {
-    super(`the controllers did not settle within ${n} deliveries (livelock?)`);
-    this.name = 'SettleLimitError';
-  }
-}
-
 export class ControllerManager {
-  private readonly binding: PvControllerBinding;
+  private binding: PvControllerBinding;
   readonly controllers: Controller[];
-  private readonly handlers = new Map<string, (key: string) => void>();
-  private readonly store: ObjectStore;
-  private readonly scheduler: Scheduler;
+  private readonly handlers = new Map<string, { owner: Controller; sync: (key: string) => void }>();
   private readonly queue: WorkQueue;
   syncErrors: { item: WorkItem; error: string }[] = [];
 
   constructor(private readonly opts: ControllerManagerOptions) {
-    this.store = opts.store;
-    this.scheduler = opts.scheduler;
-    this.queue = {
-      add: (queue, key) => this.scheduler.add({ queue, key }),
-      addAfter: (queue, key, delayMs) => this.scheduler.addAt({ queue, key }, opts.clock.now() + delayMs),
-    };
-    this.binding = new PvControllerBinding(opts.store, this.queue, opts.plugins ?? [], opts.featureGates ?? {});
+    this.queue = opts.queue;
+    this.binding = this.newBinding();
     const on = opts.controllers ?? ['pv-controller', 'pvc-protection', 'pv-protection'];
-    const storage: Controller[] = [this.binding, new ClaimProtectionController(opts.store), new VolumeProtectionController(opts.store)];
+    const storage: Controller[] = [this.binding, new ClaimProtectionController(opts.client), new VolumeProtectionController(opts.client)];
     this.controllers = [...storage.filter((c) => on.includes(c.name as ControllerName)), ...(opts.extraControllers?.(this.queue) ?? [])];
     // The PV controller's operations run even when only its decisions are under test.
     for (const c of [...new Set([this.binding, ...this.controllers])]) this.registerQueues(c);
   }
 
+  private newBinding(): PvControllerBinding {
+    return new PvControllerBinding(this.opts.client, this.queue, this.opts.plugins ?? [], this.opts.featureGates ?? {});
+  }
+
   private registerQueues(c: Controller): void {
     for (const [queue, sync] of Object.entries(c.queues)) {
-      if (this.handlers.has(queue)) throw new Error(`work queue ${queue} has two owners`);
-      this.handlers.set(queue, sync);
+      const owner = this.handlers.get(queue)?.owner;
+      if (owner && owner.name !== c.name) throw new Error(`work queue ${queue} has two owners`);
+      this.handlers.set(queue, { owner: c, sync });
     }
   }
 
@@ -94,6 +72,24 @@ export class ControllerManager {
     c.resync?.(this.queue);
   }
 
+  /**
+   * A controller process restarts with empty memory: `fresh` replaces the controller named
+   * `name` (the PV controller is rebuilt here), and gets a relist through its resync, as a
+   * restarted process's informers list everything again.
+   */
+  restartController(name: string, fresh?: Controller): boolean {
+    const i = this.controllers.findIndex((c) => c.name === name);
+    if (name === this.binding.name) {
+      this.binding = this.newBinding();
+      fresh = this.binding;
+    }
+    if (!fresh) return false;
+    if (i >= 0) this.controllers[i] = fresh;
+    this.registerQueues(fresh);
+    fresh.resync?.(this.queue);
+    return true;
+  }
+
   get workQueue(): WorkQueue { return this.queue; }
 
   get pv(): PersistentVolumeController { return this.binding.pv; }
@@ -103,29 +99,22 @@ export class ControllerManager {
     for (const c of this.controllers) c.onWatch?.(ev, this.queue);
   }
 
-  /** Runs one work item; false when nothing waits. */
-  step(): boolean {
-    const item = this.scheduler.next();
-    if (!item) return false;
-    this.opts.record?.({ time: this.opts.clock.iso(), stream: 'scheduler', type: 'WorkDelivered', data: item });
+  /**
+   * Runs one work item. A failed sync is retried by a later one, as in Kubernetes; a broken
+   * invariant or a programming error stops the simulation.
+   */
+  deliver(item: WorkItem): void {
+    const handler = this.handlers.get(item.queue);
+    if (!handler) throw new Error(`unknown work queue ${item.queue}`);
     try {
-      this.run(item);
+      handler.sync(item.key);
     } catch (e) {
-      // A failed sync is retried by the next one, as in Kubernetes; a broken invariant or a
-      // programming error stops the simulation.
       if (!isRetriableError(e) || e.name === 'IllegalTransitionError') throw e;
       const error = e.message;
       this.syncErrors.push({ item, error });
       // Kubernetes logs a failed sync and retries it later; the log keeps it for inspection.
       this.opts.record?.({ time: this.opts.clock.iso(), stream: 'scheduler', type: 'SyncFailed', data: { ...item, error } });
     }
-    return true;
-  }
-
-  private run(item: WorkItem): void {
-    const sync = this.handlers.get(item.queue);
-    if (!sync) throw new Error(`unknown work queue ${item.queue}`);
-    sync(item.key);
   }
 
   /** The informers' periodic resync, for every controller. */
@@ -133,87 +122,13 @@ export class ControllerManager {
     for (const c of this.controllers) c.resync?.(this.queue);
   }
 
-  /** Something a later resync could still move, or a sync that failed since the last look. */
-  private unsettled(errorsSeen: number): boolean {
-    return this.syncErrors.length > errorsSeen || this.controllers.some((c) => c.unsettled?.() ?? false);
+  /** Something a later resync could still move. */
+  unsettled(): boolean {
+    return this.controllers.some((c) => c.unsettled?.() ?? false);
   }
 
-  /**
-   * Delivers until nothing waits, without advancing time. Called between the objects of one
-   * apply: kubectl creates them one API call at a time while the controllers react in between.
-   */
-  drain(): number {
-    const start = this.scheduler.delivered;
-    const max = this.opts.deliveriesMax ?? 10_000_000;
-    while (this.step()) {
-      const n = this.scheduler.delivered - start;
-      if (n > max) throw new SettleLimitError(max);
-      if ((n & 1023) === 0) this.opts.onProgress?.(n, this.scheduler.size);
-    }
-    return this.scheduler.delivered - start;
-  }
-
-  /**
-   * Lets simulated time run for up to `timeoutMs` — delayed work fires, resyncs run every
-   * period whether or not anything looks unsettled — until `done()` holds (checked after every
-   * step of time). What `kubectl wait` and a scenario's `advance` need. Returns whether `done()`
-   * held.
-   */
-  runUntil(done: () => boolean, timeoutMs: number): boolean {
-    const clock = this.opts.clock;
-    const period = this.opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
-    const deadline = clock.now() + timeoutMs;
-    this.drain();
-    while (!done()) {
-      const resyncAt = (Math.floor(clock.now() / period) + 1) * period;
-      const due = this.scheduler.nextDue();
-      const next = Math.min(resyncAt, due ?? Infinity);
-      if (next > deadline) { clock.set(deadline); return done(); }
-      clock.set(next);
-      if (next === due) {
-        this.scheduler.releaseDue(next);
-      } else {
-        this.opts.record?.({ time: clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
-        this.resyncAll();
-      }
-      this.drain();
-    }
-    return true;
-  }
-
-  /**
-   * Delivers until nothing waits; then moves simulated time to whichever comes first, the next
-   * delayed item or the next resync (resyncs only while something is unsettled), until nothing
-   * is delayed and a resync changes nothing.
-   */
-  settle(options: { untilQuiet?: boolean } = {}): SettleReport {
-    const start = this.scheduler.delivered;
-    const errorsBefore = this.syncErrors.length;
-    const period = this.opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
-    const clock = this.opts.clock;
-    let resyncs = 0;
-    this.drain();
-    let errorsSeen = errorsBefore;
-    while (resyncs < SETTLE_RESYNCS_MAX) {
-      const due = this.scheduler.nextDue();
-      const wantResync = options.untilQuiet || this.unsettled(errorsSeen);
-      if (due === undefined && !wantResync) break;
-      const resyncAt = (Math.floor(clock.now() / period) + 1) * period;
-      if (due !== undefined && (!wantResync || due <= resyncAt)) {
-        clock.set(due);
-        this.scheduler.releaseDue(clock.now());
-        this.drain();
-        continue;
-      }
-      const writes = this.store.writes;
-      errorsSeen = this.syncErrors.length;
-      clock.set(resyncAt);
-      this.opts.record?.({ time: clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
-      this.resyncAll();
-      this.drain();
-      resyncs++;
-      if (this.store.writes === writes && this.scheduler.nextDue() === undefined) break;
-    }
-    return { deliveries: this.scheduler.delivered - start, resyncs, syncErrors: this.syncErrors.length - errorsBefore };
+  /** What each controller still has in flight, one line each (empty when nothing). */
+  inFlight(): string[] {
+    return this.controllers.flatMap((c) => c.inFlight?.() ?? []);
   }
 }

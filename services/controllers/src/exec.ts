@@ -15,7 +15,7 @@ import {
   FsError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile, remove, touch, writeFile,
   type FsState, type Pod, type PodVolume,
 } from '@pvsim/domain';
-import type { AnyObject, ObjectStore } from '@pvsim/runtime';
+import type { AnyObject, Client } from '@pvsim/runtime';
 import {
   boundVolumeOf, containerFilesystemName, containersOf, csiSourceOf, csiTargetPath,
   emptyDirFilesystemName, initContainersOf, nodeFilesystemName,
@@ -85,8 +85,8 @@ function keyFiles(data: Record<string, string>, items: KeyToPath[] | undefined):
   return out;
 }
 
-function configMapData(store: ObjectStore, ns: string, name: string): Record<string, string> | undefined {
-  const cm = store.get('ConfigMap', `${ns}/${name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+function configMapData(client: Client, ns: string, name: string): Record<string, string> | undefined {
+  const cm = client.get('ConfigMap', `${ns}/${name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
   if (!cm) return undefined;
   const data: Record<string, string> = { ...(cm.data ?? {}) };
   for (const [k, v] of Object.entries(cm.binaryData ?? {})) data[k] = decodeBase64(v);
@@ -94,8 +94,8 @@ function configMapData(store: ObjectStore, ns: string, name: string): Record<str
 }
 
 /** Secret `data` is base64 (decoded here); `stringData` is plain when the store kept it. */
-function secretData(store: ObjectStore, ns: string, name: string): Record<string, string> | undefined {
-  const secret = store.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+function secretData(client: Client, ns: string, name: string): Record<string, string> | undefined {
+  const secret = client.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
   if (!secret) return undefined;
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = decodeBase64(v);
@@ -124,20 +124,20 @@ function downwardFiles(pod: Pod, items: DownwardItem[] | undefined): Record<stri
 }
 
 /** The files a configMap/secret/projected/downwardAPI volume shows, or undefined for other sources. */
-export function generatedVolumeFiles(store: ObjectStore, pod: Pod, volume: PodVolume): Record<string, string> | undefined {
+export function generatedVolumeFiles(client: Client, pod: Pod, volume: PodVolume): Record<string, string> | undefined {
   const ns = pod.metadata.namespace ?? 'default';
   const cm = volume['configMap'] as { name: string; items?: KeyToPath[] } | undefined;
-  if (cm) return keyFiles(configMapData(store, ns, cm.name) ?? {}, cm.items);
+  if (cm) return keyFiles(configMapData(client, ns, cm.name) ?? {}, cm.items);
   const secret = volume['secret'] as { secretName: string; items?: KeyToPath[] } | undefined;
-  if (secret) return keyFiles(secretData(store, ns, secret.secretName) ?? {}, secret.items);
+  if (secret) return keyFiles(secretData(client, ns, secret.secretName) ?? {}, secret.items);
   const downward = volume['downwardAPI'] as { items?: DownwardItem[] } | undefined;
   if (downward) return downwardFiles(pod, downward.items);
   const projected = volume['projected'] as { sources?: ProjectedSource[] } | undefined;
   if (projected) {
     const out: Record<string, string> = {};
     for (const src of projected.sources ?? []) {
-      if (src.configMap) Object.assign(out, keyFiles(configMapData(store, ns, src.configMap.name) ?? {}, src.configMap.items));
-      if (src.secret) Object.assign(out, keyFiles(secretData(store, ns, src.secret.name) ?? {}, src.secret.items));
+      if (src.configMap) Object.assign(out, keyFiles(configMapData(client, ns, src.configMap.name) ?? {}, src.configMap.items));
+      if (src.secret) Object.assign(out, keyFiles(secretData(client, ns, src.secret.name) ?? {}, src.secret.items));
       if (src.downwardAPI) Object.assign(out, downwardFiles(pod, src.downwardAPI.items));
       // A token file with a stable, recognisable value (no real service accounts in pvsim).
       if (src.serviceAccountToken) out[src.serviceAccountToken.path ?? 'token'] = `pvsim-token.${pod.metadata.uid ?? pod.metadata.name}`;
@@ -157,10 +157,10 @@ function viewOf(files: Record<string, string>): FsState {
 
 type VolumeBacking = Omit<ContainerMount, 'target' | 'volume' | 'readOnly' | 'subPath'>;
 
-function volumeBacking(store: ObjectStore, pod: Pod, volume: PodVolume): VolumeBacking | undefined {
+function volumeBacking(client: Client, pod: Pod, volume: PodVolume): VolumeBacking | undefined {
   const uid = pod.metadata.uid ?? '';
   const node = pod.spec.nodeName ?? '';
-  const view = generatedVolumeFiles(store, pod, volume);
+  const view = generatedVolumeFiles(client, pod, volume);
   if (view !== undefined) {
     const tmpfs = volume['secret'] !== undefined || volume['projected'] !== undefined;
     return { base: '/', view: viewOf(view), volumeReadOnly: true, source: tmpfs ? 'tmpfs' : '/dev/sda1', fstype: tmpfs ? 'tmpfs' : 'ext4' };
@@ -174,12 +174,12 @@ function volumeBacking(store: ObjectStore, pod: Pod, volume: PodVolume): VolumeB
     const path = normalizePath(hostPath.path);
     return { filesystem: nodeFilesystemName(node), base: path, volumeReadOnly: false, source: `/dev/sda1[${path}]`, fstype: 'ext4' };
   }
-  const bound = boundVolumeOf(store, pod, volume);
+  const bound = boundVolumeOf(client, pod, volume);
   if (!bound) return undefined;
   const claimReadOnly = volume.persistentVolumeClaim?.readOnly === true;
   const csi = csiSourceOf(bound.pv);
   if (csi) {
-    const cv = store.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle)) as unknown as CsiVolumeObject | undefined;
+    const cv = client.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle)) as unknown as CsiVolumeObject | undefined;
     const published = cv?.status?.published?.[csiTargetPath(uid, bound.pv.metadata.name)];
     // Not published at this pod's target path: the mount is not there.
     if (!published || published.node !== node) return undefined;
@@ -201,7 +201,7 @@ function volumeBacking(store: ObjectStore, pod: Pod, volume: PodVolume): VolumeB
 }
 
 /** The mounts of one container, root first, then by mount point. */
-export function containerMounts(store: ObjectStore, pod: Pod, container: ContainerSpec): ContainerMount[] {
+export function containerMounts(client: Client, pod: Pod, container: ContainerSpec): ContainerMount[] {
   const uid = pod.metadata.uid ?? '';
   const mounts: ContainerMount[] = [{
     target: '/', volume: '', readOnly: false, volumeReadOnly: false,
@@ -210,7 +210,7 @@ export function containerMounts(store: ObjectStore, pod: Pod, container: Contain
   for (const vm of container.volumeMounts ?? []) {
     const volume = (pod.spec.volumes ?? []).find((v) => v.name === vm.name);
     if (!volume) continue;
-    const backing = volumeBacking(store, pod, volume);
+    const backing = volumeBacking(client, pod, volume);
     if (!backing) continue;
     const mount: ContainerMount = { ...backing, target: normalizePath(vm.mountPath), volume: vm.name, readOnly: backing.volumeReadOnly || vm.readOnly === true };
     if (vm.subPath) {
@@ -231,7 +231,7 @@ function findContainer(pod: Pod, name: string): ContainerSpec | undefined {
 }
 
 /** The container an exec runs in, or kubectl's refusal. */
-export function execTarget(store: ObjectStore, pod: Pod, containerName?: string): ContainerSpec {
+export function execTarget(client: Client, pod: Pod, containerName?: string): ContainerSpec {
   const name = containerName || containersOf(pod)[0]?.name || '';
   const container = findContainer(pod, name);
   if (!container) throw new ExecError(`Error from server (BadRequest): container ${name} is not valid for pod ${pod.metadata.name}`);
@@ -239,7 +239,7 @@ export function execTarget(store: ObjectStore, pod: Pod, containerName?: string)
   if (phase === 'Succeeded' || phase === 'Failed') throw new ExecError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);
   const node = pod.spec.nodeName;
   if (!node) throw new ExecError(`Error from server (BadRequest): pod ${pod.metadata.name} does not have a host assigned`);
-  const nodeObj = store.getNode(node);
+  const nodeObj = client.getNode(node);
   if (!isKubeletAlive(nodeObj)) throw new ExecError(`Error from server: error dialing backend: dial tcp ${node}:10250: i/o timeout`);
   const statuses = [
     ...((pod.status?.['containerStatuses'] as ContainerStatus[] | undefined) ?? []),
@@ -258,8 +258,8 @@ class Shell {
   stdout = '';
   stderr = '';
 
-  constructor(private readonly store: ObjectStore, pod: Pod, container: ContainerSpec) {
-    this.mounts = containerMounts(store, pod, container);
+  constructor(private readonly client: Client, pod: Pod, container: ContainerSpec) {
+    this.mounts = containerMounts(client, pod, container);
   }
 
   resolve(path: string): { mount: ContainerMount; inner: string; path: string } {
@@ -274,15 +274,15 @@ class Shell {
 
   read(m: ContainerMount): FsState {
     if (m.view) return m.view;
-    const fs = this.store.get('Filesystem', m.filesystem!) as unknown as FilesystemObject | undefined;
+    const fs = this.client.get('Filesystem', m.filesystem!) as unknown as FilesystemObject | undefined;
     return fs?.status ?? emptyFs();
   }
 
   write(m: ContainerMount, next: FsState): void {
     const name = m.filesystem!;
-    const fs = this.store.get('Filesystem', name) as unknown as FilesystemObject | undefined;
-    if (fs) this.store.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
-    else this.store.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: next } as unknown as AnyObject);
+    const fs = this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined;
+    if (fs) this.client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
+    else this.client.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: next } as unknown as AnyObject);
   }
 
   isMountPoint(p: string): boolean {
@@ -411,9 +411,9 @@ const COMMANDS: Record<string, (sh: Shell, args: string[]) => number> = {
  * Runs `argv` in a container of `pod`. Shell-level failures are an exit code and stderr;
  * refusals kubectl would print before anything runs are thrown as ExecError.
  */
-export function execInContainer(store: ObjectStore, pod: Pod, containerName: string | undefined, argv: string[]): ExecResult {
+export function execInContainer(client: Client, pod: Pod, containerName: string | undefined, argv: string[]): ExecResult {
   if (argv.length === 0) throw new ExecError('error: you must specify at least one command for the container');
-  const container = execTarget(store, pod, containerName);
+  const container = execTarget(client, pod, containerName);
   const [cmd, ...args] = argv;
   const run = COMMANDS[cmd!];
   if (!run) {
@@ -423,7 +423,7 @@ export function execInContainer(store: ObjectStore, pod: Pod, containerName: str
       exitCode: 126,
     };
   }
-  const sh = new Shell(store, pod, container);
+  const sh = new Shell(client, pod, container);
   const exitCode = run(sh, args);
   return { stdout: sh.stdout, stderr: sh.stderr, exitCode };
 }

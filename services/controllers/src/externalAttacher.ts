@@ -13,9 +13,13 @@
  * `<key>#<rpc>` for a call whose latency has elapsed (LatencyGate).
  */
 import { csiAccessMode, csiLatencyMs, withFinalizer, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import { csiSourceOf, type CsiCall, type CsiPersistentVolumeSource, type VolumeAttachment } from './attachDetach.ts';
+import { record, sortedArray, sortedRecord, stateObject, stringArray } from './controllerState.ts';
+
+/** What a LatencyGate remembers: calls whose delayed item is queued, and calls whose item arrived. */
+export interface LatencyGateState { scheduled: string[]; matured: string[] }
 
 export const ATTACH_RETRY_BASE_MS = 1_000;
 export const ATTACH_RETRY_MAX_MS = 5 * 60_000;
@@ -69,6 +73,19 @@ export class LatencyGate {
   }
 
   get pending(): number { return this.scheduled.size; }
+
+  /** Sorted ids. `matured` is empty between syncs (a sync forgets what it did not use); kept for completeness. */
+  save(): LatencyGateState {
+    return { scheduled: sortedArray(this.scheduled), matured: sortedArray(this.matured) };
+  }
+
+  load(owner: string, state: unknown): void {
+    const s = stateObject(owner, state);
+    this.scheduled.clear();
+    this.matured.clear();
+    for (const id of stringArray(owner, s['scheduled'])) this.scheduled.add(id);
+    for (const id of stringArray(owner, s['matured'])) this.matured.add(id);
+  }
 }
 
 /** The capability the attacher publishes with: the PV's whole mode set (§9.3). */
@@ -112,7 +129,7 @@ export class ExternalAttacher implements Controller {
   private readonly failures = new Map<string, number>();
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly client: Client,
     private readonly queue: WorkQueue,
     readonly driverName: string,
     private readonly driver: CsiDriverPort,
@@ -147,7 +164,7 @@ export class ExternalAttacher implements Controller {
     for (const va of this.attachments()) {
       if (va.metadata.deletionTimestamp || !va.status?.attached) queue.add(this.queueName, va.metadata.name);
     }
-    for (const pv of this.store.listVolumes()) {
+    for (const pv of this.client.listVolumes()) {
       if ((pv.metadata.finalizers ?? []).includes(this.finalizer)) queue.add(this.queueName, `pv/${pv.metadata.name}`);
     }
   }
@@ -157,22 +174,37 @@ export class ExternalAttacher implements Controller {
     return this.failures.size > 0;
   }
 
+  /** `{ gate: LatencyGateState, failures: { <key>: count } }`, keys sorted. */
+  saveState(): { gate: LatencyGateState; failures: Record<string, number> } {
+    return { gate: this.gate.save(), failures: sortedRecord(this.failures, (n) => n) };
+  }
+
+  loadState(state: unknown): void {
+    const s = stateObject(this.name, state);
+    this.gate.load(this.name, s['gate'] ?? {});
+    this.failures.clear();
+    for (const [key, n] of Object.entries(record(this.name, s['failures']))) {
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError(`${this.name}: saved failure count of "${key}" is not a count`);
+      this.failures.set(key, n);
+    }
+  }
+
   private iso(): string {
     return this.options.clock.iso();
   }
 
   private attachments(): VolumeAttachment[] {
-    return (this.store.list('VolumeAttachment') as unknown as VolumeAttachment[]).filter((va) => va.spec.attacher === this.driverName);
+    return (this.client.list('VolumeAttachment') as unknown as VolumeAttachment[]).filter((va) => va.spec.attacher === this.driverName);
   }
 
   private getAttachment(name: string): VolumeAttachment | undefined {
-    return this.store.get('VolumeAttachment', name) as unknown as VolumeAttachment | undefined;
+    return this.client.get('VolumeAttachment', name) as unknown as VolumeAttachment | undefined;
   }
 
   private retryLater(key: string): void {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    this.queue.addAfter(this.queueName, key, Math.min(ATTACH_RETRY_BASE_MS * 2 ** (n - 1), ATTACH_RETRY_MAX_MS));
+    this.queue.addAfter(this.queueName, key, Math.min(ATTACH_RETRY_BASE_MS * 2 ** (n - 1), ATTACH_RETRY_MAX_MS), 'retry');
   }
 
   private latency(rpc: string, volumeId: string): () => number {
@@ -191,7 +223,7 @@ export class ExternalAttacher implements Controller {
     const name = va.metadata.name;
     const pvName = va.spec.source.persistentVolumeName;
     if (!pvName) { this.attachFailed(va, 'VolumeAttachment has no persistentVolumeName (inline volumes are not simulated)'); return; }
-    let pv = this.store.getVolume(pvName);
+    let pv = this.client.getVolume(pvName);
     if (!pv) { this.attachFailed(va, `persistentvolume "${pvName}" not found`); return; }
     if (pv.metadata.deletionTimestamp) { this.attachFailed(va, `PersistentVolume "${pvName}" is marked for deletion`); return; }
     const csi = csiSourceOf(pv);
@@ -204,10 +236,10 @@ export class ExternalAttacher implements Controller {
       return;
     }
     // Finalizers before the call: PV first, then the VA (csi_handler.go csiAttach).
-    if (!(pv.metadata.finalizers ?? []).includes(this.finalizer)) pv = this.store.updateVolume(withFinalizer(pv, this.finalizer, true));
+    if (!(pv.metadata.finalizers ?? []).includes(this.finalizer)) pv = this.client.updateVolume(withFinalizer(pv, this.finalizer, true));
     let current = this.getAttachment(name)!;
     if (!(current.metadata.finalizers ?? []).includes(this.finalizer)) {
-      current = this.store.update('VolumeAttachment', withFinalizer(current, this.finalizer, true) as unknown as AnyObject) as unknown as VolumeAttachment;
+      current = this.client.update('VolumeAttachment', withFinalizer(current, this.finalizer, true) as unknown as AnyObject) as unknown as VolumeAttachment;
     }
     if (!this.gate.ready(name, 'ControllerPublishVolume', this.latency('ControllerPublishVolume', csi.volumeHandle))) return;
     this.options.csiCalls?.push({ rpc: 'ControllerPublishVolume', volumeId: csi.volumeHandle, node: va.spec.nodeName });
@@ -224,19 +256,19 @@ export class ExternalAttacher implements Controller {
     if (!fresh) return;
     const status: NonNullable<VolumeAttachment['status']> = { attached: true };
     if (Object.keys(publishContext).length > 0) status.attachmentMetadata = { ...publishContext };
-    this.store.update('VolumeAttachment', { ...fresh, status } as unknown as AnyObject, 'status');
+    this.client.update('VolumeAttachment', { ...fresh, status } as unknown as AnyObject, 'status');
   }
 
   private attachFailed(va: VolumeAttachment, message: string): void {
     const status = { ...(va.status ?? {}), attached: false, attachError: { time: this.iso(), message } };
-    this.store.update('VolumeAttachment', { ...va, status } as unknown as AnyObject, 'status');
+    this.client.update('VolumeAttachment', { ...va, status } as unknown as AnyObject, 'status');
     this.retryLater(va.metadata.name);
   }
 
   private detach(va: VolumeAttachment): void {
     const name = va.metadata.name;
     if (!(va.metadata.finalizers ?? []).includes(this.finalizer)) { this.failures.delete(name); return; }
-    const pv = this.store.getVolume(va.spec.source.persistentVolumeName ?? '');
+    const pv = this.client.getVolume(va.spec.source.persistentVolumeName ?? '');
     const csi = csiSourceOf(pv);
     if (csi) {
       if (!this.gate.ready(name, 'ControllerUnpublishVolume', this.latency('ControllerUnpublishVolume', csi.volumeHandle))) return;
@@ -245,7 +277,7 @@ export class ExternalAttacher implements Controller {
         this.driver.controllerUnpublishVolume({ volumeId: csi.volumeHandle, nodeId: va.spec.nodeName });
       } catch (e) {
         const status = { ...(va.status ?? {}), detachError: { time: this.iso(), message: (e as Error).message } };
-        this.store.update('VolumeAttachment', { ...va, status } as unknown as AnyObject, 'status');
+        this.client.update('VolumeAttachment', { ...va, status } as unknown as AnyObject, 'status');
         this.retryLater(name);
         return;
       }
@@ -253,15 +285,15 @@ export class ExternalAttacher implements Controller {
     this.failures.delete(name);
     // OBSERVATION: detached; without its last finalizer the deleted VA disappears.
     const fresh = this.getAttachment(name);
-    if (fresh) this.store.update('VolumeAttachment', withFinalizer(fresh, this.finalizer, false) as unknown as AnyObject);
+    if (fresh) this.client.update('VolumeAttachment', withFinalizer(fresh, this.finalizer, false) as unknown as AnyObject);
   }
 
   /** The PV finalizer goes once no VolumeAttachment names the PV. */
   private syncVolume(pvName: string): void {
-    const pv = this.store.getVolume(pvName);
+    const pv = this.client.getVolume(pvName);
     if (!pv || !(pv.metadata.finalizers ?? []).includes(this.finalizer)) return;
-    const users = (this.store.list('VolumeAttachment') as unknown as VolumeAttachment[]).some((va) => va.spec.source.persistentVolumeName === pvName);
+    const users = (this.client.list('VolumeAttachment') as unknown as VolumeAttachment[]).some((va) => va.spec.source.persistentVolumeName === pvName);
     if (users) return;
-    this.store.updateVolume(withFinalizer(pv, this.finalizer, false));
+    this.client.updateVolume(withFinalizer(pv, this.finalizer, false));
   }
 }

@@ -22,7 +22,8 @@
  *
  * The records live in memory only, like the Go maps (claimsInProgress, the workqueue's failure
  * counts): after a CLI restart a claim or volume is simply synced again, which is safe because
- * CreateVolume is idempotent by name and DeleteVolume by id.
+ * CreateVolume is idempotent by name and DeleteVolume by id. A copy of the world is not a restart:
+ * `saveState` gives the records (and the identity) as JSON and `loadState` gives them back.
  */
 import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
@@ -30,9 +31,10 @@ import {
   type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node, type NodeSelectorTerm,
   type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type Topology, type VolumeCapability,
 } from '@pvsim/domain';
-import type { ObjectStore, Random, WatchEvent } from '@pvsim/runtime';
+import type { Client, Random, WatchEvent } from '@pvsim/runtime';
 import { isRetriableError, splitKey, type Controller, type WorkQueue } from './controller.ts';
 import { claimReference } from './pvController.ts';
+import { jsonCopy, record, sortedRecord, stateObject } from './controllerState.ts';
 
 /** Key of the PV volume attribute naming the provisioner instance (external-provisioner provisionerIDKey). */
 export const ANN_PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
@@ -216,6 +218,15 @@ interface VolumeOp {
   pendingVolumeId?: string;
 }
 
+/** What an ExternalProvisioner remembers (saveState): its identity and its per-key records, keys sorted. */
+export interface ExternalProvisionerState {
+  identity: string;
+  claimOps: Record<string, { uid: string; phase: Phase; failures: number; inBackground?: PersistentVolumeClaim; pending?: PendingCreate }>;
+  volumeOps: Record<string, { uid: string; phase: Phase; failures: number; pendingVolumeId?: string }>;
+}
+
+const PHASES: readonly string[] = ['idle', 'calling', 'backoff', 'gaveUp'];
+
 interface Failure { state: ProvisioningState; message: string; event: boolean; slow?: boolean }
 
 const clone = <T>(o: T): T => structuredClone(o);
@@ -228,8 +239,9 @@ const objectKeyOfClaim = (c: PersistentVolumeClaim) => `${c.metadata.namespace ?
 export class ExternalProvisioner implements Controller {
   readonly name: string;
   readonly queues: Readonly<Record<string, (key: string) => void>>;
-  /** The provisioner identity recorded in every PV it creates. */
-  readonly identity: string;
+  /** The provisioner identity recorded in every PV it creates (drawn at start, so saved with the state). */
+  get identity(): string { return this.identityValue; }
+  private identityValue: string;
   private readonly driverName: string;
   private readonly queueName: string;
   private readonly failedProvisionThreshold: number;
@@ -242,7 +254,7 @@ export class ExternalProvisioner implements Controller {
   private readonly volumeOps = new Map<string, VolumeOp>();
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly client: Client,
     private readonly queue: WorkQueue,
     private readonly driver: CsiDriverPort,
     options: ExternalProvisionerOptions = {},
@@ -250,7 +262,7 @@ export class ExternalProvisioner implements Controller {
     this.driverName = driver.getPluginInfo().name;
     this.name = `external-provisioner/${this.driverName}`;
     this.queueName = `provisioner/${this.driverName}`;
-    this.identity = `${options.random ? options.random.int(10_000) : 0}-${this.driverName}`;
+    this.identityValue = `${options.random ? options.random.int(10_000) : 0}-${this.driverName}`;
     this.failedProvisionThreshold = options.failedProvisionThreshold ?? PROVISIONER_FAILED_PROVISION_THRESHOLD;
     this.failedDeleteThreshold = options.failedDeleteThreshold ?? PROVISIONER_FAILED_DELETE_THRESHOLD;
     this.retryBaseMs = options.retryBaseMs ?? PROVISIONER_RETRY_BASE_MS;
@@ -297,13 +309,13 @@ export class ExternalProvisioner implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const claim of this.store.listClaims()) {
+    for (const claim of this.client.listClaims()) {
       const key = objectKeyOfClaim(claim);
       const op = this.claimOps.get(key);
       if (op && op.phase !== 'idle') continue;
       if (this.needsProvisioning(claim)) queue.add(this.queueName, `claim:${key}`);
     }
-    for (const volume of this.store.listVolumes()) {
+    for (const volume of this.client.listVolumes()) {
       const op = this.volumeOps.get(volume.metadata.name);
       if (op && op.phase !== 'idle') continue;
       if (!this.isProvisionerForVolume(volume)) continue;
@@ -318,8 +330,56 @@ export class ExternalProvisioner implements Controller {
     return false;
   }
 
+  /**
+   * The identity and the claim and volume records (phase, failure count, the claim copy kept for
+   * a CreateVolume in the background, the request built before a CreateVolume with latency, the
+   * volume id of a DeleteVolume with latency). Their delayed work items are the queue's.
+   */
+  saveState(): ExternalProvisionerState {
+    return {
+      identity: this.identityValue,
+      claimOps: sortedRecord(this.claimOps, (op) => ({
+        uid: op.uid, phase: op.phase, failures: op.failures,
+        ...(op.inBackground ? { inBackground: jsonCopy(op.inBackground) } : {}),
+        ...(op.pending ? { pending: jsonCopy(op.pending) } : {}),
+      })),
+      volumeOps: sortedRecord(this.volumeOps, (op) => ({
+        uid: op.uid, phase: op.phase, failures: op.failures,
+        ...(op.pendingVolumeId !== undefined ? { pendingVolumeId: op.pendingVolumeId } : {}),
+      })),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = stateObject(this.name, state);
+    if (typeof s['identity'] !== 'string') throw new TypeError(`${this.name}: saved state has no identity`);
+    const op = (key: string, v: unknown) => {
+      const o = stateObject(this.name, v);
+      if (typeof o['uid'] !== 'string' || !PHASES.includes(o['phase'] as string) || typeof o['failures'] !== 'number') {
+        throw new TypeError(`${this.name}: saved record "${key}" is malformed`);
+      }
+      return o;
+    };
+    this.identityValue = s['identity'];
+    this.claimOps.clear();
+    for (const [key, v] of Object.entries(record(this.name, s['claimOps']))) {
+      const o = op(key, v);
+      const rec: ClaimOp = { uid: o['uid'] as string, phase: o['phase'] as Phase, failures: o['failures'] as number };
+      if (o['inBackground'] !== undefined) rec.inBackground = jsonCopy(o['inBackground'] as PersistentVolumeClaim);
+      if (o['pending'] !== undefined) rec.pending = jsonCopy(o['pending'] as PendingCreate);
+      this.claimOps.set(key, rec);
+    }
+    this.volumeOps.clear();
+    for (const [key, v] of Object.entries(record(this.name, s['volumeOps']))) {
+      const o = op(key, v);
+      const rec: VolumeOp = { uid: o['uid'] as string, phase: o['phase'] as Phase, failures: o['failures'] as number };
+      if (o['pendingVolumeId'] !== undefined) rec.pendingVolumeId = String(o['pendingVolumeId']);
+      this.volumeOps.set(key, rec);
+    }
+  }
+
   private event(obj: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.store.event(obj, type, reason, message, this.name);
+    this.client.event(obj, type, reason, message, this.name);
   }
 
   private backoffMs(failures: number): number {
@@ -342,8 +402,8 @@ export class ExternalProvisioner implements Controller {
   /** What a resync re-queues: shouldProvision without its errors, and no PV yet. */
   private needsProvisioning(claim: PersistentVolumeClaim): boolean {
     if (claim.spec.volumeName || claim.metadata.deletionTimestamp || !this.annotatedForUs(claim)) return false;
-    if (this.store.getVolume(`pvc-${claim.metadata.uid ?? ''}`)) return false;
-    const cls = this.store.getClass(getClaimClass(claim));
+    if (this.client.getVolume(`pvc-${claim.metadata.uid ?? ''}`)) return false;
+    const cls = this.client.getClass(getClaimClass(claim));
     if (cls?.volumeBindingMode === 'WaitForFirstConsumer' && !claim.metadata.annotations?.[ANN_SELECTED_NODE]) return false;
     return true;
   }
@@ -355,7 +415,7 @@ export class ExternalProvisioner implements Controller {
     // A claim being deleted is left alone unless a CreateVolume for it may still be running.
     if (claim.metadata.deletionTimestamp && !inBackground) return false;
     const className = getClaimClass(claim);
-    const cls = this.store.getClass(className);
+    const cls = this.client.getClass(className);
     if (!cls) throw new Error(`storageClass "${className}" not found`);
     if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
       // The PV controller annotates only claims with a selected node, but a provisioner may
@@ -377,7 +437,7 @@ export class ExternalProvisioner implements Controller {
     }
     if (op?.phase === 'backoff') op.phase = 'idle'; // the retry is due
     const [ns, name] = splitKey(key);
-    const stored = this.store.getClaim(ns, name);
+    const stored = this.client.getClaim(ns, name);
     let claim = stored;
     if (op?.inBackground && (!stored || stored.metadata.uid !== op.uid)) {
       // OBSERVATION: the claim is gone (or re-created) while a CreateVolume may still run:
@@ -416,20 +476,20 @@ export class ExternalProvisioner implements Controller {
     // A claim that was re-created under the same name while the old one finished in the
     // background has waited for this moment.
     const [ns, name] = splitKey(key);
-    const current = this.store.getClaim(ns, name);
+    const current = this.client.getClaim(ns, name);
     if (current && current.metadata.uid !== op.uid && this.needsProvisioning(current)) this.queue.add(this.queueName, `claim:${key}`);
   }
 
   /** LIB provisionClaimOperation up to the CreateVolume call. */
   private provisionClaimOperation(key: string, op: ClaimOp, claim: PersistentVolumeClaim): void {
     const pvName = `pvc-${claim.metadata.uid ?? ''}`;
-    if (this.store.getVolume(pvName)) {
+    if (this.client.getVolume(pvName)) {
       // OBSERVATION: provisioned already (by an earlier attempt that finished).
       this.finishClaim(key, op);
       return;
     }
     const className = getClaimClass(claim);
-    const cls = this.store.getClass(className);
+    const cls = this.client.getClass(className);
     if (!cls) {
       this.provisionFailed(key, op, claim, { state: 'finished', message: `storageClass "${className}" not found`, event: false });
       return;
@@ -442,7 +502,7 @@ export class ExternalProvisioner implements Controller {
     let selectedNode: Node | undefined;
     const nodeName = claim.metadata.annotations?.[ANN_SELECTED_NODE];
     if (nodeName !== undefined) {
-      selectedNode = this.store.getNode(nodeName);
+      selectedNode = this.client.getNode(nodeName);
       if (!selectedNode) {
         this.provisionFailed(key, op, claim, { state: 'reschedule', message: `nodes "${nodeName}" not found`, event: true });
         return;
@@ -571,7 +631,7 @@ export class ExternalProvisioner implements Controller {
       selectedTerm = termOf(labels, keys);
       if (!selectedTerm) throw new Error(`topology labels from selected node ${goMap(labels)} does not match topology keys from CSINode ${goList(keys)}`);
     }
-    const nodes = (this.store.list('Node') as unknown as Node[]);
+    const nodes = (this.client.list('Node') as unknown as Node[]);
     let requisite = flattenAllowedTopologies(cls.allowedTopologies);
     if (requisite.length === 0 && (cls.allowedTopologies ?? []).length === 0) {
       if (!selectedNode) {
@@ -638,7 +698,7 @@ export class ExternalProvisioner implements Controller {
     let lastError: unknown;
     for (let i = 0; i < CREATE_PV_TRIES && !saved; i++) {
       try {
-        this.store.createVolume(pv);
+        this.client.createVolume(pv);
         saved = true;
       } catch (e) {
         if ((e as { code?: string }).code === 'AlreadyExists') saved = true;
@@ -733,12 +793,12 @@ export class ExternalProvisioner implements Controller {
       return;
     }
     op.phase = 'backoff';
-    this.queue.addAfter(this.queueName, `claim:${key}`, f.slow ? this.retryMaxMs : this.backoffMs(op.failures));
+    this.queue.addAfter(this.queueName, `claim:${key}`, f.slow ? this.retryMaxMs : this.backoffMs(op.failures), 'retry');
   }
 
   /** rescheduleProvisioning: drop selected-node so the scheduler chooses again. */
   private rescheduleProvisioning(claim: PersistentVolumeClaim): boolean {
-    const current = this.store.getClaim(claim.metadata.namespace ?? '', claim.metadata.name);
+    const current = this.client.getClaim(claim.metadata.namespace ?? '', claim.metadata.name);
     if (!current || current.metadata.uid !== claim.metadata.uid) return false;
     if (current.metadata.annotations?.[ANN_SELECTED_NODE] === undefined) return true;
     const next = clone(current);
@@ -746,7 +806,7 @@ export class ExternalProvisioner implements Controller {
     delete annotations[ANN_SELECTED_NODE];
     next.metadata.annotations = annotations;
     try {
-      this.store.updateClaim(next);
+      this.client.updateClaim(next);
       return true;
     } catch {
       return false;
@@ -797,7 +857,7 @@ export class ExternalProvisioner implements Controller {
       return;
     }
     if (op?.phase === 'backoff') op.phase = 'idle';
-    let volume = this.store.getVolume(name);
+    let volume = this.client.getVolume(name);
     if (!volume) {
       this.volumeOps.delete(name);
       return;
@@ -819,7 +879,7 @@ export class ExternalProvisioner implements Controller {
       next.metadata.finalizers = finalizers;
       if (finalizers.length === 0) delete next.metadata.finalizers;
       try {
-        volume = this.store.updateVolume(next);
+        volume = this.client.updateVolume(next);
       } catch (e) {
         this.deleteFailed(name, op, volume, `failed to modify finalizers to [${finalizers.join(' ')}] on volume ${name} err: ${errorMessage(e)}`, false);
         return;
@@ -841,7 +901,7 @@ export class ExternalProvisioner implements Controller {
     }
     if (this.driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) {
       // Never delete a volume that a VolumeAttachment still says is attached.
-      for (const va of this.store.list('VolumeAttachment')) {
+      for (const va of this.client.list('VolumeAttachment')) {
         const spec = va['spec'] as { source?: { persistentVolumeName?: string }; nodeName?: string } | undefined;
         if (spec?.source?.persistentVolumeName === name) {
           this.deleteFailed(name, op, volume, `persistentvolume ${name} is still attached to node ${spec.nodeName ?? ''}`, true);
@@ -865,29 +925,29 @@ export class ExternalProvisioner implements Controller {
       this.driver.deleteVolume({ volumeId });
     } catch (e) {
       if (!isRetriableError(e)) throw e;
-      const current = this.store.getVolume(name);
+      const current = this.client.getVolume(name);
       if (current) this.deleteFailed(name, op, current, e.message, true);
       else this.volumeOps.delete(name);
       return;
     }
-    let current = this.store.getVolume(name);
+    let current = this.client.getVolume(name);
     if (!current) {
       this.volumeOps.delete(name);
       return;
     }
     try {
-      if (!current.metadata.deletionTimestamp) this.store.deleteVolume(name);
-      current = this.store.getVolume(name);
+      if (!current.metadata.deletionTimestamp) this.client.deleteVolume(name);
+      current = this.client.getVolume(name);
       if (current && (current.metadata.finalizers ?? []).includes(FINALIZER_PV_EXTERNAL_DELETION)) {
         const next = clone(current);
         next.metadata.finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== FINALIZER_PV_EXTERNAL_DELETION);
         if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
-        this.store.updateVolume(next);
+        this.client.updateVolume(next);
       }
     } catch (e) {
       if ((e as { code?: string }).code !== 'NotFound') {
         // The backend volume is gone; the next attempt deletes the (unknown, so OK) id again.
-        const again = this.store.getVolume(name);
+        const again = this.client.getVolume(name);
         if (again) {
           this.deleteFailed(name, op, again, errorMessage(e), false);
           return;
@@ -908,6 +968,6 @@ export class ExternalProvisioner implements Controller {
       return;
     }
     op.phase = 'backoff';
-    this.queue.addAfter(this.queueName, `volume:${name}`, this.backoffMs(op.failures));
+    this.queue.addAfter(this.queueName, `volume:${name}`, this.backoffMs(op.failures), 'retry');
   }
 }

@@ -21,7 +21,7 @@ import {
   SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiVolumeObjectName, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
   type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import {
   boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
@@ -30,7 +30,8 @@ import {
   type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from './attachDetach.ts';
-import { LatencyGate } from './externalAttacher.ts';
+import { LatencyGate, type LatencyGateState } from './externalAttacher.ts';
+import { record, sortedArray, sortedRecord, stateObject, stringArray } from './controllerState.ts';
 import { containerMounts } from './exec.ts';
 import { KUBELET_FINALIZER, isKubeletAlive, isNodeReady } from './nodes.ts';
 
@@ -84,7 +85,7 @@ export class Kubelet implements Controller {
   private readonly waitingSince = new Map<string, number>();
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly client: Client,
     queue: WorkQueue,
     readonly nodeName: string,
     private readonly drivers: Map<string, CsiDriverPort>,
@@ -138,25 +139,45 @@ export class Kubelet implements Controller {
     return this.blocked.size > 0;
   }
 
+  /**
+   * `{ gate: LatencyGateState, blocked: [pod key], waitingSince: { <pod uid>: ms } }`, sorted. What
+   * is mounted is not memory: it is read from the CSIVolume objects.
+   */
+  saveState(): { gate: LatencyGateState; blocked: string[]; waitingSince: Record<string, number> } {
+    return { gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: sortedRecord(this.waitingSince, (ms) => ms) };
+  }
+
+  loadState(state: unknown): void {
+    const s = stateObject(this.name, state);
+    this.gate.load(this.name, s['gate'] ?? {});
+    this.blocked.clear();
+    for (const key of stringArray(this.name, s['blocked'])) this.blocked.add(key);
+    this.waitingSince.clear();
+    for (const [uid, ms] of Object.entries(record(this.name, s['waitingSince']))) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`${this.name}: saved wait start of "${uid}" is not a time`);
+      this.waitingSince.set(uid, ms);
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private now(): number { return this.options.clock.now(); }
   private iso(): string { return this.options.clock.iso(); }
 
   private podsHere(): Pod[] {
-    return this.store.listPods().filter((p) => p.spec.nodeName === this.nodeName);
+    return this.client.listPods().filter((p) => p.spec.nodeName === this.nodeName);
   }
 
   private nodeUp(): boolean {
-    return isKubeletAlive(this.store.getNode(this.nodeName));
+    return isKubeletAlive(this.client.getNode(this.nodeName));
   }
 
   private csiVolumes(): CsiVolumeObject[] {
-    return this.store.list('CSIVolume') as unknown as CsiVolumeObject[];
+    return this.client.list('CSIVolume') as unknown as CsiVolumeObject[];
   }
 
   private csiVolume(driver: string, volumeId: string): CsiVolumeObject | undefined {
-    return this.store.get('CSIVolume', csiVolumeObjectName(driver, volumeId)) as unknown as CsiVolumeObject | undefined;
+    return this.client.get('CSIVolume', csiVolumeObjectName(driver, volumeId)) as unknown as CsiVolumeObject | undefined;
   }
 
   private record(call: CsiCall): void {
@@ -168,21 +189,21 @@ export class Kubelet implements Controller {
   }
 
   private ensureFilesystem(name: string, spec: Record<string, unknown>): FilesystemObject {
-    const existing = this.store.get('Filesystem', name) as unknown as FilesystemObject | undefined;
+    const existing = this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined;
     if (existing) return existing;
-    return this.store.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, spec, status: emptyFs() } as unknown as AnyObject) as unknown as FilesystemObject;
+    return this.client.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, spec, status: emptyFs() } as unknown as AnyObject) as unknown as FilesystemObject;
   }
 
   private writeFilesystem(fs: FilesystemObject, next: FsState): void {
-    if (next !== fs.status) this.store.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
+    if (next !== fs.status) this.client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
   }
 
   private deleteFilesystem(name: string): void {
-    if (this.store.get('Filesystem', name)) this.store.delete('Filesystem', name);
+    if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
   }
 
   private writeStatus(pod: Pod, status: PodStatus): Pod {
-    return this.store.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+    return this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
   }
 
   // ---------------------------------------------------------------- sync
@@ -192,7 +213,7 @@ export class Kubelet implements Controller {
     try {
       if (!this.nodeUp()) return;
       if (base === '*') { this.housekeeping(); return; }
-      const pod = this.store.get('Pod', base) as unknown as Pod | undefined;
+      const pod = this.client.get('Pod', base) as unknown as Pod | undefined;
       if (!pod || pod.spec.nodeName !== this.nodeName) {
         this.blocked.delete(base);
         if (!pod) this.housekeeping();
@@ -207,7 +228,7 @@ export class Kubelet implements Controller {
   /** Admit, mount, start. */
   private run(key: string, input: Pod): void {
     let pod = input;
-    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.store.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
+    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.client.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
     if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
     // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
@@ -217,7 +238,7 @@ export class Kubelet implements Controller {
       const outcome = this.mountVolume(key, pod, volume);
       if (outcome.state === 'mounted') continue;
       unmounted.push(volume.name);
-      if (outcome.state === 'failed') this.store.event(pod, 'Warning', 'FailedMount', outcome.message, 'kubelet');
+      if (outcome.state === 'failed') this.client.event(pod, 'Warning', 'FailedMount', outcome.message, 'kubelet');
     }
     if (unmounted.length > 0) {
       this.blocked.add(key);
@@ -246,7 +267,7 @@ export class Kubelet implements Controller {
     if (now - since < POD_ATTACH_AND_MOUNT_TIMEOUT_MS) return;
     this.waitingSince.set(id, now);
     const all = (pod.spec.volumes ?? []).map((v) => v.name);
-    this.store.event(pod, 'Warning', 'FailedMount',
+    this.client.event(pod, 'Warning', 'FailedMount',
       `Unable to attach or mount volumes: unmounted volumes=[${unmounted.join(' ')}], unattached volumes=[${all.join(' ')}]: timed out waiting for the condition`, 'kubelet');
   }
 
@@ -256,7 +277,7 @@ export class Kubelet implements Controller {
     const uid = pod.metadata.uid ?? '';
     const setUpFailed = (detail: string): MountOutcome => ({ state: 'failed', message: `MountVolume.SetUp failed for volume "${volume.name}" : ${detail}` });
     if (claimNameOf(pod, volume) !== undefined) {
-      const bound = boundVolumeOf(this.store, pod, volume);
+      const bound = boundVolumeOf(this.client, pod, volume);
       // OBSERVATION: claim missing or not Bound yet: the pod waits (unbound PersistentVolumeClaims).
       if (!bound) return WAITING;
       const csi = csiSourceOf(bound.pv);
@@ -311,14 +332,14 @@ export class Kubelet implements Controller {
   private missingSource(pod: Pod, volume: PodVolume): string | undefined {
     const ns = pod.metadata.namespace ?? 'default';
     const configMap = (ref: { name: string; optional?: boolean; items?: { key: string }[] }): string | undefined => {
-      const cm = this.store.get('ConfigMap', `${ns}/${ref.name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+      const cm = this.client.get('ConfigMap', `${ns}/${ref.name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
       if (!cm) return ref.optional ? undefined : `configmap "${ref.name}" not found`;
       const keys = { ...(cm.data ?? {}), ...(cm.binaryData ?? {}) };
       const key = (ref.items ?? []).find((it) => !(it.key in keys));
       return key && !ref.optional ? `configmap references non-existent config key: ${key.key}` : undefined;
     };
     const secret = (name: string, ref: { optional?: boolean; items?: { key: string }[] }): string | undefined => {
-      const s = this.store.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+      const s = this.client.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
       if (!s) return ref.optional ? undefined : `secret "${name}" not found`;
       const keys = { ...(s.data ?? {}), ...(s.stringData ?? {}) };
       const key = (ref.items ?? []).find((it) => !(it.key in keys));
@@ -375,7 +396,7 @@ export class Kubelet implements Controller {
     let publishContext: Record<string, string> | undefined;
     if (isAttachable(driver)) {
       // WaitForAttach: the VA must say attached.
-      const va = this.store.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined;
+      const va = this.client.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined;
       if (!va?.status?.attached || va.metadata.deletionTimestamp) return WAITING;
       publishContext = va.status.attachmentMetadata;
     }
@@ -423,13 +444,13 @@ export class Kubelet implements Controller {
    * staged or published here (the kubelet's desired ∪ actual state).
    */
   private updateVolumesInUse(): void {
-    const node = this.store.getNode(this.nodeName);
+    const node = this.client.getNode(this.nodeName);
     if (!node) return;
     const names = new Set<string>();
     for (const pod of this.podsHere()) {
       if (pod.metadata.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       for (const volume of pod.spec.volumes ?? []) {
-        const csi = csiSourceOf(boundVolumeOf(this.store, pod, volume)?.pv);
+        const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
         if (csi && isAttachable(this.drivers.get(csi.driver))) names.add(uniqueVolumeName(csi.driver, csi.volumeHandle));
       }
     }
@@ -444,7 +465,7 @@ export class Kubelet implements Controller {
     if (JSON.stringify(current) === JSON.stringify(list)) return;
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
     if (list.length > 0) status['volumesInUse'] = list; else delete status['volumesInUse'];
-    this.store.update('Node', { ...node, status } as unknown as AnyObject, 'status');
+    this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');
   }
 
   // ---------------------------------------------------------------- containers
@@ -487,7 +508,7 @@ export class Kubelet implements Controller {
    */
   private addresses(pod: Pod): Record<string, unknown> {
     if (pod.status?.['podIP']) return {};
-    const nodes = this.store.list('Node').map((n) => n.metadata.name).sort();
+    const nodes = this.client.list('Node').map((n) => n.metadata.name).sort();
     const index = Math.max(0, nodes.indexOf(this.nodeName));
     const taken = new Set(this.podsHere().map((p) => String(p.status?.['podIP'] ?? '')));
     let host = 2;
@@ -498,17 +519,17 @@ export class Kubelet implements Controller {
   }
 
   private containerEvents(pod: Pod, c: ContainerSpec): void {
-    this.store.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, 'kubelet');
-    this.store.event(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
-    this.store.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
+    this.client.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, 'kubelet');
+    this.client.event(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
+    this.client.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
   }
 
   /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
   private prepareSubPaths(pod: Pod): void {
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
-      for (const m of containerMounts(this.store, pod, c)) {
+      for (const m of containerMounts(this.client, pod, c)) {
         if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
-        const fs = this.store.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
+        const fs = this.client.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
         if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
         this.writeFilesystem(fs, mkdirp(fs.status, m.base));
       }
@@ -518,7 +539,7 @@ export class Kubelet implements Controller {
   private startContainers(input: Pod): void {
     const now = this.iso();
     this.prepareSubPaths(input);
-    const pod = this.store.get('Pod', podKey(input)) as unknown as Pod;
+    const pod = this.client.get('Pod', podKey(input)) as unknown as Pod;
     const inits = initContainersOf(pod);
     for (const c of inits) this.containerEvents(pod, c);
     for (const c of containersOf(pod)) this.containerEvents(pod, c);
@@ -559,7 +580,7 @@ export class Kubelet implements Controller {
    * layer; volumes, emptyDir included, are untouched.
    */
   restartContainer(podKey: string, containerName: string): void {
-    const pod = this.store.get('Pod', podKey) as unknown as Pod | undefined;
+    const pod = this.client.get('Pod', podKey) as unknown as Pod | undefined;
     if (!pod) throw new Error(`pods "${podKey.split('/').pop()}" not found`);
     if (pod.spec.nodeName !== this.nodeName) throw new Error(`pod ${podKey} does not run on node ${this.nodeName}`);
     if (!this.nodeUp()) throw new Error(`node ${this.nodeName} is not ready`);
@@ -586,7 +607,7 @@ export class Kubelet implements Controller {
     const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
     if (running.length === 0) return pod;
     const now = this.iso();
-    for (const s of running) this.store.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
+    for (const s of running) this.client.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
     const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
       ...s, ready: false, started: false,
       state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
@@ -612,7 +633,7 @@ export class Kubelet implements Controller {
   private unpublish(key: string, pod: Pod | undefined, cv: CsiVolumeObject, target: string): boolean {
     const driver = this.drivers.get(cv.spec.driver);
     const pvName = Kubelet.pvOfTarget(target);
-    const fail = (message: string) => { if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`, 'kubelet'); return false; };
+    const fail = (message: string) => { if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`, 'kubelet'); return false; };
     if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${cv.spec.driver} not found in the list of registered CSI drivers`);
     const handle = cv.spec.volumeId;
     if (!this.gate.ready(key, `NodeUnpublishVolume:${handle}:${target}`, this.latency(driver, 'NodeUnpublishVolume', handle))) return false;
@@ -634,7 +655,7 @@ export class Kubelet implements Controller {
     for (const p of this.podsHere()) {
       if (p.metadata.deletionTimestamp || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
       for (const v of p.spec.volumes ?? []) {
-        const csi = csiSourceOf(boundVolumeOf(this.store, p, v)?.pv);
+        const csi = csiSourceOf(boundVolumeOf(this.client, p, v)?.pv);
         if (csi) wanted.add(`${csi.driver}\u0000${csi.volumeHandle}`);
       }
     }
@@ -653,7 +674,7 @@ export class Kubelet implements Controller {
         driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged });
       } catch (e) {
         done = false;
-        if (pod) this.store.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`, 'kubelet');
+        if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`, 'kubelet');
       }
     }
     return done;
@@ -679,9 +700,9 @@ export class Kubelet implements Controller {
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.deleteFilesystem(containerFilesystemName(uid, c.name));
     this.blocked.delete(key);
     this.waitingSince.delete(uid);
-    const fresh = this.store.get('Pod', key) as unknown as Pod | undefined;
+    const fresh = this.client.get('Pod', key) as unknown as Pod | undefined;
     // OBSERVATION: everything unmounted; without the finalizer the deleted pod disappears.
-    if (fresh) this.store.update('Pod', withFinalizer(fresh, KUBELET_FINALIZER, false) as unknown as AnyObject);
+    if (fresh) this.client.update('Pod', withFinalizer(fresh, KUBELET_FINALIZER, false) as unknown as AnyObject);
   }
 
   /**
@@ -698,12 +719,12 @@ export class Kubelet implements Controller {
     }
     this.unstageUnused('*', undefined);
     this.updateVolumesInUse();
-    const everywhere = new Set(this.store.listPods().map((p) => p.metadata.uid ?? ''));
-    for (const fs of this.store.list('Filesystem') as unknown as FilesystemObject[]) {
+    const everywhere = new Set(this.client.listPods().map((p) => p.metadata.uid ?? ''));
+    for (const fs of this.client.list('Filesystem') as unknown as FilesystemObject[]) {
       const m = /^(emptydir|container)\.(.+)\.[^.]+$/.exec(fs.metadata.name);
       if (!m || everywhere.has(m[2]!)) continue;
       const node = fs.spec?.['node'];
-      if (node === undefined || node === this.nodeName) this.store.delete('Filesystem', fs.metadata.name);
+      if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
     }
   }
 }

@@ -10,7 +10,7 @@
  * `pvsim node down`, removed by `pvsim node up`).
  */
 import { withFinalizer, type Pod } from '@pvsim/domain';
-import type { ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
 import { KUBELET_FINALIZER, isNodeDown } from './nodes.ts';
 
@@ -43,7 +43,7 @@ export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore, _queue: WorkQueue, private readonly clock: SimClock) {
+  constructor(private readonly client: Client, _queue: WorkQueue, private readonly clock: SimClock) {
     this.queues = { 'node-lifecycle': (name) => this.sync(name) };
   }
 
@@ -52,11 +52,11 @@ export class NodeLifecycleController implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const n of this.store.list('Node')) queue.add('node-lifecycle', n.metadata.name);
+    for (const n of this.client.list('Node')) queue.add('node-lifecycle', n.metadata.name);
   }
 
   private sync(name: string): void {
-    const node = this.store.get('Node', name) as unknown as NodeObj | undefined;
+    const node = this.client.get('Node', name) as unknown as NodeObj | undefined;
     if (!node) return;
     const down = isNodeDown(node);
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
@@ -68,15 +68,15 @@ export class NodeLifecycleController implements Controller {
       const rest = taints.filter((t) => t.key !== UNREACHABLE);
       const next = down ? [...rest, { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: this.clock.iso() }] : rest;
       if (next.length > 0) spec.taints = next; else delete spec.taints;
-      this.store.update('Node', { ...node, spec } as never);
+      this.client.update('Node', { ...node, spec } as never);
     }
     if (ready?.status !== wantStatus) {
-      const latest = this.store.get('Node', name) as unknown as NodeObj;
+      const latest = this.client.get('Node', name) as unknown as NodeObj;
       const conditions = (latest.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
       conditions.push(down
         ? { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: this.clock.iso() }
         : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: this.clock.iso() });
-      this.store.update('Node', { ...latest, status: { ...(latest.status ?? {}), conditions } } as never, 'status');
+      this.client.update('Node', { ...latest, status: { ...(latest.status ?? {}), conditions } } as never, 'status');
       if (down) this.markPodsNotReady(name);
     }
     if (!down) this.register(name);
@@ -87,15 +87,15 @@ export class NodeLifecycleController implements Controller {
 
   /** The taint manager: pods that do not tolerate a NoExecute taint of their node are evicted at once. */
   private evictForNoExecute(name: string): void {
-    const node = this.store.get('Node', name) as unknown as NodeObj;
+    const node = this.client.get('Node', name) as unknown as NodeObj;
     const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
     if (taints.length === 0) return;
-    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
       const tolerations = (pod.spec['tolerations'] as Toleration[] | undefined) ?? [];
       const untolerated = taints.find((t) => !tolerations.some((x) => (x.operator === 'Exists' && (x.key === undefined || x.key === t.key)) || x.key === t.key) );
       if (!untolerated) continue;
-      this.store.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
-      this.store.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
+      this.client.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
+      this.client.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
     }
   }
 
@@ -104,23 +104,23 @@ export class NodeLifecycleController implements Controller {
    * carries the `node.kubernetes.io/out-of-service` taint, terminating pods are force-deleted.
    */
   private collectTerminating(name: string): void {
-    const node = this.store.get('Node', name) as unknown as NodeObj;
+    const node = this.client.get('Node', name) as unknown as NodeObj;
     if (!(node.spec?.taints ?? []).some((t) => t.key === OUT_OF_SERVICE)) return;
-    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === name && p.metadata.deletionTimestamp)) {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === name && p.metadata.deletionTimestamp)) {
       const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
       const next = withFinalizer(pod, KUBELET_FINALIZER, false);
-      this.store.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
-      this.store.update('Pod', next as never);
+      this.client.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
+      this.client.update('Pod', next as never);
     }
   }
 
   /** What a kubelet reports when it registers: addresses and node info, once. */
   private register(name: string): void {
-    const node = this.store.get('Node', name) as unknown as NodeObj;
+    const node = this.client.get('Node', name) as unknown as NodeObj;
     const status = node.status ?? {};
     const info = (status['nodeInfo'] as Record<string, string> | undefined) ?? {};
     if (status['addresses'] !== undefined && info['osImage'] !== undefined) return;
-    const index = Math.max(0, this.store.list('Node').map((n) => n.metadata.name).sort().indexOf(name));
+    const index = Math.max(0, this.client.list('Node').map((n) => n.metadata.name).sort().indexOf(name));
     const next = {
       ...status,
       addresses: status['addresses'] ?? [{ type: 'InternalIP', address: `192.168.0.${10 + index}` }, { type: 'Hostname', address: name }],
@@ -129,16 +129,16 @@ export class NodeLifecycleController implements Controller {
         containerRuntimeVersion: 'containerd://1.7.0-pvsim', operatingSystem: 'linux', architecture: 'amd64', ...info,
       },
     };
-    this.store.update('Node', { ...node, status: next } as never, 'status');
+    this.client.update('Node', { ...node, status: next } as never, 'status');
   }
 
   /** MarkPodsNotReady: the pods of a silent node are no longer Ready. */
   private markPodsNotReady(node: string): void {
-    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === node)) {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === node)) {
       const conditions = ((pod.status?.['conditions'] as Condition[] | undefined) ?? []);
       if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
       const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: this.clock.iso() } : c));
-      this.store.update('Pod', { ...pod, status: { ...(pod.status ?? {}), conditions: next } } as never, 'status');
+      this.client.update('Pod', { ...pod, status: { ...(pod.status ?? {}), conditions: next } } as never, 'status');
     }
   }
 
@@ -148,12 +148,12 @@ export class NodeLifecycleController implements Controller {
    * `pvsim node down` shows the moment after, and `pvsim advance 5m` shows the eviction.
    */
   private evict(node: string): void {
-    const since = Date.parse((this.store.get('Node', node) as unknown as NodeObj).status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+    const since = Date.parse((this.client.get('Node', node) as unknown as NodeObj).status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
     if (!Number.isFinite(since)) return;
-    for (const pod of this.store.listPods().filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp)) {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp)) {
       if (since + unreachableToleration(pod) * 1000 > this.clock.now()) continue;
-      this.store.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
-      this.store.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
+      this.client.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, 'taint-eviction-controller');
+      this.client.delete('Pod', `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
     }
   }
 }

@@ -30,14 +30,28 @@ export interface PvControllerOptions {
   featureGates?: Partial<FeatureGates>;
   /**
    * Starts an asynchronous operation unless one of that name is already pending or running
-   * (goroutinemap). The runtime decides when it runs.
+   * (goroutinemap). The runtime decides when it runs, by handing the operation back to
+   * `runOperation`; it is data, so a controller's pending operations can be saved and restored.
    */
-  scheduleOperation(name: string, operation: () => void): void;
+  scheduleOperation(name: string, operation: PvOperation): void;
   /** claimQueue.Add: ask for a syncClaim soon. */
   enqueueClaim(key: string): void;
   /** createProvisionedPVRetryCount. */
   createProvisionedPVRetryCount?: number;
 }
+
+/**
+ * An operation the controller started and the runtime has not run yet, as data: what the Go
+ * goroutine's closure held. `delete` and `recycle` hold the PV as the sync that started them saw
+ * it (deleteVolumeOperation writes a Failed phase on that copy, so a stale copy meets a Conflict,
+ * as in Kubernetes); `provision` holds the claim's identity and the StorageClass it was started
+ * with, and re-reads the claim when it runs. The plugin is found again by the class's
+ * provisioner (plugins are configuration, not memory); `external` says none was found.
+ */
+export type PvOperation =
+  | { kind: 'provision'; claim: { namespace: string; name: string; uid: string }; storageClass: StorageClass; external: boolean }
+  | { kind: 'delete'; volume: PersistentVolume }
+  | { kind: 'recycle'; volume: PersistentVolume };
 
 const clone = <T>(o: T): T => structuredClone(o);
 
@@ -390,9 +404,9 @@ export class PersistentVolumeController {
     if (policy === 'Retain') {
       // Nothing to do: the PV stays Released with its claimRef until an admin acts.
     } else if (policy === 'Recycle') {
-      this.opts.scheduleOperation(`recycle-${volume.metadata.name}[${uid}]`, () => this.recycleVolumeOperation(volume));
+      this.opts.scheduleOperation(`recycle-${volume.metadata.name}[${uid}]`, { kind: 'recycle', volume });
     } else if (policy === 'Delete') {
-      this.opts.scheduleOperation(`delete-${volume.metadata.name}[${uid}]`, () => this.deleteVolumeOperation(volume));
+      this.opts.scheduleOperation(`delete-${volume.metadata.name}[${uid}]`, { kind: 'delete', volume });
     } else {
       this.updateVolumePhaseWithEvent(volume, 'Failed', 'Warning', 'VolumeUnknownReclaimPolicy', 'Volume has unrecognized PersistentVolumeReclaimPolicy');
     }
@@ -519,15 +533,35 @@ export class PersistentVolumeController {
       this.api.event(claim, 'Warning', 'ProvisioningFailed', errorMessage(e));
       return;
     }
-    this.opts.scheduleOperation(opName, () => {
-      // In Kubernetes the operation's goroutine starts at once, holding the claim it was given;
-      // here other work may run first, so it takes the claim as it is now (same uid), not a copy
-      // that an unrelated write (a finalizer, selected-node) has made stale.
-      const latest = this.api.getClaim(claim.metadata.namespace ?? '', claim.metadata.name);
-      if (!latest || latest.metadata.uid !== claim.metadata.uid) return;
-      if (!plugin) this.provisionClaimOperationExternal(latest, cls);
-      else this.provisionClaimOperation(latest, plugin, cls);
+    this.opts.scheduleOperation(opName, {
+      kind: 'provision',
+      claim: { namespace: claim.metadata.namespace ?? '', name: claim.metadata.name, uid: claim.metadata.uid ?? '' },
+      storageClass: cls,
+      external: !plugin,
     });
+  }
+
+  /** Runs an operation `scheduleOperation` was given (the goroutine's body). */
+  runOperation(op: PvOperation): void {
+    switch (op.kind) {
+      case 'recycle':
+        this.recycleVolumeOperation(op.volume);
+        return;
+      case 'delete':
+        this.deleteVolumeOperation(op.volume);
+        return;
+      case 'provision': {
+        // In Kubernetes the operation's goroutine starts at once, holding the claim it was given;
+        // here other work may run first, so it takes the claim as it is now (same uid), not a copy
+        // that an unrelated write (a finalizer, selected-node) has made stale.
+        const latest = this.api.getClaim(op.claim.namespace, op.claim.name);
+        if (!latest || (latest.metadata.uid ?? '') !== op.claim.uid) return;
+        const cls = op.storageClass;
+        if (op.external) this.provisionClaimOperationExternal(latest, cls);
+        else this.provisionClaimOperation(latest, this.plugins.findProvisionablePluginByName(cls.provisioner), cls);
+        return;
+      }
+    }
   }
 
   private findProvisionablePlugin(claim: PersistentVolumeClaim): { plugin: VolumePlugin | undefined; cls: StorageClass } {

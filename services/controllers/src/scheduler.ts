@@ -23,7 +23,7 @@ import {
   type LabelSelector, type Node, type NodeSelector, type PersistentVolume, type PersistentVolumeClaim, type Pod,
   type StorageClass,
 } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import { claimReference } from './pvController.ts';
 
@@ -414,17 +414,29 @@ function withScheduledCondition(pod: Pod, next: PodCondition): PodCondition[] {
   return list.map((c, j) => (j === i ? next : c));
 }
 
+/** kube-scheduler's podInitialBackoffSeconds and podMaxBackoffSeconds. */
+export const POD_BACKOFF_INITIAL_MS = 1_000;
+export const POD_BACKOFF_MAX_MS = 10_000;
+
 export class PodScheduler implements Controller {
   readonly name = 'scheduler';
   readonly queues: Record<string, (key: string) => void>;
+  /** pod key -> failed volume bindings in a row (the pod's backoff exponent). */
+  private readonly attempts = new Map<string, number>();
 
   /** `_queue`: informer handlers and resyncs get the manager's queue; syncs need none. */
-  constructor(private readonly store: ObjectStore, _queue: WorkQueue, private readonly options: PodSchedulerOptions) {
+  constructor(private readonly client: Client, _queue: WorkQueue, private readonly options: PodSchedulerOptions) {
     this.queues = { [SCHEDULER_QUEUE]: (key) => this.syncPod(key) };
   }
 
+  private retryWithBackoff(queue: WorkQueue, key: string): void {
+    const n = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, n);
+    queue.addAfter(SCHEDULER_QUEUE, key, Math.min(POD_BACKOFF_INITIAL_MS * 2 ** (n - 1), POD_BACKOFF_MAX_MS), 'retry');
+  }
+
   private pendingPods(): Pod[] {
-    return this.store.listPods().filter(isPodPendingScheduling);
+    return this.client.listPods().filter(isPodPendingScheduling);
   }
 
   private enqueuePending(queue: WorkQueue, which: (pod: Pod) => boolean = () => true): void {
@@ -457,9 +469,13 @@ export class PodScheduler implements Controller {
         // A claim that lost its selected-node (a provisioner asked for rescheduling) while its
         // pod is already bound: the pod's sync selects the pod's node again.
         const next = ev.new as unknown as PersistentVolumeClaim | undefined;
+        // The binding failed: the pod is retried with kube-scheduler's per-pod backoff, not at once
+        // (at once, a provisioner that keeps failing and a scheduler that keeps selecting loop
+        // without time passing).
         if (next && !next.spec.volumeName && next.metadata.annotations?.[ANN_SELECTED_NODE] === undefined) {
-          for (const p of this.store.listPods(ns)) if (isPodAwaitingVolumes(p) && uses(p)) queue.add(SCHEDULER_QUEUE, podKey(p));
+          for (const p of this.client.listPods(ns)) if (isPodAwaitingVolumes(p) && uses(p)) this.retryWithBackoff(queue, podKey(p));
         }
+        if (next?.spec.volumeName) for (const p of this.client.listPods(ns)) if (uses(p)) this.attempts.delete(podKey(p));
         return;
       }
       case 'PersistentVolume':
@@ -481,7 +497,7 @@ export class PodScheduler implements Controller {
   }
 
   private snapshot(): SchedulingSnapshot {
-    const s = this.store;
+    const s = this.client;
     return {
       nodes: s.list('Node') as unknown as Node[],
       pods: s.listPods(),
@@ -494,17 +510,17 @@ export class PodScheduler implements Controller {
   }
 
   private ensureDefaultNodes(): void {
-    if (this.store.list('Node').length > 0) return;
+    if (this.client.list('Node').length > 0) return;
     const now = this.options.clock.iso();
-    for (const { name, zone } of DEFAULT_NODES) this.store.create('Node', defaultNodeObject(name, zone, now) as unknown as AnyObject);
+    for (const { name, zone } of DEFAULT_NODES) this.client.create('Node', defaultNodeObject(name, zone, now) as unknown as AnyObject);
   }
 
   syncPod(key: string): void {
-    const found = this.store.get('Pod', key) as unknown as Pod | undefined;
+    const found = this.client.get('Pod', key) as unknown as Pod | undefined;
     if (found && isPodAwaitingVolumes(found)) { this.repeatPreBind(found); return; }
     if (!found || !isPodPendingScheduling(found)) return;
     this.ensureDefaultNodes();
-    const pod = this.store.get('Pod', key) as unknown as Pod;
+    const pod = this.client.get('Pod', key) as unknown as Pod;
     const decision = schedulePod(pod, this.snapshot());
     if (decision.kind === 'Unschedulable') {
       this.recordUnschedulable(pod, decision.message);
@@ -538,15 +554,15 @@ export class PodScheduler implements Controller {
       lastProbeTime: null, lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime ?? this.options.clock.iso() : this.options.clock.iso(),
     };
     const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: withScheduledCondition(pod, condition) };
-    const updated = this.store.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
-    this.store.event(updated, 'Warning', 'FailedScheduling', message, DEFAULT_SCHEDULER_NAME);
+    const updated = this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+    this.client.event(updated, 'Warning', 'FailedScheduling', message, DEFAULT_SCHEDULER_NAME);
   }
 
   /** PreBind (BindPodVolumes): reserve matched PVs as the PV controller binds; select the node for provisioning. */
   private preBind(node: string, bindings: PodVolumeBindings): void {
     for (const b of bindings.volumes) {
-      const pv = this.store.getVolume(b.volume);
-      const claim = this.store.getClaim(b.claim.namespace, b.claim.name);
+      const pv = this.client.getVolume(b.volume);
+      const claim = this.client.getClaim(b.claim.namespace, b.claim.name);
       if (!pv || !claim) continue;
       // GetBindVolumeToClaim.
       const setBoundByController = !isVolumeBoundToClaim(pv, claim);
@@ -561,14 +577,14 @@ export class PodScheduler implements Controller {
         next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
         dirty = true;
       }
-      if (dirty) this.store.updateVolume(next);
+      if (dirty) this.client.updateVolume(next);
     }
     for (const c of bindings.provisions) {
-      const claim = this.store.getClaim(c.namespace, c.name);
+      const claim = this.client.getClaim(c.namespace, c.name);
       if (!claim || claim.metadata.annotations?.[ANN_SELECTED_NODE] === node) continue;
       const next = structuredClone(claim);
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_SELECTED_NODE]: node };
-      this.store.updateClaim(next);
+      this.client.updateClaim(next);
     }
   }
 
@@ -583,11 +599,11 @@ export class PodScheduler implements Controller {
     let latest = pod;
     if (current?.status !== 'True') {
       const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: withScheduledCondition(pod, condition) };
-      latest = this.store.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+      latest = this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
     }
     const next = structuredClone(latest);
     next.spec.nodeName = node;
-    const bound = this.store.update('Pod', next as unknown as AnyObject) as unknown as Pod;
-    this.store.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${podKey(bound)} to ${node}`, DEFAULT_SCHEDULER_NAME);
+    const bound = this.client.update('Pod', next as unknown as AnyObject) as unknown as Pod;
+    this.client.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${podKey(bound)} to ${node}`, DEFAULT_SCHEDULER_NAME);
   }
 }

@@ -7,9 +7,10 @@ import {
   FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION, claimKey,
   type PersistentVolume, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
-import type { ObjectStore } from '@pvsim/runtime';
+import type { Client } from '@pvsim/runtime';
 import { splitKey, type Controller, type WorkQueue } from './controller.ts';
-import { PersistentVolumeController, type FeatureGates } from './pvController.ts';
+import { PersistentVolumeController, type FeatureGates, type PvOperation } from './pvController.ts';
+import { jsonCopy, record, sortedRecord, stateObject } from './controllerState.ts';
 import { syncClaimProtection, syncVolumeProtection } from './protection.ts';
 import { VolumePluginManager, type VolumePlugin } from './plugins.ts';
 
@@ -23,11 +24,12 @@ export class PvControllerBinding implements Controller {
   readonly name = 'pv-controller';
   readonly pv: PersistentVolumeController;
   readonly queues: Record<string, (key: string) => void>;
-  private readonly operations = new Map<string, () => void>();
+  /** Operations scheduled and not run yet, by goroutinemap name (their work items are queued). */
+  private readonly operations = new Map<string, PvOperation>();
 
-  constructor(private readonly store: ObjectStore, queue: WorkQueue, plugins: VolumePlugin[], featureGates: Partial<FeatureGates>) {
+  constructor(private readonly client: Client, queue: WorkQueue, plugins: VolumePlugin[], featureGates: Partial<FeatureGates>) {
     this.pv = new PersistentVolumeController({
-      api: store,
+      api: client,
       plugins: new VolumePluginManager(plugins),
       featureGates,
       scheduleOperation: (name, op) => {
@@ -37,23 +39,39 @@ export class PvControllerBinding implements Controller {
       },
       enqueueClaim: (key) => queue.add('claims', key),
     });
-    store.vacEnabled = this.pv.gates.VolumeAttributesClass;
+    client.vacEnabled = this.pv.gates.VolumeAttributesClass;
     this.queues = {
       claims: (key) => {
         const [ns, name] = splitKey(key);
-        const claim = this.store.getClaim(ns, name);
+        const claim = this.client.getClaim(ns, name);
         if (claim) this.pv.syncClaim(claim);
       },
       volumes: (key) => {
-        const volume = this.store.getVolume(key);
+        const volume = this.client.getVolume(key);
         if (volume) this.pv.syncVolume(volume);
       },
       operations: (key) => {
         const op = this.operations.get(key);
         this.operations.delete(key);
-        op?.();
+        if (op) this.pv.runOperation(op);
       },
     };
+  }
+
+  /** `{ operations: { <name>: PvOperation } }`, names sorted. */
+  saveState(): { operations: Record<string, PvOperation> } {
+    return { operations: sortedRecord(this.operations, (op) => jsonCopy(op)) };
+  }
+
+  /** The operations come back without being queued again: their work items are the queue's, saved with it. */
+  loadState(state: unknown): void {
+    const ops = record(this.name, stateObject(this.name, state)['operations']);
+    this.operations.clear();
+    for (const name of Object.keys(ops).sort()) {
+      const op = stateObject(this.name, ops[name]) as PvOperation;
+      if (op.kind !== 'provision' && op.kind !== 'delete' && op.kind !== 'recycle') throw new TypeError(`${this.name}: saved operation "${name}" has an unknown kind`);
+      this.operations.set(name, jsonCopy(op));
+    }
   }
 
   onWatch(ev: Parameters<NonNullable<Controller['onWatch']>>[0], queue: WorkQueue): void {
@@ -73,14 +91,14 @@ export class PvControllerBinding implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const c of this.store.listClaims()) queue.add('claims', claimKey(c));
-    for (const v of this.store.listVolumes()) queue.add('volumes', v.metadata.name);
+    for (const c of this.client.listClaims()) queue.add('claims', claimKey(c));
+    for (const v of this.client.listVolumes()) queue.add('volumes', v.metadata.name);
   }
 
   /** A Pending claim, or a PV Pending or Failed (reclaim is retried at each resync). */
   unsettled(): boolean {
-    if (this.store.listClaims().some((c) => (c.status?.phase ?? 'Pending') === 'Pending' || c.metadata.deletionTimestamp)) return true;
-    return this.store.listVolumes().some((v) => ['Pending', 'Failed', ''].includes(v.status?.phase ?? '') || v.metadata.deletionTimestamp);
+    if (this.client.listClaims().some((c) => (c.status?.phase ?? 'Pending') === 'Pending' || c.metadata.deletionTimestamp)) return true;
+    return this.client.listVolumes().some((v) => ['Pending', 'Failed', ''].includes(v.status?.phase ?? '') || v.metadata.deletionTimestamp);
   }
 }
 
@@ -93,8 +111,8 @@ export class ClaimProtectionController implements Controller {
   readonly name = 'pvc-protection';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore) {
-    this.queues = { 'pvc-protection': (key) => { const [ns, name] = splitKey(key); syncClaimProtection(this.store, ns, name); } };
+  constructor(private readonly client: Client) {
+    this.queues = { 'pvc-protection': (key) => { const [ns, name] = splitKey(key); syncClaimProtection(this.client, ns, name); } };
   }
 
   onWatch(ev: Parameters<NonNullable<Controller['onWatch']>>[0], queue: WorkQueue): void {
@@ -109,7 +127,7 @@ export class ClaimProtectionController implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const c of this.store.listClaims()) if (needsFinalizerSync(c, FINALIZER_PVC_PROTECTION)) queue.add('pvc-protection', claimKey(c));
+    for (const c of this.client.listClaims()) if (needsFinalizerSync(c, FINALIZER_PVC_PROTECTION)) queue.add('pvc-protection', claimKey(c));
   }
 }
 
@@ -117,8 +135,8 @@ export class VolumeProtectionController implements Controller {
   readonly name = 'pv-protection';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore) {
-    this.queues = { 'pv-protection': (key) => syncVolumeProtection(this.store, key) };
+  constructor(private readonly client: Client) {
+    this.queues = { 'pv-protection': (key) => syncVolumeProtection(this.client, key) };
   }
 
   onWatch(ev: Parameters<NonNullable<Controller['onWatch']>>[0], queue: WorkQueue): void {
@@ -126,6 +144,6 @@ export class VolumeProtectionController implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const v of this.store.listVolumes()) if (needsFinalizerSync(v, FINALIZER_PV_PROTECTION)) queue.add('pv-protection', v.metadata.name);
+    for (const v of this.client.listVolumes()) if (needsFinalizerSync(v, FINALIZER_PV_PROTECTION)) queue.add('pv-protection', v.metadata.name);
   }
 }

@@ -22,10 +22,10 @@
  * store applies none of it.
  */
 import {
-  ANN_BETA_STORAGE_CLASS, FINALIZER_PVC_PROTECTION, getDefaultClass,
+  ANN_BETA_STORAGE_CLASS, FINALIZER_PVC_PROTECTION, canonicalJson, getDefaultClass,
   type LabelSelector, type ObjectMeta, type PersistentVolumeClaim, type PersistentVolumeClaimSpec, type Pod, type PodVolume,
 } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client, WatchEvent } from '@pvsim/runtime';
 import { podKey, splitKey, type Controller, type WorkQueue } from './controller.ts';
 
 export const DEPLOYMENT_QUEUE = 'deployment';
@@ -131,19 +131,12 @@ function safeEncode(text: string): string {
   return out;
 }
 
-/** JSON with object keys sorted, so the hash does not depend on how a manifest was written. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** controller.ComputeHash of a pod template: FNV-1a of its content, safe-encoded. */
+/**
+ * controller.ComputeHash of a pod template: FNV-1a of its content (canonical JSON, so the hash
+ * does not depend on how a manifest was written), safe-encoded.
+ */
 export function podTemplateHash(template: PodTemplateSpec): string {
-  return safeEncode(String(fnv32a(stableJson(template))));
+  return safeEncode(String(fnv32a(canonicalJson(template))));
 }
 
 /** Five characters drawn from the deployment uid and a counter: deterministic, rarely colliding. */
@@ -184,10 +177,10 @@ function byName(a: { metadata: { name: string } }, b: { metadata: { name: string
 }
 
 /** The pods of the namespace whose controller is `kind`/`name`, split by whether `uid` owns them. */
-function podsControlledBy(store: ObjectStore, namespace: string, kind: string, name: string, uid: string | undefined): { owned: Pod[]; orphans: Pod[] } {
+function podsControlledBy(client: Client, namespace: string, kind: string, name: string, uid: string | undefined): { owned: Pod[]; orphans: Pod[] } {
   const owned: Pod[] = [];
   const orphans: Pod[] = [];
-  for (const pod of store.listPods(namespace)) {
+  for (const pod of client.listPods(namespace)) {
     const ref = controllerOf(pod);
     if (!ref || ref.kind !== kind || ref.name !== name) continue;
     if (uid !== undefined && ref.uid === uid) owned.push(pod); else orphans.push(pod);
@@ -196,13 +189,13 @@ function podsControlledBy(store: ObjectStore, namespace: string, kind: string, n
 }
 
 /** Owner keys of pods whose controller (of `kind`) no longer exists under that uid. */
-function orphanOwnerKeys(store: ObjectStore, kind: 'Deployment' | 'StatefulSet'): string[] {
+function orphanOwnerKeys(client: Client, kind: 'Deployment' | 'StatefulSet'): string[] {
   const keys = new Set<string>();
-  for (const pod of store.listPods()) {
+  for (const pod of client.listPods()) {
     const ref = controllerOf(pod);
     if (!ref || ref.kind !== kind || isDeleting(pod)) continue;
     const key = `${pod.metadata.namespace ?? 'default'}/${ref.name}`;
-    const owner = store.get(kind, key);
+    const owner = client.get(kind, key);
     if (!owner || owner.metadata['uid'] !== ref.uid) keys.add(key);
   }
   return [...keys].sort();
@@ -218,8 +211,8 @@ function podFromTemplate(template: PodTemplateSpec, meta: ObjectMeta): Pod {
   };
 }
 
-function deletePod(store: ObjectStore, pod: Pod): void {
-  if (!isDeleting(pod)) store.delete('Pod', podKey(pod));
+function deletePod(client: Client, pod: Pod): void {
+  if (!isDeleting(pod)) client.delete('Pod', podKey(pod));
 }
 
 // ------------------------------------------------------------------------------ Deployment
@@ -228,7 +221,7 @@ export class DeploymentController implements Controller {
   readonly name = 'deployment';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore, _queue: WorkQueue) {
+  constructor(private readonly client: Client, _queue: WorkQueue) {
     this.queues = { [DEPLOYMENT_QUEUE]: (key) => this.syncDeployment(key) };
   }
 
@@ -243,16 +236,16 @@ export class DeploymentController implements Controller {
   }
 
   resync(queue: WorkQueue): void {
-    for (const d of this.store.list('Deployment')) queue.add(DEPLOYMENT_QUEUE, `${d.metadata.namespace ?? 'default'}/${d.metadata.name}`);
-    for (const key of orphanOwnerKeys(this.store, 'Deployment')) queue.add(DEPLOYMENT_QUEUE, key);
+    for (const d of this.client.list('Deployment')) queue.add(DEPLOYMENT_QUEUE, `${d.metadata.namespace ?? 'default'}/${d.metadata.name}`);
+    for (const key of orphanOwnerKeys(this.client, 'Deployment')) queue.add(DEPLOYMENT_QUEUE, key);
   }
 
   /** Pods to create or delete, or orphans to collect. */
   unsettled(): boolean {
-    if (orphanOwnerKeys(this.store, 'Deployment').length > 0) return true;
-    return (this.store.list('Deployment') as unknown as Deployment[]).some((d) => {
+    if (orphanOwnerKeys(this.client, 'Deployment').length > 0) return true;
+    return (this.client.list('Deployment') as unknown as Deployment[]).some((d) => {
       if (d.metadata.deletionTimestamp) return false;
-      const { owned } = podsControlledBy(this.store, d.metadata.namespace ?? 'default', 'Deployment', d.metadata.name, d.metadata.uid);
+      const { owned } = podsControlledBy(this.client, d.metadata.namespace ?? 'default', 'Deployment', d.metadata.name, d.metadata.uid);
       const hash = podTemplateHash(d.spec.template);
       const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
       return active.some((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash) || active.length !== (d.spec.replicas ?? 1);
@@ -261,10 +254,10 @@ export class DeploymentController implements Controller {
 
   syncDeployment(key: string): void {
     const [namespace, name] = splitKey(key);
-    const d = this.store.get('Deployment', key) as unknown as Deployment | undefined;
-    const { owned, orphans } = podsControlledBy(this.store, namespace, 'Deployment', name, d?.metadata.uid);
+    const d = this.client.get('Deployment', key) as unknown as Deployment | undefined;
+    const { owned, orphans } = podsControlledBy(this.client, namespace, 'Deployment', name, d?.metadata.uid);
     // Garbage collection: pods of a deleted (or re-created) deployment.
-    for (const pod of orphans) deletePod(this.store, pod);
+    for (const pod of orphans) deletePod(this.client, pod);
     if (!d || d.metadata.deletionTimestamp) return;
 
     const replicas = d.spec.replicas ?? 1;
@@ -290,30 +283,30 @@ export class DeploymentController implements Controller {
         let podName: string;
         // A name already taken (an annotation lost to a re-apply) is skipped, never reused.
         do podName = `${name}-${hash}-${podNameSuffix(d.metadata.uid ?? name, counter++)}`;
-        while (this.store.get('Pod', `${namespace}/${podName}`));
-        this.store.create('Pod', podFromTemplate(d.spec.template, {
+        while (this.client.get('Pod', `${namespace}/${podName}`));
+        this.client.create('Pod', podFromTemplate(d.spec.template, {
           name: podName, namespace, generateName: `${name}-${hash}-`,
           labels: { ...(d.spec.template.metadata?.labels ?? {}), [LABEL_POD_TEMPLATE_HASH]: hash },
           ...(d.spec.template.metadata?.annotations ? { annotations: { ...d.spec.template.metadata.annotations } } : {}),
           ownerReferences: [controllerRef(d)],
         }) as unknown as AnyObject);
-        this.store.event(d, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`, 'deployment-controller');
+        this.client.event(d, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`, 'deployment-controller');
       }
       const next = structuredClone(d);
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_POD_NAME_COUNTER]: String(counter) };
-      latest = this.store.update('Deployment', next as unknown as AnyObject) as unknown as Deployment;
+      latest = this.client.update('Deployment', next as unknown as AnyObject) as unknown as Deployment;
     }
     this.writeStatus(latest, namespace, hash);
   }
 
   private deletePod(d: Deployment, pod: Pod): void {
-    deletePod(this.store, pod);
-    this.store.event(d, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'deployment-controller');
+    deletePod(this.client, pod);
+    this.client.event(d, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'deployment-controller');
   }
 
   private writeStatus(d: Deployment, namespace: string, hash: string): void {
-    const latest = this.store.get('Deployment', `${namespace}/${d.metadata.name}`) ?? (d as unknown as AnyObject);
-    const { owned } = podsControlledBy(this.store, namespace, 'Deployment', d.metadata.name, d.metadata.uid);
+    const latest = this.client.get('Deployment', `${namespace}/${d.metadata.name}`) ?? (d as unknown as AnyObject);
+    const { owned } = podsControlledBy(this.client, namespace, 'Deployment', d.metadata.name, d.metadata.uid);
     const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
     const ready = active.filter(isPodReady).length;
     const status: NonNullable<Deployment['status']> = {
@@ -326,7 +319,7 @@ export class DeploymentController implements Controller {
     };
     const unavailable = Math.max(0, (d.spec.replicas ?? 1) - ready);
     if (unavailable > 0) status.unavailableReplicas = unavailable;
-    this.store.update('Deployment', { ...latest, status } as unknown as AnyObject, 'status');
+    this.client.update('Deployment', { ...latest, status } as unknown as AnyObject, 'status');
   }
 }
 
@@ -348,7 +341,7 @@ export class StatefulSetController implements Controller {
   readonly name = 'statefulset';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly store: ObjectStore, _queue: WorkQueue) {
+  constructor(private readonly client: Client, _queue: WorkQueue) {
     this.queues = { [STATEFULSET_QUEUE]: (key) => this.syncStatefulSet(key) };
   }
 
@@ -363,21 +356,21 @@ export class StatefulSetController implements Controller {
     // A claim that finished terminating (or was deleted under a pending pod) can be re-created.
     if (ev.kind === 'PersistentVolumeClaim' && !ev.new) {
       const ns = ev.old!.metadata.namespace ?? 'default';
-      for (const s of this.store.list('StatefulSet')) if ((s.metadata.namespace ?? 'default') === ns) queue.add(STATEFULSET_QUEUE, `${ns}/${s.metadata.name}`);
+      for (const s of this.client.list('StatefulSet')) if ((s.metadata.namespace ?? 'default') === ns) queue.add(STATEFULSET_QUEUE, `${ns}/${s.metadata.name}`);
     }
   }
 
   resync(queue: WorkQueue): void {
-    for (const s of this.store.list('StatefulSet')) queue.add(STATEFULSET_QUEUE, `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`);
-    for (const key of orphanOwnerKeys(this.store, 'StatefulSet')) queue.add(STATEFULSET_QUEUE, key);
+    for (const s of this.client.list('StatefulSet')) queue.add(STATEFULSET_QUEUE, `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`);
+    for (const key of orphanOwnerKeys(this.client, 'StatefulSet')) queue.add(STATEFULSET_QUEUE, key);
   }
 
   /** A replica without its pod, a condemned pod still running, or orphans to collect. */
   unsettled(): boolean {
-    if (orphanOwnerKeys(this.store, 'StatefulSet').length > 0) return true;
-    return (this.store.list('StatefulSet') as unknown as StatefulSet[]).some((set) => {
+    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0) return true;
+    return (this.client.list('StatefulSet') as unknown as StatefulSet[]).some((set) => {
       if (set.metadata.deletionTimestamp) return false;
-      const { owned } = podsControlledBy(this.store, set.metadata.namespace ?? 'default', 'StatefulSet', set.metadata.name, set.metadata.uid);
+      const { owned } = podsControlledBy(this.client, set.metadata.namespace ?? 'default', 'StatefulSet', set.metadata.name, set.metadata.uid);
       const start = set.spec.ordinals?.start ?? 0;
       const end = start + (set.spec.replicas ?? 1);
       const ordinals = new Set(owned.map((p) => ordinalOf(set.metadata.name, p.metadata.name)));
@@ -391,10 +384,10 @@ export class StatefulSetController implements Controller {
 
   syncStatefulSet(key: string): void {
     const [namespace, name] = splitKey(key);
-    const set = this.store.get('StatefulSet', key) as unknown as StatefulSet | undefined;
-    const { owned, orphans } = podsControlledBy(this.store, namespace, 'StatefulSet', name, set?.metadata.uid);
+    const set = this.client.get('StatefulSet', key) as unknown as StatefulSet | undefined;
+    const { owned, orphans } = podsControlledBy(this.client, namespace, 'StatefulSet', name, set?.metadata.uid);
     // Garbage collection deletes the pods of a deleted set; its claims stay (Retain).
-    for (const pod of orphans) deletePod(this.store, pod);
+    for (const pod of orphans) deletePod(this.client, pod);
     if (!set || set.metadata.deletionTimestamp) return;
 
     const ordered = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
@@ -461,7 +454,7 @@ export class StatefulSetController implements Controller {
     const hasClass = (spec.storageClassName !== undefined && spec.storageClassName !== null)
       || template.metadata.annotations?.[ANN_BETA_STORAGE_CLASS] !== undefined;
     if (!hasClass) {
-      const def = getDefaultClass(this.store.listClasses());
+      const def = getDefaultClass(this.client.listClasses());
       if (def) spec.storageClassName = def.metadata.name;
     }
     return {
@@ -481,13 +474,13 @@ export class StatefulSetController implements Controller {
     let ready = true;
     for (const template of set.spec.volumeClaimTemplates ?? []) {
       const claim = this.claimFor(set, template, ordinal);
-      const existing = this.store.getClaim(claim.metadata.namespace!, claim.metadata.name);
+      const existing = this.client.getClaim(claim.metadata.namespace!, claim.metadata.name);
       if (existing) {
         if (existing.metadata.deletionTimestamp) ready = false;
         continue;
       }
-      this.store.create('PersistentVolumeClaim', claim as unknown as AnyObject);
-      this.store.event(set, 'Normal', 'SuccessfulCreate',
+      this.client.create('PersistentVolumeClaim', claim as unknown as AnyObject);
+      this.client.event(set, 'Normal', 'SuccessfulCreate',
         `create Claim ${claim.metadata.name} Pod ${set.metadata.name}-${ordinal} in StatefulSet ${set.metadata.name} success`, 'statefulset-controller');
     }
     return ready;
@@ -498,7 +491,7 @@ export class StatefulSetController implements Controller {
     const namespace = set.metadata.namespace ?? 'default';
     const podName = `${set.metadata.name}-${ordinal}`;
     // A pod of that name not owned by this set (an orphan still terminating) is waited for.
-    if (this.store.get('Pod', `${namespace}/${podName}`)) return false;
+    if (this.client.get('Pod', `${namespace}/${podName}`)) return false;
     if (!this.createMissingClaims(set, ordinal)) return false;
     const template = set.spec.template;
     const pod = podFromTemplate(template, {
@@ -522,19 +515,19 @@ export class StatefulSetController implements Controller {
     const templateNames = new Set(claimVolumes.map((v) => v.name));
     const volumes = [...claimVolumes, ...(pod.spec.volumes ?? []).filter((v) => !templateNames.has(v.name))];
     if (volumes.length > 0) pod.spec.volumes = volumes;
-    this.store.create('Pod', pod as unknown as AnyObject);
-    this.store.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+    this.client.create('Pod', pod as unknown as AnyObject);
+    this.client.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
     return true;
   }
 
   private deletePod(set: StatefulSet, pod: Pod): void {
     if (isDeleting(pod)) return;
-    deletePod(this.store, pod);
-    this.store.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+    deletePod(this.client, pod);
+    this.client.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
   }
 
   private writeStatus(set: StatefulSet, namespace: string, revision: string): void {
-    const { owned } = podsControlledBy(this.store, namespace, 'StatefulSet', set.metadata.name, set.metadata.uid);
+    const { owned } = podsControlledBy(this.client, namespace, 'StatefulSet', set.metadata.name, set.metadata.uid);
     const ready = owned.filter(isRunningAndReady).length;
     const updated = owned.filter((p) => !isDeleting(p) && p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === revision).length;
     const status: NonNullable<StatefulSet['status']> = {
@@ -547,7 +540,7 @@ export class StatefulSetController implements Controller {
       currentRevision: revision,
       updateRevision: revision,
     };
-    const latest = this.store.get('StatefulSet', `${namespace}/${set.metadata.name}`) ?? (set as unknown as AnyObject);
-    this.store.update('StatefulSet', { ...latest, status } as unknown as AnyObject, 'status');
+    const latest = this.client.get('StatefulSet', `${namespace}/${set.metadata.name}`) ?? (set as unknown as AnyObject);
+    this.client.update('StatefulSet', { ...latest, status } as unknown as AnyObject, 'status');
   }
 }

@@ -22,7 +22,7 @@ import {
   type CsiCode, type CsiDriverPort, type CsiVolume, type FsState, type NodeCapability, type NodePublishRequest,
   type NodeStageRequest, type Topology, type VolumeCapability,
 } from '@pvsim/domain';
-import type { AnyObject, ObjectStore, Random } from '@pvsim/runtime';
+import type { AnyObject, Client, Random } from '@pvsim/runtime';
 
 // ------------------------------------------------------------------ profiles and options
 
@@ -210,7 +210,7 @@ export interface FilesystemObject {
 }
 
 /** The store operations the driver and the file helpers use (ObjectStore has them). */
-export type CsiStore = Pick<ObjectStore, 'get' | 'list' | 'create' | 'update' | 'delete'>;
+export type CsiStore = Pick<Client, 'get' | 'list' | 'create' | 'update' | 'delete'>;
 
 /** The volume id CreateVolume gives a name: a digest, so a retried CreateVolume finds its volume. */
 export function volumeIdForName(name: string): string {
@@ -219,17 +219,17 @@ export function volumeIdForName(name: string): string {
 const VOLUME_ID = /^vol-[0-9a-f]{16}$/;
 
 /** The files of a CSI volume. The value is the stored one: treat it as immutable. */
-export function readVolumeFs(store: Pick<ObjectStore, 'get'>, driver: string, volumeId: string): FsState {
-  const fs = store.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
+export function readVolumeFs(client: Pick<Client, 'get'>, driver: string, volumeId: string): FsState {
+  const fs = client.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
   if (!fs) throw new CsiError('NOT_FOUND', `volume ${volumeId} of driver ${driver} does not exist`);
   return fs.status;
 }
 
 /** Replaces the files of a CSI volume (one store update, so the log records it). */
-export function writeVolumeFs(store: Pick<ObjectStore, 'get' | 'update'>, driver: string, volumeId: string, next: FsState): void {
-  const fs = store.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
+export function writeVolumeFs(client: Pick<Client, 'get' | 'update'>, driver: string, volumeId: string, next: FsState): void {
+  const fs = client.get('Filesystem', csiFilesystemName(driver, volumeId)) as unknown as FilesystemObject | undefined;
   if (!fs) throw new CsiError('NOT_FOUND', `volume ${volumeId} of driver ${driver} does not exist`);
-  store.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
+  client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
 }
 
 // ------------------------------------------------------------------ the driver
@@ -249,9 +249,11 @@ const LOCAL_RPCS: ReadonlySet<CsiRpc> = new Set<CsiRpc>([
 
 export interface SimCsiDriverInit {
   profile: CsiProfile;
-  store: CsiStore;
-  /** Seeded; used only for injected failures and latencies. */
+  client: CsiStore;
+  /** Seeded latency draws. */
   random: Random;
+  /** Failure draws (a stream of their own, so latency draws do not reshuffle failures); default `random`. */
+  faultRandom?: Random;
   options?: SimCsiDriverOptions;
 }
 
@@ -273,20 +275,22 @@ const isMultiNode = (mode: CsiAccessMode) => mode.startsWith('MULTI_NODE_');
 
 export class SimCsiDriver implements CsiDriverPort {
   readonly profile: CsiProfile;
-  private readonly store: CsiStore;
+  private readonly client: CsiStore;
   private readonly random: Random;
+  private readonly faultRandom: Random;
   private readonly options: SimCsiDriverOptions;
   private readonly totalCapacityBytes: bigint;
   private readonly defaultCapacityBytes: bigint;
   private readonly maxVolumesPerNode: number;
 
-  constructor({ profile, store, random, options = {} }: SimCsiDriverInit) {
+  constructor({ profile, client, random, faultRandom, options = {} }: SimCsiDriverInit) {
     checkFaultOptions(`driver ${profile.name}`, options);
     const max = options.maxVolumesPerNode ?? profile.defaultMaxVolumesPerNode;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`driver ${profile.name}: maxVolumesPerNode must be a non-negative integer`);
     this.profile = profile;
-    this.store = store;
+    this.client = client;
     this.random = random;
+    this.faultRandom = faultRandom ?? random;
     this.options = options;
     this.maxVolumesPerNode = max;
     this.totalCapacityBytes = parseBytes('totalCapacityBytes', options.totalCapacityBytes ?? profile.defaultTotalCapacityBytes);
@@ -385,7 +389,7 @@ export class SimCsiDriver implements CsiDriverPort {
       },
       status: { publishedNodes: {}, staged: {}, published: {} },
     };
-    this.write(() => this.store.create('CSIVolume', volume as unknown as AnyObject));
+    this.write(() => this.client.create('CSIVolume', volume as unknown as AnyObject));
     this.ensureFilesystem(volumeId);
     return { volume: this.toCsiVolume(volume) };
   }
@@ -399,7 +403,7 @@ export class SimCsiDriver implements CsiDriverPort {
       spec: { driver: this.profile.name, volumeId, name: volumeId, capacityBytes: '0', parameters: { ...context }, accessibleTopology: [], accessMode },
       status: { publishedNodes: {}, staged: {}, published: {} },
     };
-    this.write(() => this.store.create('CSIVolume', volume as unknown as AnyObject));
+    this.write(() => this.client.create('CSIVolume', volume as unknown as AnyObject));
     this.ensureFilesystem(volumeId);
   }
 
@@ -411,15 +415,15 @@ export class SimCsiDriver implements CsiDriverPort {
     const fsName = csiFilesystemName(this.profile.name, req.volumeId);
     if (!volume) {
       // Unknown id is OK (§14.3); a Filesystem left by a delete that stopped halfway goes now.
-      if (this.store.get('Filesystem', fsName)) this.write(() => this.store.delete('Filesystem', fsName));
+      if (this.client.get('Filesystem', fsName)) this.write(() => this.client.delete('Filesystem', fsName));
       return;
     }
     const uses = this.usesOf(volume);
     if (uses.length > 0) {
       throw new CsiError('FAILED_PRECONDITION', `DeleteVolume: volume ${req.volumeId} is in use: ${uses.join('; ')}`);
     }
-    if (this.store.get('Filesystem', fsName)) this.write(() => this.store.delete('Filesystem', fsName));
-    this.write(() => this.store.delete('CSIVolume', volume.metadata.name));
+    if (this.client.get('Filesystem', fsName)) this.write(() => this.client.delete('Filesystem', fsName));
+    this.write(() => this.client.delete('CSIVolume', volume.metadata.name));
   }
 
   controllerPublishVolume(req: ControllerPublishRequest): { publishContext: Record<string, string> } {
@@ -433,7 +437,7 @@ export class SimCsiDriver implements CsiDriverPort {
       throw new CsiError('INVALID_ARGUMENT', 'ControllerPublishVolume: readonly publishing is not supported');
     }
     if (!volume) throw new CsiError('NOT_FOUND', `ControllerPublishVolume: volume ${req.volumeId} does not exist`);
-    const node = this.store.get('Node', req.nodeId);
+    const node = this.client.get('Node', req.nodeId);
     if (!node) throw new CsiError('NOT_FOUND', `ControllerPublishVolume: node ${req.nodeId} does not exist`);
     const readonly = req.readonly === true;
 
@@ -542,7 +546,7 @@ export class SimCsiDriver implements CsiDriverPort {
     if (!req.node) throw new CsiError('INVALID_ARGUMENT', 'NodeGetInfo: node is required');
     const accessibleTopology: Topology = {};
     if (this.profile.topologyKey) {
-      const node = this.store.get('Node', req.node);
+      const node = this.client.get('Node', req.node);
       if (!node) throw new CsiError('NOT_FOUND', `NodeGetInfo: node ${req.node} does not exist`);
       const zone = this.zoneOfNode(node);
       if (zone !== undefined) accessibleTopology[this.profile.topologyKey] = zone;
@@ -672,9 +676,9 @@ export class SimCsiDriver implements CsiDriverPort {
   /** Draws whether this call fails; with no failure rate configured, draws nothing. */
   private injectFailure(rpc: CsiRpc, faults: FaultOptions): void {
     const f = faults.failure;
-    if (!f || !this.random.chance(f.num, f.den)) return;
+    if (!f || !this.faultRandom.chance(f.num, f.den)) return;
     const codes: CsiCode[] = f.codes && f.codes.length > 0 ? f.codes : ['UNAVAILABLE'];
-    const code = codes[this.random.int(codes.length)]!;
+    const code = codes[this.faultRandom.int(codes.length)]!;
     throw new CsiError(code, `${rpc}: injected failure (rate ${f.num}/${f.den})`);
   }
 
@@ -759,25 +763,25 @@ export class SimCsiDriver implements CsiDriverPort {
   }
 
   private getVolume(volumeId: string): CsiVolumeObject | undefined {
-    return this.store.get('CSIVolume', csiVolumeObjectName(this.profile.name, volumeId)) as unknown as CsiVolumeObject | undefined;
+    return this.client.get('CSIVolume', csiVolumeObjectName(this.profile.name, volumeId)) as unknown as CsiVolumeObject | undefined;
   }
 
   /** This driver's volumes, by volume id. */
   private volumes(): CsiVolumeObject[] {
-    return (this.store.list('CSIVolume') as unknown as CsiVolumeObject[])
+    return (this.client.list('CSIVolume') as unknown as CsiVolumeObject[])
       .filter((v) => v.spec.driver === this.profile.name)
       .sort((a, b) => (a.spec.volumeId < b.spec.volumeId ? -1 : a.spec.volumeId > b.spec.volumeId ? 1 : 0));
   }
 
   private ensureFilesystem(volumeId: string): void {
     const name = csiFilesystemName(this.profile.name, volumeId);
-    if (this.store.get('Filesystem', name)) return;
+    if (this.client.get('Filesystem', name)) return;
     const fs: FilesystemObject = { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: emptyFs() };
-    this.write(() => this.store.create('Filesystem', fs as unknown as AnyObject));
+    this.write(() => this.client.create('Filesystem', fs as unknown as AnyObject));
   }
 
   private writeStatus(volume: CsiVolumeObject, status: CsiVolumeStatus): void {
-    this.write(() => this.store.update('CSIVolume', { ...volume, status } as unknown as AnyObject));
+    this.write(() => this.client.update('CSIVolume', { ...volume, status } as unknown as AnyObject));
   }
 
   /** A failed store write is a backend outage to the caller: UNAVAILABLE, retry. */
