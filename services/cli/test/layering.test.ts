@@ -16,7 +16,9 @@ const allowed: Record<string, string[]> = {
   '@pvsim/manifests': ['@pvsim/domain'],
   '@pvsim/controllers': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime'],
   '@pvsim/csi': ['@pvsim/domain', '@pvsim/runtime'],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/controllers', '@pvsim/csi'],
+  // The one composition root (createWorld): the controllers and the CSI drivers, wired.
+  '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/controllers', '@pvsim/csi'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/controllers', '@pvsim/csi', '@pvsim/world'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

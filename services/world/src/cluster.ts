@@ -1,23 +1,26 @@
 /**
- * Design: the composition root of a simulated cluster — which controllers run, with which
- * drivers — in one place, so the CLI session, scenarios and tests build the same cluster.
- * Controllers: the PV controller and the protection controllers (kube-controller-manager), the
+ * Design: which components a full simulated cluster runs, with which drivers — the wiring the
+ * world (world.ts) uses for the CLI, the scenarios and the whole-cluster tests. Controllers: the PV
+ * controller and the protection controllers (kube-controller-manager, built by the manager), the
  * node lifecycle, the scheduler, Deployment and StatefulSet controllers, one external-provisioner
  * per CSI driver, the attach/detach controller, one external-attacher per attachable driver, and
- * one kubelet per node — a kubelet joins when its Node appears.
+ * one kubelet per node — a kubelet joins when its Node appears. Each component is built by a
+ * factory, so a crash can restart it with empty memory.
  */
 import type { CsiDriverPort } from '@pvsim/domain';
-import type { ObjectStore, Random, SimClock, WatchEvent } from '@pvsim/runtime';
+import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
   AttachDetachController, DeploymentController, ExternalAttacher, ExternalProvisioner, Kubelet,
-  NodeLifecycleController, PodScheduler, StatefulSetController, inTreePlugins,
-  type Controller, type ControllerManager, type ControllerManagerOptions, type WorkQueue,
+  NodeLifecycleController, PodScheduler, StatefulSetController,
+  type Controller, type ControllerManager, type WorkQueue,
 } from '@pvsim/controllers';
-import { SimCsiDriver, diskProfile, nasProfile } from '@pvsim/csi';
+import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile } from '@pvsim/csi';
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;
   kubelets: Map<string, Kubelet>;
+  /** Component name -> a factory of that component with empty memory (crash and restart). */
+  factories: Map<string, () => Controller>;
   /** Give the pool the manager once it exists (kubelets join through it). */
   attach(manager: ControllerManager): void;
 }
@@ -29,11 +32,11 @@ class KubeletPool implements Controller {
   private manager: ControllerManager | undefined;
   private pending: string[] = [];
 
-  constructor(private readonly store: ObjectStore, private readonly start: (node: string) => Kubelet, private readonly kubelets: Map<string, Kubelet>) {}
+  constructor(private readonly client: Client, private readonly start: (node: string) => Kubelet, private readonly kubelets: Map<string, Kubelet>) {}
 
   attach(manager: ControllerManager): void {
     this.manager = manager;
-    for (const n of this.store.list('Node')) this.join(n.metadata.name);
+    for (const n of this.client.list('Node')) this.join(n.metadata.name);
     for (const n of this.pending.splice(0)) this.join(n);
   }
 
@@ -51,30 +54,42 @@ class KubeletPool implements Controller {
   }
 }
 
-export function clusterControllers(store: ObjectStore, clock: SimClock, random: Random): { parts: ClusterParts; options: Pick<ControllerManagerOptions, 'plugins' | 'extraControllers'> } {
+/** The drivers a cluster has unless a test says otherwise. */
+export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
+
+export function clusterComponents(client: Client, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
-  for (const profile of [nasProfile, diskProfile]) drivers.set(profile.name, new SimCsiDriver({ profile, store, random }));
+  for (const profile of profiles) {
+    drivers.set(profile.name, new SimCsiDriver({ profile, client, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`) }));
+  }
   const ports = drivers as unknown as Map<string, CsiDriverPort>;
   const kubelets = new Map<string, Kubelet>();
+  const factories = new Map<string, () => Controller>();
   let pool: KubeletPool | undefined;
   const extraControllers = (queue: WorkQueue): Controller[] => {
-    pool = new KubeletPool(store, (node) => new Kubelet(store, queue, node, ports, { clock }), kubelets);
+    const newKubelet = (node: string) => {
+      const make = () => new Kubelet(client, queue, node, ports, { clock });
+      factories.set(`kubelet/${node}`, () => { const k = make(); kubelets.set(node, k); return k; });
+      return make();
+    };
+    pool = new KubeletPool(client, newKubelet, kubelets);
+    const add = (c: () => Controller): Controller => { const first = c(); factories.set(first.name, c); return first; };
     const list: Controller[] = [
-      new NodeLifecycleController(store, queue, clock),
-      new PodScheduler(store, queue, { clock }),
-      new DeploymentController(store, queue),
-      new StatefulSetController(store, queue),
-      ...[...drivers.values()].map((d) => new ExternalProvisioner(store, queue, d, { random })),
-      new AttachDetachController(store, ports, { clock }),
+      add(() => new NodeLifecycleController(client, queue, clock)),
+      add(() => new PodScheduler(client, queue, { clock })),
+      add(() => new DeploymentController(client, queue)),
+      add(() => new StatefulSetController(client, queue)),
+      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(client, queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
+      add(() => new AttachDetachController(client, ports, { clock })),
     ];
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(new ExternalAttacher(store, queue, name, d, { clock }));
+      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(client, queue, name, d, { clock })));
     }
     list.push(pool);
     return list;
   };
   return {
-    parts: { drivers, kubelets, attach: (m) => pool?.attach(m) },
-    options: { plugins: inTreePlugins(), extraControllers },
+    parts: { drivers, kubelets, factories, attach: (m) => pool?.attach(m) },
+    extraControllers,
   };
 }

@@ -14,12 +14,13 @@ import {
   type AccessMode, type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort,
   type CsiVolume, type NodeCapability, type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume,
 } from '@pvsim/domain';
-import { ObjectStore, Scheduler, SimClock, type AnyObject, type WatchEvent } from '@pvsim/runtime';
+import type { AnyObject, Client } from '@pvsim/runtime';
 import {
-  AttachDetachController, ControllerManager, ExecError, ExternalAttacher, KUBELET_FINALIZER, Kubelet,
+  AttachDetachController, ExecError, ExternalAttacher, KUBELET_FINALIZER, Kubelet,
   attacherFinalizer, csiStagingPath, csiTargetPath, execInContainer, uniqueVolumeName, volumeAttachmentName,
   type ContainerSpec, type CsiCall, type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
-} from '../src/index.ts';
+} from '@pvsim/controllers';
+import { createWorld, fifoChooser } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const DISK = 'disk.csi.pvsim.dev';
@@ -40,7 +41,7 @@ class FakeDriver implements CsiDriverPort {
   readonly violations: string[] = [];
   private failuresLeft: number;
 
-  constructor(private readonly store: ObjectStore, readonly name: string, private readonly opts: FakeOptions) {
+  constructor(private readonly store: Client, readonly name: string, private readonly opts: FakeOptions) {
     this.failuresLeft = opts.failPublish ?? 0;
     if (opts.latencyMs !== undefined) (this as unknown as { latencyMs: (rpc: string) => number }).latencyMs = () => opts.latencyMs!;
   }
@@ -140,23 +141,18 @@ interface PodInput {
 }
 
 function createCluster(options: { disk?: Partial<FakeOptions> } = {}) {
-  const clock = new SimClock(EPOCH_MS);
   let uidSeq = 0;
-  let manager: ControllerManager | undefined;
-  const store = new ObjectStore({ clock, newUid: () => `uid-${++uidSeq}`, watch: (ev: WatchEvent) => manager?.onWatch(ev) });
-  const disk = new FakeDriver(store, DISK, { attachable: true, ...options.disk });
-  const nas = new FakeDriver(store, NAS, { attachable: false });
+  const world = createWorld({ startMs: EPOCH_MS, chooser: fifoChooser(), newUid: () => `uid-${++uidSeq}` });
+  const { store, clock, client, manager: m } = world;
+  const disk = new FakeDriver(client, DISK, { attachable: true, ...options.disk });
+  const nas = new FakeDriver(client, NAS, { attachable: false });
   const drivers = new Map<string, CsiDriverPort>([[DISK, disk], [NAS, nas]]);
   const csiCalls: CsiCall[] = [];
   const kubelets = new Map<string, Kubelet>();
-  manager = new ControllerManager({
-    store, clock, scheduler: Scheduler.fifo(),
-    extraControllers: (queue) => {
-      for (const n of NODES) kubelets.set(n, new Kubelet(store, queue, n, drivers, { clock, csiCalls }));
-      return [new AttachDetachController(store, drivers, { clock }), new ExternalAttacher(store, queue, DISK, disk, { clock, csiCalls }), ...kubelets.values()];
-    },
-  });
-  const m = manager;
+  // Not the full cluster: the storage controllers, attach/detach, one external-attacher and a kubelet per node.
+  const queue = m.workQueue;
+  for (const n of NODES) kubelets.set(n, new Kubelet(client, queue, n, drivers, { clock, csiCalls }));
+  for (const c of [new AttachDetachController(client, drivers, { clock }), new ExternalAttacher(client, queue, DISK, disk, { clock, csiCalls }), ...kubelets.values()]) m.addController(c);
   for (const n of NODES) {
     store.create('Node', {
       apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/hostname': n } },
@@ -165,15 +161,15 @@ function createCluster(options: { disk?: Partial<FakeOptions> } = {}) {
   }
 
   const c = {
-    store, clock, manager: m, disk, nas, csiCalls, kubelets,
-    settle: () => m.settle(),
+    world, store, clock, manager: m, disk, nas, csiCalls, kubelets,
+    settle: () => world.settle(),
     /** Lets simulated time pass: due work fires, and resyncs run as a running cluster's would. */
     advance(ms: number) {
       const end = clock.now() + ms;
       while (clock.now() < end) {
         clock.set(Math.min(end, clock.now() + 15_000));
-        m.resyncAll();
-        m.settle();
+        world.resyncAll();
+        world.settle();
       }
     },
     /** A CSI volume, a PV for it pre-bound to `claim`, and the claim. */
@@ -546,7 +542,7 @@ test('ControllerPublishVolume failure: attachError on the VA, retried with backo
   const c = createCluster({ disk: { failPublish: 2 } });
   const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
   c.pod({ name: 'web', node: 'node-a', volumes: [claimVolume('data', 'data')] });
-  c.manager.drain();
+  c.world.drain();
   const va = c.va(volumeId, 'node-a')!;
   assert.is(va.status?.attached, false);
   assert.match(va.status?.attachError?.message ?? '', 'rpc error: code = Unavailable desc = backend busy');
@@ -567,7 +563,7 @@ test('driver latency is applied by the callers, in simulated time', () => {
   c.settle();
   const start = c.clock.now();
   c.pod({ name: 'web', node: 'node-a', volumes: [claimVolume('data', 'data')] });
-  c.manager.drain();
+  c.world.drain();
   assert.is(containerState(c.getPod('web')), 'waiting:ContainerCreating');
   c.settle();
   assert.is(c.getPod('web')?.status?.phase, 'Running');

@@ -3,9 +3,9 @@
  * (2) PV status Bound, (3) PVC volumeName + bound-by-controller + bind-completed, (4) PVC status
  * Bound with capacity/accessModes. A controller can die between any two of them. Like Kubernetes'
  * binder_test.go rows "1-8/1-9/1-10 … after crash", each row here leaves the first k writes saved
- * — by making write k+1 fail through the store's fault hook while the controller syncs the claim —
- * then throws the controller away (its queues die with it) and starts a new one on the same store
- * (informers list everything: resyncAll) with faults off. Every row must end in exactly the
+ * — by making write k+1 fail through the world's API fault hook while the controller syncs the
+ * claim — then crashes the controller (the world's crash action: a new PV controller with empty
+ * memory on the same API server; informers list everything: resyncAll) with faults off. Every row must end in exactly the
  * objects an uninterrupted bind produces, and the new controller must write only what is missing.
  */
 import { test } from 'uvu';
@@ -14,8 +14,9 @@ import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ApiError, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION,
   type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
+import { Random, type ObjectStore, type SimClock } from '@pvsim/runtime';
+import { inTreePlugins, type VolumePlugin } from '@pvsim/controllers';
+import { createWorld, type Chooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -148,49 +149,49 @@ function normalize<T extends PersistentVolume | PersistentVolumeClaim>(obj: T | 
 }
 
 interface Cluster {
+  world: World;
   store: ObjectStore;
   clock: SimClock;
-  /** The manager informers currently deliver to; undefined while the controller is down. */
-  connect(manager: ControllerManager | undefined): void;
-  newManager(seed: number): ControllerManager;
+  /**
+   * The PV controller process crashes and a new one starts with empty memory (the world's crash
+   * action); from then on the order of work comes from `seed`.
+   */
+  restart(seed: number): void;
   /** Fails every PV/PVC write from the n-th one on (1-based) until disarmed. */
   failFromWrite(n: number | undefined): void;
 }
 
-function createCluster(): Cluster {
-  const clock = new SimClock(EPOCH_MS);
+function createCluster(seed = 1): Cluster {
   let uidSeq = 0;
-  let active: ControllerManager | undefined;
   let failFrom: number | undefined;
   let writesSeen = 0;
-  const store = new ObjectStore({
-    clock,
+  // Seeded scheduling whose generator a restart replaces.
+  let schedule = new Random(seed);
+  const chooser: Chooser = { kind: 'seeded', pickWork: (waiting) => schedule.int(waiting.length), choose: (enabled) => schedule.int(enabled.length) };
+  const world = createWorld({
+    startMs: EPOCH_MS, chooser, plugins: [hostPathPlugin],
     newUid: () => `uid-${++uidSeq}`,
-    watch: (ev: WatchEvent) => active?.onWatch(ev),
-    fault: (verb, resource, name) => {
+    apiFault: (verb, resource, name) => {
       if (failFrom === undefined) return undefined;
       writesSeen++;
       return writesSeen >= failFrom ? new ApiError('InternalError', `injected: ${verb} ${resource} "${name}" (write ${writesSeen})`) : undefined;
     },
   });
   return {
-    store, clock,
-    connect: (m) => { active = m; },
-    newManager: (seed) => new ControllerManager({ store, clock, scheduler: Scheduler.seeded(new Random(seed)), plugins: [hostPathPlugin] }),
+    world, store: world.store, clock: world.clock,
+    restart: (next) => { schedule = new Random(next); world.step({ type: 'crash', component: 'pv-controller' }); },
     failFromWrite: (n) => { failFrom = n; writesSeen = 0; },
   };
 }
 
-/** PV created and settled by a running controller; then the controller goes down and the claim arrives. */
-function prepare(): { cluster: Cluster; first: ControllerManager } {
-  const cluster = createCluster();
-  const first = cluster.newManager(1);
-  cluster.connect(first);
+/** PV created and settled by a running controller; then the controller stops working and the claim arrives. */
+function prepare(): { cluster: Cluster } {
+  const cluster = createCluster(1);
   cluster.store.createVolume(structuredClone(volumeInput));
-  first.settle();
-  cluster.connect(undefined);
+  cluster.world.settle();
+  // Nothing is delivered until the restart: the claim's work waits.
   cluster.store.create('PersistentVolumeClaim', structuredClone(claimInput) as never);
-  return { cluster, first };
+  return { cluster };
 }
 
 function current(store: ObjectStore) {
@@ -207,27 +208,25 @@ test('setup: before the bind the PV is Available and the claim Pending', () => {
 });
 
 test('reference: an uninterrupted bind by a running controller ends in the expected objects', () => {
-  const cluster = createCluster();
-  const manager = cluster.newManager(1);
-  cluster.connect(manager);
+  const cluster = createCluster(1);
   cluster.store.createVolume(structuredClone(volumeInput));
-  manager.settle();
+  cluster.world.settle();
   cluster.store.create('PersistentVolumeClaim', structuredClone(claimInput) as never);
-  const report = manager.settle();
+  const report = cluster.world.settle();
   assert.is(report.syncErrors, 0);
   assert.equal(current(cluster.store), { volume: volumeBound, claim: claimBound });
 });
 
 for (const row of rows) {
   test(row.name, () => {
-    const { cluster, first } = prepare();
+    const { cluster } = prepare();
     const { store } = cluster;
 
     // The doomed controller syncs the claim; write savedWrites+1 and everything after it fail.
     cluster.failFromWrite(row.savedWrites + 1);
     let crash: unknown;
     try {
-      first.pv.syncClaim(store.getClaim('default', 'claim-1')!);
+      cluster.world.manager.pv.syncClaim(store.getClaim('default', 'claim-1')!);
     } catch (e) {
       crash = e;
     }
@@ -242,10 +241,9 @@ for (const row of rows) {
 
     // A new controller starts: fresh queues, informers list every object, faults off.
     const writesBefore = store.writes;
-    const second = cluster.newManager(2);
-    cluster.connect(second);
-    second.resyncAll();
-    const report = second.settle();
+    cluster.restart(2);
+    cluster.world.resyncAll();
+    const report = cluster.world.settle();
     assert.is(report.syncErrors, 0);
     assert.equal(current(store), { volume: row.expectedVolume, claim: row.expectedClaim }, 'final state');
     assert.is(store.writes - writesBefore, 4 - row.savedWrites, 'the new controller writes only what is missing');
@@ -254,8 +252,8 @@ for (const row of rows) {
 
     // And it is a fixpoint: another resync writes nothing.
     const writesAfter = store.writes;
-    second.resyncAll();
-    second.settle({ untilQuiet: true });
+    cluster.world.resyncAll();
+    cluster.world.settle({ untilQuiet: true });
     assert.is(store.writes, writesAfter, 'resync after the bind writes nothing');
   });
 }

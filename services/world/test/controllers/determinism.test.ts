@@ -1,8 +1,9 @@
 /**
  * Design: one seed decides a whole run (STYLE §7). Everything random in a run — the scheduler's
- * choice of the next work item, object uids, which controller writes fail — is drawn from
- * generators derived from that seed, time is the simulated clock, and every record the store
- * (facts, events) and the manager (deliveries, resyncs) produce is captured in order. So the same
+ * choice of the next work item, object uids, which controller writes fail — is drawn from the
+ * world's streams derived from that seed (`createWorld({ seed })`), time is the simulated clock,
+ * and every record the store (facts, events) and the world (deliveries, resyncs) produce is
+ * captured in order. So the same
  * seed and inputs must give the same records, byte for byte; a different seed may deliver work
  * in another order, but must end in a cluster with the same binding invariants (and, where only
  * one binding is possible, the same binding).
@@ -14,8 +15,9 @@ import {
   ApiError, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION,
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
+import type { ObjectStore } from '@pvsim/runtime';
+import { inTreePlugins, type VolumePlugin } from '@pvsim/controllers';
+import { createWorld, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -36,27 +38,21 @@ interface Run {
   store: ObjectStore;
 }
 
-/** Runs the inputs with everything random derived from `seed`. */
+/** Runs the inputs with everything random derived from `seed` (the world's streams). */
 function run(seed: number, inputs: readonly Input[]): Run {
-  const clock = new SimClock(EPOCH_MS);
-  const uids = new Random(deriveSeed(seed, 1));
-  const faultRandom = new Random(deriveSeed(seed, 2));
   const records: NewLogRecord[] = [];
   const record = (r: NewLogRecord) => { records.push(structuredClone(r)); };
   let faults = { num: 0, den: 1 };
   let controllersRunning = false;
-  let manager: ControllerManager | undefined;
-  const store = new ObjectStore({
-    clock, record,
-    newUid: () => uids.uuid(),
-    watch: (ev: WatchEvent) => manager!.onWatch(ev),
-    fault: (verb, resource, name) => (controllersRunning && faultRandom.chance(faults.num, faults.den)
+  const world: World = createWorld({
+    seed, startMs: EPOCH_MS, record, plugins: [hostPath],
+    apiFault: (verb, resource, name) => (controllersRunning && world.streams.for('test/api-faults').chance(faults.num, faults.den)
       ? new ApiError('InternalError', `injected fault: ${verb} ${resource} "${name}"`) : undefined),
   });
-  manager = new ControllerManager({ store, clock, record, plugins: [hostPath], scheduler: Scheduler.seeded(new Random(seed)) });
+  const { store, clock } = world;
   const settle = (untilQuiet: boolean) => {
     controllersRunning = true;
-    try { manager!.settle({ untilQuiet }); } finally { controllersRunning = false; }
+    try { world.settle({ untilQuiet }); } finally { controllersRunning = false; }
   };
   for (const input of inputs) {
     clock.advance(1_000);

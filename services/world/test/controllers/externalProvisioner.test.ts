@@ -15,11 +15,12 @@ import {
   type NewLogRecord, type NodeCapability, type PersistentVolume, type PersistentVolumeClaim, type StorageClass, type Topology,
   type VolumeCapability,
 } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, type AnyObject } from '@pvsim/runtime';
+import { Random, type AnyObject, type ObjectStore, type SimClock } from '@pvsim/runtime';
 import {
   ANN_PROVISIONER_IDENTITY, ControllerManager, ExternalProvisioner, checkProvisioningError,
   type ExternalProvisionerOptions, type ProvisioningState,
-} from '../src/index.ts';
+} from '@pvsim/controllers';
+import { createWorld, fifoChooser, seededChooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const DRIVER = 'fake.csi.pvsim.dev';
@@ -145,6 +146,7 @@ function node(name: string, zone: string | undefined): AnyObject {
 }
 
 interface Harness {
+  world: World;
   clock: SimClock;
   store: ObjectStore;
   manager: ControllerManager;
@@ -161,28 +163,26 @@ interface Harness {
 }
 
 function setup(o: { driver?: DriverOptions; provisioner?: ExternalProvisionerOptions; seed?: number } = {}): Harness {
-  const clock = new SimClock(EPOCH_MS);
   const uids = new Random(o.seed ?? 7);
   const records: NewLogRecord[] = [];
   const record = (r: NewLogRecord) => { records.push(structuredClone(r)); };
-  let manager: ControllerManager | undefined;
-  const store: ObjectStore = new ObjectStore({ clock, record, newUid: () => uids.uuid(), watch: (ev) => manager?.onWatch(ev) });
+  const world = createWorld({
+    startMs: EPOCH_MS, record, newUid: () => uids.uuid(),
+    chooser: o.seed === undefined ? fifoChooser() : seededChooser(new Random(o.seed)),
+  });
+  const { store, clock, client, manager } = world;
   const driverOpts = o.driver ?? {};
   const driver = driverOpts.latency ? new SlowFakeDriver(clock, () => store, driverOpts) : new FakeDriver(clock, () => store, driverOpts);
-  let provisioner: ExternalProvisioner | undefined;
-  manager = new ControllerManager({
-    store, clock, record,
-    scheduler: o.seed === undefined ? Scheduler.fifo() : Scheduler.seeded(new Random(o.seed)),
-    extraControllers: (queue) => [(provisioner = new ExternalProvisioner(store, queue, driver, { random: new Random(42), ...o.provisioner }))],
-  });
+  const provisioner = new ExternalProvisioner(client, manager.workQueue, driver, { random: new Random(42), ...o.provisioner });
+  manager.addController(provisioner);
   return {
-    clock, store, manager, driver, provisioner: provisioner!, records, t0: clock.now(),
+    world, clock, store, manager, driver, provisioner, records, t0: clock.now(),
     addClass: (c) => { store.create('StorageClass', c as unknown as AnyObject); },
     addClaim: (c) => store.create('PersistentVolumeClaim', c as unknown as AnyObject) as unknown as PersistentVolumeClaim,
     getClaim: (name) => store.getClaim('default', name),
     deleteClaim: (name) => store.delete('PersistentVolumeClaim', `default/${name}`),
     events: (name) => store.events()
-      .filter((e: KubeEvent) => e.involvedObject.name === name && e.source.component === provisioner!.name)
+      .filter((e: KubeEvent) => e.involvedObject.name === name && e.source.component === provisioner.name)
       .map((e) => `${e.type} ${e.reason} ${e.message}${e.count > 1 ? ` ×${e.count}` : ''}`),
   };
 }
@@ -200,7 +200,7 @@ test('happy path: Pending while CreateVolume runs, then a PV of the exact shape,
   const uid = created.metadata.uid!;
   const pvName = `pvc-${uid}`;
 
-  h.manager.drain();
+  h.world.drain();
   // OBSERVATION: annotated by the PV controller, the call is in flight, nothing exists yet.
   assert.is(h.getClaim('data')!.metadata.annotations?.[ANN_STORAGE_PROVISIONER], DRIVER);
   assert.is(phaseOf(h.getClaim('data')), 'Pending');
@@ -209,7 +209,7 @@ test('happy path: Pending while CreateVolume runs, then a PV of the exact shape,
   assert.ok(h.provisioner.unsettled());
   assert.equal(h.events('data'), [`Normal Provisioning External provisioner is provisioning volume for claim "default/data"`]);
 
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.offsets('CreateVolume', h.t0), [2_000]);
   assert.equal(h.driver.calls[0]!.req, {
     name: pvName,
@@ -257,14 +257,14 @@ test('a CreateVolume in flight is not started twice by claim updates or resyncs'
   const h = setup({ driver: { latency: { CreateVolume: 5_000 } } });
   h.addClass(storageClass('fast'));
   h.addClaim(claim('data'));
-  h.manager.drain();
+  h.world.drain();
   const c = structuredClone(h.getClaim('data')!);
   c.metadata.labels = { touched: 'yes' };
   h.store.updateClaim(c);
-  h.manager.resyncAll();
-  h.manager.drain();
+  h.world.resyncAll();
+  h.world.drain();
   assert.equal(h.driver.calls, []);
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.offsets('CreateVolume', h.t0), [5_000]);
   assert.is(phaseOf(h.getClaim('data')), 'Bound');
   assert.is(h.events('data').filter((e) => e.includes('Normal Provisioning ')).length, 1);
@@ -278,14 +278,14 @@ test('WaitForFirstConsumer: nothing is provisioned without volume.kubernetes.io/
   h.store.create('Node', node('node-a', undefined));
   // Annotated for us, but the selected node was taken away again (a reschedule).
   h.addClaim(claim('data', { className: 'late', annotations: { [ANN_STORAGE_PROVISIONER]: DRIVER } }));
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.calls, []);
   assert.is(phaseOf(h.getClaim('data')), 'Pending');
 
   const c = structuredClone(h.getClaim('data')!);
   c.metadata.annotations = { ...c.metadata.annotations, [ANN_SELECTED_NODE]: 'node-a' };
   h.store.updateClaim(c);
-  h.manager.settle();
+  h.world.settle();
   assert.is(h.driver.offsets('CreateVolume', h.t0).length, 1);
   assert.is(phaseOf(h.getClaim('data')), 'Bound');
 });
@@ -297,7 +297,7 @@ test('topology: requirements from the selected node and the nodes of the cluster
   h.store.create('Node', node('node-b', 'zone-b'));
   h.store.create('Node', node('node-c', 'zone-a'));
   const created = h.addClaim(claim('data', { className: 'late', annotations: { [ANN_SELECTED_NODE]: 'node-b' } }));
-  h.manager.settle();
+  h.world.settle();
   const req = h.driver.calls[0]!.req as CreateVolumeRequest;
   assert.equal(req.accessibilityRequirements, {
     requisite: [{ [ZONE]: 'zone-a' }, { [ZONE]: 'zone-b' }],
@@ -315,7 +315,7 @@ test('topology: allowedTopologies give the requisite terms of an Immediate claim
   h.addClass(storageClass('fast', { allowedTopologies: [{ matchLabelExpressions: [{ key: ZONE, values: ['zone-c', 'zone-a'] }] }] }));
   h.store.create('Node', node('node-a', 'zone-a'));
   h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   const req = h.driver.calls[0]!.req as CreateVolumeRequest;
   assert.equal(req.accessibilityRequirements!.requisite, [{ [ZONE]: 'zone-a' }, { [ZONE]: 'zone-c' }]);
   // Preferred is the requisite list rotated by the claim name's hash (StatefulSet spreading).
@@ -328,7 +328,7 @@ test('a driver without VOLUME_ACCESSIBILITY_CONSTRAINTS gets no requirements and
   h.addClass(storageClass('fast'));
   h.store.create('Node', node('node-a', 'zone-a'));
   const created = h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   assert.is((h.driver.calls[0]!.req as CreateVolumeRequest).accessibilityRequirements, undefined);
   assert.is(h.store.getVolume(`pvc-${created.metadata.uid}`)!.spec.nodeAffinity, undefined);
 });
@@ -376,7 +376,12 @@ test('a failed CreateVolume: event, then a retry at the backoff time (or a resch
     h.addClass(storageClass('fast', row.wffc ? { volumeBindingMode: 'WaitForFirstConsumer' } : {}));
     h.store.create('Node', node('node-a', 'zone-a'));
     h.addClaim(claim('data', row.wffc ? { annotations: { [ANN_SELECTED_NODE]: 'node-a' } } : {}));
-    h.manager.settle();
+    const report = h.world.settle();
+    // A settle does not fast-forward a long backoff that nothing else waits for: the infeasible
+    // retry comes only when simulated time is let run (as `pvsim advance` does).
+    if (report.stoppedBy === 'retrying') assert.ok(row.expectedOffsetsMs.some((t) => t >= 120_000), `${row.name}: ${report.inFlight.join('; ')}`);
+    h.world.runUntil(() => h.driver.offsets('CreateVolume', h.t0).length >= row.expectedOffsetsMs.length, 600_000);
+    h.world.settle();
     assert.equal(h.driver.offsets('CreateVolume', h.t0), row.expectedOffsetsMs, row.name);
     assert.is(phaseOf(h.getClaim('data')), row.expectedPhase, row.name);
     const failed = h.events('data').filter((e) => e.startsWith('Warning'));
@@ -406,10 +411,12 @@ test('after the claim is deleted: an attempt in background goes on (and its volu
     const h = setup({ driver: { create: [error] } });
     h.addClass(storageClass('fast'));
     const created = h.addClaim(claim('data'));
-    h.manager.drain();
+    h.world.drain();
     assert.equal(h.driver.offsets('CreateVolume', h.t0), [0], row.name);
     h.deleteClaim('data');
-    h.manager.settle();
+    h.world.settle();
+    // A final error's retry comes at its backoff time, which a settle does not fast-forward.
+    h.world.runUntil(() => !h.provisioner.unsettled(), 600_000);
     const pvName = `pvc-${created.metadata.uid}`;
     if (row.expected === 'background') {
       // The same CreateVolume again at the backoff time; the PV it yields is Released at once
@@ -432,7 +439,7 @@ test('backoff doubles from retryBaseMs up to retryMaxMs; failedProvisionThreshol
   const h = setup({ driver: { create: always }, provisioner: { failedProvisionThreshold: 3, retryBaseMs: 1_000, retryMaxMs: 5_000 } });
   h.addClass(storageClass('fast'));
   h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   // Three retries (1 s, 2 s, 4 s later), then the fourth failure gives up.
   assert.equal(h.driver.offsets('CreateVolume', h.t0), [0, 1_000, 3_000, 7_000]);
   assert.equal(h.events('data'), [
@@ -443,14 +450,14 @@ test('backoff doubles from retryBaseMs up to retryMaxMs; failedProvisionThreshol
   assert.not.ok(h.provisioner.unsettled());
   // Resyncs do not bring it back...
   h.clock.advance(60_000);
-  h.manager.resyncAll();
-  h.manager.settle();
+  h.world.resyncAll();
+  h.world.settle();
   assert.is(h.driver.offsets('CreateVolume', h.t0).length, 4);
   // ...a change of the claim does, once.
   const c = structuredClone(h.getClaim('data')!);
   c.metadata.labels = { poke: '1' };
   h.store.updateClaim(c);
-  h.manager.settle();
+  h.world.settle();
   assert.is(h.driver.offsets('CreateVolume', h.t0).length, 5);
   assert.is(phaseOf(h.getClaim('data')), 'Pending');
 
@@ -458,7 +465,7 @@ test('backoff doubles from retryBaseMs up to retryMaxMs; failedProvisionThreshol
   const h2 = setup({ driver: { create: always.slice(0, 6) }, provisioner: { failedProvisionThreshold: 0, retryMaxMs: 4_000 } });
   h2.addClass(storageClass('fast'));
   h2.addClaim(claim('data'));
-  h2.manager.settle();
+  h2.world.settle();
   assert.equal(h2.driver.offsets('CreateVolume', h2.t0), [0, 1_000, 3_000, 7_000, 11_000, 15_000, 19_000]);
   assert.is(phaseOf(h2.getClaim('data')), 'Bound');
 });
@@ -480,7 +487,7 @@ test('CreateVolume answers: capacity 0 means the request, a too small volume is 
     const h = setup({ driver: { create: row.answers } });
     h.addClass(storageClass('fast'));
     const created = h.addClaim(claim('data', { size: row.size }));
-    h.manager.settle();
+    h.world.settle();
     const pv = h.store.getVolume(`pvc-${created.metadata.uid}`)!;
     assert.ok(pv, row.name);
     assert.is(pv.spec.capacity?.['storage'], row.expectedCapacity, row.name);
@@ -495,7 +502,7 @@ test('a claim with a selector is refused: "claim Selector is not supported"', ()
   const h = setup({ provisioner: { failedProvisionThreshold: 1 } });
   h.addClass(storageClass('fast'));
   h.addClaim(claim('data', { spec: { selector: { matchLabels: { tier: 'gold' } } } }));
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.calls, []);
   assert.equal(h.events('data'), [
     `Normal Provisioning External provisioner is provisioning volume for claim "default/data" ×2`,
@@ -511,7 +518,7 @@ test('class parameters: reserved keys are stripped; an unknown reserved key is a
   h.addClass(storageClass('typo', { parameters: { 'csi.storage.k8s.io/fsype': 'xfs' } }));
   h.addClaim(claim('good'));
   h.addClaim(claim('bad', { className: 'typo' }));
-  h.manager.settle();
+  h.world.settle();
   const creates = h.driver.calls.filter((c) => c.rpc === 'CreateVolume').map((c) => c.req as CreateVolumeRequest);
   assert.is(creates.length, 1);
   assert.equal(creates[0]!.parameters, { 'csi.pvsim.dev/latency-ms': '5', zone: 'a' });
@@ -527,16 +534,16 @@ test('Released Delete PV: DeleteVolume after its latency, then the PV is gone', 
   const h = setup({ driver: { latency: { DeleteVolume: 3_000 } } });
   h.addClass(storageClass('fast'));
   const created = h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   const pvName = `pvc-${created.metadata.uid}`;
   assert.is(phaseOf(h.store.getVolume(pvName)), 'Bound');
   const deletedAt = h.clock.now();
   h.deleteClaim('data');
-  h.manager.drain();
+  h.world.drain();
   // OBSERVATION: Released, DeleteVolume in flight.
   assert.is(phaseOf(h.store.getVolume(pvName)), 'Released');
   assert.equal(h.driver.offsets('DeleteVolume', deletedAt), []);
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.offsets('DeleteVolume', deletedAt), [3_000]);
   assert.equal(h.driver.calls.filter((c) => c.rpc === 'DeleteVolume')[0]!.req, { volumeId: `vol-${pvName}` });
   assert.is(h.store.getVolume(pvName), undefined);
@@ -548,11 +555,11 @@ test('DeleteVolume failures: VolumeFailedDelete, retried with backoff until it w
   const h = setup({ driver: { delete: [new CsiError('FAILED_PRECONDITION', 'volume is in use'), new CsiError('FAILED_PRECONDITION', 'volume is in use')] } });
   h.addClass(storageClass('fast'));
   const created = h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   const pvName = `pvc-${created.metadata.uid}`;
   const deletedAt = h.clock.now();
   h.deleteClaim('data');
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.offsets('DeleteVolume', deletedAt), [0, 1_000, 3_000]);
   assert.equal(h.events(pvName), ['Warning VolumeFailedDelete rpc error: code = FailedPrecondition desc = volume is in use ×2']);
   assert.is(h.store.getVolume(pvName), undefined);
@@ -562,14 +569,14 @@ test('a Retain PV is never deleted', () => {
   const h = setup();
   h.addClass(storageClass('keep', { reclaimPolicy: 'Retain' }));
   const created = h.addClaim(claim('data', { className: 'keep' }));
-  h.manager.settle();
+  h.world.settle();
   const pvName = `pvc-${created.metadata.uid}`;
   assert.equal(h.store.getVolume(pvName)!.metadata.finalizers, [FINALIZER_PV_PROTECTION]);
   assert.is(h.store.getVolume(pvName)!.spec.persistentVolumeReclaimPolicy, 'Retain');
   h.deleteClaim('data');
-  h.manager.settle({ untilQuiet: true });
+  h.world.settle({ untilQuiet: true });
   h.clock.advance(120_000);
-  h.manager.settle({ untilQuiet: true });
+  h.world.settle({ untilQuiet: true });
   assert.is(phaseOf(h.store.getVolume(pvName)), 'Released');
   assert.equal(h.driver.offsets('DeleteVolume', h.t0), []);
   assert.is(h.driver.volumes.size, 1);
@@ -579,16 +586,16 @@ test('a Bound PV deleted by a user keeps its backend volume until it is Released
   const h = setup();
   h.addClass(storageClass('fast'));
   const created = h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   const pvName = `pvc-${created.metadata.uid}`;
   h.store.deleteVolume(pvName);
-  h.manager.settle({ untilQuiet: true });
+  h.world.settle({ untilQuiet: true });
   const terminating = h.store.getVolume(pvName)!;
   assert.ok(terminating.metadata.deletionTimestamp);
   assert.is(phaseOf(terminating), 'Bound');
   assert.equal(h.driver.offsets('DeleteVolume', h.t0), []);
   h.deleteClaim('data');
-  h.manager.settle();
+  h.world.settle();
   assert.is(h.driver.offsets('DeleteVolume', h.t0).length, 1);
   assert.is(h.store.getVolume(pvName), undefined);
   assert.is(h.driver.volumes.size, 0);
@@ -607,12 +614,12 @@ test('static CSI PVs: this driver\'s get the finalizer when Bound and are delete
     });
     h.addClaim(claim(`claim-${name}`, { size: '5Gi', className: '', spec: { volumeName: name } }));
   }
-  h.manager.settle();
+  h.world.settle();
   assert.ok(h.store.getVolume('static-ours')!.metadata.finalizers?.includes(FINALIZER_PV_EXTERNAL_DELETION));
   assert.not.ok(h.store.getVolume('static-theirs')!.metadata.finalizers?.includes(FINALIZER_PV_EXTERNAL_DELETION));
   h.deleteClaim('claim-static-ours');
   h.deleteClaim('claim-static-theirs');
-  h.manager.settle();
+  h.world.settle();
   assert.equal(h.driver.calls.map((c) => c.req), [{ volumeId: 'handle-static-ours' }]);
   assert.is(h.store.getVolume('static-ours'), undefined);
   assert.is(phaseOf(h.store.getVolume('static-theirs')), 'Released');
@@ -622,18 +629,18 @@ test('a volume still attached (VolumeAttachment) is not deleted', () => {
   const h = setup({ driver: { publish: true } });
   h.addClass(storageClass('fast'));
   const created = h.addClaim(claim('data'));
-  h.manager.settle();
+  h.world.settle();
   const pvName = `pvc-${created.metadata.uid}`;
   h.store.create('VolumeAttachment', {
     apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'csi-1' },
     spec: { attacher: DRIVER, nodeName: 'node-a', source: { persistentVolumeName: pvName } },
   });
   h.deleteClaim('data');
-  h.manager.drain();
+  h.world.drain();
   assert.equal(h.events(pvName), [`Warning VolumeFailedDelete persistentvolume ${pvName} is still attached to node node-a`]);
   assert.equal(h.driver.offsets('DeleteVolume', h.t0), []);
   h.store.delete('VolumeAttachment', 'csi-1');
-  h.manager.settle();
+  h.world.settle();
   assert.is(h.driver.offsets('DeleteVolume', h.t0).length, 1);
   assert.is(h.store.getVolume(pvName), undefined);
 });
@@ -656,10 +663,10 @@ function scenario(seed: number) {
   h.store.create('Node', node('node-b', 'zone-b'));
   for (const name of ['a-0', 'a-1', 'a-2']) h.addClaim(claim(name));
   h.addClaim(claim('w-0', { className: 'late', annotations: { [ANN_SELECTED_NODE]: 'node-b' } }));
-  h.manager.settle();
+  h.world.settle();
   h.deleteClaim('a-1');
   h.deleteClaim('w-0');
-  h.manager.settle();
+  h.world.settle();
   return h;
 }
 

@@ -7,7 +7,7 @@ import { loadCases, runMatchCase, runSyncCase } from './support/k8sCases.ts';
 // The public cases live beside the repository (../shared); PVSIM_CASES may name another file of
 // the same format.
 const here = dirname(fileURLToPath(import.meta.url));
-const path = process.env['PVSIM_CASES'] ?? resolve(here, '../../../../shared/spec/k8s-cases.public.json');
+const path = process.env['PVSIM_CASES'] ?? resolve(here, '../../../../../shared/spec/k8s-cases.public.json');
 const cases = loadCases(path);
 
 for (const c of cases) {

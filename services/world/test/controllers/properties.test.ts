@@ -21,8 +21,9 @@ import {
   ANN_BOUND_BY_CONTROLLER, ApiError, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION, hasAnnotation,
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
-import { ObjectStore, Random, Scheduler, SimClock, foldRecords, type WatchEvent } from '@pvsim/runtime';
-import { ControllerManager, inTreePlugins, type VolumePlugin } from '../src/index.ts';
+import { ObjectStore, Random, SimClock, foldRecords } from '@pvsim/runtime';
+import { inTreePlugins, type ControllerManager, type VolumePlugin } from '@pvsim/controllers';
+import { createWorld, type Chooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const NAMESPACE = 'default';
@@ -57,6 +58,7 @@ interface Faults {
 }
 
 interface Sim {
+  world: World;
   store: ObjectStore;
   manager: ControllerManager;
   clock: SimClock;
@@ -78,11 +80,8 @@ interface Sim {
 }
 
 function createSim(): Sim {
-  const clock = new SimClock(EPOCH_MS);
   let uidSeq = 0;
-  let manager: ControllerManager | undefined;
   const sim = {
-    clock,
     records: [] as NewLogRecord[],
     faults: { on: false, num: 0, den: 1, random: new Random(0) },
     controllersRunning: false,
@@ -102,24 +101,21 @@ function createSim(): Sim {
       for (const p of pairingProblems(sim.store)) sim.violations.push(`after record ${sim.records.length} (${copy.type} ${copy.stream}): ${p}`);
     }
   };
-  sim.store = new ObjectStore({
-    clock,
+  // Seeded scheduling, with a generator that each Settle command replaces.
+  const chooser: Chooser = { kind: 'seeded', pickWork: (waiting) => sim.schedule.int(waiting.length), choose: (enabled) => sim.schedule.int(enabled.length) };
+  sim.world = createWorld({
+    startMs: EPOCH_MS, plugins, record, chooser,
     newUid: () => `uid-${++uidSeq}`,
-    record,
-    watch: (ev: WatchEvent) => manager!.onWatch(ev),
-    fault: (verb, resource, name) => {
+    apiFault: (verb, resource, name) => {
       const f = sim.faults;
       if (!sim.controllersRunning || !f.on || !f.random.chance(f.num, f.den)) return undefined;
       if (interruptsBind(sim, resource, name)) sim.halfBindsSeen++;
       return new ApiError('InternalError', `injected fault: ${verb} ${resource} "${name}"`);
     },
   });
-  // Scheduler.seeded, with a generator that each Settle command replaces.
-  manager = new ControllerManager({
-    store: sim.store, clock, plugins, record,
-    scheduler: new Scheduler((waiting) => sim.schedule.int(waiting.length)),
-  });
-  sim.manager = manager;
+  sim.store = sim.world.store;
+  sim.manager = sim.world.manager;
+  sim.clock = sim.world.clock;
   sim.replica = new ObjectStore({ clock: new SimClock(EPOCH_MS), newUid: () => 'unused' });
   sim.store.create('StorageClass', structuredClone(goldClass) as never);
   return sim;
@@ -173,7 +169,7 @@ function settle(sim: Sim, options: { faults: boolean; untilQuiet?: boolean }): v
   sim.faults.on = saved && options.faults;
   sim.controllersRunning = true;
   try {
-    sim.manager.settle({ untilQuiet: options.untilQuiet ?? false });
+    sim.world.settle({ untilQuiet: options.untilQuiet ?? false });
   } finally {
     sim.controllersRunning = false;
     sim.faults.on = saved;
@@ -316,7 +312,7 @@ function livenessProblems(sim: Sim): string[] {
 function fixpointProblems(sim: Sim): string[] {
   const before = sim.store.writes;
   const snapshot = canonical([sim.store.listVolumes(), sim.store.listClaims()]);
-  sim.manager.resyncAll();
+  sim.world.resyncAll();
   settle(sim, { faults: false });
   if (sim.store.writes === before) return [];
   return [`a resync after settling wrote ${sim.store.writes - before} time(s):\n  before ${snapshot}\n  after  ${canonical([sim.store.listVolumes(), sim.store.listClaims()])}`];

@@ -7,6 +7,7 @@
  * their own tests; pure message formatting has its own rows.
  */
 import { schedulingControllers, testCluster } from './support/testCluster.ts';
+import type { World } from '../../src/index.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -17,7 +18,7 @@ import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
   ControllerManager, SchedulingReason, fitErrorMessage,
   type Deployment,
-} from '../src/index.ts';
+} from '@pvsim/controllers';
 
 
 // ------------------------------------------------------------------ cluster
@@ -25,6 +26,7 @@ import {
 interface Cluster {
   store: ObjectStore;
   manager: ControllerManager;
+  world: World;
   settle(): void;
   create(kind: 'Node' | 'Pod' | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Deployment', obj: object): void;
   pod(name: string): Pod;
@@ -34,13 +36,13 @@ interface Cluster {
 }
 
 function cluster(seed = 1): Cluster {
-  const { store, manager: m, clock } = testCluster({
+  const { world, store, manager: m, clock } = testCluster({
     seed,
     controllers: schedulingControllers,
   });
   return {
-    store, manager: m,
-    settle: () => { clock.advance(1_000); m.settle(); },
+    world, store, manager: m,
+    settle: () => { clock.advance(1_000); world.settle(); },
     create: (kind, obj) => { store.create(kind, obj as AnyObject); },
     pod: (name) => store.get('Pod', `default/${name}`) as unknown as Pod,
     claim: (name) => store.getClaim('default', name)!,
@@ -413,7 +415,7 @@ test('FailedScheduling is recorded once per distinct message across resyncs', ()
   const c = cluster();
   twoNodes(c);
   c.create('Pod', pod('web', { nodeSelector: { disktype: 'ssd' } }));
-  for (let i = 0; i < 3; i++) { c.settle(); c.manager.resyncAll(); c.manager.drain(); }
+  for (let i = 0; i < 3; i++) { c.settle(); c.world.resyncAll(); c.world.drain(); }
   const failed = c.events('FailedScheduling');
   assert.is(failed.length, 1);
   assert.is(failed[0]!.count, 1);

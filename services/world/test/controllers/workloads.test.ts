@@ -7,6 +7,7 @@
  * are reused by the same ordinal, and the same inputs give the same names — have their own tests.
  */
 import { schedulingControllers, testCluster } from './support/testCluster.ts';
+import type { World } from '../../src/index.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
@@ -14,7 +15,7 @@ import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import {
   ANN_POD_NAME_COUNTER, ControllerManager,
   podTemplateHash, type Deployment, type StatefulSet,
-} from '../src/index.ts';
+} from '@pvsim/controllers';
 
 
 // ------------------------------------------------------------------ cluster
@@ -22,6 +23,7 @@ import {
 interface Cluster {
   store: ObjectStore;
   manager: ControllerManager;
+  world: World;
   settle(): void;
   pods(): Pod[];
   podNames(): string[];
@@ -32,13 +34,13 @@ interface Cluster {
 }
 
 function cluster(seed = 1): Cluster {
-  const { store, manager: m, clock } = testCluster({
+  const { world, store, manager: m, clock } = testCluster({
     seed,
     controllers: schedulingControllers,
   });
   return {
-    store, manager: m,
-    settle: () => { clock.advance(1_000); m.settle(); },
+    world, store, manager: m,
+    settle: () => { clock.advance(1_000); world.settle(); },
     pods: () => store.listPods('default'),
     podNames: () => store.listPods('default').map((p) => p.metadata.name),
     claims: () => store.listClaims(),

@@ -9,7 +9,7 @@ import type { CreateVolumeRequest, CsiCode } from '@pvsim/domain';
 import { csiFilesystemName, readFile, writeFile } from '@pvsim/domain';
 import {
   diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiProfile,
-} from '../src/index.ts';
+} from '@pvsim/csi';
 import { GiB, RWO, cluster, csiState, mount, throwsCsi } from './support/harness.ts';
 
 const PROFILES = [nasProfile, diskProfile];

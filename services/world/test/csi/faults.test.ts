@@ -11,8 +11,8 @@ import { Random } from '@pvsim/runtime';
 import {
   SimCsiDriver, diskProfile, faultOptionsFromParameters, nasProfile, volumeIdForName,
   type FaultOptions, type SimCsiDriverOptions,
-} from '../src/index.ts';
-import { RWO, bringUp, cluster, csiState, newStore, stagingPath, targetPath, tearDown, throwsCsi } from './support/harness.ts';
+} from '@pvsim/csi';
+import { RWO, bringUp, cluster, csiState, newWorld, stagingPath, targetPath, tearDown, throwsCsi } from './support/harness.ts';
 
 // ---------------------------------------------------------------- parameters
 
@@ -57,7 +57,7 @@ const badOptions: { name: string; options: SimCsiDriverOptions }[] = [
 
 for (const row of badOptions) {
   test(`driver options refused: ${row.name}`, () => {
-    assert.throws(() => new SimCsiDriver({ profile: diskProfile, store: newStore(), random: new Random(1), options: row.options }));
+    assert.throws(() => new SimCsiDriver({ profile: diskProfile, client: newWorld().client, random: new Random(1), options: row.options }));
   });
 }
 
@@ -80,9 +80,9 @@ const mutatingRows: { name: string; profile: typeof diskProfile; call: (d: SimCs
 for (const row of mutatingRows) {
   test(`an injected failure changes nothing: ${row.name}`, () => {
     const codes: CsiCode[] = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'ABORTED'];
-    const { driver, store, records } = cluster(row.profile, { options: { failure: { num: 1, den: 1, codes } } });
-    // Build the state with a driver that does not fail, over the same store.
-    const setup = new SimCsiDriver({ profile: row.profile, store, random: new Random(0) });
+    const { driver, store, client, records } = cluster(row.profile, { options: { failure: { num: 1, den: 1, codes } } });
+    // Build the state with a driver that does not fail, over the same world.
+    const setup = new SimCsiDriver({ profile: row.profile, client, random: new Random(0) });
     const v = setup.createVolume({ name: 'pvc-1', volumeCapabilities: [RWO] }).volume.volumeId;
     bringUp(setup, v, 'node-a', targetPath('pod-1', 'pvc-1'));
     const before = csiState(store);
@@ -225,10 +225,10 @@ const latencyRows: { name: string; options: SimCsiDriverOptions; ref?: { paramet
 for (const row of latencyRows) {
   test(`latencyMs: ${row.name}`, () => {
     const run = () => {
-      const { driver, store } = cluster(diskProfile, { seed: 11, options: row.options });
+      const { driver, client } = cluster(diskProfile, { seed: 11, options: row.options });
       let ref: { volumeId?: string; parameters?: Record<string, string> } | undefined = row.ref?.parameters ? { parameters: row.ref.parameters } : undefined;
       if (row.ref?.volume) {
-        const v = new SimCsiDriver({ profile: diskProfile, store, random: new Random(0) })
+        const v = new SimCsiDriver({ profile: diskProfile, client, random: new Random(0) })
           .createVolume({ name: 'v', volumeCapabilities: [RWO], parameters: row.ref.volume }).volume.volumeId;
         ref = { volumeId: v };
       }

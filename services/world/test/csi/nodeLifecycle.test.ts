@@ -10,7 +10,7 @@ import type { CsiCode } from '@pvsim/domain';
 import { readFile, writeFile } from '@pvsim/domain';
 import {
   diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiVolumeStatus, type SimCsiDriver,
-} from '../src/index.ts';
+} from '@pvsim/csi';
 import {
   RWO, bringUp, cluster, csiState, hasPublish, hasStage, mount, stagingPath, targetPath, tearDown, throwsCsi,
 } from './support/harness.ts';

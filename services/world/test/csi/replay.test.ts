@@ -7,15 +7,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from '@pvsim/domain';
 import { Random, foldRecords } from '@pvsim/runtime';
-import { SimCsiDriver, diskProfile, nasProfile, readVolumeFs, writeVolumeFs, type CsiProfile } from '../src/index.ts';
-import { RWO, bringUp, cluster, csiState, mount, newStore, targetPath, tearDown } from './support/harness.ts';
+import { SimCsiDriver, diskProfile, nasProfile, readVolumeFs, writeVolumeFs, type CsiProfile } from '@pvsim/csi';
+import { RWO, bringUp, cluster, csiState, mount, newWorld, targetPath, tearDown } from './support/harness.ts';
 
 const RWX = mount('MULTI_NODE_MULTI_WRITER');
 
 function build() {
   const c = cluster(diskProfile, { seed: 1 });
   const disk = c.driver;
-  const nas = new SimCsiDriver({ profile: nasProfile, store: c.store, random: new Random(2) });
+  const nas = new SimCsiDriver({ profile: nasProfile, client: c.client, random: new Random(2) });
   // disk: one attached, staged and mounted volume with data; one created only; one deleted.
   const d1 = disk.createVolume({ name: 'pvc-d1', volumeCapabilities: [RWO], capacityRange: { requiredBytes: '5000000000' } }).volume.volumeId;
   bringUp(disk, d1, 'node-a', targetPath('pod-1', 'pvc-d1'));
@@ -32,12 +32,15 @@ function build() {
 }
 
 function replayed(records: Parameters<typeof foldRecords>[1]) {
-  const store = newStore();
-  foldRecords(store, records);
+  const world = newWorld();
+  foldRecords(world.store, records);
+  // The facts went into the API server without watch events: the informers list it.
+  world.relist();
+  const { store, client } = world;
   return {
     store,
-    disk: new SimCsiDriver({ profile: diskProfile, store, random: new Random(1) }),
-    nas: new SimCsiDriver({ profile: nasProfile, store, random: new Random(2) }),
+    disk: new SimCsiDriver({ profile: diskProfile, client, random: new Random(1) }),
+    nas: new SimCsiDriver({ profile: nasProfile, client, random: new Random(2) }),
   };
 }
 

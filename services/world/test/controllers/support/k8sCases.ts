@@ -16,8 +16,9 @@ import {
   findMatchingVolume, isDelayBindingMode,
   type Node, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
-import { ObjectStore, Scheduler, SimClock, type StoredKind } from '@pvsim/runtime';
-import { ControllerManager, syncClaimProtection, syncVolumeProtection, type VolumePlugin } from '../../src/index.ts';
+import type { ObjectStore, StoredKind } from '@pvsim/runtime';
+import { syncClaimProtection, syncVolumeProtection, type VolumePlugin } from '@pvsim/controllers';
+import { createWorld, fifoChooser } from '../../../src/index.ts';
 
 export interface K8sCase {
   source: string;
@@ -177,19 +178,23 @@ export interface SyncResult {
 }
 
 export function runSyncCase(c: K8sCase): SyncResult {
-  const clock = new SimClock(0);
   let uidSeq = 0;
   const apiErrors = [...(c.apiErrors ?? [])];
-  const store = new ObjectStore({
-    clock,
+  // A client-go work queue with one worker (FIFO), the case's plugin and gates, one controller.
+  const world = createWorld({
+    chooser: fifoChooser(),
     newUid: () => `generated-uid-${++uidSeq}`,
-    fault: (verb, resource) => {
+    apiFault: (verb, resource) => {
       const i = apiErrors.findIndex((e) => e.verb === verb && e.resource === resource);
       if (i < 0) return undefined;
       const [e] = apiErrors.splice(i, 1);
       return new ApiError(e!.error === 'AlreadyExists' ? 'AlreadyExists' : 'InternalError', e!.error);
     },
+    plugins: c.plugin ? [mockPlugin(c.plugin)] : [],
+    featureGates: c.featureGates ?? {},
+    controllers: [c.controller ?? 'pv-controller'],
   });
+  const { store, scheduler, manager, client } = world;
   const events: string[] = [];
   const recordEvent = store.event.bind(store);
   store.event = (obj, type, reason, message) => { events.push(`${type} ${reason} ${message}`); recordEvent(obj, type, reason, message); };
@@ -197,19 +202,15 @@ export function runSyncCase(c: K8sCase): SyncResult {
   for (const cl of c.claims) store.restore('PersistentVolumeClaim', cl as never);
   for (const k of c.classes) store.restore('StorageClass', k as never);
   for (const p of c.pods ?? []) store.restore('Pod', p as never);
+  // The informers list what the case put into the API server.
+  world.relist();
 
-  const scheduler = Scheduler.fifo();
-  const manager = new ControllerManager({
-    store, scheduler, clock,
-    plugins: c.plugin ? [mockPlugin(c.plugin)] : [],
-    featureGates: c.featureGates ?? {},
-    controllers: [c.controller ?? 'pv-controller'],
-  });
   let injected = false;
   const inject = () => {
     if (injected || !c.inject) return;
     injected = true;
     applyInjection(store, c.inject);
+    world.relist();
   };
 
   let syncError = false;
@@ -219,17 +220,17 @@ export function runSyncCase(c: K8sCase): SyncResult {
       if (c.controller === 'pv-controller') {
         if (a.type === 'syncClaim') {
           const [ns, name] = a.claim!.split('/') as [string, string];
-          const claim = store.getClaim(ns, name);
+          const claim = client.getClaim(ns, name);
           if (claim) manager.pv.syncClaim(claim);
         } else if (a.type === 'syncVolume') {
-          const v = store.getVolume(a.volume!);
+          const v = client.getVolume(a.volume!);
           if (v) manager.pv.syncVolume(v);
         }
       } else if (c.controller === 'pvc-protection') {
         const keys = a.type === 'pvcAddedOrUpdated' ? [a.claim!] : podClaims(store, a.pod!);
-        for (const k of keys) { const [ns, n] = k.split('/') as [string, string]; syncClaimProtection(store, ns, n); }
+        for (const k of keys) { const [ns, n] = k.split('/') as [string, string]; syncClaimProtection(client, ns, n); }
       } else if (c.controller === 'pv-protection') {
-        syncVolumeProtection(store, a.volume!);
+        syncVolumeProtection(client, a.volume!);
       }
     } catch (e) {
       if (!(e instanceof Error) || e.name === 'IllegalTransitionError' || e instanceof TypeError) throw e;
@@ -240,21 +241,18 @@ export function runSyncCase(c: K8sCase): SyncResult {
   act();
   if (c.mode === 'multi') {
     // Operations and every change the first sync caused, then resyncs until quiet.
-    const unwatch = hookWatch(store, manager);
     for (let guard = 0; guard < 10_000; guard++) {
-      const item = peekOperation(scheduler);
-      if (item) inject();
-      if (!manager.step()) break;
+      if (scheduler.size > 0) inject();
+      if (world.drain(1) === 0) break;
     }
-    manager.resyncAll();
-    manager.settle({ untilQuiet: true });
-    unwatch();
+    world.resyncAll();
+    world.settle({ untilQuiet: true });
   } else {
     // One sync; its asynchronous operations run to completion; nothing else is processed.
     for (let item = scheduler.next(); item; item = scheduler.next()) {
       if (item.queue !== 'operations') continue;
       inject();
-      runOperation(manager, item.key);
+      manager.deliver(item);
     }
   }
 
@@ -274,21 +272,6 @@ function podClaims(store: ObjectStore, podKey: string): string[] {
   const [ns, name] = podKey.split('/') as [string, string];
   const pod = store.listPods(ns).find((p) => p.metadata.name === name);
   return (pod?.spec.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [`${ns}/${v.persistentVolumeClaim.claimName}`] : []));
-}
-
-function peekOperation(scheduler: Scheduler): boolean {
-  return scheduler.size > 0;
-}
-
-function runOperation(manager: ControllerManager, name: string): void {
-  // Re-add and step: the manager owns the operation map.
-  (manager as unknown as { run(item: { queue: string; key: string }): void }).run({ queue: 'operations', key: name });
-}
-
-function hookWatch(store: ObjectStore, manager: ControllerManager): () => void {
-  const opts = (store as unknown as { opts: { watch?: (ev: never) => void } }).opts;
-  opts.watch = (ev) => manager.onWatch(ev);
-  return () => { delete opts.watch; };
 }
 
 function applyInjection(store: ObjectStore, inj: Record<string, unknown>): void {

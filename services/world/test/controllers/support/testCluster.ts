@@ -1,35 +1,35 @@
 /**
- * A store and a controller manager wired together the way the CLI's session wires them: the
- * manager's informer handlers watch the store, uids and scheduling come from the seed, and the
- * in-tree plugins are registered. Tests add the controllers they exercise.
+ * A world as the CLI's session builds it (`createWorld`, the storage controllers with the in-tree
+ * plugins), with uids and scheduling from the seed. Tests add the controllers they exercise,
+ * built over the world's client and work queue.
  */
-import { ObjectStore, Random, Scheduler, SimClock, deriveSeed, type WatchEvent } from '@pvsim/runtime';
+import { Random, deriveSeed, type Client, type ObjectStore, type SimClock } from '@pvsim/runtime';
 import {
-  ControllerManager, DeploymentController, PodScheduler, StatefulSetController, inTreePlugins, type Controller, type WorkQueue,
-} from '../../src/index.ts';
+  DeploymentController, PodScheduler, StatefulSetController, inTreePlugins,
+  type Controller, type ControllerManager, type WorkQueue,
+} from '@pvsim/controllers';
+import { createWorld, seededChooser, type World } from '../../../src/index.ts';
 
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 export interface TestCluster {
+  world: World;
   store: ObjectStore;
   manager: ControllerManager;
   clock: SimClock;
 }
 
-export function testCluster(options: { seed?: number; controllers?: (store: ObjectStore, queue: WorkQueue, clock: SimClock) => Controller[] } = {}): TestCluster {
+export function testCluster(options: { seed?: number; controllers?: (client: Client, queue: WorkQueue, clock: SimClock) => Controller[] } = {}): TestCluster {
   const seed = options.seed ?? 1;
-  const clock = new SimClock(EPOCH_MS);
   const uids = new Random(deriveSeed(seed, 1));
-  let manager: ControllerManager | undefined;
-  const store = new ObjectStore({ clock, newUid: () => uids.uuid(), watch: (ev: WatchEvent) => manager?.onWatch(ev) });
-  manager = new ControllerManager({
-    store, clock, plugins: inTreePlugins(), scheduler: Scheduler.seeded(new Random(seed)),
-    extraControllers: (queue) => options.controllers?.(store, queue, clock) ?? [],
+  const world = createWorld({
+    seed, startMs: EPOCH_MS, newUid: () => uids.uuid(), chooser: seededChooser(new Random(seed)), plugins: inTreePlugins(),
   });
-  return { store, manager, clock };
+  for (const c of options.controllers?.(world.client, world.manager.workQueue, world.clock) ?? []) world.manager.addController(c);
+  return { world, store: world.store, manager: world.manager, clock: world.clock };
 }
 
 /** The scheduler and the workload controllers, the set the scheduling and workload tests run. */
-export function schedulingControllers(store: ObjectStore, queue: WorkQueue, clock: SimClock): Controller[] {
-  return [new PodScheduler(store, queue, { clock }), new DeploymentController(store, queue), new StatefulSetController(store, queue)];
+export function schedulingControllers(client: Client, queue: WorkQueue, clock: SimClock): Controller[] {
+  return [new PodScheduler(client, queue, { clock }), new DeploymentController(client, queue), new StatefulSetController(client, queue)];
 }

@@ -1,13 +1,14 @@
 /**
- * Design: every test gets a fresh store with three nodes (two in zone-a, one in zone-b) and a
- * driver over it; the records the store reports are kept so a test can replay them. Helpers
- * bring a volume up on a node the way the CO would for the profile at hand (attach if the driver
+ * Design: every test gets a fresh world (`createWorld`) with three nodes (two in zone-a, one in
+ * zone-b) and the driver under test over its client; the records the store reports are kept so a
+ * test can replay them. Helpers bring a volume up on a node the way the CO would for the profile at hand (attach if the driver
  * publishes, stage if it stages, then publish), so one test body covers both profiles.
  */
 import * as assert from 'uvu/assert';
 import { CsiError, type CsiAccessMode, type CsiCode, type NewLogRecord, type VolumeCapability } from '@pvsim/domain';
-import { ObjectStore, Random, SimClock, type AnyObject } from '@pvsim/runtime';
-import { SimCsiDriver, type CsiProfile, type SimCsiDriverOptions } from '../../src/index.ts';
+import { Random, type AnyObject, type Client, type ObjectStore } from '@pvsim/runtime';
+import { SimCsiDriver, type CsiProfile, type SimCsiDriverOptions } from '@pvsim/csi';
+import { createWorld, type World } from '../../../src/index.ts';
 
 export const NODES = [
   { name: 'node-a', zone: 'zone-a' },
@@ -23,26 +24,33 @@ export function nodeObject(name: string, zone: string): AnyObject {
 }
 
 export interface Cluster {
+  world: World;
+  /** The API server: what the tests read and change directly. */
   store: ObjectStore;
+  /** What the driver holds (the world's informer client), for more drivers over the same world. */
+  client: Client;
   driver: SimCsiDriver;
   records: NewLogRecord[];
 }
 
-export function newStore(records?: NewLogRecord[]): ObjectStore {
+/** A world with nothing in it but its API server (and the storage controllers, which nothing settles here). */
+export function newWorld(records?: NewLogRecord[]): World {
   const uids = new Random(7);
-  return new ObjectStore({
-    clock: new SimClock(),
+  return createWorld({
+    startMs: Date.UTC(2026, 0, 1),
     newUid: () => uids.uuid(),
     ...(records ? { record: (r: NewLogRecord) => { records.push(structuredClone(r)); } } : {}),
   });
 }
 
+/** The driver under test over a world with three nodes; its latency and failure draws come from `seed`. */
 export function cluster(profile: CsiProfile, opts: { seed?: number; options?: SimCsiDriverOptions } = {}): Cluster {
   const records: NewLogRecord[] = [];
-  const store = newStore(records);
+  const world = newWorld(records);
+  const { store, client } = world;
   for (const n of NODES) store.create('Node', nodeObject(n.name, n.zone));
-  const driver = new SimCsiDriver({ profile, store, random: new Random(opts.seed ?? 1), ...(opts.options ? { options: opts.options } : {}) });
-  return { store, driver, records };
+  const driver = new SimCsiDriver({ profile, client, random: new Random(opts.seed ?? 1), ...(opts.options ? { options: opts.options } : {}) });
+  return { world, store, client, driver, records };
 }
 
 export const GiB = 1024 ** 3;

@@ -1,0 +1,4 @@
+export * from './world.ts';
+export * from './actions.ts';
+export * from './chooser.ts';
+export * from './cluster.ts';

@@ -1,0 +1,505 @@
+/**
+ * Design: the simulated cluster as one deterministic step machine (issue 6). `createWorld` is the
+ * one composition root: it builds the API server (the ObjectStore over the PV/PVC/VA actors), the
+ * informer cache and the typed client the components hold, the controllers, sidecars, kubelets
+ * and CSI drivers, the clock and the random streams. Nothing else wires them: the CLI's session,
+ * the test harnesses and the benches all call it.
+ *
+ * Every choice goes through one seam. `enabled()` lists what can happen next — run a waiting work
+ * item, let an informer catch up with one watch event, fire a due timer, resync, and (when the
+ * caller explores them) API faults, a component crash, a node going down or up — and `step(a)`
+ * takes one. A Chooser picks (seeded, FIFO, recorded, or an explorer's). Settling is a policy on
+ * top of `step` with a budget of steps and of simulated time; a run that cannot converge stops at
+ * the budget, keeps what happened, and says what is still in flight.
+ */
+import type { NewLogRecord } from '@pvsim/domain';
+import { ApiError, canonicalJson, hash64, hex8, type KubeEvent } from '@pvsim/domain';
+import {
+  InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
+  type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
+} from '@pvsim/runtime';
+import {
+  ANN_NODE_DOWN, ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins,
+  type ControllerName, type FeatureGates, type VolumePlugin,
+} from '@pvsim/controllers';
+import type { CsiProfile } from '@pvsim/csi';
+import { describeAction, type Action, type ApiFault } from './actions.ts';
+import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
+import { clusterComponents, type ClusterParts } from './cluster.ts';
+
+/** How far one settle may go before it stops and reports what is still in flight. */
+export interface SettleBudget {
+  /** Work items delivered. */
+  stepsMax: number;
+  /** Simulated time that may pass. */
+  simulatedMsMax: number;
+}
+
+/** Resync periods one settle may run through while something is still in flight. */
+export const SETTLE_RESYNCS_MAX = 100;
+/** Steps of time in a row that may pass with only failing retries and no change, before a settle stops. */
+export const IDLE_TIME_STEPS_MAX = 8;
+export const DEFAULT_SETTLE_BUDGET: SettleBudget = {
+  stepsMax: 2_000_000,
+  simulatedMsMax: SETTLE_RESYNCS_MAX * DEFAULT_RESYNC_PERIOD_MS,
+};
+
+export interface SettleReport {
+  deliveries: number;
+  resyncs: number;
+  syncErrors: number;
+  /**
+   * Why the settle stopped before the cluster was quiet: its step or time budget ran out, or only
+   * retries of failing operations were left and several of them in a row changed nothing.
+   */
+  stoppedBy?: 'steps' | 'time' | 'retrying';
+  /** What is still in flight when the settle stopped at its budget. */
+  inFlight: string[];
+}
+
+/** Which kinds of action `enabled()` offers beyond deliveries, watch events and time. */
+export interface Exploration {
+  faults?: readonly ApiFault['kind'][];
+  crash?: boolean;
+  nodes?: boolean;
+}
+
+export interface WorldOptions {
+  /** Decides every random stream (uids, latency, faults, delivery, provisioner identity). */
+  seed?: number;
+  /** Simulated time at the start. */
+  startMs?: number;
+  /** Fact, input and scheduler records, for the event log. */
+  record?: (rec: NewLogRecord) => void;
+  /** Uids (default: the `uids` stream). */
+  newUid?: () => string;
+  /** Picks what happens next (default: seeded from the `delivery` stream). */
+  chooser?: Chooser;
+  /** `full`: every component and the simulated CSI drivers (the CLI's cluster); `storage`: the PV and protection controllers only. */
+  cluster?: 'full' | 'storage';
+  /** The CSI drivers of a full cluster (default nas and disk). */
+  drivers?: readonly CsiProfile[];
+  /** Which storage controllers run (all by default). */
+  controllers?: readonly ControllerName[];
+  plugins?: VolumePlugin[];
+  featureGates?: Partial<FeatureGates>;
+  resyncPeriodMs?: number;
+  /** An extra API fault hook (the Kubernetes case tables' apiErrors). */
+  apiFault?: ObjectStoreOptions['fault'];
+  /** Informers receive watch events only when a `watch` action delivers them (stale reads). */
+  informerLag?: boolean;
+  explore?: Exploration;
+  budget?: Partial<SettleBudget>;
+  onProgress?: (delivered: number, waiting: number) => void;
+}
+
+export class World {
+  readonly clock: SimClock;
+  readonly streams: RandomStreams;
+  /** The API server. Verbs and tests read it; components hold `client`. */
+  readonly store: ObjectStore;
+  /** The components' informer cache (one process in the in-process world). */
+  readonly cache: InformerCache;
+  readonly client: InformerClient;
+  readonly manager: ControllerManager;
+  /** Drivers, kubelets and component factories of a full cluster (empty for `storage`). */
+  readonly parts: ClusterParts;
+  readonly chooser: Chooser;
+  readonly scheduler: Scheduler;
+  private readonly record: (rec: NewLogRecord) => void;
+  private readonly pendingWatch: WatchEvent[] = [];
+  private readonly armedFaults: ApiFault[] = [];
+  private readonly budget: SettleBudget;
+  readonly resyncPeriodMs: number;
+  /** Object writes (not events) so far; settle compares it across a resync. */
+  get writes(): number { return this.store.writes; }
+
+  constructor(private readonly opts: WorldOptions = {}) {
+    this.clock = new SimClock(opts.startMs ?? 0);
+    this.streams = new RandomStreams(opts.seed ?? 0);
+    this.record = opts.record ?? (() => {});
+    this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
+    this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    const uids = this.streams.for('uids');
+    this.store = new ObjectStore({
+      clock: this.clock,
+      bus: new InProcessBus(),
+      newUid: opts.newUid ?? (() => uids.uuid()),
+      record: this.record,
+      watch: (ev) => this.onStoreChange(ev),
+      fault: (verb, resource, name) => this.takeFault(verb, resource, name) ?? opts.apiFault?.(verb, resource, name),
+    });
+    this.cache = new InformerCache('kube-controller-manager');
+    this.client = new InformerClient(this.store, this.cache);
+    this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
+    this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
+    const queue = {
+      add: (q: string, key: string) => this.scheduler.add({ queue: q, key }),
+      addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'),
+    };
+    const full = opts.cluster === 'full';
+    const components = full ? clusterComponents(this.client, this.clock, this.streams, opts.drivers) : undefined;
+    this.manager = new ControllerManager({
+      client: this.client, queue, clock: this.clock, record: this.record,
+      plugins: opts.plugins ?? (full ? inTreePlugins() : []),
+      featureGates: opts.featureGates ?? {},
+      ...(opts.controllers ? { controllers: opts.controllers } : {}),
+      ...(components ? { extraControllers: components.extraControllers } : {}),
+    });
+    this.parts = components?.parts ?? { drivers: new Map(), kubelets: new Map(), factories: new Map(), attach: () => {} };
+    this.parts.attach(this.manager);
+  }
+
+  // ------------------------------------------------------------------ informers
+
+  private onStoreChange(ev: WatchEvent): void {
+    if (this.opts.informerLag) this.pendingWatch.push(ev);
+    else this.deliverWatch(ev);
+  }
+
+  private deliverWatch(ev: WatchEvent): void {
+    this.cache.apply(ev);
+    this.manager?.onWatch(ev);
+  }
+
+  /**
+   * The informers list the API server again: after objects were put into the store without watch
+   * events (a log folded at start-up, a case table's initial objects). Components that join per
+   * object (kubelets per node) join here.
+   */
+  relist(): void {
+    this.pendingWatch.length = 0;
+    this.cache.relist(this.store, STORED_KINDS);
+    this.parts.attach(this.manager);
+  }
+
+  /** Watch events sent but not yet applied to the informer cache. */
+  get lag(): number { return this.pendingWatch.length; }
+
+  // ------------------------------------------------------------------ the seam
+
+  /** What can happen next. Deliveries come first, in the order the chooser's `pickWork` sees them. */
+  enabled(): Action[] {
+    const out: Action[] = this.scheduler.waitingItems.map((item) => ({ type: 'deliver', item: { ...item } }) as Action);
+    if (this.pendingWatch.length > 0) out.push({ type: 'watch', informer: this.cache.name });
+    const due = this.scheduler.nextDue();
+    if (due !== undefined) out.push({ type: 'timer', atMs: Math.max(due, this.clock.now()) });
+    out.push({ type: 'resync', atMs: this.nextResyncAt() });
+    const explore = this.opts.explore;
+    for (const kind of explore?.faults ?? []) {
+      for (const verb of ['create', 'update', 'delete'] as const) out.push({ type: 'fault', fault: { kind, verb } });
+    }
+    if (explore?.crash) {
+      out.push({ type: 'crash', component: 'pv-controller' });
+      for (const name of [...this.parts.factories.keys()].sort()) out.push({ type: 'crash', component: name });
+    }
+    if (explore?.nodes) {
+      for (const n of this.store.list('Node')) out.push({ type: 'node', node: n.metadata.name, down: (n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] !== 'true' });
+    }
+    return out;
+  }
+
+  /** Takes one action. */
+  step(action: Action): void {
+    switch (action.type) {
+      case 'deliver': {
+        const item = this.scheduler.take(action.item);
+        if (!item) throw new Error(`${describeAction(action)}: not waiting`);
+        this.deliver(item);
+        return;
+      }
+      case 'watch': {
+        const ev = this.pendingWatch.shift();
+        if (!ev) throw new Error('no watch event is waiting');
+        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'WatchDelivered', data: { informer: action.informer, kind: ev.kind, key: ev.key } });
+        this.deliverWatch(ev);
+        return;
+      }
+      case 'timer':
+        this.clock.set(action.atMs);
+        this.scheduler.releaseDue(this.clock.now());
+        return;
+      case 'resync':
+        this.resyncAt(action.atMs);
+        return;
+      case 'fault':
+        this.armedFaults.push(action.fault);
+        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'FaultInjected', data: action.fault });
+        return;
+      case 'crash':
+        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'ComponentRestarted', data: { component: action.component } });
+        this.manager.restartController(action.component, this.parts.factories.get(action.component)?.());
+        return;
+      case 'node': {
+        const live = this.store.get('Node', action.node);
+        if (!live) throw new Error(`node ${action.node} not found`);
+        const annotations = { ...((live.metadata['annotations'] as Record<string, string> | undefined) ?? {}) };
+        if (action.down) annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
+        this.record({ time: this.clock.iso(), stream: 'scheduler', type: action.down ? 'NodeWentDown' : 'NodeCameUp', data: { node: action.node } });
+        this.store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as AnyObject);
+        return;
+      }
+    }
+  }
+
+  /** The chooser picks one of the enabled actions and the world takes it; false when only time could move. */
+  stepChosen(): Action {
+    const enabled = this.enabled();
+    const action = enabled[this.chooser.choose(enabled)]!;
+    this.step(action);
+    return action;
+  }
+
+  private deliver(item: WorkItem): void {
+    this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkDelivered', data: item });
+    this.manager.deliver(item);
+  }
+
+  private takeFault(verb: ApiFault['verb'], resource: string, name: string): ApiError | undefined {
+    const i = this.armedFaults.findIndex((f) => f.verb === verb && (f.resource === undefined || f.resource === resource));
+    if (i < 0) return undefined;
+    const [f] = this.armedFaults.splice(i, 1);
+    return f!.kind === 'conflict'
+      ? new ApiError('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`)
+      : new ApiError('InternalError', `injected fault: ${verb} ${resource} "${name}"`);
+  }
+
+  private nextResyncAt(): number {
+    return (Math.floor(this.clock.now() / this.resyncPeriodMs) + 1) * this.resyncPeriodMs;
+  }
+
+  private resyncAt(atMs: number): void {
+    this.clock.set(atMs);
+    this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
+    this.resyncAll();
+  }
+
+  /** The informers' periodic resync, for every controller. */
+  resyncAll(): void {
+    this.manager.resyncAll();
+  }
+
+  // ------------------------------------------------------------------ the world as data
+
+  /**
+   * Everything the world is, as JSON: the API server's objects (and its uid registry and version
+   * counter), simulated time, the work queue and its timers, watch events an informer has not yet
+   * applied (and then the cache itself), armed faults, every random stream's position, and what
+   * each component remembers. `restore` into a world built with the same options continues
+   * exactly where this one is.
+   */
+  snapshot(): WorldSnapshot {
+    const controllers: Record<string, unknown> = {};
+    for (const c of this.manager.controllers) if (c.saveState) controllers[c.name] = c.saveState();
+    return structuredClone({
+      format: 1 as const,
+      nowMs: this.clock.now(),
+      store: this.store.dump(),
+      work: this.scheduler.pendingWork(),
+      pendingWatch: this.pendingWatch,
+      ...(this.pendingWatch.length > 0 ? { cache: this.cache.dump() } : {}),
+      armedFaults: this.armedFaults,
+      streams: this.streams.state(),
+      controllers,
+    });
+  }
+
+  /** Becomes the world `snapshot()` described (this world must be new, built with the same options). */
+  restore(snap: WorldSnapshot): void {
+    const s = structuredClone(snap);
+    this.store.load(s.store);
+    this.clock.set(s.nowMs);
+    this.streams.load(s.streams);
+    this.relist();
+    if (s.cache) this.cache.load(s.cache);
+    this.pendingWatch.push(...s.pendingWatch);
+    this.armedFaults.push(...s.armedFaults);
+    // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
+    this.scheduler.clear();
+    this.scheduler.restorePendingWork(s.work);
+    for (const c of this.manager.controllers) {
+      const state = s.controllers[c.name];
+      if (state !== undefined) c.loadState?.(state);
+    }
+  }
+
+  /** A copy that continues independently: the same choices give the same run as this one. */
+  fork(overrides: Pick<WorldOptions, 'record' | 'chooser'> = {}): World {
+    const copy = new World({ ...this.opts, record: overrides.record ?? (() => {}), ...(overrides.chooser ? { chooser: overrides.chooser } : {}) });
+    copy.restore(this.snapshot());
+    return copy;
+  }
+
+  /**
+   * The world's canonical fingerprint: the store's (objects up to uids, resourceVersions and
+   * timestamps, kept incrementally) combined with what the components remember, the work waiting
+   * and the timers (due times relative to now), with uids replaced by the store's canonical names.
+   */
+  fingerprint(): string {
+    const objects = this.store.hashed();
+    const controllers: [string, unknown][] = [];
+    for (const c of this.manager.controllers) if (c.saveState) controllers.push([c.name, c.saveState()]);
+    const now = this.clock.now();
+    const work = this.scheduler.pendingWork();
+    const rest = objects.substitute(canonicalJson({
+      controllers,
+      waiting: work.waiting.map((w) => `${w.queue} ${w.key}`).sort(),
+      delayed: work.delayed.map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
+      lag: this.pendingWatch.map((ev) => `${ev.kind} ${ev.key}`),
+    }));
+    const [hi, lo] = hash64(rest);
+    return `${objects.value()}-${hex8(hi)}${hex8(lo)}`;
+  }
+
+  // ------------------------------------------------------------------ policies over step
+
+  /** Runs the next waiting work item the chooser picks (and any lagging watch events first); false when nothing waits. */
+  private runNext(): boolean {
+    while (this.pendingWatch.length > 0) this.step({ type: 'watch', informer: this.cache.name });
+    const item = this.scheduler.next();
+    if (!item) return false;
+    this.deliver(item);
+    return true;
+  }
+
+  /**
+   * Delivers until nothing waits, without advancing time — between the objects of one apply
+   * (kubectl creates them one API call at a time while the controllers react in between). Stops at
+   * the step budget; returns the number delivered.
+   */
+  drain(stepsMax = this.budget.stepsMax): number {
+    const start = this.scheduler.delivered;
+    while (this.scheduler.delivered - start < stepsMax && this.runNext()) {
+      const n = this.scheduler.delivered - start;
+      if ((n & 1023) === 0) this.opts.onProgress?.(n, this.scheduler.size);
+    }
+    return this.scheduler.delivered - start;
+  }
+
+  /**
+   * Lets simulated time run for up to `timeoutMs` — delayed work fires, resyncs run every period
+   * whether or not anything looks unsettled — until `done()` holds (checked after every step of
+   * time). What `kubectl wait` and `advance` need. Returns whether `done()` held.
+   */
+  runUntil(done: () => boolean, timeoutMs: number): boolean {
+    const deadline = this.clock.now() + timeoutMs;
+    this.drain();
+    while (!done()) {
+      const resyncAt = this.nextResyncAt();
+      const due = this.scheduler.nextDue();
+      const next = Math.min(resyncAt, due ?? Infinity);
+      if (next > deadline) { this.clock.set(deadline); return done(); }
+      if (next === due) this.step({ type: 'timer', atMs: due });
+      else this.resyncAt(resyncAt);
+      this.drain();
+    }
+    return true;
+  }
+
+  /**
+   * What `pvsim apply` waits for. Delivers until nothing waits; then moves simulated time to
+   * whichever comes first, the next delayed item or the next resync (resyncs only while something
+   * is unsettled), until nothing is delayed and a resync changes nothing — or the budget runs out,
+   * in which case it stops where it is and reports what is still in flight.
+   */
+  settle(options: { untilQuiet?: boolean; budget?: Partial<SettleBudget> } = {}): SettleReport {
+    const budget = { ...this.budget, ...(options.budget ?? {}) };
+    const start = this.scheduler.delivered;
+    const startMs = this.clock.now();
+    const errorsBefore = this.manager.syncErrors.length;
+    let resyncs = 0;
+    let idle = 0;
+    let stoppedBy: SettleReport['stoppedBy'];
+    const stepsLeft = () => budget.stepsMax - (this.scheduler.delivered - start);
+    const drain = (): boolean => {
+      this.drain(stepsLeft());
+      if (this.scheduler.size > 0 && stepsLeft() <= 0) { stoppedBy = 'steps'; return false; }
+      return true;
+    };
+    let errorsSeen = errorsBefore;
+    if (drain()) {
+      for (;;) {
+        const due = this.scheduler.nextDue();
+        const wantResync = options.untilQuiet || this.manager.syncErrors.length > errorsSeen || this.manager.unsettled();
+        if (due === undefined && !wantResync) break;
+        const resyncAt = this.nextResyncAt();
+        const timer = due !== undefined && (!wantResync || due <= resyncAt);
+        const next = timer ? due : resyncAt;
+        if (next - startMs > budget.simulatedMsMax) { stoppedBy = 'time'; break; }
+        // Only retries after failures wait: time moves on while they change something.
+        const retriesOnly = timer ? this.scheduler.nextDueIsRetry() : this.scheduler.onlyRetriesDelayed();
+        const before = this.progressSignature();
+        if (timer) {
+          this.step({ type: 'timer', atMs: due });
+        } else {
+          errorsSeen = this.manager.syncErrors.length;
+          this.resyncAt(resyncAt);
+          resyncs++;
+        }
+        if (!drain()) break;
+        const changed = this.progressSignature() !== before;
+        if (!timer && !changed && this.scheduler.nextDue() === undefined) break;
+        if (changed) idle = 0;
+        else if (retriesOnly && ++idle >= IDLE_TIME_STEPS_MAX) { stoppedBy = 'retrying'; break; }
+      }
+    }
+    return {
+      deliveries: this.scheduler.delivered - start, resyncs,
+      syncErrors: this.manager.syncErrors.length - errorsBefore,
+      ...(stoppedBy ? { stoppedBy } : {}),
+      inFlight: stoppedBy ? this.inFlight() : [],
+    };
+  }
+
+  /**
+   * What changes when the cluster makes progress: the objects up to uids, resourceVersions and
+   * timestamps (a retry that fails the same way again changes only a timestamp and a count).
+   */
+  private progressSignature(): string {
+    return this.store.fingerprint();
+  }
+
+  /**
+   * What is still in flight, as a user would want it reported: each controller's own account,
+   * then the Warning events on objects that still exist (the latest per object and reason), then
+   * work still queued.
+   */
+  inFlight(): string[] {
+    const lines = [...this.manager.inFlight()];
+    const latest = new Map<string, KubeEvent>();
+    for (const ev of this.store.events()) {
+      if (ev.type !== 'Warning') continue;
+      const o = ev.involvedObject;
+      const kind = STORED_KINDS.find((k) => k === o.kind);
+      const key = `${kind}/${o.namespace ?? ''}/${o.name}`;
+      if (!kind || !this.store.get(kind, o.namespace ? `${o.namespace}/${o.name ?? ''}` : o.name ?? '')) continue;
+      latest.set(`${key}/${ev.reason}`, ev);
+    }
+    for (const ev of latest.values()) {
+      const o = ev.involvedObject;
+      lines.push(`${(o.kind ?? '').toLowerCase()} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${ev.reason} ${ev.message}${ev.count > 1 ? ` (x${ev.count}, retrying)` : ''}`);
+    }
+    const waiting = this.scheduler.size;
+    const delayed = this.scheduler.delayed;
+    if (waiting > 0 || delayed > 0) lines.push(`work queued: ${waiting} waiting, ${delayed} delayed`);
+    return lines;
+  }
+}
+
+export interface WorldSnapshot {
+  format: 1;
+  nowMs: number;
+  store: ReturnType<ObjectStore['dump']>;
+  work: ReturnType<Scheduler['pendingWork']>;
+  pendingWatch: WatchEvent[];
+  cache?: ReturnType<InformerCache['dump']>;
+  armedFaults: ApiFault[];
+  streams: Record<string, number[]>;
+  controllers: Record<string, unknown>;
+}
+
+export function createWorld(options: WorldOptions = {}): World {
+  return new World(options);
+}
+
+export { fifoChooser, seededChooser };
