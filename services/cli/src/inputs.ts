@@ -143,7 +143,7 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
         if (action === 'created') store.create(kind, admitCreate(prepareForCreate(next, s.now) as Obj, store.listClasses()) as never);
         else if (action === 'configured') store.update(kind, next as never);
         // kubectl sends one object at a time; the controllers react in between.
-        if (input.data.wait) s.manager.drain();
+        if (input.data.wait) s.world.drain();
       }
       break;
     case 'ImportRequested':
@@ -204,11 +204,11 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
       return { ok: true };
     }
     case 'AdvanceRequested':
-      s.manager.runUntil(() => false, input.data.durationMs);
+      s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };
     case 'WaitRequested': {
       const holds = waitCondition(input.data.condition);
-      return { ok: s.manager.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };
+      return { ok: s.world.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };
     }
   }
   if (input.data.wait) s.settle();

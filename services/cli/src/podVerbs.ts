@@ -6,7 +6,7 @@
 import { ExecError } from '@pvsim/controllers';
 import type { Pod } from '@pvsim/domain';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { openSession, type Session } from './session.ts';
+import { openSession, type Session, unsettledNotice } from './session.ts';
 import { runInput } from './inputs.ts';
 
 const session = (g: GlobalOptions): Session => openSession(g);
@@ -56,6 +56,7 @@ export function exec(io: CliIO, g: GlobalOptions, podRef: string, argv: string[]
     throw e;
   }
   s.commit();
+  io.stderr(unsettledNotice(s));
   if (result.stdout) io.stdout(result.stdout);
   if (result.stderr) io.stderr(result.stderr);
   if (result.exitCode !== 0) io.stderr(`command terminated with exit code ${result.exitCode}\n`);
@@ -80,6 +81,7 @@ export function restart(io: CliIO, g: GlobalOptions, podRef: string, o: { contai
     throw e;
   }
   s.commit();
+  io.stderr(unsettledNotice(s));
   io.stdout(`pod/${pod.metadata.name} container ${container} restarted\n`);
   return 0;
 }

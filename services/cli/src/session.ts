@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, deriveSeed, foldRecords, type Ports, type WatchEvent, type WorkItem } from '@pvsim/runtime';
-import { ControllerManager, type SettleReport } from '@pvsim/controllers';
-import { clusterControllers, type ClusterParts } from './cluster.ts';
+import { deriveSeed, foldRecords, type ObjectStore, type SimClock, type WorkItem } from '@pvsim/runtime';
+import { createWorld, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -57,19 +56,18 @@ export interface SessionOptions {
   /** Records between snapshots (default SNAPSHOT_EVERY_RECORDS; 0 disables them). */
   snapshotEveryRecords?: number;
   onProgress?: (delivered: number, waiting: number) => void;
+  /** How far one settle may go (steps, simulated time) before it stops and reports what is in flight. */
+  budget?: Partial<SettleBudget>;
 }
 
 export class Session {
+  /** The simulated cluster this invocation runs (built by the one composition root). */
+  readonly world: World;
   readonly store: ObjectStore;
-  readonly manager: ControllerManager;
   readonly clock: SimClock;
-  readonly random: Random;
   readonly log: EventLog;
-  /** The ports this invocation runs on (STYLE §2), built here at the composition root. */
-  readonly ports: Ports;
   /** Drivers and kubelets, for the verbs that act on them (exec, restart, csi ls). */
   readonly parts: ClusterParts;
-  private readonly scheduler: Scheduler;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
 
@@ -77,61 +75,42 @@ export class Session {
   private snapshotPos = 0;
   private lastTime: string | undefined;
   private readonly snapshotEvery: number;
+  /** What the last settle left in flight when it stopped at its budget. */
+  lastSettle: SettleReport | undefined;
 
   constructor(opts: SessionOptions) {
     this.log = opts.log ?? new FileEventLog(join(opts.clusterDir, 'log.jsonl'));
     this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
-    this.clock = new SimClock(EPOCH_MS);
-    let manager: ControllerManager | undefined;
-    const record = (r: NewLogRecord) => { this.pending.push(r); };
-    // Randomness is derived below, once the log position is known; uids are drawn lazily.
-    let random: Random | undefined;
-    const bus = new InProcessBus();
-    this.store = new ObjectStore({
-      clock: this.clock,
-      bus,
-      newUid: () => random!.uuid(),
-      record,
-      watch: (ev: WatchEvent) => manager?.onWatch(ev),
-    });
     this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
     const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
     const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
-    let records: LogRecord[];
+    const records: LogRecord[] = snap && tail ? tail : this.log.read();
+    const last = records[records.length - 1];
+    this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
+    // Randomness for this invocation is derived from the seed and the log position.
+    this.world = createWorld({
+      seed: deriveSeed(opts.seed, this.basePos),
+      startMs: EPOCH_MS,
+      cluster: 'full',
+      record: (r) => { this.pending.push(r); },
+      ...(opts.budget ? { budget: opts.budget } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    this.store = this.world.store;
+    this.clock = this.world.clock;
+    this.parts = this.world.parts;
     if (snap && tail) {
       this.store.load(snap.store);
-      records = tail;
       this.snapshotPos = snap.pos;
       this.lastTime = snap.time;
-    } else {
-      records = this.log.read();
     }
     foldRecords(this.store, records);
-    const last = records[records.length - 1];
     // Work the previous command left undelivered (it ended without settling) is picked up here.
     const pending = last ? (last.type === 'WorkPending' ? last.data as PendingWork : undefined) : snap?.pending;
     if (last) this.lastTime = last.time;
-    this.basePos = last ? last.pos : this.snapshotPos;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
-    random = new Random(deriveSeed(opts.seed, this.basePos));
-    this.random = random;
-    const rng = random;
-    this.ports = { clock: this.clock, random: rng, newUid: () => rng.uuid(), bus, log: this.log };
-    const cluster = clusterControllers(this.store, this.clock, rng);
-    const scheduler = Scheduler.seeded(this.random);
-    manager = new ControllerManager({
-      store: this.store,
-      scheduler,
-      clock: this.clock,
-      record,
-      ...cluster.options,
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
-    this.manager = manager;
-    this.parts = cluster.parts;
-    cluster.parts.attach(manager);
-    this.scheduler = scheduler;
-    if (pending) scheduler.restorePendingWork(pending);
+    this.world.relist();
+    if (pending) this.world.scheduler.restorePendingWork(pending);
   }
 
   /** Records an input (a user command) at the next simulated instant. */
@@ -141,7 +120,9 @@ export class Session {
   }
 
   settle(): SettleReport {
-    return this.manager.settle();
+    const report = this.world.settle();
+    if (report.stoppedBy) this.lastSettle = report;
+    return report;
   }
 
   /** Appends everything this invocation produced as one durable batch. */
@@ -152,7 +133,7 @@ export class Session {
     if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
       this.pending.push({ time: this.clock.iso(), stream: 'clock', type: 'ClockAdvanced', data: {} });
     }
-    const work = this.scheduler.pendingWork();
+    const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
     if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkPending', data: work });
     const stored = this.log.append(this.pending.splice(0), this.basePos);
@@ -178,4 +159,18 @@ export function openSession(g: { clusterDir: string; seed: number; snapshotEvery
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+}
+
+/**
+ * What a command that stopped before the cluster settled says on stderr: why it stopped and what
+ * is still in flight, as `kubectl describe` would show it on a real cluster. The command still
+ * succeeds (the cluster accepted the input); the next command continues from here.
+ */
+export function unsettledNotice(s: Session): string {
+  const r = s.lastSettle;
+  if (!r?.stoppedBy) return '';
+  const why = r.stoppedBy === 'retrying'
+    ? 'only failing retries are left'
+    : r.stoppedBy === 'steps' ? `the step budget ran out after ${r.deliveries} deliveries` : 'the simulated-time budget ran out';
+  return `Warning: the cluster has not settled (${why}); still in flight:\n${r.inFlight.map((l) => `  ${l}\n`).join('')}`;
 }

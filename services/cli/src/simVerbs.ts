@@ -6,7 +6,7 @@
 import { resolveResource } from '@pvsim/manifests';
 import type { StoredKind } from '@pvsim/runtime';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { openSession, type Session } from './session.ts';
+import { openSession, type Session, unsettledNotice } from './session.ts';
 import { runInput, waitCondition, type TaintChange } from './inputs.ts';
 import { kindName } from './verbs.ts';
 
@@ -31,6 +31,7 @@ export function node(io: CliIO, g: GlobalOptions, action: string, name: string):
   if (!s.store.get('Node', name)) { io.stderr(`Error from server (NotFound): nodes "${name}" not found\n`); return 1; }
   runInput(s, { type: action === 'down' ? 'NodeDownRequested' : 'NodeUpRequested', data: { seed: g.seed, name } });
   s.commit();
+  io.stderr(unsettledNotice(s));
   io.stdout(`node/${name} ${action === 'up' ? 'is up (Ready)' : 'is down (NotReady)'}\n`);
   return 0;
 }
@@ -51,6 +52,7 @@ export function wait(io: CliIO, g: GlobalOptions, target: string, o: { for: stri
   }
   const { ok } = runInput(s, { type: 'WaitRequested', data: { seed: g.seed, kind: type.kind as StoredKind, key, condition: o.for, timeoutMs } });
   s.commit();
+  io.stderr(unsettledNotice(s));
   if (!ok) { io.stderr(`error: timed out waiting for the condition on ${type.plural}/${name}\n`); return 1; }
   io.stdout(o.for === 'delete' ? `${kindName(type)}/${name} deleted\n` : `${kindName(type)}/${name} condition met\n`);
   return 0;
@@ -62,6 +64,7 @@ export function advance(io: CliIO, g: GlobalOptions, duration: string): number {
   const s = session(g);
   runInput(s, { type: 'AdvanceRequested', data: { seed: g.seed, durationMs: ms } });
   s.commit();
+  io.stderr(unsettledNotice(s));
   io.stdout(`simulated time is now ${s.now}\n`);
   return 0;
 }
@@ -85,6 +88,7 @@ export function taint(io: CliIO, g: GlobalOptions, kind: string, name: string, s
   if (!s.store.get('Node', name)) { io.stderr(`Error from server (NotFound): nodes "${name}" not found\n`); return 1; }
   runInput(s, { type: 'TaintRequested', data: { seed: g.seed, node: name, taints } });
   s.commit();
+  io.stderr(unsettledNotice(s));
   io.stdout(`node/${name} ${taints.every((t) => t.remove) ? 'untainted' : 'tainted'}\n`);
   return 0;
 }

@@ -15,7 +15,7 @@ import {
 import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { Session, openSession } from './session.ts';
+import { Session, openSession, unsettledNotice } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
@@ -83,6 +83,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   progress.stop();
   for (const w of warnings) io.stderr(`${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
+  io.stderr(unsettledNotice(session));
   return 0;
 }
 
@@ -106,6 +107,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
   progress.stop();
   io.stdout(lines.map((l) => l + '\n').join(''));
+  io.stderr(unsettledNotice(session));
   return 0;
 }
 
@@ -145,6 +147,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     session.commit();
     progress.stop();
     for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
+    io.stderr(unsettledNotice(session));
   }
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
   return missing.length > 0 ? 1 : 0;

@@ -1,9 +1,9 @@
 /**
  * Design: fast-check drives the whole in-process cluster — the composition `pvsim` runs
- * (`clusterControllers`: PV controller, protection, node lifecycle, scheduler, Deployment,
- * provisioners and attachers of the nas and disk drivers, attach/detach, a kubelet per node),
- * assembled as Session assembles it, on one seeded generator — through random sequences of what
- * a user does: claims of the nas/disk classes (Delete or Retain, disk sometimes
+ * (`createWorld({ cluster: 'full' })`: PV controller, protection, node lifecycle, scheduler,
+ * Deployment, provisioners and attachers of the nas and disk drivers, attach/detach, a kubelet
+ * per node), built as Session builds it, every random stream from one seed — through random
+ * sequences of what a user does: claims of the nas/disk classes (Delete or Retain, disk sometimes
  * WaitForFirstConsumer or RWOP), static NAS shares pre-bound to claims, pods and Deployments
  * using them, deleting and moving pods, deleting claims, node loss and return, writes through
  * `exec`, settles and time passing. Objects enter through the CLI's own create path (apply
@@ -31,15 +31,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { ApiError, csiFilesystemName, csiVolumeObjectName, isFile, readFile, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
-import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, foldRecords, type AnyObject, type StoredKind, type WatchEvent } from '@pvsim/runtime';
+import { ObjectStore, SimClock, foldRecords, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import {
-  ANN_NODE_DOWN, ControllerManager, ExecError, containerMounts, containersOf, csiSourceOf, csiTargetPath,
+  ANN_NODE_DOWN, ExecError, containerMounts, containersOf, csiSourceOf, csiTargetPath,
   execInContainer, isMultiAttachAllowed, isNodeDown, volumeAttachmentName,
-  type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
+  type ControllerManager, type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
 } from '@pvsim/controllers';
 import { attachmentPhase } from '@pvsim/machines';
 import { prepareForCreate } from '@pvsim/manifests';
-import { clusterControllers } from '../src/cluster.ts';
+import { createWorld, type World } from '@pvsim/world';
 import { admitCreate } from '../src/admission.ts';
 import { desiredForApply, kindOf, type Obj } from '../src/inputs.ts';
 import { COMMAND_GAP_MS, EPOCH_MS } from '../src/session.ts';
@@ -115,6 +115,7 @@ interface Coverage {
 interface Sim {
   seed: number;
   layout: Layout;
+  world: World;
   store: ObjectStore;
   manager: ControllerManager;
   clock: SimClock;
@@ -182,26 +183,22 @@ function noteForcedDetach(sim: Sim, va: VolumeAttachment): void {
 }
 
 function createSim(seed: number, layout: Layout): Sim {
-  const clock = new SimClock(EPOCH_MS);
-  const random = new Random(seed);
-  let manager: ControllerManager | undefined;
   const sim = {
-    seed, layout, clock, facts: [], replicated: 0, violations: [], podPhase: new Map(), written: new Map(), deleteHandles: new Map(), writeSeq: 0,
+    seed, layout, facts: [], replicated: 0, violations: [], podPhase: new Map(), written: new Map(), deleteHandles: new Map(), writeSeq: 0,
     seen: { retainWrites: 0, deleteWrites: 0, sharedReads: 0, runningOnDownNode: false, forcedDetach: false },
   } as unknown as Sim;
   const record = (rec: NewLogRecord) => onRecord(sim, rec);
-  // As Session builds it: one generator for uids, the scheduler's choices and the drivers.
-  sim.store = new ObjectStore({ clock, bus: new InProcessBus(), newUid: () => random.uuid(), record, watch: (ev: WatchEvent) => manager?.onWatch(ev) });
-  const cluster = clusterControllers(sim.store, clock, random);
-  manager = new ControllerManager({ store: sim.store, scheduler: Scheduler.seeded(random), clock, record, ...cluster.options });
-  sim.manager = manager;
-  cluster.parts.attach(manager);
+  // As Session builds it: the full cluster, everything random from the seed's streams.
+  sim.world = createWorld({ seed, startMs: EPOCH_MS, cluster: 'full', record });
+  sim.store = sim.world.store;
+  sim.manager = sim.world.manager;
+  sim.clock = sim.world.clock;
   sim.replica = new ObjectStore({ clock: new SimClock(EPOCH_MS), newUid: () => 'unused' });
   for (const cls of CLASSES) create(sim, cls);
   for (const n of LAYOUTS[layout]) {
     create(sim, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'topology.kubernetes.io/zone': n.zone } } });
   }
-  manager.settle();
+  sim.world.settle();
   expectNone(sim, checkAfterSettle(sim), 'after creating the nodes and classes');
   return sim;
 }
@@ -665,7 +662,7 @@ class Waited implements Cmd {
   check(m: Readonly<Model>): boolean { return this.inner.check(m); }
   run(m: Model, sim: Sim) {
     this.inner.run(m, sim);
-    sim.manager.settle();
+    sim.world.settle();
     expectNone(sim, checkAfterSettle(sim), `after ${this.inner.toString()} --wait`);
   }
   toString() { return `${this.inner.toString()} --wait`; }
@@ -676,7 +673,7 @@ const waited = (arb: fc.Arbitrary<Cmd>): fc.Arbitrary<Cmd> => fc.tuple(arb, fc.n
 
 class Settle extends UserCmd {
   run(_m: Model, sim: Sim) {
-    sim.manager.settle();
+    sim.world.settle();
     expectNone(sim, checkAfterSettle(sim), 'after Settle');
   }
   toString() { return 'Settle'; }
@@ -685,7 +682,7 @@ class Settle extends UserCmd {
 class Advance extends UserCmd {
   constructor(readonly ms: number) { super(); }
   run(_m: Model, sim: Sim) {
-    sim.manager.runUntil(() => false, this.ms);
+    sim.world.runUntil(() => false, this.ms);
     expectNone(sim, checkAfterSettle(sim), `after Advance(${this.ms / 1000}s)`);
   }
   toString() { return `Advance(${this.ms / 1000}s)`; }
@@ -725,12 +722,12 @@ const commandsArb = (replayPath?: string) => fc.commands(commandArbs, { maxComma
 /** The end of every run: nodes back, everything the user made deleted, quiet; then (2), (3), (4). */
 function finish(sim: Sim): void {
   for (const n of NODE_NAMES) userAction(sim, () => setNodeDown(sim, n, false));
-  sim.manager.settle({ untilQuiet: true });
+  sim.world.settle({ untilQuiet: true });
   expectNone(sim, checkAfterSettle(sim), 'after every node came back (settled until quiet)');
   userAction(sim, () => { for (const d of sim.store.list('Deployment')) sim.store.delete('Deployment', `${NS}/${d.metadata.name}`); });
   userAction(sim, () => { for (const p of sim.store.listPods()) sim.store.delete('Pod', podKeyOf(p)); });
   userAction(sim, () => { for (const c of sim.store.listClaims()) sim.store.delete('PersistentVolumeClaim', `${NS}/${c.metadata.name}`); });
-  sim.manager.settle({ untilQuiet: true });
+  sim.world.settle({ untilQuiet: true });
   expectNone(sim, checkAfterSettle(sim), 'after deleting every workload, pod and claim (settled until quiet)');
   expectNone(sim, endProblems(sim), 'at quiescence');
 }
