@@ -2,10 +2,10 @@
  * Design: benchmark 2 — what one bind costs once it goes through everything `pvsim apply` runs:
  * ObjectStore (a PV or PVC actor per object, the VolumeIndex inside), informer notifications,
  * the seeded scheduler, the PV controller's four-write bind and the protection controllers.
- * Assembled as services/cli/src/session.ts does (Scheduler.seeded, watch -> manager.onWatch,
- * a record sink), without the file log, so the number is the in-process cost only.
+ * Built by `createWorld` as services/cli/src/session.ts builds it (seeded streams, the informer
+ * cache, a record sink), without the file log, so the number is the in-process cost only.
  *
- * One run = create N PVs through `store.create` and `manager.settle()` (they become Available),
+ * One run = create N PVs through `store.create` and `world.settle()` (they become Available),
  * then create N PVCs and settle again (they bind); the second phase is "the binds". Every claim
  * must end Bound (the fixture gives each a fitting volume); otherwise the bench fails rather than
  * report a cheaper non-bind.
@@ -18,8 +18,8 @@
  */
 import { createActor, setup } from 'xstate';
 import { type PersistentVolume, type PersistentVolumeClaim } from '../packages/domain/src/index.ts';
-import { ObjectStore, Random, Scheduler, SimClock, type WatchEvent } from '../packages/runtime/src/index.ts';
-import { ControllerManager } from '../services/controllers/src/index.ts';
+import type { ObjectStore } from '../packages/runtime/src/index.ts';
+import { createWorld, type SettleReport } from '../services/world/src/index.ts';
 import { boundCopy, buildIndex } from './binder.ts';
 import { SEED, settleFixture } from './fixtures.ts';
 import { emit, fmtMs, fmtN, fmtSpread, fmtUs, median, table, time } from './measure.ts';
@@ -40,28 +40,21 @@ interface SettleRun {
  * (a property of a greedy binder, Kubernetes' included), and the run would time failure handling.
  */
 function settleOnce(volumes: readonly PersistentVolume[], claims: readonly PersistentVolumeClaim[]): { volumeMs: number; claimMs: number; run: SettleRun } {
-  const random = new Random(SEED);
-  const clock = new SimClock(Date.UTC(2026, 0, 1));
   let records = 0;
-  let manager: ControllerManager | undefined;
-  const store = new ObjectStore({
-    clock,
-    newUid: () => random.uuid(),
-    record: () => { records++; },
-    watch: (ev: WatchEvent) => manager?.onWatch(ev),
-  });
-  manager = new ControllerManager({ store, scheduler: Scheduler.seeded(random), clock, record: () => { records++; } });
-  let volumeReport!: ReturnType<ControllerManager['settle']>;
+  // As services/cli/src/session.ts builds it (storage controllers only: no drivers are needed).
+  const world = createWorld({ seed: SEED, startMs: Date.UTC(2026, 0, 1), record: () => { records++; } });
+  const { store } = world;
+  let volumeReport!: SettleReport;
   const volumeMs = time(() => {
     for (const v of volumes) store.create('PersistentVolume', v as unknown as AnyObject);
-    volumeReport = manager.settle();
+    volumeReport = world.settle();
   });
   const writesBefore = store.writes;
   const recordsBefore = records;
-  let report!: ReturnType<ControllerManager['settle']>;
+  let report!: SettleReport;
   const claimMs = time(() => {
     for (const c of claims) store.create('PersistentVolumeClaim', c as unknown as AnyObject);
-    report = manager.settle();
+    report = world.settle();
   });
   const bound = store.listClaims().filter((c) => c.status?.phase === 'Bound').length;
   return {
