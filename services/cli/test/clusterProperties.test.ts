@@ -30,11 +30,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ApiError, csiFilesystemName, csiVolumeObjectName, isFile, readFile, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
+import { ApiError, csiFilesystemName, csiSourceOf, csiVolumeObjectName, isFile, isMultiAttachAllowed, readFile, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
 import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, foldRecords, type AnyObject, type StoredKind, type WatchEvent } from '@pvsim/runtime';
 import {
-  ANN_NODE_DOWN, ControllerManager, ExecError, containerMounts, containersOf, csiSourceOf, csiTargetPath,
-  execInContainer, isMultiAttachAllowed, isNodeDown, volumeAttachmentName,
+  ANN_NODE_DOWN, ControllerManager, ExecError, containerMounts, containersOf, csiTargetPath,
+  execInContainer, isNodeDown, volumeAttachmentName,
   type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
 } from '@pvsim/controllers';
 import { attachmentPhase } from '@pvsim/machines';
