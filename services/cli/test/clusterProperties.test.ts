@@ -17,7 +17,9 @@
  *   node that is up, with its claims Bound, its disks attached there, every volume mounted at its
  *   target, and no running pod elsewhere holding its RWO (anywhere: RWOP) claim;
  * - after every settle / time step: every Running pod on an up node still has all that; nothing
- *   Terminating on an up node; actors in the phase their objects show; the recorded facts folded
+ *   Terminating on an up node; the invariants library's converged checks (binding pairs, single-
+ *   node attach and use, no leaked backend volume, every unbound claim with an Event saying why);
+ *   actors in the phase their objects show; the recorded facts folded
  *   into a replica give the live objects; an exec write lands in the volume and every other pod
  *   mounting it reads it back;
  * - at the end (nodes back, every workload, pod and claim deleted, settled until quiet): no
@@ -32,7 +34,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { ApiError, csiFilesystemName, csiSourceOf, csiVolumeObjectName, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
 import {
-  attachSafety, backendLeaks, createWriteTracker, namespacedKey, phaseOf, podExclusiveUse, type WriteTracker,
+  attachSafety, backendLeaks, checkAll, createWriteTracker, namespacedKey, phaseOf, podExclusiveUse, type WriteTracker,
 } from '@pvsim/invariants';
 import { InProcessBus, ObjectStore, Random, Scheduler, SimClock, foldRecords, type AnyObject, type StoredKind, type WatchEvent } from '@pvsim/runtime';
 import {
@@ -307,7 +309,7 @@ function replayProblems(sim: Sim): string[] {
 }
 
 function checkAfterSettle(sim: Sim): string[] {
-  return [...sim.violations, ...attachSafety(sim.store), ...podProblems(sim), ...actorProblems(sim.store), ...replayProblems(sim)];
+  return [...sim.violations, ...checkAll(sim.store, { phase: 'converged' }), ...podProblems(sim), ...actorProblems(sim.store), ...replayProblems(sim)];
 }
 
 /** (2), (3) and quiescence, once every pod and claim is gone and the cluster is quiet. */

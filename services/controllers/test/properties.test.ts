@@ -22,7 +22,7 @@ import {
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
 import {
-  bindingConverged, bindingSafety, createReleaseTracker, namespacedKey, phaseOf, pvRefersToClaim,
+  bindingConverged, bindingSafety, claimReasons, createReleaseTracker, namespacedKey, phaseOf, pvRefersToClaim,
   type ReleaseTracker, type ViewObject,
 } from '@pvsim/invariants';
 import { ObjectStore, Random, Scheduler, SimClock, foldRecords, type WatchEvent } from '@pvsim/runtime';
@@ -219,8 +219,9 @@ function safetyProblems(sim: Sim): string[] {
 function livenessProblems(sim: Sim): string[] {
   const problems = safetyProblems(sim);
   const { store } = sim;
-  // Binding has converged: races rolled back, pairs Bound on both sides, orphans Released.
-  problems.push(...bindingConverged(store));
+  // Binding has converged: races rolled back, pairs Bound on both sides, orphans Released; and a
+  // claim left unbound says why in an Event (FailedBinding, ExternalProvisioning, …).
+  problems.push(...bindingConverged(store), ...claimReasons(store));
   const volumes = store.listVolumes();
   // Reclaim has finished (spec §7): only Retain leaves a PV Released; Failed only when there is
   // no deleter (nfs under Delete). Recycle (hostPath, nfs) makes it Available, Delete (hostPath)
