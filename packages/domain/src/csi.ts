@@ -20,6 +20,21 @@ export function csiFilesystemName(driver: string, volumeId: string): string {
   return `csi.${driver}.${volumeId}`;
 }
 
+/** `spec.csi` of a PersistentVolume. */
+export interface CsiPersistentVolumeSource {
+  driver: string;
+  volumeHandle: string;
+  readOnly?: boolean;
+  fsType?: string;
+  volumeAttributes?: Record<string, string>;
+}
+
+/** A PV's CSI source, when it has a well-formed one (driver and volumeHandle are strings). */
+export function csiSourceOf(pv: { spec: { [field: string]: unknown } } | undefined): CsiPersistentVolumeSource | undefined {
+  const csi = pv?.spec['csi'] as CsiPersistentVolumeSource | undefined;
+  return csi && typeof csi.driver === 'string' && typeof csi.volumeHandle === 'string' ? csi : undefined;
+}
+
 export type CsiCode =
   | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'RESOURCE_EXHAUSTED' | 'FAILED_PRECONDITION'
   | 'ABORTED' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL'

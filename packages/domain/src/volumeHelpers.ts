@@ -203,3 +203,10 @@ export function getDefaultClass(classes: StorageClass[]): StorageClass | undefin
   });
   return defaults[0];
 }
+
+/** K/pkg/volume/util/util.go `IsMultiAttachAllowed`. */
+export function isMultiAttachAllowed(pv: PersistentVolume): boolean {
+  const modes = pv.spec.accessModes ?? [];
+  if (modes.length === 0) return true;
+  return modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany');
+}

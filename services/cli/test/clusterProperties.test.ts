@@ -17,7 +17,9 @@
  *   node that is up, with its claims Bound, its disks attached there, every volume mounted at its
  *   target, and no running pod elsewhere holding its RWO (anywhere: RWOP) claim;
  * - after every settle / time step: every Running pod on an up node still has all that; nothing
- *   Terminating on an up node; actors in the phase their objects show; the recorded facts folded
+ *   Terminating on an up node; the invariants library's converged checks (binding pairs, single-
+ *   node attach and use, no leaked backend volume, every unbound claim with an Event saying why);
+ *   actors in the phase their objects show; the recorded facts folded
  *   into a replica give the live objects; an exec write lands in the volume and every other pod
  *   mounting it reads it back;
  * - at the end (nodes back, every workload, pod and claim deleted, settled until quiet): no
@@ -30,12 +32,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ApiError, csiFilesystemName, csiVolumeObjectName, isFile, readFile, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
+import { ApiError, csiFilesystemName, csiSourceOf, csiVolumeObjectName, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
+import {
+  attachSafety, backendLeaks, checkAll, createWriteTracker, namespacedKey, phaseOf, podExclusiveUse, type WriteTracker,
+} from '@pvsim/invariants';
 import { ObjectStore, SimClock, foldRecords, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import {
-  ANN_NODE_DOWN, ExecError, containerMounts, containersOf, csiSourceOf, csiTargetPath,
-  execInContainer, isMultiAttachAllowed, isNodeDown, volumeAttachmentName,
-  type ControllerManager, type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
+  ANN_NODE_DOWN, ExecError, containerMounts, containersOf, csiTargetPath,
+  execInContainer, isNodeDown, volumeAttachmentName,
+  type ControllerManager, type CsiVolumeObject, type VolumeAttachment,
 } from '@pvsim/controllers';
 import { attachmentPhase } from '@pvsim/machines';
 import { prepareForCreate } from '@pvsim/manifests';
@@ -89,16 +94,6 @@ const CLASSES: Obj[] = [
 
 // ------------------------------------------------------------------ the cluster under test
 
-/** What was written through exec into one CSI volume (by driver and volume handle). */
-interface Written {
-  driver: string;
-  handle: string;
-  pv: string;
-  retain: boolean;
-  /** Path inside the volume -> contents of the last write. */
-  files: Map<string, string>;
-}
-
 interface Coverage {
   runs: number;
   runningPods: number;
@@ -127,8 +122,8 @@ interface Sim {
   violations: string[];
   /** Pod key -> phase in the last record of it. */
   podPhase: Map<string, string>;
-  /** `driver\0handle` -> what exec wrote there. */
-  written: Map<string, Written>;
+  /** What exec wrote into which CSI volume (the invariants library's write tracker). */
+  writes: WriteTracker;
   /** `driver\0handle` -> PV name, for every Delete-policy CSI PV ever stored. */
   deleteHandles: Map<string, string>;
   writeSeq: number;
@@ -151,7 +146,7 @@ function onRecord(sim: Sim, rec: NewLogRecord): void {
   sim.facts.push(copy);
   const at = () => `record ${sim.facts.length} (${rec.type} ${rec.stream} at ${rec.time})`;
   if (rec.type.startsWith('VolumeAttachment') || rec.type.startsWith('CSIVolume')) {
-    for (const p of attachProblems(sim.store)) violate(sim, `after ${at()}: ${p}`);
+    for (const p of attachSafety(sim.store)) violate(sim, `after ${at()}: ${p}`);
     if (rec.type === 'VolumeAttachmentUpdated') noteForcedDetach(sim, rec.data as VolumeAttachment);
   } else if (rec.type === 'PodCreated' || rec.type === 'PodUpdated') {
     const pod = rec.data as Pod;
@@ -164,7 +159,7 @@ function onRecord(sim: Sim, rec: NewLogRecord): void {
       const node = pod.spec.nodeName ? sim.store.getNode(pod.spec.nodeName) : undefined;
       if (!node) violate(sim, `after ${at()}: pod ${key} became Running without a node (nodeName ${JSON.stringify(pod.spec.nodeName)})`);
       else if (isNodeDown(node)) violate(sim, `after ${at()}: pod ${key} became Running on ${pod.spec.nodeName}, which is down (${ANN_NODE_DOWN})`);
-      else for (const p of [...podVolumeProblems(sim.store, pod), ...exclusiveUseProblems(sim.store, pod)]) violate(sim, `after ${at()}: pod ${key} became Running but ${p}`);
+      else for (const p of [...podVolumeProblems(sim.store, pod), ...podExclusiveUse(sim.store, pod)]) violate(sim, `after ${at()}: pod ${key} became Running but ${p}`);
     }
   } else if (rec.type === 'PodDeleted') {
     sim.podPhase.delete(rec.stream.slice('pod/'.length));
@@ -184,7 +179,7 @@ function noteForcedDetach(sim: Sim, va: VolumeAttachment): void {
 
 function createSim(seed: number, layout: Layout): Sim {
   const sim = {
-    seed, layout, facts: [], replicated: 0, violations: [], podPhase: new Map(), written: new Map(), deleteHandles: new Map(), writeSeq: 0,
+    seed, layout, facts: [], replicated: 0, violations: [], podPhase: new Map(), writes: createWriteTracker(), deleteHandles: new Map(), writeSeq: 0,
     seen: { retainWrites: 0, deleteWrites: 0, sharedReads: 0, runningOnDownNode: false, forcedDetach: false },
   } as unknown as Sim;
   const record = (rec: NewLogRecord) => onRecord(sim, rec);
@@ -227,33 +222,6 @@ function canonical(v: unknown): string {
     : x));
 }
 
-const phaseOf = (o: { status?: { phase?: string } }) => o.status?.phase || 'Pending';
-const podKeyOf = (p: Pod) => `${p.metadata.namespace ?? NS}/${p.metadata.name}`;
-
-/** (1) No RWO/RWOP volume attached to two nodes: VolumeAttachments and the backend's publishedNodes. */
-function attachProblems(store: ObjectStore): string[] {
-  const out: string[] = [];
-  const nodesByPv = new Map<string, string[]>();
-  for (const va of store.list('VolumeAttachment') as unknown as VolumeAttachment[]) {
-    if (va.status?.attached !== true) continue;
-    const pv = va.spec.source.persistentVolumeName ?? '';
-    nodesByPv.set(pv, [...(nodesByPv.get(pv) ?? []), va.spec.nodeName]);
-  }
-  for (const [pvName, nodes] of nodesByPv) {
-    if (new Set(nodes).size < 2) continue;
-    const pv = store.getVolume(pvName);
-    if (!pv || !isMultiAttachAllowed(pv)) {
-      out.push(`volume ${pvName} (${pv ? (pv.spec.accessModes ?? []).join('+') : 'PV gone'}) has VolumeAttachments attached=true on ${[...nodes].sort().join(' and ')}`);
-    }
-  }
-  for (const cv of store.list('CSIVolume') as unknown as CsiVolumeObject[]) {
-    const nodes = Object.keys(cv.status?.publishedNodes ?? {}).sort();
-    const mode = String(cv.spec['accessMode'] ?? '');
-    if (nodes.length > 1 && !mode.startsWith('MULTI_NODE_')) out.push(`backend volume ${cv.metadata.name} (${mode}) is published to ${nodes.join(' and ')}`);
-  }
-  return out;
-}
-
 /** (5) What a Running pod on a live node has: claims Bound, disk attached to its node, each volume mounted at its target. */
 function podVolumeProblems(store: ObjectStore, pod: Pod): string[] {
   const out: string[] = [];
@@ -280,47 +248,18 @@ function podVolumeProblems(store: ObjectStore, pod: Pod): string[] {
   return out;
 }
 
-/** Some container of the pod runs, as far as the API knows (a lost node's pods may still run). */
-function containersRunning(pod: Pod): boolean {
-  return ((pod.status?.['containerStatuses'] as { state?: { running?: unknown } }[] | undefined) ?? []).some((c) => c.state?.running !== undefined);
-}
-
-/**
- * (1, 5) A pod starting with an RWO claim: no container of another pod on another node uses the
- * claim (ReadWriteOncePod: of any other pod at all).
- */
-function exclusiveUseProblems(store: ObjectStore, pod: Pod): string[] {
-  const out: string[] = [];
-  const ns = pod.metadata.namespace ?? NS;
-  for (const v of pod.spec.volumes ?? []) {
-    const claimName = v.persistentVolumeClaim?.claimName;
-    const claim = claimName === undefined ? undefined : store.getClaim(ns, claimName);
-    const modes = claim?.spec.accessModes ?? [];
-    const rwop = modes.includes('ReadWriteOncePod');
-    if (!claim || (!rwop && (modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany')))) continue;
-    for (const other of store.listPods(ns)) {
-      if (other.metadata.uid === pod.metadata.uid || !containersRunning(other)) continue;
-      if (!(other.spec.volumes ?? []).some((o) => o.persistentVolumeClaim?.claimName === claimName)) continue;
-      if (rwop || other.spec.nodeName !== pod.spec.nodeName) {
-        out.push(`${modes.join('+')} claim ${claimName} is in use by running pod ${other.metadata.name} on ${other.spec.nodeName}`);
-      }
-    }
-  }
-  return out;
-}
-
 /** (5) After a settle: every Running pod on a live node has its volumes; a dead node's statuses stay as last reported. */
 function podProblems(sim: Sim): string[] {
   const out: string[] = [];
   for (const pod of sim.store.listPods()) {
     const node = pod.spec.nodeName ? sim.store.getNode(pod.spec.nodeName) : undefined;
     if (pod.status?.phase === 'Running') {
-      if (!node) { out.push(`pod ${podKeyOf(pod)} is Running without a node (${JSON.stringify(pod.spec.nodeName)})`); continue; }
+      if (!node) { out.push(`pod ${namespacedKey(pod)} is Running without a node (${JSON.stringify(pod.spec.nodeName)})`); continue; }
       if (isNodeDown(node)) { sim.seen.runningOnDownNode = true; continue; }
-      for (const p of podVolumeProblems(sim.store, pod)) out.push(`pod ${podKeyOf(pod)} is Running on ${pod.spec.nodeName} but ${p}`);
+      for (const p of podVolumeProblems(sim.store, pod)) out.push(`pod ${namespacedKey(pod)} is Running on ${pod.spec.nodeName} but ${p}`);
     }
     // A live kubelet finishes the unwind of a deleted pod within the settle.
-    if (pod.metadata.deletionTimestamp && node && !isNodeDown(node)) out.push(`pod ${podKeyOf(pod)} is still Terminating on ${pod.spec.nodeName}, which is up (finalizers ${JSON.stringify(pod.metadata.finalizers)})`);
+    if (pod.metadata.deletionTimestamp && node && !isNodeDown(node)) out.push(`pod ${namespacedKey(pod)} is still Terminating on ${pod.spec.nodeName}, which is up (finalizers ${JSON.stringify(pod.metadata.finalizers)})`);
   }
   return out;
 }
@@ -367,7 +306,7 @@ function replayProblems(sim: Sim): string[] {
 }
 
 function checkAfterSettle(sim: Sim): string[] {
-  return [...sim.violations, ...attachProblems(sim.store), ...podProblems(sim), ...actorProblems(sim.store), ...replayProblems(sim)];
+  return [...sim.violations, ...checkAll(sim.store, { phase: 'converged' }), ...podProblems(sim), ...actorProblems(sim.store), ...replayProblems(sim)];
 }
 
 /** (2), (3) and quiescence, once every pod and claim is gone and the cluster is quiet. */
@@ -378,21 +317,17 @@ function endProblems(sim: Sim): string[] {
     const left = store.list(kind).map((o) => `${o.metadata.name}${o.metadata['deletionTimestamp'] ? ` (Terminating, finalizers ${JSON.stringify(o.metadata['finalizers'])})` : ''}`);
     if (left.length > 0) out.push(`${kind}s left after deleting everything: ${left.join(', ')}`);
   }
+  // (2) No backend volume without a PV, no CSI volume's files without their backend volume.
+  out.push(...backendLeaks(store));
   const volumes = store.listVolumes();
-  const referenced = new Set(volumes.map((v) => csiSourceOf(v)).filter((c) => c !== undefined).map((c) => key2(c.driver, c.volumeHandle)));
-  const backends = store.list('CSIVolume') as unknown as CsiVolumeObject[];
-  for (const cv of backends) {
-    if (!referenced.has(key2(cv.spec.driver, cv.spec.volumeId))) out.push(`backend volume ${cv.metadata.name} is leaked: no PV has volumeHandle ${cv.spec.volumeId}`);
+  for (const cv of store.list('CSIVolume') as unknown as CsiVolumeObject[]) {
     const st = cv.status ?? {};
     if (Object.keys(st.publishedNodes ?? {}).length + Object.keys(st.staged ?? {}).length + Object.keys(st.published ?? {}).length > 0) {
       out.push(`backend volume ${cv.metadata.name} is still in use with no pod left: ${JSON.stringify(st)}`);
     }
   }
-  const backendNames = new Set(backends.map((cv) => cv.metadata.name));
-  for (const fs of store.list('Filesystem') as unknown as FilesystemObject[]) {
-    const name = fs.metadata.name;
-    if (name.startsWith('csi.') && !backendNames.has(name.slice('csi.'.length))) out.push(`Filesystem ${name} outlived its backend volume`);
-    if (/^(emptydir|container)\./.test(name)) out.push(`Filesystem ${name} outlived its pod`);
+  for (const fs of store.list('Filesystem')) {
+    if (/^(emptydir|container)\./.test(fs.metadata.name)) out.push(`Filesystem ${fs.metadata.name} outlived its pod`);
   }
   for (const v of volumes) {
     if (v.spec.persistentVolumeReclaimPolicy === 'Delete') out.push(`Delete-policy PV ${v.metadata.name} is still there (${phaseOf(v)}, finalizers ${JSON.stringify(v.metadata.finalizers)}) although its claim was deleted`);
@@ -403,15 +338,7 @@ function endProblems(sim: Sim): string[] {
     if (store.get('Filesystem', csiFilesystemName(driver, handle))) out.push(`the files of Delete-policy PV ${pvName} (${handle}) were not deleted`);
   }
   // (3) Nothing written to a Retain volume is lost.
-  for (const w of sim.written.values()) {
-    if (!w.retain) continue;
-    const fs = store.get('Filesystem', csiFilesystemName(w.driver, w.handle)) as unknown as FilesystemObject | undefined;
-    for (const [path, contents] of w.files) {
-      if (!fs) { out.push(`data lost: ${path} on Retain volume ${w.pv} (${w.handle}): its Filesystem is gone`); continue; }
-      const now = isFile(fs.status, path) ? readFile(fs.status, path) : undefined;
-      if (now !== contents) out.push(`data lost: ${path} on Retain volume ${w.pv} (${w.handle}) holds ${JSON.stringify(now)}, ${JSON.stringify(contents)} was written`);
-    }
-  }
+  out.push(...sim.writes.check(store));
   const fresh = new ObjectStore({ clock: new SimClock(EPOCH_MS), newUid: () => 'unused' });
   foldRecords(fresh, sim.facts);
   out.push(...sameObjects(fresh, store, 'a fresh fold of the whole log'));
@@ -535,7 +462,7 @@ class DeletePod extends UserCmd {
     if (pods.length === 0) return;
     const pod = pods[this.index % pods.length]!;
     this.last = pod.metadata.name;
-    userAction(sim, () => sim.store.delete('Pod', podKeyOf(pod)));
+    userAction(sim, () => sim.store.delete('Pod', namespacedKey(pod)));
   }
   toString() { return `DeletePod(#${this.index}${this.last ? ` = ${this.last}` : ''})`; }
 }
@@ -559,7 +486,7 @@ class MovePod extends UserCmd {
     const claims = (pod.spec.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((c): c is string => c !== undefined);
     const to = NODE_NAMES.find((n) => n !== pod.spec.nodeName)!;
     this.last = `${pod.metadata.name} -> ${free[0]} on ${to}`;
-    userAction(sim, () => sim.store.delete('Pod', podKeyOf(pod)));
+    userAction(sim, () => sim.store.delete('Pod', namespacedKey(pod)));
     userAction(sim, () => create(sim, {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: free[0]!, namespace: NS, labels: { app: free[0]! } },
       spec: { ...containerSpec(claims), nodeSelector: { 'kubernetes.io/hostname': to } },
@@ -643,12 +570,8 @@ class WriteFile extends UserCmd {
         if (out !== `${text}\n`) violate(sim, `pod ${other.metadata.name} on ${other.spec.nodeName} reads ${JSON.stringify(out)} from /data${j}/${this.file} (volume ${pv.metadata.name}); pod ${pod.metadata.name} on ${pod.spec.nodeName} just wrote ${JSON.stringify(text)}`);
       });
     }
-    const k = key2(csi.driver, csi.volumeHandle);
-    const retain = pv.spec.persistentVolumeReclaimPolicy === 'Retain';
-    const w = sim.written.get(k) ?? { driver: csi.driver, handle: csi.volumeHandle, pv: pv.metadata.name, retain, files: new Map<string, string>() };
-    w.files.set(`/${this.file}`, `${text}\n`);
-    sim.written.set(k, w);
-    if (retain) sim.seen.retainWrites++; else sim.seen.deleteWrites++;
+    sim.writes.noteWrite(pv, `/${this.file}`, `${text}\n`);
+    if (pv.spec.persistentVolumeReclaimPolicy === 'Retain') sim.seen.retainWrites++; else sim.seen.deleteWrites++;
   }
   toString() { return `Write(#${this.index} /data${this.volume}/${this.file}${this.last ? ` = ${this.last}` : ''})`; }
 }
@@ -725,7 +648,7 @@ function finish(sim: Sim): void {
   sim.world.settle({ untilQuiet: true });
   expectNone(sim, checkAfterSettle(sim), 'after every node came back (settled until quiet)');
   userAction(sim, () => { for (const d of sim.store.list('Deployment')) sim.store.delete('Deployment', `${NS}/${d.metadata.name}`); });
-  userAction(sim, () => { for (const p of sim.store.listPods()) sim.store.delete('Pod', podKeyOf(p)); });
+  userAction(sim, () => { for (const p of sim.store.listPods()) sim.store.delete('Pod', namespacedKey(p)); });
   userAction(sim, () => { for (const c of sim.store.listClaims()) sim.store.delete('PersistentVolumeClaim', `${NS}/${c.metadata.name}`); });
   sim.world.settle({ untilQuiet: true });
   expectNone(sim, checkAfterSettle(sim), 'after deleting every workload, pod and claim (settled until quiet)');

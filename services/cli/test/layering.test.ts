@@ -11,6 +11,7 @@ import { repoRoot } from './support.ts';
 const allowed: Record<string, string[]> = {
   '@pvsim/domain': [],
   '@pvsim/machines': ['@pvsim/domain'],
+  '@pvsim/invariants': ['@pvsim/domain'],
   '@pvsim/runtime': ['@pvsim/domain', '@pvsim/machines'],
   '@pvsim/log-file': ['@pvsim/domain'],
   '@pvsim/manifests': ['@pvsim/domain'],

@@ -12,10 +12,13 @@
  * itself is the external-attacher's job (externalAttacher.ts).
  *
  * The module also holds the CSI volume identities the attacher, the kubelet and exec share:
- * VolumeAttachment names, unique volume names, the CSI source of a PV.
+ * VolumeAttachment names and unique volume names (the CSI source of a PV is domain's csiSourceOf).
  */
 import { createHash } from 'node:crypto';
-import type { CsiDriverPort, FsState, KubeEvent, Node, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod, PodVolume } from '@pvsim/domain';
+import {
+  csiSourceOf, isMultiAttachAllowed,
+  type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type KubeEvent, type Node, type ObjectMeta, type PersistentVolume, type PersistentVolumeClaim, type Pod, type PodVolume,
+} from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import { hasTaint, isNodeReady, readyCondition } from './nodes.ts';
@@ -87,15 +90,6 @@ export function csiTargetPath(podUid: string, pvName: string): string {
   return `/var/lib/kubelet/pods/${podUid}/volumes/kubernetes.io~csi/${pvName}/mount`;
 }
 
-/** `spec.csi` of a PersistentVolume. */
-export interface CsiPersistentVolumeSource {
-  driver: string;
-  volumeHandle: string;
-  readOnly?: boolean;
-  fsType?: string;
-  volumeAttributes?: Record<string, string>;
-}
-
 export interface VolumeMountSpec { name: string; mountPath: string; readOnly?: boolean; subPath?: string }
 export interface ContainerSpec { name: string; image?: string; volumeMounts?: VolumeMountSpec[] }
 
@@ -121,21 +115,9 @@ export function uniqueVolumeName(driver: string, volumeHandle: string): string {
   return `kubernetes.io/csi/${driver}^${volumeHandle}`;
 }
 
-export function csiSourceOf(pv: PersistentVolume | undefined): CsiPersistentVolumeSource | undefined {
-  const csi = pv?.spec['csi'] as CsiPersistentVolumeSource | undefined;
-  return csi && typeof csi.driver === 'string' && typeof csi.volumeHandle === 'string' ? csi : undefined;
-}
-
 /** A driver needs VolumeAttachments iff it has PUBLISH_UNPUBLISH_VOLUME (CSIDriver attachRequired). */
 export function isAttachable(driver: CsiDriverPort | undefined): boolean {
   return driver !== undefined && driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
-}
-
-/** K/pkg/volume/util/util.go `IsMultiAttachAllowed`. */
-export function isMultiAttachAllowed(pv: PersistentVolume): boolean {
-  const modes = pv.spec.accessModes ?? [];
-  if (modes.length === 0) return true;
-  return modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany');
 }
 
 /** The claim a pod volume uses: `persistentVolumeClaim`, or a generic ephemeral volume's. */

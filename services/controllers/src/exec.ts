@@ -12,12 +12,12 @@
  * thrown as ExecError carrying kubectl's text.
  */
 import {
-  FsError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile, remove, touch, writeFile,
+  FsError, SIM_API_VERSION, csiFilesystemName, csiSourceOf, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile, remove, touch, writeFile,
   type FsState, type Pod, type PodVolume,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
 import {
-  boundVolumeOf, containerFilesystemName, containersOf, csiSourceOf, csiTargetPath,
+  boundVolumeOf, containerFilesystemName, containersOf, csiTargetPath,
   emptyDirFilesystemName, initContainersOf, nodeFilesystemName,
   type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from './attachDetach.ts';

@@ -12,10 +12,13 @@
  * Work keys: a VA name; `pv/<name>` for the PV finalizer check (a VA name cannot contain `/`);
  * `<key>#<rpc>` for a call whose latency has elapsed (LatencyGate).
  */
-import { csiAccessMode, csiLatencyMs, withFinalizer, type CsiDriverPort, type PersistentVolume, type VolumeCapability } from '@pvsim/domain';
+import {
+  csiAccessMode, csiLatencyMs, csiSourceOf, withFinalizer,
+  type CsiDriverPort, type CsiPersistentVolumeSource, type PersistentVolume, type VolumeCapability,
+} from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from './controller.ts';
-import { csiSourceOf, type CsiCall, type CsiPersistentVolumeSource, type VolumeAttachment } from './attachDetach.ts';
+import type { CsiCall, VolumeAttachment } from './attachDetach.ts';
 import { record, sortedArray, sortedRecord, stateObject, stringArray } from './controllerState.ts';
 
 /** What a LatencyGate remembers: calls whose delayed item is queued, and calls whose item arrived. */

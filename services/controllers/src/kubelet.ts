@@ -18,16 +18,16 @@
  * happen at the next resync.
  */
 import {
-  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiVolumeObjectName, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
-  type CsiDriverPort, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
+  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiSourceOf, csiVolumeObjectName, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
+  type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { podKey, type Controller, type WorkQueue } from './controller.ts';
 import {
-  boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiSourceOf, csiStagingPath,
+  boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiStagingPath,
   csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, nodeFilesystemName, sha256Hex,
   uniqueVolumeName, volumeAttachmentName,
-  type ContainerSpec, type ContainerStatus, type CsiCall, type CsiPersistentVolumeSource, type CsiVolumeObject,
+  type ContainerSpec, type ContainerStatus, type CsiCall, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from './attachDetach.ts';
 import { LatencyGate, type LatencyGateState } from './externalAttacher.ts';

@@ -18,9 +18,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
-  ANN_BOUND_BY_CONTROLLER, ApiError, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION, hasAnnotation,
+  ApiError, FINALIZER_PVC_PROTECTION, FINALIZER_PV_PROTECTION,
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
+import {
+  bindingConverged, bindingSafety, claimReasons, createReleaseTracker, namespacedKey, phaseOf, pvRefersToClaim,
+  type ReleaseTracker, type ViewObject,
+} from '@pvsim/invariants';
 import { ObjectStore, Random, SimClock, foldRecords } from '@pvsim/runtime';
 import { inTreePlugins, type ControllerManager, type VolumePlugin } from '@pvsim/controllers';
 import { createWorld, type Chooser, type World } from '../../src/index.ts';
@@ -72,8 +76,8 @@ interface Sim {
   controllersRunning: boolean;
   /** Scheduler choices come from this generator; each settle reseeds it. */
   schedule: Random;
-  /** `pvName|pvUid` -> uid of the claim it was Released from (Retain/Delete). */
-  releasedFrom: Map<string, string>;
+  /** Released never silently becomes Available (strict: no admin edits PVs in these runs). */
+  releases: ReleaseTracker;
   violations: string[];
   /** Injected faults that cut a bind between its writes (coverage statistic). */
   halfBindsSeen: number;
@@ -86,7 +90,7 @@ function createSim(): Sim {
     faults: { on: false, num: 0, den: 1, random: new Random(0) },
     controllersRunning: false,
     schedule: new Random(0),
-    releasedFrom: new Map<string, string>(),
+    releases: createReleaseTracker({ strict: true }),
     violations: [] as string[],
     replicated: 0,
     halfBindsSeen: 0,
@@ -94,7 +98,7 @@ function createSim(): Sim {
   const record = (rec: NewLogRecord) => {
     const copy = structuredClone(rec);
     sim.records.push(copy);
-    trackRelease(sim, copy);
+    observeRelease(sim, copy);
     // Checked after every single write, not only between settles: a settle repairs most damage
     // before it returns, and the bind's order of writes only shows in between.
     if (/^PersistentVolume(Claim)?(Created|Updated|Deleted)$/.test(copy.type) && sim.violations.length < 10) {
@@ -130,38 +134,26 @@ function interruptsBind(sim: Sim, resource: string, name: string): boolean {
   if (resource === 'persistentvolumes') {
     const pv = sim.store.getVolume(name);
     const claim = pv?.spec.claimRef ? sim.store.getClaim(pv.spec.claimRef.namespace ?? '', pv.spec.claimRef.name ?? '') : undefined;
-    return !!pv && !!claim && refersTo(pv, claim) && phaseOrPending(pv) !== 'Bound';
+    return !!pv && !!claim && pvRefersToClaim(pv, claim) && phaseOf(pv) !== 'Bound';
   }
   if (resource === 'persistentvolumeclaims') {
     const claim = sim.store.getClaim(NAMESPACE, name);
-    return !!claim && phaseOrPending(claim) !== 'Bound' && sim.store.listVolumes().some((v) => refersTo(v, claim));
+    return !!claim && phaseOf(claim) !== 'Bound' && sim.store.listVolumes().some((v) => pvRefersToClaim(v, claim));
   }
   return false;
 }
 
 /**
  * The per-PV release tracker, fed by every fact. A PV Released under Retain or Delete never
- * becomes Available again while its claimRef keeps the old uid (spec §3). Stronger, since no
- * admin edits PVs in these runs: under Retain, Released is final until the PV is deleted; under
+ * becomes Available again while its claimRef keeps the old uid (spec §3). Stronger (strict), since
+ * no admin edits PVs in these runs: under Retain, Released is final until the PV is deleted; under
  * Delete the PV only goes Failed (no deleter) or away (spec §7).
  */
-function trackRelease(sim: Sim, rec: NewLogRecord): void {
-  if (rec.type !== 'PersistentVolumeCreated' && rec.type !== 'PersistentVolumeUpdated') return;
-  const pv = rec.data as PersistentVolume;
-  const key = `${pv.metadata.name}|${pv.metadata.uid}`;
-  const uid = pv.spec.claimRef?.uid ?? '';
-  const policy = pv.spec.persistentVolumeReclaimPolicy ?? 'Retain';
-  const phase = phaseOrPending(pv);
-  const released = sim.releasedFrom.get(key);
-  if (released === undefined) {
-    if (phase === 'Released' && (policy === 'Retain' || policy === 'Delete') && uid !== '') sim.releasedFrom.set(key, uid);
-    return;
-  }
-  if (phase === 'Available' && uid === released) {
-    sim.violations.push(`PV ${pv.metadata.name} became Available again with the claimRef uid ${uid} it was Released from`);
-  } else if (policy === 'Retain' ? phase !== 'Released' : phase !== 'Released' && phase !== 'Failed') {
-    sim.violations.push(`PV ${pv.metadata.name} (${policy}) went from Released to ${phase} (claimRef ${JSON.stringify(pv.spec.claimRef)})`);
-  }
+function observeRelease(sim: Sim, rec: NewLogRecord): void {
+  const verb = /^PersistentVolume(Created|Updated|Deleted)$/.exec(rec.type)?.[1];
+  if (!verb) return;
+  const pv = rec.data as ViewObject;
+  sim.violations.push(...(verb === 'Deleted' ? sim.releases.observe('PersistentVolume', pv, undefined) : sim.releases.observe('PersistentVolume', undefined, pv)));
 }
 
 function settle(sim: Sim, options: { faults: boolean; untilQuiet?: boolean }): void {
@@ -178,15 +170,6 @@ function settle(sim: Sim, options: { faults: boolean; untilQuiet?: boolean }): v
 
 // ------------------------------------------------------------------ invariants
 
-const claimKeyOf = (c: PersistentVolumeClaim) => `${c.metadata.namespace ?? ''}/${c.metadata.name}`;
-const phaseOrPending = (o: { status?: { phase?: string } }) => o.status?.phase || 'Pending';
-
-function refersTo(pv: PersistentVolume, claim: PersistentVolumeClaim): boolean {
-  const ref = pv.spec.claimRef;
-  return !!ref && ref.name === claim.metadata.name && (ref.namespace ?? '') === (claim.metadata.namespace ?? '')
-    && (ref.uid ?? '') !== '' && ref.uid === claim.metadata.uid;
-}
-
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
     ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -195,38 +178,19 @@ function canonical(v: unknown): string {
 
 /**
  * What holds after every single write, even half-way through a bind or with writes failing:
- * actors in the stored phase, and the claim -> PV pairing.
+ * actors in the stored phase, and the claim -> PV pairing (the invariants library's bindingSafety).
  */
 function pairingProblems(store: ObjectStore): string[] {
   const problems: string[] = [];
-  const volumes = store.listVolumes();
-  const claims = store.listClaims();
-  const volumeByName = new Map(volumes.map((v) => [v.metadata.name, v]));
-
-  // The actors' state is the stored phase.
-  for (const v of volumes) {
+  for (const v of store.listVolumes()) {
     const s = store.actorState('PersistentVolume', v.metadata.name);
-    if (s !== phaseOrPending(v)) problems.push(`PV ${v.metadata.name}: actor in ${s}, object phase ${phaseOrPending(v)}`);
+    if (s !== phaseOf(v)) problems.push(`PV ${v.metadata.name}: actor in ${s}, object phase ${phaseOf(v)}`);
   }
-  for (const c of claims) {
-    const s = store.actorState('PersistentVolumeClaim', claimKeyOf(c));
-    if (s !== phaseOrPending(c)) problems.push(`PVC ${claimKeyOf(c)}: actor in ${s}, object phase ${phaseOrPending(c)}`);
+  for (const c of store.listClaims()) {
+    const s = store.actorState('PersistentVolumeClaim', namespacedKey(c));
+    if (s !== phaseOf(c)) problems.push(`PVC ${namespacedKey(c)}: actor in ${s}, object phase ${phaseOf(c)}`);
   }
-
-  // A PV is bound to at most one live claim and a claim to at most one PV. One claimRef and one
-  // volumeName make that structural; what can break is the pairing: no two Bound claims name
-  // the same PV, and a Bound claim's PV (while it exists) points back to it (name, namespace,
-  // uid). The half-finished states of a bind never break this: the claim is Bound last.
-  const boundClaimsByVolume = new Map<string, string[]>();
-  for (const c of claims) {
-    if (phaseOrPending(c) !== 'Bound') continue;
-    const name = c.spec.volumeName ?? '';
-    boundClaimsByVolume.set(name, [...(boundClaimsByVolume.get(name) ?? []), claimKeyOf(c)]);
-    const pv = volumeByName.get(name);
-    if (name === '') problems.push(`PVC ${claimKeyOf(c)} is Bound without volumeName`);
-    else if (pv && !refersTo(pv, c)) problems.push(`PVC ${claimKeyOf(c)} is Bound to ${name}, whose claimRef is ${JSON.stringify(pv.spec.claimRef)}`);
-  }
-  for (const [name, keys] of boundClaimsByVolume) if (keys.length > 1) problems.push(`PV ${name} has ${keys.length} Bound claims: ${keys.join(', ')}`);
+  problems.push(...bindingSafety(store));
   return problems;
 }
 
@@ -251,58 +215,22 @@ function safetyProblems(sim: Sim): string[] {
 function livenessProblems(sim: Sim): string[] {
   const problems = safetyProblems(sim);
   const { store } = sim;
+  // Binding has converged: races rolled back, pairs Bound on both sides, orphans Released; and a
+  // claim left unbound says why in an Event (FailedBinding, ExternalProvisioning, …).
+  problems.push(...bindingConverged(store), ...claimReasons(store));
   const volumes = store.listVolumes();
-  const claims = store.listClaims();
-  const volumeByName = new Map(volumes.map((v) => [v.metadata.name, v]));
-
-  for (const c of claims) {
-    // At most one PV is bound to a live claim (Bound, or linked by the controller): a binding
-    // race has been rolled back. Users may pre-bind several PVs to one claim uid (spec §5.4);
-    // those stay as the user wrote them until one of them binds.
-    const holders = volumes.filter((v) => refersTo(v, c) && (phaseOrPending(v) === 'Bound' || hasAnnotation(v.metadata, ANN_BOUND_BY_CONTROLLER)));
-    if (holders.length > 1) problems.push(`PVC ${claimKeyOf(c)} is held by ${holders.length} PVs: ${holders.map((v) => v.metadata.name).join(', ')}`);
-    // A Bound claim's PV exists, points back (name, namespace, uid) and is Bound.
-    if (phaseOrPending(c) === 'Bound') {
-      const pv = volumeByName.get(c.spec.volumeName ?? '');
-      if (!pv) problems.push(`PVC ${claimKeyOf(c)} is Bound to missing PV ${c.spec.volumeName}`);
-      else if (!refersTo(pv, c) || phaseOrPending(pv) !== 'Bound') problems.push(`PVC ${claimKeyOf(c)} is Bound to ${pv.metadata.name} (${phaseOrPending(pv)}, claimRef ${JSON.stringify(pv.spec.claimRef)})`);
-    }
-  }
-  // A Bound PV whose claimRef names a live claim is that claim's volume, and the claim is Bound.
-  for (const v of volumes) {
-    if (phaseOrPending(v) !== 'Bound') continue;
-    const claim = claims.find((c) => refersTo(v, c));
-    if (claim && (claim.spec.volumeName !== v.metadata.name || phaseOrPending(claim) !== 'Bound')) {
-      problems.push(`PV ${v.metadata.name} is Bound to ${claimKeyOf(claim)}, which is ${phaseOrPending(claim)} with volumeName ${JSON.stringify(claim.spec.volumeName)}`);
-    }
-    if (!v.spec.claimRef) problems.push(`PV ${v.metadata.name} is Bound without claimRef`);
-  }
-  // A mutually linked pair is Bound on both sides.
-  for (const c of claims) {
-    const pv = volumeByName.get(c.spec.volumeName ?? '');
-    if (pv && refersTo(pv, c) && (phaseOrPending(c) !== 'Bound' || phaseOrPending(pv) !== 'Bound')) {
-      problems.push(`PVC ${claimKeyOf(c)} and PV ${pv.metadata.name} are linked but ${phaseOrPending(c)}/${phaseOrPending(pv)}`);
-    }
-  }
-  // A PV whose claim is gone (or replaced by a new claim of the same name) is Released (spec §3).
-  for (const v of volumes) {
-    const uid = v.spec.claimRef?.uid ?? '';
-    if (uid !== '' && !claims.some((c) => c.metadata.uid === uid) && !['Released', 'Failed'].includes(phaseOrPending(v))) {
-      problems.push(`PV ${v.metadata.name} is ${phaseOrPending(v)} though its claim ${v.spec.claimRef!.name} (${uid}) is gone`);
-    }
-  }
   // Reclaim has finished (spec §7): only Retain leaves a PV Released; Failed only when there is
   // no deleter (nfs under Delete). Recycle (hostPath, nfs) makes it Available, Delete (hostPath)
   // removes it.
   for (const v of volumes) {
     const policy = v.spec.persistentVolumeReclaimPolicy ?? 'Retain';
-    if (phaseOrPending(v) === 'Released' && policy !== 'Retain') problems.push(`PV ${v.metadata.name} is still Released under ${policy}`);
-    if (phaseOrPending(v) === 'Failed' && !(policy === 'Delete' && v.spec['nfs'] !== undefined)) problems.push(`PV ${v.metadata.name} (${policy}) is Failed: ${v.status?.message}`);
+    if (phaseOf(v) === 'Released' && policy !== 'Retain') problems.push(`PV ${v.metadata.name} is still Released under ${policy}`);
+    if (phaseOf(v) === 'Failed' && !(policy === 'Delete' && v.spec['nfs'] !== undefined)) problems.push(`PV ${v.metadata.name} (${policy}) is Failed: ${v.status?.message}`);
   }
   // Nothing is Terminating any more (no pods hold claims; unbound PVs lose protection).
-  for (const o of [...volumes, ...claims]) {
-    if (o.metadata.deletionTimestamp && !(o.kind === 'PersistentVolume' && phaseOrPending(o) === 'Bound')) {
-      problems.push(`${o.kind} ${o.metadata.name} is still Terminating (${phaseOrPending(o)}, finalizers ${JSON.stringify(o.metadata.finalizers)})`);
+  for (const o of [...volumes, ...store.listClaims()]) {
+    if (o.metadata.deletionTimestamp && !(o.kind === 'PersistentVolume' && phaseOf(o) === 'Bound')) {
+      problems.push(`${o.kind} ${o.metadata.name} is still Terminating (${phaseOf(o)}, finalizers ${JSON.stringify(o.metadata.finalizers)})`);
     }
   }
   return problems;
@@ -585,7 +513,7 @@ test('the generator reaches what the invariants are about: binds, half-finished 
     const phases = sim.records.filter((r) => r.type === 'PersistentVolumeUpdated').map((r) => (r.data as PersistentVolume).status?.phase);
     if (phases.includes('Bound')) seen.bound++;
     if (sim.halfBindsSeen > 0) seen.halfBound++;
-    if (sim.releasedFrom.size > 0) seen.released++;
+    if (sim.releases.state.releases > 0) seen.released++;
     if (sim.manager.syncErrors.length > 0) seen.failedWrites++;
     if (sim.records.some((r) => r.type === 'PersistentVolumeDeleted')) seen.deletedVolumes++;
   }
