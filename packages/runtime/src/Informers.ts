@@ -15,7 +15,7 @@ import {
   type ClusterApi, type ClusterReader, type KubeEvent, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
-import { objectKey, type AnyObject, type ObjectStore, type StoredKind, type WatchEvent } from './ObjectStore.ts';
+import { RESOURCE, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
 export interface ObjectReader {
@@ -135,7 +135,13 @@ export interface Client extends ClusterApi, ObjectReader {
 }
 
 export class InformerClient implements Client {
-  constructor(private readonly server: ApiServer, readonly cache: InformerCache) {}
+  /** `fault`: a failure to inject into this process's calls (the world's fault actions), before the server sees them. */
+  constructor(private readonly server: ApiServer, readonly cache: InformerCache, private readonly fault?: ObjectStoreOptions['fault']) {}
+
+  private check(verb: 'create' | 'update' | 'delete', kind: StoredKind, name: string): void {
+    const err = this.fault?.(verb, RESOURCE[kind], name);
+    if (err) throw err;
+  }
 
   get(kind: StoredKind, key: string) { return this.cache.get(kind, key); }
   list(kind: StoredKind) { return this.cache.list(kind); }
@@ -152,9 +158,9 @@ export class InformerClient implements Client {
   get vacEnabled() { return this.cache.vacEnabled; }
   set vacEnabled(on: boolean) { this.cache.vacEnabled = on; }
 
-  create(kind: StoredKind, obj: AnyObject): AnyObject { return this.server.create(kind, obj); }
-  update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject { return this.server.update(kind, obj, subresource); }
-  delete(kind: StoredKind, key: string): void { this.server.delete(kind, key); }
+  create(kind: StoredKind, obj: AnyObject): AnyObject { this.check('create', kind, obj.metadata.name); return this.server.create(kind, obj); }
+  update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject { this.check('update', kind, obj.metadata.name); return this.server.update(kind, obj, subresource); }
+  delete(kind: StoredKind, key: string): void { this.check('delete', kind, key.slice(key.indexOf('/') + 1)); this.server.delete(kind, key); }
   event(...args: Parameters<ApiServer['event']>): void { this.server.event(...args); }
 
   createVolume(v: PersistentVolume) { return this.create('PersistentVolume', v as unknown as AnyObject) as unknown as PersistentVolume; }

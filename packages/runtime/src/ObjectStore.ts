@@ -83,7 +83,8 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
 
 export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];
 export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].prefix])) as Record<StoredKind, string>;
-const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
+/** Each kind's API resource name (`persistentvolumes`, …). */
+export const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
 const NAMESPACED = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].namespaced])) as Record<StoredKind, boolean>;
 const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
 

@@ -254,6 +254,11 @@ export interface SimCsiDriverInit {
   random: Random;
   /** Failure draws (a stream of their own, so latency draws do not reshuffle failures); default `random`. */
   faultRandom?: Random;
+  /**
+   * Faults the world injects through its one seam (an explorer's choice): asked once per RPC, it
+   * returns an error to fail that call with before it runs, or extra latency for it.
+   */
+  injected?: { error(rpc: CsiRpc): CsiError | undefined; latencyMs(rpc: CsiRpc): number };
   options?: SimCsiDriverOptions;
 }
 
@@ -278,12 +283,13 @@ export class SimCsiDriver implements CsiDriverPort {
   private readonly client: CsiStore;
   private readonly random: Random;
   private readonly faultRandom: Random;
+  private readonly injected: SimCsiDriverInit['injected'];
   private readonly options: SimCsiDriverOptions;
   private readonly totalCapacityBytes: bigint;
   private readonly defaultCapacityBytes: bigint;
   private readonly maxVolumesPerNode: number;
 
-  constructor({ profile, client, random, faultRandom, options = {} }: SimCsiDriverInit) {
+  constructor({ profile, client, random, faultRandom, injected, options = {} }: SimCsiDriverInit) {
     checkFaultOptions(`driver ${profile.name}`, options);
     const max = options.maxVolumesPerNode ?? profile.defaultMaxVolumesPerNode;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`driver ${profile.name}: maxVolumesPerNode must be a non-negative integer`);
@@ -291,6 +297,7 @@ export class SimCsiDriver implements CsiDriverPort {
     this.client = client;
     this.random = random;
     this.faultRandom = faultRandom ?? random;
+    this.injected = injected;
     this.options = options;
     this.maxVolumesPerNode = max;
     this.totalCapacityBytes = parseBytes('totalCapacityBytes', options.totalCapacityBytes ?? profile.defaultTotalCapacityBytes);
@@ -306,10 +313,11 @@ export class SimCsiDriver implements CsiDriverPort {
    */
   latencyMs(rpc: CsiRpc, ref: { volumeId?: string; parameters?: Record<string, string> } = {}): number {
     if (LOCAL_RPCS.has(rpc)) return 0;
+    const extra = this.injected?.latencyMs(rpc) ?? 0;
     const parameters = ref.parameters ?? (ref.volumeId ? this.getVolume(ref.volumeId)?.spec.parameters : undefined);
     const latency = this.faults(parameters).latencyMs;
-    if (!latency) return 0;
-    return latency.min + this.random.int(latency.max - latency.min + 1);
+    if (!latency) return extra;
+    return extra + latency.min + this.random.int(latency.max - latency.min + 1);
   }
 
   // ---------------------------------------------------------------- Identity
@@ -675,6 +683,8 @@ export class SimCsiDriver implements CsiDriverPort {
 
   /** Draws whether this call fails; with no failure rate configured, draws nothing. */
   private injectFailure(rpc: CsiRpc, faults: FaultOptions): void {
+    const injected = this.injected?.error(rpc);
+    if (injected) throw injected;
     const f = faults.failure;
     if (!f || !this.faultRandom.chance(f.num, f.den)) return;
     const codes: CsiCode[] = f.codes && f.codes.length > 0 ? f.codes : ['UNAVAILABLE'];

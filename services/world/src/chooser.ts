@@ -6,9 +6,9 @@
  * (the default: the same seed and inputs give the same log), FIFO (a client-go work queue with
  * one worker: the Kubernetes case tables), and recorded (re-executes a log's recorded choices).
  */
-import type { LogRecord } from '@pvsim/domain';
+import { canonicalJson, type LogRecord } from '@pvsim/domain';
 import type { Random, WorkItem } from '@pvsim/runtime';
-import type { Action } from './actions.ts';
+import type { Action, Fault } from './actions.ts';
 
 export interface Chooser {
   readonly kind: 'seeded' | 'fifo' | 'recorded' | 'explorer';
@@ -39,32 +39,53 @@ export class ReplayDivergedError extends Error {
   }
 }
 
+/** The log record each kind of action leaves, and how to read an action back from it. */
+const RECORDED_ACTIONS: Record<string, (data: any) => (a: Action) => boolean> = {
+  WorkDelivered: (d: WorkItem) => (a) => a.type === 'deliver' && a.item.queue === d.queue && a.item.key === d.key,
+  WatchDelivered: (d: { informer: string }) => (a) => a.type === 'watch' && a.informer === d.informer,
+  TimerFired: (d: { atMs: number }) => (a) => a.type === 'timer' && a.atMs === d.atMs,
+  ResyncStarted: () => (a) => a.type === 'resync',
+  FaultInjected: (d: Fault) => (a) => a.type === 'fault' && canonicalJson(a.fault) === canonicalJson(d),
+  ComponentRestarted: (d: { component: string }) => (a) => a.type === 'crash' && a.component === d.component,
+  NodeWentDown: (d: { node: string }) => (a) => a.type === 'node' && a.node === d.node && a.down,
+  NodeCameUp: (d: { node: string }) => (a) => a.type === 'node' && a.node === d.node && !a.down,
+};
+
 /**
- * Re-executes the deliveries a log recorded (`WorkDelivered`), in order. Each pick finds the
- * recorded item among the waiting ones; an item that is not waiting means the run diverged.
+ * Re-executes a log's recorded choices. `pickWork` (the settle policy's one question) follows the
+ * recorded deliveries (`WorkDelivered`) in order; `choose` (a run driven action by action, e.g.
+ * by an explorer) follows every recorded action — deliveries, watch events, timers, resyncs,
+ * faults, crashes, nodes — in order. A recorded choice that is not offered means the run diverged.
  */
-export function recordedChooser(records: Iterable<Pick<LogRecord, 'type' | 'data'>>): Chooser & { remaining(): number } {
+export function recordedChooser(records: Iterable<Pick<LogRecord, 'type' | 'data'>>): Chooser & { remainingDeliveries(): number; remainingActions(): number } {
   const deliveries: WorkItem[] = [];
-  for (const r of records) if (r.type === 'WorkDelivered') deliveries.push(r.data as WorkItem);
-  let next = 0;
-  const pickWork = (waiting: readonly WorkItem[]): number => {
-    const want = deliveries[next];
-    if (!want) throw new ReplayDivergedError(`the log records ${deliveries.length} deliveries; the run wants one more`);
-    const i = waiting.findIndex((w) => w.queue === want.queue && w.key === want.key);
-    if (i < 0) throw new ReplayDivergedError(`delivery ${next + 1} (${want.queue} ${want.key}) is not waiting`);
-    next++;
-    return i;
-  };
+  const actions: { type: string; matches: (a: Action) => boolean }[] = [];
+  for (const r of records) {
+    if (r.type === 'WorkDelivered') deliveries.push(r.data as WorkItem);
+    const read = RECORDED_ACTIONS[r.type];
+    if (read) actions.push({ type: r.type, matches: read(r.data) });
+  }
+  let nextDelivery = 0;
+  let nextAction = 0;
   return {
     kind: 'recorded',
-    pickWork,
-    choose: (enabled) => {
-      const want = deliveries[next];
-      const i = enabled.findIndex((a) => a.type === 'deliver' && want !== undefined && a.item.queue === want.queue && a.item.key === want.key);
-      if (i < 0) throw new ReplayDivergedError(`delivery ${next + 1} is not enabled`);
-      next++;
+    pickWork: (waiting) => {
+      const want = deliveries[nextDelivery];
+      if (!want) throw new ReplayDivergedError(`the log records ${deliveries.length} deliveries; the run wants one more`);
+      const i = waiting.findIndex((w) => w.queue === want.queue && w.key === want.key);
+      if (i < 0) throw new ReplayDivergedError(`delivery ${nextDelivery + 1} (${want.queue} ${want.key}) is not waiting`);
+      nextDelivery++;
       return i;
     },
-    remaining: () => deliveries.length - next,
+    choose: (enabled) => {
+      const want = actions[nextAction];
+      if (!want) throw new ReplayDivergedError(`the log records ${actions.length} actions; the run wants one more`);
+      const i = enabled.findIndex(want.matches);
+      if (i < 0) throw new ReplayDivergedError(`action ${nextAction + 1} (${want.type}) is not enabled`);
+      nextAction++;
+      return i;
+    },
+    remainingDeliveries: () => deliveries.length - nextDelivery,
+    remainingActions: () => actions.length - nextAction,
   };
 }

@@ -14,7 +14,7 @@ import {
   NodeLifecycleController, PodScheduler, StatefulSetController,
   type Controller, type ControllerManager, type WorkQueue,
 } from '@pvsim/controllers';
-import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile } from '@pvsim/csi';
+import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type SimCsiDriverInit } from '@pvsim/csi';
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;
@@ -57,10 +57,16 @@ class KubeletPool implements Controller {
 /** The drivers a cluster has unless a test says otherwise. */
 export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
 
-export function clusterComponents(client: Client, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
+export function clusterComponents(
+  client: Client, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES,
+  injected?: (driver: string) => NonNullable<SimCsiDriverInit['injected']>,
+): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
-    drivers.set(profile.name, new SimCsiDriver({ profile, client, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`) }));
+    drivers.set(profile.name, new SimCsiDriver({
+      profile, client, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`),
+      ...(injected ? { injected: injected(profile.name) } : {}),
+    }));
   }
   const ports = drivers as unknown as Map<string, CsiDriverPort>;
   const kubelets = new Map<string, Kubelet>();

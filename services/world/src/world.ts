@@ -13,7 +13,7 @@
  * the budget, keeps what happened, and says what is still in flight.
  */
 import type { NewLogRecord } from '@pvsim/domain';
-import { ApiError, canonicalJson, hash64, hex8, type KubeEvent } from '@pvsim/domain';
+import { ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent } from '@pvsim/domain';
 import {
   InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
@@ -23,7 +23,7 @@ import {
   type ControllerName, type FeatureGates, type VolumePlugin,
 } from '@pvsim/controllers';
 import type { CsiProfile } from '@pvsim/csi';
-import { describeAction, type Action, type ApiFault } from './actions.ts';
+import { describeAction, isCsiFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
 
@@ -37,6 +37,11 @@ export interface SettleBudget {
 
 /** Resync periods one settle may run through while something is still in flight. */
 export const SETTLE_RESYNCS_MAX = 100;
+/** The CSI codes an explorer injects: one a caller retries in the background, one it treats as final. */
+export const CSI_FAULT_CODES = ['UNAVAILABLE', 'INTERNAL'] as const;
+/** Extra latency of an injected slow CSI call. */
+export const CSI_FAULT_LATENCY_MS = 5_000;
+
 /** Steps of time in a row that may pass with only failing retries and no change, before a settle stops. */
 export const IDLE_TIME_STEPS_MAX = 8;
 export const DEFAULT_SETTLE_BUDGET: SettleBudget = {
@@ -59,7 +64,7 @@ export interface SettleReport {
 
 /** Which kinds of action `enabled()` offers beyond deliveries, watch events and time. */
 export interface Exploration {
-  faults?: readonly ApiFault['kind'][];
+  faults?: readonly FaultKind[];
   crash?: boolean;
   nodes?: boolean;
 }
@@ -108,7 +113,7 @@ export class World {
   readonly scheduler: Scheduler;
   private readonly record: (rec: NewLogRecord) => void;
   private readonly pendingWatch: WatchEvent[] = [];
-  private readonly armedFaults: ApiFault[] = [];
+  private readonly armedFaults: Fault[] = [];
   private readonly budget: SettleBudget;
   readonly resyncPeriodMs: number;
   /** Object writes (not events) so far; settle compares it across a resync. */
@@ -127,10 +132,10 @@ export class World {
       newUid: opts.newUid ?? (() => uids.uuid()),
       record: this.record,
       watch: (ev) => this.onStoreChange(ev),
-      fault: (verb, resource, name) => this.takeFault(verb, resource, name) ?? opts.apiFault?.(verb, resource, name),
+      ...(opts.apiFault ? { fault: opts.apiFault } : {}),
     });
     this.cache = new InformerCache('kube-controller-manager');
-    this.client = new InformerClient(this.store, this.cache);
+    this.client = new InformerClient(this.store, this.cache, (verb, resource, name) => this.takeFault(verb, resource, name));
     this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
     this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
     const queue = {
@@ -138,7 +143,10 @@ export class World {
       addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'),
     };
     const full = opts.cluster === 'full';
-    const components = full ? clusterComponents(this.client, this.clock, this.streams, opts.drivers) : undefined;
+    const components = full ? clusterComponents(this.client, this.clock, this.streams, opts.drivers, (driver) => ({
+      error: (rpc) => this.takeCsiFault(driver, rpc),
+      latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
+    })) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
@@ -187,7 +195,15 @@ export class World {
     out.push({ type: 'resync', atMs: this.nextResyncAt() });
     const explore = this.opts.explore;
     for (const kind of explore?.faults ?? []) {
-      for (const verb of ['create', 'update', 'delete'] as const) out.push({ type: 'fault', fault: { kind, verb } });
+      if (kind === 'api-error' || kind === 'conflict') {
+        for (const verb of ['create', 'update', 'delete'] as const) out.push({ type: 'fault', fault: { kind, verb } });
+        continue;
+      }
+      for (const driver of [...this.parts.drivers.keys()].sort()) {
+        if (kind === 'csi-error') for (const code of CSI_FAULT_CODES) out.push({ type: 'fault', fault: { kind, driver, code } });
+        else if (kind === 'csi-timeout') out.push({ type: 'fault', fault: { kind, driver } });
+        else out.push({ type: 'fault', fault: { kind, driver, latencyMs: CSI_FAULT_LATENCY_MS } });
+      }
     }
     if (explore?.crash) {
       out.push({ type: 'crash', component: 'pv-controller' });
@@ -199,8 +215,11 @@ export class World {
     return out;
   }
 
-  /** Takes one action. */
-  step(action: Action): void {
+  /**
+   * Takes one action. `chosen`: the action was a choice (not the settle policy's), so even a timer
+   * is written to the log and the run replays under the recorded chooser.
+   */
+  step(action: Action, chosen = false): void {
     switch (action.type) {
       case 'deliver': {
         const item = this.scheduler.take(action.item);
@@ -216,6 +235,7 @@ export class World {
         return;
       }
       case 'timer':
+        if (chosen) this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'TimerFired', data: { atMs: action.atMs } });
         this.clock.set(action.atMs);
         this.scheduler.releaseDue(this.clock.now());
         return;
@@ -242,11 +262,12 @@ export class World {
     }
   }
 
-  /** The chooser picks one of the enabled actions and the world takes it; false when only time could move. */
-  stepChosen(): Action {
-    const enabled = this.enabled();
+  /** The chooser picks one of the enabled actions (or of those `filter` keeps) and the world takes it. */
+  stepChosen(filter?: (a: Action) => boolean): Action {
+    const enabled = filter ? this.enabled().filter(filter) : this.enabled();
+    if (enabled.length === 0) throw new Error('no action is enabled');
     const action = enabled[this.chooser.choose(enabled)]!;
-    this.step(action);
+    this.step(action, true);
     return action;
   }
 
@@ -255,11 +276,28 @@ export class World {
     this.manager.deliver(item);
   }
 
+  private takeArmed<F extends Fault>(matches: (f: Fault) => f is F): F | undefined {
+    const i = this.armedFaults.findIndex(matches);
+    return i < 0 ? undefined : this.armedFaults.splice(i, 1)[0] as F;
+  }
+
+  private takeCsiFault(driver: string, rpc: string): CsiError | undefined {
+    const f = this.takeArmed((x): x is CsiFault => isCsiFault(x) && x.kind !== 'csi-latency' && x.driver === driver && (x.rpc === undefined || x.rpc === rpc));
+    if (!f) return undefined;
+    return f.kind === 'csi-timeout'
+      ? new CsiError('DEADLINE_EXCEEDED', `${rpc}: injected timeout (the call did not run)`)
+      : new CsiError((f.code ?? 'UNAVAILABLE') as CsiCode, `${rpc}: injected ${f.code ?? 'UNAVAILABLE'}`);
+  }
+
+  private takeCsiLatency(driver: string, rpc: string): number {
+    const f = this.takeArmed((x): x is CsiFault => isCsiFault(x) && x.kind === 'csi-latency' && x.driver === driver && (x.rpc === undefined || x.rpc === rpc));
+    return f?.latencyMs ?? 0;
+  }
+
   private takeFault(verb: ApiFault['verb'], resource: string, name: string): ApiError | undefined {
-    const i = this.armedFaults.findIndex((f) => f.verb === verb && (f.resource === undefined || f.resource === resource));
-    if (i < 0) return undefined;
-    const [f] = this.armedFaults.splice(i, 1);
-    return f!.kind === 'conflict'
+    const f = this.takeArmed((x): x is ApiFault => !isCsiFault(x) && x.verb === verb && (x.resource === undefined || x.resource === resource));
+    if (!f) return undefined;
+    return f.kind === 'conflict'
       ? new ApiError('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`)
       : new ApiError('InternalError', `injected fault: ${verb} ${resource} "${name}"`);
   }
@@ -493,7 +531,7 @@ export interface WorldSnapshot {
   work: ReturnType<Scheduler['pendingWork']>;
   pendingWatch: WatchEvent[];
   cache?: ReturnType<InformerCache['dump']>;
-  armedFaults: ApiFault[];
+  armedFaults: Fault[];
   streams: Record<string, number[]>;
   controllers: Record<string, unknown>;
 }
