@@ -97,7 +97,12 @@ export class ObjectStore implements ClusterApi {
   private readonly actors = new Map<StoredKind, Map<string, Actor<any>>>();
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
   private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
-  private readonly index = new VolumeIndex();
+  /**
+   * The binder's index over the stored PVs, built on first use only: components match through
+   * their informer cache's index, so in a world the store never builds one (a second index per
+   * PV would double its memory). A caller that uses the store itself as its API gets one.
+   */
+  private index: VolumeIndex | undefined;
   /** Per kind, its keys sorted (list order); dropped when a key is added or removed. */
   private readonly sortedKeys = new Map<StoredKind, string[]>();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
@@ -302,6 +307,10 @@ export class ObjectStore implements ClusterApi {
   }
   getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
+    if (!this.index) {
+      this.index = new VolumeIndex();
+      for (const v of this.listVolumes()) this.index.set(v);
+    }
     return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);
   }
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
@@ -399,7 +408,7 @@ export class ObjectStore implements ClusterApi {
           throw new IllegalTransitionError(kind, obj.metadata.name, String(before.value), String(actor.getSnapshot().value));
         }
       }
-      if (kind === 'PersistentVolume') this.index.set(obj as unknown as PersistentVolume);
+      if (kind === 'PersistentVolume') this.index?.set(obj as unknown as PersistentVolume);
       return;
     }
     const objects = this.plainOf(kind);
@@ -431,7 +440,7 @@ export class ObjectStore implements ClusterApi {
         actors.delete(key);
         this.sortedKeys.delete(kind);
       }
-      if (kind === 'PersistentVolume') this.index.delete(key);
+      if (kind === 'PersistentVolume') this.index?.delete(key);
       return;
     }
     const old = this.plainOf(kind).get(key);

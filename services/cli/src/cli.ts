@@ -11,10 +11,12 @@ import { ManifestError } from '@pvsim/manifests';
 import { LogLockedError } from '@pvsim/log-file';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
+import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
+import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
 
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
@@ -22,12 +24,24 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('pvsim');
   let exitCode = 0;
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; seed: string }>();
+    const o = program.opts<{ cluster?: string; seed: string; settleSteps: string; settleTime: string }>();
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     const seed = Number(o.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`error: invalid argument "${o.seed}" for "--seed" flag: must be an integer`);
     const every = io.env['PVSIM_SNAPSHOT_EVERY'];
-    return { clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}) };
+    const stepsMax = Number(o.settleSteps);
+    if (!Number.isSafeInteger(stepsMax) || stepsMax < 1) throw new UsageError(`error: invalid argument "${o.settleSteps}" for "--settle-steps" flag: must be a positive integer`);
+    const simulatedMsMax = parseDuration(o.settleTime);
+    if (simulatedMsMax === undefined || simulatedMsMax < 1) throw new UsageError(`error: invalid argument "${o.settleTime}" for "--settle-time" flag: must be a duration such as 90s, 25m, 1h`);
+    const budget = {
+      ...(stepsMax !== DEFAULT_SETTLE_BUDGET.stepsMax ? { stepsMax } : {}),
+      ...(simulatedMsMax !== DEFAULT_SETTLE_BUDGET.simulatedMsMax ? { simulatedMsMax } : {}),
+    };
+    return {
+      clusterDir: resolve(io.cwd, dir), seed,
+      ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
+      ...(Object.keys(budget).length > 0 ? { budget } : {}),
+    };
   };
   const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
     const r = fn(...args);
@@ -37,6 +51,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
     .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
+    .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
+    .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride()
     .showHelpAfterError(false);

@@ -77,10 +77,12 @@ export class Session {
   private readonly snapshotEvery: number;
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
+  private readonly budget: Partial<SettleBudget> | undefined;
 
   constructor(opts: SessionOptions) {
     this.log = opts.log ?? new FileEventLog(join(opts.clusterDir, 'log.jsonl'));
     this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
+    this.budget = opts.budget;
     this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
     const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
     const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
@@ -116,7 +118,9 @@ export class Session {
   /** Records an input (a user command) at the next simulated instant. */
   input(type: string, data: unknown): void {
     if (this.basePos > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
-    this.pending.push({ time: this.clock.iso(), stream: 'cluster', type, data });
+    // A settle budget other than the default changes what the command does: it is part of the input.
+    const recorded = this.budget ? { ...(data as object), budget: this.budget } : data;
+    this.pending.push({ time: this.clock.iso(), stream: 'cluster', type, data: recorded });
   }
 
   settle(): SettleReport {
@@ -153,9 +157,10 @@ export class Session {
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
-export function openSession(g: { clusterDir: string; seed: number; snapshotEveryRecords?: number | undefined }, onProgress?: (delivered: number, waiting: number) => void): Session {
+export function openSession(g: { clusterDir: string; seed: number; snapshotEveryRecords?: number | undefined; budget?: Partial<SettleBudget> | undefined }, onProgress?: (delivered: number, waiting: number) => void): Session {
   return new Session({
     clusterDir: g.clusterDir, seed: g.seed,
+    ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
   });

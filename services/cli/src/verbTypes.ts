@@ -19,6 +19,8 @@ export interface GlobalOptions {
   seed: number;
   /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
   snapshotEveryRecords?: number;
+  /** --settle-steps / --settle-time when not the defaults (recorded with each input, so `log verify` uses them). */
+  budget?: { stepsMax?: number; simulatedMsMax?: number };
 }
 
 export class UsageError extends Error {

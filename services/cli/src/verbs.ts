@@ -14,6 +14,7 @@ import {
 } from '@pvsim/manifests';
 import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
+import type { SettleBudget } from '@pvsim/world';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openSession, unsettledNotice } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
@@ -310,7 +311,8 @@ export function verify(io: CliIO, g: GlobalOptions): number {
     const replayLog = new FileEventLog(join(scratch, 'log.jsonl'));
     const inputs = original.filter((r) => r.stream === 'cluster');
     for (const input of inputs) {
-      const s = new Session({ clusterDir: scratch, seed: (input.data as { seed: number }).seed, log: replayLog, snapshotEveryRecords: 0 });
+      const data = input.data as { seed: number; budget?: Partial<SettleBudget> };
+      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}) });
       runInput(s, { type: input.type, data: input.data } as Input);
       s.commit();
     }

@@ -42,4 +42,23 @@ for (const c of cases) {
   });
 }
 
+test('the settle budget is a flag shown in --help, stops a command early, and is recorded so log verify re-executes it', async () => {
+  const help = await pvsim(tempCluster(), ['--help']);
+  assert.match(help.stdout, /--settle-steps <n>[\s\S]*default: "2000000"/);
+  assert.match(help.stdout, /--settle-time <duration>[\s\S]*default: "25m"/);
+  const cluster = tempCluster();
+  const r = await pvsim(cluster, ['--settle-steps', '40', 'apply', '-f', join(FIXTURES, '00-node.yaml'), '-f', join(FIXTURES, 'attach-limit.yaml')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /the step budget ran out after 40 deliveries/);
+  assert.match(r.stderr, /work queued: \d+ waiting/);
+  const verify = await pvsim(cluster, ['log', 'verify']);
+  assert.is(verify.code, 0, verify.stderr + verify.stdout);
+  // The next command, with the default budget, carries on from where this one stopped.
+  const next = await pvsim(cluster, ['get', 'pods']);
+  assert.is(next.code, 0, next.stderr);
+  const bad = await pvsim(cluster, ['--settle-time', 'soon', 'get', 'pods']);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /--settle-time/);
+});
+
 test.run();

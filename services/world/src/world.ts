@@ -509,13 +509,26 @@ export class World {
       if (ev.type !== 'Warning') continue;
       const o = ev.involvedObject;
       const kind = STORED_KINDS.find((k) => k === o.kind);
-      const key = `${kind}/${o.namespace ?? ''}/${o.name}`;
       if (!kind || !this.store.get(kind, o.namespace ? `${o.namespace}/${o.name ?? ''}` : o.name ?? '')) continue;
-      latest.set(`${key}/${ev.reason}`, ev);
+      latest.set(`${kind}/${o.namespace ?? ''}/${o.name}/${ev.reason}`, ev);
     }
+    const described = new Set<string>();
     for (const ev of latest.values()) {
       const o = ev.involvedObject;
-      lines.push(`${(o.kind ?? '').toLowerCase()} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${ev.reason} ${ev.message}${ev.count > 1 ? ` (x${ev.count}, retrying)` : ''}`);
+      const who = `${(o.kind ?? '').toLowerCase()} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+      described.add(who);
+      lines.push(`${who}: ${ev.reason} ${ev.message}${ev.count > 1 ? ` (x${ev.count}, retrying)` : ''}`);
+    }
+    // Objects still on their way with no failure to show: what `kubectl get` would show them as.
+    for (const c of this.store.list('PersistentVolumeClaim')) {
+      const who = `persistentvolumeclaim ${c.metadata.namespace}/${c.metadata.name}`;
+      const phase = (c['status'] as { phase?: string } | undefined)?.phase ?? 'Pending';
+      if (phase !== 'Bound' && !described.has(who)) lines.push(`${who}: ${phase}`);
+    }
+    for (const p of this.store.list('Pod')) {
+      const who = `pod ${p.metadata.namespace}/${p.metadata.name}`;
+      const phase = (p['status'] as { phase?: string } | undefined)?.phase ?? 'Pending';
+      if ((phase === 'Pending' || p.metadata['deletionTimestamp'] !== undefined) && !described.has(who)) lines.push(`${who}: ${p.metadata['deletionTimestamp'] !== undefined ? 'Terminating' : phase}`);
     }
     const waiting = this.scheduler.size;
     const delayed = this.scheduler.delayed;
