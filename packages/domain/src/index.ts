@@ -12,3 +12,4 @@ export * from './csi.ts';
 export * from './filesystem.ts';
 export * from './canonicalJson.ts';
 export * from './Fingerprinter.ts';
+export * from './writeSemantics.ts';

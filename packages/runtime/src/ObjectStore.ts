@@ -17,7 +17,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import {
-  ApiError, Fingerprinter, VolumeIndex,
+  ApiError, Fingerprinter, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
   type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
@@ -222,16 +222,15 @@ export class ObjectStore implements ClusterApi {
 
   // ------------------------------------------------------------ writes
 
+  private writeContext(kind: StoredKind) {
+    return { resource: RESOURCE[kind], now: this.opts.clock.iso(), nextVersion: () => String(++this.resourceVersion) };
+  }
+
   /** Create: assigns uid, creationTimestamp and resourceVersion; keeps the given status. */
   create(kind: StoredKind, obj: AnyObject): AnyObject {
     const key = objectKey(kind, obj);
     this.checkFault('create', kind, obj.metadata.name);
-    if (this.get(kind, key)) throw new ApiError('AlreadyExists', `${RESOURCE[kind]} "${obj.metadata.name}" already exists`);
-    const stored = structuredClone(obj);
-    if (NAMESPACED[kind] && !stored.metadata.namespace) stored.metadata.namespace = 'default';
-    if (!stored.metadata.uid) stored.metadata.uid = this.opts.newUid();
-    if (!stored.metadata.creationTimestamp) stored.metadata.creationTimestamp = this.opts.clock.iso();
-    stored.metadata.resourceVersion = String(++this.resourceVersion);
+    const stored = decideCreate(this.get(kind, key), obj, { ...this.writeContext(kind), namespaced: NAMESPACED[kind], newUid: this.opts.newUid }) as AnyObject;
     this.commit(kind, key, undefined, stored, 'Created');
     return stored;
   }
@@ -244,53 +243,24 @@ export class ObjectStore implements ClusterApi {
     const key = objectKey(kind, obj);
     this.checkFault('update', kind, obj.metadata.name);
     const old = this.get(kind, key);
-    if (!old) throw new ApiError('NotFound', `${RESOURCE[kind]} "${obj.metadata.name}" not found`);
-    const rv = obj.metadata.resourceVersion;
-    if (rv !== undefined && rv !== old.metadata.resourceVersion) {
-      throw new ApiError('Conflict', `Operation cannot be fulfilled on ${RESOURCE[kind]} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
-    }
-    let next: AnyObject;
-    if (subresource === 'status') {
-      next = { ...old, metadata: { ...old.metadata }, status: structuredClone(obj['status']) };
-      if (obj['status'] === undefined) delete next['status'];
-    } else if (kind === 'PersistentVolume' || kind === 'PersistentVolumeClaim') {
-      next = { ...structuredClone(obj), status: old['status'] };
-      if (old['status'] === undefined) delete next['status'];
-    } else {
-      next = structuredClone(obj);
-    }
-    // Identity fields cannot change.
-    next.metadata = { ...next.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata['creationTimestamp'] };
-    if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
-    for (const f of ['uid', 'creationTimestamp'] as const) if (next.metadata[f] === undefined) delete next.metadata[f];
-    next.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (JSON.stringify(next) === JSON.stringify(old)) return old;
-    next.metadata.resourceVersion = String(++this.resourceVersion);
-    if (next.metadata['deletionTimestamp'] !== undefined && ((next.metadata['finalizers'] as string[] | undefined) ?? []).length === 0) {
-      // The last finalizer is gone: the object disappears.
+    const out = decideUpdate(old, obj, subresource, this.writeContext(kind));
+    if (out.fact === 'Unchanged') return out.next as AnyObject;
+    if (out.fact === 'Deleted') {
+      // The last finalizer is gone: the object disappears. Its caller gets what it wrote.
       this.commit(kind, key, old, undefined, 'Deleted');
-      return next;
+      return out.written as AnyObject;
     }
-    this.commit(kind, key, old, next, 'Updated');
-    return next;
+    this.commit(kind, key, old, out.next as AnyObject, 'Updated');
+    return out.next as AnyObject;
   }
 
   /** Delete: with finalizers the object turns Terminating (deletionTimestamp), else it is gone. */
   delete(kind: StoredKind, key: string): void {
     const old = this.get(kind, key);
-    if (!old) throw new ApiError('NotFound', `${RESOURCE[kind]} "${key.split('/').pop()}" not found`);
-    this.checkFault('delete', kind, old.metadata.name);
-    const finalizers = (old.metadata['finalizers'] as string[] | undefined) ?? [];
-    if (finalizers.length === 0) {
-      this.commit(kind, key, old, undefined, 'Deleted');
-      return;
-    }
-    if (old.metadata['deletionTimestamp'] !== undefined) return;
-    const next = structuredClone(old);
-    next.metadata['deletionTimestamp'] = this.opts.clock.iso();
-    next.metadata['deletionGracePeriodSeconds'] = 0;
-    next.metadata.resourceVersion = String(++this.resourceVersion);
-    this.commit(kind, key, old, next, 'Updated');
+    if (old) this.checkFault('delete', kind, old.metadata.name);
+    const out = decideDelete(old, key.split('/').pop()!, this.writeContext(kind));
+    if (out.fact === 'Unchanged') return;
+    this.commit(kind, key, old, out.next as AnyObject | undefined, out.fact);
   }
 
   // ------------------------------------------------------------ ClusterApi
@@ -335,24 +305,7 @@ export class ObjectStore implements ClusterApi {
       type, reason, message, source: { component },
     }));
     const existing = correlated === undefined ? undefined : this.plainOf('Event').get(correlated) as unknown as KubeEvent;
-    let ev: KubeEvent;
-    if (existing) {
-      ev = { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
-    } else {
-      // Events are never removed, so their count is a counter any replay agrees on.
-      const seq = this.plainOf('Event').size + 1;
-      ev = {
-        apiVersion: 'v1', kind: 'Event',
-        metadata: { name: `${object.metadata.name}.${seq.toString(16).padStart(16, '0')}`, namespace },
-        involvedObject: {
-          kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name,
-          ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
-          ...(object.metadata.uid !== undefined ? { uid: object.metadata.uid } : {}),
-        },
-        type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now,
-        source: { component },
-      };
-    }
+    const ev = decideEvent(existing, { object, type, reason, message, component }, now, this.plainOf('Event').size + 1);
     const key = `${namespace}/${ev.metadata.name}`;
     this.put('Event', key, ev as unknown as AnyObject);
     this.opts.record?.({ time: now, stream: `event/${key}`, type: 'EventRecorded', data: ev });
@@ -451,10 +404,3 @@ export class ObjectStore implements ClusterApi {
     }
   }
 }
-
-/** What the correlator aggregates on: the involved object, type, reason, message and source. */
-function eventCorrelationKey(ev: Pick<KubeEvent, 'involvedObject' | 'type' | 'reason' | 'message'> & { source?: { component: string } }): string {
-  const o = ev.involvedObject;
-  return JSON.stringify([o.kind, o.name, o.namespace ?? '', o.uid ?? null, ev.type, ev.reason, ev.message, ev.source?.component ?? 'persistentvolume-controller']);
-}
-

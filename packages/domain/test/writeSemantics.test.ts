@@ -1,0 +1,69 @@
+/**
+ * The API server's write semantics as pure functions (given the stored object, when a write
+ * arrives, then what is stored and which fact it is) — the same functions the in-process store and
+ * a NATS writer apply.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ApiError, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey, type StoredObject } from '../src/index.ts';
+
+let version = 10;
+const ctx = () => ({ resource: 'persistentvolumes', now: '2026-01-01T00:00:05Z', nextVersion: () => String(++version) });
+const pv = (extra: Partial<StoredObject> = {}, metadata: Record<string, unknown> = {}): StoredObject => ({
+  kind: 'PersistentVolume', apiVersion: 'v1', metadata: { name: 'pv-1', uid: 'u1', resourceVersion: '5', creationTimestamp: '2026-01-01T00:00:00Z', ...metadata },
+  spec: { capacity: { storage: '1Gi' } }, status: { phase: 'Available' }, ...extra,
+});
+const code = (fn: () => unknown) => { try { fn(); return 'ok'; } catch (e) { return e instanceof ApiError ? e.code : String(e); } };
+
+test('create: uid, timestamp, version and namespace assigned; AlreadyExists when it exists', () => {
+  const created = decideCreate(undefined, { kind: 'PersistentVolumeClaim', apiVersion: 'v1', metadata: { name: 'c' } }, { ...ctx(), namespaced: true, newUid: () => 'new-uid' });
+  assert.equal(created.metadata, { name: 'c', namespace: 'default', uid: 'new-uid', creationTimestamp: '2026-01-01T00:00:05Z', resourceVersion: String(version) });
+  assert.is(code(() => decideCreate(pv(), pv(), { ...ctx(), namespaced: false, newUid: () => 'x' })), 'AlreadyExists');
+});
+
+const updates: { name: string; old?: StoredObject; write: StoredObject; subresource?: 'status'; want: string; check?: (n: StoredObject | undefined) => void }[] = [
+  { name: 'not found', write: pv(), want: 'NotFound' },
+  { name: 'stale resourceVersion is a Conflict', old: pv(), write: pv({}, { resourceVersion: '4' }), want: 'Conflict' },
+  { name: 'no resourceVersion: last write wins', old: pv(), write: pv({ spec: { capacity: { storage: '2Gi' } } }, { resourceVersion: undefined }), want: 'Updated' },
+  { name: 'nothing changed: nothing stored', old: pv(), write: pv(), want: 'Unchanged' },
+  { name: 'main resource of a PV keeps the stored status', old: pv(), write: pv({ status: { phase: 'Bound' }, spec: { capacity: { storage: '2Gi' } } }), want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Available' }) },
+  { name: 'status subresource keeps spec and metadata', old: pv(), write: pv({ status: { phase: 'Bound' }, spec: {} }, { labels: { a: 'b' } }), subresource: 'status', want: 'Updated', check: (n) => { assert.equal(n!['spec'], { capacity: { storage: '1Gi' } }); assert.is(n!.metadata['labels'], undefined); } },
+  { name: 'uid and creationTimestamp cannot change', old: pv(), write: pv({ spec: { x: 1 } }, { uid: 'other', creationTimestamp: 'later' }), want: 'Updated', check: (n) => { assert.is(n!.metadata['uid'], 'u1'); assert.is(n!.metadata['creationTimestamp'], '2026-01-01T00:00:00Z'); } },
+  { name: 'the last finalizer removed from a deleting object deletes it', old: pv({}, { finalizers: ['f'], deletionTimestamp: 't' }), write: pv({}, { finalizers: [], deletionTimestamp: 't' }), want: 'Deleted' },
+];
+for (const row of updates) {
+  test(`update: ${row.name}`, () => {
+    let got: string;
+    let next: StoredObject | undefined;
+    try {
+      const out = decideUpdate(row.old, row.write, row.subresource, ctx());
+      got = out.fact;
+      next = out.next;
+    } catch (e) { got = (e as ApiError).code; }
+    assert.is(got, row.want);
+    row.check?.(next);
+  });
+}
+
+test('delete: gone without finalizers; Terminating with them, once', () => {
+  assert.is(decideDelete(pv(), 'pv-1', ctx()).fact, 'Deleted');
+  const terminating = decideDelete(pv({}, { finalizers: ['f'] }), 'pv-1', ctx());
+  assert.is(terminating.fact, 'Updated');
+  assert.is(terminating.next!.metadata['deletionTimestamp'], '2026-01-01T00:00:05Z');
+  assert.is(decideDelete(terminating.next, 'pv-1', ctx()).fact, 'Unchanged');
+  assert.is(code(() => decideDelete(undefined, 'pv-1', ctx())), 'NotFound');
+});
+
+test('events: a new one is named by its sequence; the same one again counts', () => {
+  const req = { object: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', namespace: 'ns', uid: 'u' } }, type: 'Warning' as const, reason: 'FailedMount', message: 'm', component: 'kubelet' };
+  const first = decideEvent(undefined, req, 't1', 3);
+  assert.is(first.metadata.name, 'p.0000000000000003');
+  assert.is(first.count, 1);
+  const again = decideEvent(first, req, 't2', 4);
+  assert.is(again.count, 2);
+  assert.is(again.lastTimestamp, 't2');
+  assert.is(again.firstTimestamp, 't1');
+  assert.is(eventCorrelationKey(again), eventCorrelationKey(first));
+});
+
+test.run();
