@@ -255,8 +255,8 @@ export class ExternalAttacher implements Controller {
       return;
     }
     this.failures.delete(name);
-    const fresh = this.getAttachment(name);
-    if (!fresh) return;
+    // The attachment as this sync last wrote it (a re-read could be older: informers lag).
+    const fresh = current;
     const status: NonNullable<VolumeAttachment['status']> = { attached: true };
     if (Object.keys(publishContext).length > 0) status.attachmentMetadata = { ...publishContext };
     this.client.update('VolumeAttachment', { ...fresh, status } as unknown as AnyObject, 'status');

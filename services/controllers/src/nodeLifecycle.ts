@@ -63,15 +63,17 @@ export class NodeLifecycleController implements Controller {
     const wantStatus = down ? 'Unknown' : 'True';
     const taints = node.spec?.taints ?? [];
     const tainted = taints.some((t) => t.key === UNREACHABLE);
+    let written = node;
     if (tainted !== down) {
       const spec = { ...(node.spec ?? {}) };
       const rest = taints.filter((t) => t.key !== UNREACHABLE);
       const next = down ? [...rest, { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: this.clock.iso() }] : rest;
       if (next.length > 0) spec.taints = next; else delete spec.taints;
-      this.client.update('Node', { ...node, spec } as never);
+      written = this.client.update('Node', { ...node, spec } as never) as unknown as NodeObj;
     }
     if (ready?.status !== wantStatus) {
-      const latest = this.client.get('Node', name) as unknown as NodeObj;
+      // What this sync wrote last, not a re-read (its informer may not have it yet).
+      const latest = written;
       const conditions = (latest.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
       conditions.push(down
         ? { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: this.clock.iso() }

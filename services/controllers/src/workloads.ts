@@ -305,7 +305,8 @@ export class DeploymentController implements Controller {
   }
 
   private writeStatus(d: Deployment, namespace: string, hash: string): void {
-    const latest = this.client.get('Deployment', `${namespace}/${d.metadata.name}`) ?? (d as unknown as AnyObject);
+    // The caller passes what it last read or wrote (a re-read could be older: informers lag).
+    const latest = d as unknown as AnyObject;
     const { owned } = podsControlledBy(this.client, namespace, 'Deployment', d.metadata.name, d.metadata.uid);
     const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
     const ready = active.filter(isPodReady).length;
@@ -540,7 +541,8 @@ export class StatefulSetController implements Controller {
       currentRevision: revision,
       updateRevision: revision,
     };
-    const latest = this.client.get('StatefulSet', `${namespace}/${set.metadata.name}`) ?? (set as unknown as AnyObject);
+    // The caller passes what it last read or wrote (a re-read could be older: informers lag).
+    const latest = set as unknown as AnyObject;
     this.client.update('StatefulSet', { ...latest, status } as unknown as AnyObject, 'status');
   }
 }
