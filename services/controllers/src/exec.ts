@@ -2,8 +2,10 @@
  * Design: what a process inside a container sees of the simulated filesystems, for
  * `pvsim exec POD [-c C] -- CMD`. A container's mount table is derived from the pod spec and
  * the store, the way the kubelet would have set it up: each volumeMount maps to a Filesystem
- * object and a directory in it (a CSI volume only while the driver reports it published at this
- * pod's target path — otherwise the mount simply is not there), configMap/secret/projected
+ * object and a directory in it (a CSI volume only while it is published at this pod's target path
+ * — otherwise the mount simply is not there; the kubelet answers that from its own actual state,
+ * and a caller without a kubelet at hand, `pvsim exec`, from the driver's record of its
+ * mounts), configMap/secret/projected
  * volumes are read-only views generated from their objects, and everything else lives in the
  * container's writable layer, a Filesystem that the kubelet wipes when the container restarts.
  * A path resolves through the longest mountPath that prefixes it. The commands are the few a
@@ -157,7 +159,23 @@ function viewOf(files: Record<string, string>): FsState {
 
 type VolumeBacking = Omit<ContainerMount, 'target' | 'volume' | 'readOnly' | 'subPath'>;
 
-function volumeBacking(client: Client, pod: Pod, volume: PodVolume): VolumeBacking | undefined {
+/**
+ * Whether a CSI volume is published at a target path on the pod's node, and how: read-only, and
+ * whether it is a block device with a filesystem on it (attached) rather than a network share.
+ */
+export type PublishedLookup = (targetPath: string, driver: string, volumeId: string) => { readonly: boolean; block: boolean } | undefined;
+
+/** The driver's own record of its mounts (CSIVolume), for callers that hold no kubelet. */
+function backendLookup(client: Client, node: string): PublishedLookup {
+  return (targetPath, driver, volumeId) => {
+    const cv = client.get('CSIVolume', csiVolumeObjectName(driver, volumeId)) as unknown as CsiVolumeObject | undefined;
+    const published = cv?.status?.published?.[targetPath];
+    if (!published || published.node !== node) return undefined;
+    return { readonly: published.readonly, block: cv?.status?.publishedNodes?.[node] !== undefined };
+  };
+}
+
+function volumeBacking(client: Client, pod: Pod, volume: PodVolume, lookup: PublishedLookup): VolumeBacking | undefined {
   const uid = pod.metadata.uid ?? '';
   const node = pod.spec.nodeName ?? '';
   const view = generatedVolumeFiles(client, pod, volume);
@@ -179,11 +197,10 @@ function volumeBacking(client: Client, pod: Pod, volume: PodVolume): VolumeBacki
   const claimReadOnly = volume.persistentVolumeClaim?.readOnly === true;
   const csi = csiSourceOf(bound.pv);
   if (csi) {
-    const cv = client.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle)) as unknown as CsiVolumeObject | undefined;
-    const published = cv?.status?.published?.[csiTargetPath(uid, bound.pv.metadata.name)];
+    const published = lookup(csiTargetPath(uid, bound.pv.metadata.name), csi.driver, csi.volumeHandle);
     // Not published at this pod's target path: the mount is not there.
-    if (!published || published.node !== node) return undefined;
-    const block = cv?.status?.publishedNodes?.[node] !== undefined;
+    if (!published) return undefined;
+    const block = published.block;
     return {
       filesystem: csiFilesystemName(csi.driver, csi.volumeHandle), base: '/',
       volumeReadOnly: published.readonly || claimReadOnly || csi.readOnly === true,
@@ -200,9 +217,13 @@ function volumeBacking(client: Client, pod: Pod, volume: PodVolume): VolumeBacki
   return undefined;
 }
 
-/** The mounts of one container, root first, then by mount point. */
-export function containerMounts(client: Client, pod: Pod, container: ContainerSpec): ContainerMount[] {
+/**
+ * The mounts of one container, root first, then by mount point. `published`: where CSI volumes are
+ * mounted on the node (the kubelet passes its actual state); by default the driver's record.
+ */
+export function containerMounts(client: Client, pod: Pod, container: ContainerSpec, published?: PublishedLookup): ContainerMount[] {
   const uid = pod.metadata.uid ?? '';
+  const lookup = published ?? backendLookup(client, pod.spec.nodeName ?? '');
   const mounts: ContainerMount[] = [{
     target: '/', volume: '', readOnly: false, volumeReadOnly: false,
     filesystem: containerFilesystemName(uid, container.name), base: '/', source: 'overlay', fstype: 'overlay',
@@ -210,7 +231,7 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
   for (const vm of container.volumeMounts ?? []) {
     const volume = (pod.spec.volumes ?? []).find((v) => v.name === vm.name);
     if (!volume) continue;
-    const backing = volumeBacking(client, pod, volume);
+    const backing = volumeBacking(client, pod, volume, lookup);
     if (!backing) continue;
     const mount: ContainerMount = { ...backing, target: normalizePath(vm.mountPath), volume: vm.name, readOnly: backing.volumeReadOnly || vm.readOnly === true };
     if (vm.subPath) {

@@ -14,3 +14,4 @@ export * from './attachDetach.ts';
 export * from './externalAttacher.ts';
 export * from './kubelet.ts';
 export * from './exec.ts';
+export * from './kubeletDecisions.ts';

@@ -10,15 +10,23 @@
  * the volume, the volume leaves volumesInUse (only then may the AD controller detach), emptyDir
  * data is deleted, hostPath data stays on the node, and the finalizer goes.
  *
- * The kubelet keeps no mount table of its own: like a real kubelet reconstructing its state from
- * the node's mounts, it reads what is staged and published from the driver's CSIVolume objects,
- * so a CLI process that restarts from the log carries on where the last one stopped. A node
+ * The kubelet keeps its own actual state of the world (kubeletDecisions.ts): what it staged and
+ * published, learnt from its own CSI calls returning, and the emptyDirs it set up; it is saved
+ * with the rest of its memory. A fresh instance (a crash, or a CLI process that folded the log)
+ * rebuilds it once from what it can observe on its node, as the real kubelet reconstructs its
+ * volumes from the node's mounts (kubeletReconstruct.ts), and carries on where the last one
+ * stopped. The decisions — what to mount, unpublish, unstage, report in use — are pure functions
+ * of the pod, the node's pods and the actual state (kubeletDecisions.ts); this class is the wiring
+ * that reads the cluster, makes the calls and writes the results. What it still reads of
+ * Filesystem objects is content, not mount state: the node's disk for hostPath type checks, a
+ * volume's tree for subPath directories, and container layers, which belong to the container
+ * runtime (`exec.ts` writes them). A node
  * that is down (`pvsim.dev/node-down`), or whose Ready condition is not True, has a dead kubelet:
  * nothing happens on it, and the pod statuses stay as last reported. Retries of failed mounts
  * happen at the next resync.
  */
 import {
-  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiSourceOf, csiVolumeObjectName, emptyFs, withFinalizer, isDir, isFile, mkdirp, normalizePath, touch,
+  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp,
   type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume, type Pod, type PodVolume, type VolumeCapability,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
@@ -27,12 +35,19 @@ import {
   boundVolumeOf, claimNameOf, containerFilesystemName, containersOf, csiStagingPath,
   csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, nodeFilesystemName, sha256Hex,
   uniqueVolumeName, volumeAttachmentName,
-  type ContainerSpec, type ContainerStatus, type CsiCall, type CsiVolumeObject,
+  type ContainerSpec, type ContainerStatus, type CsiCall,
   type FilesystemObject, type VolumeAttachment,
 } from './attachDetach.ts';
 import { LatencyGate, type LatencyGateState } from './externalAttacher.ts';
-import { record, sortedArray, sortedRecord, stateObject, stringArray } from './controllerState.ts';
-import { containerMounts } from './exec.ts';
+import { jsonCopy, record, sortedArray, sortedRecord, stateObject, stringArray } from './controllerState.ts';
+import { containerMounts, type PublishedLookup } from './exec.ts';
+import {
+  forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
+  missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
+  podWork, publishedAt, volumesInUse, volumesToUnstage, wantedKey,
+  type KubeletActualState, type PublishedVolume,
+} from './kubeletDecisions.ts';
+import { reconstructActualState } from './kubeletReconstruct.ts';
 import { KUBELET_FINALIZER, isKubeletAlive, isNodeReady } from './nodes.ts';
 
 /** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
@@ -83,6 +98,8 @@ export class Kubelet implements Controller {
   private readonly blocked = new Set<string>();
   /** pod uid -> start of the current wait for its volumes (the FailedMount timeout). */
   private readonly waitingSince = new Map<string, number>();
+  /** What is staged, published and set up on the node; undefined until rebuilt after a (re)start. */
+  private actual: KubeletActualState | undefined;
 
   constructor(
     private readonly client: Client,
@@ -140,11 +157,15 @@ export class Kubelet implements Controller {
   }
 
   /**
-   * `{ gate: LatencyGateState, blocked: [pod key], waitingSince: { <pod uid>: ms } }`, sorted. What
-   * is mounted is not memory: it is read from the CSIVolume objects.
+   * `{ gate: LatencyGateState, blocked: [pod key], waitingSince: { <pod uid>: ms }, actual? }`,
+   * sorted; `actual` (the actual state of the world, canonical order) is absent while this
+   * instance has not rebuilt it yet, and a loaded instance then rebuilds it at its first sync.
    */
-  saveState(): { gate: LatencyGateState; blocked: string[]; waitingSince: Record<string, number> } {
-    return { gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: sortedRecord(this.waitingSince, (ms) => ms) };
+  saveState(): { gate: LatencyGateState; blocked: string[]; waitingSince: Record<string, number>; actual?: KubeletActualState } {
+    return {
+      gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: sortedRecord(this.waitingSince, (ms) => ms),
+      ...(this.actual ? { actual: jsonCopy(this.actual) } : {}),
+    };
   }
 
   loadState(state: unknown): void {
@@ -157,6 +178,15 @@ export class Kubelet implements Controller {
       if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`${this.name}: saved wait start of "${uid}" is not a time`);
       this.waitingSince.set(uid, ms);
     }
+    this.actual = s['actual'] === undefined ? undefined : parseActualState(this.name, s['actual']);
+  }
+
+  /**
+   * The actual state of the world; a kubelet that just started rebuilds it first from what its
+   * node shows (kubeletReconstruct.ts), as the real one reconstructs volumes at start-up.
+   */
+  actualState(): KubeletActualState {
+    return (this.actual ??= reconstructActualState(this.client, this.nodeName));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -170,14 +200,6 @@ export class Kubelet implements Controller {
 
   private nodeUp(): boolean {
     return isKubeletAlive(this.client.getNode(this.nodeName));
-  }
-
-  private csiVolumes(): CsiVolumeObject[] {
-    return this.client.list('CSIVolume') as unknown as CsiVolumeObject[];
-  }
-
-  private csiVolume(driver: string, volumeId: string): CsiVolumeObject | undefined {
-    return this.client.get('CSIVolume', csiVolumeObjectName(driver, volumeId)) as unknown as CsiVolumeObject | undefined;
   }
 
   private record(call: CsiCall): void {
@@ -198,8 +220,17 @@ export class Kubelet implements Controller {
     if (next !== fs.status) this.client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
   }
 
-  private deleteFilesystem(name: string): void {
+  /** The container runtime removes a container's writable layer (written by processes, exec.ts), if it has one. */
+  private removeContainerLayer(podUid: string, container: string): void {
+    const name = containerFilesystemName(podUid, container);
     if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
+  }
+
+  /** TearDown of an emptyDir this kubelet set up: its data goes. */
+  private tearDownEmptyDir(podUid: string, volume: string): void {
+    if (!hasEmptyDir(this.actualState(), podUid, volume)) return;
+    this.client.delete('Filesystem', emptyDirFilesystemName(podUid, volume));
+    this.actual = forgetEmptyDir(this.actualState(), podUid, volume);
   }
 
   private writeStatus(pod: Pod, status: PodStatus): Pod {
@@ -212,14 +243,15 @@ export class Kubelet implements Controller {
     const base = this.gate.arrive(key);
     try {
       if (!this.nodeUp()) return;
-      if (base === '*') { this.housekeeping(); return; }
-      const pod = this.client.get('Pod', base) as unknown as Pod | undefined;
-      if (!pod || pod.spec.nodeName !== this.nodeName) {
-        this.blocked.delete(base);
-        if (!pod) this.housekeeping();
-        return;
+      const pod = base === '*' ? undefined : this.client.get('Pod', base) as unknown as Pod | undefined;
+      const work = podWork(base, pod, this.nodeName);
+      if (base !== '*' && work.kind !== 'run' && work.kind !== 'terminate') this.blocked.delete(base);
+      switch (work.kind) {
+        case 'housekeeping': this.housekeeping(); return;
+        case 'forget': return;
+        case 'terminate': this.terminate(base, pod!); return;
+        case 'run': this.run(base, pod!); return;
       }
-      if (pod.metadata.deletionTimestamp) this.terminate(base, pod); else this.run(base, pod);
     } finally {
       this.gate.forget(base);
     }
@@ -284,7 +316,10 @@ export class Kubelet implements Controller {
       return csi ? this.mountCsi(key, pod, volume, bound.pv, csi) : this.mountInTreeVolume(bound.pv);
     }
     if (volume['emptyDir'] !== undefined) {
-      this.ensureFilesystem(emptyDirFilesystemName(uid, volume.name), { type: 'emptyDir', node: this.nodeName, pod: uid, volume: volume.name });
+      if (!hasEmptyDir(this.actualState(), uid, volume.name)) {
+        this.ensureFilesystem(emptyDirFilesystemName(uid, volume.name), { type: 'emptyDir', node: this.nodeName, pod: uid, volume: volume.name });
+        this.actual = markEmptyDir(this.actualState(), uid, volume.name);
+      }
       return MOUNTED;
     }
     const hostPath = volume['hostPath'] as { path: string; type?: string } | undefined;
@@ -296,65 +331,27 @@ export class Kubelet implements Controller {
     return missing ? setUpFailed(missing) : MOUNTED;
   }
 
-  /** hostPath type checks (K/pkg/volume/hostpath `checkType`); creates what the type asks to create. */
+  /** hostPath set-up on the node's disk (the checks: kubeletDecisions `hostPathSetUp`). */
   private prepareHostPath(rawPath: string, type: string): string | undefined {
-    const path = normalizePath(rawPath);
     const fsObj = this.ensureFilesystem(nodeFilesystemName(this.nodeName), { type: 'node', node: this.nodeName });
-    const fs = fsObj.status;
-    const check = (what: string) => `hostPath type check failed: ${rawPath} is not a ${what}`;
-    switch (type) {
-      case '':
-        // No check; the container runtime creates a missing directory for the bind mount.
-        if (!isDir(fs, path) && !isFile(fs, path)) this.writeFilesystem(fsObj, mkdirp(fs, path));
-        return undefined;
-      case 'DirectoryOrCreate':
-        if (isFile(fs, path)) return check('directory');
-        this.writeFilesystem(fsObj, mkdirp(fs, path));
-        return undefined;
-      case 'Directory':
-        return isDir(fs, path) ? undefined : check('directory');
-      case 'FileOrCreate': {
-        if (isDir(fs, path)) return check('file');
-        if (isFile(fs, path)) return undefined;
-        try { this.writeFilesystem(fsObj, touch(fs, path)); } catch { return `open ${rawPath}: no such file or directory`; }
-        return undefined;
-      }
-      case 'File':
-        return isFile(fs, path) ? undefined : check('file');
-      case 'Socket': return check('socket file');
-      case 'CharDevice': return check('character device');
-      case 'BlockDevice': return check('block device');
-      default: return `invalid HostPathType ${type}`;
-    }
+    const outcome = hostPathSetUp(fsObj.status, rawPath, type);
+    if (outcome.problem !== undefined) return outcome.problem;
+    if (!outcome.next) return undefined;
+    if (type !== 'FileOrCreate') { this.writeFilesystem(fsObj, outcome.next); return undefined; }
+    // Creating the file is one step with its write, as open(O_CREAT) is: a failed write is a failed open.
+    try { this.writeFilesystem(fsObj, outcome.next); } catch { return `open ${rawPath}: no such file or directory`; }
+    return undefined;
   }
 
-  /** configMap / secret / projected sources must exist unless optional. */
+  /** configMap / secret / projected sources must exist unless optional (kubeletDecisions `missingSource`). */
   private missingSource(pod: Pod, volume: PodVolume): string | undefined {
     const ns = pod.metadata.namespace ?? 'default';
-    const configMap = (ref: { name: string; optional?: boolean; items?: { key: string }[] }): string | undefined => {
-      const cm = this.client.get('ConfigMap', `${ns}/${ref.name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
-      if (!cm) return ref.optional ? undefined : `configmap "${ref.name}" not found`;
-      const keys = { ...(cm.data ?? {}), ...(cm.binaryData ?? {}) };
-      const key = (ref.items ?? []).find((it) => !(it.key in keys));
-      return key && !ref.optional ? `configmap references non-existent config key: ${key.key}` : undefined;
-    };
-    const secret = (name: string, ref: { optional?: boolean; items?: { key: string }[] }): string | undefined => {
-      const s = this.client.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
-      if (!s) return ref.optional ? undefined : `secret "${name}" not found`;
-      const keys = { ...(s.data ?? {}), ...(s.stringData ?? {}) };
-      const key = (ref.items ?? []).find((it) => !(it.key in keys));
-      return key && !ref.optional ? `references non-existent secret key: ${key.key}` : undefined;
-    };
-    const cm = volume['configMap'] as { name: string; optional?: boolean } | undefined;
-    if (cm) return configMap(cm);
-    const sec = volume['secret'] as { secretName: string; optional?: boolean } | undefined;
-    if (sec) return secret(sec.secretName, sec);
-    const projected = volume['projected'] as { sources?: { configMap?: { name: string; optional?: boolean }; secret?: { name: string; optional?: boolean } }[] } | undefined;
-    for (const src of projected?.sources ?? []) {
-      const problem = (src.configMap && configMap(src.configMap)) || (src.secret && secret(src.secret.name, src.secret));
-      if (problem) return problem;
-    }
-    return undefined;
+    return missingSource(volume, (kind, name) => {
+      const obj = this.client.get(kind, `${ns}/${name}`) as Record<string, Record<string, string> | undefined> | undefined;
+      if (!obj) return undefined;
+      const keys = kind === 'ConfigMap' ? { ...(obj['data'] ?? {}), ...(obj['binaryData'] ?? {}) } : { ...(obj['data'] ?? {}), ...(obj['stringData'] ?? {}) };
+      return { has: (key: string) => key in keys };
+    });
   }
 
   /** In-tree PVs: hostPath and local live on the node's disk; other sources just mount. */
@@ -391,16 +388,18 @@ export class Kubelet implements Controller {
       return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name ${csi.driver} not found in the list of registered CSI drivers` };
     }
     const targetPath = csiTargetPath(pod.metadata.uid ?? '', pvName);
-    const cv = this.csiVolume(csi.driver, handle);
-    if (cv?.status?.published?.[targetPath]?.node === this.nodeName) return MOUNTED;
-    let publishContext: Record<string, string> | undefined;
-    if (isAttachable(driver)) {
-      // WaitForAttach: the VA must say attached.
-      const va = this.client.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined;
-      if (!va?.status?.attached || va.metadata.deletionTimestamp) return WAITING;
-      publishContext = va.status.attachmentMetadata;
-    }
     const nodeCaps = driver.nodeGetCapabilities();
+    const stagingTargetPath = nodeCaps.includes('STAGE_UNSTAGE_VOLUME') ? csiStagingPath(csi.driver, handle) : undefined;
+    const attachable = isAttachable(driver);
+    // WaitForAttach: the VA must say attached.
+    const va = attachable ? this.client.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined : undefined;
+    const plan = planCsiMount({
+      driver: csi.driver, volumeId: handle, targetPath, attachable, attached: va?.status?.attached === true && !va.metadata.deletionTimestamp,
+      ...(stagingTargetPath ? { stagingTargetPath } : {}),
+    }, this.actualState());
+    if (plan.kind === 'mounted') return MOUNTED;
+    if (plan.kind === 'waitForAttach') return WAITING;
+    const publishContext = va?.status?.attachmentMetadata;
     let volumeCapability: VolumeCapability;
     try {
       volumeCapability = this.mountCapability(pv, csi, nodeCaps);
@@ -411,30 +410,31 @@ export class Kubelet implements Controller {
       ...(publishContext ? { publishContext } : {}),
       ...(csi.volumeAttributes ? { volumeContext: csi.volumeAttributes } : {}),
     };
-    let stagingTargetPath: string | undefined;
-    if (nodeCaps.includes('STAGE_UNSTAGE_VOLUME')) {
-      stagingTargetPath = csiStagingPath(csi.driver, handle);
-      if (cv?.status?.staged?.[this.nodeName] !== stagingTargetPath) {
+    for (const step of plan.steps) {
+      if (step === 'stage') {
         if (!this.gate.ready(key, `NodeStageVolume:${handle}`, this.latency(driver, 'NodeStageVolume', handle))) return WAITING;
-        this.record({ rpc: 'NodeStageVolume', volumeId: handle, node: this.nodeName, target: stagingTargetPath });
+        this.record({ rpc: 'NodeStageVolume', volumeId: handle, node: this.nodeName, target: stagingTargetPath! });
         try {
-          driver.nodeStageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath, volumeCapability, ...extra });
+          driver.nodeStageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: stagingTargetPath!, volumeCapability, ...extra });
         } catch (e) {
           return { state: 'failed', message: `MountVolume.MountDevice failed for volume "${pvName}" : ${(e as Error).message}` };
         }
+        this.actual = markStaged(this.actualState(), { driver: csi.driver, volumeId: handle, stagingTargetPath: stagingTargetPath! });
+        continue;
       }
-    }
-    if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
-    this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
-    try {
-      driver.nodePublishVolume({
-        node: this.nodeName, volumeId: handle, targetPath, volumeCapability,
-        readonly: volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true,
-        ...(stagingTargetPath ? { stagingTargetPath } : {}),
-        ...extra,
-      });
-    } catch (e) {
-      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+      if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
+      this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
+      const readonly = volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true;
+      try {
+        driver.nodePublishVolume({
+          node: this.nodeName, volumeId: handle, targetPath, volumeCapability, readonly,
+          ...(stagingTargetPath ? { stagingTargetPath } : {}),
+          ...extra,
+        });
+      } catch (e) {
+        return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+      }
+      this.actual = markPublished(this.actualState(), { driver: csi.driver, volumeId: handle, targetPath, readonly });
     }
     return MOUNTED;
   }
@@ -446,21 +446,15 @@ export class Kubelet implements Controller {
   private updateVolumesInUse(): void {
     const node = this.client.getNode(this.nodeName);
     if (!node) return;
-    const names = new Set<string>();
+    const desired: string[] = [];
     for (const pod of this.podsHere()) {
-      if (pod.metadata.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      if (podReleasesVolumes(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
-        if (csi && isAttachable(this.drivers.get(csi.driver))) names.add(uniqueVolumeName(csi.driver, csi.volumeHandle));
+        if (csi && isAttachable(this.drivers.get(csi.driver))) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
       }
     }
-    for (const cv of this.csiVolumes()) {
-      if (!isAttachable(this.drivers.get(cv.spec.driver))) continue;
-      const st = cv.status;
-      const here = st?.staged?.[this.nodeName] !== undefined || Object.values(st?.published ?? {}).some((p) => p.node === this.nodeName);
-      if (here) names.add(uniqueVolumeName(cv.spec.driver, cv.spec.volumeId));
-    }
-    const list = [...names].sort();
+    const list = volumesInUse(desired, this.actualState(), (d) => isAttachable(this.drivers.get(d)), uniqueVolumeName);
     const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
     if (JSON.stringify(current) === JSON.stringify(list)) return;
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
@@ -527,13 +521,22 @@ export class Kubelet implements Controller {
   /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
   private prepareSubPaths(pod: Pod): void {
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
-      for (const m of containerMounts(this.client, pod, c)) {
+      for (const m of containerMounts(this.client, pod, c, this.publishedLookup())) {
         if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
         const fs = this.client.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
         if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
         this.writeFilesystem(fs, mkdirp(fs.status, m.base));
       }
     }
+  }
+
+  /** The pod's CSI mounts as the kubelet knows them, for the container mount table (exec.ts). */
+  private publishedLookup(): PublishedLookup {
+    const actual = this.actualState();
+    return (targetPath, driver, volumeId) => {
+      const p = publishedAt(actual, targetPath);
+      return p && p.driver === driver && p.volumeId === volumeId ? { readonly: p.readonly, block: isAttachable(this.drivers.get(driver)) } : undefined;
+    };
   }
 
   private startContainers(input: Pod): void {
@@ -597,7 +600,7 @@ export class Kubelet implements Controller {
       lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt, finishedAt: now, containerID: old.containerID } },
     };
     this.writeStatus(pod, { ...(pod.status ?? {}), containerStatuses: statuses.map((s) => (s.name === containerName ? next : s)) });
-    this.deleteFilesystem(containerFilesystemName(pod.metadata.uid ?? '', containerName));
+    this.removeContainerLayer(pod.metadata.uid ?? '', containerName);
     this.containerEvents(pod, spec);
   }
 
@@ -630,12 +633,12 @@ export class Kubelet implements Controller {
   }
 
   /** NodeUnpublishVolume of one target; true when it is gone. */
-  private unpublish(key: string, pod: Pod | undefined, cv: CsiVolumeObject, target: string): boolean {
-    const driver = this.drivers.get(cv.spec.driver);
+  private unpublish(key: string, pod: Pod | undefined, published: PublishedVolume): boolean {
+    const { driver: driverName, volumeId: handle, targetPath: target } = published;
+    const driver = this.drivers.get(driverName);
     const pvName = Kubelet.pvOfTarget(target);
     const fail = (message: string) => { if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`, 'kubelet'); return false; };
-    if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${cv.spec.driver} not found in the list of registered CSI drivers`);
-    const handle = cv.spec.volumeId;
+    if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${driverName} not found in the list of registered CSI drivers`);
     if (!this.gate.ready(key, `NodeUnpublishVolume:${handle}:${target}`, this.latency(driver, 'NodeUnpublishVolume', handle))) return false;
     this.record({ rpc: 'NodeUnpublishVolume', volumeId: handle, node: this.nodeName, target });
     try {
@@ -643,39 +646,38 @@ export class Kubelet implements Controller {
     } catch (e) {
       return fail((e as Error).message);
     }
+    this.actual = markUnpublished(this.actualState(), target);
     return true;
   }
 
   /**
    * NodeUnstageVolume of every volume staged here that nothing published here and no live pod on
-   * the node wants (reconciler `unmountDetachDevices`). True when nothing is left to unstage.
+   * the node wants (kubeletDecisions `volumesToUnstage`). True when nothing is left to unstage.
    */
   private unstageUnused(key: string, pod: Pod | undefined): boolean {
     const wanted = new Set<string>();
     for (const p of this.podsHere()) {
-      if (p.metadata.deletionTimestamp || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      if (podReleasesVolumes(p)) continue;
       for (const v of p.spec.volumes ?? []) {
         const csi = csiSourceOf(boundVolumeOf(this.client, p, v)?.pv);
-        if (csi) wanted.add(`${csi.driver}\u0000${csi.volumeHandle}`);
+        if (csi) wanted.add(wantedKey(csi.driver, csi.volumeHandle));
       }
     }
     let done = true;
-    for (const cv of this.csiVolumes()) {
-      const staged = cv.status?.staged?.[this.nodeName];
-      if (staged === undefined) continue;
-      if (Object.values(cv.status?.published ?? {}).some((p) => p.node === this.nodeName)) continue;
-      if (wanted.has(`${cv.spec.driver}\u0000${cv.spec.volumeId}`)) continue;
-      const driver = this.drivers.get(cv.spec.driver);
+    for (const staged of volumesToUnstage(this.actualState(), wanted)) {
+      const driver = this.drivers.get(staged.driver);
       if (!driver) { done = false; continue; }
-      const handle = cv.spec.volumeId;
+      const handle = staged.volumeId;
       if (!this.gate.ready(key, `NodeUnstageVolume:${handle}`, this.latency(driver, 'NodeUnstageVolume', handle))) { done = false; continue; }
-      this.record({ rpc: 'NodeUnstageVolume', volumeId: handle, node: this.nodeName, target: staged });
+      this.record({ rpc: 'NodeUnstageVolume', volumeId: handle, node: this.nodeName, target: staged.stagingTargetPath });
       try {
-        driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged });
+        driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged.stagingTargetPath });
       } catch (e) {
         done = false;
         if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`, 'kubelet');
+        continue;
       }
+      this.actual = markUnstaged(this.actualState(), staged.driver, handle);
     }
     return done;
   }
@@ -685,19 +687,15 @@ export class Kubelet implements Controller {
     if (!(input.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) { this.blocked.delete(key); return; }
     const pod = this.stopContainers(input);
     const uid = pod.metadata.uid ?? '';
-    const prefix = `/var/lib/kubelet/pods/${uid}/`;
     let done = true;
-    for (const cv of this.csiVolumes()) {
-      for (const [target, p] of Object.entries(cv.status?.published ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        if (p.node !== this.nodeName || !target.startsWith(prefix)) continue;
-        if (!this.unpublish(key, pod, cv, target)) done = false;
-      }
+    for (const published of podTargetsToUnpublish(this.actualState(), uid)) {
+      if (!this.unpublish(key, pod, published)) done = false;
     }
     if (done) done = this.unstageUnused(key, pod);
     this.updateVolumesInUse();
     if (!done) { this.blocked.add(key); return; }
-    for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.deleteFilesystem(emptyDirFilesystemName(uid, v.name));
-    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.deleteFilesystem(containerFilesystemName(uid, c.name));
+    for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.tearDownEmptyDir(uid, v.name);
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.removeContainerLayer(uid, c.name);
     this.blocked.delete(key);
     this.waitingSince.delete(uid);
     const fresh = this.client.get('Pod', key) as unknown as Pod | undefined;
@@ -711,20 +709,18 @@ export class Kubelet implements Controller {
    */
   private housekeeping(): void {
     const here = new Set(this.podsHere().map((p) => p.metadata.uid ?? ''));
-    for (const cv of this.csiVolumes()) {
-      for (const [target, p] of Object.entries(cv.status?.published ?? {})) {
-        const uid = /^\/var\/lib\/kubelet\/pods\/([^/]+)\//.exec(target)?.[1];
-        if (p.node === this.nodeName && uid !== undefined && !here.has(uid)) this.unpublish('*', undefined, cv, target);
-      }
-    }
+    for (const published of orphanedTargets(this.actualState(), here)) this.unpublish('*', undefined, published);
     this.unstageUnused('*', undefined);
     this.updateVolumesInUse();
     const everywhere = new Set(this.client.listPods().map((p) => p.metadata.uid ?? ''));
+    // The container runtime's garbage collection: layers of containers whose pod is gone
+    // (a layer exec.ts wrote carries no node, and any node's runtime may collect it).
     for (const fs of this.client.list('Filesystem') as unknown as FilesystemObject[]) {
-      const m = /^(emptydir|container)\.(.+)\.[^.]+$/.exec(fs.metadata.name);
-      if (!m || everywhere.has(m[2]!)) continue;
+      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name);
+      if (!m || everywhere.has(m[1]!)) continue;
       const node = fs.spec?.['node'];
       if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
     }
+    for (const e of orphanedEmptyDirs(this.actualState(), everywhere)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Design: a kubelet remembers its LatencyGate (node calls whose latency timer is queued), the
- * pods that wait for something (`blocked`) and when each pod's wait for its volumes began
- * (`waitingSince`, the FailedMount timeout). What is mounted is not memory: it is read from the
- * driver's CSIVolume objects. A fresh kubelet given the saved state makes the due call and
- * reports the mount timeout as the original does. Checked on twin stores fed the same work items.
+ * pods that wait for something (`blocked`), when each pod's wait for its volumes began
+ * (`waitingSince`, the FailedMount timeout) and its actual state of the world (`actual`: what it
+ * staged, published and set up, learnt from its own calls). A fresh kubelet given the saved
+ * state makes the due call and reports the mount timeout as the original does. Checked on twin
+ * stores fed the same work items. A fresh kubelet given nothing rebuilds `actual` at its first
+ * sync; the fake driver here keeps no backend, so only a saved state carries its mounts.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -106,7 +108,30 @@ test('the gate, the blocked pods and the wait starts are saved as sorted JSON', 
     gate: { scheduled: ['default/p-slow#NodePublishVolume:h-slow'], matured: [] },
     blocked: ['default/p-slow', 'default/p-wait'],
     waitingSince: Object.fromEntries([[uid('p-slow'), EPOCH_MS], [uid('p-wait'), EPOCH_MS]].sort()),
+    actual: { staged: [], published: [], emptyDirs: [] },
   });
+});
+
+test('the actual state is saved as it was learnt: a publish that returned, in canonical order', () => {
+  const { kubelet, clock, store, ...k } = midway();
+  clock.advance(700);
+  k.sync('default/p-slow#NodePublishVolume:h-slow');
+  const uid = store.get('Pod', 'default/p-slow')!.metadata['uid'] as string;
+  const saved = kubelet.saveState();
+  assert.equal(saved.actual, {
+    staged: [],
+    published: [{ driver: DRIVER, volumeId: 'h-slow', targetPath: `/var/lib/kubelet/pods/${uid}/volumes/kubernetes.io~csi/pv-p-slow/mount`, readonly: false }],
+    emptyDirs: [],
+  });
+  const fresh = newKubelet(store, clock).kubelet;
+  fresh.loadState(JSON.parse(JSON.stringify(saved)));
+  assert.is(JSON.stringify(fresh.saveState()), JSON.stringify(saved));
+  assert.equal(fresh.actualState(), saved.actual);
+  // What the restored kubelet knows is mounted, it does not mount again.
+  const again = newKubelet(store, clock);
+  again.kubelet.loadState(JSON.parse(JSON.stringify(saved)));
+  again.sync('default/p-slow');
+  assert.equal(again.calls, []);
 });
 
 test('save → load into a fresh kubelet → save gives the same JSON', () => {
@@ -149,6 +174,8 @@ test('malformed state is refused', () => {
   const fresh = newKubelet(store, clock).kubelet;
   assert.throws(() => fresh.loadState(7), /not an object/);
   assert.throws(() => fresh.loadState({ waitingSince: { u: 'soon' } }), /not a time/);
+  assert.throws(() => fresh.loadState({ actual: { staged: [{ driver: DRIVER }] } }), /malformed staged entry/);
+  assert.throws(() => fresh.loadState({ actual: { published: 'x' } }), /malformed published/);
 });
 
 test.run();

@@ -588,4 +588,80 @@ test('PVC protection: a claim deleted while a pod uses it stays Terminating unti
   assert.is(c.store.getVolume('pv-disk')?.status?.phase, 'Released');
 });
 
+/** A kubelet's client that lists every read of a driver's backend (CSIVolume) it makes. */
+function watchedClient(client: Client, reads: string[]): Client {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'get' && prop !== 'list') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return (kind: string, ...rest: unknown[]) => {
+        if (kind === 'CSIVolume') reads.push(`${String(prop)} ${kind}`);
+        return (value as (...a: unknown[]) => unknown).call(target, kind, ...rest);
+      };
+    },
+  });
+}
+
+test('a restarted kubelet rebuilds its actual state from the node once, then unpublishes, unstages and tears down on its own', () => {
+  const c = createCluster();
+  const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
+  const { volumeId: shareId } = c.volume('pv-nas', NAS, ['ReadWriteMany'], 'share');
+  runningPod(c, 'web', 'node-a', [claimVolume('data', 'data'), claimVolume('share', 'share'), { name: 'scratch', emptyDir: {} }]);
+  const uid = c.getPod('web')!.metadata.uid!;
+  assert.is(c.exec('web', undefined, 'write', '/scratch/f', 'x').exitCode, 0);
+  const before = c.kubelets.get('node-a')!.saveState().actual;
+  assert.equal(before, {
+    staged: [{ driver: DISK, volumeId, stagingTargetPath: csiStagingPath(DISK, volumeId) }],
+    published: [
+      { driver: DISK, volumeId, targetPath: csiTargetPath(uid, 'pv-disk'), readonly: false },
+      { driver: NAS, volumeId: shareId, targetPath: csiTargetPath(uid, 'pv-nas'), readonly: false },
+    ],
+    emptyDirs: [{ podUid: uid, volume: 'scratch' }],
+  });
+
+  // The crash: a fresh kubelet with empty memory in its place.
+  const reads: string[] = [];
+  const fresh = new Kubelet(watchedClient(c.world.client, reads), c.manager.workQueue, 'node-a', new Map<string, CsiDriverPort>([[DISK, c.disk], [NAS, c.nas]]), { clock: c.clock, csiCalls: c.csiCalls });
+  assert.is(fresh.saveState().actual, undefined, 'nothing known before it looked');
+  c.manager.restartController('kubelet/node-a', fresh);
+  c.settle();
+  assert.equal(fresh.saveState().actual, before, 'rebuilt from the node: what the old one knew');
+  assert.equal(reads, ['list CSIVolume'], 'the backend is read once, at start-up');
+
+  const callsBefore = c.csiCalls.length;
+  c.store.delete('Pod', 'default/web');
+  c.settle();
+  assert.equal(c.csiCalls.slice(callsBefore), [
+    { rpc: 'NodeUnpublishVolume', volumeId, node: 'node-a', target: csiTargetPath(uid, 'pv-disk') },
+    { rpc: 'NodeUnpublishVolume', volumeId: shareId, node: 'node-a', target: csiTargetPath(uid, 'pv-nas') },
+    { rpc: 'NodeUnstageVolume', volumeId, node: 'node-a', target: csiStagingPath(DISK, volumeId) },
+    { rpc: 'ControllerUnpublishVolume', volumeId, node: 'node-a' },
+  ]);
+  assert.equal(reads, ['list CSIVolume'], 'no backend read while unwinding');
+  assert.equal(c.disk.violations, []);
+  assert.is(c.getPod('web'), undefined);
+  assert.is(c.fs(`emptydir.${uid}.scratch`), undefined, 'emptyDir data deleted');
+  const cv = c.store.get('CSIVolume', `${DISK}.${volumeId}`) as unknown as CsiVolumeObject;
+  assert.equal([cv.status?.staged, cv.status?.published], [{}, {}]);
+  assert.is(c.node('node-a').status?.['volumesInUse'], undefined);
+  assert.equal(fresh.saveState().actual, { staged: [], published: [], emptyDirs: [] });
+});
+
+test('a kubelet restored from a snapshot of its memory does not rebuild: it carries on from what it saved', () => {
+  const c = createCluster();
+  const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
+  runningPod(c, 'web', 'node-a', [claimVolume('data', 'data')]);
+  const saved = JSON.parse(JSON.stringify(c.kubelets.get('node-a')!.saveState()));
+  const reads: string[] = [];
+  const fresh = new Kubelet(watchedClient(c.world.client, reads), c.manager.workQueue, 'node-a', new Map<string, CsiDriverPort>([[DISK, c.disk], [NAS, c.nas]]), { clock: c.clock, csiCalls: c.csiCalls });
+  fresh.loadState(saved);
+  c.manager.restartController('kubelet/node-a', fresh);
+  c.store.delete('Pod', 'default/web');
+  c.settle();
+  assert.equal(reads, []);
+  assert.equal(c.csiCalls.map((x) => x.rpc).slice(-3), ['NodeUnpublishVolume', 'NodeUnstageVolume', 'ControllerUnpublishVolume']);
+  assert.is(c.va(volumeId, 'node-a'), undefined);
+  assert.equal(c.disk.violations, []);
+});
+
 test.run();
