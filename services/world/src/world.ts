@@ -370,13 +370,19 @@ export class World {
 
   /**
    * The world's canonical fingerprint: the store's (objects up to uids, resourceVersions and
-   * timestamps, kept incrementally) combined with what the components remember, the work waiting
-   * and the timers (due times relative to now), with uids replaced by the store's canonical names.
+   * timestamps, kept incrementally) combined with what the components remember (canonicalised as
+   * objects are: uids and names generated from them replaced, times dropped; a component's drawn
+   * identity left out), the work waiting and the timers (due times relative to now).
    */
   fingerprint(): string {
     const objects = this.store.hashed();
     const controllers: [string, unknown][] = [];
-    for (const c of this.manager.controllers) if (c.saveState) controllers.push([c.name, c.saveState()]);
+    for (const c of this.manager.controllers) {
+      if (!c.saveState) continue;
+      // A component's identity drawn at its start is a generated name, like a uid.
+      const { identity: _identity, ...state } = c.saveState() as Record<string, unknown>;
+      controllers.push([c.name, objects.canonicalObject('ComponentState', state as never)]);
+    }
     const now = this.clock.now();
     const work = this.scheduler.pendingWork();
     const rest = objects.substitute(canonicalJson({
