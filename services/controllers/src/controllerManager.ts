@@ -38,6 +38,8 @@ export class ControllerManager {
   readonly controllers: Controller[];
   private readonly handlers = new Map<string, { owner: Controller; sync: (key: string) => void }>();
   private readonly queue: WorkQueue;
+  /** How many controllers were built in (the rest joined later, kept in name order). */
+  private builtIn = 0;
   syncErrors: { item: WorkItem; error: string }[] = [];
 
   constructor(private readonly opts: ControllerManagerOptions) {
@@ -46,6 +48,7 @@ export class ControllerManager {
     const on = opts.controllers ?? ['pv-controller', 'pvc-protection', 'pv-protection'];
     const storage: Controller[] = [this.binding, new ClaimProtectionController(opts.client), new VolumeProtectionController(opts.client)];
     this.controllers = [...storage.filter((c) => on.includes(c.name as ControllerName)), ...(opts.extraControllers?.(this.queue) ?? [])];
+    this.builtIn = this.controllers.length;
     // The PV controller's operations run even when only its decisions are under test.
     for (const c of [...new Set([this.binding, ...this.controllers])]) this.registerQueues(c);
   }
@@ -68,7 +71,12 @@ export class ControllerManager {
    */
   addController(c: Controller): void {
     this.registerQueues(c);
-    this.controllers.push(c);
+    // Controllers that join while the cluster runs stand in name order after the built-in ones,
+    // whatever order they joined in: informer handlers run in this order, so a world rebuilt from
+    // a snapshot (its kubelets join in node-name order) queues work exactly as the original did.
+    let i = this.controllers.length;
+    while (i > this.builtIn && this.controllers[i - 1]!.name > c.name) i--;
+    this.controllers.splice(i, 0, c);
     c.resync?.(this.queue);
   }
 

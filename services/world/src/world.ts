@@ -377,7 +377,7 @@ export class World {
   fingerprint(): string {
     const objects = this.store.hashed();
     const controllers: [string, unknown][] = [];
-    for (const c of this.manager.controllers) {
+    for (const c of [...this.manager.controllers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (!c.saveState) continue;
       // A component's identity drawn at its start is a generated name, like a uid.
       const { identity: _identity, ...state } = c.saveState() as Record<string, unknown>;
