@@ -1,4 +1,4 @@
-// `pnpm bench [binder|settle ...] [--quick]`: runs each benchmark in bench/ in its own Node
+// `pnpm bench [binder|settle|world ...] [--quick]`: runs each benchmark in bench/ in its own Node
 // process (a fresh heap each, one after the other so they do not compete for the two cores),
 // with tsx for the TypeScript sources and --expose-gc so timings start from a collected heap.
 // Each benchmark prints its own table with its baseline measured in the same process; this
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-const ALL = ['binder', 'settle'];
+const ALL = ['binder', 'settle', 'world'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const picked = args.filter((a) => !a.startsWith('--'));
@@ -95,6 +95,14 @@ if (results.settle) {
   for (const s of results.settle) {
     console.log(`settle: N = ${s.n}: a settled bind costs ${us(s.claimPhaseMedianMs, s.n).toFixed(0)} µs = ${(s.claimPhaseMedianMs / s.rawSendsMedianMs).toFixed(0)} raw actor transitions = ${(s.claimPhaseMedianMs / s.pureBinderMedianMs).toFixed(0)}× the pure binder (${us(s.pureBinderMedianMs, s.n).toFixed(1)} µs per claim incl. index build); ${(s.deliveries / s.n).toFixed(2)} deliveries per bind.`);
   }
+}
+if (results.world) {
+  const w = results.world;
+  const goal = (x, max) => (x <= max ? 'met' : `missed ×${(x / max).toFixed(1)}`);
+  const fp = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+  console.log(`world: a delivered work item costs ${w.full.itemOverRaw.toFixed(1)} raw PV/PVC transitions on the full cluster (${w.copies} copies) and ${w.scale.map((s) => `${s.itemOverRaw.toFixed(1)}× on the PV-only world at N = ${s.n}`).join(', ')} (goal ≤ 3×: ${goal(w.full.itemOverRaw, 3)} on the full cluster).`);
+  console.log(`world: world.fingerprint() after every item adds ${fp(w.full.worldFpExtra)} on the full cluster, ${w.pvOnly.map((p) => `${fp(p.worldFpExtra)} on PV-only N = ${p.n}`).join(', ')} (goal ≤ 10%: ${goal(w.full.worldFpExtra, 0.1)} on the full cluster); store.fingerprint() alone ${fp(w.full.storeFpExtra)}.`);
+  console.log(`world: fork = ${w.fork.forkOverStep.toFixed(0)} steps of the full-cluster run (snapshot ${(w.fork.snapshotBytes / 1024).toFixed(0)} KiB); ${w.scale.map((s) => `N = ${s.n}: ${s.bindsPerSecond.toFixed(0)} binds/s, ${(s.retainedBytesPerPair / 1024).toFixed(1)} KiB heap per pair`).join('; ')}.`);
 }
 console.log(`total: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);
