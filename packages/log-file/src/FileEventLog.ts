@@ -79,8 +79,8 @@ export function sha256Hex(text: string): string {
     : nodeCrypto.createHash('sha256').update(text).digest('hex');
 }
 
-/** Where the write path calls `faults`. */
-export type FaultPoint = 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended';
+/** Where the write path calls `faults` (`snapshot`: the CLI's snapshot writer beside the log). */
+export type FaultPoint = 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot';
 
 export interface FileEventLogOptions {
   lock?: LockOptions;

@@ -89,9 +89,35 @@ export interface HeldLock {
 
 let attempts = 0;
 
-/** Takes the writers' lock of the log at `path`, waiting for a live holder as `options` allow. */
+/** Locks this process holds, by lock path: taking a held lock again only counts. */
+const held = new Map<string, { lock: HeldLock; count: number }>();
+
+/**
+ * Takes the writers' lock of the log at `path`, waiting for a live holder as `options` allow.
+ * Re-entrant within a process: a command may hold the lock around reading, running and
+ * appending, and the append inside takes it again for free.
+ */
 export function acquireLogLock(path: string, options: LockOptions = {}): HeldLock {
   const lockPath = `${path}.lock`;
+  const mine = held.get(lockPath);
+  if (mine) {
+    mine.count++;
+    return { owner: mine.lock.owner, release: () => releaseHeld(lockPath) };
+  }
+  const lock = acquireFresh(path, lockPath, options);
+  held.set(lockPath, { lock, count: 1 });
+  return { ...lock, release: () => releaseHeld(lockPath) };
+}
+
+function releaseHeld(lockPath: string): void {
+  const mine = held.get(lockPath);
+  if (!mine) return;
+  if (--mine.count > 0) return;
+  held.delete(lockPath);
+  mine.lock.release();
+}
+
+function acquireFresh(path: string, lockPath: string, options: LockOptions): HeldLock {
   const clock = options.clock;
   const started = clock?.nowMs() ?? 0;
   const timeoutMs = clock ? options.timeoutMs ?? 0 : 0;
