@@ -490,7 +490,8 @@ export function printTables(tables: readonly string[]): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (isObj(value)) {
-    const out: Obj = {};
+    // Null prototype: a key such as `__proto__` (a ConfigMap key may be one) stays an own key.
+    const out: Obj = Object.create(null) as Obj;
     for (const k of Object.keys(value).sort(byCodeUnit)) {
       if (value[k] !== undefined) out[k] = sortKeys(value[k]);
     }
@@ -1367,7 +1368,7 @@ function describeSecret(secret: Obj): string {
   printAnnotationsMultiline(d, 'Annotations', m['annotations']);
   d.write(0, `\nType:\t${str(secret['type'])}\n`);
   d.write(0, '\nData\n====\n');
-  const data: Record<string, number> = {};
+  const data: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [k, v] of Object.entries(obj(secret['data']))) data[k] = Buffer.from(str(v), 'base64').length;
   for (const [k, v] of Object.entries(obj(secret['stringData']))) data[k] = Buffer.byteLength(str(v));
   for (const k of Object.keys(data).sort(byCodeUnit)) {

@@ -89,7 +89,7 @@ test('damage in acknowledged records is reported with record and byte; repair ch
   const path = join(c, 'log.jsonl');
   const bytes = readFileSync(path);
   const at = bytes.indexOf('"pos":3,') + 20;
-  bytes[at] ^= 1;
+  bytes[at]! ^= 1;
   writeFileSync(path, bytes);
   const refused = await pvsim(c, ['get', 'pv']);
   assert.is(refused.code, 1);
