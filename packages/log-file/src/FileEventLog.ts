@@ -429,43 +429,33 @@ function scanFd(path: string, fd: number, from: number, to: number, firstPos: nu
     if (firstPos === 1 && at === 0) assertPvsimLog(path, fd);
     return { records, recordCount: count, intactBytes: batchStart, problem: corrupt(path, pos, at, detail) };
   };
-  let chunk = Buffer.alloc(0);
-  let chunkStart = from;
-  let offset = from;
-  while (offset < to) {
-    const length = Math.min(CHUNK_BYTES, to - offset);
-    const fresh = Buffer.allocUnsafe(length);
-    readWhole(fd, fresh, offset);
-    offset += length;
-    chunk = chunk.length === 0 ? fresh : Buffer.concat([chunk, fresh]);
-    let lineStart = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, lineStart)) {
-      const at = chunkStart + lineStart;
-      const expected = firstPos + count + openCount;
-      const check = checkLine(chunk.toString('utf8', lineStart, nl), sha256Hex);
-      if (!check.ok) return fail(expected, at, check.detail);
-      if (check.record.pos !== expected) {
-        return fail(expected, at, `out of order (expected position ${expected}, found ${check.record.pos})`);
-      }
-      if (keepRecords) open.push(check.record);
-      openCount++;
-      lineStart = nl + 1;
-      if (check.record.end === true) {
-        if (keepRecords) { for (const r of open) records.push(r); open = []; }
-        count += openCount;
-        openCount = 0;
-        batchStart = chunkStart + lineStart;
-      }
+  let failure: LogInspection | undefined;
+  const linesEnd = forEachLine(fd, from, to, (raw, at) => {
+    const expected = firstPos + count + openCount;
+    const check = checkLine(raw.toString('utf8'), sha256Hex);
+    if (!check.ok) { failure = fail(expected, at, check.detail); return false; }
+    if (check.record.pos !== expected) {
+      failure = fail(expected, at, `out of order (expected position ${expected}, found ${check.record.pos})`);
+      return false;
     }
-    chunk = chunk.subarray(lineStart);
-    chunkStart += lineStart;
-    // Keep the unfinished batch's bytes only as long as needed: a line longer than a chunk grows it.
-  }
-  const fragment = chunk;
+    if (keepRecords) open.push(check.record);
+    openCount++;
+    if (check.record.end === true) {
+      if (keepRecords) { for (const r of open) records.push(r); open = []; }
+      count += openCount;
+      openCount = 0;
+      batchStart = at + raw.length + 1;
+    }
+    return true;
+  });
+  if (failure !== undefined) return failure;
+  // What follows the last newline: at most one line, cut short or damaged.
+  const fragment = Buffer.allocUnsafe(to - linesEnd);
+  readWhole(fd, fragment, linesEnd);
   if (openCount === 0 && fragment.length === 0) return { records, recordCount: count, intactBytes: to };
   if (fragment.length > 0) {
     const problem = fragmentProblem(fragment);
-    if (problem !== undefined) return fail(firstPos + count + openCount, chunkStart, problem);
+    if (problem !== undefined) return fail(firstPos + count + openCount, linesEnd, problem);
   }
   return {
     records,

@@ -324,7 +324,7 @@ test('after repair the log appends again', () => {
 test('append refuses to write after damage in acknowledged data, leaving the file as it was', () => {
   const { path } = logWithBatches([2, 3]);
   const bytes = readFileSync(path);
-  bytes[bytes.length - 30] ^= 1;
+  bytes[bytes.length - 30]! ^= 1;
   writeFileSync(path, bytes);
   const error = corruptError(() => new FileEventLog(path).append(recs(6, 1), 5));
   assert.is(error.pos, 5);
