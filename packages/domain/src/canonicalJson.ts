@@ -43,7 +43,8 @@ export function canonicalJson(value: unknown): string {
 export function sortKeysDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortKeysDeep) as T;
   if (isPlainObject(value)) {
-    const out: Json = {};
+    // Null prototype: a key such as `__proto__` (a ConfigMap key may be one) stays an own key.
+    const out = Object.create(null) as Json;
     for (const k of Object.keys(value).sort()) {
       const v = value[k];
       if (v !== undefined) out[k] = sortKeysDeep(v);

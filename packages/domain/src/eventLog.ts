@@ -26,7 +26,10 @@ export interface LogRecord extends NewLogRecord {
 }
 
 export interface EventLog {
-  /** All complete records, in order. Throws LogCorruptError on a torn or corrupt record. */
+  /**
+   * All records of complete batches, in order. Throws LogCorruptError on a corrupt record; an
+   * unfinished last batch (a write in progress, or one a crash cut short) is never returned.
+   */
   read(): LogRecord[];
   /** The position of the last record (0 when empty). */
   lastPos(): number;
@@ -54,8 +57,13 @@ export class LogCorruptError extends Error {
     /** Byte offset where the bad data starts; `pvsim log repair` truncates here. */
     readonly byteOffset: number,
     readonly detail: string,
+    /**
+     * What the user can do, completing the message. The default names the command that shows
+     * what is damaged without changing anything; an adapter passes its own where it knows more.
+     */
+    readonly hint = 'run `pvsim log repair` to see what is damaged (it changes nothing without --force)',
   ) {
-    super(`${path}: record ${pos} (byte ${byteOffset}) is ${detail}; run \`pvsim log repair\` to truncate it`);
+    super(`${path}: record ${pos} (byte ${byteOffset}) is ${detail}; ${hint}`);
     this.name = 'LogCorruptError';
   }
 }

@@ -30,8 +30,15 @@ test('sortKeysDeep: the sorted value, not a string; JSON.stringify of it is the 
   const value = { b: [{ d: 1, c: undefined }], a: 'x' };
   const sorted = sortKeysDeep(value);
   assert.equal(Object.keys(sorted), ['a', 'b']);
-  assert.equal(sorted, { a: 'x', b: [{ d: 1 }] });
+  assert.equal(JSON.parse(JSON.stringify(sorted)), { a: 'x', b: [{ d: 1 }] });
   assert.is(JSON.stringify(sorted), canonicalJson(value));
+});
+
+test('sortKeysDeep: a key such as __proto__ (a ConfigMap key may be one) stays an own key', () => {
+  const value = JSON.parse('{"__proto__": "x", "a": 1}') as Record<string, unknown>;
+  const sorted = sortKeysDeep(value);
+  assert.equal(Object.keys(sorted), ['__proto__', 'a']);
+  assert.is(JSON.stringify(sorted), '{"__proto__":"x","a":1}');
 });
 
 test('sortKeysDeep: integer-like keys still come first (a JavaScript object lists them so)', () => {

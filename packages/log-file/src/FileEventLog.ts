@@ -5,47 +5,50 @@
  * - Appends are transactions. A batch is sealed (numbered, its last record marked `end`), written
  *   with one write call and fsynced before `append` returns; the directory is fsynced too when
  *   the file (or a parent directory) was just created, so the file itself survives a crash.
- * - Writers exclude each other with a `<path>.lock` file created with O_EXCL. A held lock is an
- *   error (LogLockedError), never a wait: the CLI runs one command at a time, so a lock that is
- *   present means a concurrent writer or a crashed one, and the user must decide which.
+ * - Writers exclude each other with `<path>.lock` (lock.ts): a lock that records its owner, is
+ *   waited for while that owner lives and is taken over once it is gone, so a crash never leaves
+ *   the log blocked (docs/decisions/0003-log-lock.md).
+ * - An unfinished last batch — complete records without the batch's `end`, then perhaps the
+ *   start of a line without its newline — is what a write in progress looks like, and what a
+ *   writer killed in the middle of its write leaves. It was never acknowledged (append fsyncs
+ *   before returning), so it is never read: readers, who take no lock, stop before it (and say so
+ *   when no live writer holds the lock), and the next writer, under the lock, cuts it off. Any
+ *   other damage — a line that is not JSON, fails its checksum or is out of order, a fragment
+ *   that is not the start of a record — is in acknowledged data: it is reported as a
+ *   LogCorruptError naming the record and byte, and only `repairLog` with `force` changes it,
+ *   after writing a backup.
+ * - The file is read in chunks and each line is decoded on its own, so a log larger than V8's
+ *   biggest string still reads, and `inspectLog`/`repairLog` hold one chunk at a time. A log over
+ *   `maxBytes` is refused before it is read, with a message saying so.
  * - Under the lock the writer re-reads only the tail of the file (the last 64 KiB) to learn the
  *   last position; it falls back to a full scan only when the last line is longer than that or
- *   does not look like the clean end of a batch — and then the full scan reports the damage
- *   instead of burying it under a new batch.
- * - `read()` reads the whole file with one readFileSync, splits it on '\n' and checks each line.
- *   Checking a checksum does not re-serialise the record: the hash is taken over the raw line
+ *   does not look like the clean end of a batch.
+ * - Checking a checksum does not re-serialise the record: the hash is taken over the raw line
  *   with its fixed-length `,"sum":"…"}` suffix replaced by `}`, which is exactly the JSON the
- *   writer hashed (see `sealBatch`). That saves a JSON.stringify per record, about a quarter of
- *   the time `read()` takes (100k records: ~180 ms with the shortcut, ~57 ms more without).
- *   The writer must therefore produce exactly that shape, and only `sealBatch` writes lines.
- * - Damage is reported, never silently used: a line that is not JSON, fails its checksum or is
- *   out of order, and a last batch without its `end` record or trailing newline (a torn write),
- *   each become a LogCorruptError naming the record position and byte offset. `repairLog`
- *   truncates back to the end of the last whole batch before the damage, so the repaired log
- *   never ends in half a transaction, and reports every line it dropped.
- * - Readers take no lock. A reader racing a writer can see the writer's batch half-written and
- *   report it as torn; `repairLog` takes the lock, so it cannot cut a batch that is still being
- *   written, and finds nothing to repair once the writer has finished.
+ *   writer hashed (see `sealBatch`).
+ * - The file never is a symbolic link (opened with O_NOFOLLOW), and a file whose first line is
+ *   not a pvsim record is another program's: it is refused, never read as damage or repaired.
  * - Checksums are sha256 from node:crypto (the one-shot `crypto.hash` where Node has it, about
  *   twice as fast for short lines as `createHash`; both give the same digest).
+ * - `faults` is a seam for tests: it is called at named points of the write path and may throw
+ *   an injected error (a full disk, a read-only file system) or pause there to be killed.
  */
 
 import * as nodeCrypto from 'node:crypto';
 import {
   closeSync,
   constants,
-  existsSync,
+  copyFileSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import {
   ExpectedVersionConflict,
   LogCorruptError,
@@ -55,10 +58,16 @@ import {
   type LogRecord,
   type NewLogRecord,
 } from '@pvsim/domain';
+import { acquireLogLock, describeOwner, liveLockOwner, type LockOptions, type LockOwner } from './lock.ts';
 
 /** How much of the file's end `lastPos` and `append` read to find the last record. */
 const TAIL_BYTES = 64 * 1024;
+/** How much a full scan reads at a time. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
+/** How every line of a pvsim log starts (the fixed key order of `sealBatch`). */
+const LINE_START = '{"pos":';
+const FIRST_LINE_START = '{"pos":1,"time":"';
 
 const oneShotHash: ((algorithm: string, data: string, encoding: 'hex') => string) | undefined =
   typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
@@ -70,41 +79,74 @@ export function sha256Hex(text: string): string {
     : nodeCrypto.createHash('sha256').update(text).digest('hex');
 }
 
-/** Another writer holds the log's lock file, or one crashed while holding it. */
-export class LogLockedError extends Error {
-  readonly code = 'LogLocked';
+/** Where the write path calls `faults` (`snapshot`: the CLI's snapshot writer beside the log). */
+export type FaultPoint = 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot';
+
+export interface FileEventLogOptions {
+  lock?: LockOptions;
+  /** Refuse to read a log (or the part after a snapshot) larger than this. */
+  maxBytes?: number;
+  /** Things the user should know that are not errors (an unfinished batch ignored or removed). */
+  onNotice?: (text: string) => void;
+  /** Test seam, see the design note. */
+  faults?: (point: FaultPoint) => void;
+}
+
+/** pvsim will not read or change this file: it is a symbolic link, not a file, or not a pvsim log. */
+export class LogFileRefusedError extends Error {
+  readonly code = 'LogFileRefused';
   constructor(
     readonly path: string,
-    readonly lockPath: string,
+    readonly reason: 'symlink' | 'not-a-file' | 'foreign' | 'too-large',
+    message: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      `${path}: the event log is locked by ${lockPath} — another pvsim process is writing it, or one ` +
-        `crashed while writing; if no pvsim process is running, delete ${lockPath}`,
-      options,
-    );
-    this.name = 'LogLockedError';
+    super(`${path}: ${message}`, options);
+    this.name = 'LogFileRefusedError';
   }
 }
 
+/** The unfinished last batch of a log: never acknowledged, never read. */
+export interface UnfinishedTail {
+  byteOffset: number;
+  /** Complete records of the batch before the cut. */
+  records: number;
+  bytes: number;
+}
+
 export class FileEventLog implements EventLog {
-  constructor(readonly path: string) {}
+  /** The byte offset where this handle's last successful append ended. */
+  lastAppendEnd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly options: FileEventLogOptions = {},
+  ) {}
 
   read(): LogRecord[] {
-    const { records, problem } = inspectLog(this.path);
-    if (problem !== undefined) throw problem;
-    return records;
+    const fd = this.openForRead();
+    if (fd === undefined) return [];
+    try {
+      const size = fstatSync(fd).size;
+      this.checkSize(size);
+      const scan = scanFd(this.path, fd, 0, size, 1, true);
+      if (scan.problem !== undefined) throw scan.problem;
+      this.noticeTail(scan.tail);
+      return scan.records;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
-   * Reads only the tail of the file. Throws LogCorruptError when the file does not end with a
-   * whole batch; damage further back is found by `read()`.
+   * Reads only the tail of the file, unless the tail does not end a batch. Throws
+   * LogCorruptError on damage; an unfinished last batch does not count.
    */
   lastPos(): number {
-    const fd = openIfExists(this.path, constants.O_RDONLY);
+    const fd = this.openForRead();
     if (fd === undefined) return 0;
     try {
-      return lastPosOf(this.path, fd);
+      return lastPosOf(this.path, fd).pos;
     } finally {
       closeSync(fd);
     }
@@ -117,28 +159,31 @@ export class FileEventLog implements EventLog {
    * caller falls back to `read()`. Damage in the tail throws LogCorruptError like `read()`.
    */
   readAfter(byteOffset: number, pos: number, sum: string): LogRecord[] | undefined {
-    const fd = openIfExists(this.path, constants.O_RDONLY);
+    const fd = this.openForRead();
     if (fd === undefined) return undefined;
     try {
       const size = fstatSync(fd).size;
       if (byteOffset <= 0 || size < byteOffset) return undefined;
       const known = batchEndAt(fd, byteOffset);
       if (known?.pos !== pos || known.sum !== sum) return undefined;
-      const tail = Buffer.alloc(size - byteOffset);
-      readWhole(fd, tail, byteOffset);
-      const { records, problem } = scan(this.path, tail, pos + 1, byteOffset);
-      if (problem !== undefined) throw problem;
-      return records;
+      this.checkSize(size - byteOffset);
+      const scan = scanFd(this.path, fd, byteOffset, size, pos + 1, true);
+      if (scan.problem !== undefined) throw scan.problem;
+      this.noticeTail(scan.tail);
+      return scan.records;
     } finally {
       closeSync(fd);
     }
   }
 
-  /** Current size in bytes (0 when absent): where the next batch will start. */
+  /**
+   * Bytes of the log up to the end of its last whole batch (0 when absent): where the next
+   * batch starts, and what a snapshot of the state after that batch refers to.
+   */
   size(): number {
-    const fd = openIfExists(this.path, constants.O_RDONLY);
+    const fd = this.openForRead();
     if (fd === undefined) return 0;
-    try { return fstatSync(fd).size; } finally { closeSync(fd); }
+    try { return lastPosOf(this.path, fd).bytes; } finally { closeSync(fd); }
   }
 
   append(batch: NewLogRecord[], expectedPos: number): LogRecord[] {
@@ -147,45 +192,107 @@ export class FileEventLog implements EventLog {
     // the log has moved on the conflict below discards this work anyway.
     const { records, lines } = sealBatch(batch, expectedPos + 1, sha256Hex);
     const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    const lock = acquireLock(this.path);
+    const createdDirectory = ensureDirectory(this.path);
+    const lock = acquireLogLock(this.path, this.options.lock);
     try {
-      let fd = openIfExists(this.path, constants.O_RDWR | constants.O_APPEND);
+      if (lock.tookOverFrom) this.notice(`took over the event log's lock from ${describeOwner(lock.tookOverFrom)}, which has exited`);
+      this.options.faults?.('lock');
+      let fd = openIfExists(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
       let created = false;
       let sizeBefore = 0;
       try {
-        if (fd !== undefined) sizeBefore = fstatSync(fd).size;
-        const actualPos = fd === undefined ? 0 : lastPosOf(this.path, fd, sizeBefore);
+        let actualPos = 0;
+        if (fd !== undefined) {
+          const end = lastPosOf(this.path, fd);
+          actualPos = end.pos;
+          sizeBefore = end.bytes;
+          if (end.tail !== undefined) {
+            // Under the lock nobody is writing: this batch was cut short by a writer that died.
+            ftruncateSync(fd, end.tail.byteOffset);
+            fsyncSync(fd);
+            this.notice(unfinishedText(this.path, end.tail, 'removed it'));
+          }
+        }
         if (actualPos !== expectedPos) throw new ExpectedVersionConflict(expectedPos, actualPos);
+        this.options.faults?.('open');
         if (fd === undefined) {
-          fd = openSync(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o644);
+          fd = openSync(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
           created = true;
         }
-        writeWhole(fd, bytes, sizeBefore);
+        writeWhole(fd, bytes, sizeBefore, this.options.faults);
+        this.options.faults?.('fsync');
         fsyncSync(fd);
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
-      if (created) fsyncDirectory(dirname(resolve(this.path)));
+      if (created || createdDirectory) fsyncDirectory(dirname(resolve(this.path)));
+      this.lastAppendEnd = sizeBefore + bytes.length;
+      this.options.faults?.('appended');
       return records;
     } finally {
       lock.release();
     }
   }
+
+  private openForRead(): number | undefined {
+    return openIfExists(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  }
+
+  private checkSize(size: number): void {
+    const max = this.options.maxBytes;
+    if (max !== undefined && size > max) {
+      throw new LogFileRefusedError(this.path, 'too-large',
+        `the event log is ${mib(size)}, over the limit of ${mib(max)} that pvsim reads in one command ` +
+        '(set PVSIM_MAX_LOG_BYTES to raise it; a snapshot every PVSIM_SNAPSHOT_EVERY records keeps what is read small)');
+    }
+  }
+
+  private noticeTail(tail: UnfinishedTail | undefined): void {
+    if (tail === undefined) return;
+    // A live writer holding the lock is in the middle of this batch: nothing to say.
+    if (liveLockOwner(this.path) !== undefined) return;
+    this.notice(unfinishedText(this.path, tail, 'ignored it (the next write removes it)'));
+  }
+
+  private notice(text: string): void {
+    this.options.onNotice?.(text);
+  }
+}
+
+function unfinishedText(path: string, tail: UnfinishedTail, action: string): string {
+  return `${path}: the last batch (${tail.records} complete record${tail.records === 1 ? '' : 's'}, ${tail.bytes} bytes at byte ${tail.byteOffset}) ` +
+    `was never finished — a pvsim process stopped while writing it, so it was never acknowledged; ${action}`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 export interface LogInspection {
-  /** Every record of every whole batch before the first problem. */
+  /** Every record of every whole batch before the first problem (only when asked for). */
   records: LogRecord[];
+  /** Whole batches before the first problem. */
+  recordCount: number;
   /** Bytes of the file those records occupy; `repairLog` truncates here. */
   intactBytes: number;
-  /** The first problem, if any (also what `read()` throws). */
+  /** The first damage in acknowledged data, if any (also what `read()` throws). */
   problem?: LogCorruptError;
+  /** The unfinished last batch, when that is all that is wrong. */
+  tail?: UnfinishedTail;
 }
 
-/** What is intact in the log at `path`, and its first problem, without throwing on damage. */
-export function inspectLog(path: string): LogInspection {
-  const bytes = readIfExists(path);
-  return bytes === undefined ? { records: [], intactBytes: 0 } : scan(path, bytes);
+/**
+ * What is intact in the log at `path`, and its first problem, without throwing on damage.
+ * `records` is filled only with `keepRecords` (a large log need not be held in memory).
+ */
+export function inspectLog(path: string, options: { keepRecords?: boolean } = {}): LogInspection {
+  const fd = openLogForRepair(path, constants.O_RDONLY);
+  if (fd === undefined) return { records: [], recordCount: 0, intactBytes: 0 };
+  try {
+    return scanFd(path, fd, 0, fstatSync(fd).size, 1, options.keepRecords ?? true);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** One line cut off by `repairLog`. */
@@ -207,105 +314,240 @@ export interface RepairResult {
   keptRecords: number;
   keptBytes: number;
   droppedBytes: number;
+  /** The lines cut off (or that `force` would cut off), at most `DROPPED_LINES_MAX` of them. */
   dropped: DroppedLine[];
-  /** The damage that was repaired; absent when the log was already whole. */
+  /** Intact, acknowledged records after the damage, which cutting there loses. */
+  acknowledgedLost: number;
+  /** The damage in acknowledged data; absent when the log was whole or only unfinished. */
   problem?: LogCorruptError;
+  /** The unfinished last batch, when that was all that was wrong (always removed). */
+  tail?: UnfinishedTail;
+  /** Whether the file was changed. */
+  changed: boolean;
+  /** Where the whole damaged log was copied before a forced cut. */
+  backupPath?: string;
+  /** The dead owner whose lock was cleared. */
+  staleLock?: LockOwner;
 }
 
+/** Lines listed in `RepairResult.dropped`; the byte count covers all of them. */
+export const DROPPED_LINES_MAX = 50;
+
 /**
- * Truncates the log at `path` to the end of its last whole batch before the first problem
- * (`intactBytes`) and fsyncs it; reports what it dropped. A whole log is left untouched. Takes
- * the writers' lock, so it never cuts a batch that is still being written.
+ * Repairs the log at `path` under the writers' lock (clearing a lock a dead writer left):
+ * an unfinished last batch is removed; damage in acknowledged data is only reported, unless
+ * `force`, which first copies the whole file beside it (`<path>.damaged-N`) and then truncates
+ * to the last whole batch before the damage. A whole log is left untouched. Refuses symbolic
+ * links and files that are not pvsim logs.
  */
-export function repairLog(path: string): RepairResult {
+export function repairLog(path: string, options: { force?: boolean; lock?: LockOptions } = {}): RepairResult {
+  const probe = openLogForRepair(path, constants.O_RDONLY);
+  const empty: RepairResult = { keptRecords: 0, keptBytes: 0, droppedBytes: 0, dropped: [], acknowledgedLost: 0, changed: false };
   // Checked first so that repairing a log that does not exist creates nothing.
-  if (!existsSync(path)) return { keptRecords: 0, keptBytes: 0, droppedBytes: 0, dropped: [] };
-  const lock = acquireLock(path);
+  if (probe === undefined) return empty;
+  closeSync(probe);
+  const lock = acquireLogLock(path, options.lock);
   try {
-    const current = readIfExists(path) ?? Buffer.alloc(0);
-    const inspection = scan(path, current);
-    const result: RepairResult = {
-      keptRecords: inspection.records.length,
-      keptBytes: inspection.intactBytes,
-      droppedBytes: current.length - inspection.intactBytes,
-      dropped: describeDropped(current, inspection.intactBytes),
-    };
-    if (inspection.problem === undefined) return result;
-    result.problem = inspection.problem;
-    const fd = openSync(path, constants.O_WRONLY);
+    const fd = openLogForRepair(path, constants.O_RDWR);
+    if (fd === undefined) return empty;
     try {
+      const size = fstatSync(fd).size;
+      const inspection = scanFd(path, fd, 0, size, 1, false);
+      const result: RepairResult = {
+        keptRecords: inspection.recordCount,
+        keptBytes: inspection.intactBytes,
+        droppedBytes: size - inspection.intactBytes,
+        dropped: describeDropped(fd, inspection.intactBytes, size),
+        acknowledgedLost: 0,
+        changed: false,
+        ...(lock.tookOverFrom ? { staleLock: lock.tookOverFrom } : {}),
+      };
+      if (inspection.tail !== undefined) {
+        result.tail = inspection.tail;
+      } else if (inspection.problem !== undefined) {
+        result.problem = inspection.problem;
+        result.acknowledgedLost = countAcknowledgedAfter(fd, inspection.intactBytes, size);
+        if (!options.force) return result;
+        result.backupPath = backUp(path);
+      } else {
+        return result;
+      }
       ftruncateSync(fd, inspection.intactBytes);
       fsyncSync(fd);
+      result.changed = true;
+      return result;
     } finally {
       closeSync(fd);
     }
-    return result;
   } finally {
     lock.release();
   }
 }
 
-function scan(path: string, bytes: Buffer, firstPos = 1, baseOffset = 0): LogInspection {
-  const text = bytes.toString('utf8');
-  const lines = text.split('\n');
-  const records: LogRecord[] = [];
-  // The first record (index into `records`) and first character of the batch not yet ended.
-  let batchStart = 0;
-  let batchStartChar = 0;
-  let lineStartChar = 0;
-  const fail = (pos: number, problemChar: number, detail: string): LogInspection => {
-    records.length = batchStart;
-    const intactBytes = baseOffset + byteOffset(text, batchStartChar);
-    return {
-      records,
-      intactBytes,
-      problem: new LogCorruptError(path, pos, baseOffset + byteOffset(text, problemChar), detail),
-    };
-  };
-  // The last element is what follows the final newline: '' in a whole file.
-  const terminated = lines.length - 1;
-  for (let i = 0; i < terminated; i++) {
-    const line = lines[i]!;
-    const expected = firstPos + records.length;
-    const check = checkLine(line, sha256Hex);
-    if (!check.ok) return fail(expected, lineStartChar, check.detail);
-    if (check.record.pos !== expected) {
-      return fail(expected, lineStartChar, `out of order (expected position ${expected}, found ${check.record.pos})`);
-    }
-    records.push(check.record);
-    lineStartChar += line.length + 1;
-    if (check.record.end === true) {
-      batchStart = records.length;
-      batchStartChar = lineStartChar;
-    }
+/** Opens the log for inspection or repair: absent → undefined; a link, a non-file or a foreign file → refused. */
+function openLogForRepair(path: string, flags: number): number | undefined {
+  const fd = openIfExists(path, flags | constants.O_NOFOLLOW);
+  if (fd === undefined) return undefined;
+  try {
+    if (!fstatSync(fd).isFile()) throw notAFile(path);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  const unfinished = records.length - batchStart + (lines[terminated] === '' ? 0 : 1);
-  if (unfinished > 0) {
-    return fail(
-      firstPos + batchStart,
-      batchStartChar,
-      `an unfinished batch of ${unfinished} record${unfinished === 1 ? '' : 's'} (the write was torn)`,
-    );
-  }
-  return { records, intactBytes: baseOffset + bytes.length };
 }
 
-/** UTF-8 byte offset of character `charOffset` of `text`; only ever asked at a problem. */
-function byteOffset(text: string, charOffset: number): number {
-  return Buffer.byteLength(text.slice(0, charOffset), 'utf8');
+/** Copies the log to the first free `<path>.damaged-N` and makes the copy durable. */
+function backUp(path: string): string {
+  for (let n = 1; ; n++) {
+    const target = `${path}.damaged-${n}`;
+    try {
+      copyFileSync(path, target, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') continue;
+      throw error;
+    }
+    const fd = openSync(target, constants.O_RDONLY);
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    fsyncDirectory(dirname(resolve(path)));
+    return target;
+  }
 }
 
 /**
- * The last position from the tail of an open file; a full scan (which throws on damage) when
- * the tail cannot tell.
+ * Scans bytes [from, to) of an open log whose first record there is `firstPos`, a chunk at a
+ * time. Stops at the first damage; an unfinished last batch is returned as `tail`.
  */
-function lastPosOf(path: string, fd: number, size = fstatSync(fd).size): number {
-  if (size === 0) return 0;
+function scanFd(path: string, fd: number, from: number, to: number, firstPos: number, keepRecords: boolean): LogInspection {
+  const records: LogRecord[] = [];
+  let count = 0;
+  // Records of the batch not yet ended, and where it starts.
+  let open: LogRecord[] = [];
+  let openCount = 0;
+  let batchStart = from;
+  const fail = (pos: number, at: number, detail: string): LogInspection => {
+    if (firstPos === 1 && at === 0) assertPvsimLog(path, fd);
+    return { records, recordCount: count, intactBytes: batchStart, problem: corrupt(path, pos, at, detail) };
+  };
+  let failure: LogInspection | undefined;
+  const linesEnd = forEachLine(fd, from, to, (raw, at) => {
+    const expected = firstPos + count + openCount;
+    const check = checkLine(raw.toString('utf8'), sha256Hex);
+    if (!check.ok) { failure = fail(expected, at, check.detail); return false; }
+    if (check.record.pos !== expected) {
+      failure = fail(expected, at, `out of order (expected position ${expected}, found ${check.record.pos})`);
+      return false;
+    }
+    if (keepRecords) open.push(check.record);
+    openCount++;
+    if (check.record.end === true) {
+      if (keepRecords) { for (const r of open) records.push(r); open = []; }
+      count += openCount;
+      openCount = 0;
+      batchStart = at + raw.length + 1;
+    }
+    return true;
+  });
+  if (failure !== undefined) return failure;
+  // What follows the last newline: at most one line, cut short or damaged.
+  const fragment = Buffer.allocUnsafe(to - linesEnd);
+  readWhole(fd, fragment, linesEnd);
+  if (openCount === 0 && fragment.length === 0) return { records, recordCount: count, intactBytes: to };
+  if (fragment.length > 0) {
+    const problem = fragmentProblem(fragment);
+    if (problem !== undefined) return fail(firstPos + count + openCount, linesEnd, problem);
+  }
+  return {
+    records,
+    recordCount: count,
+    intactBytes: batchStart,
+    tail: { byteOffset: batchStart, records: openCount, bytes: to - batchStart },
+  };
+}
+
+/**
+ * Undefined when `fragment` (the bytes after the last newline) can be the start of a record
+ * whose write was cut short; else what is wrong with it. A cut write leaves a prefix of the
+ * line: never a whole line plus more, never a complete JSON value that fails its checksum.
+ */
+function fragmentProblem(fragment: Buffer): string | undefined {
+  const text = fragment.toString('utf8');
+  if (!(text.startsWith(LINE_START) || LINE_START.startsWith(text))) return 'not a log record, and without its newline';
+  let complete = true;
+  try { JSON.parse(text); } catch { complete = false; }
+  if (!complete) {
+    // A whole record followed by garbage (a damaged newline) is damage, not a cut.
+    const whole = checkLine(text.slice(0, -1), sha256Hex);
+    return whole.ok ? 'followed by a damaged line end' : undefined;
+  }
+  const check = checkLine(text, sha256Hex);
+  return check.ok ? undefined : `${check.detail}, without its newline`;
+}
+
+/**
+ * Throws LogFileRefusedError unless the file at `fd`, whose first line is bad, still looks like a
+ * pvsim log: its first line starts as pvsim's first record does, or one of the lines in its
+ * first 64 KiB is an intact pvsim record. Otherwise it is another program's file.
+ */
+function assertPvsimLog(path: string, fd: number): void {
+  const size = fstatSync(fd).size;
+  const head = Buffer.allocUnsafe(Math.min(size, TAIL_BYTES));
+  readWhole(fd, head, 0);
+  const text = head.toString('utf8');
+  if (text.startsWith(FIRST_LINE_START) || (text.length < FIRST_LINE_START.length && FIRST_LINE_START.startsWith(text))) return;
+  if (text.split('\n').slice(1, -1).some((line) => checkLine(line, sha256Hex).ok)) return;
+  throw new LogFileRefusedError(path, 'foreign',
+    'is not a pvsim event log (its first line is not a pvsim record); pvsim will not read, change or repair it — ' +
+    'is --cluster pointing at another program\'s directory?');
+}
+
+function corrupt(path: string, pos: number, byteOffset: number, detail: string): LogCorruptError {
+  return new LogCorruptError(path, pos, byteOffset, detail,
+    'the records after it were acknowledged, so pvsim does not cut them off by itself: `pvsim log repair` shows what is damaged, ' +
+    'and `pvsim log repair --force` cuts the log there after copying it to a backup');
+}
+
+/** Counts intact records with a newline from byte `from` on (what a forced cut there loses). */
+function countAcknowledgedAfter(fd: number, from: number, to: number): number {
+  let n = 0;
+  forEachLine(fd, from, to, (line) => { if (checkLine(line.toString('utf8'), sha256Hex).ok) n++; });
+  return n;
+}
+
+/** Calls `fn` with each newline-terminated line of bytes [from, to); returns the end of the last one. */
+function forEachLine(fd: number, from: number, to: number, fn: (line: Buffer, at: number) => boolean | void): number {
+  let chunk = Buffer.alloc(0);
+  let chunkStart = from;
+  let offset = from;
+  while (offset < to) {
+    const length = Math.min(CHUNK_BYTES, to - offset);
+    const fresh = Buffer.allocUnsafe(length);
+    readWhole(fd, fresh, offset);
+    offset += length;
+    chunk = chunk.length === 0 ? fresh : Buffer.concat([chunk, fresh]);
+    let lineStart = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, lineStart)) {
+      if (fn(chunk.subarray(lineStart, nl), chunkStart + lineStart) === false) return chunkStart + nl + 1;
+      lineStart = nl + 1;
+    }
+    chunk = chunk.subarray(lineStart);
+    chunkStart += lineStart;
+  }
+  return chunkStart;
+}
+
+/**
+ * The last position of a whole batch and the byte where it ends, from the tail of an open file;
+ * a full scan when the tail cannot tell (which throws on damage and reports an unfinished batch).
+ */
+function lastPosOf(path: string, fd: number): { pos: number; bytes: number; tail?: UnfinishedTail } {
+  const size = fstatSync(fd).size;
+  if (size === 0) return { pos: 0, bytes: 0 };
   const fromTail = batchEndAt(fd, size);
-  if (fromTail !== undefined) return fromTail.pos;
-  const inspection = scan(path, readFileSync(path));
-  if (inspection.problem !== undefined) throw inspection.problem;
-  return inspection.records.at(-1)?.pos ?? 0;
+  if (fromTail !== undefined) return { pos: fromTail.pos, bytes: size };
+  const scan = scanFd(path, fd, 0, size, 1, false);
+  if (scan.problem !== undefined) throw scan.problem;
+  return { pos: scan.recordCount, bytes: scan.intactBytes, ...(scan.tail ? { tail: scan.tail } : {}) };
 }
 
 /**
@@ -326,23 +568,19 @@ function batchEndAt(fd: number, end: number): LogRecord | undefined {
   return check.ok && check.record.end === true ? check.record : undefined;
 }
 
-function describeDropped(bytes: Buffer, from: number): DroppedLine[] {
+function describeDropped(fd: number, from: number, to: number): DroppedLine[] {
   const dropped: DroppedLine[] = [];
-  let start = from;
-  while (start < bytes.length) {
-    const newline = bytes.indexOf(NEWLINE, start);
-    const end = newline === -1 ? bytes.length : newline;
-    const line = bytes.toString('utf8', start, end);
-    const entry: DroppedLine = { byteOffset: start, byteLength: end - start + (newline === -1 ? 0 : 1), detail: '' };
+  const describe = (raw: Buffer, at: number, terminated: boolean): void => {
+    const line = raw.toString('utf8');
     const check = checkLine(line, sha256Hex);
-    entry.detail = check.ok ? 'intact' : check.detail;
-    if (newline === -1) entry.detail = `${entry.detail}, without its newline (the write was torn)`;
+    const entry: DroppedLine = {
+      byteOffset: at,
+      byteLength: raw.length + (terminated ? 1 : 0),
+      detail: check.ok ? 'intact' : check.detail,
+    };
+    if (!terminated) entry.detail = `${entry.detail}, without its newline (the write was torn)`;
     let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
+    try { value = JSON.parse(line); } catch { value = undefined; }
     if (typeof value === 'object' && value !== null) {
       const fields = value as Record<string, unknown>;
       if (typeof fields.pos === 'number') entry.pos = fields.pos;
@@ -351,58 +589,47 @@ function describeDropped(bytes: Buffer, from: number): DroppedLine[] {
     }
     if (entry.pos === undefined) entry.preview = line.length > 80 ? `${line.slice(0, 80)}…` : line;
     dropped.push(entry);
-    start = end + 1;
+  };
+  const end = forEachLine(fd, from, to, (line, at) => {
+    describe(line, at, true);
+    return dropped.length < DROPPED_LINES_MAX;
+  });
+  if (end < to && dropped.length < DROPPED_LINES_MAX) {
+    const rest = Buffer.allocUnsafe(Math.min(to - end, 4096));
+    readWhole(fd, rest, end);
+    describe(rest, end, false);
+    if (to - end > rest.length) dropped.at(-1)!.byteLength = to - end;
   }
   return dropped;
 }
 
-interface Lock {
-  release(): void;
-}
-
-function acquireLock(path: string): Lock {
-  const lockPath = `${path}.lock`;
-  let fd: number;
-  try {
-    fd = openSync(lockPath, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') throw new LogLockedError(path, lockPath, { cause: error });
-    if (errorCode(error) !== 'ENOENT') throw error;
-    // First append: create the directories, and make their entries durable too.
-    const directory = dirname(resolve(path));
-    const firstCreated = mkdirSync(directory, { recursive: true });
-    if (firstCreated !== undefined) {
-      for (let d = directory; ; d = dirname(d)) {
-        fsyncDirectory(dirname(d));
-        if (d === resolve(firstCreated) || dirname(d) === d) break;
-      }
-    }
-    try {
-      fd = openSync(lockPath, 'wx');
-    } catch (again) {
-      if (errorCode(again) === 'EEXIST') throw new LogLockedError(path, lockPath, { cause: again });
-      throw again;
-    }
+/** Creates the log's directory (and missing parents) durably; true when it created any. */
+function ensureDirectory(path: string): boolean {
+  const directory = dirname(resolve(path));
+  const firstCreated = mkdirSync(directory, { recursive: true });
+  if (firstCreated === undefined) return false;
+  for (let d = directory; ; d = dirname(d)) {
+    fsyncDirectory(dirname(d));
+    if (d === resolve(firstCreated) || dirname(d) === d) break;
   }
-  return {
-    release() {
-      closeSync(fd);
-      unlinkSync(lockPath);
-    },
-  };
+  return true;
 }
 
-/** Writes `bytes` with one write call; if writing fails, cuts the file back to `sizeBefore`. */
-function writeWhole(fd: number, bytes: Buffer, sizeBefore: number): void {
+/** Writes `bytes`; if writing fails, cuts the file back to `sizeBefore`. */
+function writeWhole(fd: number, bytes: Buffer, sizeBefore: number, faults: FileEventLogOptions['faults']): void {
   try {
-    let written = writeSync(fd, bytes);
+    faults?.('write');
+    // With a fault seam the batch goes in two writes, so a test can stop between them.
+    const first = faults ? Math.max(1, bytes.length >> 1) : bytes.length;
+    let written = writeSync(fd, bytes, 0, first);
+    if (faults && written < bytes.length) faults('mid-write');
     // A regular file takes the whole buffer; a short write means the disk is filling up.
     while (written < bytes.length) written += writeSync(fd, bytes, written);
   } catch (error) {
     try {
       ftruncateSync(fd, sizeBefore);
     } catch {
-      // The torn batch stays; the next read reports it and `repairLog` removes it.
+      // The unfinished batch stays; the next writer removes it.
     }
     throw error;
   }
@@ -412,7 +639,7 @@ function readWhole(fd: number, into: Buffer, position: number): void {
   let read = 0;
   while (read < into.length) {
     const n = readSync(fd, into, read, into.length - read, position + read);
-    if (n === 0) throw new Error(`unexpected end of file while reading the event log tail at byte ${position + read}`);
+    if (n === 0) throw new Error(`unexpected end of file while reading the event log at byte ${position + read}`);
     read += n;
   }
 }
@@ -430,20 +657,26 @@ function openIfExists(path: string, flags: number): number | undefined {
   try {
     return openSync(path, flags);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
+    const code = errorCode(error);
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' || (code === 'EISDIR' && isLink(path))) {
+      throw new LogFileRefusedError(path, 'symlink',
+        'is a symbolic link; pvsim does not follow links in a cluster directory (it would read or write a file elsewhere)', { cause: error });
+    }
+    if (code === 'EISDIR') throw notAFile(path, error);
     throw error;
   }
 }
 
-function readIfExists(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+function notAFile(path: string, cause?: unknown): LogFileRefusedError {
+  return new LogFileRefusedError(path, 'not-a-file', `is not a regular file; the event log ${basename(path)} must be one`, cause ? { cause } : undefined);
+}
+
+function isLink(path: string): boolean {
+  try { return lstatSync(path).isSymbolicLink(); } catch { return false; }
 }
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
+

@@ -206,7 +206,8 @@ function foldStringData(secret: Obj): void {
   const stringData = secret['stringData'];
   if (!isObj(stringData) || !Object.values(stringData).every((v) => typeof v === 'string')) return;
   const data = child(secret, 'data');
-  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  // defineProperty, not `data[k] =`: a key such as `__proto__` must become an own key.
+  for (const [k, v] of Object.entries(stringData)) Object.defineProperty(data, k, { value: Buffer.from(v as string, 'utf8').toString('base64'), enumerable: true, writable: true, configurable: true });
   delete secret['stringData'];
 }
 

@@ -7,7 +7,7 @@
  * `ErrorList.ToAggregate()` does — duplicates dropped, one message bare, several in brackets.
  */
 
-export type ManifestErrorCode = 'InvalidYAML' | 'InvalidObject' | 'UnknownKind' | 'FileNotFound' | 'Invalid';
+export type ManifestErrorCode = 'InvalidYAML' | 'InvalidObject' | 'UnknownKind' | 'FileNotFound' | 'Invalid' | 'TooLarge';
 
 export interface ManifestErrorDetails {
   file: string;

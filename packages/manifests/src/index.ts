@@ -1,6 +1,6 @@
 export { ManifestError, formatFieldError, aggregateMessages } from './errors.ts';
 export type { ManifestErrorCode, ManifestErrorDetails, FieldError, FieldErrorType } from './errors.ts';
-export { parseManifests, parseManifestsSettled, parseFieldPath, readManifestSources, nodeFileSystem } from './parse.ts';
+export { MANIFEST_LIMITS, parseManifests, parseManifestsSettled, parseFieldPath, readManifestSources, nodeFileSystem } from './parse.ts';
 export type { ParsedObject, ManifestSource, ParseResult, ManifestFileSystem, PathSegment } from './parse.ts';
 export { RESOURCE_TYPES, resolveResource, resolveKind, expectedApiVersion, kindPrefix, resourceTypeForKind } from './kinds.ts';
 export type { ResourceType, ResolveOptions } from './kinds.ts';

@@ -39,8 +39,69 @@ export interface ParseResult {
 }
 
 /** Parses every document of a file; throws the first problem found (kubectl stops at it too). */
+/**
+ * Limits, checked before the YAML parser sees the text (a 50 MB manifest used to take minutes
+ * and gigabytes before it was refused). The API server takes at most 3 MiB per request and etcd
+ * 1.5 MiB per object; kubectl sends one object per request, so a document over 3 MiB can never
+ * be created. The per-source and per-invocation caps bound the parser's work.
+ */
+export const MANIFEST_LIMITS = {
+  /** One file or stdin. */
+  sourceBytesMax: 16 * 1024 * 1024,
+  /** One YAML document (the API server's request limit). */
+  documentBytesMax: 3 * 1024 * 1024,
+  /** One object as stored (etcd's limit). */
+  objectBytesMax: 1.5 * 1024 * 1024,
+  /** Documents in one source. */
+  documentsMax: 10_000,
+};
+
+function tooLarge(file: string, line: number | undefined, message: string): ManifestError {
+  return new ManifestError('TooLarge', `${file}${line !== undefined ? `:${line}` : ''}: ${message}`, { file, ...(line !== undefined ? { line } : {}) });
+}
+
+/** Refuses text over the limits by counting, before parsing. */
+function checkTextLimits(text: string, file: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MANIFEST_LIMITS.sourceBytesMax) {
+    throw tooLarge(file, undefined, `error: the manifest is ${bytes} bytes, over pvsim's limit of ${MANIFEST_LIMITS.sourceBytesMax} bytes per file; split it`);
+  }
+  // A line starting with `---` at column 0 always starts a new document in YAML.
+  let documents = 1;
+  let start = 0;
+  let line = 1;
+  let startLine = 1;
+  const checkDocument = (end: number): void => {
+    if (end - start > MANIFEST_LIMITS.documentBytesMax && Buffer.byteLength(text.slice(start, end)) > MANIFEST_LIMITS.documentBytesMax) {
+      throw tooLarge(file, startLine, `Error from server (RequestEntityTooLarge): Request entity too large: limit is ${MANIFEST_LIMITS.documentBytesMax}`);
+    }
+  };
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    line++;
+    if (text.startsWith('---', i + 1)) {
+      checkDocument(i + 1);
+      if (++documents > MANIFEST_LIMITS.documentsMax) {
+        throw tooLarge(file, line, `error: more than ${MANIFEST_LIMITS.documentsMax} YAML documents in one file; pvsim reads at most that many`);
+      }
+      start = i + 1;
+      startLine = line;
+    }
+  }
+  checkDocument(text.length);
+}
+
+/** Refuses an object larger than etcd stores. */
+function checkObjectSize(parsed: ParsedObject): void {
+  const bytes = Buffer.byteLength(JSON.stringify(parsed.object));
+  if (bytes > MANIFEST_LIMITS.objectBytesMax) {
+    throw tooLarge(parsed.file, parsed.line, `Error from server: error when creating ${JSON.stringify(parsed.file)}: etcdserver: request is too large (the object is ${bytes} bytes; the limit is ${MANIFEST_LIMITS.objectBytesMax})`);
+  }
+}
+
 export function parseManifests(text: string, file: string): ParsedObject[] {
+  checkTextLimits(text, file);
   const { objects, errors } = parseManifestsSettled(text, file);
+  for (const o of objects) checkObjectSize(o);
   if (errors.length > 0) throw errors[0]!;
   return objects;
 }
@@ -114,12 +175,46 @@ function collect(doc: Document.Parsed, node: ParsedNode, file: string, text: str
       `${file}:${kindLine}: error: resource mapping not found for name: ${JSON.stringify(name)} namespace: ${JSON.stringify(namespace)} from ${JSON.stringify(file)}: no matches for kind ${JSON.stringify(kind)} in version ${JSON.stringify(apiVersion)}\nensure CRDs are installed first`,
       { file, line: kindLine, field: 'kind' });
   }
+  metadataTypeCheck(object, kind, apiVersion, file, node, lineAt, line);
   out.push({
     object,
     file,
     line,
     lineOf: (path: string) => lineOfNode(node, parseFieldPath(path), lineAt),
   });
+}
+
+/** ObjectMeta fields that are strings in Go: anything else fails to decode on the API server. */
+const META_STRING_FIELDS = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion'];
+
+/**
+ * The API server decodes metadata into Go's ObjectMeta before validating, so `name: 123` or
+ * `name: true` is refused there with the decoder's words — kubectl prints them as below — and
+ * never stored as a number.
+ */
+function metadataTypeCheck(object: Record<string, unknown>, kind: string, apiVersion: string, file: string, node: ParsedNode, lineAt: (o: number) => number, line: number): void {
+  const meta = object['metadata'];
+  if (meta === undefined || meta === null) return;
+  const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+  const refuse = (what: string, field: string, goType: string): never => {
+    const at = lineOfNode(node, ['metadata', ...(field ? [field] : [])], lineAt) ?? line;
+    throw new ManifestError('InvalidObject',
+      `${file}:${at}: Error from server (BadRequest): error when creating ${JSON.stringify(file)}: ${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ` +
+      `json: cannot unmarshal ${what} into Go struct field ${kind}.metadata${field ? `.${field}` : ''} of type ${goType}`,
+      { file, line: at, field: field ? `metadata.${field}` : 'metadata' });
+  };
+  if (typeof meta !== 'object' || Array.isArray(meta)) refuse(goKind(meta), '', 'v1.ObjectMeta');
+  for (const field of META_STRING_FIELDS) {
+    const v = (meta as Record<string, unknown>)[field];
+    if (v !== undefined && v !== null && typeof v !== 'string') refuse(goKind(v), field, 'string');
+  }
+}
+
+/** How Go's JSON decoder names a value's type in "cannot unmarshal X". */
+function goKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
 }
 
 function toJSSafe(doc: Document.Parsed, node: ParsedNode, file: string, text: string, lineAt: (o: number) => number): unknown {
@@ -255,6 +350,8 @@ function keyText(key: unknown): string | undefined {
 /** The file system as `readManifestSources` needs it; tests pass a fake. */
 export interface ManifestFileSystem {
   exists(path: string): boolean;
+  /** Bytes in the file, to refuse one over the limit before reading it (optional for fakes). */
+  size?(path: string): number;
   isDirectory(path: string): boolean;
   readDir(path: string): string[];
   readFile(path: string): string;
@@ -264,6 +361,7 @@ export const nodeFileSystem: ManifestFileSystem = {
   exists: (p) => nodeFs.existsSync(p),
   isDirectory: (p) => nodeFs.statSync(p).isDirectory(),
   readDir: (p) => nodeFs.readdirSync(p),
+  size: (p) => nodeFs.statSync(p).size,
   readFile: (p) => nodeFs.readFileSync(p, 'utf8'),
 };
 
@@ -276,6 +374,13 @@ const MANIFEST_EXTENSIONS = ['.json', '.yaml', '.yml'];
  */
 export function readManifestSources(paths: readonly string[], readStdin: () => string, fs: ManifestFileSystem = nodeFileSystem): ManifestSource[] {
   const out: ManifestSource[] = [];
+  const read = (p: string): string => {
+    const bytes = fs.size?.(p);
+    if (bytes !== undefined && bytes > MANIFEST_LIMITS.sourceBytesMax) {
+      throw tooLarge(p, undefined, `error: the manifest is ${bytes} bytes, over pvsim's limit of ${MANIFEST_LIMITS.sourceBytesMax} bytes per file; split it`);
+    }
+    return fs.readFile(p);
+  };
   for (const p of paths) {
     if (p === '-') {
       out.push({ file: 'STDIN', text: readStdin() });
@@ -291,11 +396,11 @@ export function readManifestSources(paths: readonly string[], readStdin: () => s
       for (const n of names) {
         const full = nodePath.join(p, n);
         if (fs.isDirectory(full)) continue;
-        out.push({ file: full, text: fs.readFile(full) });
+        out.push({ file: full, text: read(full) });
       }
       continue;
     }
-    out.push({ file: p, text: fs.readFile(p) });
+    out.push({ file: p, text: read(p) });
   }
   return out;
 }

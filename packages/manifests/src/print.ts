@@ -1355,7 +1355,7 @@ function describeSecret(secret: Obj): string {
   printAnnotationsMultiline(d, 'Annotations', m['annotations']);
   d.write(0, `\nType:\t${str(secret['type'])}\n`);
   d.write(0, '\nData\n====\n');
-  const data: Record<string, number> = {};
+  const data: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [k, v] of Object.entries(obj(secret['data']))) data[k] = Buffer.from(str(v), 'base64').length;
   for (const [k, v] of Object.entries(obj(secret['stringData']))) data[k] = Buffer.byteLength(str(v));
   for (const k of Object.keys(data).sort(byCodeUnit)) {

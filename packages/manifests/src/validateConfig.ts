@@ -99,7 +99,7 @@ export function validateConfigMap(cm: Obj): FieldError[] {
   let size = 0;
   for (const key of sortedSet(Object.keys(data))) {
     for (const msg of isConfigMapKey(key)) errs.push(invalid(`data[${key}]`, key, msg));
-    if (key in binary) errs.push(invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
+    if (Object.hasOwn(binary, key)) errs.push(invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
     size += Buffer.byteLength(str(data[key]));
   }
   errs.push(...dataKeyErrors(binary, 'binaryData'));

@@ -8,7 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
 import { ManifestError } from '@pvsim/manifests';
-import { LogLockedError } from '@pvsim/log-file';
+import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
+import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
+import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
@@ -18,14 +20,21 @@ import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
 
-const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+/** Verbs that only read the cluster: they never create its directory or take the lock. */
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify']);
+
+export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
+  // Output is held back per attempt, so a command re-run after a conflict prints once (retry.ts).
+  const io = attemptIO(rawIo);
   let exitCode = 0;
+  let verb = '';
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; seed: string; settleSteps: string; settleTime: string }>();
+    const o = program.opts<{ cluster?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
+    if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
     const seed = Number(o.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`error: invalid argument "${o.seed}" for "--seed" flag: must be an integer`);
     const every = io.env['PVSIM_SNAPSHOT_EVERY'];
@@ -37,14 +46,20 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       ...(stepsMax !== DEFAULT_SETTLE_BUDGET.stepsMax ? { stepsMax } : {}),
       ...(simulatedMsMax !== DEFAULT_SETTLE_BUDGET.simulatedMsMax ? { simulatedMsMax } : {}),
     };
+    const requestId = o.requestId ?? io.env['PVSIM_REQUEST_ID'];
+    if (requestId === '') throw new UsageError('error: --request-id must not be empty');
     return {
-      clusterDir: resolve(io.cwd, dir), seed,
-      ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
+      clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
+      clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
+      ...(requestId !== undefined ? { requestId } : {}),
+      command: `pvsim ${argv.join(' ')}`.slice(0, 200),
+      notice: (text: string) => io.stderr(`${text}\n`),
+      ...logSettingsFromEnv(io.env),
       ...(Object.keys(budget).length > 0 ? { budget } : {}),
     };
   };
   const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
-    const r = fn(...args);
+    const r = runWithRetry(io, globals, !READ_VERBS.has(verb), () => fn(...args));
     if (typeof r === 'number') exitCode = r;
   };
   program
@@ -53,9 +68,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
+    .option('--request-id <id>', 'an id for this change (env PVSIM_REQUEST_ID); a retry with the same id is recognised, not applied twice')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride()
     .showHelpAfterError(false);
+
+  program.hook('preAction', (_program, action) => {
+    verb = action.name();
+    if (READ_VERBS.has(verb)) checkClusterForRead(globals());
+  });
 
   program.command('apply')
     .description('Create or update objects from YAML/JSON manifests, then let the controllers settle (like kubectl apply).')
@@ -181,8 +202,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--stream <prefix>', 'only records whose stream starts with this, e.g. pv/nas')
     .action(wrap((o: { since: string; stream?: string }) => verbs.printLog(io, globals(), Number(o.since), o.stream)));
   log.command('repair')
-    .description('Truncate a torn or corrupt tail of the log, saying exactly what is dropped.')
-    .action(wrap(() => verbs.repair(io, globals())));
+    .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
+    .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
+    .action(wrap((o: { force?: boolean }) => verbs.repair(io, globals(), { force: !!o.force })));
   log.command('verify')
     .description('Re-execute the recorded inputs with their seeds in a scratch cluster and check the log is reproduced byte for byte.')
     .action(wrap(() => verbs.verify(io, globals())));
@@ -194,9 +216,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : 1;
     }
-    if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError)) {
+    if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError || e instanceof LogFileRefusedError)) {
       const plain = e instanceof ManifestError || /^(error|Error)\b/.test(e.message);
       io.stderr(plain ? `${e.message}\n` : `error: ${e.message}\n`);
+      return 1;
+    }
+    // A file-system failure (read-only, full, not a directory, permission) is the user's
+    // environment, not a bug: one line, and the write path has left nothing half-written.
+    const line = fileSystemErrorLine(e);
+    if (line !== undefined) {
+      io.stderr(`${line}\n`);
       return 1;
     }
     throw e;

@@ -15,11 +15,14 @@ export function threeWayMerge(live: Json, last: Json | undefined, next: Json): J
   if (!isMap(next) || !isMap(live)) return structuredClone(next);
   const out: Record<string, Json> = { ...live };
   const lastMap = isMap(last) ? last : {};
+  // Own keys only, and defined rather than assigned: map keys such as `__proto__` or
+  // `constructor` (ConfigMap keys may be either) are data, never Object.prototype's members.
+  const own = (m: Record<string, Json>, k: string): Json | undefined => (Object.hasOwn(m, k) ? m[k] : undefined);
   for (const [k, v] of Object.entries(next)) {
-    out[k] = threeWayMerge(live[k] as Json, lastMap[k], v);
+    Object.defineProperty(out, k, { value: threeWayMerge(own(live, k) as Json, own(lastMap, k) as Json, v), enumerable: true, writable: true, configurable: true });
   }
   for (const k of Object.keys(lastMap)) {
-    if (!(k in next)) delete out[k];
+    if (!Object.hasOwn(next, k)) delete out[k];
   }
   return out;
 }

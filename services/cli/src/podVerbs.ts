@@ -30,7 +30,7 @@ export function resolvePod(s: Session, fullRef: string, namespace: string): { ke
     const key = `${namespace}/${name}`;
     return s.store.get('Pod', key) ? { key } : { error: `Error from server (NotFound): pods "${name}" not found` };
   }
-  const owner = OWNER_KINDS[kind];
+  const owner = Object.hasOwn(OWNER_KINDS, kind) ? OWNER_KINDS[kind] : undefined;
   if (!owner) return { error: `error: cannot attach to ${kind}: not implemented` };
   const ownerKey = `${namespace}/${name}`;
   const ownerObj = s.store.get(owner as never, ownerKey);

@@ -2,10 +2,11 @@
  * Design: `pvsim run SCENARIO.yaml` runs a story step by step through the real CLI — each step is
  * the pvsim command a user would type, run in-process against one cluster — and checks
  * expectations between steps. A failed expectation stops the run with a readable diff and a
- * non-zero exit; the cluster directory is kept so the user can look (`pvsim --cluster DIR get …`).
+ * non-zero exit; the cluster directory is kept so the user can look (`pvsim --cluster DIR get …`),
+ * and a temporary one is removed after a run that passed.
  * The format is documented in docs/reference/scenarios.md.
  */
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseDocument, LineCounter } from 'yaml';
@@ -127,6 +128,8 @@ export async function runScenario(io: CliIO, g: GlobalOptions, file: string, run
     throw new ScenarioError(`${file}: ${label}: unknown step (use apply, import, delete, exec, restart, node, advance, wait, run or expect)`);
   }
   io.stdout(`passed: ${scenario.steps.length} steps\n`);
+  // A temporary cluster is kept only when something failed, for a look.
+  if (!opts.clusterGiven) rmSync(dirname(cluster), { recursive: true, force: true });
   return 0;
 }
 

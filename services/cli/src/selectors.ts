@@ -56,7 +56,8 @@ export function parseFieldSelector(text: string, kind: string): (o: Obj) => bool
   const tests = splitTop(text).map((part) => {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!m) throw new UsageError(`error: invalid field selector: '${part}'`);
-    const get = FIELDS[m[1]!];
+    // Own properties only: `__proto__=x` is an unsupported field, not Object.prototype.
+    const get = Object.hasOwn(FIELDS, m[1]!) ? FIELDS[m[1]!] : undefined;
     if (!get || (m[1]!.startsWith('spec.') || m[1]!.startsWith('status.')) && kind !== 'Pod') {
       throw new UsageError(`Error from server (BadRequest): Unable to find "${kind.toLowerCase()}s" that match label selector "", field selector "${text}": field label not supported: ${m[1]}`);
     }

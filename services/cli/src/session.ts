@@ -8,11 +8,14 @@
  * same inputs with the same seed reproduces the log byte for byte.
  */
 import { join } from 'node:path';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { deriveSeed, foldRecords, type ObjectStore, type SimClock, type WorkItem } from '@pvsim/runtime';
 import { createWorld, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
+import { openClusterLog } from './clusterDir.ts';
+import type { GlobalOptions } from './verbTypes.ts';
+import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
+import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -24,8 +27,9 @@ export const SNAPSHOT_EVERY_RECORDS = 2_000;
 
 /**
  * A snapshot is a cache of the fold at some log position, never the source of truth: it is used
- * only when the log still has that exact record (position and checksum) at that byte offset, and
- * it is rewritten whole (write then rename), so a stale or torn snapshot is simply ignored.
+ * only when its own checksum holds and the log still has that exact record (position and
+ * checksum) at that byte offset, and it is rewritten whole (a private temporary file, then
+ * rename), so a stale, torn or edited snapshot is simply ignored and rebuilt (snapshotFile.ts).
  */
 interface PendingWork { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] }
 
@@ -41,12 +45,8 @@ interface Snapshot {
 }
 
 function readSnapshot(path: string): Snapshot | undefined {
-  try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-    return s.format === 1 ? s : undefined;
-  } catch {
-    return undefined;
-  }
+  const s = readCheckedSnapshot(path) as Snapshot | undefined;
+  return s?.format === 1 ? s : undefined;
 }
 
 export interface SessionOptions {
@@ -70,6 +70,8 @@ export class Session {
   readonly parts: ClusterParts;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
+  /** Written into the input record so that a retry of this command is recognised (retry.ts). */
+  requestId: string | undefined;
 
   private readonly snapshotPath: string | undefined;
   private snapshotPos = 0;
@@ -140,15 +142,18 @@ export class Session {
     const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
     if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkPending', data: work });
-    const stored = this.log.append(this.pending.splice(0), this.basePos);
+    const batch = summariseQuietResyncs(this.pending.splice(0));
+    if (this.requestId !== undefined) tagRequest(batch, this.requestId);
+    const stored = this.log.append(batch, this.basePos);
+    // The batch is durable: from here on nothing may fail the command. The snapshot is a cache,
+    // written best effort (a failure is a warning).
     const last = stored[stored.length - 1];
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
       const snap: Snapshot = {
-        format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.size(), time: last.time, store: this.store.dump(),
+        format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
-      writeFileSync(`${this.snapshotPath}.tmp`, JSON.stringify(snap));
-      renameSync(`${this.snapshotPath}.tmp`, this.snapshotPath);
+      writeSnapshotBestEffort(this.snapshotPath, snap, this.log);
     }
     return stored;
   }
@@ -157,13 +162,15 @@ export class Session {
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
-export function openSession(g: { clusterDir: string; seed: number; snapshotEveryRecords?: number | undefined; budget?: Partial<SettleBudget> | undefined }, onProgress?: (delivered: number, waiting: number) => void): Session {
-  return new Session({
-    clusterDir: g.clusterDir, seed: g.seed,
+export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void): Session {
+  const session = new Session({
+    clusterDir: g.clusterDir, seed: g.seed, log: openClusterLog(g),
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  session.requestId = g.requestId;
+  return session;
 }
 
 /**

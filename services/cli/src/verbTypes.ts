@@ -21,6 +21,20 @@ export interface GlobalOptions {
   snapshotEveryRecords?: number;
   /** --settle-steps / --settle-time when not the defaults (recorded with each input, so `log verify` uses them). */
   budget?: { stepsMax?: number; simulatedMsMax?: number };
+  /** The directory was named by --cluster or PVSIM_CLUSTER (not the default `.pvsim`). */
+  clusterGiven?: boolean;
+  /** --request-id / PVSIM_REQUEST_ID: a retry with the same id is recognised, not applied twice. */
+  requestId?: string;
+  /** PVSIM_LOCK_TIMEOUT_MS: how long a writer waits for another. */
+  lockTimeoutMs?: number;
+  /** PVSIM_MAX_LOG_BYTES: the largest log one command reads. */
+  maxLogBytes?: number;
+  /** The command line, shown to a writer waiting for this one. */
+  command?: string;
+  /** Warnings that are not errors (stderr). */
+  notice?: (text: string) => void;
+  /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
+  faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot') => void;
 }
 
 export class UsageError extends Error {

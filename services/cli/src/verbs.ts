@@ -3,7 +3,7 @@
  * its input before changing anything, applies, settles, and commits one batch; a reading verb
  * folds and prints. Output follows kubectl's words so habits carry over.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ApiError, type KubeEvent } from '@pvsim/domain';
@@ -12,7 +12,8 @@ import {
   printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
   type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
-import { FileEventLog, inspectLog, repairLog } from '@pvsim/log-file';
+import { DROPPED_LINES_MAX, FileEventLog, describeOwner, repairLog } from '@pvsim/log-file';
+import { LOCK_TIMEOUT_MS, openClusterLog, wallClock } from './clusterDir.ts';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { SettleBudget } from '@pvsim/world';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -277,7 +278,7 @@ export function events(io: CliIO, g: GlobalOptions, namespace: string, allNamesp
 }
 
 export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: string): number {
-  const log = new FileEventLog(join(g.clusterDir, 'log.jsonl'));
+  const log = openClusterLog(g);
   const out: string[] = [];
   for (const r of log.read()) {
     if (r.pos <= since) continue;
@@ -288,24 +289,46 @@ export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: st
   return 0;
 }
 
-export function repair(io: CliIO, g: GlobalOptions): number {
+export function repair(io: CliIO, g: GlobalOptions, o: { force: boolean } = { force: false }): number {
   const path = join(g.clusterDir, 'log.jsonl');
-  if (!existsSync(path)) { io.stdout(`${path}: no log; nothing to repair\n`); return 0; }
-  const { problem } = inspectLog(path);
-  if (!problem) { io.stdout(`${path}: intact; nothing to repair\n`); return 0; }
-  const r = repairLog(path);
-  io.stdout(`${path}: ${problem.detail} at record ${problem.pos}\n`);
-  io.stdout(`kept ${r.keptRecords} records (${r.keptBytes} bytes); dropped ${r.droppedBytes} bytes:\n`);
-  for (const d of r.dropped) {
-    io.stdout(`  byte ${d.byteOffset}, ${d.byteLength} bytes: ${d.pos !== undefined ? `record ${d.pos} ${d.type ?? ''} ${d.stream ?? ''}`.trim() : `unreadable (${d.detail})`}\n`);
+  if (!existsSync(path) && !isLink(path)) { io.stdout(`${path}: no log; nothing to repair\n`); return 0; }
+  const r = repairLog(path, { force: o.force, lock: { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock } });
+  if (r.staleLock) io.stdout(`cleared the lock left by ${describeOwner(r.staleLock)}, which has exited\n`);
+  const listDropped = (): void => {
+    for (const d of r.dropped) {
+      io.stdout(`  byte ${d.byteOffset}, ${d.byteLength} bytes: ${d.pos !== undefined ? `record ${d.pos} ${d.type ?? ''} ${d.stream ?? ''}`.trim() : `unreadable (${d.detail})`}${d.detail !== 'intact' && d.pos !== undefined ? ` — ${d.detail}` : ''}\n`);
+    }
+    if (r.dropped.length >= DROPPED_LINES_MAX) io.stdout('  …\n');
+  };
+  if (r.tail) {
+    io.stdout(`${path}: removed an unfinished last batch (a write that a stopped process never finished; it was never acknowledged)\n`);
+    io.stdout(`kept ${r.keptRecords} records (${r.keptBytes} bytes); dropped ${r.droppedBytes} bytes:\n`);
+    listDropped();
+    return 0;
   }
+  if (!r.problem) { io.stdout(`${path}: intact (${r.keptRecords} records); nothing to repair\n`); return 0; }
+  const p = r.problem;
+  if (!r.changed) {
+    io.stderr(`error: ${path}: record ${p.pos} (byte ${p.byteOffset}) is ${p.detail}. The log was NOT changed.\n` +
+      `  Cutting it there keeps ${r.keptRecords} records and loses ${r.droppedBytes} bytes, including ${r.acknowledgedLost} intact acknowledged record${r.acknowledgedLost === 1 ? '' : 's'}:\n`);
+    for (const d of r.dropped) io.stderr(`  byte ${d.byteOffset}: ${d.pos !== undefined ? `record ${d.pos} ${d.type ?? ''}`.trim() : 'unreadable'} (${d.detail})\n`);
+    io.stderr(`  To cut it anyway, run \`pvsim log repair --force\` (it first copies the log to ${path}.damaged-N).\n`);
+    return 1;
+  }
+  io.stdout(`${path}: record ${p.pos} (byte ${p.byteOffset}) was ${p.detail}\n`);
+  io.stdout(`backup of the damaged log: ${r.backupPath}\n`);
+  io.stdout(`kept ${r.keptRecords} records (${r.keptBytes} bytes); dropped ${r.droppedBytes} bytes, ${r.acknowledgedLost} of them intact acknowledged records:\n`);
+  listDropped();
   return 0;
+}
+
+function isLink(path: string): boolean {
+  try { return lstatSync(path).isSymbolicLink(); } catch { return false; }
 }
 
 /** Re-executes every recorded input in a scratch directory and compares the logs. */
 export function verify(io: CliIO, g: GlobalOptions): number {
-  const path = join(g.clusterDir, 'log.jsonl');
-  const original = new FileEventLog(path).read();
+  const original = openClusterLog(g).read();
   const scratch = mkdtempSync(join(tmpdir(), 'pvsim-verify-'));
   try {
     const replayLog = new FileEventLog(join(scratch, 'log.jsonl'));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdirSync, writeFileSync, readFileSync, truncateSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { logBytes, pvsim, tempCluster } from './support.ts';
 
@@ -64,23 +64,47 @@ test('a missing file is refused', async () => {
   assert.match(r.stderr, 'does not exist');
 });
 
-test('a torn log is reported with its position; log repair says what it drops; then work goes on', async () => {
+test('an unfinished last batch is ignored with a warning, never read; log repair removes it; then work goes on', async () => {
   const c = tempCluster();
   await pvsim(c, ['apply', '-f', 'examples/static/01-volumes.yaml']);
   const path = join(c, 'log.jsonl');
   const size = statSync(path).size;
   appendFileSync(path, '{"pos":999,"time":"x","str');
-  const refused = await pvsim(c, ['get', 'pv']);
-  assert.is(refused.code, 1);
-  assert.match(refused.stderr, /record \d+/);
-  assert.match(refused.stderr, 'pvsim log repair');
+  const read = await pvsim(c, ['get', 'pv']);
+  assert.is(read.code, 0, read.stderr);
+  assert.match(read.stderr, 'never finished');
   const repaired = await pvsim(c, ['log', 'repair']);
   assert.is(repaired.code, 0, repaired.stderr);
-  assert.match(repaired.stdout, 'dropped');
+  assert.match(repaired.stdout, 'removed an unfinished last batch');
   assert.is(statSync(path).size, size);
   const ok = await pvsim(c, ['get', 'pv']);
   assert.is(ok.code, 0, ok.stderr);
-  void readFileSync; void truncateSync;
+  assert.is(ok.stderr, '');
+});
+
+test('damage in acknowledged records is reported with record and byte; repair changes nothing without --force', async () => {
+  const c = tempCluster();
+  await pvsim(c, ['apply', '-f', 'examples/static/01-volumes.yaml']);
+  await pvsim(c, ['apply', '-f', 'examples/static/02-claims.yaml']);
+  const path = join(c, 'log.jsonl');
+  const bytes = readFileSync(path);
+  const at = bytes.indexOf('"pos":3,') + 20;
+  bytes[at]! ^= 1;
+  writeFileSync(path, bytes);
+  const refused = await pvsim(c, ['get', 'pv']);
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /record 3 \(byte \d+\)/);
+  assert.match(refused.stderr, '--force');
+  assert.is(refused.stderr.trim().split('\n').length, 1);
+  const report = await pvsim(c, ['log', 'repair']);
+  assert.is(report.code, 1);
+  assert.match(report.stderr, 'NOT changed');
+  assert.ok(readFileSync(path).equals(bytes));
+  const forced = await pvsim(c, ['log', 'repair', '--force']);
+  assert.is(forced.code, 0, forced.stderr);
+  assert.ok(readFileSync(`${path}.damaged-1`).equals(bytes));
+  const ok = await pvsim(c, ['get', 'pv']);
+  assert.is(ok.code, 0, ok.stderr);
 });
 
 test.run();

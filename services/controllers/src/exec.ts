@@ -77,8 +77,13 @@ interface ProjectedSource {
   serviceAccountToken?: { path?: string };
 }
 
+/** A map whose keys are user data (ConfigMap keys, file names): no prototype to collide with. */
+function dataMap(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 function keyFiles(data: Record<string, string>, items: KeyToPath[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dataMap();
   if (items && items.length > 0) {
     for (const it of items) if (Object.prototype.hasOwnProperty.call(data, it.key)) out[it.path] = data[it.key]!;
   } else {
@@ -90,7 +95,7 @@ function keyFiles(data: Record<string, string>, items: KeyToPath[] | undefined):
 function configMapData(client: Client, ns: string, name: string): Record<string, string> | undefined {
   const cm = client.get('ConfigMap', `${ns}/${name}`) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
   if (!cm) return undefined;
-  const data: Record<string, string> = { ...(cm.data ?? {}) };
+  const data = Object.assign(dataMap(), cm.data ?? {});
   for (const [k, v] of Object.entries(cm.binaryData ?? {})) data[k] = decodeBase64(v);
   return data;
 }
@@ -99,7 +104,7 @@ function configMapData(client: Client, ns: string, name: string): Record<string,
 function secretData(client: Client, ns: string, name: string): Record<string, string> | undefined {
   const secret = client.get('Secret', `${ns}/${name}`) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
   if (!secret) return undefined;
-  const data: Record<string, string> = {};
+  const data = dataMap();
   for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = decodeBase64(v);
   for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = v;
   return data;
@@ -120,7 +125,7 @@ function fieldValue(pod: Pod, fieldPath: string): string {
 }
 
 function downwardFiles(pod: Pod, items: DownwardItem[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dataMap();
   for (const it of items ?? []) if (it.fieldRef) out[it.path] = fieldValue(pod, it.fieldRef.fieldPath);
   return out;
 }
@@ -136,7 +141,7 @@ export function generatedVolumeFiles(client: Client, pod: Pod, volume: PodVolume
   if (downward) return downwardFiles(pod, downward.items);
   const projected = volume['projected'] as { sources?: ProjectedSource[] } | undefined;
   if (projected) {
-    const out: Record<string, string> = {};
+    const out = dataMap();
     for (const src of projected.sources ?? []) {
       if (src.configMap) Object.assign(out, keyFiles(configMapData(client, ns, src.configMap.name) ?? {}, src.configMap.items));
       if (src.secret) Object.assign(out, keyFiles(secretData(client, ns, src.secret.name) ?? {}, src.secret.items));
@@ -436,7 +441,8 @@ export function execInContainer(client: Client, pod: Pod, containerName: string 
   if (argv.length === 0) throw new ExecError('error: you must specify at least one command for the container');
   const container = execTarget(client, pod, containerName);
   const [cmd, ...args] = argv;
-  const run = COMMANDS[cmd!];
+  // Own properties only: `exec POD -- constructor` is a missing executable, not Object's constructor.
+  const run = Object.hasOwn(COMMANDS, cmd!) ? COMMANDS[cmd!] : undefined;
   if (!run) {
     return {
       stdout: '',

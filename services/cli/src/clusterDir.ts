@@ -1,0 +1,149 @@
+/**
+ * Design: everything the CLI decides about the cluster directory in one place — how its event
+ * log is opened (the lock's wait and clock, the size limit, where notices go, the test fault
+ * seam), which directory a command may use, and how a file-system failure becomes one line.
+ * The wall clock and sleeping the lock needs are supplied here, at the composition root, so
+ * packages/ stays free of them (STYLE §2).
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type LockClock } from '@pvsim/log-file';
+import { UsageError, type GlobalOptions } from './verbTypes.ts';
+
+/** How long a writer waits for another one by default (PVSIM_LOCK_TIMEOUT_MS). */
+export const LOCK_TIMEOUT_MS = 60_000;
+/** The largest log (or log tail after a snapshot) one command reads (PVSIM_MAX_LOG_BYTES). */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+
+export const LOG_FILE = 'log.jsonl';
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Real time for the lock: a monotonic clock and a blocking sleep (the CLI is synchronous). */
+export const wallClock: LockClock = {
+  nowMs: () => Math.round(performance.now()),
+  sleepMs: (ms) => { Atomics.wait(sleeper, 0, 0, Math.max(1, ms)); },
+};
+
+/** Where the test fault seam may act: the log's write path and the snapshot. */
+export type FaultSite = FaultPoint | 'snapshot';
+export type Faults = (site: FaultSite) => void;
+
+/**
+ * The fault seam from PVSIM_TEST_FAULT, e.g. `mid-write:pause` or `write:ENOSPC,snapshot:EIO`.
+ * `pause` writes `<PVSIM_TEST_PAUSE_DIR>/paused.<pid>` and blocks until `go.<pid>` appears there
+ * (the test kills the process, or lets it go on); an error code throws that error, as the file
+ * system would. Undefined when the variable is unset.
+ */
+export function faultsFromEnv(env: Record<string, string | undefined>): Faults | undefined {
+  const spec = env['PVSIM_TEST_FAULT'];
+  if (!spec) return undefined;
+  const rules = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const [site, action] = part.split(':');
+    if (site && action) rules.set(site, action);
+  }
+  const dir = env['PVSIM_TEST_PAUSE_DIR'] ?? '.';
+  return (site) => {
+    const action = rules.get(site);
+    if (action === undefined) return;
+    if (action === 'pause') {
+      writeFileSync(join(dir, `paused.${process.pid}`), site);
+      while (!existsSync(join(dir, `go.${process.pid}`))) wallClock.sleepMs(5);
+      return;
+    }
+    throw Object.assign(new Error(`${action}: injected fault at ${site}`), { code: action, syscall: site === 'snapshot' ? 'write' : site });
+  };
+}
+
+function numberFromEnv(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`error: ${name} must be a non-negative number, got "${text}"`);
+  return n;
+}
+
+/** The log and lock settings from the environment, for GlobalOptions. */
+export function logSettingsFromEnv(env: Record<string, string | undefined>): Pick<GlobalOptions, 'lockTimeoutMs' | 'maxLogBytes' | 'faults'> {
+  const faults = faultsFromEnv(env);
+  return {
+    lockTimeoutMs: numberFromEnv(env, 'PVSIM_LOCK_TIMEOUT_MS', LOCK_TIMEOUT_MS),
+    maxLogBytes: numberFromEnv(env, 'PVSIM_MAX_LOG_BYTES', MAX_LOG_BYTES),
+    ...(faults ? { faults } : {}),
+  };
+}
+
+/** The cluster's event log as every command opens it. */
+export function openClusterLog(g: GlobalOptions): FileEventLog {
+  const faults = g.faults;
+  return new FileEventLog(join(g.clusterDir, LOG_FILE), {
+    lock: { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) },
+    maxBytes: g.maxLogBytes ?? MAX_LOG_BYTES,
+    ...(g.notice ? { onNotice: (text: string) => g.notice!(`warning: ${text}`) } : {}),
+    ...(faults ? { faults: (point: FaultPoint) => faults(point) } : {}),
+  });
+}
+
+/**
+ * A command that only reads must not create the cluster directory, and a directory the user
+ * named that does not exist is more likely a typo than an empty cluster: say so.
+ */
+export function checkClusterForRead(g: GlobalOptions): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(g.clusterDir).isDirectory();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    if (g.clusterGiven) {
+      throw new UsageError(`error: cluster directory ${g.clusterDir} does not exist (a command that writes, such as apply, creates it)`);
+    }
+    return;
+  }
+  if (!isDirectory) throw new UsageError(`error: cluster directory ${g.clusterDir} is not a directory`);
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory, not a file',
+  EEXIST: 'already exists',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the file name is too long',
+  EFBIG: 'the file is too large',
+  ENOENT: 'no such file or directory',
+};
+
+/**
+ * One line for a failed file-system call, or undefined when `error` is not one. A write that
+ * failed changed nothing: the log is cut back to its last batch and the snapshot is only a cache.
+ */
+export function fileSystemErrorLine(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as Error & { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code)) return undefined;
+  const words = ERRNO_WORDS[e.code] ?? e.message.split('\n')[0];
+  const where = typeof e.path === 'string' ? `${e.path}: ` : '';
+  const what = typeof e.syscall === 'string' ? ` (${e.syscall})` : '';
+  return `error: ${where}${words}${what} [${e.code}]; nothing was changed`;
+}
+
+/**
+ * Takes the cluster log's writers' lock for a whole writing command (read, run, append), so
+ * writers wait their turn instead of computing against a log that moves under them; the append
+ * inside takes the same lock again (it is re-entrant). Returns the release, or undefined when
+ * the cluster directory does not exist yet (the first append creates it and locks then).
+ */
+export function lockClusterForWrite(g: GlobalOptions): (() => void) | undefined {
+  if (!existsSync(g.clusterDir)) return undefined;
+  const path = join(g.clusterDir, LOG_FILE);
+  const lock = acquireLogLock(path, { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) });
+  if (lock.tookOverFrom) g.notice?.(`warning: took over the event log's lock from ${describeOwner(lock.tookOverFrom)}, which has exited`);
+  return () => lock.release();
+}
