@@ -1,0 +1,2 @@
+export * from './externalProvisioner.ts';
+export * from './externalAttacher.ts';
