@@ -6,7 +6,9 @@
  *
  * The decisions follow the Go code: `shouldProvision` / `provisionClaimOperation` / `Provision`
  * / `checkError` for claims, `isProvisionerForVolume` / `handleProtectionFinalizer` /
- * `shouldDelete` / `deleteVolumeOperation` for volumes. What the Go code does with goroutines and
+ * `shouldDelete` / `deleteVolumeOperation` for volumes. They are pure functions of the objects
+ * and the key's record (externalProvisionerDecisions.ts; topology.go's in topology.ts); this
+ * class is the wiring that reads the cluster, calls the driver, writes, and keeps the records. What the Go code does with goroutines and
  * a rate-limited workqueue is done here with per-key operation records and `queue.addAfter`:
  *
  * - A CSI call whose driver reports a latency (`latencyMs`, an optional method of the concrete
@@ -26,13 +28,23 @@
  * `saveState` gives the records (and the identity) as JSON and `loadState` gives them back.
  */
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, CsiError,
-  FINALIZER_PV_EXTERNAL_DELETION, claimRequest, csiAccessMode, csiLatencyMs, formatQuantity, getClaimClass, quantityToBytes, claimReference,
-  type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node, type NodeSelectorTerm,
-  type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type Topology, type VolumeCapability,
+  ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, CsiError, FINALIZER_PV_EXTERNAL_DELETION, claimReference, claimRequest, csiAccessMode, csiLatencyMs,
+  formatQuantity, getClaimClass, quantityToBytes,
+  type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node,
+  type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type VolumeCapability,
 } from '@pvsim/domain';
 import type { Client, Random, WatchEvent } from '@pvsim/runtime';
 import { isRetriableError, jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
+import {
+  PHASES, checkProvisioningError, claimOperationStart, claimSyncStart, claimWatchAction, createdCapacity, deleteVolumeStart,
+  finalizersToWrite, isProvisionerForVolume, isWaiting, mayReschedule, needsProvisioning, provisionFailure, retryOrGiveUp,
+  shouldDelete, shouldProvision, volumeHasWork, volumeSyncStart, volumeWatchAction,
+  type ClaimOp, type Failure, type PendingCreate, type Phase, type RetryPolicy, type VolumeOp,
+} from './externalProvisionerDecisions.ts';
+import {
+  claimNameHashAndIndex, compareTerms, flattenAllowedTopologies, generateVolumeNodeAffinity, goList, goMap, goTerm, isSubset, termOf, toTopology,
+  type Term,
+} from './topology.ts';
 
 /** Key of the PV volume attribute naming the provisioner instance (external-provisioner provisionerIDKey). */
 export const ANN_PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
@@ -70,162 +82,12 @@ export interface ExternalProvisionerOptions {
   retryMaxMs?: number;
 }
 
-/** LIB ProvisioningState: what a failed provisioning attempt means for the next one. */
-export type ProvisioningState = 'finished' | 'inBackground' | 'reschedule' | 'noChange';
-
-/**
- * checkError (external-provisioner controller.go): may CreateVolume still be running in the
- * driver, and is rescheduling allowed and useful?
- */
-export function checkProvisioningError(err: unknown, mayReschedule: boolean): ProvisioningState {
-  // Not a gRPC status: the call may never have reached the driver, or may still run there.
-  if (!(err instanceof CsiError)) return 'inBackground';
-  switch (err.code) {
-    case 'RESOURCE_EXHAUSTED':
-      return mayReschedule ? 'reschedule' : 'finished';
-    case 'CANCELED': case 'DEADLINE_EXCEEDED': case 'UNAVAILABLE': case 'ABORTED':
-      return 'inBackground';
-    default:
-      return 'finished';
-  }
-}
-
-// ------------------------------------------------------------------------------- topology
-
-/** A topology term: segments sorted by key (topology.go topologyTerm). */
-type Term = [key: string, value: string][];
-
-interface TopologySelectorTerm { matchLabelExpressions?: { key: string; values?: string[] }[] }
-
-function compareTerms(a: Term, b: Term): number {
-  if (a.length !== b.length) return a.length - b.length;
-  for (let i = 0; i < a.length; i++) {
-    const [ka, va] = a[i]!;
-    const [kb, vb] = b[i]!;
-    if (ka !== kb) return ka < kb ? -1 : 1;
-    if (va !== vb) return va < vb ? -1 : 1;
-  }
-  return 0;
-}
-
-const sortTerm = (t: Term): Term => t.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-
-/** Every segment of `t` is in `other` (both sorted). */
-function isSubset(t: Term, other: Term): boolean {
-  return t.every(([k, v]) => other.some(([k2, v2]) => k2 === k && v2 === v));
-}
-
-/** allowedTopologies → requisite terms, distributing each OR of values over the AND of keys (flatten). */
-function flattenAllowedTopologies(allowed: readonly unknown[] | undefined): Term[] {
-  const out: Term[] = [];
-  for (const raw of allowed ?? []) {
-    let terms: Term[] = [];
-    for (const expr of (raw as TopologySelectorTerm).matchLabelExpressions ?? []) {
-      const next: Term[] = [];
-      for (const v of expr.values ?? []) {
-        if (terms.length === 0) next.push([[expr.key, v]]);
-        else for (const t of terms) next.push([...t, [expr.key, v]]);
-      }
-      terms = next;
-    }
-    out.push(...terms);
-  }
-  return out.map(sortTerm);
-}
-
-function termOf(labels: Record<string, string>, keys: readonly string[]): Term | undefined {
-  const term: Term = [];
-  for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(labels, k)) return undefined;
-    term.push([k, labels[k]!]);
-  }
-  return sortTerm(term);
-}
-
-const toTopology = (t: Term): Topology => Object.fromEntries(t);
-const goList = (xs: readonly string[]) => `[${xs.join(' ')}]`;
-const goMap = (m: Record<string, string>) => `map[${Object.keys(m).sort().map((k) => `${k}:${m[k]}`).join(' ')}]`;
-const goTerm = (t: Term) => `[${t.map(([k, v]) => `{${k} ${v}}`).join(' ')}]`;
-
-/** hash/fnv New32 (FNV-1, not 1a) of the UTF-8 bytes. */
-function fnv1_32(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    h = Math.imul(h, 0x01000193) >>> 0;
-    h = (h ^ byte) >>> 0;
-  }
-  return h;
-}
-
-/** getPVCNameHashAndIndexOffset: StatefulSet-style names spread round-robin over the terms. */
-function claimNameHashAndIndex(name: string): { hash: number; index: number } {
-  let hashString = name;
-  let index = 0;
-  const dash = name.lastIndexOf('-');
-  if (dash !== -1) {
-    const id = name.slice(dash + 1);
-    if (/^[0-9]+$/.test(id) && Number(id) <= 0xffffffff) {
-      index = Number(id);
-      hashString = name.slice(0, dash);
-      const dash2 = hashString.lastIndexOf('-');
-      if (dash2 !== -1) hashString = hashString.slice(dash2 + 1);
-    }
-  }
-  return { hash: fnv1_32(hashString), index };
-}
-
-/** GenerateVolumeNodeAffinity: one term per topology the volume is accessible from. */
-export function generateVolumeNodeAffinity(accessibleTopology: readonly Topology[]): { nodeSelectorTerms: NodeSelectorTerm[] } | undefined {
-  const terms: NodeSelectorTerm[] = [];
-  for (const segments of accessibleTopology) {
-    const keys = Object.keys(segments).sort();
-    if (keys.length === 0) continue;
-    terms.push({ matchExpressions: keys.map((key) => ({ key, operator: 'In' as const, values: [segments[key]!] })) });
-  }
-  return terms.length > 0 ? { nodeSelectorTerms: terms } : undefined;
-}
-
-// ------------------------------------------------------------------------------- records
-
-type Phase = 'idle' | 'calling' | 'backoff' | 'gaveUp';
-
-/** A CreateVolume built and waiting for its latency to pass. */
-interface PendingCreate {
-  claim: PersistentVolumeClaim;
-  cls: StorageClass;
-  request: CreateVolumeRequest;
-  fsType: string;
-  mayReschedule: boolean;
-  supportsTopology: boolean;
-}
-
-interface ClaimOp {
-  uid: string;
-  phase: Phase;
-  /** Consecutive failures (the workqueue's NumRequeues + 1 after a failure). */
-  failures: number;
-  /** LIB claimsInProgress: CreateVolume may still run, so keep provisioning this copy even if the claim goes. */
-  inBackground?: PersistentVolumeClaim;
-  pending?: PendingCreate;
-}
-
-interface VolumeOp {
-  uid: string;
-  phase: Phase;
-  failures: number;
-  pendingVolumeId?: string;
-}
-
 /** What an ExternalProvisioner remembers (saveState): its identity and its per-key records, keys sorted. */
 export interface ExternalProvisionerState {
   identity: string;
   claimOps: Record<string, { uid: string; phase: Phase; failures: number; inBackground?: PersistentVolumeClaim; pending?: PendingCreate }>;
   volumeOps: Record<string, { uid: string; phase: Phase; failures: number; pendingVolumeId?: string }>;
 }
-
-const PHASES: readonly string[] = ['idle', 'calling', 'backoff', 'gaveUp'];
-
-interface Failure { state: ProvisioningState; message: string; event: boolean; slow?: boolean }
 
 const clone = <T>(o: T): T => structuredClone(o);
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -242,10 +104,8 @@ export class ExternalProvisioner implements Controller {
   private identityValue: string;
   private readonly driverName: string;
   private readonly queueName: string;
-  private readonly failedProvisionThreshold: number;
-  private readonly failedDeleteThreshold: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  private readonly provisionRetry: RetryPolicy;
+  private readonly deleteRetry: RetryPolicy;
   /** By claim object key `<ns>/<name>`. */
   private readonly claimOps = new Map<string, ClaimOp>();
   /** By PV name. */
@@ -261,10 +121,10 @@ export class ExternalProvisioner implements Controller {
     this.name = `external-provisioner/${this.driverName}`;
     this.queueName = `provisioner/${this.driverName}`;
     this.identityValue = `${options.random ? options.random.int(10_000) : 0}-${this.driverName}`;
-    this.failedProvisionThreshold = options.failedProvisionThreshold ?? PROVISIONER_FAILED_PROVISION_THRESHOLD;
-    this.failedDeleteThreshold = options.failedDeleteThreshold ?? PROVISIONER_FAILED_DELETE_THRESHOLD;
-    this.retryBaseMs = options.retryBaseMs ?? PROVISIONER_RETRY_BASE_MS;
-    this.retryMaxMs = options.retryMaxMs ?? PROVISIONER_RETRY_MAX_MS;
+    const baseMs = options.retryBaseMs ?? PROVISIONER_RETRY_BASE_MS;
+    const maxMs = options.retryMaxMs ?? PROVISIONER_RETRY_MAX_MS;
+    this.provisionRetry = { baseMs, maxMs, threshold: options.failedProvisionThreshold ?? PROVISIONER_FAILED_PROVISION_THRESHOLD };
+    this.deleteRetry = { baseMs, maxMs, threshold: options.failedDeleteThreshold ?? PROVISIONER_FAILED_DELETE_THRESHOLD };
     this.queues = {
       [this.queueName]: (key) => {
         if (key.startsWith('claim:')) this.syncClaim(key.slice('claim:'.length));
@@ -279,30 +139,16 @@ export class ExternalProvisioner implements Controller {
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
     if (ev.kind === 'PersistentVolumeClaim') {
       const op = this.claimOps.get(ev.key);
-      if (!ev.new) {
-        if (op && (op.phase === 'idle' || op.phase === 'gaveUp') && !op.inBackground) this.claimOps.delete(ev.key);
-        return;
-      }
-      const claim = ev.new as unknown as PersistentVolumeClaim;
-      if (!this.annotatedForUs(claim)) return;
-      if (!op && claim.spec.volumeName) return; // bound: nothing for a provisioner to do
-      if (op?.phase === 'calling' || op?.phase === 'backoff') return; // its delayed item will come
-      // A claim given up on is tried once more when it changes, as the informer's update
-      // handler would; its failure count is kept, so another failure gives up again.
-      if (op?.phase === 'gaveUp') op.phase = 'idle';
-      queue.add(this.queueName, `claim:${ev.key}`);
+      const action = claimWatchAction(op, ev.new as unknown as PersistentVolumeClaim | undefined, this.driverName);
+      if (action === 'forget') this.claimOps.delete(ev.key);
+      if (action === 'rearm') op!.phase = 'idle';
+      if (action === 'queue' || action === 'rearm') queue.add(this.queueName, `claim:${ev.key}`);
     } else if (ev.kind === 'PersistentVolume') {
       const op = this.volumeOps.get(ev.key);
-      if (!ev.new) {
-        if (op && op.phase !== 'calling' && op.phase !== 'backoff') this.volumeOps.delete(ev.key);
-        return;
-      }
-      const volume = ev.new as unknown as PersistentVolume;
-      if (!this.isProvisionerForVolume(volume)) return;
-      if (!op && !this.shouldDelete(volume) && this.finalizersToWrite(volume) === undefined) return;
-      if (op?.phase === 'calling' || op?.phase === 'backoff') return;
-      if (op?.phase === 'gaveUp') op.phase = 'idle';
-      queue.add(this.queueName, `volume:${ev.key}`);
+      const action = volumeWatchAction(op, ev.new as unknown as PersistentVolume | undefined, this.driverName);
+      if (action === 'forget') this.volumeOps.delete(ev.key);
+      if (action === 'rearm') op!.phase = 'idle';
+      if (action === 'queue' || action === 'rearm') queue.add(this.queueName, `volume:${ev.key}`);
     }
   }
 
@@ -316,15 +162,14 @@ export class ExternalProvisioner implements Controller {
     for (const volume of this.client.listVolumes()) {
       const op = this.volumeOps.get(volume.metadata.name);
       if (op && op.phase !== 'idle') continue;
-      if (!this.isProvisionerForVolume(volume)) continue;
-      if (this.shouldDelete(volume) || this.finalizersToWrite(volume) !== undefined) queue.add(this.queueName, `volume:${volume.metadata.name}`);
+      if (isProvisionerForVolume(volume, this.driverName) && volumeHasWork(volume)) queue.add(this.queueName, `volume:${volume.metadata.name}`);
     }
   }
 
   /** A CSI call in flight or a retry waiting. */
   unsettled(): boolean {
-    for (const op of this.claimOps.values()) if (op.phase === 'calling' || op.phase === 'backoff') return true;
-    for (const op of this.volumeOps.values()) if (op.phase === 'calling' || op.phase === 'backoff') return true;
+    for (const op of this.claimOps.values()) if (isWaiting(op)) return true;
+    for (const op of this.volumeOps.values()) if (isWaiting(op)) return true;
     return false;
   }
 
@@ -380,47 +225,15 @@ export class ExternalProvisioner implements Controller {
     this.client.event(obj, type, reason, message, this.name);
   }
 
-  private backoffMs(failures: number): number {
-    const exponent = Math.max(0, failures - 1);
-    if (exponent >= 52) return this.retryMaxMs;
-    return Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** exponent);
-  }
-
   private latency(rpc: 'CreateVolume' | 'DeleteVolume', ref: CsiLatencyRef): number {
     return csiLatencyMs(this.driver, rpc, ref);
   }
 
   // ----------------------------------------------------------------------------- claims
 
-  private annotatedForUs(claim: PersistentVolumeClaim): boolean {
-    const ann = claim.metadata.annotations ?? {};
-    return (ann[ANN_STORAGE_PROVISIONER] ?? ann[ANN_BETA_STORAGE_PROVISIONER]) === this.driverName;
-  }
-
-  /** What a resync re-queues: shouldProvision without its errors, and no PV yet. */
+  /** What a resync re-queues (needsProvisioning over the claim's PV and class). */
   private needsProvisioning(claim: PersistentVolumeClaim): boolean {
-    if (claim.spec.volumeName || claim.metadata.deletionTimestamp || !this.annotatedForUs(claim)) return false;
-    if (this.client.getVolume(`pvc-${claim.metadata.uid ?? ''}`)) return false;
-    const cls = this.client.getClass(getClaimClass(claim));
-    if (cls?.volumeBindingMode === 'WaitForFirstConsumer' && !claim.metadata.annotations?.[ANN_SELECTED_NODE]) return false;
-    return true;
-  }
-
-  /** LIB shouldProvision; a missing class is an error (retried), not a "no". */
-  private shouldProvision(claim: PersistentVolumeClaim, inBackground: boolean): boolean {
-    if (claim.spec.volumeName) return false;
-    if (!this.annotatedForUs(claim)) return false;
-    // A claim being deleted is left alone unless a CreateVolume for it may still be running.
-    if (claim.metadata.deletionTimestamp && !inBackground) return false;
-    const className = getClaimClass(claim);
-    const cls = this.client.getClass(className);
-    if (!cls) throw new Error(`storageClass "${className}" not found`);
-    if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
-      // The PV controller annotates only claims with a selected node, but a provisioner may
-      // have removed it since to ask the scheduler for another node.
-      return (claim.metadata.annotations?.[ANN_SELECTED_NODE] ?? '') !== '';
-    }
-    return true;
+    return needsProvisioning(claim, this.driverName, this.client.getVolume(`pvc-${claim.metadata.uid ?? ''}`) !== undefined, this.client.getClass(getClaimClass(claim)));
   }
 
   private syncClaim(key: string): void {
@@ -435,36 +248,27 @@ export class ExternalProvisioner implements Controller {
     }
     if (op?.phase === 'backoff') op.phase = 'idle'; // the retry is due
     const [ns, name] = splitKey(key);
-    const stored = this.client.getClaim(ns, name);
-    let claim = stored;
-    if (op?.inBackground && (!stored || stored.metadata.uid !== op.uid)) {
-      // OBSERVATION: the claim is gone (or re-created) while a CreateVolume may still run:
-      // keep going with the copy, so the volume ends up in a PV that the PV controller releases.
-      claim = op.inBackground;
-    }
-    if (!claim) {
+    const start = claimSyncStart(op, this.client.getClaim(ns, name));
+    if (start.kind === 'forget') {
       this.claimOps.delete(key);
       return;
     }
-    const uid = claim.metadata.uid ?? '';
-    if (!op || op.uid !== uid) {
-      op = { uid, phase: 'idle', failures: 0 };
+    if (start.kind === 'gaveUp') return;
+    const claim = start.claim;
+    if (start.freshOp) {
+      op = { uid: claim.metadata.uid ?? '', phase: 'idle', failures: 0 };
       this.claimOps.set(key, op);
-    } else if (op.phase === 'gaveUp') {
-      return; // nothing re-armed it
     }
-    let should: boolean;
-    try {
-      should = this.shouldProvision(claim, op.inBackground !== undefined);
-    } catch (e) {
-      this.provisionFailed(key, op, claim, { state: 'noChange', message: errorMessage(e), event: false });
+    const should = shouldProvision(claim, this.driverName, this.client.getClass(getClaimClass(claim)), op!.inBackground !== undefined);
+    if (typeof should === 'object') {
+      this.provisionFailed(key, op!, claim, { state: 'noChange', message: should.error, event: false });
       return;
     }
     if (!should) {
-      this.finishClaim(key, op);
+      this.finishClaim(key, op!);
       return;
     }
-    this.provisionClaimOperation(key, op, claim);
+    this.provisionClaimOperation(key, op!, claim);
   }
 
   /** The claim needs nothing more from us (provisioned, or not ours). */
@@ -481,31 +285,17 @@ export class ExternalProvisioner implements Controller {
   /** LIB provisionClaimOperation up to the CreateVolume call. */
   private provisionClaimOperation(key: string, op: ClaimOp, claim: PersistentVolumeClaim): void {
     const pvName = `pvc-${claim.metadata.uid ?? ''}`;
-    if (this.client.getVolume(pvName)) {
-      // OBSERVATION: provisioned already (by an earlier attempt that finished).
+    const start = claimOperationStart(claim, this.driverName, this.client.getVolume(pvName) !== undefined,
+      this.client.getClass(getClaimClass(claim)), (node) => this.client.getNode(node));
+    if (start.kind === 'done') {
       this.finishClaim(key, op);
       return;
     }
-    const className = getClaimClass(claim);
-    const cls = this.client.getClass(className);
-    if (!cls) {
-      this.provisionFailed(key, op, claim, { state: 'finished', message: `storageClass "${className}" not found`, event: false });
+    if (start.kind === 'fail') {
+      this.provisionFailed(key, op, claim, start.failure);
       return;
     }
-    if (cls.provisioner !== this.driverName) {
-      // The class changed its provisioner since the claim was annotated: not ours any more.
-      this.finishClaim(key, op);
-      return;
-    }
-    let selectedNode: Node | undefined;
-    const nodeName = claim.metadata.annotations?.[ANN_SELECTED_NODE];
-    if (nodeName !== undefined) {
-      selectedNode = this.client.getNode(nodeName);
-      if (!selectedNode) {
-        this.provisionFailed(key, op, claim, { state: 'reschedule', message: `nodes "${nodeName}" not found`, event: true });
-        return;
-      }
-    }
+    const { cls, selectedNode } = start;
     this.event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${claim.metadata.namespace ?? ''}/${claim.metadata.name}"`);
     const prepared = this.prepareProvision(claim, cls, selectedNode, pvName);
     if ('ignored' in prepared) {
@@ -677,13 +467,9 @@ export class ExternalProvisioner implements Controller {
       return;
     }
     const requiredBytes = BigInt(request.capacityRange?.requiredBytes ?? '0');
-    const reported = /^[0-9]+$/.test(volume.capacityBytes ?? '') ? BigInt(volume.capacityBytes) : 0n;
-    let capacityBytes = reported;
-    if (reported === 0n) {
-      // CSI allows "unknown" (0); Kubernetes needs a size, so the request is recorded.
-      capacityBytes = requiredBytes;
-    } else if (reported < requiredBytes) {
-      let message = `created volume capacity ${reported} less than requested capacity ${requiredBytes}`;
+    const capacity = createdCapacity(requiredBytes, volume.capacityBytes);
+    if ('tooSmall' in capacity) {
+      let message = `created volume capacity ${capacity.tooSmall} less than requested capacity ${requiredBytes}`;
       const cleanupError = this.cleanupVolume(volume.volumeId);
       if (cleanupError !== undefined) message += `. Cleanup of volume ${request.name} failed, volume is orphaned: ${cleanupError}`;
       // In the background: the same name is created again, hoping the volume went this time.
@@ -691,7 +477,7 @@ export class ExternalProvisioner implements Controller {
       return;
     }
 
-    const pv = this.buildVolume(p, volume, capacityBytes);
+    const pv = this.buildVolume(p, volume, capacity.capacityBytes);
     let saved = false;
     let lastError: unknown;
     for (let i = 0; i < CREATE_PV_TRIES && !saved; i++) {
@@ -771,27 +557,24 @@ export class ExternalProvisioner implements Controller {
     if (f.event) this.event(claim, 'Warning', 'ProvisioningFailed', f.message);
     let state = f.state;
     if (state === 'reschedule') {
-      if (claim.metadata.annotations?.[ANN_SELECTED_NODE] !== undefined && this.rescheduleProvisioning(claim)) {
+      if (mayReschedule(state, claim) && this.rescheduleProvisioning(claim)) {
         // OBSERVATION: the scheduler picks a node again; a new selected-node brings the claim back.
         this.finishClaim(key, op);
         return;
       }
       state = 'finished';
     }
-    if (state === 'inBackground') op.inBackground = clone(claim);
-    else if (state === 'finished') op.inBackground = undefined;
-    op.failures++;
-    const threshold = this.failedProvisionThreshold;
-    if (threshold > 0 && op.failures - 1 >= threshold) {
-      // LIB gives up, and forgets the claim in progress (which may leak a volume being made).
+    const next = provisionFailure(op, claim, state, f.slow ?? false, this.provisionRetry);
+    op.failures = next.failures;
+    op.inBackground = next.inBackground;
+    if (next.giveUp) {
       op.phase = 'gaveUp';
-      op.inBackground = undefined;
       this.event(claim, 'Warning', 'ProvisioningFailed',
-        `giving up on provisioning after ${op.failures} failed attempts (failedProvisionThreshold ${threshold}); the claim is retried only when it changes`);
+        `giving up on provisioning after ${op.failures} failed attempts (failedProvisionThreshold ${this.provisionRetry.threshold}); the claim is retried only when it changes`);
       return;
     }
     op.phase = 'backoff';
-    this.queue.addAfter(this.queueName, `claim:${key}`, f.slow ? this.retryMaxMs : this.backoffMs(op.failures), 'retry');
+    this.queue.addAfter(this.queueName, `claim:${key}`, next.retryAfterMs, 'retry');
   }
 
   /** rescheduleProvisioning: drop selected-node so the scheduler chooses again. */
@@ -813,37 +596,6 @@ export class ExternalProvisioner implements Controller {
 
   // ----------------------------------------------------------------------------- volumes
 
-  /** LIB isProvisionerForVolume: provisioned by this driver, or a static CSI PV of it. */
-  private isProvisionerForVolume(volume: PersistentVolume): boolean {
-    const ann = volume.metadata.annotations ?? {};
-    if (Object.prototype.hasOwnProperty.call(ann, ANN_DYNAMICALLY_PROVISIONED)) {
-      return ann[ANN_DYNAMICALLY_PROVISIONED] === this.driverName || ann[ANN_MIGRATED_TO] === this.driverName;
-    }
-    const csi = volume.spec['csi'] as { driver?: string } | undefined;
-    if (csi !== undefined) return csi.driver === this.driverName;
-    return ann[ANN_MIGRATED_TO] === this.driverName;
-  }
-
-  /** handleProtectionFinalizer: the finalizers the PV should have, when they differ. */
-  private finalizersToWrite(volume: PersistentVolume): string[] | undefined {
-    const finalizers = volume.metadata.finalizers ?? [];
-    const has = finalizers.includes(FINALIZER_PV_EXTERNAL_DELETION);
-    const policy = volume.spec.persistentVolumeReclaimPolicy;
-    if (!has && policy === 'Delete' && !volume.metadata.deletionTimestamp && volume.status?.phase === 'Bound') {
-      return [...finalizers, FINALIZER_PV_EXTERNAL_DELETION];
-    }
-    if (has && (policy === 'Retain' || policy === 'Recycle')) return finalizers.filter((f) => f !== FINALIZER_PV_EXTERNAL_DELETION);
-    return undefined;
-  }
-
-  /** LIB shouldDelete (with the deletion finalizer enabled). */
-  private shouldDelete(volume: PersistentVolume): boolean {
-    const has = (volume.metadata.finalizers ?? []).includes(FINALIZER_PV_EXTERNAL_DELETION);
-    // Finalizer gone from a PV being deleted: the backend volume was deleted already.
-    if (!has && volume.metadata.deletionTimestamp) return false;
-    return volume.status?.phase === 'Released' && volume.spec.persistentVolumeReclaimPolicy === 'Delete';
-  }
-
   private syncVolume(name: string): void {
     let op = this.volumeOps.get(name);
     if (op?.phase === 'calling') {
@@ -856,65 +608,57 @@ export class ExternalProvisioner implements Controller {
     }
     if (op?.phase === 'backoff') op.phase = 'idle';
     let volume = this.client.getVolume(name);
-    if (!volume) {
+    const start = volumeSyncStart(op, volume);
+    if (start.kind === 'forget') {
       this.volumeOps.delete(name);
       return;
     }
-    const uid = volume.metadata.uid ?? '';
-    if (!op || op.uid !== uid) {
-      op = { uid, phase: 'idle', failures: 0 };
+    if (start.kind === 'gaveUp') return;
+    if (start.freshOp) {
+      op = { uid: volume!.metadata.uid ?? '', phase: 'idle', failures: 0 };
       this.volumeOps.set(name, op);
-    } else if (op.phase === 'gaveUp') {
-      return;
     }
-    if (!this.isProvisionerForVolume(volume)) {
+    if (!isProvisionerForVolume(volume!, this.driverName)) {
       this.volumeOps.delete(name);
       return;
     }
-    const finalizers = this.finalizersToWrite(volume);
+    const finalizers = finalizersToWrite(volume!);
     if (finalizers !== undefined) {
-      const next = clone(volume);
+      const next = clone(volume!);
       next.metadata.finalizers = finalizers;
       if (finalizers.length === 0) delete next.metadata.finalizers;
       try {
         volume = this.client.updateVolume(next);
       } catch (e) {
-        this.deleteFailed(name, op, volume, `failed to modify finalizers to [${finalizers.join(' ')}] on volume ${name} err: ${errorMessage(e)}`, false);
+        this.deleteFailed(name, op!, volume!, `failed to modify finalizers to [${finalizers.join(' ')}] on volume ${name} err: ${errorMessage(e)}`, false);
         return;
       }
     }
-    if (!this.shouldDelete(volume)) {
+    if (!shouldDelete(volume!)) {
       this.volumeOps.delete(name);
       return;
     }
-    this.deleteVolumeOperation(name, op, volume);
+    this.deleteVolumeOperation(name, op!, volume!);
   }
 
   /** external-provisioner Delete up to the DeleteVolume call. */
   private deleteVolumeOperation(name: string, op: VolumeOp, volume: PersistentVolume): void {
-    const csi = volume.spec['csi'] as { volumeHandle?: string } | undefined;
-    if (!csi?.volumeHandle) {
-      this.deleteFailed(name, op, volume, 'invalid CSI PV', true);
+    const attachable = this.driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
+    const attachments = attachable ? this.client.list('VolumeAttachment').map((va) => (va['spec'] ?? {}) as { source?: { persistentVolumeName?: string }; nodeName?: string }) : [];
+    const start = deleteVolumeStart(volume, attachable, attachments);
+    if ('failure' in start) {
+      this.deleteFailed(name, op, volume, start.failure, true);
       return;
     }
-    if (this.driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) {
-      // Never delete a volume that a VolumeAttachment still says is attached.
-      for (const va of this.client.list('VolumeAttachment')) {
-        const spec = va['spec'] as { source?: { persistentVolumeName?: string }; nodeName?: string } | undefined;
-        if (spec?.source?.persistentVolumeName === name) {
-          this.deleteFailed(name, op, volume, `persistentvolume ${name} is still attached to node ${spec.nodeName ?? ''}`, true);
-          return;
-        }
-      }
-    }
-    const delay = this.latency('DeleteVolume', { volumeId: csi.volumeHandle });
+    const volumeId = start.volumeId;
+    const delay = this.latency('DeleteVolume', { volumeId });
     if (delay > 0) {
       op.phase = 'calling';
-      op.pendingVolumeId = csi.volumeHandle;
+      op.pendingVolumeId = volumeId;
       this.queue.addAfter(this.queueName, `volume:${name}`, delay);
       return;
     }
-    this.callDeleteVolume(name, op, csi.volumeHandle);
+    this.callDeleteVolume(name, op, volumeId);
   }
 
   /** DeleteVolume, then the PV object: delete it, then drop our finalizer (LIB deleteVolumeOperation). */
@@ -958,14 +702,14 @@ export class ExternalProvisioner implements Controller {
   private deleteFailed(name: string, op: VolumeOp, volume: PersistentVolume, message: string, event: boolean): void {
     if (event) this.event(volume, 'Warning', 'VolumeFailedDelete', message);
     op.failures++;
-    const threshold = this.failedDeleteThreshold;
-    if (threshold > 0 && op.failures - 1 >= threshold) {
+    const next = retryOrGiveUp(op.failures, false, this.deleteRetry);
+    if (next.giveUp) {
       op.phase = 'gaveUp';
       this.event(volume, 'Warning', 'VolumeFailedDelete',
-        `giving up on deleting the volume after ${op.failures} failed attempts (failedDeleteThreshold ${threshold}); the volume is retried only when it changes`);
+        `giving up on deleting the volume after ${op.failures} failed attempts (failedDeleteThreshold ${this.deleteRetry.threshold}); the volume is retried only when it changes`);
       return;
     }
     op.phase = 'backoff';
-    this.queue.addAfter(this.queueName, `volume:${name}`, this.backoffMs(op.failures), 'retry');
+    this.queue.addAfter(this.queueName, `volume:${name}`, next.retryAfterMs, 'retry');
   }
 }
