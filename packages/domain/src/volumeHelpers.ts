@@ -3,7 +3,7 @@
  * (component-helpers/storage/volume/pv_helpers.go, helpers.go), as pure functions over the wire
  * objects. Names follow Kubernetes so a reader can hold this file next to the Go source.
  */
-import type { AccessMode, Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.ts';
+import type { AccessMode, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.ts';
 import { ANN_BETA_IS_DEFAULT_CLASS, ANN_BETA_STORAGE_CLASS, ANN_IS_DEFAULT_CLASS, ANN_SELECTED_NODE } from './annotations.ts';
 import { compareQuantities, parseQuantity, type Quantity } from './quantity.ts';
 import { nodeSelectorMatches } from './labels.ts';
@@ -209,4 +209,12 @@ export function isMultiAttachAllowed(pv: PersistentVolume): boolean {
   const modes = pv.spec.accessModes ?? [];
   if (modes.length === 0) return true;
   return modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany');
+}
+
+/** reference.GetReference for a claim. */
+export function claimReference(claim: PersistentVolumeClaim): ObjectReference {
+  const ref: ObjectReference = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: claim.metadata.namespace ?? '', name: claim.metadata.name };
+  if (claim.metadata.uid !== undefined) ref.uid = claim.metadata.uid;
+  if (claim.metadata.resourceVersion !== undefined) ref.resourceVersion = claim.metadata.resourceVersion;
+  return ref;
 }

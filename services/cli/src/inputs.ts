@@ -7,8 +7,8 @@
  */
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
-import { ANN_NODE_DOWN, KUBELET_FINALIZER, execInContainer, type ExecResult } from '@pvsim/controllers';
-import type { Pod } from '@pvsim/domain';
+import { execInContainer, type ExecResult } from '@pvsim/kubelet';
+import { ANN_NODE_DOWN, KUBELET_FINALIZER, type Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';

@@ -3,7 +3,7 @@
  * naming the pod (`web-0`, `pod/web-0`, `deploy/web`, `sts/web`: the first pod, preferring
  * running and ready ones, as kubectl's attachable-pod lookup does).
  */
-import { ExecError } from '@pvsim/controllers';
+import { ExecError } from '@pvsim/kubelet';
 import type { Pod } from '@pvsim/domain';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { openSession, type Session, unsettledNotice } from './session.ts';

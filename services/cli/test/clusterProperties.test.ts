@@ -32,16 +32,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ApiError, csiFilesystemName, csiSourceOf, csiVolumeObjectName, type NewLogRecord, type PersistentVolume, type Pod } from '@pvsim/domain';
+import {
+  ApiError, csiFilesystemName, csiSourceOf, csiVolumeObjectName, ANN_NODE_DOWN, containersOf, csiTargetPath, isNodeDown, type NewLogRecord,
+  type PersistentVolume, type Pod, type CsiVolumeObject, type VolumeAttachment,
+} from '@pvsim/domain';
 import {
   attachSafety, backendLeaks, checkAll, createWriteTracker, namespacedKey, phaseOf, podExclusiveUse, type WriteTracker,
 } from '@pvsim/invariants';
 import { ObjectStore, SimClock, foldRecords, type AnyObject, type StoredKind } from '@pvsim/runtime';
-import {
-  ANN_NODE_DOWN, ExecError, containerMounts, containersOf, csiTargetPath,
-  execInContainer, isNodeDown, volumeAttachmentName,
-  type ControllerManager, type CsiVolumeObject, type VolumeAttachment,
-} from '@pvsim/controllers';
+import { ExecError, containerMounts, execInContainer } from '@pvsim/kubelet';
+import { volumeAttachmentName } from '@pvsim/component';
+import type { ControllerManager } from '@pvsim/controller-manager';
 import { attachmentPhase } from '@pvsim/machines';
 import { prepareForCreate } from '@pvsim/manifests';
 import { createWorld, type World } from '@pvsim/world';

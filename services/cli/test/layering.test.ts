@@ -4,6 +4,10 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from './support.ts';
 
+/** What a component package may import: the layers below it, never a sibling component. */
+const components = ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component'];
+const componentPackages = ['@pvsim/controller-manager', '@pvsim/scheduler', '@pvsim/kubelet', '@pvsim/csi-sidecars', '@pvsim/csi-drivers'];
+
 /**
  * Dependencies point one way (STYLE §1): domain -> machines -> runtime/adapters -> services.
  * The allowed edges are listed here; a new edge needs a decision, not a quiet import.
@@ -15,11 +19,17 @@ const allowed: Record<string, string[]> = {
   '@pvsim/runtime': ['@pvsim/domain', '@pvsim/machines'],
   '@pvsim/log-file': ['@pvsim/domain'],
   '@pvsim/manifests': ['@pvsim/domain'],
-  '@pvsim/controllers': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime'],
-  '@pvsim/csi': ['@pvsim/domain', '@pvsim/runtime'],
-  // The one composition root (createWorld): the controllers and the CSI drivers, wired.
-  '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/controllers', '@pvsim/csi'],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/controllers', '@pvsim/csi', '@pvsim/world'],
+  // What every component is written against (Controller, WorkQueue, saved state, LatencyGate).
+  '@pvsim/component': ['@pvsim/domain', '@pvsim/runtime'],
+  // The components, one package per Kubernetes process: siblings, none imports another (ADR 0003).
+  '@pvsim/controller-manager': components,
+  '@pvsim/scheduler': components,
+  '@pvsim/kubelet': components,
+  '@pvsim/csi-sidecars': components,
+  '@pvsim/csi-drivers': ['@pvsim/domain', '@pvsim/runtime'],
+  // The one composition root (createWorld): the components and the CSI drivers, wired.
+  '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

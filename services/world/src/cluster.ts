@@ -10,11 +10,13 @@
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, ExternalAttacher, ExternalProvisioner, Kubelet,
-  NodeLifecycleController, PodScheduler, StatefulSetController,
-  type Controller, type ControllerManager, type WorkQueue,
-} from '@pvsim/controllers';
-import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type SimCsiDriverInit } from '@pvsim/csi';
+  AttachDetachController, DeploymentController, NodeLifecycleController, StatefulSetController, type ControllerManager,
+} from '@pvsim/controller-manager';
+import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
+import { Kubelet } from '@pvsim/kubelet';
+import { PodScheduler } from '@pvsim/scheduler';
+import type { Controller, WorkQueue } from '@pvsim/component';
+import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type SimCsiDriverInit } from '@pvsim/csi-drivers';
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;

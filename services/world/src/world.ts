@@ -12,17 +12,16 @@
  * top of `step` with a budget of steps and of simulated time; a run that cannot converge stops at
  * the budget, keeps what happened, and says what is still in flight.
  */
-import type { NewLogRecord } from '@pvsim/domain';
+import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
 import { ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent } from '@pvsim/domain';
 import {
   InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
 } from '@pvsim/runtime';
 import {
-  ANN_NODE_DOWN, ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins,
-  type ControllerName, type FeatureGates, type VolumePlugin,
-} from '@pvsim/controllers';
-import type { CsiProfile } from '@pvsim/csi';
+  ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins, type ControllerName, type FeatureGates, type VolumePlugin,
+} from '@pvsim/controller-manager';
+import type { CsiProfile } from '@pvsim/csi-drivers';
 import { describeAction, isCsiFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';

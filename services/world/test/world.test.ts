@@ -16,11 +16,10 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NewLogRecord } from '@pvsim/domain';
+import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
 import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
 import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import { checkAll } from '@pvsim/invariants';
-import { ANN_NODE_DOWN } from '@pvsim/controllers';
 import { FAULT_KINDS, createWorld, recordedChooser, seededChooser, type World, type WorldOptions } from '../src/index.ts';
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');

@@ -10,16 +10,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CsiError, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile,
-  type AccessMode, type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort,
-  type CsiVolume, type NodeCapability, type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume,
+  CsiError, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile, KUBELET_FINALIZER, csiTargetPath, uniqueVolumeName, type AccessMode,
+  type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort, type CsiVolume, type NodeCapability,
+  type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type CsiCall, type CsiVolumeObject,
+  type FilesystemObject, type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
-import {
-  AttachDetachController, ExecError, ExternalAttacher, KUBELET_FINALIZER, Kubelet,
-  attacherFinalizer, csiStagingPath, csiTargetPath, execInContainer, uniqueVolumeName, volumeAttachmentName,
-  type ContainerSpec, type CsiCall, type CsiVolumeObject, type FilesystemObject, type VolumeAttachment,
-} from '@pvsim/controllers';
+import { AttachDetachController } from '@pvsim/controller-manager';
+import { ExecError, Kubelet, csiStagingPath, execInContainer } from '@pvsim/kubelet';
+import { ExternalAttacher, attacherFinalizer } from '@pvsim/csi-sidecars';
+import { volumeAttachmentName } from '@pvsim/component';
 import { createWorld, fifoChooser } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -52,8 +52,8 @@ class FakeDriver implements CsiDriverPort {
     return v;
   }
 
-  private setStatus(v: CsiVolumeObject, change: (s: Required<NonNullable<CsiVolumeObject['status']>>) => void): void {
-    const s = structuredClone({ publishedNodes: {}, staged: {}, published: {}, ...(v.status ?? {}) }) as Required<NonNullable<CsiVolumeObject['status']>>;
+  private setStatus(v: CsiVolumeObject, change: (s: CsiVolumeObject['status']) => void): void {
+    const s = structuredClone(v.status);
     change(s);
     this.store.update('CSIVolume', { ...v, status: s } as unknown as AnyObject);
   }

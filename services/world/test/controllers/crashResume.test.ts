@@ -15,7 +15,7 @@ import {
   type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import { Random, type ObjectStore, type SimClock } from '@pvsim/runtime';
-import { inTreePlugins, type VolumePlugin } from '@pvsim/controllers';
+import { inTreePlugins, type VolumePlugin } from '@pvsim/controller-manager';
 import { createWorld, type Chooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);

@@ -16,7 +16,7 @@ import {
   type AccessMode, type NewLogRecord, type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import type { ObjectStore } from '@pvsim/runtime';
-import { inTreePlugins, type VolumePlugin } from '@pvsim/controllers';
+import { inTreePlugins, type VolumePlugin } from '@pvsim/controller-manager';
 import { createWorld, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);

@@ -17,9 +17,9 @@ import {
 } from '@pvsim/domain';
 import { Random, type AnyObject, type ObjectStore, type SimClock } from '@pvsim/runtime';
 import {
-  ANN_PROVISIONER_IDENTITY, ControllerManager, ExternalProvisioner, checkProvisioningError,
-  type ExternalProvisionerOptions, type ProvisioningState,
-} from '@pvsim/controllers';
+  ANN_PROVISIONER_IDENTITY, ExternalProvisioner, checkProvisioningError, type ExternalProvisionerOptions, type ProvisioningState,
+} from '@pvsim/csi-sidecars';
+import { ControllerManager } from '@pvsim/controller-manager';
 import { createWorld, fifoChooser, seededChooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);

@@ -26,7 +26,7 @@ import {
   type ReleaseTracker, type ViewObject,
 } from '@pvsim/invariants';
 import { ObjectStore, Random, SimClock, foldRecords } from '@pvsim/runtime';
-import { inTreePlugins, type ControllerManager, type VolumePlugin } from '@pvsim/controllers';
+import { inTreePlugins, type ControllerManager, type VolumePlugin } from '@pvsim/controller-manager';
 import { createWorld, type Chooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);

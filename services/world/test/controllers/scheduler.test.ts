@@ -15,10 +15,8 @@ import {
   type AccessMode, type KubeEvent, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
-import {
-  ControllerManager, SchedulingReason, fitErrorMessage,
-  type Deployment,
-} from '@pvsim/controllers';
+import { ControllerManager, type Deployment } from '@pvsim/controller-manager';
+import { SchedulingReason, fitErrorMessage } from '@pvsim/scheduler';
 
 
 // ------------------------------------------------------------------ cluster

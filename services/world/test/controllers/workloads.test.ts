@@ -12,10 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
-import {
-  ANN_POD_NAME_COUNTER, ControllerManager,
-  podTemplateHash, type Deployment, type StatefulSet,
-} from '@pvsim/controllers';
+import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type StatefulSet } from '@pvsim/controller-manager';
 
 
 // ------------------------------------------------------------------ cluster

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ControllerPublishRequest, CsiCode } from '@pvsim/domain';
-import { diskProfile, nasProfile, volumeIdForName, type SimCsiDriver } from '@pvsim/csi';
+import { diskProfile, nasProfile, volumeIdForName, type SimCsiDriver } from '@pvsim/csi-drivers';
 import { RWO, cluster, csiState, mount, throwsCsi } from './support/harness.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';

@@ -7,9 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CreateVolumeRequest, CsiCode } from '@pvsim/domain';
 import { csiFilesystemName, readFile, writeFile } from '@pvsim/domain';
-import {
-  diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiProfile,
-} from '@pvsim/csi';
+import { diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiProfile } from '@pvsim/csi-drivers';
 import { GiB, RWO, cluster, csiState, mount, throwsCsi } from './support/harness.ts';
 
 const PROFILES = [nasProfile, diskProfile];

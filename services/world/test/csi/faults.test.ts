@@ -9,9 +9,8 @@ import * as assert from 'uvu/assert';
 import { CsiError, type CsiCode } from '@pvsim/domain';
 import { Random } from '@pvsim/runtime';
 import {
-  SimCsiDriver, diskProfile, faultOptionsFromParameters, nasProfile, volumeIdForName,
-  type FaultOptions, type SimCsiDriverOptions,
-} from '@pvsim/csi';
+  SimCsiDriver, diskProfile, faultOptionsFromParameters, nasProfile, volumeIdForName, type FaultOptions, type SimCsiDriverOptions,
+} from '@pvsim/csi-drivers';
 import { RWO, bringUp, cluster, csiState, newWorld, stagingPath, targetPath, tearDown, throwsCsi } from './support/harness.ts';
 
 // ---------------------------------------------------------------- parameters

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diskProfile, nasProfile, type CsiProfile } from '@pvsim/csi';
+import { diskProfile, nasProfile, type CsiProfile } from '@pvsim/csi-drivers';
 import { cluster, throwsCsi } from './support/harness.ts';
 
 const KNOWN_PLUGIN = ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'];

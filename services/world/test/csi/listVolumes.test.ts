@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diskProfile, nasProfile, type SimCsiDriver } from '@pvsim/csi';
+import { diskProfile, nasProfile, type SimCsiDriver } from '@pvsim/csi-drivers';
 import { RWO, bringUp, cluster, targetPath, throwsCsi } from './support/harness.ts';
 
 const PROFILES = [nasProfile, diskProfile];

@@ -6,11 +6,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CsiCode } from '@pvsim/domain';
+import type { CsiCode, CsiVolumeStatus } from '@pvsim/domain';
 import { readFile, writeFile } from '@pvsim/domain';
-import {
-  diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type CsiVolumeStatus, type SimCsiDriver,
-} from '@pvsim/csi';
+import { diskProfile, nasProfile, readVolumeFs, volumeIdForName, writeVolumeFs, type SimCsiDriver } from '@pvsim/csi-drivers';
 import {
   RWO, bringUp, cluster, csiState, hasPublish, hasStage, mount, stagingPath, targetPath, tearDown, throwsCsi,
 } from './support/harness.ts';

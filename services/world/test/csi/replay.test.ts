@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from '@pvsim/domain';
 import { Random, foldRecords } from '@pvsim/runtime';
-import { SimCsiDriver, diskProfile, nasProfile, readVolumeFs, writeVolumeFs, type CsiProfile } from '@pvsim/csi';
+import { SimCsiDriver, diskProfile, nasProfile, readVolumeFs, writeVolumeFs, type CsiProfile } from '@pvsim/csi-drivers';
 import { RWO, bringUp, cluster, csiState, mount, newWorld, targetPath, tearDown } from './support/harness.ts';
 
 const RWX = mount('MULTI_NODE_MULTI_WRITER');

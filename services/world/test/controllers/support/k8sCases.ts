@@ -17,7 +17,7 @@ import {
   type Node, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
 import type { ObjectStore, StoredKind } from '@pvsim/runtime';
-import { syncClaimProtection, syncVolumeProtection, type VolumePlugin } from '@pvsim/controllers';
+import { syncClaimProtection, syncVolumeProtection, type VolumePlugin } from '@pvsim/controller-manager';
 import { createWorld, fifoChooser } from '../../../src/index.ts';
 
 export interface K8sCase {

@@ -4,10 +4,9 @@
  * built over the world's client and work queue.
  */
 import { Random, deriveSeed, type Client, type ObjectStore, type SimClock } from '@pvsim/runtime';
-import {
-  DeploymentController, PodScheduler, StatefulSetController, inTreePlugins,
-  type Controller, type ControllerManager, type WorkQueue,
-} from '@pvsim/controllers';
+import { DeploymentController, StatefulSetController, inTreePlugins, type ControllerManager } from '@pvsim/controller-manager';
+import { PodScheduler } from '@pvsim/scheduler';
+import type { Controller, WorkQueue } from '@pvsim/component';
 import { createWorld, seededChooser, type World } from '../../../src/index.ts';
 
 export const EPOCH_MS = Date.UTC(2026, 0, 1);

@@ -7,7 +7,7 @@
 import * as assert from 'uvu/assert';
 import { CsiError, type CsiAccessMode, type CsiCode, type NewLogRecord, type VolumeCapability } from '@pvsim/domain';
 import { Random, type AnyObject, type Client, type ObjectStore } from '@pvsim/runtime';
-import { SimCsiDriver, type CsiProfile, type SimCsiDriverOptions } from '@pvsim/csi';
+import { SimCsiDriver, type CsiProfile, type SimCsiDriverOptions } from '@pvsim/csi-drivers';
 import { createWorld, type World } from '../../../src/index.ts';
 
 export const NODES = [

@@ -1,0 +1,28 @@
+/**
+ * Design: what the attach/detach controller, the kubelet and exec compute alike about a pod's
+ * volumes and their attachments, where domain cannot hold it: a VolumeAttachment's name is a
+ * sha256 digest (domain stays free of node:crypto), and a pod volume's PV is read through the
+ * component's Client.
+ */
+import { createHash } from 'node:crypto';
+import { claimNameOf, type PersistentVolume, type PersistentVolumeClaim, type Pod, type PodVolume } from '@pvsim/domain';
+import type { Client } from '@pvsim/runtime';
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** K/pkg/volume/csi/csi_attacher.go `getAttachmentName`. */
+export function volumeAttachmentName(volumeHandle: string, driver: string, nodeName: string): string {
+  return `csi-${sha256Hex(volumeHandle + driver + nodeName)}`;
+}
+
+/** The PV behind a pod volume, once its claim is Bound (kubelet and AD both wait for that). */
+export function boundVolumeOf(client: Client, pod: Pod, volume: PodVolume): { claim: PersistentVolumeClaim; pv: PersistentVolume } | undefined {
+  const claimName = claimNameOf(pod, volume);
+  if (claimName === undefined) return undefined;
+  const claim = client.getClaim(pod.metadata.namespace ?? 'default', claimName);
+  if (!claim || claim.status?.phase !== 'Bound' || !claim.spec.volumeName) return undefined;
+  const pv = client.getVolume(claim.spec.volumeName);
+  return pv ? { claim, pv } : undefined;
+}

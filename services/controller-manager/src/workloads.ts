@@ -1,0 +1,548 @@
+/**
+ * Design: the two workload controllers a storage lecture needs, level-triggered like their
+ * kube-controller-manager originals (`syncDeployment`, `syncStatefulSet`): each sync reads the
+ * owner and the pods it controls (by ownerReference uid), creates what is missing, deletes what
+ * is surplus, and writes status. Garbage collection of pods whose owner is gone (or was
+ * re-created under a new uid) happens in the same sync — pvsim has no garbage collector.
+ *
+ * - Deployment: no ReplicaSet objects; pods belong to the Deployment directly and carry the
+ *   `pod-template-hash` of the template. Names are `<deployment>-<hash>-<5 chars>` like the
+ *   ReplicaSet's, but the suffix is a hash of the deployment uid and a counter kept in an
+ *   annotation, so the same seed gives the same names (no ambient randomness). A changed
+ *   template replaces every old pod at once (Recreate waits until the old pods are gone).
+ * - StatefulSet: pods `<set>-<ordinal>` with stable identity; each volumeClaimTemplate gives
+ *   a claim `<template>-<set>-<ordinal>`, created before its pod and never deleted (the default
+ *   `persistentVolumeClaimRetentionPolicy` Retain/Retain) — a re-created pod, on whichever node,
+ *   finds its data in the same claim. OrderedReady creates ordinal i only after i-1 is Running
+ *   and Ready and scales down one pod at a time from the highest ordinal; Parallel does both at
+ *   once. Template changes reach only pods created afterwards (no rolling update).
+ *
+ * Created objects get what the API server's defaulting and admission would give them (pod
+ * phase Pending; claim phase Pending, volumeMode, protection finalizer, default class), as the
+ * store applies none of it.
+ */
+import {
+  ANN_BETA_STORAGE_CLASS, FINALIZER_PVC_PROTECTION, canonicalJson, getDefaultClass,
+  type LabelSelector, type ObjectMeta, type PersistentVolumeClaim, type PersistentVolumeClaimSpec, type Pod, type PodVolume,
+} from '@pvsim/domain';
+import type { AnyObject, Client, WatchEvent } from '@pvsim/runtime';
+import { podKey, splitKey, type Controller, type WorkQueue } from '@pvsim/component';
+
+export const DEPLOYMENT_QUEUE = 'deployment';
+export const STATEFULSET_QUEUE = 'statefulset';
+export const LABEL_POD_TEMPLATE_HASH = 'pod-template-hash';
+export const LABEL_CONTROLLER_REVISION_HASH = 'controller-revision-hash';
+export const LABEL_STATEFULSET_POD_NAME = 'statefulset.kubernetes.io/pod-name';
+export const LABEL_POD_INDEX = 'apps.kubernetes.io/pod-index';
+/** How many pod names a Deployment has drawn so far (the input of the next name's suffix). */
+export const ANN_POD_NAME_COUNTER = 'deployment.pvsim.dev/pod-name-counter';
+
+// ------------------------------------------------------------------------------ types
+
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; [f: string]: unknown };
+  spec: { volumes?: PodVolume[]; [f: string]: unknown };
+}
+
+interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface Deployment {
+  apiVersion: 'apps/v1';
+  kind: 'Deployment';
+  metadata: ObjectMeta;
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    template: PodTemplateSpec;
+    strategy?: { type?: 'RollingUpdate' | 'Recreate' | string; [f: string]: unknown };
+    [f: string]: unknown;
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    [f: string]: unknown;
+  };
+}
+
+export interface PersistentVolumeClaimTemplate {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; [f: string]: unknown };
+  spec: PersistentVolumeClaimSpec;
+}
+
+export interface StatefulSet {
+  apiVersion: 'apps/v1';
+  kind: 'StatefulSet';
+  metadata: ObjectMeta;
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    serviceName?: string;
+    template: PodTemplateSpec;
+    volumeClaimTemplates?: PersistentVolumeClaimTemplate[];
+    podManagementPolicy?: 'OrderedReady' | 'Parallel' | string;
+    ordinals?: { start?: number };
+    [f: string]: unknown;
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    [f: string]: unknown;
+  };
+}
+
+type Owner = Deployment | StatefulSet;
+
+// ------------------------------------------------------------------------------ helpers
+
+/** 32-bit FNV-1a over the UTF-8 bytes (the hash ComputeHash uses). */
+function fnv32a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** apimachinery's rand alphabet: no vowels, no 0/1/3 (no words, no look-alikes). */
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** rand.SafeEncodeString. */
+function safeEncode(text: string): string {
+  let out = '';
+  for (const ch of text) out += SAFE_ALPHABET[ch.charCodeAt(0) % SAFE_ALPHABET.length];
+  return out;
+}
+
+/**
+ * controller.ComputeHash of a pod template: FNV-1a of its content (canonical JSON, so the hash
+ * does not depend on how a manifest was written), safe-encoded.
+ */
+export function podTemplateHash(template: PodTemplateSpec): string {
+  return safeEncode(String(fnv32a(canonicalJson(template))));
+}
+
+/** Five characters drawn from the deployment uid and a counter: deterministic, rarely colliding. */
+export function podNameSuffix(ownerUid: string, index: number): string {
+  let h = fnv32a(`${ownerUid}/${index}`);
+  let out = '';
+  for (let i = 0; i < 5; i++) {
+    out += SAFE_ALPHABET[h % SAFE_ALPHABET.length];
+    h = Math.floor(h / SAFE_ALPHABET.length);
+  }
+  return out;
+}
+
+function ownerRefs(pod: { metadata: ObjectMeta }): OwnerReference[] {
+  return (pod.metadata['ownerReferences'] as OwnerReference[] | undefined) ?? [];
+}
+
+/** metav1.GetControllerOf. */
+function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | undefined {
+  return ownerRefs(obj).find((r) => r.controller === true);
+}
+
+function controllerRef(owner: Owner): OwnerReference {
+  return { apiVersion: 'apps/v1', kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+const isDeleting = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
+/** podutil.IsPodReady. */
+function isPodReady(pod: Pod): boolean {
+  const conditions = (pod.status?.['conditions'] as { type: string; status: string }[] | undefined) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPodReady(pod);
+
+function byName(a: { metadata: { name: string } }, b: { metadata: { name: string } }): number {
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+/** The pods of the namespace whose controller is `kind`/`name`, split by whether `uid` owns them. */
+function podsControlledBy(client: Client, namespace: string, kind: string, name: string, uid: string | undefined): { owned: Pod[]; orphans: Pod[] } {
+  const owned: Pod[] = [];
+  const orphans: Pod[] = [];
+  for (const pod of client.listPods(namespace)) {
+    const ref = controllerOf(pod);
+    if (!ref || ref.kind !== kind || ref.name !== name) continue;
+    if (uid !== undefined && ref.uid === uid) owned.push(pod); else orphans.push(pod);
+  }
+  return { owned, orphans };
+}
+
+/** Owner keys of pods whose controller (of `kind`) no longer exists under that uid. */
+function orphanOwnerKeys(client: Client, kind: 'Deployment' | 'StatefulSet'): string[] {
+  const keys = new Set<string>();
+  for (const pod of client.listPods()) {
+    const ref = controllerOf(pod);
+    if (!ref || ref.kind !== kind || isDeleting(pod)) continue;
+    const key = `${pod.metadata.namespace ?? 'default'}/${ref.name}`;
+    const owner = client.get(kind, key);
+    if (!owner || owner.metadata['uid'] !== ref.uid) keys.add(key);
+  }
+  return [...keys].sort();
+}
+
+/** The pod the API server would store for a template (defaulted phase). */
+function podFromTemplate(template: PodTemplateSpec, meta: ObjectMeta): Pod {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: meta,
+    spec: structuredClone(template.spec),
+    status: { phase: 'Pending' },
+  };
+}
+
+function deletePod(client: Client, pod: Pod): void {
+  if (!isDeleting(pod)) client.delete('Pod', podKey(pod));
+}
+
+// ------------------------------------------------------------------------------ Deployment
+
+export class DeploymentController implements Controller {
+  readonly name = 'deployment';
+  readonly queues: Record<string, (key: string) => void>;
+
+  constructor(private readonly client: Client, _queue: WorkQueue) {
+    this.queues = { [DEPLOYMENT_QUEUE]: (key) => this.syncDeployment(key) };
+  }
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    if (ev.kind === 'Deployment') queue.add(DEPLOYMENT_QUEUE, ev.key);
+    if (ev.kind === 'Pod') {
+      for (const pod of [ev.old, ev.new] as (Pod | undefined)[]) {
+        const ref = pod && controllerOf(pod);
+        if (ref?.kind === 'Deployment') queue.add(DEPLOYMENT_QUEUE, `${pod!.metadata.namespace ?? 'default'}/${ref.name}`);
+      }
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    for (const d of this.client.list('Deployment')) queue.add(DEPLOYMENT_QUEUE, `${d.metadata.namespace ?? 'default'}/${d.metadata.name}`);
+    for (const key of orphanOwnerKeys(this.client, 'Deployment')) queue.add(DEPLOYMENT_QUEUE, key);
+  }
+
+  /** Pods to create or delete, or orphans to collect. */
+  unsettled(): boolean {
+    if (orphanOwnerKeys(this.client, 'Deployment').length > 0) return true;
+    return (this.client.list('Deployment') as unknown as Deployment[]).some((d) => {
+      if (d.metadata.deletionTimestamp) return false;
+      const { owned } = podsControlledBy(this.client, d.metadata.namespace ?? 'default', 'Deployment', d.metadata.name, d.metadata.uid);
+      const hash = podTemplateHash(d.spec.template);
+      const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
+      return active.some((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash) || active.length !== (d.spec.replicas ?? 1);
+    });
+  }
+
+  syncDeployment(key: string): void {
+    const [namespace, name] = splitKey(key);
+    const d = this.client.get('Deployment', key) as unknown as Deployment | undefined;
+    const { owned, orphans } = podsControlledBy(this.client, namespace, 'Deployment', name, d?.metadata.uid);
+    // Garbage collection: pods of a deleted (or re-created) deployment.
+    for (const pod of orphans) deletePod(this.client, pod);
+    if (!d || d.metadata.deletionTimestamp) return;
+
+    const replicas = d.spec.replicas ?? 1;
+    const hash = podTemplateHash(d.spec.template);
+    // FilterActivePods: pods being deleted or finished do not count.
+    const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
+    const current = active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] === hash).sort(byName);
+    const outdated = active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash).sort(byName);
+
+    for (const pod of outdated) this.deletePod(d, pod);
+    // Surplus: the highest names go first.
+    for (const pod of current.slice(replicas).reverse()) this.deletePod(d, pod);
+
+    const recreate = d.spec.strategy?.type === 'Recreate';
+    // Recreate waits for old pods that still run or terminate (finished ones do not count).
+    const oldStillThere = owned.some((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash && !isTerminated(p));
+    let missing = replicas - current.length;
+    let latest = d;
+    if (missing > 0 && !(recreate && oldStillThere)) {
+      let counter = Number(d.metadata.annotations?.[ANN_POD_NAME_COUNTER] ?? '0');
+      if (!Number.isSafeInteger(counter) || counter < 0) counter = 0;
+      for (; missing > 0; missing--) {
+        let podName: string;
+        // A name already taken (an annotation lost to a re-apply) is skipped, never reused.
+        do podName = `${name}-${hash}-${podNameSuffix(d.metadata.uid ?? name, counter++)}`;
+        while (this.client.get('Pod', `${namespace}/${podName}`));
+        this.client.create('Pod', podFromTemplate(d.spec.template, {
+          name: podName, namespace, generateName: `${name}-${hash}-`,
+          labels: { ...(d.spec.template.metadata?.labels ?? {}), [LABEL_POD_TEMPLATE_HASH]: hash },
+          ...(d.spec.template.metadata?.annotations ? { annotations: { ...d.spec.template.metadata.annotations } } : {}),
+          ownerReferences: [controllerRef(d)],
+        }) as unknown as AnyObject);
+        this.client.event(d, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`, 'deployment-controller');
+      }
+      const next = structuredClone(d);
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_POD_NAME_COUNTER]: String(counter) };
+      latest = this.client.update('Deployment', next as unknown as AnyObject) as unknown as Deployment;
+    }
+    this.writeStatus(latest, namespace, hash);
+  }
+
+  private deletePod(d: Deployment, pod: Pod): void {
+    deletePod(this.client, pod);
+    this.client.event(d, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'deployment-controller');
+  }
+
+  private writeStatus(d: Deployment, namespace: string, hash: string): void {
+    // The caller passes what it last read or wrote (a re-read could be older: informers lag).
+    const latest = d as unknown as AnyObject;
+    const { owned } = podsControlledBy(this.client, namespace, 'Deployment', d.metadata.name, d.metadata.uid);
+    const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
+    const ready = active.filter(isPodReady).length;
+    const status: NonNullable<Deployment['status']> = {
+      ...(d.metadata.generation !== undefined ? { observedGeneration: d.metadata.generation } : {}),
+      replicas: active.length,
+      updatedReplicas: active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] === hash).length,
+      readyReplicas: ready,
+      // minReadySeconds is not simulated: a ready pod is available at once.
+      availableReplicas: ready,
+    };
+    const unavailable = Math.max(0, (d.spec.replicas ?? 1) - ready);
+    if (unavailable > 0) status.unavailableReplicas = unavailable;
+    this.client.update('Deployment', { ...latest, status } as unknown as AnyObject, 'status');
+  }
+}
+
+// ------------------------------------------------------------------------------ StatefulSet
+
+/** getPersistentVolumeClaimName. */
+export function statefulSetClaimName(templateName: string, setName: string, ordinal: number): string {
+  return `${templateName}-${setName}-${ordinal}`;
+}
+
+/** The ordinal in `<set>-<n>`, or undefined when the name is not of this set. */
+function ordinalOf(setName: string, podName: string): number | undefined {
+  if (!podName.startsWith(`${setName}-`)) return undefined;
+  const rest = podName.slice(setName.length + 1);
+  return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+export class StatefulSetController implements Controller {
+  readonly name = 'statefulset';
+  readonly queues: Record<string, (key: string) => void>;
+
+  constructor(private readonly client: Client, _queue: WorkQueue) {
+    this.queues = { [STATEFULSET_QUEUE]: (key) => this.syncStatefulSet(key) };
+  }
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    if (ev.kind === 'StatefulSet') queue.add(STATEFULSET_QUEUE, ev.key);
+    if (ev.kind === 'Pod') {
+      for (const pod of [ev.old, ev.new] as (Pod | undefined)[]) {
+        const ref = pod && controllerOf(pod);
+        if (ref?.kind === 'StatefulSet') queue.add(STATEFULSET_QUEUE, `${pod!.metadata.namespace ?? 'default'}/${ref.name}`);
+      }
+    }
+    // A claim that finished terminating (or was deleted under a pending pod) can be re-created.
+    if (ev.kind === 'PersistentVolumeClaim' && !ev.new) {
+      const ns = ev.old!.metadata.namespace ?? 'default';
+      for (const s of this.client.list('StatefulSet')) if ((s.metadata.namespace ?? 'default') === ns) queue.add(STATEFULSET_QUEUE, `${ns}/${s.metadata.name}`);
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    for (const s of this.client.list('StatefulSet')) queue.add(STATEFULSET_QUEUE, `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`);
+    for (const key of orphanOwnerKeys(this.client, 'StatefulSet')) queue.add(STATEFULSET_QUEUE, key);
+  }
+
+  /** A replica without its pod, a condemned pod still running, or orphans to collect. */
+  unsettled(): boolean {
+    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0) return true;
+    return (this.client.list('StatefulSet') as unknown as StatefulSet[]).some((set) => {
+      if (set.metadata.deletionTimestamp) return false;
+      const { owned } = podsControlledBy(this.client, set.metadata.namespace ?? 'default', 'StatefulSet', set.metadata.name, set.metadata.uid);
+      const start = set.spec.ordinals?.start ?? 0;
+      const end = start + (set.spec.replicas ?? 1);
+      const ordinals = new Set(owned.map((p) => ordinalOf(set.metadata.name, p.metadata.name)));
+      for (let i = start; i < end; i++) if (!ordinals.has(i)) return true;
+      return owned.some((p) => {
+        const o = ordinalOf(set.metadata.name, p.metadata.name);
+        return !isDeleting(p) && (o === undefined || o < start || o >= end);
+      });
+    });
+  }
+
+  syncStatefulSet(key: string): void {
+    const [namespace, name] = splitKey(key);
+    const set = this.client.get('StatefulSet', key) as unknown as StatefulSet | undefined;
+    const { owned, orphans } = podsControlledBy(this.client, namespace, 'StatefulSet', name, set?.metadata.uid);
+    // Garbage collection deletes the pods of a deleted set; its claims stay (Retain).
+    for (const pod of orphans) deletePod(this.client, pod);
+    if (!set || set.metadata.deletionTimestamp) return;
+
+    const ordered = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
+    const start = set.spec.ordinals?.start ?? 0;
+    const end = start + (set.spec.replicas ?? 1);
+    const revision = `${name}-${podTemplateHash(set.spec.template)}`;
+    const byOrdinal = new Map<number, Pod>();
+    const condemned: Pod[] = [];
+    for (const pod of owned) {
+      const o = ordinalOf(name, pod.metadata.name);
+      if (o !== undefined && o >= start && o < end) byOrdinal.set(o, pod);
+      else condemned.push(pod);
+    }
+
+    // Replicas, lowest ordinal first. In OrderedReady mode any replica not Running and Ready
+    // (or being replaced) stops the walk: its successors wait, and so does scale-down.
+    let blocked = false;
+    for (let ord = start; ord < end && !blocked; ord++) {
+      const pod = byOrdinal.get(ord);
+      if (pod && isTerminated(pod)) {
+        // A finished pod is deleted and created again by a later sync once it is gone.
+        this.deletePod(set, pod);
+        blocked = ordered;
+        continue;
+      }
+      if (!pod) {
+        // OrderedReady creates one pod per sync and waits for it; Parallel goes on.
+        this.createReplica(set, ord, revision);
+        blocked = ordered;
+        continue;
+      }
+      if (isDeleting(pod)) { blocked = ordered; continue; }
+      if (pod.status?.phase === 'Pending' || pod.status?.phase === undefined) this.createMissingClaims(set, ord);
+      if (ordered && !isRunningAndReady(pod)) blocked = true;
+    }
+
+    if (!blocked) this.scaleDown(set, condemned, ordered);
+    this.writeStatus(set, namespace, revision);
+  }
+
+  /** Deletes condemned pods: all at once (Parallel) or the highest ordinal, one at a time. */
+  private scaleDown(set: StatefulSet, condemned: Pod[], ordered: boolean): void {
+    const ord = (p: Pod) => ordinalOf(set.metadata.name, p.metadata.name) ?? -1;
+    const sorted = [...condemned].sort((a, b) => ord(a) - ord(b) || byName(a, b));
+    const firstUnhealthy = sorted.find((p) => isDeleting(p) || !isRunningAndReady(p));
+    for (const pod of [...sorted].reverse()) {
+      if (isDeleting(pod)) {
+        if (ordered) return;
+        continue;
+      }
+      if (ordered && !isRunningAndReady(pod) && pod !== firstUnhealthy) return;
+      this.deletePod(set, pod);
+      if (ordered) return;
+    }
+  }
+
+  /** getPersistentVolumeClaims: one claim per template, labelled with the set's selector. */
+  private claimFor(set: StatefulSet, template: PersistentVolumeClaimTemplate, ordinal: number): PersistentVolumeClaim {
+    const name = statefulSetClaimName(template.metadata.name, set.metadata.name, ordinal);
+    const labels = { ...(template.metadata.labels ?? {}), ...(set.spec.selector.matchLabels ?? {}) };
+    const spec = structuredClone(template.spec);
+    if (spec.volumeMode === undefined) spec.volumeMode = 'Filesystem';
+    // Admission (DefaultStorageClass) applies to claims a controller creates as well.
+    const hasClass = (spec.storageClassName !== undefined && spec.storageClassName !== null)
+      || template.metadata.annotations?.[ANN_BETA_STORAGE_CLASS] !== undefined;
+    if (!hasClass) {
+      const def = getDefaultClass(this.client.listClasses());
+      if (def) spec.storageClassName = def.metadata.name;
+    }
+    return {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: {
+        name, namespace: set.metadata.namespace ?? 'default', labels,
+        ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+        finalizers: [FINALIZER_PVC_PROTECTION],
+      },
+      spec,
+      status: { phase: 'Pending' },
+    };
+  }
+
+  /** Creates the claims of one ordinal that do not exist; false while one is still terminating. */
+  private createMissingClaims(set: StatefulSet, ordinal: number): boolean {
+    let ready = true;
+    for (const template of set.spec.volumeClaimTemplates ?? []) {
+      const claim = this.claimFor(set, template, ordinal);
+      const existing = this.client.getClaim(claim.metadata.namespace!, claim.metadata.name);
+      if (existing) {
+        if (existing.metadata.deletionTimestamp) ready = false;
+        continue;
+      }
+      this.client.create('PersistentVolumeClaim', claim as unknown as AnyObject);
+      this.client.event(set, 'Normal', 'SuccessfulCreate',
+        `create Claim ${claim.metadata.name} Pod ${set.metadata.name}-${ordinal} in StatefulSet ${set.metadata.name} success`, 'statefulset-controller');
+    }
+    return ready;
+  }
+
+  /** Creates the claims and then the pod of one ordinal; false when it has to wait. */
+  private createReplica(set: StatefulSet, ordinal: number, revision: string): boolean {
+    const namespace = set.metadata.namespace ?? 'default';
+    const podName = `${set.metadata.name}-${ordinal}`;
+    // A pod of that name not owned by this set (an orphan still terminating) is waited for.
+    if (this.client.get('Pod', `${namespace}/${podName}`)) return false;
+    if (!this.createMissingClaims(set, ordinal)) return false;
+    const template = set.spec.template;
+    const pod = podFromTemplate(template, {
+      name: podName, namespace,
+      labels: {
+        ...(template.metadata?.labels ?? {}),
+        [LABEL_CONTROLLER_REVISION_HASH]: revision,
+        [LABEL_STATEFULSET_POD_NAME]: podName,
+        [LABEL_POD_INDEX]: String(ordinal),
+      },
+      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      ownerReferences: [controllerRef(set)],
+    });
+    pod.spec['hostname'] = podName;
+    if (set.spec.serviceName) pod.spec['subdomain'] = set.spec.serviceName;
+    // updateStorage: the templates' claims first, then the template's other volumes.
+    const claimVolumes: PodVolume[] = (set.spec.volumeClaimTemplates ?? []).map((t) => ({
+      name: t.metadata.name,
+      persistentVolumeClaim: { claimName: statefulSetClaimName(t.metadata.name, set.metadata.name, ordinal) },
+    }));
+    const templateNames = new Set(claimVolumes.map((v) => v.name));
+    const volumes = [...claimVolumes, ...(pod.spec.volumes ?? []).filter((v) => !templateNames.has(v.name))];
+    if (volumes.length > 0) pod.spec.volumes = volumes;
+    this.client.create('Pod', pod as unknown as AnyObject);
+    this.client.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+    return true;
+  }
+
+  private deletePod(set: StatefulSet, pod: Pod): void {
+    if (isDeleting(pod)) return;
+    deletePod(this.client, pod);
+    this.client.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+  }
+
+  private writeStatus(set: StatefulSet, namespace: string, revision: string): void {
+    const { owned } = podsControlledBy(this.client, namespace, 'StatefulSet', set.metadata.name, set.metadata.uid);
+    const ready = owned.filter(isRunningAndReady).length;
+    const updated = owned.filter((p) => !isDeleting(p) && p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === revision).length;
+    const status: NonNullable<StatefulSet['status']> = {
+      ...(set.metadata.generation !== undefined ? { observedGeneration: set.metadata.generation } : {}),
+      replicas: owned.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      currentReplicas: updated,
+      updatedReplicas: updated,
+      currentRevision: revision,
+      updateRevision: revision,
+    };
+    // The caller passes what it last read or wrote (a re-read could be older: informers lag).
+    const latest = set as unknown as AnyObject;
+    this.client.update('StatefulSet', { ...latest, status } as unknown as AnyObject, 'status');
+  }
+}

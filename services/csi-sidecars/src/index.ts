@@ -1,0 +1,4 @@
+export * from './externalProvisioner.ts';
+export * from './externalProvisionerDecisions.ts';
+export { generateVolumeNodeAffinity } from './topology.ts';
+export * from './externalAttacher.ts';

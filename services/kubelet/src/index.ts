@@ -1,0 +1,3 @@
+export * from './kubelet.ts';
+export * from './kubeletDecisions.ts';
+export * from './exec.ts';

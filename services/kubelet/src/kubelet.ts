@@ -1,0 +1,727 @@
+/**
+ * Design: one kubelet per node (spec §11; K/pkg/kubelet/volumemanager, K/pkg/volume/csi). A pod
+ * bound to the node is admitted (finalizer `pvsim.dev/kubelet`, so a deleted pod stays
+ * Terminating while its volumes unmount), shown as ContainerCreating, and started once every
+ * volume is mounted: a claim must be Bound; an attachable CSI volume is first reported in
+ * `node.status.volumesInUse`, then waits for its VolumeAttachment, then NodeStageVolume (once per
+ * volume per node, when the driver stages) and NodePublishVolume per pod; emptyDir, hostPath,
+ * configMap, secret and projected volumes are set up from the store. Deletion unwinds in strict
+ * reverse: containers stop, NodeUnpublishVolume, NodeUnstageVolume once no pod on the node wants
+ * the volume, the volume leaves volumesInUse (only then may the AD controller detach), emptyDir
+ * data is deleted, hostPath data stays on the node, and the finalizer goes.
+ *
+ * The kubelet keeps its own actual state of the world (kubeletDecisions.ts): what it staged and
+ * published, learnt from its own CSI calls returning, and the emptyDirs it set up; it is saved
+ * with the rest of its memory. A fresh instance (a crash, or a CLI process that folded the log)
+ * rebuilds it once from what it can observe on its node, as the real kubelet reconstructs its
+ * volumes from the node's mounts (kubeletReconstruct.ts), and carries on where the last one
+ * stopped. The decisions — what to mount, unpublish, unstage, report in use — are pure functions
+ * of the pod, the node's pods and the actual state (kubeletDecisions.ts); this class is the wiring
+ * that reads the cluster, makes the calls and writes the results. What it still reads of
+ * Filesystem objects is content, not mount state: the node's disk for hostPath type checks, a
+ * volume's tree for subPath directories, and container layers, which belong to the container
+ * runtime (`exec.ts` writes them). A node
+ * that is down (`pvsim.dev/node-down`), or whose Ready condition is not True, has a dead kubelet:
+ * nothing happens on it, and the pod statuses stay as last reported. Retries of failed mounts
+ * happen at the next resync.
+ */
+import {
+  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
+  containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
+  nodeFilesystemName, uniqueVolumeName, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
+  type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
+  type VolumeAttachment,
+} from '@pvsim/domain';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
+import { containerMounts, type PublishedLookup } from './exec.ts';
+import {
+  forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
+  missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
+  podWork, publishedAt, volumesInUse, volumesToUnstage, wantedKey,
+  type KubeletActualState, type PublishedVolume,
+} from './kubeletDecisions.ts';
+import { reconstructActualState } from './kubeletReconstruct.ts';
+import {
+  LatencyGate, boundVolumeOf, jsonCopy, podKey, record, sha256Hex, sortedArray, sortedRecord, stateObject, stringArray, volumeAttachmentName,
+  type Controller, type LatencyGateState, type WorkQueue,
+} from '@pvsim/component';
+
+/** NodeStageVolume target: K/pkg/volume/csi/csi_attacher.go `MakeDeviceMountPath`. */
+export function csiStagingPath(driver: string, volumeHandle: string): string {
+  return `/var/lib/kubelet/plugins/kubernetes.io/csi/${driver}/${sha256Hex(volumeHandle)}/globalmount`;
+}
+
+/** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
+export const POD_ATTACH_AND_MOUNT_TIMEOUT_MS = 123_000;
+
+export interface KubeletOptions {
+  /** Simulated time: status timestamps and the FailedMount timeout need it. */
+  clock: SimClock;
+  /** Every CSI call made, in order (tests). */
+  csiCalls?: CsiCall[];
+}
+
+type MountOutcome = { state: 'mounted' } | { state: 'waiting' } | { state: 'failed'; message: string };
+const MOUNTED: MountOutcome = { state: 'mounted' };
+const WAITING: MountOutcome = { state: 'waiting' };
+
+interface PodCondition { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string; [k: string]: unknown }
+type PodStatus = NonNullable<Pod['status']>;
+
+function statusesOf(pod: Pod, field: 'containerStatuses' | 'initContainerStatuses' = 'containerStatuses'): ContainerStatus[] {
+  return (pod.status?.[field] as ContainerStatus[] | undefined) ?? [];
+}
+
+/** Every container of the pod reports running. */
+function allRunning(pod: Pod): boolean {
+  const statuses = statusesOf(pod);
+  return containersOf(pod).every((c) => statuses.find((s) => s.name === c.name)?.state?.running !== undefined);
+}
+
+/** The pod's condition list with `next` set; lastTransitionTime moves only when the status does. */
+function setConditions(current: PodCondition[], next: PodCondition[], now: string): PodCondition[] {
+  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+  const byType = new Map(current.map((c) => [c.type, c]));
+  for (const c of next) {
+    const old = byType.get(c.type);
+    byType.set(c.type, { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now });
+  }
+  const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
+  return [...byType.values()].sort((a, b) => rank(a.type) - rank(b.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+export class Kubelet implements Controller {
+  readonly name: string;
+  readonly queueName: string;
+  readonly queues: Record<string, (key: string) => void>;
+  private readonly gate: LatencyGate;
+  /** Pods waiting for a volume, or whose unwind waits for something. */
+  private readonly blocked = new Set<string>();
+  /** pod uid -> start of the current wait for its volumes (the FailedMount timeout). */
+  private readonly waitingSince = new Map<string, number>();
+  /** What is staged, published and set up on the node; undefined until rebuilt after a (re)start. */
+  private actual: KubeletActualState | undefined;
+
+  constructor(
+    private readonly client: Client,
+    queue: WorkQueue,
+    readonly nodeName: string,
+    private readonly drivers: Map<string, CsiDriverPort>,
+    private readonly options: KubeletOptions,
+  ) {
+    this.name = `kubelet/${nodeName}`;
+    this.queueName = `kubelet/${nodeName}`;
+    this.gate = new LatencyGate(queue, this.queueName);
+    this.queues = { [this.queueName]: (key) => this.sync(key) };
+  }
+
+  // ---------------------------------------------------------------- informer wiring
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    switch (ev.kind) {
+      case 'Pod':
+        if ([ev.old, ev.new].some((p) => (p as Pod | undefined)?.spec.nodeName === this.nodeName)) queue.add(this.queueName, ev.key);
+        break;
+      case 'PersistentVolumeClaim': {
+        const claim = (ev.new ?? ev.old)!;
+        for (const pod of this.podsHere()) {
+          if ((pod.metadata.namespace ?? 'default') === (claim.metadata.namespace ?? 'default')
+            && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(this.queueName, podKey(pod));
+        }
+        break;
+      }
+      case 'VolumeAttachment':
+        if (((ev.new ?? ev.old) as unknown as VolumeAttachment).spec.nodeName === this.nodeName) for (const k of this.blocked) queue.add(this.queueName, k);
+        break;
+      case 'ConfigMap':
+      case 'Secret':
+        for (const k of this.blocked) queue.add(this.queueName, k);
+        break;
+      case 'Node':
+        // The kubelet comes back: everything on the node is looked at again.
+        if (ev.key === this.nodeName && ev.new && isNodeReady(ev.new as never) && !isNodeReady(ev.old as never)) this.resync(queue);
+        break;
+      default:
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    for (const pod of this.podsHere()) {
+      const key = podKey(pod);
+      if (pod.metadata.deletionTimestamp || !allRunning(pod) || this.blocked.has(key)) queue.add(this.queueName, key);
+    }
+    queue.add(this.queueName, '*');
+  }
+
+  unsettled(): boolean {
+    return this.blocked.size > 0;
+  }
+
+  /**
+   * `{ gate: LatencyGateState, blocked: [pod key], waitingSince: { <pod uid>: ms }, actual? }`,
+   * sorted; `actual` (the actual state of the world, canonical order) is absent while this
+   * instance has not rebuilt it yet, and a loaded instance then rebuilds it at its first sync.
+   */
+  saveState(): { gate: LatencyGateState; blocked: string[]; waitingSince: Record<string, number>; actual?: KubeletActualState } {
+    return {
+      gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: sortedRecord(this.waitingSince, (ms) => ms),
+      ...(this.actual ? { actual: jsonCopy(this.actual) } : {}),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = stateObject(this.name, state);
+    this.gate.load(this.name, s['gate'] ?? {});
+    this.blocked.clear();
+    for (const key of stringArray(this.name, s['blocked'])) this.blocked.add(key);
+    this.waitingSince.clear();
+    for (const [uid, ms] of Object.entries(record(this.name, s['waitingSince']))) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`${this.name}: saved wait start of "${uid}" is not a time`);
+      this.waitingSince.set(uid, ms);
+    }
+    this.actual = s['actual'] === undefined ? undefined : parseActualState(this.name, s['actual']);
+  }
+
+  /**
+   * The actual state of the world; a kubelet that just started rebuilds it first from what its
+   * node shows (kubeletReconstruct.ts), as the real one reconstructs volumes at start-up.
+   */
+  actualState(): KubeletActualState {
+    return (this.actual ??= reconstructActualState(this.client, this.nodeName));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private now(): number { return this.options.clock.now(); }
+  private iso(): string { return this.options.clock.iso(); }
+
+  private podsHere(): Pod[] {
+    return this.client.listPods().filter((p) => p.spec.nodeName === this.nodeName);
+  }
+
+  private nodeUp(): boolean {
+    return isKubeletAlive(this.client.getNode(this.nodeName));
+  }
+
+  private record(call: CsiCall): void {
+    this.options.csiCalls?.push(call);
+  }
+
+  private latency(driver: CsiDriverPort, rpc: string, volumeId: string): () => number {
+    return () => csiLatencyMs(driver, rpc, { volumeId });
+  }
+
+  private ensureFilesystem(name: string, spec: Record<string, unknown>): FilesystemObject {
+    const existing = this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined;
+    if (existing) return existing;
+    return this.client.create('Filesystem', { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, spec, status: emptyFs() } as unknown as AnyObject) as unknown as FilesystemObject;
+  }
+
+  private writeFilesystem(fs: FilesystemObject, next: FsState): void {
+    if (next !== fs.status) this.client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
+  }
+
+  /** The container runtime removes a container's writable layer (written by processes, exec.ts), if it has one. */
+  private removeContainerLayer(podUid: string, container: string): void {
+    const name = containerFilesystemName(podUid, container);
+    if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
+  }
+
+  /** TearDown of an emptyDir this kubelet set up: its data goes. */
+  private tearDownEmptyDir(podUid: string, volume: string): void {
+    if (!hasEmptyDir(this.actualState(), podUid, volume)) return;
+    this.client.delete('Filesystem', emptyDirFilesystemName(podUid, volume));
+    this.actual = forgetEmptyDir(this.actualState(), podUid, volume);
+  }
+
+  private writeStatus(pod: Pod, status: PodStatus): Pod {
+    return this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+  }
+
+  // ---------------------------------------------------------------- sync
+
+  private sync(key: string): void {
+    const base = this.gate.arrive(key);
+    try {
+      if (!this.nodeUp()) return;
+      const pod = base === '*' ? undefined : this.client.get('Pod', base) as unknown as Pod | undefined;
+      const work = podWork(base, pod, this.nodeName);
+      if (base !== '*' && work.kind !== 'run' && work.kind !== 'terminate') this.blocked.delete(base);
+      switch (work.kind) {
+        case 'housekeeping': this.housekeeping(); return;
+        case 'forget': return;
+        case 'terminate': this.terminate(base, pod!); return;
+        case 'run': this.run(base, pod!); return;
+      }
+    } finally {
+      this.gate.forget(base);
+    }
+  }
+
+  /** Admit, mount, start. */
+  private run(key: string, input: Pod): void {
+    let pod = input;
+    if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.client.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
+    if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
+    // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
+    this.updateVolumesInUse();
+    const unmounted: string[] = [];
+    for (const volume of pod.spec.volumes ?? []) {
+      const outcome = this.mountVolume(key, pod, volume);
+      if (outcome.state === 'mounted') continue;
+      unmounted.push(volume.name);
+      if (outcome.state === 'failed') this.client.event(pod, 'Warning', 'FailedMount', outcome.message, 'kubelet');
+    }
+    if (unmounted.length > 0) {
+      this.blocked.add(key);
+      this.reportMountTimeout(pod, unmounted);
+      return;
+    }
+    this.blocked.delete(key);
+    this.waitingSince.delete(pod.metadata.uid ?? key);
+    if (!allRunning(pod)) this.startContainers(pod);
+  }
+
+  /**
+   * WaitForAttachAndMount gives up after podAttachAndMountTimeout and the pod worker reports it;
+   * the next attempt waits again. "unattached volumes" lists every volume of the pod, as the
+   * kubelet versions that print "timed out waiting for the condition" did.
+   */
+  private reportMountTimeout(pod: Pod, unmounted: string[]): void {
+    const id = pod.metadata.uid ?? podKey(pod);
+    const now = this.now();
+    let since = this.waitingSince.get(id);
+    if (since === undefined) {
+      const started = Date.parse(String(pod.status?.['startTime'] ?? ''));
+      since = Number.isFinite(started) ? started : now;
+      this.waitingSince.set(id, since);
+    }
+    if (now - since < POD_ATTACH_AND_MOUNT_TIMEOUT_MS) return;
+    this.waitingSince.set(id, now);
+    const all = (pod.spec.volumes ?? []).map((v) => v.name);
+    this.client.event(pod, 'Warning', 'FailedMount',
+      `Unable to attach or mount volumes: unmounted volumes=[${unmounted.join(' ')}], unattached volumes=[${all.join(' ')}]: timed out waiting for the condition`, 'kubelet');
+  }
+
+  // ---------------------------------------------------------------- mount
+
+  private mountVolume(key: string, pod: Pod, volume: PodVolume): MountOutcome {
+    const uid = pod.metadata.uid ?? '';
+    const setUpFailed = (detail: string): MountOutcome => ({ state: 'failed', message: `MountVolume.SetUp failed for volume "${volume.name}" : ${detail}` });
+    if (claimNameOf(pod, volume) !== undefined) {
+      const bound = boundVolumeOf(this.client, pod, volume);
+      // OBSERVATION: claim missing or not Bound yet: the pod waits (unbound PersistentVolumeClaims).
+      if (!bound) return WAITING;
+      const csi = csiSourceOf(bound.pv);
+      return csi ? this.mountCsi(key, pod, volume, bound.pv, csi) : this.mountInTreeVolume(bound.pv);
+    }
+    if (volume['emptyDir'] !== undefined) {
+      if (!hasEmptyDir(this.actualState(), uid, volume.name)) {
+        this.ensureFilesystem(emptyDirFilesystemName(uid, volume.name), { type: 'emptyDir', node: this.nodeName, pod: uid, volume: volume.name });
+        this.actual = markEmptyDir(this.actualState(), uid, volume.name);
+      }
+      return MOUNTED;
+    }
+    const hostPath = volume['hostPath'] as { path: string; type?: string } | undefined;
+    if (hostPath) {
+      const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
+      return problem ? setUpFailed(problem) : MOUNTED;
+    }
+    const missing = this.missingSource(pod, volume);
+    return missing ? setUpFailed(missing) : MOUNTED;
+  }
+
+  /** hostPath set-up on the node's disk (the checks: kubeletDecisions `hostPathSetUp`). */
+  private prepareHostPath(rawPath: string, type: string): string | undefined {
+    const fsObj = this.ensureFilesystem(nodeFilesystemName(this.nodeName), { type: 'node', node: this.nodeName });
+    const outcome = hostPathSetUp(fsObj.status, rawPath, type);
+    if (outcome.problem !== undefined) return outcome.problem;
+    if (!outcome.next) return undefined;
+    if (type !== 'FileOrCreate') { this.writeFilesystem(fsObj, outcome.next); return undefined; }
+    // Creating the file is one step with its write, as open(O_CREAT) is: a failed write is a failed open.
+    try { this.writeFilesystem(fsObj, outcome.next); } catch { return `open ${rawPath}: no such file or directory`; }
+    return undefined;
+  }
+
+  /** configMap / secret / projected sources must exist unless optional (kubeletDecisions `missingSource`). */
+  private missingSource(pod: Pod, volume: PodVolume): string | undefined {
+    const ns = pod.metadata.namespace ?? 'default';
+    return missingSource(volume, (kind, name) => {
+      const obj = this.client.get(kind, `${ns}/${name}`) as Record<string, Record<string, string> | undefined> | undefined;
+      if (!obj) return undefined;
+      const keys = kind === 'ConfigMap' ? { ...(obj['data'] ?? {}), ...(obj['binaryData'] ?? {}) } : { ...(obj['data'] ?? {}), ...(obj['stringData'] ?? {}) };
+      return { has: (key: string) => key in keys };
+    });
+  }
+
+  /** In-tree PVs: hostPath and local live on the node's disk; other sources just mount. */
+  private mountInTreeVolume(pv: PersistentVolume): MountOutcome {
+    const hostPath = pv.spec['hostPath'] as { path: string; type?: string } | undefined;
+    if (hostPath) {
+      const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
+      return problem ? { state: 'failed', message: `MountVolume.SetUp failed for volume "${pv.metadata.name}" : ${problem}` } : MOUNTED;
+    }
+    const local = pv.spec['local'] as { path: string } | undefined;
+    if (local) {
+      const fs = this.ensureFilesystem(nodeFilesystemName(this.nodeName), { type: 'node', node: this.nodeName }).status;
+      return isDir(fs, local.path) ? MOUNTED
+        : { state: 'failed', message: `MountVolume.NewMounter initialization failed for volume "${pv.metadata.name}" : path "${local.path}" does not exist` };
+    }
+    return MOUNTED;
+  }
+
+  /** The capability the kubelet stages and publishes with: the PV's first access mode (csi_mounter.go). */
+  private mountCapability(pv: PersistentVolume, csi: CsiPersistentVolumeSource, nodeCaps: NodeCapability[]): VolumeCapability {
+    const accessMode = csiAccessMode([pv.spec.accessModes?.[0] ?? 'ReadWriteOnce'], nodeCaps.includes('SINGLE_NODE_MULTI_WRITER'));
+    if (pv.spec.volumeMode === 'Block') return { accessMode, block: {} };
+    const mount: { fsType?: string; mountFlags?: string[] } = {};
+    if (csi.fsType) mount.fsType = csi.fsType;
+    if (pv.spec.mountOptions?.length) mount.mountFlags = [...pv.spec.mountOptions];
+    return { accessMode, mount };
+  }
+
+  private mountCsi(key: string, pod: Pod, volume: PodVolume, pv: PersistentVolume, csi: CsiPersistentVolumeSource): MountOutcome {
+    const pvName = pv.metadata.name;
+    const handle = csi.volumeHandle;
+    const driver = this.drivers.get(csi.driver);
+    if (!driver) {
+      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name ${csi.driver} not found in the list of registered CSI drivers` };
+    }
+    const targetPath = csiTargetPath(pod.metadata.uid ?? '', pvName);
+    const nodeCaps = driver.nodeGetCapabilities();
+    const stagingTargetPath = nodeCaps.includes('STAGE_UNSTAGE_VOLUME') ? csiStagingPath(csi.driver, handle) : undefined;
+    const attachable = isAttachable(driver);
+    // WaitForAttach: the VA must say attached.
+    const va = attachable ? this.client.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined : undefined;
+    const plan = planCsiMount({
+      driver: csi.driver, volumeId: handle, targetPath, attachable, attached: va?.status?.attached === true && !va.metadata.deletionTimestamp,
+      ...(stagingTargetPath ? { stagingTargetPath } : {}),
+    }, this.actualState());
+    if (plan.kind === 'mounted') return MOUNTED;
+    if (plan.kind === 'waitForAttach') return WAITING;
+    const publishContext = va?.status?.attachmentMetadata;
+    let volumeCapability: VolumeCapability;
+    try {
+      volumeCapability = this.mountCapability(pv, csi, nodeCaps);
+    } catch (e) {
+      return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+    }
+    const extra = {
+      ...(publishContext ? { publishContext } : {}),
+      ...(csi.volumeAttributes ? { volumeContext: csi.volumeAttributes } : {}),
+    };
+    for (const step of plan.steps) {
+      if (step === 'stage') {
+        if (!this.gate.ready(key, `NodeStageVolume:${handle}`, this.latency(driver, 'NodeStageVolume', handle))) return WAITING;
+        this.record({ rpc: 'NodeStageVolume', volumeId: handle, node: this.nodeName, target: stagingTargetPath! });
+        try {
+          driver.nodeStageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: stagingTargetPath!, volumeCapability, ...extra });
+        } catch (e) {
+          return { state: 'failed', message: `MountVolume.MountDevice failed for volume "${pvName}" : ${(e as Error).message}` };
+        }
+        this.actual = markStaged(this.actualState(), { driver: csi.driver, volumeId: handle, stagingTargetPath: stagingTargetPath! });
+        continue;
+      }
+      if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
+      this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
+      const readonly = volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true;
+      try {
+        driver.nodePublishVolume({
+          node: this.nodeName, volumeId: handle, targetPath, volumeCapability, readonly,
+          ...(stagingTargetPath ? { stagingTargetPath } : {}),
+          ...extra,
+        });
+      } catch (e) {
+        return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
+      }
+      this.actual = markPublished(this.actualState(), { driver: csi.driver, volumeId: handle, targetPath, readonly });
+    }
+    return MOUNTED;
+  }
+
+  /**
+   * `node.status.volumesInUse`: attachable volumes that pods on the node want or that are still
+   * staged or published here (the kubelet's desired ∪ actual state).
+   */
+  private updateVolumesInUse(): void {
+    const node = this.client.getNode(this.nodeName);
+    if (!node) return;
+    const desired: string[] = [];
+    for (const pod of this.podsHere()) {
+      if (podReleasesVolumes(pod)) continue;
+      for (const volume of pod.spec.volumes ?? []) {
+        const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
+        if (csi && isAttachable(this.drivers.get(csi.driver))) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
+      }
+    }
+    const list = volumesInUse(desired, this.actualState(), (d) => isAttachable(this.drivers.get(d)), uniqueVolumeName);
+    const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
+    if (JSON.stringify(current) === JSON.stringify(list)) return;
+    const status: Record<string, unknown> = { ...(node.status ?? {}) };
+    if (list.length > 0) status['volumesInUse'] = list; else delete status['volumesInUse'];
+    this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  private containerId(pod: Pod, name: string, restartCount: number): string {
+    return `containerd://${sha256Hex(`${pod.metadata.uid ?? ''}/${name}/${restartCount}`)}`;
+  }
+
+  private waitingStatus(pod: Pod): PodStatus {
+    const now = this.iso();
+    const prev = statusesOf(pod);
+    const inits = initContainersOf(pod);
+    const reason = inits.length > 0 ? 'PodInitializing' : 'ContainerCreating';
+    const names = containersOf(pod).map((c) => c.name);
+    const notReady = `containers with unready status: [${names.join(' ')}]`;
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      phase: 'Pending',
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'PodReadyToStartContainers', status: 'False' },
+        { type: 'Initialized', status: inits.length > 0 ? 'False' : 'True', ...(inits.length > 0 ? { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]` } : {}) },
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: notReady },
+        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: notReady },
+      ], now),
+      containerStatuses: containersOf(pod).map((c) => {
+        const old = prev.find((s) => s.name === c.name);
+        return { name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: old?.restartCount ?? 0, started: false, state: { waiting: { reason } } };
+      }),
+      startTime: String(pod.status?.['startTime'] ?? now),
+    };
+    if (inits.length > 0) {
+      status['initContainerStatuses'] = inits.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'PodInitializing' } } }));
+    }
+    return status;
+  }
+
+  /**
+   * The pod's sandbox address: the node's pod CIDR is 10.244.<i>.0/24 (i = the node's place among
+   * the nodes by name), and a pod gets the lowest host address no other pod on the node holds.
+   */
+  private addresses(pod: Pod): Record<string, unknown> {
+    if (pod.status?.['podIP']) return {};
+    const nodes = this.client.list('Node').map((n) => n.metadata.name).sort();
+    const index = Math.max(0, nodes.indexOf(this.nodeName));
+    const taken = new Set(this.podsHere().map((p) => String(p.status?.['podIP'] ?? '')));
+    let host = 2;
+    while (taken.has(`10.244.${index}.${host}`) && host < 254) host++;
+    const podIP = `10.244.${index}.${host}`;
+    const hostIP = `192.168.0.${10 + index}`;
+    return { podIP, podIPs: [{ ip: podIP }], hostIP, hostIPs: [{ ip: hostIP }] };
+  }
+
+  private containerEvents(pod: Pod, c: ContainerSpec): void {
+    this.client.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, 'kubelet');
+    this.client.event(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
+    this.client.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
+  }
+
+  /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
+  private prepareSubPaths(pod: Pod): void {
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      for (const m of containerMounts(this.client, pod, c, this.publishedLookup())) {
+        if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
+        const fs = this.client.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
+        if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
+        this.writeFilesystem(fs, mkdirp(fs.status, m.base));
+      }
+    }
+  }
+
+  /** The pod's CSI mounts as the kubelet knows them, for the container mount table (exec.ts). */
+  private publishedLookup(): PublishedLookup {
+    const actual = this.actualState();
+    return (targetPath, driver, volumeId) => {
+      const p = publishedAt(actual, targetPath);
+      return p && p.driver === driver && p.volumeId === volumeId ? { readonly: p.readonly, block: isAttachable(this.drivers.get(driver)) } : undefined;
+    };
+  }
+
+  private startContainers(input: Pod): void {
+    const now = this.iso();
+    this.prepareSubPaths(input);
+    const pod = this.client.get('Pod', podKey(input)) as unknown as Pod;
+    const inits = initContainersOf(pod);
+    for (const c of inits) this.containerEvents(pod, c);
+    for (const c of containersOf(pod)) this.containerEvents(pod, c);
+    const prev = statusesOf(pod);
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      ...this.addresses(pod),
+      phase: 'Running',
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'PodReadyToStartContainers', status: 'True' },
+        { type: 'Initialized', status: 'True' },
+        { type: 'Ready', status: 'True' },
+        { type: 'ContainersReady', status: 'True' },
+      ], now),
+      containerStatuses: containersOf(pod).map((c) => {
+        const old = prev.find((s) => s.name === c.name);
+        const restartCount = old?.restartCount ?? 0;
+        return {
+          name: c.name, image: c.image ?? '', imageID: '', containerID: this.containerId(pod, c.name, restartCount),
+          ready: true, restartCount, started: true, state: { running: { startedAt: now } },
+          ...(old?.lastState ? { lastState: old.lastState } : {}),
+        };
+      }),
+    };
+    if (inits.length > 0) {
+      status['initContainerStatuses'] = inits.map((c) => ({
+        name: c.name, image: c.image ?? '', imageID: '', containerID: this.containerId(pod, c.name, 0), ready: true, restartCount: 0, started: false,
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+      }));
+    }
+    // Ready/ContainersReady conditions lose their reason and message once True.
+    status['conditions'] = (status['conditions'] as PodCondition[]).map((c) => (c.status === 'True' ? (({ reason: _r, message: _m, ...rest }) => rest)(c) : c));
+    this.writeStatus(pod, status);
+  }
+
+  /**
+   * Restarts a running container (a crash, `pvsim` restart): restartCount + 1, a fresh writable
+   * layer; volumes, emptyDir included, are untouched.
+   */
+  restartContainer(podKey: string, containerName: string): void {
+    const pod = this.client.get('Pod', podKey) as unknown as Pod | undefined;
+    if (!pod) throw new Error(`pods "${podKey.split('/').pop()}" not found`);
+    if (pod.spec.nodeName !== this.nodeName) throw new Error(`pod ${podKey} does not run on node ${this.nodeName}`);
+    if (!this.nodeUp()) throw new Error(`node ${this.nodeName} is not ready`);
+    const statuses = statusesOf(pod);
+    const old = statuses.find((s) => s.name === containerName);
+    const spec = containersOf(pod).find((c) => c.name === containerName);
+    if (!spec || !old || old.state?.running === undefined) throw new Error(`container "${containerName}" in pod "${pod.metadata.name}" is not running`);
+    const now = this.iso();
+    const restartCount = (old.restartCount ?? 0) + 1;
+    const startedAt = (old.state.running as { startedAt?: string }).startedAt ?? now;
+    const next: ContainerStatus = {
+      ...old, restartCount, ready: true, started: true, containerID: this.containerId(pod, containerName, restartCount),
+      state: { running: { startedAt: now } },
+      lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt, finishedAt: now, containerID: old.containerID } },
+    };
+    this.writeStatus(pod, { ...(pod.status ?? {}), containerStatuses: statuses.map((s) => (s.name === containerName ? next : s)) });
+    this.removeContainerLayer(pod.metadata.uid ?? '', containerName);
+    this.containerEvents(pod, spec);
+  }
+
+  // ---------------------------------------------------------------- unwind
+
+  private stopContainers(pod: Pod): Pod {
+    const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
+    if (running.length === 0) return pod;
+    const now = this.iso();
+    for (const s of running) this.client.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
+    const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
+      ...s, ready: false, started: false,
+      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
+    });
+    const names = containersOf(pod).map((c) => c.name).join(' ');
+    const status: PodStatus = {
+      ...(pod.status ?? {}),
+      conditions: setConditions((pod.status?.['conditions'] as PodCondition[] | undefined) ?? [], [
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` },
+        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` },
+      ], now),
+      containerStatuses: statusesOf(pod).map(stop),
+    };
+    return this.writeStatus(pod, status);
+  }
+
+  /** PV name of a target path `/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount`. */
+  private static pvOfTarget(target: string): string {
+    return /\/volumes\/kubernetes\.io~csi\/([^/]+)\/mount$/.exec(target)?.[1] ?? target;
+  }
+
+  /** NodeUnpublishVolume of one target; true when it is gone. */
+  private unpublish(key: string, pod: Pod | undefined, published: PublishedVolume): boolean {
+    const { driver: driverName, volumeId: handle, targetPath: target } = published;
+    const driver = this.drivers.get(driverName);
+    const pvName = Kubelet.pvOfTarget(target);
+    const fail = (message: string) => { if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountVolume.TearDown failed for volume "${pvName}" : ${message}`, 'kubelet'); return false; };
+    if (!driver) return fail(`kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name ${driverName} not found in the list of registered CSI drivers`);
+    if (!this.gate.ready(key, `NodeUnpublishVolume:${handle}:${target}`, this.latency(driver, 'NodeUnpublishVolume', handle))) return false;
+    this.record({ rpc: 'NodeUnpublishVolume', volumeId: handle, node: this.nodeName, target });
+    try {
+      driver.nodeUnpublishVolume({ node: this.nodeName, volumeId: handle, targetPath: target });
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    this.actual = markUnpublished(this.actualState(), target);
+    return true;
+  }
+
+  /**
+   * NodeUnstageVolume of every volume staged here that nothing published here and no live pod on
+   * the node wants (kubeletDecisions `volumesToUnstage`). True when nothing is left to unstage.
+   */
+  private unstageUnused(key: string, pod: Pod | undefined): boolean {
+    const wanted = new Set<string>();
+    for (const p of this.podsHere()) {
+      if (podReleasesVolumes(p)) continue;
+      for (const v of p.spec.volumes ?? []) {
+        const csi = csiSourceOf(boundVolumeOf(this.client, p, v)?.pv);
+        if (csi) wanted.add(wantedKey(csi.driver, csi.volumeHandle));
+      }
+    }
+    let done = true;
+    for (const staged of volumesToUnstage(this.actualState(), wanted)) {
+      const driver = this.drivers.get(staged.driver);
+      if (!driver) { done = false; continue; }
+      const handle = staged.volumeId;
+      if (!this.gate.ready(key, `NodeUnstageVolume:${handle}`, this.latency(driver, 'NodeUnstageVolume', handle))) { done = false; continue; }
+      this.record({ rpc: 'NodeUnstageVolume', volumeId: handle, node: this.nodeName, target: staged.stagingTargetPath });
+      try {
+        driver.nodeUnstageVolume({ node: this.nodeName, volumeId: handle, stagingTargetPath: staged.stagingTargetPath });
+      } catch (e) {
+        done = false;
+        if (pod) this.client.event(pod, 'Warning', 'FailedUnmount', `UnmountDevice failed for volume "${handle}" : ${(e as Error).message}`, 'kubelet');
+        continue;
+      }
+      this.actual = markUnstaged(this.actualState(), staged.driver, handle);
+    }
+    return done;
+  }
+
+  /** Deletion: stop containers, unpublish, unstage, leave volumesInUse, drop emptyDirs, let the pod go. */
+  private terminate(key: string, input: Pod): void {
+    if (!(input.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) { this.blocked.delete(key); return; }
+    const pod = this.stopContainers(input);
+    const uid = pod.metadata.uid ?? '';
+    let done = true;
+    for (const published of podTargetsToUnpublish(this.actualState(), uid)) {
+      if (!this.unpublish(key, pod, published)) done = false;
+    }
+    if (done) done = this.unstageUnused(key, pod);
+    this.updateVolumesInUse();
+    if (!done) { this.blocked.add(key); return; }
+    for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.tearDownEmptyDir(uid, v.name);
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.removeContainerLayer(uid, c.name);
+    this.blocked.delete(key);
+    this.waitingSince.delete(uid);
+    const fresh = this.client.get('Pod', key) as unknown as Pod | undefined;
+    // OBSERVATION: everything unmounted; without the finalizer the deleted pod disappears.
+    if (fresh) this.client.update('Pod', withFinalizer(fresh, KUBELET_FINALIZER, false) as unknown as AnyObject);
+  }
+
+  /**
+   * Volumes of pods that are gone (deleted without the kubelet, e.g. before admission or
+   * forced): unpublished and unstaged; their emptyDirs and writable layers deleted.
+   */
+  private housekeeping(): void {
+    const here = new Set(this.podsHere().map((p) => p.metadata.uid ?? ''));
+    for (const published of orphanedTargets(this.actualState(), here)) this.unpublish('*', undefined, published);
+    this.unstageUnused('*', undefined);
+    this.updateVolumesInUse();
+    const everywhere = new Set(this.client.listPods().map((p) => p.metadata.uid ?? ''));
+    // The container runtime's garbage collection: layers of containers whose pod is gone
+    // (a layer exec.ts wrote carries no node, and any node's runtime may collect it).
+    for (const fs of this.client.list('Filesystem') as unknown as FilesystemObject[]) {
+      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name);
+      if (!m || everywhere.has(m[1]!)) continue;
+      const node = fs.spec?.['node'];
+      if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
+    }
+    for (const e of orphanedEmptyDirs(this.actualState(), everywhere)) this.tearDownEmptyDir(e.podUid, e.volume);
+  }
+}

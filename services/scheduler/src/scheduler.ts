@@ -1,0 +1,607 @@
+/**
+ * Design: kube-scheduler reduced to what storage needs (spec §5.6, §10.4), in two halves as the
+ * PV controller is: `schedulePod` is a pure decision over a snapshot — pod-level checks (the
+ * PreFilter of VolumeRestrictions and VolumeBinding), then per node the filters in a fixed order,
+ * the first failing one giving the node's reason, then a score that breaks ties by name — and
+ * `PodScheduler` is the wiring: informer handlers, the PreBind writes of WaitForFirstConsumer
+ * claims (PV claimRef or `selected-node`), the binding, the PodScheduled condition and the
+ * FailedScheduling event. Messages are kube-scheduler's FitError text
+ * ("0/2 nodes are available: 1 node(s) …, 1 node(s) ….") so what `kubectl describe` would show on
+ * a cluster is what pvsim shows.
+ *
+ * Simplifications (each documented where it is made): the filters run in the order of the issue 3
+ * brief (readiness, selector, inter-pod affinity, volume restrictions, volume binding) rather than
+ * kube-scheduler's (its InterPodAffinity runs after VolumeBinding); a node's taints are its
+ * `spec.taints` plus the taint the node lifecycle controller derives from the Ready condition;
+ * no resources, ports, topology spread, preemption or storage capacity; the pod is bound at once
+ * after PreBind (the kubelet waits for its claims to be Bound, instead of the scheduler).
+ */
+import {
+  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, claimRequest, compileClaimSelector, compareQuantities,
+  checkNodeAffinity, findMatchingVolume, getClaimClass, getVolumeClass, hasAnnotation, isDelayBindingMode, isVolumeBoundToClaim,
+  labelSelectorMatches, nodeSelectorMatches, claimReference, type LabelSelector, type Node, type NodeSelector, type PersistentVolume,
+  type PersistentVolumeClaim, type Pod, type StorageClass,
+} from '@pvsim/domain';
+import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
+import { podKey, type Controller, type WorkQueue } from '@pvsim/component';
+
+export const SCHEDULER_QUEUE = 'scheduler';
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+const LABEL_ZONE = 'topology.kubernetes.io/zone';
+const LABEL_OS = 'kubernetes.io/os';
+const DEFAULT_NODE_KUBELET_VERSION = 'v1.34.0-pvsim';
+/** The nodes of the issue 3 contract, created when a pod needs scheduling and no node exists. */
+export const DEFAULT_NODES: readonly { name: string; zone: string }[] = [
+  { name: 'node-a', zone: 'zone-a' },
+  { name: 'node-b', zone: 'zone-b' },
+];
+
+const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+/** kube-scheduler's reason texts (plugin ErrReason… constants and FitError). */
+export const SchedulingReason = {
+  nodeUnschedulable: 'node(s) were unschedulable',
+  untoleratedTaint: (key: string, value: string) => `node(s) had untolerated taint {${key}: ${value}}`,
+  nodeSelectorMismatch: "node(s) didn't match Pod's node affinity/selector",
+  podAffinityMismatch: "node(s) didn't match pod affinity rules",
+  podAntiAffinityMismatch: "node(s) didn't match pod anti-affinity rules",
+  existingPodsAntiAffinityMismatch: "node(s) didn't satisfy existing pods anti-affinity rules",
+  readWriteOncePodConflict: 'node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode',
+  volumeNodeAffinityConflict: 'node(s) had volume node affinity conflict',
+  volumeBindConflict: "node(s) didn't find available persistent volumes to bind",
+  volumeNotExist: 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)',
+  unboundImmediateClaims: 'pod has unbound immediate PersistentVolumeClaims',
+  claimNotFound: (name: string) => `persistentvolumeclaim "${name}" not found`,
+  claimBeingDeleted: (name: string) => `persistentvolumeclaim "${name}" is being deleted`,
+  ephemeralClaimMissing: (name: string) => `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`,
+  noNodes: 'no nodes available to schedule pods',
+} as const;
+
+// ------------------------------------------------------------------------------ pod fields
+
+interface Toleration { key?: string; operator?: 'Exists' | 'Equal' | string; value?: string; effect?: string }
+interface Taint { key: string; value?: string; effect: string }
+interface PodAffinityTerm {
+  labelSelector?: LabelSelector | null;
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector | null;
+  topologyKey: string;
+}
+interface SchedulingFields {
+  nodeName?: string;
+  schedulerName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  affinity?: {
+    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector };
+    podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+    podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+  };
+}
+
+interface PodCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastProbeTime?: string | null;
+  lastTransitionTime?: string;
+}
+
+const fields = (pod: Pod): SchedulingFields => pod.spec as SchedulingFields;
+const podNamespace = (pod: Pod): string => pod.metadata.namespace ?? 'default';
+
+function isPodTerminated(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** A pod this scheduler still has to place: no node, not deleting, not finished, ours. */
+export function isPodPendingScheduling(pod: Pod): boolean {
+  const f = fields(pod);
+  return !f.nodeName && !pod.metadata.deletionTimestamp && !isPodTerminated(pod)
+    && (f.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME;
+}
+
+/** A bound pod that has not started: its delayed claims may still need the PreBind. */
+function isPodAwaitingVolumes(pod: Pod): boolean {
+  return !!fields(pod).nodeName && !pod.metadata.deletionTimestamp && (pod.status?.phase ?? 'Pending') === 'Pending';
+}
+
+function podConditions(pod: Pod): PodCondition[] {
+  return (pod.status?.['conditions'] as PodCondition[] | undefined) ?? [];
+}
+
+/** The claim a pod volume stands for (a generic ephemeral volume's claim is `<pod>-<volume>`). */
+function podClaimNames(pod: Pod): { name: string; ephemeral: boolean }[] {
+  const out: { name: string; ephemeral: boolean }[] = [];
+  for (const v of pod.spec.volumes ?? []) {
+    if (v.persistentVolumeClaim) out.push({ name: v.persistentVolumeClaim.claimName, ephemeral: false });
+    else if (v.ephemeral !== undefined) out.push({ name: `${pod.metadata.name}-${v.name}`, ephemeral: true });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------ node filters
+
+function nodeConditionStatus(node: Node, type: string): string | undefined {
+  const conditions = (node.status?.['conditions'] as { type: string; status: string }[] | undefined) ?? [];
+  return conditions.find((c) => c.type === type)?.status;
+}
+
+/**
+ * The node's NoSchedule/NoExecute taints: its own, then the one the node lifecycle controller
+ * derives from the Ready condition (TaintNodesByCondition) when the node does not carry it yet —
+ * Ready=False is `not-ready`, Unknown or no condition at all is `unreachable`.
+ */
+export function nodeSchedulingTaints(node: Node): Taint[] {
+  const own = ((node.spec?.['taints'] as Taint[] | undefined) ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  const ready = nodeConditionStatus(node, 'Ready');
+  if (ready === 'True') return own;
+  const key = ready === 'False' ? TAINT_NOT_READY : TAINT_UNREACHABLE;
+  return own.some((t) => t.key === key) ? own : [...own, { key, effect: 'NoSchedule' }];
+}
+
+/** v1.Toleration.ToleratesTaint. */
+function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? 'Equal') {
+    case 'Exists': return true;
+    case 'Equal': return (t.value ?? '') === (taint.value ?? '');
+    default: return false;
+  }
+}
+
+function filterNodeReadiness(pod: Pod, node: Node): string | undefined {
+  const tolerations = fields(pod).tolerations ?? [];
+  // NodeUnschedulable runs before TaintToleration in kube-scheduler.
+  if (node.spec?.['unschedulable'] === true && !tolerations.some((t) => tolerates(t, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' }))) {
+    return SchedulingReason.nodeUnschedulable;
+  }
+  const taint = nodeSchedulingTaints(node).find((tn) => !tolerations.some((t) => tolerates(t, tn)));
+  return taint ? SchedulingReason.untoleratedTaint(taint.key, taint.value ?? '') : undefined;
+}
+
+function filterNodeSelector(pod: Pod, node: Node): string | undefined {
+  const labels = node.metadata.labels ?? {};
+  const f = fields(pod);
+  const selectorOk = Object.entries(f.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+  const required = f.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const affinityOk = required === undefined || nodeSelectorMatches(required, labels, node.metadata.name);
+  return selectorOk && affinityOk ? undefined : SchedulingReason.nodeSelectorMismatch;
+}
+
+/** Whether `other` is selected by a term of `owner` (namespaces default to the owner's own). */
+function termSelects(term: PodAffinityTerm, owner: Pod, other: Pod): boolean {
+  const ns = podNamespace(other);
+  // Namespace objects are not simulated: an empty namespaceSelector ({}) means every namespace,
+  // a non-empty one selects none beyond the listed namespaces.
+  const allNamespaces = term.namespaceSelector != null && Object.keys(term.namespaceSelector).length === 0;
+  const namespaces = term.namespaces ?? [];
+  const nsOk = allNamespaces || (namespaces.length === 0 && term.namespaceSelector == null ? ns === podNamespace(owner) : namespaces.includes(ns));
+  return nsOk && labelSelectorMatches(term.labelSelector, other.metadata.labels);
+}
+
+/** Both nodes carry the topology key with the same value (same domain). */
+function sameDomain(a: Node | undefined, b: Node, key: string): boolean {
+  const va = a?.metadata.labels?.[key];
+  const vb = b.metadata.labels?.[key];
+  return va !== undefined && vb !== undefined && va === vb;
+}
+
+function filterInterPodAffinity(pod: Pod, node: Node, nodes: ReadonlyMap<string, Node>, assigned: readonly Pod[]): string | undefined {
+  const nodeOf = (p: Pod) => nodes.get(fields(p).nodeName ?? '');
+  const aff = fields(pod).affinity;
+  // Required pod affinity: every term must find a matching pod in the node's domain; a pod that
+  // would match its own terms may go first when no pod matches anywhere (kube-scheduler's rule).
+  const affinityTerms = aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  if (affinityTerms.length > 0) {
+    const satisfied = affinityTerms.every((t) => assigned.some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey)));
+    if (!satisfied) {
+      const noneAnywhere = affinityTerms.every((t) => !assigned.some((p) => termSelects(t, pod, p)));
+      const selfMatch = affinityTerms.every((t) => termSelects(t, pod, pod) && node.metadata.labels?.[t.topologyKey] !== undefined);
+      if (!(noneAnywhere && selfMatch)) return SchedulingReason.podAffinityMismatch;
+    }
+  }
+  for (const t of aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+    if (assigned.some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey))) return SchedulingReason.podAntiAffinityMismatch;
+  }
+  for (const p of assigned) {
+    for (const t of fields(p).affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (termSelects(t, p, pod) && sameDomain(nodeOf(p), node, t.topologyKey)) return SchedulingReason.existingPodsAntiAffinityMismatch;
+    }
+  }
+  return undefined;
+}
+
+/** AllowedTopologies (MatchTopologySelectorTerms): no terms match every node; terms are ORed. */
+function matchesAllowedTopologies(cls: StorageClass, labels: Record<string, string>): boolean {
+  const terms = (cls.allowedTopologies ?? []) as { matchLabelExpressions?: { key: string; values?: string[] }[] }[];
+  if (terms.length === 0) return true;
+  return terms.some((term) => (term.matchLabelExpressions ?? []).every((e) => labels[e.key] !== undefined && (e.values ?? []).includes(labels[e.key]!)));
+}
+
+// ------------------------------------------------------------------------------ decision
+
+/** What the scheduler reads: nodes, pods and storage objects at one instant. */
+export interface SchedulingSnapshot {
+  nodes: readonly Node[];
+  pods: readonly Pod[];
+  getClaim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  getVolume(name: string): PersistentVolume | undefined;
+  listVolumes(): PersistentVolume[];
+  getClass(name: string): StorageClass | undefined;
+  vacEnabled: boolean;
+}
+
+interface PodClaims {
+  bound: PersistentVolumeClaim[];
+  delayed: PersistentVolumeClaim[];
+  all: PersistentVolumeClaim[];
+}
+
+/** The PreBind work for the chosen node: PVs to reserve and claims to provision there. */
+export interface PodVolumeBindings {
+  /** Static bindings: PV name -> claim (FindMatchingVolume on the node). */
+  volumes: { volume: string; claim: { namespace: string; name: string } }[];
+  /** Claims to annotate with `volume.kubernetes.io/selected-node`. */
+  provisions: { namespace: string; name: string }[];
+}
+
+export type SchedulingDecision =
+  | { kind: 'Bind'; node: string; bindings: PodVolumeBindings }
+  | { kind: 'Unschedulable'; message: string };
+
+/** FitError.Error(): "0/N nodes are available: <pre-filter message | sorted histogram>." */
+export function fitErrorMessage(nodeCount: number, reasons: { preFilter?: string; perNode?: readonly (readonly string[])[] }): string {
+  let msg = `0/${nodeCount} nodes are available:`;
+  if (reasons.preFilter !== undefined) return `${msg} ${reasons.preFilter}.`;
+  const counts = new Map<string, number>();
+  for (const list of reasons.perNode ?? []) for (const r of list) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
+  if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
+  return msg;
+}
+
+type PreFilterResult = { ok: true; claims: PodClaims } | { ok: false; message: string };
+
+/** VolumeRestrictions and VolumeBinding PreFilter: every claim exists, is live, is classified. */
+function preFilterVolumes(pod: Pod, snap: SchedulingSnapshot): PreFilterResult {
+  const claims: PodClaims = { bound: [], delayed: [], all: [] };
+  let unboundImmediate = false;
+  for (const { name, ephemeral } of podClaimNames(pod)) {
+    const claim = snap.getClaim(podNamespace(pod), name);
+    if (!claim) return { ok: false, message: ephemeral ? SchedulingReason.ephemeralClaimMissing(name) : SchedulingReason.claimNotFound(name) };
+    if (claim.metadata.deletionTimestamp) return { ok: false, message: SchedulingReason.claimBeingDeleted(name) };
+    claims.all.push(claim);
+    // isPVCFullyBound: volumeName set and bind-completed.
+    if (claim.spec.volumeName && hasAnnotation(claim.metadata, ANN_BIND_COMPLETED)) { claims.bound.push(claim); continue; }
+    let delay: boolean;
+    try {
+      delay = isDelayBindingMode(claim, (n) => snap.getClass(n));
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+    // A claim pre-bound by volumeName counts as an unbound immediate claim (binder.go).
+    if (delay && !claim.spec.volumeName) claims.delayed.push(claim);
+    else unboundImmediate = true;
+  }
+  if (unboundImmediate) return { ok: false, message: SchedulingReason.unboundImmediateClaims };
+  return { ok: true, claims };
+}
+
+/** VolumeRestrictions' ReadWriteOncePod check: another assigned pod uses one of our RWOP claims. */
+function readWriteOncePodConflict(pod: Pod, claims: PodClaims, assigned: readonly Pod[]): boolean {
+  const rwop = claims.all.filter((c) => (c.spec.accessModes ?? []).includes('ReadWriteOncePod')).map((c) => c.metadata.name);
+  if (rwop.length === 0) return false;
+  return assigned.some((p) => podNamespace(p) === podNamespace(pod) && p.metadata.uid !== pod.metadata.uid
+    && podClaimNames(p).some((c) => rwop.includes(c.name)));
+}
+
+/** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
+function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot): { reasons: string[]; bindings: PodVolumeBindings } {
+  const reasons: string[] = [];
+  const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
+  const labels = node.metadata.labels ?? {};
+  let boundOk = true;
+  let pvsFound = true;
+  for (const claim of claims.bound) {
+    const pv = snap.getVolume(claim.spec.volumeName!);
+    if (!pv) { pvsFound = false; break; }
+    if (!checkNodeAffinity(pv, labels, node.metadata.name)) { boundOk = false; break; }
+  }
+  let unboundOk = true;
+  const toProvision: PersistentVolumeClaim[] = [];
+  const toMatch: PersistentVolumeClaim[] = [];
+  for (const claim of claims.delayed) {
+    const selected = claim.metadata.annotations?.[ANN_SELECTED_NODE];
+    if (selected === undefined) toMatch.push(claim);
+    else if (selected === node.metadata.name) toProvision.push(claim);
+    else unboundOk = false;
+  }
+  if (unboundOk) {
+    // findMatchingVolumes: smallest request first, each PV chosen once.
+    const sorted = toMatch.map((c, i) => ({ c, i })).sort((a, b) => compareQuantities(claimRequest(a.c), claimRequest(b.c)) || a.i - b.i).map((x) => x.c);
+    const chosen = new Set<string>();
+    const volumes = sorted.length > 0 ? snap.listVolumes() : [];
+    for (const claim of sorted) {
+      const ofClass = volumes.filter((v) => getVolumeClass(v) === getClaimClass(claim));
+      const pv = findMatchingVolume(claim, ofClass, {
+        node, excludedVolumes: chosen, delayBinding: true, vacEnabled: snap.vacEnabled,
+        selectorMatches: compileClaimSelector(claim.spec.selector),
+      });
+      if (pv) {
+        chosen.add(pv.metadata.name);
+        bindings.volumes.push({ volume: pv.metadata.name, claim: { namespace: claim.metadata.namespace ?? 'default', name: claim.metadata.name } });
+      } else toProvision.push(claim);
+    }
+    // checkVolumeProvisions: a provisioner that can serve this node.
+    for (const claim of toProvision) {
+      const cls = snap.getClass(getClaimClass(claim));
+      if (!cls || cls.provisioner === '' || cls.provisioner === NOT_SUPPORTED_PROVISIONER || !matchesAllowedTopologies(cls, labels)) {
+        unboundOk = false;
+        break;
+      }
+      bindings.provisions.push({ namespace: claim.metadata.namespace ?? 'default', name: claim.metadata.name });
+    }
+  }
+  if (!boundOk) reasons.push(SchedulingReason.volumeNodeAffinityConflict);
+  if (!unboundOk) reasons.push(SchedulingReason.volumeBindConflict);
+  if (!pvsFound) reasons.push(SchedulingReason.volumeNotExist);
+  return { reasons, bindings };
+}
+
+/**
+ * Schedules one pod over a snapshot: pre-filters, then every node through the filters (first
+ * failing filter gives its reasons), then the feasible node with the fewest pods, ties by name.
+ */
+export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecision {
+  const nodes = [...snap.nodes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  if (nodes.length === 0) return { kind: 'Unschedulable', message: SchedulingReason.noNodes };
+  const pre = preFilterVolumes(pod, snap);
+  if (!pre.ok) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { preFilter: pre.message }) };
+  // The scheduler's cache: assigned pods that have not finished (terminating ones still count).
+  const assigned = snap.pods.filter((p) => fields(p).nodeName && !isPodTerminated(p) && podKey(p) !== podKey(pod));
+  const rwopConflict = readWriteOncePodConflict(pod, pre.claims, assigned);
+  const byName = new Map(snap.nodes.map((n) => [n.metadata.name, n]));
+  const perNode: string[][] = [];
+  const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
+  for (const node of nodes) {
+    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned)
+      ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined);
+    if (reason !== undefined) { perNode.push([reason]); continue; }
+    const volumes = findPodVolumes(pre.claims, node, snap);
+    if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
+    const pods = assigned.filter((p) => fields(p).nodeName === node.metadata.name).length;
+    feasible.push({ node, bindings: volumes.bindings, pods });
+  }
+  if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { perNode }) };
+  // Nodes are in name order and the sort is stable, so ties go to the first name.
+  feasible.sort((a, b) => a.pods - b.pods);
+  const best = feasible[0]!;
+  return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
+}
+
+// ------------------------------------------------------------------------------ controller
+
+export function defaultNodeObject(name: string, zone: string, now: string): Node {
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name, labels: { [LABEL_HOSTNAME]: name, [LABEL_ZONE]: zone, [LABEL_OS]: 'linux' } },
+    spec: {},
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+      nodeInfo: { kubeletVersion: DEFAULT_NODE_KUBELET_VERSION },
+    },
+  };
+}
+
+export interface PodSchedulerOptions {
+  clock: SimClock;
+}
+
+/** The condition list with `next` in place of the PodScheduled condition. */
+function withScheduledCondition(pod: Pod, next: PodCondition): PodCondition[] {
+  const list = podConditions(pod);
+  const i = list.findIndex((c) => c.type === 'PodScheduled');
+  if (i < 0) return [...list, next];
+  return list.map((c, j) => (j === i ? next : c));
+}
+
+/** kube-scheduler's podInitialBackoffSeconds and podMaxBackoffSeconds. */
+export const POD_BACKOFF_INITIAL_MS = 1_000;
+export const POD_BACKOFF_MAX_MS = 10_000;
+
+export class PodScheduler implements Controller {
+  readonly name = 'scheduler';
+  readonly queues: Record<string, (key: string) => void>;
+  /** pod key -> failed volume bindings in a row (the pod's backoff exponent). */
+  private readonly attempts = new Map<string, number>();
+
+  /** `_queue`: informer handlers and resyncs get the manager's queue; syncs need none. */
+  constructor(private readonly client: Client, _queue: WorkQueue, private readonly options: PodSchedulerOptions) {
+    this.queues = { [SCHEDULER_QUEUE]: (key) => this.syncPod(key) };
+  }
+
+  private retryWithBackoff(queue: WorkQueue, key: string): void {
+    const n = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, n);
+    queue.addAfter(SCHEDULER_QUEUE, key, Math.min(POD_BACKOFF_INITIAL_MS * 2 ** (n - 1), POD_BACKOFF_MAX_MS), 'retry');
+  }
+
+  private pendingPods(): Pod[] {
+    return this.client.listPods().filter(isPodPendingScheduling);
+  }
+
+  private enqueuePending(queue: WorkQueue, which: (pod: Pod) => boolean = () => true): void {
+    for (const p of this.pendingPods()) if (which(p)) queue.add(SCHEDULER_QUEUE, podKey(p));
+  }
+
+  onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    switch (ev.kind) {
+      case 'Pod': {
+        const pod = ev.new as unknown as Pod | undefined;
+        const old = ev.old as unknown as Pod | undefined;
+        if (pod && isPodPendingScheduling(pod)) queue.add(SCHEDULER_QUEUE, ev.key);
+        // An assigned pod that goes away, finishes, moves or changes labels can free a node
+        // (anti-affinity, ReadWriteOncePod) or satisfy pod affinity: retry the pending ones.
+        const placement = (p: Pod | undefined) => (p && !isPodTerminated(p) ? fields(p).nodeName ?? '' : '');
+        const [was, is] = [placement(old), placement(pod)];
+        if (was !== is || (was !== '' && JSON.stringify(old!.metadata.labels) !== JSON.stringify(pod!.metadata.labels))) {
+          this.enqueuePending(queue, (p) => podKey(p) !== ev.key);
+        }
+        return;
+      }
+      case 'Node':
+        this.enqueuePending(queue);
+        return;
+      case 'PersistentVolumeClaim': {
+        const claim = (ev.new ?? ev.old)!;
+        const ns = claim.metadata.namespace ?? 'default';
+        const uses = (p: Pod) => podNamespace(p) === ns && podClaimNames(p).some((c) => c.name === claim.metadata.name);
+        this.enqueuePending(queue, uses);
+        // A claim that lost its selected-node (a provisioner asked for rescheduling) while its
+        // pod is already bound: the pod's sync selects the pod's node again.
+        const next = ev.new as unknown as PersistentVolumeClaim | undefined;
+        // The binding failed: the pod is retried with kube-scheduler's per-pod backoff, not at once
+        // (at once, a provisioner that keeps failing and a scheduler that keeps selecting loop
+        // without time passing).
+        if (next && !next.spec.volumeName && next.metadata.annotations?.[ANN_SELECTED_NODE] === undefined) {
+          for (const p of this.client.listPods(ns)) if (isPodAwaitingVolumes(p) && uses(p)) this.retryWithBackoff(queue, podKey(p));
+        }
+        if (next?.spec.volumeName) for (const p of this.client.listPods(ns)) if (uses(p)) this.attempts.delete(podKey(p));
+        return;
+      }
+      case 'PersistentVolume':
+      case 'StorageClass':
+        this.enqueuePending(queue, (p) => podClaimNames(p).length > 0);
+        return;
+      default:
+        return;
+    }
+  }
+
+  resync(queue: WorkQueue): void {
+    this.enqueuePending(queue);
+  }
+
+  /** A pod still waits for a node; a resync retries it (and reloads after a restart). */
+  unsettled(): boolean {
+    return this.pendingPods().length > 0;
+  }
+
+  private snapshot(): SchedulingSnapshot {
+    const s = this.client;
+    return {
+      nodes: s.list('Node') as unknown as Node[],
+      pods: s.listPods(),
+      getClaim: (ns, n) => s.getClaim(ns, n),
+      getVolume: (n) => s.getVolume(n),
+      listVolumes: () => s.listVolumes(),
+      getClass: (n) => s.getClass(n),
+      vacEnabled: s.vacEnabled,
+    };
+  }
+
+  private ensureDefaultNodes(): void {
+    if (this.client.list('Node').length > 0) return;
+    const now = this.options.clock.iso();
+    for (const { name, zone } of DEFAULT_NODES) this.client.create('Node', defaultNodeObject(name, zone, now) as unknown as AnyObject);
+  }
+
+  syncPod(key: string): void {
+    const found = this.client.get('Pod', key) as unknown as Pod | undefined;
+    if (found && isPodAwaitingVolumes(found)) { this.repeatPreBind(found); return; }
+    if (!found || !isPodPendingScheduling(found)) return;
+    this.ensureDefaultNodes();
+    const pod = this.client.get('Pod', key) as unknown as Pod;
+    const decision = schedulePod(pod, this.snapshot());
+    if (decision.kind === 'Unschedulable') {
+      this.recordUnschedulable(pod, decision.message);
+      return;
+    }
+    this.preBind(decision.node, decision.bindings);
+    this.bind(pod, decision.node);
+  }
+
+  /**
+   * kube-scheduler binds a pod only after its claims are bound, and picks another node when a
+   * provisioner gives up on the selected one. pvsim binds at once, so a bound pod whose delayed
+   * claim lost `selected-node` gets the PreBind again on its own node, if that node still fits.
+   */
+  private repeatPreBind(pod: Pod): void {
+    const snap = this.snapshot();
+    const pre = preFilterVolumes(pod, snap);
+    if (!pre.ok || !pre.claims.delayed.some((c) => c.metadata.annotations?.[ANN_SELECTED_NODE] === undefined)) return;
+    const node = snap.nodes.find((n) => n.metadata.name === fields(pod).nodeName);
+    if (!node) return;
+    const volumes = findPodVolumes(pre.claims, node, snap);
+    if (volumes.reasons.length === 0) this.preBind(node.metadata.name, volumes.bindings);
+  }
+
+  /** PodScheduled=False/Unschedulable and one FailedScheduling event per distinct message. */
+  private recordUnschedulable(pod: Pod, message: string): void {
+    const current = podConditions(pod).find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
+    const condition: PodCondition = {
+      type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message,
+      lastProbeTime: null, lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime ?? this.options.clock.iso() : this.options.clock.iso(),
+    };
+    const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: withScheduledCondition(pod, condition) };
+    const updated = this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+    this.client.event(updated, 'Warning', 'FailedScheduling', message, DEFAULT_SCHEDULER_NAME);
+  }
+
+  /** PreBind (BindPodVolumes): reserve matched PVs as the PV controller binds; select the node for provisioning. */
+  private preBind(node: string, bindings: PodVolumeBindings): void {
+    for (const b of bindings.volumes) {
+      const pv = this.client.getVolume(b.volume);
+      const claim = this.client.getClaim(b.claim.namespace, b.claim.name);
+      if (!pv || !claim) continue;
+      // GetBindVolumeToClaim.
+      const setBoundByController = !isVolumeBoundToClaim(pv, claim);
+      const next = structuredClone(pv);
+      let dirty = false;
+      const ref = pv.spec.claimRef;
+      if (!ref || ref.name !== claim.metadata.name || (ref.namespace ?? '') !== (claim.metadata.namespace ?? '') || (ref.uid ?? '') !== (claim.metadata.uid ?? '')) {
+        next.spec.claimRef = claimReference(claim);
+        dirty = true;
+      }
+      if (setBoundByController && !hasAnnotation(next.metadata, ANN_BOUND_BY_CONTROLLER)) {
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
+        dirty = true;
+      }
+      if (dirty) this.client.updateVolume(next);
+    }
+    for (const c of bindings.provisions) {
+      const claim = this.client.getClaim(c.namespace, c.name);
+      if (!claim || claim.metadata.annotations?.[ANN_SELECTED_NODE] === node) continue;
+      const next = structuredClone(claim);
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_SELECTED_NODE]: node };
+      this.client.updateClaim(next);
+    }
+  }
+
+  /**
+   * Bind: the API server's pods/binding sets nodeName and PodScheduled in one write; here they
+   * are two, the condition first, so that a failure between them leaves a pod that is still
+   * pending and that the next sync finishes — never a bound pod without its condition.
+   */
+  private bind(pod: Pod, node: string): void {
+    const condition: PodCondition = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.options.clock.iso() };
+    const current = podConditions(pod).find((c) => c.type === 'PodScheduled');
+    let latest = pod;
+    if (current?.status !== 'True') {
+      const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: withScheduledCondition(pod, condition) };
+      latest = this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+    }
+    const next = structuredClone(latest);
+    next.spec.nodeName = node;
+    const bound = this.client.update('Pod', next as unknown as AnyObject) as unknown as Pod;
+    this.client.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${podKey(bound)} to ${node}`, DEFAULT_SCHEDULER_NAME);
+  }
+}
