@@ -53,3 +53,30 @@ export function sortKeysDeep<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Whether two JSON values are equal as JSON (undefined members count as absent; key order does not
+ * matter). Stops at the first difference and allocates nothing, so it is cheaper than comparing
+ * two `JSON.stringify` texts — the API server asks it on every write (is this update a no-op?).
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let nx = 0;
+  for (const k in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, k) || x[k] === undefined) continue;
+    nx++;
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !jsonEqual(x[k], y[k])) return false;
+  }
+  let ny = 0;
+  for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k) && y[k] !== undefined) ny++;
+  return nx === ny;
+}

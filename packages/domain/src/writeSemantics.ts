@@ -13,6 +13,7 @@
  * concurrency on metadata.resourceVersion, and client-go's event correlator.
  */
 import { ApiError } from './ports.ts';
+import { jsonEqual } from './canonicalJson.ts';
 import type { KubeEvent } from './types.ts';
 
 /** Any stored object, as the store keeps it. */
@@ -75,7 +76,7 @@ export function decideUpdate(old: StoredObject | undefined, obj: StoredObject, s
   if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
   for (const f of ['uid', 'creationTimestamp'] as const) if (next.metadata[f] === undefined) delete next.metadata[f];
   next.metadata['resourceVersion'] = old.metadata['resourceVersion'];
-  if (JSON.stringify(next) === JSON.stringify(old)) return { fact: 'Unchanged', next: old };
+  if (jsonEqual(next, old)) return { fact: 'Unchanged', next: old };
   next.metadata['resourceVersion'] = ctx.nextVersion();
   if (next.metadata['deletionTimestamp'] !== undefined && ((next.metadata['finalizers'] as string[] | undefined) ?? []).length === 0) {
     return { fact: 'Deleted', next: undefined, written: next };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { canonicalJson, sortKeysDeep } from '../src/canonicalJson.ts';
+import { canonicalJson, jsonEqual, sortKeysDeep } from '../src/canonicalJson.ts';
 
 interface Row { name: string; value: unknown; want: string }
 
@@ -56,6 +56,15 @@ test('property: key order does not matter, and the text parses back to the same 
     assert.equal(JSON.parse(canonicalJson(value)), JSON.parse(JSON.stringify(value)));
     assert.is(canonicalJson(sortKeysDeep(value)), canonicalJson(value));
   }));
+});
+
+test('jsonEqual agrees with comparing canonical JSON texts', () => {
+  const json = fc.jsonValue({ maxDepth: 3 });
+  fc.assert(fc.property(json, json, (a, b) => jsonEqual(a, b) === (canonicalJson(a) === canonicalJson(b))));
+  fc.assert(fc.property(json, (a) => jsonEqual(a, JSON.parse(JSON.stringify(a)))));
+  assert.ok(jsonEqual({ a: 1, b: undefined }, { a: 1 }));
+  assert.not.ok(jsonEqual({ a: [1, 2] }, { a: [2, 1] }));
+  assert.not.ok(jsonEqual({ a: {} }, { a: [] }));
 });
 
 test.run();

@@ -173,6 +173,11 @@ export class ObjectStore implements ClusterApi {
     return this.hashed().value();
   }
 
+  /** Replaces every uid (and name generated from one) in `text` by its canonical name; hashes nothing. */
+  canonicalNames(text: string): string {
+    return this.fingerprinter.substitute(text);
+  }
+
   /** The fingerprinter with every written key hashed (for per-object hashes and snapshots). */
   hashed(): Fingerprinter {
     for (const [kind, keys] of this.unhashed) {

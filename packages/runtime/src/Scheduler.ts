@@ -17,6 +17,24 @@ export type Chooser = (waiting: readonly WorkItem[]) => number;
 
 export class Scheduler {
   private waiting: WorkItem[] = [];
+  /**
+   * An order-independent hash of the waiting items (lane-wise sums of each item's hash), kept as
+   * items come and go, so a world's fingerprint does not sort the queue on every step. Set
+   * `itemHash` before the first item is added.
+   */
+  itemHash: ((item: WorkItem) => [number, number]) | undefined;
+  private waitingHi = 0;
+  private waitingLo = 0;
+
+  private count(item: WorkItem, sign: 1 | -1): void {
+    if (!this.itemHash) return;
+    const [hi, lo] = this.itemHash(item);
+    this.waitingHi = (this.waitingHi + sign * hi) >>> 0;
+    this.waitingLo = (this.waitingLo + sign * lo) >>> 0;
+  }
+
+  /** The waiting items' order-independent hash (see `itemHash`). */
+  get waitingHash(): [number, number] { return [this.waitingHi, this.waitingLo]; }
   private readonly keys = new Set<string>();
   delivered = 0;
 
@@ -97,6 +115,8 @@ export class Scheduler {
   /** Forgets every waiting and delayed item (a world restored from a snapshot takes its own). */
   clear(): void {
     this.waiting = [];
+    this.waitingHi = 0;
+    this.waitingLo = 0;
     this.keys.clear();
     this.timers = [];
     this.timerDue.clear();
@@ -114,6 +134,7 @@ export class Scheduler {
     if (this.keys.has(id)) return;
     this.keys.add(id);
     this.waiting.push(item);
+    this.count(item, 1);
   }
 
   get size(): number { return this.waiting.length; }
@@ -129,6 +150,7 @@ export class Scheduler {
     if (this.choose === 'fifo') this.waiting.splice(i, 1);
     else { const last = this.waiting.pop()!; if (i < this.waiting.length) this.waiting[i] = last; }
     this.keys.delete(`${taken.queue}\u0000${taken.key}`);
+    this.count(taken, -1);
     this.delivered++;
     return taken;
   }
@@ -148,6 +170,7 @@ export class Scheduler {
       if (i < this.waiting.length) this.waiting[i] = last;
     }
     this.keys.delete(`${item.queue}\u0000${item.key}`);
+    this.count(item, -1);
     this.delivered++;
     return item;
   }

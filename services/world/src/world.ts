@@ -114,6 +114,8 @@ export class World {
   private readonly pendingWatch: WatchEvent[] = [];
   private readonly armedFaults: Fault[] = [];
   private readonly budget: SettleBudget;
+  /** Per component: its last saved state (as JSON) and that state's hash, for `fingerprint()`. */
+  private readonly stateHashes = new Map<string, { raw: string; hi: number; lo: number }>();
   readonly resyncPeriodMs: number;
   /** Object writes (not events) so far; settle compares it across a resync. */
   get writes(): number { return this.store.writes; }
@@ -137,6 +139,7 @@ export class World {
     this.client = new InformerClient(this.store, this.cache, (verb, resource, name) => this.takeFault(verb, resource, name));
     this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
     this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
+    this.scheduler.itemHash = (item) => hash64(`${item.queue} ${this.store.canonicalNames(item.key)}`);
     const queue = {
       add: (q: string, key: string) => this.scheduler.add({ queue: q, key }),
       addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'),
@@ -375,23 +378,32 @@ export class World {
    */
   fingerprint(): string {
     const objects = this.store.hashed();
-    const controllers: [string, unknown][] = [];
-    for (const c of [...this.manager.controllers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    // Each component's part is hashed again only when its saved state changed since the last call.
+    let hi = 0;
+    let lo = 0;
+    for (const c of this.manager.controllers) {
       if (!c.saveState) continue;
-      // A component's identity drawn at its start is a generated name, like a uid.
-      const { identity: _identity, ...state } = c.saveState() as Record<string, unknown>;
-      controllers.push([c.name, objects.canonicalObject('ComponentState', state as never)]);
+      const raw = JSON.stringify(c.saveState());
+      let cached = this.stateHashes.get(c.name);
+      if (cached?.raw !== raw) {
+        // A component's identity drawn at its start is a generated name, like a uid.
+        const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
+        const [h, l] = hash64(`${c.name}\n${objects.substitute(canonicalJson(objects.canonicalObject('ComponentState', state as never)))}`);
+        cached = { raw, hi: h, lo: l };
+        this.stateHashes.set(c.name, cached);
+      }
+      hi = (hi + cached.hi) >>> 0;
+      lo = (lo + cached.lo) >>> 0;
     }
+    // The waiting items' hash is kept by the queue; timers (few) are hashed with their due
+    // times relative to now, and the watch events an informer has not applied, in order.
     const now = this.clock.now();
-    const work = this.scheduler.pendingWork();
-    const rest = objects.substitute(canonicalJson({
-      controllers,
-      waiting: work.waiting.map((w) => `${w.queue} ${w.key}`).sort(),
-      delayed: work.delayed.map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
+    const [wh, wl] = this.scheduler.waitingHash;
+    const [qh, ql] = hash64(objects.substitute(canonicalJson({
+      delayed: this.scheduler.pendingWork().delayed.map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
       lag: this.pendingWatch.map((ev) => `${ev.kind} ${ev.key}`),
-    }));
-    const [hi, lo] = hash64(rest);
-    return `${objects.value()}-${hex8(hi)}${hex8(lo)}`;
+    })));
+    return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
   }
 
   // ------------------------------------------------------------------ policies over step
