@@ -31,6 +31,8 @@ export interface ControllerManagerOptions {
   controllers?: readonly ControllerName[];
   /** More controllers (provisioner, attacher, kubelets, …), built with the manager's queue. */
   extraControllers?: (queue: WorkQueue) => Controller[];
+  /** Which process a controller runs in (whose informer's watch events reach its handlers). */
+  processOf?: (controller: string) => string;
 }
 
 export class ControllerManager {
@@ -102,9 +104,12 @@ export class ControllerManager {
 
   get pv(): PersistentVolumeController { return this.binding.pv; }
 
-  /** Informer handlers: which work an object change causes. */
-  onWatch(ev: WatchEvent): void {
-    for (const c of this.controllers) c.onWatch?.(ev, this.queue);
+  /** Informer handlers: which work an object change causes (only a process's controllers, when one is named). */
+  onWatch(ev: WatchEvent, process?: string): void {
+    const processOf = this.opts.processOf;
+    for (const c of this.controllers) {
+      if (process === undefined || !processOf || processOf(c.name) === process) c.onWatch?.(ev, this.queue);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
-import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type SimCsiDriverInit } from '@pvsim/csi-drivers';
+import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;
@@ -60,13 +60,14 @@ class KubeletPool implements Controller {
 export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
 
 export function clusterComponents(
-  client: Client, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES,
+  clientFor: (component: string) => Client, driverStore: CsiStore, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES,
   injected?: (driver: string) => NonNullable<SimCsiDriverInit['injected']>,
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
     drivers.set(profile.name, new SimCsiDriver({
-      profile, client, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`),
+      // A driver's backend is its own storage, always current: it is not read through an informer.
+      profile, client: driverStore, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`),
       ...(injected ? { injected: injected(profile.name) } : {}),
     }));
   }
@@ -76,22 +77,23 @@ export function clusterComponents(
   let pool: KubeletPool | undefined;
   const extraControllers = (queue: WorkQueue): Controller[] => {
     const newKubelet = (node: string) => {
-      const make = () => new Kubelet(client, queue, node, ports, { clock });
+      const make = () => new Kubelet(clientFor(`kubelet/${node}`), queue, node, ports, { clock });
       factories.set(`kubelet/${node}`, () => { const k = make(); kubelets.set(node, k); return k; });
       return make();
     };
+    const client = clientFor('kube-controller-manager');
     pool = new KubeletPool(client, newKubelet, kubelets);
     const add = (c: () => Controller): Controller => { const first = c(); factories.set(first.name, c); return first; };
     const list: Controller[] = [
       add(() => new NodeLifecycleController(client, queue, clock)),
-      add(() => new PodScheduler(client, queue, { clock })),
+      add(() => new PodScheduler(clientFor('scheduler'), queue, { clock })),
       add(() => new DeploymentController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
-      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(client, queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
+      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
     ];
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(client, queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));
     }
     list.push(pool);
     return list;

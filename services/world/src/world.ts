@@ -26,6 +26,27 @@ import { describeAction, isCsiFault, type Action, type ApiFault, type CsiFault, 
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
 
+/** One simulated process: its informer cache, the client its components hold, and the watch events it has not applied. */
+interface Process {
+  name: string;
+  cache: InformerCache;
+  client: InformerClient;
+  pending: WatchEvent[];
+}
+
+const CONTROLLER_MANAGER = 'kube-controller-manager';
+
+/**
+ * Which process a component runs in, as on a cluster: the scheduler in kube-scheduler, each
+ * kubelet in its own, each CSI sidecar in its own container; every other controller in
+ * kube-controller-manager.
+ */
+export function processOf(component: string): string {
+  if (component === 'scheduler') return 'kube-scheduler';
+  if (component.startsWith('kubelet/') || component.startsWith('external-provisioner/') || component.startsWith('attacher/')) return component;
+  return CONTROLLER_MANAGER;
+}
+
 /** How far one settle may go before it stops and reports what is still in flight. */
 export interface SettleBudget {
   /** Work items delivered. */
@@ -102,16 +123,22 @@ export class World {
   readonly streams: RandomStreams;
   /** The API server. Verbs and tests read it; components hold `client`. */
   readonly store: ObjectStore;
-  /** The components' informer cache (one process in the in-process world). */
+  /** The kube-controller-manager process's informer cache and client (tests add controllers with them). */
   readonly cache: InformerCache;
   readonly client: InformerClient;
+  /**
+   * Each process's informer cache, client and the watch events it has not applied yet. With
+   * lagging informers every process (kube-controller-manager, kube-scheduler, each kubelet, each
+   * sidecar) has its own, as on a cluster; without, their caches would always agree, so they
+   * share one (memory does not multiply by the number of processes).
+   */
+  private readonly processes = new Map<string, Process>();
   readonly manager: ControllerManager;
   /** Drivers, kubelets and component factories of a full cluster (empty for `storage`). */
   readonly parts: ClusterParts;
   readonly chooser: Chooser;
   readonly scheduler: Scheduler;
   private readonly record: (rec: NewLogRecord) => void;
-  private readonly pendingWatch: WatchEvent[] = [];
   private readonly armedFaults: Fault[] = [];
   private readonly budget: SettleBudget;
   /** Per component: its last saved state (as JSON) and that state's hash, for `fingerprint()`. */
@@ -135,8 +162,9 @@ export class World {
       watch: (ev) => this.onStoreChange(ev),
       ...(opts.apiFault ? { fault: opts.apiFault } : {}),
     });
-    this.cache = new InformerCache('kube-controller-manager');
-    this.client = new InformerClient(this.store, this.cache, (verb, resource, name) => this.takeFault(verb, resource, name));
+    const kcm = this.process(CONTROLLER_MANAGER);
+    this.cache = kcm.cache;
+    this.client = kcm.client;
     this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
     this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
     this.scheduler.itemHash = (item) => hash64(`${item.queue} ${this.store.canonicalNames(item.key)}`);
@@ -145,12 +173,12 @@ export class World {
       addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'),
     };
     const full = opts.cluster === 'full';
-    const components = full ? clusterComponents(this.client, this.clock, this.streams, opts.drivers, (driver) => ({
+    const components = full ? clusterComponents((component) => this.process(processOf(component)).client, this.store, this.clock, this.streams, opts.drivers, (driver) => ({
       error: (rpc) => this.takeCsiFault(driver, rpc),
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
     })) : undefined;
     this.manager = new ControllerManager({
-      client: this.client, queue, clock: this.clock, record: this.record,
+      client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
       featureGates: opts.featureGates ?? {},
       ...(opts.controllers ? { controllers: opts.controllers } : {}),
@@ -162,14 +190,29 @@ export class World {
 
   // ------------------------------------------------------------------ informers
 
-  private onStoreChange(ev: WatchEvent): void {
-    if (this.opts.informerLag) this.pendingWatch.push(ev);
-    else this.deliverWatch(ev);
+  /** The process of that name (created on first use; all one shared process unless informers lag). */
+  private process(name: string): Process {
+    const key = this.opts.informerLag ? name : CONTROLLER_MANAGER;
+    let p = this.processes.get(key);
+    if (!p) {
+      const cache = new InformerCache(key);
+      cache.relist(this.store, STORED_KINDS);
+      p = { name: key, cache, client: new InformerClient(this.store, cache, (verb, resource, n) => this.takeFault(verb, resource, n)), pending: [] };
+      this.processes.set(key, p);
+    }
+    return p;
   }
 
-  private deliverWatch(ev: WatchEvent): void {
-    this.cache.apply(ev);
-    this.manager?.onWatch(ev);
+  private onStoreChange(ev: WatchEvent): void {
+    for (const p of this.processes.values()) {
+      if (this.opts.informerLag) p.pending.push(ev);
+      else this.deliverWatch(p, ev);
+    }
+  }
+
+  private deliverWatch(p: Process, ev: WatchEvent): void {
+    p.cache.apply(ev);
+    this.manager?.onWatch(ev, this.opts.informerLag ? p.name : undefined);
   }
 
   /**
@@ -178,20 +221,28 @@ export class World {
    * object (kubelets per node) join here.
    */
   relist(): void {
-    this.pendingWatch.length = 0;
-    this.cache.relist(this.store, STORED_KINDS);
+    for (const p of this.processes.values()) {
+      p.pending.length = 0;
+      p.cache.relist(this.store, STORED_KINDS);
+    }
     this.parts.attach(this.manager);
   }
 
-  /** Watch events sent but not yet applied to the informer cache. */
-  get lag(): number { return this.pendingWatch.length; }
+  /** Watch events sent but not yet applied, over every process's informer cache. */
+  get lag(): number {
+    let n = 0;
+    for (const p of this.processes.values()) n += p.pending.length;
+    return n;
+  }
 
   // ------------------------------------------------------------------ the seam
 
   /** What can happen next. Deliveries come first, in the order the chooser's `pickWork` sees them. */
   enabled(): Action[] {
     const out: Action[] = this.scheduler.waitingItems.map((item) => ({ type: 'deliver', item: { ...item } }) as Action);
-    if (this.pendingWatch.length > 0) out.push({ type: 'watch', informer: this.cache.name });
+    for (const p of [...this.processes.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (p.pending.length > 0) out.push({ type: 'watch', informer: p.name });
+    }
     const due = this.scheduler.nextDue();
     if (due !== undefined) out.push({ type: 'timer', atMs: Math.max(due, this.clock.now()) });
     out.push({ type: 'resync', atMs: this.nextResyncAt() });
@@ -230,10 +281,11 @@ export class World {
         return;
       }
       case 'watch': {
-        const ev = this.pendingWatch.shift();
-        if (!ev) throw new Error('no watch event is waiting');
+        const p = this.processes.get(action.informer);
+        const ev = p?.pending.shift();
+        if (!p || !ev) throw new Error(`no watch event is waiting for ${action.informer}`);
         this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'WatchDelivered', data: { informer: action.informer, kind: ev.kind, key: ev.key } });
-        this.deliverWatch(ev);
+        this.deliverWatch(p, ev);
         return;
       }
       case 'timer':
@@ -250,6 +302,12 @@ export class World {
         return;
       case 'crash':
         this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'ComponentRestarted', data: { component: action.component } });
+        if (this.opts.informerLag) {
+          // A restarted process lists everything again: its informers catch up at once.
+          const p = this.process(processOf(action.component));
+          p.pending.length = 0;
+          p.cache.relist(this.store, STORED_KINDS);
+        }
         this.manager.restartController(action.component, this.parts.factories.get(action.component)?.());
         return;
       case 'node': {
@@ -336,8 +394,7 @@ export class World {
       nowMs: this.clock.now(),
       store: this.store.dump(),
       work: this.scheduler.pendingWork(),
-      pendingWatch: this.pendingWatch,
-      ...(this.pendingWatch.length > 0 ? { cache: this.cache.dump() } : {}),
+      processes: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => ({ name: p.name, pending: p.pending, cache: p.cache.dump() })),
       armedFaults: this.armedFaults,
       streams: this.streams.state(),
       controllers,
@@ -351,8 +408,11 @@ export class World {
     this.clock.set(s.nowMs);
     this.streams.load(s.streams);
     this.relist();
-    if (s.cache) this.cache.load(s.cache);
-    this.pendingWatch.push(...s.pendingWatch);
+    for (const saved of s.processes) {
+      const p = this.process(saved.name);
+      p.cache.load(saved.cache);
+      p.pending.push(...saved.pending);
+    }
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
@@ -401,7 +461,7 @@ export class World {
     const [wh, wl] = this.scheduler.waitingHash;
     const [qh, ql] = hash64(objects.substitute(canonicalJson({
       delayed: this.scheduler.pendingWork().delayed.map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
-      lag: this.pendingWatch.map((ev) => `${ev.kind} ${ev.key}`),
+      lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
     })));
     return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
   }
@@ -410,7 +470,9 @@ export class World {
 
   /** Runs the next waiting work item the chooser picks (and any lagging watch events first); false when nothing waits. */
   private runNext(): boolean {
-    while (this.pendingWatch.length > 0) this.step({ type: 'watch', informer: this.cache.name });
+    if (this.opts.informerLag) {
+      for (const p of this.processes.values()) while (p.pending.length > 0) this.step({ type: 'watch', informer: p.name });
+    }
     const item = this.scheduler.next();
     if (!item) return false;
     this.deliver(item);
@@ -559,8 +621,8 @@ export interface WorldSnapshot {
   nowMs: number;
   store: ReturnType<ObjectStore['dump']>;
   work: ReturnType<Scheduler['pendingWork']>;
-  pendingWatch: WatchEvent[];
-  cache?: ReturnType<InformerCache['dump']>;
+  /** The processes whose informers lag: their caches and the watch events they have not applied. */
+  processes: { name: string; pending: WatchEvent[]; cache: ReturnType<InformerCache['dump']> }[];
   armedFaults: Fault[];
   streams: Record<string, number[]>;
   controllers: Record<string, unknown>;

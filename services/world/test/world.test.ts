@@ -96,6 +96,9 @@ test('a run driven action by action (lagging informers, faults, crashes, nodes, 
     assert.is(chooser.remainingActions(), 0);
     assert.is(replay.fingerprint(), live.fingerprint());
     assert.equal(again, records);
+    // Each process has its own informer: the run let several of them lag differently.
+    const informers = new Set(records.filter((r) => r.type === 'WatchDelivered').map((r) => (r.data as { informer: string }).informer));
+    assert.ok(informers.has('kube-controller-manager') && informers.has('kube-scheduler') && [...informers].some((i) => i.startsWith('kubelet/')), [...informers].join(', '));
     assert.ok(records.some((r) => r.type === 'FaultInjected' && String((r.data as { kind: string }).kind).startsWith('csi-')) && records.some((r) => r.type === 'ComponentRestarted'), 'the run explored API and CSI faults and crashes');
     // Liveness: faults off, every node up, informers caught up — the cluster converges.
     for (const n of live.store.list('Node')) if ((n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN]) live.step({ type: 'node', node: n.metadata.name, down: false });
