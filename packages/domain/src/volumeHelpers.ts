@@ -130,6 +130,11 @@ export interface FindMatchingVolumeOptions {
   vacEnabled: boolean;
   /** Claim selector test; injected so the index can reuse a compiled selector. */
   selectorMatches: (labels: Record<string, string> | undefined) => boolean;
+  /**
+   * A volume's capacity, parsed (default: parsed from its text each time). Kubernetes decodes
+   * quantities once, with the object; a caller that keeps parsed capacities passes them here.
+   */
+  capacityOf?: (volume: PersistentVolume) => Quantity;
 }
 
 /** The per-volume filter of FindMatchingVolume, minus the smallest-fit choice. */
@@ -139,7 +144,7 @@ export function judgeVolume(claim: PersistentVolumeClaim, volume: PersistentVolu
   if (opts.excludedVolumes?.has(volume.metadata.name)) return 'skip';
   const bound = isVolumeBoundToClaim(volume, claim);
   if (volume.spec.claimRef && !bound) return 'skip';
-  if (compareQuantities(volumeCapacity(volume), request) < 0) return 'skip';
+  if (compareQuantities((opts.capacityOf ?? volumeCapacity)(volume), request) < 0) return 'skip';
   if (checkVolumeModeMismatches(claim, volume)) return 'skip';
   const claimVac = claim.spec.volumeAttributesClassName ?? '';
   const volumeVac = volume.spec.volumeAttributesClassName ?? '';
@@ -178,7 +183,7 @@ export function findMatchingVolume(
     if (verdict === 'prebound') return volume;
     if (verdict === 'prebound-wrong-node') return undefined;
     if (verdict !== 'candidate') continue;
-    const qty = volumeCapacity(volume);
+    const qty = (opts.capacityOf ?? volumeCapacity)(volume);
     if (smallestQty === undefined || compareQuantities(smallestQty, qty) > 0) {
       smallest = volume;
       smallestQty = qty;

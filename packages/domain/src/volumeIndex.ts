@@ -46,17 +46,26 @@ class FreeBucket {
   private position = new Map<string, number>();
   private dead = 0;
   private pending: Entry[] = [];
+  /** name -> its index in `pending` (unsorted until a rebuild), so a removal is O(1), not a scan. */
+  private pendingAt = new Map<string, number>();
 
   get size(): number { return this.items.length - this.dead + this.pending.length; }
 
   add(entry: Entry): void {
+    this.pendingAt.set(entry.name, this.pending.length);
     this.pending.push(entry);
     if (this.pending.length > 32 && this.pending.length > this.items.length - this.dead) this.rebuild();
   }
 
   remove(name: string): void {
-    const p = this.pending.findIndex((e) => e.name === name);
-    if (p >= 0) { this.pending.splice(p, 1); return; }
+    const p = this.pendingAt.get(name);
+    if (p !== undefined) {
+      // Swap-remove: the side list is unsorted, so its order does not matter.
+      const last = this.pending.pop()!;
+      this.pendingAt.delete(name);
+      if (p < this.pending.length) { this.pending[p] = last; this.pendingAt.set(last.name, p); }
+      return;
+    }
     const i = this.position.get(name);
     if (i === undefined) return;
     this.position.delete(name);
@@ -104,6 +113,7 @@ class FreeBucket {
     }
     this.items = merged;
     this.pending = [];
+    this.pendingAt.clear();
     this.dead = 0;
     this.next = new Int32Array(merged.length + 1);
     this.position.clear();
