@@ -126,7 +126,7 @@ export interface CsiDriverPort {
   latencyMs?(rpc: string, ref?: CsiLatencyRef): number;
   // Identity
   getPluginInfo(): { name: string; vendorVersion: string };
-  getPluginCapabilities(): ('CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS')[];
+  getPluginCapabilities(): ('CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS' | 'VOLUME_EXPANSION_ONLINE' | 'VOLUME_EXPANSION_OFFLINE')[];
   probe(): { ready: boolean };
   // Controller
   controllerGetCapabilities(): ControllerCapability[];
@@ -144,6 +144,24 @@ export interface CsiDriverPort {
   nodeUnstageVolume(req: { node: string; volumeId: string; stagingTargetPath: string }): void;
   nodePublishVolume(req: NodePublishRequest & { node: string }): void;
   nodeUnpublishVolume(req: { node: string; volumeId: string; targetPath: string }): void;
+  // Expansion (drivers with EXPAND_VOLUME; the world's drivers all have them)
+  controllerExpandVolume?(req: ControllerExpandRequest): { capacityBytes: string; nodeExpansionRequired: boolean };
+  nodeExpandVolume?(req: NodeExpandRequest): { capacityBytes: string };
+}
+
+export interface ControllerExpandRequest {
+  volumeId: string;
+  capacityRange: { requiredBytes: string; limitBytes?: string };
+  volumeCapability?: VolumeCapability;
+}
+
+export interface NodeExpandRequest {
+  node: string;
+  volumeId: string;
+  volumePath: string;
+  stagingTargetPath?: string;
+  capacityRange: { requiredBytes: string; limitBytes?: string };
+  volumeCapability?: VolumeCapability;
 }
 
 /** Kubernetes access modes -> CSI (csi-lib-utils, spec §9.3); throws for RWO+ROX together. */

@@ -16,3 +16,4 @@ export * from './Fingerprinter.ts';
 export * from './writeSemantics.ts';
 export * from './nodes.ts';
 export * from './pods.ts';
+export * from './expansion.ts';

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  ApiError, CsiError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, type ControllerCapability, type ControllerPublishRequest,
+  ApiError, CsiError, parseQuantity, quantityToBytes, type ControllerExpandRequest, type NodeExpandRequest, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, type ControllerCapability, type ControllerPublishRequest,
   type CreateVolumeRequest, type CsiAccessMode, type CsiCode, type CsiDriverPort, type CsiVolume, type FsState, type NodeCapability,
   type NodePublishRequest, type NodeStageRequest, type Topology, type VolumeCapability, type CsiVolumeObject, type CsiVolumeStatus,
   type FilesystemObject,
@@ -26,7 +26,7 @@ import type { AnyObject, Client, Random } from '@pvsim/runtime';
 
 // ------------------------------------------------------------------ profiles and options
 
-export type PluginCapability = 'CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS';
+export type PluginCapability = 'CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS' | 'VOLUME_EXPANSION_ONLINE' | 'VOLUME_EXPANSION_OFFLINE';
 
 /** What kind of storage a simulated driver is: the rows that make `nas` and `disk` differ. */
 export interface CsiProfile {
@@ -68,8 +68,9 @@ const ALL_ACCESS_MODES: readonly CsiAccessMode[] = [
 export const nasProfile: CsiProfile = {
   name: 'nas.csi.pvsim.dev',
   vendorVersion: '0.1.0',
-  pluginCapabilities: ['CONTROLLER_SERVICE'],
-  controllerCapabilities: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY'],
+  // Expansion is the controller's alone: a share has no filesystem on the node to grow.
+  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_EXPANSION_ONLINE'],
+  controllerCapabilities: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'EXPAND_VOLUME'],
   nodeCapabilities: [],
   accessModes: ALL_ACCESS_MODES,
   accessTypes: ['mount'],
@@ -84,12 +85,13 @@ export const nasProfile: CsiProfile = {
 export const diskProfile: CsiProfile = {
   name: 'disk.csi.pvsim.dev',
   vendorVersion: '0.1.0',
-  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'],
+  // Grown while attached and mounted (online): the controller grows the disk, the node its filesystem.
+  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'VOLUME_EXPANSION_ONLINE'],
   controllerCapabilities: [
     'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES',
-    'GET_CAPACITY', 'PUBLISH_READONLY',
+    'GET_CAPACITY', 'PUBLISH_READONLY', 'EXPAND_VOLUME',
   ],
-  nodeCapabilities: ['STAGE_UNSTAGE_VOLUME'],
+  nodeCapabilities: ['STAGE_UNSTAGE_VOLUME', 'EXPAND_VOLUME'],
   accessModes: ['SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER'],
   accessTypes: ['mount', 'block'],
   topologyKey: ZONE_TOPOLOGY_KEY,
@@ -107,6 +109,8 @@ export interface FaultOptions {
   failure?: { num: number; den: number; codes?: CsiCode[] };
   /** How long a call takes, in simulated ms; applied by the caller (`latencyMs`). */
   latencyMs?: { min: number; max: number };
+  /** ControllerExpandVolume beyond this many bytes fails OUT_OF_RANGE (StorageClass parameter only). */
+  maxSizeBytes?: bigint;
 }
 
 export interface SimCsiDriverOptions extends FaultOptions {
@@ -121,6 +125,8 @@ export interface SimCsiDriverOptions extends FaultOptions {
 /** StorageClass parameter keys the simulated drivers read. */
 export const PARAM_LATENCY_MS = 'csi.pvsim.dev/latency-ms';
 export const PARAM_FAILURE_RATE = 'csi.pvsim.dev/failure-rate';
+/** The largest size ControllerExpandVolume grows a volume of the class to ("50Gi"); beyond: OUT_OF_RANGE. */
+export const PARAM_MAX_SIZE = 'csi.pvsim.dev/max-size';
 const PARAM_PREFIX = 'csi.pvsim.dev/';
 
 /**
@@ -148,8 +154,13 @@ export function faultOptionsFromParameters(parameters: Record<string, string> | 
         throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not a failure rate ("1/10")`);
       }
       out.failure = { num, den };
+    } else if (key === PARAM_MAX_SIZE) {
+      let bytes: bigint;
+      try { bytes = quantityToBytes(parseQuantity(value)); } catch { bytes = -1n; }
+      if (bytes <= 0n) throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not a size ("50Gi")`);
+      out.maxSizeBytes = bytes;
     } else {
-      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE})`);
+      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE}, ${PARAM_MAX_SIZE})`);
     }
   }
   return out;
@@ -203,7 +214,7 @@ export type CsiRpc =
   | 'ControllerGetCapabilities' | 'CreateVolume' | 'DeleteVolume' | 'ControllerPublishVolume'
   | 'ControllerUnpublishVolume' | 'ValidateVolumeCapabilities' | 'ListVolumes' | 'GetCapacity'
   | 'NodeGetCapabilities' | 'NodeGetInfo' | 'NodeStageVolume' | 'NodeUnstageVolume'
-  | 'NodePublishVolume' | 'NodeUnpublishVolume';
+  | 'NodePublishVolume' | 'NodeUnpublishVolume' | 'ControllerExpandVolume' | 'NodeExpandVolume';
 
 /** Answered by the plugin from what it knows at start-up: no backend round trip, no latency. */
 const LOCAL_RPCS: ReadonlySet<CsiRpc> = new Set<CsiRpc>([
@@ -620,6 +631,57 @@ export class SimCsiDriver implements CsiDriverPort {
     const published = { ...volume.status.published };
     delete published[req.targetPath];
     this.writeStatus(volume, { ...volume.status, published });
+  }
+
+  // ---------------------------------------------------------------- Expansion
+
+  /**
+   * Grows the backend volume to at least requiredBytes (whole capacity units). Asking for less
+   * than it has is OK and changes nothing (CSI: no shrink). A disk's filesystem is grown by the
+   * node afterwards (node_expansion_required); a share is done here.
+   */
+  controllerExpandVolume(req: ControllerExpandRequest): { capacityBytes: string; nodeExpansionRequired: boolean } {
+    this.requireController('EXPAND_VOLUME', 'ControllerExpandVolume');
+    const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
+    const faults = this.faults(volume?.spec.parameters);
+    this.injectFailure('ControllerExpandVolume', faults);
+    if (!req.volumeId) throw new CsiError('INVALID_ARGUMENT', 'ControllerExpandVolume: volume id is required');
+    const required = parseBytes('capacityRange.requiredBytes', req.capacityRange?.requiredBytes);
+    const limit = parseBytes('capacityRange.limitBytes', req.capacityRange?.limitBytes);
+    if (!volume) throw new CsiError('NOT_FOUND', `ControllerExpandVolume: volume ${req.volumeId} does not exist`);
+    const nodeExpansionRequired = this.profile.nodeCapabilities.includes('EXPAND_VOLUME');
+    const current = BigInt(volume.spec.capacityBytes);
+    if (required <= current) return { capacityBytes: current.toString(), nodeExpansionRequired };
+    const unit = BigInt(this.profile.capacityUnitBytes);
+    const next = ((required + unit - 1n) / unit) * unit;
+    if (limit > 0n && next > limit) throw new CsiError('OUT_OF_RANGE', `ControllerExpandVolume: no capacity in whole units of ${unit} bytes fits [${required}, ${limit}]`);
+    if (faults.maxSizeBytes !== undefined && next > faults.maxSizeBytes) {
+      throw new CsiError('OUT_OF_RANGE', `ControllerExpandVolume: requested ${next} bytes exceeds the largest volume size ${faults.maxSizeBytes} bytes`);
+    }
+    if (next - current > this.availableBytes()) {
+      throw new CsiError('RESOURCE_EXHAUSTED', `ControllerExpandVolume: ${next - current} more bytes requested, ${this.availableBytes()} available`);
+    }
+    this.write(() => this.client.update('CSIVolume', { ...volume, spec: { ...volume.spec, capacityBytes: next.toString() } } as unknown as AnyObject));
+    return { capacityBytes: next.toString(), nodeExpansionRequired };
+  }
+
+  /** Grows the filesystem on a node the volume is staged (or published) on to the volume's size. */
+  nodeExpandVolume(req: NodeExpandRequest): { capacityBytes: string } {
+    this.requireNode('EXPAND_VOLUME', 'NodeExpandVolume');
+    const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
+    this.injectFailure('NodeExpandVolume', this.faults(volume?.spec.parameters));
+    if (!req.node) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: node is required');
+    if (!req.volumeId) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: volume id is required');
+    if (!req.volumePath) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: volume path is required');
+    if (!volume) throw new CsiError('NOT_FOUND', `NodeExpandVolume: volume ${req.volumeId} does not exist`);
+    const staged = volume.status.staged[req.node] !== undefined;
+    const published = Object.values(volume.status.published).some((p) => p.node === req.node);
+    if (!staged && !published) throw new CsiError('NOT_FOUND', `NodeExpandVolume: volume ${req.volumeId} is not staged or published on node ${req.node}`);
+    const required = parseBytes('capacityRange.requiredBytes', req.capacityRange?.requiredBytes);
+    if (required > BigInt(volume.spec.capacityBytes)) {
+      throw new CsiError('OUT_OF_RANGE', `NodeExpandVolume: requested ${required} bytes is more than the volume's ${volume.spec.capacityBytes}`);
+    }
+    return { capacityBytes: volume.spec.capacityBytes };
   }
 
   // ---------------------------------------------------------------- internals
