@@ -5,8 +5,8 @@
  * conditions — as pure functions from a claim to the next claim, so the two writers cannot drift.
  * Behaviour follows Kubernetes 1.34 with RecoverVolumeExpansionFailure GA (external-resizer
  * pkg/controller/expand_and_recover.go, K/pkg/volume/util/resize_util.go): the resizer works from
- * `allocatedResourceStatuses['storage']`, a final ControllerExpandVolume error makes the claim
- * `ControllerResizeInfeasible`, and a user recovers by lowering the request (still above
+ * `allocatedResourceStatuses['storage']`, an infeasible ControllerExpandVolume error makes the
+ * claim `ControllerResizeInfeasible`, and a user recovers by lowering the request (still above
  * `status.capacity`), which the resizer then tries instead.
  */
 import { compareQuantities, formatQuantity, parseQuantity, quantityToBytes, type Quantity } from './quantity.ts';
@@ -92,36 +92,50 @@ function withStatus(pvc: PersistentVolumeClaim, change: {
   return { ...pvc, status };
 }
 
-/** What the resizer does with a bound claim of its driver (expand_and_recover.go, 1.34). */
+/** What the resizer does with a claim of its driver: nothing, or ControllerExpandVolume for a size. */
 export type ResizerPlan =
   | { kind: 'none' }
-  /** Call ControllerExpandVolume for this size (a quantity text). */
-  | { kind: 'expand'; size: string }
-  /** The PV is already as large as asked: only the claim's status is behind. */
-  | { kind: 'alreadyExpanded' };
+  /** `size`: a quantity text; `sameAsAllocated`: the size is the one already in allocatedResources (no status write). */
+  | { kind: 'expand'; size: string; sameAsAllocated: boolean };
 
-export function planControllerResize(pvc: PersistentVolumeClaim, pv: PersistentVolume): ResizerPlan {
-  if (pvc.status?.phase !== 'Bound' || pvc.spec.volumeName !== pv.metadata.name) return { kind: 'none' };
+/**
+ * external-resizer `pvcNeedResize` + `expandAndRecover` (v1.14, Kubernetes 1.34), case for case:
+ * which size to ask for, given the claim, its PV and whether this resizer's last attempt for the
+ * claim ended in a final error (its `finalErrorPVCs`).
+ */
+export function planControllerResize(pvc: PersistentVolumeClaim, pv: PersistentVolume, lastErrorFinal = false): ResizerPlan {
+  if (pvc.status?.phase !== 'Bound' || !pvc.spec.volumeName || pvc.spec.volumeName !== pv.metadata.name) return { kind: 'none' };
+  const ref = pv.spec.claimRef;
+  if (!ref || ref.namespace !== (pvc.metadata.namespace ?? 'default') || ref.uid !== pvc.metadata.uid) return { kind: 'none' };
   const spec = requestedSize(pvc);
+  if (!spec || !larger(spec, statusCapacity(pvc))) return { kind: 'none' };
+  const pvSize = volumeStorageCapacity(pv);
   const status = resizeStatusOf(pvc);
   const allocated = allocatedSize(pvc);
-  switch (status) {
-    // A node step is pending or running: the kubelet's turn.
-    case 'NodeResizePending': case 'NodeResizeInProgress': case 'NodeResizeInfeasible':
-      return { kind: 'none' };
-    // An interrupted or transiently failed call: retried with the size it was made with (case 1).
-    case 'ControllerResizeInProgress':
-      return allocated ? { kind: 'expand', size: formatQuantity(allocated) } : { kind: 'none' };
-    // A final failure: only a changed request (usually lowered: recovery) is tried again (case 3).
-    case 'ControllerResizeInfeasible':
-      if (!spec || (allocated && compareQuantities(spec, allocated) === 0)) return { kind: 'none' };
-      if (!larger(spec, statusCapacity(pvc))) return { kind: 'none' };
-      return { kind: 'expand', size: formatQuantity(spec) };
-    default:
-      if (!larger(spec, statusCapacity(pvc))) return { kind: 'none' };
-      if (!larger(spec, volumeStorageCapacity(pv))) return { kind: 'alreadyExpanded' };
-      return { kind: 'expand', size: formatQuantity(spec!) };
+  let size: Quantity = spec;
+  if (larger(spec, pvSize)) {
+    // The PV is smaller than asked: finish an earlier operation before starting a new one.
+    switch (status) {
+      case 'NodeResizeInfeasible': size = allocated ?? spec; break;
+      case 'NodeResizePending': case 'NodeResizeInProgress':
+        size = allocated ?? spec;
+        if (!larger(size, pvSize)) return { kind: 'none' };
+        break;
+      // An uncertain error: the earlier call may still finish, so its size is kept; after a final error the request is taken.
+      case 'ControllerResizeInProgress': size = lastErrorFinal ? spec : allocated ?? spec; break;
+      default: size = spec;
+    }
+  } else {
+    // The PV is already large enough: a spurious event, or a resize whose API writes were lost.
+    switch (status) {
+      case 'NodeResizePending': case 'NodeResizeInProgress': return { kind: 'none' };
+      case 'NodeResizeInfeasible': case 'ControllerResizeInProgress': case 'ControllerResizeInfeasible': size = allocated ?? spec; break;
+      default:
+        if (allocated) size = allocated;
+        else if (conditionsOf(pvc).some((c) => c.type === CONDITION_FS_RESIZE_PENDING)) return { kind: 'none' };
+    }
   }
+  return { kind: 'expand', size: formatQuantity(size), sameAsAllocated: allocated !== undefined && compareQuantities(allocated, size) === 0 };
 }
 
 /** markControllerResizeInProgress: allocatedResources is the size being made, condition Resizing. */
@@ -132,11 +146,15 @@ export function markControllerResizeInProgress(pvc: PersistentVolumeClaim, size:
   }, now);
 }
 
-/** A failed ControllerExpandVolume: final errors make the claim infeasible, others stay in progress. */
-export function markControllerResizeFailed(pvc: PersistentVolumeClaim, final: boolean, message: string, now: string): PersistentVolumeClaim {
+/**
+ * A final ControllerExpandVolume error: infeasible (INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND)
+ * makes the claim ControllerResizeInfeasible; another final error leaves it in progress. Both
+ * record condition ControllerResizeError. (An uncertain error changes nothing on the claim.)
+ */
+export function markControllerResizeFailed(pvc: PersistentVolumeClaim, infeasible: boolean, message: string, now: string): PersistentVolumeClaim {
   return withStatus(pvc, {
-    resizeStatus: final ? 'ControllerResizeInfeasible' : 'ControllerResizeInProgress',
-    conditions: final ? [{ type: CONDITION_CONTROLLER_RESIZE_ERROR, status: 'True', message }]
+    resizeStatus: infeasible ? 'ControllerResizeInfeasible' : 'ControllerResizeInProgress',
+    conditions: infeasible ? [{ type: CONDITION_CONTROLLER_RESIZE_ERROR, status: 'True', message }]
       : [{ type: CONDITION_RESIZING, status: 'True' }, { type: CONDITION_CONTROLLER_RESIZE_ERROR, status: 'True', message }],
   }, now);
 }
@@ -171,7 +189,12 @@ export function needsNodeResize(pvc: PersistentVolumeClaim | undefined): boolean
   return s === 'NodeResizePending' || s === 'NodeResizeInProgress';
 }
 
-/** external-resizer `isFinalError`: these codes may succeed when retried with the same size. */
+/** external-resizer `IsFinalError`: all codes but these (the operation may still be running or succeed when retried). */
 export function isFinalResizeError(code: string | undefined): boolean {
   return !['CANCELED', 'DEADLINE_EXCEEDED', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'ABORTED'].includes(code ?? '');
+}
+
+/** The final errors that make a resize infeasible (csi_resizer / the kubelet's expander: the request itself is impossible). */
+export function isInfeasibleResizeError(code: string | undefined): boolean {
+  return code === 'INVALID_ARGUMENT' || code === 'OUT_OF_RANGE' || code === 'NOT_FOUND';
 }

@@ -19,26 +19,33 @@ function claim(request: string, capacity: string, extra: Record<string, unknown>
 }
 
 function volume(capacity: string): PersistentVolume {
-  return { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' }, spec: { capacity: { storage: capacity }, csi: { driver: 'd', volumeHandle: 'h' } } };
+  return {
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' },
+    spec: { capacity: { storage: capacity }, csi: { driver: 'd', volumeHandle: 'h' }, claimRef: { namespace: 'default', name: 'data', uid: 'u1' } },
+  };
 }
 
 const resizing = (status: string, allocated: string) => ({ allocatedResources: { storage: allocated }, allocatedResourceStatuses: { storage: status } });
 
 // external-resizer expand_and_recover.go, one row per case it distinguishes.
-const rows: { name: string; pvc: PersistentVolumeClaim; pv: PersistentVolume; want: ResizerPlan }[] = [
+const E = (size: string, sameAsAllocated = false): ResizerPlan => ({ kind: 'expand', size, sameAsAllocated });
+const rows: { name: string; pvc: PersistentVolumeClaim; pv: PersistentVolume; lastErrorFinal?: boolean; want: ResizerPlan }[] = [
   { name: 'request equals capacity: nothing', pvc: claim('10Gi', '10Gi'), pv: volume('10Gi'), want: { kind: 'none' } },
-  { name: 'request grew: expand to it', pvc: claim('20Gi', '10Gi'), pv: volume('10Gi'), want: { kind: 'expand', size: '20Gi' } },
+  { name: 'request grew: expand to it', pvc: claim('20Gi', '10Gi'), pv: volume('10Gi'), want: E('20Gi') },
   { name: 'not Bound: nothing', pvc: claim('20Gi', '10Gi', {}, 'Pending'), pv: volume('10Gi'), want: { kind: 'none' } },
-  { name: 'PV already as large: only the status is behind', pvc: claim('20Gi', '10Gi'), pv: volume('20Gi'), want: { kind: 'alreadyExpanded' } },
-  { name: 'in progress: retried with the allocated size, not the request', pvc: claim('15Gi', '10Gi', resizing('ControllerResizeInProgress', '20Gi')), pv: volume('10Gi'), want: { kind: 'expand', size: '20Gi' } },
-  { name: 'node step pending: the kubelet\'s turn', pvc: claim('20Gi', '10Gi', resizing('NodeResizePending', '20Gi')), pv: volume('20Gi'), want: { kind: 'none' } },
-  { name: 'infeasible, request unchanged: waits', pvc: claim('100Gi', '10Gi', resizing('ControllerResizeInfeasible', '100Gi')), pv: volume('10Gi'), want: { kind: 'none' } },
-  { name: 'infeasible, request lowered: tries the new size (recovery)', pvc: claim('30Gi', '10Gi', resizing('ControllerResizeInfeasible', '100Gi')), pv: volume('10Gi'), want: { kind: 'expand', size: '30Gi' } },
+  { name: 'PV bound to another claim: nothing', pvc: claim('20Gi', '10Gi'), pv: { ...volume('10Gi'), spec: { ...volume('10Gi').spec, claimRef: { namespace: 'default', name: 'data', uid: 'other' } } }, want: { kind: 'none' } },
+  { name: 'PV already as large, no status: the call is repeated to record it', pvc: claim('20Gi', '10Gi'), pv: volume('20Gi'), want: E('20Gi') },
+  { name: 'in progress after an uncertain error: the allocated size, not the request', pvc: claim('15Gi', '10Gi', resizing('ControllerResizeInProgress', '20Gi')), pv: volume('10Gi'), want: E('20Gi', true) },
+  { name: 'in progress after a final error: the request', pvc: claim('15Gi', '10Gi', resizing('ControllerResizeInProgress', '20Gi')), pv: volume('10Gi'), lastErrorFinal: true, want: E('15Gi') },
+  { name: 'node step pending, PV large enough: the kubelet\'s turn', pvc: claim('20Gi', '10Gi', resizing('NodeResizePending', '20Gi')), pv: volume('20Gi'), want: { kind: 'none' } },
+  { name: 'node step pending, request grew again: waits for the node step first', pvc: claim('25Gi', '10Gi', resizing('NodeResizePending', '20Gi')), pv: volume('20Gi'), want: { kind: 'none' } },
+  { name: 'infeasible, request unchanged: the same size again (slow set decides when)', pvc: claim('100Gi', '10Gi', resizing('ControllerResizeInfeasible', '100Gi')), pv: volume('10Gi'), want: E('100Gi', true) },
+  { name: 'infeasible, request lowered: the new size (recovery)', pvc: claim('30Gi', '10Gi', resizing('ControllerResizeInfeasible', '100Gi')), pv: volume('10Gi'), want: E('30Gi') },
 ];
 
 for (const r of rows) {
   test(`planControllerResize: ${r.name}`, () => {
-    assert.equal(planControllerResize(r.pvc, r.pv), r.want);
+    assert.equal(planControllerResize(r.pvc, r.pv, r.lastErrorFinal), r.want);
   });
 }
 

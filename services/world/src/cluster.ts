@@ -4,15 +4,16 @@
  * controller and the protection controllers (kube-controller-manager, built by the manager), the
  * node lifecycle, the scheduler, Deployment and StatefulSet controllers, one external-provisioner
  * per CSI driver, the attach/detach controller, one external-attacher per attachable driver, and
- * one kubelet per node — a kubelet joins when its Node appears. Each component is built by a
- * factory, so a crash can restart it with empty memory.
+ * one kubelet per node — a kubelet joins when its Node appears. For expansion: the expand
+ * controller (kube-controller-manager) and one external-resizer per driver with EXPAND_VOLUME.
+ * Each component is built by a factory, so a crash can restart it with empty memory.
  */
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, NodeLifecycleController, StatefulSetController, type ControllerManager,
+  AttachDetachController, DeploymentController, ExpandController, NodeLifecycleController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
-import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
+import { ExternalAttacher, ExternalProvisioner, ExternalResizer } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
@@ -91,9 +92,13 @@ export function clusterComponents(
       add(() => new StatefulSetController(client, queue)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
+      add(() => new ExpandController(client)),
     ];
     for (const [name, d] of drivers) {
       if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));
+    }
+    for (const [name, d] of drivers) {
+      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, d, { clock })));
     }
     list.push(pool);
     return list;
