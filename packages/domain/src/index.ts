@@ -17,3 +17,4 @@ export * from './writeSemantics.ts';
 export * from './nodes.ts';
 export * from './pods.ts';
 export * from './expansion.ts';
+export * from './snapshots.ts';

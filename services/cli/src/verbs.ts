@@ -25,7 +25,8 @@ import { selectorFilter } from './selectors.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
-const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment']);
+const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
+  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
   return openSession(g, progress?.deliveries);

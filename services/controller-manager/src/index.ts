@@ -8,3 +8,4 @@ export * from './workloads.ts';
 export * from './nodeLifecycle.ts';
 export * from './attachDetach.ts';
 export * from './expandController.ts';
+export * from './snapshotController.ts';
