@@ -13,6 +13,7 @@ import { ANN_NODE_DOWN, compareQuantities, parseQuantity, type PersistentVolume,
 import { applyDefaults, prepareForCreate } from '@pvsim/manifests';
 import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import { execInContainer } from '@pvsim/kubelet';
+import { createHistoryTracker } from '@pvsim/invariants';
 import { FAULT_KINDS, createWorld, seededChooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -109,11 +110,13 @@ test('explored (lagging informers, faults, crashes, node loss): capacities never
   for (let seed = 1; seed <= seeds; seed++) {
     const w = createWorld({ seed, startMs: EPOCH_MS, cluster: 'full', informerLag: true, explore: { faults: FAULT_KINDS, crash: true, nodes: true }, chooser: seededChooser(new Random(seed)) });
     let before = sizes(w);
+    const history = createHistoryTracker();
     const steps = (n: number) => {
       for (let i = 0; i < n; i++) {
         // Faults are most of the enabled actions; one step in eight may arm one, so retries can win.
         w.stepChosen(i % 8 === 0 ? undefined : (a) => a.type !== 'fault');
         assert.equal(safety(w, before), [], `seed ${seed}`);
+        assert.equal(history.observe(w.store), [], `seed ${seed}`);
         before = sizes(w);
       }
     };

@@ -9,10 +9,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ANN_NODE_DOWN, type FilesystemObject, type PersistentVolume, type PersistentVolumeClaim, type Pod, type VolumeSnapshot } from '@pvsim/domain';
+import { ANN_NODE_DOWN, isKubeletAlive, type FilesystemObject, type PersistentVolume, type PersistentVolumeClaim, type Pod, type VolumeSnapshot } from '@pvsim/domain';
 import { applyDefaults, prepareForCreate } from '@pvsim/manifests';
 import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import { execInContainer } from '@pvsim/kubelet';
+import { createHistoryTracker } from '@pvsim/invariants';
 import { FAULT_KINDS, createWorld, seededChooser, type World } from '../../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -43,7 +44,8 @@ function create(w: World, o: AnyObject): void {
 const snapshotsOnBackend = (w: World) => (w.store.list('Filesystem') as unknown as FilesystemObject[]).filter((f) => f.metadata.name.startsWith('csisnap.'));
 const vs = (w: World, name: string) => w.store.get('VolumeSnapshot', `default/${name}`) as unknown as VolumeSnapshot | undefined;
 const pvc = (w: World, name: string) => w.store.get('PersistentVolumeClaim', `default/${name}`) as unknown as PersistentVolumeClaim | undefined;
-const running = (w: World, name: string) => (w.store.get('Pod', `default/${name}`) as unknown as Pod | undefined)?.status?.phase === 'Running';
+const running = (w: World, name: string) => (w.store.get('Pod', `default/${name}`) as unknown as Pod | undefined)?.status?.phase === 'Running'
+  && isKubeletAlive(w.store.get('Node', 'node-a') as never);
 
 function exec(w: World, podName: string, argv: string[]): string {
   const r = execInContainer(w.store, w.store.get('Pod', `default/${podName}`) as never, 'c', argv);
@@ -61,9 +63,11 @@ test('explored: snapshots never change, restores hold exactly the snapshot, Dele
   for (let seed = 1; seed <= seeds; seed++) {
     const w = createWorld({ seed, startMs: EPOCH_MS, cluster: 'full', informerLag: true, explore: { faults: FAULT_KINDS, crash: true, nodes: true }, chooser: seededChooser(new Random(seed)) });
     const cut = new Map<string, string>();
+    const history = createHistoryTracker();
     const steps = (n: number) => {
       for (let i = 0; i < n; i++) {
         w.stepChosen(i % 8 === 0 ? undefined : (a) => a.type !== 'fault');
+        assert.equal(history.observe(w.store), [], `seed ${seed}`);
         for (const f of snapshotsOnBackend(w)) {
           const files = JSON.stringify(f.status);
           const was = cut.get(f.metadata.name);
@@ -79,7 +83,7 @@ test('explored: snapshots never change, restores hold exactly the snapshot, Dele
     create(w, snapshot('snap'));
     create(w, snapshot('kept', 'retain'));
     steps(80);
-    assert.ok(liveness(w, () => vs(w, 'snap')?.status?.readyToUse === true && vs(w, 'kept')?.status?.readyToUse === true), `seed ${seed}: ${JSON.stringify(vs(w, 'snap')?.status)}`);
+    assert.ok(liveness(w, () => vs(w, 'snap')?.status?.readyToUse === true && vs(w, 'kept')?.status?.readyToUse === true && running(w, 'db-pod')), `seed ${seed}: ${JSON.stringify(vs(w, 'snap')?.status)}`);
     exec(w, 'db-pod', ['write', '/data/rows', 'after']);
     create(w, claim('restored', { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' }));
     steps(80);
