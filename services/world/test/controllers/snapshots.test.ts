@@ -107,4 +107,26 @@ test('explored: snapshots never change, restores hold exactly the snapshot, Dele
   }
 });
 
+test('a restore waits, with Kubernetes\' words, while its snapshot is missing and while it is not ready', () => {
+  const w = createWorld({ seed: 1, startMs: EPOCH_MS, cluster: 'full' });
+  const messages = () => w.store.events().filter((e) => e.involvedObject.name === 'restored').map((e) => e.message);
+  for (const o of [node('node-a'), A({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'disk' }, provisioner: 'disk.csi.pvsim.dev', reclaimPolicy: 'Delete' }),
+    snapshotClass('delete', 'Delete', true)]) create(w, o);
+  create(w, claim('restored', { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' }));
+  w.runUntil(() => false, 10_000);
+  const prefix = 'failed to provision volume with StorageClass "disk": error getting handle for DataSource Type VolumeSnapshot by Name snap: ';
+  assert.ok(messages().includes(`${prefix}error getting snapshot snap from api server: volumesnapshots.snapshot.storage.k8s.io "snap" not found`), messages().join('\n'));
+  // The snapshot of a claim that does not exist yet: not ready, with its own error.
+  create(w, snapshot('snap'));
+  w.runUntil(() => false, 10_000);
+  assert.ok(messages().includes(`${prefix}snapshot snap is not Ready`), messages().join('\n'));
+  assert.is(vs(w, 'snap')?.status?.readyToUse, false);
+  assert.match(vs(w, 'snap')?.status?.error?.message ?? '', 'persistentvolumeclaim "db" not found');
+  assert.is(pvc(w, 'restored')?.status?.phase, 'Pending');
+  // The source appears: the snapshot is cut and the restore goes through.
+  create(w, claim('db'));
+  assert.ok(w.runUntil(() => pvc(w, 'restored')?.status?.phase === 'Bound', 10 * 60_000));
+  assert.is(vs(w, 'snap')?.status?.readyToUse, true);
+});
+
 test.run();
