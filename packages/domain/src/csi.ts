@@ -6,6 +6,7 @@
  * complete at once: latency is modelled by the callers, which schedule the call's completion
  * after the driver's `latencyMs`, in simulated time.
  */
+import type { CsiSnapshot } from './snapshots.ts';
 
 /** API version of the simulator's own backend objects (CSIVolume, Filesystem). */
 export const SIM_API_VERSION = 'csi.pvsim.dev/v1';
@@ -77,6 +78,8 @@ export interface CreateVolumeRequest {
   volumeCapabilities: VolumeCapability[];
   parameters?: Record<string, string>;
   accessibilityRequirements?: { requisite?: Topology[]; preferred?: Topology[] };
+  /** A restore (snapshot) or a clone (volume): the new volume starts with the source's files. */
+  volumeContentSource?: { snapshot?: { snapshotId: string }; volume?: { volumeId: string } };
 }
 
 export interface ControllerPublishRequest {
@@ -108,7 +111,8 @@ export interface NodePublishRequest {
 
 export type ControllerCapability =
   | 'CREATE_DELETE_VOLUME' | 'PUBLISH_UNPUBLISH_VOLUME' | 'LIST_VOLUMES' | 'GET_CAPACITY' | 'PUBLISH_READONLY'
-  | 'LIST_VOLUMES_PUBLISHED_NODES' | 'SINGLE_NODE_MULTI_WRITER' | 'EXPAND_VOLUME' | 'GET_VOLUME';
+  | 'LIST_VOLUMES_PUBLISHED_NODES' | 'SINGLE_NODE_MULTI_WRITER' | 'EXPAND_VOLUME' | 'GET_VOLUME'
+  | 'CREATE_DELETE_SNAPSHOT' | 'LIST_SNAPSHOTS' | 'CLONE_VOLUME';
 export type NodeCapability = 'STAGE_UNSTAGE_VOLUME' | 'GET_VOLUME_STATS' | 'SINGLE_NODE_MULTI_WRITER' | 'EXPAND_VOLUME';
 
 /** A reference for a driver's simulated latency: the volume, or the parameters it is made with. */
@@ -126,7 +130,7 @@ export interface CsiDriverPort {
   latencyMs?(rpc: string, ref?: CsiLatencyRef): number;
   // Identity
   getPluginInfo(): { name: string; vendorVersion: string };
-  getPluginCapabilities(): ('CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS')[];
+  getPluginCapabilities(): ('CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS' | 'VOLUME_EXPANSION_ONLINE' | 'VOLUME_EXPANSION_OFFLINE')[];
   probe(): { ready: boolean };
   // Controller
   controllerGetCapabilities(): ControllerCapability[];
@@ -144,6 +148,28 @@ export interface CsiDriverPort {
   nodeUnstageVolume(req: { node: string; volumeId: string; stagingTargetPath: string }): void;
   nodePublishVolume(req: NodePublishRequest & { node: string }): void;
   nodeUnpublishVolume(req: { node: string; volumeId: string; targetPath: string }): void;
+  // Expansion (drivers with EXPAND_VOLUME; the world's drivers all have them)
+  controllerExpandVolume?(req: ControllerExpandRequest): { capacityBytes: string; nodeExpansionRequired: boolean };
+  nodeExpandVolume?(req: NodeExpandRequest): { capacityBytes: string };
+  // Snapshots (drivers with CREATE_DELETE_SNAPSHOT)
+  createSnapshot?(req: { name: string; sourceVolumeId: string; parameters?: Record<string, string> }): { snapshot: CsiSnapshot };
+  deleteSnapshot?(req: { snapshotId: string }): void;
+  listSnapshots?(req: { snapshotId?: string; sourceVolumeId?: string }): { entries: CsiSnapshot[] };
+}
+
+export interface ControllerExpandRequest {
+  volumeId: string;
+  capacityRange: { requiredBytes: string; limitBytes?: string };
+  volumeCapability?: VolumeCapability;
+}
+
+export interface NodeExpandRequest {
+  node: string;
+  volumeId: string;
+  volumePath: string;
+  stagingTargetPath?: string;
+  capacityRange: { requiredBytes: string; limitBytes?: string };
+  volumeCapability?: VolumeCapability;
 }
 
 /** Kubernetes access modes -> CSI (csi-lib-utils, spec §9.3); throws for RWO+ROX together. */

@@ -16,3 +16,5 @@ export * from './Fingerprinter.ts';
 export * from './writeSemantics.ts';
 export * from './nodes.ts';
 export * from './pods.ts';
+export * from './expansion.ts';
+export * from './snapshots.ts';

@@ -6,7 +6,7 @@
  */
 import type { KubeEvent, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from './types.ts';
 
-export type ApiErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'InternalError';
+export type ApiErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'Forbidden' | 'InternalError';
 
 /** An API call that failed, as client-go reports it. */
 export class ApiError extends Error {

@@ -6,3 +6,4 @@ export * from './leaks.ts';
 export * from './writes.ts';
 export * from './claimReasons.ts';
 export * from './checkAll.ts';
+export * from './history.ts';

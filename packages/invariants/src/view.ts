@@ -10,7 +10,8 @@ import type { FsState, KubeEvent, PersistentVolume, PersistentVolumeClaim, Pod }
 
 /** The kinds the invariants read. */
 export type ViewKind =
-  | 'PersistentVolume' | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem';
+  | 'PersistentVolume' | 'PersistentVolumeClaim' | 'Pod' | 'Event' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem'
+  | 'VolumeSnapshot' | 'VolumeSnapshotContent';
 
 /** What every stored object has. */
 export interface ViewObject {

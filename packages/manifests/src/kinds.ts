@@ -24,7 +24,7 @@ export interface ResourceType {
 }
 
 function entry(kind: string, plural: string, shortNames: string[], group: string, namespaced: boolean, served = true): ResourceType {
-  const version = 'v1'; // every kind pvsim knows is at v1 in its group (core, apps, storage.k8s.io, csi.pvsim.dev)
+  const version = 'v1'; // every kind pvsim knows is at v1 in its group (core, apps, storage.k8s.io, snapshot.storage.k8s.io, csi.pvsim.dev)
   return {
     kind, plural, singular: kind.toLowerCase(), shortNames, group, version,
     apiVersion: group === '' ? version : `${group}/${version}`, namespaced, served,
@@ -43,6 +43,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
   entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
+  entry('VolumeSnapshotClass', 'volumesnapshotclasses', ['vsclass', 'vsclasses'], 'snapshot.storage.k8s.io', false),
+  entry('VolumeSnapshot', 'volumesnapshots', ['vs'], 'snapshot.storage.k8s.io', true),
+  entry('VolumeSnapshotContent', 'volumesnapshotcontents', ['vsc', 'vscs'], 'snapshot.storage.k8s.io', false),
   // The simulator's internal objects: stored, logged and printable, never applied by a user.
   entry('CSIVolume', 'csivolumes', [], 'csi.pvsim.dev', false, false),
   entry('Filesystem', 'filesystems', [], 'csi.pvsim.dev', false, false),

@@ -31,6 +31,7 @@ import {
   HOST_PATH_TYPES, readableStruct, cleanPath, decodeQuantity, deepEqual, isObj, labelSelectorErrors, list, noBacksteps, present, quantityValue,
   nodeSelectorErrors, obj, setOrDelete, sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
 } from './fieldChecks.ts';
+import { validateVolumeSnapshot, validateVolumeSnapshotClass, validateVolumeSnapshotContent } from './validateSnapshots.ts';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './validateConfig.ts';
 import { validatePod, validatePodUpdate } from './validatePod.ts';
 import { validateDeployment, validateDeploymentUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validateApps.ts';
@@ -143,6 +144,15 @@ export function validationErrors(object: object, mode: 'create' | 'update', old?
     case 'VolumeAttachment':
       errs.push(...validateVolumeAttachment(obj));
       if (prev) errs.push(...validateVolumeAttachmentUpdate(obj, prev));
+      break;
+    case 'VolumeSnapshotClass':
+      errs.push(...validateVolumeSnapshotClass(obj));
+      break;
+    case 'VolumeSnapshot':
+      errs.push(...validateVolumeSnapshot(obj, prev));
+      break;
+    case 'VolumeSnapshotContent':
+      errs.push(...validateVolumeSnapshotContent(obj, prev));
       break;
     default:
       // Node: ValidateNode checks the metadata above and fields pvsim does not model (podCIDR, taints).

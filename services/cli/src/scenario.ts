@@ -162,6 +162,8 @@ async function checkExpect(e: Record<string, unknown>, run: (argv: string[]) => 
     const checks = (e['fields'] as Record<string, unknown> | undefined) ?? (e['jsonpath'] !== undefined ? { [String(e['jsonpath'])]: e['equals'] } : {});
     for (const [jp, want] of Object.entries(checks)) {
       const got = evalJsonPath(obj, jp.startsWith('{') ? jp : `{${jp}}`);
+      // null: the field is absent (or null), as kubectl's jsonpath prints nothing for either.
+      if (want === null && (got === undefined || got === null)) continue;
       if (JSON.stringify(got) !== JSON.stringify(want) && String(got) !== String(want)) problems.push(`${target} ${jp}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
     }
     return problems;

@@ -19,12 +19,14 @@ import type { SettleBudget } from '@pvsim/world';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openSession, unsettledNotice } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
+import { resizeRefusal } from './admission.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
-const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment']);
+const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
+  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
   return openSession(g, progress?.deliveries);
@@ -76,6 +78,8 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
     const next = desiredForApply(live, l.object);
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
+    const refused = live && kind === 'PersistentVolumeClaim' ? resizeRefusal(next as never, live as never, store.listClasses()) : undefined;
+    if (refused) throw new ApiError('Forbidden', `Error from server (Forbidden): ${l.parsed.file}:${l.parsed.line}: ${refused}`);
     for (const w of warningsFor(next)) if (!warnings.includes(w)) warnings.push(w);
     lines.push(`${ref(l.type, next.metadata.name)} ${applyAction(live, next)}`);
     seen.set(id, next);

@@ -12,6 +12,8 @@ const scenarios = [
   ['examples/access-modes/scenarios/demo.yaml', 17],
   ['examples/node-failure/scenarios/demo.yaml', 23],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
+  ['examples/expansion/scenarios/demo.yaml', 26],
+  ['examples/snapshots/scenarios/demo.yaml', 33],
 ] as const;
 
 for (const [file, steps] of scenarios) {

@@ -7,3 +7,5 @@ export * from './controllerManager.ts';
 export * from './workloads.ts';
 export * from './nodeLifecycle.ts';
 export * from './attachDetach.ts';
+export * from './expandController.ts';
+export * from './snapshotController.ts';

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  ApiError, CsiError, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, type ControllerCapability, type ControllerPublishRequest,
+  ApiError, CsiError, csiSnapshotObjectName, parseQuantity, type CsiSnapshot, quantityToBytes, type ControllerExpandRequest, type NodeExpandRequest, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, type ControllerCapability, type ControllerPublishRequest,
   type CreateVolumeRequest, type CsiAccessMode, type CsiCode, type CsiDriverPort, type CsiVolume, type FsState, type NodeCapability,
   type NodePublishRequest, type NodeStageRequest, type Topology, type VolumeCapability, type CsiVolumeObject, type CsiVolumeStatus,
   type FilesystemObject,
@@ -26,7 +26,7 @@ import type { AnyObject, Client, Random } from '@pvsim/runtime';
 
 // ------------------------------------------------------------------ profiles and options
 
-export type PluginCapability = 'CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS';
+export type PluginCapability = 'CONTROLLER_SERVICE' | 'VOLUME_ACCESSIBILITY_CONSTRAINTS' | 'VOLUME_EXPANSION_ONLINE' | 'VOLUME_EXPANSION_OFFLINE';
 
 /** What kind of storage a simulated driver is: the rows that make `nas` and `disk` differ. */
 export interface CsiProfile {
@@ -68,8 +68,9 @@ const ALL_ACCESS_MODES: readonly CsiAccessMode[] = [
 export const nasProfile: CsiProfile = {
   name: 'nas.csi.pvsim.dev',
   vendorVersion: '0.1.0',
-  pluginCapabilities: ['CONTROLLER_SERVICE'],
-  controllerCapabilities: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY'],
+  // Expansion is the controller's alone: a share has no filesystem on the node to grow.
+  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_EXPANSION_ONLINE'],
+  controllerCapabilities: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'EXPAND_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME'],
   nodeCapabilities: [],
   accessModes: ALL_ACCESS_MODES,
   accessTypes: ['mount'],
@@ -84,12 +85,13 @@ export const nasProfile: CsiProfile = {
 export const diskProfile: CsiProfile = {
   name: 'disk.csi.pvsim.dev',
   vendorVersion: '0.1.0',
-  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'],
+  // Grown while attached and mounted (online): the controller grows the disk, the node its filesystem.
+  pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'VOLUME_EXPANSION_ONLINE'],
   controllerCapabilities: [
     'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES',
-    'GET_CAPACITY', 'PUBLISH_READONLY',
+    'GET_CAPACITY', 'PUBLISH_READONLY', 'EXPAND_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME',
   ],
-  nodeCapabilities: ['STAGE_UNSTAGE_VOLUME'],
+  nodeCapabilities: ['STAGE_UNSTAGE_VOLUME', 'EXPAND_VOLUME'],
   accessModes: ['SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER'],
   accessTypes: ['mount', 'block'],
   topologyKey: ZONE_TOPOLOGY_KEY,
@@ -107,6 +109,8 @@ export interface FaultOptions {
   failure?: { num: number; den: number; codes?: CsiCode[] };
   /** How long a call takes, in simulated ms; applied by the caller (`latencyMs`). */
   latencyMs?: { min: number; max: number };
+  /** ControllerExpandVolume beyond this many bytes fails OUT_OF_RANGE (StorageClass parameter only). */
+  maxSizeBytes?: bigint;
 }
 
 export interface SimCsiDriverOptions extends FaultOptions {
@@ -121,6 +125,8 @@ export interface SimCsiDriverOptions extends FaultOptions {
 /** StorageClass parameter keys the simulated drivers read. */
 export const PARAM_LATENCY_MS = 'csi.pvsim.dev/latency-ms';
 export const PARAM_FAILURE_RATE = 'csi.pvsim.dev/failure-rate';
+/** The largest size ControllerExpandVolume grows a volume of the class to ("50Gi"); beyond: OUT_OF_RANGE. */
+export const PARAM_MAX_SIZE = 'csi.pvsim.dev/max-size';
 const PARAM_PREFIX = 'csi.pvsim.dev/';
 
 /**
@@ -148,8 +154,13 @@ export function faultOptionsFromParameters(parameters: Record<string, string> | 
         throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not a failure rate ("1/10")`);
       }
       out.failure = { num, den };
+    } else if (key === PARAM_MAX_SIZE) {
+      let bytes: bigint;
+      try { bytes = quantityToBytes(parseQuantity(value)); } catch { bytes = -1n; }
+      if (bytes <= 0n) throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not a size ("50Gi")`);
+      out.maxSizeBytes = bytes;
     } else {
-      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE})`);
+      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE}, ${PARAM_MAX_SIZE})`);
     }
   }
   return out;
@@ -195,6 +206,15 @@ export function writeVolumeFs(client: Pick<Client, 'get' | 'update'>, driver: st
   client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
 }
 
+/** A driver's snapshot: a Filesystem object whose spec says what it is. */
+interface SnapshotObject {
+  apiVersion: typeof SIM_API_VERSION;
+  kind: 'Filesystem';
+  metadata: { name: string };
+  spec: { type: 'snapshot'; driver: string; snapshotId: string; name: string; sourceVolumeId: string; sizeBytes: string; creationTimeMs: number };
+  status: FsState;
+}
+
 // ------------------------------------------------------------------ the driver
 
 /** CSI RPC names, for `latencyMs` and messages. */
@@ -203,11 +223,12 @@ export type CsiRpc =
   | 'ControllerGetCapabilities' | 'CreateVolume' | 'DeleteVolume' | 'ControllerPublishVolume'
   | 'ControllerUnpublishVolume' | 'ValidateVolumeCapabilities' | 'ListVolumes' | 'GetCapacity'
   | 'NodeGetCapabilities' | 'NodeGetInfo' | 'NodeStageVolume' | 'NodeUnstageVolume'
-  | 'NodePublishVolume' | 'NodeUnpublishVolume';
+  | 'NodePublishVolume' | 'NodeUnpublishVolume' | 'ControllerExpandVolume' | 'NodeExpandVolume'
+  | 'CreateSnapshot' | 'DeleteSnapshot' | 'ListSnapshots';
 
 /** Answered by the plugin from what it knows at start-up: no backend round trip, no latency. */
 const LOCAL_RPCS: ReadonlySet<CsiRpc> = new Set<CsiRpc>([
-  'GetPluginInfo', 'GetPluginCapabilities', 'Probe', 'ControllerGetCapabilities', 'NodeGetCapabilities', 'NodeGetInfo',
+  'ListSnapshots', 'GetPluginInfo', 'GetPluginCapabilities', 'Probe', 'ControllerGetCapabilities', 'NodeGetCapabilities', 'NodeGetInfo',
 ]);
 
 export interface SimCsiDriverInit {
@@ -223,6 +244,8 @@ export interface SimCsiDriverInit {
    */
   injected?: { error(rpc: CsiRpc): CsiError | undefined; latencyMs(rpc: CsiRpc): number };
   options?: SimCsiDriverOptions;
+  /** Simulated time (a snapshot's creation time). */
+  clock?: { now(): number };
 }
 
 function parseBytes(field: string, value: string | number | undefined): bigint {
@@ -251,8 +274,10 @@ export class SimCsiDriver implements CsiDriverPort {
   private readonly totalCapacityBytes: bigint;
   private readonly defaultCapacityBytes: bigint;
   private readonly maxVolumesPerNode: number;
+  private readonly clock: { now(): number } | undefined;
 
-  constructor({ profile, client, random, faultRandom, injected, options = {} }: SimCsiDriverInit) {
+  constructor({ profile, client, random, faultRandom, injected, options = {}, clock }: SimCsiDriverInit) {
+    this.clock = clock;
     checkFaultOptions(`driver ${profile.name}`, options);
     const max = options.maxVolumesPerNode ?? profile.defaultMaxVolumesPerNode;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`driver ${profile.name}: maxVolumesPerNode must be a non-negative integer`);
@@ -324,6 +349,7 @@ export class SimCsiDriver implements CsiDriverPort {
     const requisiteZones = this.zonesOf(req.accessibilityRequirements?.requisite);
 
     const volumeId = volumeIdForName(req.name);
+    const source = this.contentSource(req.volumeContentSource);
     const existing = this.getVolume(volumeId);
     if (existing) {
       // OBSERVATION: a volume of this name exists (a retry, or a second claim with the same name).
@@ -340,16 +366,20 @@ export class SimCsiDriver implements CsiDriverPort {
       if (problems.length > 0) {
         throw new CsiError('ALREADY_EXISTS', `CreateVolume: volume "${req.name}" (${volumeId}) already exists and is incompatible: ${problems.join('; ')}`);
       }
-      this.ensureFilesystem(volumeId);
+      this.ensureFilesystem(volumeId, source?.files);
       return { volume: this.toCsiVolume(existing) };
     }
 
     const capacityBytes = this.capacityFor(requiredBytes, limitBytes);
+    if (source && source.sizeBytes > capacityBytes) {
+      throw new CsiError('OUT_OF_RANGE', `CreateVolume: the ${source.what} holds ${source.sizeBytes} bytes, more than the ${capacityBytes} requested`);
+    }
     const available = this.availableBytes();
     if (capacityBytes > available) {
       throw new CsiError('RESOURCE_EXHAUSTED', `CreateVolume: ${capacityBytes} bytes requested, ${available} bytes left in ${this.profile.name}`);
     }
-    const accessibleTopology = this.placement(req.accessibilityRequirements);
+    // A clone of a zonal disk is made beside its source (a restore from a snapshot may go anywhere).
+    const accessibleTopology = source?.zone !== undefined ? this.clonePlacement(source.zone, req.accessibilityRequirements) : this.placement(req.accessibilityRequirements);
     const volume: CsiVolumeObject = {
       apiVersion: SIM_API_VERSION,
       kind: 'CSIVolume',
@@ -361,8 +391,27 @@ export class SimCsiDriver implements CsiDriverPort {
       status: { publishedNodes: {}, staged: {}, published: {} },
     };
     this.write(() => this.client.create('CSIVolume', volume as unknown as AnyObject));
-    this.ensureFilesystem(volumeId);
+    this.ensureFilesystem(volumeId, source?.files);
     return { volume: this.toCsiVolume(volume) };
+  }
+
+  /** A restore's snapshot or a clone's volume: what the new volume starts with. */
+  private contentSource(src: CreateVolumeRequest['volumeContentSource']): { what: string; sizeBytes: bigint; files: FsState; zone?: string } | undefined {
+    if (!src) return undefined;
+    if (src.snapshot) {
+      this.requireController('CREATE_DELETE_SNAPSHOT', 'CreateVolume');
+      const snap = this.getSnapshot(src.snapshot.snapshotId);
+      if (!snap) throw new CsiError('NOT_FOUND', `CreateVolume: snapshot ${src.snapshot.snapshotId} does not exist`);
+      return { what: `snapshot ${src.snapshot.snapshotId}`, sizeBytes: BigInt(snap.spec.sizeBytes), files: snap.status };
+    }
+    if (src.volume) {
+      this.requireController('CLONE_VOLUME', 'CreateVolume');
+      const vol = this.getVolume(src.volume.volumeId);
+      if (!vol) throw new CsiError('NOT_FOUND', `CreateVolume: source volume ${src.volume.volumeId} does not exist`);
+      const zone = this.zoneOfVolume(vol);
+      return { what: `volume ${src.volume.volumeId}`, sizeBytes: BigInt(vol.spec.capacityBytes), files: readVolumeFs(this.client, this.profile.name, src.volume.volumeId), ...(zone !== undefined ? { zone } : {}) };
+    }
+    return undefined;
   }
 
   /** Takes a share that exists on the server into the backend (capacity unknown: "0"). */
@@ -622,6 +671,124 @@ export class SimCsiDriver implements CsiDriverPort {
     this.writeStatus(volume, { ...volume.status, published });
   }
 
+  // ---------------------------------------------------------------- Expansion
+
+  /**
+   * Grows the backend volume to at least requiredBytes (whole capacity units). Asking for less
+   * than it has is OK and changes nothing (CSI: no shrink). A disk's filesystem is grown by the
+   * node afterwards (node_expansion_required); a share is done here.
+   */
+  controllerExpandVolume(req: ControllerExpandRequest): { capacityBytes: string; nodeExpansionRequired: boolean } {
+    this.requireController('EXPAND_VOLUME', 'ControllerExpandVolume');
+    const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
+    const faults = this.faults(volume?.spec.parameters);
+    this.injectFailure('ControllerExpandVolume', faults);
+    if (!req.volumeId) throw new CsiError('INVALID_ARGUMENT', 'ControllerExpandVolume: volume id is required');
+    const required = parseBytes('capacityRange.requiredBytes', req.capacityRange?.requiredBytes);
+    const limit = parseBytes('capacityRange.limitBytes', req.capacityRange?.limitBytes);
+    if (!volume) throw new CsiError('NOT_FOUND', `ControllerExpandVolume: volume ${req.volumeId} does not exist`);
+    const nodeExpansionRequired = this.profile.nodeCapabilities.includes('EXPAND_VOLUME');
+    const current = BigInt(volume.spec.capacityBytes);
+    if (required <= current) return { capacityBytes: current.toString(), nodeExpansionRequired };
+    const unit = BigInt(this.profile.capacityUnitBytes);
+    const next = ((required + unit - 1n) / unit) * unit;
+    if (limit > 0n && next > limit) throw new CsiError('OUT_OF_RANGE', `ControllerExpandVolume: no capacity in whole units of ${unit} bytes fits [${required}, ${limit}]`);
+    if (faults.maxSizeBytes !== undefined && next > faults.maxSizeBytes) {
+      throw new CsiError('OUT_OF_RANGE', `ControllerExpandVolume: requested ${next} bytes exceeds the largest volume size ${faults.maxSizeBytes} bytes`);
+    }
+    if (next - current > this.availableBytes()) {
+      throw new CsiError('RESOURCE_EXHAUSTED', `ControllerExpandVolume: ${next - current} more bytes requested, ${this.availableBytes()} available`);
+    }
+    this.write(() => this.client.update('CSIVolume', { ...volume, spec: { ...volume.spec, capacityBytes: next.toString() } } as unknown as AnyObject));
+    return { capacityBytes: next.toString(), nodeExpansionRequired };
+  }
+
+  /** Grows the filesystem on a node the volume is staged (or published) on to the volume's size. */
+  nodeExpandVolume(req: NodeExpandRequest): { capacityBytes: string } {
+    this.requireNode('EXPAND_VOLUME', 'NodeExpandVolume');
+    const volume = req.volumeId ? this.getVolume(req.volumeId) : undefined;
+    this.injectFailure('NodeExpandVolume', this.faults(volume?.spec.parameters));
+    if (!req.node) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: node is required');
+    if (!req.volumeId) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: volume id is required');
+    if (!req.volumePath) throw new CsiError('INVALID_ARGUMENT', 'NodeExpandVolume: volume path is required');
+    if (!volume) throw new CsiError('NOT_FOUND', `NodeExpandVolume: volume ${req.volumeId} does not exist`);
+    const staged = volume.status.staged[req.node] !== undefined;
+    const published = Object.values(volume.status.published).some((p) => p.node === req.node);
+    if (!staged && !published) throw new CsiError('NOT_FOUND', `NodeExpandVolume: volume ${req.volumeId} is not staged or published on node ${req.node}`);
+    const required = parseBytes('capacityRange.requiredBytes', req.capacityRange?.requiredBytes);
+    if (required > BigInt(volume.spec.capacityBytes)) {
+      throw new CsiError('OUT_OF_RANGE', `NodeExpandVolume: requested ${required} bytes is more than the volume's ${volume.spec.capacityBytes}`);
+    }
+    return { capacityBytes: volume.spec.capacityBytes };
+  }
+
+  // ---------------------------------------------------------------- Snapshots
+
+  /**
+   * Cuts a snapshot of a volume: its files as they are now, kept in a Filesystem object of their
+   * own (`csisnap.<driver>.<id>`) that nothing writes again, so later writes to the volume are not
+   * in it. The id derives from the name, so a retried CreateSnapshot finds its snapshot; the same
+   * name for another volume is ALREADY_EXISTS. Ready at once (no upload phase).
+   */
+  createSnapshot(req: { name: string; sourceVolumeId: string; parameters?: Record<string, string> }): { snapshot: CsiSnapshot } {
+    this.requireController('CREATE_DELETE_SNAPSHOT', 'CreateSnapshot');
+    const volume = req.sourceVolumeId ? this.getVolume(req.sourceVolumeId) : undefined;
+    this.injectFailure('CreateSnapshot', this.faults(volume?.spec.parameters));
+    if (!req.name) throw new CsiError('INVALID_ARGUMENT', 'CreateSnapshot: name is required');
+    if (!req.sourceVolumeId) throw new CsiError('INVALID_ARGUMENT', 'CreateSnapshot: source volume id is required');
+    const snapshotId = 'snap-' + createHash('sha256').update(req.name).digest('hex').slice(0, 16);
+    const existing = this.getSnapshot(snapshotId);
+    if (existing) {
+      if (existing.spec.sourceVolumeId !== req.sourceVolumeId) {
+        throw new CsiError('ALREADY_EXISTS', `CreateSnapshot: snapshot "${req.name}" exists for volume ${existing.spec.sourceVolumeId}, not ${req.sourceVolumeId}`);
+      }
+      return { snapshot: this.toCsiSnapshot(existing) };
+    }
+    if (!volume) throw new CsiError('NOT_FOUND', `CreateSnapshot: volume ${req.sourceVolumeId} does not exist`);
+    const files = readVolumeFs(this.client, this.profile.name, req.sourceVolumeId);
+    const snap: SnapshotObject = {
+      apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name: csiSnapshotObjectName(this.profile.name, snapshotId) },
+      spec: { type: 'snapshot', driver: this.profile.name, snapshotId, name: req.name, sourceVolumeId: req.sourceVolumeId, sizeBytes: volume.spec.capacityBytes, creationTimeMs: this.clockMs() },
+      status: structuredClone(files),
+    };
+    this.write(() => this.client.create('Filesystem', snap as unknown as AnyObject));
+    return { snapshot: this.toCsiSnapshot(snap) };
+  }
+
+  /** Deletes a snapshot; OK when it is already gone. */
+  deleteSnapshot(req: { snapshotId: string }): void {
+    this.requireController('CREATE_DELETE_SNAPSHOT', 'DeleteSnapshot');
+    this.injectFailure('DeleteSnapshot', this.options);
+    if (!req.snapshotId) throw new CsiError('INVALID_ARGUMENT', 'DeleteSnapshot: snapshot id is required');
+    if (!this.getSnapshot(req.snapshotId)) return;
+    this.write(() => this.client.delete('Filesystem', csiSnapshotObjectName(this.profile.name, req.snapshotId)));
+  }
+
+  /** This driver's snapshots, by id; filtered by id or source volume. */
+  listSnapshots(req: { snapshotId?: string; sourceVolumeId?: string } = {}): { entries: CsiSnapshot[] } {
+    this.requireController('LIST_SNAPSHOTS', 'ListSnapshots');
+    const prefix = `csisnap.${this.profile.name}.`;
+    const entries = (this.client.list('Filesystem') as unknown as SnapshotObject[])
+      .filter((f) => f.metadata.name.startsWith(prefix))
+      .map((f) => this.toCsiSnapshot(f))
+      .filter((s) => (req.snapshotId === undefined || s.snapshotId === req.snapshotId) && (req.sourceVolumeId === undefined || s.sourceVolumeId === req.sourceVolumeId))
+      .sort((a, b) => (a.snapshotId < b.snapshotId ? -1 : a.snapshotId > b.snapshotId ? 1 : 0));
+    return { entries };
+  }
+
+  private getSnapshot(snapshotId: string): SnapshotObject | undefined {
+    return this.client.get('Filesystem', csiSnapshotObjectName(this.profile.name, snapshotId)) as unknown as SnapshotObject | undefined;
+  }
+
+  private toCsiSnapshot(s: SnapshotObject): CsiSnapshot {
+    return { snapshotId: s.spec.snapshotId, sourceVolumeId: s.spec.sourceVolumeId, sizeBytes: s.spec.sizeBytes, creationTimeMs: s.spec.creationTimeMs, readyToUse: true };
+  }
+
+  /** Simulated time, for a snapshot's creation time (0 without a clock). */
+  private clockMs(): number {
+    return this.clock ? this.clock.now() : 0;
+  }
+
   // ---------------------------------------------------------------- internals
 
   private requireController(cap: ControllerCapability, rpc: CsiRpc): void {
@@ -715,6 +882,15 @@ export class SimCsiDriver implements CsiDriverPort {
     return zone === undefined ? [] : [{ [key]: zone }];
   }
 
+  /** The source's zone, which the requisite topology (when there is one) must allow. */
+  private clonePlacement(zone: string, req: CreateVolumeRequest['accessibilityRequirements']): Topology[] {
+    const requisite = this.zonesOf(req?.requisite);
+    if (requisite.length > 0 && !requisite.includes(zone)) {
+      throw new CsiError('INVALID_ARGUMENT', `CreateVolume: the source volume is in ${zone}; a clone is made in the same zone, which the requisite topology [${requisite.join(' ')}] does not allow`);
+    }
+    return [{ [this.profile.topologyKey!]: zone }];
+  }
+
   private zoneOfVolume(volume: CsiVolumeObject): string | undefined {
     const key = this.profile.topologyKey;
     return key ? volume.spec.accessibleTopology[0]?.[key] : undefined;
@@ -746,10 +922,10 @@ export class SimCsiDriver implements CsiDriverPort {
       .sort((a, b) => (a.spec.volumeId < b.spec.volumeId ? -1 : a.spec.volumeId > b.spec.volumeId ? 1 : 0));
   }
 
-  private ensureFilesystem(volumeId: string): void {
+  private ensureFilesystem(volumeId: string, files?: FsState): void {
     const name = csiFilesystemName(this.profile.name, volumeId);
     if (this.client.get('Filesystem', name)) return;
-    const fs: FilesystemObject = { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: emptyFs() };
+    const fs: FilesystemObject = { apiVersion: SIM_API_VERSION, kind: 'Filesystem', metadata: { name }, status: files ? structuredClone(files) : emptyFs() };
     this.write(() => this.client.create('Filesystem', fs as unknown as AnyObject));
   }
 

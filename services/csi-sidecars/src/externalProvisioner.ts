@@ -29,8 +29,8 @@
  */
 import {
   ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, CsiError, FINALIZER_PV_EXTERNAL_DELETION, claimReference, claimRequest, csiAccessMode, csiLatencyMs,
-  formatQuantity, getClaimClass, quantityToBytes,
-  type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node,
+  SNAPSHOT_GROUP, formatQuantity, getClaimClass, parseQuantity, quantityToBytes,
+  type VolumeSnapshot, type VolumeSnapshotContent, type AccessMode, type CreateVolumeRequest, type CsiDriverPort, type CsiLatencyRef, type CsiVolume, type Node,
   type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type VolumeCapability,
 } from '@pvsim/domain';
 import type { Client, Random, WatchEvent } from '@pvsim/runtime';
@@ -326,12 +326,21 @@ export class ExternalProvisioner implements Controller {
   private prepareProvision(claim: PersistentVolumeClaim, cls: StorageClass, selectedNode: Node | undefined, pvName: string): PendingCreate | { failure: Failure } | { ignored: true } {
     const finished = (message: string) => ({ failure: { state: 'finished' as const, message, event: true } });
     const source = claim.spec.dataSource ?? claim.spec.dataSourceRef;
+    let volumeContentSource: CreateVolumeRequest['volumeContentSource'];
     if (source) {
-      // pvsim's drivers have neither snapshots nor clones (checkDriverCapabilities).
-      if (source.kind === 'VolumeSnapshot') return finished('CSI driver does not support snapshot restore: controller CREATE_DELETE_SNAPSHOT capability is not reported');
-      if (source.kind === 'PersistentVolumeClaim') return finished('CSI driver does not support clone operations: controller CLONE_VOLUME capability is not reported');
+      const caps = this.driver.controllerGetCapabilities();
+      const isSnapshot = source.kind === 'VolumeSnapshot' && source.apiGroup === SNAPSHOT_GROUP;
+      const isClaim = source.kind === 'PersistentVolumeClaim' && (source.apiGroup ?? '') === '';
+      // checkDriverCapabilities.
+      if (isSnapshot && !caps.includes('CREATE_DELETE_SNAPSHOT')) return finished('CSI driver does not support snapshot restore: controller CREATE_DELETE_SNAPSHOT capability is not reported');
+      if (isClaim && !caps.includes('CLONE_VOLUME')) return finished('CSI driver does not support clone operations: controller CLONE_VOLUME capability is not reported');
       // Any other kind is a volume populator's job (IgnoredError): stop without retrying.
-      return { ignored: true };
+      if (!isSnapshot && !isClaim) return { ignored: true };
+      const got = isSnapshot ? this.snapshotSource(claim, source.name) : this.claimSource(claim, cls, source.name);
+      if ('error' in got) {
+        return { failure: { state: 'noChange', message: `error getting handle for DataSource Type ${source.kind} by Name ${source.name}: ${got.error}`, event: true } };
+      }
+      volumeContentSource = got.source;
     }
     if (claim.spec.selector !== undefined && claim.spec.selector !== null) return finished('claim Selector is not supported');
 
@@ -388,11 +397,55 @@ export class ExternalProvisioner implements Controller {
       parameters: driverParameters,
     };
     if (accessibilityRequirements) request.accessibilityRequirements = accessibilityRequirements;
+    if (volumeContentSource) request.volumeContentSource = volumeContentSource;
     return {
       claim: clone(claim), cls: clone(cls), request, fsType,
       mayReschedule: supportsTopology && selectedNode !== undefined,
       supportsTopology,
     };
+  }
+
+  /** getSnapshotSource: a ready snapshot of this driver in the claim's namespace, no larger than the request. */
+  private snapshotSource(claim: PersistentVolumeClaim, name: string): { source: NonNullable<CreateVolumeRequest['volumeContentSource']> } | { error: string } {
+    const ns = claim.metadata.namespace ?? 'default';
+    const vs = this.client.get('VolumeSnapshot', `${ns}/${name}`) as unknown as VolumeSnapshot | undefined;
+    if (!vs) return { error: `error getting snapshot ${name} from api server: volumesnapshots.snapshot.storage.k8s.io "${name}" not found` };
+    if (vs.metadata.deletionTimestamp) return { error: `snapshot ${name} is currently being deleted` };
+    if (vs.status?.readyToUse !== true) return { error: `snapshot ${name} is not Ready` };
+    const contentName = vs.status.boundVolumeSnapshotContentName;
+    if (!contentName) return { error: `snapshot ${name} not bound` };
+    const content = this.client.get('VolumeSnapshotContent', contentName) as unknown as VolumeSnapshotContent | undefined;
+    if (!content) return { error: `error retrieving snapshot content ${contentName}: volumesnapshotcontents.snapshot.storage.k8s.io "${contentName}" not found` };
+    if (content.spec.driver !== this.driverName) return { error: `snapshot content ${contentName} is of driver ${content.spec.driver}, not ${this.driverName}` };
+    const handle = content.status?.snapshotHandle;
+    if (!handle) return { error: `snapshot handle of ${contentName} is not available` };
+    const restoreBytes = BigInt(content.status?.restoreSize ?? 0);
+    const requested = quantityToBytes(claimRequest(claim));
+    if (restoreBytes > requested) return { error: `requested volume size ${requested} is less than the size ${restoreBytes} for the source snapshot ${name}` };
+    return { source: { snapshot: { snapshotId: handle } } };
+  }
+
+  /** getPVCSource: a Bound claim of the same class, namespace and volume mode, no larger than the request. */
+  private claimSource(claim: PersistentVolumeClaim, cls: StorageClass, name: string): { source: NonNullable<CreateVolumeRequest['volumeContentSource']> } | { error: string } {
+    const ns = claim.metadata.namespace ?? 'default';
+    const src = this.client.getClaim(ns, name);
+    if (!src) return { error: `error getting PVC ${name} (namespace "${ns}") from api server: persistentvolumeclaims "${name}" not found` };
+    if (src.status?.phase !== 'Bound' || !src.spec.volumeName) return { error: `the PVC ${name} not bound` };
+    if ((src.spec.storageClassName ?? '') !== cls.metadata.name) {
+      return { error: `the source PVC and destination PVCs must be in the same storage class for cloning.  Source is in ${src.spec.storageClassName ?? ''}, but new PVC is in ${cls.metadata.name}` };
+    }
+    if ((src.spec.volumeMode ?? 'Filesystem') !== (claim.spec.volumeMode ?? 'Filesystem')) {
+      return { error: `the source PVC and destination PVCs must have the same volume mode for cloning.  Source is ${src.spec.volumeMode ?? 'Filesystem'}, but new PVC is ${claim.spec.volumeMode ?? 'Filesystem'}` };
+    }
+    const pv = this.client.getVolume(src.spec.volumeName);
+    const csi = pv?.spec['csi'] as { driver?: string; volumeHandle?: string } | undefined;
+    if (!pv || csi?.driver !== this.driverName || !csi.volumeHandle) return { error: `the PVC ${name} is not a volume of ${this.driverName}` };
+    const requested = claimRequest(claim);
+    const capacity = src.status?.capacity?.['storage'];
+    if (capacity !== undefined && quantityToBytes(requested) < quantityToBytes(parseQuantity(capacity))) {
+      return { error: `error, new PVC request must be greater than or equal in size to the specified PVC data source, requested ${formatQuantity(requested)} but source is ${capacity}` };
+    }
+    return { source: { volume: { volumeId: csi.volumeHandle } } };
   }
 
   /** The driver's topology keys on a node: what kubelet registers in CSINode from NodeGetInfo. */

@@ -26,7 +26,7 @@
  * happen at the next resync.
  */
 import {
-  SIM_API_VERSION, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
+  SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
   nodeFilesystemName, uniqueVolumeName, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
@@ -50,6 +50,9 @@ import {
 export function csiStagingPath(driver: string, volumeHandle: string): string {
   return `/var/lib/kubelet/plugins/kubernetes.io/csi/${driver}/${sha256Hex(volumeHandle)}/globalmount`;
 }
+
+/** How long a failed NodeExpandVolume waits before the next try (the volume manager's backoff, simplified). */
+export const NODE_EXPAND_RETRY_MS = 10_000;
 
 /** `podAttachAndMountTimeout` of the kubelet's volume manager (2 min 3 s). */
 export const POD_ATTACH_AND_MOUNT_TIMEOUT_MS = 123_000;
@@ -104,7 +107,7 @@ export class Kubelet implements Controller {
 
   constructor(
     private readonly client: Client,
-    queue: WorkQueue,
+    private readonly queue: WorkQueue,
     readonly nodeName: string,
     private readonly drivers: Map<string, CsiDriverPort>,
     private readonly options: KubeletOptions,
@@ -148,7 +151,7 @@ export class Kubelet implements Controller {
   resync(queue: WorkQueue): void {
     for (const pod of this.podsHere()) {
       const key = podKey(pod);
-      if (pod.metadata.deletionTimestamp || !allRunning(pod) || this.blocked.has(key)) queue.add(this.queueName, key);
+      if (pod.metadata.deletionTimestamp || !allRunning(pod) || this.blocked.has(key) || this.waitsForNodeExpansion(pod)) queue.add(this.queueName, key);
     }
     queue.add(this.queueName, '*');
   }
@@ -280,7 +283,57 @@ export class Kubelet implements Controller {
     }
     this.blocked.delete(key);
     this.waitingSince.delete(pod.metadata.uid ?? key);
+    this.expandVolumes(key, pod);
     if (!allRunning(pod)) this.startContainers(pod);
+  }
+
+  /** A running pod with a claim whose filesystem is still to grow (the volume manager's reconciler looks at mounted volumes all the time). */
+  private waitsForNodeExpansion(pod: Pod): boolean {
+    return (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) !== undefined && needsNodeResize(boundVolumeOf(this.client, pod, v)?.claim));
+  }
+
+  /**
+   * The volume manager's NodeExpand (K/pkg/volume/util/operationexecutor, 1.34): a mounted CSI
+   * volume whose claim waits in NodeResizePending gets NodeExpandVolume — online for a pod that
+   * runs, or at the mount of the next pod (the disk was grown while nothing used it). Success:
+   * `status.capacity` is the PV's, no resize status or condition, event FileSystemResizeSuccessful
+   * on the claim and the pod. Failure: condition NodeResizeError, event FileSystemResizeFailed on
+   * the pod, and another try after a while.
+   */
+  private expandVolumes(key: string, pod: Pod): void {
+    for (const volume of pod.spec.volumes ?? []) {
+      if (claimNameOf(pod, volume) === undefined) continue;
+      const bound = boundVolumeOf(this.client, pod, volume);
+      if (!bound || !needsNodeResize(bound.claim)) continue;
+      const csi = csiSourceOf(bound.pv);
+      const driver = csi ? this.drivers.get(csi.driver) : undefined;
+      if (!csi || !driver) continue;
+      const pvName = bound.pv.metadata.name;
+      const size = bound.pv.spec.capacity?.['storage'];
+      if (size === undefined) continue;
+      if (!this.gate.ready(key, `NodeExpandVolume:${csi.volumeHandle}`, this.latency(driver, 'NodeExpandVolume', csi.volumeHandle))) continue;
+      const staging = driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME') ? csiStagingPath(csi.driver, csi.volumeHandle) : undefined;
+      const msg = (prefix: string) => `${prefix} for volume "${pvName}" ${this.nodeName}`;
+      try {
+        if (driver.nodeGetCapabilities().includes('EXPAND_VOLUME')) {
+          if (!driver.nodeExpandVolume) throw new CsiError('UNIMPLEMENTED', `NodeExpandVolume: ${csi.driver} does not expand volumes`);
+          this.record({ rpc: 'NodeExpandVolume', volumeId: csi.volumeHandle, node: this.nodeName, target: csiTargetPath(pod.metadata.uid ?? '', pvName) });
+          driver.nodeExpandVolume({
+            node: this.nodeName, volumeId: csi.volumeHandle, volumePath: csiTargetPath(pod.metadata.uid ?? '', pvName),
+            ...(staging ? { stagingTargetPath: staging } : {}), capacityRange: { requiredBytes: quantityToBytes(parseQuantity(size)).toString() },
+          });
+        }
+      } catch (e) {
+        const text = `${msg('MountVolume.NodeExpandVolume failed')}: ${(e as Error).message}`;
+        this.client.updateClaimStatus(markNodeResizeFailed(bound.claim, text, this.iso()));
+        this.client.event(pod, 'Warning', 'FileSystemResizeFailed', text, 'kubelet');
+        this.queue.addAfter(this.queueName, key, NODE_EXPAND_RETRY_MS, 'retry');
+        continue;
+      }
+      const claim = this.client.updateClaimStatus(markResizeFinished(bound.claim, size, this.iso()));
+      this.client.event(pod, 'Normal', 'FileSystemResizeSuccessful', msg('MountVolume.NodeExpandVolume succeeded'), 'kubelet');
+      this.client.event(claim, 'Normal', 'FileSystemResizeSuccessful', msg('MountVolume.NodeExpandVolume succeeded'), 'kubelet');
+    }
   }
 
   /**

@@ -4,15 +4,18 @@
  * controller and the protection controllers (kube-controller-manager, built by the manager), the
  * node lifecycle, the scheduler, Deployment and StatefulSet controllers, one external-provisioner
  * per CSI driver, the attach/detach controller, one external-attacher per attachable driver, and
- * one kubelet per node — a kubelet joins when its Node appears. Each component is built by a
- * factory, so a crash can restart it with empty memory.
+ * one kubelet per node — a kubelet joins when its Node appears. For expansion: the expand
+ * controller (kube-controller-manager) and one external-resizer per driver with EXPAND_VOLUME. For
+ * snapshots: the snapshot-controller (a process of its own) and one csi-snapshotter per driver
+ * with CREATE_DELETE_SNAPSHOT.
+ * Each component is built by a factory, so a crash can restart it with empty memory.
  */
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, NodeLifecycleController, StatefulSetController, type ControllerManager,
+  AttachDetachController, DeploymentController, ExpandController, SnapshotController, NodeLifecycleController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
-import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
+import { CsiSnapshotter, ExternalAttacher, ExternalProvisioner, ExternalResizer } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
@@ -67,7 +70,7 @@ export function clusterComponents(
   for (const profile of profiles) {
     drivers.set(profile.name, new SimCsiDriver({
       // A driver's backend is its own storage, always current: it is not read through an informer.
-      profile, client: driverStore, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`),
+      profile, client: driverStore, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`), clock,
       ...(injected ? { injected: injected(profile.name) } : {}),
     }));
   }
@@ -91,9 +94,15 @@ export function clusterComponents(
       add(() => new StatefulSetController(client, queue)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
+      add(() => new ExpandController(client)),
+      add(() => new SnapshotController(clientFor('snapshot-controller'), clock)),
     ];
     for (const [name, d] of drivers) {
       if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));
+    }
+    for (const [name, d] of drivers) {
+      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('CREATE_DELETE_SNAPSHOT')) list.push(add(() => new CsiSnapshotter(clientFor(`csi-snapshotter/${name}`), queue, name, d, { clock })));
     }
     list.push(pool);
     return list;

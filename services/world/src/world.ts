@@ -43,7 +43,8 @@ const CONTROLLER_MANAGER = 'kube-controller-manager';
  */
 export function processOf(component: string): string {
   if (component === 'scheduler') return 'kube-scheduler';
-  if (component.startsWith('kubelet/') || component.startsWith('external-provisioner/') || component.startsWith('attacher/')) return component;
+  if (component.startsWith('kubelet/') || component.startsWith('external-provisioner/') || component.startsWith('attacher/')
+    || component.startsWith('external-resizer/') || component.startsWith('csi-snapshotter/') || component === 'snapshot-controller') return component;
   return CONTROLLER_MANAGER;
 }
 

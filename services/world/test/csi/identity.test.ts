@@ -7,10 +7,10 @@ import * as assert from 'uvu/assert';
 import { diskProfile, nasProfile, type CsiProfile } from '@pvsim/csi-drivers';
 import { cluster, throwsCsi } from './support/harness.ts';
 
-const KNOWN_PLUGIN = ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'];
+const KNOWN_PLUGIN = ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'VOLUME_EXPANSION_ONLINE', 'VOLUME_EXPANSION_OFFLINE'];
 const KNOWN_CONTROLLER = [
   'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'PUBLISH_READONLY',
-  'LIST_VOLUMES_PUBLISHED_NODES', 'SINGLE_NODE_MULTI_WRITER', 'EXPAND_VOLUME', 'GET_VOLUME',
+  'LIST_VOLUMES_PUBLISHED_NODES', 'SINGLE_NODE_MULTI_WRITER', 'EXPAND_VOLUME', 'GET_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME',
 ];
 const KNOWN_NODE = ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'SINGLE_NODE_MULTI_WRITER', 'EXPAND_VOLUME'];
 
@@ -25,17 +25,17 @@ const rows: {
   {
     name: 'nas: file share, no attach, no staging, no topology',
     profile: nasProfile,
-    plugin: ['CONTROLLER_SERVICE'],
-    controller: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY'],
+    plugin: ['CONTROLLER_SERVICE', 'VOLUME_EXPANSION_ONLINE'],
+    controller: ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'EXPAND_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME'],
     node: [],
     nodeInfo: { nodeId: 'node-b', maxVolumesPerNode: 0, accessibleTopology: {} },
   },
   {
     name: 'disk: attach, staging, zonal topology, attach limit 2',
     profile: diskProfile,
-    plugin: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'],
-    controller: ['CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES', 'GET_CAPACITY', 'PUBLISH_READONLY'],
-    node: ['STAGE_UNSTAGE_VOLUME'],
+    plugin: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'VOLUME_EXPANSION_ONLINE'],
+    controller: ['CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES', 'GET_CAPACITY', 'PUBLISH_READONLY', 'EXPAND_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME'],
+    node: ['STAGE_UNSTAGE_VOLUME', 'EXPAND_VOLUME'],
     nodeInfo: { nodeId: 'node-b', maxVolumesPerNode: 2, accessibleTopology: { 'topology.kubernetes.io/zone': 'zone-b' } },
   },
 ];
