@@ -58,6 +58,8 @@ export interface SessionOptions {
   onProgress?: (delivered: number, waiting: number) => void;
   /** How far one settle may go (steps, simulated time) before it stops and reports what is in flight. */
   budget?: Partial<SettleBudget>;
+  /** Read the cluster as it was at this log position (time travel: read verbs only, never committed). */
+  atPos?: number;
 }
 
 export class Session {
@@ -77,6 +79,7 @@ export class Session {
   private snapshotPos = 0;
   private lastTime: string | undefined;
   private readonly snapshotEvery: number;
+  private readonly readsThePast: boolean;
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
   private readonly budget: Partial<SettleBudget> | undefined;
@@ -86,9 +89,13 @@ export class Session {
     this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
     this.budget = opts.budget;
     this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
-    const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
+    const atPos = opts.atPos;
+    this.readsThePast = atPos !== undefined;
+    const cached = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
+    const snap = cached && (atPos === undefined || cached.pos <= atPos) ? cached : undefined;
     const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
-    const records: LogRecord[] = snap && tail ? tail : this.log.read();
+    const all: LogRecord[] = snap && tail ? tail : this.log.read();
+    const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
     const last = records[records.length - 1];
     this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
     // Randomness for this invocation is derived from the seed and the log position.
@@ -122,7 +129,7 @@ export class Session {
     if (this.basePos > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
     // A settle budget other than the default changes what the command does: it is part of the input.
     const recorded = this.budget ? { ...(data as object), budget: this.budget } : data;
-    this.pending.push({ time: this.clock.iso(), stream: 'cluster', type, data: recorded });
+    this.pending.push({ time: this.clock.isoMs(), stream: 'cluster', type, data: recorded });
   }
 
   settle(): SettleReport {
@@ -133,15 +140,16 @@ export class Session {
 
   /** Appends everything this invocation produced as one durable batch. */
   commit(): LogRecord[] {
+    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
     // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
     // still passed: the log's last record carries the time the next command starts from.
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
-    if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
-      this.pending.push({ time: this.clock.iso(), stream: 'clock', type: 'ClockAdvanced', data: {} });
+    if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
+      this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });
     }
     const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
-    if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkPending', data: work });
+    if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkPending', data: work });
     const batch = summariseQuietResyncs(this.pending.splice(0));
     if (this.requestId !== undefined) tagRequest(batch, this.requestId);
     const stored = this.log.append(batch, this.basePos);
@@ -168,6 +176,7 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
+    ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
   session.requestId = g.requestId;
   return session;

@@ -1,0 +1,4 @@
+export * from './readPoint.ts';
+export * from './causes.ts';
+export * from './history.ts';
+export * from './objectDiff.ts';
