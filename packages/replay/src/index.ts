@@ -2,3 +2,5 @@ export * from './readPoint.ts';
 export * from './causes.ts';
 export * from './history.ts';
 export * from './objectDiff.ts';
+export * from './users.ts';
+export * from './exportFormats.ts';

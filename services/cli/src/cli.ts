@@ -22,11 +22,12 @@ import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
 import { addReadPointOptions, atReadPoint, type ReadPointFlags } from './timeTravel.ts';
 import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
+import * as recordVerbs from './recordVerbs.ts';
 
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -169,6 +170,13 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
     .addHelpText('after', '\nExample:\n  pvsim diff .pvsim ../what-if'))
     .action(wrap((a: string, b: string, o: ReadPointFlags & { output?: string }) => forkVerbs.diff(io, globals(), a, b, o)));
+
+  const record = program.command('record').description('Recordings in a real cluster\'s formats: export a pvsim cluster\'s history as a watch stream, an audit log or an events list.');
+  addReadPointOptions(record.command('export')
+    .description('Write this cluster\'s history (up to --at) as kubectl would capture it: watch (--output-watch-events -o json), audit (audit.k8s.io/v1 JSON lines) or events (kubectl get events -A -o json).')
+    .addOption(new Option('--format <format>', 'what to write').choices(['watch', 'audit', 'events']).makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  pvsim record export --format watch > watch.json\n  pvsim record export --format audit --at 120 > audit.jsonl'))
+    .action(wrap((o: ReadPointFlags & { format: string }) => recordVerbs.recordExport(io, atReadPoint(globals(), o), o.format)));
 
   program.command('exec')
     .description('Run a command in a container: touch, write PATH TEXT, cat, ls, rm [-r], findmnt (like kubectl exec).')
