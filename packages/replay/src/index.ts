@@ -4,3 +4,5 @@ export * from './history.ts';
 export * from './objectDiff.ts';
 export * from './users.ts';
 export * from './exportFormats.ts';
+export * from './importFormats.ts';
+export * from './compare.ts';

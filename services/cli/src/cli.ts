@@ -27,7 +27,7 @@ import * as recordVerbs from './recordVerbs.ts';
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -177,6 +177,17 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addOption(new Option('--format <format>', 'what to write').choices(['watch', 'audit', 'events']).makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  pvsim record export --format watch > watch.json\n  pvsim record export --format audit --at 120 > audit.jsonl'))
     .action(wrap((o: ReadPointFlags & { format: string }) => recordVerbs.recordExport(io, atReadPoint(globals(), o), o.format)));
+  record.command('import')
+    .description('Read a real cluster\'s recording — snapshot (kubectl get -o yaml|json), watch stream (--watch --output-watch-events -o json), events (kubectl get events -A -o json), audit log (audit.k8s.io/v1 JSON lines) — replay the changes people made through pvsim at the recorded times, and keep the real controllers\' changes for `record compare`.')
+    .argument('<files...>', 'recording files, in any mix of the four formats')
+    .requiredOption('--to <dir>', 'the new cluster directory (must not exist)')
+    .addHelpText('after', '\nExample:\n  pvsim record import examples/incidents/released-volume-reused/*.json* --to /tmp/incident')
+    .action(wrap((files: string[], o: { to: string }) => recordVerbs.recordImport(io, globals(), files, o)));
+  record.command('compare')
+    .description('Where the real cluster (the recording) and the model (its inputs replayed through pvsim) disagree, per object and step; exit 1 on a disagreement.')
+    .argument('<dir>', 'a directory made by `pvsim record import`')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .action(wrap((dir: string, o: { output?: string }) => recordVerbs.recordCompare(io, globals(), dir, o)));
 
   program.command('exec')
     .description('Run a command in a container: touch, write PATH TEXT, cat, ls, rm [-r], findmnt (like kubectl exec).')

@@ -10,7 +10,7 @@
  * snapshot is a cache and is not copied. `pvsim diff` compares two clusters' objects — now or at a
  * read point — by meaning (packages/replay objectDiff.ts).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileEventLog } from '@pvsim/log-file';
 import { STORED_KINDS, type StoredKind } from '@pvsim/runtime';
@@ -34,11 +34,7 @@ export function fork(io: CliIO, g: GlobalOptions, o: ReadPointFlags & { to: stri
     throw new UsageError(`error: position ${pos} is inside the batch of the command at position ${start} (${describeRecord(first)}, records ${start}–${end}); fork at ${start - 1} (before it) or at ${end} (after it)`);
   }
   const target = resolve(io.cwd, o.to);
-  if (existsSync(target)) throw new UsageError(`error: ${target} already exists; fork writes a new cluster directory`);
-  const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const temp = mkdtempSync(join(parent, `.${basename(target)}.fork-`));
-  try {
+  writeClusterAtomically(target, (temp) => {
     if (pos > 0) {
       const text = readFileSync(join(g.clusterDir, LOG_FILE), 'utf8');
       let cut = -1;
@@ -54,6 +50,28 @@ export function fork(io: CliIO, g: GlobalOptions, o: ReadPointFlags & { to: stri
       const last = copied[copied.length - 1];
       if (copied.length !== pos || last?.sum !== records[pos - 1]!.sum) throw new Error(`fork: the copied log does not end at record ${pos} (the source changed while it was read); nothing was written`);
     }
+  });
+  const when = pos > 0 ? ` (${records[pos - 1]!.time})` : '';
+  io.stdout(`forked ${g.clusterDir} at position ${pos}${when} into ${target}: ${pos} records\ncontinue there: pvsim --cluster ${o.to} …\n`);
+  return 0;
+}
+
+/**
+ * Makes a new cluster directory completely or not at all: `fill` writes into a private temporary
+ * directory beside `target` (a dot name no command reads), which is fsynced and renamed into
+ * place; any failure removes it. `target` must not exist.
+ */
+export function writeClusterAtomically(target: string, fill: (dir: string) => void): void {
+  if (existsSync(target)) throw new UsageError(`error: ${target} already exists; pvsim writes a new cluster directory`);
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const temp = mkdtempSync(join(parent, `.${basename(target)}.new-`));
+  try {
+    fill(temp);
+    for (const f of readdirSync(temp)) {
+      const fd = openSync(join(temp, f), 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
     syncDirectory(temp);
     renameSync(temp, target);
     syncDirectory(parent);
@@ -61,9 +79,6 @@ export function fork(io: CliIO, g: GlobalOptions, o: ReadPointFlags & { to: stri
     rmSync(temp, { recursive: true, force: true });
     throw e;
   }
-  const when = pos > 0 ? ` (${records[pos - 1]!.time})` : '';
-  io.stdout(`forked ${g.clusterDir} at position ${pos}${when} into ${target}: ${pos} records\ncontinue there: pvsim --cluster ${o.to} …\n`);
-  return 0;
 }
 
 function syncDirectory(path: string): void {

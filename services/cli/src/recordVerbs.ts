@@ -3,10 +3,23 @@
  * cluster. `record export` writes a cluster's history (up to a read point) in the real formats —
  * a watch stream, an audit log, an events list — from the annotated log (packages/replay
  * exportFormats.ts), so a pvsim run can be read by the same tools as a real incident.
+ * `record import` reads a real recording (packages/replay importFormats.ts: refused whole, with
+ * file and line, when bad), replays its inputs — the changes people made — through pvsim's own
+ * controllers at the recorded times, and writes a new cluster directory atomically (forkVerbs.ts)
+ * holding that log and the recording; `record compare` holds the model's log to the real
+ * controllers' changes and events (packages/replay compare.ts).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { resourceTypeForKind } from '@pvsim/manifests';
-import { exportAudit, exportEvents, exportWatch, type ResourceOf } from '@pvsim/replay';
+import { FileEventLog } from '@pvsim/log-file';
+import { objectKey, type StoredKind } from '@pvsim/runtime';
+import { compareRecording, exportAudit, exportEvents, exportWatch, parseRecording, type RecObj, type Recording, type ResourceOf } from '@pvsim/replay';
+import { LOG_FILE, openClusterLog } from './clusterDir.ts';
+import { writeClusterAtomically } from './forkVerbs.ts';
 import { annotatedLog } from './historyVerbs.ts';
+import { runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
+import { COMMAND_GAP_MS, Session } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
 /** The API resource of a kind pvsim stores, from the manifests package's table. */
@@ -24,4 +37,112 @@ export function recordExport(io: CliIO, g: GlobalOptions, format: string): numbe
   else if (format === 'events') io.stdout(exportEvents(upTo));
   else throw new UsageError(`error: unknown --format "${format}": watch, audit or events`);
   return 0;
+}
+
+// ------------------------------------------------------------------ import and compare
+
+/** What `record import` keeps beside the replayed cluster's log, for `record compare`. */
+export const RECORDING_FILE = 'recording.json';
+
+interface RecordingFile extends Recording { format: 1; files: string[] }
+
+/** Changes of these kinds are replayed; others (attachments, events) are only observed. */
+const REPLAYED_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'Deployment', 'StatefulSet', 'ConfigMap', 'Secret']);
+
+/** Every input of the recording, as pvsim inputs, with simulated time advanced to each one's recorded time. */
+function replay(dir: string, seed: number, rec: Recording): number {
+  const log = new FileEventLog(join(dir, LOG_FILE));
+  const session = (): Session => new Session({ clusterDir: dir, seed, log, snapshotEveryRecords: 0 });
+  const run = (input: Input): void => {
+    const s = session();
+    runInput(s, input);
+    s.commit();
+  };
+  const advanceTo = (time: string): void => {
+    const s = session();
+    const delta = Date.parse(time) - s.clock.now() - COMMAND_GAP_MS;
+    if (delta > 0) { runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } }); s.commit(); }
+  };
+  const exists = (o: RecObj): boolean => {
+    const kind = o.kind as StoredKind;
+    return session().store.get(kind, objectKey(kind, o as never)) !== undefined;
+  };
+  let inputs = 0;
+  const initial = rec.initial.filter((o) => o.kind !== 'Event');
+  if (initial.length > 0) { run({ type: 'ImportRequested', data: { seed, wait: true, objects: initial as Obj[] } }); inputs++; }
+  for (const c of rec.changes) {
+    if (c.role !== 'input' || !REPLAYED_KINDS.has(c.object.kind)) continue;
+    const o = c.object;
+    const kind = o.kind as StoredKind;
+    if (c.verb === 'create' && exists(o)) continue;
+    if ((c.verb === 'delete' || c.verb === 'update') && !exists(o)) continue;
+    advanceTo(c.time);
+    if (c.verb === 'create') run({ type: 'ImportRequested', data: { seed, wait: true, objects: [o as Obj] } });
+    else if (c.verb === 'delete') run({ type: 'DeleteRequested', data: { seed, wait: true, objects: [{ kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }] } });
+    else if (c.verb === 'update') {
+      const { status: _status, ...spec } = o;
+      run({ type: 'ApplyRequested', data: { seed, wait: true, objects: [stripServerFields(spec as Obj)] } });
+    } else run({ type: c.verb === 'node-down' ? 'NodeDownRequested' : 'NodeUpRequested', data: { seed, name: o.metadata.name } });
+    inputs++;
+  }
+  const end = rec.changes[rec.changes.length - 1]?.time;
+  if (end && log.read().length > 0) advanceTo(end);
+  return inputs;
+}
+
+/** `pvsim record import FILE… --to DIR`: a new cluster holding the recording's inputs replayed through pvsim, and the recording itself. */
+export function recordImport(io: CliIO, g: GlobalOptions, files: string[], o: { to: string }): number {
+  const texts = files.map((f) => {
+    const path = resolve(io.cwd, f);
+    if (!existsSync(path)) throw new UsageError(`error: ${f}: no such file`);
+    return { name: f, text: readFileSync(path, 'utf8') };
+  });
+  const rec = parseRecording(texts);
+  const target = resolve(io.cwd, o.to);
+  let inputs = 0;
+  writeClusterAtomically(target, (dir) => {
+    inputs = replay(dir, g.seed, rec);
+    const saved: RecordingFile = { format: 1, files: files.map((f) => basename(f)), ...rec };
+    writeFileSync(join(dir, RECORDING_FILE), `${JSON.stringify(saved)}\n`, { flag: 'wx' });
+  });
+  const observations = rec.changes.filter((c) => c.role === 'observation').length;
+  io.stdout(`imported ${rec.formats.map((f) => `${f.file} (${f.format})`).join(', ')} into ${target}\n`
+    + `  ${rec.initial.length} objects at the start, ${inputs} inputs replayed through pvsim, ${observations} changes by the real controllers and ${rec.events.length} events kept for \`pvsim record compare\`\n`
+    + (rec.skippedKinds.length > 0 ? `  not modelled by pvsim, skipped: ${rec.skippedKinds.join(', ')}\n` : ''));
+  return 0;
+}
+
+function readRecording(dir: string): RecordingFile {
+  const path = join(dir, RECORDING_FILE);
+  if (!existsSync(path)) throw new UsageError(`error: ${dir} is not an imported recording (no ${RECORDING_FILE}); make one with \`pvsim record import FILE… --to DIR\``);
+  const r = JSON.parse(readFileSync(path, 'utf8')) as RecordingFile;
+  if (r.format !== 1) throw new UsageError(`error: ${path}: unknown format ${String(r.format)}`);
+  return r;
+}
+
+const objRef = (o: { kind: string; namespace?: string; name: string }): string => `${o.kind.toLowerCase()}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+
+/** `pvsim record compare DIR [-o json]`: where the real cluster and the model disagree; exit 1 on a disagreement. */
+export function recordCompare(io: CliIO, g: GlobalOptions, dirArg: string, o: { output?: string | undefined }): number {
+  const dir = resolve(io.cwd, dirArg);
+  const rec = readRecording(dir);
+  const report = compareRecording(rec, openClusterLog({ ...g, clusterDir: dir }).read());
+  if (o.output === 'json') {
+    io.stdout(`${JSON.stringify(report)}\n`);
+    return report.agree ? 0 : 1;
+  }
+  const lines: string[] = [];
+  for (const c of report.objects) {
+    if (c.agree) lines.push(`agree     ${objRef(c)}: ${c.real.join(', ')}`);
+    else {
+      lines.push(`DISAGREE  ${objRef(c)} at step ${c.step}: ${c.detail}`);
+      lines.push(`            real:  ${c.real.join(', ') || '(none)'}`);
+      lines.push(`            model: ${c.model.join(', ') || '(none)'}`);
+    }
+  }
+  for (const e of report.missingEvents) lines.push(`DISAGREE  event ${e.reason} on ${objRef(e)}: the real cluster recorded it, the model never emits it ("${e.message}")`);
+  const bad = report.objects.filter((c) => !c.agree).length + report.missingEvents.length;
+  lines.push(bad === 0 ? `the model agrees with the recording: ${report.objects.length} objects` : `${bad} disagreement${bad === 1 ? '' : 's'}; ${report.objects.filter((c) => c.agree).length} of ${report.objects.length} objects agree`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return bad === 0 ? 0 : 1;
 }

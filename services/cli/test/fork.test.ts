@@ -61,7 +61,7 @@ test('fork refuses a position inside a batch, an existing target, and leaves not
   assert.is(empty.code, 0, empty.stderr);
   const none = await pvsim(join(parent, 'empty'), ['get', 'pv']);
   assert.match(none.stderr, 'No resources found');
-  assert.equal(readdirSync(parent).filter((n) => n.includes('.fork-')), [], 'no temporary directory is left');
+  assert.equal(readdirSync(parent).filter((n) => n.includes('.new-')), [], 'no temporary directory is left');
 });
 
 test.run();
