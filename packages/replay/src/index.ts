@@ -6,3 +6,4 @@ export * from './users.ts';
 export * from './exportFormats.ts';
 export * from './importFormats.ts';
 export * from './compare.ts';
+export * from './timeline.ts';

@@ -27,7 +27,7 @@ import * as recordVerbs from './recordVerbs.ts';
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -188,6 +188,12 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('<dir>', 'a directory made by `pvsim record import`')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
     .action(wrap((dir: string, o: { output?: string }) => recordVerbs.recordCompare(io, globals(), dir, o)));
+
+  addReadPointOptions(program.command('timeline')
+    .description('Write one self-contained HTML page (works offline): a lane per object with its phases, events, inputs and faults as marks; click for the record, its cause and the object as it was. An imported recording shows real lanes beside the model\'s.')
+    .requiredOption('-o, --output <file>', 'the HTML file to write, e.g. timeline.html')
+    .addHelpText('after', '\nExamples:\n  pvsim timeline -o timeline.html\n  pvsim --cluster /tmp/incident timeline --at 40 -o incident.html'))
+    .action(wrap((o: ReadPointFlags & { output: string }) => recordVerbs.timeline(io, atReadPoint(globals(), o), o)));
 
   program.command('exec')
     .description('Run a command in a container: touch, write PATH TEXT, cat, ls, rm [-r], findmnt (like kubectl exec).')

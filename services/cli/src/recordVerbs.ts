@@ -9,12 +9,12 @@
  * holding that log and the recording; `record compare` holds the model's log to the real
  * controllers' changes and events (packages/replay compare.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resourceTypeForKind } from '@pvsim/manifests';
 import { FileEventLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
-import { compareRecording, exportAudit, exportEvents, exportWatch, parseRecording, type RecObj, type Recording, type ResourceOf } from '@pvsim/replay';
+import { buildTimeline, compareRecording, exportAudit, exportEvents, exportWatch, parseRecording, renderTimelineHtml, type RecObj, type Recording, type ResourceOf } from '@pvsim/replay';
 import { LOG_FILE, openClusterLog } from './clusterDir.ts';
 import { writeClusterAtomically } from './forkVerbs.ts';
 import { annotatedLog } from './historyVerbs.ts';
@@ -145,4 +145,19 @@ export function recordCompare(io: CliIO, g: GlobalOptions, dirArg: string, o: { 
   lines.push(bad === 0 ? `the model agrees with the recording: ${report.objects.length} objects` : `${bad} disagreement${bad === 1 ? '' : 's'}; ${report.objects.filter((c) => c.agree).length} of ${report.objects.length} objects agree`);
   io.stdout(`${lines.join('\n')}\n`);
   return bad === 0 ? 0 : 1;
+}
+
+/** `pvsim timeline [--at POS | --at-time T] -o FILE`: one self-contained HTML page; real lanes too for an imported recording. */
+export function timeline(io: CliIO, g: GlobalOptions, o: { output: string }): number {
+  const { annotated } = annotatedLog(g);
+  const upTo = g.atPos === undefined ? annotated : annotated.filter((a) => a.record.pos <= g.atPos!);
+  const real = existsSync(join(g.clusterDir, RECORDING_FILE)) ? readRecording(g.clusterDir) : undefined;
+  const title = `pvsim timeline: ${basename(g.clusterDir)}${g.atPos !== undefined ? ` up to record ${g.atPos}` : ''}${real ? ' — model and real cluster' : ''}`;
+  const html = renderTimelineHtml(buildTimeline(upTo, title, real));
+  const path = resolve(io.cwd, o.output);
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, html);
+  renameSync(temp, path);
+  io.stdout(`wrote ${o.output}: ${upTo.length} records; open it in a browser (it needs no network)\n`);
+  return 0;
 }
