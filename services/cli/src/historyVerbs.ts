@@ -8,7 +8,7 @@
 import type { KubeEvent, LogRecord } from '@pvsim/domain';
 import { printTable, resolveResource } from '@pvsim/manifests';
 import { STREAM_PREFIX, objectKey, type StoredKind } from '@pvsim/runtime';
-import { annotate, objectHistory, parsePosition, summariseChanges, type Annotated, type HistoryEntry } from '@pvsim/replay';
+import { ReadPointError, annotate, objectHistory, parsePosition, summariseChanges, type Annotated, type HistoryEntry } from '@pvsim/replay';
 import { openClusterLog } from './clusterDir.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
@@ -16,6 +16,14 @@ import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 export function annotatedLog(g: GlobalOptions): { records: LogRecord[]; annotated: Annotated[] } {
   const records = openClusterLog(g).read();
   return { records, annotated: annotate(records) };
+}
+
+/** The annotated records up to the read point (`--at` past the end is refused, as every read verb does). */
+export function upToReadPoint(g: GlobalOptions, annotated: Annotated[]): Annotated[] {
+  if (g.atPos === undefined) return annotated;
+  const end = annotated.length > 0 ? annotated[annotated.length - 1]!.record.pos : 0;
+  if (g.atPos > end) throw new ReadPointError(`error: --at ${g.atPos}: the log ends at position ${end}`);
+  return annotated.filter((a) => a.record.pos <= g.atPos!);
 }
 
 /** `pvsim log -o json`: one JSON object per line with position, time, stream, type, component, cause and data. */
@@ -62,8 +70,7 @@ function causeText(e: HistoryEntry): string {
 export function history(io: CliIO, g: GlobalOptions, target: string, name: string | undefined, o: { namespace: string; output?: string | undefined }): number {
   const { stream, label } = streamOf(target, name, o.namespace);
   const { annotated } = annotatedLog(g);
-  const until = g.atPos;
-  const entries = objectHistory(until === undefined ? annotated : annotated.filter((a) => a.record.pos <= until), stream);
+  const entries = objectHistory(upToReadPoint(g, annotated), stream);
   if (entries.length === 0) {
     io.stderr(`Error from server (NotFound): ${label} has no history in this cluster's log\n`);
     return 1;

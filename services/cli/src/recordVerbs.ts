@@ -17,7 +17,7 @@ import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { buildTimeline, compareRecording, exportAudit, exportEvents, exportWatch, parseRecording, renderTimelineHtml, type RecObj, type Recording, type ResourceOf } from '@pvsim/replay';
 import { LOG_FILE, openClusterLog } from './clusterDir.ts';
 import { writeClusterAtomically } from './forkVerbs.ts';
-import { annotatedLog } from './historyVerbs.ts';
+import { annotatedLog, upToReadPoint } from './historyVerbs.ts';
 import { runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { COMMAND_GAP_MS, Session } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -31,7 +31,7 @@ export const resourceOf: ResourceOf = (kind) => {
 /** `pvsim record export --format watch|audit|events [--at POS | --at-time T]`. */
 export function recordExport(io: CliIO, g: GlobalOptions, format: string): number {
   const { annotated } = annotatedLog(g);
-  const upTo = g.atPos === undefined ? annotated : annotated.filter((a) => a.record.pos <= g.atPos!);
+  const upTo = upToReadPoint(g, annotated);
   if (format === 'watch') io.stdout(exportWatch(upTo));
   else if (format === 'audit') io.stdout(exportAudit(upTo, resourceOf));
   else if (format === 'events') io.stdout(exportEvents(upTo));
@@ -49,44 +49,60 @@ interface RecordingFile extends Recording { format: 1; files: string[] }
 /** Changes of these kinds are replayed; others (attachments, events) are only observed. */
 const REPLAYED_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'Deployment', 'StatefulSet', 'ConfigMap', 'Secret']);
 
-/** Every input of the recording, as pvsim inputs, with simulated time advanced to each one's recorded time. */
+/**
+ * Every input of the recording, as pvsim inputs, with simulated time advanced to each one's
+ * recorded time. One object per input, as kubectl sends them (the controllers react in between;
+ * one import of many objects at once would let them race differently). One input per session,
+ * as `log verify` re-executes them; sessions start from the snapshot the previous one wrote.
+ */
 function replay(dir: string, seed: number, rec: Recording): number {
   const log = new FileEventLog(join(dir, LOG_FILE));
-  const session = (): Session => new Session({ clusterDir: dir, seed, log, snapshotEveryRecords: 0 });
-  const run = (input: Input): void => {
-    const s = session();
+  const session = (): Session => new Session({ clusterDir: dir, seed, log });
+  const exists = (s: Session, o: RecObj): boolean => {
+    const kind = o.kind as StoredKind;
+    return s.store.get(kind, objectKey(kind, o as never)) !== undefined;
+  };
+  /** Runs `input` at recorded `time`: first lets simulated time reach it (its own input), then the input. */
+  const runAt = (time: string | undefined, build: (s: Session) => Input | undefined): boolean => {
+    let s = session();
+    const input = build(s);
+    if (!input) return false;
+    const delta = time === undefined ? 0 : Date.parse(time) - s.clock.now() - COMMAND_GAP_MS;
+    if (delta > 0) {
+      runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } });
+      s.commit();
+      s = session();
+    }
     runInput(s, input);
     s.commit();
-  };
-  const advanceTo = (time: string): void => {
-    const s = session();
-    const delta = Date.parse(time) - s.clock.now() - COMMAND_GAP_MS;
-    if (delta > 0) { runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } }); s.commit(); }
-  };
-  const exists = (o: RecObj): boolean => {
-    const kind = o.kind as StoredKind;
-    return session().store.get(kind, objectKey(kind, o as never)) !== undefined;
+    return true;
   };
   let inputs = 0;
   const initial = rec.initial.filter((o) => o.kind !== 'Event');
-  if (initial.length > 0) { run({ type: 'ImportRequested', data: { seed, wait: true, objects: initial as Obj[] } }); inputs++; }
-  for (const c of rec.changes) {
-    if (c.role !== 'input' || !REPLAYED_KINDS.has(c.object.kind)) continue;
+  if (initial.length > 0 && runAt(undefined, () => ({ type: 'ImportRequested', data: { seed, wait: true, objects: initial as Obj[] } }))) inputs++;
+  const changes = rec.changes.filter((c) => c.role === 'input' && REPLAYED_KINDS.has(c.object.kind));
+  for (const c of changes) {
     const o = c.object;
     const kind = o.kind as StoredKind;
-    if (c.verb === 'create' && exists(o)) continue;
-    if ((c.verb === 'delete' || c.verb === 'update') && !exists(o)) continue;
-    advanceTo(c.time);
-    if (c.verb === 'create') run({ type: 'ImportRequested', data: { seed, wait: true, objects: [o as Obj] } });
-    else if (c.verb === 'delete') run({ type: 'DeleteRequested', data: { seed, wait: true, objects: [{ kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }] } });
-    else if (c.verb === 'update') {
+    let ran: boolean;
+    if (c.verb === 'create') {
+      ran = runAt(c.time, (s) => (exists(s, o) ? undefined : { type: 'ImportRequested', data: { seed, wait: true, objects: [o as Obj] } }));
+    } else if (c.verb === 'delete') {
+      ran = runAt(c.time, (s) => (exists(s, o) ? { type: 'DeleteRequested', data: { seed, wait: true, objects: [{ kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }] } } : undefined));
+    } else if (c.verb === 'update') {
       const { status: _status, ...spec } = o;
-      run({ type: 'ApplyRequested', data: { seed, wait: true, objects: [stripServerFields(spec as Obj)] } });
-    } else run({ type: c.verb === 'node-down' ? 'NodeDownRequested' : 'NodeUpRequested', data: { seed, name: o.metadata.name } });
-    inputs++;
+      ran = runAt(c.time, (s) => (exists(s, o) ? { type: 'ApplyRequested', data: { seed, wait: true, objects: [stripServerFields(spec as Obj)] } } : undefined));
+    } else {
+      ran = runAt(c.time, () => ({ type: c.verb === 'node-down' ? 'NodeDownRequested' : 'NodeUpRequested', data: { seed, name: o.metadata.name } }));
+    }
+    if (ran) inputs++;
   }
   const end = rec.changes[rec.changes.length - 1]?.time;
-  if (end && log.read().length > 0) advanceTo(end);
+  if (end && log.read().length > 0) {
+    const s = session();
+    const delta = Date.parse(end) - s.clock.now() - COMMAND_GAP_MS;
+    if (delta > 0) { runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } }); s.commit(); }
+  }
   return inputs;
 }
 
@@ -150,7 +166,7 @@ export function recordCompare(io: CliIO, g: GlobalOptions, dirArg: string, o: { 
 /** `pvsim timeline [--at POS | --at-time T] -o FILE`: one self-contained HTML page; real lanes too for an imported recording. */
 export function timeline(io: CliIO, g: GlobalOptions, o: { output: string }): number {
   const { annotated } = annotatedLog(g);
-  const upTo = g.atPos === undefined ? annotated : annotated.filter((a) => a.record.pos <= g.atPos!);
+  const upTo = upToReadPoint(g, annotated);
   const real = existsSync(join(g.clusterDir, RECORDING_FILE)) ? readRecording(g.clusterDir) : undefined;
   const title = `pvsim timeline: ${basename(g.clusterDir)}${g.atPos !== undefined ? ` up to record ${g.atPos}` : ''}${real ? ' — model and real cluster' : ''}`;
   const html = renderTimelineHtml(buildTimeline(upTo, title, real));

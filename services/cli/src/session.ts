@@ -16,6 +16,8 @@ import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
+import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
+import { ReadPointError } from '@pvsim/replay';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -80,6 +82,7 @@ export class Session {
   private lastTime: string | undefined;
   private readonly snapshotEvery: number;
   private readonly readsThePast: boolean;
+  private readonly clusterDir: string;
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
   private readonly budget: Partial<SettleBudget> | undefined;
@@ -89,12 +92,23 @@ export class Session {
     this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
     this.budget = opts.budget;
     this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
+    this.clusterDir = opts.clusterDir;
     const atPos = opts.atPos;
     this.readsThePast = atPos !== undefined;
-    const cached = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
-    const snap = cached && (atPos === undefined || cached.pos <= atPos) ? cached : undefined;
-    const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
+    // Reading the past starts from the nearest archived snapshot at or before that position
+    // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
+    let snap = this.snapshotPath && atPos === undefined ? readSnapshot(this.snapshotPath) : undefined;
+    let tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
+    if (atPos !== undefined && this.log instanceof FileEventLog) {
+      for (const path of archivedSnapshotsAtOrBefore(opts.clusterDir, atPos)) {
+        const archived = readSnapshot(path);
+        const after = archived ? this.log.readAfter(archived.byteOffset, archived.pos, archived.sum) : undefined;
+        if (archived && after) { snap = archived; tail = after; break; }
+      }
+    }
     const all: LogRecord[] = snap && tail ? tail : this.log.read();
+    const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : 0);
+    if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
     const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
     const last = records[records.length - 1];
     this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
@@ -161,7 +175,7 @@ export class Session {
         format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
-      writeSnapshotBestEffort(this.snapshotPath, snap, this.log);
+      if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
     }
     return stored;
   }

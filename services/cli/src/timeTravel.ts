@@ -28,5 +28,7 @@ export function readPointOf(o: ReadPointFlags): ReadPoint | undefined {
 export function atReadPoint(g: GlobalOptions, o: ReadPointFlags): GlobalOptions {
   const point = readPointOf(o);
   if (!point) return g;
+  // A position needs no look at the log here: the session checks it and folds from the nearest snapshot.
+  if (point.time === undefined) return { ...g, atPos: point.pos! };
   return { ...g, atPos: resolveReadPoint(openClusterLog(g).read(), point) };
 }
