@@ -27,7 +27,7 @@ import * as recordVerbs from './recordVerbs.ts';
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -188,6 +188,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('<dir>', 'a directory made by `pvsim record import`')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
     .action(wrap((dir: string, o: { output?: string }) => recordVerbs.recordCompare(io, globals(), dir, o)));
+  record.command('save')
+    .description('Keep an imported recording as a regression test: its files as captured and its comparison report now, in a new directory (e.g. test/incidents/NAME); the test suite replays them all.')
+    .argument('<dir>', 'a directory made by `pvsim record import`')
+    .requiredOption('--as <path>', 'the new directory, e.g. test/incidents/released-volume-reused')
+    .action(wrap((dir: string, o: { as: string }) => recordVerbs.recordSave(io, globals(), dir, o)));
 
   addReadPointOptions(program.command('timeline')
     .description('Write one self-contained HTML page (works offline): a lane per object with its phases, events, inputs and faults as marks; click for the record, its cause and the object as it was. An imported recording shows real lanes beside the model\'s.')

@@ -9,7 +9,7 @@
  * holding that log and the recording; `record compare` holds the model's log to the real
  * controllers' changes and events (packages/replay compare.ts).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resourceTypeForKind } from '@pvsim/manifests';
 import { FileEventLog } from '@pvsim/log-file';
@@ -116,15 +116,62 @@ export function recordImport(io: CliIO, g: GlobalOptions, files: string[], o: { 
   const rec = parseRecording(texts);
   const target = resolve(io.cwd, o.to);
   let inputs = 0;
+  const names = sourceNames(files);
   writeClusterAtomically(target, (dir) => {
     inputs = replay(dir, g.seed, rec);
-    const saved: RecordingFile = { format: 1, files: files.map((f) => basename(f)), ...rec };
+    const saved: RecordingFile = { format: 1, files: names, ...rec };
     writeFileSync(join(dir, RECORDING_FILE), `${JSON.stringify(saved)}\n`, { flag: 'wx' });
+    // The files as captured, byte for byte, so `record save` can keep the incident as a test.
+    mkdirSync(join(dir, SOURCE_DIR));
+    texts.forEach((t, i) => writeFileSync(join(dir, SOURCE_DIR, names[i]!), t.text, { flag: 'wx' }));
   });
   const observations = rec.changes.filter((c) => c.role === 'observation').length;
   io.stdout(`imported ${rec.formats.map((f) => `${f.file} (${f.format})`).join(', ')} into ${target}\n`
     + `  ${rec.initial.length} objects at the start, ${inputs} inputs replayed through pvsim, ${observations} changes by the real controllers and ${rec.events.length} events kept for \`pvsim record compare\`\n`
     + (rec.skippedKinds.length > 0 ? `  not modelled by pvsim, skipped: ${rec.skippedKinds.join(', ')}\n` : ''));
+  return 0;
+}
+
+/** Where `record import` keeps the recording's files as captured. */
+export const SOURCE_DIR = 'recording';
+/** The report `record save` keeps beside an incident's files. */
+export const EXPECTED_REPORT = 'expected-report.txt';
+
+/** The files' base names, made unique (`2-watch.json` for a second `watch.json`). */
+function sourceNames(files: string[]): string[] {
+  const seen = new Set<string>();
+  return files.map((f, i) => {
+    let name = basename(f);
+    if (seen.has(name) || name === EXPECTED_REPORT || name === 'README.md') name = `${i + 1}-${name}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/** The human comparison report and whether everything agreed. */
+function compareText(g: GlobalOptions, dir: string): { text: string; agree: boolean } {
+  const io = { out: '' };
+  const code = recordCompare({ stdout: (t) => { io.out += t; }, stderr: () => {}, readStdin: () => '', env: {}, cwd: dir, isTTY: false }, g, dir, {});
+  return { text: io.out, agree: code === 0 };
+}
+
+/**
+ * `pvsim record save DIR --as PATH`: keeps an imported recording as a regression test — its files
+ * as captured and its comparison report now — in a new directory (written atomically). The test
+ * suite replays every incident under examples/incidents/ and test/incidents/ and expects the same report.
+ */
+export function recordSave(io: CliIO, g: GlobalOptions, dirArg: string, o: { as: string }): number {
+  const dir = resolve(io.cwd, dirArg);
+  const rec = readRecording(dir);
+  const source = join(dir, SOURCE_DIR);
+  if (!existsSync(source)) throw new UsageError(`error: ${dir} keeps no recorded files (${SOURCE_DIR}/); import it again with this pvsim`);
+  const report = compareText(g, dir);
+  const target = resolve(io.cwd, o.as);
+  writeClusterAtomically(target, (into) => {
+    for (const name of rec.files) writeFileSync(join(into, name), readFileSync(join(source, name)), { flag: 'wx' });
+    writeFileSync(join(into, EXPECTED_REPORT), report.text, { flag: 'wx' });
+  });
+  io.stdout(`saved ${rec.files.join(', ')} and ${EXPECTED_REPORT} (${report.agree ? 'the model agrees' : 'with its disagreements'}) into ${o.as}\n`);
   return 0;
 }
 

@@ -43,20 +43,40 @@ for (const format of ['watch', 'audit'] as const) {
   });
 }
 
-const incidents = join(repoRoot, 'examples/incidents');
-for (const name of readdirSync(incidents).sort()) {
-  test(`incident ${name}: record compare reports exactly its expected report (exit 1)`, async () => {
-    const dir = join(incidents, name);
-    const files = readdirSync(dir).filter((f) => f !== 'README.md' && f !== 'expected-report.txt').sort().map((f) => join('examples/incidents', name, f));
-    const to = join(mkdtempSync(join(tmpdir(), 'pvsim-incident-')), name);
+/** Every kept incident: the shipped examples (each with a README) and those `record save` put under test/incidents/. */
+const incidentDirs = ['examples/incidents', 'test/incidents'].flatMap((parent) =>
+  existsSync(join(repoRoot, parent)) ? readdirSync(join(repoRoot, parent)).sort().map((name) => join(parent, name)) : []);
+assert.ok(incidentDirs.length >= 3, 'the shipped incidents are found');
+for (const rel of incidentDirs) {
+  test(`incident ${rel}: record compare reports exactly its expected report`, async () => {
+    const dir = join(repoRoot, rel);
+    const files = readdirSync(dir).filter((f) => f !== 'README.md' && f !== 'expected-report.txt').sort().map((f) => join(rel, f));
+    const to = join(mkdtempSync(join(tmpdir(), 'pvsim-incident-')), 'cluster');
     const imp = await pvsim(to, ['record', 'import', ...files, '--to', to]);
     assert.is(imp.code, 0, imp.stderr);
     const cmp = await pvsim(to, ['record', 'compare', to]);
-    assert.is(cmp.code, 1);
-    assert.fixture(cmp.stdout, readFileSync(join(dir, 'expected-report.txt'), 'utf8'));
-    assert.ok(readFileSync(join(dir, 'README.md'), 'utf8').includes('record compare'));
+    const expected = readFileSync(join(dir, 'expected-report.txt'), 'utf8');
+    assert.fixture(cmp.stdout, expected);
+    assert.is(cmp.code, expected.includes('DISAGREE') ? 1 : 0);
+    if (rel.startsWith('examples/')) assert.ok(readFileSync(join(dir, 'README.md'), 'utf8').includes('record compare'));
   });
 }
+
+test('record save keeps an imported recording (its files as captured and its report) as a regression test', async () => {
+  const inc = 'examples/incidents/claim-bound-elsewhere';
+  const root = mkdtempSync(join(tmpdir(), 'pvsim-save-'));
+  const to = join(root, 'imported');
+  assert.is((await pvsim(to, ['record', 'import', `${inc}/snapshot.json`, `${inc}/audit.jsonl`, `${inc}/events.json`, '--to', to])).code, 0);
+  const saved = join(root, 'incidents', 'elsewhere');
+  const r = await pvsim(to, ['record', 'save', to, '--as', saved]);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(readdirSync(saved).sort(), ['audit.jsonl', 'events.json', 'expected-report.txt', 'snapshot.json']);
+  for (const f of ['audit.jsonl', 'events.json', 'snapshot.json']) assert.is(readFileSync(join(saved, f), 'utf8'), readFileSync(join(repoRoot, inc, f), 'utf8'));
+  assert.is(readFileSync(join(saved, 'expected-report.txt'), 'utf8'), readFileSync(join(repoRoot, inc, 'expected-report.txt'), 'utf8'));
+  const again = await pvsim(to, ['record', 'save', to, '--as', saved]);
+  assert.is(again.code, 1);
+  assert.match(again.stderr, 'already exists');
+});
 
 test('bad or truncated recordings are refused with file, line and reason, and nothing is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pvsim-badrec-'));
