@@ -14,6 +14,12 @@ export interface NewLogRecord {
   /** Past tense for facts (`PersistentVolumeUpdated`), imperative for inputs (`ApplyObjects`). */
   type: string;
   data: unknown;
+  /**
+   * The component that wrote it, when the world wrote it while acting for one (a controller's
+   * sync of a delivered work item, an informer's watch delivery); absent for a user's command.
+   * Its cause is the choice record before it (packages/replay causes.ts, ADR 0005).
+   */
+  component?: string;
 }
 
 export interface LogRecord extends NewLogRecord {

@@ -2,7 +2,7 @@
  * Design: how a log record becomes one line of text and how a line is checked, shared by every
  * EventLog implementation so the file log and its in-memory twin store byte-for-byte the same
  * thing. A line is the record's JSON with keys in a fixed order — `pos, time, stream, type, data,
- * end (only when true), sum` — and `sum` is the first 16 hex digits of a hash of the same JSON
+ * component (only when present), end (only when true), sum` — and `sum` is the first 16 hex digits of a hash of the same JSON
  * without `sum`. Because `sum` is always the last key, the hashed text is the line itself with
  * its `,"sum":"…"}` suffix replaced by `}`: a reader checks a record without re-serialising it,
  * which matters because every CLI invocation reads the whole log.
@@ -77,8 +77,12 @@ function renderBody(input: NewLogRecord, index: number, pos: number, end: boolea
   if (data === undefined) {
     throw new LogRecordInvalidError(index, 'data', `must be JSON-serialisable, got ${typeof input.data}`);
   }
+  if (input.component !== undefined && typeof input.component !== 'string') {
+    throw new LogRecordInvalidError(index, 'component', `must be a string, got ${typeof input.component}`);
+  }
   // Built by hand (not JSON.stringify of an object) so the key order is fixed by this line alone.
-  const head = `{"pos":${pos},"time":${JSON.stringify(input.time)},"stream":${JSON.stringify(input.stream)},"type":${JSON.stringify(input.type)},"data":${data}`;
+  const by = input.component === undefined ? '' : `,"component":${JSON.stringify(input.component)}`;
+  const head = `{"pos":${pos},"time":${JSON.stringify(input.time)},"stream":${JSON.stringify(input.stream)},"type":${JSON.stringify(input.type)},"data":${data}${by}`;
   return end ? `${head},"end":true}` : `${head}}`;
 }
 
@@ -122,6 +126,7 @@ function recordShapeProblem(value: unknown): string | undefined {
   if (typeof r.stream !== 'string') return '"stream" is not a string';
   if (typeof r.type !== 'string') return '"type" is not a string';
   if (!('data' in r)) return '"data" is missing';
+  if ('component' in r && typeof r.component !== 'string') return '"component" is not a string';
   if ('end' in r && r.end !== true) return '"end" is present but not true';
   if (typeof r.sum !== 'string' || !SUM_PATTERN.test(r.sum)) return '"sum" is not 16 hex digits';
   return undefined;

@@ -317,7 +317,7 @@ export class ObjectStore implements ClusterApi {
     const ev = decideEvent(existing, { object, type, reason, message, component }, now, this.plainOf('Event').size + 1);
     const key = `${namespace}/${ev.metadata.name}`;
     this.put('Event', key, ev as unknown as AnyObject);
-    this.opts.record?.({ time: now, stream: `event/${key}`, type: 'EventRecorded', data: ev });
+    this.opts.record?.({ time: this.opts.clock.isoMs(), stream: `event/${key}`, type: 'EventRecorded', data: ev });
     this.opts.watch?.({ kind: 'Event', key, old: existing as unknown as AnyObject | undefined, new: ev as unknown as AnyObject });
   }
 
@@ -335,7 +335,7 @@ export class ObjectStore implements ClusterApi {
     if (next) this.put(kind, key, next); else this.drop(kind, key);
     this.writes++;
     this.opts.record?.({
-      time: this.opts.clock.iso(),
+      time: this.opts.clock.isoMs(),
       stream: `${STREAM_PREFIX[kind]}/${key}`,
       type: `${kind}${verb}`,
       data: next ?? {

@@ -9,6 +9,8 @@ export class SimClock {
   private timers = new Map<number, { at: number; fn: () => void }>();
   private isoAt = NaN;
   private isoText = '';
+  private isoMsAt = NaN;
+  private isoMsText = '';
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.nowMs = startMs;
@@ -24,6 +26,19 @@ export class SimClock {
       this.isoText = new Date(this.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     }
     return this.isoText;
+  }
+
+  /**
+   * RFC 3339 with millisecond precision, for log records' `time`: records one command writes a
+   * retry's fraction of a second apart are told apart, and `--at-time` can name any of them.
+   * Objects keep `iso()` (metav1.Time is serialised in seconds).
+   */
+  isoMs(): string {
+    if (this.isoMsAt !== this.nowMs) {
+      this.isoMsAt = this.nowMs;
+      this.isoMsText = new Date(this.nowMs).toISOString();
+    }
+    return this.isoMsText;
   }
 
   set(ms: number): void { if (ms > this.nowMs) this.nowMs = ms; }

@@ -19,11 +19,15 @@ import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
+import { addReadPointOptions, atReadPoint, type ReadPointFlags } from './timeTravel.ts';
+import * as historyVerbs from './historyVerbs.ts';
+import * as forkVerbs from './forkVerbs.ts';
+import * as recordVerbs from './recordVerbs.ts';
 
 const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -111,7 +115,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector });
     }));
 
-  program.command('get')
+  addReadPointOptions(program.command('get')
     .description('Display objects with kubectl\'s columns.')
     .argument('<kinds>', 'comma-separated kinds, e.g. pv,pvc,sc or events')
     .argument('[names...]', 'object names')
@@ -120,22 +124,81 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
     .option('-l, --selector <selector>', 'label selector, e.g. app=db,tier!=cache')
     .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1, status.phase=Running (pods)')
-    .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml')
-    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string }) =>
-      verbs.get(io, globals(), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector })));
+    .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s'))
+    .action(wrap((kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string }) =>
+      verbs.get(io, atReadPoint(globals(), o), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector })));
 
-  program.command('describe')
+  addReadPointOptions(program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')
     .argument('<kind>', 'pv, pvc or sc')
     .argument('[names...]', 'object names (all of the kind when omitted)')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action(wrap((kind: string, names: string[], o: { namespace: string }) => verbs.describe(io, globals(), kind, names, o.namespace)));
+    .option('-n, --namespace <ns>', 'namespace', 'default'))
+    .action(wrap((kind: string, names: string[], o: ReadPointFlags & { namespace: string }) => verbs.describe(io, atReadPoint(globals(), o), kind, names, o.namespace)));
 
-  program.command('events')
+  addReadPointOptions(program.command('events')
     .description('List Kubernetes events (like kubectl events / kubectl get events).')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'events of all namespaces')
-    .action(wrap((o: { namespace: string; allNamespaces?: boolean }) => verbs.events(io, globals(), o.namespace, !!o.allNamespaces)));
+    .option('--since <pos>', 'only events recorded after this log position')
+    .option('--until <pos>', 'only events recorded at or before this log position'))
+    .action(wrap((o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; since?: string; until?: string }) => {
+      if (o.since === undefined && o.until === undefined) return verbs.events(io, atReadPoint(globals(), o), o.namespace, !!o.allNamespaces);
+      if (o.at !== undefined || o.atTime !== undefined) throw new UsageError('error: --at/--at-time and --since/--until both choose the events; give one or the other');
+      return historyVerbs.eventsBetween(io, globals(), { namespace: o.namespace, allNamespaces: !!o.allNamespaces, since: historyVerbs.optionalPosition(o.since, '--since'), until: historyVerbs.optionalPosition(o.until, '--until') });
+    }));
+
+  addReadPointOptions(program.command('history')
+    .description('One line per change of one object, read from the log: position, time, phase, who changed it and why, and a short field diff.')
+    .argument('<target>', 'KIND/NAME, e.g. pvc/data, pv/nas-5g (or KIND NAME)')
+    .argument('[name]', 'object name when KIND is given on its own')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .addHelpText('after', '\nExamples:\n  pvsim history pvc/data\n  pvsim history pv/nas-5g -o json\n  pvsim history pv nas-5g --at 120'))
+    .action(wrap((target: string, name: string | undefined, o: ReadPointFlags & { namespace: string; output?: string }) =>
+      historyVerbs.history(io, atReadPoint(globals(), o), target, name, { namespace: o.namespace, output: o.output })));
+
+  addReadPointOptions(program.command('fork')
+    .description('What-if: make a new cluster directory holding this cluster\'s history up to a position (between commands); continue there with any verb.')
+    .requiredOption('--to <dir>', 'the new cluster directory (must not exist)')
+    .addHelpText('after', '\nExamples:\n  pvsim fork --at 54 --to ../what-if\n  pvsim --cluster ../what-if node up node-a'))
+    .action(wrap((o: ReadPointFlags & { to: string }) => forkVerbs.fork(io, globals(), o)));
+
+  addReadPointOptions(program.command('diff')
+    .description('Compare two clusters\' objects (now, or at --at/--at-time in both): exit 0 when they agree, 1 when they differ.')
+    .argument('<dir1>', 'a cluster directory')
+    .argument('<dir2>', 'another cluster directory')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .addHelpText('after', '\nExample:\n  pvsim diff .pvsim ../what-if'))
+    .action(wrap((a: string, b: string, o: ReadPointFlags & { output?: string }) => forkVerbs.diff(io, globals(), a, b, o)));
+
+  const record = program.command('record').description('Recordings in a real cluster\'s formats: export a pvsim cluster\'s history as a watch stream, an audit log or an events list.');
+  addReadPointOptions(record.command('export')
+    .description('Write this cluster\'s history (up to --at) as kubectl would capture it: watch (--output-watch-events -o json), audit (audit.k8s.io/v1 JSON lines) or events (kubectl get events -A -o json).')
+    .addOption(new Option('--format <format>', 'what to write').choices(['watch', 'audit', 'events']).makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  pvsim record export --format watch > watch.json\n  pvsim record export --format audit --at 120 > audit.jsonl'))
+    .action(wrap((o: ReadPointFlags & { format: string }) => recordVerbs.recordExport(io, atReadPoint(globals(), o), o.format)));
+  record.command('import')
+    .description('Read a real cluster\'s recording — snapshot (kubectl get -o yaml|json), watch stream (--watch --output-watch-events -o json), events (kubectl get events -A -o json), audit log (audit.k8s.io/v1 JSON lines) — replay the changes people made through pvsim at the recorded times, and keep the real controllers\' changes for `record compare`.')
+    .argument('<files...>', 'recording files, in any mix of the four formats')
+    .requiredOption('--to <dir>', 'the new cluster directory (must not exist)')
+    .addHelpText('after', '\nExample:\n  pvsim record import examples/incidents/released-volume-reused/*.json* --to /tmp/incident')
+    .action(wrap((files: string[], o: { to: string }) => recordVerbs.recordImport(io, globals(), files, o)));
+  record.command('compare')
+    .description('Where the real cluster (the recording) and the model (its inputs replayed through pvsim) disagree, per object and step; exit 1 on a disagreement.')
+    .argument('<dir>', 'a directory made by `pvsim record import`')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .action(wrap((dir: string, o: { output?: string }) => recordVerbs.recordCompare(io, globals(), dir, o)));
+  record.command('save')
+    .description('Keep an imported recording as a regression test: its files as captured and its comparison report now, in a new directory (e.g. test/incidents/NAME); the test suite replays them all.')
+    .argument('<dir>', 'a directory made by `pvsim record import`')
+    .requiredOption('--as <path>', 'the new directory, e.g. test/incidents/released-volume-reused')
+    .action(wrap((dir: string, o: { as: string }) => recordVerbs.recordSave(io, globals(), dir, o)));
+
+  addReadPointOptions(program.command('timeline')
+    .description('Write one self-contained HTML page (works offline): a lane per object with its phases, events, inputs and faults as marks; click for the record, its cause and the object as it was. An imported recording shows real lanes beside the model\'s.')
+    .requiredOption('-o, --output <file>', 'the HTML file to write, e.g. timeline.html')
+    .addHelpText('after', '\nExamples:\n  pvsim timeline -o timeline.html\n  pvsim --cluster /tmp/incident timeline --at 40 -o incident.html'))
+    .action(wrap((o: ReadPointFlags & { output: string }) => recordVerbs.timeline(io, atReadPoint(globals(), o), o)));
 
   program.command('exec')
     .description('Run a command in a container: touch, write PATH TEXT, cat, ls, rm [-r], findmnt (like kubectl exec).')
@@ -200,7 +263,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')
     .option('--since <pos>', 'only records after this position', '0')
     .option('--stream <prefix>', 'only records whose stream starts with this, e.g. pv/nas')
-    .action(wrap((o: { since: string; stream?: string }) => verbs.printLog(io, globals(), Number(o.since), o.stream)));
+    .option('--until <pos>', 'only records at or before this position')
+    .addOption(new Option('-o, --output <format>', 'json: one object per line with position, component and cause').choices(['json']))
+    .action(wrap((o: { since: string; stream?: string; until?: string; output?: string }) => {
+      const since = historyVerbs.optionalPosition(o.since, '--since')!;
+      const until = historyVerbs.optionalPosition(o.until, '--until');
+      if (o.output === 'json') return historyVerbs.printLogJson(io, globals(), { since, until, stream: o.stream });
+      return verbs.printLog(io, globals(), since, o.stream, until);
+    }));
   log.command('repair')
     .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')

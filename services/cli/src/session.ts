@@ -16,6 +16,8 @@ import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
+import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
+import { ReadPointError } from '@pvsim/replay';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -58,6 +60,8 @@ export interface SessionOptions {
   onProgress?: (delivered: number, waiting: number) => void;
   /** How far one settle may go (steps, simulated time) before it stops and reports what is in flight. */
   budget?: Partial<SettleBudget>;
+  /** Read the cluster as it was at this log position (time travel: read verbs only, never committed). */
+  atPos?: number;
 }
 
 export class Session {
@@ -77,6 +81,8 @@ export class Session {
   private snapshotPos = 0;
   private lastTime: string | undefined;
   private readonly snapshotEvery: number;
+  private readonly readsThePast: boolean;
+  private readonly clusterDir: string;
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
   private readonly budget: Partial<SettleBudget> | undefined;
@@ -86,9 +92,24 @@ export class Session {
     this.snapshotEvery = opts.snapshotEveryRecords ?? SNAPSHOT_EVERY_RECORDS;
     this.budget = opts.budget;
     this.snapshotPath = this.log instanceof FileEventLog ? join(opts.clusterDir, 'snapshot.json') : undefined;
-    const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : undefined;
-    const tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
-    const records: LogRecord[] = snap && tail ? tail : this.log.read();
+    this.clusterDir = opts.clusterDir;
+    const atPos = opts.atPos;
+    this.readsThePast = atPos !== undefined;
+    // Reading the past starts from the nearest archived snapshot at or before that position
+    // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
+    let snap = this.snapshotPath && atPos === undefined ? readSnapshot(this.snapshotPath) : undefined;
+    let tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
+    if (atPos !== undefined && this.log instanceof FileEventLog) {
+      for (const path of archivedSnapshotsAtOrBefore(opts.clusterDir, atPos)) {
+        const archived = readSnapshot(path);
+        const after = archived ? this.log.readAfter(archived.byteOffset, archived.pos, archived.sum) : undefined;
+        if (archived && after) { snap = archived; tail = after; break; }
+      }
+    }
+    const all: LogRecord[] = snap && tail ? tail : this.log.read();
+    const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : 0);
+    if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
+    const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
     const last = records[records.length - 1];
     this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
     // Randomness for this invocation is derived from the seed and the log position.
@@ -122,7 +143,7 @@ export class Session {
     if (this.basePos > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
     // A settle budget other than the default changes what the command does: it is part of the input.
     const recorded = this.budget ? { ...(data as object), budget: this.budget } : data;
-    this.pending.push({ time: this.clock.iso(), stream: 'cluster', type, data: recorded });
+    this.pending.push({ time: this.clock.isoMs(), stream: 'cluster', type, data: recorded });
   }
 
   settle(): SettleReport {
@@ -133,15 +154,16 @@ export class Session {
 
   /** Appends everything this invocation produced as one durable batch. */
   commit(): LogRecord[] {
+    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
     // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
     // still passed: the log's last record carries the time the next command starts from.
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
-    if (this.pending.length > 0 && lastTime !== this.clock.iso()) {
-      this.pending.push({ time: this.clock.iso(), stream: 'clock', type: 'ClockAdvanced', data: {} });
+    if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
+      this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });
     }
     const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
-    if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkPending', data: work });
+    if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkPending', data: work });
     const batch = summariseQuietResyncs(this.pending.splice(0));
     if (this.requestId !== undefined) tagRequest(batch, this.requestId);
     const stored = this.log.append(batch, this.basePos);
@@ -153,7 +175,7 @@ export class Session {
         format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
-      writeSnapshotBestEffort(this.snapshotPath, snap, this.log);
+      if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
     }
     return stored;
   }
@@ -168,6 +190,7 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
+    ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
   session.requestId = g.requestId;
   return session;

@@ -33,6 +33,8 @@ export interface GlobalOptions {
   command?: string;
   /** Warnings that are not errors (stderr). */
   notice?: (text: string) => void;
+  /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
+  atPos?: number;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
   faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot') => void;
 }

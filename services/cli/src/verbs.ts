@@ -281,11 +281,11 @@ export function events(io: CliIO, g: GlobalOptions, namespace: string, allNamesp
   return 0;
 }
 
-export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: string): number {
+export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: string, until?: number): number {
   const log = openClusterLog(g);
   const out: string[] = [];
   for (const r of log.read()) {
-    if (r.pos <= since) continue;
+    if (r.pos <= since || (until !== undefined && r.pos > until)) continue;
     if (stream && !r.stream.startsWith(stream)) continue;
     out.push(JSON.stringify(r));
   }

@@ -19,6 +19,8 @@ const allowed: Record<string, string[]> = {
   '@pvsim/runtime': ['@pvsim/domain', '@pvsim/machines'],
   '@pvsim/log-file': ['@pvsim/domain'],
   '@pvsim/manifests': ['@pvsim/domain'],
+  // Reading a recorded history: read points, causes, object histories, diffs (pure over log records).
+  '@pvsim/replay': ['@pvsim/domain'],
   // What every component is written against (Controller, WorkQueue, saved state, LatencyGate).
   '@pvsim/component': ['@pvsim/domain', '@pvsim/runtime'],
   // The components, one package per Kubernetes process: siblings, none imports another (ADR 0003).
@@ -29,7 +31,7 @@ const allowed: Record<string, string[]> = {
   '@pvsim/csi-drivers': ['@pvsim/domain', '@pvsim/runtime'],
   // The one composition root (createWorld): the components and the CSI drivers, wired.
   '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/replay'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

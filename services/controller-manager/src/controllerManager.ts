@@ -112,6 +112,9 @@ export class ControllerManager {
     }
   }
 
+  /** The name of the controller that owns a work queue (the log's readers say who wrote a record). */
+  ownerOf(queue: string): string | undefined { return this.handlers.get(queue)?.owner.name; }
+
   /**
    * Runs one work item. A failed sync is retried by a later one, as in Kubernetes; a broken
    * invariant or a programming error stops the simulation.
@@ -126,7 +129,7 @@ export class ControllerManager {
       const error = e.message;
       this.syncErrors.push({ item, error });
       // Kubernetes logs a failed sync and retries it later; the log keeps it for inspection.
-      this.opts.record?.({ time: this.opts.clock.iso(), stream: 'scheduler', type: 'SyncFailed', data: { ...item, error } });
+      this.opts.record?.({ time: this.opts.clock.isoMs(), stream: 'scheduler', type: 'SyncFailed', data: { ...item, error } });
     }
   }
 

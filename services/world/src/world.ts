@@ -35,6 +35,8 @@ interface Process {
 }
 
 const CONTROLLER_MANAGER = 'kube-controller-manager';
+/** The component of records the simulator itself causes: an injected fault, a crash, a node going down or up. */
+const SIMULATOR = 'pvsim';
 
 /**
  * Which process a component runs in, as on a cluster: the scheduler in kube-scheduler, each
@@ -140,6 +142,8 @@ export class World {
   readonly chooser: Chooser;
   readonly scheduler: Scheduler;
   private readonly record: (rec: NewLogRecord) => void;
+  /** The component the world is acting for (a delivered work item's controller, an informer's process). */
+  private acting: string | undefined;
   private readonly armedFaults: Fault[] = [];
   private readonly budget: SettleBudget;
   /** Per component: its last saved state (as JSON) and that state's hash, for `fingerprint()`. */
@@ -151,7 +155,9 @@ export class World {
   constructor(private readonly opts: WorldOptions = {}) {
     this.clock = new SimClock(opts.startMs ?? 0);
     this.streams = new RandomStreams(opts.seed ?? 0);
-    this.record = opts.record ?? (() => {});
+    // Every record written while the world acts for a component says which (ADR 0005).
+    const sink = opts.record ?? (() => {});
+    this.record = (rec) => sink(this.acting !== undefined && rec.component === undefined ? { ...rec, component: this.acting } : rec);
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     const uids = this.streams.for('uids');
@@ -285,12 +291,14 @@ export class World {
         const p = this.processes.get(action.informer);
         const ev = p?.pending.shift();
         if (!p || !ev) throw new Error(`no watch event is waiting for ${action.informer}`);
-        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'WatchDelivered', data: { informer: action.informer, kind: ev.kind, key: ev.key } });
-        this.deliverWatch(p, ev);
+        this.actingFor(action.informer, () => {
+          this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WatchDelivered', data: { informer: action.informer, kind: ev.kind, key: ev.key } });
+          this.deliverWatch(p, ev);
+        });
         return;
       }
       case 'timer':
-        if (chosen) this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'TimerFired', data: { atMs: action.atMs } });
+        if (chosen) this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'TimerFired', data: { atMs: action.atMs } });
         this.clock.set(action.atMs);
         this.scheduler.releaseDue(this.clock.now());
         return;
@@ -299,10 +307,10 @@ export class World {
         return;
       case 'fault':
         this.armedFaults.push(action.fault);
-        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'FaultInjected', data: action.fault });
+        this.actingFor(SIMULATOR, () => this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'FaultInjected', data: action.fault }));
         return;
       case 'crash':
-        this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'ComponentRestarted', data: { component: action.component } });
+        this.actingFor(SIMULATOR, () => this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'ComponentRestarted', data: { component: action.component } }));
         if (this.opts.informerLag) {
           // A restarted process lists everything again: its informers catch up at once.
           const p = this.process(processOf(action.component));
@@ -316,8 +324,10 @@ export class World {
         if (!live) throw new Error(`node ${action.node} not found`);
         const annotations = { ...((live.metadata['annotations'] as Record<string, string> | undefined) ?? {}) };
         if (action.down) annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
-        this.record({ time: this.clock.iso(), stream: 'scheduler', type: action.down ? 'NodeWentDown' : 'NodeCameUp', data: { node: action.node } });
-        this.store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as AnyObject);
+        this.actingFor(SIMULATOR, () => {
+          this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: action.down ? 'NodeWentDown' : 'NodeCameUp', data: { node: action.node } });
+          this.store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as AnyObject);
+        });
         return;
       }
     }
@@ -333,8 +343,17 @@ export class World {
   }
 
   private deliver(item: WorkItem): void {
-    this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'WorkDelivered', data: item });
-    this.manager.deliver(item);
+    this.actingFor(this.manager.ownerOf(item.queue) ?? item.queue, () => {
+      this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkDelivered', data: item });
+      this.manager.deliver(item);
+    });
+  }
+
+  /** Runs `fn` with every record it writes stamped with `component`. */
+  private actingFor(component: string, fn: () => void): void {
+    const before = this.acting;
+    this.acting = component;
+    try { fn(); } finally { this.acting = before; }
   }
 
   private takeArmed<F extends Fault>(matches: (f: Fault) => f is F): F | undefined {
@@ -369,7 +388,7 @@ export class World {
 
   private resyncAt(atMs: number): void {
     this.clock.set(atMs);
-    this.record({ time: this.clock.iso(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
+    this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
     this.resyncAll();
   }
 

@@ -1,0 +1,81 @@
+/**
+ * Design: benchmark of replay (issue 9 item 10), through the real CLI in-process on a real
+ * cluster directory:
+ *   - the run that produced the log: one `apply` of N PVs and N claims (they all bind), records/s;
+ *   - replay: `log verify` re-executes the same input from its seed and checks every record, records/s
+ *     (baseline: the producing run, same process, same log);
+ *   - time travel: `get pv --at P` for the last and the middle position, with the snapshots the
+ *     log's commands wrote (every PVSIM_SNAPSHOT_EVERY records) and with all of them deleted;
+ *   - the incident workflow: `record export` (watch) + `record import` + `record compare` of that run.
+ * Peak memory is the process's maximum RSS after each phase (it only grows).
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { runCli } from '../services/cli/src/cli.ts';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 300 : 2_000;
+const SNAPSHOT_EVERY = quick ? 500 : 2_000;
+const root = mkdtempSync(join(tmpdir(), 'pvsim-bench-replay-'));
+
+async function pvsim(cluster: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  let stdout = '';
+  let stderr = '';
+  const t0 = performance.now();
+  const code = await runCli(['--cluster', cluster, ...args], {
+    stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '',
+    env: { PVSIM_SNAPSHOT_EVERY: String(SNAPSHOT_EVERY) }, cwd: root, isTTY: false,
+  });
+  const ms = performance.now() - t0;
+  if (code !== 0 && !args.includes('compare')) throw new Error(`pvsim ${args.join(' ')} failed: ${stderr}`);
+  return { ms, stdout };
+}
+
+const rssMiB = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`;
+const rows: string[][] = [];
+const row = (what: string, ms: number, extra: string) => { rows.push([what, `${ms.toFixed(0)} ms`, extra, rssMiB()]); };
+
+const docs: string[] = [];
+for (let i = 0; i < N; i++) {
+  docs.push(`apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-${i}}\nspec: {capacity: {storage: ${1 + (i % 50)}Gi}, accessModes: [ReadWriteOnce], persistentVolumeReclaimPolicy: Retain, nfs: {server: nas, path: /e/${i}}}`);
+  docs.push(`apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c-${i}, namespace: default}\nspec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: ${1 + (i % 50)}Gi}}}`);
+}
+writeFileSync(join(root, 'objects.yaml'), docs.join('\n---\n'));
+const cluster = join(root, 'cluster');
+
+async function main(): Promise<void> {
+const produce = await pvsim(cluster, ['apply', '-f', 'objects.yaml']);
+const records = readFileSync(join(cluster, 'log.jsonl'), 'utf8').trim().split('\n').length;
+row(`apply ${N} PVs + ${N} claims (the producing run)`, produce.ms, `${records} records, ${(records / produce.ms * 1000).toFixed(0)} records/s`);
+const verify = await pvsim(cluster, ['log', 'verify']);
+row('log verify (replay from the seed, checked)', verify.ms, `${(records / verify.ms * 1000).toFixed(0)} records/s = ${(produce.ms / verify.ms).toFixed(2)}× the producing run`);
+
+const bare = join(root, 'bare');
+cpSync(cluster, bare, { recursive: true });
+rmSync(join(bare, 'snapshots'), { recursive: true, force: true });
+rmSync(join(bare, 'snapshot.json'), { force: true });
+for (const [label, pos] of [['last', records], ['middle', Math.floor(records / 2)]] as const) {
+  const withS = await pvsim(cluster, ['get', 'pv', '--at', String(pos), '-o', 'name']);
+  const without = await pvsim(bare, ['get', 'pv', '--at', String(pos), '-o', 'name']);
+  if (withS.stdout !== without.stdout) throw new Error('snapshots changed an answer');
+  row(`get pv --at ${pos} (${label}) with snapshots`, withS.ms, `${(without.ms / withS.ms).toFixed(1)}× faster than without`);
+  row(`get pv --at ${pos} (${label}) without snapshots`, without.ms, 'folds every record up to the position');
+}
+const watch = await pvsim(cluster, ['record', 'export', '--format', 'watch']);
+writeFileSync(join(root, 'watch.json'), watch.stdout);
+const imp = await pvsim(root, ['record', 'import', 'watch.json', '--to', 'imported']);
+const cmp = await pvsim(root, ['record', 'compare', 'imported']);
+if (!cmp.stdout.includes('the model agrees')) throw new Error(`the exported run does not compare clean: ${cmp.stdout.slice(-300)}`);
+row(`record export watch + import + compare (${watch.stdout.split('\n').length - 1} changes)`, watch.ms + imp.ms + cmp.ms, `export ${watch.ms.toFixed(0)} + import ${imp.ms.toFixed(0)} + compare ${cmp.ms.toFixed(0)} ms; compares clean`);
+
+console.log(`replay (issue 9): N=${N}, snapshots every ${SNAPSHOT_EVERY} records${quick ? ' (--quick)' : ''}`);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['what', 'time', 'result', 'peak RSS'][i]!.length));
+const line = (r: string[]) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`;
+console.log(line(['what', 'time', 'result', 'peak RSS']));
+for (const r of rows) console.log(line(r));
+rmSync(root, { recursive: true, force: true });
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
