@@ -18,6 +18,8 @@ const allowed: Record<string, string[]> = {
   '@pvsim/invariants': ['@pvsim/domain'],
   '@pvsim/runtime': ['@pvsim/domain', '@pvsim/machines'],
   '@pvsim/log-file': ['@pvsim/domain'],
+  // The JetStream event log, subjects and the nats-server launcher (ADR 0005); an adapter like log-file.
+  '@pvsim/nats': ['@pvsim/domain'],
   '@pvsim/manifests': ['@pvsim/domain'],
   // What every component is written against (Controller, WorkQueue, saved state, LatencyGate).
   '@pvsim/component': ['@pvsim/domain', '@pvsim/runtime'],
@@ -29,7 +31,7 @@ const allowed: Record<string, string[]> = {
   '@pvsim/csi-drivers': ['@pvsim/domain', '@pvsim/runtime'],
   // The one composition root (createWorld): the components and the CSI drivers, wired.
   '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/nats', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {
