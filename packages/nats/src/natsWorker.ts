@@ -57,7 +57,13 @@ function open(options: NatsConnectOptions) {
   let entry = connections.get(key);
   if (!entry) {
     entry = (async () => {
-      const nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      let nc: NatsConnection;
+      try {
+        nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      } catch (error) {
+        const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
+        throw Object.assign(new Error(`cannot connect to NATS at ${servers}: ${(error as Error).message}`), { code: 'Connect' });
+      }
       const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
       return { nc, jsm };
     })();

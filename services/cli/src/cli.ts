@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
 import { ManifestError } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
+import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
 import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
@@ -20,10 +21,10 @@ import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
 
-const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
-const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify']);
+const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'export']);
 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
@@ -32,7 +33,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   let exitCode = 0;
   let verb = '';
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
+    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
     const seed = Number(o.seed);
@@ -48,7 +49,9 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     };
     const requestId = o.requestId ?? io.env['PVSIM_REQUEST_ID'];
     if (requestId === '') throw new UsageError('error: --request-id must not be empty');
+    const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
     return {
+      ...(natsUrl ? { nats: natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']) } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
@@ -65,6 +68,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program
     .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
     .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
+    .option('--nats <url>', 'keep the log in NATS JetStream at this server; --cluster then names the cluster there (env PVSIM_NATS)')
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
@@ -205,6 +209,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
     .action(wrap((o: { force?: boolean }) => verbs.repair(io, globals(), { force: !!o.force })));
+  log.command('export')
+    .description('Print the whole log as a file log (log.jsonl) holds it, byte for byte; with --nats, the cluster\'s log in NATS.')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo log export > demo/log.jsonl')
+    .action(wrap(() => exportLog(io, globals())));
+  log.command('import')
+    .description('Append a log.jsonl (every record checked, batches kept) to an empty cluster: with --nats, its log in NATS.')
+    .requiredOption('-f, --filename <path>', 'the log.jsonl to import, or - for stdin')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo log import -f .pvsim/log.jsonl')
+    .action(wrap((o: { filename: string }) => importLog(io, globals(), o.filename)));
   log.command('verify')
     .description('Re-execute the recorded inputs with their seeds in a scratch cluster and check the log is reproduced byte for byte.')
     .action(wrap(() => verbs.verify(io, globals())));
