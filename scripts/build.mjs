@@ -20,7 +20,7 @@ chmodSync(out, 0o755);
 
 // The NATS log's worker thread (packages/nats/src/syncBridge.ts loads it from beside the bundle).
 await build({
-  entryPoints: ['packages/nats/src/natsWorker.ts'],
+  entryPoints: ['packages/nats/src/natsWorker.mjs'],
   outfile: 'services/cli/dist/pvsim-nats-worker.js',
   bundle: true,
   platform: 'node',

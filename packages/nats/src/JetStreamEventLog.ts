@@ -7,7 +7,7 @@
  * optimistic concurrency, the append expecting the stream to end at `expectedPos`.
  *
  * Batches: 2.9 has no atomic multi-message publish, so a batch is published line by line with
- * chained expectations (natsWorker.ts) and its last line carries `end`. A reader returns only
+ * chained expectations (natsWorker.mjs) and its last line carries `end`. A reader returns only
  * complete batches; a batch a crash cut short stays in the stream unread, and the next append
  * is refused with LogCorruptError until the operator deals with it (see the ADR).
  *
@@ -76,7 +76,7 @@ export class JetStreamEventLog implements EventLog {
       subject: logSubject(this.cluster, records[k]!.stream),
       line,
       // One id per position: a retried publish is stored once, and two writers racing for the
-      // same position collide here even where the server skips a check (see natsWorker.ts).
+      // same position collide here even where the server skips a check (see natsWorker.mjs).
       msgID: `${this.stream}:${records[k]!.pos}`,
     }));
     try {

@@ -1,6 +1,6 @@
 /**
  * Design: the messages between a synchronous caller and the NATS worker thread (syncBridge.ts ↔
- * natsWorker.ts). Plain data only — they cross a MessagePort by structured clone.
+ * natsWorker.mjs). Plain data only — they cross a MessagePort by structured clone.
  */
 
 /** How to reach the server; passed through to `connect` (credentials and TLS included). */

@@ -1,12 +1,12 @@
 /**
- * Design: calls into the NATS worker thread (natsWorker.ts) that block the caller until the
+ * Design: calls into the NATS worker thread (natsWorker.mjs) that block the caller until the
  * answer arrives — `Atomics.wait` on a shared flag, then `receiveMessageOnPort` — so the
  * synchronous EventLog port can be served by the asynchronous nats.js client. One worker per
  * process, started on first use and unref'd (it never keeps a finished process alive). Every
  * call has a deadline: a server that does not answer is an error naming it, never a hang.
  *
- * The worker's module is `natsWorkerFromSource.mjs` (which loads `natsWorker.ts` under tsx)
- * when running from source and `pvsim-nats-worker.js` beside the bundle when running the built CLI.
+ * The worker's module is the sibling `natsWorker.mjs` when running from source (tests), and
+ * `pvsim-nats-worker.js` beside the bundle when running the built CLI.
  */
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -24,13 +24,13 @@ export class NatsCallError extends Error {
   }
 }
 
-const WORKER_START_MS = 10_000;
+const WORKER_START_MS = 30_000;
 
 let bridge: { worker: Worker; port: MessagePort; flag: Int32Array } | undefined;
 
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./natsWorkerFromSource.mjs', here) : new URL('./pvsim-nats-worker.js', here);
+  return here.endsWith('.ts') ? new URL('./natsWorker.mjs', here) : new URL('./pvsim-nats-worker.js', here);
 }
 
 function start() {

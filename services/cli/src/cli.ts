@@ -208,7 +208,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   log.command('repair')
     .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
-    .action(wrap((o: { force?: boolean }) => verbs.repair(io, globals(), { force: !!o.force })));
+    .action(wrap((o: { force?: boolean }) => {
+      if (globals().nats) throw new UsageError('error: log repair works on a file log; a log in NATS refuses appends after an unfinished batch until its stream is repaired by hand (docs/decisions/0005-cluster-log-in-jetstream.md)');
+      return verbs.repair(io, globals(), { force: !!o.force });
+    }));
   log.command('export')
     .description('Print the whole log as a file log (log.jsonl) holds it, byte for byte; with --nats, the cluster\'s log in NATS.')
     .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo log export > demo/log.jsonl')

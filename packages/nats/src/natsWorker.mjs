@@ -10,17 +10,17 @@
  * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
  * between two of ours breaks the chain, so a batch is never interleaved with another writer's.
  * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
+ *
+ * Plain JavaScript on purpose: Node 20 does not give a worker thread the parent's `--import tsx`
+ * loader, and registering tsx inside the worker costs seconds on a loaded machine; as .mjs the
+ * worker starts in milliseconds from source and bundles unchanged for the built CLI. The messages
+ * it answers are typed in bridgeProtocol.ts.
  */
 
-import { parentPort, workerData } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
-import type { BridgeRequest, BridgeResult, NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
-
-const { flag, port } = workerData as { flag: Int32Array; port: MessagePort };
-void parentPort;
-
+import { workerData } from "node:worker_threads";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
+const { flag, port } = workerData;
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
 const STREAM_NOT_FOUND = 10059;
@@ -28,17 +28,14 @@ const decoder = new TextDecoder();
 /** One JetStream API call's deadline; a call lost to a reconnect is retried (idempotent ones). */
 const API_TIMEOUT_MS = 2_000;
 const RETRIES_MAX = 10;
-
-function isTransient(error: unknown): boolean {
-  const name = (error as { name?: string })?.name ?? '';
-  const message = String((error as { message?: string })?.message ?? '');
+function isTransient(error) {
+  const name = error?.name ?? "";
+  const message = String(error?.message ?? "");
   return /Timeout|NoResponders|ConnectionClosed|RequestError/i.test(name) || /timeout|no responders|disconnect/i.test(message);
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs an idempotent call again while it fails for a reason a reconnect explains. */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+async function retrying(fn) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -48,21 +45,18 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
     }
   }
 }
-
-
-const connections = new Map<string, Promise<{ nc: NatsConnection; jsm: JetStreamManager }>>();
-
-function open(options: NatsConnectOptions) {
+const connections = new Map();
+function open(options) {
   const key = JSON.stringify(options);
   let entry = connections.get(key);
   if (!entry) {
     entry = (async () => {
-      let nc: NatsConnection;
+      let nc;
       try {
         nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
       } catch (error) {
-        const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
-        throw Object.assign(new Error(`cannot connect to NATS at ${servers}: ${(error as Error).message}`), { code: 'Connect' });
+        const servers = Array.isArray(options.servers) ? options.servers.join(",") : options.servers;
+        throw Object.assign(new Error(`cannot connect to NATS at ${servers}: ${error.message}`), { code: "Connect" });
       }
       const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
       return { nc, jsm };
@@ -72,12 +66,10 @@ function open(options: NatsConnectOptions) {
   }
   return entry;
 }
-
-function apiCode(error: unknown): number | undefined {
-  return error instanceof JetStreamApiError ? error.code : undefined;
+function apiCode(error) {
+  return error instanceof JetStreamApiError ? error.code : void 0;
 }
-
-async function lastSeq(jsm: JetStreamManager, stream: string): Promise<number> {
+async function lastSeq(jsm, stream) {
   return retrying(async () => {
     try {
       return (await jsm.streams.info(stream)).state.last_seq;
@@ -87,12 +79,11 @@ async function lastSeq(jsm: JetStreamManager, stream: string): Promise<number> {
     }
   });
 }
-
-async function readFrom(nc: NatsConnection, jsm: JetStreamManager, stream: string, fromSeq: number): Promise<StoredLine[]> {
+async function readFrom(nc, jsm, stream, fromSeq) {
   const last = await lastSeq(jsm, stream);
   if (last < fromSeq) return [];
   return retrying(async () => {
-    const out: StoredLine[] = [];
+    const out = [];
     const js = jetstream(nc, { timeout: API_TIMEOUT_MS });
     const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
     const messages = await consumer.consume({ max_messages: 1_000, expires: API_TIMEOUT_MS });
@@ -108,36 +99,33 @@ async function readFrom(nc: NatsConnection, jsm: JetStreamManager, stream: strin
     return out;
   });
 }
-
-async function handle(request: BridgeRequest): Promise<unknown> {
-  if (request.op === 'close') {
-    for (const entry of connections.values()) await (await entry).nc.drain().catch(() => undefined);
+async function handle(request) {
+  if (request.op === "close") {
+    for (const entry of connections.values()) await (await entry).nc.drain().catch(() => void 0);
     connections.clear();
     return null;
   }
   const { nc, jsm } = await open(request.connect);
   switch (request.op) {
-    case 'lastSeq':
+    case "lastSeq":
       return lastSeq(jsm, request.stream);
-    case 'lastLine': {
+    case "lastLine": {
       const last = await lastSeq(jsm, request.stream);
       if (last === 0) return null;
       const msg = await retrying(() => jsm.streams.getMessage(request.stream, { seq: last }));
-      return msg ? ({ seq: msg.seq, subject: msg.subject, line: decoder.decode(msg.data) } satisfies StoredLine) : null;
+      return msg ? { seq: msg.seq, subject: msg.subject, line: decoder.decode(msg.data) } : null;
     }
-    case 'read':
+    case "read":
       return readFrom(nc, jsm, request.stream, request.fromSeq);
-    case 'append': {
-      const conflict = async (message: string, storedCount: number) =>
-        Object.assign(new Error(message), { code: 'Conflict', actualSeq: await lastSeq(jsm, request.stream), storedCount });
+    case "append": {
+      const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
       // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here;
       // the race it leaves is closed by the fixed message id of position 1 (a duplicate below).
       const before = await lastSeq(jsm, request.stream);
       if (before !== request.expectedSeq) throw await conflict(`the stream ends at ${before}`, 0);
       if (before === 0) {
         try {
-          // Not retried: a lost create is followed by publishes that fail with no stream.
-          await jsm.streams.add({ name: request.stream, subjects: request.subjects, storage: 'file' as never, duplicate_window: 120_000_000_000 });
+          await jsm.streams.add({ name: request.stream, subjects: request.subjects, storage: "file", duplicate_window: 120_000_000_000 });
         } catch (error) {
           // Another writer created it first: fine, the sequence checks below decide.
           if (!(error instanceof JetStreamApiError)) throw error;
@@ -150,25 +138,25 @@ async function handle(request: BridgeRequest): Promise<unknown> {
           const k = done + j;
           return js.publish(l.subject, l.line, {
             msgID: l.msgID,
-            expect: { lastSequence: request.expectedSeq + k, ...(k > 0 ? { lastMsgID: request.lines[k - 1]!.msgID } : {}) },
+            expect: { lastSequence: request.expectedSeq + k, ...k > 0 ? { lastMsgID: request.lines[k - 1].msgID } : {} }
           });
         });
         const settled = await Promise.allSettled(acks);
-        const firstBad = settled.findIndex((s) => s.status === 'rejected' || s.value.duplicate);
+        const firstBad = settled.findIndex((s) => s.status === "rejected" || s.value.duplicate);
         if (firstBad === -1) return request.lines.length;
-        const bad = settled[firstBad]!;
-        if (bad.status === 'rejected' && isTransient(bad.reason) && attempt < RETRIES_MAX) {
-          // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
+        const bad = settled[firstBad];
+        if (bad.status === "rejected" && isTransient(bad.reason) && attempt < RETRIES_MAX) {
           await pause(100 * attempt);
+          // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
           const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
           let k = 0;
-          while (k < stored.length && k < request.lines.length && stored[k]!.line === request.lines[k]!.line) k++;
-          if (k < stored.length) throw await conflict('another writer appended while the connection was down', k);
+          while (k < stored.length && k < request.lines.length && stored[k].line === request.lines[k].line) k++;
+          if (k < stored.length) throw await conflict("another writer appended while the connection was down", k);
           done = k;
           if (done === request.lines.length) return done;
           continue;
         }
-        if (bad.status === 'fulfilled') throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
+        if (bad.status === "fulfilled") throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
         const error = bad.reason;
         const code = apiCode(error);
         if (code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
@@ -179,26 +167,24 @@ async function handle(request: BridgeRequest): Promise<unknown> {
     }
   }
 }
-
-port.on('message', (request: BridgeRequest) => {
+port.on("message", (request) => {
   handle(request).then(
-    (value): BridgeResult => ({ ok: true, value }),
-    (error): BridgeResult => ({
+    (value) => ({ ok: true, value }),
+    (error) => ({
       ok: false,
       error: {
-        code: typeof error?.code === 'string' ? error.code : String(error?.name ?? 'Error'),
+        code: typeof error?.code === "string" ? error.code : String(error?.name ?? "Error"),
         message: String(error?.message ?? error),
-        ...(typeof error?.actualSeq === 'number' ? { actualSeq: error.actualSeq } : {}),
-        ...(typeof error?.storedCount === 'number' ? { storedCount: error.storedCount } : {}),
-      },
-    }),
+        ...typeof error?.actualSeq === "number" ? { actualSeq: error.actualSeq } : {},
+        ...typeof error?.storedCount === "number" ? { storedCount: error.storedCount } : {}
+      }
+    })
   ).then((result) => {
     port.postMessage(result);
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
 });
-
 // Ready: the caller blocked in start() (syncBridge.ts) wakes up.
 Atomics.store(flag, 0, 1);
 Atomics.notify(flag, 0);
