@@ -82,7 +82,8 @@ export class JetStreamEventLog implements EventLog {
     try {
       callSync(
         { op: 'append', connect: this.connect, stream: this.stream, subjects: [logSubjectFilter(this.cluster)], lines: outgoing, expectedSeq: expectedPos },
-        this.timeoutMs,
+        // A large batch gets time in proportion (10 000 records: +100 s on a loaded machine).
+        this.timeoutMs + 10 * batch.length,
       );
     } catch (error) {
       if (error instanceof NatsCallError && error.code === 'Conflict' && !error.storedCount) {

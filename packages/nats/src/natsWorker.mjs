@@ -28,6 +28,10 @@ const decoder = new TextDecoder();
 /** One JetStream API call's deadline; a call lost to a reconnect is retried (idempotent ones). */
 const API_TIMEOUT_MS = 2_000;
 const RETRIES_MAX = 10;
+/** One publish's deadline for its ack. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+/** Publishes of one append in flight at once. */
+const PUBLISH_WINDOW = 256;
 function isTransient(error) {
   const name = error?.name ?? "";
   const message = String(error?.message ?? "");
@@ -119,9 +123,10 @@ async function handle(request) {
       return readFrom(nc, jsm, request.stream, request.fromSeq);
     case "append": {
       const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
-      // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here;
-      // the race it leaves is closed by the fixed message id of position 1 (a duplicate below).
-      const before = await lastSeq(jsm, request.stream);
+      // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here
+      // (one extra request, on the first append only); the race it leaves is closed by the fixed
+      // message id of position 1 (a duplicate below). Past 0 the server checks every line itself.
+      const before = request.expectedSeq === 0 ? await lastSeq(jsm, request.stream) : request.expectedSeq;
       if (before !== request.expectedSeq) throw await conflict(`the stream ends at ${before}`, 0);
       if (before === 0) {
         try {
@@ -131,10 +136,13 @@ async function handle(request) {
           if (!(error instanceof JetStreamApiError)) throw error;
         }
       }
-      const js = jetstream(nc, { timeout: API_TIMEOUT_MS });
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      // Pipelined in windows: enough in flight to keep the connection busy, few enough that a
+      // loaded machine acks each within its deadline.
       let done = 0;
-      for (let attempt = 1; ; attempt++) {
-        const acks = request.lines.slice(done).map((l, j) => {
+      for (let attempt = 1; done < request.lines.length; ) {
+        const window = request.lines.slice(done, done + PUBLISH_WINDOW);
+        const acks = window.map((l, j) => {
           const k = done + j;
           return js.publish(l.subject, l.line, {
             msgID: l.msgID,
@@ -143,10 +151,16 @@ async function handle(request) {
         });
         const settled = await Promise.allSettled(acks);
         const firstBad = settled.findIndex((s) => s.status === "rejected" || s.value.duplicate);
-        if (firstBad === -1) return request.lines.length;
+        if (firstBad === -1) {
+          done += window.length;
+          continue;
+        }
         const bad = settled[firstBad];
         if (bad.status === "rejected" && isTransient(bad.reason) && attempt < RETRIES_MAX) {
+          attempt++;
           await pause(100 * attempt);
+          // No stream (no responders), or one that ends before our position: a lost race.
+          if (await lastSeq(jsm, request.stream) < request.expectedSeq + done) throw await conflict("the stream ends before the expected position", done);
           // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
           const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
           let k = 0;
@@ -159,11 +173,14 @@ async function handle(request) {
         if (bad.status === "fulfilled") throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
         const error = bad.reason;
         const code = apiCode(error);
-        if (code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
+        // No stream takes the subject (nats.js reports no responders as JetStreamNotEnabled).
+        const noStream = error?.name === "JetStreamNotEnabled" && await lastSeq(jsm, request.stream) === 0;
+        if (noStream || code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
           throw await conflict(String(error?.message ?? error), done + firstBad);
         }
         throw Object.assign(error instanceof Error ? error : new Error(String(error)), { storedCount: done + firstBad });
       }
+      return done;
     }
   }
 }
