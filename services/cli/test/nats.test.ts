@@ -67,6 +67,17 @@ test('import refuses a non-empty target and bad input, naming the line, and appl
   assert.is((await ok([...nats('bad'), 'log', 'export'])).stdout, '');
 });
 
+test('nats-server restarted between commands: the next ones reconnect, nothing is lost or applied twice', async () => {
+  const dir = tempCluster();
+  for (const [k, step] of STEPS.entries()) {
+    if (k > 0) await server.restart();
+    await ok([...nats('restarts'), ...step]);
+    assert.is((await pvsim(dir, step)).code, 0);
+  }
+  assert.is((await ok([...nats('restarts'), 'log', 'export'])).stdout, logBytes(dir));
+  assert.match((await ok([...nats('restarts'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
+});
+
 test('a bad --nats URL, an unreachable server and a cluster name NATS cannot hold are one-line errors', async () => {
   const url = await run(['--nats', 'localhost', '--cluster', 'x', 'get', 'pv']);
   assert.is(url.code, 1);
