@@ -26,7 +26,7 @@ import {
 } from '@pvsim/domain';
 import type { NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
 import { NatsCallError, callSync } from './syncBridge.ts';
-import { checkClusterName, logStreamName, logSubject, logSubjectFilter } from './subjects.ts';
+import { checkClusterName, logStreamName, logSubject, logSubjectFilter, redactCredentials } from './subjects.ts';
 
 export interface JetStreamEventLogOptions {
   connect: NatsConnectOptions;
@@ -52,7 +52,7 @@ export class JetStreamEventLog implements EventLog {
 
   /** Where the log lives, for messages: `nats://host:port cluster NAME`. */
   describe(): string {
-    const servers = Array.isArray(this.connect.servers) ? this.connect.servers.join(',') : this.connect.servers;
+    const servers = (Array.isArray(this.connect.servers) ? this.connect.servers : [this.connect.servers]).map(redactCredentials).join(',');
     return `${servers} cluster ${this.cluster}`;
   }
 

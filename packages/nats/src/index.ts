@@ -6,6 +6,7 @@ export {
   logSubject,
   logSubjectFilter,
   recordStreamOf,
+  redactCredentials,
   unescapeToken,
 } from './subjects.ts';
 export {

@@ -50,17 +50,39 @@ async function retrying(fn) {
   }
 }
 const connections = new Map();
-function open(options) {
-  const key = JSON.stringify(options);
+/**
+ * Credentials may come in the URL, as most NATS tools take them: `nats://user:pass@host:port`,
+ * or `nats://token@host:port`. They are moved into the connect options (nats.js does not read
+ * them from the URL) and never appear in a message.
+ */
+function withUrlCredentials(options) {
+  const out = { ...options };
+  const servers = (Array.isArray(options.servers) ? options.servers : [options.servers]).map((server) => {
+    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server);
+    if (!m) return server;
+    const [user, pass] = m[2].split(":").map(decodeURIComponent);
+    if (pass === undefined) out.token ??= user;
+    else {
+      out.user ??= user;
+      out.pass ??= pass;
+    }
+    return m[1] + m[3];
+  });
+  out.servers = servers;
+  return out;
+}
+
+function open(given) {
+  const key = JSON.stringify(given);
   let entry = connections.get(key);
   if (!entry) {
+    const options = withUrlCredentials(given);
     entry = (async () => {
       let nc;
       try {
         nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
       } catch (error) {
-        const servers = Array.isArray(options.servers) ? options.servers.join(",") : options.servers;
-        throw Object.assign(new Error(`cannot connect to NATS at ${servers}: ${error.message}`), { code: "Connect" });
+        throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.join(",")}: ${error.message}`), { code: "Connect" });
       }
       const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
       return { nc, jsm };
@@ -70,6 +92,7 @@ function open(options) {
   }
   return entry;
 }
+
 function apiCode(error) {
   return error instanceof JetStreamApiError ? error.code : void 0;
 }

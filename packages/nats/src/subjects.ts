@@ -89,3 +89,8 @@ export function recordStreamOf(cluster: string, subject: string): string {
   if (!subject.startsWith(prefix)) throw new Error(`subject "${subject}" is not in cluster ${cluster}'s log`);
   return subject.slice(prefix.length).split('.').map(unescapeToken).join('/');
 }
+
+/** A server URL fit for a message: credentials in it (`nats://user:pass@…`) become `***`. */
+export function redactCredentials(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@');
+}

@@ -8,6 +8,7 @@ import {
   logSubject,
   logSubjectFilter,
   recordStreamOf,
+  redactCredentials,
   unescapeToken,
 } from '@pvsim/nats';
 
@@ -65,6 +66,12 @@ test('property: record streams round-trip through their subject', () => {
       assert.is(recordStreamOf('c', logSubject('c', stream)), stream);
     }),
   );
+});
+
+test('credentials in a server URL are hidden in messages', () => {
+  assert.is(redactCredentials('nats://pvsim:s3cret@127.0.0.1:4222'), 'nats://***@127.0.0.1:4222');
+  assert.is(redactCredentials('tls://tok@host:4222'), 'tls://***@host:4222');
+  assert.is(redactCredentials('nats://127.0.0.1:4222'), 'nats://127.0.0.1:4222');
 });
 
 test.run();

@@ -12,14 +12,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkLine, type LogRecord } from '@pvsim/domain';
 import { sha256Hex } from '@pvsim/log-file';
-import { checkClusterName } from '@pvsim/nats';
+import { checkClusterName, redactCredentials } from '@pvsim/nats';
 import { openClusterLog } from './clusterDir.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
 /** The `nats` global option from --nats and --cluster (the cluster name there; `default` if none). */
 export function natsGlobal(url: string, cluster: string | undefined): { url: string; cluster: string } {
   if (!/^(nats|tls|wss?):\/\/./.test(url) && !/^[^\s/]+:\d+$/.test(url)) {
-    throw new UsageError(`error: --nats "${url}" is not a NATS server URL such as nats://127.0.0.1:4222`);
+    throw new UsageError(`error: --nats "${redactCredentials(url)}" is not a NATS server URL such as nats://127.0.0.1:4222`);
   }
   const name = cluster ?? 'default';
   try {
@@ -30,7 +30,7 @@ export function natsGlobal(url: string, cluster: string | undefined): { url: str
 }
 
 function where(g: GlobalOptions): string {
-  return g.nats ? `cluster ${g.nats.cluster} in NATS at ${g.nats.url}` : `cluster ${g.clusterDir}`;
+  return g.nats ? `cluster ${g.nats.cluster} in NATS at ${redactCredentials(g.nats.url)}` : `cluster ${g.clusterDir}`;
 }
 
 export function exportLog(io: CliIO, g: GlobalOptions): number {

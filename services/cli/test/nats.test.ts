@@ -78,6 +78,23 @@ test('nats-server restarted between commands: the next ones reconnect, nothing i
   assert.match((await ok([...nats('restarts'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
 });
 
+test('with authorization on, credentials in the URL pass through, and a missing or wrong one is a one-line error that hides them', async () => {
+  const secured = await startNatsServer({ args: ['--user', 'pvsim', '--pass', 's3cret'] });
+  try {
+    const url = secured.url.replace('nats://', 'nats://pvsim:s3cret@');
+    await ok(['--nats', url, '--cluster', 'auth', 'apply', '-f', 'examples/static/01-volumes.yaml']);
+    assert.match((await ok(['--nats', url, '--cluster', 'auth', 'get', 'pv'])).stdout, /nas-5g/);
+    for (const bad of [secured.url, secured.url.replace('nats://', 'nats://pvsim:wrong@')]) {
+      const r = await run(['--nats', bad, '--cluster', 'auth', 'get', 'pv']);
+      assert.is(r.code, 1);
+      assert.match(r.stderr, /^error: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: Authorization Violation\n$/);
+      assert.not.match(r.stderr, /wrong|s3cret/);
+    }
+  } finally {
+    await secured.stop();
+  }
+});
+
 test('a bad --nats URL, an unreachable server and a cluster name NATS cannot hold are one-line errors', async () => {
   const url = await run(['--nats', 'localhost', '--cluster', 'x', 'get', 'pv']);
   assert.is(url.code, 1);
