@@ -10,6 +10,7 @@ import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domai
 import { ManifestError } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
 import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
+import { up } from './upVerb.ts';
 import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
@@ -21,7 +22,7 @@ import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
 
-const USER_ERRORS = new Set(['NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'export']);
@@ -198,6 +199,13 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExample:\n  pvsim run examples/lecture/static-nas/scenario.yaml')
     .action(async (file: string) => {
       exitCode = await runScenario(io, globals(), file, runCli, { clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
+    });
+
+  program.command('up')
+    .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/')
+    .action(async () => {
+      exitCode = await up(io);
     });
 
   const log = program.command('log')
