@@ -17,3 +17,16 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(out, 0o755);
+
+// The NATS log's worker thread (packages/nats/src/syncBridge.ts loads it from beside the bundle).
+await build({
+  entryPoints: ['packages/nats/src/natsWorker.mjs'],
+  outfile: 'services/cli/dist/pvsim-nats-worker.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'bundle',
+  banner: { js: "import { createRequire as __pvsimCreateRequire } from 'node:module'; const require = __pvsimCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

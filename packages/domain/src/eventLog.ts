@@ -17,7 +17,7 @@ export interface NewLogRecord {
   /**
    * The component that wrote it, when the world wrote it while acting for one (a controller's
    * sync of a delivered work item, an informer's watch delivery); absent for a user's command.
-   * Its cause is the choice record before it (packages/replay causes.ts, ADR 0005).
+   * Its cause is the choice record before it (packages/replay causes.ts, ADR 0006).
    */
   component?: string;
 }

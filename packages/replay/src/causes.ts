@@ -1,6 +1,6 @@
 /**
  * Design: what caused each record and which component wrote it, read off the log's own order
- * (ADR 0005). The world records every choice before its effects: an input (`stream: cluster`)
+ * (ADR 0006). The world records every choice before its effects: an input (`stream: cluster`)
  * before the objects the user's command wrote, `WorkDelivered {queue, key}` before whatever the
  * sync of that item wrote, `WatchDelivered` before an informer's reaction, `NodeWentDown` before
  * the node's change. So a fact's cause is the nearest choice record before it in its batch, and

@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
 import { ManifestError } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
+import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
+import { up } from './upVerb.ts';
 import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
@@ -24,7 +26,7 @@ import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 
-const USER_ERRORS = new Set(['ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
@@ -36,7 +38,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   let exitCode = 0;
   let verb = '';
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
+    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
     const seed = Number(o.seed);
@@ -52,7 +54,9 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     };
     const requestId = o.requestId ?? io.env['PVSIM_REQUEST_ID'];
     if (requestId === '') throw new UsageError('error: --request-id must not be empty');
+    const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
     return {
+      ...(natsUrl ? { nats: natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']) } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
@@ -69,6 +73,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program
     .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
     .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
+    .option('--nats <url>', 'keep the log in NATS JetStream at this server; --cluster then names the cluster there (env PVSIM_NATS)')
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
@@ -259,6 +264,13 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       exitCode = await runScenario(io, globals(), file, runCli, { clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
     });
 
+  program.command('up')
+    .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/')
+    .action(async () => {
+      exitCode = await up(io);
+    });
+
   const log = program.command('log')
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')
     .option('--since <pos>', 'only records after this position', '0')
@@ -274,7 +286,19 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   log.command('repair')
     .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
-    .action(wrap((o: { force?: boolean }) => verbs.repair(io, globals(), { force: !!o.force })));
+    .action(wrap((o: { force?: boolean }) => {
+      if (globals().nats) throw new UsageError('error: log repair works on a file log; a log in NATS refuses appends after an unfinished batch until its stream is repaired by hand (docs/decisions/0007-cluster-log-in-jetstream.md)');
+      return verbs.repair(io, globals(), { force: !!o.force });
+    }));
+  log.command('export')
+    .description('Print the whole log as a file log (log.jsonl) holds it, byte for byte; with --nats, the cluster\'s log in NATS.')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo log export > demo/log.jsonl')
+    .action(wrap(() => exportLog(io, globals())));
+  log.command('import')
+    .description('Append a log.jsonl (every record checked, batches kept) to an empty cluster: with --nats, its log in NATS.')
+    .requiredOption('-f, --filename <path>', 'the log.jsonl to import, or - for stdin')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo log import -f .pvsim/log.jsonl')
+    .action(wrap((o: { filename: string }) => importLog(io, globals(), o.filename)));
   log.command('verify')
     .description('Re-execute the recorded inputs with their seeds in a scratch cluster and check the log is reproduced byte for byte.')
     .action(wrap(() => verbs.verify(io, globals())));

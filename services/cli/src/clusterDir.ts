@@ -7,6 +7,8 @@
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventLog } from '@pvsim/domain';
+import { JetStreamEventLog } from '@pvsim/nats';
 import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type LockClock } from '@pvsim/log-file';
 import { UsageError, type GlobalOptions } from './verbTypes.ts';
 
@@ -75,7 +77,9 @@ export function logSettingsFromEnv(env: Record<string, string | undefined>): Pic
 }
 
 /** The cluster's event log as every command opens it. */
-export function openClusterLog(g: GlobalOptions): FileEventLog {
+export function openClusterLog(g: GlobalOptions): EventLog {
+  // In NATS the stream's optimistic concurrency is the lock, and there is no directory.
+  if (g.nats) return new JetStreamEventLog({ connect: { servers: g.nats.url }, cluster: g.nats.cluster });
   const faults = g.faults;
   return new FileEventLog(join(g.clusterDir, LOG_FILE), {
     lock: { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) },
@@ -90,6 +94,7 @@ export function openClusterLog(g: GlobalOptions): FileEventLog {
  * named that does not exist is more likely a typo than an empty cluster: say so.
  */
 export function checkClusterForRead(g: GlobalOptions): void {
+  if (g.nats) return;
   let isDirectory: boolean;
   try {
     isDirectory = statSync(g.clusterDir).isDirectory();
@@ -141,6 +146,7 @@ export function fileSystemErrorLine(error: unknown): string | undefined {
  * the cluster directory does not exist yet (the first append creates it and locks then).
  */
 export function lockClusterForWrite(g: GlobalOptions): (() => void) | undefined {
+  if (g.nats) return undefined;
   if (!existsSync(g.clusterDir)) return undefined;
   const path = join(g.clusterDir, LOG_FILE);
   const lock = acquireLogLock(path, { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) });

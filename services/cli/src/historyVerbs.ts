@@ -3,7 +3,7 @@
  * position, cause and component), `history KIND/NAME` (one line per change of one object) and
  * `events --since/--until` (the events recorded between two positions). They only read: causes
  * are derived from the log's order and the component each record names (packages/replay
- * causes.ts, ADR 0005).
+ * causes.ts, ADR 0006).
  */
 import type { KubeEvent, LogRecord } from '@pvsim/domain';
 import { printTable, resolveResource } from '@pvsim/manifests';

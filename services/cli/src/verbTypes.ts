@@ -16,6 +16,8 @@ export interface CliIO {
 
 export interface GlobalOptions {
   clusterDir: string;
+  /** --nats URL (env PVSIM_NATS): the log is the JetStream stream of cluster `cluster` there (ADR 0007). */
+  nats?: { url: string; cluster: string };
   seed: number;
   /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
   snapshotEveryRecords?: number;

@@ -155,7 +155,7 @@ export class World {
   constructor(private readonly opts: WorldOptions = {}) {
     this.clock = new SimClock(opts.startMs ?? 0);
     this.streams = new RandomStreams(opts.seed ?? 0);
-    // Every record written while the world acts for a component says which (ADR 0005).
+    // Every record written while the world acts for a component says which (ADR 0006).
     const sink = opts.record ?? (() => {});
     this.record = (rec) => sink(this.acting !== undefined && rec.component === undefined ? { ...rec, component: this.acting } : rec);
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };

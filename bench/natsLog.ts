@@ -1,0 +1,123 @@
+/**
+ * Design: what keeping the log in JetStream costs (issue 8 item 10, ADR 0007). Against a
+ * nats-server started by the one launcher, in the same process and the same run:
+ *
+ * - **Appends.** `JetStreamEventLog.append` (synchronous, through the worker thread, with the
+ *   expected-sequence and msg-id headers) against the baseline, a raw nats.js publish loop of the
+ *   same lines on the same subjects, pipelined the same way (publish a batch, await its acks),
+ *   without headers or the thread hop. Batches of 1 and of 100 records; goal ≥ 80 %.
+ * - **Replay.** `read()` of the whole log from JetStream against `FileEventLog.read()` of the
+ *   same records, in records per second.
+ *
+ * Rounds alternate measured and baseline (measure.ts), each on a fresh cluster/stream.
+ */
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { NewLogRecord } from '../packages/domain/src/index.ts';
+import { FileEventLog } from '../packages/log-file/src/index.ts';
+import { JetStreamEventLog, closeBridge, logStreamName, logSubject, logSubjectFilter, startNatsServer } from '../packages/nats/src/index.ts';
+import { emit, fmtMs, median, table } from './measure.ts';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 2 : 4;
+const RECORDS = quick ? 2_000 : 10_000;
+const REPLAY_RECORDS = quick ? 10_000 : 50_000;
+
+// nats.js lives in packages/nats's node_modules (the root has no link to it).
+const natsRequire = createRequire(resolve('packages/nats/package.json'));
+const { connect } = natsRequire('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+const { jetstream, jetstreamManager } = natsRequire('@nats-io/jetstream') as typeof import('@nats-io/jetstream');
+
+function record(i: number): NewLogRecord {
+  return { time: '2026-01-01T00:00:00Z', stream: `pvc/default/claim-${i % 500}.data`, type: 'PersistentVolumeClaimUpdated', data: { i, phase: 'Bound', volumeName: `pv-${i}` } };
+}
+
+let clusterCount = 0;
+
+async function main(): Promise<void> {
+  const server = await startNatsServer();
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+
+  function appendLoop(batchSize: number): number {
+    const log = new JetStreamEventLog({ connect: { servers: server.url }, cluster: `bench-${++clusterCount}` });
+    const t0 = performance.now();
+    for (let pos = 0; pos < RECORDS; pos += batchSize) {
+      log.append(Array.from({ length: batchSize }, (_, k) => record(pos + k + 1)), pos);
+    }
+    return performance.now() - t0;
+  }
+
+  async function rawLoop(batchSize: number): Promise<number> {
+    const cluster = `raw-${++clusterCount}`;
+    await jsm.streams.add({ name: logStreamName(cluster), subjects: [logSubjectFilter(cluster)] });
+    const lines = Array.from({ length: RECORDS }, (_, k) => {
+      const r = record(k + 1);
+      return { subject: logSubject(cluster, r.stream), line: JSON.stringify({ pos: k + 1, ...r, sum: '0000000000000000' }) };
+    });
+    const t0 = performance.now();
+    for (let pos = 0; pos < RECORDS; pos += batchSize) {
+      await Promise.all(lines.slice(pos, pos + batchSize).map((l) => js.publish(l.subject, l.line)));
+    }
+    return performance.now() - t0;
+  }
+
+  const rows: string[][] = [];
+  const data: Record<string, unknown> = {};
+  for (const batchSize of [1, 100]) {
+    const measured: number[] = [];
+    const baseline: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      baseline.push(await rawLoop(batchSize));
+      measured.push(appendLoop(batchSize));
+    }
+    const rate = (ms: number) => (RECORDS / ms) * 1000;
+    const ratio = rate(median(measured)) / rate(median(baseline));
+    rows.push([`append, batches of ${batchSize}`, `${rate(median(measured)).toFixed(0)}/s`, `${rate(median(baseline)).toFixed(0)}/s`, `${(ratio * 100).toFixed(0)} %`]);
+    data[`append${batchSize}`] = { records: RECORDS, measuredMs: measured, baselineMs: baseline, ratio };
+  }
+
+  {
+    const cluster = `replay-${++clusterCount}`;
+    const log = new JetStreamEventLog({ connect: { servers: server.url }, cluster });
+    const dir = mkdtempSync(join(tmpdir(), 'pvsim-bench-'));
+    const file = new FileEventLog(join(dir, 'log.jsonl'));
+    for (let pos = 0; pos < REPLAY_RECORDS; pos += 1_000) {
+      const batch = Array.from({ length: 1_000 }, (_, k) => record(pos + k + 1));
+      log.append(batch, pos);
+      file.append(batch, pos);
+    }
+    const measured: number[] = [];
+    const baseline: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let t0 = performance.now();
+      if (file.read().length !== REPLAY_RECORDS) throw new Error('file replay lost records');
+      baseline.push(performance.now() - t0);
+      t0 = performance.now();
+      if (log.read().length !== REPLAY_RECORDS) throw new Error('JetStream replay lost records');
+      measured.push(performance.now() - t0);
+    }
+    const rate = (ms: number) => (REPLAY_RECORDS / ms) * 1000;
+    rows.push([`replay ${REPLAY_RECORDS} records`, `${rate(median(measured)).toFixed(0)}/s`, `${rate(median(baseline)).toFixed(0)}/s (file)`, `${((rate(median(measured)) / rate(median(baseline))) * 100).toFixed(0)} %`]);
+    data['replay'] = { records: REPLAY_RECORDS, measuredMs: measured, baselineMs: baseline };
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(`JetStream event log (nats-server on loopback, ${ROUNDS} rounds, medians; baseline: raw nats.js publish loop / file log)`);
+  console.log(table(['case', 'JetStreamEventLog', 'baseline', 'ratio'], rows));
+  console.log(`(median append round: ${fmtMs(median((data['append100'] as { measuredMs: number[] }).measuredMs))} for ${RECORDS} records in batches of 100)`);
+  emit('natsLog', data);
+  closeBridge();
+  await nc.close();
+  await server.stop();
+
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,126 @@
+/**
+ * Design: the cluster's event log kept in a JetStream stream (ADR 0007) — the EventLog port,
+ * passing the same contract suite as the file log. One message per record on the subject of the
+ * record's stream (subjects.ts), its payload exactly the line the file log would hold
+ * (`sealBatch` in @pvsim/domain), so an export is byte-identical to the file and the checksums
+ * carry over. A record's position is its stream sequence: the log has one writer at a time by
+ * optimistic concurrency, the append expecting the stream to end at `expectedPos`.
+ *
+ * Batches: 2.9 has no atomic multi-message publish, so a batch is published line by line with
+ * chained expectations (natsWorker.mjs) and its last line carries `end`. A reader returns only
+ * complete batches; a batch a crash cut short stays in the stream unread, and the next append
+ * is refused with LogCorruptError until the operator deals with it (see the ADR).
+ *
+ * Synchronous by design: the calls block on the worker thread (syncBridge.ts).
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  ExpectedVersionConflict,
+  LogCorruptError,
+  checkLine,
+  sealBatch,
+  type EventLog,
+  type LogRecord,
+  type NewLogRecord,
+} from '@pvsim/domain';
+import type { NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
+import { NatsCallError, callSync } from './syncBridge.ts';
+import { checkClusterName, logStreamName, logSubject, logSubjectFilter, redactCredentials } from './subjects.ts';
+
+export interface JetStreamEventLogOptions {
+  connect: NatsConnectOptions;
+  cluster: string;
+  /** Deadline of one call to the server (default 30 s). */
+  timeoutMs?: number;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export class JetStreamEventLog implements EventLog {
+  readonly cluster: string;
+  readonly stream: string;
+  private readonly connect: NatsConnectOptions;
+  private readonly timeoutMs: number;
+
+  constructor(options: JetStreamEventLogOptions) {
+    this.cluster = checkClusterName(options.cluster);
+    this.stream = logStreamName(options.cluster);
+    this.connect = options.connect;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Where the log lives, for messages: `nats://host:port cluster NAME`. */
+  describe(): string {
+    const servers = (Array.isArray(this.connect.servers) ? this.connect.servers : [this.connect.servers]).map(redactCredentials).join(',');
+    return `${servers} cluster ${this.cluster}`;
+  }
+
+  read(): LogRecord[] {
+    const stored = callSync({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: 1 }, this.timeoutMs) as StoredLine[];
+    return this.complete(stored);
+  }
+
+  lastPos(): number {
+    const last = callSync({ op: 'lastLine', connect: this.connect, stream: this.stream }, this.timeoutMs) as StoredLine | null;
+    if (last === null) return 0;
+    const checked = checkLine(last.line, hash);
+    if (checked.ok && checked.record.end === true && checked.record.pos === last.seq) return last.seq;
+    return this.read().at(-1)?.pos ?? 0;
+  }
+
+  append(batch: NewLogRecord[], expectedPos: number): LogRecord[] {
+    if (batch.length === 0) return [];
+    const { records, lines } = sealBatch(batch, expectedPos + 1, hash);
+    const outgoing = lines.map((line, k) => ({
+      subject: logSubject(this.cluster, records[k]!.stream),
+      line,
+      // One id per position: a retried publish is stored once, and two writers racing for the
+      // same position collide here even where the server skips a check (see natsWorker.mjs).
+      msgID: `${this.stream}:${records[k]!.pos}`,
+    }));
+    try {
+      callSync(
+        { op: 'append', connect: this.connect, stream: this.stream, subjects: [logSubjectFilter(this.cluster)], lines: outgoing, expectedSeq: expectedPos },
+        // A large batch gets time in proportion (10 000 records: +100 s on a loaded machine).
+        this.timeoutMs + 10 * batch.length,
+      );
+    } catch (error) {
+      if (error instanceof NatsCallError && error.code === 'Conflict' && !error.storedCount) {
+        const actual = this.lastPos();
+        if (actual === expectedPos) {
+          throw new LogCorruptError(this.describe(), actual + 1, 0, 'the start of a batch that never finished', 'the log refuses appends until the stream is repaired');
+        }
+        throw new ExpectedVersionConflict(expectedPos, actual);
+      }
+      if (error instanceof NatsCallError && error.storedCount) {
+        throw new LogCorruptError(
+          this.describe(),
+          expectedPos + error.storedCount + 1,
+          0,
+          `missing: the append stopped after ${error.storedCount} of ${batch.length} records (${error.message})`,
+          'the stored part of the batch is never read; the log refuses appends until the stream is repaired',
+        );
+      }
+      throw error;
+    }
+    return records;
+  }
+
+  /** The records of complete batches, checked; corrupt or out-of-order data is LogCorruptError. */
+  private complete(stored: StoredLine[]): LogRecord[] {
+    const out: LogRecord[] = [];
+    let lastEnd = 0;
+    for (const s of stored) {
+      const checked = checkLine(s.line, hash);
+      const expectedPos = out.length + 1;
+      if (!checked.ok) throw new LogCorruptError(this.describe(), expectedPos, s.seq, checked.detail, 'inspect the stream with `nats stream view`');
+      if (checked.record.pos !== s.seq || s.seq !== expectedPos) {
+        throw new LogCorruptError(this.describe(), expectedPos, s.seq, `at stream sequence ${s.seq} but numbered ${checked.record.pos}`, 'the stream was changed outside pvsim');
+      }
+      out.push(checked.record);
+      if (checked.record.end === true) lastEnd = out.length;
+    }
+    return out.slice(0, lastEnd);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Design: the messages between a synchronous caller and the NATS worker thread (syncBridge.ts ↔
+ * natsWorker.mjs). Plain data only — they cross a MessagePort by structured clone.
+ */
+
+/** How to reach the server; passed through to `connect` (credentials and TLS included). */
+export interface NatsConnectOptions {
+  servers: string | string[];
+  token?: string;
+  user?: string;
+  pass?: string;
+  /** Ask the client to time out a connection attempt after this long. */
+  timeout?: number;
+}
+
+export interface StoredLine {
+  seq: number;
+  subject: string;
+  line: string;
+}
+
+export interface OutgoingLine {
+  subject: string;
+  line: string;
+  msgID: string;
+}
+
+export type BridgeRequest =
+  | { op: 'lastSeq'; connect: NatsConnectOptions; stream: string }
+  | { op: 'lastLine'; connect: NatsConnectOptions; stream: string }
+  | { op: 'read'; connect: NatsConnectOptions; stream: string; fromSeq: number }
+  | {
+      op: 'append';
+      connect: NatsConnectOptions;
+      stream: string;
+      subjects: string[];
+      lines: OutgoingLine[];
+      expectedSeq: number;
+    }
+  | { op: 'close' };
+
+export type BridgeResult =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: string; message: string; actualSeq?: number; storedCount?: number } };

@@ -1,0 +1,230 @@
+/**
+ * Design: the worker thread behind the synchronous JetStream event log. The EventLog port is
+ * synchronous (ADR 0002: components and the CLI keep one synchronous shape) and nats.js is not,
+ * so the async client lives here, on its own thread with its own event loop, and a caller blocks
+ * on `Atomics.wait` until this thread answers (syncBridge.ts). One connection per distinct set of
+ * connect options, kept for the life of the thread.
+ *
+ * An append publishes the batch's lines pipelined, each with `Nats-Msg-Id` (so a retried publish
+ * is stored once), `Nats-Expected-Last-Sequence` = the position before it, and — from the second
+ * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
+ * between two of ours breaks the chain, so a batch is never interleaved with another writer's.
+ * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
+ *
+ * Plain JavaScript on purpose: Node 20 does not give a worker thread the parent's `--import tsx`
+ * loader, and registering tsx inside the worker costs seconds on a loaded machine; as .mjs the
+ * worker starts in milliseconds from source and bundles unchanged for the built CLI. The messages
+ * it answers are typed in bridgeProtocol.ts.
+ */
+
+import { workerData } from "node:worker_threads";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
+const { flag, port } = workerData;
+const WRONG_LAST_SEQUENCE = 10071;
+const WRONG_LAST_MSG_ID = 10070;
+const STREAM_NOT_FOUND = 10059;
+const decoder = new TextDecoder();
+/** One JetStream API call's deadline; a call lost to a reconnect is retried (idempotent ones). */
+const API_TIMEOUT_MS = 2_000;
+const RETRIES_MAX = 10;
+/** One publish's deadline for its ack. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+/** Publishes of one append in flight at once. */
+const PUBLISH_WINDOW = 256;
+function isTransient(error) {
+  const name = error?.name ?? "";
+  const message = String(error?.message ?? "");
+  return /Timeout|NoResponders|ConnectionClosed|RequestError/i.test(name) || /timeout|no responders|disconnect/i.test(message);
+}
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Runs an idempotent call again while it fails for a reason a reconnect explains. */
+async function retrying(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= RETRIES_MAX || !isTransient(error)) throw error;
+      await pause(100 * attempt);
+    }
+  }
+}
+const connections = new Map();
+/**
+ * Credentials may come in the URL, as most NATS tools take them: `nats://user:pass@host:port`,
+ * or `nats://token@host:port`. They are moved into the connect options (nats.js does not read
+ * them from the URL) and never appear in a message.
+ */
+function withUrlCredentials(options) {
+  const out = { ...options };
+  const servers = (Array.isArray(options.servers) ? options.servers : [options.servers]).map((server) => {
+    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server);
+    if (!m) return server;
+    const [user, pass] = m[2].split(":").map(decodeURIComponent);
+    if (pass === undefined) out.token ??= user;
+    else {
+      out.user ??= user;
+      out.pass ??= pass;
+    }
+    return m[1] + m[3];
+  });
+  out.servers = servers;
+  return out;
+}
+
+function open(given) {
+  const key = JSON.stringify(given);
+  let entry = connections.get(key);
+  if (!entry) {
+    const options = withUrlCredentials(given);
+    entry = (async () => {
+      let nc;
+      try {
+        nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      } catch (error) {
+        throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.join(",")}: ${error.message}`), { code: "Connect" });
+      }
+      const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
+      return { nc, jsm };
+    })();
+    entry.catch(() => connections.delete(key));
+    connections.set(key, entry);
+  }
+  return entry;
+}
+
+function apiCode(error) {
+  return error instanceof JetStreamApiError ? error.code : void 0;
+}
+async function lastSeq(jsm, stream) {
+  return retrying(async () => {
+    try {
+      return (await jsm.streams.info(stream)).state.last_seq;
+    } catch (error) {
+      if (apiCode(error) === STREAM_NOT_FOUND) return 0;
+      throw error;
+    }
+  });
+}
+async function readFrom(nc, jsm, stream, fromSeq) {
+  const last = await lastSeq(jsm, stream);
+  if (last < fromSeq) return [];
+  return retrying(async () => {
+    const out = [];
+    const js = jetstream(nc, { timeout: API_TIMEOUT_MS });
+    const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
+    const messages = await consumer.consume({ max_messages: 1_000, expires: API_TIMEOUT_MS });
+    try {
+      for await (const m of messages) {
+        out.push({ seq: m.seq, subject: m.subject, line: decoder.decode(m.data) });
+        if (m.seq >= last) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    if ((out.at(-1)?.seq ?? 0) < last) throw new Error(`read timeout: the stream ended before sequence ${last}`);
+    return out;
+  });
+}
+async function handle(request) {
+  if (request.op === "close") {
+    for (const entry of connections.values()) await (await entry).nc.drain().catch(() => void 0);
+    connections.clear();
+    return null;
+  }
+  const { nc, jsm } = await open(request.connect);
+  switch (request.op) {
+    case "lastSeq":
+      return lastSeq(jsm, request.stream);
+    case "lastLine": {
+      const last = await lastSeq(jsm, request.stream);
+      if (last === 0) return null;
+      const msg = await retrying(() => jsm.streams.getMessage(request.stream, { seq: last }));
+      return msg ? { seq: msg.seq, subject: msg.subject, line: decoder.decode(msg.data) } : null;
+    }
+    case "read":
+      return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "append": {
+      const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
+      // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here
+      // (one extra request, on the first append only); the race it leaves is closed by the fixed
+      // message id of position 1 (a duplicate below). Past 0 the server checks every line itself.
+      const before = request.expectedSeq === 0 ? await lastSeq(jsm, request.stream) : request.expectedSeq;
+      if (before !== request.expectedSeq) throw await conflict(`the stream ends at ${before}`, 0);
+      if (before === 0) {
+        try {
+          await jsm.streams.add({ name: request.stream, subjects: request.subjects, storage: "file", duplicate_window: 120_000_000_000 });
+        } catch (error) {
+          // Another writer created it first: fine, the sequence checks below decide.
+          if (!(error instanceof JetStreamApiError)) throw error;
+        }
+      }
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      // Pipelined in windows: enough in flight to keep the connection busy, few enough that a
+      // loaded machine acks each within its deadline.
+      let done = 0;
+      for (let attempt = 1; done < request.lines.length; ) {
+        const window = request.lines.slice(done, done + PUBLISH_WINDOW);
+        const acks = window.map((l, j) => {
+          const k = done + j;
+          return js.publish(l.subject, l.line, {
+            msgID: l.msgID,
+            expect: { lastSequence: request.expectedSeq + k, ...k > 0 ? { lastMsgID: request.lines[k - 1].msgID } : {} }
+          });
+        });
+        const settled = await Promise.allSettled(acks);
+        const firstBad = settled.findIndex((s) => s.status === "rejected" || s.value.duplicate);
+        if (firstBad === -1) {
+          done += window.length;
+          continue;
+        }
+        const bad = settled[firstBad];
+        if (bad.status === "rejected" && isTransient(bad.reason) && attempt < RETRIES_MAX) {
+          attempt++;
+          await pause(100 * attempt);
+          // No stream (no responders), or one that ends before our position: a lost race.
+          if (await lastSeq(jsm, request.stream) < request.expectedSeq + done) throw await conflict("the stream ends before the expected position", done);
+          // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
+          const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
+          let k = 0;
+          while (k < stored.length && k < request.lines.length && stored[k].line === request.lines[k].line) k++;
+          if (k < stored.length) throw await conflict("another writer appended while the connection was down", k);
+          done = k;
+          if (done === request.lines.length) return done;
+          continue;
+        }
+        if (bad.status === "fulfilled") throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
+        const error = bad.reason;
+        const code = apiCode(error);
+        // No stream takes the subject (nats.js reports no responders as JetStreamNotEnabled).
+        const noStream = error?.name === "JetStreamNotEnabled" && await lastSeq(jsm, request.stream) === 0;
+        if (noStream || code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
+          throw await conflict(String(error?.message ?? error), done + firstBad);
+        }
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { storedCount: done + firstBad });
+      }
+      return done;
+    }
+  }
+}
+port.on("message", (request) => {
+  handle(request).then(
+    (value) => ({ ok: true, value }),
+    (error) => ({
+      ok: false,
+      error: {
+        code: typeof error?.code === "string" ? error.code : String(error?.name ?? "Error"),
+        message: String(error?.message ?? error),
+        ...typeof error?.actualSeq === "number" ? { actualSeq: error.actualSeq } : {},
+        ...typeof error?.storedCount === "number" ? { storedCount: error.storedCount } : {}
+      }
+    })
+  ).then((result) => {
+    port.postMessage(result);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  });
+});
+// Ready: the caller blocked in start() (syncBridge.ts) wakes up.
+Atomics.store(flag, 0, 1);
+Atomics.notify(flag, 0);

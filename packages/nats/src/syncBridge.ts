@@ -1,0 +1,84 @@
+/**
+ * Design: calls into the NATS worker thread (natsWorker.mjs) that block the caller until the
+ * answer arrives — `Atomics.wait` on a shared flag, then `receiveMessageOnPort` — so the
+ * synchronous EventLog port can be served by the asynchronous nats.js client. One worker per
+ * process, started on first use and unref'd (it never keeps a finished process alive). Every
+ * call has a deadline: a server that does not answer is an error naming it, never a hang.
+ *
+ * The worker's module is the sibling `natsWorker.mjs` when running from source (tests), and
+ * `pvsim-nats-worker.js` beside the bundle when running the built CLI.
+ */
+
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { BridgeRequest, BridgeResult } from './bridgeProtocol.ts';
+
+export class NatsCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly actualSeq?: number,
+    readonly storedCount?: number,
+  ) {
+    super(message);
+    this.name = 'NatsCallError';
+  }
+}
+
+const WORKER_START_MS = 30_000;
+
+let bridge: { worker: Worker; port: MessagePort; flag: Int32Array } | undefined;
+
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('./natsWorker.mjs', here) : new URL('./pvsim-nats-worker.js', here);
+}
+
+function start() {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const url = workerUrl();
+  const worker = new Worker(url, {
+    workerData: { flag, port: port2 },
+    transferList: [port2],
+  });
+  worker.unref();
+  port1.unref();
+  // A worker that fails to load is reported by the start deadline below, not by a crash later.
+  worker.on('error', () => undefined);
+  // The worker says it is ready by raising the flag; a worker that cannot load never does.
+  if (Atomics.wait(flag, 0, 0, WORKER_START_MS) === 'timed-out') {
+    void worker.terminate();
+    throw new NatsCallError('Bridge', `the NATS worker thread (${url.pathname}) did not start within ${WORKER_START_MS} ms`);
+  }
+  bridge = { worker, port: port1, flag };
+  return bridge;
+}
+
+/** Sends `request` to the worker and blocks until it answers or `timeoutMs` passes. */
+export function callSync(request: BridgeRequest, timeoutMs: number): unknown {
+  const { port, flag } = bridge ?? start();
+  Atomics.store(flag, 0, 0);
+  port.postMessage(request);
+  const waited = Atomics.wait(flag, 0, 0, timeoutMs);
+  if (waited === 'timed-out') {
+    // The worker may still answer later; a fresh worker keeps the next call from reading it.
+    void bridge?.worker.terminate();
+    bridge = undefined;
+    throw new NatsCallError('Timeout', `NATS did not answer a ${request.op} within ${timeoutMs} ms`);
+  }
+  const answer = receiveMessageOnPort(port)?.message as BridgeResult | undefined;
+  if (!answer) throw new NatsCallError('Bridge', 'the NATS worker signalled without an answer');
+  if (!answer.ok) throw new NatsCallError(answer.error.code, answer.error.message, answer.error.actualSeq, answer.error.storedCount);
+  return answer.value;
+}
+
+/** Closes the worker's connections (drains them) and stops the worker. */
+export function closeBridge(timeoutMs = 5_000): void {
+  if (!bridge) return;
+  try {
+    callSync({ op: 'close' }, timeoutMs);
+  } finally {
+    void bridge?.worker.terminate();
+    bridge = undefined;
+  }
+}

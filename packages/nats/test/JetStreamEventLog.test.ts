@@ -1,0 +1,53 @@
+// Behaviour of the JetStream log beyond the shared contract: where records go, and the edges
+// the server (2.9) leaves to the client.
+import * as assert from 'uvu/assert';
+import { test } from 'uvu';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamEventLog, logStreamName, startNatsServer } from '@pvsim/nats';
+
+const server = await startNatsServer();
+process.on('exit', () => void server.stop());
+const open = (cluster: string) => new JetStreamEventLog({ connect: { servers: server.url }, cluster });
+const rec = (stream: string, data: unknown) => ({ time: '2026-01-01T00:00:00Z', stream, type: 'T', data });
+
+test('each record is one message on its object\'s subject, its payload the file log\'s line', async () => {
+  const log = open('subjects');
+  const stored = log.append([rec('pv/data.v1', 1), rec('pvc/default/a b', 2), rec('cluster', 3)], 0);
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  const subjects: string[] = [];
+  for (let seq = 1; seq <= 3; seq++) {
+    const m = (await jsm.streams.getMessage(logStreamName('subjects'), { seq }))!;
+    subjects.push(m.subject);
+    assert.is(new TextDecoder().decode(m.data), JSON.stringify(stored[seq - 1]));
+    assert.is(m.header?.get('Nats-Msg-Id'), `PVSIM_subjects:${seq}`);
+  }
+  assert.equal(subjects, ['pvsim.subjects.log.pv.data%2Ev1', 'pvsim.subjects.log.pvc.default.a%20b', 'pvsim.subjects.log.cluster']);
+  await nc.close();
+});
+
+test('an append after a position a log that does not exist yet never reached is a conflict at 0', () => {
+  const error = (() => {
+    try {
+      open('missing').append([rec('pv/a', 1)], 3);
+    } catch (e) {
+      return e as { code?: string; expectedPos?: number; actualPos?: number };
+    }
+    return undefined;
+  })();
+  assert.is(error?.code, 'ExpectedVersionConflict');
+  assert.is(error?.expectedPos, 3);
+  assert.is(error?.actualPos, 0);
+  assert.is(open('missing').lastPos(), 0);
+});
+
+test('a writer that lost the race for position 1 with identical records still loses (msg-id dedup)', () => {
+  const a = open('race');
+  const b = open('race');
+  a.append([rec('pv/a', 1), rec('pv/b', 2)], 0);
+  assert.throws(() => b.append([rec('pv/a', 1), rec('pv/b', 2)], 0), (e: unknown) => (e as { code?: string }).code === 'ExpectedVersionConflict');
+  assert.is(a.read().length, 2);
+});
+
+test.run();

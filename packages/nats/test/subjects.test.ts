@@ -1,0 +1,77 @@
+import * as assert from 'uvu/assert';
+import { test } from 'uvu';
+import fc from 'fast-check';
+import {
+  ClusterNameInvalidError,
+  escapeToken,
+  logStreamName,
+  logSubject,
+  logSubjectFilter,
+  recordStreamOf,
+  redactCredentials,
+  unescapeToken,
+} from '@pvsim/nats';
+
+test('tokens: names with dots, wildcards, spaces and unicode become one safe token', () => {
+  const table: [string, string][] = [
+    ['nas', 'nas'],
+    ['data.v1', 'data%2Ev1'],
+    ['a*b>c', 'a%2Ab%3Ec'],
+    ['with space\ttab', 'with%20space%09tab'],
+    ['ü', '%C3%BC'],
+    ['50%', '50%25'],
+    ['', '%'],
+    ['kube-system_x', 'kube-system_x'],
+  ];
+  for (const [text, token] of table) {
+    assert.is(escapeToken(text), token, text);
+    assert.is(unescapeToken(token), text, token);
+  }
+});
+
+test('subjects: one token per segment of the record stream, under the cluster log prefix', () => {
+  assert.is(logSubject('c1', 'pv/nas'), 'pvsim.c1.log.pv.nas');
+  assert.is(logSubject('c1', 'pvc/default/data.v1'), 'pvsim.c1.log.pvc.default.data%2Ev1');
+  assert.is(logSubject('c1', 'cluster'), 'pvsim.c1.log.cluster');
+  assert.is(logSubjectFilter('c1'), 'pvsim.c1.log.>');
+  assert.is(logStreamName('c1'), 'PVSIM_c1');
+  assert.is(recordStreamOf('c1', 'pvsim.c1.log.pvc.default.data%2Ev1'), 'pvc/default/data.v1');
+});
+
+test('cluster names that would need escaping are refused with a clear error', () => {
+  for (const bad of ['', 'a.b', 'a b', 'x*', 'x'.repeat(65)]) {
+    assert.throws(() => logSubject(bad, 'pv/a'), (e: unknown) => e instanceof ClusterNameInvalidError && /must be 1 to 64 characters/.test(e.message));
+  }
+});
+
+test('tokens that escaping cannot produce are refused', () => {
+  for (const bad of ['a.b', '%2', '%zz', '%2e', 'a b', '%%']) assert.throws(() => unescapeToken(bad), undefined, bad);
+});
+
+test('property: every escaped token is a valid NATS token, and escaping is injective and inverted', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.string({ maxLength: 30 }), (a, b) => {
+      const ta = escapeToken(a);
+      assert.ok(/^[A-Za-z0-9_%-]+$/.test(ta), ta);
+      assert.is(unescapeToken(ta), a);
+      if (a !== b) assert.is.not(ta, escapeToken(b));
+    }),
+  );
+});
+
+test('property: record streams round-trip through their subject', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 4 }), (segments) => {
+      const stream = segments.join('/');
+      assert.is(recordStreamOf('c', logSubject('c', stream)), stream);
+    }),
+  );
+});
+
+test('credentials in a server URL are hidden in messages', () => {
+  assert.is(redactCredentials('nats://pvsim:s3cret@127.0.0.1:4222'), 'nats://***@127.0.0.1:4222');
+  assert.is(redactCredentials('tls://tok@host:4222'), 'tls://***@host:4222');
+  assert.is(redactCredentials('nats://127.0.0.1:4222'), 'nats://127.0.0.1:4222');
+});
+
+test.run();
