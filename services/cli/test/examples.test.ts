@@ -12,6 +12,7 @@ const scenarios = [
   ['examples/access-modes/scenarios/demo.yaml', 17],
   ['examples/node-failure/scenarios/demo.yaml', 23],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
+  ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
 ] as const;
 
 for (const [file, steps] of scenarios) {

@@ -300,9 +300,10 @@ test('statefulset: pod identity, volumes and claim shape', () => {
   assert.is(claim.spec.storageClassName, 'standard');
   assert.is(claim.spec.volumeMode, 'Filesystem');
   assert.equal(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
-  // WaitForFirstConsumer: the scheduler picked the pod's node for provisioning.
-  assert.is(claim.metadata.annotations?.[ANN_SELECTED_NODE], p.spec.nodeName);
-  assert.is(p.spec.nodeName, 'node-a');
+  // WaitForFirstConsumer: the scheduler picked node-a for provisioning; the pod is bound to it only
+  // once the claim is (volumebinding PreBind), and no provisioner runs here.
+  assert.is(claim.metadata.annotations?.[ANN_SELECTED_NODE], 'node-a');
+  assert.is(p.spec.nodeName, undefined);
 });
 
 test('statefulset: Parallel creates every pod and claim at once', () => {
@@ -385,14 +386,25 @@ const stsRows: StsRow[] = [
 
 const fastClass: StorageClass = {
   apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' },
-  provisioner: 'block.csi.pvsim.dev', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+  provisioner: 'kubernetes.io/no-provisioner', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
 };
+
+/** Pre-made volumes of the class, one per replica: the scheduler's PreBind reserves them. */
+function fastVolumes(store: ObjectStore): void {
+  for (const n of [1, 2, 3]) {
+    store.create('PersistentVolume', {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `fast-${n}` },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'fast', hostPath: { path: `/tmp/fast-${n}` } },
+    } as unknown as AnyObject);
+  }
+}
 
 for (const row of stsRows) {
   test(`statefulset: ${row.name}`, () => {
     const c = cluster();
-    // Claims wait for a provisioner (none runs here) but pods get scheduled at once.
+    // WaitForFirstConsumer claims bound to pre-made volumes at scheduling (no provisioner runs here).
     c.store.create('StorageClass', fastClass as unknown as AnyObject);
+    fastVolumes(c.store);
     c.store.create('StatefulSet', statefulSet(3, row.policy, 'fast') as unknown as AnyObject);
     for (let i = 0; i < 3; i++) {
       c.settle();
