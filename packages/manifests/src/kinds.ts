@@ -43,6 +43,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
   entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
+  entry('CSIDriver', 'csidrivers', [], 'storage.k8s.io', false),
+  entry('CSINode', 'csinodes', [], 'storage.k8s.io', false),
   // The simulator's internal objects: stored, logged and printable, never applied by a user.
   entry('CSIVolume', 'csivolumes', [], 'csi.pvsim.dev', false, false),
   entry('Filesystem', 'filesystems', [], 'csi.pvsim.dev', false, false),

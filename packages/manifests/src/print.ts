@@ -273,6 +273,26 @@ const COLUMNS: Record<string, Columns> = {
     },
     wideRow: (sts) => containerCells(obj(sts['spec'])),
   },
+  // printCSIDriver / printCSINode (K/pkg/printers/internalversion/printers.go).
+  CSIDriver: {
+    headers: ['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE'],
+    wideHeaders: [],
+    row(d, now) {
+      const spec = obj(d['spec']);
+      const flag = (v: unknown, dflt: boolean) => String(typeof v === 'boolean' ? v : dflt);
+      const tokens = list(spec['tokenRequests']).map((t) => str(obj(t)['audience']));
+      const modes = list(spec['volumeLifecycleModes']).map(str);
+      return [name(d), flag(spec['attachRequired'], true), flag(spec['podInfoOnMount'], false), flag(spec['storageCapacity'], false),
+        tokens.length > 0 ? tokens.join(',') : '<unset>', flag(spec['requiresRepublish'], false), modes.length > 0 ? modes.join(',') : 'Persistent', created(d, now)];
+    },
+    wideRow: () => [],
+  },
+  CSINode: {
+    headers: ['NAME', 'DRIVERS', 'AGE'],
+    wideHeaders: [],
+    row: (n, now) => [name(n), String(list(obj(n['spec'])['drivers']).length), created(n, now)],
+    wideRow: () => [],
+  },
   VolumeAttachment: {
     headers: ['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE'],
     wideHeaders: [],
@@ -1476,6 +1496,8 @@ export function describe(kind: string, object: object, events: readonly object[]
     case 'Secret':
       return describeSecret(object as Obj);
     case 'VolumeAttachment':
+    case 'CSIDriver':
+    case 'CSINode':
     case 'CSIVolume':
     case 'Filesystem':
       return describeGeneric(object as Obj, shown, now);

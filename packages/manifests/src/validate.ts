@@ -31,6 +31,7 @@ import {
   HOST_PATH_TYPES, readableStruct, cleanPath, decodeQuantity, deepEqual, isObj, labelSelectorErrors, list, noBacksteps, present, quantityValue,
   nodeSelectorErrors, obj, setOrDelete, sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
 } from './fieldChecks.ts';
+import { validateCsiDriver, validateCsiDriverUpdate, validateCsiNode, validateCsiNodeUpdate } from './validateCsi.ts';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './validateConfig.ts';
 import { validatePod, validatePodUpdate } from './validatePod.ts';
 import { validateDeployment, validateDeploymentUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validateApps.ts';
@@ -139,6 +140,14 @@ export function validationErrors(object: object, mode: 'create' | 'update', old?
     case 'Secret':
       if (prev) errs.push(...validateSecretUpdate(obj, prev));
       errs.push(...validateSecret(obj));
+      break;
+    case 'CSIDriver':
+      errs.push(...validateCsiDriver(obj));
+      if (prev) errs.push(...validateCsiDriverUpdate(obj, prev));
+      break;
+    case 'CSINode':
+      errs.push(...validateCsiNode(obj));
+      if (prev) errs.push(...validateCsiNodeUpdate(obj, prev));
       break;
     case 'VolumeAttachment':
       errs.push(...validateVolumeAttachment(obj));

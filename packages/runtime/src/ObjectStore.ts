@@ -27,7 +27,8 @@ import { InProcessBus, type Bus } from './Bus.ts';
 
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
-  | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem';
+  | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem'
+  | 'CSIDriver' | 'CSINode';
 export type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface WatchEvent {
@@ -79,6 +80,8 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
   StatefulSet: { prefix: 'sts', resource: 'statefulsets', namespaced: true },
   CSIVolume: { prefix: 'csivol', resource: 'csivolumes', namespaced: false },
   Filesystem: { prefix: 'fs', resource: 'filesystems', namespaced: false },
+  CSIDriver: { prefix: 'csidriver', resource: 'csidrivers', namespaced: false },
+  CSINode: { prefix: 'csinode', resource: 'csinodes', namespaced: false },
 };
 
 export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];

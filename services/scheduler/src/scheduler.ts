@@ -13,7 +13,8 @@
  * brief (readiness, selector, inter-pod affinity, volume restrictions, volume binding) rather than
  * kube-scheduler's (its InterPodAffinity runs after VolumeBinding); a node's taints are its
  * `spec.taints` plus the taint the node lifecycle controller derives from the Ready condition;
- * no resources, ports, topology spread, preemption or storage capacity.
+ * no resources, ports, topology spread, preemption or storage capacity. NodeVolumeLimits reads the
+ * drivers' attach limits from CSINode (nodevolumelimits/csi.go) and runs before VolumeBinding.
  *
  * The binding cycle is kube-scheduler's (v1.34, `schedule_one.go` bindingCycle and volumebinding
  * `binder.go` BindPodVolumes/checkBindings): a pod whose claims need PreBind writes is *assumed* on
@@ -68,6 +69,7 @@ export const SchedulingReason = {
   claimBeingDeleted: (name: string) => `persistentvolumeclaim "${name}" is being deleted`,
   ephemeralClaimMissing: (name: string) => `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`,
   noNodes: 'no nodes available to schedule pods',
+  maxVolumeCountExceeded: 'node(s) exceed max volume count',
 } as const;
 
 // ------------------------------------------------------------------------------ pod fields
@@ -241,6 +243,14 @@ export interface SchedulingSnapshot {
   listVolumes(): PersistentVolume[];
   getClass(name: string): StorageClass | undefined;
   vacEnabled: boolean;
+  /** The node's CSINode (storage.k8s.io/v1), where kubelets publish each driver's attach limit. */
+  getCsiNode?(name: string): CsiNodeObject | undefined;
+}
+
+/** The fields of a CSINode the NodeVolumeLimits filter reads. */
+export interface CsiNodeObject {
+  metadata: { name: string };
+  spec?: { drivers?: { name: string; allocatable?: { count?: number } | null }[] | null };
 }
 
 interface PodClaims {
@@ -361,6 +371,57 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
 }
 
 /**
+ * filterAttachableVolumes (nodevolumelimits csi.go): unique name (driver/handle) -> driver of the
+ * CSI volumes a pod's claims stand for; an unbound claim counts as a volume of its class's
+ * provisioner, named after the claim.
+ */
+function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string, string>): void {
+  const ns = podNamespace(pod);
+  for (const { name } of podClaimNames(pod)) {
+    const claim = snap.getClaim(ns, name);
+    if (!claim) continue;
+    const pv = claim.spec.volumeName ? snap.getVolume(claim.spec.volumeName) : undefined;
+    if (pv) {
+      const csi = pv.spec.csi as { driver?: string; volumeHandle?: string } | undefined;
+      if (csi?.driver && csi.volumeHandle) into.set(`${csi.driver}/${csi.volumeHandle}`, csi.driver);
+      continue;
+    }
+    const className = getClaimClass(claim);
+    const cls = className ? snap.getClass(className) : undefined;
+    if (cls?.provisioner) into.set(`${cls.provisioner}/claim:${ns}/${name}`, cls.provisioner);
+  }
+}
+
+/**
+ * NodeVolumeLimits (csi.go Filter): the volumes this pod adds to a node, per driver, on top of
+ * those its pods already use (a volume shared with one of them is not counted twice), must stay
+ * within the driver's `allocatable.count` in the node's CSINode; a driver without one has no limit.
+ */
+function filterVolumeLimits(pod: Pod, node: Node, assigned: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
+  const csiNode = snap.getCsiNode?.(node.metadata.name);
+  const limits = new Map<string, number>();
+  for (const d of csiNode?.spec?.drivers ?? []) if (typeof d.allocatable?.count === 'number') limits.set(d.name, d.allocatable.count);
+  if (limits.size === 0) return undefined;
+  const added = new Map<string, string>();
+  attachableVolumes(pod, snap, added);
+  if (added.size === 0) return undefined;
+  const attached = new Map<string, string>();
+  for (const p of assigned) if (fields(p).nodeName === node.metadata.name) attachableVolumes(p, snap, attached);
+  const attachedCount = new Map<string, number>();
+  for (const [unique, driver] of attached) {
+    added.delete(unique);
+    attachedCount.set(driver, (attachedCount.get(driver) ?? 0) + 1);
+  }
+  const addedCount = new Map<string, number>();
+  for (const driver of added.values()) addedCount.set(driver, (addedCount.get(driver) ?? 0) + 1);
+  for (const [driver, n] of addedCount) {
+    const limit = limits.get(driver);
+    if (limit !== undefined && (attachedCount.get(driver) ?? 0) + n > limit) return SchedulingReason.maxVolumeCountExceeded;
+  }
+  return undefined;
+}
+
+/**
  * Schedules one pod over a snapshot: pre-filters, then every node through the filters (first
  * failing filter gives its reasons), then the feasible node with the fewest pods, ties by name.
  */
@@ -377,7 +438,9 @@ export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecis
   const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
   for (const node of nodes) {
     const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned)
-      ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined);
+      ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
+      // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
+      ?? filterVolumeLimits(pod, node, assigned, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
     const volumes = findPodVolumes(pre.claims, node, snap);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
@@ -570,6 +633,7 @@ export class PodScheduler implements Controller {
       }
       case 'PersistentVolume':
       case 'StorageClass':
+      case 'CSINode':
         this.enqueuePending(queue, (p) => podClaimNames(p).length > 0);
         return;
       default:
@@ -604,6 +668,7 @@ export class PodScheduler implements Controller {
       listVolumes: () => s.listVolumes(),
       getClass: (n) => s.getClass(n),
       vacEnabled: s.vacEnabled,
+      getCsiNode: (n) => s.get('CSINode', n) as unknown as CsiNodeObject | undefined,
     };
   }
 

@@ -16,6 +16,7 @@ import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
+import { CsiDriverRegistrar } from './csiDriverRegistrar.ts';
 import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
 
 export interface ClusterParts {
@@ -91,6 +92,7 @@ export function clusterComponents(
       add(() => new StatefulSetController(client, queue)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
+      add(() => new CsiDriverRegistrar(client, drivers)),
     ];
     for (const [name, d] of drivers) {
       if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));

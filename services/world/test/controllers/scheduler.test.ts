@@ -607,4 +607,50 @@ for (const row of messageRows) {
   });
 }
 
+// ------------------------------------------------------------------ NodeVolumeLimits
+
+/** nodevolumelimits csi.go: CSINode allocatable.count per driver against the volumes on the node. */
+{
+  const csiNode = (name: string, count?: number) => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name },
+    spec: { drivers: [{ name: 'disk.csi.pvsim.dev', nodeID: name, topologyKeys: null, ...(count !== undefined ? { allocatable: { count } } : {}) }] },
+  });
+  const csiPv = (name: string, handle: string): PersistentVolume => {
+    const v = pv(name);
+    delete (v.spec as { hostPath?: unknown }).hostPath;
+    v.spec.csi = { driver: 'disk.csi.pvsim.dev', volumeHandle: handle } as never;
+    return v;
+  };
+  const limitRows: { name: string; count?: number; existing: string[]; shared?: boolean; expectedMessage?: string }[] = [
+    { name: 'one slot left: scheduled', count: 2, existing: ['a'] },
+    { name: 'limit reached: exceed max volume count', count: 1, existing: ['a'], expectedMessage: '0/1 nodes are available: 1 node(s) exceed max volume count.' },
+    { name: 'no allocatable count: no limit', existing: ['a', 'b', 'c'] },
+    { name: 'the same volume as a pod already there is not counted twice', count: 1, existing: ['a'], shared: true },
+  ];
+  for (const row of limitRows) {
+    test(`NodeVolumeLimits: ${row.name}`, () => {
+      const c = cluster();
+      c.create('Node', node('node-a', 'zone-a'));
+      c.store.create('CSINode', csiNode('node-a', row.count) as unknown as AnyObject);
+      for (const id of row.existing) {
+        c.create('PersistentVolume', csiPv(`pv-${id}`, `vol-${id}`));
+        c.create('PersistentVolumeClaim', pvc(`c-${id}`));
+      }
+      if (!row.shared) { c.create('PersistentVolume', csiPv('pv-new', 'vol-new')); c.create('PersistentVolumeClaim', pvc('c-new')); }
+      c.settle();
+      for (const id of row.existing) c.create('Pod', pod(`p-${id}`, { claims: [`c-${id}`], nodeName: 'node-a' }));
+      c.settle();
+      c.create('Pod', pod('web', { claims: [row.shared ? `c-${row.existing[0]}` : 'c-new'] }));
+      c.settle();
+      const p = c.pod('web');
+      if (row.expectedMessage) {
+        assert.is(p.spec.nodeName, undefined);
+        assert.is(scheduledCondition(p)?.message, row.expectedMessage);
+      } else {
+        assert.is(p.spec.nodeName, 'node-a');
+      }
+    });
+  }
+}
+
 test.run();
