@@ -426,11 +426,19 @@ export class Kubelet implements Controller {
       if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
       this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
       const readonly = volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true;
+      // csi_mounter.go SetUpAt: a driver whose CSIDriver asks for podInfoOnMount gets the pod's
+      // identity in the volume context of NodePublishVolume (getPodInfoAttrs).
+      const podInfo = (this.client.get('CSIDriver', csi.driver) as { spec?: { podInfoOnMount?: boolean } } | undefined)?.spec?.podInfoOnMount === true ? {
+        'csi.storage.k8s.io/pod.name': pod.metadata.name, 'csi.storage.k8s.io/pod.namespace': pod.metadata.namespace ?? 'default',
+        'csi.storage.k8s.io/pod.uid': pod.metadata.uid ?? '', 'csi.storage.k8s.io/serviceAccount.name': String(pod.spec['serviceAccountName'] ?? 'default'),
+        'csi.storage.k8s.io/ephemeral': 'false',
+      } : undefined;
       try {
         driver.nodePublishVolume({
           node: this.nodeName, volumeId: handle, targetPath, volumeCapability, readonly,
           ...(stagingTargetPath ? { stagingTargetPath } : {}),
           ...extra,
+          ...(podInfo ? { volumeContext: { ...(extra.volumeContext ?? {}), ...podInfo } } : {}),
         });
       } catch (e) {
         return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };

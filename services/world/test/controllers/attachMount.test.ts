@@ -282,6 +282,24 @@ test('CSIDriver attachRequired: false — no VolumeAttachment, the kubelet does 
   assert.equal(c.disk.violations, [`NodeStageVolume ${volumeId} on node-a before ControllerPublishVolume`]);
 });
 
+test('CSIDriver podInfoOnMount: NodePublishVolume gets the pod in its volume context (csi_mounter.go getPodInfoAttrs); without it, not', () => {
+  for (const podInfoOnMount of [true, false]) {
+    const c = createCluster();
+    c.store.create('CSIDriver', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: NAS }, spec: { attachRequired: false, podInfoOnMount } } as unknown as AnyObject);
+    const contexts: (Record<string, string> | undefined)[] = [];
+    const publish = c.nas.nodePublishVolume.bind(c.nas);
+    c.nas.nodePublishVolume = (req) => { contexts.push(req.volumeContext); publish(req); };
+    c.volume('pv-nas', NAS, ['ReadWriteMany'], 'shared');
+    c.settle();
+    runningPod(c, 'web', 'node-a', [claimVolume('shared', 'shared')]);
+    const uid = c.getPod('web')!.metadata.uid!;
+    assert.equal(contexts, [podInfoOnMount ? {
+      'csi.storage.k8s.io/pod.name': 'web', 'csi.storage.k8s.io/pod.namespace': 'default', 'csi.storage.k8s.io/pod.uid': uid,
+      'csi.storage.k8s.io/serviceAccount.name': 'default', 'csi.storage.k8s.io/ephemeral': 'false',
+    } : undefined]);
+  }
+});
+
 test('CSI calls of a pod life, in order; detach only after unmount; everything goes away', () => {
   const c = createCluster();
   const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
