@@ -247,6 +247,12 @@ export function applyDefaults<T extends object>(object: T): T {
     case 'CSIDriver':
       defaultCsiDriver(child(out, 'spec'));
       break;
+    case 'ReplicaSet': {
+      const spec = child(out, 'spec');
+      if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+      defaultTemplate(spec);
+      break;
+    }
     case 'StorageClass': {
       if (unset(out['reclaimPolicy'])) out['reclaimPolicy'] = 'Delete';
       if (unset(out['volumeBindingMode'])) out['volumeBindingMode'] = 'Immediate';
@@ -293,6 +299,7 @@ export function prepareForCreate<T extends object>(object: T, now?: string): T {
       break;
     case 'Deployment':
     case 'StatefulSet':
+    case 'ReplicaSet':
       out['status'] = {};
       child(out, 'metadata')['generation'] = 1;
       break;

@@ -42,6 +42,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Secret', 'secrets', [], '', true),
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
+  entry('ReplicaSet', 'replicasets', ['rs'], 'apps', true),
   entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
   entry('CSIDriver', 'csidrivers', [], 'storage.k8s.io', false),
   entry('CSINode', 'csinodes', [], 'storage.k8s.io', false),

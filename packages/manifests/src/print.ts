@@ -273,6 +273,16 @@ const COLUMNS: Record<string, Columns> = {
     },
     wideRow: (sts) => containerCells(obj(sts['spec'])),
   },
+  // printReplicaSet.
+  ReplicaSet: {
+    headers: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    row(rs, now) {
+      const status = obj(rs['status']);
+      return [name(rs), String(num(obj(rs['spec'])['replicas'], 1)), String(num(status['replicas'])), String(num(status['readyReplicas'])), created(rs, now)];
+    },
+    wideRow: (rs) => [...containerCells(obj(rs['spec'])), selectorString(obj(rs['spec'])['selector'])],
+  },
   // printCSIDriver / printCSINode (K/pkg/printers/internalversion/printers.go).
   CSIDriver: {
     headers: ['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE'],
@@ -1496,6 +1506,7 @@ export function describe(kind: string, object: object, events: readonly object[]
     case 'Secret':
       return describeSecret(object as Obj);
     case 'VolumeAttachment':
+    case 'ReplicaSet':
     case 'CSIDriver':
     case 'CSINode':
     case 'CSIVolume':

@@ -28,7 +28,7 @@ import { InProcessBus, type Bus } from './Bus.ts';
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
   | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem'
-  | 'CSIDriver' | 'CSINode';
+  | 'CSIDriver' | 'CSINode' | 'ReplicaSet';
 export type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface WatchEvent {
@@ -82,6 +82,7 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
   Filesystem: { prefix: 'fs', resource: 'filesystems', namespaced: false },
   CSIDriver: { prefix: 'csidriver', resource: 'csidrivers', namespaced: false },
   CSINode: { prefix: 'csinode', resource: 'csinodes', namespaced: false },
+  ReplicaSet: { prefix: 'rs', resource: 'replicasets', namespaced: true },
 };
 
 export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];

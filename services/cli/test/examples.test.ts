@@ -14,6 +14,7 @@ const scenarios = [
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
   ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
   ['examples/attach-limits/scenarios/demo.yaml', 14],
+  ['examples/deployment-rollout/scenarios/demo.yaml', 20],
 ] as const;
 
 for (const [file, steps] of scenarios) {

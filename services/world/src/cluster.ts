@@ -10,7 +10,7 @@
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, NodeLifecycleController, StatefulSetController, type ControllerManager,
+  AttachDetachController, DeploymentController, NodeLifecycleController, ReplicaSetController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
 import { ExternalAttacher, ExternalProvisioner } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
@@ -88,7 +88,8 @@ export function clusterComponents(
     const list: Controller[] = [
       add(() => new NodeLifecycleController(client, queue, clock)),
       add(() => new PodScheduler(clientFor('scheduler'), queue, { clock })),
-      add(() => new DeploymentController(client, queue)),
+      add(() => new DeploymentController(client, queue, clock)),
+      add(() => new ReplicaSetController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
-import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type StatefulSet } from '@pvsim/controller-manager';
+import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type ReplicaSet, type StatefulSet } from '@pvsim/controller-manager';
 
 
 // ------------------------------------------------------------------ cluster
@@ -90,25 +90,47 @@ const NAME_RE = /^web-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2
 
 // ------------------------------------------------------------------ Deployment
 
-test('deployment: pods from the template, named, labelled, owned and scheduled', () => {
+const rsOf = (c: Cluster, hash: string) => c.store.get('ReplicaSet', `default/web-${hash}`) as unknown as ReplicaSet | undefined;
+const readyAll = (c: Cluster) => { for (const p of c.pods()) if (!p.metadata.deletionTimestamp) c.markReady(p.metadata.name); };
+
+test('deployment: a ReplicaSet <deployment>-<hash> owns the pods; named, labelled, scheduled (pkg/controller/deployment sync.go)', () => {
   const c = cluster();
   c.store.create('Deployment', deployment(2) as unknown as AnyObject);
   c.settle();
   const d = c.deployment('web');
   const hash = podTemplateHash(d.spec.template);
+  const rs = rsOf(c, hash)!;
+  assert.equal(rs.metadata.labels, { app: 'web', 'pod-template-hash': hash });
+  assert.equal(rs.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.equal(rs.spec.selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
+  assert.is(rs.spec.replicas, 2);
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '2');
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '3');
+  assert.is(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
   const pods = c.pods();
   assert.is(pods.length, 2);
   for (const p of pods) {
     assert.ok(NAME_RE.test(p.metadata.name), p.metadata.name);
     assert.ok(p.metadata.name.startsWith(`web-${hash}-`));
     assert.equal(p.metadata.labels, { app: 'web', 'pod-template-hash': hash });
-    assert.equal(p.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(p.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${hash}`, uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     assert.equal(p.spec['containers'], [{ name: 'app', image: 'nginx:1.27' }]);
   }
   assert.equal(pods.map((p) => p.spec.nodeName).sort(), ['node-a', 'node-b']);
-  assert.is(d.metadata.annotations?.[ANN_POD_NAME_COUNTER], '2');
-  assert.equal(d.status, { replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2 });
-  assert.equal(c.store.events().filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.source.component), ['deployment-controller', 'deployment-controller']);
+  assert.is(rs.metadata.annotations?.[ANN_POD_NAME_COUNTER], '2');
+  const { conditions, ...counts } = d.status!;
+  assert.equal(counts, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2 });
+  assert.equal((conditions as { type: string; status: string; reason: string }[]).map((x) => [x.type, x.status, x.reason]), [
+    ['Available', 'False', 'MinimumReplicasUnavailable'], ['Progressing', 'True', 'ReplicaSetUpdated'],
+  ]);
+  assert.equal(c.store.events().filter((e) => e.reason === 'ScalingReplicaSet').map((e) => [e.message, e.source.component]), [[`Scaled up replica set web-${hash} from 0 to 2`, 'deployment-controller']]);
+  assert.equal(c.store.events().filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.source.component), ['replicaset-controller', 'replicaset-controller']);
+  readyAll(c);
+  c.settle();
+  assert.equal((c.deployment('web').status!['conditions'] as { type: string; reason: string }[]).map((x) => [x.type, x.reason]), [
+    ['Available', 'MinimumReplicasAvailable'], ['Progressing', 'NewReplicaSetAvailable'],
+  ]);
 });
 
 interface ScaleRow {
@@ -136,14 +158,20 @@ const deploymentRows: ScaleRow[] = [
       check: (c, before) => {
         assert.not.ok(c.podNames().includes(before[0]!));
         assert.ok(c.podNames().includes(before[1]!));
-        assert.is(c.deployment('web').metadata.annotations?.[ANN_POD_NAME_COUNTER], '3');
+        assert.is(rsOf(c, podTemplateHash(c.deployment('web').spec.template))!.metadata.annotations?.[ANN_POD_NAME_COUNTER], '3');
       },
     }],
   },
   {
     name: 'ready pods are counted in status',
     replicas: 2,
-    steps: [{ readyAll: true, expectedPods: 2, check: (c) => assert.equal(c.deployment('web').status, { replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }) }],
+    steps: [{
+      readyAll: true, expectedPods: 2,
+      check: (c) => {
+        const { conditions: _conditions, ...counts } = c.deployment('web').status!;
+        assert.equal(counts, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
+      },
+    }],
   },
   {
     name: 'scale to zero and back',
@@ -190,21 +218,80 @@ test('deployment: a terminating pod does not count; its replacement is created a
   assert.is(c.deployment('web').status?.replicas, 1);
 });
 
-test('deployment: a new template replaces the old pods (RollingUpdate at once, Recreate after they are gone)', () => {
-  for (const strategy of [undefined, 'Recreate'] as const) {
-    const c = cluster();
-    c.store.create('Deployment', deployment(2, 'nginx:1.27', strategy) as unknown as AnyObject);
-    c.settle();
-    const oldHash = podTemplateHash(c.deployment('web').spec.template);
-    const d = structuredClone(c.deployment('web'));
-    d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
-    c.store.update('Deployment', d as unknown as AnyObject);
-    c.settle();
-    const newHash = podTemplateHash(c.deployment('web').spec.template);
-    assert.is.not(newHash, oldHash);
-    assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash, newHash], String(strategy));
-    assert.is(c.deployment('web').status?.updatedReplicas, 2);
+test('deployment: RollingUpdate with one replica starts the new pod before the old one stops (25% surge rounds up, unavailable down)', () => {
+  const c = cluster();
+  c.store.create('Deployment', { ...deployment(1), metadata: { name: 'web', namespace: 'default', generation: 1 } } as unknown as AnyObject);
+  c.settle();
+  readyAll(c);
+  c.settle();
+  const [oldPod] = c.podNames();
+  const oldHash = podTemplateHash(c.deployment('web').spec.template);
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  assert.is(c.deployment('web').metadata.generation, 2);
+  assert.is(c.deployment('web').status?.observedGeneration, 2);
+  // Both run: the old one until the new one is available.
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']).sort(), [oldHash, newHash].sort());
+  assert.is(rsOf(c, newHash)!.metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
+  readyAll(c);
+  c.settle();
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash]);
+  assert.not.ok(c.podNames().includes(oldPod!));
+  assert.is(rsOf(c, oldHash)!.spec.replicas, 0);
+  assert.equal(c.store.events().filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message), [
+    `Scaled up replica set web-${oldHash} from 0 to 1`, `Scaled up replica set web-${newHash} from 0 to 1`, `Scaled down replica set web-${oldHash} from 1 to 0`,
+  ]);
+});
+
+test('deployment: Recreate scales the old ReplicaSet to 0 and creates the new one only when its pods are gone', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(2, 'nginx:1.27', 'Recreate') as unknown as AnyObject);
+  c.settle();
+  const oldHash = podTemplateHash(c.deployment('web').spec.template);
+  // A kubelet's finalizer keeps the old pods Terminating.
+  for (const n of c.podNames()) {
+    const p = structuredClone(c.store.get('Pod', `default/${n}`)!);
+    p.metadata['finalizers'] = ['pvsim.dev/kubelet'];
+    c.store.update('Pod', p);
   }
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  assert.is(rsOf(c, oldHash)!.spec.replicas, 0);
+  assert.is(rsOf(c, newHash), undefined);
+  assert.ok(c.pods().every((p) => p.metadata.deletionTimestamp));
+  for (const n of c.podNames()) {
+    const p = structuredClone(c.store.get('Pod', `default/${n}`)!);
+    p.metadata['finalizers'] = [];
+    c.store.update('Pod', p);
+  }
+  c.settle();
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash, newHash]);
+  assert.is(c.deployment('web').status?.updatedReplicas, 2);
+});
+
+test('deployment: a rollout that makes no progress for progressDeadlineSeconds is ProgressDeadlineExceeded (progress.go)', () => {
+  const c = cluster();
+  c.store.create('Deployment', { ...deployment(1), spec: { ...deployment(1).spec, progressDeadlineSeconds: 60 } } as unknown as AnyObject);
+  c.settle();
+  readyAll(c);
+  c.settle();
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  const progressing = () => (c.deployment('web').status!['conditions'] as { type: string; status: string; reason: string; message: string }[]).find((x) => x.type === 'Progressing')!;
+  assert.is(progressing().status, 'True');
+  c.world.runUntil(() => progressing().status === 'False', 120_000);
+  assert.equal([progressing().status, progressing().reason, progressing().message], ['False', 'ProgressDeadlineExceeded', `ReplicaSet "web-${newHash}" has timed out progressing.`]);
+  // The old pod still serves: the rollout stalls, it does not roll back.
+  assert.is(c.pods().length, 2);
 });
 
 test('deployment: deleting it deletes its pods; a new one of the same name starts afresh', () => {
