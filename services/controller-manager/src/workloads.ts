@@ -7,9 +7,11 @@
  *
  * - Deployment and ReplicaSet: deployment.ts (ReplicaSets as objects, rolling updates).
  * - StatefulSet: pods `<set>-<ordinal>` with stable identity; each volumeClaimTemplate gives
- *   a claim `<template>-<set>-<ordinal>`, created before its pod and never deleted (the default
- *   `persistentVolumeClaimRetentionPolicy` Retain/Retain) — a re-created pod, on whichever node,
- *   finds its data in the same claim. OrderedReady creates ordinal i only after i-1 is Running
+ *   a claim `<template>-<set>-<ordinal>`, created before its pod and kept under the default
+ *   `persistentVolumeClaimRetentionPolicy` Retain/Retain — a re-created pod, on whichever node,
+ *   finds its data in the same claim. whenDeleted: Delete makes the set an owner of its claims,
+ *   which go with it; whenScaled: Delete deletes the claims of ordinals scaled away once their
+ *   pods are gone (stateful_set_utils.go; what the garbage collector does there, the sync does). OrderedReady creates ordinal i only after i-1 is Running
  *   and Ready and scales down one pod at a time from the highest ordinal; Parallel does both at
  *   once. Template changes reach only pods created afterwards (no rolling update).
  *
@@ -253,11 +255,26 @@ export class StatefulSetController implements Controller {
   resync(queue: WorkQueue): void {
     for (const s of this.client.list('StatefulSet')) queue.add(STATEFULSET_QUEUE, `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`);
     for (const key of orphanOwnerKeys(this.client, 'StatefulSet')) queue.add(STATEFULSET_QUEUE, key);
+    for (const key of this.orphanClaimOwners()) queue.add(STATEFULSET_QUEUE, key);
+  }
+
+  /** Sets (`ns/name`) that owned claims and are gone (or were re-created under another uid). */
+  private orphanClaimOwners(): string[] {
+    const keys = new Set<string>();
+    for (const claim of this.client.listClaims()) {
+      if (claim.metadata.deletionTimestamp) continue;
+      const ref = ownerRefs(claim).find((r) => r.kind === 'StatefulSet');
+      if (!ref) continue;
+      const key = `${claim.metadata.namespace ?? 'default'}/${ref.name}`;
+      const owner = this.client.get('StatefulSet', key);
+      if (!owner || owner.metadata['uid'] !== ref.uid) keys.add(key);
+    }
+    return [...keys].sort();
   }
 
   /** A replica without its pod, a condemned pod still running, or orphans to collect. */
   unsettled(): boolean {
-    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0) return true;
+    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0 || this.orphanClaimOwners().length > 0) return true;
     return (this.client.list('StatefulSet') as unknown as StatefulSet[]).some((set) => {
       if (set.metadata.deletionTimestamp) return false;
       const { owned } = podsControlledBy(this.client, set.metadata.namespace ?? 'default', 'StatefulSet', set.metadata.name, set.metadata.uid);
@@ -276,9 +293,14 @@ export class StatefulSetController implements Controller {
     const [namespace, name] = splitKey(key);
     const set = this.client.get('StatefulSet', key) as unknown as StatefulSet | undefined;
     const { owned, orphans } = podsControlledBy(this.client, namespace, 'StatefulSet', name, set?.metadata.uid);
-    // Garbage collection deletes the pods of a deleted set; its claims stay (Retain).
+    // Garbage collection deletes the pods of a deleted set, and the claims it owned (whenDeleted: Delete).
     for (const pod of orphans) deletePodOnce(this.client, pod);
+    for (const claim of this.client.listClaims().filter((c) => (c.metadata.namespace ?? 'default') === namespace)) {
+      const ref = ownerRefs(claim).find((r) => r.kind === 'StatefulSet' && r.name === name);
+      if (ref && (!set || ref.uid !== set.metadata.uid) && !claim.metadata.deletionTimestamp) this.client.delete('PersistentVolumeClaim', `${namespace}/${claim.metadata.name}`);
+    }
     if (!set || set.metadata.deletionTimestamp) return;
+    this.reconcileClaimRetention(set, owned);
 
     const ordered = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
     const start = set.spec.ordinals?.start ?? 0;
@@ -318,6 +340,41 @@ export class StatefulSetController implements Controller {
     this.writeStatus(set, namespace, revision);
   }
 
+  /**
+   * persistentVolumeClaimRetentionPolicy (v1.34, on by default since 1.27): the set owns the claims
+   * of its live ordinals when whenDeleted is Delete (and not when Retain); with whenScaled Delete,
+   * a claim of an ordinal scaled away is deleted once that ordinal's pod is gone.
+   */
+  private reconcileClaimRetention(set: StatefulSet, owned: readonly Pod[]): void {
+    const policy = (set.spec['persistentVolumeClaimRetentionPolicy'] ?? {}) as { whenDeleted?: string; whenScaled?: string };
+    const namespace = set.metadata.namespace ?? 'default';
+    const start = set.spec.ordinals?.start ?? 0;
+    const end = start + (set.spec.replicas ?? 1);
+    const podOrdinals = new Set(owned.map((p) => ordinalOf(set.metadata.name, p.metadata.name)));
+    for (const template of set.spec.volumeClaimTemplates ?? []) {
+      const prefix = `${template.metadata.name}-`;
+      for (const claim of this.client.listClaims().filter((c) => (c.metadata.namespace ?? 'default') === namespace)) {
+        if (!claim.metadata.name.startsWith(prefix) || claim.metadata.deletionTimestamp) continue;
+        const ordinal = ordinalOf(set.metadata.name, claim.metadata.name.slice(prefix.length));
+        if (ordinal === undefined) continue;
+        const live = ordinal >= start && ordinal < end;
+        if (!live && policy.whenScaled === 'Delete') {
+          if (!podOrdinals.has(ordinal)) this.client.delete('PersistentVolumeClaim', `${namespace}/${claim.metadata.name}`);
+          continue;
+        }
+        const refs = ownerRefs(claim);
+        const mine = refs.some((r) => r.kind === 'StatefulSet' && r.uid === set.metadata.uid);
+        const wanted = policy.whenDeleted === 'Delete';
+        if (mine === wanted) continue;
+        const next = structuredClone(claim);
+        const others = refs.filter((r) => !(r.kind === 'StatefulSet' && r.uid === set.metadata.uid));
+        const list = wanted ? [...others, controllerRef(set)] : others;
+        if (list.length > 0) next.metadata['ownerReferences'] = list; else delete next.metadata['ownerReferences'];
+        this.client.updateClaim(next);
+      }
+    }
+  }
+
   /** Deletes condemned pods: all at once (Parallel) or the highest ordinal, one at a time. */
   private scaleDown(set: StatefulSet, condemned: Pod[], ordered: boolean): void {
     const ord = (p: Pod) => ordinalOf(set.metadata.name, p.metadata.name) ?? -1;
@@ -347,10 +404,12 @@ export class StatefulSetController implements Controller {
       const def = getDefaultClass(this.client.listClasses());
       if (def) spec.storageClassName = def.metadata.name;
     }
+    const policy = (set.spec['persistentVolumeClaimRetentionPolicy'] ?? {}) as { whenDeleted?: string };
     return {
       apiVersion: 'v1', kind: 'PersistentVolumeClaim',
       metadata: {
         name, namespace: set.metadata.namespace ?? 'default', labels,
+        ...(policy.whenDeleted === 'Delete' ? { ownerReferences: [controllerRef(set)] } : {}),
         ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
         finalizers: [FINALIZER_PVC_PROTECTION],
       },

@@ -513,6 +513,48 @@ for (const row of stsRows) {
   });
 }
 
+test('statefulset: persistentVolumeClaimRetentionPolicy Delete/Delete — scaled-away claims go after their pods, the rest with the set', () => {
+  const c = cluster();
+  c.store.create('StorageClass', fastClass as unknown as AnyObject);
+  fastVolumes(c.store);
+  const set = statefulSet(3, 'Parallel', 'fast');
+  set.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Delete', whenScaled: 'Delete' };
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  c.settle();
+  const uid = c.statefulSet('db').metadata.uid;
+  assert.equal(claimNames(c), ['data-db-0', 'data-db-1', 'data-db-2']);
+  for (const claim of c.claims()) {
+    assert.equal(claim.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid, controller: true, blockOwnerDeletion: true }]);
+  }
+  setReplicas(c.store, 'StatefulSet', 1);
+  c.settle();
+  assert.equal(c.podNames(), ['db-0']);
+  assert.equal(claimNames(c), ['data-db-0']);
+  c.store.delete('StatefulSet', 'default/db');
+  c.settle();
+  assert.equal(c.podNames(), []);
+  assert.equal(claimNames(c), []);
+});
+
+test('statefulset: switching whenDeleted to Retain takes the set off its claims; deleting the set keeps them', () => {
+  const c = cluster();
+  c.store.create('StorageClass', fastClass as unknown as AnyObject);
+  fastVolumes(c.store);
+  const set = statefulSet(1, 'Parallel', 'fast');
+  set.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Delete', whenScaled: 'Retain' };
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  c.settle();
+  assert.is((c.claims()[0]!.metadata['ownerReferences'] as unknown[]).length, 1);
+  const next = structuredClone(c.statefulSet('db'));
+  next.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+  c.store.update('StatefulSet', next as unknown as AnyObject);
+  c.settle();
+  assert.is(c.claims()[0]!.metadata['ownerReferences'], undefined);
+  c.store.delete('StatefulSet', 'default/db');
+  c.settle();
+  assert.equal(claimNames(c), ['data-db-0']);
+});
+
 test('statefulset: the claim of a Pending pod, deleted, is created again (a new claim)', () => {
   const c = cluster();
   c.store.create('StatefulSet', statefulSet(1, 'Parallel') as unknown as AnyObject);
