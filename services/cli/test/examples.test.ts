@@ -15,6 +15,7 @@ const scenarios = [
   ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
   ['examples/attach-limits/scenarios/demo.yaml', 14],
   ['examples/deployment-rollout/scenarios/demo.yaml', 20],
+  ['examples/statefulset-retention/scenarios/demo.yaml', 14],
 ] as const;
 
 for (const [file, steps] of scenarios) {
