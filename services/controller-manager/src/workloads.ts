@@ -13,7 +13,8 @@
  *   which go with it; whenScaled: Delete deletes the claims of ordinals scaled away once their
  *   pods are gone (stateful_set_utils.go; what the garbage collector does there, the sync does). OrderedReady creates ordinal i only after i-1 is Running
  *   and Ready and scales down one pod at a time from the highest ordinal; Parallel does both at
- *   once. Template changes reach only pods created afterwards (no rolling update).
+ *   once. A changed template rolls out by updateStrategy: RollingUpdate replaces pods one at a
+ *   time from the highest ordinal down to `partition`; OnDelete waits for pods to be deleted.
  *
  * Created objects get what the API server's defaulting and admission would give them (pod
  * phase Pending; claim phase Pending, volumeMode, protection finalizer, default class), as the
@@ -337,7 +338,27 @@ export class StatefulSetController implements Controller {
     }
 
     if (!blocked) this.scaleDown(set, condemned, ordered);
+    if (!blocked && condemned.length === 0) this.rollingUpdate(set, byOrdinal, revision, start, end);
     this.writeStatus(set, namespace, revision);
+  }
+
+  /**
+   * updateStatefulSet's update phase (stateful_set_control.go, v1.34): with RollingUpdate, the
+   * pods whose controller-revision-hash is not the update revision are replaced one at a time,
+   * highest ordinal first, down to `partition` (ordinals below it keep their revision); the next
+   * waits until the replaced pod is Running and Ready again. OnDelete replaces nothing: a pod
+   * gets the new template when someone deletes it.
+   */
+  private rollingUpdate(set: StatefulSet, byOrdinal: ReadonlyMap<number, Pod>, revision: string, start: number, end: number): void {
+    const strategy = (set.spec['updateStrategy'] ?? {}) as { type?: string; rollingUpdate?: { partition?: number } };
+    if ((strategy.type ?? 'RollingUpdate') !== 'RollingUpdate') return;
+    const partition = Math.max(start, strategy.rollingUpdate?.partition ?? 0);
+    for (let ord = end - 1; ord >= partition; ord--) {
+      const pod = byOrdinal.get(ord);
+      if (!pod || isDeleting(pod)) return;
+      if (pod.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] !== revision) { this.deletePod(set, pod); return; }
+      if (!isRunningAndReady(pod)) return;
+    }
   }
 
   /**
@@ -478,15 +499,20 @@ export class StatefulSetController implements Controller {
   private writeStatus(set: StatefulSet, namespace: string, revision: string): void {
     const { owned } = podsControlledBy(this.client, namespace, 'StatefulSet', set.metadata.name, set.metadata.uid);
     const ready = owned.filter(isRunningAndReady).length;
-    const updated = owned.filter((p) => !isDeleting(p) && p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === revision).length;
+    const live = owned.filter((p) => !isDeleting(p));
+    const at = (rev: string) => live.filter((p) => p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === rev).length;
+    const updated = at(revision);
+    // The current revision stays until every replica runs the update revision (updateStatefulSetStatus).
+    let current = set.status?.currentRevision ?? revision;
+    if (updated === (set.spec.replicas ?? 1) && live.length === updated) current = revision;
     const status: NonNullable<StatefulSet['status']> = {
       ...(set.metadata.generation !== undefined ? { observedGeneration: set.metadata.generation } : {}),
       replicas: owned.length,
       readyReplicas: ready,
       availableReplicas: ready,
-      currentReplicas: updated,
+      currentReplicas: at(current),
       updatedReplicas: updated,
-      currentRevision: revision,
+      currentRevision: current,
       updateRevision: revision,
     };
     // The caller passes what it last read or wrote (a re-read could be older: informers lag).

@@ -555,6 +555,52 @@ test('statefulset: switching whenDeleted to Retain takes the set off its claims;
   assert.equal(claimNames(c), ['data-db-0']);
 });
 
+/** Three Ready replicas, then a new image under `updateStrategy`; returns the revision of each pod after every settle. */
+function rollStatefulSet(updateStrategy: object, rounds: number): { revisions: string[][]; status: NonNullable<StatefulSet['status']>; oldRev: string; newRev: string } {
+  const c = cluster();
+  const set = statefulSet(3, 'OrderedReady');
+  set.spec['updateStrategy'] = updateStrategy;
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  for (let i = 0; i < 3; i++) { c.settle(); for (const n of c.podNames()) c.markReady(n); }
+  c.settle();
+  const oldRev = `db-${podTemplateHash(c.statefulSet('db').spec.template)}`;
+  const next = structuredClone(c.statefulSet('db'));
+  next.spec.template.spec['containers'] = [{ name: 'db', image: 'postgres:18' }];
+  c.store.update('StatefulSet', next as unknown as AnyObject);
+  const newRev = `db-${podTemplateHash(next.spec.template)}`;
+  const short = (r: string | undefined) => (r === oldRev ? 'old' : r === newRev ? 'new' : String(r));
+  const revisions: string[][] = [];
+  for (let i = 0; i < rounds; i++) {
+    c.settle();
+    revisions.push(c.pods().map((p) => `${p.metadata.name}:${short(p.metadata.labels?.['controller-revision-hash'])}`));
+    for (const n of c.podNames()) c.markReady(n);
+  }
+  c.settle();
+  return { revisions, status: c.statefulSet('db').status!, oldRev, newRev };
+}
+
+test('statefulset: RollingUpdate replaces one pod at a time, highest ordinal first, each after the previous is Ready', () => {
+  const { revisions, status, newRev } = rollStatefulSet({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, 3);
+  assert.equal(revisions, [
+    ['db-0:old', 'db-1:old', 'db-2:new'],
+    ['db-0:old', 'db-1:new', 'db-2:new'],
+    ['db-0:new', 'db-1:new', 'db-2:new'],
+  ]);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas, status.currentReplicas], [newRev, newRev, 3, 3]);
+});
+
+test('statefulset: a partition keeps the ordinals below it on the current revision', () => {
+  const { revisions, status, oldRev, newRev } = rollStatefulSet({ type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, 2);
+  assert.equal(revisions.at(-1), ['db-0:old', 'db-1:old', 'db-2:new']);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas, status.currentReplicas], [oldRev, newRev, 1, 2]);
+});
+
+test('statefulset: OnDelete replaces nothing by itself', () => {
+  const { revisions, status, oldRev, newRev } = rollStatefulSet({ type: 'OnDelete' }, 2);
+  assert.equal(revisions.at(-1), ['db-0:old', 'db-1:old', 'db-2:old']);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas], [oldRev, newRev, 0]);
+});
+
 test('statefulset: the claim of a Pending pod, deleted, is created again (a new claim)', () => {
   const c = cluster();
   c.store.create('StatefulSet', statefulSet(1, 'Parallel') as unknown as AnyObject);
