@@ -87,7 +87,18 @@ export function uniqueVolumeName(driver: string, volumeHandle: string): string {
   return `kubernetes.io/csi/${driver}^${volumeHandle}`;
 }
 
-/** A driver needs VolumeAttachments iff it has PUBLISH_UNPUBLISH_VOLUME (CSIDriver attachRequired). */
-export function isAttachable(driver: CsiDriverPort | undefined): boolean {
-  return driver !== undefined && driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
+/** The field of a CSIDriver object (storage.k8s.io/v1) that decides whether volumes are attached. */
+export interface CsiDriverAttachSpec { spec?: { attachRequired?: boolean | null } }
+
+/**
+ * Whether a driver's volumes get VolumeAttachments (csi_plugin.go skipAttach, v1.34): as its
+ * CSIDriver object says (`attachRequired`); without one, pvsim falls back to the driver's
+ * PUBLISH_UNPUBLISH_VOLUME capability (Kubernetes would attach — the object is installed with
+ * every simulated driver, so this only matters while it is missing).
+ */
+export function isAttachable(driver: CsiDriverPort | undefined, csiDriver?: CsiDriverAttachSpec): boolean {
+  if (driver === undefined) return false;
+  const declared = csiDriver?.spec?.attachRequired;
+  if (typeof declared === 'boolean') return declared;
+  return driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
 }

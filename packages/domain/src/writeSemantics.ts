@@ -75,6 +75,12 @@ export function decideUpdate(old: StoredObject | undefined, obj: StoredObject, s
   next.metadata = { ...next.metadata, uid: old.metadata['uid'], creationTimestamp: old.metadata['creationTimestamp'] };
   if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
   for (const f of ['uid', 'creationTimestamp'] as const) if (next.metadata[f] === undefined) delete next.metadata[f];
+  // Deployments, ReplicaSets, StatefulSets (their strategies' PrepareForUpdate): a spec change
+  // moves metadata.generation on; anything else keeps it.
+  if (subresource !== 'status' && (old.kind === 'Deployment' || old.kind === 'ReplicaSet' || old.kind === 'StatefulSet')) {
+    const gen = typeof old.metadata['generation'] === 'number' ? old.metadata['generation'] : 1;
+    next.metadata['generation'] = jsonEqual(next['spec'], old['spec']) ? gen : gen + 1;
+  }
   next.metadata['resourceVersion'] = old.metadata['resourceVersion'];
   if (jsonEqual(next, old)) return { fact: 'Unchanged', next: old };
   next.metadata['resourceVersion'] = ctx.nextVersion();

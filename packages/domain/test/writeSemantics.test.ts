@@ -66,4 +66,14 @@ test('events: a new one is named by its sequence; the same one again counts', ()
   assert.is(eventCorrelationKey(again), eventCorrelationKey(first));
 });
 
+test('apps kinds: a spec change moves metadata.generation on; metadata or status changes do not (PrepareForUpdate)', () => {
+  const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', generation: 3, resourceVersion: '7' }, spec: { replicas: 1 } };
+  const spec = decideUpdate(d as never, { ...d, spec: { replicas: 2 } } as never, undefined, ctx());
+  assert.is((spec.next as unknown as { metadata: { generation: number } }).metadata.generation, 4);
+  const labels = decideUpdate(d as never, { ...d, metadata: { ...d.metadata, labels: { a: 'b' } } } as never, undefined, ctx());
+  assert.is((labels.next as unknown as { metadata: { generation: number } }).metadata.generation, 3);
+  const status = decideUpdate(d as never, { ...d, status: { replicas: 1 } } as never, 'status', ctx());
+  assert.is((status.next as unknown as { metadata: { generation: number } }).metadata.generation, 3);
+});
+
 test.run();

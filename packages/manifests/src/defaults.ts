@@ -22,6 +22,7 @@
 import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from '@pvsim/domain';
 import { resourceTypeForKind } from './kinds.ts';
 import { POD_VOLUME_SOURCE_KEYS } from './validatePod.ts';
+import { defaultCsiDriver } from './validateCsi.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -243,6 +244,15 @@ export function applyDefaults<T extends object>(object: T): T {
       canonicalQuantities(status['capacity']);
       break;
     }
+    case 'CSIDriver':
+      defaultCsiDriver(child(out, 'spec'));
+      break;
+    case 'ReplicaSet': {
+      const spec = child(out, 'spec');
+      if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+      defaultTemplate(spec);
+      break;
+    }
     case 'StorageClass': {
       if (unset(out['reclaimPolicy'])) out['reclaimPolicy'] = 'Delete';
       if (unset(out['volumeBindingMode'])) out['volumeBindingMode'] = 'Immediate';
@@ -289,6 +299,7 @@ export function prepareForCreate<T extends object>(object: T, now?: string): T {
       break;
     case 'Deployment':
     case 'StatefulSet':
+    case 'ReplicaSet':
       out['status'] = {};
       child(out, 'metadata')['generation'] = 1;
       break;

@@ -42,10 +42,13 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Secret', 'secrets', [], '', true),
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
+  entry('ReplicaSet', 'replicasets', ['rs'], 'apps', true),
   entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
   entry('VolumeSnapshotClass', 'volumesnapshotclasses', ['vsclass', 'vsclasses'], 'snapshot.storage.k8s.io', false),
   entry('VolumeSnapshot', 'volumesnapshots', ['vs'], 'snapshot.storage.k8s.io', true),
   entry('VolumeSnapshotContent', 'volumesnapshotcontents', ['vsc', 'vscs'], 'snapshot.storage.k8s.io', false),
+  entry('CSIDriver', 'csidrivers', [], 'storage.k8s.io', false),
+  entry('CSINode', 'csinodes', [], 'storage.k8s.io', false),
   // The simulator's internal objects: stored, logged and printable, never applied by a user.
   entry('CSIVolume', 'csivolumes', [], 'csi.pvsim.dev', false, false),
   entry('Filesystem', 'filesystems', [], 'csi.pvsim.dev', false, false),

@@ -313,6 +313,36 @@ const COLUMNS: Record<string, Columns> = {
     },
     wideRow: (sts) => containerCells(obj(sts['spec'])),
   },
+  // printReplicaSet.
+  ReplicaSet: {
+    headers: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    row(rs, now) {
+      const status = obj(rs['status']);
+      return [name(rs), String(num(obj(rs['spec'])['replicas'], 1)), String(num(status['replicas'])), String(num(status['readyReplicas'])), created(rs, now)];
+    },
+    wideRow: (rs) => [...containerCells(obj(rs['spec'])), selectorString(obj(rs['spec'])['selector'])],
+  },
+  // printCSIDriver / printCSINode (K/pkg/printers/internalversion/printers.go).
+  CSIDriver: {
+    headers: ['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE'],
+    wideHeaders: [],
+    row(d, now) {
+      const spec = obj(d['spec']);
+      const flag = (v: unknown, dflt: boolean) => String(typeof v === 'boolean' ? v : dflt);
+      const tokens = list(spec['tokenRequests']).map((t) => str(obj(t)['audience']));
+      const modes = list(spec['volumeLifecycleModes']).map(str);
+      return [name(d), flag(spec['attachRequired'], true), flag(spec['podInfoOnMount'], false), flag(spec['storageCapacity'], false),
+        tokens.length > 0 ? tokens.join(',') : '<unset>', flag(spec['requiresRepublish'], false), modes.length > 0 ? modes.join(',') : 'Persistent', created(d, now)];
+    },
+    wideRow: () => [],
+  },
+  CSINode: {
+    headers: ['NAME', 'DRIVERS', 'AGE'],
+    wideHeaders: [],
+    row: (n, now) => [name(n), String(list(obj(n['spec'])['drivers']).length), created(n, now)],
+    wideRow: () => [],
+  },
   VolumeAttachment: {
     headers: ['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE'],
     wideHeaders: [],
@@ -1519,6 +1549,9 @@ export function describe(kind: string, object: object, events: readonly object[]
     case 'VolumeSnapshotClass':
     case 'VolumeSnapshot':
     case 'VolumeSnapshotContent':
+    case 'ReplicaSet':
+    case 'CSIDriver':
+    case 'CSINode':
     case 'CSIVolume':
     case 'Filesystem':
       return describeGeneric(object as Obj, shown, now);

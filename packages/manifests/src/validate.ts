@@ -32,9 +32,10 @@ import {
   nodeSelectorErrors, obj, setOrDelete, sortedSet, str, stringMapErrors, validateObjectMeta, type Obj,
 } from './fieldChecks.ts';
 import { validateVolumeSnapshot, validateVolumeSnapshotClass, validateVolumeSnapshotContent } from './validateSnapshots.ts';
+import { validateCsiDriver, validateCsiDriverUpdate, validateCsiNode, validateCsiNodeUpdate } from './validateCsi.ts';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './validateConfig.ts';
 import { validatePod, validatePodUpdate } from './validatePod.ts';
-import { validateDeployment, validateDeploymentUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validateApps.ts';
+import { validateDeployment, validateReplicaSet, validateDeploymentUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validateApps.ts';
 
 export { deepEqual } from './fieldChecks.ts';
 
@@ -140,6 +141,17 @@ export function validationErrors(object: object, mode: 'create' | 'update', old?
     case 'Secret':
       if (prev) errs.push(...validateSecretUpdate(obj, prev));
       errs.push(...validateSecret(obj));
+      break;
+    case 'ReplicaSet':
+      errs.push(...validateReplicaSet(obj, { claimSpec: validatePersistentVolumeClaimSpec }));
+      break;
+    case 'CSIDriver':
+      errs.push(...validateCsiDriver(obj));
+      if (prev) errs.push(...validateCsiDriverUpdate(obj, prev));
+      break;
+    case 'CSINode':
+      errs.push(...validateCsiNode(obj));
+      if (prev) errs.push(...validateCsiNodeUpdate(obj, prev));
       break;
     case 'VolumeAttachment':
       errs.push(...validateVolumeAttachment(obj));

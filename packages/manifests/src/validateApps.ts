@@ -79,6 +79,19 @@ export function validateDeployment(deployment: Obj, ctx: PodValidationContext): 
   return errs;
 }
 
+/** ValidateReplicaSetSpec: replicas, selector, the template. */
+export function validateReplicaSet(rs: Obj, ctx: PodValidationContext): FieldError[] {
+  const spec = obj(rs['spec']);
+  const errs: FieldError[] = [];
+  errs.push(...nonNegative(spec['replicas'], 'spec.replicas'));
+  errs.push(...nonNegative(spec['minReadySeconds'], 'spec.minReadySeconds'));
+  const selector = validateSelector(spec, 'deployment', 'ReplicaSetSpec');
+  errs.push(...selector.errs);
+  if (!selector.buildable) errs.push(invalid('spec.selector', new GoLiteral(goLabelSelectorLiteral(spec['selector'])), 'invalid label selector'));
+  else errs.push(...validateTemplate(spec, 'ReplicaSet', ctx));
+  return errs;
+}
+
 function validateDeploymentStrategy(strategy: Obj): FieldError[] {
   const type = str(strategy['type']);
   const rollingUpdate = strategy['rollingUpdate'];

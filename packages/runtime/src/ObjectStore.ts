@@ -28,7 +28,8 @@ import { InProcessBus, type Bus } from './Bus.ts';
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
   | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem'
-  | 'VolumeSnapshotClass' | 'VolumeSnapshot' | 'VolumeSnapshotContent';
+  | 'VolumeSnapshotClass' | 'VolumeSnapshot' | 'VolumeSnapshotContent'
+  | 'CSIDriver' | 'CSINode' | 'ReplicaSet';
 export type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface WatchEvent {
@@ -83,6 +84,9 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
   VolumeSnapshotClass: { prefix: 'vsclass', resource: 'volumesnapshotclasses', namespaced: false },
   VolumeSnapshot: { prefix: 'vs', resource: 'volumesnapshots', namespaced: true },
   VolumeSnapshotContent: { prefix: 'vsc', resource: 'volumesnapshotcontents', namespaced: false },
+  CSIDriver: { prefix: 'csidriver', resource: 'csidrivers', namespaced: false },
+  CSINode: { prefix: 'csinode', resource: 'csinodes', namespaced: false },
+  ReplicaSet: { prefix: 'rs', resource: 'replicasets', namespaced: true },
 };
 
 export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];

@@ -25,6 +25,7 @@ import { addReadPointOptions, atReadPoint, type ReadPointFlags } from './timeTra
 import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
+import * as scaleVerb from './scaleVerb.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
@@ -235,6 +236,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('<taints...>', 'KEY[=VALUE]:EFFECT to add, KEY[:EFFECT]- to remove')
     .addHelpText('after', '\nExamples:\n  pvsim taint nodes node-1 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute\n  pvsim taint nodes node-1 node.kubernetes.io/out-of-service-')
     .action(wrap((kind: string, name: string, taints: string[]) => simVerbs.taint(io, globals(), kind, name, taints)));
+
+  program.command('scale')
+    .description('Set the replicas of a Deployment, ReplicaSet or StatefulSet, like kubectl scale (a scale-down removes the highest StatefulSet ordinals).')
+    .argument('<target>', 'KIND/NAME: deploy/NAME, rs/NAME, sts/NAME')
+    .option('--replicas <n>', 'the new number of replicas')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addHelpText('after', '\nExamples:\n  pvsim scale sts/web --replicas 1\n  pvsim scale deploy/nas-app --replicas 3')
+    .action(wrap((target: string, o: { replicas?: string; namespace: string }) => scaleVerb.scale(io, globals(), target, o)));
 
   program.command('wait')
     .description('Advance simulated time until a condition holds, like kubectl wait (fails after --timeout of simulated time).')

@@ -24,7 +24,11 @@ export type Input =
   | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } }
   | { type: 'ExecRequested'; data: { seed: number; pod: string; container?: string; argv: string[] } }
   | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
-  | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } };
+  | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
+  | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } };
+
+/** What `pvsim scale` changes the replicas of (their scale subresource). */
+export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
 
 export interface TaintChange { key: string; value?: string; effect?: string; remove: boolean }
 
@@ -200,6 +204,12 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
       const spec = { ...(live.spec ?? {}) } as Record<string, unknown>;
       if (taints.length > 0) spec['taints'] = taints; else delete spec['taints'];
       store.update('Node', { ...live, spec } as never);
+      s.settle();
+      return { ok: true };
+    }
+    case 'ScaleRequested': {
+      const live = store.get(input.data.kind, input.data.key) as Obj & { spec?: Record<string, unknown> };
+      store.update(input.data.kind, { ...live, spec: { ...(live.spec ?? {}), replicas: input.data.replicas } } as never);
       s.settle();
       return { ok: true };
     }

@@ -11,7 +11,7 @@ import { runInput } from './inputs.ts';
 
 const session = (g: GlobalOptions): Session => openSession(g);
 
-const OWNER_KINDS: Record<string, string> = { deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet' };
+const OWNER_KINDS: Record<string, string> = { deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment', rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet' };
 
 function ready(p: Pod): boolean {
   return ((p.status?.['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -35,7 +35,12 @@ export function resolvePod(s: Session, fullRef: string, namespace: string): { ke
   const ownerKey = `${namespace}/${name}`;
   const ownerObj = s.store.get(owner as never, ownerKey);
   if (!ownerObj) return { error: `Error from server (NotFound): ${owner.toLowerCase()}s.apps "${name}" not found` };
-  const pods = s.store.listPods(namespace).filter((p) => ((p.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((o) => o.uid === ownerObj.metadata['uid']));
+  // A Deployment's pods belong to its ReplicaSets.
+  const owners = new Set([ownerObj.metadata['uid'] as string]);
+  if (owner === 'Deployment') {
+    for (const rs of s.store.list('ReplicaSet')) if (((rs.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((o) => o.uid === ownerObj.metadata['uid'])) owners.add(rs.metadata['uid'] as string);
+  }
+  const pods = s.store.listPods(namespace).filter((p) => ((p.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((o) => owners.has(o.uid ?? '')));
   if (pods.length === 0) return { error: `error: no pods found for ${kind}/${name}` };
   pods.sort((a, b) => Number(ready(b)) - Number(ready(a)) || (a.metadata.name < b.metadata.name ? -1 : 1));
   const pod = pods[index];

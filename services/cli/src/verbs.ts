@@ -26,7 +26,7 @@ import { selectorFilter } from './selectors.ts';
 
 /** Kinds users create, change and delete (events are the controllers'). */
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
-  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent']);
+  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
   return openSession(g, progress?.deliveries);

@@ -14,6 +14,10 @@ const scenarios = [
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
   ['examples/expansion/scenarios/demo.yaml', 26],
   ['examples/snapshots/scenarios/demo.yaml', 33],
+  ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
+  ['examples/attach-limits/scenarios/demo.yaml', 14],
+  ['examples/deployment-rollout/scenarios/demo.yaml', 20],
+  ['examples/statefulset-retention/scenarios/demo.yaml', 14],
 ] as const;
 
 for (const [file, steps] of scenarios) {

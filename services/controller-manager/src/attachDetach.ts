@@ -12,7 +12,7 @@
  * itself is the external-attacher's job (services/csi-sidecars).
  */
 import {
-  csiSourceOf, isMultiAttachAllowed, claimNameOf, hasTaint, isAttachable, isNodeReady, isPodTerminated, readyCondition, uniqueVolumeName,
+  type CsiDriverAttachSpec, csiSourceOf, isMultiAttachAllowed, claimNameOf, hasTaint, isAttachable, isNodeReady, isPodTerminated, readyCondition, uniqueVolumeName,
   type CsiDriverPort, type CsiPersistentVolumeSource, type KubeEvent, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod,
   type VolumeAttachment,
 } from '@pvsim/domain';
@@ -127,7 +127,7 @@ export class AttachDetachController implements Controller {
       for (const volume of pod.spec.volumes ?? []) {
         const bound = boundVolumeOf(this.client, pod, volume);
         const csi = csiSourceOf(bound?.pv);
-        if (!bound || !csi || !isAttachable(this.drivers.get(csi.driver))) continue;
+        if (!bound || !csi || !isAttachable(this.drivers.get(csi.driver), this.client.get('CSIDriver', csi.driver) as CsiDriverAttachSpec | undefined)) continue;
         let perNode = out.get(node);
         if (!perNode) out.set(node, (perNode = new Map()));
         const entry = perNode.get(bound.pv.metadata.name);

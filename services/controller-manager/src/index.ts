@@ -5,6 +5,7 @@ export * from './protection.ts';
 export * from './storageControllers.ts';
 export * from './controllerManager.ts';
 export * from './workloads.ts';
+export * from './deployment.ts';
 export * from './nodeLifecycle.ts';
 export * from './attachDetach.ts';
 export * from './expandController.ts';

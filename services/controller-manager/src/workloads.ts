@@ -5,17 +5,16 @@
  * is surplus, and writes status. Garbage collection of pods whose owner is gone (or was
  * re-created under a new uid) happens in the same sync — pvsim has no garbage collector.
  *
- * - Deployment: no ReplicaSet objects; pods belong to the Deployment directly and carry the
- *   `pod-template-hash` of the template. Names are `<deployment>-<hash>-<5 chars>` like the
- *   ReplicaSet's, but the suffix is a hash of the deployment uid and a counter kept in an
- *   annotation, so the same seed gives the same names (no ambient randomness). A changed
- *   template replaces every old pod at once (Recreate waits until the old pods are gone).
+ * - Deployment and ReplicaSet: deployment.ts (ReplicaSets as objects, rolling updates).
  * - StatefulSet: pods `<set>-<ordinal>` with stable identity; each volumeClaimTemplate gives
- *   a claim `<template>-<set>-<ordinal>`, created before its pod and never deleted (the default
- *   `persistentVolumeClaimRetentionPolicy` Retain/Retain) — a re-created pod, on whichever node,
- *   finds its data in the same claim. OrderedReady creates ordinal i only after i-1 is Running
+ *   a claim `<template>-<set>-<ordinal>`, created before its pod and kept under the default
+ *   `persistentVolumeClaimRetentionPolicy` Retain/Retain — a re-created pod, on whichever node,
+ *   finds its data in the same claim. whenDeleted: Delete makes the set an owner of its claims,
+ *   which go with it; whenScaled: Delete deletes the claims of ordinals scaled away once their
+ *   pods are gone (stateful_set_utils.go; what the garbage collector does there, the sync does). OrderedReady creates ordinal i only after i-1 is Running
  *   and Ready and scales down one pod at a time from the highest ordinal; Parallel does both at
- *   once. Template changes reach only pods created afterwards (no rolling update).
+ *   once. A changed template rolls out by updateStrategy: RollingUpdate replaces pods one at a
+ *   time from the highest ordinal down to `partition`; OnDelete waits for pods to be deleted.
  *
  * Created objects get what the API server's defaulting and admission would give them (pod
  * phase Pending; claim phase Pending, volumeMode, protection finalizer, default class), as the
@@ -112,7 +111,7 @@ type Owner = Deployment | StatefulSet;
 // ------------------------------------------------------------------------------ helpers
 
 /** 32-bit FNV-1a over the UTF-8 bytes (the hash ComputeHash uses). */
-function fnv32a(text: string): number {
+export function fnv32a(text: string): number {
   let h = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(text)) {
     h ^= byte;
@@ -150,29 +149,29 @@ export function podNameSuffix(ownerUid: string, index: number): string {
   return out;
 }
 
-function ownerRefs(pod: { metadata: ObjectMeta }): OwnerReference[] {
+export function ownerRefs(pod: { metadata: ObjectMeta }): OwnerReference[] {
   return (pod.metadata['ownerReferences'] as OwnerReference[] | undefined) ?? [];
 }
 
 /** metav1.GetControllerOf. */
-function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | undefined {
+export function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | undefined {
   return ownerRefs(obj).find((r) => r.controller === true);
 }
 
-function controllerRef(owner: Owner): OwnerReference {
+export function controllerRef(owner: Owner | { kind: string; metadata: ObjectMeta }): OwnerReference {
   return { apiVersion: 'apps/v1', kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-const isDeleting = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
+export const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+export const isDeleting = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
 /** podutil.IsPodReady. */
-function isPodReady(pod: Pod): boolean {
+export function isPodReady(pod: Pod): boolean {
   const conditions = (pod.status?.['conditions'] as { type: string; status: string }[] | undefined) ?? [];
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPodReady(pod);
 
-function byName(a: { metadata: { name: string } }, b: { metadata: { name: string } }): number {
+export function byName(a: { metadata: { name: string } }, b: { metadata: { name: string } }): number {
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 }
 
@@ -202,7 +201,7 @@ function orphanOwnerKeys(client: Client, kind: 'Deployment' | 'StatefulSet'): st
 }
 
 /** The pod the API server would store for a template (defaulted phase). */
-function podFromTemplate(template: PodTemplateSpec, meta: ObjectMeta): Pod {
+export function podFromTemplate(template: PodTemplateSpec, meta: ObjectMeta): Pod {
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: meta,
@@ -211,118 +210,11 @@ function podFromTemplate(template: PodTemplateSpec, meta: ObjectMeta): Pod {
   };
 }
 
-function deletePod(client: Client, pod: Pod): void {
+export function deletePodOnce(client: Client, pod: Pod): void {
   if (!isDeleting(pod)) client.delete('Pod', podKey(pod));
 }
 
-// ------------------------------------------------------------------------------ Deployment
-
-export class DeploymentController implements Controller {
-  readonly name = 'deployment';
-  readonly queues: Record<string, (key: string) => void>;
-
-  constructor(private readonly client: Client, _queue: WorkQueue) {
-    this.queues = { [DEPLOYMENT_QUEUE]: (key) => this.syncDeployment(key) };
-  }
-
-  onWatch(ev: WatchEvent, queue: WorkQueue): void {
-    if (ev.kind === 'Deployment') queue.add(DEPLOYMENT_QUEUE, ev.key);
-    if (ev.kind === 'Pod') {
-      for (const pod of [ev.old, ev.new] as (Pod | undefined)[]) {
-        const ref = pod && controllerOf(pod);
-        if (ref?.kind === 'Deployment') queue.add(DEPLOYMENT_QUEUE, `${pod!.metadata.namespace ?? 'default'}/${ref.name}`);
-      }
-    }
-  }
-
-  resync(queue: WorkQueue): void {
-    for (const d of this.client.list('Deployment')) queue.add(DEPLOYMENT_QUEUE, `${d.metadata.namespace ?? 'default'}/${d.metadata.name}`);
-    for (const key of orphanOwnerKeys(this.client, 'Deployment')) queue.add(DEPLOYMENT_QUEUE, key);
-  }
-
-  /** Pods to create or delete, or orphans to collect. */
-  unsettled(): boolean {
-    if (orphanOwnerKeys(this.client, 'Deployment').length > 0) return true;
-    return (this.client.list('Deployment') as unknown as Deployment[]).some((d) => {
-      if (d.metadata.deletionTimestamp) return false;
-      const { owned } = podsControlledBy(this.client, d.metadata.namespace ?? 'default', 'Deployment', d.metadata.name, d.metadata.uid);
-      const hash = podTemplateHash(d.spec.template);
-      const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
-      return active.some((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash) || active.length !== (d.spec.replicas ?? 1);
-    });
-  }
-
-  syncDeployment(key: string): void {
-    const [namespace, name] = splitKey(key);
-    const d = this.client.get('Deployment', key) as unknown as Deployment | undefined;
-    const { owned, orphans } = podsControlledBy(this.client, namespace, 'Deployment', name, d?.metadata.uid);
-    // Garbage collection: pods of a deleted (or re-created) deployment.
-    for (const pod of orphans) deletePod(this.client, pod);
-    if (!d || d.metadata.deletionTimestamp) return;
-
-    const replicas = d.spec.replicas ?? 1;
-    const hash = podTemplateHash(d.spec.template);
-    // FilterActivePods: pods being deleted or finished do not count.
-    const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
-    const current = active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] === hash).sort(byName);
-    const outdated = active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash).sort(byName);
-
-    for (const pod of outdated) this.deletePod(d, pod);
-    // Surplus: the highest names go first.
-    for (const pod of current.slice(replicas).reverse()) this.deletePod(d, pod);
-
-    const recreate = d.spec.strategy?.type === 'Recreate';
-    // Recreate waits for old pods that still run or terminate (finished ones do not count).
-    const oldStillThere = owned.some((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] !== hash && !isTerminated(p));
-    let missing = replicas - current.length;
-    let latest = d;
-    if (missing > 0 && !(recreate && oldStillThere)) {
-      let counter = Number(d.metadata.annotations?.[ANN_POD_NAME_COUNTER] ?? '0');
-      if (!Number.isSafeInteger(counter) || counter < 0) counter = 0;
-      for (; missing > 0; missing--) {
-        let podName: string;
-        // A name already taken (an annotation lost to a re-apply) is skipped, never reused.
-        do podName = `${name}-${hash}-${podNameSuffix(d.metadata.uid ?? name, counter++)}`;
-        while (this.client.get('Pod', `${namespace}/${podName}`));
-        this.client.create('Pod', podFromTemplate(d.spec.template, {
-          name: podName, namespace, generateName: `${name}-${hash}-`,
-          labels: { ...(d.spec.template.metadata?.labels ?? {}), [LABEL_POD_TEMPLATE_HASH]: hash },
-          ...(d.spec.template.metadata?.annotations ? { annotations: { ...d.spec.template.metadata.annotations } } : {}),
-          ownerReferences: [controllerRef(d)],
-        }) as unknown as AnyObject);
-        this.client.event(d, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`, 'deployment-controller');
-      }
-      const next = structuredClone(d);
-      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_POD_NAME_COUNTER]: String(counter) };
-      latest = this.client.update('Deployment', next as unknown as AnyObject) as unknown as Deployment;
-    }
-    this.writeStatus(latest, namespace, hash);
-  }
-
-  private deletePod(d: Deployment, pod: Pod): void {
-    deletePod(this.client, pod);
-    this.client.event(d, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'deployment-controller');
-  }
-
-  private writeStatus(d: Deployment, namespace: string, hash: string): void {
-    // The caller passes what it last read or wrote (a re-read could be older: informers lag).
-    const latest = d as unknown as AnyObject;
-    const { owned } = podsControlledBy(this.client, namespace, 'Deployment', d.metadata.name, d.metadata.uid);
-    const active = owned.filter((p) => !isDeleting(p) && !isTerminated(p));
-    const ready = active.filter(isPodReady).length;
-    const status: NonNullable<Deployment['status']> = {
-      ...(d.metadata.generation !== undefined ? { observedGeneration: d.metadata.generation } : {}),
-      replicas: active.length,
-      updatedReplicas: active.filter((p) => p.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] === hash).length,
-      readyReplicas: ready,
-      // minReadySeconds is not simulated: a ready pod is available at once.
-      availableReplicas: ready,
-    };
-    const unavailable = Math.max(0, (d.spec.replicas ?? 1) - ready);
-    if (unavailable > 0) status.unavailableReplicas = unavailable;
-    this.client.update('Deployment', { ...latest, status } as unknown as AnyObject, 'status');
-  }
-}
+// The Deployment and ReplicaSet controllers: deployment.ts.
 
 // ------------------------------------------------------------------------------ StatefulSet
 
@@ -364,11 +256,26 @@ export class StatefulSetController implements Controller {
   resync(queue: WorkQueue): void {
     for (const s of this.client.list('StatefulSet')) queue.add(STATEFULSET_QUEUE, `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`);
     for (const key of orphanOwnerKeys(this.client, 'StatefulSet')) queue.add(STATEFULSET_QUEUE, key);
+    for (const key of this.orphanClaimOwners()) queue.add(STATEFULSET_QUEUE, key);
+  }
+
+  /** Sets (`ns/name`) that owned claims and are gone (or were re-created under another uid). */
+  private orphanClaimOwners(): string[] {
+    const keys = new Set<string>();
+    for (const claim of this.client.listClaims()) {
+      if (claim.metadata.deletionTimestamp) continue;
+      const ref = ownerRefs(claim).find((r) => r.kind === 'StatefulSet');
+      if (!ref) continue;
+      const key = `${claim.metadata.namespace ?? 'default'}/${ref.name}`;
+      const owner = this.client.get('StatefulSet', key);
+      if (!owner || owner.metadata['uid'] !== ref.uid) keys.add(key);
+    }
+    return [...keys].sort();
   }
 
   /** A replica without its pod, a condemned pod still running, or orphans to collect. */
   unsettled(): boolean {
-    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0) return true;
+    if (orphanOwnerKeys(this.client, 'StatefulSet').length > 0 || this.orphanClaimOwners().length > 0) return true;
     return (this.client.list('StatefulSet') as unknown as StatefulSet[]).some((set) => {
       if (set.metadata.deletionTimestamp) return false;
       const { owned } = podsControlledBy(this.client, set.metadata.namespace ?? 'default', 'StatefulSet', set.metadata.name, set.metadata.uid);
@@ -387,9 +294,14 @@ export class StatefulSetController implements Controller {
     const [namespace, name] = splitKey(key);
     const set = this.client.get('StatefulSet', key) as unknown as StatefulSet | undefined;
     const { owned, orphans } = podsControlledBy(this.client, namespace, 'StatefulSet', name, set?.metadata.uid);
-    // Garbage collection deletes the pods of a deleted set; its claims stay (Retain).
-    for (const pod of orphans) deletePod(this.client, pod);
+    // Garbage collection deletes the pods of a deleted set, and the claims it owned (whenDeleted: Delete).
+    for (const pod of orphans) deletePodOnce(this.client, pod);
+    for (const claim of this.client.listClaims().filter((c) => (c.metadata.namespace ?? 'default') === namespace)) {
+      const ref = ownerRefs(claim).find((r) => r.kind === 'StatefulSet' && r.name === name);
+      if (ref && (!set || ref.uid !== set.metadata.uid) && !claim.metadata.deletionTimestamp) this.client.delete('PersistentVolumeClaim', `${namespace}/${claim.metadata.name}`);
+    }
     if (!set || set.metadata.deletionTimestamp) return;
+    this.reconcileClaimRetention(set, owned);
 
     const ordered = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
     const start = set.spec.ordinals?.start ?? 0;
@@ -426,7 +338,62 @@ export class StatefulSetController implements Controller {
     }
 
     if (!blocked) this.scaleDown(set, condemned, ordered);
+    if (!blocked && condemned.length === 0) this.rollingUpdate(set, byOrdinal, revision, start, end);
     this.writeStatus(set, namespace, revision);
+  }
+
+  /**
+   * updateStatefulSet's update phase (stateful_set_control.go, v1.34): with RollingUpdate, the
+   * pods whose controller-revision-hash is not the update revision are replaced one at a time,
+   * highest ordinal first, down to `partition` (ordinals below it keep their revision); the next
+   * waits until the replaced pod is Running and Ready again. OnDelete replaces nothing: a pod
+   * gets the new template when someone deletes it.
+   */
+  private rollingUpdate(set: StatefulSet, byOrdinal: ReadonlyMap<number, Pod>, revision: string, start: number, end: number): void {
+    const strategy = (set.spec['updateStrategy'] ?? {}) as { type?: string; rollingUpdate?: { partition?: number } };
+    if ((strategy.type ?? 'RollingUpdate') !== 'RollingUpdate') return;
+    const partition = Math.max(start, strategy.rollingUpdate?.partition ?? 0);
+    for (let ord = end - 1; ord >= partition; ord--) {
+      const pod = byOrdinal.get(ord);
+      if (!pod || isDeleting(pod)) return;
+      if (pod.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] !== revision) { this.deletePod(set, pod); return; }
+      if (!isRunningAndReady(pod)) return;
+    }
+  }
+
+  /**
+   * persistentVolumeClaimRetentionPolicy (v1.34, on by default since 1.27): the set owns the claims
+   * of its live ordinals when whenDeleted is Delete (and not when Retain); with whenScaled Delete,
+   * a claim of an ordinal scaled away is deleted once that ordinal's pod is gone.
+   */
+  private reconcileClaimRetention(set: StatefulSet, owned: readonly Pod[]): void {
+    const policy = (set.spec['persistentVolumeClaimRetentionPolicy'] ?? {}) as { whenDeleted?: string; whenScaled?: string };
+    const namespace = set.metadata.namespace ?? 'default';
+    const start = set.spec.ordinals?.start ?? 0;
+    const end = start + (set.spec.replicas ?? 1);
+    const podOrdinals = new Set(owned.map((p) => ordinalOf(set.metadata.name, p.metadata.name)));
+    for (const template of set.spec.volumeClaimTemplates ?? []) {
+      const prefix = `${template.metadata.name}-`;
+      for (const claim of this.client.listClaims().filter((c) => (c.metadata.namespace ?? 'default') === namespace)) {
+        if (!claim.metadata.name.startsWith(prefix) || claim.metadata.deletionTimestamp) continue;
+        const ordinal = ordinalOf(set.metadata.name, claim.metadata.name.slice(prefix.length));
+        if (ordinal === undefined) continue;
+        const live = ordinal >= start && ordinal < end;
+        if (!live && policy.whenScaled === 'Delete') {
+          if (!podOrdinals.has(ordinal)) this.client.delete('PersistentVolumeClaim', `${namespace}/${claim.metadata.name}`);
+          continue;
+        }
+        const refs = ownerRefs(claim);
+        const mine = refs.some((r) => r.kind === 'StatefulSet' && r.uid === set.metadata.uid);
+        const wanted = policy.whenDeleted === 'Delete';
+        if (mine === wanted) continue;
+        const next = structuredClone(claim);
+        const others = refs.filter((r) => !(r.kind === 'StatefulSet' && r.uid === set.metadata.uid));
+        const list = wanted ? [...others, controllerRef(set)] : others;
+        if (list.length > 0) next.metadata['ownerReferences'] = list; else delete next.metadata['ownerReferences'];
+        this.client.updateClaim(next);
+      }
+    }
   }
 
   /** Deletes condemned pods: all at once (Parallel) or the highest ordinal, one at a time. */
@@ -458,10 +425,12 @@ export class StatefulSetController implements Controller {
       const def = getDefaultClass(this.client.listClasses());
       if (def) spec.storageClassName = def.metadata.name;
     }
+    const policy = (set.spec['persistentVolumeClaimRetentionPolicy'] ?? {}) as { whenDeleted?: string };
     return {
       apiVersion: 'v1', kind: 'PersistentVolumeClaim',
       metadata: {
         name, namespace: set.metadata.namespace ?? 'default', labels,
+        ...(policy.whenDeleted === 'Delete' ? { ownerReferences: [controllerRef(set)] } : {}),
         ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
         finalizers: [FINALIZER_PVC_PROTECTION],
       },
@@ -523,22 +492,27 @@ export class StatefulSetController implements Controller {
 
   private deletePod(set: StatefulSet, pod: Pod): void {
     if (isDeleting(pod)) return;
-    deletePod(this.client, pod);
+    deletePodOnce(this.client, pod);
     this.client.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
   }
 
   private writeStatus(set: StatefulSet, namespace: string, revision: string): void {
     const { owned } = podsControlledBy(this.client, namespace, 'StatefulSet', set.metadata.name, set.metadata.uid);
     const ready = owned.filter(isRunningAndReady).length;
-    const updated = owned.filter((p) => !isDeleting(p) && p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === revision).length;
+    const live = owned.filter((p) => !isDeleting(p));
+    const at = (rev: string) => live.filter((p) => p.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH] === rev).length;
+    const updated = at(revision);
+    // The current revision stays until every replica runs the update revision (updateStatefulSetStatus).
+    let current = set.status?.currentRevision ?? revision;
+    if (updated === (set.spec.replicas ?? 1) && live.length === updated) current = revision;
     const status: NonNullable<StatefulSet['status']> = {
       ...(set.metadata.generation !== undefined ? { observedGeneration: set.metadata.generation } : {}),
       replicas: owned.length,
       readyReplicas: ready,
       availableReplicas: ready,
-      currentReplicas: updated,
+      currentReplicas: at(current),
       updatedReplicas: updated,
-      currentRevision: revision,
+      currentRevision: current,
       updateRevision: revision,
     };
     // The caller passes what it last read or wrote (a re-read could be older: informers lag).

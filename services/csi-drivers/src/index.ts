@@ -1,1 +1,2 @@
 export * from './SimCsiDriver.ts';
+export * from './csiDriverObject.ts';

@@ -28,7 +28,7 @@
 import {
   SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
-  nodeFilesystemName, uniqueVolumeName, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
+  nodeFilesystemName, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
   type VolumeAttachment,
 } from '@pvsim/domain';
@@ -444,7 +444,7 @@ export class Kubelet implements Controller {
     const targetPath = csiTargetPath(pod.metadata.uid ?? '', pvName);
     const nodeCaps = driver.nodeGetCapabilities();
     const stagingTargetPath = nodeCaps.includes('STAGE_UNSTAGE_VOLUME') ? csiStagingPath(csi.driver, handle) : undefined;
-    const attachable = isAttachable(driver);
+    const attachable = this.attachable(csi.driver);
     // WaitForAttach: the VA must say attached.
     const va = attachable ? this.client.get('VolumeAttachment', volumeAttachmentName(handle, csi.driver, this.nodeName)) as unknown as VolumeAttachment | undefined : undefined;
     const plan = planCsiMount({
@@ -479,11 +479,19 @@ export class Kubelet implements Controller {
       if (!this.gate.ready(key, `NodePublishVolume:${handle}`, this.latency(driver, 'NodePublishVolume', handle))) return WAITING;
       this.record({ rpc: 'NodePublishVolume', volumeId: handle, node: this.nodeName, target: targetPath });
       const readonly = volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true;
+      // csi_mounter.go SetUpAt: a driver whose CSIDriver asks for podInfoOnMount gets the pod's
+      // identity in the volume context of NodePublishVolume (getPodInfoAttrs).
+      const podInfo = (this.client.get('CSIDriver', csi.driver) as { spec?: { podInfoOnMount?: boolean } } | undefined)?.spec?.podInfoOnMount === true ? {
+        'csi.storage.k8s.io/pod.name': pod.metadata.name, 'csi.storage.k8s.io/pod.namespace': pod.metadata.namespace ?? 'default',
+        'csi.storage.k8s.io/pod.uid': pod.metadata.uid ?? '', 'csi.storage.k8s.io/serviceAccount.name': String(pod.spec['serviceAccountName'] ?? 'default'),
+        'csi.storage.k8s.io/ephemeral': 'false',
+      } : undefined;
       try {
         driver.nodePublishVolume({
           node: this.nodeName, volumeId: handle, targetPath, volumeCapability, readonly,
           ...(stagingTargetPath ? { stagingTargetPath } : {}),
           ...extra,
+          ...(podInfo ? { volumeContext: { ...(extra.volumeContext ?? {}), ...podInfo } } : {}),
         });
       } catch (e) {
         return { state: 'failed', message: `MountVolume.SetUp failed for volume "${pvName}" : ${(e as Error).message}` };
@@ -505,10 +513,10 @@ export class Kubelet implements Controller {
       if (podReleasesVolumes(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
-        if (csi && isAttachable(this.drivers.get(csi.driver))) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
+        if (csi && this.attachable(csi.driver)) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
       }
     }
-    const list = volumesInUse(desired, this.actualState(), (d) => isAttachable(this.drivers.get(d)), uniqueVolumeName);
+    const list = volumesInUse(desired, this.actualState(), (d) => this.attachable(d), uniqueVolumeName);
     const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
     if (JSON.stringify(current) === JSON.stringify(list)) return;
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
@@ -757,11 +765,50 @@ export class Kubelet implements Controller {
     if (fresh) this.client.update('Pod', withFinalizer(fresh, KUBELET_FINALIZER, false) as unknown as AnyObject);
   }
 
+  /** The driver's volumes are attached before they are mounted (its CSIDriver's attachRequired). */
+  private attachable(driver: string): boolean {
+    return isAttachable(this.drivers.get(driver), this.client.get('CSIDriver', driver) as CsiDriverAttachSpec | undefined);
+  }
+
+  /**
+   * CSI plugin registration (kubelet's csi nodeinfomanager, v1.34): the node's CSINode lists every
+   * driver's node plugin with its NodeGetInfo answers — nodeID, topology keys, and
+   * `allocatable.count` from max_volumes_per_node when the driver has a limit — owned by the Node.
+   */
+  private registerCsiNode(): void {
+    const node = this.client.get('Node', this.nodeName);
+    if (!node) return;
+    const drivers: object[] = [];
+    for (const name of [...this.drivers.keys()].sort()) {
+      let info: ReturnType<CsiDriverPort['nodeGetInfo']>;
+      try { info = this.drivers.get(name)!.nodeGetInfo({ node: this.nodeName }); } catch { continue; }
+      const keys = Object.keys(info.accessibleTopology).sort();
+      drivers.push({
+        name, nodeID: info.nodeId, topologyKeys: keys.length > 0 ? keys : null,
+        ...(info.maxVolumesPerNode > 0 ? { allocatable: { count: info.maxVolumesPerNode } } : {}),
+      });
+    }
+    const current = this.client.get('CSINode', this.nodeName);
+    if (!current) {
+      this.client.create('CSINode', {
+        apiVersion: 'storage.k8s.io/v1', kind: 'CSINode',
+        metadata: { name: this.nodeName, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: node.metadata.uid ?? '' }] },
+        spec: { drivers },
+      } as unknown as AnyObject);
+      return;
+    }
+    const spec = (current['spec'] ?? {}) as { drivers?: object[] };
+    if (JSON.stringify(spec.drivers ?? []) !== JSON.stringify(drivers)) {
+      this.client.update('CSINode', { ...current, spec: { ...spec, drivers } } as unknown as AnyObject);
+    }
+  }
+
   /**
    * Volumes of pods that are gone (deleted without the kubelet, e.g. before admission or
    * forced): unpublished and unstaged; their emptyDirs and writable layers deleted.
    */
   private housekeeping(): void {
+    this.registerCsiNode();
     const here = new Set(this.podsHere().map((p) => p.metadata.uid ?? ''));
     for (const published of orphanedTargets(this.actualState(), here)) this.unpublish('*', undefined, published);
     this.unstageUnused('*', undefined);

@@ -13,8 +13,19 @@
  * brief (readiness, selector, inter-pod affinity, volume restrictions, volume binding) rather than
  * kube-scheduler's (its InterPodAffinity runs after VolumeBinding); a node's taints are its
  * `spec.taints` plus the taint the node lifecycle controller derives from the Ready condition;
- * no resources, ports, topology spread, preemption or storage capacity; the pod is bound at once
- * after PreBind (the kubelet waits for its claims to be Bound, instead of the scheduler).
+ * no resources, ports, topology spread, preemption or storage capacity. NodeVolumeLimits reads the
+ * drivers' attach limits from CSINode (nodevolumelimits/csi.go) and runs before VolumeBinding.
+ *
+ * The binding cycle is kube-scheduler's (v1.34, `schedule_one.go` bindingCycle and volumebinding
+ * `binder.go` BindPodVolumes/checkBindings): a pod whose claims need PreBind writes is *assumed* on
+ * its node in this scheduler's memory — no `nodeName`, no PodScheduled condition, no event — until
+ * every claim it touched is fully bound; only then is it bound (Scheduled). A claim whose
+ * `selected-node` a provisioner removed, a PV whose claimRef was reset, or a binding that does not
+ * finish within the bind timeout fails PreBind: the pod gets FailedScheduling ("running PreBind
+ * plugin \"VolumeBinding\": binding volumes: …"), PodScheduled=False/SchedulerError, and is retried
+ * after the per-pod backoff (1 s doubling to 10 s), events arriving meanwhile do not cut it short.
+ * The poll is event-driven rather than once a second, and the bind timeout is checked when the pod
+ * is next synced (on a claim/PV/node event or resync) rather than by a timer of its own.
  */
 import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, claimRequest, compileClaimSelector, compareQuantities,
@@ -58,6 +69,7 @@ export const SchedulingReason = {
   claimBeingDeleted: (name: string) => `persistentvolumeclaim "${name}" is being deleted`,
   ephemeralClaimMissing: (name: string) => `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`,
   noNodes: 'no nodes available to schedule pods',
+  maxVolumeCountExceeded: 'node(s) exceed max volume count',
 } as const;
 
 // ------------------------------------------------------------------------------ pod fields
@@ -104,11 +116,6 @@ export function isPodPendingScheduling(pod: Pod): boolean {
   const f = fields(pod);
   return !f.nodeName && !pod.metadata.deletionTimestamp && !isPodTerminated(pod)
     && (f.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME;
-}
-
-/** A bound pod that has not started: its delayed claims may still need the PreBind. */
-function isPodAwaitingVolumes(pod: Pod): boolean {
-  return !!fields(pod).nodeName && !pod.metadata.deletionTimestamp && (pod.status?.phase ?? 'Pending') === 'Pending';
 }
 
 function podConditions(pod: Pod): PodCondition[] {
@@ -236,6 +243,14 @@ export interface SchedulingSnapshot {
   listVolumes(): PersistentVolume[];
   getClass(name: string): StorageClass | undefined;
   vacEnabled: boolean;
+  /** The node's CSINode (storage.k8s.io/v1), where kubelets publish each driver's attach limit. */
+  getCsiNode?(name: string): CsiNodeObject | undefined;
+}
+
+/** The fields of a CSINode the NodeVolumeLimits filter reads. */
+export interface CsiNodeObject {
+  metadata: { name: string };
+  spec?: { drivers?: { name: string; allocatable?: { count?: number } | null }[] | null };
 }
 
 interface PodClaims {
@@ -356,6 +371,57 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
 }
 
 /**
+ * filterAttachableVolumes (nodevolumelimits csi.go): unique name (driver/handle) -> driver of the
+ * CSI volumes a pod's claims stand for; an unbound claim counts as a volume of its class's
+ * provisioner, named after the claim.
+ */
+function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string, string>): void {
+  const ns = podNamespace(pod);
+  for (const { name } of podClaimNames(pod)) {
+    const claim = snap.getClaim(ns, name);
+    if (!claim) continue;
+    const pv = claim.spec.volumeName ? snap.getVolume(claim.spec.volumeName) : undefined;
+    if (pv) {
+      const csi = pv.spec.csi as { driver?: string; volumeHandle?: string } | undefined;
+      if (csi?.driver && csi.volumeHandle) into.set(`${csi.driver}/${csi.volumeHandle}`, csi.driver);
+      continue;
+    }
+    const className = getClaimClass(claim);
+    const cls = className ? snap.getClass(className) : undefined;
+    if (cls?.provisioner) into.set(`${cls.provisioner}/claim:${ns}/${name}`, cls.provisioner);
+  }
+}
+
+/**
+ * NodeVolumeLimits (csi.go Filter): the volumes this pod adds to a node, per driver, on top of
+ * those its pods already use (a volume shared with one of them is not counted twice), must stay
+ * within the driver's `allocatable.count` in the node's CSINode; a driver without one has no limit.
+ */
+function filterVolumeLimits(pod: Pod, node: Node, assigned: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
+  const csiNode = snap.getCsiNode?.(node.metadata.name);
+  const limits = new Map<string, number>();
+  for (const d of csiNode?.spec?.drivers ?? []) if (typeof d.allocatable?.count === 'number') limits.set(d.name, d.allocatable.count);
+  if (limits.size === 0) return undefined;
+  const added = new Map<string, string>();
+  attachableVolumes(pod, snap, added);
+  if (added.size === 0) return undefined;
+  const attached = new Map<string, string>();
+  for (const p of assigned) if (fields(p).nodeName === node.metadata.name) attachableVolumes(p, snap, attached);
+  const attachedCount = new Map<string, number>();
+  for (const [unique, driver] of attached) {
+    added.delete(unique);
+    attachedCount.set(driver, (attachedCount.get(driver) ?? 0) + 1);
+  }
+  const addedCount = new Map<string, number>();
+  for (const driver of added.values()) addedCount.set(driver, (addedCount.get(driver) ?? 0) + 1);
+  for (const [driver, n] of addedCount) {
+    const limit = limits.get(driver);
+    if (limit !== undefined && (attachedCount.get(driver) ?? 0) + n > limit) return SchedulingReason.maxVolumeCountExceeded;
+  }
+  return undefined;
+}
+
+/**
  * Schedules one pod over a snapshot: pre-filters, then every node through the filters (first
  * failing filter gives its reasons), then the feasible node with the fewest pods, ties by name.
  */
@@ -372,7 +438,9 @@ export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecis
   const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
   for (const node of nodes) {
     const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned)
-      ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined);
+      ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
+      // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
+      ?? filterVolumeLimits(pod, node, assigned, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
     const volumes = findPodVolumes(pre.claims, node, snap);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
@@ -384,6 +452,75 @@ export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecis
   feasible.sort((a, b) => a.pods - b.pods);
   const best = feasible[0]!;
   return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
+}
+
+// ------------------------------------------------------------------------------ binding cycle
+
+/**
+ * A pod between its PreBind writes and its binding (kube-scheduler's assumed pod in its binding
+ * cycle): the node, what PreBind wrote with the resourceVersion it wrote (an informer older than
+ * that is waited for, as checkBindings compares versions), and when the bind timeout expires.
+ */
+export interface PodBinding {
+  uid: string;
+  node: string;
+  volumes: { volume: string; claim: { namespace: string; name: string }; resourceVersion: string }[];
+  provisions: { namespace: string; name: string; resourceVersion: string }[];
+  deadlineMs: number;
+}
+
+export type BindingCheck = { kind: 'bound' } | { kind: 'waiting' } | { kind: 'failed'; message: string };
+
+/** volumebinding's default bindTimeoutSeconds. */
+export const BIND_TIMEOUT_MS = 600_000;
+
+/** The FailedScheduling text of a PreBind failure (runPreBindPlugins wrapping BindPodVolumes' error). */
+export function preBindFailureMessage(err: string): string {
+  return `running PreBind plugin "VolumeBinding": binding volumes: ${err}`;
+}
+
+const olderThan = (obj: { metadata: { resourceVersion?: string } }, written: string): boolean =>
+  Number(obj.metadata.resourceVersion ?? '0') < Number(written);
+const isClaimFullyBound = (c: PersistentVolumeClaim): boolean => !!c.spec.volumeName && hasAnnotation(c.metadata, ANN_BIND_COMPLETED);
+
+/**
+ * checkBindings (volumebinding binder.go): bound when every PV PreBind reserved is bound to its
+ * claim and every claim it selected the node for is fully bound; failed when the node is gone, a
+ * PV's claimRef was reset, a PV does not fit the node, or a provisioner removed `selected-node`
+ * (its signal to reschedule); otherwise waiting.
+ */
+export function checkBindings(b: PodBinding, snap: Pick<SchedulingSnapshot, 'nodes' | 'getClaim' | 'getVolume'>): BindingCheck {
+  const node = snap.nodes.find((n) => n.metadata.name === b.node);
+  if (!node) return { kind: 'failed', message: `failed to get node "${b.node}": node "${b.node}" not found` };
+  const labels = node.metadata.labels ?? {};
+  const affinityError = (pv: PersistentVolume) => `pv "${pv.metadata.name}" node affinity doesn't match node "${b.node}": no matching NodeSelectorTerms`;
+  let waiting = false;
+  for (const v of b.volumes) {
+    const pv = snap.getVolume(v.volume);
+    if (!pv) return { kind: 'failed', message: `failed to check binding: could not find v1.PersistentVolume "${v.volume}"` };
+    const claim = snap.getClaim(v.claim.namespace, v.claim.name);
+    if (!claim) return { kind: 'failed', message: `failed to check binding: could not find v1.PersistentVolumeClaim "${v.claim.namespace}/${v.claim.name}"` };
+    if (olderThan(pv, v.resourceVersion)) { waiting = true; continue; }
+    if (!checkNodeAffinity(pv, labels, b.node)) return { kind: 'failed', message: affinityError(pv) };
+    if (!pv.spec.claimRef?.uid) return { kind: 'failed', message: `ClaimRef got reset for pv "${pv.metadata.name}"` };
+    if (!isClaimFullyBound(claim)) waiting = true;
+  }
+  for (const c of b.provisions) {
+    const claim = snap.getClaim(c.namespace, c.name);
+    if (!claim) return { kind: 'failed', message: `failed to check provisioning pvc: could not find v1.PersistentVolumeClaim "${c.namespace}/${c.name}"` };
+    if (olderThan(claim, c.resourceVersion)) { waiting = true; continue; }
+    const annotations = claim.metadata.annotations;
+    if (!annotations) return { kind: 'failed', message: `selectedNode annotation reset for PVC "${c.name}"` };
+    // A provisioner that gives up on this node removes the annotation to ask for rescheduling.
+    if (annotations[ANN_SELECTED_NODE] !== b.node) return { kind: 'failed', message: `provisioning failed for PVC "${c.name}"` };
+    if (claim.spec.volumeName) {
+      const pv = snap.getVolume(claim.spec.volumeName);
+      if (!pv) { waiting = true; continue; }
+      if (!checkNodeAffinity(pv, labels, b.node)) return { kind: 'failed', message: affinityError(pv) };
+    }
+    if (!isClaimFullyBound(claim)) waiting = true;
+  }
+  return waiting ? { kind: 'waiting' } : { kind: 'bound' };
 }
 
 // ------------------------------------------------------------------------------ controller
@@ -416,21 +553,48 @@ function withScheduledCondition(pod: Pod, next: PodCondition): PodCondition[] {
 export const POD_BACKOFF_INITIAL_MS = 1_000;
 export const POD_BACKOFF_MAX_MS = 10_000;
 
+/** What the scheduler remembers, as JSON: failed bindings in a row, backoffs, pods in their binding cycle. */
+interface PodSchedulerState {
+  attempts: [string, number][];
+  backoffUntil: [string, number][];
+  binding: [string, PodBinding][];
+}
+
 export class PodScheduler implements Controller {
   readonly name = 'scheduler';
   readonly queues: Record<string, (key: string) => void>;
-  /** pod key -> failed volume bindings in a row (the pod's backoff exponent). */
-  private readonly attempts = new Map<string, number>();
+  /** pod key -> failed bindings in a row (the pod's backoff exponent). */
+  private attempts = new Map<string, number>();
+  /** pod key -> simulated time before which the pod is not retried (the backoff queue). */
+  private backoffUntil = new Map<string, number>();
+  /** pod key -> the pod's binding cycle, while PreBind waits for its claims. */
+  private binding = new Map<string, PodBinding>();
 
-  /** `_queue`: informer handlers and resyncs get the manager's queue; syncs need none. */
-  constructor(private readonly client: Client, _queue: WorkQueue, private readonly options: PodSchedulerOptions) {
+  /** `queue`: the manager's queue, for the per-pod backoff. */
+  constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly options: PodSchedulerOptions) {
     this.queues = { [SCHEDULER_QUEUE]: (key) => this.syncPod(key) };
   }
 
-  private retryWithBackoff(queue: WorkQueue, key: string): void {
-    const n = (this.attempts.get(key) ?? 0) + 1;
-    this.attempts.set(key, n);
-    queue.addAfter(SCHEDULER_QUEUE, key, Math.min(POD_BACKOFF_INITIAL_MS * 2 ** (n - 1), POD_BACKOFF_MAX_MS), 'retry');
+  saveState(): PodSchedulerState {
+    const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { attempts: sorted(this.attempts), backoffUntil: sorted(this.backoffUntil), binding: sorted(this.binding) };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as PodSchedulerState;
+    this.attempts = new Map(s.attempts);
+    this.backoffUntil = new Map(s.backoffUntil);
+    this.binding = new Map(s.binding);
+  }
+
+  inFlight(): string[] {
+    return [...this.binding].map(([key, b]) => `pod ${key}: binding volumes on ${b.node} (waiting for ${[...b.volumes.map((v) => `pv ${v.volume}`), ...b.provisions.map((c) => `pvc ${c.namespace}/${c.name}`)].join(', ')})`);
+  }
+
+  private forget(key: string): void {
+    this.attempts.delete(key);
+    this.backoffUntil.delete(key);
+    this.binding.delete(key);
   }
 
   private pendingPods(): Pod[] {
@@ -463,21 +627,13 @@ export class PodScheduler implements Controller {
         const claim = (ev.new ?? ev.old)!;
         const ns = claim.metadata.namespace ?? 'default';
         const uses = (p: Pod) => podNamespace(p) === ns && podClaimNames(p).some((c) => c.name === claim.metadata.name);
+        // Pods in their binding cycle are pending too: this is how their PreBind sees the claim.
         this.enqueuePending(queue, uses);
-        // A claim that lost its selected-node (a provisioner asked for rescheduling) while its
-        // pod is already bound: the pod's sync selects the pod's node again.
-        const next = ev.new as unknown as PersistentVolumeClaim | undefined;
-        // The binding failed: the pod is retried with kube-scheduler's per-pod backoff, not at once
-        // (at once, a provisioner that keeps failing and a scheduler that keeps selecting loop
-        // without time passing).
-        if (next && !next.spec.volumeName && next.metadata.annotations?.[ANN_SELECTED_NODE] === undefined) {
-          for (const p of this.client.listPods(ns)) if (isPodAwaitingVolumes(p) && uses(p)) this.retryWithBackoff(queue, podKey(p));
-        }
-        if (next?.spec.volumeName) for (const p of this.client.listPods(ns)) if (uses(p)) this.attempts.delete(podKey(p));
         return;
       }
       case 'PersistentVolume':
       case 'StorageClass':
+      case 'CSINode':
         this.enqueuePending(queue, (p) => podClaimNames(p).length > 0);
         return;
       default:
@@ -494,16 +650,25 @@ export class PodScheduler implements Controller {
     return this.pendingPods().length > 0;
   }
 
+  /** The pods as the scheduler's cache has them: a pod in its binding cycle is assumed on its node. */
+  private cachedPods(): Pod[] {
+    return this.client.listPods().map((p) => {
+      const b = this.binding.get(podKey(p));
+      return b && b.uid === (p.metadata.uid ?? '') && !fields(p).nodeName ? { ...p, spec: { ...p.spec, nodeName: b.node } } : p;
+    });
+  }
+
   private snapshot(): SchedulingSnapshot {
     const s = this.client;
     return {
       nodes: s.list('Node') as unknown as Node[],
-      pods: s.listPods(),
+      pods: this.cachedPods(),
       getClaim: (ns, n) => s.getClaim(ns, n),
       getVolume: (n) => s.getVolume(n),
       listVolumes: () => s.listVolumes(),
       getClass: (n) => s.getClass(n),
       vacEnabled: s.vacEnabled,
+      getCsiNode: (n) => s.get('CSINode', n) as unknown as CsiNodeObject | undefined,
     };
   }
 
@@ -515,8 +680,14 @@ export class PodScheduler implements Controller {
 
   syncPod(key: string): void {
     const found = this.client.get('Pod', key) as unknown as Pod | undefined;
-    if (found && isPodAwaitingVolumes(found)) { this.repeatPreBind(found); return; }
-    if (!found || !isPodPendingScheduling(found)) return;
+    if (!found || !isPodPendingScheduling(found)) { this.forget(key); return; }
+    const inFlight = this.binding.get(key);
+    if (inFlight && inFlight.uid === (found.metadata.uid ?? '')) { this.continueBinding(found, inFlight); return; }
+    if (inFlight) this.forget(key);
+    // In the backoff queue: events do not cut the wait short; the backoff timer brings it back.
+    const until = this.backoffUntil.get(key);
+    if (until !== undefined && this.options.clock.now() < until) return;
+    this.backoffUntil.delete(key);
     this.ensureDefaultNodes();
     const pod = this.client.get('Pod', key) as unknown as Pod;
     const decision = schedulePod(pod, this.snapshot());
@@ -524,23 +695,53 @@ export class PodScheduler implements Controller {
       this.recordUnschedulable(pod, decision.message);
       return;
     }
-    this.preBind(decision.node, decision.bindings);
-    this.bind(pod, decision.node);
+    const { volumes, provisions } = decision.bindings;
+    if (volumes.length === 0 && provisions.length === 0) {
+      this.bind(pod, decision.node);
+      this.forget(key);
+      return;
+    }
+    const binding = this.preBind(pod, decision.node, decision.bindings);
+    this.binding.set(key, binding);
+    this.continueBinding(pod, binding);
+  }
+
+  /** One poll of BindPodVolumes: bind the pod once its claims are bound, or fail the binding cycle. */
+  private continueBinding(pod: Pod, b: PodBinding): void {
+    const check = checkBindings(b, this.snapshot());
+    if (check.kind === 'bound') {
+      this.bind(pod, b.node);
+      this.forget(podKey(pod));
+      return;
+    }
+    if (check.kind === 'failed') this.failBinding(pod, preBindFailureMessage(check.message));
+    else if (this.options.clock.now() >= b.deadlineMs) this.failBinding(pod, preBindFailureMessage('context deadline exceeded'));
   }
 
   /**
-   * kube-scheduler binds a pod only after its claims are bound, and picks another node when a
-   * provisioner gives up on the selected one. pvsim binds at once, so a bound pod whose delayed
-   * claim lost `selected-node` gets the PreBind again on its own node, if that node still fits.
+   * handleSchedulingFailure for an error status: the assumed pod is forgotten, FailedScheduling
+   * recorded with PodScheduled=False/SchedulerError, and the pod waits out its backoff
+   * (podInitialBackoffSeconds doubling per failed attempt up to podMaxBackoffSeconds).
    */
-  private repeatPreBind(pod: Pod): void {
-    const snap = this.snapshot();
-    const pre = preFilterVolumes(pod, snap);
-    if (!pre.ok || !pre.claims.delayed.some((c) => c.metadata.annotations?.[ANN_SELECTED_NODE] === undefined)) return;
-    const node = snap.nodes.find((n) => n.metadata.name === fields(pod).nodeName);
-    if (!node) return;
-    const volumes = findPodVolumes(pre.claims, node, snap);
-    if (volumes.reasons.length === 0) this.preBind(node.metadata.name, volumes.bindings);
+  private failBinding(pod: Pod, message: string): void {
+    const key = podKey(pod);
+    this.binding.delete(key);
+    const n = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, n);
+    const delay = Math.min(POD_BACKOFF_INITIAL_MS * 2 ** Math.min(n - 1, 30), POD_BACKOFF_MAX_MS);
+    this.backoffUntil.set(key, this.options.clock.now() + delay);
+    this.queue.addAfter(SCHEDULER_QUEUE, key, delay, 'retry');
+    const current = podConditions(pod).find((c) => c.type === 'PodScheduled');
+    const condition: PodCondition = {
+      type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message, lastProbeTime: null,
+      lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime ?? this.options.clock.iso() : this.options.clock.iso(),
+    };
+    let latest = pod;
+    if (current?.status !== 'False' || current.reason !== 'SchedulerError' || current.message !== message) {
+      const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: withScheduledCondition(pod, condition) };
+      latest = this.client.update('Pod', { ...pod, status } as unknown as AnyObject, 'status') as unknown as Pod;
+    }
+    this.client.event(latest, 'Warning', 'FailedScheduling', message, DEFAULT_SCHEDULER_NAME);
   }
 
   /** PodScheduled=False/Unschedulable and one FailedScheduling event per distinct message. */
@@ -556,12 +757,17 @@ export class PodScheduler implements Controller {
     this.client.event(updated, 'Warning', 'FailedScheduling', message, DEFAULT_SCHEDULER_NAME);
   }
 
-  /** PreBind (BindPodVolumes): reserve matched PVs as the PV controller binds; select the node for provisioning. */
-  private preBind(node: string, bindings: PodVolumeBindings): void {
+  /**
+   * PreBind's API writes (bindAPIUpdate): reserve matched PVs as the PV controller binds; select
+   * the node for provisioning. Returns the binding cycle to wait on, with the versions written.
+   */
+  private preBind(pod: Pod, node: string, bindings: PodVolumeBindings): PodBinding {
+    const out: PodBinding = { uid: pod.metadata.uid ?? '', node, volumes: [], provisions: [], deadlineMs: this.options.clock.now() + BIND_TIMEOUT_MS };
     for (const b of bindings.volumes) {
       const pv = this.client.getVolume(b.volume);
       const claim = this.client.getClaim(b.claim.namespace, b.claim.name);
       if (!pv || !claim) continue;
+      let written = pv;
       // GetBindVolumeToClaim.
       const setBoundByController = !isVolumeBoundToClaim(pv, claim);
       const next = structuredClone(pv);
@@ -575,15 +781,21 @@ export class PodScheduler implements Controller {
         next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
         dirty = true;
       }
-      if (dirty) this.client.updateVolume(next);
+      if (dirty) written = this.client.updateVolume(next);
+      out.volumes.push({ ...b, resourceVersion: written.metadata.resourceVersion ?? '0' });
     }
     for (const c of bindings.provisions) {
       const claim = this.client.getClaim(c.namespace, c.name);
-      if (!claim || claim.metadata.annotations?.[ANN_SELECTED_NODE] === node) continue;
-      const next = structuredClone(claim);
-      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_SELECTED_NODE]: node };
-      this.client.updateClaim(next);
+      if (!claim) continue;
+      let written = claim;
+      if (claim.metadata.annotations?.[ANN_SELECTED_NODE] !== node) {
+        const next = structuredClone(claim);
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_SELECTED_NODE]: node };
+        written = this.client.updateClaim(next);
+      }
+      out.provisions.push({ ...c, resourceVersion: written.metadata.resourceVersion ?? '0' });
     }
+    return out;
   }
 
   /**

@@ -13,12 +13,13 @@
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, ExpandController, SnapshotController, NodeLifecycleController, StatefulSetController, type ControllerManager,
+  AttachDetachController, DeploymentController, ExpandController, SnapshotController, NodeLifecycleController, ReplicaSetController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
 import { CsiSnapshotter, ExternalAttacher, ExternalProvisioner, ExternalResizer } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
+import { CsiDriverRegistrar } from './csiDriverRegistrar.ts';
 import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
 
 export interface ClusterParts {
@@ -90,12 +91,14 @@ export function clusterComponents(
     const list: Controller[] = [
       add(() => new NodeLifecycleController(client, queue, clock)),
       add(() => new PodScheduler(clientFor('scheduler'), queue, { clock })),
-      add(() => new DeploymentController(client, queue)),
+      add(() => new DeploymentController(client, queue, clock)),
+      add(() => new ReplicaSetController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
       add(() => new ExpandController(client)),
       add(() => new SnapshotController(clientFor('snapshot-controller'), clock)),
+      add(() => new CsiDriverRegistrar(client, drivers)),
     ];
     for (const [name, d] of drivers) {
       if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));

@@ -266,6 +266,40 @@ test('a pod with an RWO disk claim runs: VA attached, staged, published, contain
   assert.equal(c.disk.violations, []);
 });
 
+test('CSIDriver attachRequired: false — no VolumeAttachment, the kubelet does not wait for one (csi_plugin.go skipAttach)', () => {
+  const c = createCluster();
+  c.store.create('CSIDriver', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: DISK }, spec: { attachRequired: false } } as unknown as AnyObject);
+  const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
+  c.settle();
+  c.pod({ name: 'web', node: 'node-a', volumes: [claimVolume('data', 'data')] });
+  c.settle();
+  assert.is(c.va(volumeId, 'node-a'), undefined);
+  assert.equal(c.store.list('VolumeAttachment'), []);
+  assert.equal(c.node('node-a').status?.['volumesInUse'] ?? [], []);
+  assert.equal(c.events('web').filter((e) => e.includes('AttachVolume')), []);
+  // The mount went ahead without an attachment (the fake driver, which wants one, says so).
+  assert.is(c.getPod('web')?.status?.phase, 'Running');
+  assert.equal(c.disk.violations, [`NodeStageVolume ${volumeId} on node-a before ControllerPublishVolume`]);
+});
+
+test('CSIDriver podInfoOnMount: NodePublishVolume gets the pod in its volume context (csi_mounter.go getPodInfoAttrs); without it, not', () => {
+  for (const podInfoOnMount of [true, false]) {
+    const c = createCluster();
+    c.store.create('CSIDriver', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: NAS }, spec: { attachRequired: false, podInfoOnMount } } as unknown as AnyObject);
+    const contexts: (Record<string, string> | undefined)[] = [];
+    const publish = c.nas.nodePublishVolume.bind(c.nas);
+    c.nas.nodePublishVolume = (req) => { contexts.push(req.volumeContext); publish(req); };
+    c.volume('pv-nas', NAS, ['ReadWriteMany'], 'shared');
+    c.settle();
+    runningPod(c, 'web', 'node-a', [claimVolume('shared', 'shared')]);
+    const uid = c.getPod('web')!.metadata.uid!;
+    assert.equal(contexts, [podInfoOnMount ? {
+      'csi.storage.k8s.io/pod.name': 'web', 'csi.storage.k8s.io/pod.namespace': 'default', 'csi.storage.k8s.io/pod.uid': uid,
+      'csi.storage.k8s.io/serviceAccount.name': 'default', 'csi.storage.k8s.io/ephemeral': 'false',
+    } : undefined]);
+  }
+});
+
 test('CSI calls of a pod life, in order; detach only after unmount; everything goes away', () => {
   const c = createCluster();
   const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');

@@ -16,7 +16,7 @@ import {
 } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
 import { ControllerManager, type Deployment } from '@pvsim/controller-manager';
-import { SchedulingReason, fitErrorMessage } from '@pvsim/scheduler';
+import { SchedulingReason, checkBindings, fitErrorMessage, preBindFailureMessage, type PodBinding } from '@pvsim/scheduler';
 
 
 // ------------------------------------------------------------------ cluster
@@ -286,13 +286,17 @@ const rows: Row[] = [
     expectedNode: 'node-b',
   },
   {
-    name: 'WFFC with a provisioner: selected-node set on the claim',
+    // binder.go BindPodVolumes: the pod is bound only once its claims are; until then it has no
+    // node, no PodScheduled condition and no event (no provisioner runs in this cluster).
+    name: 'WFFC with a provisioner: selected-node set on the claim, the pod not bound until the claim is',
     given: (c) => { twoNodes(c); c.create('StorageClass', storageClass('fast', 'block.csi.pvsim.dev', 'WaitForFirstConsumer')); c.create('PersistentVolumeClaim', pvc('data', { className: 'fast' })); },
     pod: pod('web', { claims: ['data'] }),
-    expectedNode: 'node-a',
     then: (c) => {
       assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], 'node-a');
       assert.is(c.claim('data').status?.phase, 'Pending');
+      assert.is(scheduledCondition(c.pod('web')), undefined);
+      assert.equal(c.events('Scheduled'), []);
+      assert.equal(c.events('FailedScheduling'), []);
     },
   },
   {
@@ -303,7 +307,6 @@ const rows: Row[] = [
       c.create('PersistentVolumeClaim', pvc('data', { className: 'zonal' }));
     },
     pod: pod('web', { claims: ['data'] }),
-    expectedNode: 'node-b',
     then: (c) => assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], 'node-b'),
   },
   {
@@ -447,19 +450,50 @@ test('a node that comes back Ready takes the pending pod', () => {
   assert.is(c.pod('web').spec.nodeName, 'node-a');
 });
 
-test('a bound pod whose claim lost selected-node (provisioner rescheduling) gets its own node selected again', () => {
+test('a provisioner removing selected-node fails PreBind: FailedScheduling (SchedulerError), no node, retried after the backoff', () => {
+  // volumebinding binder.go checkBindings ("provisioning failed for PVC"), runPreBindPlugins'
+  // wrapping, schedule_one.go handleSchedulingFailure, podInitialBackoffSeconds = 1.
   const c = cluster();
   twoNodes(c);
   c.create('StorageClass', storageClass('fast', 'block.csi.pvsim.dev', 'WaitForFirstConsumer'));
   c.create('PersistentVolumeClaim', pvc('data', { className: 'fast' }));
   c.create('Pod', pod('web', { claims: ['data'] }));
-  c.settle();
-  assert.is(c.pod('web').spec.nodeName, 'node-a');
+  c.world.settle();
+  assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], 'node-a');
   const claim = structuredClone(c.claim('data'));
   delete claim.metadata.annotations![ANN_SELECTED_NODE];
   c.store.updateClaim(claim);
-  c.settle();
+  c.world.drain();
+  const message = 'running PreBind plugin "VolumeBinding": binding volumes: provisioning failed for PVC "data"';
+  assert.is(c.pod('web').spec.nodeName, undefined);
+  assert.equal(c.events('FailedScheduling').map((e) => [e.type, e.message]), [['Warning', message]]);
+  const { lastTransitionTime: _t, ...cond } = scheduledCondition(c.pod('web'))!;
+  assert.equal(cond, { type: 'PodScheduled', status: 'False', reason: 'SchedulerError', message, lastProbeTime: null });
+  // Backing off: not before a second of simulated time.
+  assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], undefined);
+  c.world.clock.advance(999);
+  c.world.drain();
+  assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], undefined);
+  c.world.clock.advance(1);
+  c.world.runUntil(() => c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE] !== undefined, 5_000);
   assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], 'node-a');
+  assert.is(c.pod('web').spec.nodeName, undefined);
+});
+
+test('a static WFFC binding: the pod is bound only after the PV controller completes the claim\'s binding, Scheduled last', () => {
+  const c = cluster();
+  twoNodes(c);
+  c.create('StorageClass', storageClass('local', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer'));
+  c.create('PersistentVolume', pv('local-b', { className: 'local', hostname: 'node-b' }));
+  c.create('PersistentVolumeClaim', pvc('data', { className: 'local' }));
+  c.create('Pod', pod('web', { claims: ['data'] }));
+  c.settle();
+  assert.is(c.pod('web').spec.nodeName, 'node-b');
+  const order = c.store.events().map((e) => e.reason).filter((r) => r === 'Scheduled');
+  assert.equal(order, ['Scheduled']);
+  const bound = c.store.get('PersistentVolumeClaim', 'default/data')!;
+  const podObj = c.store.get('Pod', 'default/web')!;
+  assert.ok(Number(bound.metadata.resourceVersion) < Number(podObj.metadata.resourceVersion), 'the claim was bound before the pod');
 });
 
 test('two WFFC claims and two local PVs on node-b: each claim gets its own PV (smallest request first)', () => {
@@ -525,6 +559,98 @@ for (const row of messageRows) {
   test(`message: ${row.name}`, () => {
     assert.is(fitErrorMessage(row.nodes, row.reasons), row.expected);
   });
+}
+
+// ------------------------------------------------------------------ checkBindings, one row each
+
+/** volumebinding binder.go checkBindings: each way a binding cycle ends or keeps waiting. */
+{
+  const nodeA = node('node-a', 'zone-a');
+  const claimOf = (rv: string, ann: Record<string, string> | undefined, volumeName?: string): PersistentVolumeClaim => {
+    const c = pvc('data', { className: 'fast' });
+    c.metadata.resourceVersion = rv;
+    if (ann) c.metadata.annotations = ann;
+    if (volumeName) c.spec.volumeName = volumeName;
+    return c;
+  };
+  const boundPv = (uid: string | undefined): PersistentVolume => {
+    const v = pv('pv-1');
+    v.metadata.resourceVersion = '10';
+    if (uid !== undefined) v.spec.claimRef = { name: 'data', namespace: 'default', uid };
+    return v;
+  };
+  const provisionBinding: PodBinding = { uid: 'p', node: 'node-a', volumes: [], provisions: [{ namespace: 'default', name: 'data', resourceVersion: '5' }], deadlineMs: 0 };
+  const staticBinding: PodBinding = { uid: 'p', node: 'node-a', volumes: [{ volume: 'pv-1', claim: { namespace: 'default', name: 'data' }, resourceVersion: '10' }], provisions: [], deadlineMs: 0 };
+  const checkRows: { name: string; binding: PodBinding; claim?: PersistentVolumeClaim; volume?: PersistentVolume; nodes?: Node[]; expected: ReturnType<typeof checkBindings> }[] = [
+    { name: 'selected, not yet provisioned: waiting', binding: provisionBinding, claim: claimOf('5', { [ANN_SELECTED_NODE]: 'node-a' }), expected: { kind: 'waiting' } },
+    { name: 'the informer has not seen our write yet: waiting', binding: provisionBinding, claim: claimOf('4', {}), expected: { kind: 'waiting' } },
+    { name: 'a provisioner removed selected-node: failed', binding: provisionBinding, claim: claimOf('6', { other: 'x' }), expected: { kind: 'failed', message: 'provisioning failed for PVC "data"' } },
+    { name: 'no annotations at all: reset', binding: provisionBinding, claim: claimOf('6', undefined), expected: { kind: 'failed', message: 'selectedNode annotation reset for PVC "data"' } },
+    { name: 'provisioned and fully bound: bound', binding: provisionBinding, claim: claimOf('7', { [ANN_SELECTED_NODE]: 'node-a', [ANN_BIND_COMPLETED]: 'yes' }, 'pv-1'), volume: boundPv('u'), expected: { kind: 'bound' } },
+    { name: 'volumeName set but not bind-completed: waiting', binding: provisionBinding, claim: claimOf('7', { [ANN_SELECTED_NODE]: 'node-a' }, 'pv-1'), volume: boundPv('u'), expected: { kind: 'waiting' } },
+    { name: 'static: claimRef reset by the PV controller: failed', binding: staticBinding, claim: claimOf('7', {}), volume: boundPv(undefined), expected: { kind: 'failed', message: 'ClaimRef got reset for pv "pv-1"' } },
+    { name: 'static: prebound, claim not bound yet: waiting', binding: staticBinding, claim: claimOf('7', {}), volume: boundPv('u'), expected: { kind: 'waiting' } },
+    { name: 'the node went away: failed', binding: provisionBinding, claim: claimOf('5', { [ANN_SELECTED_NODE]: 'node-a' }), nodes: [], expected: { kind: 'failed', message: 'failed to get node "node-a": node "node-a" not found' } },
+  ];
+  for (const row of checkRows) {
+    test(`checkBindings: ${row.name}`, () => {
+      const got = checkBindings(row.binding, {
+        nodes: row.nodes ?? [nodeA],
+        getClaim: (_ns, name) => (row.claim?.metadata.name === name ? row.claim : undefined),
+        getVolume: (name) => (row.volume?.metadata.name === name ? row.volume : undefined),
+      });
+      assert.equal(got, row.expected);
+    });
+  }
+  test('checkBindings: the FailedScheduling text wraps the error as runPreBindPlugins and BindPodVolumes do', () => {
+    assert.is(preBindFailureMessage('provisioning failed for PVC "data"'), 'running PreBind plugin "VolumeBinding": binding volumes: provisioning failed for PVC "data"');
+  });
+}
+
+// ------------------------------------------------------------------ NodeVolumeLimits
+
+/** nodevolumelimits csi.go: CSINode allocatable.count per driver against the volumes on the node. */
+{
+  const csiNode = (name: string, count?: number) => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name },
+    spec: { drivers: [{ name: 'disk.csi.pvsim.dev', nodeID: name, topologyKeys: null, ...(count !== undefined ? { allocatable: { count } } : {}) }] },
+  });
+  const csiPv = (name: string, handle: string): PersistentVolume => {
+    const v = pv(name);
+    delete (v.spec as { hostPath?: unknown }).hostPath;
+    v.spec.csi = { driver: 'disk.csi.pvsim.dev', volumeHandle: handle } as never;
+    return v;
+  };
+  const limitRows: { name: string; count?: number; existing: string[]; shared?: boolean; expectedMessage?: string }[] = [
+    { name: 'one slot left: scheduled', count: 2, existing: ['a'] },
+    { name: 'limit reached: exceed max volume count', count: 1, existing: ['a'], expectedMessage: '0/1 nodes are available: 1 node(s) exceed max volume count.' },
+    { name: 'no allocatable count: no limit', existing: ['a', 'b', 'c'] },
+    { name: 'the same volume as a pod already there is not counted twice', count: 1, existing: ['a'], shared: true },
+  ];
+  for (const row of limitRows) {
+    test(`NodeVolumeLimits: ${row.name}`, () => {
+      const c = cluster();
+      c.create('Node', node('node-a', 'zone-a'));
+      c.store.create('CSINode', csiNode('node-a', row.count) as unknown as AnyObject);
+      for (const id of row.existing) {
+        c.create('PersistentVolume', csiPv(`pv-${id}`, `vol-${id}`));
+        c.create('PersistentVolumeClaim', pvc(`c-${id}`));
+      }
+      if (!row.shared) { c.create('PersistentVolume', csiPv('pv-new', 'vol-new')); c.create('PersistentVolumeClaim', pvc('c-new')); }
+      c.settle();
+      for (const id of row.existing) c.create('Pod', pod(`p-${id}`, { claims: [`c-${id}`], nodeName: 'node-a' }));
+      c.settle();
+      c.create('Pod', pod('web', { claims: [row.shared ? `c-${row.existing[0]}` : 'c-new'] }));
+      c.settle();
+      const p = c.pod('web');
+      if (row.expectedMessage) {
+        assert.is(p.spec.nodeName, undefined);
+        assert.is(scheduledCondition(p)?.message, row.expectedMessage);
+      } else {
+        assert.is(p.spec.nodeName, 'node-a');
+      }
+    });
+  }
 }
 
 test.run();

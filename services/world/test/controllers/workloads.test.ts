@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
-import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type StatefulSet } from '@pvsim/controller-manager';
+import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type ReplicaSet, type StatefulSet } from '@pvsim/controller-manager';
 
 
 // ------------------------------------------------------------------ cluster
@@ -90,25 +90,47 @@ const NAME_RE = /^web-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2
 
 // ------------------------------------------------------------------ Deployment
 
-test('deployment: pods from the template, named, labelled, owned and scheduled', () => {
+const rsOf = (c: Cluster, hash: string) => c.store.get('ReplicaSet', `default/web-${hash}`) as unknown as ReplicaSet | undefined;
+const readyAll = (c: Cluster) => { for (const p of c.pods()) if (!p.metadata.deletionTimestamp) c.markReady(p.metadata.name); };
+
+test('deployment: a ReplicaSet <deployment>-<hash> owns the pods; named, labelled, scheduled (pkg/controller/deployment sync.go)', () => {
   const c = cluster();
   c.store.create('Deployment', deployment(2) as unknown as AnyObject);
   c.settle();
   const d = c.deployment('web');
   const hash = podTemplateHash(d.spec.template);
+  const rs = rsOf(c, hash)!;
+  assert.equal(rs.metadata.labels, { app: 'web', 'pod-template-hash': hash });
+  assert.equal(rs.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.equal(rs.spec.selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
+  assert.is(rs.spec.replicas, 2);
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '2');
+  assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '3');
+  assert.is(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
   const pods = c.pods();
   assert.is(pods.length, 2);
   for (const p of pods) {
     assert.ok(NAME_RE.test(p.metadata.name), p.metadata.name);
     assert.ok(p.metadata.name.startsWith(`web-${hash}-`));
     assert.equal(p.metadata.labels, { app: 'web', 'pod-template-hash': hash });
-    assert.equal(p.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(p.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${hash}`, uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     assert.equal(p.spec['containers'], [{ name: 'app', image: 'nginx:1.27' }]);
   }
   assert.equal(pods.map((p) => p.spec.nodeName).sort(), ['node-a', 'node-b']);
-  assert.is(d.metadata.annotations?.[ANN_POD_NAME_COUNTER], '2');
-  assert.equal(d.status, { replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2 });
-  assert.equal(c.store.events().filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.source.component), ['deployment-controller', 'deployment-controller']);
+  assert.is(rs.metadata.annotations?.[ANN_POD_NAME_COUNTER], '2');
+  const { conditions, ...counts } = d.status!;
+  assert.equal(counts, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 2 });
+  assert.equal((conditions as { type: string; status: string; reason: string }[]).map((x) => [x.type, x.status, x.reason]), [
+    ['Available', 'False', 'MinimumReplicasUnavailable'], ['Progressing', 'True', 'ReplicaSetUpdated'],
+  ]);
+  assert.equal(c.store.events().filter((e) => e.reason === 'ScalingReplicaSet').map((e) => [e.message, e.source.component]), [[`Scaled up replica set web-${hash} from 0 to 2`, 'deployment-controller']]);
+  assert.equal(c.store.events().filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.source.component), ['replicaset-controller', 'replicaset-controller']);
+  readyAll(c);
+  c.settle();
+  assert.equal((c.deployment('web').status!['conditions'] as { type: string; reason: string }[]).map((x) => [x.type, x.reason]), [
+    ['Available', 'MinimumReplicasAvailable'], ['Progressing', 'NewReplicaSetAvailable'],
+  ]);
 });
 
 interface ScaleRow {
@@ -136,14 +158,20 @@ const deploymentRows: ScaleRow[] = [
       check: (c, before) => {
         assert.not.ok(c.podNames().includes(before[0]!));
         assert.ok(c.podNames().includes(before[1]!));
-        assert.is(c.deployment('web').metadata.annotations?.[ANN_POD_NAME_COUNTER], '3');
+        assert.is(rsOf(c, podTemplateHash(c.deployment('web').spec.template))!.metadata.annotations?.[ANN_POD_NAME_COUNTER], '3');
       },
     }],
   },
   {
     name: 'ready pods are counted in status',
     replicas: 2,
-    steps: [{ readyAll: true, expectedPods: 2, check: (c) => assert.equal(c.deployment('web').status, { replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }) }],
+    steps: [{
+      readyAll: true, expectedPods: 2,
+      check: (c) => {
+        const { conditions: _conditions, ...counts } = c.deployment('web').status!;
+        assert.equal(counts, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
+      },
+    }],
   },
   {
     name: 'scale to zero and back',
@@ -190,21 +218,80 @@ test('deployment: a terminating pod does not count; its replacement is created a
   assert.is(c.deployment('web').status?.replicas, 1);
 });
 
-test('deployment: a new template replaces the old pods (RollingUpdate at once, Recreate after they are gone)', () => {
-  for (const strategy of [undefined, 'Recreate'] as const) {
-    const c = cluster();
-    c.store.create('Deployment', deployment(2, 'nginx:1.27', strategy) as unknown as AnyObject);
-    c.settle();
-    const oldHash = podTemplateHash(c.deployment('web').spec.template);
-    const d = structuredClone(c.deployment('web'));
-    d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
-    c.store.update('Deployment', d as unknown as AnyObject);
-    c.settle();
-    const newHash = podTemplateHash(c.deployment('web').spec.template);
-    assert.is.not(newHash, oldHash);
-    assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash, newHash], String(strategy));
-    assert.is(c.deployment('web').status?.updatedReplicas, 2);
+test('deployment: RollingUpdate with one replica starts the new pod before the old one stops (25% surge rounds up, unavailable down)', () => {
+  const c = cluster();
+  c.store.create('Deployment', { ...deployment(1), metadata: { name: 'web', namespace: 'default', generation: 1 } } as unknown as AnyObject);
+  c.settle();
+  readyAll(c);
+  c.settle();
+  const [oldPod] = c.podNames();
+  const oldHash = podTemplateHash(c.deployment('web').spec.template);
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  assert.is(c.deployment('web').metadata.generation, 2);
+  assert.is(c.deployment('web').status?.observedGeneration, 2);
+  // Both run: the old one until the new one is available.
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']).sort(), [oldHash, newHash].sort());
+  assert.is(rsOf(c, newHash)!.metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
+  readyAll(c);
+  c.settle();
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash]);
+  assert.not.ok(c.podNames().includes(oldPod!));
+  assert.is(rsOf(c, oldHash)!.spec.replicas, 0);
+  assert.equal(c.store.events().filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message), [
+    `Scaled up replica set web-${oldHash} from 0 to 1`, `Scaled up replica set web-${newHash} from 0 to 1`, `Scaled down replica set web-${oldHash} from 1 to 0`,
+  ]);
+});
+
+test('deployment: Recreate scales the old ReplicaSet to 0 and creates the new one only when its pods are gone', () => {
+  const c = cluster();
+  c.store.create('Deployment', deployment(2, 'nginx:1.27', 'Recreate') as unknown as AnyObject);
+  c.settle();
+  const oldHash = podTemplateHash(c.deployment('web').spec.template);
+  // A kubelet's finalizer keeps the old pods Terminating.
+  for (const n of c.podNames()) {
+    const p = structuredClone(c.store.get('Pod', `default/${n}`)!);
+    p.metadata['finalizers'] = ['pvsim.dev/kubelet'];
+    c.store.update('Pod', p);
   }
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  assert.is(rsOf(c, oldHash)!.spec.replicas, 0);
+  assert.is(rsOf(c, newHash), undefined);
+  assert.ok(c.pods().every((p) => p.metadata.deletionTimestamp));
+  for (const n of c.podNames()) {
+    const p = structuredClone(c.store.get('Pod', `default/${n}`)!);
+    p.metadata['finalizers'] = [];
+    c.store.update('Pod', p);
+  }
+  c.settle();
+  assert.equal(c.pods().map((p) => p.metadata.labels?.['pod-template-hash']), [newHash, newHash]);
+  assert.is(c.deployment('web').status?.updatedReplicas, 2);
+});
+
+test('deployment: a rollout that makes no progress for progressDeadlineSeconds is ProgressDeadlineExceeded (progress.go)', () => {
+  const c = cluster();
+  c.store.create('Deployment', { ...deployment(1), spec: { ...deployment(1).spec, progressDeadlineSeconds: 60 } } as unknown as AnyObject);
+  c.settle();
+  readyAll(c);
+  c.settle();
+  const d = structuredClone(c.deployment('web'));
+  d.spec.template.spec['containers'] = [{ name: 'app', image: 'nginx:1.28' }];
+  c.store.update('Deployment', d as unknown as AnyObject);
+  c.settle();
+  const newHash = podTemplateHash(c.deployment('web').spec.template);
+  const progressing = () => (c.deployment('web').status!['conditions'] as { type: string; status: string; reason: string; message: string }[]).find((x) => x.type === 'Progressing')!;
+  assert.is(progressing().status, 'True');
+  c.world.runUntil(() => progressing().status === 'False', 120_000);
+  assert.equal([progressing().status, progressing().reason, progressing().message], ['False', 'ProgressDeadlineExceeded', `ReplicaSet "web-${newHash}" has timed out progressing.`]);
+  // The old pod still serves: the rollout stalls, it does not roll back.
+  assert.is(c.pods().length, 2);
 });
 
 test('deployment: deleting it deletes its pods; a new one of the same name starts afresh', () => {
@@ -300,9 +387,10 @@ test('statefulset: pod identity, volumes and claim shape', () => {
   assert.is(claim.spec.storageClassName, 'standard');
   assert.is(claim.spec.volumeMode, 'Filesystem');
   assert.equal(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
-  // WaitForFirstConsumer: the scheduler picked the pod's node for provisioning.
-  assert.is(claim.metadata.annotations?.[ANN_SELECTED_NODE], p.spec.nodeName);
-  assert.is(p.spec.nodeName, 'node-a');
+  // WaitForFirstConsumer: the scheduler picked node-a for provisioning; the pod is bound to it only
+  // once the claim is (volumebinding PreBind), and no provisioner runs here.
+  assert.is(claim.metadata.annotations?.[ANN_SELECTED_NODE], 'node-a');
+  assert.is(p.spec.nodeName, undefined);
 });
 
 test('statefulset: Parallel creates every pod and claim at once', () => {
@@ -385,14 +473,25 @@ const stsRows: StsRow[] = [
 
 const fastClass: StorageClass = {
   apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' },
-  provisioner: 'block.csi.pvsim.dev', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+  provisioner: 'kubernetes.io/no-provisioner', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
 };
+
+/** Pre-made volumes of the class, one per replica: the scheduler's PreBind reserves them. */
+function fastVolumes(store: ObjectStore): void {
+  for (const n of [1, 2, 3]) {
+    store.create('PersistentVolume', {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `fast-${n}` },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'fast', hostPath: { path: `/tmp/fast-${n}` } },
+    } as unknown as AnyObject);
+  }
+}
 
 for (const row of stsRows) {
   test(`statefulset: ${row.name}`, () => {
     const c = cluster();
-    // Claims wait for a provisioner (none runs here) but pods get scheduled at once.
+    // WaitForFirstConsumer claims bound to pre-made volumes at scheduling (no provisioner runs here).
     c.store.create('StorageClass', fastClass as unknown as AnyObject);
+    fastVolumes(c.store);
     c.store.create('StatefulSet', statefulSet(3, row.policy, 'fast') as unknown as AnyObject);
     for (let i = 0; i < 3; i++) {
       c.settle();
@@ -413,6 +512,94 @@ for (const row of stsRows) {
     }
   });
 }
+
+test('statefulset: persistentVolumeClaimRetentionPolicy Delete/Delete — scaled-away claims go after their pods, the rest with the set', () => {
+  const c = cluster();
+  c.store.create('StorageClass', fastClass as unknown as AnyObject);
+  fastVolumes(c.store);
+  const set = statefulSet(3, 'Parallel', 'fast');
+  set.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Delete', whenScaled: 'Delete' };
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  c.settle();
+  const uid = c.statefulSet('db').metadata.uid;
+  assert.equal(claimNames(c), ['data-db-0', 'data-db-1', 'data-db-2']);
+  for (const claim of c.claims()) {
+    assert.equal(claim.metadata['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid, controller: true, blockOwnerDeletion: true }]);
+  }
+  setReplicas(c.store, 'StatefulSet', 1);
+  c.settle();
+  assert.equal(c.podNames(), ['db-0']);
+  assert.equal(claimNames(c), ['data-db-0']);
+  c.store.delete('StatefulSet', 'default/db');
+  c.settle();
+  assert.equal(c.podNames(), []);
+  assert.equal(claimNames(c), []);
+});
+
+test('statefulset: switching whenDeleted to Retain takes the set off its claims; deleting the set keeps them', () => {
+  const c = cluster();
+  c.store.create('StorageClass', fastClass as unknown as AnyObject);
+  fastVolumes(c.store);
+  const set = statefulSet(1, 'Parallel', 'fast');
+  set.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Delete', whenScaled: 'Retain' };
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  c.settle();
+  assert.is((c.claims()[0]!.metadata['ownerReferences'] as unknown[]).length, 1);
+  const next = structuredClone(c.statefulSet('db'));
+  next.spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+  c.store.update('StatefulSet', next as unknown as AnyObject);
+  c.settle();
+  assert.is(c.claims()[0]!.metadata['ownerReferences'], undefined);
+  c.store.delete('StatefulSet', 'default/db');
+  c.settle();
+  assert.equal(claimNames(c), ['data-db-0']);
+});
+
+/** Three Ready replicas, then a new image under `updateStrategy`; returns the revision of each pod after every settle. */
+function rollStatefulSet(updateStrategy: object, rounds: number): { revisions: string[][]; status: NonNullable<StatefulSet['status']>; oldRev: string; newRev: string } {
+  const c = cluster();
+  const set = statefulSet(3, 'OrderedReady');
+  set.spec['updateStrategy'] = updateStrategy;
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  for (let i = 0; i < 3; i++) { c.settle(); for (const n of c.podNames()) c.markReady(n); }
+  c.settle();
+  const oldRev = `db-${podTemplateHash(c.statefulSet('db').spec.template)}`;
+  const next = structuredClone(c.statefulSet('db'));
+  next.spec.template.spec['containers'] = [{ name: 'db', image: 'postgres:18' }];
+  c.store.update('StatefulSet', next as unknown as AnyObject);
+  const newRev = `db-${podTemplateHash(next.spec.template)}`;
+  const short = (r: string | undefined) => (r === oldRev ? 'old' : r === newRev ? 'new' : String(r));
+  const revisions: string[][] = [];
+  for (let i = 0; i < rounds; i++) {
+    c.settle();
+    revisions.push(c.pods().map((p) => `${p.metadata.name}:${short(p.metadata.labels?.['controller-revision-hash'])}`));
+    for (const n of c.podNames()) c.markReady(n);
+  }
+  c.settle();
+  return { revisions, status: c.statefulSet('db').status!, oldRev, newRev };
+}
+
+test('statefulset: RollingUpdate replaces one pod at a time, highest ordinal first, each after the previous is Ready', () => {
+  const { revisions, status, newRev } = rollStatefulSet({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, 3);
+  assert.equal(revisions, [
+    ['db-0:old', 'db-1:old', 'db-2:new'],
+    ['db-0:old', 'db-1:new', 'db-2:new'],
+    ['db-0:new', 'db-1:new', 'db-2:new'],
+  ]);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas, status.currentReplicas], [newRev, newRev, 3, 3]);
+});
+
+test('statefulset: a partition keeps the ordinals below it on the current revision', () => {
+  const { revisions, status, oldRev, newRev } = rollStatefulSet({ type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, 2);
+  assert.equal(revisions.at(-1), ['db-0:old', 'db-1:old', 'db-2:new']);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas, status.currentReplicas], [oldRev, newRev, 1, 2]);
+});
+
+test('statefulset: OnDelete replaces nothing by itself', () => {
+  const { revisions, status, oldRev, newRev } = rollStatefulSet({ type: 'OnDelete' }, 2);
+  assert.equal(revisions.at(-1), ['db-0:old', 'db-1:old', 'db-2:old']);
+  assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas], [oldRev, newRev, 0]);
+});
 
 test('statefulset: the claim of a Pending pod, deleted, is created again (a new claim)', () => {
   const c = cluster();

@@ -4,7 +4,7 @@
  * built over the world's client and work queue.
  */
 import { Random, deriveSeed, type Client, type ObjectStore, type SimClock } from '@pvsim/runtime';
-import { DeploymentController, StatefulSetController, inTreePlugins, type ControllerManager } from '@pvsim/controller-manager';
+import { DeploymentController, ReplicaSetController, StatefulSetController, inTreePlugins, type ControllerManager } from '@pvsim/controller-manager';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
 import { createWorld, seededChooser, type World } from '../../../src/index.ts';
@@ -30,5 +30,5 @@ export function testCluster(options: { seed?: number; controllers?: (client: Cli
 
 /** The scheduler and the workload controllers, the set the scheduling and workload tests run. */
 export function schedulingControllers(client: Client, queue: WorkQueue, clock: SimClock): Controller[] {
-  return [new PodScheduler(client, queue, { clock }), new DeploymentController(client, queue), new StatefulSetController(client, queue)];
+  return [new PodScheduler(client, queue, { clock }), new DeploymentController(client, queue, clock), new ReplicaSetController(client, queue), new StatefulSetController(client, queue)];
 }
