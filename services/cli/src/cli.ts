@@ -15,6 +15,7 @@ import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
+import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, type CheckFlags } from './checkVerb.ts';
 import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -194,6 +195,24 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExample:\n  pvsim run examples/lecture/static-nas/scenario.yaml')
     .action(async (file: string) => {
       exitCode = await runScenario(io, globals(), file, runCli, { clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
+    });
+
+  program.command('check')
+    .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
+    .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
+    .option('--strategy <s>', 'bfs, dfs or random', 'bfs')
+    .option('--depth <n>', 'moves per path at most (default: unbounded for bfs/dfs, 200 for random)')
+    .option('--budget <duration>', 'wall-clock time to explore at most', '60s')
+    .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'none')
+    .option('--max-faults <n>', 'faults per path at most', '1')
+    .option('-o, --output <format>', 'json')
+    .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
+    .action((file: string, o: CheckFlags) => {
+      try { exitCode = checkScenario(io, globals(), file, o); } catch (e) {
+        if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
+        io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
+        exitCode = 2;
+      }
     });
 
   const log = program.command('log')

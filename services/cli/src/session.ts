@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { deriveSeed, foldRecords, type ObjectStore, type SimClock, type WorkItem } from '@pvsim/runtime';
-import { createWorld, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
+import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
@@ -58,7 +58,11 @@ export interface SessionOptions {
   onProgress?: (delivered: number, waiting: number) => void;
   /** How far one settle may go (steps, simulated time) before it stops and reports what is in flight. */
   budget?: Partial<SettleBudget>;
+  /** How the world runs, when not as a user's command runs it: a `pvsim check` counterexample's lagging informers and FIFO settles. */
+  world?: SessionWorld;
 }
+
+export interface SessionWorld { informerLag?: boolean; fifo?: boolean }
 
 export class Session {
   /** The simulated cluster this invocation runs (built by the one composition root). */
@@ -98,6 +102,8 @@ export class Session {
       cluster: 'full',
       record: (r) => { this.pending.push(r); },
       ...(opts.budget ? { budget: opts.budget } : {}),
+      ...(opts.world?.informerLag ? { informerLag: true } : {}),
+      ...(opts.world?.fifo ? { chooser: fifoChooser() } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     this.store = this.world.store;
