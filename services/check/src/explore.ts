@@ -67,6 +67,8 @@ export interface CheckOptions {
   /** Moves per path at most (bfs/dfs: the bound of the space; random: the length of a walk). */
   depth: number;
   maxFaults: number;
+  /** Non-default choices per path at most (default unbounded). */
+  maxDelays?: number;
   seed: number;
   /** Asked now and then; true stops the search with verdict `budget`. */
   outOfTime: () => boolean;
@@ -97,6 +99,7 @@ interface Node {
   snap: WorldSnapshot;
   inputsDone: number;
   faultsUsed: number;
+  delaysUsed: number;
   depth: number;
   parent: Node | undefined;
   move: Move | undefined;
@@ -108,19 +111,30 @@ function downNodes(w: World): string[] {
   return w.store.list('Node').filter((n) => (n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] === 'true').map((n) => n.metadata.name);
 }
 
-/** The moves a state offers: the world's enabled actions (faults while the path has some left) and the next input. */
-function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: number, maxFaults: number): Move[] {
-  const out: Move[] = [];
+/**
+ * The moves a state offers: the world's enabled actions (faults while the path has some left) and
+ * the next input. The first move is the default one — the first waiting work item (a client-go
+ * queue with one worker), else the next watch event, else a due timer (the settle policy), else
+ * the next input, else a resync; taking any other non-fault move is a delay, and a path may take
+ * at most `delaysMax` of them (delay bounding: the orders closest to the default come first).
+ */
+function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: number, maxFaults: number, delaysUsed: number, delaysMax: number): Move[] {
+  const ordinary: Move[] = [];
+  const faults: Move[] = [];
   // Time moves, and the user types the next command, only once no work item or watch event waits
   // (as the settle policy): the explored interleavings are the delivery orders and the faults.
   const busy = w.scheduler.size > 0 || w.lag > 0;
+  let resync: Move | undefined;
   for (const a of w.enabled()) {
-    if (isFault(a) && faultsUsed >= maxFaults) continue;
+    if (isFault(a)) { if (faultsUsed < maxFaults) faults.push({ type: 'action', action: a }); continue; }
     if (busy && (a.type === 'timer' || a.type === 'resync')) continue;
-    out.push({ type: 'action', action: a });
+    if (a.type === 'resync') { resync = { type: 'action', action: a }; continue; }
+    ordinary.push({ type: 'action', action: a });
   }
-  if (inputsDone < inputCount && !busy) out.push({ type: 'input', index: inputsDone });
-  return out;
+  if (inputsDone < inputCount && !busy) ordinary.push({ type: 'input', index: inputsDone });
+  if (resync) ordinary.push(resync);
+  const allowed = delaysUsed < delaysMax ? ordinary : ordinary.slice(0, 1);
+  return [...allowed, ...faults];
 }
 
 /** Nothing left to do but let time pass: every input taken, no work waiting or delayed, no watch event pending. */
@@ -177,9 +191,10 @@ function pathOf(node: Node): Move[] {
 function search(opts: CheckOptions, stats: Progress): Found {
   const root = opts.newWorld();
   const seen = new Set<string>();
-  const key = (w: World, inputsDone: number, faultsUsed: number) => `${w.fingerprint()}|${inputsDone}|${faultsUsed}`;
-  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, faultsUsed: 0, depth: 0, parent: undefined, move: undefined }];
-  seen.add(key(root, 0, 0));
+  const delaysMax = opts.maxDelays ?? Infinity;
+  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number) => `${w.fingerprint()}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}`;
+  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined }];
+  seen.add(key(root, 0, 0, 0));
   stats.states = stats.distinctStates = 1;
   let head = 0;
   while (head < frontier.length) {
@@ -196,18 +211,20 @@ function search(opts: CheckOptions, stats: Progress): Found {
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
-    for (const move of movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults)) {
+    const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax);
+    for (const [i, move] of moves.entries()) {
       const child = w.fork();
       take(child, move, opts.inputs);
       stats.transitions++;
       stats.states++;
       const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
-      const k = key(child, inputsDone, faultsUsed);
+      const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
+      const k = key(child, inputsDone, faultsUsed, delaysUsed);
       if (seen.has(k)) continue;
       seen.add(k);
       stats.distinctStates++;
-      const next: Node = { snap: child.snapshot(), inputsDone, faultsUsed, depth: node.depth + 1, parent: node, move };
+      const next: Node = { snap: child.snapshot(), inputsDone, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, SAFETY);
       if (v) return { moves: pathOf(next), violation: v };
@@ -228,7 +245,7 @@ function walk(opts: CheckOptions, stats: Progress): Found {
     let inputsDone = 0;
     let faultsUsed = 0;
     while (moves.length < opts.depth && !quiet(w, inputsDone, opts.inputs.length)) {
-      const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults);
+      const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults, 0, Infinity);
       const move = choices[random.int(choices.length)]!;
       take(w, move, opts.inputs);
       moves.push(move);
@@ -314,8 +331,9 @@ export function describeMoves(opts: Pick<CheckOptions, 'inputs'>, moves: readonl
   if (liveness) {
     let inputsDone = 0;
     for (const m of moves) if (m.type === 'input') inputsDone = m.index + 1;
-    const rest = opts.inputs.slice(inputsDone);
-    words.push(`faults stop; nodes a fault took down come back${rest.length > 0 ? `; the remaining inputs run, each followed by a settle: ${rest.map((i) => i.label).join(', ')}` : ''}; the cluster settles until quiet (liveness phase)`);
+    if (moves.some((m) => m.type === 'action' && isFault(m.action))) words.push('faults stop; nodes a fault took down come back (liveness phase)');
+    for (const input of opts.inputs.slice(inputsDone)) words.push(`${input.label}; the cluster settles`);
+    words.push('the cluster settles until quiet');
   }
   return words.map((w, i) => `${i + 1}. ${w}`);
 }

@@ -23,7 +23,7 @@ import { checkInputsOf, runCheckPath, type CheckPathData, type PathStep } from '
 import { desiredForApply, evalJsonPath, waitCondition, type Obj } from './inputs.ts';
 import { readScenario, type Step } from './scenario.ts';
 import { EPOCH_MS, Session } from './session.ts';
-import { parseDuration } from './simVerbs.ts';
+import { parseDuration, parseTaintSpecs } from './simVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
 export interface CheckFlags {
@@ -32,6 +32,7 @@ export interface CheckFlags {
   budget: string;
   faults: string;
   maxFaults: string;
+  maxDelays?: string;
   output?: string;
   out: string;
 }
@@ -99,14 +100,22 @@ export function scenarioToCheck(io: Pick<CliIO, 'cwd' | 'readStdin'>, file: stri
       const e = step['exec'] as { pod: string; container?: string; command: string[] };
       if (e.pod.includes('/') || (step as { index?: unknown }).index !== undefined) { skipped.push(`${where}: exec in ${e.pod} is not taken by check (name a pod)`); continue; }
       inputs.push({ label: `exec in pod ${ns}/${e.pod}: ${e.command.join(' ')}`, input: { type: 'ExecRequested', data: { seed: runSeed, pod: `${ns}/${e.pod}`, ...(e.container ? { container: e.container } : {}), argv: e.command.map(String) } } });
+    } else if (Array.isArray(step['run']) && step['run'][0] === 'taint' && step['run'].length >= 4) {
+      const [, , node, ...specs] = (step['run'] as unknown[]).map(String) as [string, string, string, ...string[]];
+      inputs.push({ label: `taint node ${node} ${specs.join(' ')}`, input: { type: 'TaintRequested', data: { seed: runSeed, node, taints: parseTaintSpecs(specs) } } });
     } else if (step['expect'] !== undefined) {
       const f = expectCheck(step, ns, `step ${i + 1}`);
       if (f) finals.push(f); else skipped.push(`${where}: expect ${JSON.stringify(step['expect'])} is not judged by check (only object expectations are)`);
     } else if (step['wait'] !== undefined && typeof step['wait'] === 'object') {
-      const w = step['wait'] as { target: string; for: string };
+      // A wait lets time run until it holds (an input), and is judged again on the final state.
+      const w = step['wait'] as { target: string; for: string; timeout?: string };
       const t = target(w.target, ns);
       const holds = waitCondition(w.for);
-      finals.push({ name: `step ${i + 1}`, check: (world) => (holds(world.store.get(t.kind, t.key) as Obj | undefined) ? [] : [`${w.target} never met ${w.for}`]) });
+      const timeoutMs = parseDuration(w.timeout ?? '30s');
+      if (timeoutMs === undefined) throw new CheckUsageError(`${where}: wait: invalid timeout "${w.timeout}"`);
+      inputs.push({ label: `wait until ${w.target} meets ${w.for}`, input: { type: 'WaitRequested', data: { seed: runSeed, kind: t.kind, key: t.key, condition: w.for, timeoutMs } } });
+      finals = [{ name: `step ${i + 1}`, check: (world) => (holds(world.store.get(t.kind, t.key) as Obj | undefined) ? [] : [`${w.target} never met ${w.for}`]) }];
+      continue;
     } else {
       skipped.push(`${where}: ${Object.keys(step).filter((k) => k !== 'name').join(' ')} is not taken by check`);
     }
@@ -118,6 +127,15 @@ export function scenarioToCheck(io: Pick<CliIO, 'cwd' | 'readStdin'>, file: stri
 
 function expectCheck(step: Step, ns: string, name: string): FinalCheck | undefined {
   const e = step['expect'] as Record<string, unknown>;
+  if (e['dataKept'] !== undefined) {
+    // check only: the data written survives somewhere — on a volume, bound or Released.
+    const want = String(e['dataKept']);
+    return {
+      name: 'data-kept',
+      check: (w: World) => (w.store.list('Filesystem').some((f) => Object.values((f as unknown as { status: { files: Record<string, string> } }).status?.files ?? {}).some((c) => c.includes(want)))
+        ? [] : [`no volume holds the data written ("${want}") any more`]),
+    };
+  }
   if (e['object'] === undefined) return undefined;
   const ref = String(e['object']);
   const t = target(ref, String(step['namespace'] ?? ns));
@@ -138,7 +156,7 @@ function expectCheck(step: Step, ns: string, name: string): FinalCheck | undefin
   };
 }
 
-function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; json: boolean } {
+function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; maxDelays: number; json: boolean } {
   if (!(STRATEGIES as readonly string[]).includes(o.strategy)) throw new CheckUsageError(`error: invalid argument "${o.strategy}" for "--strategy" flag: use ${STRATEGIES.join(', ')}`);
   const strategy = o.strategy as Strategy;
   const depth = o.depth === undefined ? (strategy === 'random' ? DEFAULT_WALK_DEPTH : Infinity) : Number(o.depth);
@@ -150,8 +168,10 @@ function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; dept
   try { faults = parseFaults(o.faults); } catch (e) { throw new CheckUsageError(`error: invalid argument "${o.faults}" for "--faults" flag: ${(e as Error).message}`); }
   const maxFaults = Number(o.maxFaults);
   if (!Number.isSafeInteger(maxFaults) || maxFaults < 0) throw new CheckUsageError(`error: invalid argument "${o.maxFaults}" for "--max-faults" flag: must be a non-negative integer`);
+  const maxDelays = o.maxDelays === undefined ? Infinity : Number(o.maxDelays);
+  if (maxDelays !== Infinity && (!Number.isSafeInteger(maxDelays) || maxDelays < 0)) throw new CheckUsageError(`error: invalid argument "${o.maxDelays}" for "--max-delays" flag: must be a non-negative integer`);
   if (o.output !== undefined && o.output !== 'json') throw new CheckUsageError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
-  return { strategy, depth, budgetMs, seed, faults, maxFaults, json: o.output === 'json' };
+  return { strategy, depth, budgetMs, seed, faults, maxFaults, maxDelays, json: o.output === 'json' };
 }
 
 /** The next unused numbered directory under `out`. */
@@ -184,7 +204,7 @@ export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: Chec
   const progress = io.isTTY && !flags.json;
   const result: CheckResult = check({
     newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, strategy: flags.strategy, depth: flags.depth,
-    maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, seed: flags.seed,
+    maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, maxDelays: flags.maxDelays, seed: flags.seed,
     outOfTime: () => wallClock.nowMs() - started >= flags.budgetMs,
     onProgress: (p) => {
       const now = wallClock.nowMs();
@@ -209,10 +229,11 @@ export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: Chec
     })}\n`);
   } else {
     const faults = flags.faults.length === 0 ? 'no faults' : `faults ${flags.faults.join(',')} (at most ${flags.maxFaults} per path)`;
-    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth === Infinity ? 'unbounded' : flags.depth}\n`);
+    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth === Infinity ? 'unbounded' : flags.depth}${flags.maxDelays === Infinity ? '' : `, at most ${flags.maxDelays} delays per path`}\n`);
     for (const s of sc.skipped) io.stdout(`  note: ${s}\n`);
     const counts = `${result.distinctStates} distinct states (${result.states} reached, ${result.transitions} transitions), depth ${result.maxDepth}, ${seconds.toFixed(1)} s (${statesPerSecond} states/s)`;
-    if (result.verdict === 'pass') io.stdout(`pass: ${counts}; the space was exhausted${flags.depth === Infinity ? '' : ` up to depth ${flags.depth}`}\n`);
+    const bounds = [flags.depth === Infinity ? '' : `depth ${flags.depth}`, flags.maxDelays === Infinity ? '' : `${flags.maxDelays} delays`].filter(Boolean).join(' and ');
+    if (result.verdict === 'pass') io.stdout(`pass: ${counts}; the space was exhausted${bounds ? ` within ${bounds}` : ''}\n`);
     else if (result.verdict === 'budget') io.stdout(`no violation within the budget: ${counts}; the space was not exhausted\n`);
     for (const v of violations) {
       io.stdout(`VIOLATION (${v.kind}) ${v.invariant}: ${v.message}\n  after ${v.steps.length} steps (shrunk):\n${v.steps.map((s) => `    ${s}\n`).join('')}`);

@@ -205,6 +205,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--budget <duration>', 'wall-clock time to explore at most', '60s')
     .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'none')
     .option('--max-faults <n>', 'faults per path at most', '1')
+    .option('--max-delays <n>', 'choices other than the default (FIFO work, settle, then the next input) per path at most (default: unbounded)')
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
     .action((file: string, o: CheckFlags) => {
