@@ -91,6 +91,8 @@ export interface Counterexample extends Violation {
 
 export interface CheckResult extends Progress {
   verdict: 'pass' | 'violation' | 'budget';
+  /** Some path reached `depth` while still busy (its leaf was judged there). */
+  depthBounded: boolean;
   strategy: Strategy;
   violations: Counterexample[];
 }
@@ -162,21 +164,24 @@ export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions
     const why = report.stoppedBy === 'retrying' ? 'only failing retries were left' : `its ${report.stoppedBy} budget ran out`;
     const progress: Property = { name: 'progress', kind: 'liveness', check: () => [`the cluster did not settle (${why}): ${report.inFlight.slice(0, 3).join('; ')}`] };
     // A stuck pod or claim says more than "no progress": report that when there is one.
-    return firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const })), progress]);
+    const v = firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const })), progress]);
+    return v && { ...v, afterSettle: true };
   }
-  return firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const }))]);
+  const v = firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const }))]);
+  return v && { ...v, afterSettle: true };
 }
 
 /** Explores the scenario's space with the strategy asked for; stops at the first violation (shrunk). */
 export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
-  const found = opts.strategy === 'random' ? walk(opts, stats) : search(opts, stats);
-  if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, ...stats, violations: [] };
+  const bounded = { cut: false };
+  const found = opts.strategy === 'random' ? walk(opts, stats) : search(opts, stats, bounded);
+  if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [] };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
   const replayed = replay(opts, moves) ?? found.violation;
   return {
-    verdict: 'violation', strategy: opts.strategy, ...stats,
-    violations: [{ ...replayed, moves, steps: describeMoves(opts, moves, replayed.kind === 'liveness') }],
+    verdict: 'violation', strategy: opts.strategy, depthBounded: bounded.cut, ...stats,
+    violations: [{ ...replayed, moves, steps: describeMoves(opts, moves, replayed.afterSettle === true) }],
   };
 }
 
@@ -188,7 +193,7 @@ function pathOf(node: Node): Move[] {
   return out.reverse();
 }
 
-function search(opts: CheckOptions, stats: Progress): Found {
+function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }): Found {
   const root = opts.newWorld();
   const seen = new Set<string>();
   const delaysMax = opts.maxDelays ?? Infinity;
@@ -207,6 +212,7 @@ function search(opts: CheckOptions, stats: Progress): Found {
     const w = opts.newWorld();
     w.restore(node.snap);
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
+      if (node.depth >= opts.depth) bounded.cut = true;
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
       continue;
@@ -296,7 +302,8 @@ export function shrink(opts: CheckOptions, moves: Move[], violation: Violation, 
   let attempts = 0;
   const stillFails = (candidate: Move[]) => {
     attempts++;
-    return replay(opts, candidate)?.invariant === violation.invariant;
+    const v = replay(opts, candidate);
+    return v?.invariant === violation.invariant && v.afterSettle === violation.afterSettle;
   };
   for (let chunk = Math.max(1, best.length >> 1); chunk >= 1; chunk >>= 1) {
     for (let i = 0; i + chunk <= best.length && attempts < attemptsMax;) {

@@ -6,9 +6,10 @@
  * check returns problems as lines; a state's first problem becomes the violation.
  */
 import {
-  attachSafety, backendLeaks, bindingConverged, bindingSafety, claimReasons, exclusiveUseSafety, podsOf, phaseOf,
+  attachSafety, backendLeaks, backendVolumesOf, bindingConverged, bindingSafety, claimReasons, exclusiveUseSafety, podsOf, phaseOf,
   type ClusterView,
 } from '@pvsim/invariants';
+import { ANN_NODE_DOWN } from '@pvsim/domain';
 import type { World } from '@pvsim/world';
 
 export type PropertyKind = 'safety' | 'liveness';
@@ -21,10 +22,66 @@ export interface Property {
 
 const view = (w: World): ClusterView => w.store as unknown as ClusterView;
 
+function downNodesOf(w: World): Set<string> {
+  return new Set(w.store.list('Node').filter((n) => (n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] === 'true').map((n) => n.metadata.name));
+}
+
+/**
+ * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"): a node stages or
+ * publishes a volume only while it is controller-published to that node (no ControllerUnpublish
+ * — detach — before NodeUnstage and NodeUnpublish are done), and publishes it only while it is
+ * staged there (no NodeUnstage before every NodePublish on that node is undone). Read from the
+ * drivers' backends; which steps a driver has comes from its capabilities (configuration).
+ */
+export function csiLifecycle(w: World): string[] {
+  const out: string[] = [];
+  // A node that is down may be force-detached (out-of-service taint, maxWaitForUnmountDuration): its mounts are gone with it.
+  const down = downNodesOf(w);
+  for (const v of backendVolumesOf(view(w))) {
+    const driver = w.parts.drivers.get(v.spec.driver);
+    if (!driver) continue;
+    const status = (v.status ?? {}) as { publishedNodes?: Record<string, unknown>; staged?: Record<string, string>; published?: Record<string, { node: string }> };
+    const controllerPublishes = driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
+    const stages = driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME');
+    const attached = new Set(Object.keys(status.publishedNodes ?? {}));
+    const staged = new Set(Object.keys(status.staged ?? {}));
+    for (const [path, p] of Object.entries(status.published ?? {})) {
+      if (down.has(p.node)) continue;
+      if (controllerPublishes && !attached.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not attached (ControllerPublish) there`);
+      if (stages && !staged.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not staged there`);
+    }
+    if (controllerPublishes) for (const node of staged) if (!attached.has(node) && !down.has(node)) out.push(`volume ${v.spec.volumeId} is staged on ${node} but not attached (ControllerPublish) there`);
+  }
+  return out;
+}
+
+/**
+ * Storage-object-in-use protection (spec: a claim a running pod uses is not removed, nor the PV
+ * of such a claim): every pod that runs and is not being deleted finds its claims, and their PVs.
+ */
+export function inUseProtection(w: World): string[] {
+  const out: string[] = [];
+  for (const p of podsOf(view(w))) {
+    if (phaseOf(p as { status?: { phase?: string } }) !== 'Running' || (p.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) continue;
+    const ns = p.metadata.namespace ?? 'default';
+    for (const vol of (p.spec as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] }).volumes ?? []) {
+      const name = vol.persistentVolumeClaim?.claimName;
+      if (!name) continue;
+      const claim = w.store.get('PersistentVolumeClaim', `${ns}/${name}`) as { spec?: { volumeName?: string } } | undefined;
+      if (!claim) { out.push(`pod ${ns}/${p.metadata.name} runs but its claim ${ns}/${name} is gone`); continue; }
+      const pv = claim.spec?.volumeName;
+      if (pv && !w.store.get('PersistentVolume', pv)) out.push(`pod ${ns}/${p.metadata.name} runs but the PV ${pv} of its claim ${ns}/${name} is gone`);
+    }
+  }
+  return out;
+}
+
 export const SAFETY: readonly Property[] = [
   { name: 'binding', kind: 'safety', check: (w) => bindingSafety(view(w)) },
   { name: 'attach-exclusive', kind: 'safety', check: (w) => attachSafety(view(w)) },
   { name: 'exclusive-use', kind: 'safety', check: (w) => exclusiveUseSafety(view(w)) },
+  { name: 'csi-lifecycle', kind: 'safety', check: csiLifecycle },
+  { name: 'in-use-protection', kind: 'safety', check: inUseProtection },
 ];
 
 /**
@@ -41,7 +98,32 @@ export function podsRunning(w: World): string[] {
   return out;
 }
 
+/**
+ * Every deletion completes: no claim, PV or pod is left Terminating (a pod on a node that is down
+ * may wait for it: its kubelet cannot confirm), and no PV of the Delete policy is left Released or
+ * Failed — the volume behind it must be deleted too.
+ */
+export function deletionsComplete(w: World): string[] {
+  const out: string[] = [];
+  const down = downNodesOf(w);
+  for (const kind of ['PersistentVolumeClaim', 'PersistentVolume', 'Pod'] as const) {
+    for (const o of w.store.list(kind)) {
+      if (o.metadata['deletionTimestamp'] === undefined) continue;
+      if (kind === 'Pod' && down.has(String((o['spec'] as { nodeName?: string } | undefined)?.nodeName ?? ''))) continue;
+      out.push(`${kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is still Terminating after the cluster settled`);
+    }
+  }
+  for (const pv of w.store.list('PersistentVolume')) {
+    const phase = (pv['status'] as { phase?: string } | undefined)?.phase;
+    if ((pv['spec'] as { persistentVolumeReclaimPolicy?: string }).persistentVolumeReclaimPolicy === 'Delete' && (phase === 'Released' || phase === 'Failed')) {
+      out.push(`PV ${pv.metadata.name} (reclaimPolicy Delete) is ${phase} after the cluster settled, not deleted`);
+    }
+  }
+  return out;
+}
+
 export const LIVENESS: readonly Property[] = [
+  { name: 'deletion-completes', kind: 'liveness', check: deletionsComplete },
   { name: 'binding-converged', kind: 'liveness', check: (w) => bindingConverged(view(w)) },
   { name: 'claim-reasons', kind: 'liveness', check: (w) => claimReasons(view(w)) },
   { name: 'backend-leak', kind: 'liveness', check: (w) => backendLeaks(view(w)) },
@@ -58,6 +140,8 @@ export interface Violation {
   invariant: string;
   kind: PropertyKind;
   message: string;
+  /** Found after the liveness phase (the path ends with it), not on a state the path reached. */
+  afterSettle?: boolean;
 }
 
 export function firstViolation(w: World, properties: readonly { name: string; kind: PropertyKind; check: (w: World) => string[] }[]): Violation | undefined {

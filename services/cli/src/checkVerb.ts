@@ -43,6 +43,8 @@ export class CheckUsageError extends Error {
 }
 
 const DEFAULT_WALK_DEPTH = 200;
+/** Moves per path of an exhaustive search: beyond any quiet path of the shipped scenarios; a path still busy here is a livelock, judged by the liveness phase. */
+const DEFAULT_DEPTH = 500;
 
 function asList(v: unknown): string[] {
   if (v === undefined) return [];
@@ -159,8 +161,8 @@ function expectCheck(step: Step, ns: string, name: string): FinalCheck | undefin
 function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; maxDelays: number; json: boolean } {
   if (!(STRATEGIES as readonly string[]).includes(o.strategy)) throw new CheckUsageError(`error: invalid argument "${o.strategy}" for "--strategy" flag: use ${STRATEGIES.join(', ')}`);
   const strategy = o.strategy as Strategy;
-  const depth = o.depth === undefined ? (strategy === 'random' ? DEFAULT_WALK_DEPTH : Infinity) : Number(o.depth);
-  if (!(Number.isSafeInteger(depth) && depth > 0) && depth !== Infinity) throw new CheckUsageError(`error: invalid argument "${o.depth}" for "--depth" flag: must be a positive integer`);
+  const depth = o.depth === undefined ? (strategy === 'random' ? DEFAULT_WALK_DEPTH : DEFAULT_DEPTH) : Number(o.depth);
+  if (!(Number.isSafeInteger(depth) && depth > 0)) throw new CheckUsageError(`error: invalid argument "${o.depth}" for "--depth" flag: must be a positive integer`);
   const budgetMs = parseDuration(o.budget);
   if (budgetMs === undefined || budgetMs < 1) throw new CheckUsageError(`error: invalid argument "${o.budget}" for "--budget" flag: must be a duration such as 60s, 5m`);
   const seed = g.seed;
@@ -218,7 +220,7 @@ export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: Chec
   const seconds = (wallClock.nowMs() - started) / 1000;
   const violations = result.violations.map((v) => {
     const dir = nextDir(resolve(io.cwd, o.out));
-    writeCounterexample(g, dir, { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.kind === 'liveness' });
+    writeCounterexample(g, dir, { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
     return { invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir };
   });
   const statesPerSecond = Math.round(result.distinctStates / Math.max(seconds, 0.001));
@@ -229,10 +231,10 @@ export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: Chec
     })}\n`);
   } else {
     const faults = flags.faults.length === 0 ? 'no faults' : `faults ${flags.faults.join(',')} (at most ${flags.maxFaults} per path)`;
-    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth === Infinity ? 'unbounded' : flags.depth}${flags.maxDelays === Infinity ? '' : `, at most ${flags.maxDelays} delays per path`}\n`);
+    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth}${flags.maxDelays === Infinity ? '' : `, at most ${flags.maxDelays} delays per path`}\n`);
     for (const s of sc.skipped) io.stdout(`  note: ${s}\n`);
     const counts = `${result.distinctStates} distinct states (${result.states} reached, ${result.transitions} transitions), depth ${result.maxDepth}, ${seconds.toFixed(1)} s (${statesPerSecond} states/s)`;
-    const bounds = [flags.depth === Infinity ? '' : `depth ${flags.depth}`, flags.maxDelays === Infinity ? '' : `${flags.maxDelays} delays`].filter(Boolean).join(' and ');
+    const bounds = [result.depthBounded ? `depth ${flags.depth}` : '', flags.maxDelays === Infinity ? '' : `${flags.maxDelays} delays`].filter(Boolean).join(' and ');
     if (result.verdict === 'pass') io.stdout(`pass: ${counts}; the space was exhausted${bounds ? ` within ${bounds}` : ''}\n`);
     else if (result.verdict === 'budget') io.stdout(`no violation within the budget: ${counts}; the space was not exhausted\n`);
     for (const v of violations) {
