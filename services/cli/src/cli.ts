@@ -201,7 +201,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
     .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
     .option('--strategy <s>', 'bfs, dfs or random', 'bfs')
-    .option('--depth <n>', 'moves per path at most (default: unbounded for bfs/dfs, 200 for random)')
+    .option('--depth <n>', 'moves per path at most (default: 500 for bfs/dfs, 200 for random)')
     .option('--budget <duration>', 'wall-clock time to explore at most', '60s')
     .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'none')
     .option('--max-faults <n>', 'faults per path at most', '1')
