@@ -15,7 +15,7 @@
 import { Random } from '@pvsim/runtime';
 import { ANN_NODE_DOWN } from '@pvsim/domain';
 import { describeAction, FAULT_KINDS, type Action, type Exploration, type FaultKind, type World, type WorldSnapshot } from '@pvsim/world';
-import { LIVENESS, SAFETY, firstViolation, type FinalCheck, type Property, type Violation } from './properties.ts';
+import { LIVENESS, SAFETY, firstViolation, podsRunning, type FinalCheck, type Property, type Violation } from './properties.ts';
 
 /** The faults `--faults` names: the world's API and CSI faults, process crashes, node loss, stale informers. */
 export const CHECK_FAULTS = [...FAULT_KINDS, 'crash', 'node-down', 'stale-read'] as const;
@@ -76,6 +76,8 @@ export interface CheckOptions {
   settleMs?: number;
   /** Called now and then with the counts so far. */
   onProgress?: (p: Progress) => void;
+  /** Pods (`namespace/name`) the scenario expects to stay Pending: \`pod-running\` leaves them be. */
+  pendingAllowed?: readonly string[];
   /** Shrink a violation's path (default true). */
   shrink?: boolean;
 }
@@ -150,7 +152,9 @@ function take(w: World, move: Move, inputs: readonly CheckInput[]): void {
 }
 
 /** The liveness phase on a copy: faults stop, nodes come back, the remaining inputs run, a bounded settle, then the converged properties. */
-export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions, 'inputs' | 'finals' | 'settleMs'>): Violation | undefined {
+export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions, 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed'>): Violation | undefined {
+  const allowed = new Set(opts.pendingAllowed ?? []);
+  const liveness = LIVENESS.map((p) => (p.name === 'pod-running' ? { ...p, check: (x: World) => podsRunning(x, allowed) } : p));
   // Nodes a fault took down come back; a node the scenario itself takes down stays down.
   const keptDown = new Set<string>();
   for (const input of opts.inputs) if (input.node) { if (input.node.down) keptDown.add(input.node.name); else keptDown.delete(input.node.name); }
@@ -164,10 +168,10 @@ export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions
     const why = report.stoppedBy === 'retrying' ? 'only failing retries were left' : `its ${report.stoppedBy} budget ran out`;
     const progress: Property = { name: 'progress', kind: 'liveness', check: () => [`the cluster did not settle (${why}): ${report.inFlight.slice(0, 3).join('; ')}`] };
     // A stuck pod or claim says more than "no progress": report that when there is one.
-    const v = firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const })), progress]);
+    const v = firstViolation(w, [...SAFETY, ...liveness, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const })), progress]);
     return v && { ...v, afterSettle: true };
   }
-  const v = firstViolation(w, [...SAFETY, ...LIVENESS, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const }))]);
+  const v = firstViolation(w, [...SAFETY, ...liveness, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const }))]);
   return v && { ...v, afterSettle: true };
 }
 
@@ -275,7 +279,7 @@ function walk(opts: CheckOptions, stats: Progress): Found {
  * waiting, an input already taken) is skipped. Returns the violation the run shows: safety after
  * any move, else liveness at the end.
  */
-export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
+export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
   const w = opts.newWorld();
   let inputsDone = 0;
   for (const move of moves) {

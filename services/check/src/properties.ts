@@ -27,30 +27,26 @@ function downNodesOf(w: World): Set<string> {
 }
 
 /**
- * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"): a node stages or
- * publishes a volume only while it is controller-published to that node (no ControllerUnpublish
- * — detach — before NodeUnstage and NodeUnpublish are done), and publishes it only while it is
- * staged there (no NodeUnstage before every NodePublish on that node is undone). Read from the
- * drivers' backends; which steps a driver has comes from its capabilities (configuration).
+ * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"): a node publishes a
+ * volume only while it is staged there — no NodeUnstage before every NodePublish of that volume
+ * on that node is undone. (Detach before unmount is not judged here: a forced detach of a dead
+ * node — the out-of-service taint, maxWaitForUnmountDuration — does exactly that, and the kubelet
+ * unwinds when the node returns.) Which steps a driver has comes from its capabilities.
  */
 export function csiLifecycle(w: World): string[] {
   const out: string[] = [];
-  // A node that is down may be force-detached (out-of-service taint, maxWaitForUnmountDuration): its mounts are gone with it.
+  // A node that is down cannot unwind: its mounts wait for it to return.
   const down = downNodesOf(w);
   for (const v of backendVolumesOf(view(w))) {
     const driver = w.parts.drivers.get(v.spec.driver);
     if (!driver) continue;
     const status = (v.status ?? {}) as { publishedNodes?: Record<string, unknown>; staged?: Record<string, string>; published?: Record<string, { node: string }> };
-    const controllerPublishes = driver.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME');
     const stages = driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME');
-    const attached = new Set(Object.keys(status.publishedNodes ?? {}));
     const staged = new Set(Object.keys(status.staged ?? {}));
     for (const [path, p] of Object.entries(status.published ?? {})) {
       if (down.has(p.node)) continue;
-      if (controllerPublishes && !attached.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not attached (ControllerPublish) there`);
       if (stages && !staged.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not staged there`);
     }
-    if (controllerPublishes) for (const node of staged) if (!attached.has(node) && !down.has(node)) out.push(`volume ${v.spec.volumeId} is staged on ${node} but not attached (ControllerPublish) there`);
   }
   return out;
 }
@@ -88,10 +84,11 @@ export const SAFETY: readonly Property[] = [
  * Every pod that is not being deleted runs. A pod Pending after the settle waits for something
  * that will not come (a volume node affinity conflict, a Multi-Attach, a claim never bound).
  */
-export function podsRunning(w: World): string[] {
+export function podsRunning(w: World, pendingAllowed: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   for (const p of podsOf(view(w))) {
     if ((p.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) continue;
+    if (pendingAllowed.has(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`)) continue;
     const phase = phaseOf(p as { status?: { phase?: string } });
     if (phase !== 'Running' && phase !== 'Succeeded') out.push(`pod ${p.metadata.namespace ?? 'default'}/${p.metadata.name} is ${phase} after the cluster settled`);
   }
@@ -100,8 +97,8 @@ export function podsRunning(w: World): string[] {
 
 /**
  * Every deletion completes: no claim, PV or pod is left Terminating (a pod on a node that is down
- * may wait for it: its kubelet cannot confirm), and no PV of the Delete policy is left Released or
- * Failed — the volume behind it must be deleted too.
+ * may wait for it: its kubelet cannot confirm), and no PV of the Delete policy is left Released —
+ * the volume behind it must be deleted too (Failed, with its reason, is an outcome).
  */
 export function deletionsComplete(w: World): string[] {
   const out: string[] = [];
@@ -115,7 +112,8 @@ export function deletionsComplete(w: World): string[] {
   }
   for (const pv of w.store.list('PersistentVolume')) {
     const phase = (pv['status'] as { phase?: string } | undefined)?.phase;
-    if ((pv['spec'] as { persistentVolumeReclaimPolicy?: string }).persistentVolumeReclaimPolicy === 'Delete' && (phase === 'Released' || phase === 'Failed')) {
+    // Failed is an outcome with a reason (no plugin can delete it, the deleter gave up); Released is not.
+    if ((pv['spec'] as { persistentVolumeReclaimPolicy?: string }).persistentVolumeReclaimPolicy === 'Delete' && phase === 'Released') {
       out.push(`PV ${pv.metadata.name} (reclaimPolicy Delete) is ${phase} after the cluster settled, not deleted`);
     }
   }
@@ -127,7 +125,7 @@ export const LIVENESS: readonly Property[] = [
   { name: 'binding-converged', kind: 'liveness', check: (w) => bindingConverged(view(w)) },
   { name: 'claim-reasons', kind: 'liveness', check: (w) => claimReasons(view(w)) },
   { name: 'backend-leak', kind: 'liveness', check: (w) => backendLeaks(view(w)) },
-  { name: 'pod-running', kind: 'liveness', check: podsRunning },
+  { name: 'pod-running', kind: 'liveness', check: (w) => podsRunning(w) },
 ];
 
 /** A user's extra check on a final state (a scenario's `expect` steps, a `--invariant` module). */

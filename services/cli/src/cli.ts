@@ -15,7 +15,7 @@ import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
-import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, type CheckFlags } from './checkVerb.ts';
+import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
 import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -210,6 +210,23 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
     .action((file: string, o: CheckFlags) => {
       try { exitCode = checkScenario(io, globals(), file, o); } catch (e) {
+        if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
+        io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
+        exitCode = 2;
+      }
+    });
+
+  program.command('sim')
+    .description('Seeded fault swarms (VOPR-style): run i is one random walk decided by --seed + i, a safety phase with faults then a liveness phase; failing seeds are listed with their counterexample directories. Exit 0 / 1 / 2 as check.')
+    .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
+    .option('--runs <k>', 'number of runs (seeds --seed … --seed+k-1)', '10')
+    .option('--depth <n>', 'moves of the safety phase at most', '200')
+    .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'all')
+    .option('--max-faults <n>', 'faults per run at most', '3')
+    .option('-o, --output <format>', 'json')
+    .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
+    .action((file: string, o: SimFlags) => {
+      try { exitCode = simScenario(io, globals(), file, o); } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
         io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
         exitCode = 2;
