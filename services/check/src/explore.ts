@@ -76,6 +76,8 @@ export interface CheckOptions {
   settleMs?: number;
   /** Called now and then with the counts so far. */
   onProgress?: (p: Progress) => void;
+  /** A user's own properties (`--invariant`): safety ones judged on every state, liveness ones at leaves. */
+  invariants?: readonly Property[];
   /** Pods (`namespace/name`) the scenario expects to stay Pending: \`pod-running\` leaves them be. */
   pendingAllowed?: readonly string[];
   /** Shrink a violation's path (default true). */
@@ -152,9 +154,19 @@ function take(w: World, move: Move, inputs: readonly CheckInput[]): void {
 }
 
 /** The liveness phase on a copy: faults stop, nodes come back, the remaining inputs run, a bounded settle, then the converged properties. */
-export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions, 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed'>): Violation | undefined {
+/** The safety properties: the library's and the user's. */
+function safetyOf(opts: Pick<CheckOptions, 'invariants'>): readonly Property[] {
+  const mine = (opts.invariants ?? []).filter((p) => p.kind === 'safety');
+  return mine.length === 0 ? SAFETY : [...SAFETY, ...mine];
+}
+
+export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions, 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed' | 'invariants'>): Violation | undefined {
   const allowed = new Set(opts.pendingAllowed ?? []);
-  const liveness = LIVENESS.map((p) => (p.name === 'pod-running' ? { ...p, check: (x: World) => podsRunning(x, allowed) } : p));
+  const liveness = [
+    ...LIVENESS.map((p) => (p.name === 'pod-running' ? { ...p, check: (x: World) => podsRunning(x, allowed) } : p)),
+    ...(opts.invariants ?? []).filter((p) => p.kind === 'liveness'),
+  ];
+  const SAFETY = safetyOf(opts);
   // Nodes a fault took down come back; a node the scenario itself takes down stays down.
   const keptDown = new Set<string>();
   for (const input of opts.inputs) if (input.node) { if (input.node.down) keptDown.add(input.node.name); else keptDown.delete(input.node.name); }
@@ -198,6 +210,7 @@ function pathOf(node: Node): Move[] {
 }
 
 function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }): Found {
+  const safety = safetyOf(opts);
   const root = opts.newWorld();
   const seen = new Set<string>();
   const delaysMax = opts.maxDelays ?? Infinity;
@@ -236,7 +249,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
       stats.distinctStates++;
       const next: Node = { snap: child.snapshot(), inputsDone, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
-      const v = firstViolation(child, SAFETY);
+      const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
       frontier.push(next);
     }
@@ -245,6 +258,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
 }
 
 function walk(opts: CheckOptions, stats: Progress): Found {
+  const safety = safetyOf(opts);
   const random = new Random(opts.seed);
   const seen = new Set<string>();
   for (;;) {
@@ -266,7 +280,7 @@ function walk(opts: CheckOptions, stats: Progress): Found {
       const k = `${w.fingerprint()}|${inputsDone}|${faultsUsed}`;
       if (!seen.has(k)) { seen.add(k); stats.distinctStates++; }
       stats.maxDepth = Math.max(stats.maxDepth, moves.length);
-      const v = firstViolation(w, SAFETY);
+      const v = firstViolation(w, safety);
       if (v) return { moves, violation: v };
     }
     const v = livenessOf(w, inputsDone, opts);
@@ -279,7 +293,7 @@ function walk(opts: CheckOptions, stats: Progress): Found {
  * waiting, an input already taken) is skipped. Returns the violation the run shows: safety after
  * any move, else liveness at the end.
  */
-export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
+export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed' | 'invariants'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
   const w = opts.newWorld();
   let inputsDone = 0;
   for (const move of moves) {
@@ -294,7 +308,7 @@ export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals'
       w.step(a, true);
     }
     onMove?.(w, move);
-    const v = firstViolation(w, SAFETY);
+    const v = firstViolation(w, safetyOf(opts));
     if (v) return v;
   }
   return livenessOf(w, inputsDone, opts);

@@ -149,3 +149,36 @@ export function firstViolation(w: World, properties: readonly { name: string; ki
   }
   return undefined;
 }
+
+/**
+ * A user's invariant module (`--invariant ./mine.mjs`): its default export (or its `invariant`
+ * export, or each of its `invariants`) is `{ name, kind?: 'safety' | 'liveness', check(cluster) }`
+ * where `cluster.list(kind)` lists the stored objects of a kind in their wire shape and `check`
+ * returns one line per problem (none: it holds). Safety is the default kind.
+ */
+export interface UserInvariant {
+  name: string;
+  kind?: PropertyKind;
+  check: (cluster: { list(kind: string): readonly unknown[] }) => string[];
+}
+
+/** The properties a loaded module declares; throws a one-line error for a malformed one. */
+export function userProperties(source: string, mod: Record<string, unknown>): Property[] {
+  const declared = (mod['invariants'] as unknown[] | undefined) ?? [mod['default'] ?? mod['invariant']];
+  return declared.map((d, i) => {
+    const inv = d as Partial<UserInvariant> | undefined;
+    if (!inv || typeof inv.name !== 'string' || typeof inv.check !== 'function') {
+      throw new Error(`${source}: invariant ${i + 1}: export { name: string, kind?: 'safety' | 'liveness', check(cluster) => string[] }`);
+    }
+    if (inv.kind !== undefined && inv.kind !== 'safety' && inv.kind !== 'liveness') throw new Error(`${source}: invariant ${inv.name}: kind must be safety or liveness`);
+    const check = inv.check;
+    return {
+      name: inv.name, kind: inv.kind ?? 'safety',
+      check: (w: World) => {
+        const out = check({ list: (kind: string) => w.store.list(kind as never) });
+        if (!Array.isArray(out)) throw new Error(`${source}: invariant ${inv.name}: check must return an array of strings`);
+        return out.map(String);
+      },
+    };
+  });
+}

@@ -10,8 +10,9 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
-  CHECK_FAULTS, STRATEGIES, check, explorationFor, parseFaults, type CheckFault, type CheckResult, type FinalCheck, type Strategy,
+  CHECK_FAULTS, STRATEGIES, check, explorationFor, parseFaults, userProperties, type CheckFault, type CheckResult, type FinalCheck, type Property, type Strategy,
 } from '@pvsim/check';
 import {
   ManifestError, applyRequestNamespace, parseManifests, readManifestSources, resolveKind, resolveResource, validateObject,
@@ -35,6 +36,7 @@ export interface CheckFlags {
   maxDelays?: string;
   output?: string;
   out: string;
+  invariant?: string[];
 }
 
 /** Bad usage or bad input: exit 2, nothing explored. */
@@ -200,9 +202,23 @@ export function writeCounterexample(g: GlobalOptions, dir: string, data: CheckPa
   s.commit();
 }
 
-export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: CheckFlags): number {
+/** Loads each `--invariant` module; a missing or malformed one is bad usage. */
+export async function loadInvariants(io: Pick<CliIO, 'cwd'>, paths: readonly string[] = []): Promise<Property[]> {
+  const out: Property[] = [];
+  for (const p of paths) {
+    let mod: Record<string, unknown>;
+    try { mod = await import(pathToFileURL(resolve(io.cwd, p)).href) as Record<string, unknown>; } catch (e) {
+      throw new CheckUsageError(`error: --invariant ${p}: cannot load: ${(e as Error).message.split('\n')[0]}`);
+    }
+    try { out.push(...userProperties(p, mod)); } catch (e) { throw new CheckUsageError(`error: --invariant ${(e as Error).message}`); }
+  }
+  return out;
+}
+
+export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: CheckFlags): Promise<number> {
   const flags = parseFlags(o, g);
   const sc = scenarioToCheck(io, file, flags.seed);
+  const invariants = await loadInvariants(io, o.invariant);
   const { explore, informerLag } = explorationFor(flags.faults);
   const world = { informerLag, fifo: true };
   const newWorld = () => createWorld({
@@ -213,7 +229,7 @@ export function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: Chec
   let lastShown = started;
   const progress = io.isTTY && !flags.json;
   const result: CheckResult = check({
-    newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, strategy: flags.strategy, depth: flags.depth,
+    newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, invariants, strategy: flags.strategy, depth: flags.depth,
     maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, maxDelays: flags.maxDelays, seed: flags.seed,
     outOfTime: () => wallClock.nowMs() - started >= flags.budgetMs,
     onProgress: (p) => {
@@ -262,6 +278,7 @@ export interface SimFlags {
   maxFaults: string;
   output?: string;
   out: string;
+  invariant?: string[];
 }
 
 /**
@@ -270,11 +287,12 @@ export interface SimFlags {
  * the liveness phase — shrunk and written as a cluster directory when it fails. The same seed
  * reproduces the same run.
  */
-export function simScenario(io: CliIO, g: GlobalOptions, file: string, o: SimFlags): number {
+export async function simScenario(io: CliIO, g: GlobalOptions, file: string, o: SimFlags): Promise<number> {
   const runs = Number(o.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new CheckUsageError(`error: invalid argument "${o.runs}" for "--runs" flag: must be a positive integer`);
   const flags = parseFlags({ strategy: 'random', ...(o.depth !== undefined ? { depth: o.depth } : {}), budget: '1h', faults: o.faults, maxFaults: o.maxFaults, ...(o.output !== undefined ? { output: o.output } : {}), out: o.out }, g);
   const sc = scenarioToCheck(io, file, flags.seed);
+  const invariants = await loadInvariants(io, o.invariant);
   const { explore, informerLag } = explorationFor(flags.faults);
   const newWorld = () => createWorld({
     seed: deriveSeed(sc.seed, 0), startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
@@ -285,7 +303,7 @@ export function simScenario(io: CliIO, g: GlobalOptions, file: string, o: SimFla
     const seed = flags.seed + i;
     let walks = 0;
     const r = check({
-      newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, strategy: 'random', depth: flags.depth,
+      newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, invariants, strategy: 'random', depth: flags.depth,
       maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, seed,
       // One walk per run: the search asks before each walk.
       outOfTime: () => walks++ >= 1,

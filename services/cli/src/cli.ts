@@ -208,8 +208,9 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--max-delays <n>', 'choices other than the default (FIFO work, settle, then the next input) per path at most (default: unbounded)')
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
-    .action((file: string, o: CheckFlags) => {
-      try { exitCode = checkScenario(io, globals(), file, o); } catch (e) {
+    .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .action(async (file: string, o: CheckFlags) => {
+      try { exitCode = await checkScenario(io, globals(), file, o); } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
         io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
         exitCode = 2;
@@ -225,8 +226,9 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--max-faults <n>', 'faults per run at most', '3')
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
-    .action((file: string, o: SimFlags) => {
-      try { exitCode = simScenario(io, globals(), file, o); } catch (e) {
+    .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .action(async (file: string, o: SimFlags) => {
+      try { exitCode = await simScenario(io, globals(), file, o); } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
         io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
         exitCode = 2;

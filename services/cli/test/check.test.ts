@@ -95,6 +95,21 @@ test('the human report names the invariant, numbers the steps and shows the dire
   assert.ok(readdirSync(out).length >= 1);
 });
 
+test('--invariant: a user\'s safety and liveness modules are judged, and a missing one is bad usage', async () => {
+  const safety = await check('examples/statefulset/scenarios/demo.yaml', ['--max-delays', '0', '--invariant', 'examples/check/invariants/one-pv-per-class.mjs']);
+  assert.is(safety.code, 1, safety.stdout);
+  assert.is(safety.json.violations[0].invariant, 'one-pv-per-class');
+  assert.is(safety.json.violations[0].kind, 'safety');
+  const liveness = await check('examples/static/scenarios/static-provisioning.yaml', ['--max-delays', '0', '--invariant', 'examples/check/invariants/no-pending-claims.mjs']);
+  assert.is(liveness.code, 1, liveness.stdout);
+  assert.equal([liveness.json.violations[0].invariant, liveness.json.violations[0].kind], ['no-pending-claims', 'liveness']);
+  const clean = await check('examples/check/zonal-immediate/fixed.yaml', ['--max-delays', '0', '--invariant', 'examples/check/invariants/one-pv-per-class.mjs', 'examples/check/invariants/no-pending-claims.mjs']);
+  assert.is(clean.code, 0, clean.stdout);
+  const missing = await check('examples/check/zonal-immediate/fixed.yaml', ['--invariant', 'examples/check/invariants/nope.mjs']);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /--invariant examples\/check\/invariants\/nope.mjs: cannot load/);
+});
+
 test('bad usage exits 2 with one line, and nothing is explored', async () => {
   const cases: [string[], string][] = [
     [['check', 'examples/check/nope.yaml'], 'does not exist'],
