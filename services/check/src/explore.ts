@@ -55,8 +55,8 @@ export interface CheckInput {
 
 export type Move = { type: 'input'; index: number } | { type: 'action'; action: Action };
 
-export type Strategy = 'bfs' | 'dfs' | 'random';
-export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
+export type Strategy = 'bfs' | 'dfs' | 'random' | 'pct';
+export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];
 
 export interface CheckOptions {
   /** A fresh world for a path's start (the composition root builds it, with `explorationFor(faults)`). */
@@ -191,7 +191,7 @@ export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions
 export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
   const bounded = { cut: false };
-  const found = opts.strategy === 'random' ? walk(opts, stats) : search(opts, stats, bounded);
+  const found = opts.strategy === 'random' || opts.strategy === 'pct' ? walk(opts, stats) : search(opts, stats, bounded);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [] };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
   const replayed = replay(opts, moves) ?? found.violation;
@@ -268,9 +268,10 @@ function walk(opts: CheckOptions, stats: Progress): Found {
     const moves: Move[] = [];
     let inputsDone = 0;
     let faultsUsed = 0;
+    const pick = opts.strategy === 'pct' ? pctPicker(random, opts.depth, opts.maxFaults) : (choices: Move[]) => choices[random.int(choices.length)]!;
     while (moves.length < opts.depth && !quiet(w, inputsDone, opts.inputs.length)) {
       const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults, 0, Infinity);
-      const move = choices[random.int(choices.length)]!;
+      const move = pick(choices, moves.length);
       take(w, move, opts.inputs);
       moves.push(move);
       if (move.type === 'input') inputsDone++;
@@ -286,6 +287,46 @@ function walk(opts: CheckOptions, stats: Progress): Found {
     const v = livenessOf(w, inputsDone, opts);
     if (v) return { moves, violation: v };
   }
+}
+
+/** PCT's bug depth: priority change points per walk are this minus one. */
+export const PCT_DEPTH = 3;
+
+function threadOf(m: Move): string {
+  if (m.type === 'input') return 'input';
+  const a = m.action;
+  if (a.type === 'deliver') return `queue ${a.item.queue}`;
+  if (a.type === 'watch') return `informer ${a.informer}`;
+  return a.type === 'timer' || a.type === 'resync' ? 'time' : 'fault';
+}
+
+/**
+ * PCT (Burckhardt et al., "A randomized scheduler with probabilistic guarantees of finding bugs"),
+ * with a component's queue, an informer, time and the user's inputs as its threads: each thread
+ * gets a random priority when first seen and the highest-priority enabled one runs; at PCT_DEPTH-1
+ * random steps the running thread drops below every other. Faults come at `maxFaults` random steps.
+ */
+function pctPicker(random: Random, depth: number, maxFaults: number): (choices: Move[], step: number) => Move {
+  const steps = Math.max(1, Math.min(depth, 400));
+  const changeAt = new Set(Array.from({ length: PCT_DEPTH - 1 }, () => random.int(steps)));
+  const faultAt = new Set(Array.from({ length: maxFaults }, () => random.int(steps)));
+  const priority = new Map<string, number>();
+  let lowest = 0;
+  return (choices, step) => {
+    const faults = choices.filter((m) => m.type === 'action' && isFault(m.action));
+    if (faultAt.has(step) && faults.length > 0) return faults[random.int(faults.length)]!;
+    const ordinary = choices.filter((m) => !faults.includes(m));
+    const pool = ordinary.length > 0 ? ordinary : choices;
+    let best = pool[0]!;
+    let bestPriority = -Infinity;
+    for (const m of pool) {
+      const t = threadOf(m);
+      if (!priority.has(t)) priority.set(t, 1 + random.int(1_000_000));
+      if (priority.get(t)! > bestPriority) { best = m; bestPriority = priority.get(t)!; }
+    }
+    if (changeAt.has(step)) priority.set(threadOf(best), --lowest);
+    return best;
+  };
 }
 
 /**

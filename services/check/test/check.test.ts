@@ -59,6 +59,12 @@ test('bfs and dfs both exhaust the space; without delays there is one path', () 
   assert.ok(bfs.distinctStates > straight.distinctStates);
 });
 
+test('a pct walk is decided by its seed, and differs from another seed\'s', () => {
+  const run = (seed: number) => check(options({ strategy: 'pct', depth: 60, faults: ['conflict'], seed, questions: 3 }));
+  assert.equal(run(4), run(4));
+  assert.is(run(4).verdict, 'budget');
+});
+
 test('a random walk is decided by its seed', () => {
   const a = check(options({ strategy: 'random', depth: 60, faults: ['conflict', 'crash'], maxFaults: 2, questions: 6 }));
   const b = check(options({ strategy: 'random', depth: 60, faults: ['conflict', 'crash'], maxFaults: 2, questions: 6 }));
@@ -68,8 +74,8 @@ test('a random walk is decided by its seed', () => {
 
 test('a violation (Immediate binding puts the disk in the wrong zone) is found on every strategy, shrunk and replayed', () => {
   const inputs = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-immediate.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
-  for (const strategy of ['bfs', 'dfs', 'random'] as const) {
-    const r = check(options({ inputs, strategy, depth: strategy === 'random' ? 80 : Infinity }));
+  for (const strategy of ['bfs', 'dfs', 'random', 'pct'] as const) {
+    const r = check(options({ inputs, strategy, depth: strategy === 'random' || strategy === 'pct' ? 80 : Infinity }));
     assert.is(r.verdict, 'violation', strategy);
     const [v] = r.violations;
     assert.is(v!.invariant, 'pod-running');

@@ -171,7 +171,7 @@ function expectCheck(step: Step, ns: string, name: string): FinalCheck | undefin
 function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; maxDelays: number; json: boolean } {
   if (!(STRATEGIES as readonly string[]).includes(o.strategy)) throw new CheckUsageError(`error: invalid argument "${o.strategy}" for "--strategy" flag: use ${STRATEGIES.join(', ')}`);
   const strategy = o.strategy as Strategy;
-  const depth = o.depth === undefined ? (strategy === 'random' ? DEFAULT_WALK_DEPTH : DEFAULT_DEPTH) : Number(o.depth);
+  const depth = o.depth === undefined ? (strategy === 'random' || strategy === 'pct' ? DEFAULT_WALK_DEPTH : DEFAULT_DEPTH) : Number(o.depth);
   if (!(Number.isSafeInteger(depth) && depth > 0)) throw new CheckUsageError(`error: invalid argument "${o.depth}" for "--depth" flag: must be a positive integer`);
   const budgetMs = parseDuration(o.budget);
   if (budgetMs === undefined || budgetMs < 1) throw new CheckUsageError(`error: invalid argument "${o.budget}" for "--budget" flag: must be a duration such as 60s, 5m`);
