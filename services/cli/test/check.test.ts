@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pvsim, tempCluster } from './support.ts';
+import { pvsim, repoRoot, tempCluster } from './support.ts';
+import { scenarioToCheck, writeCounterexample } from '../src/checkVerb.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'pvsim-check-'));
 
@@ -108,6 +109,26 @@ test('--invariant: a user\'s safety and liveness modules are judged, and a missi
   const missing = await check('examples/check/zonal-immediate/fixed.yaml', ['--invariant', 'examples/check/invariants/nope.mjs']);
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /--invariant examples\/check\/invariants\/nope.mjs: cannot load/);
+});
+
+test('a path with faults, a crash and lagging informers is written as a cluster that log verify re-executes', async () => {
+  const sc = scenarioToCheck({ cwd: repoRoot, readStdin: () => '' }, 'examples/check/zonal-immediate/fixed.yaml', 1);
+  const dir = tempCluster();
+  writeCounterexample({ clusterDir: dir, seed: 1 }, dir, {
+    seed: sc.seed, world: { informerLag: true, fifo: true }, inputs: sc.inputs, liveness: true,
+    moves: [
+      { type: 'input', index: 0 }, { type: 'input', index: 1 }, { type: 'input', index: 2 },
+      { type: 'action', action: { type: 'fault', fault: { kind: 'csi-timeout', driver: 'disk.csi.pvsim.dev' } } },
+      { type: 'input', index: 3 }, { type: 'action', action: { type: 'watch', informer: 'kube-controller-manager' } },
+      { type: 'action', action: { type: 'crash', component: 'pv-controller' } },
+    ],
+  });
+  const verify = await pvsim(dir, ['log', 'verify']);
+  assert.is(verify.code, 0, verify.stderr);
+  const log = await pvsim(dir, ['log']);
+  for (const type of ['CheckPathRequested', 'FaultInjected', 'ComponentRestarted', 'WatchDelivered']) assert.ok(log.stdout.includes(`"type":"${type}"`), type);
+  const pods = await pvsim(dir, ['get', 'pod', 'app', '-o', 'json']);
+  assert.is(JSON.parse(pods.stdout).status.phase, 'Running');
 });
 
 test('bad usage exits 2 with one line, and nothing is explored', async () => {
