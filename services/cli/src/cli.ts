@@ -17,6 +17,7 @@ import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
+import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
 import { csiLs } from './csiVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -278,6 +279,44 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/')
     .action(async () => {
       exitCode = await up(io);
+    });
+
+  program.command('check')
+    .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
+    .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
+    .option('--strategy <s>', 'bfs, dfs, random or pct', 'bfs')
+    .option('--depth <n>', 'moves per path at most (default: 500 for bfs/dfs, 200 for random/pct)')
+    .option('--budget <duration>', 'wall-clock time to explore at most', '60s')
+    .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'none')
+    .option('--max-faults <n>', 'faults per path at most', '1')
+    .option('--max-delays <n>', 'choices other than the default (FIFO work, settle, then the next input) per path at most (default: unbounded)')
+    .option('-o, --output <format>', 'json')
+    .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
+    .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .action(async (file: string, o: CheckFlags) => {
+      try { exitCode = await checkScenario(io, globals(), file, o); } catch (e) {
+        if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
+        io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
+        exitCode = 2;
+      }
+    });
+
+  program.command('sim')
+    .description('Seeded fault swarms (VOPR-style): run i is one random walk decided by --seed + i, a safety phase with faults then a liveness phase; failing seeds are listed with their counterexample directories. Exit 0 / 1 / 2 as check.')
+    .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
+    .option('--runs <k>', 'number of runs (seeds --seed … --seed+k-1)', '10')
+    .option('--depth <n>', 'moves of the safety phase at most', '200')
+    .option('--faults <kinds>', `comma-separated: ${CHECK_FAULTS_HELP}`, 'all')
+    .option('--max-faults <n>', 'faults per run at most', '3')
+    .option('-o, --output <format>', 'json')
+    .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
+    .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .action(async (file: string, o: SimFlags) => {
+      try { exitCode = await simScenario(io, globals(), file, o); } catch (e) {
+        if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
+        io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
+        exitCode = 2;
+      }
     });
 
   const log = program.command('log')

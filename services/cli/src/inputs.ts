@@ -134,9 +134,14 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
 
 /** Records the input and performs it (without committing). Returns a result for the verb. */
 export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult } {
-  const store = s.store;
   if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
   s.input(input.type, input.data);
+  return performInput(s, input);
+}
+
+/** Performs an input without recording it (`pvsim check` takes inputs as moves of an explored path). */
+export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'>, input: Input): { ok: boolean; exec?: ExecResult } {
+  const store = s.store;
   switch (input.type) {
     case 'ApplyRequested':
       for (const o of input.data.objects) {

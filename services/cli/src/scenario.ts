@@ -13,9 +13,9 @@ import { parseDocument, LineCounter } from 'yaml';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { evalJsonPath } from './inputs.ts';
 
-type Step = Record<string, unknown> & { name?: string };
+export type Step = Record<string, unknown> & { name?: string };
 
-interface Scenario {
+export interface Scenario {
   name?: string;
   seed?: number;
   steps: Step[];
@@ -73,7 +73,8 @@ function describeStep(i: number, step: Step): string {
   return `step ${i + 1}: ${what}`;
 }
 
-export async function runScenario(io: CliIO, g: GlobalOptions, file: string, runCli: RunCli, opts: { clusterGiven: boolean }): Promise<number> {
+/** Reads and parses a scenario file (shared by `pvsim run` and `pvsim check`); a bad file is a one-line error. */
+export function readScenario(io: Pick<CliIO, 'cwd'>, file: string): { path: string; scenario: Scenario } {
   const path = resolve(io.cwd, file);
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch { throw new UsageError(`error: the path "${file}" does not exist`); }
@@ -85,6 +86,11 @@ export async function runScenario(io: CliIO, g: GlobalOptions, file: string, run
   }
   const scenario = doc.toJS() as Scenario;
   if (!scenario || !Array.isArray(scenario.steps)) throw new ScenarioError(`${file}:1: scenario: steps: Required value: a scenario needs a list of steps`);
+  return { path, scenario };
+}
+
+export async function runScenario(io: CliIO, g: GlobalOptions, file: string, runCli: RunCli, opts: { clusterGiven: boolean }): Promise<number> {
+  const { path, scenario } = readScenario(io, file);
   const cluster = opts.clusterGiven ? g.clusterDir : join(mkdtempSync(join(tmpdir(), 'pvsim-run-')), 'cluster');
   const seed = String(scenario.seed ?? g.seed);
   const base = dirname(path);

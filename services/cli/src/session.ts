@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { deriveSeed, foldRecords, type ObjectStore, type SimClock, type WorkItem } from '@pvsim/runtime';
-import { createWorld, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
+import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
@@ -62,7 +62,11 @@ export interface SessionOptions {
   budget?: Partial<SettleBudget>;
   /** Read the cluster as it was at this log position (time travel: read verbs only, never committed). */
   atPos?: number;
+  /** How the world runs, when not as a user's command runs it: a `pvsim check` counterexample's lagging informers and FIFO settles. */
+  world?: SessionWorld;
 }
+
+export interface SessionWorld { informerLag?: boolean; fifo?: boolean }
 
 export class Session {
   /** The simulated cluster this invocation runs (built by the one composition root). */
@@ -119,6 +123,8 @@ export class Session {
       cluster: 'full',
       record: (r) => { this.pending.push(r); },
       ...(opts.budget ? { budget: opts.budget } : {}),
+      ...(opts.world?.informerLag ? { informerLag: true } : {}),
+      ...(opts.world?.fifo ? { chooser: fifoChooser() } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     this.store = this.world.store;

@@ -71,11 +71,9 @@ export function advance(io: CliIO, g: GlobalOptions, duration: string): number {
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
-/** kubectl taint nodes NAME KEY[=VALUE]:EFFECT … and KEY[:EFFECT]- to remove. */
-export function taint(io: CliIO, g: GlobalOptions, kind: string, name: string, specs: string[]): number {
-  if (!['node', 'nodes', 'no'].includes(kind.toLowerCase())) throw new UsageError(`error: taint applies to nodes, not "${kind}"`);
-  if (specs.length === 0) throw new UsageError('error: at least one taint update is required');
-  const taints: TaintChange[] = specs.map((spec) => {
+/** kubectl taint's KEY[=VALUE]:EFFECT (add) and KEY[:EFFECT]- (remove). */
+export function parseTaintSpecs(specs: string[]): TaintChange[] {
+  return specs.map((spec) => {
     const remove = spec.endsWith('-');
     const body = remove ? spec.slice(0, -1) : spec;
     const m = /^([^=:]+)(?:=([^:]*))?(?::(.+))?$/.exec(body);
@@ -84,6 +82,13 @@ export function taint(io: CliIO, g: GlobalOptions, kind: string, name: string, s
     }
     return { key: m[1]!, ...(m[2] ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}), remove };
   });
+}
+
+/** kubectl taint nodes NAME KEY[=VALUE]:EFFECT … and KEY[:EFFECT]- to remove. */
+export function taint(io: CliIO, g: GlobalOptions, kind: string, name: string, specs: string[]): number {
+  if (!['node', 'nodes', 'no'].includes(kind.toLowerCase())) throw new UsageError(`error: taint applies to nodes, not "${kind}"`);
+  if (specs.length === 0) throw new UsageError('error: at least one taint update is required');
+  const taints = parseTaintSpecs(specs);
   const s = session(g);
   if (!s.store.get('Node', name)) { io.stderr(`Error from server (NotFound): nodes "${name}" not found\n`); return 1; }
   runInput(s, { type: 'TaintRequested', data: { seed: g.seed, node: name, taints } });

@@ -22,6 +22,7 @@ import { applyAction, desiredForApply, runInput, stripServerFields, type Input, 
 import { resizeRefusal } from './admission.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
+import { runCheckPath, type CheckPathData } from './checkPath.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
@@ -339,6 +340,15 @@ export function verify(io: CliIO, g: GlobalOptions): number {
     const inputs = original.filter((r) => r.stream === 'cluster');
     for (const input of inputs) {
       const data = input.data as { seed: number; budget?: Partial<SettleBudget> };
+      if (input.type === 'CheckPathRequested') {
+        // A `pvsim check` counterexample: its path re-runs in a session built as it was.
+        const path = input.data as CheckPathData;
+        const s = new Session({ clusterDir: scratch, seed: path.seed, log: replayLog, snapshotEveryRecords: 0, world: path.world });
+        s.input(input.type, path);
+        runCheckPath(s, path);
+        s.commit();
+        continue;
+      }
       const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}) });
       runInput(s, { type: input.type, data: input.data } as Input);
       s.commit();

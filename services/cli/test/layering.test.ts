@@ -33,7 +33,8 @@ const allowed: Record<string, string[]> = {
   '@pvsim/csi-drivers': ['@pvsim/domain', '@pvsim/runtime'],
   // The one composition root (createWorld): the components and the CSI drivers, wired.
   '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/nats', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/replay'],
+  '@pvsim/check': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/invariants', '@pvsim/world'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/nats', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/replay', '@pvsim/check'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

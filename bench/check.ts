@@ -1,0 +1,74 @@
+/**
+ * Design: benchmark 4 — the model checker (issue 7 item 10). What exploring costs against the
+ * world's raw step, measured in the same process, on the examples/check zonal scenario
+ * (WaitForFirstConsumer, 2 nodes, class, claim, pod):
+ *   - raw: the scenario's inputs taken one by one on one world, each followed by FIFO steps until
+ *     nothing waits (what a settle does without time) — steps per second;
+ *   - explore: `check` bfs with `--max-delays 1` (exhausts), distinct states per second, and the
+ *     ratio of one distinct state's cost to one raw step's (the issue's goal: ≤ 2);
+ *   - dedup: states reached over distinct states (what fingerprint dedup saves), and the same space
+ *     with `--max-delays 0`/`2` to show how the delay bound grows it;
+ *   - the two costs a transition pays: fork (snapshot, a new world, restore) and a fingerprint
+ *     from scratch on the fork.
+ */
+import { readFileSync } from 'node:fs';
+import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
+import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
+import { createWorld, fifoChooser, type World } from '../services/world/src/index.ts';
+import { check, type CheckInput } from '../services/check/src/index.ts';
+
+const quick = process.argv.includes('--quick');
+const EX = new URL('../examples/check/zonal-immediate/', import.meta.url).pathname;
+const objects = ['01-nodes.yaml', '02-class-wffc.yaml', '03-claim-and-pod.yaml']
+  .flatMap((f) => parseManifests(readFileSync(EX + f, 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
+const inputs: CheckInput[] = objects.map((o) => ({ label: o.metadata.name, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } }));
+const newWorld = () => createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: fifoChooser() });
+
+function raw(): { steps: number; ms: number } {
+  const t = performance.now();
+  let steps = 0;
+  for (let r = 0; r < (quick ? 5 : 20); r++) {
+    const w = newWorld();
+    for (const input of inputs) {
+      input.apply(w);
+      for (;;) {
+        const a = w.enabled().find((x) => x.type === 'deliver' || (x.type === 'timer' && w.scheduler.size === 0));
+        if (!a) break;
+        w.step(a, true);
+        steps++;
+      }
+    }
+  }
+  return { steps, ms: performance.now() - t };
+}
+
+function explore(maxDelays: number) {
+  const t = performance.now();
+  const r = check({ newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays, seed: 1, outOfTime: () => false });
+  return { ...r, ms: performance.now() - t };
+}
+
+const r1 = raw();
+const e1 = explore(1);
+const r2 = raw();
+const stepMs = (r1.ms + r2.ms) / (r1.steps + r2.steps);
+const stateMs = e1.ms / e1.distinctStates;
+const w = newWorld();
+for (const input of inputs) { input.apply(w); w.drain(); }
+let t = performance.now();
+const n = quick ? 20 : 100;
+for (let i = 0; i < n; i++) w.fork();
+const forkMs = (performance.now() - t) / n;
+t = performance.now();
+for (let i = 0; i < n; i++) w.fork().fingerprint();
+const forkFpMs = (performance.now() - t) / n;
+
+console.log('check: zonal WaitForFirstConsumer scenario (5 inputs), bfs');
+console.log(`  raw step                      ${(1000 / stepMs).toFixed(0).padStart(8)} steps/s   (${stepMs.toFixed(3)} ms)`);
+console.log(`  explore, --max-delays 1       ${(1000 / stateMs).toFixed(0).padStart(8)} distinct states/s   (${stateMs.toFixed(3)} ms; ${(stateMs / stepMs).toFixed(1)}x a raw step; goal <= 2x)`);
+console.log(`  fork                          ${forkMs.toFixed(3)} ms; fork + fingerprint from scratch ${forkFpMs.toFixed(3)} ms`);
+console.log('  dedup and delay bound (states reached / distinct, verdict):');
+for (const d of quick ? [0, 1] : [0, 1, 2]) {
+  const e = d === 1 ? e1 : explore(d);
+  console.log(`    --max-delays ${d}: ${e.states} / ${e.distinctStates} = ${(e.states / e.distinctStates).toFixed(2)}x saved by fingerprints, ${e.verdict}, ${(e.ms / 1000).toFixed(1)} s`);
+}

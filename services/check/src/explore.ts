@@ -1,0 +1,425 @@
+/**
+ * Design: the model checker over the world's one seam (issue 7). A state is a world plus how many
+ * of the scenario's inputs it has taken and how many faults its path used; its moves are the
+ * world's enabled actions (deliveries, watch events, timers, resyncs and the faults asked for,
+ * while the path has faults left) and the scenario's next input. States are deduplicated by the
+ * world's uid-blind fingerprint (TLC's fingerprints), safety is judged on every new state, and at
+ * every leaf (quiet, or at the depth bound) a liveness phase runs on a fork: nodes brought back,
+ * the remaining inputs taken, then a bounded settle until quiet, and the converged properties and
+ * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots; random
+ * walks one world per run (P's random scheduler). A violation's path is shrunk (moves removed
+ * while the same property still fails) before it is reported.
+ *
+ * Nothing here reads a clock: `outOfTime` comes from the composition root.
+ */
+import { Random } from '@pvsim/runtime';
+import { ANN_NODE_DOWN } from '@pvsim/domain';
+import { describeAction, FAULT_KINDS, type Action, type Exploration, type FaultKind, type World, type WorldSnapshot } from '@pvsim/world';
+import { LIVENESS, SAFETY, firstViolation, podsRunning, type FinalCheck, type Property, type Violation } from './properties.ts';
+
+/** The faults `--faults` names: the world's API and CSI faults, process crashes, node loss, stale informers. */
+export const CHECK_FAULTS = [...FAULT_KINDS, 'crash', 'node-down', 'stale-read'] as const;
+export type CheckFault = typeof CHECK_FAULTS[number];
+
+/** What the world must offer for these faults, and whether its informers lag. */
+export function explorationFor(faults: readonly CheckFault[]): { explore: Exploration; informerLag: boolean } {
+  return {
+    explore: {
+      faults: faults.filter((f): f is FaultKind => (FAULT_KINDS as readonly string[]).includes(f)),
+      crash: faults.includes('crash'),
+      nodes: faults.includes('node-down'),
+    },
+    informerLag: faults.includes('stale-read'),
+  };
+}
+
+/** Parses `--faults`: a comma-separated list of kinds, `all`, or `none`. Throws a one-line error. */
+export function parseFaults(text: string): CheckFault[] {
+  if (text === '' || text === 'none') return [];
+  const out: CheckFault[] = [];
+  for (const part of text.split(',').map((s) => s.trim())) {
+    if (part === 'all') { for (const f of CHECK_FAULTS) if (!out.includes(f)) out.push(f); continue; }
+    if (!(CHECK_FAULTS as readonly string[]).includes(part)) throw new Error(`unknown fault "${part}" (use ${CHECK_FAULTS.join(', ')}, all or none)`);
+    if (!out.includes(part as CheckFault)) out.push(part as CheckFault);
+  }
+  return out;
+}
+
+/** One user input of the scenario: applied to the world as the CLI would (an object created, deleted, a node taken down). */
+export interface CheckInput {
+  label: string;
+  apply: (w: World) => void;
+  /** The input takes a node down (or up): the liveness phase leaves down what the scenario took down. */
+  node?: { name: string; down: boolean };
+}
+
+export type Move = { type: 'input'; index: number } | { type: 'action'; action: Action };
+
+export type Strategy = 'bfs' | 'dfs' | 'random' | 'pct';
+export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];
+
+export interface CheckOptions {
+  /** A fresh world for a path's start (the composition root builds it, with `explorationFor(faults)`). */
+  newWorld: () => World;
+  inputs: readonly CheckInput[];
+  finals?: readonly FinalCheck[];
+  strategy: Strategy;
+  /** Moves per path at most (bfs/dfs: the bound of the space; random: the length of a walk). */
+  depth: number;
+  maxFaults: number;
+  /** Non-default choices per path at most (default unbounded). */
+  maxDelays?: number;
+  seed: number;
+  /** Asked now and then; true stops the search with verdict `budget`. */
+  outOfTime: () => boolean;
+  /** Simulated-time budget of a leaf's liveness settle. */
+  settleMs?: number;
+  /** Called now and then with the counts so far. */
+  onProgress?: (p: Progress) => void;
+  /** A user's own properties (`--invariant`): safety ones judged on every state, liveness ones at leaves. */
+  invariants?: readonly Property[];
+  /** Pods (`namespace/name`) the scenario expects to stay Pending: \`pod-running\` leaves them be. */
+  pendingAllowed?: readonly string[];
+  /** Shrink a violation's path (default true). */
+  shrink?: boolean;
+}
+
+export interface Progress { states: number; distinctStates: number; transitions: number; maxDepth: number; queue: number }
+
+export interface Counterexample extends Violation {
+  /** The moves from the start, shrunk. */
+  moves: Move[];
+  /** The moves in words, numbered from 1. */
+  steps: string[];
+}
+
+export interface CheckResult extends Progress {
+  verdict: 'pass' | 'violation' | 'budget';
+  /** Some path reached `depth` while still busy (its leaf was judged there). */
+  depthBounded: boolean;
+  strategy: Strategy;
+  violations: Counterexample[];
+}
+
+interface Node {
+  snap: WorldSnapshot;
+  inputsDone: number;
+  faultsUsed: number;
+  delaysUsed: number;
+  depth: number;
+  parent: Node | undefined;
+  move: Move | undefined;
+}
+
+const isFault = (a: Action): boolean => a.type === 'fault' || a.type === 'crash' || (a.type === 'node' && a.down);
+
+function downNodes(w: World): string[] {
+  return w.store.list('Node').filter((n) => (n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] === 'true').map((n) => n.metadata.name);
+}
+
+/**
+ * The moves a state offers: the world's enabled actions (faults while the path has some left) and
+ * the next input. The first move is the default one — the first waiting work item (a client-go
+ * queue with one worker), else the next watch event, else a due timer (the settle policy), else
+ * the next input, else a resync; taking any other non-fault move is a delay, and a path may take
+ * at most `delaysMax` of them (delay bounding: the orders closest to the default come first).
+ */
+function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: number, maxFaults: number, delaysUsed: number, delaysMax: number): Move[] {
+  const ordinary: Move[] = [];
+  const faults: Move[] = [];
+  // Time moves, and the user types the next command, only once no work item or watch event waits
+  // (as the settle policy): the explored interleavings are the delivery orders and the faults.
+  const busy = w.scheduler.size > 0 || w.lag > 0;
+  let resync: Move | undefined;
+  for (const a of w.enabled()) {
+    if (isFault(a)) { if (faultsUsed < maxFaults) faults.push({ type: 'action', action: a }); continue; }
+    if (busy && (a.type === 'timer' || a.type === 'resync')) continue;
+    if (a.type === 'resync') { resync = { type: 'action', action: a }; continue; }
+    ordinary.push({ type: 'action', action: a });
+  }
+  if (inputsDone < inputCount && !busy) ordinary.push({ type: 'input', index: inputsDone });
+  if (resync) ordinary.push(resync);
+  const allowed = delaysUsed < delaysMax ? ordinary : ordinary.slice(0, 1);
+  return [...allowed, ...faults];
+}
+
+/** Nothing left to do but let time pass: every input taken, no work waiting or delayed, no watch event pending. */
+function quiet(w: World, inputsDone: number, inputCount: number): boolean {
+  return inputsDone === inputCount && w.scheduler.size === 0 && w.scheduler.nextDue() === undefined && w.lag === 0;
+}
+
+function take(w: World, move: Move, inputs: readonly CheckInput[]): void {
+  if (move.type === 'input') inputs[move.index]!.apply(w);
+  else w.step(move.action, true);
+}
+
+/** The liveness phase on a copy: faults stop, nodes come back, the remaining inputs run, a bounded settle, then the converged properties. */
+/** The safety properties: the library's and the user's. */
+function safetyOf(opts: Pick<CheckOptions, 'invariants'>): readonly Property[] {
+  const mine = (opts.invariants ?? []).filter((p) => p.kind === 'safety');
+  return mine.length === 0 ? SAFETY : [...SAFETY, ...mine];
+}
+
+export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions, 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed' | 'invariants'>): Violation | undefined {
+  const allowed = new Set(opts.pendingAllowed ?? []);
+  const liveness = [
+    ...LIVENESS.map((p) => (p.name === 'pod-running' ? { ...p, check: (x: World) => podsRunning(x, allowed) } : p)),
+    ...(opts.invariants ?? []).filter((p) => p.kind === 'liveness'),
+  ];
+  const SAFETY = safetyOf(opts);
+  // Nodes a fault took down come back; a node the scenario itself takes down stays down.
+  const keptDown = new Set<string>();
+  for (const input of opts.inputs) if (input.node) { if (input.node.down) keptDown.add(input.node.name); else keptDown.delete(input.node.name); }
+  for (const node of downNodes(w)) if (!keptDown.has(node)) w.step({ type: 'node', node, down: false }, true);
+  for (let i = inputsDone; i < opts.inputs.length; i++) {
+    opts.inputs[i]!.apply(w);
+    w.settle();
+  }
+  const report = w.settle({ untilQuiet: true, ...(opts.settleMs ? { budget: { simulatedMsMax: opts.settleMs } } : {}) });
+  if (report.stoppedBy) {
+    const why = report.stoppedBy === 'retrying' ? 'only failing retries were left' : `its ${report.stoppedBy} budget ran out`;
+    const progress: Property = { name: 'progress', kind: 'liveness', check: () => [`the cluster did not settle (${why}): ${report.inFlight.slice(0, 3).join('; ')}`] };
+    // A stuck pod or claim says more than "no progress": report that when there is one.
+    const v = firstViolation(w, [...SAFETY, ...liveness, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const })), progress]);
+    return v && { ...v, afterSettle: true };
+  }
+  const v = firstViolation(w, [...SAFETY, ...liveness, ...(opts.finals ?? []).map((f) => ({ ...f, kind: 'liveness' as const }))]);
+  return v && { ...v, afterSettle: true };
+}
+
+/** Explores the scenario's space with the strategy asked for; stops at the first violation (shrunk). */
+export function check(opts: CheckOptions): CheckResult {
+  const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
+  const bounded = { cut: false };
+  const found = opts.strategy === 'random' || opts.strategy === 'pct' ? walk(opts, stats) : search(opts, stats, bounded);
+  if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [] };
+  const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
+  const replayed = replay(opts, moves) ?? found.violation;
+  return {
+    verdict: 'violation', strategy: opts.strategy, depthBounded: bounded.cut, ...stats,
+    violations: [{ ...replayed, moves, steps: describeMoves(opts, moves, replayed.afterSettle === true) }],
+  };
+}
+
+type Found = 'pass' | 'budget' | { moves: Move[]; violation: Violation };
+
+function pathOf(node: Node): Move[] {
+  const out: Move[] = [];
+  for (let n: Node | undefined = node; n?.move; n = n.parent) out.push(n.move);
+  return out.reverse();
+}
+
+function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }): Found {
+  const safety = safetyOf(opts);
+  const root = opts.newWorld();
+  const seen = new Set<string>();
+  const delaysMax = opts.maxDelays ?? Infinity;
+  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number) => `${w.fingerprint()}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}`;
+  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined }];
+  seen.add(key(root, 0, 0, 0));
+  stats.states = stats.distinctStates = 1;
+  let head = 0;
+  while (head < frontier.length) {
+    if ((stats.transitions & 7) === 0) {
+      if (opts.outOfTime()) return 'budget';
+      opts.onProgress?.({ ...stats, queue: frontier.length - head });
+    }
+    const node = opts.strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
+    if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
+    const w = opts.newWorld();
+    w.restore(node.snap);
+    if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
+      if (node.depth >= opts.depth) bounded.cut = true;
+      const v = livenessOf(w, node.inputsDone, opts);
+      if (v) return { moves: pathOf(node), violation: v };
+      continue;
+    }
+    const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax);
+    for (const [i, move] of moves.entries()) {
+      const child = w.fork();
+      take(child, move, opts.inputs);
+      stats.transitions++;
+      stats.states++;
+      const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
+      const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
+      const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
+      const k = key(child, inputsDone, faultsUsed, delaysUsed);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      stats.distinctStates++;
+      const next: Node = { snap: child.snapshot(), inputsDone, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+      stats.maxDepth = Math.max(stats.maxDepth, next.depth);
+      const v = firstViolation(child, safety);
+      if (v) return { moves: pathOf(next), violation: v };
+      frontier.push(next);
+    }
+  }
+  return 'pass';
+}
+
+function walk(opts: CheckOptions, stats: Progress): Found {
+  const safety = safetyOf(opts);
+  const random = new Random(opts.seed);
+  const seen = new Set<string>();
+  for (;;) {
+    if (opts.outOfTime()) return 'budget';
+    opts.onProgress?.({ ...stats, queue: 0 });
+    const w = opts.newWorld();
+    const moves: Move[] = [];
+    let inputsDone = 0;
+    let faultsUsed = 0;
+    const pick = opts.strategy === 'pct' ? pctPicker(random, opts.depth, opts.maxFaults) : (choices: Move[]) => choices[random.int(choices.length)]!;
+    while (moves.length < opts.depth && !quiet(w, inputsDone, opts.inputs.length)) {
+      const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults, 0, Infinity);
+      const move = pick(choices, moves.length);
+      take(w, move, opts.inputs);
+      moves.push(move);
+      if (move.type === 'input') inputsDone++;
+      else if (isFault(move.action)) faultsUsed++;
+      stats.transitions++;
+      stats.states++;
+      const k = `${w.fingerprint()}|${inputsDone}|${faultsUsed}`;
+      if (!seen.has(k)) { seen.add(k); stats.distinctStates++; }
+      stats.maxDepth = Math.max(stats.maxDepth, moves.length);
+      const v = firstViolation(w, safety);
+      if (v) return { moves, violation: v };
+    }
+    const v = livenessOf(w, inputsDone, opts);
+    if (v) return { moves, violation: v };
+  }
+}
+
+/** PCT's bug depth: priority change points per walk are this minus one. */
+export const PCT_DEPTH = 3;
+
+function threadOf(m: Move): string {
+  if (m.type === 'input') return 'input';
+  const a = m.action;
+  if (a.type === 'deliver') return `queue ${a.item.queue}`;
+  if (a.type === 'watch') return `informer ${a.informer}`;
+  return a.type === 'timer' || a.type === 'resync' ? 'time' : 'fault';
+}
+
+/**
+ * PCT (Burckhardt et al., "A randomized scheduler with probabilistic guarantees of finding bugs"),
+ * with a component's queue, an informer, time and the user's inputs as its threads: each thread
+ * gets a random priority when first seen and the highest-priority enabled one runs; at PCT_DEPTH-1
+ * random steps the running thread drops below every other. Faults come at `maxFaults` random steps.
+ */
+function pctPicker(random: Random, depth: number, maxFaults: number): (choices: Move[], step: number) => Move {
+  const steps = Math.max(1, Math.min(depth, 400));
+  const changeAt = new Set(Array.from({ length: PCT_DEPTH - 1 }, () => random.int(steps)));
+  const faultAt = new Set(Array.from({ length: maxFaults }, () => random.int(steps)));
+  const priority = new Map<string, number>();
+  let lowest = 0;
+  return (choices, step) => {
+    const faults = choices.filter((m) => m.type === 'action' && isFault(m.action));
+    if (faultAt.has(step) && faults.length > 0) return faults[random.int(faults.length)]!;
+    const ordinary = choices.filter((m) => !faults.includes(m));
+    const pool = ordinary.length > 0 ? ordinary : choices;
+    let best = pool[0]!;
+    let bestPriority = -Infinity;
+    for (const m of pool) {
+      const t = threadOf(m);
+      if (!priority.has(t)) priority.set(t, 1 + random.int(1_000_000));
+      if (priority.get(t)! > bestPriority) { best = m; bestPriority = priority.get(t)!; }
+    }
+    if (changeAt.has(step)) priority.set(threadOf(best), --lowest);
+    return best;
+  };
+}
+
+/**
+ * Re-runs moves from a fresh world: a move the state no longer offers (a delivery that is not
+ * waiting, an input already taken) is skipped. Returns the violation the run shows: safety after
+ * any move, else liveness at the end.
+ */
+export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed' | 'invariants'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
+  const w = opts.newWorld();
+  let inputsDone = 0;
+  for (const move of moves) {
+    if (move.type === 'input') {
+      if (move.index !== inputsDone) continue;
+      opts.inputs[move.index]!.apply(w);
+      inputsDone++;
+    } else {
+      const want = describeAction(move.action);
+      const a = w.enabled().find((x) => describeAction(x) === want);
+      if (!a) continue;
+      w.step(a, true);
+    }
+    onMove?.(w, move);
+    const v = firstViolation(w, safetyOf(opts));
+    if (v) return v;
+  }
+  return livenessOf(w, inputsDone, opts);
+}
+
+/** Fewer moves while the same property fails: drop halves, then quarters, … then single moves (ddmin, greedily). */
+export function shrink(opts: CheckOptions, moves: Move[], violation: Violation, attemptsMax = 400): Move[] {
+  let best = moves;
+  let attempts = 0;
+  const stillFails = (candidate: Move[]) => {
+    attempts++;
+    const v = replay(opts, candidate);
+    return v?.invariant === violation.invariant && v.afterSettle === violation.afterSettle;
+  };
+  for (let chunk = Math.max(1, best.length >> 1); chunk >= 1; chunk >>= 1) {
+    for (let i = 0; i + chunk <= best.length && attempts < attemptsMax;) {
+      if (opts.outOfTime() && attempts > 20) return best;
+      const candidate = [...best.slice(0, i), ...best.slice(i + chunk)];
+      if (stillFails(candidate)) best = candidate; else i += chunk;
+    }
+  }
+  // Only the moves the replay actually took (a skipped move says nothing).
+  const taken: Move[] = [];
+  const w = opts.newWorld();
+  let inputsDone = 0;
+  for (const move of best) {
+    if (move.type === 'input') {
+      if (move.index !== inputsDone) continue;
+      opts.inputs[move.index]!.apply(w);
+      inputsDone++;
+    } else {
+      const want = describeAction(move.action);
+      const a = w.enabled().find((x) => describeAction(x) === want);
+      if (!a) continue;
+      w.step(a, true);
+    }
+    taken.push(move);
+  }
+  return taken;
+}
+
+/** The moves in words, numbered as the report prints them. */
+export function describeMoves(opts: Pick<CheckOptions, 'inputs'>, moves: readonly Move[], liveness = false): string[] {
+  const words = moves.map((m) => (m.type === 'input' ? opts.inputs[m.index]!.label : describeActionInWords(m.action)));
+  if (liveness) {
+    let inputsDone = 0;
+    for (const m of moves) if (m.type === 'input') inputsDone = m.index + 1;
+    if (moves.some((m) => m.type === 'action' && isFault(m.action))) words.push('faults stop; nodes a fault took down come back (liveness phase)');
+    for (const input of opts.inputs.slice(inputsDone)) words.push(`${input.label}; the cluster settles`);
+    words.push('the cluster settles until quiet');
+  }
+  return words.map((w, i) => `${i + 1}. ${w}`);
+}
+
+/** One action as a person would say it. */
+export function describeActionInWords(a: Action): string {
+  switch (a.type) {
+    case 'deliver': return `${a.item.queue} works on ${a.item.key}`;
+    case 'watch': return `${a.informer}'s informer receives its next watch event`;
+    case 'timer': return `time passes to the next timer (${a.atMs} ms)`;
+    case 'resync': return `time passes to the next resync; every controller resyncs`;
+    case 'crash': return `${a.component} crashes and restarts with empty memory`;
+    case 'node': return `node ${a.node} ${a.down ? 'goes down (its kubelet stops)' : 'comes back up'}`;
+    case 'fault': {
+      const f = a.fault as { kind: string; verb?: string; driver?: string; rpc?: string; code?: string; latencyMs?: number };
+      if (f.kind === 'api-error') return `the next API ${f.verb} fails with an internal error`;
+      if (f.kind === 'conflict') return `the next API ${f.verb} fails with a Conflict`;
+      if (f.kind === 'csi-error') return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} fails with ${f.code}`;
+      if (f.kind === 'csi-timeout') return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} times out`;
+      return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} takes ${f.latencyMs} ms longer`;
+    }
+  }
+}

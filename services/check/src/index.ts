@@ -1,0 +1,2 @@
+export * from './explore.ts';
+export * from './properties.ts';

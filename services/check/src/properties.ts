@@ -1,0 +1,184 @@
+/**
+ * Design: what `pvsim check` judges, by name. Safety holds on every explored state; liveness is
+ * judged once faults stopped and the cluster was given a bounded settle. The checks come from the
+ * invariants library (written from Kubernetes' rules, not by calling the code they judge) plus two
+ * of the checker's own: a settle that stops making progress, and a pod that never runs. Every
+ * check returns problems as lines; a state's first problem becomes the violation.
+ */
+import {
+  attachSafety, backendLeaks, backendVolumesOf, bindingConverged, bindingSafety, claimReasons, exclusiveUseSafety, podsOf, phaseOf,
+  type ClusterView,
+} from '@pvsim/invariants';
+import { ANN_NODE_DOWN } from '@pvsim/domain';
+import type { World } from '@pvsim/world';
+
+export type PropertyKind = 'safety' | 'liveness';
+
+export interface Property {
+  name: string;
+  kind: PropertyKind;
+  check: (w: World) => string[];
+}
+
+const view = (w: World): ClusterView => w.store as unknown as ClusterView;
+
+function downNodesOf(w: World): Set<string> {
+  return new Set(w.store.list('Node').filter((n) => (n.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] === 'true').map((n) => n.metadata.name));
+}
+
+/**
+ * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"): a node publishes a
+ * volume only while it is staged there — no NodeUnstage before every NodePublish of that volume
+ * on that node is undone. (Detach before unmount is not judged here: a forced detach of a dead
+ * node — the out-of-service taint, maxWaitForUnmountDuration — does exactly that, and the kubelet
+ * unwinds when the node returns.) Which steps a driver has comes from its capabilities.
+ */
+export function csiLifecycle(w: World): string[] {
+  const out: string[] = [];
+  // A node that is down cannot unwind: its mounts wait for it to return.
+  const down = downNodesOf(w);
+  for (const v of backendVolumesOf(view(w))) {
+    const driver = w.parts.drivers.get(v.spec.driver);
+    if (!driver) continue;
+    const status = (v.status ?? {}) as { publishedNodes?: Record<string, unknown>; staged?: Record<string, string>; published?: Record<string, { node: string }> };
+    const stages = driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME');
+    const staged = new Set(Object.keys(status.staged ?? {}));
+    for (const [path, p] of Object.entries(status.published ?? {})) {
+      if (down.has(p.node)) continue;
+      if (stages && !staged.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not staged there`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Storage-object-in-use protection (spec: a claim a running pod uses is not removed, nor the PV
+ * of such a claim): every pod that runs and is not being deleted finds its claims, and their PVs.
+ */
+export function inUseProtection(w: World): string[] {
+  const out: string[] = [];
+  for (const p of podsOf(view(w))) {
+    if (phaseOf(p as { status?: { phase?: string } }) !== 'Running' || (p.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) continue;
+    const ns = p.metadata.namespace ?? 'default';
+    for (const vol of (p.spec as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] }).volumes ?? []) {
+      const name = vol.persistentVolumeClaim?.claimName;
+      if (!name) continue;
+      const claim = w.store.get('PersistentVolumeClaim', `${ns}/${name}`) as { spec?: { volumeName?: string } } | undefined;
+      if (!claim) { out.push(`pod ${ns}/${p.metadata.name} runs but its claim ${ns}/${name} is gone`); continue; }
+      const pv = claim.spec?.volumeName;
+      if (pv && !w.store.get('PersistentVolume', pv)) out.push(`pod ${ns}/${p.metadata.name} runs but the PV ${pv} of its claim ${ns}/${name} is gone`);
+    }
+  }
+  return out;
+}
+
+export const SAFETY: readonly Property[] = [
+  { name: 'binding', kind: 'safety', check: (w) => bindingSafety(view(w)) },
+  { name: 'attach-exclusive', kind: 'safety', check: (w) => attachSafety(view(w)) },
+  { name: 'exclusive-use', kind: 'safety', check: (w) => exclusiveUseSafety(view(w)) },
+  { name: 'csi-lifecycle', kind: 'safety', check: csiLifecycle },
+  { name: 'in-use-protection', kind: 'safety', check: inUseProtection },
+];
+
+/**
+ * Every pod that is not being deleted runs. A pod Pending after the settle waits for something
+ * that will not come (a volume node affinity conflict, a Multi-Attach, a claim never bound).
+ */
+export function podsRunning(w: World, pendingAllowed: ReadonlySet<string> = new Set()): string[] {
+  const out: string[] = [];
+  for (const p of podsOf(view(w))) {
+    if ((p.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) continue;
+    if (pendingAllowed.has(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`)) continue;
+    const phase = phaseOf(p as { status?: { phase?: string } });
+    if (phase !== 'Running' && phase !== 'Succeeded') out.push(`pod ${p.metadata.namespace ?? 'default'}/${p.metadata.name} is ${phase} after the cluster settled`);
+  }
+  return out;
+}
+
+/**
+ * Every deletion completes: no claim, PV or pod is left Terminating (a pod on a node that is down
+ * may wait for it: its kubelet cannot confirm), and no PV of the Delete policy is left Released —
+ * the volume behind it must be deleted too (Failed, with its reason, is an outcome).
+ */
+export function deletionsComplete(w: World): string[] {
+  const out: string[] = [];
+  const down = downNodesOf(w);
+  for (const kind of ['PersistentVolumeClaim', 'PersistentVolume', 'Pod'] as const) {
+    for (const o of w.store.list(kind)) {
+      if (o.metadata['deletionTimestamp'] === undefined) continue;
+      if (kind === 'Pod' && down.has(String((o['spec'] as { nodeName?: string } | undefined)?.nodeName ?? ''))) continue;
+      out.push(`${kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is still Terminating after the cluster settled`);
+    }
+  }
+  for (const pv of w.store.list('PersistentVolume')) {
+    const phase = (pv['status'] as { phase?: string } | undefined)?.phase;
+    // Failed is an outcome with a reason (no plugin can delete it, the deleter gave up); Released is not.
+    if ((pv['spec'] as { persistentVolumeReclaimPolicy?: string }).persistentVolumeReclaimPolicy === 'Delete' && phase === 'Released') {
+      out.push(`PV ${pv.metadata.name} (reclaimPolicy Delete) is ${phase} after the cluster settled, not deleted`);
+    }
+  }
+  return out;
+}
+
+export const LIVENESS: readonly Property[] = [
+  { name: 'deletion-completes', kind: 'liveness', check: deletionsComplete },
+  { name: 'binding-converged', kind: 'liveness', check: (w) => bindingConverged(view(w)) },
+  { name: 'claim-reasons', kind: 'liveness', check: (w) => claimReasons(view(w)) },
+  { name: 'backend-leak', kind: 'liveness', check: (w) => backendLeaks(view(w)) },
+  { name: 'pod-running', kind: 'liveness', check: (w) => podsRunning(w) },
+];
+
+/** A user's extra check on a final state (a scenario's `expect` steps, a `--invariant` module). */
+export interface FinalCheck {
+  name: string;
+  check: (w: World) => string[];
+}
+
+export interface Violation {
+  invariant: string;
+  kind: PropertyKind;
+  message: string;
+  /** Found after the liveness phase (the path ends with it), not on a state the path reached. */
+  afterSettle?: boolean;
+}
+
+export function firstViolation(w: World, properties: readonly { name: string; kind: PropertyKind; check: (w: World) => string[] }[]): Violation | undefined {
+  for (const p of properties) {
+    const problems = p.check(w);
+    if (problems.length > 0) return { invariant: p.name, kind: p.kind, message: problems[0]! };
+  }
+  return undefined;
+}
+
+/**
+ * A user's invariant module (`--invariant ./mine.mjs`): its default export (or its `invariant`
+ * export, or each of its `invariants`) is `{ name, kind?: 'safety' | 'liveness', check(cluster) }`
+ * where `cluster.list(kind)` lists the stored objects of a kind in their wire shape and `check`
+ * returns one line per problem (none: it holds). Safety is the default kind.
+ */
+export interface UserInvariant {
+  name: string;
+  kind?: PropertyKind;
+  check: (cluster: { list(kind: string): readonly unknown[] }) => string[];
+}
+
+/** The properties a loaded module declares; throws a one-line error for a malformed one. */
+export function userProperties(source: string, mod: Record<string, unknown>): Property[] {
+  const declared = (mod['invariants'] as unknown[] | undefined) ?? [mod['default'] ?? mod['invariant']];
+  return declared.map((d, i) => {
+    const inv = d as Partial<UserInvariant> | undefined;
+    if (!inv || typeof inv.name !== 'string' || typeof inv.check !== 'function') {
+      throw new Error(`${source}: invariant ${i + 1}: export { name: string, kind?: 'safety' | 'liveness', check(cluster) => string[] }`);
+    }
+    if (inv.kind !== undefined && inv.kind !== 'safety' && inv.kind !== 'liveness') throw new Error(`${source}: invariant ${inv.name}: kind must be safety or liveness`);
+    const check = inv.check;
+    return {
+      name: inv.name, kind: inv.kind ?? 'safety',
+      check: (w: World) => {
+        const out = check({ list: (kind: string) => w.store.list(kind as never) });
+        if (!Array.isArray(out)) throw new Error(`${source}: invariant ${inv.name}: check must return an array of strings`);
+        return out.map(String);
+      },
+    };
+  });
+}
