@@ -16,6 +16,7 @@ import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
+import { serveUntilStopped } from './serveVerb.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -194,6 +195,19 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExample:\n  pvsim run examples/lecture/static-nas/scenario.yaml')
     .action(async (file: string) => {
       exitCode = await runScenario(io, globals(), file, runCli, { clusterGiven: program.opts<{ cluster?: string }>().cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined });
+    });
+
+  program.command('serve')
+    .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig).')
+    .requiredOption('--api', 'serve the Kubernetes REST API')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
+    .option('--address <host>', 'address to listen on', '127.0.0.1')
+    .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
+    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/')
+    .action(async (o: { port: string; address: string; kubeconfig?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
+      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
     });
 
   const log = program.command('log')

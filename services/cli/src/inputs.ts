@@ -12,6 +12,7 @@ import { ANN_NODE_DOWN, KUBELET_FINALIZER, type Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
+import { performApiWrite, type ApiWriteData } from './apiWrites.ts';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
@@ -24,7 +25,8 @@ export type Input =
   | { type: 'AdvanceRequested'; data: { seed: number; durationMs: number } }
   | { type: 'ExecRequested'; data: { seed: number; pod: string; container?: string; argv: string[] } }
   | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
-  | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } };
+  | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
+  | { type: 'ApiWriteRequested'; data: ApiWriteData };
 
 export interface TaintChange { key: string; value?: string; effect?: string; remove: boolean }
 
@@ -129,7 +131,7 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
 }
 
 /** Records the input and performs it (without committing). Returns a result for the verb. */
-export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult } {
+export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   const store = s.store;
   if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
   s.input(input.type, input.data);
@@ -203,6 +205,8 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
       s.settle();
       return { ok: true };
     }
+    case 'ApiWriteRequested':
+      return { ok: true, object: performApiWrite(s, input.data) };
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };

@@ -29,7 +29,9 @@ const allowed: Record<string, string[]> = {
   '@pvsim/csi-drivers': ['@pvsim/domain', '@pvsim/runtime'],
   // The one composition root (createWorld): the components and the CSI drivers, wired.
   '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world'],
+  // The Kubernetes REST API over a cluster it is handed (an ApiCluster port): HTTP only.
+  '@pvsim/api-server': ['@pvsim/domain', '@pvsim/manifests'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/api-server'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {
