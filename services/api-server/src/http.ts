@@ -59,6 +59,8 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
 
   const serveWatch = (res: ServerResponse, spec: WatchSpec): void => {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    // The client waits for the headers before it counts the watch as started.
+    res.flushHeaders();
     const send = (e: WatchEvent): void => { res.write(JSON.stringify(e) + '\n'); };
     for (const e of spec.initial) send(e);
     if (spec.initial.some((e) => e.type === 'ERROR')) { res.end(); return; }

@@ -80,12 +80,14 @@ export interface ServeOptions {
   port: number;
   host: string;
   kubeconfig?: string | undefined;
+  /** Each request once answered (`--verbose`). */
+  onRequest?: (method: string, url: string, status: number) => void;
 }
 
 /** Starts the server and writes the kubeconfig; the caller keeps the process alive. */
 export async function serveApi(io: CliIO, g: GlobalOptions, o: ServeOptions): Promise<RunningApiServer> {
   mkdirSync(g.clusterDir, { recursive: true });
-  const server = await startApiServer(clusterForApi(g), { host: o.host, port: o.port });
+  const server = await startApiServer(clusterForApi(g), { host: o.host, port: o.port, ...(o.onRequest ? { onRequest: o.onRequest } : {}) });
   const kubeconfig = resolve(io.cwd, o.kubeconfig ?? join(g.clusterDir, 'kubeconfig'));
   mkdirSync(dirname(kubeconfig), { recursive: true });
   writeFileSync(kubeconfig, kubeconfigFor(server.url));

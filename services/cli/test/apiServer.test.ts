@@ -5,7 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ function kubectl(args: string[], stdin?: string): Promise<Run> {
 
 test.before(async () => {
   server = await serveApi({ stdout: () => {}, stderr: () => {}, readStdin: () => '', env: {}, cwd: repoRoot, isTTY: false },
-    { clusterDir: cluster, seed: 1 }, { port: 0, host: '127.0.0.1', kubeconfig });
+    { clusterDir: cluster, seed: 1 }, { port: 0, host: '127.0.0.1', kubeconfig, ...(process.env['PVSIM_API_DEBUG'] ? { onRequest: (m: string, u: string, st: number) => console.error(m, u, st) } : {}) });
 });
 
 test.after(async () => {
@@ -151,9 +152,9 @@ test('an operator written with @kubernetes/client-node watches claims and labels
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const pvs = await core.listPersistentVolume();
   assert.equal(pvs.items.map((p) => p.metadata!.name).sort(), ['disk-100g', 'disk-10g', 'disk-50g', 'nas-5g']);
+  let abort: AbortController | undefined;
   const labelled = new Promise<string>((resolve, reject) => {
     const watch = new k8s.Watch(kc);
-    let abort: AbortController | undefined;
     watch.watch('/api/v1/namespaces/default/persistentvolumeclaims', { resourceVersion: pvs.metadata!.resourceVersion! }, (type, obj: k8s.V1PersistentVolumeClaim) => {
       if (type !== 'ADDED' && type !== 'MODIFIED') return;
       const name = obj.metadata!.name!;
@@ -166,7 +167,11 @@ test('an operator written with @kubernetes/client-node watches claims and labels
     namespace: 'default',
     body: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'fresh' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage: '1Gi' } } } },
   });
-  assert.is(await labelled, 'fresh');
+  try {
+    assert.is(await labelled, 'fresh');
+  } finally {
+    abort?.abort();
+  }
   const fresh = await core.readNamespacedPersistentVolumeClaim({ name: 'fresh', namespace: 'default' });
   assert.is(fresh.metadata!.labels!['seen-by'], 'operator');
   assert.is(fresh.status!.phase, 'Bound');
@@ -176,6 +181,56 @@ test('an operator written with @kubernetes/client-node watches claims and labels
     await core.replaceNamespacedPersistentVolumeClaim({ name: 'fresh', namespace: 'default', body: { ...fresh, metadata: { ...fresh.metadata, resourceVersion: '1' } } });
   } catch (e) { conflict = e; }
   assert.is((conflict as { code?: number }).code, 409);
+});
+
+test('kubectl get -w prints the table, then each change: its own writes and the CLI\'s', async () => {
+  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(root, 'cache'), 'get', 'pvc', '-w'], { cwd: repoRoot });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  // One listener for the whole run (data that arrives while no one waits is kept), and a check per chunk.
+  let check = (): void => {};
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); check(); });
+  const seen = (re: RegExp): Promise<void> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubectl get -w did not print ${re} within 20 s; it printed:\n${out}\nstderr:\n${err}`)), 20_000);
+    check = () => { if (re.test(out)) { clearTimeout(timer); check = () => {}; resolve(); } };
+    check();
+  });
+  try {
+    await seen(/^db-data\s+Bound\s+disk-10g/m);
+    const a = await kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: watched\nspec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: ""\n  resources: {requests: {storage: 1Gi}}\n');
+    assert.is(a.code, 0, a.stderr);
+    await seen(/^watched\s+Pending/m);
+    // Another writer on the same log: the server sees it on its next look.
+    const p = await pvsim(cluster, ['delete', 'pvc', 'watched']);
+    assert.is(p.code, 0, p.stderr);
+    await seen(/^watched\s+Terminating|^watched\s+Pending[^\n]*\n[^]*^watched\s+Pending/m);
+  } finally {
+    child.kill();
+  }
+});
+
+test('a watch from a resourceVersion older than the server is 410 Gone', async () => {
+  // A second server on the same cluster starts with no history: version 1 is older than it.
+  const second = await serveApi({ stdout: () => {}, stderr: () => {}, readStdin: () => '', env: {}, cwd: repoRoot, isTTY: false },
+    { clusterDir: cluster, seed: 1 }, { port: 0, host: '127.0.0.1', kubeconfig: join(root, 'kubeconfig-2') });
+  try {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpGet(`${second.url}/api/v1/persistentvolumes?watch=true&resourceVersion=1`, { timeout: 10_000 }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => resolve(text));
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', reject);
+    });
+    const event = JSON.parse(body.trim().split('\n')[0]!);
+    assert.is(event.type, 'ERROR');
+    assert.is(event.object.code, 410);
+    assert.is(event.object.reason, 'Expired');
+  } finally {
+    await second.close();
+  }
 });
 
 test('everything the clients did is in the log and re-executes byte for byte', async () => {
