@@ -238,7 +238,12 @@ export class ApiHandler {
         if (type.namespaced) body.metadata.namespace = route.namespace ?? body.metadata.namespace ?? 'default';
         const generate = body.metadata['generateName'];
         if (!body.metadata.name && typeof generate === 'string') body.metadata.name = `${generate}${this.rv.toString(36).padStart(5, '0').slice(-5)}`;
-        const { object } = this.cluster.write({ verb: 'create', kind: type.kind, object: body, dryRun });
+        let object: Obj | undefined;
+        try {
+          object = this.cluster.write({ verb: 'create', kind: type.kind, object: body, dryRun }).object;
+        } catch (e) {
+          throw toStatusError(e, { name: body.metadata.name, group: type.group, plural: type.plural });
+        }
         if (!dryRun) this.observe();
         return this.reply(req, type, 201, object!);
       }
