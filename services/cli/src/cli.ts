@@ -17,6 +17,7 @@ import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
+import { checkOutputFormat } from './outputFormats.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -118,12 +119,21 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('[names...]', 'object names')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+    .option('-o, --output <format>', 'wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...')
     .option('-l, --selector <selector>', 'label selector, e.g. app=db,tier!=cache')
     .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1, status.phase=Running (pods)')
-    .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml')
-    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string }) =>
-      verbs.get(io, globals(), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector })));
+    .option('--show-labels', 'show all labels as the last column')
+    .option('-L, --label-columns <keys>', 'a column per label key (comma-separated or repeated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--sort-by <path>', 'sort by a JSONPath, e.g. .spec.capacity.storage or {.metadata.name}')
+    .option('--no-headers', 'leave out the header line')
+    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name")
+    .action(wrap((kinds: string, names: string[], o: { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean }) => {
+      checkOutputFormat(o.output);
+      return verbs.get(io, globals(), kinds, names, {
+        namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector,
+        showLabels: !!o.showLabels, labelColumns: (o.labelColumns ?? []).flatMap((k) => k.split(',')).filter(Boolean), sortBy: o.sortBy, noHeaders: !o.headers,
+      });
+    }));
 
   program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')

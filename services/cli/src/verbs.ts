@@ -21,6 +21,7 @@ import { Session, openSession, unsettledNotice } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
+import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from './outputFormats.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
@@ -171,7 +172,7 @@ function splitTypeNames(args: string[]): { kind: string; names: string[] }[] | u
   return groups;
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean }): number {
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean } & Partial<PrintFlags>): number {
   const typed = splitTypeNames([kinds, ...names]);
   if (typed) {
     let code = 0;
@@ -203,9 +204,14 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
       }
       objects = names.flatMap((n) => byName.filter((x) => x.metadata.name === n));
     }
-    collected.push({ type, objects });
+    collected.push({ type, objects: o.sortBy ? sortBy(objects, o.sortBy) : objects });
   }
   const all = collected.flatMap((c) => c.objects);
+  const formatted = printFormatted(o, all, names.length === 1 && types.length === 1 && all.length === 1);
+  if (formatted !== undefined) {
+    io.stdout(formatted);
+    return missing > 0 ? 1 : 0;
+  }
   if (o.output === 'json' || o.output === 'yaml') {
     const single = names.length === 1 && types.length === 1 && all.length === 1;
     const text = o.output === 'json' ? printJson(all as never, { single }) : printYaml(all as never, { single });
@@ -221,7 +227,7 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   const blocks: string[] = [];
   for (const c of collected) {
     if (c.objects.length === 0) continue;
-    blocks.push(printTable(c.type.kind, c.objects as never, { wide: o.output === 'wide', allNamespaces: o.allNamespaces, now, withKind }));
+    blocks.push(printTableWithLabels(c.type, c.objects, { wide: o.output === 'wide', allNamespaces: o.allNamespaces, now, withKind, noHeaders: !!o.noHeaders, showLabels: !!o.showLabels, labelColumns: o.labelColumns ?? [] }));
   }
   if (blocks.length === 0 && missing === 0) {
     const namespaced = types.some((t) => t.namespaced) && !o.allNamespaces;

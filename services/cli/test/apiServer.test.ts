@@ -72,6 +72,13 @@ test('kubectl get pv,pvc prints exactly what pvsim get pv,pvc prints', async () 
   assert.match(k.stdout, /persistentvolumeclaim\/db-data\s+Bound\s+disk-10g/);
   const wide = await kubectl(['get', 'pvc', '-o', 'wide']);
   assert.is(wide.stdout, (await pvsim(cluster, ['get', 'pvc', '-o', 'wide'])).stdout);
+  // The printing flags pvsim's own CLI shares with kubectl.
+  for (const flags of [['pv', '--show-labels', '-L', 'type'], ['pv', '--no-headers', '--sort-by=.spec.capacity.storage'],
+    ['pvc', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.volumeName}{"\\n"}{end}'], ['pv', '-o', 'custom-columns=NAME:.metadata.name,MODES:.spec.accessModes']]) {
+    const viaKubectl = await kubectl(['get', ...flags]);
+    assert.is(viaKubectl.code, 0, viaKubectl.stderr);
+    assert.is(viaKubectl.stdout, (await pvsim(cluster, ['get', ...flags])).stdout, flags.join(' '));
+  }
 });
 
 test('label and field selectors, -o json, -o name', async () => {
