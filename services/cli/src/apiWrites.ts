@@ -12,7 +12,9 @@ import { ApiError } from '@pvsim/domain';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
-import type { Obj } from './inputs.ts';
+
+/** An object as a client sends it (inputs.ts's Obj; declared here so the two files do not import each other). */
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
 export interface ApiWriteData {
   seed: number;
