@@ -18,6 +18,7 @@ import { runScenario } from './scenario.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
+import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -107,10 +108,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1 (pods), metadata.name=x')
     .option('--force', 'with --grace-period=0: remove pods at once, without waiting for their kubelet (a pod on a dead node)')
     .option('--grace-period <seconds>', 'only 0 is meaningful here (with --force)')
+    .option('--all', 'delete every object of KIND in the namespace')
+    .option('--ignore-not-found', 'a name that does not exist is not an error')
+    .addOption(new Option('--dry-run [strategy]', 'say what would be deleted; delete nothing').choices(['none', 'client', 'server']).preset('client'))
     .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/02-claims.yaml\n  pvsim delete pod db-0 --force --grace-period=0')
-    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string; force?: boolean; gracePeriod?: string; selector?: string; fieldSelector?: string }, cmd: Command) => {
+    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string; force?: boolean; gracePeriod?: string; selector?: string; fieldSelector?: string; all?: boolean; ignoreNotFound?: boolean; dryRun?: string }, cmd: Command) => {
       if (o.force && o.gracePeriod !== '0') throw new UsageError('error: --force requires --grace-period=0 in pvsim');
-      return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector });
+      if (o.all && names.length > 0) throw new UsageError('error: name cannot be provided when a selector is specified');
+      const dryRun = o.dryRun === 'client' || o.dryRun === 'server' ? o.dryRun : undefined;
+      return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector, all: !!o.all, ignoreNotFound: !!o.ignoreNotFound, dryRun });
     }));
 
   program.command('get')
@@ -219,6 +225,18 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
       exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
     });
+
+  program.command('version')
+    .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')
+    .option('-o, --output <format>', 'json or yaml')
+    .action((o: { output?: string }) => { exitCode = kubectlVerbs.version(io, o); });
+
+  program.command('api-resources')
+    .description('List the resource types pvsim serves, as kubectl api-resources does.')
+    .option('--no-headers', 'leave out the header line')
+    .option('--namespaced <bool>', 'only namespaced (true) or cluster-scoped (false) types')
+    .option('-o, --output <format>', 'name or wide')
+    .action((o: { headers: boolean; namespaced?: string; output?: string }) => { exitCode = kubectlVerbs.apiResources(io, { noHeaders: !o.headers, namespaced: o.namespaced, output: o.output }); });
 
   const log = program.command('log')
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')

@@ -114,7 +114,8 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   return 0;
 }
 
-export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean; force?: boolean; selector?: string | undefined; fieldSelector?: string | undefined }): number {
+export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean; force?: boolean; selector?: string | undefined; fieldSelector?: string | undefined; all?: boolean; ignoreNotFound?: boolean; dryRun?: 'client' | 'server' | undefined }): number {
+  if (o.all && o.selector === undefined) o = { ...o, selector: '' };
   const targets: { type: ResourceType; name: string; namespace: string }[] = [];
   if (o.files && o.files.length > 0) {
     for (const l of load(io, o.files, o.namespace, o.explicitNamespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
@@ -144,7 +145,10 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   }
   const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
   const missing = targets.filter((t) => !found.includes(t));
-  if (found.length > 0) {
+  if (found.length > 0 && o.dryRun) {
+    // Nothing is recorded: kubectl's `--dry-run` says what would go.
+    for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" deleted (${o.dryRun === 'server' ? 'server dry run' : 'dry run'})\n`);
+  } else if (found.length > 0) {
     if (o.force) io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, ...(o.force ? { force: true } : {}), objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
@@ -152,6 +156,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
     io.stderr(unsettledNotice(session));
   }
+  if (o.ignoreNotFound) return 0;
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
   return missing.length > 0 ? 1 : 0;
 }
