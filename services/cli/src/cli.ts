@@ -19,6 +19,7 @@ import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
 import * as kubectlVerbs from './kubectlVerbs.ts';
+import * as patchVerbs from './patchVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -225,6 +226,41 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
       exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
     });
+
+  const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
+  const isDryRun = (v: string | undefined): boolean => v === 'client' || v === 'server';
+  program.command('patch')
+    .description('Change fields of an object with a JSON, merge or strategic merge patch (like kubectl patch).')
+    .argument('<target...>', 'KIND NAME or KIND/NAME')
+    .requiredOption('-p, --patch <json>', 'the patch')
+    .addOption(new Option('--type <type>', 'patch type').choices(['json', 'merge', 'strategic']).default('strategic'))
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(dryRunOption())
+    .addHelpText('after', `\nExamples:\n  pvsim patch pv nas-5g -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}'\n  pvsim patch pvc/data --type=json -p '[{"op":"add","path":"/metadata/labels/tier","value":"gold"}]'`)
+    .action(wrap((args: string[], o: { patch: string; type: string; namespace: string; dryRun?: string }) => {
+      const { target, rest } = patchVerbs.splitTarget(args, o.namespace);
+      if (rest.length > 0) throw new UsageError(`error: unexpected arguments: ${rest.join(' ')}`);
+      return patchVerbs.patch(io, globals(), target, { type: o.type, patch: o.patch, dryRun: isDryRun(o.dryRun) });
+    }));
+  for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as const) {
+    program.command(verb)
+      .description(`Add (KEY=VALUE) or remove (KEY-) ${field} of an object (like kubectl ${verb}).`)
+      .argument('<args...>', `KIND NAME KEY=VALUE… KEY-… (or KIND/NAME)`)
+      .option('--overwrite', 'allow changing the value of an existing key')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .addOption(dryRunOption())
+      .action(wrap((args: string[], o: { overwrite?: boolean; namespace: string; dryRun?: string }) => {
+        const { target, rest } = patchVerbs.splitTarget(args, o.namespace);
+        return patchVerbs.setMetadataMap(io, globals(), target, field, rest, { overwrite: !!o.overwrite, dryRun: isDryRun(o.dryRun) });
+      }));
+  }
+  for (const [verb, unschedulable] of [['cordon', true], ['uncordon', false]] as const) {
+    program.command(verb)
+      .description(unschedulable ? 'Mark a node unschedulable (like kubectl cordon).' : 'Mark a node schedulable again (like kubectl uncordon).')
+      .argument('<node>', 'node name')
+      .addOption(dryRunOption())
+      .action(wrap((node: string, o: { dryRun?: string }) => patchVerbs.cordon(io, globals(), node, unschedulable, isDryRun(o.dryRun))));
+  }
 
   program.command('version')
     .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')

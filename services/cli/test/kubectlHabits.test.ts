@@ -47,4 +47,33 @@ test('version and api-resources', async () => {
   }
 });
 
+test('patch, label, annotate, cordon and uncordon: kubectl\'s words, recorded inputs, dry runs write nothing', async () => {
+  const c = tempCluster();
+  try {
+    assert.is((await pvsim(c, ['apply', '-f', 'examples/lecture/static-nas/'])).code, 0);
+    const run = async (args: string[]) => { const r = await pvsim(c, args); return `${r.code} ${r.stdout}${r.stderr}`; };
+    assert.is(await run(['label', 'pv', 'nas-csi-pv', 'tier=gold']), '0 persistentvolume/nas-csi-pv labeled\n');
+    assert.is(await run(['label', 'pv/nas-csi-pv', 'tier=silver']), "1 error: 'tier' already has a value (gold), and --overwrite is false\n");
+    assert.is(await run(['label', 'pv/nas-csi-pv', 'tier=silver', '--overwrite']), '0 persistentvolume/nas-csi-pv labeled\n');
+    assert.is(await run(['annotate', 'pvc', 'nas-pvc', 'owner=team-a']), '0 persistentvolumeclaim/nas-pvc annotated\n');
+    assert.is(await run(['patch', 'pv', 'nas-csi-pv', '--type', 'merge', '-p', '{"metadata":{"labels":{"zone":"a"}}}']), '0 persistentvolume/nas-csi-pv patched\n');
+    assert.is(await run(['patch', 'pv', 'nas-csi-pv', '--type=json', '-p', '[{"op":"remove","path":"/metadata/labels/tier"}]']), '0 persistentvolume/nas-csi-pv patched\n');
+    assert.is(await run(['patch', 'pv', 'nas-csi-pv', '--type=json', '-p', '[{"op":"remove","path":"/nope"}]']), '1 error: doc is missing path: "/nope": missing value\n');
+    assert.is(await run(['patch', 'pv', 'nope', '-p', '{}']), '1 Error from server (NotFound): persistentvolumes "nope" not found\n');
+    assert.is(await run(['get', 'pv', 'nas-csi-pv', '-o', 'jsonpath={.metadata.labels}']), '0 {"zone":"a"}');
+    assert.is(await run(['get', 'pvc', 'nas-pvc', '-o', 'jsonpath={.metadata.annotations.owner}']), '0 team-a');
+    const before = logBytes(c);
+    assert.is(await run(['label', 'pv', 'nas-csi-pv', 'ghost=yes', '--dry-run']), '0 persistentvolume/nas-csi-pv labeled (dry run)\n');
+    assert.is(await run(['cordon', 'node-a', '--dry-run']), '0 node/node-a cordoned (dry run)\n');
+    assert.is(logBytes(c), before);
+    assert.is(await run(['cordon', 'node-a']), '0 node/node-a cordoned\n');
+    assert.is(await run(['cordon', 'node-a']), '0 node/node-a already cordoned\n');
+    assert.match(await run(['get', 'nodes', 'node-a']), /node-a\s+Ready,SchedulingDisabled/);
+    assert.is(await run(['uncordon', 'node-a']), '0 node/node-a uncordoned\n');
+    assert.is((await pvsim(c, ['log', 'verify'])).code, 0);
+  } finally {
+    rmSync(dirname(c), { recursive: true, force: true });
+  }
+});
+
 test.run();
