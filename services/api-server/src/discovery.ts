@@ -32,6 +32,15 @@ export function hasStatus(kind: string): boolean {
   return WITH_STATUS.has(kind);
 }
 
+/** Kinds with a scale subresource (autoscaling/v1 Scale): kubectl scale. */
+const WITH_SCALE = new Set(['Deployment', 'StatefulSet']);
+
+export function hasScale(kind: string): boolean {
+  return WITH_SCALE.has(kind);
+}
+
+const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
 function groups(): Map<string, ResourceType[]> {
   const out = new Map<string, ResourceType[]>();
   for (const t of servedTypes()) out.set(t.group, [...(out.get(t.group) ?? []), t]);
@@ -57,6 +66,7 @@ export function apiResourceList(group: string, version: string): object | undefi
   const resources = types.flatMap((t) => [
     { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: verbsOf(t), ...(t.shortNames.length ? { shortNames: [...t.shortNames] } : {}) },
     ...(hasStatus(t.kind) ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
+    ...(hasScale(t.kind) ? [{ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, ...SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? 'v1' : `${group}/v1`, resources };
 }
@@ -81,7 +91,12 @@ export function aggregatedDiscovery(legacy: boolean): object {
         singularResource: t.singular,
         verbs: verbsOf(t),
         ...(t.shortNames.length ? { shortNames: [...t.shortNames] } : {}),
-        ...(hasStatus(t.kind) ? { subresources: [{ subresource: 'status', responseKind: { group, version: 'v1', kind: t.kind }, verbs: ['get', 'patch', 'update'] }] } : {}),
+        ...(hasStatus(t.kind) ? {
+          subresources: [
+            { subresource: 'status', responseKind: { group, version: 'v1', kind: t.kind }, verbs: ['get', 'patch', 'update'] },
+            ...(hasScale(t.kind) ? [{ subresource: 'scale', responseKind: SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
+          ],
+        } : {}),
       })),
       freshness: 'Current',
     }],

@@ -15,7 +15,7 @@
  */
 import { resolveResource, type ResourceType } from '@pvsim/manifests';
 import {
-  AGGREGATED_V2, SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, hasStatus, servedTypes, verbsOf, wantsAggregated,
+  AGGREGATED_V2, SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, hasScale, hasStatus, servedTypes, verbsOf, wantsAggregated,
 } from './discovery.ts';
 import { applyPatch } from './patch.ts';
 import { StatusError, statusBody, toStatusError } from './status.ts';
@@ -195,7 +195,7 @@ export class ApiHandler {
     const type = servedTypes().find((t) => t.plural === plural && t.group === group);
     if (!type) return undefined;
     if (!type.namespaced && namespace !== undefined) return undefined;
-    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind))) return undefined;
+    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind)) && !(subresource === 'scale' && hasScale(type.kind))) return undefined;
     return { type, namespace, name, subresource };
   }
 
@@ -220,6 +220,7 @@ export class ApiHandler {
 
   private resource(req: ApiRequest, route: Route): HandlerResult {
     const dryRun = req.query.getAll('dryRun').includes('All');
+    if (route.subresource === 'scale') return this.scale(req, route as Route & { name: string }, dryRun);
     const { type } = route;
     switch (req.method) {
       case 'GET': {
@@ -282,6 +283,55 @@ export class ApiHandler {
       default:
         throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }
+  }
+
+  /**
+   * The scale subresource: an autoscaling/v1 Scale view of spec.replicas (and status.replicas,
+   * the selector); a PUT or PATCH of the Scale changes the workload's spec.replicas.
+   */
+  private scale(req: ApiRequest, route: Route & { name: string }, dryRun: boolean): HandlerResult {
+    const { type } = route;
+    const scaleOf = (o: Obj): Obj => {
+      const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+      const status = (o['status'] ?? {}) as { replicas?: number };
+      const labels = spec.selector?.matchLabels ?? {};
+      return {
+        kind: 'Scale', apiVersion: 'autoscaling/v1',
+        metadata: { name: o.metadata.name, namespace: o.metadata.namespace!, uid: o.metadata.uid!, resourceVersion: o.metadata.resourceVersion!, creationTimestamp: o.metadata['creationTimestamp'] },
+        spec: { replicas: spec.replicas ?? 1 },
+        status: { replicas: status.replicas ?? 0, selector: Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',') },
+      };
+    };
+    if (req.method === 'GET') {
+      const o = this.find(route);
+      if (!o) throw this.notFound(route);
+      return json(200, scaleOf(o));
+    }
+    if (req.method !== 'PUT' && req.method !== 'PATCH') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const { object } = this.cluster.write({
+      verb: 'update', kind: type.kind, key: this.keyOf(type, route.namespace, route.name), name: route.name, dryRun,
+      next: (live) => {
+        if (!live) throw this.notFound(route);
+        const current = scaleOf(live);
+        let wanted: Obj;
+        if (req.method === 'PUT') {
+          try { wanted = JSON.parse(req.body) as Obj; } catch (e) { throw new StatusError(400, 'BadRequest', `the body of the request could not be decoded: ${(e as Error).message}`); }
+        } else {
+          wanted = applyPatch(current, req.headers['content-type'] ?? '', req.body) as Obj;
+        }
+        const replicas = (wanted['spec'] as { replicas?: unknown } | undefined)?.replicas;
+        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+          throw new StatusError(422, 'Invalid', `Scale.autoscaling "${route.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`);
+        }
+        const rv = wanted.metadata?.resourceVersion;
+        if (rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) {
+          throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${type.plural}${type.group ? `.${type.group}` : ''} "${route.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+        return { ...live, spec: { ...(live['spec'] as object), replicas } };
+      },
+    });
+    if (!dryRun) this.observe();
+    return json(200, scaleOf(object!));
   }
 
   private update(req: ApiRequest, route: Route & { name: string }, change: (live: Obj) => Obj, dryRun: boolean): HandlerResult {

@@ -254,6 +254,19 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
         return patchVerbs.setMetadataMap(io, globals(), target, field, rest, { overwrite: !!o.overwrite, dryRun: isDryRun(o.dryRun) });
       }));
   }
+  program.command('scale')
+    .description('Set the replicas of a deployment or stateful set (like kubectl scale).')
+    .argument('<target...>', 'KIND NAME or KIND/NAME, e.g. deploy/nas-app')
+    .requiredOption('--replicas <n>', 'the new number of replicas')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(dryRunOption())
+    .action(wrap((args: string[], o: { replicas: string; namespace: string; dryRun?: string }) => {
+      const replicas = Number(o.replicas);
+      if (!Number.isInteger(replicas) || replicas < 0) throw new UsageError(`error: invalid argument "${o.replicas}" for "--replicas" flag: must be a non-negative integer`);
+      const { target, rest } = patchVerbs.splitTarget(args, o.namespace);
+      if (rest.length > 0) throw new UsageError(`error: unexpected arguments: ${rest.join(' ')}`);
+      return patchVerbs.scale(io, globals(), target, replicas, isDryRun(o.dryRun));
+    }));
   for (const [verb, unschedulable] of [['cordon', true], ['uncordon', false]] as const) {
     program.command(verb)
       .description(unschedulable ? 'Mark a node unschedulable (like kubectl cordon).' : 'Mark a node schedulable again (like kubectl uncordon).')

@@ -97,3 +97,10 @@ export function splitTarget(args: string[], namespace: string): { target: Target
   if (!name) throw new UsageError('error: you must specify the type of resource and a name');
   return { target: { kind: first, name, namespace }, rest: more };
 }
+
+/** `scale`: a Deployment's or StatefulSet's spec.replicas (what the scale subresource changes). */
+export function scale(io: CliIO, g: GlobalOptions, t: Target, replicas: number, dryRun: boolean): number {
+  const type = resolveResource(t.kind);
+  if (type.kind !== 'Deployment' && type.kind !== 'StatefulSet') throw new UsageError(`error: cannot scale ${type.plural}: only deployments and statefulsets have replicas`);
+  return changeObject(io, g, t, 'scaled', (live) => ({ ...live, spec: { ...((live['spec'] as object | undefined) ?? {}), replicas } }), dryRun, 'scaled');
+}

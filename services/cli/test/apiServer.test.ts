@@ -240,6 +240,23 @@ test('a watch from a resourceVersion older than the server is 410 Gone', async (
   }
 });
 
+test('kubectl scale goes through the scale subresource; pvsim scale does the same', async () => {
+  const a = await kubectl(['apply', '-f', 'examples/lecture/static-nas/']);
+  assert.is(a.code, 0, a.stderr);
+  const s = await kubectl(['scale', 'deploy', 'nas-app', '--replicas=3']);
+  assert.is(s.code, 0, s.stderr);
+  assert.is(s.stdout, 'deployment.apps/nas-app scaled\n');
+  const replicas = async () => (await pvsim(cluster, ['get', 'deploy', 'nas-app', '-o', 'jsonpath={.spec.replicas}'])).stdout;
+  assert.is(await replicas(), '3');
+  const p = await pvsim(cluster, ['scale', 'deploy/nas-app', '--replicas', '1']);
+  assert.is(p.stdout, 'deployment.apps/nas-app scaled\n');
+  assert.is(await replicas(), '1');
+  const bad = await kubectl(['scale', 'deploy', 'nas-app', '--replicas=3', '--resource-version=1']);
+  assert.is(bad.code, 1);
+  // kubectl reads the Scale first and checks the version itself.
+  assert.match(bad.stderr, /^error: Expected resource version to be 1, was \d+/);
+});
+
 test('everything the clients did is in the log and re-executes byte for byte', async () => {
   const v = await pvsim(cluster, ['log', 'verify']);
   assert.is(v.code, 0, v.stderr);
