@@ -5,6 +5,9 @@
  * bookmark and a look at the cluster (for writers other than this server) every `pollMs`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { statusBody, toStatusError } from './status.ts';
 import type { AddressInfo } from 'node:net';
 import { ApiHandler, type WatchEvent, type WatchSpec } from './handler.ts';
 import type { ApiCluster } from './types.ts';
@@ -24,6 +27,17 @@ export interface RunningApiServer {
   port: number;
   handler: ApiHandler;
   close(): Promise<void>;
+}
+
+/** The remote-command subprotocols spoken for pods/exec: data frames carry the channel in their first byte. */
+const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+/** One unmasked binary WebSocket frame (server to client) on a stream channel (1 stdout, 2 stderr, 3 error). */
+function frame(channel: number, text: string): Buffer {
+  const payload = Buffer.concat([Buffer.from([channel]), Buffer.from(text, 'utf8')]);
+  const n = payload.length;
+  const head = n < 126 ? Buffer.from([0x82, n]) : n < 65_536 ? Buffer.from([0x82, 126, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([0x82, 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; })()]);
+  return Buffer.concat([head, payload]);
 }
 
 /** Largest request body accepted (the API server's limit is 3 MiB). */
@@ -92,6 +106,39 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 }));
     });
   });
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    const key = req.headers['sec-websocket-key'];
+    const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const protocol = EXEC_PROTOCOLS.find((p) => protocols.includes(p));
+    if (!m || typeof key !== 'string' || !protocol) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nexec needs a WebSocket upgrade with the v5.channel.k8s.io or v4.channel.k8s.io protocol\n');
+      return;
+    }
+    socket.on('error', () => {});
+    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+    let status: object;
+    try {
+      const r = cluster.exec(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), url.searchParams.get('container') ?? undefined, url.searchParams.getAll('command'));
+      if (r.stdout) socket.write(frame(1, r.stdout));
+      if (r.stderr) socket.write(frame(2, r.stderr));
+      status = r.exitCode === 0
+        ? { metadata: {}, status: 'Success' }
+        : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${url.searchParams.getAll('command').join(' ')}], exit code ${r.exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(r.exitCode) }] } };
+    } catch (e) {
+      const err = toStatusError(e);
+      status = statusBody(err.code, err.reason, err.message, err.details);
+    }
+    socket.write(frame(3, JSON.stringify(status)));
+    // A close frame (1000, normal), then the connection ends.
+    socket.end(Buffer.from([0x88, 0x02, 0x03, 0xe8]));
+    options.onRequest?.('GET', req.url ?? '/', 101);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -105,6 +152,7 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
     close: () => new Promise<void>((resolve) => {
       if (tick) clearInterval(tick);
       for (const r of open) r.end();
+      for (const socket of upgraded) socket.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

@@ -33,6 +33,8 @@ export interface ApiCluster {
   write(request: WriteRequest): { object: Obj | undefined };
   /** kubectl's label and field selectors as a predicate; throws on a selector it cannot parse or a field it does not support. */
   selector(kind: string, labelSelector: string | undefined, fieldSelector: string | undefined): (o: Obj) => boolean;
+  /** Runs a command in a pod's container (a recorded input); throws a Status-mappable error when the pod or container is not there. */
+  exec(namespace: string, pod: string, container: string | undefined, argv: string[]): { stdout: string; stderr: string; exitCode: number };
 }
 
 export interface ApiRequest {

@@ -26,6 +26,7 @@ function fakeCluster(): ApiCluster & { objects: Map<string, Obj>; rv: number } {
       return { object: undefined };
     },
     selector: () => () => true,
+    exec: () => ({ stdout: '', stderr: '', exitCode: 0 }),
   };
   return c;
 }

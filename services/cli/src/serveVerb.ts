@@ -9,7 +9,8 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ExpectedVersionConflict } from '@pvsim/domain';
+import { ApiError, ExpectedVersionConflict } from '@pvsim/domain';
+import { ExecError } from '@pvsim/kubelet';
 import { kubeconfigFor, startApiServer, type ApiCluster, type ClusterView, type Obj as ApiObj, type RunningApiServer, type WriteRequest } from '@pvsim/api-server';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { lockClusterForWrite } from './clusterDir.ts';
@@ -69,9 +70,31 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
       }
     }
   };
+  const exec = (namespace: string, pod: string, container: string | undefined, argv: string[]) => {
+    if (argv.length === 0) throw new ApiError('Invalid', 'you must specify at least one command for the container');
+    const release = lockClusterForWrite(g);
+    try {
+      const s = openSession(g);
+      const key = `${namespace}/${pod}`;
+      if (!s.store.get('Pod', key)) throw new ApiError('NotFound', `pods "${pod}" not found`);
+      let result;
+      try {
+        result = runInput(s, { type: 'ExecRequested', data: { seed: g.seed, pod: key, ...(container ? { container } : {}), argv } }).exec!;
+      } catch (e) {
+        if (e instanceof ExecError) throw new ApiError('Invalid', e.message);
+        throw e;
+      }
+      s.commit();
+      cached = undefined;
+      return result;
+    } finally {
+      release?.();
+    }
+  };
   return {
     view,
     write,
+    exec,
     selector: (kind, labels, fields) => selectorFilter(kind, labels, fields) as unknown as (o: ApiObj) => boolean,
   };
 }

@@ -257,6 +257,23 @@ test('kubectl scale goes through the scale subresource; pvsim scale does the sam
   assert.match(bad.stderr, /^error: Expected resource version to be 1, was \d+/);
 });
 
+test('kubectl exec runs pvsim\'s exec commands over WebSocket (v5.channel.k8s.io); pvsim exec sees the same files', async () => {
+  const pod = (await kubectl(['get', 'pods', '-l', 'app=nas-app', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+  assert.match(pod, /^nas-app-/);
+  const w = await kubectl(['exec', pod, '--', 'write', '/data/hello', 'hi']);
+  assert.is(w.code, 0, w.stderr);
+  const viaDeploy = await kubectl(['exec', 'deploy/nas-app', '--', 'cat', '/data/hello']);
+  assert.is(viaDeploy.code, 0, viaDeploy.stderr);
+  assert.match(viaDeploy.stdout, /^hi\n?$/);
+  assert.is((await pvsim(cluster, ['exec', pod, '--', 'cat', '/data/hello'])).stdout, viaDeploy.stdout);
+  const missing = await kubectl(['exec', pod, '--', 'cat', '/data/nope']);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /cat: \/data\/nope: No such file or directory\ncommand terminated with exit code 1/);
+  const noPod = await kubectl(['exec', 'nope', '--', 'ls']);
+  assert.is(noPod.code, 1);
+  assert.match(noPod.stderr, /Error from server \(NotFound\): pods "nope" not found/);
+});
+
 test('everything the clients did is in the log and re-executes byte for byte', async () => {
   const v = await pvsim(cluster, ['log', 'verify']);
   assert.is(v.code, 0, v.stderr);
