@@ -13,7 +13,7 @@ export { applyRequestNamespace } from './namespace.ts';
 export type { NamespaceOptions } from './namespace.ts';
 export {
   printTable, printTables, noResourcesFound, humanDuration, age, accessModesString,
-  printJson, printYaml, printNames, describe, selectorString,
+  printJson, printYaml, printNames, describe, selectorString, tableCells,
 } from './print.ts';
 export type { TableOptions, DocumentOptions, DescribeOptions } from './print.ts';
 export { TabWriter, formatTabbed } from './tabwriter.ts';

@@ -549,6 +549,21 @@ export function printTable(kind: string, objects: readonly object[], options: Ta
   return formatTabbed(rows.map((r) => r.join('\t')).join('\n') + '\n', { minwidth: 6, padding: 3 });
 }
 
+/**
+ * The cells behind `printTable`, for the API server's Table responses (`as=Table`): kubectl's
+ * column names and one row of cells per object, the wide columns flagged by priority 1.
+ */
+export function tableCells(kind: string, objects: readonly object[], now: string): { columns: { name: string; priority: number }[]; rows: string[][] } {
+  const type = typeFor(kind);
+  const cols = COLUMNS[type.kind] ?? {
+    headers: ['NAME', 'AGE'], wideHeaders: [], row: (o: Obj, at: string) => [name(o), created(o, at)], wideRow: () => [],
+  };
+  return {
+    columns: [...cols.headers.map((n) => ({ name: n, priority: 0 })), ...cols.wideHeaders.map((n) => ({ name: n, priority: 1 }))],
+    rows: (objects as Obj[]).map((o) => [...cols.row(o, now), ...cols.wideRow(o, now)]),
+  };
+}
+
 /** Several tables (one per kind) the way `kubectl get pv,pvc` separates them. */
 export function printTables(tables: readonly string[]): string {
   return tables.join('\n');

@@ -19,6 +19,10 @@ import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
 import { csiLs } from './csiVerbs.ts';
+import { serveUntilStopped } from './serveVerb.ts';
+import { checkOutputFormat } from './outputFormats.ts';
+import * as kubectlVerbs from './kubectlVerbs.ts';
+import * as patchVerbs from './patchVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -116,10 +120,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1 (pods), metadata.name=x')
     .option('--force', 'with --grace-period=0: remove pods at once, without waiting for their kubelet (a pod on a dead node)')
     .option('--grace-period <seconds>', 'only 0 is meaningful here (with --force)')
+    .option('--all', 'delete every object of KIND in the namespace')
+    .option('--ignore-not-found', 'a name that does not exist is not an error')
+    .addOption(new Option('--dry-run [strategy]', 'say what would be deleted; delete nothing').choices(['none', 'client', 'server']).preset('client'))
     .addHelpText('after', '\nExamples:\n  pvsim delete pvc data -n default\n  pvsim delete pv nas-1 nas-2\n  pvsim delete -f examples/static/02-claims.yaml\n  pvsim delete pod db-0 --force --grace-period=0')
-    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string; force?: boolean; gracePeriod?: string; selector?: string; fieldSelector?: string }, cmd: Command) => {
+    .action(wrap((kind: string | undefined, names: string[], o: { filename?: string[]; namespace: string; wait: string; force?: boolean; gracePeriod?: string; selector?: string; fieldSelector?: string; all?: boolean; ignoreNotFound?: boolean; dryRun?: string }, cmd: Command) => {
       if (o.force && o.gracePeriod !== '0') throw new UsageError('error: --force requires --grace-period=0 in pvsim');
-      return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector });
+      if (o.all && names.length > 0) throw new UsageError('error: name cannot be provided when a selector is specified');
+      const dryRun = o.dryRun === 'client' || o.dryRun === 'server' ? o.dryRun : undefined;
+      return verbs.del(io, globals(), { kind, names, files: o.filename, namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', force: !!o.force, selector: o.selector, fieldSelector: o.fieldSelector, all: !!o.all, ignoreNotFound: !!o.ignoreNotFound, dryRun });
     }));
 
   addReadPointOptions(program.command('get')
@@ -128,12 +137,21 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('[names...]', 'object names')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+    .option('-o, --output <format>', 'wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...')
     .option('-l, --selector <selector>', 'label selector, e.g. app=db,tier!=cache')
     .option('--field-selector <selector>', 'e.g. spec.nodeName=node-1, status.phase=Running (pods)')
-    .addHelpText('after', '\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s'))
-    .action(wrap((kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string }) =>
-      verbs.get(io, atReadPoint(globals(), o), kinds, names, { namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector })));
+    .option('--show-labels', 'show all labels as the last column')
+    .option('-L, --label-columns <keys>', 'a column per label key (comma-separated or repeated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--sort-by <path>', 'sort by a JSONPath, e.g. .spec.capacity.storage or {.metadata.name}')
+    .option('--no-headers', 'leave out the header line')
+    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
+    .action(wrap((kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean }) => {
+      checkOutputFormat(o.output);
+      return verbs.get(io, atReadPoint(globals(), o), kinds, names, {
+        namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector,
+        showLabels: !!o.showLabels, labelColumns: (o.labelColumns ?? []).flatMap((k) => k.split(',')).filter(Boolean), sortBy: o.sortBy, noHeaders: !o.headers,
+      });
+    }));
 
   addReadPointOptions(program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')
@@ -318,6 +336,66 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
         exitCode = 2;
       }
     });
+
+  program.command('serve')
+    .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig).')
+    .requiredOption('--api', 'serve the Kubernetes REST API')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
+    .option('--address <host>', 'address to listen on', '127.0.0.1')
+    .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
+    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/')
+    .action(async (o: { port: string; address: string; kubeconfig?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
+      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
+    });
+
+  const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
+  const isDryRun = (v: string | undefined): boolean => v === 'client' || v === 'server';
+  program.command('patch')
+    .description('Change fields of an object with a JSON, merge or strategic merge patch (like kubectl patch).')
+    .argument('<target...>', 'KIND NAME or KIND/NAME')
+    .requiredOption('-p, --patch <json>', 'the patch')
+    .addOption(new Option('--type <type>', 'patch type').choices(['json', 'merge', 'strategic']).default('strategic'))
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(dryRunOption())
+    .addHelpText('after', `\nExamples:\n  pvsim patch pv nas-5g -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}'\n  pvsim patch pvc/data --type=json -p '[{"op":"add","path":"/metadata/labels/tier","value":"gold"}]'`)
+    .action(wrap((args: string[], o: { patch: string; type: string; namespace: string; dryRun?: string }) => {
+      const { target, rest } = patchVerbs.splitTarget(args, o.namespace);
+      if (rest.length > 0) throw new UsageError(`error: unexpected arguments: ${rest.join(' ')}`);
+      return patchVerbs.patch(io, globals(), target, { type: o.type, patch: o.patch, dryRun: isDryRun(o.dryRun) });
+    }));
+  for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as const) {
+    program.command(verb)
+      .description(`Add (KEY=VALUE) or remove (KEY-) ${field} of an object (like kubectl ${verb}).`)
+      .argument('<args...>', `KIND NAME KEY=VALUE… KEY-… (or KIND/NAME)`)
+      .option('--overwrite', 'allow changing the value of an existing key')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .addOption(dryRunOption())
+      .action(wrap((args: string[], o: { overwrite?: boolean; namespace: string; dryRun?: string }) => {
+        const { target, rest } = patchVerbs.splitTarget(args, o.namespace);
+        return patchVerbs.setMetadataMap(io, globals(), target, field, rest, { overwrite: !!o.overwrite, dryRun: isDryRun(o.dryRun) });
+      }));
+  }
+  for (const [verb, unschedulable] of [['cordon', true], ['uncordon', false]] as const) {
+    program.command(verb)
+      .description(unschedulable ? 'Mark a node unschedulable (like kubectl cordon).' : 'Mark a node schedulable again (like kubectl uncordon).')
+      .argument('<node>', 'node name')
+      .addOption(dryRunOption())
+      .action(wrap((node: string, o: { dryRun?: string }) => patchVerbs.cordon(io, globals(), node, unschedulable, isDryRun(o.dryRun))));
+  }
+
+  program.command('version')
+    .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')
+    .option('-o, --output <format>', 'json or yaml')
+    .action((o: { output?: string }) => { exitCode = kubectlVerbs.version(io, o); });
+
+  program.command('api-resources')
+    .description('List the resource types pvsim serves, as kubectl api-resources does.')
+    .option('--no-headers', 'leave out the header line')
+    .option('--namespaced <bool>', 'only namespaced (true) or cluster-scoped (false) types')
+    .option('-o, --output <format>', 'name or wide')
+    .action((o: { headers: boolean; namespaced?: string; output?: string }) => { exitCode = kubectlVerbs.apiResources(io, { noHeaders: !o.headers, namespaced: o.namespaced, output: o.output }); });
 
   const log = program.command('log')
     .description('Print the raw records of the event log (one JSON line each), or repair/verify it.')

@@ -12,6 +12,7 @@ import { ANN_NODE_DOWN, KUBELET_FINALIZER, type Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
+import { performApiWrite, type ApiWriteData } from './apiWrites.ts';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
@@ -25,7 +26,8 @@ export type Input =
   | { type: 'ExecRequested'; data: { seed: number; pod: string; container?: string; argv: string[] } }
   | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
   | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
-  | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } };
+  | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } }
+  | { type: 'ApiWriteRequested'; data: ApiWriteData };
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -133,14 +135,14 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
 }
 
 /** Records the input and performs it (without committing). Returns a result for the verb. */
-export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult } {
+export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
   s.input(input.type, input.data);
   return performInput(s, input);
 }
 
 /** Performs an input without recording it (`pvsim check` takes inputs as moves of an explored path). */
-export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'>, input: Input): { ok: boolean; exec?: ExecResult } {
+export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'>, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   const store = s.store;
   switch (input.type) {
     case 'ApplyRequested':
@@ -218,6 +220,8 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
       s.settle();
       return { ok: true };
     }
+    case 'ApiWriteRequested':
+      return { ok: true, object: performApiWrite(s as Session, input.data) };
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };

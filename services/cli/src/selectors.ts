@@ -50,7 +50,21 @@ const FIELDS: Record<string, (o: Obj) => string | undefined> = {
   'metadata.namespace': (o) => o.metadata.namespace,
   'spec.nodeName': (o) => o.spec?.['nodeName'] as string | undefined,
   'status.phase': (o) => o.status?.['phase'] as string | undefined,
+  // Events (kubectl describe asks for an object's events by these).
+  'involvedObject.kind': (o) => eventField(o, 'kind'),
+  'involvedObject.name': (o) => eventField(o, 'name'),
+  'involvedObject.namespace': (o) => eventField(o, 'namespace'),
+  'involvedObject.uid': (o) => eventField(o, 'uid'),
+  'involvedObject.apiVersion': (o) => eventField(o, 'apiVersion'),
+  'involvedObject.resourceVersion': (o) => eventField(o, 'resourceVersion'),
+  'involvedObject.fieldPath': (o) => eventField(o, 'fieldPath'),
+  'reason': (o) => (o as { reason?: string }).reason,
+  'type': (o) => (o as { type?: string }).type,
+  'source': (o) => (o as { source?: { component?: string } }).source?.component,
 };
+
+const EVENT_FIELDS = new Set(['reason', 'type', 'source']);
+const eventField = (o: Obj, f: string): string | undefined => ((o as { involvedObject?: Record<string, string> }).involvedObject ?? {})[f];
 
 export function parseFieldSelector(text: string, kind: string): (o: Obj) => boolean {
   const tests = splitTop(text).map((part) => {
@@ -58,7 +72,8 @@ export function parseFieldSelector(text: string, kind: string): (o: Obj) => bool
     if (!m) throw new UsageError(`error: invalid field selector: '${part}'`);
     // Own properties only: `__proto__=x` is an unsupported field, not Object.prototype.
     const get = Object.hasOwn(FIELDS, m[1]!) ? FIELDS[m[1]!] : undefined;
-    if (!get || (m[1]!.startsWith('spec.') || m[1]!.startsWith('status.')) && kind !== 'Pod') {
+    const eventOnly = m[1]!.startsWith('involvedObject.') || EVENT_FIELDS.has(m[1]!);
+    if (!get || (m[1]!.startsWith('spec.') || m[1]!.startsWith('status.')) && kind !== 'Pod' || eventOnly !== (kind === 'Event') && eventOnly) {
       throw new UsageError(`Error from server (BadRequest): Unable to find "${kind.toLowerCase()}s" that match label selector "", field selector "${text}": field label not supported: ${m[1]}`);
     }
     const want = m[3]!;

@@ -23,6 +23,7 @@ import { resizeRefusal } from './admission.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
 import { runCheckPath, type CheckPathData } from './checkPath.ts';
+import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from './outputFormats.ts';
 
 
 /** Kinds users create, change and delete (events are the controllers'). */
@@ -118,7 +119,8 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   return 0;
 }
 
-export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean; force?: boolean; selector?: string | undefined; fieldSelector?: string | undefined }): number {
+export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined; names: string[]; files?: string[] | undefined; namespace: string; explicitNamespace: boolean; wait: boolean; force?: boolean; selector?: string | undefined; fieldSelector?: string | undefined; all?: boolean; ignoreNotFound?: boolean; dryRun?: 'client' | 'server' | undefined }): number {
+  if (o.all && o.selector === undefined) o = { ...o, selector: '' };
   const targets: { type: ResourceType; name: string; namespace: string }[] = [];
   if (o.files && o.files.length > 0) {
     for (const l of load(io, o.files, o.namespace, o.explicitNamespace)) targets.push({ type: l.type, name: l.object.metadata.name, namespace: l.object.metadata.namespace ?? o.namespace });
@@ -148,7 +150,10 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
   }
   const found = targets.filter((t) => store.get(t.type.kind as StoredKind, t.type.namespaced ? `${t.namespace}/${t.name}` : t.name));
   const missing = targets.filter((t) => !found.includes(t));
-  if (found.length > 0) {
+  if (found.length > 0 && o.dryRun) {
+    // Nothing is recorded: kubectl's `--dry-run` says what would go.
+    for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" deleted (${o.dryRun === 'server' ? 'server dry run' : 'dry run'})\n`);
+  } else if (found.length > 0) {
     if (o.force) io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, ...(o.force ? { force: true } : {}), objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
@@ -156,6 +161,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
     io.stderr(unsettledNotice(session));
   }
+  if (o.ignoreNotFound) return 0;
   for (const t of missing) io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
   return missing.length > 0 ? 1 : 0;
 }
@@ -176,7 +182,7 @@ function splitTypeNames(args: string[]): { kind: string; names: string[] }[] | u
   return groups;
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean }): number {
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean } & Partial<PrintFlags>): number {
   const typed = splitTypeNames([kinds, ...names]);
   if (typed) {
     let code = 0;
@@ -208,9 +214,14 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
       }
       objects = names.flatMap((n) => byName.filter((x) => x.metadata.name === n));
     }
-    collected.push({ type, objects });
+    collected.push({ type, objects: o.sortBy ? sortBy(objects, o.sortBy) : objects });
   }
   const all = collected.flatMap((c) => c.objects);
+  const formatted = printFormatted(o, all, names.length === 1 && types.length === 1 && all.length === 1);
+  if (formatted !== undefined) {
+    io.stdout(formatted);
+    return missing > 0 ? 1 : 0;
+  }
   if (o.output === 'json' || o.output === 'yaml') {
     const single = names.length === 1 && types.length === 1 && all.length === 1;
     const text = o.output === 'json' ? printJson(all as never, { single }) : printYaml(all as never, { single });
@@ -226,7 +237,7 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   const blocks: string[] = [];
   for (const c of collected) {
     if (c.objects.length === 0) continue;
-    blocks.push(printTable(c.type.kind, c.objects as never, { wide: o.output === 'wide', allNamespaces: o.allNamespaces, now, withKind }));
+    blocks.push(printTableWithLabels(c.type, c.objects, { wide: o.output === 'wide', allNamespaces: o.allNamespaces, now, withKind, noHeaders: !!o.noHeaders, showLabels: !!o.showLabels, labelColumns: o.labelColumns ?? [] }));
   }
   if (blocks.length === 0 && missing === 0) {
     const namespaced = types.some((t) => t.namespaced) && !o.allNamespaces;

@@ -34,7 +34,9 @@ const allowed: Record<string, string[]> = {
   // The one composition root (createWorld): the components and the CSI drivers, wired.
   '@pvsim/world': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/component', ...componentPackages],
   '@pvsim/check': ['@pvsim/domain', '@pvsim/runtime', '@pvsim/invariants', '@pvsim/world'],
-  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/nats', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/replay', '@pvsim/check'],
+  // The Kubernetes REST API over a cluster it is handed (an ApiCluster port): HTTP only.
+  '@pvsim/api-server': ['@pvsim/domain', '@pvsim/manifests'],
+  '@pvsim/cli': ['@pvsim/domain', '@pvsim/machines', '@pvsim/runtime', '@pvsim/log-file', '@pvsim/nats', '@pvsim/manifests', '@pvsim/kubelet', '@pvsim/world', '@pvsim/replay', '@pvsim/check', '@pvsim/api-server'],
 };
 
 function packages(): { dir: string; name: string; deps: string[] }[] {

@@ -1,0 +1,132 @@
+/**
+ * Design: `pvsim serve --api`, the Kubernetes API over the same cluster directory and event log
+ * as every CLI command. The API server package speaks HTTP; this file is the cluster it serves
+ * (an ApiCluster): a read folds the log into a Session (kept while the log has not moved), a
+ * write is one CLI-style transaction — take the writers' lock, fold the log afresh, turn the
+ * request into an `ApiWriteRequested` input, perform it, let the controllers settle, commit the
+ * batch (or, with dryRun=All, drop it). So only one writer holds the cluster at a time, the CLI
+ * and the server see each other's writes, and `pvsim log verify` re-executes the server's.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ApiError, ExpectedVersionConflict } from '@pvsim/domain';
+import { ExecError } from '@pvsim/kubelet';
+import { kubeconfigFor, startApiServer, type ApiCluster, type ClusterView, type Obj as ApiObj, type RunningApiServer, type WriteRequest } from '@pvsim/api-server';
+import { objectKey, type StoredKind } from '@pvsim/runtime';
+import { lockClusterForWrite } from './clusterDir.ts';
+import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
+import { openSession, type Session } from './session.ts';
+import { runInput, type Obj } from './inputs.ts';
+import { selectorFilter } from './selectors.ts';
+import type { CliIO, GlobalOptions } from './verbTypes.ts';
+
+function logSize(g: GlobalOptions): number {
+  try { return statSync(join(g.clusterDir, 'log.jsonl')).size; } catch { return -1; }
+}
+
+/** The cluster under `g.clusterDir` as the API server sees it. */
+export function clusterForApi(g: GlobalOptions): ApiCluster {
+  let cached: { size: number; session: Session } | undefined;
+  const session = (): Session => {
+    const size = logSize(g);
+    if (!cached || cached.size !== size) cached = { size, session: openSession(g) };
+    return cached.session;
+  };
+  const view = (): ClusterView => {
+    const s = session();
+    return {
+      now: s.now,
+      list: (kind) => s.store.list(kind as StoredKind) as unknown as ApiObj[],
+    };
+  };
+  const write = (request: WriteRequest): { object: ApiObj | undefined } => {
+    for (let attempt = 1; ; attempt++) {
+      const release = lockClusterForWrite(g);
+      try {
+        const s = openSession(g);
+        const kind = request.kind as StoredKind;
+        let data;
+        if (request.verb === 'create') {
+          data = { seed: g.seed, verb: 'create' as const, kind, object: request.object as Obj };
+        } else if (request.verb === 'update') {
+          const live = s.store.get(kind, request.key) as ApiObj | undefined;
+          const object = request.next(live ? structuredClone(live) : undefined) as Obj;
+          if (objectKey(kind, object as never) !== request.key) throw new Error(`the object's key ${objectKey(kind, object as never)} is not ${request.key}`);
+          data = { seed: g.seed, verb: 'update' as const, kind, object, ...(request.subresource ? { subresource: request.subresource } : {}) };
+        } else {
+          data = { seed: g.seed, verb: 'delete' as const, kind, key: request.key, ...(request.preconditions ? { preconditions: request.preconditions } : {}) };
+        }
+        const result = runInput(s, { type: 'ApiWriteRequested', data });
+        if (!request.dryRun) {
+          s.commit();
+          cached = undefined;
+        }
+        return { object: result.object as ApiObj | undefined };
+      } catch (e) {
+        if (e instanceof ExpectedVersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) continue;
+        throw e;
+      } finally {
+        release?.();
+      }
+    }
+  };
+  const exec = (namespace: string, pod: string, container: string | undefined, argv: string[]) => {
+    if (argv.length === 0) throw new ApiError('Invalid', 'you must specify at least one command for the container');
+    const release = lockClusterForWrite(g);
+    try {
+      const s = openSession(g);
+      const key = `${namespace}/${pod}`;
+      if (!s.store.get('Pod', key)) throw new ApiError('NotFound', `pods "${pod}" not found`);
+      let result;
+      try {
+        result = runInput(s, { type: 'ExecRequested', data: { seed: g.seed, pod: key, ...(container ? { container } : {}), argv } }).exec!;
+      } catch (e) {
+        if (e instanceof ExecError) throw new ApiError('Invalid', e.message);
+        throw e;
+      }
+      s.commit();
+      cached = undefined;
+      return result;
+    } finally {
+      release?.();
+    }
+  };
+  return {
+    view,
+    write,
+    exec,
+    selector: (kind, labels, fields) => selectorFilter(kind, labels, fields) as unknown as (o: ApiObj) => boolean,
+  };
+}
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  kubeconfig?: string | undefined;
+  /** Each request once answered (`--verbose`). */
+  onRequest?: (method: string, url: string, status: number) => void;
+}
+
+/** Starts the server and writes the kubeconfig; the caller keeps the process alive. */
+export async function serveApi(io: CliIO, g: GlobalOptions, o: ServeOptions): Promise<RunningApiServer> {
+  mkdirSync(g.clusterDir, { recursive: true });
+  const server = await startApiServer(clusterForApi(g), { host: o.host, port: o.port, ...(o.onRequest ? { onRequest: o.onRequest } : {}) });
+  const kubeconfig = resolve(io.cwd, o.kubeconfig ?? join(g.clusterDir, 'kubeconfig'));
+  mkdirSync(dirname(kubeconfig), { recursive: true });
+  writeFileSync(kubeconfig, kubeconfigFor(server.url));
+  io.stdout(`pvsim serves the Kubernetes API of ${g.clusterDir} at ${server.url}\n`);
+  io.stdout(`kubeconfig: ${kubeconfig}\n`);
+  io.stdout(`  export KUBECONFIG=${kubeconfig}\n  kubectl get pv,pvc\n`);
+  return server;
+}
+
+/** `pvsim serve --api`: serves until SIGINT or SIGTERM (the process is the composition root here). */
+export async function serveUntilStopped(io: CliIO, g: GlobalOptions, o: ServeOptions): Promise<number> {
+  const server = await serveApi(io, g, o);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  return 0;
+}
