@@ -15,7 +15,7 @@ import {
   type ClusterApi, type ClusterReader, type KubeEvent, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
-import { RESOURCE, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
+import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
 export interface ObjectReader {
@@ -23,7 +23,7 @@ export interface ObjectReader {
   list(kind: StoredKind): AnyObject[];
 }
 
-export class InformerCache implements ObjectReader, ClusterReader {
+export class InformerCache extends TypedReads implements ObjectReader, ClusterReader {
   private readonly objects = new Map<StoredKind, Map<string, AnyObject>>();
   private readonly sortedKeys = new Map<StoredKind, string[]>();
   private index = new VolumeIndex();
@@ -32,7 +32,7 @@ export class InformerCache implements ObjectReader, ClusterReader {
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
   vacEnabled = true;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) { super(); }
 
   private of(kind: StoredKind): Map<string, AnyObject> {
     let m = this.objects.get(kind);
@@ -95,17 +95,6 @@ export class InformerCache implements ObjectReader, ClusterReader {
     return keys.map((k) => m.get(k)!);
   }
 
-  getVolume(name: string) { return this.get('PersistentVolume', name) as unknown as PersistentVolume | undefined; }
-  listVolumes() { return this.list('PersistentVolume') as unknown as PersistentVolume[]; }
-  getClaim(namespace: string, name: string) { return this.get('PersistentVolumeClaim', `${namespace}/${name}`) as unknown as PersistentVolumeClaim | undefined; }
-  listClaims() { return this.list('PersistentVolumeClaim') as unknown as PersistentVolumeClaim[]; }
-  getClass(name: string) { return this.get('StorageClass', name) as unknown as StorageClass | undefined; }
-  listClasses() { return this.list('StorageClass') as unknown as StorageClass[]; }
-  listPods(namespace?: string) {
-    const pods = this.list('Pod') as unknown as Pod[];
-    return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
-  }
-  getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
   events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
     return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);

@@ -100,7 +100,27 @@ export function objectKey(kind: StoredKind, obj: { metadata: { name: string; nam
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
 }
 
-export class ObjectStore implements ClusterApi {
+/**
+ * The typed reads every object reader offers over its `get`/`list` (the API server's store and an
+ * informer cache alike), written once.
+ */
+export abstract class TypedReads {
+  abstract get(kind: StoredKind, key: string): AnyObject | undefined;
+  abstract list(kind: StoredKind): AnyObject[];
+  getVolume(name: string) { return this.get('PersistentVolume', name) as unknown as PersistentVolume | undefined; }
+  listVolumes() { return this.list('PersistentVolume') as unknown as PersistentVolume[]; }
+  getClaim(namespace: string, name: string) { return this.get('PersistentVolumeClaim', `${namespace}/${name}`) as unknown as PersistentVolumeClaim | undefined; }
+  listClaims() { return this.list('PersistentVolumeClaim') as unknown as PersistentVolumeClaim[]; }
+  getClass(name: string) { return this.get('StorageClass', name) as unknown as StorageClass | undefined; }
+  listClasses() { return this.list('StorageClass') as unknown as StorageClass[]; }
+  listPods(namespace?: string) {
+    const pods = this.list('Pod') as unknown as Pod[];
+    return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
+  }
+  getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
+}
+
+export class ObjectStore extends TypedReads implements ClusterApi {
   /** Actor kinds: key -> actor owning the object. */
   private readonly actors = new Map<StoredKind, Map<string, Actor<any>>>();
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
@@ -125,6 +145,7 @@ export class ObjectStore implements ClusterApi {
   private readonly unhashed = new Map<StoredKind, Set<string>>();
 
   constructor(private readonly opts: ObjectStoreOptions) {
+    super();
     this.bus = opts.bus ?? new InProcessBus();
   }
 
@@ -278,17 +299,6 @@ export class ObjectStore implements ClusterApi {
 
   // ------------------------------------------------------------ ClusterApi
 
-  getVolume(name: string) { return this.get('PersistentVolume', name) as unknown as PersistentVolume | undefined; }
-  listVolumes() { return this.list('PersistentVolume') as unknown as PersistentVolume[]; }
-  getClaim(namespace: string, name: string) { return this.get('PersistentVolumeClaim', `${namespace}/${name}`) as unknown as PersistentVolumeClaim | undefined; }
-  listClaims() { return this.list('PersistentVolumeClaim') as unknown as PersistentVolumeClaim[]; }
-  getClass(name: string) { return this.get('StorageClass', name) as unknown as StorageClass | undefined; }
-  listClasses() { return this.list('StorageClass') as unknown as StorageClass[]; }
-  listPods(namespace?: string) {
-    const pods = this.list('Pod') as unknown as Pod[];
-    return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
-  }
-  getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
     if (!this.index) {
       this.index = new VolumeIndex();
