@@ -13,6 +13,7 @@ const scenarios = [
   ['examples/node-failure/scenarios/demo.yaml', 23],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
   ['examples/expansion/scenarios/demo.yaml', 26],
+  ['examples/expansion/scenarios/offline.yaml', 13],
   ['examples/snapshots/scenarios/demo.yaml', 33],
   ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
   ['examples/attach-limits/scenarios/demo.yaml', 14],

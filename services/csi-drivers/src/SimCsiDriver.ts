@@ -111,6 +111,8 @@ export interface FaultOptions {
   latencyMs?: { min: number; max: number };
   /** ControllerExpandVolume beyond this many bytes fails OUT_OF_RANGE (StorageClass parameter only). */
   maxSizeBytes?: bigint;
+  /** Expansion only while the volume is not published anywhere (csi.pvsim.dev/expansion: offline). */
+  offlineExpansion?: boolean;
 }
 
 export interface SimCsiDriverOptions extends FaultOptions {
@@ -127,6 +129,8 @@ export const PARAM_LATENCY_MS = 'csi.pvsim.dev/latency-ms';
 export const PARAM_FAILURE_RATE = 'csi.pvsim.dev/failure-rate';
 /** The largest size ControllerExpandVolume grows a volume of the class to ("50Gi"); beyond: OUT_OF_RANGE. */
 export const PARAM_MAX_SIZE = 'csi.pvsim.dev/max-size';
+/** `offline`: ControllerExpandVolume refuses (FAILED_PRECONDITION) while the volume is published to a node or a pod. */
+export const PARAM_EXPANSION = 'csi.pvsim.dev/expansion';
 const PARAM_PREFIX = 'csi.pvsim.dev/';
 
 /**
@@ -159,8 +163,11 @@ export function faultOptionsFromParameters(parameters: Record<string, string> | 
       try { bytes = quantityToBytes(parseQuantity(value)); } catch { bytes = -1n; }
       if (bytes <= 0n) throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not a size ("50Gi")`);
       out.maxSizeBytes = bytes;
+    } else if (key === PARAM_EXPANSION) {
+      if (value !== 'online' && value !== 'offline') throw new CsiError('INVALID_ARGUMENT', `parameter ${key}: "${value}" is not online or offline`);
+      out.offlineExpansion = value === 'offline';
     } else {
-      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE}, ${PARAM_MAX_SIZE})`);
+      throw new CsiError('INVALID_ARGUMENT', `unsupported parameter ${key} (known: ${PARAM_LATENCY_MS}, ${PARAM_FAILURE_RATE}, ${PARAM_MAX_SIZE}, ${PARAM_EXPANSION})`);
     }
   }
   return out;
@@ -687,6 +694,10 @@ export class SimCsiDriver implements CsiDriverPort {
     const required = parseBytes('capacityRange.requiredBytes', req.capacityRange?.requiredBytes);
     const limit = parseBytes('capacityRange.limitBytes', req.capacityRange?.limitBytes);
     if (!volume) throw new CsiError('NOT_FOUND', `ControllerExpandVolume: volume ${req.volumeId} does not exist`);
+    if (faults.offlineExpansion) {
+      const nodes = [...Object.keys(volume.status.publishedNodes), ...Object.keys(volume.status.published ?? {})];
+      if (nodes.length > 0) throw new CsiError('FAILED_PRECONDITION', `ControllerExpandVolume: volume ${req.volumeId} is in use; this volume can only be expanded offline`);
+    }
     const nodeExpansionRequired = this.profile.nodeCapabilities.includes('EXPAND_VOLUME');
     const current = BigInt(volume.spec.capacityBytes);
     if (required <= current) return { capacityBytes: current.toString(), nodeExpansionRequired };

@@ -26,7 +26,7 @@
 import {
   CsiError, bytesQuantity, csiLatencyMs, csiSourceOf, isFinalResizeError, isInfeasibleResizeError, resizeStatusOf, markControllerResizeFailed, markControllerResizeInProgress,
   markNodeResizePending, markResizeFinished, parseQuantity, planControllerResize, quantityToBytes, volumeStorageCapacity,
-  type CsiDriverPort, type PersistentVolume, type PersistentVolumeClaim,
+  type CsiDriverPort, type PersistentVolume, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { LatencyGate, record, sortedArray, sortedRecord, splitKey, stateObject, stringArray, type Controller, type LatencyGateState, type WorkQueue } from '@pvsim/component';
@@ -51,6 +51,12 @@ export class ExternalResizer implements Controller {
   private readonly finalErrors = new Set<string>();
   /** claim key -> when its infeasible size entered the slow set (simulated ms). */
   private readonly slowSince = new Map<string, number>();
+  /**
+   * Claims whose expansion the driver refused because the volume is in use (FAILED_PRECONDITION:
+   * a driver that expands only offline): tried again once no pod uses the claim, not on a timer —
+   * external-resizer's `--handle-volume-inuse-error` and its used-PVC tracking.
+   */
+  private readonly inUse = new Set<string>();
 
   constructor(
     private readonly client: Client,
@@ -75,6 +81,22 @@ export class ExternalResizer implements Controller {
       const pvc = ev.new as unknown as PersistentVolumeClaim;
       if (pvc.status?.phase === 'Bound') queue.add(this.queueName, ev.key);
     }
+    // A pod that goes away (or finishes) may leave an in-use claim unused: try it again.
+    if (ev.kind === 'Pod' && this.inUse.size > 0) {
+      for (const pod of [ev.old, ev.new] as (Pod | undefined)[]) {
+        for (const v of pod?.spec.volumes ?? []) {
+          const key = `${pod!.metadata.namespace ?? 'default'}/${v.persistentVolumeClaim?.claimName ?? ''}`;
+          if (v.persistentVolumeClaim && this.inUse.has(key) && !this.claimInUse(key)) queue.add(this.queueName, key);
+        }
+      }
+    }
+  }
+
+  /** Whether a pod that has not finished uses the claim (the resizer's used-PVC set). */
+  private claimInUse(key: string): boolean {
+    const [namespace, name] = splitKey(key);
+    return this.client.listPods(namespace || 'default').some((p) =>
+      p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && (p.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name));
   }
 
   resync(queue: WorkQueue): void {
@@ -84,12 +106,21 @@ export class ExternalResizer implements Controller {
     }
   }
 
+  /**
+   * A failed attempt waits for its retry, and a claim of this driver still asks for more than it
+   * has: a resync picks it up (after a restart the resizer's memory of in-use claims is gone, as a
+   * restarted external-resizer's is; its informers' relist finds the claim again).
+   */
   unsettled(): boolean {
-    return this.failures.size > 0;
+    if (this.failures.size > 0) return true;
+    return this.client.listClaims().some((pvc) => {
+      const pv = pvc.spec.volumeName ? this.client.getVolume(pvc.spec.volumeName) : undefined;
+      return !!pv && this.owns(pv) && planControllerResize(pvc, pv).kind !== 'none';
+    });
   }
 
-  saveState(): { gate: LatencyGateState; failures: Record<string, number>; finalErrors: string[]; slowSince: Record<string, number> } {
-    return { gate: this.gate.save(), failures: sortedRecord(this.failures, (n) => n), finalErrors: sortedArray(this.finalErrors), slowSince: sortedRecord(this.slowSince, (ms) => ms) };
+  saveState(): { gate: LatencyGateState; failures: Record<string, number>; finalErrors: string[]; slowSince: Record<string, number>; inUse: string[] } {
+    return { gate: this.gate.save(), failures: sortedRecord(this.failures, (n) => n), finalErrors: sortedArray(this.finalErrors), slowSince: sortedRecord(this.slowSince, (ms) => ms), inUse: sortedArray(this.inUse) };
   }
 
   loadState(state: unknown): void {
@@ -102,6 +133,8 @@ export class ExternalResizer implements Controller {
     }
     this.finalErrors.clear();
     for (const key of stringArray(this.name, s['finalErrors'] ?? [])) this.finalErrors.add(key);
+    this.inUse.clear();
+    for (const key of stringArray(this.name, s['inUse'] ?? [])) this.inUse.add(key);
     this.slowSince.clear();
     for (const [key, ms] of Object.entries(record(this.name, s['slowSince'] ?? {}))) {
       if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`${this.name}: saved slow-set time of "${key}" is not a time`);
@@ -110,7 +143,9 @@ export class ExternalResizer implements Controller {
   }
 
   inFlight(): string[] {
-    return [...this.failures.keys()].sort().map((k) => `${this.name}: expansion of claim ${k} waits for a retry`);
+    return [...this.failures.keys()].sort().map((k) => this.inUse.has(k)
+      ? `${this.name}: expansion of claim ${k} waits until no pod uses it (the driver expands only offline)`
+      : `${this.name}: expansion of claim ${k} waits for a retry`);
   }
 
   private owns(pv: PersistentVolume): boolean {
@@ -118,6 +153,7 @@ export class ExternalResizer implements Controller {
   }
 
   private forget(key: string): void {
+    this.inUse.delete(key);
     this.failures.delete(key);
     this.finalErrors.delete(key);
     this.slowSince.delete(key);
@@ -147,6 +183,8 @@ export class ExternalResizer implements Controller {
     } else {
       claim = this.client.updateClaimStatus(markControllerResizeInProgress(claim, plan.size, this.options.clock.iso()));
     }
+    // Refused before because the volume was in use: wait for its pods to go (a pod event requeues it).
+    if (this.inUse.has(key) && this.claimInUse(key)) return;
     const csi = csiSourceOf(pv)!;
     if (!this.gate.ready(key, 'ControllerExpandVolume', () => csiLatencyMs(this.driver, 'ControllerExpandVolume', { volumeId: csi.volumeHandle }))) return;
     this.client.event(claim, 'Normal', 'Resizing', `External resizer is resizing volume ${pv.metadata.name}`, this.component());
@@ -169,6 +207,12 @@ export class ExternalResizer implements Controller {
         this.finalErrors.delete(key);
       }
       this.client.event(claim, 'Warning', 'VolumeResizeFailed', message, this.component());
+      if (code === 'FAILED_PRECONDITION') this.inUse.add(key); else this.inUse.delete(key);
+      if (code === 'FAILED_PRECONDITION' && this.claimInUse(key)) {
+        // Counted as waiting (unsettled) without a timer: the pod's going requeues it.
+        this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+        return;
+      }
       this.retryLater(key);
       return;
     }
