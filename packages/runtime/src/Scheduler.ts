@@ -76,6 +76,11 @@ export class Scheduler {
     return this.timers[0]?.due;
   }
 
+  /** The delayed items and their due times, in firing order (a copy; the waiting ones are not copied). */
+  delayedItems(): { due: number; item: WorkItem }[] {
+    return this.timers.map((t) => ({ due: t.due, item: t.item }));
+  }
+
   /** True when every item due at the earliest due time is a retry after a failure. */
   nextDueIsRetry(): boolean {
     const due = this.timers[0]?.due;

@@ -480,7 +480,7 @@ export class World {
     const now = this.clock.now();
     const [wh, wl] = this.scheduler.waitingHash;
     const [qh, ql] = hash64(objects.substitute(canonicalJson({
-      delayed: this.scheduler.pendingWork().delayed.map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
+      delayed: this.scheduler.delayedItems().map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
       lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
     })));
     return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
