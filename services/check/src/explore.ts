@@ -336,23 +336,32 @@ function pctPicker(random: Random, depth: number, maxFaults: number): (choices: 
  */
 export function replay(opts: Pick<CheckOptions, 'newWorld' | 'inputs' | 'finals' | 'settleMs' | 'pendingAllowed' | 'invariants'>, moves: readonly Move[], onMove?: (w: World, move: Move) => void): Violation | undefined {
   const w = opts.newWorld();
-  let inputsDone = 0;
+  const done = { inputs: 0 };
   for (const move of moves) {
-    if (move.type === 'input') {
-      if (move.index !== inputsDone) continue;
-      opts.inputs[move.index]!.apply(w);
-      inputsDone++;
-    } else {
-      const want = describeAction(move.action);
-      const a = w.enabled().find((x) => describeAction(x) === want);
-      if (!a) continue;
-      w.step(a, true);
-    }
+    if (!takeMove(w, opts, move, done)) continue;
     onMove?.(w, move);
     const v = firstViolation(w, safetyOf(opts));
     if (v) return v;
   }
-  return livenessOf(w, inputsDone, opts);
+  return livenessOf(w, done.inputs, opts);
+}
+
+/**
+ * Takes one recorded move in `w` if the state still offers it: the next input in order, or an
+ * enabled action described the same way. False when it is skipped.
+ */
+function takeMove(w: World, opts: Pick<CheckOptions, 'inputs'>, move: Move, done: { inputs: number }): boolean {
+  if (move.type === 'input') {
+    if (move.index !== done.inputs) return false;
+    opts.inputs[move.index]!.apply(w);
+    done.inputs++;
+    return true;
+  }
+  const want = describeAction(move.action);
+  const a = w.enabled().find((x) => describeAction(x) === want);
+  if (!a) return false;
+  w.step(a, true);
+  return true;
 }
 
 /** Fewer moves while the same property fails: drop halves, then quarters, … then single moves (ddmin, greedily). */
@@ -374,20 +383,8 @@ export function shrink(opts: CheckOptions, moves: Move[], violation: Violation, 
   // Only the moves the replay actually took (a skipped move says nothing).
   const taken: Move[] = [];
   const w = opts.newWorld();
-  let inputsDone = 0;
-  for (const move of best) {
-    if (move.type === 'input') {
-      if (move.index !== inputsDone) continue;
-      opts.inputs[move.index]!.apply(w);
-      inputsDone++;
-    } else {
-      const want = describeAction(move.action);
-      const a = w.enabled().find((x) => describeAction(x) === want);
-      if (!a) continue;
-      w.step(a, true);
-    }
-    taken.push(move);
-  }
+  const done = { inputs: 0 };
+  for (const move of best) if (takeMove(w, opts, move, done)) taken.push(move);
   return taken;
 }
 

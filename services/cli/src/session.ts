@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { deriveSeed, foldRecords, type ObjectStore, type SimClock, type WorkItem } from '@pvsim/runtime';
+import { deriveSeed, foldRecords, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
 import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
@@ -33,7 +33,8 @@ export const SNAPSHOT_EVERY_RECORDS = 2_000;
  * checksum) at that byte offset, and it is rewritten whole (a private temporary file, then
  * rename), so a stale, torn or edited snapshot is simply ignored and rebuilt (snapshotFile.ts).
  */
-interface PendingWork { waiting: WorkItem[]; delayed: { due: number; item: WorkItem }[] }
+/** The work a command left undelivered (the `WorkPending` record's data), as the queue hands it over. */
+type PendingWork = ReturnType<Scheduler['pendingWork']>;
 
 interface Snapshot {
   format: 1;

@@ -12,8 +12,7 @@
  * top of `step` with a budget of steps and of simulated time; a run that cannot converge stops at
  * the budget, keeps what happened, and says what is still in flight.
  */
-import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
-import { ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent } from '@pvsim/domain';
+import { ANN_NODE_DOWN, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
   InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
