@@ -111,35 +111,28 @@ test('a run driven action by action (lagging informers, faults, crashes, nodes, 
   assert.ok([...lagged].some((i) => i.startsWith('kubelet/')), [...lagged].join(', '));
 });
 
+/** Creates `objects` then the inputs, delivers `at` items, forks, and checks that the fork and the original continue alike. */
+function forkEqualsContinuing(seed: number, at: number, objects: readonly AnyObject[] = []): void {
+  const original = world({ seed });
+  for (const o of [...objects, ...INPUTS]) original.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), original.clock.iso()) as AnyObject);
+  original.drain(at);
+  const copy = original.fork();
+  assert.is(copy.fingerprint(), original.fingerprint());
+  original.settle();
+  copy.settle();
+  assert.is(copy.fingerprint(), original.fingerprint());
+  assert.equal(copy.store.dump().objects, original.store.dump().objects);
+}
+
 test('fork at any step, then continuing, equals continuing the original', () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 1000 }), (at, seed) => {
-    const original = world({ seed });
-    for (const o of INPUTS) original.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), original.clock.iso()) as AnyObject);
-    original.drain(at);
-    const copy = original.fork();
-    assert.is(copy.fingerprint(), original.fingerprint());
-    original.settle();
-    copy.settle();
-    assert.is(copy.fingerprint(), original.fingerprint());
-    assert.equal(copy.store.dump().objects, original.store.dump().objects);
-  }), { numRuns: 15 });
+  fc.assert(fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 1000 }), (at, seed) => forkEqualsContinuing(seed, at)), { numRuns: 15 });
 });
 
 test('fork equals continuing when components joined out of name order (kubelets of extra-2, extra-10, extra-1)', () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 1000 }), (at, seed) => {
-    const original = world({ seed });
-    for (const name of ['extra-2', 'extra-10', 'extra-1']) {
-      original.store.create('Node', prepareForCreate({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': 'zone-a' } } }, original.clock.iso()) as AnyObject);
-    }
-    for (const o of INPUTS) original.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), original.clock.iso()) as AnyObject);
-    original.drain(at);
-    const copy = original.fork();
-    assert.is(copy.fingerprint(), original.fingerprint());
-    original.settle();
-    copy.settle();
-    assert.is(copy.fingerprint(), original.fingerprint());
-    assert.equal(copy.store.dump().objects, original.store.dump().objects);
-  }), { numRuns: 10 });
+  const nodes = ['extra-2', 'extra-10', 'extra-1'].map((name) => ({
+    apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': 'zone-a' } },
+  }) as AnyObject);
+  fc.assert(fc.property(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 1000 }), (at, seed) => forkEqualsContinuing(seed, at, nodes)), { numRuns: 10 });
 });
 
 test('two seeds that converge to the same objects fingerprint equally; a real difference shows', () => {
