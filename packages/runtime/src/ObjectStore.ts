@@ -137,7 +137,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private readonly eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
   private readonly unsubscribe = new Map<string, () => void>();
-  private readonly bus: Bus;
+  private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
   private fingerprinter = new Fingerprinter();
@@ -237,6 +237,34 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
     this.resourceVersion = Math.max(this.resourceVersion, dump.resourceVersion);
+  }
+
+  /**
+   * Takes over every object of `other` — its actors as they are, its version counter, event
+   * index and fingerprint registry — in place of folding the log or loading a dump, which would
+   * build an actor per object again. The result is the store a fold of the same log gives (a
+   * machine's state is its object's phase, ADR 0006 replays by folding): `record import` hands
+   * one command's API server to the next command's new world this way. This store must be new
+   * and `other` is not used afterwards.
+   */
+  adopt(other: ObjectStore): void {
+    const holds = (m: Map<StoredKind, Map<string, unknown>>): boolean => [...m.values()].some((x) => x.size > 0);
+    if (this.resourceVersion !== 0 || holds(this.actors) || holds(this.plain)) throw new Error('ObjectStore.adopt: this store is not new');
+    this.actors.clear();
+    this.plain.clear();
+    this.sortedKeys.clear();
+    for (const [kind, m] of other.actors) this.actors.set(kind, m);
+    for (const [kind, m] of other.plain) this.plain.set(kind, m);
+    for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
+    for (const [k, v] of other.eventByCorrelation) this.eventByCorrelation.set(k, v);
+    for (const [k, v] of other.unsubscribe) this.unsubscribe.set(k, v);
+    for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
+    // The actors listen on the other store's bus; writes reach them through it.
+    this.bus = other.bus;
+    this.fingerprinter = other.fingerprinter;
+    this.resourceVersion = other.resourceVersion;
+    other.actors.clear();
+    other.plain.clear();
   }
 
   /** Replay of a deletion record: the version counter moves as it did live. */

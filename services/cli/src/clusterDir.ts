@@ -5,11 +5,11 @@
  * The wall clock and sleeping the lock needs are supplied here, at the composition root, so
  * packages/ stays free of them (STYLE §2).
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '@pvsim/domain';
 import { JetStreamEventLog } from '@pvsim/nats';
-import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type LockClock } from '@pvsim/log-file';
+import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type FileEventLogOptions, type LockClock } from '@pvsim/log-file';
 import { UsageError, type GlobalOptions } from './verbTypes.ts';
 
 /** How long a writer waits for another one by default (PVSIM_LOCK_TIMEOUT_MS). */
@@ -27,8 +27,8 @@ export const wallClock: LockClock = {
   sleepMs: (ms) => { Atomics.wait(sleeper, 0, 0, Math.max(1, ms)); },
 };
 
-/** Where the test fault seam may act: the log's write path and the snapshot. */
-export type FaultSite = FaultPoint | 'snapshot';
+/** Where the test fault seam may act: the log's write path, the snapshot, and a new cluster directory just before it is published. */
+export type FaultSite = FaultPoint | 'snapshot' | 'publish';
 export type Faults = (site: FaultSite) => void;
 
 /**
@@ -80,9 +80,15 @@ export function logSettingsFromEnv(env: Record<string, string | undefined>): Pic
 export function openClusterLog(g: GlobalOptions): EventLog {
   // In NATS the stream's optimistic concurrency is the lock, and there is no directory.
   if (g.nats) return new JetStreamEventLog({ connect: { servers: g.nats.url }, cluster: g.nats.cluster });
+  return openFileLog(g);
+}
+
+/** The cluster directory's log file with the command's lock, size, notice and fault settings. */
+export function openFileLog(g: GlobalOptions, extra: Pick<FileEventLogOptions, 'syncEachAppend'> = {}): FileEventLog {
   const faults = g.faults;
   return new FileEventLog(join(g.clusterDir, LOG_FILE), {
-    lock: { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) },
+    ...extra,
+    lock: lockOptions(g),
     maxBytes: g.maxLogBytes ?? MAX_LOG_BYTES,
     ...(g.notice ? { onNotice: (text: string) => g.notice!(`warning: ${text}`) } : {}),
     ...(faults ? { faults: (point: FaultPoint) => faults(point) } : {}),
@@ -149,7 +155,71 @@ export function lockClusterForWrite(g: GlobalOptions): (() => void) | undefined 
   if (g.nats) return undefined;
   if (!existsSync(g.clusterDir)) return undefined;
   const path = join(g.clusterDir, LOG_FILE);
-  const lock = acquireLogLock(path, { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) });
+  const lock = acquireLogLock(path, lockOptions(g));
   if (lock.tookOverFrom) g.notice?.(`warning: took over the event log's lock from ${describeOwner(lock.tookOverFrom)}, which has exited`);
   return () => lock.release();
+}
+
+/** The writers' lock options a command uses (the log's own: owner record, takeover, timeout). */
+function lockOptions(g: GlobalOptions) {
+  return { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) };
+}
+
+/** The prefix of the private directories a new cluster at `target` is written in. */
+const tempPrefix = (target: string): string => `.${basename(target)}.new-`;
+
+/**
+ * Makes a new cluster directory completely or not at all (`fork`, `record import`, `record save`,
+ * `check`'s counterexamples): `fill` writes into a private temporary directory beside `target`
+ * (a dot name no command reads), which is fsynced — every file, every subdirectory — and renamed
+ * into place; any failure removes it. `target` must not exist.
+ *
+ * The rules are the event log's (ADR 0003): creators of one target exclude each other with the
+ * log's own lock (an owner record beside the target, `.NAME.new.lock`, taken over when its owner
+ * has exited, waited for up to the lock timeout), so two commands never both publish `target`.
+ * Whoever holds that lock knows that any temporary directory of `target` still there was left by
+ * a creator that died before publishing — never acknowledged, like a batch without its `end` —
+ * and removes it, as the log's next writer cuts off an unfinished batch.
+ */
+export function writeClusterAtomically(g: GlobalOptions, target: string, fill: (dir: string) => void): void {
+  const parent = dirname(target);
+  if (existsSync(target)) throw new UsageError(`error: ${target} already exists; pvsim writes a new cluster directory`);
+  mkdirSync(parent, { recursive: true });
+  const creating = acquireLogLock(join(parent, `.${basename(target)}.new`), lockOptions(g));
+  try {
+    if (creating.tookOverFrom) g.notice?.(`warning: took over the lock on creating ${target} from ${describeOwner(creating.tookOverFrom)}, which has exited`);
+    if (existsSync(target)) throw new UsageError(`error: ${target} already exists; pvsim writes a new cluster directory`);
+    for (const name of readdirSync(parent)) {
+      if (!name.startsWith(tempPrefix(target))) continue;
+      rmSync(join(parent, name), { recursive: true, force: true });
+      g.notice?.(`warning: removed ${join(parent, name)}, an unfinished ${basename(target)} that a stopped pvsim process left (it was never published)`);
+    }
+    const temp = mkdtempSync(join(parent, tempPrefix(target)));
+    try {
+      fill(temp);
+      syncTree(temp);
+      g.faults?.('publish');
+      renameSync(temp, target);
+      syncPath(parent);
+    } catch (e) {
+      rmSync(temp, { recursive: true, force: true });
+      throw e;
+    }
+  } finally {
+    creating.release();
+  }
+}
+
+/** fsyncs every file and directory under `dir`, then `dir` itself. */
+function syncTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) syncTree(join(dir, entry.name));
+    else syncPath(join(dir, entry.name));
+  }
+  syncPath(dir);
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
 }

@@ -3,19 +3,20 @@
  * of this one, byte for byte, so the user can continue there with any verb (a different manifest,
  * a node that does not go down) while the original stays as it was. It forks only between
  * commands' batches: mid-batch, the world held work in flight that the log does not carry (ADR
- * 0005). The new directory appears completely or not at all: the log is written and fsynced in a
- * private temporary directory beside the target, read back and checked (every record, its
- * checksum, the last position), then renamed into place; a failure removes the temporary
- * directory, and a crash leaves only a dot-named temporary directory no command reads. The
+ * 0005). The new directory appears completely or not at all (clusterDir.ts
+ * writeClusterAtomically): the log is written and fsynced in a private temporary directory beside
+ * the target, read back and checked (every record, its checksum, the last position), then renamed
+ * into place; a failure removes the temporary directory, and a crash leaves only a dot-named
+ * temporary directory no command reads, which the next creator of that target removes. The
  * snapshot is a cache and is not copied. `pvsim diff` compares two clusters' objects — now or at a
  * read point — by meaning (packages/replay objectDiff.ts).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FileEventLog } from '@pvsim/log-file';
 import { STORED_KINDS, type StoredKind } from '@pvsim/runtime';
 import { describeRecord, diffClusters, formatChange, resolveReadPoint, type ClusterDiffEntry } from '@pvsim/replay';
-import { LOG_FILE, openClusterLog } from './clusterDir.ts';
+import { LOG_FILE, openClusterLog, writeClusterAtomically } from './clusterDir.ts';
 import { openSession } from './session.ts';
 import { readPointOf, type ReadPointFlags } from './timeTravel.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -34,7 +35,7 @@ export function fork(io: CliIO, g: GlobalOptions, o: ReadPointFlags & { to: stri
     throw new UsageError(`error: position ${pos} is inside the batch of the command at position ${start} (${describeRecord(first)}, records ${start}–${end}); fork at ${start - 1} (before it) or at ${end} (after it)`);
   }
   const target = resolve(io.cwd, o.to);
-  writeClusterAtomically(target, (temp) => {
+  writeClusterAtomically(g, target, (temp) => {
     if (pos > 0) {
       const text = readFileSync(join(g.clusterDir, LOG_FILE), 'utf8');
       let cut = -1;
@@ -54,36 +55,6 @@ export function fork(io: CliIO, g: GlobalOptions, o: ReadPointFlags & { to: stri
   const when = pos > 0 ? ` (${records[pos - 1]!.time})` : '';
   io.stdout(`forked ${g.clusterDir} at position ${pos}${when} into ${target}: ${pos} records\ncontinue there: pvsim --cluster ${o.to} …\n`);
   return 0;
-}
-
-/**
- * Makes a new cluster directory completely or not at all: `fill` writes into a private temporary
- * directory beside `target` (a dot name no command reads), which is fsynced and renamed into
- * place; any failure removes it. `target` must not exist.
- */
-export function writeClusterAtomically(target: string, fill: (dir: string) => void): void {
-  if (existsSync(target)) throw new UsageError(`error: ${target} already exists; pvsim writes a new cluster directory`);
-  const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const temp = mkdtempSync(join(parent, `.${basename(target)}.new-`));
-  try {
-    fill(temp);
-    for (const f of readdirSync(temp)) {
-      const fd = openSync(join(temp, f), 'r');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
-    }
-    syncDirectory(temp);
-    renameSync(temp, target);
-    syncDirectory(parent);
-  } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string } };

@@ -12,11 +12,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resourceTypeForKind } from '@pvsim/manifests';
-import { FileEventLog } from '@pvsim/log-file';
+import type { FileEventLog } from '@pvsim/log-file';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { buildTimeline, compareRecording, exportAudit, exportEvents, exportWatch, parseRecording, renderTimelineHtml, type RecObj, type Recording, type ResourceOf } from '@pvsim/replay';
-import { LOG_FILE, openClusterLog } from './clusterDir.ts';
-import { writeClusterAtomically } from './forkVerbs.ts';
+import { lockClusterForWrite, openClusterLog, openFileLog, writeClusterAtomically } from './clusterDir.ts';
 import { annotatedLog, upToReadPoint } from './historyVerbs.ts';
 import { runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { COMMAND_GAP_MS, Session } from './session.ts';
@@ -52,12 +51,31 @@ const REPLAYED_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'St
 /**
  * Every input of the recording, as pvsim inputs, with simulated time advanced to each one's
  * recorded time. One object per input, as kubectl sends them (the controllers react in between;
- * one import of many objects at once would let them race differently). One input per session,
- * as `log verify` re-executes them; sessions start from the snapshot the previous one wrote.
+ * one import of many objects at once would let them race differently). Each input is its own
+ * session and batch, as `log verify` re-executes them, but the sessions run one after the other
+ * in memory: each continues after the previous one (Session `after`), its new world adopting the
+ * previous world's API server instead of reading and folding the log again, so the log is
+ * byte for byte what one command per input would write. The log lives in the new cluster's
+ * private directory, which writeClusterAtomically fsyncs whole before publishing it: its appends
+ * are not fsynced one by one, and the log's lock is held once for the whole replay.
  */
-function replay(dir: string, seed: number, rec: Recording): number {
-  const log = new FileEventLog(join(dir, LOG_FILE));
-  const session = (): Session => new Session({ clusterDir: dir, seed, log });
+function replay(g: GlobalOptions, dir: string, seed: number, rec: Recording): number {
+  const gd: GlobalOptions = { ...g, clusterDir: dir };
+  const log = openFileLog(gd, { syncEachAppend: false });
+  const release = lockClusterForWrite(gd);
+  try {
+    return replayInputs(dir, seed, rec, log);
+  } finally {
+    release?.();
+  }
+}
+
+function replayInputs(dir: string, seed: number, rec: Recording, log: FileEventLog): number {
+  let previous: Session | undefined;
+  const session = (): Session => {
+    previous = new Session({ clusterDir: dir, seed, log, ...(previous ? { after: previous } : {}) });
+    return previous;
+  };
   const exists = (s: Session, o: RecObj): boolean => {
     const kind = o.kind as StoredKind;
     return s.store.get(kind, objectKey(kind, o as never)) !== undefined;
@@ -98,7 +116,7 @@ function replay(dir: string, seed: number, rec: Recording): number {
     if (ran) inputs++;
   }
   const end = rec.changes[rec.changes.length - 1]?.time;
-  if (end && log.read().length > 0) {
+  if (end && log.lastPos() > 0) {
     const s = session();
     const delta = Date.parse(end) - s.clock.now() - COMMAND_GAP_MS;
     if (delta > 0) { runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } }); s.commit(); }
@@ -117,8 +135,8 @@ export function recordImport(io: CliIO, g: GlobalOptions, files: string[], o: { 
   const target = resolve(io.cwd, o.to);
   let inputs = 0;
   const names = sourceNames(files);
-  writeClusterAtomically(target, (dir) => {
-    inputs = replay(dir, g.seed, rec);
+  writeClusterAtomically(g, target, (dir) => {
+    inputs = replay(g, dir, g.seed, rec);
     const saved: RecordingFile = { format: 1, files: names, ...rec };
     writeFileSync(join(dir, RECORDING_FILE), `${JSON.stringify(saved)}\n`, { flag: 'wx' });
     // The files as captured, byte for byte, so `record save` can keep the incident as a test.
@@ -167,7 +185,7 @@ export function recordSave(io: CliIO, g: GlobalOptions, dirArg: string, o: { as:
   if (!existsSync(source)) throw new UsageError(`error: ${dir} keeps no recorded files (${SOURCE_DIR}/); import it again with this pvsim`);
   const report = compareText(g, dir);
   const target = resolve(io.cwd, o.as);
-  writeClusterAtomically(target, (into) => {
+  writeClusterAtomically(g, target, (into) => {
     for (const name of rec.files) writeFileSync(join(into, name), readFileSync(join(source, name)), { flag: 'wx' });
     writeFileSync(join(into, EXPECTED_REPORT), report.text, { flag: 'wx' });
   });

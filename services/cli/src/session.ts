@@ -65,6 +65,12 @@ export interface SessionOptions {
   atPos?: number;
   /** How the world runs, when not as a user's command runs it: a `pvsim check` counterexample's lagging informers and FIFO settles. */
   world?: SessionWorld;
+  /**
+   * Continue in memory after this committed session, as a new session on the same log would
+   * after reading it: a new world, built exactly as the fold would build it, adopts the previous
+   * world's API server instead of folding the log again (record import replays its inputs so).
+   */
+  after?: Session;
 }
 
 export interface SessionWorld { informerLag?: boolean; fifo?: boolean }
@@ -79,6 +85,10 @@ export class Session {
   readonly parts: ClusterParts;
   private readonly pending: NewLogRecord[] = [];
   private readonly basePos: number;
+  /** The log's end as this session last saw it (after its commit), and the work a WorkPending there left. */
+  private endPos: number;
+  private endPending: PendingWork | undefined;
+  private handedOver = false;
   /** Written into the input record so that a retry of this command is recognised (retry.ts). */
   requestId: string | undefined;
 
@@ -102,7 +112,8 @@ export class Session {
     this.readsThePast = atPos !== undefined;
     // Reading the past starts from the nearest archived snapshot at or before that position
     // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
-    let snap = this.snapshotPath && atPos === undefined ? readSnapshot(this.snapshotPath) : undefined;
+    const after = opts.after?.handOver();
+    let snap = this.snapshotPath && atPos === undefined && !after ? readSnapshot(this.snapshotPath) : undefined;
     let tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
     if (atPos !== undefined && this.log instanceof FileEventLog) {
       for (const path of archivedSnapshotsAtOrBefore(opts.clusterDir, atPos)) {
@@ -111,12 +122,12 @@ export class Session {
         if (archived && after) { snap = archived; tail = after; break; }
       }
     }
-    const all: LogRecord[] = snap && tail ? tail : this.log.read();
-    const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : 0);
+    const all: LogRecord[] = after ? [] : snap && tail ? tail : this.log.read();
+    const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : after?.pos ?? 0);
     if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
     const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
     const last = records[records.length - 1];
-    this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
+    this.basePos = last ? last.pos : (snap && tail ? snap.pos : after?.pos ?? 0);
     // Randomness for this invocation is derived from the seed and the log position.
     this.world = createWorld({
       seed: deriveSeed(opts.seed, this.basePos),
@@ -136,10 +147,17 @@ export class Session {
       this.snapshotPos = snap.pos;
       this.lastTime = snap.time;
     }
+    if (after) {
+      this.store.adopt(after.store);
+      this.snapshotPos = after.snapshotPos;
+      this.lastTime = after.time;
+    }
     foldRecords(this.store, records);
     // Work the previous command left undelivered (it ended without settling) is picked up here.
-    const pending = last ? (last.type === 'WorkPending' ? last.data as PendingWork : undefined) : snap?.pending;
+    const pending = last ? (last.type === 'WorkPending' ? last.data as PendingWork : undefined) : snap?.pending ?? after?.pending;
     if (last) this.lastTime = last.time;
+    this.endPos = this.basePos;
+    this.endPending = pending;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
     this.world.relist();
     if (pending) this.world.scheduler.restorePendingWork(pending);
@@ -177,17 +195,33 @@ export class Session {
     // The batch is durable: from here on nothing may fail the command. The snapshot is a cache,
     // written best effort (a failure is a warning).
     const last = stored[stored.length - 1];
+    if (last) {
+      this.endPos = last.pos;
+      this.lastTime = last.time;
+      this.endPending = last.type === 'WorkPending' ? last.data as PendingWork : undefined;
+    }
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
       const snap: Snapshot = {
         format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
-      if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
+      if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) {
+        archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
+        this.snapshotPos = snap.pos;
+      }
     }
     return stored;
   }
 
   get now(): string { return this.clock.iso(); }
+
+  /** What a session continuing after this one (`after`) starts from; this session is done. */
+  private handOver(): { store: ObjectStore; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number } {
+    if (this.pending.length > 0) throw new Error('a session must commit before another continues after it');
+    if (this.readsThePast || this.handedOver) throw new Error('this session cannot be continued');
+    this.handedOver = true;
+    return { store: this.store, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos };
+  }
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */

@@ -38,7 +38,7 @@ export interface GlobalOptions {
   /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
   atPos?: number;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
-  faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot') => void;
+  faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot' | 'publish') => void;
 }
 
 export class UsageError extends Error {

@@ -12,7 +12,7 @@ import {
   printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
   type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
-import { DROPPED_LINES_MAX, FileEventLog, describeOwner, repairLog } from '@pvsim/log-file';
+import { DROPPED_LINES_MAX, FileEventLog, acquireLogLock, describeOwner, repairLog } from '@pvsim/log-file';
 import { LOCK_TIMEOUT_MS, openClusterLog, wallClock } from './clusterDir.ts';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { SettleBudget } from '@pvsim/world';
@@ -347,23 +347,34 @@ export function verify(io: CliIO, g: GlobalOptions): number {
   const original = openClusterLog(g).read();
   const scratch = mkdtempSync(join(tmpdir(), 'pvsim-verify-'));
   try {
-    const replayLog = new FileEventLog(join(scratch, 'log.jsonl'));
+    // The scratch log is private to this command: not fsynced append by append.
+    const replayLog = new FileEventLog(join(scratch, 'log.jsonl'), { syncEachAppend: false });
+    const scratchLock = acquireLogLock(replayLog.path);
     const inputs = original.filter((r) => r.stream === 'cluster');
+    // Each input runs in its own session and world, as the command that wrote it did; each
+    // session continues in memory after the previous one (Session `after`) instead of folding
+    // the scratch log again, so a log of many commands re-executes in time linear in its length.
+    // Any difference between that and a fresh fold would show here as a differing record.
+    let previous: Session | undefined;
     for (const input of inputs) {
       const data = input.data as { seed: number; budget?: Partial<SettleBudget> };
+      const after = previous ? { after: previous } : {};
       if (input.type === 'CheckPathRequested') {
         // A `pvsim check` counterexample: its path re-runs in a session built as it was.
         const path = input.data as CheckPathData;
-        const s = new Session({ clusterDir: scratch, seed: path.seed, log: replayLog, snapshotEveryRecords: 0, world: path.world });
+        const s = new Session({ clusterDir: scratch, seed: path.seed, log: replayLog, snapshotEveryRecords: 0, world: path.world, ...after });
         s.input(input.type, path);
         runCheckPath(s, path);
         s.commit();
+        previous = s;
         continue;
       }
-      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}) });
+      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}), ...after });
       runInput(s, { type: input.type, data: input.data } as Input);
       s.commit();
+      previous = s;
     }
+    scratchLock.release();
     const replayed = replayLog.read();
     const a = original.map((r) => JSON.stringify(r));
     const b = replayed.map((r) => JSON.stringify(r));
