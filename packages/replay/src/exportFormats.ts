@@ -8,7 +8,7 @@
  * resolver the caller supplies (the manifests package knows them).
  */
 import type { Annotated } from './causes.ts';
-import { auditUserOf } from './users.ts';
+import { auditUserOf, fieldManagerOf } from './users.ts';
 
 export interface ResourceInfo { resource: string; group: string; version: string; namespaced: boolean }
 export type ResourceOf = (kind: string) => ResourceInfo | undefined;
@@ -17,9 +17,17 @@ type Obj = { kind: string; apiVersion?: string; metadata: { name: string; namesp
 
 interface Change { a: Annotated; verb: 'create' | 'update' | 'delete'; object: Obj; kind: string }
 
-/** The object changes (not events) in log order, a deletion carrying the object as it last was. */
+interface ManagedFieldsEntry { manager: string; operation: 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1' }
+
+/**
+ * The object changes (not events) in log order, a deletion carrying the object as it last was.
+ * Each object carries `metadata.managedFields` as a real API server keeps it — one entry per
+ * field manager with the time of its last write (RFC 3339, seconds) — which is where a real
+ * capture's changes get their times and their authors from (importFormats.ts reads both).
+ */
 function changes(annotated: readonly Annotated[]): Change[] {
   const last = new Map<string, Obj>();
+  const managers = new Map<string, ManagedFieldsEntry[]>();
   const out: Change[] = [];
   for (const a of annotated) {
     const m = /^(.+)(Created|Updated|Deleted)$/.exec(a.record.type);
@@ -28,10 +36,16 @@ function changes(annotated: readonly Annotated[]): Change[] {
     if (m[2] === 'Deleted') {
       const before = last.get(a.record.stream) ?? data;
       last.delete(a.record.stream);
+      managers.delete(a.record.stream);
       out.push({ a, verb: 'delete', kind: m[1]!, object: { ...before, metadata: { ...before.metadata, resourceVersion: data.metadata.resourceVersion ?? before.metadata.resourceVersion } } as Obj });
     } else {
-      last.set(a.record.stream, data);
-      out.push({ a, verb: m[2] === 'Created' ? 'create' : 'update', kind: m[1]!, object: data });
+      const manager = fieldManagerOf(a.component);
+      const entries = (managers.get(a.record.stream) ?? []).filter((e) => e.manager !== manager);
+      entries.push({ manager, operation: 'Update', apiVersion: data.apiVersion ?? 'v1', time: `${a.record.time.slice(0, 19)}Z`, fieldsType: 'FieldsV1' });
+      managers.set(a.record.stream, entries);
+      const object = { ...data, metadata: { ...data.metadata, managedFields: entries } } as Obj;
+      last.set(a.record.stream, object);
+      out.push({ a, verb: m[2] === 'Created' ? 'create' : 'update', kind: m[1]!, object });
     }
   }
   return out;

@@ -61,6 +61,9 @@ const KIND_OF_RESOURCE: Record<string, string> = {
 /** Field managers of control-plane components: their changes are observations. */
 const CONTROLLER_MANAGERS = /^(kube-controller-manager|kube-scheduler|kubelet|csi-provisioner|csi-attacher|external-provisioner|external-attacher|csi-resizer|external-resizer|node-controller)/;
 
+/** Event reasons that say a controller deleted the pod (kube-controller-manager's taint manager, the kubelet's eviction). */
+const EVICTION_REASONS = new Set(['TaintManagerEviction', 'Evicted', 'Preempted']);
+
 interface Value { value: unknown; line: number }
 
 /** Concatenated JSON values (objects or arrays), each with the line it starts on. */
@@ -264,6 +267,13 @@ export function parseRecording(files: readonly { name: string; text: string }[])
         }
       }
     }
+  }
+  // A pod's deletion that the events say a controller started (the taint manager evicting it
+  // from a dead node) is the controller's, though a watch stream cannot tell who deleted it.
+  const evicted = new Set(rec.events.filter((e) => EVICTION_REASONS.has(String(e['reason'])))
+    .map((e) => { const o = e['involvedObject'] as { kind?: string; namespace?: string; name?: string } | undefined; return `${o?.kind}/${o?.namespace ?? 'default'}/${o?.name}`; }));
+  for (const c of rec.changes) {
+    if (c.verb === 'delete' && c.role === 'input' && c.object.kind === 'Pod' && evicted.has(`Pod/${c.object.metadata.namespace ?? 'default'}/${c.object.metadata.name}`)) c.role = 'observation';
   }
   rec.changes = rec.changes.map((c, i) => ({ c, i })).sort((a, b) => (a.c.time < b.c.time ? -1 : a.c.time > b.c.time ? 1 : a.i - b.i)).map((x) => x.c);
   return rec;

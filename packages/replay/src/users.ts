@@ -34,3 +34,21 @@ export function auditUserOf(component: string): string {
 export function isControllerUser(username: string): boolean {
   return username.startsWith('system:') && username !== 'system:admin';
 }
+
+/**
+ * The field manager a real API server would record in `metadata.managedFields` for a change
+ * pvsim's `component` made: kubectl's for a user's command, the component binary's for a
+ * controller (every kube-controller-manager controller is `kube-controller-manager`), the
+ * sidecar's for a CSI sidecar.
+ */
+export function fieldManagerOf(component: string): string {
+  if (component === 'kubectl') return 'kubectl-client-side-apply';
+  if (component === 'scheduler') return 'kube-scheduler';
+  if (component.startsWith('kubelet/')) return 'kubelet';
+  if (component.startsWith('external-provisioner/')) return 'csi-provisioner';
+  if (component.startsWith('attacher/')) return 'csi-attacher';
+  if (component.startsWith('external-resizer/')) return 'csi-resizer';
+  if (component.startsWith('csi-snapshotter/')) return 'csi-snapshotter';
+  if (component === 'pvsim') return 'pvsim';
+  return 'kube-controller-manager';
+}

@@ -8,7 +8,7 @@
  * writes each counterexample as a cluster directory. The wall-clock budget is measured here and
  * nowhere below.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -19,7 +19,7 @@ import {
 } from '@pvsim/manifests';
 import { deriveSeed, type StoredKind } from '@pvsim/runtime';
 import { createWorld, fifoChooser, type World } from '@pvsim/world';
-import { openClusterLog, wallClock } from './clusterDir.ts';
+import { openFileLog, wallClock, writeClusterAtomically } from './clusterDir.ts';
 import { checkInputsOf, runCheckPath, type CheckPathData, type PathStep } from './checkPath.ts';
 import { desiredForApply, evalJsonPath, waitCondition, type Obj } from './inputs.ts';
 import { readScenario, type Step } from './scenario.ts';
@@ -193,13 +193,30 @@ function nextDir(out: string): string {
   return join(out, String((used.length > 0 ? Math.max(...used) : 0) + 1));
 }
 
-/** Writes a counterexample as a cluster directory: one CheckPathRequested input, re-run in a session. */
+/**
+ * Writes a counterexample as a new cluster directory, completely or not at all
+ * (writeClusterAtomically): one CheckPathRequested input, re-run in a session.
+ */
 export function writeCounterexample(g: GlobalOptions, dir: string, data: CheckPathData): void {
-  mkdirSync(dir, { recursive: true });
-  const s = new Session({ clusterDir: dir, seed: data.seed, log: openClusterLog({ ...g, clusterDir: dir }), snapshotEveryRecords: 0, world: data.world });
-  s.input('CheckPathRequested', data);
-  runCheckPath(s, data);
-  s.commit();
+  writeClusterAtomically(g, dir, (temp) => {
+    const s = new Session({ clusterDir: temp, seed: data.seed, log: openFileLog({ ...g, clusterDir: temp }), snapshotEveryRecords: 0, world: data.world });
+    s.input('CheckPathRequested', data);
+    runCheckPath(s, data);
+    s.commit();
+  });
+}
+
+/** Writes a counterexample under `out` as the next numbered directory (the next free one when another check took it meanwhile); returns it. */
+function writeNextCounterexample(g: GlobalOptions, out: string, data: CheckPathData): string {
+  for (let attempt = 0; ; attempt++) {
+    const dir = nextDir(out);
+    try {
+      writeCounterexample(g, dir, data);
+      return dir;
+    } catch (e) {
+      if (!(e instanceof UsageError) || !existsSync(dir) || attempt >= 100) throw e;
+    }
+  }
 }
 
 /** Loads each `--invariant` module; a missing or malformed one is bad usage. */
@@ -243,8 +260,7 @@ export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o
   if (progress) io.stderr('\r\x1b[K');
   const seconds = (wallClock.nowMs() - started) / 1000;
   const violations = result.violations.map((v) => {
-    const dir = nextDir(resolve(io.cwd, o.out));
-    writeCounterexample(g, dir, { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
+    const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
     return { invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir };
   });
   const statesPerSecond = Math.round(result.distinctStates / Math.max(seconds, 0.001));
@@ -309,8 +325,7 @@ export async function simScenario(io: CliIO, g: GlobalOptions, file: string, o: 
       outOfTime: () => walks++ >= 1,
     });
     for (const v of r.violations) {
-      const dir = nextDir(resolve(io.cwd, o.out));
-      writeCounterexample(g, dir, { seed: sc.seed, world: { informerLag, fifo: true }, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
+      const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), { seed: sc.seed, world: { informerLag, fifo: true }, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
       failed.push({ seed, invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir });
       if (!flags.json) io.stdout(`seed ${seed}: VIOLATION (${v.kind}) ${v.invariant}: ${v.message}\n  counterexample: ${dir}\n`);
     }

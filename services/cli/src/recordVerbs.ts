@@ -85,7 +85,9 @@ function replayInputs(dir: string, seed: number, rec: Recording, log: FileEventL
     let s = session();
     const input = build(s);
     if (!input) return false;
-    const delta = time === undefined ? 0 : Date.parse(time) - s.clock.now() - COMMAND_GAP_MS;
+    // The advance is an input of its own, and so is the change: each starts a command gap after
+    // the one before, so the change's input lands at the recorded time itself.
+    const delta = time === undefined ? 0 : Date.parse(time) - s.clock.now() - 2 * COMMAND_GAP_MS;
     if (delta > 0) {
       runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } });
       s.commit();

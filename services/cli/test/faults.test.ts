@@ -18,7 +18,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { repoRoot } from './support.ts';
 
@@ -204,6 +204,50 @@ test(`SIGKILL aimed at every point of the write path (${AIMED_ROUNDS} round(s) o
     }
   }
   results.push(`aimed SIGKILL: ${trials} trials over ${AIMED_POINTS.join(', ')}; ${landed} batches were durable before the kill (recognised on retry); 0 needed a hand edit`);
+});
+
+test('a new cluster killed while it is written (fork, record import, a check counterexample): none appears, no command trusts the leftover, the next creator removes it and succeeds', async () => {
+  const source = freshCluster();
+  await ok(source, ['apply', '-f', LARGE()]);
+  const recording = join(root, `recording-${++clusters}.json`);
+  writeFileSync(recording, (await ok(source, ['record', 'export', '--format', 'watch'])).stdout);
+  // Each writer with the points it passes: inside an append to the new log, and just before the rename.
+  const writers: [string, readonly string[], (target: string) => string[]][] = [
+    ['fork', ['publish'], (t) => ['fork', '--to', t]],
+    ['record import', ['mid-write', 'publish'], (t) => ['record', 'import', recording, '--to', t]],
+    ['check', ['mid-write', 'publish'], (t) => ['check', 'examples/check/zonal-immediate/immediate.yaml', '--max-delays', '0', '--out', t]],
+  ];
+  let trials = 0;
+  for (const [name, points, args] of writers) {
+    for (const point of points) {
+      const parent = join(root, `new-${++clusters}`);
+      const target = join(parent, 'x');
+      // A check writes its counterexamples as numbered directories under --out.
+      const cluster = name === 'check' ? join(target, '1') : target;
+      const pauseDir = mkdtempSync(join(root, 'pause-'));
+      const victim = start(source, args(target), { PVSIM_TEST_FAULT: `${point}:pause`, PVSIM_TEST_PAUSE_DIR: pauseDir });
+      await until(`${name} ${point} pause of pid ${victim.pid}`, () => existsSync(join(pauseDir, `paused.${victim.pid}`)));
+      victim.kill();
+      assert.is((await victim.exit).signal, 'SIGKILL');
+      trials++;
+      const label = `${name} killed at ${point}`;
+      assert.not.ok(existsSync(cluster), `${label}: a half cluster was published`);
+      const dirOf = dirname(cluster);
+      assert.is(readdirSync(dirOf).filter((n) => n.startsWith(`.${basename(cluster)}.new-`)).length, 1, `${label}: the unfinished directory is there, under a dot name`);
+      const read = await run(cluster, ['get', 'pv']);
+      assert.is(read.code, 1, `${label}: a read of the unpublished cluster must fail`);
+      assert.match(read.stderr, 'does not exist');
+      // A check exits 1: it found the scenario's known violation, and wrote its counterexample.
+      const again = await run(source, args(target));
+      assert.is(again.code, name === 'check' ? 1 : 0, `${label}: ${again.stderr}`);
+      assert.match(again.stderr, 'took over the lock on creating');
+      assert.match(again.stderr, 'never published');
+      assert.equal(readdirSync(dirOf).filter((n) => n.startsWith('.')), [], `${label}: the leftover and the lock are gone`);
+      const verify = await run(cluster, ['log', 'verify']);
+      assert.is(verify.code, 0, `${label}: ${verify.stderr}`);
+    }
+  }
+  results.push(`new cluster directories: ${trials} kills (fork, record import, check; inside the log's append and before the rename); none published half, all recovered by the next creator`);
 });
 
 test('20 parallel writers on a new cluster all succeed, in some order, nothing lost or doubled', async () => {
