@@ -6,17 +6,27 @@
  *     (baseline: the producing run, same process, same log);
  *   - time travel: `get pv --at P` for the last and the middle position, with the snapshots the
  *     log's commands wrote (every PVSIM_SNAPSHOT_EVERY records) and with all of them deleted;
- *   - the incident workflow: `record export` (watch) + `record import` + `record compare` of that run.
- * Peak memory is the process's maximum RSS after each phase (it only grows).
+ *   - the incident workflow: `record export` (watch) + `record import` + `record compare` of that run;
+ *   - a realistic 4-hour recorded incident with hundreds of objects (bench/incidentFixture.ts),
+ *     captured as watch + events and as audit + events: `record import` and `record compare`,
+ *     each in its own process so each has its own time and peak memory (goal: both under 10 s),
+ *     against the run that produced the recording; and `log verify` of the imported cluster (a
+ *     log of many commands), records/s against that producing run.
+ * Peak memory is the process's maximum RSS after each phase (it only grows), or the child's.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { runCli } from '../services/cli/src/cli.ts';
+import { generateIncident } from './incidentFixture.ts';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 300 : 2_000;
+/** Teams of the recorded incident (a claim and a pod each; a node per eight teams). */
+const TEAMS = quick ? 60 : 200;
 const SNAPSHOT_EVERY = quick ? 500 : 2_000;
 const root = mkdtempSync(join(tmpdir(), 'pvsim-bench-replay-'));
 
@@ -70,7 +80,34 @@ const cmp = await pvsim(root, ['record', 'compare', 'imported']);
 if (!cmp.stdout.includes('the model agrees')) throw new Error(`the exported run does not compare clean: ${cmp.stdout.slice(-300)}`);
 row(`record export watch + import + compare (${watch.stdout.split('\n').length - 1} changes)`, watch.ms + imp.ms + cmp.ms, `export ${watch.ms.toFixed(0)} + import ${imp.ms.toFixed(0)} + compare ${cmp.ms.toFixed(0)} ms; compares clean`);
 
-console.log(`replay (issue 9): N=${N}, snapshots every ${SNAPSHOT_EVERY} records${quick ? ' (--quick)' : ''}`);
+// The recorded incident: each command in a child process of its own (time inside the command, its own peak RSS).
+const child = (args: string[]): { code: number; ms: number; rssMiB: number; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve('bench/cliChild.ts'), root, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`pvsim ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+};
+const incidentRoot = join(root, 'incident');
+const incident = await generateIncident(incidentRoot, { teams: TEAMS, hours: 4 });
+const p = incident.producing;
+row(`4-hour incident played on pvsim (the producing run): ${TEAMS} teams`, p.ms, `${incident.objects} PVs, claims and pods; ${p.inputs} commands, ${p.records} records, ${(p.records / p.ms * 1000).toFixed(0)} records/s`);
+for (const [label, file] of [['watch', incident.files.watch], ['audit', incident.files.audit]] as const) {
+  const to = join(root, `imported-${label}`);
+  const imp = child(['record', 'import', file, incident.files.events, '--to', to]);
+  if (imp.code !== 0) throw new Error(`record import ${label}: ${imp.stderr}`);
+  const inputs = /(\d+) inputs replayed/.exec(imp.stdout)?.[1] ?? '?';
+  const records = readFileSync(join(to, 'log.jsonl'), 'utf8').trim().split('\n').length;
+  rows.push([`record import ${label} + events (${(readFileSync(file).length / 1024 / 1024).toFixed(1)} MiB)`, `${imp.ms.toFixed(0)} ms`, `${inputs} inputs replayed, ${records} records, ${(records / imp.ms * 1000).toFixed(0)} records/s = ${(p.ms / imp.ms).toFixed(2)}× the producing run`, `${imp.rssMiB} MiB`]);
+  const cmp = child(['record', 'compare', to]);
+  if (cmp.code !== 0) throw new Error(`the incident (${label}) does not compare clean: ${cmp.stdout.slice(-600)}`);
+  rows.push([`record compare (${label})`, `${cmp.ms.toFixed(0)} ms`, `${cmp.stdout.trim().split('\n').pop()}; import + compare ${((imp.ms + cmp.ms) / 1000).toFixed(1)} s (goal < 10 s)`, `${cmp.rssMiB} MiB`]);
+  if (label === 'watch') {
+    const v = child(['--cluster', to, 'log', 'verify']);
+    if (v.code !== 0) throw new Error(`log verify of the imported incident: ${v.stderr}`);
+    rows.push([`log verify of the imported incident (${inputs} commands)`, `${v.ms.toFixed(0)} ms`, `${(records / v.ms * 1000).toFixed(0)} records/s = ${((records / v.ms) / (p.records / p.ms)).toFixed(2)}× the producing run's records/s`, `${v.rssMiB} MiB`]);
+  }
+}
+
+console.log(`replay (issue 9): N=${N}, snapshots every ${SNAPSHOT_EVERY} records, incident ${TEAMS} teams over 4 h${quick ? ' (--quick)' : ''}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['what', 'time', 'result', 'peak RSS'][i]!.length));
 const line = (r: string[]) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`;
 console.log(line(['what', 'time', 'result', 'peak RSS']));

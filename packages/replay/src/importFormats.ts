@@ -192,7 +192,28 @@ function parseWatch(file: string, values: Value[], rec: Recording): void {
   }
 }
 
+/**
+ * A JSON merge patch (RFC 7386) applied to `target`: objects merge key by key, `null` removes a
+ * key, anything else replaces. kubectl's strategic merge patches are read the same way, which
+ * is exact for the maps and scalars a person patches (labels, annotations, a claim's requested
+ * size) and replaces a list whole.
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return patch;
+  const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue; // strategic merge patch directives ($patch, $setElementOrder/…)
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 function parseAudit(file: string, values: Value[], rec: Recording): void {
+  // The objects as last seen, so a patch logged at Request level (its body is only the patch) can be applied.
+  const known = new Map<string, RecObj>();
+  const keyOf = (kind: string, ns: unknown, name: unknown) => `${kind}/${typeof ns === 'string' ? ns : ''}/${String(name)}`;
+  for (const o of rec.initial) known.set(keyOf(o.kind, o.metadata.namespace, o.metadata.name), o);
   for (const { value, line } of values) {
     if (!isObj(value) || value['apiVersion'] !== 'audit.k8s.io/v1' || value['kind'] !== 'Event') throw new RecordingError(file, line, 'not an audit event: expected apiVersion audit.k8s.io/v1, kind Event (one JSON object per line)');
     if (value['stage'] !== 'ResponseComplete') continue;
@@ -209,17 +230,28 @@ function parseAudit(file: string, values: Value[], rec: Recording): void {
     if (typeof time !== 'string') throw new RecordingError(file, line, 'audit event has no stageTimestamp or requestReceivedTimestamp');
     const user = (value['user'] as { username?: string } | undefined)?.username;
     if (typeof user !== 'string') throw new RecordingError(file, line, 'audit event has no user.username');
-    const body = value['responseObject'] ?? value['requestObject'];
+    const key = keyOf(kind, ref['namespace'], ref['name']);
+    const fromRef = (): RecObj => ({ apiVersion: String(ref['apiGroup'] ? `${ref['apiGroup']}/${ref['apiVersion']}` : ref['apiVersion'] ?? 'v1'), kind, metadata: { name: String(ref['name']), ...(ref['namespace'] ? { namespace: String(ref['namespace']) } : {}) } });
+    const response = value['responseObject'];
+    const request = value['requestObject'];
+    let body = isObj(response) && response['kind'] !== 'Status' ? response : request;
+    // At Request level a patch logs only its body: the object is the last one seen with the patch applied.
+    if (verb === 'patch' && body === request && isObj(request)) {
+      const base = known.get(key);
+      if (!base && typeof request['kind'] !== 'string') throw new RecordingError(file, line, `a patch of ${ref['resource']} "${String(ref['name'])}" logged at Request level, but the recording never showed the object before it (add a snapshot taken at the start, or record at RequestResponse level)`);
+      body = mergePatch(base ?? fromRef(), request);
+    }
     let object: RecObj;
     if (verb === 'delete' || !isObj(body) || body['kind'] === 'Status') {
       if (verb !== 'delete') throw new RecordingError(file, line, `a ${verb} without requestObject or responseObject: record the audit log at Request or RequestResponse level (Metadata level carries no objects)`);
-      object = { apiVersion: String(ref['apiGroup'] ? `${ref['apiGroup']}/${ref['apiVersion']}` : ref['apiVersion'] ?? 'v1'), kind, metadata: { name: String(ref['name']), ...(ref['namespace'] ? { namespace: String(ref['namespace']) } : {}) } };
+      object = fromRef();
     } else {
       object = checkObject(file, line, body, 'the audit event\'s object');
     }
     const role = isControllerUser(user) ? 'observation' : 'input';
     const md = object.metadata as { deletionTimestamp?: string; finalizers?: string[] };
     const gone = md.deletionTimestamp ? (md.finalizers ?? []).length === 0 : verb === 'delete';
+    if (gone) known.delete(key); else known.set(key, object);
     rec.changes.push({ time, verb: verb === 'patch' ? 'update' : verb, object, role, by: user, gone, file, line });
   }
 }

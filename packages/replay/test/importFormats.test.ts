@@ -46,6 +46,29 @@ test('audit: control-plane users are observations, people are inputs; reads, ear
   ]);
 });
 
+test('audit at Request level: a patch logs only its body, applied to the object as last seen; a patch of an object never seen is refused with file and line', () => {
+  const ev = (verb: string, name: string, at: number, o: Record<string, unknown>) => JSON.stringify({
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Request', stage: 'ResponseComplete', verb, user: { username: 'alice' },
+    objectRef: { resource: 'persistentvolumeclaims', namespace: 'default', name, apiVersion: 'v1' }, responseStatus: { code: verb === 'create' ? 201 : 200 }, stageTimestamp: T(at), ...o,
+  });
+  const created = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default', labels: { team: 'a', tier: 'db' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+  const text = [
+    ev('create', 'data', 1, { requestObject: created }),
+    // kubectl patch pvc data -p '{"spec":…}' (a strategic merge patch) and a label removed with null.
+    ev('patch', 'data', 2, { requestObject: { metadata: { labels: { tier: null } }, spec: { resources: { requests: { storage: '2Gi' } } }, $setElementOrder: {} } }),
+    ev('delete', 'data', 3, {}),
+  ].join('\n');
+  const rec = parseRecording([{ name: 'audit.jsonl', text }]);
+  assert.equal(rec.changes.map((c) => [c.verb, c.role, c.gone]), [['create', 'input', false], ['update', 'input', false], ['delete', 'input', true]]);
+  const patched = rec.changes[1]!.object;
+  assert.equal(patched.metadata['labels'], { team: 'a' });
+  assert.equal(patched.spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } });
+  assert.is(patched.kind, 'PersistentVolumeClaim');
+  assert.is(rec.changes[2]!.object.kind, 'PersistentVolumeClaim');
+  assert.throws(() => parseRecording([{ name: 'late.jsonl', text: `${ev('create', 'data', 1, { requestObject: created })}\n${ev('patch', 'other', 2, { requestObject: { spec: {} } })}` }]),
+    (e: Error) => /^error: late\.jsonl:2: a patch of persistentvolumeclaims "other" logged at Request level, but the recording never showed the object before it/.test(e.message));
+});
+
 test('splitJsonValues: concatenated values with their starting lines; strings with braces do not confuse it', () => {
   const v = splitJsonValues('f', '{"a": "}{"}\n\n[1,\n2] {"b": "\\"{"}');
   assert.equal(v.map((x) => x.line), [1, 3, 4]);

@@ -1,0 +1,19 @@
+/**
+ * Runs one pvsim command in-process in its own Node process, for a benchmark that wants the
+ * command's own time and peak memory: prints one JSON line — exit code, milliseconds inside
+ * runCli (start-up and module loading excluded), the process's peak RSS, the output's tail.
+ * `node --import tsx bench/cliChild.ts CWD ARGS…`
+ */
+import { performance } from 'node:perf_hooks';
+import { runCli } from '../services/cli/src/cli.ts';
+
+async function main(): Promise<void> {
+  const [cwd, ...args] = process.argv.slice(2);
+  let stdout = '';
+  let stderr = '';
+  const t0 = performance.now();
+  const code = await runCli(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '', env: {}, cwd: cwd!, isTTY: false });
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ code, ms, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stdout: stdout.slice(-2000), stderr: stderr.slice(-2000) }));
+}
+void main();
