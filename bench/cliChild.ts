@@ -1,7 +1,8 @@
 /**
  * Runs one pvsim command in-process in its own Node process, for a benchmark that wants the
  * command's own time and peak memory: prints one JSON line — exit code, milliseconds inside
- * runCli (start-up and module loading excluded), the process's peak RSS, the output's tail.
+ * runCli (start-up and module loading excluded) and the CPU time it used, the process's peak
+ * RSS, the output's tail.
  * `node --import tsx bench/cliChild.ts CWD ARGS…`
  */
 import { performance } from 'node:perf_hooks';
@@ -12,8 +13,11 @@ async function main(): Promise<void> {
   let stdout = '';
   let stderr = '';
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const code = await runCli(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '', env: {}, cwd: cwd!, isTTY: false });
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ code, ms, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stdout: stdout.slice(-2000), stderr: stderr.slice(-2000) }));
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time too: on a shared machine the wall time says as much about the neighbours as about pvsim.
+  console.log(JSON.stringify({ code, ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stdout: stdout.slice(-2000), stderr: stderr.slice(-2000) }));
 }
 void main();

@@ -81,29 +81,32 @@ if (!cmp.stdout.includes('the model agrees')) throw new Error(`the exported run 
 row(`record export watch + import + compare (${watch.stdout.split('\n').length - 1} changes)`, watch.ms + imp.ms + cmp.ms, `export ${watch.ms.toFixed(0)} + import ${imp.ms.toFixed(0)} + compare ${cmp.ms.toFixed(0)} ms; compares clean`);
 
 // The recorded incident: each command in a child process of its own (time inside the command, its own peak RSS).
-const child = (args: string[]): { code: number; ms: number; rssMiB: number; stdout: string; stderr: string } => {
+const child = (args: string[]): { code: number; ms: number; cpuMs: number; rssMiB: number; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve('bench/cliChild.ts'), root, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`pvsim ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 };
 const incidentRoot = join(root, 'incident');
+const cpuBefore = process.cpuUsage();
 const incident = await generateIncident(incidentRoot, { teams: TEAMS, hours: 4 });
+const producingCpu = process.cpuUsage(cpuBefore);
 const p = incident.producing;
-row(`4-hour incident played on pvsim (the producing run): ${TEAMS} teams`, p.ms, `${incident.objects} PVs, claims and pods; ${p.inputs} commands, ${p.records} records, ${(p.records / p.ms * 1000).toFixed(0)} records/s`);
+const pCpuMs = (producingCpu.user + producingCpu.system) / 1000;
+row(`4-hour incident played on pvsim (the producing run): ${TEAMS} teams`, p.ms, `${incident.objects} PVs, claims and pods; ${p.inputs} commands, ${p.records} records, ${(p.records / p.ms * 1000).toFixed(0)} records/s; CPU ${(pCpuMs / 1000).toFixed(1)} s (with the export)`);
 for (const [label, file] of [['watch', incident.files.watch], ['audit', incident.files.audit]] as const) {
   const to = join(root, `imported-${label}`);
   const imp = child(['record', 'import', file, incident.files.events, '--to', to]);
   if (imp.code !== 0) throw new Error(`record import ${label}: ${imp.stderr}`);
   const inputs = /(\d+) inputs replayed/.exec(imp.stdout)?.[1] ?? '?';
   const records = readFileSync(join(to, 'log.jsonl'), 'utf8').trim().split('\n').length;
-  rows.push([`record import ${label} + events (${(readFileSync(file).length / 1024 / 1024).toFixed(1)} MiB)`, `${imp.ms.toFixed(0)} ms`, `${inputs} inputs replayed, ${records} records, ${(records / imp.ms * 1000).toFixed(0)} records/s = ${(p.ms / imp.ms).toFixed(2)}× the producing run`, `${imp.rssMiB} MiB`]);
+  rows.push([`record import ${label} + events (${(readFileSync(file).length / 1024 / 1024).toFixed(1)} MiB)`, `${imp.ms.toFixed(0)} ms`, `${inputs} inputs replayed, ${records} records, ${(records / imp.ms * 1000).toFixed(0)} records/s = ${((records / imp.ms) / (p.records / p.ms)).toFixed(2)}× the producing run's; CPU ${(imp.cpuMs / 1000).toFixed(1)} s`, `${imp.rssMiB} MiB`]);
   const cmp = child(['record', 'compare', to]);
   if (cmp.code !== 0) throw new Error(`the incident (${label}) does not compare clean: ${cmp.stdout.slice(-600)}`);
-  rows.push([`record compare (${label})`, `${cmp.ms.toFixed(0)} ms`, `${cmp.stdout.trim().split('\n').pop()}; import + compare ${((imp.ms + cmp.ms) / 1000).toFixed(1)} s (goal < 10 s)`, `${cmp.rssMiB} MiB`]);
+  rows.push([`record compare (${label})`, `${cmp.ms.toFixed(0)} ms`, `${cmp.stdout.trim().split('\n').pop()}; import + compare ${((imp.ms + cmp.ms) / 1000).toFixed(1)} s, CPU ${((imp.cpuMs + cmp.cpuMs) / 1000).toFixed(1)} s (goal < 10 s)`, `${cmp.rssMiB} MiB`]);
   if (label === 'watch') {
     const v = child(['--cluster', to, 'log', 'verify']);
     if (v.code !== 0) throw new Error(`log verify of the imported incident: ${v.stderr}`);
-    rows.push([`log verify of the imported incident (${inputs} commands)`, `${v.ms.toFixed(0)} ms`, `${(records / v.ms * 1000).toFixed(0)} records/s = ${((records / v.ms) / (p.records / p.ms)).toFixed(2)}× the producing run's records/s`, `${v.rssMiB} MiB`]);
+    rows.push([`log verify of the imported incident (${inputs} commands)`, `${v.ms.toFixed(0)} ms`, `${(records / v.ms * 1000).toFixed(0)} records/s = ${((records / v.ms) / (p.records / p.ms)).toFixed(2)}× the producing run's records/s; CPU ${(v.cpuMs / 1000).toFixed(1)} s`, `${v.rssMiB} MiB`]);
   }
 }
 
