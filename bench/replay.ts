@@ -25,8 +25,8 @@ import { generateIncident } from './incidentFixture.ts';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 300 : 2_000;
-/** Teams of the recorded incident (a claim and a pod each; a node per eight teams). */
-const TEAMS = quick ? 60 : 200;
+/** Teams of the recorded incident (a claim and a pod each; a node per eight teams); PVSIM_BENCH_INCIDENT_TEAMS overrides. */
+const TEAMS = Number(process.env['PVSIM_BENCH_INCIDENT_TEAMS'] ?? (quick ? 60 : 200));
 const SNAPSHOT_EVERY = quick ? 500 : 2_000;
 const root = mkdtempSync(join(tmpdir(), 'pvsim-bench-replay-'));
 

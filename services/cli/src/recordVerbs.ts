@@ -5,7 +5,7 @@
  * exportFormats.ts), so a pvsim run can be read by the same tools as a real incident.
  * `record import` reads a real recording (packages/replay importFormats.ts: refused whole, with
  * file and line, when bad), replays its inputs — the changes people made — through pvsim's own
- * controllers at the recorded times, and writes a new cluster directory atomically (forkVerbs.ts)
+ * controllers at the recorded times, and writes a new cluster directory atomically (clusterDir.ts)
  * holding that log and the recording; `record compare` holds the model's log to the real
  * controllers' changes and events (packages/replay compare.ts).
  */
