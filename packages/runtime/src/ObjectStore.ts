@@ -1,7 +1,11 @@
 /**
- * Design: the simulated API server. Each PersistentVolume and PersistentVolumeClaim lives in an
- * XState actor (packages/machines) that owns its stored object; classes, pods, nodes and events
- * are plain records. The store gives controllers the ClusterApi port with API-server semantics:
+ * Design: the simulated API server. Each PersistentVolume, PersistentVolumeClaim and
+ * VolumeAttachment is kept as the persisted snapshot of its XState machine (packages/machines),
+ * whose context is the stored object; classes, pods, nodes and events are plain records. A write
+ * reaches the object's address on the bus and moves its snapshot on with the machine's pure
+ * transition — an actor lives only for that one event, passivated the rest of the time (the
+ * virtual actors of Orleans): a live actor costs ≈ 3.8 KB, its snapshot ≈ 0.5 KB, and a settled
+ * million objects would not fit in memory as live actors (ADR 0101). The store gives controllers the ClusterApi port with API-server semantics:
  * resource versions and conflicts, status written only through the status subresource,
  * deletion that waits for finalizers (Terminating), events aggregated like the event
  * correlator. Every change is reported twice: to `watch` (the controllers' informers) and as a
@@ -15,7 +19,7 @@
  * store rebuilt from the log registers uids in the order the live one did and fingerprints the
  * same. Hashing is lazy: a write only marks its key, and `fingerprint()` hashes the marked ones.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import {
   ApiError, Fingerprinter, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
   type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
@@ -121,8 +125,10 @@ export abstract class TypedReads {
 }
 
 export class ObjectStore extends TypedReads implements ClusterApi {
-  /** Actor kinds: key -> actor owning the object. */
-  private readonly actors = new Map<StoredKind, Map<string, Actor<any>>>();
+  /** Machine kinds: key -> the machine's snapshot, whose context holds the object. */
+  private readonly actors = new Map<StoredKind, Map<string, AnyMachineSnapshot>>();
+  /** Per machine, the scope its pure transitions run in (no timers, children or effects: see packages/machines). */
+  private readonly scopes = new Map<unknown, AnyActorScope>();
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
   private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
   /**
@@ -151,7 +157,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   // ------------------------------------------------------------ generic access
 
-  private actorsOf(kind: StoredKind): Map<string, Actor<any>> {
+  private actorsOf(kind: StoredKind): Map<string, AnyMachineSnapshot> {
     let m = this.actors.get(kind);
     if (!m) this.actors.set(kind, (m = new Map()));
     return m;
@@ -164,7 +170,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
-    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.getSnapshot().context.object as AnyObject | undefined;
+    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.context.object as AnyObject | undefined;
     return this.plainOf(kind).get(key);
   }
 
@@ -172,7 +178,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     if (kind === 'Event') return [...this.plainOf(kind).values()];
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
-      return this.sortedKeysOf(kind).map((k) => actors.get(k)!.getSnapshot().context.object as AnyObject);
+      return this.sortedKeysOf(kind).map((k) => actors.get(k)!.context.object as AnyObject);
     }
     const objects = this.plainOf(kind);
     return this.sortedKeysOf(kind).map((k) => objects.get(k)!);
@@ -190,8 +196,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** The actor's state value (its phase machine state), for inspection and tests. */
   actorState(kind: StoredKind, key: string): string | undefined {
-    const actor = this.actorsOf(kind).get(key);
-    return actor ? String(actor.getSnapshot().value) : undefined;
+    const snapshot = this.actorsOf(kind).get(key);
+    return snapshot ? String(snapshot.value) : undefined;
   }
 
   /**
@@ -225,7 +231,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const objects: [StoredKind, string, AnyObject][] = [];
     for (const kind of STORED_KINDS) {
       const entries: [string, AnyObject][] = isActorKind(kind)
-        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.getSnapshot().context.object as AnyObject])
+        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.context.object as AnyObject])
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
@@ -368,20 +374,21 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
-      const actor = actors.get(key);
+      const before = actors.get(key);
       const address = `${STREAM_PREFIX[kind]}/${key}`;
-      if (!actor) {
-        const created = createActor(KINDS[kind].machine as any, { input: { object: obj }, clock: this.opts.clock as any });
-        created.start();
-        actors.set(key, created);
+      if (!before) {
+        const machine = KINDS[kind].machine as AnyStateMachine;
+        actors.set(key, machine.getInitialSnapshot(this.scopeOf(machine), { object: obj }));
         this.sortedKeys.delete(kind);
-        this.unsubscribe.set(address, this.bus.subscribe(address, (event) => created.send(event as never)));
+        this.unsubscribe.set(address, this.bus.subscribe(address, (event) => {
+          const current = actors.get(key);
+          if (current && current.status === 'active') actors.set(key, machine.transition(current, event, this.scopeOf(machine)));
+        }));
       } else {
-        const before = actor.getSnapshot();
         this.bus.publish(address, { type: 'WRITE', object: obj });
-        const after = actor.getSnapshot();
+        const after = actors.get(key)!;
         if (after === before || after.context.object !== obj) {
-          throw new IllegalTransitionError(kind, obj.metadata.name, String(before.value), String(actor.getSnapshot().value));
+          throw new IllegalTransitionError(kind, obj.metadata.name, String(before.value), String(after.value));
         }
       }
       if (kind === 'PersistentVolume') this.index?.set(obj as unknown as PersistentVolume);
@@ -396,6 +403,26 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     }
   }
 
+  /**
+   * The scope a machine's pure transitions run in, made once per machine: what xstate's own
+   * `transition()` makes on every call (an actor and a system each time, which cost more than
+   * the transition). The machines have no timers, children, emitted events or effects, so
+   * nothing is ever scheduled or spawned in it; actions (the `store` assign) are applied by the
+   * transition itself.
+   */
+  private scopeOf(machine: AnyStateMachine): AnyActorScope {
+    let scope = this.scopes.get(machine);
+    if (!scope) {
+      const self = createActor(machine, { clock: this.opts.clock as never });
+      scope = {
+        self, id: '', sessionId: '', system: self.system, logger: () => {}, defer: () => {}, emit: () => {},
+        stopChild: () => {}, actionExecutor: () => {},
+      } as unknown as AnyActorScope;
+      this.scopes.set(machine, scope);
+    }
+    return scope;
+  }
+
   private markUnhashed(kind: StoredKind, key: string): void {
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
@@ -406,13 +433,11 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
-      const actor = actors.get(key);
-      if (actor) {
+      if (actors.has(key)) {
         const address = `${STREAM_PREFIX[kind]}/${key}`;
         this.bus.publish(address, { type: 'REMOVE' });
         this.unsubscribe.get(address)?.();
         this.unsubscribe.delete(address);
-        actor.stop();
         actors.delete(key);
         this.sortedKeys.delete(kind);
       }
