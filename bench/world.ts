@@ -284,7 +284,30 @@ function measureFork(world: World, reps: number): ForkResult {
   };
 }
 
+/**
+ * `--pairs=N`: one settled PV-only world of N pairs and nothing else (issue 14 item 1: 500k pairs,
+ * 1M objects, in ≤ 4 GB peak). Peak RSS is the process's maximum resident set (getrusage) over
+ * the whole run — fixture, world and garbage included — so it is what the machine had to give.
+ */
+function memoryRun(n: number): void {
+  const t0 = performance.now();
+  const run = scaleRun(n);
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  console.log(`Memory: ${fmtN(n)} settled PV/PVC pairs (${fmtN(2 * n)} objects) in ${fmtMs(performance.now() - t0)}`);
+  console.log(table(
+    ['N', 'PVs: apply+settle', 'PVCs: apply+settle', 'deliv/pair', 'heap retained', 'per pair', 'peak RSS', 'goal (1M objects ≤ 4 GB)'],
+    [[
+      fmtN(n), fmtMs(run.volumeMs), fmtMs(run.claimMs), (run.deliveries / n).toFixed(2),
+      `${(run.retainedBytes / 2 ** 20).toFixed(0)} MiB`, `${(run.retainedBytes / n / 1024).toFixed(2)} KiB`,
+      `${(peakRssBytes / 2 ** 30).toFixed(2)} GiB`, n >= 500_000 ? (peakRssBytes <= 4e9 ? 'met' : 'missed') : '(N < 500k)',
+    ]],
+  ));
+  emit('world', { memory: { n, ...run, peakRssBytes, retainedBytesPerPair: run.retainedBytes / n } });
+}
+
 function main(): void {
+  const pairsArg = process.argv.find((a) => a.startsWith('--pairs='));
+  if (pairsArg) { memoryRun(Number(pairsArg.slice('--pairs='.length))); return; }
   const quick = process.argv.includes('--quick');
   const copies = quick ? 10 : 40;
   // world.fingerprint() costs O(waiting work) per call and applying N claims queues N items, so

@@ -27,7 +27,7 @@ import {
 } from '@pvsim/domain';
 import { volumeMachine, claimMachine, attachmentMachine } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
-import { InProcessBus, type Bus } from './Bus.ts';
+import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
@@ -94,6 +94,16 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
 };
 
 export const STORED_KINDS = Object.keys(KINDS) as StoredKind[];
+
+/** A stored object of a machine kind and its machine state: an actor at rest. */
+interface Passivated { object: AnyObject; state: AnyMachineSnapshot }
+
+interface MachineHost {
+  machine: AnyStateMachine;
+  scope: AnyActorScope;
+  passivate(snapshot: AnyMachineSnapshot): Passivated;
+  onEvent(event: BusEvent, address: string): void;
+}
 export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].prefix])) as Record<StoredKind, string>;
 /** Each kind's API resource name (`persistentvolumes`, …). */
 export const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
@@ -125,10 +135,10 @@ export abstract class TypedReads {
 }
 
 export class ObjectStore extends TypedReads implements ClusterApi {
-  /** Machine kinds: key -> the machine's snapshot, whose context holds the object. */
-  private readonly actors = new Map<StoredKind, Map<string, AnyMachineSnapshot>>();
-  /** Per machine, the scope its pure transitions run in (no timers, children or effects: see packages/machines). */
-  private readonly scopes = new Map<unknown, AnyActorScope>();
+  /** Machine kinds: key -> the object and its machine state (a passivated actor). */
+  private readonly actors = new Map<StoredKind, Map<string, Passivated>>();
+  /** Per machine kind, what its writes run with (scope, state templates, the bus handler). */
+  private readonly hosts = new Map<StoredKind, MachineHost>();
   /** Plain kinds: key -> object. Events keep insertion order (their names are counters). */
   private readonly plain = new Map<StoredKind, Map<string, AnyObject>>();
   /**
@@ -142,7 +152,6 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
   private readonly eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
-  private readonly unsubscribe = new Map<string, () => void>();
   private readonly bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
@@ -157,7 +166,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   // ------------------------------------------------------------ generic access
 
-  private actorsOf(kind: StoredKind): Map<string, AnyMachineSnapshot> {
+  private actorsOf(kind: StoredKind): Map<string, Passivated> {
     let m = this.actors.get(kind);
     if (!m) this.actors.set(kind, (m = new Map()));
     return m;
@@ -170,7 +179,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
-    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.context.object as AnyObject | undefined;
+    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.object;
     return this.plainOf(kind).get(key);
   }
 
@@ -178,7 +187,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     if (kind === 'Event') return [...this.plainOf(kind).values()];
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
-      return this.sortedKeysOf(kind).map((k) => actors.get(k)!.context.object as AnyObject);
+      return this.sortedKeysOf(kind).map((k) => actors.get(k)!.object);
     }
     const objects = this.plainOf(kind);
     return this.sortedKeysOf(kind).map((k) => objects.get(k)!);
@@ -196,8 +205,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** The actor's state value (its phase machine state), for inspection and tests. */
   actorState(kind: StoredKind, key: string): string | undefined {
-    const snapshot = this.actorsOf(kind).get(key);
-    return snapshot ? String(snapshot.value) : undefined;
+    const entry = this.actorsOf(kind).get(key);
+    return entry ? String(entry.state.value) : undefined;
   }
 
   /**
@@ -231,7 +240,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const objects: [StoredKind, string, AnyObject][] = [];
     for (const kind of STORED_KINDS) {
       const entries: [string, AnyObject][] = isActorKind(kind)
-        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.context.object as AnyObject])
+        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.object])
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
@@ -376,19 +385,16 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       const actors = this.actorsOf(kind);
       const before = actors.get(key);
       const address = `${STREAM_PREFIX[kind]}/${key}`;
+      const host = this.hostOf(kind);
       if (!before) {
-        const machine = KINDS[kind].machine as AnyStateMachine;
-        actors.set(key, machine.getInitialSnapshot(this.scopeOf(machine), { object: obj }));
+        actors.set(key, host.passivate(host.machine.getInitialSnapshot(host.scope, { object: obj })));
         this.sortedKeys.delete(kind);
-        this.unsubscribe.set(address, this.bus.subscribe(address, (event) => {
-          const current = actors.get(key);
-          if (current && current.status === 'active') actors.set(key, machine.transition(current, event, this.scopeOf(machine)));
-        }));
+        this.bus.subscribe(address, host.onEvent);
       } else {
         this.bus.publish(address, { type: 'WRITE', object: obj });
         const after = actors.get(key)!;
-        if (after === before || after.context.object !== obj) {
-          throw new IllegalTransitionError(kind, obj.metadata.name, String(before.value), String(after.value));
+        if (after === before || after.object !== obj) {
+          throw new IllegalTransitionError(kind, obj.metadata.name, String(before.state.value), String(after.state.value));
         }
       }
       if (kind === 'PersistentVolume') this.index?.set(obj as unknown as PersistentVolume);
@@ -404,23 +410,44 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   /**
-   * The scope a machine's pure transitions run in, made once per machine: what xstate's own
-   * `transition()` makes on every call (an actor and a system each time, which cost more than
-   * the transition). The machines have no timers, children, emitted events or effects, so
-   * nothing is ever scheduled or spawned in it; actions (the `store` assign) are applied by the
-   * transition itself.
+   * What the writes of one machine kind run with, made once per kind: the scope of the machine's
+   * pure transitions — what xstate's own `transition()` makes on every call (an actor and a system
+   * each time, which cost more than the transition). The machines have no timers, children,
+   * emitted events or effects, so nothing is ever scheduled or spawned in it; their one action
+   * (the `store` assign) is applied by the transition itself. A passivated object keeps its state
+   * as a template shared by every object in that state (the snapshot without its context); the
+   * snapshot a transition needs is the template with the object as context. One bus handler per
+   * kind finds the object by the address it is given.
    */
-  private scopeOf(machine: AnyStateMachine): AnyActorScope {
-    let scope = this.scopes.get(machine);
-    if (!scope) {
-      const self = createActor(machine, { clock: this.opts.clock as never });
-      scope = {
-        self, id: '', sessionId: '', system: self.system, logger: () => {}, defer: () => {}, emit: () => {},
-        stopChild: () => {}, actionExecutor: () => {},
-      } as unknown as AnyActorScope;
-      this.scopes.set(machine, scope);
-    }
-    return scope;
+  private hostOf(kind: StoredKind): MachineHost {
+    let host = this.hosts.get(kind);
+    if (host) return host;
+    const machine = KINDS[kind].machine as AnyStateMachine;
+    const self = createActor(machine, { clock: this.opts.clock as never });
+    const scope = {
+      self, id: '', sessionId: '', system: self.system, logger: () => {}, defer: () => {}, emit: () => {},
+      stopChild: () => {}, actionExecutor: () => {},
+    } as unknown as AnyActorScope;
+    const templates = new Map<string, AnyMachineSnapshot>();
+    const passivate = (snapshot: AnyMachineSnapshot): Passivated => {
+      const value = JSON.stringify(snapshot.value) + snapshot.status;
+      let state = templates.get(value);
+      if (!state) templates.set(value, (state = { ...snapshot, context: undefined }));
+      return { object: snapshot.context.object as AnyObject, state };
+    };
+    const actors = this.actorsOf(kind);
+    const prefixLength = STREAM_PREFIX[kind].length + 1;
+    const onEvent = (event: BusEvent, address: string) => {
+      const key = address.slice(prefixLength);
+      const current = actors.get(key);
+      if (!current || current.state.status !== 'active') return;
+      const snapshot = { ...current.state, context: { object: current.object } } as AnyMachineSnapshot;
+      const next = machine.transition(snapshot, event, scope);
+      if (next !== snapshot) actors.set(key, passivate(next));
+    };
+    host = { machine, scope, passivate, onEvent };
+    this.hosts.set(kind, host);
+    return host;
   }
 
   private markUnhashed(kind: StoredKind, key: string): void {
@@ -436,8 +463,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       if (actors.has(key)) {
         const address = `${STREAM_PREFIX[kind]}/${key}`;
         this.bus.publish(address, { type: 'REMOVE' });
-        this.unsubscribe.get(address)?.();
-        this.unsubscribe.delete(address);
+        this.bus.unsubscribe(address);
         actors.delete(key);
         this.sortedKeys.delete(kind);
       }
