@@ -37,7 +37,9 @@ console.log('');
 function run(name) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`, ...(quick ? ['--quick'] : [])], {
+    // `--pairs=N` (world): one memory run of N settled PV/PVC pairs; it needs a heap limit above the default to be measured, not killed.
+    const pairs = args.find((a) => a.startsWith('--pairs='));
+    const child = spawn(process.execPath, ['--expose-gc', ...(pairs ? ['--max-old-space-size=16384'] : []), '--import', 'tsx', `bench/${name}.ts`, ...(quick ? ['--quick'] : []), ...(pairs ? [pairs] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, FORCE_COLOR: '0' },
     });
@@ -97,7 +99,10 @@ if (results.settle) {
     console.log(`settle: N = ${s.n}: a settled bind costs ${us(s.claimPhaseMedianMs, s.n).toFixed(0)} µs = ${(s.claimPhaseMedianMs / s.rawSendsMedianMs).toFixed(0)} raw actor transitions = ${(s.claimPhaseMedianMs / s.pureBinderMedianMs).toFixed(0)}× the pure binder (${us(s.pureBinderMedianMs, s.n).toFixed(1)} µs per claim incl. index build); ${(s.deliveries / s.n).toFixed(2)} deliveries per bind.`);
   }
 }
-if (results.world) {
+if (results.world?.memory) {
+  const m = results.world.memory;
+  console.log(`world: ${m.n} settled pairs (${2 * m.n} objects): peak RSS ${(m.peakRssBytes / 2 ** 30).toFixed(2)} GiB, ${(m.retainedBytesPerPair / 1024).toFixed(2)} KiB heap per pair (goal at 500k pairs: ≤ 4 GB peak).`);
+} else if (results.world) {
   const w = results.world;
   const goal = (x, max) => (x <= max ? 'met' : `missed ×${(x / max).toFixed(1)}`);
   const fp = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;

@@ -123,6 +123,9 @@ function fmix32(h: number): number {
 }
 
 const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
+/** Markers of the canonical values `textOf` writes itself (`deleting: true`, `<generated>`). */
+const DELETING = Symbol('deleting');
+const GENERATED = Symbol('generated');
 
 export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
@@ -182,7 +185,7 @@ export class Fingerprinter {
     let canonicalKey = this.canonicalKey(kind, key, obj as Json);
     // Two live objects with one canonical key would be a broken rule above; keep both hashed.
     if (this.entries.has(canonicalKey)) canonicalKey += `~${raw}`;
-    const [lo, hi] = hash64(`${canonicalKey}\n${canonicalJson(this.canonicalObject(kind, obj as Json))}`);
+    const [lo, hi] = hash64(`${canonicalKey}\n${this.canonicalText(kind, obj as Json)}`);
     this.entries.set(canonicalKey, { kind, rawKey: key, lo, hi });
     this.canonicalKeys.set(raw, canonicalKey);
     this.lo = (this.lo + lo) >>> 0;
@@ -211,6 +214,15 @@ export class Fingerprinter {
       delete out['count'];
     }
     return out;
+  }
+
+  /**
+   * `canonicalJson(canonicalObject(kind, obj))`, the text an object is hashed as, written in one
+   * walk of the object without building the canonical object first (a write's hash is on the
+   * path of every fingerprint, and the settle loop's progress check asks for one).
+   */
+  canonicalText(kind: string, obj: Json): string {
+    return kind === 'Event' ? canonicalJson(this.canonicalObject(kind, obj)) : this.textOf(obj);
   }
 
   /** `<kind>/<key>` with registered tokens replaced; an Event's key is its correlation. */
@@ -304,12 +316,46 @@ export class Fingerprinter {
     return from === 0 ? text : out + text.slice(from);
   }
 
-  private canonicalValue(value: unknown): unknown {
-    if (typeof value === 'string') {
-      if (value.length >= 20 && value.length <= 35 && RFC3339.test(value)) return '<time>';
-      const s = value.includes('globalmount') ? value.replace(STAGING_DIGEST, '$1<staging>$2') : value;
-      return this.substitute(s);
+  private canonicalString(value: string): string {
+    if (value.length >= 20 && value.length <= 35 && RFC3339.test(value)) return '<time>';
+    const s = value.includes('globalmount') ? value.replace(STAGING_DIGEST, '$1<staging>$2') : value;
+    return this.substitute(s);
+  }
+
+  /** `canonicalJson(this.canonicalValue(value))` in one walk: the same rules, in the same order. */
+  private textOf(value: unknown): string {
+    if (typeof value === 'string') return JSON.stringify(this.canonicalString(value));
+    if (Array.isArray(value)) {
+      let out = '[';
+      for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + this.textOf(value[i]);
+      return out + ']';
     }
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    // The canonical object's members by canonical key, as canonicalValue assigns them (a later
+    // key that canonicalises to the same name wins); a member's value is canonicalised when written.
+    const members: Json = {};
+    for (const k of Object.keys(value)) {
+      const v = (value as Json)[k];
+      if (v === undefined || k === 'resourceVersion' || k === 'managedFields') continue;
+      if (k.endsWith('Timestamp') || k.endsWith('Time')) {
+        if (k === 'deletionTimestamp') members['deleting'] = DELETING;
+        continue;
+      }
+      if (k === 'containerID' || k === PROVISIONER_IDENTITY) { members[k] = GENERATED; continue; }
+      members[this.substitute(k)] = v;
+    }
+    let out = '{';
+    let first = true;
+    for (const k of Object.keys(members).sort()) {
+      const v = members[k];
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + (v === DELETING ? 'true' : v === GENERATED ? '"<generated>"' : this.textOf(v));
+      first = false;
+    }
+    return out + '}';
+  }
+
+  private canonicalValue(value: unknown): unknown {
+    if (typeof value === 'string') return this.canonicalString(value);
     if (Array.isArray(value)) return value.map((v) => this.canonicalValue(v));
     if (value === null || typeof value !== 'object') return value;
     const out: Json = {};

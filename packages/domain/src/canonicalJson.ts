@@ -80,3 +80,31 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k) && y[k] !== undefined) ny++;
   return nx === ny;
 }
+
+/**
+ * A deep copy of JSON data (`undefined` members kept, as `structuredClone` keeps them) in which
+ * every part that is the very same value (`===`) as the part at the same place in `base` is
+ * shared, not copied. `base` is a stored object, which nobody changes in place (stored objects
+ * are immutable; writers copy before they change), so sharing its parts is safe, and a write that
+ * copied the stored object shallowly and changed one field costs a walk of the changed path only —
+ * where a `structuredClone` of the request copied every node of it. Without `base` it is a plain
+ * deep copy, several times cheaper than `structuredClone` on small objects.
+ */
+export function copyShared<T>(value: T, base?: unknown): T {
+  if (value === base || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const b = Array.isArray(base) ? base : undefined;
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyShared(value[i], b?.[i]);
+    return out as T;
+  }
+  const b = isPlainObject(base) ? base : undefined;
+  const out: Json = {};
+  for (const k of Object.keys(value as Json)) {
+    const v = copyShared((value as Json)[k], b?.[k]);
+    // A key such as `__proto__` (a ConfigMap key may be one) stays an own key.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as T;
+}

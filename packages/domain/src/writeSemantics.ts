@@ -13,7 +13,7 @@
  * concurrency on metadata.resourceVersion, and client-go's event correlator.
  */
 import { ApiError } from './ports.ts';
-import { jsonEqual } from './canonicalJson.ts';
+import { copyShared, jsonEqual } from './canonicalJson.ts';
 import type { KubeEvent } from './types.ts';
 
 /** Any stored object, as the store keeps it. */
@@ -44,7 +44,7 @@ const conflict = (resource: string, name: string) =>
 /** Create: uid, creationTimestamp and resourceVersion assigned; the given status kept. */
 export function decideCreate(existing: StoredObject | undefined, obj: StoredObject, ctx: WriteContext & { namespaced: boolean; newUid(): string }): StoredObject {
   if (existing) throw new ApiError('AlreadyExists', `${ctx.resource} "${obj.metadata.name}" already exists`);
-  const stored = structuredClone(obj);
+  const stored = copyShared(obj);
   if (ctx.namespaced && !stored.metadata.namespace) stored.metadata.namespace = 'default';
   if (!stored.metadata['uid']) stored.metadata['uid'] = ctx.newUid();
   if (!stored.metadata['creationTimestamp']) stored.metadata['creationTimestamp'] = ctx.now;
@@ -62,15 +62,24 @@ export function decideUpdate(old: StoredObject | undefined, obj: StoredObject, s
   if (!old) throw new ApiError('NotFound', `${ctx.resource} "${obj.metadata.name}" not found`);
   const rv = obj.metadata['resourceVersion'];
   if (rv !== undefined && rv !== old.metadata['resourceVersion']) throw conflict(ctx.resource, obj.metadata.name);
+  // The request is copied (its caller may change it afterwards), sharing what it has in common
+  // with the stored object: a writer that copied the stored object and changed a field costs the
+  // changed path, and the no-op check below stops at the shared parts.
   let next: StoredObject;
   if (subresource === 'status') {
-    next = { ...old, metadata: { ...old.metadata }, status: structuredClone(obj['status']) };
+    next = { ...old, metadata: { ...old.metadata }, status: copyShared(obj['status'], old['status']) };
     if (obj['status'] === undefined) delete next['status'];
-  } else if (old.kind === 'PersistentVolume' || old.kind === 'PersistentVolumeClaim') {
-    next = { ...structuredClone(obj), status: old['status'] };
-    if (old['status'] === undefined) delete next['status'];
   } else {
-    next = structuredClone(obj);
+    // A new top-level object always (its metadata is changed below), even for a request that is
+    // the stored object itself. PV and PVC keep the stored status, in the place the request's keys
+    // give it (as `{ ...obj, status }` would).
+    const keepStatus = old.kind === 'PersistentVolume' || old.kind === 'PersistentVolumeClaim';
+    next = {} as StoredObject;
+    for (const k of Object.keys(obj)) next[k] = keepStatus && k === 'status' ? old['status'] : copyShared(obj[k], old[k]);
+    if (keepStatus) {
+      next['status'] = old['status'];
+      if (old['status'] === undefined) delete next['status'];
+    }
   }
   next.metadata = { ...next.metadata, uid: old.metadata['uid'], creationTimestamp: old.metadata['creationTimestamp'] };
   if (old.metadata['deletionTimestamp'] !== undefined) next.metadata['deletionTimestamp'] = old.metadata['deletionTimestamp'];
@@ -96,10 +105,8 @@ export function decideDelete(old: StoredObject | undefined, name: string, ctx: W
   const finalizers = (old.metadata['finalizers'] as string[] | undefined) ?? [];
   if (finalizers.length === 0) return { fact: 'Deleted', next: undefined };
   if (old.metadata['deletionTimestamp'] !== undefined) return { fact: 'Unchanged', next: old };
-  const next = structuredClone(old);
-  next.metadata['deletionTimestamp'] = ctx.now;
-  next.metadata['deletionGracePeriodSeconds'] = 0;
-  next.metadata['resourceVersion'] = ctx.nextVersion();
+  // The stored object is immutable: only its metadata is new.
+  const next = { ...old, metadata: { ...old.metadata, deletionTimestamp: ctx.now, deletionGracePeriodSeconds: 0, resourceVersion: ctx.nextVersion() } };
   return { fact: 'Updated', next };
 }
 
@@ -123,7 +130,7 @@ export interface EventRequest {
  * (events are never removed, so their sequence is a counter any replay agrees on).
  */
 export function decideEvent(existing: KubeEvent | undefined, req: EventRequest, now: string, seq: number): KubeEvent {
-  if (existing) return { ...structuredClone(existing), count: existing.count + 1, lastTimestamp: now };
+  if (existing) return { ...existing, count: existing.count + 1, lastTimestamp: now };
   const { object } = req;
   return {
     apiVersion: 'v1', kind: 'Event',

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Fingerprinter } from '../src/Fingerprinter.ts';
+import { canonicalJson } from '../src/canonicalJson.ts';
 
 const pvc = (uid: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default', uid, resourceVersion: '7', creationTimestamp: '2026-01-01T00:00:00Z' },
@@ -120,6 +121,21 @@ test('property: the value does not depend on the order of writes, and survives t
     assert.is(copy.value(), a.value());
     assert.is(copy.value(), new Fingerprinter().value());
   }));
+});
+
+test('canonicalText is canonicalJson(canonicalObject(...)) for any object, written in one walk', () => {
+  const f = new Fingerprinter();
+  f.register('uid-1', 'PersistentVolumeClaim', 'default/data');
+  f.register('uid-22', 'PersistentVolume', 'pvc-uid-1');
+  const word = fc.constantFrom('uid-1', 'uid-22', 'pvc-uid-1', 'x', 'deleting', 'resourceVersion', 'managedFields', 'deletionTimestamp',
+    'lastTransitionTime', 'containerID', 'storage.kubernetes.io/csiProvisionerIdentity', '2026-01-01T00:00:00Z', '/var/lib/kubelet/plugins/kubernetes.io/csi/d/' + 'a'.repeat(64) + '/globalmount', '__proto__');
+  const leaf = fc.oneof(word, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+  const { tree } = fc.letrec((tie) => ({
+    tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 4 }), fc.dictionary(fc.oneof(word, fc.string()), tie('tree'), { maxKeys: 5 })),
+  }));
+  fc.assert(fc.property(fc.dictionary(fc.oneof(word, fc.string()), tree, { maxKeys: 6 }), fc.constantFrom('Pod', 'PersistentVolume', 'Event'), (obj, kind) => {
+    assert.is(f.canonicalText(kind, obj as never), canonicalJson(f.canonicalObject(kind, obj as never)));
+  }), { numRuns: 500 });
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { canonicalJson, jsonEqual, sortKeysDeep } from '../src/canonicalJson.ts';
+import { canonicalJson, copyShared, jsonEqual, sortKeysDeep } from '../src/canonicalJson.ts';
 
 interface Row { name: string; value: unknown; want: string }
 
@@ -65,6 +65,35 @@ test('jsonEqual agrees with comparing canonical JSON texts', () => {
   assert.ok(jsonEqual({ a: 1, b: undefined }, { a: 1 }));
   assert.not.ok(jsonEqual({ a: [1, 2] }, { a: [2, 1] }));
   assert.not.ok(jsonEqual({ a: {} }, { a: [] }));
+});
+
+test('copyShared: an equal copy, shared where the base has the very same part, new elsewhere', () => {
+  const base = { metadata: { name: 'a', labels: { x: '1' } }, spec: { modes: ['RWO'], size: 1 } };
+  const request = { ...base, metadata: { ...base.metadata, annotations: { y: '2' } }, extra: undefined };
+  const out = copyShared(request, base);
+  assert.equal(out, request);
+  assert.ok('extra' in out, 'undefined members are kept, as structuredClone keeps them');
+  assert.is.not(out, request);
+  assert.is.not(out.metadata, request.metadata);
+  assert.is.not(out.metadata.annotations, request.metadata.annotations);
+  assert.is(out.spec, base.spec);
+  assert.is(out.metadata.labels, base.metadata.labels);
+  assert.equal(Object.keys(out), Object.keys(request));
+});
+
+test('copyShared keeps a __proto__ key as an own key', () => {
+  const v = JSON.parse('{"data":{"__proto__":"x","a":"b"}}');
+  const c = copyShared(v);
+  assert.equal(Object.keys(c.data), ['__proto__', 'a']);
+  assert.is(JSON.stringify(c), JSON.stringify(v));
+});
+
+test('copyShared without a base is a deep copy equal to structuredClone', () => {
+  fc.assert(fc.property(fc.jsonValue(), (v) => {
+    const c = copyShared(v);
+    assert.equal(c, structuredClone(v));
+    if (v !== null && typeof v === 'object') assert.is.not(c, v);
+  }));
 });
 
 test.run();

@@ -8,6 +8,9 @@
  * only once its claimRef is gone or reduced to a reservation).
  *
  * Machines have no side effects and no timers; snapshots are plain JSON (context = the object).
+ * The store relies on it: it keeps an object at rest as its object and a shared state template and
+ * runs the pure `transition` for one write (a passivated actor, ADR 0009), so no `after`, `invoke`,
+ * `spawn`, `emit` or custom action may be added here.
  */
 import { setup, assign } from 'xstate';
 

@@ -15,8 +15,14 @@ export interface BusEvent {
 export interface Bus {
   /** Delivers `event` to the subscriber of `address`; false when nobody listens there. */
   publish(address: string, event: BusEvent): boolean;
-  /** Registers the one handler of an address; returns the unsubscribe function. */
-  subscribe(address: string, handler: (event: BusEvent) => void): () => void;
+  /**
+   * Registers the one handler of an address; returns the unsubscribe function. The handler is
+   * given the address too, so one handler can serve many addresses (the store has one per kind,
+   * not a closure per object).
+   */
+  subscribe(address: string, handler: (event: BusEvent, address: string) => void): () => void;
+  /** Removes the handler of an address (what the function `subscribe` returned does). */
+  unsubscribe(address: string): void;
 }
 
 export class AddressTakenError extends Error {
@@ -28,22 +34,26 @@ export class AddressTakenError extends Error {
 }
 
 export class InProcessBus implements Bus {
-  private readonly handlers = new Map<string, (event: BusEvent) => void>();
+  private readonly handlers = new Map<string, (event: BusEvent, address: string) => void>();
   delivered = 0;
 
   publish(address: string, event: BusEvent): boolean {
     const handler = this.handlers.get(address);
     if (!handler) return false;
     this.delivered++;
-    handler(event);
+    handler(event, address);
     return true;
   }
 
-  subscribe(address: string, handler: (event: BusEvent) => void): () => void {
+  subscribe(address: string, handler: (event: BusEvent, address: string) => void): () => void {
     if (this.handlers.has(address)) throw new AddressTakenError(address);
     this.handlers.set(address, handler);
     return () => {
       if (this.handlers.get(address) === handler) this.handlers.delete(address);
     };
+  }
+
+  unsubscribe(address: string): void {
+    this.handlers.delete(address);
   }
 }
