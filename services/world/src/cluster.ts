@@ -60,12 +60,42 @@ class KubeletPool implements Controller {
   }
 }
 
+/** The CSI RPCs that change something (method name -> RPC name): the ones whose reply a timeout can lose after they ran. */
+export const MUTATING_RPCS: Readonly<Record<string, string>> = {
+  createVolume: 'CreateVolume', deleteVolume: 'DeleteVolume', controllerPublishVolume: 'ControllerPublishVolume',
+  controllerUnpublishVolume: 'ControllerUnpublishVolume', nodeStageVolume: 'NodeStageVolume', nodeUnstageVolume: 'NodeUnstageVolume',
+  nodePublishVolume: 'NodePublishVolume', nodeUnpublishVolume: 'NodeUnpublishVolume', controllerExpandVolume: 'ControllerExpandVolume',
+  nodeExpandVolume: 'NodeExpandVolume', createSnapshot: 'CreateSnapshot', deleteSnapshot: 'DeleteSnapshot',
+};
+
+/**
+ * The driver as its callers hold it: every mutating RPC runs, and then `lost(rpc)` may throw its
+ * error instead of the reply (a timeout after the backend did the work).
+ */
+export function withLostReplies<D extends CsiDriverPort>(driver: D, lost: (rpc: string) => Error | undefined): D {
+  return new Proxy(driver, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const rpc = typeof prop === 'string' ? MUTATING_RPCS[prop] : undefined;
+      if (!rpc) return (value as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => {
+        const reply = (value as (...a: unknown[]) => unknown).apply(target, args);
+        const err = lost(rpc);
+        if (err) throw err;
+        return reply;
+      };
+    },
+  });
+}
+
 /** The drivers a cluster has unless a test says otherwise. */
 export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
 
 export function clusterComponents(
   clientFor: (component: string) => Client, driverStore: CsiStore, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES,
   injected?: (driver: string) => NonNullable<SimCsiDriverInit['injected']>,
+  replyLost?: (driver: string, rpc: string) => Error | undefined,
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
@@ -75,7 +105,8 @@ export function clusterComponents(
       ...(injected ? { injected: injected(profile.name) } : {}),
     }));
   }
-  const ports = drivers as unknown as Map<string, CsiDriverPort>;
+  // What the components hold: each driver behind the world's lost-reply seam.
+  const ports = new Map<string, CsiDriverPort>([...drivers].map(([name, d]) => [name, replyLost ? withLostReplies(d, (rpc) => replyLost(name, rpc)) : d]));
   const kubelets = new Map<string, Kubelet>();
   const factories = new Map<string, () => Controller>();
   let pool: KubeletPool | undefined;
@@ -94,18 +125,18 @@ export function clusterComponents(
       add(() => new DeploymentController(client, queue, clock)),
       add(() => new ReplicaSetController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
-      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
+      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, ports.get(d.profile.name)!, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
       add(() => new ExpandController(client)),
       add(() => new SnapshotController(clientFor('snapshot-controller'), clock)),
       add(() => new CsiDriverRegistrar(client, drivers)),
     ];
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, ports.get(name)!, { clock })));
     }
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, d, { clock })));
-      if (d.controllerGetCapabilities().includes('CREATE_DELETE_SNAPSHOT')) list.push(add(() => new CsiSnapshotter(clientFor(`csi-snapshotter/${name}`), queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, ports.get(name)!, { clock })));
+      if (d.controllerGetCapabilities().includes('CREATE_DELETE_SNAPSHOT')) list.push(add(() => new CsiSnapshotter(clientFor(`csi-snapshotter/${name}`), queue, name, ports.get(name)!, { clock })));
     }
     list.push(pool);
     return list;
