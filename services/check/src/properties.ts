@@ -93,7 +93,7 @@ export function csiLifecycle(w: World): string[] {
  */
 export function deleteWhileInUse(w: World): string[] {
   const out: string[] = [];
-  const simulated = new Set(w.parts.drivers.keys());
+  const simulated = new Set([...w.parts.drivers.keys()].filter((n) => !w.parts.userDrivers?.has(n)));
   const backends = new Set(backendVolumesOf(view(w)).map((b) => `${b.spec.driver} ${b.spec.volumeId}`));
   const missing = (pvName: string): string | undefined => {
     const pv = w.store.get('PersistentVolume', pvName);
@@ -140,6 +140,59 @@ export function inUseProtection(w: World): string[] {
   return out;
 }
 
+/** A user driver's volumes (ListVolumes, every page), when it can list them. */
+function listedVolumes(d: NonNullable<World['parts']['userDrivers']> extends Map<string, infer D> ? D : never): { volumeId: string; publishedNodeIds: string[] }[] | undefined {
+  if (!d.controllerGetCapabilities().includes('LIST_VOLUMES')) return undefined;
+  const out: { volumeId: string; publishedNodeIds: string[] }[] = [];
+  let token = '';
+  for (let page = 0; page < 1000; page++) {
+    const r = d.listVolumes({ startingToken: token });
+    for (const e of r.entries) out.push({ volumeId: e.volume.volumeId, publishedNodeIds: e.publishedNodeIds });
+    if (!r.nextToken || r.nextToken === token) break;
+    token = r.nextToken;
+  }
+  return out;
+}
+
+/** PVs of a CSI driver, by volumeHandle. */
+function pvsByHandle(w: World, driver: string): Map<string, { name: string; accessModes: string[] }> {
+  const out = new Map<string, { name: string; accessModes: string[] }>();
+  for (const pv of w.store.list('PersistentVolume')) {
+    const spec = pv['spec'] as { csi?: { driver: string; volumeHandle: string }; accessModes?: string[] };
+    if (spec.csi?.driver === driver) out.set(spec.csi.volumeHandle, { name: pv.metadata.name, accessModes: spec.accessModes ?? [] });
+  }
+  return out;
+}
+
+/**
+ * A user's driver keeps the CSI contract across the control plane: a volume a single-node access
+ * mode allows on one node is ControllerPublished to at most one node (from ListVolumes'
+ * published_node_ids, when the driver reports them).
+ */
+export function userDriverPublishSafety(w: World): string[] {
+  const out: string[] = [];
+  for (const [name, d] of w.parts.userDrivers ?? []) {
+    if (!d.controllerGetCapabilities().includes('LIST_VOLUMES_PUBLISHED_NODES')) continue;
+    const pvs = pvsByHandle(w, name);
+    for (const v of listedVolumes(d) ?? []) {
+      const pv = pvs.get(v.volumeId);
+      const multi = pv?.accessModes.some((m) => m === 'ReadWriteMany' || m === 'ReadOnlyMany');
+      if (v.publishedNodeIds.length > 1 && !multi) out.push(`driver ${name}: volume ${v.volumeId}${pv ? ` (PV ${pv.name}, ${pv.accessModes.join(',')})` : ''} is ControllerPublished to ${v.publishedNodeIds.length} nodes: ${[...v.publishedNodeIds].sort().join(', ')}`);
+    }
+  }
+  return out;
+}
+
+/** Once settled, every volume a user's driver lists is some PV's (none leaked: a non-idempotent retry shows here). */
+export function userDriverLeaks(w: World): string[] {
+  const out: string[] = [];
+  for (const [name, d] of w.parts.userDrivers ?? []) {
+    const pvs = pvsByHandle(w, name);
+    for (const v of listedVolumes(d) ?? []) if (!pvs.has(v.volumeId)) out.push(`driver ${name}: volume ${v.volumeId} is leaked: no PV has that volumeHandle`);
+  }
+  return out;
+}
+
 export const SAFETY: readonly Property[] = [
   { name: 'binding', kind: 'safety', check: (w) => bindingSafety(view(w)) },
   { name: 'bind-order', kind: 'safety', check: (w) => bindOrderSafety(view(w)) },
@@ -148,6 +201,7 @@ export const SAFETY: readonly Property[] = [
   { name: 'csi-lifecycle', kind: 'safety', check: csiLifecycle },
   { name: 'in-use-protection', kind: 'safety', check: inUseProtection },
   { name: 'delete-in-use', kind: 'safety', check: deleteWhileInUse },
+  { name: 'driver-publish-exclusive', kind: 'safety', check: userDriverPublishSafety },
 ];
 
 /**
@@ -195,6 +249,7 @@ export const LIVENESS: readonly Property[] = [
   { name: 'binding-converged', kind: 'liveness', check: (w) => bindingConverged(view(w)) },
   { name: 'claim-reasons', kind: 'liveness', check: (w) => claimReasons(view(w)) },
   { name: 'backend-leak', kind: 'liveness', check: (w) => backendLeaks(view(w)) },
+  { name: 'driver-leak', kind: 'liveness', check: userDriverLeaks },
   { name: 'pod-running', kind: 'liveness', check: (w) => podsRunning(w) },
 ];
 

@@ -20,7 +20,7 @@ import {
 import {
   ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins, type ControllerName, type FeatureGates, type VolumePlugin,
 } from '@pvsim/controller-manager';
-import type { CsiProfile } from '@pvsim/csi-drivers';
+import type { CsiDriverFactory, CsiProfile } from '@pvsim/csi-drivers';
 import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind, type WatchFault } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
@@ -108,6 +108,8 @@ export interface WorldOptions {
   cluster?: 'full' | 'storage';
   /** The CSI drivers of a full cluster (default nas and disk). */
   drivers?: readonly CsiProfile[];
+  /** Users' CSI driver modules, each in place of the simulated driver of that name (`--csi-driver`). */
+  userDrivers?: Readonly<Record<string, CsiDriverFactory>>;
   /** Which storage controllers run (all by default). */
   controllers?: readonly ControllerName[];
   plugins?: VolumePlugin[];
@@ -184,7 +186,7 @@ export class World {
     const components = full ? clusterComponents((component) => this.process(processOf(component)).client, this.store, this.clock, this.streams, opts.drivers, (driver) => ({
       error: (rpc) => this.takeCsiFault(driver, rpc),
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
-    }), (driver, rpc) => this.takeReplyLost(driver, rpc)) : undefined;
+    }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
