@@ -264,7 +264,9 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
     }
     const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     for (const [i, move] of moves.entries()) {
-      const child = w.fork();
+      // A child starts from the node's stored snapshot (a fork would snapshot the parent again first).
+      const child = opts.newWorld();
+      child.restore(node.snap);
       take(child, move, opts.inputs);
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
