@@ -7,7 +7,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { CsiDriverFactory } from '@pvsim/csi-drivers';
+import type { WorldOptions } from '@pvsim/world';
+
+/** What a module's default export is: the factory the world calls for each world it builds. */
+type CsiDriverFactory = NonNullable<WorldOptions['userDrivers']>[string];
 
 /** Parses `NAME=PATH` flags into absolute paths by driver name; throws a one-line error. */
 export function parseCsiDriverFlags(cwd: string, flags: readonly string[] = []): Record<string, string> {
