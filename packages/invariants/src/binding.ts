@@ -7,7 +7,7 @@
  * holds once the controllers have caught up: nothing half-bound, races rolled back, a PV whose
  * claim is gone marked Released. It does not repeat the safety checks; run both after a settle.
  */
-import { ANN_BOUND_BY_CONTROLLER, hasAnnotation } from '@pvsim/domain';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, hasAnnotation } from '@pvsim/domain';
 import { claimsOf, namespacedKey, phaseOf, pvRefersToClaim, volumesOf, type ClusterView } from './view.ts';
 
 /**
@@ -28,6 +28,27 @@ export function bindingSafety(view: ClusterView): string[] {
     if (pv && !pvRefersToClaim(pv, c)) problems.push(`PVC ${namespacedKey(c)} is Bound to ${name}, whose claimRef is ${JSON.stringify(pv.spec.claimRef)}`);
   }
   for (const [name, keys] of boundClaimsByVolume) if (keys.length > 1) problems.push(`PV ${name} has ${keys.length} Bound claims: ${keys.sort().join(', ')}`);
+  return problems;
+}
+
+/**
+ * The bind's write order (spec §2; pv_controller.go bind: "PV first"): the controller marks a
+ * claim bind-completed only after the PV's claimRef names that claim, so after every write a
+ * claim marked bind-completed names a PV that, while it exists, points back to it — whatever
+ * fails or crashes in between. Exempt: a claim the controller already declared Lost (its PV
+ * gone or bound elsewhere: the user's doing, reported). Kept apart from `bindingSafety` because
+ * Kubernetes' own case tables start from such states on purpose.
+ */
+export function bindOrderSafety(view: ClusterView): string[] {
+  const problems: string[] = [];
+  const volumeByName = new Map(volumesOf(view).map((v) => [v.metadata.name, v]));
+  for (const c of claimsOf(view)) {
+    if (!hasAnnotation(c.metadata, ANN_BIND_COMPLETED) || phaseOf(c) === 'Lost') continue;
+    const pv = volumeByName.get(c.spec.volumeName ?? '');
+    if (pv && !pvRefersToClaim(pv, c)) {
+      problems.push(`PVC ${namespacedKey(c)} is marked bind-completed to ${pv.metadata.name}, whose claimRef is ${JSON.stringify(pv.spec.claimRef ?? null)} (the claim was written before the PV)`);
+    }
+  }
   return problems;
 }
 

@@ -29,7 +29,8 @@ export function explorationFor(faults: readonly CheckFault[]): { explore: Explor
       crash: faults.includes('crash'),
       nodes: faults.includes('node-down'),
     },
-    informerLag: faults.includes('stale-read'),
+    // Watch faults disturb undelivered watch events: only lagging informers have any.
+    informerLag: faults.includes('stale-read') || faults.includes('watch-drop') || faults.includes('watch-dup'),
   };
 }
 
@@ -104,6 +105,8 @@ export interface CheckResult extends Progress {
 interface Node {
   snap: WorldSnapshot;
   inputsDone: number;
+  /** A sync failed since the last resync (or resyncs in a row preferred so far): see `settling`. */
+  settle: Settling;
   faultsUsed: number;
   delaysUsed: number;
   depth: number;
@@ -118,13 +121,29 @@ function downNodes(w: World): string[] {
 }
 
 /**
+ * Whether the cluster is still settling when nothing waits: a sync failed since the last resync
+ * (Kubernetes retries it at the next resync), and how many resyncs in a row were taken for it.
+ * `pvsim run` lets such a resync happen before the user's next command; so does the default order.
+ */
+interface Settling { failed: boolean; resyncs: number }
+const SETTLED: Settling = { failed: false, resyncs: 0 };
+/** Resyncs in a row the default order takes before the next input while syncs keep failing. */
+const SETTLE_RESYNCS_BEFORE_INPUT = 1;
+
+function settlingAfter(before: Settling, move: Move, syncFailed: boolean): Settling {
+  if (move.type === 'action' && move.action.type === 'resync') return { failed: syncFailed, resyncs: before.resyncs + 1 };
+  if (move.type === 'input') return { failed: syncFailed, resyncs: 0 };
+  return before.failed || syncFailed ? { failed: true, resyncs: before.resyncs } : before;
+}
+
+/**
  * The moves a state offers: the world's enabled actions (faults while the path has some left) and
  * the next input. The first move is the default one — the first waiting work item (a client-go
  * queue with one worker), else the next watch event, else a due timer (the settle policy), else
  * the next input, else a resync; taking any other non-fault move is a delay, and a path may take
  * at most `delaysMax` of them (delay bounding: the orders closest to the default come first).
  */
-function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: number, maxFaults: number, delaysUsed: number, delaysMax: number): Move[] {
+function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: number, maxFaults: number, delaysUsed: number, delaysMax: number, settling: Settling = SETTLED): Move[] {
   const ordinary: Move[] = [];
   const faults: Move[] = [];
   // Time moves, and the user types the next command, only once no work item or watch event waits
@@ -137,8 +156,11 @@ function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: n
     if (a.type === 'resync') { resync = { type: 'action', action: a }; continue; }
     ordinary.push({ type: 'action', action: a });
   }
+  // A failed sync is retried at the next resync before the user's next command, as `pvsim run` settles.
+  const resyncFirst = resync !== undefined && settling.failed && settling.resyncs < SETTLE_RESYNCS_BEFORE_INPUT && inputsDone < inputCount;
+  if (resync && resyncFirst) ordinary.push(resync);
   if (inputsDone < inputCount && !busy) ordinary.push({ type: 'input', index: inputsDone });
-  if (resync) ordinary.push(resync);
+  if (resync && !resyncFirst) ordinary.push(resync);
   const allowed = delaysUsed < delaysMax ? ordinary : ordinary.slice(0, 1);
   return [...allowed, ...faults];
 }
@@ -203,6 +225,12 @@ export function check(opts: CheckOptions): CheckResult {
 
 type Found = 'pass' | 'budget' | { moves: Move[]; violation: Violation };
 
+/** What tells two states apart: the world's fingerprint and the faults armed in it (a fault armed is not yet in any object). */
+function stateKey(w: World): string {
+  const armed = w.armed;
+  return armed.length === 0 ? w.fingerprint() : `${w.fingerprint()}|${armed.map((f) => describeAction({ type: 'fault', fault: f })).join(';')}`;
+}
+
 function pathOf(node: Node): Move[] {
   const out: Move[] = [];
   for (let n: Node | undefined = node; n?.move; n = n.parent) out.push(n.move);
@@ -214,9 +242,9 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
   const root = opts.newWorld();
   const seen = new Set<string>();
   const delaysMax = opts.maxDelays ?? Infinity;
-  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number) => `${w.fingerprint()}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}`;
-  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined }];
-  seen.add(key(root, 0, 0, 0));
+  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
+  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined }];
+  seen.add(key(root, 0, 0, 0, SETTLED));
   stats.states = stats.distinctStates = 1;
   let head = 0;
   while (head < frontier.length) {
@@ -234,20 +262,24 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
-    const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax);
+    const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     for (const [i, move] of moves.entries()) {
-      const child = w.fork();
+      // A child starts from the node's stored snapshot (a fork would snapshot the parent again first).
+      const child = opts.newWorld();
+      child.restore(node.snap);
       take(child, move, opts.inputs);
+      // A fork starts with no sync errors: any now are this move's.
+      const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
       stats.transitions++;
       stats.states++;
       const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
       const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
-      const k = key(child, inputsDone, faultsUsed, delaysUsed);
+      const k = key(child, inputsDone, faultsUsed, delaysUsed, settle);
       if (seen.has(k)) continue;
       seen.add(k);
       stats.distinctStates++;
-      const next: Node = { snap: child.snapshot(), inputsDone, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+      const next: Node = { snap: child.snapshot(), inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
@@ -269,16 +301,19 @@ function walk(opts: CheckOptions, stats: Progress): Found {
     let inputsDone = 0;
     let faultsUsed = 0;
     const pick = opts.strategy === 'pct' ? pctPicker(random, opts.depth, opts.maxFaults) : (choices: Move[]) => choices[random.int(choices.length)]!;
+    let settle = SETTLED;
     while (moves.length < opts.depth && !quiet(w, inputsDone, opts.inputs.length)) {
-      const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults, 0, Infinity);
+      const choices = movesOf(w, inputsDone, opts.inputs.length, faultsUsed, opts.maxFaults, 0, Infinity, settle);
       const move = pick(choices, moves.length);
+      const errors = w.manager.syncErrors.length;
       take(w, move, opts.inputs);
+      settle = settlingAfter(settle, move, w.manager.syncErrors.length > errors);
       moves.push(move);
       if (move.type === 'input') inputsDone++;
       else if (isFault(move.action)) faultsUsed++;
       stats.transitions++;
       stats.states++;
-      const k = `${w.fingerprint()}|${inputsDone}|${faultsUsed}`;
+      const k = `${stateKey(w)}|${inputsDone}|${faultsUsed}`;
       if (!seen.has(k)) { seen.add(k); stats.distinctStates++; }
       stats.maxDepth = Math.max(stats.maxDepth, moves.length);
       const v = firstViolation(w, safety);
@@ -411,11 +446,15 @@ export function describeActionInWords(a: Action): string {
     case 'crash': return `${a.component} crashes and restarts with empty memory`;
     case 'node': return `node ${a.node} ${a.down ? 'goes down (its kubelet stops)' : 'comes back up'}`;
     case 'fault': {
-      const f = a.fault as { kind: string; verb?: string; driver?: string; rpc?: string; code?: string; latencyMs?: number };
-      if (f.kind === 'api-error') return `the next API ${f.verb} fails with an internal error`;
+      const f = a.fault as { kind: string; verb?: string; resource?: string; driver?: string; rpc?: string; code?: string; latencyMs?: number; replyLost?: boolean; informer?: string };
+      if (f.kind === 'api-error') return `the next API ${f.verb}${f.resource ? ` of ${f.resource}` : ''} fails with an internal error`;
       if (f.kind === 'conflict') return `the next API ${f.verb} fails with a Conflict`;
       if (f.kind === 'csi-error') return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} fails with ${f.code}`;
-      if (f.kind === 'csi-timeout') return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} times out`;
+      if (f.kind === 'csi-timeout') return f.replyLost
+        ? `the next ${f.rpc ?? 'CSI call'} to ${f.driver} runs, but its reply is lost (the caller sees a timeout)`
+        : `the next ${f.rpc ?? 'CSI call'} to ${f.driver} times out without running`;
+      if (f.kind === 'watch-drop') return `${f.informer}'s informer misses its next watch event (a later one for the same object is waiting)`;
+      if (f.kind === 'watch-dup') return `${f.informer}'s informer receives its next watch event twice`;
       return `the next ${f.rpc ?? 'CSI call'} to ${f.driver} takes ${f.latencyMs} ms longer`;
     }
   }

@@ -6,7 +6,7 @@
  * check returns problems as lines; a state's first problem becomes the violation.
  */
 import {
-  attachSafety, backendLeaks, backendVolumesOf, bindingConverged, bindingSafety, claimReasons, exclusiveUseSafety, podsOf, phaseOf,
+  attachSafety, backendLeaks, backendVolumesOf, bindOrderSafety, bindingConverged, bindingSafety, claimReasons, exclusiveUseSafety, podsOf, phaseOf,
   type ClusterView,
 } from '@pvsim/invariants';
 import { ANN_NODE_DOWN } from '@pvsim/domain';
@@ -27,25 +27,93 @@ function downNodesOf(w: World): Set<string> {
 }
 
 /**
- * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"): a node publishes a
- * volume only while it is staged there — no NodeUnstage before every NodePublish of that volume
- * on that node is undone. (Detach before unmount is not judged here: a forced detach of a dead
- * node — the out-of-service taint, maxWaitForUnmountDuration — does exactly that, and the kubelet
- * unwinds when the node returns.) Which steps a driver has comes from its capabilities.
+ * Nodes whose volumes may be detached while still mounted (attach/detach controller,
+ * reconciler.go): gone, down, NotReady (the forced detach after maxWaitForUnmountDuration) or
+ * tainted out-of-service. Read from the objects, not from the controller's own helpers.
+ */
+function forceDetachable(w: World): (node: string) => boolean {
+  const ok = new Set<string>();
+  const known = new Set<string>();
+  for (const n of w.store.list('Node')) {
+    known.add(n.metadata.name);
+    const annotations = (n.metadata['annotations'] as Record<string, string> | undefined) ?? {};
+    const status = (n['status'] ?? {}) as { conditions?: { type: string; status: string }[] };
+    const ready = (status.conditions ?? []).find((c) => c.type === 'Ready')?.status === 'True';
+    const taints = ((n['spec'] as { taints?: { key: string }[] } | undefined)?.taints ?? []);
+    if (annotations[ANN_NODE_DOWN] === 'true' || !ready || taints.some((t) => t.key === 'node.kubernetes.io/out-of-service')) ok.add(n.metadata.name);
+  }
+  return (node) => ok.has(node) || !known.has(node);
+}
+
+/** A CSI driver's volumes are attached (ControllerPublish) before nodes use them: its capability, unless its CSIDriver says attachRequired: false. */
+function attachRequired(w: World, driver: string): boolean {
+  const d = w.parts.drivers.get(driver);
+  if (!d?.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) return false;
+  return (w.store.get('CSIDriver', driver)?.['spec'] as { attachRequired?: boolean } | undefined)?.attachRequired !== false;
+}
+
+/**
+ * The CSI lifecycle on each backend volume (CSI spec, "Volume Lifecycle"), which the kubelet and
+ * the attach/detach controller unwind in reverse: NodeUnpublish, then NodeUnstage, then
+ * ControllerUnpublish. So on every state: a node publishes a volume only while it is staged there
+ * (no NodeUnstage before every NodePublish of that volume on that node is undone), and a node
+ * stages or publishes an attachable volume only while it is ControllerPublished to that node (no
+ * ControllerUnpublish — a detach — while the volume is staged or mounted there). A node that is
+ * down is exempt from the first (it cannot unwind until it returns); a node the controller may
+ * force-detach from (down, NotReady past the wait, out-of-service) from the second.
  */
 export function csiLifecycle(w: World): string[] {
   const out: string[] = [];
-  // A node that is down cannot unwind: its mounts wait for it to return.
   const down = downNodesOf(w);
+  const mayForce = forceDetachable(w);
   for (const v of backendVolumesOf(view(w))) {
     const driver = w.parts.drivers.get(v.spec.driver);
     if (!driver) continue;
     const status = (v.status ?? {}) as { publishedNodes?: Record<string, unknown>; staged?: Record<string, string>; published?: Record<string, { node: string }> };
     const stages = driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME');
     const staged = new Set(Object.keys(status.staged ?? {}));
+    const attached = attachRequired(w, v.spec.driver) ? new Set(Object.keys(status.publishedNodes ?? {})) : undefined;
     for (const [path, p] of Object.entries(status.published ?? {})) {
       if (down.has(p.node)) continue;
-      if (stages && !staged.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not staged there`);
+      if (stages && !staged.has(p.node)) out.push(`volume ${v.spec.volumeId} is published at ${path} on ${p.node} but not staged there (NodeUnstage before NodeUnpublish)`);
+    }
+    if (!attached) continue;
+    const used = new Set([...staged, ...Object.values(status.published ?? {}).map((p) => p.node)]);
+    for (const node of [...used].sort()) {
+      if (!attached.has(node) && !mayForce(node)) out.push(`volume ${v.spec.volumeId} is ${staged.has(node) ? 'staged' : 'published'} on ${node} but not ControllerPublished there (detached before unmount)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * No DeleteVolume of a volume in use: while a VolumeAttachment says a PV's volume is attached, or
+ * a pod that is not being deleted runs with it, the backend volume behind that PV exists.
+ * (Only for the simulated drivers, whose backend the world can see.)
+ */
+export function deleteWhileInUse(w: World): string[] {
+  const out: string[] = [];
+  const simulated = new Set([...w.parts.drivers.keys()].filter((n) => !w.parts.userDrivers?.has(n)));
+  const backends = new Set(backendVolumesOf(view(w)).map((b) => `${b.spec.driver} ${b.spec.volumeId}`));
+  const missing = (pvName: string): string | undefined => {
+    const pv = w.store.get('PersistentVolume', pvName);
+    const csi = (pv?.['spec'] as { csi?: { driver: string; volumeHandle: string } } | undefined)?.csi;
+    if (!csi || !simulated.has(csi.driver) || backends.has(`${csi.driver} ${csi.volumeHandle}`)) return undefined;
+    return csi.volumeHandle;
+  };
+  for (const va of w.store.list('VolumeAttachment')) {
+    const spec = va['spec'] as { nodeName: string; source: { persistentVolumeName?: string } };
+    if ((va['status'] as { attached?: boolean } | undefined)?.attached !== true || !spec.source.persistentVolumeName) continue;
+    const gone = missing(spec.source.persistentVolumeName);
+    if (gone) out.push(`volume ${gone} of PV ${spec.source.persistentVolumeName} was deleted while attached to ${spec.nodeName} (VolumeAttachment ${va.metadata.name})`);
+  }
+  for (const p of podsOf(view(w))) {
+    if (phaseOf(p as { status?: { phase?: string } }) !== 'Running' || (p.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) continue;
+    const ns = p.metadata.namespace ?? 'default';
+    for (const vol of (p.spec as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] }).volumes ?? []) {
+      const claim = vol.persistentVolumeClaim && w.store.get('PersistentVolumeClaim', `${ns}/${vol.persistentVolumeClaim.claimName}`) as { spec?: { volumeName?: string } } | undefined;
+      const gone = claim?.spec?.volumeName ? missing(claim.spec.volumeName) : undefined;
+      if (gone) out.push(`volume ${gone} was deleted while pod ${ns}/${p.metadata.name} runs with it`);
     }
   }
   return out;
@@ -72,12 +140,68 @@ export function inUseProtection(w: World): string[] {
   return out;
 }
 
+/** A user driver's volumes (ListVolumes, every page), when it can list them. */
+function listedVolumes(d: NonNullable<World['parts']['userDrivers']> extends Map<string, infer D> ? D : never): { volumeId: string; publishedNodeIds: string[] }[] | undefined {
+  if (!d.controllerGetCapabilities().includes('LIST_VOLUMES')) return undefined;
+  const out: { volumeId: string; publishedNodeIds: string[] }[] = [];
+  let token = '';
+  for (let page = 0; page < 1000; page++) {
+    const r = d.listVolumes({ startingToken: token });
+    for (const e of r.entries) out.push({ volumeId: e.volume.volumeId, publishedNodeIds: e.publishedNodeIds });
+    if (!r.nextToken || r.nextToken === token) break;
+    token = r.nextToken;
+  }
+  return out;
+}
+
+/** PVs of a CSI driver, by volumeHandle. */
+function pvsByHandle(w: World, driver: string): Map<string, { name: string; accessModes: string[] }> {
+  const out = new Map<string, { name: string; accessModes: string[] }>();
+  for (const pv of w.store.list('PersistentVolume')) {
+    const spec = pv['spec'] as { csi?: { driver: string; volumeHandle: string }; accessModes?: string[] };
+    if (spec.csi?.driver === driver) out.set(spec.csi.volumeHandle, { name: pv.metadata.name, accessModes: spec.accessModes ?? [] });
+  }
+  return out;
+}
+
+/**
+ * A user's driver keeps the CSI contract across the control plane: a volume a single-node access
+ * mode allows on one node is ControllerPublished to at most one node (from ListVolumes'
+ * published_node_ids, when the driver reports them).
+ */
+export function userDriverPublishSafety(w: World): string[] {
+  const out: string[] = [];
+  for (const [name, d] of w.parts.userDrivers ?? []) {
+    if (!d.controllerGetCapabilities().includes('LIST_VOLUMES_PUBLISHED_NODES')) continue;
+    const pvs = pvsByHandle(w, name);
+    for (const v of listedVolumes(d) ?? []) {
+      const pv = pvs.get(v.volumeId);
+      const multi = pv?.accessModes.some((m) => m === 'ReadWriteMany' || m === 'ReadOnlyMany');
+      if (v.publishedNodeIds.length > 1 && !multi) out.push(`driver ${name}: volume ${v.volumeId}${pv ? ` (PV ${pv.name}, ${pv.accessModes.join(',')})` : ''} is ControllerPublished to ${v.publishedNodeIds.length} nodes: ${[...v.publishedNodeIds].sort().join(', ')}`);
+    }
+  }
+  return out;
+}
+
+/** Once settled, every volume a user's driver lists is some PV's (none leaked: a non-idempotent retry shows here). */
+export function userDriverLeaks(w: World): string[] {
+  const out: string[] = [];
+  for (const [name, d] of w.parts.userDrivers ?? []) {
+    const pvs = pvsByHandle(w, name);
+    for (const v of listedVolumes(d) ?? []) if (!pvs.has(v.volumeId)) out.push(`driver ${name}: volume ${v.volumeId} is leaked: no PV has that volumeHandle`);
+  }
+  return out;
+}
+
 export const SAFETY: readonly Property[] = [
   { name: 'binding', kind: 'safety', check: (w) => bindingSafety(view(w)) },
+  { name: 'bind-order', kind: 'safety', check: (w) => bindOrderSafety(view(w)) },
   { name: 'attach-exclusive', kind: 'safety', check: (w) => attachSafety(view(w)) },
   { name: 'exclusive-use', kind: 'safety', check: (w) => exclusiveUseSafety(view(w)) },
   { name: 'csi-lifecycle', kind: 'safety', check: csiLifecycle },
   { name: 'in-use-protection', kind: 'safety', check: inUseProtection },
+  { name: 'delete-in-use', kind: 'safety', check: deleteWhileInUse },
+  { name: 'driver-publish-exclusive', kind: 'safety', check: userDriverPublishSafety },
 ];
 
 /**
@@ -125,6 +249,7 @@ export const LIVENESS: readonly Property[] = [
   { name: 'binding-converged', kind: 'liveness', check: (w) => bindingConverged(view(w)) },
   { name: 'claim-reasons', kind: 'liveness', check: (w) => claimReasons(view(w)) },
   { name: 'backend-leak', kind: 'liveness', check: (w) => backendLeaks(view(w)) },
+  { name: 'driver-leak', kind: 'liveness', check: userDriverLeaks },
   { name: 'pod-running', kind: 'liveness', check: (w) => podsRunning(w) },
 ];
 

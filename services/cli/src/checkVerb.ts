@@ -20,6 +20,7 @@ import {
 import { deriveSeed, type StoredKind } from '@pvsim/runtime';
 import { createWorld, fifoChooser, type World } from '@pvsim/world';
 import { openFileLog, wallClock, writeClusterAtomically } from './clusterDir.ts';
+import { loadCsiDriverModules, parseCsiDriverFlags } from './csiDriverModules.ts';
 import { checkInputsOf, runCheckPath, type CheckPathData, type PathStep } from './checkPath.ts';
 import { desiredForApply, evalJsonPath, waitCondition, type Obj } from './inputs.ts';
 import { readScenario, type Step } from './scenario.ts';
@@ -37,6 +38,7 @@ export interface CheckFlags {
   output?: string;
   out: string;
   invariant?: string[];
+  csiDriver?: string[];
 }
 
 /** Bad usage or bad input: exit 2, nothing explored. */
@@ -232,16 +234,33 @@ export async function loadInvariants(io: Pick<CliIO, 'cwd'>, paths: readonly str
   return out;
 }
 
+/** `--csi-driver` flags: the modules' paths (recorded in counterexamples) and their factories; bad ones are bad usage. */
+function userDriversOf(io: Pick<CliIO, 'cwd'>, flags: readonly string[] | undefined): { paths: Record<string, string>; factories: ReturnType<typeof loadCsiDriverModules> } {
+  try {
+    const paths = parseCsiDriverFlags(io.cwd, flags);
+    return { paths, factories: loadCsiDriverModules(paths) };
+  } catch (e) { throw new CheckUsageError(`error: ${(e as Error).message}`); }
+}
+
+/** The worlds a check or sim explores, built as a counterexample's session will build them. */
+function worldsFor(g: GlobalOptions, seed: number, faults: readonly CheckFault[], drivers: ReturnType<typeof userDriversOf>) {
+  const { explore, informerLag } = explorationFor(faults);
+  const hasDrivers = Object.keys(drivers.paths).length > 0;
+  const world = { informerLag, fifo: true, ...(hasDrivers ? { csiDrivers: drivers.paths } : {}) };
+  const newWorld = () => createWorld({
+    seed: deriveSeed(seed, 0), startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
+    ...(hasDrivers ? { userDrivers: drivers.factories } : {}),
+    ...(g.budget ? { budget: g.budget } : {}),
+  });
+  try { newWorld(); } catch (e) { throw new CheckUsageError(`error: ${(e as Error).message}`); }
+  return { world, newWorld };
+}
+
 export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o: CheckFlags): Promise<number> {
   const flags = parseFlags(o, g);
   const sc = scenarioToCheck(io, file, flags.seed);
   const invariants = await loadInvariants(io, o.invariant);
-  const { explore, informerLag } = explorationFor(flags.faults);
-  const world = { informerLag, fifo: true };
-  const newWorld = () => createWorld({
-    seed: deriveSeed(sc.seed, 0), startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
-    ...(g.budget ? { budget: g.budget } : {}),
-  });
+  const { world, newWorld } = worldsFor(g, sc.seed, flags.faults, userDriversOf(io, o.csiDriver));
   const started = wallClock.nowMs();
   let lastShown = started;
   const progress = io.isTTY && !flags.json;
@@ -295,6 +314,7 @@ export interface SimFlags {
   output?: string;
   out: string;
   invariant?: string[];
+  csiDriver?: string[];
 }
 
 /**
@@ -309,11 +329,7 @@ export async function simScenario(io: CliIO, g: GlobalOptions, file: string, o: 
   const flags = parseFlags({ strategy: 'random', ...(o.depth !== undefined ? { depth: o.depth } : {}), budget: '1h', faults: o.faults, maxFaults: o.maxFaults, ...(o.output !== undefined ? { output: o.output } : {}), out: o.out }, g);
   const sc = scenarioToCheck(io, file, flags.seed);
   const invariants = await loadInvariants(io, o.invariant);
-  const { explore, informerLag } = explorationFor(flags.faults);
-  const newWorld = () => createWorld({
-    seed: deriveSeed(sc.seed, 0), startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
-    ...(g.budget ? { budget: g.budget } : {}),
-  });
+  const { world, newWorld } = worldsFor(g, sc.seed, flags.faults, userDriversOf(io, o.csiDriver));
   const failed: { seed: number; invariant: string; kind: string; message: string; steps: string[]; dir: string }[] = [];
   for (let i = 0; i < runs; i++) {
     const seed = flags.seed + i;
@@ -325,7 +341,7 @@ export async function simScenario(io: CliIO, g: GlobalOptions, file: string, o: 
       outOfTime: () => walks++ >= 1,
     });
     for (const v of r.violations) {
-      const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), { seed: sc.seed, world: { informerLag, fifo: true }, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
+      const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
       failed.push({ seed, invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir });
       if (!flags.json) io.stdout(`seed ${seed}: VIOLATION (${v.kind}) ${v.invariant}: ${v.message}\n  counterexample: ${dir}\n`);
     }

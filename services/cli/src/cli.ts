@@ -311,6 +311,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
     .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .option('--csi-driver <name=module...>', 'your own CSI driver module in place of the simulated driver NAME (docs/reference/csi-driver-module.md)')
     .action(async (file: string, o: CheckFlags) => {
       try { exitCode = await checkScenario(io, globals(), file, o); } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
@@ -329,6 +330,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
     .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
+    .option('--csi-driver <name=module...>', 'your own CSI driver module in place of the simulated driver NAME (docs/reference/csi-driver-module.md)')
     .action(async (file: string, o: SimFlags) => {
       try { exitCode = await simScenario(io, globals(), file, o); } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { deriveSeed, foldRecords, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
+import { loadCsiDriverModules } from './csiDriverModules.ts';
 import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import type { GlobalOptions } from './verbTypes.ts';
@@ -73,7 +74,12 @@ export interface SessionOptions {
   after?: Session;
 }
 
-export interface SessionWorld { informerLag?: boolean; fifo?: boolean }
+export interface SessionWorld {
+  informerLag?: boolean;
+  fifo?: boolean;
+  /** Users' CSI driver modules by driver name: absolute paths (`--csi-driver`). */
+  csiDrivers?: Record<string, string>;
+}
 
 export class Session {
   /** The simulated cluster this invocation runs (built by the one composition root). */
@@ -137,6 +143,7 @@ export class Session {
       ...(opts.budget ? { budget: opts.budget } : {}),
       ...(opts.world?.informerLag ? { informerLag: true } : {}),
       ...(opts.world?.fifo ? { chooser: fifoChooser() } : {}),
+      ...(opts.world?.csiDrivers ? { userDrivers: loadCsiDriverModules(opts.world.csiDrivers) } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     this.store = this.world.store;

@@ -131,6 +131,23 @@ test('a path with faults, a crash and lagging informers is written as a cluster 
   assert.is(JSON.parse(pods.stdout).status.phase, 'Running');
 });
 
+const DISK_DEMO = 'examples/lecture/dynamic-disk/scenarios/demo.yaml';
+const driverFlag = (file: string) => ['--csi-driver', `disk.csi.pvsim.dev=examples/check/csi-driver/${file}`, '--faults', 'csi-timeout', '--max-delays', '0'];
+
+test('--csi-driver: a user\'s driver module runs in place of the simulated one; the buggy example is caught, the correct one proven clean', async () => {
+  const buggy = await check(DISK_DEMO, driverFlag('buggy-disk-driver.mjs'));
+  assert.is(buggy.code, 1, buggy.stdout + buggy.stderr);
+  const [v] = buggy.json.violations;
+  assert.is(v.invariant, 'driver-leak');
+  assert.match(v.message, /driver disk\.csi\.pvsim\.dev: volume vol-1 is leaked/);
+  assert.match(v.steps[0], /runs, but its reply is lost/);
+  const verify = await pvsim(v.dir, ['log', 'verify']);
+  assert.is(verify.code, 0, verify.stderr);
+  const correct = await check(DISK_DEMO, driverFlag('disk-driver.mjs'));
+  assert.is(correct.code, 0, correct.stdout + correct.stderr);
+  assert.is(correct.json.verdict, 'pass');
+});
+
 test('bad usage exits 2 with one line, and nothing is explored', async () => {
   const cases: [string[], string][] = [
     [['check', 'examples/check/nope.yaml'], 'does not exist'],
@@ -139,6 +156,10 @@ test('bad usage exits 2 with one line, and nothing is explored', async () => {
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '--max-faults', '-1'], '--max-faults'],
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '--budget', 'soon'], '--budget'],
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '-o', 'yaml'], 'output format'],
+    [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'disk.csi.pvsim.dev'], 'use NAME=./driver.mjs'],
+    [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'disk.csi.pvsim.dev=examples/check/nope.mjs'], 'no such file'],
+    [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'tape.example.com=examples/check/csi-driver/disk-driver.mjs'], 'the cluster has no driver of that name'],
+    [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'disk.csi.pvsim.dev=examples/check/invariants/one-pv-per-class.mjs'], 'export default function createDriver'],
   ];
   for (const [argv, want] of cases) {
     const r = await pvsim(tempCluster(), argv);

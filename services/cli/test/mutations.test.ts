@@ -4,21 +4,18 @@
  * `pvsim check` must catch on a shipped example, with a counterexample. The unplanted system
  * passes the same checks (the baseline), so each catch is the bug's doing.
  *
- * Bugs tried that the checker does NOT catch yet, and why (docs/reference/check.md):
- *   - the claim written before the PV in a bind: a delivery is atomic, and an API fault fails the
- *     next write of a verb, not the third write inside one sync;
- *   - a non-idempotent CreateVolume: the world's csi-timeout is "the call never ran"; the
- *     "ran but the reply was lost" form is not built;
- *   - detach before unmount: the pod object (held by the kubelet's finalizer) keeps the volume
- *     desired until the kubelet has unmounted it.
+ * The faults a bug needs: a claim written before its PV shows only when the PV's write fails after
+ * the claim's (`api-error` on one resource); a non-idempotent CreateVolume only when a call ran
+ * and its reply was lost (`csi-timeout`'s second form) so the provisioner retries; a detach
+ * before unmount only while an unmount is slow (`csi-latency`).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AttachDetachController } from '@pvsim/controller-manager';
-import { SimCsiDriver } from '@pvsim/csi-drivers';
+import { AttachDetachController, PersistentVolumeController } from '@pvsim/controller-manager';
+import { SimCsiDriver, volumeIdForName } from '@pvsim/csi-drivers';
 import { ExternalProvisioner } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
 import { pvsim, tempCluster } from './support.ts';
@@ -35,6 +32,10 @@ interface Mutation {
 }
 
 const DISK_DEMO = 'examples/lecture/dynamic-disk/scenarios/demo.yaml';
+const NAS_DEMO = 'examples/lecture/static-nas/scenarios/demo.yaml';
+
+type Bind = { bindClaimToVolume(c: unknown, v: unknown): unknown; bindVolumeToClaim(v: unknown, c: unknown): unknown; updateVolumePhase(v: unknown, phase: string, m: string): unknown; updateClaimStatus(c: unknown, phase: string, v: unknown): unknown };
+type CreateVolume = (this: SimCsiDriver, req: { name: string }) => unknown;
 
 const MUTATIONS: Mutation[] = [
   { bug: 'the disk driver acknowledges DeleteVolume without deleting the disk', target: SimCsiDriver.prototype, method: 'deleteVolume', replacement: () => () => undefined, scenario: DISK_DEMO, flags: ['--max-delays', '0'] },
@@ -42,10 +43,41 @@ const MUTATIONS: Mutation[] = [
   { bug: 'the attach/detach controller attaches an RWO volume without looking for attachments on other nodes', target: AttachDetachController.prototype, method: 'attachments', replacement: () => () => [], scenario: 'examples/check/node-down/fixed.yaml', flags: ['--max-delays', '0'] },
   { bug: 'the kubelet forgets NodeUnstageVolume when a pod is gone', target: Kubelet.prototype, method: 'unstageUnused', replacement: () => () => true, scenario: DISK_DEMO, flags: ['--max-delays', '0'] },
   { bug: 'the kubelet forgets NodeUnpublishVolume when a pod is gone', target: Kubelet.prototype, method: 'unpublish', replacement: () => () => true, scenario: DISK_DEMO, flags: ['--max-delays', '0'] },
+  {
+    // Caught by bind-order once the PV's update fails after the claim's went through.
+    bug: 'the PV controller writes the claim before the PV in a bind',
+    target: PersistentVolumeController.prototype, method: 'bind',
+    replacement: () => function (this: unknown, volume: unknown, claim: unknown) {
+      const c = this as Bind;
+      const claimed = c.bindClaimToVolume(claim, volume);
+      const bound = c.updateVolumePhase(c.bindVolumeToClaim(volume, claimed), 'Bound', '');
+      c.updateClaimStatus(claimed, 'Bound', bound);
+    } as never,
+    scenario: NAS_DEMO, flags: ['--max-delays', '0', '--faults', 'api-error', '--max-faults', '1'],
+  },
+  {
+    // Caught by backend-leak once a CreateVolume ran and its reply was lost: the retry makes a second disk.
+    bug: 'the disk driver\'s CreateVolume is not idempotent (a retry of the same name makes a new volume)',
+    target: SimCsiDriver.prototype, method: 'createVolume',
+    replacement: (original) => function (this: SimCsiDriver, req: { name: string }) {
+      const ids = new Set(this.listVolumes().entries.map((e) => e.volume.volumeId));
+      let name = req.name;
+      for (let i = 1; ids.has(volumeIdForName(name)); i++) name = `${req.name}-${i}`;
+      return (original as CreateVolume).call(this, { ...req, name });
+    } as never,
+    scenario: DISK_DEMO, flags: ['--max-delays', '0', '--faults', 'csi-timeout', '--max-faults', '1'],
+  },
+  {
+    // Caught by csi-lifecycle once a NodeUnpublish is slow and the pod's containers have stopped.
+    bug: 'the attach/detach controller detaches without waiting for the kubelet to unmount (volumesInUse ignored)',
+    target: AttachDetachController.prototype, method: 'safeToDetach', replacement: () => () => true,
+    scenario: DISK_DEMO, flags: ['--max-delays', '0', '--faults', 'csi-latency', '--max-faults', '1'],
+  },
 ];
 
 async function check(scenario: string, flags: string[]) {
   const r = await pvsim(tempCluster(), ['check', scenario, '-o', 'json', '--budget', '5m', '--out', out, ...flags]);
+  if (process.env['PVSIM_MUTATION_TRACE']) process.stderr.write(`${scenario} ${flags.join(' ')}: ${r.stdout.slice(0, 600)}\n`);
   return { ...r, json: r.stdout ? JSON.parse(r.stdout) : undefined };
 }
 

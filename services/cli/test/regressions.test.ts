@@ -1,5 +1,5 @@
 /**
- * `pvsim sim` regressions: test/regressions/*.json keeps seeds once run (failing or, for a fix,
+ * `pvsim sim` regressions: test/regressions/*.json at the repository root keeps seeds once run (failing or, for a fix,
  * clean); each is replayed and must end exactly as recorded — the same seeds failing on the same
  * invariants, or none.
  */
@@ -7,11 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { pvsim, tempCluster } from './support.ts';
+import { join } from 'node:path';
+import { pvsim, repoRoot, tempCluster } from './support.ts';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), 'regressions');
+const DIR = join(repoRoot, 'test', 'regressions');
 const out = mkdtempSync(join(tmpdir(), 'pvsim-regressions-'));
 
 for (const name of readdirSync(DIR).filter((n) => n.endsWith('.json')).sort()) {

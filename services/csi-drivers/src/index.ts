@@ -1,2 +1,3 @@
 export * from './SimCsiDriver.ts';
 export * from './csiDriverObject.ts';
+export * from './moduleDriver.ts';

@@ -14,8 +14,9 @@ export interface ApiFault {
 
 /**
  * A CSI call to disturb: the next mutating RPC of that driver (that RPC, if named) fails with a
- * code (`csi-error`), times out without having run (`csi-timeout`: DEADLINE_EXCEEDED), or takes
- * `latencyMs` longer (`csi-latency`).
+ * code (`csi-error`), times out (`csi-timeout`: DEADLINE_EXCEEDED) — without having run, or, with
+ * `replyLost`, after it ran: the backend did it, the caller does not know — or takes `latencyMs`
+ * longer (`csi-latency`).
  */
 export interface CsiFault {
   kind: 'csi-error' | 'csi-timeout' | 'csi-latency';
@@ -23,14 +24,35 @@ export interface CsiFault {
   rpc?: string;
   code?: string;
   latencyMs?: number;
+  /** csi-timeout only: the call ran and its reply was lost. */
+  replyLost?: boolean;
 }
 
-export type Fault = ApiFault | CsiFault;
-export const FAULT_KINDS = ['api-error', 'conflict', 'csi-error', 'csi-timeout', 'csi-latency'] as const;
+/**
+ * An informer's watch stream misbehaves, at once: `watch-drop` loses its oldest undelivered event
+ * for an object that has a later one waiting (the informer jumps to the later state and its
+ * handlers never see the one in between, as after a broken watch and a relist); `watch-dup`
+ * delivers its oldest undelivered event twice (handlers must be idempotent).
+ */
+export interface WatchFault {
+  kind: 'watch-drop' | 'watch-dup';
+  informer: string;
+}
+
+export type Fault = ApiFault | CsiFault | WatchFault;
+export const FAULT_KINDS = ['api-error', 'conflict', 'csi-error', 'csi-timeout', 'csi-latency', 'watch-drop', 'watch-dup'] as const;
 export type FaultKind = typeof FAULT_KINDS[number];
 
 export function isCsiFault(f: Fault): f is CsiFault {
   return f.kind === 'csi-error' || f.kind === 'csi-timeout' || f.kind === 'csi-latency';
+}
+
+export function isWatchFault(f: Fault): f is WatchFault {
+  return f.kind === 'watch-drop' || f.kind === 'watch-dup';
+}
+
+export function isApiFault(f: Fault): f is ApiFault {
+  return f.kind === 'api-error' || f.kind === 'conflict';
 }
 
 export type Action =
@@ -57,7 +79,8 @@ export function describeAction(a: Action): string {
     case 'timer': return `timer at ${a.atMs}`;
     case 'resync': return `resync at ${a.atMs}`;
     case 'fault': return isCsiFault(a.fault)
-      ? `fault ${a.fault.kind} on ${a.fault.driver}${a.fault.rpc ? ` ${a.fault.rpc}` : ''}${a.fault.code ? ` ${a.fault.code}` : ''}${a.fault.latencyMs ? ` +${a.fault.latencyMs}ms` : ''}`
+      ? `fault ${a.fault.kind} on ${a.fault.driver}${a.fault.rpc ? ` ${a.fault.rpc}` : ''}${a.fault.code ? ` ${a.fault.code}` : ''}${a.fault.latencyMs ? ` +${a.fault.latencyMs}ms` : ''}${a.fault.replyLost ? ' reply lost' : ''}`
+      : isWatchFault(a.fault) ? `fault ${a.fault.kind} on ${a.fault.informer}`
       : `fault ${a.fault.kind} on ${a.fault.verb}${a.fault.resource ? ` ${a.fault.resource}` : ''}`;
     case 'crash': return `crash ${a.component}`;
     case 'node': return `node ${a.node} ${a.down ? 'down' : 'up'}`;

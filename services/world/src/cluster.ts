@@ -20,10 +20,12 @@ import { Kubelet } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
 import { CsiDriverRegistrar } from './csiDriverRegistrar.ts';
-import { SimCsiDriver, diskProfile, nasProfile, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
+import { ModuleCsiDriver, SimCsiDriver, diskProfile, nasProfile, type CsiDriverFactory, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;
+  /** Users' driver modules (`--csi-driver`), by the name of the simulated driver each replaces for the components. */
+  userDrivers?: Map<string, ModuleCsiDriver>;
   kubelets: Map<string, Kubelet>;
   /** Component name -> a factory of that component with empty memory (crash and restart). */
   factories: Map<string, () => Controller>;
@@ -60,12 +62,43 @@ class KubeletPool implements Controller {
   }
 }
 
+/** The CSI RPCs that change something (method name -> RPC name): the ones whose reply a timeout can lose after they ran. */
+export const MUTATING_RPCS: Readonly<Record<string, string>> = {
+  createVolume: 'CreateVolume', deleteVolume: 'DeleteVolume', controllerPublishVolume: 'ControllerPublishVolume',
+  controllerUnpublishVolume: 'ControllerUnpublishVolume', nodeStageVolume: 'NodeStageVolume', nodeUnstageVolume: 'NodeUnstageVolume',
+  nodePublishVolume: 'NodePublishVolume', nodeUnpublishVolume: 'NodeUnpublishVolume', controllerExpandVolume: 'ControllerExpandVolume',
+  nodeExpandVolume: 'NodeExpandVolume', createSnapshot: 'CreateSnapshot', deleteSnapshot: 'DeleteSnapshot',
+};
+
+/**
+ * The driver as its callers hold it: every mutating RPC runs, and then `lost(rpc)` may throw its
+ * error instead of the reply (a timeout after the backend did the work).
+ */
+export function withLostReplies<D extends CsiDriverPort>(driver: D, lost: (rpc: string) => Error | undefined): D {
+  return new Proxy(driver, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const rpc = typeof prop === 'string' ? MUTATING_RPCS[prop] : undefined;
+      if (!rpc) return (value as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => {
+        const reply = (value as (...a: unknown[]) => unknown).apply(target, args);
+        const err = lost(rpc);
+        if (err) throw err;
+        return reply;
+      };
+    },
+  });
+}
+
 /** The drivers a cluster has unless a test says otherwise. */
 export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
 
 export function clusterComponents(
   clientFor: (component: string) => Client, driverStore: CsiStore, clock: SimClock, streams: RandomStreams, profiles: readonly CsiProfile[] = DEFAULT_DRIVER_PROFILES,
   injected?: (driver: string) => NonNullable<SimCsiDriverInit['injected']>,
+  replyLost?: (driver: string, rpc: string) => Error | undefined,
+  userDriverFactories: Readonly<Record<string, CsiDriverFactory>> = {},
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
@@ -75,7 +108,23 @@ export function clusterComponents(
       ...(injected ? { injected: injected(profile.name) } : {}),
     }));
   }
-  const ports = drivers as unknown as Map<string, CsiDriverPort>;
+  // A user's module stands in for the simulated driver of its name (whose CSIDriver object stays).
+  const userDrivers = new Map<string, ModuleCsiDriver>();
+  for (const [name, factory] of Object.entries(userDriverFactories).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const sim = drivers.get(name);
+    if (!sim) throw new Error(`--csi-driver ${name}: the cluster has no driver of that name (it has ${[...drivers.keys()].join(', ')})`);
+    const d = new ModuleCsiDriver(name, factory({ name }), injected ? injected(name) as never : undefined);
+    const attaches = (caps: readonly string[]) => caps.includes('PUBLISH_UNPUBLISH_VOLUME');
+    if (attaches(d.controllerGetCapabilities()) !== attaches(sim.controllerGetCapabilities())) {
+      throw new Error(`--csi-driver ${name}: ControllerGetCapabilities ${attaches(sim.controllerGetCapabilities()) ? 'must' : 'must not'} include PUBLISH_UNPUBLISH_VOLUME (the driver's CSIDriver object says attachRequired: ${attaches(sim.controllerGetCapabilities())})`);
+    }
+    userDrivers.set(name, d);
+  }
+  // What the components hold: each driver behind the world's lost-reply seam.
+  const ports = new Map<string, CsiDriverPort>([...drivers].map(([name, sim]) => {
+    const d: CsiDriverPort = userDrivers.get(name) ?? sim;
+    return [name, replyLost ? withLostReplies(d, (rpc) => replyLost(name, rpc)) : d];
+  }));
   const kubelets = new Map<string, Kubelet>();
   const factories = new Map<string, () => Controller>();
   let pool: KubeletPool | undefined;
@@ -94,24 +143,26 @@ export function clusterComponents(
       add(() => new DeploymentController(client, queue, clock)),
       add(() => new ReplicaSetController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
-      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, d, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
+      ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, ports.get(d.profile.name)!, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
       add(() => new ExpandController(client)),
       add(() => new SnapshotController(clientFor('snapshot-controller'), clock)),
       add(() => new CsiDriverRegistrar(client, drivers)),
     ];
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('PUBLISH_UNPUBLISH_VOLUME')) list.push(add(() => new ExternalAttacher(clientFor(`attacher/${name}`), queue, name, ports.get(name)!, { clock })));
     }
     for (const [name, d] of drivers) {
-      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, d, { clock })));
-      if (d.controllerGetCapabilities().includes('CREATE_DELETE_SNAPSHOT')) list.push(add(() => new CsiSnapshotter(clientFor(`csi-snapshotter/${name}`), queue, name, d, { clock })));
+      if (d.controllerGetCapabilities().includes('EXPAND_VOLUME')) list.push(add(() => new ExternalResizer(clientFor(`external-resizer/${name}`), queue, name, ports.get(name)!, { clock })));
+      if (d.controllerGetCapabilities().includes('CREATE_DELETE_SNAPSHOT')) list.push(add(() => new CsiSnapshotter(clientFor(`csi-snapshotter/${name}`), queue, name, ports.get(name)!, { clock })));
     }
+    // A user driver's memory (its backend) is saved, restored and fingerprinted as a component's.
+    for (const [name, d] of userDrivers) list.push({ name: `csi-driver/${name}`, queues: {}, saveState: () => d.saveState(), loadState: (s: unknown) => d.loadState(s) });
     list.push(pool);
     return list;
   };
   return {
-    parts: { drivers, kubelets, factories, attach: (m) => pool?.attach(m) },
+    parts: { drivers, userDrivers, kubelets, factories, attach: (m) => pool?.attach(m) },
     extraControllers,
   };
 }

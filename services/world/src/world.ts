@@ -20,8 +20,8 @@ import {
 import {
   ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins, type ControllerName, type FeatureGates, type VolumePlugin,
 } from '@pvsim/controller-manager';
-import type { CsiProfile } from '@pvsim/csi-drivers';
-import { describeAction, isCsiFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind } from './actions.ts';
+import type { CsiDriverFactory, CsiProfile } from '@pvsim/csi-drivers';
+import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind, type WatchFault } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
 
@@ -61,6 +61,8 @@ export interface SettleBudget {
 export const SETTLE_RESYNCS_MAX = 100;
 /** The CSI codes an explorer injects: one a caller retries in the background, one it treats as final. */
 export const CSI_FAULT_CODES = ['UNAVAILABLE', 'INTERNAL'] as const;
+/** Resources whose next update an explorer may fail on their own (`api-error`). */
+export const API_FAULT_RESOURCES = ['persistentvolumes', 'persistentvolumeclaims'] as const;
 /** Extra latency of an injected slow CSI call. */
 export const CSI_FAULT_LATENCY_MS = 5_000;
 
@@ -106,6 +108,8 @@ export interface WorldOptions {
   cluster?: 'full' | 'storage';
   /** The CSI drivers of a full cluster (default nas and disk). */
   drivers?: readonly CsiProfile[];
+  /** Users' CSI driver modules, each in place of the simulated driver of that name (`--csi-driver`). */
+  userDrivers?: Readonly<Record<string, CsiDriverFactory>>;
   /** Which storage controllers run (all by default). */
   controllers?: readonly ControllerName[];
   plugins?: VolumePlugin[];
@@ -182,7 +186,7 @@ export class World {
     const components = full ? clusterComponents((component) => this.process(processOf(component)).client, this.store, this.clock, this.streams, opts.drivers, (driver) => ({
       error: (rpc) => this.takeCsiFault(driver, rpc),
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
-    })) : undefined;
+    }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
@@ -256,11 +260,22 @@ export class World {
     for (const kind of explore?.faults ?? []) {
       if (kind === 'api-error' || kind === 'conflict') {
         for (const verb of ['create', 'update', 'delete'] as const) out.push({ type: 'fault', fault: { kind, verb } });
+        // The next write of one kind fails: a sync's second write may fail after its first succeeded.
+        if (kind === 'api-error') for (const resource of API_FAULT_RESOURCES) out.push({ type: 'fault', fault: { kind, verb: 'update', resource } });
+        continue;
+      }
+      if (kind === 'watch-drop' || kind === 'watch-dup') {
+        for (const p of [...this.processes.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          if (kind === 'watch-dup' ? p.pending.length > 0 : droppableWatchEvent(p.pending) >= 0) out.push({ type: 'fault', fault: { kind, informer: p.name } });
+        }
         continue;
       }
       for (const driver of [...this.parts.drivers.keys()].sort()) {
         if (kind === 'csi-error') for (const code of CSI_FAULT_CODES) out.push({ type: 'fault', fault: { kind, driver, code } });
-        else if (kind === 'csi-timeout') out.push({ type: 'fault', fault: { kind, driver } });
+        else if (kind === 'csi-timeout') {
+          out.push({ type: 'fault', fault: { kind, driver } });
+          out.push({ type: 'fault', fault: { kind, driver, replyLost: true } });
+        }
         else out.push({ type: 'fault', fault: { kind, driver, latencyMs: CSI_FAULT_LATENCY_MS } });
       }
     }
@@ -305,7 +320,8 @@ export class World {
         this.resyncAt(action.atMs);
         return;
       case 'fault':
-        this.armedFaults.push(action.fault);
+        if (isWatchFault(action.fault)) this.disturbWatch(action.fault);
+        else this.armedFaults.push(action.fault);
         this.actingFor(SIMULATOR, () => this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'FaultInjected', data: action.fault }));
         return;
       case 'crash':
@@ -360,12 +376,33 @@ export class World {
     return i < 0 ? undefined : this.armedFaults.splice(i, 1)[0] as F;
   }
 
+  /** The faults armed and not yet taken (part of a state beside its fingerprint: an explorer's key). */
+  get armed(): readonly Fault[] {
+    return this.armedFaults;
+  }
+
+  /** A watch fault acts at once on the informer's undelivered events. */
+  private disturbWatch(f: WatchFault): void {
+    const p = this.processes.get(f.informer);
+    if (!p || p.pending.length === 0) throw new Error(`no watch event is waiting for ${f.informer}`);
+    if (f.kind === 'watch-dup') { p.pending.unshift(p.pending[0]!); return; }
+    const i = droppableWatchEvent(p.pending);
+    if (i < 0) throw new Error(`no watch event of ${f.informer} has a later one for the same object`);
+    p.pending.splice(i, 1);
+  }
+
   private takeCsiFault(driver: string, rpc: string): CsiError | undefined {
-    const f = this.takeArmed((x): x is CsiFault => isCsiFault(x) && x.kind !== 'csi-latency' && x.driver === driver && (x.rpc === undefined || x.rpc === rpc));
+    const f = this.takeArmed((x): x is CsiFault => isCsiFault(x) && x.kind !== 'csi-latency' && !x.replyLost && x.driver === driver && (x.rpc === undefined || x.rpc === rpc));
     if (!f) return undefined;
     return f.kind === 'csi-timeout'
       ? new CsiError('DEADLINE_EXCEEDED', `${rpc}: injected timeout (the call did not run)`)
       : new CsiError((f.code ?? 'UNAVAILABLE') as CsiCode, `${rpc}: injected ${f.code ?? 'UNAVAILABLE'}`);
+  }
+
+  /** After a mutating CSI call succeeded: its reply is lost when a `replyLost` timeout is armed. */
+  private takeReplyLost(driver: string, rpc: string): CsiError | undefined {
+    const f = this.takeArmed((x): x is CsiFault => isCsiFault(x) && x.kind === 'csi-timeout' && x.replyLost === true && x.driver === driver && (x.rpc === undefined || x.rpc === rpc));
+    return f && new CsiError('DEADLINE_EXCEEDED', `${rpc}: injected timeout (the call ran; its reply was lost)`);
   }
 
   private takeCsiLatency(driver: string, rpc: string): number {
@@ -374,7 +411,7 @@ export class World {
   }
 
   private takeFault(verb: ApiFault['verb'], resource: string, name: string): ApiError | undefined {
-    const f = this.takeArmed((x): x is ApiFault => !isCsiFault(x) && x.verb === verb && (x.resource === undefined || x.resource === resource));
+    const f = this.takeArmed((x): x is ApiFault => isApiFault(x) && x.verb === verb && (x.resource === undefined || x.resource === resource));
     if (!f) return undefined;
     return f.kind === 'conflict'
       ? new ApiError('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`)
@@ -645,6 +682,13 @@ export interface WorldSnapshot {
   armedFaults: Fault[];
   streams: Record<string, number[]>;
   controllers: Record<string, unknown>;
+}
+
+/** The first undelivered watch event with a later one for the same object (-1: none): what `watch-drop` loses. */
+function droppableWatchEvent(pending: readonly WatchEvent[]): number {
+  const last = new Map<string, number>();
+  pending.forEach((ev, i) => last.set(`${ev.kind} ${ev.key}`, i));
+  return pending.findIndex((ev, i) => last.get(`${ev.kind} ${ev.key}`)! > i);
 }
 
 export function createWorld(options: WorldOptions = {}): World {

@@ -97,10 +97,11 @@ test('a run driven action by action (lagging informers, faults, crashes, nodes, 
     assert.is(chooser.remainingActions(), 0);
     assert.is(replay.fingerprint(), live.fingerprint());
     assert.equal(again, records);
-    // Each process has its own informer: the run let several of them lag differently (which
-    // kubelets get a turn depends on the chooser's path, so those are counted over the seeds).
+    // Each process has its own informer: the run let several of them lag differently (which ones
+    // get a turn depends on the chooser's path — watch faults among the choices — so they are
+    // counted over the seeds).
     const informers = new Set(records.filter((r) => r.type === 'WatchDelivered').map((r) => (r.data as { informer: string }).informer));
-    assert.ok(informers.has('kube-controller-manager') && informers.has('kube-scheduler'), `seed ${seed}: ${[...informers].join(', ')}`);
+    assert.ok(informers.size >= 2, `seed ${seed}: ${[...informers].join(', ')}`);
     for (const i of informers) lagged.add(i);
     assert.ok(records.some((r) => r.type === 'FaultInjected' && String((r.data as { kind: string }).kind).startsWith('csi-')) && records.some((r) => r.type === 'ComponentRestarted'), 'the run explored API and CSI faults and crashes');
     // Liveness: faults off, every node up, informers caught up — the cluster converges.
@@ -108,7 +109,7 @@ test('a run driven action by action (lagging informers, faults, crashes, nodes, 
     live.settle({ untilQuiet: true });
     assert.equal(checkAll(live.store, { phase: 'converged' }), [], `seed ${seed}`);
   }
-  assert.ok([...lagged].some((i) => i.startsWith('kubelet/')), [...lagged].join(', '));
+  assert.ok(lagged.has('kube-controller-manager') && lagged.has('kube-scheduler') && [...lagged].some((i) => i.startsWith('kubelet/')), [...lagged].join(', '));
 });
 
 /** Creates `objects` then the inputs, delivers `at` items, forks, and checks that the fork and the original continue alike. */
