@@ -191,53 +191,68 @@ const ratio = (x: number, base: number): string => `×${(x / base).toFixed(2)}`;
 const num = (x: CaseResult, k: string): number => x[k] as number;
 
 function main(): void {
-  const pairSizes = quick ? [1_000, 4_000] : huge ? [10_000, 100_000, 500_000] : [10_000, 100_000];
-  const podSizes = quick ? [200, 600] : [1_000, 5_000, 10_000];
-  const cliSizes = quick ? [1_000, 4_000] : [1_000, 10_000, 50_000];
+  // PVSIM_BENCH_SCALE_SIZES overrides sizes, e.g. `pods=500,2000;cli=1000,10000` (a loaded machine).
+  const override = new Map((process.env['PVSIM_BENCH_SCALE_SIZES'] ?? '').split(';').filter(Boolean).map((part) => {
+    const [name, list] = part.split('=');
+    return [name!, list!.split(',').map(Number)] as const;
+  }));
+  const pairSizes = override.get('pairs') ?? (quick ? [1_000, 4_000] : huge ? [10_000, 100_000, 500_000] : [10_000, 100_000]);
+  const podSizes = override.get('pods') ?? (quick ? [200, 600] : [1_000, 5_000, 10_000]);
+  const cliSizes = override.get('cli') ?? (quick ? [1_000, 4_000] : [1_000, 10_000, 50_000]);
   // PVSIM_BENCH_REACH_RECORDS sets the log's size (generating and verifying a million records takes an hour here).
   const reachRecords = Number(process.env['PVSIM_BENCH_REACH_RECORDS'] ?? (quick ? 20_000 : 1_000_000));
   const out: Record<string, unknown> = {};
 
-  const pairs = pairSizes.map((n) => ({ n, ...child('pairs', n) }));
-  const p0 = pairs[0]!;
-  console.log('pairs: N PVs then N claims created and settled (PV-only world)');
-  console.log(table(['pairs', 'objects', 'time', 'objects/s', 'per object (vs smallest)', 'peak RSS'], pairs.map((p) => [
-    fmtN(p.n), fmtN(2 * p.n), fmtMs(p.ms), ((2 * p.n) / (p.ms / 1000)).toFixed(0), `${((p.ms / (2 * p.n)) * 1000).toFixed(0)} µs (${ratio(p.ms / p.n, p0.ms / p0.n)})`, mib(p.maxRssKb),
-  ])));
-  console.log('');
-  out['pairs'] = pairs;
+  // PVSIM_BENCH_SCALE_CASES picks cases (comma-separated), e.g. on a loaded machine.
+  const cases = (process.env['PVSIM_BENCH_SCALE_CASES'] ?? 'pods,cli,reach,pairs').split(',');
+  if (cases.includes('pods')) {
+    const pods = podSizes.map((n) => ({ n, ...child('pods', n) }));
+    const q0 = pods[0]!;
+    console.log('pods with volumes: created one at a time and settled (full cluster, one node per two pods)');
+    console.log(table(['pods', 'deliveries', 'CPU', 'CPU (vs smallest)', 'per pod (vs smallest)', 'wall', 'peak RSS'], pods.map((p) => [
+      fmtN(p.n), String(num(p, 'deliveries')), fmtMs(p.cpuMs), ratio(p.cpuMs, q0.cpuMs), `${(p.cpuMs / p.n).toFixed(2)} ms (${ratio(p.cpuMs / p.n, q0.cpuMs / q0.n)})`, fmtMs(p.ms), mib(p.maxRssKb),
+    ])));
+    console.log('');
+    out['pods'] = pods;
+  }
 
-  const pods = podSizes.map((n) => ({ n, ...child('pods', n) }));
-  const q0 = pods[0]!;
-  console.log('pods with volumes: created one at a time and settled (full cluster, one node per two pods)');
-  console.log(table(['pods', 'deliveries', 'CPU', 'CPU (vs smallest)', 'per pod (vs smallest)', 'wall', 'peak RSS'], pods.map((p) => [
-    fmtN(p.n), String(num(p, 'deliveries')), fmtMs(p.cpuMs), ratio(p.cpuMs, q0.cpuMs), `${(p.cpuMs / p.n).toFixed(2)} ms (${ratio(p.cpuMs / p.n, q0.cpuMs / q0.n)})`, fmtMs(p.ms), mib(p.maxRssKb),
-  ])));
-  console.log('');
-  out['pods'] = pods;
+  if (cases.includes('cli')) {
+    const clis = cliSizes.map((n) => ({ n, ...child('cli', n) }));
+    const c0 = clis[0]!;
+    console.log("cli: commands as processes, against a bare `node -e ''` measured interleaved");
+    console.log(table(['objects', 'records', 'build (2 applies)', "node -e ''", 'get pv NAME', '= node ×', 'vs smallest', 'get pv (all)', '= node ×', 'vs smallest', 'log verify', 'vs smallest', 'peak RSS get NAME / all / verify'], clis.map((c) => [
+      fmtN(c.n), String(num(c, 'records')), fmtMs(c.ms), fmtMs(num(c, 'baseMs')),
+      fmtMs(num(c, 'getOneMs')), (num(c, 'getOneMs') / num(c, 'baseMs')).toFixed(1), ratio(num(c, 'getOneMs'), num(c0, 'getOneMs')),
+      fmtMs(num(c, 'getAllMs')), (num(c, 'getAllMs') / num(c, 'baseMs')).toFixed(1), ratio(num(c, 'getAllMs'), num(c0, 'getAllMs')),
+      fmtMs(num(c, 'verifyMs')), ratio(num(c, 'verifyMs'), num(c0, 'verifyMs')),
+      `${mib(num(c, 'getOneRssKb'))} / ${mib(num(c, 'getAllRssKb'))} / ${mib(num(c, 'verifyRssKb'))}`,
+    ])));
+    console.log('');
+    out['cli'] = clis;
+  }
 
-  const clis = cliSizes.map((n) => ({ n, ...child('cli', n) }));
-  const c0 = clis[0]!;
-  console.log("cli: commands as processes, against a bare `node -e ''` measured interleaved");
-  console.log(table(['objects', 'records', 'build (2 applies)', "node -e ''", 'get pv NAME', '= node ×', 'vs smallest', 'get pv (all)', '= node ×', 'vs smallest', 'log verify', 'vs smallest', 'peak RSS get NAME / all / verify'], clis.map((c) => [
-    fmtN(c.n), String(num(c, 'records')), fmtMs(c.ms), fmtMs(num(c, 'baseMs')),
-    fmtMs(num(c, 'getOneMs')), (num(c, 'getOneMs') / num(c, 'baseMs')).toFixed(1), ratio(num(c, 'getOneMs'), num(c0, 'getOneMs')),
-    fmtMs(num(c, 'getAllMs')), (num(c, 'getAllMs') / num(c, 'baseMs')).toFixed(1), ratio(num(c, 'getAllMs'), num(c0, 'getAllMs')),
-    fmtMs(num(c, 'verifyMs')), ratio(num(c, 'verifyMs'), num(c0, 'verifyMs')),
-    `${mib(num(c, 'getOneRssKb'))} / ${mib(num(c, 'getAllRssKb'))} / ${mib(num(c, 'verifyRssKb'))}`,
-  ])));
-  console.log('');
-  out['cli'] = clis;
+  if (cases.includes('reach')) {
+    const reach = child('reach', reachRecords);
+    console.log(`reach: a log of ${reach['records']} records (${reach['rounds']} applies relabelling PVs, ${(num(reach, 'logBytes') / 2 ** 20).toFixed(0)} MiB), generated in ${fmtMs(reach.ms)}`);
+    console.log(table(['reach the last position', 'time', 'peak RSS'], [
+      ['with snapshots', fmtMs(num(reach, 'withSnapshotsMs')), mib(num(reach, 'withSnapshotsRssKb'))],
+      ['without snapshots', fmtMs(num(reach, 'withoutMs')), mib(num(reach, 'withoutRssKb'))],
+      ['log verify (whole log)', fmtMs(num(reach, 'verifyMs')), mib(num(reach, 'verifyRssKb'))],
+    ]));
+    console.log(`reach: with snapshots ${(num(reach, 'withoutMs') / num(reach, 'withSnapshotsMs')).toFixed(1)}× faster (goal ≥ 10×)`);
+    out['reach'] = reach;
+  }
+  if (cases.includes('pairs')) {
+    const pairs = pairSizes.map((n) => ({ n, ...child('pairs', n) }));
+    const p0 = pairs[0]!;
+    console.log('pairs: N PVs then N claims created and settled (PV-only world)');
+    console.log(table(['pairs', 'objects', 'wall', 'CPU', 'objects/s (CPU)', 'CPU per object (vs smallest)', 'peak RSS'], pairs.map((p) => [
+      fmtN(p.n), fmtN(2 * p.n), fmtMs(p.ms), fmtMs(p.cpuMs), ((2 * p.n) / (p.cpuMs / 1000)).toFixed(0), `${((p.cpuMs / (2 * p.n)) * 1000).toFixed(0)} µs (${ratio(p.cpuMs / p.n, p0.cpuMs / p0.n)})`, mib(p.maxRssKb),
+    ])));
+    console.log('');
+    out['pairs'] = pairs;
 
-  const reach = child('reach', reachRecords);
-  console.log(`reach: a log of ${reach['records']} records (${reach['rounds']} applies relabelling PVs, ${(num(reach, 'logBytes') / 2 ** 20).toFixed(0)} MiB), generated in ${fmtMs(reach.ms)}`);
-  console.log(table(['reach the last position', 'time', 'peak RSS'], [
-    ['with snapshots', fmtMs(num(reach, 'withSnapshotsMs')), mib(num(reach, 'withSnapshotsRssKb'))],
-    ['without snapshots', fmtMs(num(reach, 'withoutMs')), mib(num(reach, 'withoutRssKb'))],
-    ['log verify (whole log)', fmtMs(num(reach, 'verifyMs')), mib(num(reach, 'verifyRssKb'))],
-  ]));
-  console.log(`reach: with snapshots ${(num(reach, 'withoutMs') / num(reach, 'withSnapshotsMs')).toFixed(1)}× faster (goal ≥ 10×)`);
-  out['reach'] = reach;
+  }
   emit('scale', out);
 }
 
