@@ -178,7 +178,7 @@ export class Session {
 
   /**
    * Snapshots inside the batch just appended (issue 9 item 4), every `snapshotEvery` records
-   * since the last one: the objects before the batch with the batch's facts folded up to each
+   * since the last one (or every as many records as the cluster has objects, when more): the objects before the batch with the batch's facts folded up to each
    * point, archived under its position for reads at any position (`--at`). They hold objects
    * only: what the world held in flight in the middle of a command is in no log, so the past is
    * read there but never continued from there (a fork copies whole batches).
@@ -186,9 +186,12 @@ export class Session {
   private snapshotsInside(stored: LogRecord[], log: FileEventLog): void {
     const before = this.before;
     if (!before || stored.length < 2 || log.lastAppendRecordEnds.length !== stored.length) return;
+    // A snapshot costs what the cluster holds: at most one per that many records, so snapshots
+    // cost a constant per record however large the cluster, and their bytes stay in proportion to the log.
+    const every = Math.max(this.snapshotEvery, before.objects.length);
     let previous = this.snapshotPos;
     const points = stored.slice(0, -1).map((r, i) => ({ r, i })).filter(({ r }) => {
-      if (r.pos - previous < this.snapshotEvery) return false;
+      if (r.pos - previous < every) return false;
       previous = r.pos;
       return true;
     });
