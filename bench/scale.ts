@@ -122,11 +122,18 @@ async function cliCase(n: number): Promise<CaseResult> {
       oneRss = Math.max(oneRss, a.maxRssKb);
       if (r < 3) { const b = proc([process.execPath, CLI, '--cluster', cluster, 'get', 'pv']); all.push(b.ms); allRss = Math.max(allRss, b.maxRssKb); }
     }
+    // The same read without the objects file: the session folds the snapshot and the log and
+    // builds the world, as every read did before it (the baseline of the change, same run).
+    renameSync(join(cluster, 'objects.jsonl'), join(dir, 'objects.away'));
+    const folded: number[] = [];
+    for (let r = 0; r < 3; r++) folded.push(proc([process.execPath, CLI, '--cluster', cluster, 'get', 'pv', name]).ms);
+    renameSync(join(dir, 'objects.away'), join(cluster, 'objects.jsonl'));
+    process.stderr.write(`cli N = ${n}: get pv NAME ${fmtMs(median(one))} with objects.jsonl, ${fmtMs(median(folded))} without (folding the snapshot and log, building the world); node -e '' ${fmtMs(median(base))}\n`);
     const verify = proc([process.execPath, CLI, '--cluster', cluster, 'log', 'verify']);
     const records = readFileSync(join(cluster, 'log.jsonl'), 'utf8').split('\n').length - 1;
     return {
       ms: buildMs, cpuMs: 0, maxRssKb: Math.max(oneRss, allRss, verify.maxRssKb), objects: n, records,
-      baseMs: median(base), getOneMs: median(one), getAllMs: median(all), verifyMs: verify.ms, getOneRssKb: oneRss, getAllRssKb: allRss, verifyRssKb: verify.maxRssKb,
+      baseMs: median(base), getOneMs: median(one), getOneFoldedMs: median(folded), getAllMs: median(all), verifyMs: verify.ms, getOneRssKb: oneRss, getAllRssKb: allRss, verifyRssKb: verify.maxRssKb,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
