@@ -331,7 +331,7 @@ function readWriteOncePodConflict(pod: Pod, claims: PodClaims, assigned: () => r
 }
 
 /** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
-function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot): { reasons: string[]; bindings: PodVolumeBindings } {
+function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[]): { reasons: string[]; bindings: PodVolumeBindings } {
   const reasons: string[] = [];
   const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
   const labels = node.metadata.labels ?? {};
@@ -355,10 +355,8 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
     // findMatchingVolumes: smallest request first, each PV chosen once.
     const sorted = toMatch.map((c, i) => ({ c, i })).sort((a, b) => compareQuantities(claimRequest(a.c), claimRequest(b.c)) || a.i - b.i).map((x) => x.c);
     const chosen = new Set<string>();
-    const volumes = sorted.length > 0 ? snap.listVolumes() : [];
     for (const claim of sorted) {
-      const ofClass = volumes.filter((v) => getVolumeClass(v) === getClaimClass(claim));
-      const pv = findMatchingVolume(claim, ofClass, {
+      const pv = findMatchingVolume(claim, candidatesOf(claim), {
         node, excludedVolumes: chosen, delayBinding: true, vacEnabled: snap.vacEnabled,
         selectorMatches: compileClaimSelector(claim.spec.selector),
       });
@@ -494,6 +492,19 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
     ? snap.podsWithRequiredAntiAffinity().filter((p) => fields(p).nodeName && counts(p))
     : assigned().filter(hasAntiAffinity);
   const rwopConflict = readWriteOncePodConflict(pod, pre.claims, assigned);
+  // A delayed claim's candidate volumes, once per pod rather than once per node: those of its
+  // class that are not bound to another claim (findMatchingVolume skips those on every node).
+  let allVolumes: PersistentVolume[] | undefined;
+  const candidates = new Map<PersistentVolumeClaim, PersistentVolume[]>();
+  const candidatesOf = (claim: PersistentVolumeClaim): readonly PersistentVolume[] => {
+    let list = candidates.get(claim);
+    if (!list) {
+      allVolumes ??= snap.listVolumes();
+      list = allVolumes.filter((v) => getVolumeClass(v) === getClaimClass(claim) && (!v.spec.claimRef || isVolumeBoundToClaim(v, claim)));
+      candidates.set(claim, list);
+    }
+    return list;
+  };
   // The pod's own attachable volumes, for NodeVolumeLimits on every node.
   const podVolumes = new Map<string, string>();
   attachableVolumes(pod, snap, podVolumes);
@@ -512,7 +523,7 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
       ?? filterVolumeLimits(podVolumes, node, here, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
-    const volumes = findPodVolumes(pre.claims, node, snap);
+    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
     feasible.push({ node, bindings: volumes.bindings, pods: here.length });
   }
@@ -741,7 +752,8 @@ export class PodScheduler implements Controller {
     const s = this.client;
     const scheduler = this;
     let pods: Pod[] | undefined;
-    const assumedOn = (node: string) => [...this.binding.values()].some((b) => b.node === node);
+    const assumedNodes = new Set([...this.binding.values()].map((b) => b.node));
+    const assumedOn = (node: string) => assumedNodes.has(node);
     return {
       nodes: s.list('Node') as unknown as Node[],
       // Listed only when a pod's own affinity or ReadWriteOncePod terms need every pod.
