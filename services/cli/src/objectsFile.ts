@@ -63,15 +63,16 @@ export function writeObjectsFile(path: string, point: LogPoint, store: ObjectSto
       rel += length + 1;
       return entry;
     });
-    // Two passes: the index's own length depends on the offsets it holds.
+    // The index's own length depends on the offsets it holds (their digits): lay it out again
+    // until its length stops moving (it only grows, by a few digits, so a few rounds do).
     let indexText = '';
     let shift = 0;
-    for (let pass = 0; pass < 3; pass++) {
+    for (let round = 0; round < 64; round++) {
       const shifted = relative.map(([k, o, l, s]): IndexEntry => [k, offset + shift + o, l, s]);
       indexText = `${JSON.stringify(shifted)}\n`;
       const next = Buffer.byteLength(indexText);
       if (next === shift) { index.push(...shifted); break; }
-      shift = next;
+      shift = Math.max(shift, next);
     }
     if (index.length !== relative.length) return false;
     kinds[kind] = [offset, shift - 1, sha256Hex(indexText.slice(0, -1))];
