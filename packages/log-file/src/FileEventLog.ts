@@ -62,6 +62,8 @@ import { acquireLogLock, describeOwner, liveLockOwner, type LockOptions, type Lo
 
 /** How much of the file's end `lastPos` and `append` read to find the last record. */
 const TAIL_BYTES = 64 * 1024;
+/** The longest last line the tail read looks for before falling back to a full scan. */
+const LINE_WINDOW_MAX = 64 * 1024 * 1024;
 /** How much a full scan reads at a time. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -618,17 +620,24 @@ function batchEndAt(fd: number, end: number): LogRecord | undefined {
 
 /** The intact record on the line that ends, newline included, at byte `end` (read as batchEndAt does). */
 function recordEndingAt(fd: number, end: number): LogRecord | undefined {
-  const start = Math.max(0, end - TAIL_BYTES);
-  const length = end - start;
-  if (length < 2) return undefined;
-  const bytes = Buffer.allocUnsafe(length);
-  readWhole(fd, bytes, start);
-  if (bytes[length - 1] !== NEWLINE) return undefined;
-  const previous = bytes.lastIndexOf(NEWLINE, length - 2);
-  // No earlier newline in a partial window: the line is longer than the window.
-  if (previous === -1 && start > 0) return undefined;
-  const check = checkLine(bytes.toString('utf8', previous + 1, length - 1), sha256Hex);
-  return check.ok ? check.record : undefined;
+  // A line longer than the window (a WorkPending record of a big cluster) widens it, so the last
+  // record is found without scanning the whole log.
+  for (let window = TAIL_BYTES; ; window *= 8) {
+    const start = Math.max(0, end - window);
+    const length = end - start;
+    if (length < 2) return undefined;
+    const bytes = Buffer.allocUnsafe(length);
+    readWhole(fd, bytes, start);
+    if (bytes[length - 1] !== NEWLINE) return undefined;
+    const previous = bytes.lastIndexOf(NEWLINE, length - 2);
+    // No earlier newline in a partial window: the line is longer than the window.
+    if (previous === -1 && start > 0) {
+      if (window >= LINE_WINDOW_MAX) return undefined;
+      continue;
+    }
+    const check = checkLine(bytes.toString('utf8', previous + 1, length - 1), sha256Hex);
+    return check.ok ? check.record : undefined;
+  }
 }
 
 function describeDropped(fd: number, from: number, to: number): DroppedLine[] {
