@@ -13,10 +13,13 @@
  * which reader is asked.
  */
 import { claimNameOf, type CsiVolumeObject, type FilesystemObject, type Pod, type VolumeAttachment } from '@pvsim/domain';
-import type { AnyObject, StoredKind } from './ObjectStore.ts';
+
+/** What an index function reads of an object (ObjectStore's AnyObject, without importing it: no import circle). */
+interface AnyObject { metadata: { name: string; namespace?: string; uid?: string; [k: string]: unknown }; [k: string]: unknown }
 
 export interface Indexer {
-  kind: StoredKind;
+  /** The kind of the objects indexed (a StoredKind). */
+  kind: 'Pod' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem';
   /** The values an object is filed under (none: it is in no bucket). */
   values(obj: AnyObject): readonly string[];
 }

@@ -113,7 +113,10 @@ export class AttachDetachController implements Controller {
     return this.options.clock.now();
   }
 
-  private attachments(): VolumeAttachment[] {
+  /** The VolumeAttachments, all or those of one node or one volume (through the cache's indexes). */
+  private attachments(only?: { node: string } | { volume: string }): VolumeAttachment[] {
+    if (only && 'node' in only) return this.client.byIndex('attachmentsByNode', only.node) as unknown as VolumeAttachment[];
+    if (only) return this.client.byIndex('attachmentsByVolume', only.volume) as unknown as VolumeAttachment[];
     return this.client.list('VolumeAttachment') as unknown as VolumeAttachment[];
   }
 
@@ -150,7 +153,7 @@ export class AttachDetachController implements Controller {
   private syncNode(nodeName: string, desired: Map<string, DesiredVolume>, desiredAll: () => Map<string, Map<string, DesiredVolume>>): void {
     const node = this.client.getNode(nodeName);
     let blocked = false;
-    const onNode = () => this.client.byIndex('attachmentsByNode', nodeName) as unknown as VolumeAttachment[];
+    const onNode = () => this.attachments({ node: nodeName });
 
     // Detach first: volumes no pod on the node wants any more.
     for (const va of onNode()) {
@@ -173,7 +176,7 @@ export class AttachDetachController implements Controller {
         continue;
       }
       if (!isMultiAttachAllowed(want.pv)) {
-        const elsewhere = (this.client.byIndex('attachmentsByVolume', pvName) as unknown as VolumeAttachment[]).filter((va) => va.spec.nodeName !== nodeName);
+        const elsewhere = this.attachments({ volume: pvName }).filter((va) => va.spec.nodeName !== nodeName);
         if (elsewhere.length > 0) {
           // OBSERVATION: RWO/RWOP volume attached to another node: no second attachment.
           this.reportMultiAttach(want, elsewhere.map((va) => va.spec.nodeName), desiredAll());
