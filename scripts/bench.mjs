@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-const ALL = ['binder', 'settle', 'world', 'replay', 'natsLog', 'check', 'api'];
+const ALL = ['binder', 'settle', 'world', 'replay', 'natsLog', 'check', 'api', 'scale'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const picked = args.filter((a) => !a.startsWith('--'));
@@ -109,6 +109,15 @@ if (results.world?.memory) {
   console.log(`world: a delivered work item costs ${w.full.itemOverRaw.toFixed(1)} raw PV/PVC transitions on the full cluster (${w.copies} copies) and ${w.scale.map((s) => `${s.itemOverRaw.toFixed(1)}× on the PV-only world at N = ${s.n}`).join(', ')} (goal ≤ 3×: ${goal(w.full.itemOverRaw, 3)} on the full cluster).`);
   console.log(`world: world.fingerprint() after every item adds ${fp(w.full.worldFpExtra)} on the full cluster, ${w.pvOnly.map((p) => `${fp(p.worldFpExtra)} on PV-only N = ${p.n}`).join(', ')} (goal ≤ 10%: ${goal(w.full.worldFpExtra, 0.1)} on the full cluster); store.fingerprint() alone ${fp(w.full.storeFpExtra)}.`);
   console.log(`world: fork = ${w.fork.forkOverStep.toFixed(0)} steps of the full-cluster run (snapshot ${(w.fork.snapshotBytes / 1024).toFixed(0)} KiB); ${w.scale.map((s) => `N = ${s.n}: ${s.bindsPerSecond.toFixed(0)} binds/s, ${(s.retainedBytesPerPair / 1024).toFixed(1)} KiB heap per pair`).join('; ')}.`);
+}
+if (results.scale && results.scale.pods && results.scale.cli && results.scale.reach && results.scale.pairs) {
+  const s = results.scale;
+  const last = (xs) => xs[xs.length - 1];
+  const [p0, pn] = [s.pods[0], last(s.pods)];
+  const [c0, cn] = [s.cli[0], last(s.cli)];
+  console.log(`scale: settling ${pn.n} pods with volumes costs ${(pn.cpuMs / p0.cpuMs).toFixed(1)}× the CPU of ${p0.n} (goal ≤ 12× for 10k vs 1k); ${last(s.pairs).n} pairs at ${((2 * last(s.pairs).n) / (last(s.pairs).cpuMs / 1000)).toFixed(0)} objects per CPU second, peak ${(last(s.pairs).maxRssKb / 1024).toFixed(0)} MiB.`);
+  console.log(`scale: \`get pv NAME\` on ${cn.n} objects = ${(cn.getOneMs / cn.baseMs).toFixed(1)}× a bare node start (goal ≤ 5×), ${(cn.getOneMs / c0.getOneMs).toFixed(2)}× its cost at ${c0.n}; \`get pv\` (all) ${(cn.getAllMs / c0.getAllMs).toFixed(1)}× for ${(cn.n / c0.n).toFixed(0)}× the objects.`);
+  console.log(`scale: reaching position ${s.reach.records} costs ${(s.reach.withoutMs / s.reach.withSnapshotsMs).toFixed(0)}× less with snapshots (goal ≥ 10×); \`log verify\` of it peaked at ${(s.reach.verifyRssKb / 1024).toFixed(0)} MiB.`);
 }
 console.log(`total: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);

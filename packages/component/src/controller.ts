@@ -6,7 +6,7 @@
  * scheduler decides which work item runs next, so every interleaving is a function of the seed.
  */
 import type { Pod } from '@pvsim/domain';
-import type { WatchEvent } from '@pvsim/runtime';
+import type { Client, WatchEvent } from '@pvsim/runtime';
 
 export interface WorkQueue {
   /** Queue the key unless it already waits (client-go workqueue Add). */
@@ -25,6 +25,12 @@ export interface Controller {
   readonly queues: Readonly<Record<string, (key: string) => void>>;
   /** Informer handlers. */
   onWatch?(ev: WatchEvent, queue: WorkQueue): void;
+  /**
+   * Set by a controller of which there is one per key (a kubelet per node): its `onWatch` acts
+   * only on events `concerned` lists its key for (a superset is fine), so the manager calls only
+   * those instead of every instance — O(1), not O(nodes), per watch event. 'all': every instance.
+   */
+  readonly watchScope?: { key: string; concerned(ev: WatchEvent): readonly string[] | 'all' };
   /** Periodic resync. */
   resync?(queue: WorkQueue): void;
   /** True while this controller could still change something at a later resync. */
@@ -39,6 +45,23 @@ export interface Controller {
   loadState?(state: unknown): void;
   /** What is still in flight, one line each, as a user would want it reported when a command stops at its budget. */
   inFlight?(): string[];
+}
+
+/**
+ * A node's place among the nodes by name (0 when it is not there), from which its simulated
+ * addresses are numbered: a binary search in the reader's sorted keys, not a list of every node.
+ */
+export function nodeIndex(reader: Pick<Client, 'keys'>, name: string): number {
+  const keys = reader.keys('Node');
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const k = keys[mid]!;
+    if (k === name) return mid;
+    if (k < name) lo = mid + 1; else hi = mid - 1;
+  }
+  return 0;
 }
 
 /** A pod's work-queue key, `namespace/name` (MetaNamespaceKeyFunc; no namespace means default). */

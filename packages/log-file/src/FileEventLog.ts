@@ -62,6 +62,8 @@ import { acquireLogLock, describeOwner, liveLockOwner, type LockOptions, type Lo
 
 /** How much of the file's end `lastPos` and `append` read to find the last record. */
 const TAIL_BYTES = 64 * 1024;
+/** The longest last line the tail read looks for before falling back to a full scan. */
+const LINE_WINDOW_MAX = 64 * 1024 * 1024;
 /** How much a full scan reads at a time. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -123,6 +125,8 @@ export interface UnfinishedTail {
 export class FileEventLog implements EventLog {
   /** The byte offset where this handle's last successful append ended. */
   lastAppendEnd: number | undefined;
+  /** Where each record of that append ends (byte offsets, newline included): snapshots inside a batch point there. */
+  lastAppendRecordEnds: number[] = [];
 
   constructor(
     readonly path: string,
@@ -183,6 +187,53 @@ export class FileEventLog implements EventLog {
   }
 
   /**
+   * Whether the record `pos` with checksum `sum` ends at byte `byteOffset` (a snapshot's point is
+   * still in the log) — and, with `batchEnd`, ends its batch there.
+   */
+  hasRecordAt(byteOffset: number, pos: number, sum: string, options: { batchEnd?: boolean } = {}): boolean {
+    const fd = this.openForRead();
+    if (fd === undefined) return false;
+    try {
+      if (byteOffset <= 0 || fstatSync(fd).size < byteOffset) return false;
+      const known = options.batchEnd ? batchEndAt(fd, byteOffset) : recordEndingAt(fd, byteOffset);
+      return known?.pos === pos && known.sum === sum;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Calls `onBatch` with each whole batch in order, holding one batch at a time, so a log of any
+   * size is read in the memory of its largest batch (no size limit applies). `after`: start after
+   * a known record — the record `pos` with checksum `sum` ending at byte `byteOffset`, a
+   * snapshot's point, which may be inside a batch (the first call then gets the batch's rest) —
+   * and return false, reading nothing, when that record is not where it should be. `onBatch` returning false stops the read there. Damage throws LogCorruptError as `read()`
+   * does, once the batches before it were handed over; an unfinished last batch is not read.
+   */
+  forEachBatch(onBatch: (batch: LogRecord[]) => boolean | void, after?: { byteOffset: number; pos: number; sum: string }): boolean {
+    const fd = this.openForRead();
+    if (fd === undefined) return after === undefined;
+    try {
+      const size = fstatSync(fd).size;
+      let from = 0;
+      let firstPos = 1;
+      if (after !== undefined) {
+        if (after.byteOffset <= 0 || size < after.byteOffset) return false;
+        const known = recordEndingAt(fd, after.byteOffset);
+        if (known?.pos !== after.pos || known.sum !== after.sum) return false;
+        from = after.byteOffset;
+        firstPos = after.pos + 1;
+      }
+      const scan = scanFd(this.path, fd, from, size, firstPos, true, onBatch);
+      if (scan.problem !== undefined) throw scan.problem;
+      this.noticeTail(scan.tail);
+      return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
    * Bytes of the log up to the end of its last whole batch (0 when absent): where the next
    * batch starts, and what a snapshot of the state after that batch refers to.
    */
@@ -233,6 +284,8 @@ export class FileEventLog implements EventLog {
       }
       if ((created || createdDirectory) && this.options.syncEachAppend !== false) fsyncDirectory(dirname(resolve(this.path)));
       this.lastAppendEnd = sizeBefore + bytes.length;
+      let at = sizeBefore;
+      this.lastAppendRecordEnds = lines.map((line) => (at += Buffer.byteLength(line) + 1));
       this.options.faults?.('appended');
       return records;
     } finally {
@@ -424,7 +477,7 @@ function backUp(path: string): string {
  * Scans bytes [from, to) of an open log whose first record there is `firstPos`, a chunk at a
  * time. Stops at the first damage; an unfinished last batch is returned as `tail`.
  */
-function scanFd(path: string, fd: number, from: number, to: number, firstPos: number, keepRecords: boolean): LogInspection {
+function scanFd(path: string, fd: number, from: number, to: number, firstPos: number, keepRecords: boolean, onBatch?: (batch: LogRecord[]) => boolean | void): LogInspection {
   const records: LogRecord[] = [];
   let count = 0;
   // Records of the batch not yet ended, and where it starts.
@@ -436,6 +489,7 @@ function scanFd(path: string, fd: number, from: number, to: number, firstPos: nu
     return { records, recordCount: count, intactBytes: batchStart, problem: corrupt(path, pos, at, detail) };
   };
   let failure: LogInspection | undefined;
+  let stopped = false;
   const linesEnd = forEachLine(fd, from, to, (raw, at) => {
     const expected = firstPos + count + openCount;
     const check = checkLine(raw.toString('utf8'), sha256Hex);
@@ -447,14 +501,19 @@ function scanFd(path: string, fd: number, from: number, to: number, firstPos: nu
     if (keepRecords) open.push(check.record);
     openCount++;
     if (check.record.end === true) {
-      if (keepRecords) { for (const r of open) records.push(r); open = []; }
       count += openCount;
       openCount = 0;
       batchStart = at + raw.length + 1;
+      if (onBatch !== undefined) {
+        const batch = open;
+        open = [];
+        if (onBatch(batch) === false) { stopped = true; return false; }
+      } else if (keepRecords) { for (const r of open) records.push(r); open = []; }
     }
     return true;
   });
   if (failure !== undefined) return failure;
+  if (stopped) return { records, recordCount: count, intactBytes: batchStart };
   // What follows the last newline: at most one line, cut short or damaged.
   const fragment = Buffer.allocUnsafe(to - linesEnd);
   readWhole(fd, fragment, linesEnd);
@@ -561,17 +620,30 @@ function lastPosOf(path: string, fd: number): { pos: number; bytes: number; tail
  * TAIL_BYTES before it; undefined unless that line is an intact record that ends a batch.
  */
 function batchEndAt(fd: number, end: number): LogRecord | undefined {
-  const start = Math.max(0, end - TAIL_BYTES);
-  const length = end - start;
-  if (length < 2) return undefined;
-  const bytes = Buffer.allocUnsafe(length);
-  readWhole(fd, bytes, start);
-  if (bytes[length - 1] !== NEWLINE) return undefined;
-  const previous = bytes.lastIndexOf(NEWLINE, length - 2);
-  // No earlier newline in a partial window: the line is longer than the window.
-  if (previous === -1 && start > 0) return undefined;
-  const check = checkLine(bytes.toString('utf8', previous + 1, length - 1), sha256Hex);
-  return check.ok && check.record.end === true ? check.record : undefined;
+  const record = recordEndingAt(fd, end);
+  return record?.end === true ? record : undefined;
+}
+
+/** The intact record on the line that ends, newline included, at byte `end` (read as batchEndAt does). */
+function recordEndingAt(fd: number, end: number): LogRecord | undefined {
+  // A line longer than the window (a WorkPending record of a big cluster) widens it, so the last
+  // record is found without scanning the whole log.
+  for (let window = TAIL_BYTES; ; window *= 8) {
+    const start = Math.max(0, end - window);
+    const length = end - start;
+    if (length < 2) return undefined;
+    const bytes = Buffer.allocUnsafe(length);
+    readWhole(fd, bytes, start);
+    if (bytes[length - 1] !== NEWLINE) return undefined;
+    const previous = bytes.lastIndexOf(NEWLINE, length - 2);
+    // No earlier newline in a partial window: the line is longer than the window.
+    if (previous === -1 && start > 0) {
+      if (window >= LINE_WINDOW_MAX) return undefined;
+      continue;
+    }
+    const check = checkLine(bytes.toString('utf8', previous + 1, length - 1), sha256Hex);
+    return check.ok ? check.record : undefined;
+  }
 }
 
 function describeDropped(fd: number, from: number, to: number): DroppedLine[] {

@@ -15,6 +15,7 @@ import {
   type ClusterApi, type ClusterReader, type KubeEvent, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
+import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
 import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
@@ -27,12 +28,22 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   private readonly objects = new Map<StoredKind, Map<string, AnyObject>>();
   private readonly sortedKeys = new Map<StoredKind, string[]>();
   private index = new VolumeIndex();
+  /** The standard indexers' buckets (indexers.ts), kept with every watch event. */
+  private readonly indexed = Object.fromEntries(Object.entries(INDEXERS).map(([name, ix]) => [name, new IndexedKeys(ix)])) as Record<IndexName, IndexedKeys>;
+  private readonly indexedByKind = new Map<StoredKind, IndexedKeys[]>();
   /** Watch events applied so far (a lagging cache has applied fewer than were sent). */
   applied = 0;
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
   vacEnabled = true;
 
-  constructor(readonly name: string) { super(); }
+  constructor(readonly name: string) {
+    super();
+    for (const ix of Object.values(this.indexed)) {
+      const list = this.indexedByKind.get(ix.indexer.kind) ?? [];
+      list.push(ix);
+      this.indexedByKind.set(ix.indexer.kind, list);
+    }
+  }
 
   private of(kind: StoredKind): Map<string, AnyObject> {
     let m = this.objects.get(kind);
@@ -44,6 +55,8 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   apply(ev: WatchEvent): void {
     const m = this.of(ev.kind);
     this.applied++;
+    const indexers = this.indexedByKind.get(ev.kind);
+    if (indexers) { const before = m.get(ev.key); for (const ix of indexers) ix.update(ev.key, before, ev.new); }
     if (ev.new) {
       if (!m.has(ev.key)) this.sortedKeys.delete(ev.kind);
       m.set(ev.key, ev.new);
@@ -58,6 +71,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   relist(server: ObjectReader, kinds: readonly StoredKind[]): void {
     this.objects.clear();
     this.sortedKeys.clear();
+    for (const ix of Object.values(this.indexed)) ix.clear();
     this.index = new VolumeIndex();
     for (const kind of kinds) {
       for (const obj of server.list(kind)) {
@@ -82,6 +96,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   load(dump: readonly [StoredKind, string, AnyObject][]): void {
     this.objects.clear();
     this.sortedKeys.clear();
+    for (const ix of Object.values(this.indexed)) ix.clear();
     this.index = new VolumeIndex();
     for (const [kind, key, obj] of dump) this.apply({ kind, key, old: undefined, new: obj });
   }
@@ -90,9 +105,21 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
     const m = this.objects.get(kind);
     if (!m) return [];
     if (kind === 'Event') return [...m.values()];
+    return this.keys(kind).map((k) => m.get(k)!);
+  }
+
+  override keys(kind: StoredKind): readonly string[] {
+    const m = this.objects.get(kind);
+    if (!m) return [];
+    if (kind === 'Event') return [...m.keys()];
     let keys = this.sortedKeys.get(kind);
     if (!keys) this.sortedKeys.set(kind, (keys = [...m.keys()].sort()));
-    return keys.map((k) => m.get(k)!);
+    return keys;
+  }
+
+  override byIndex(name: IndexName, value: string): AnyObject[] {
+    const m = this.objects.get(INDEXERS[name].kind);
+    return m ? this.indexed[name].keys(value).map((k) => m.get(k)!) : [];
   }
 
   events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
@@ -119,6 +146,10 @@ export interface Client extends ClusterApi, ObjectReader {
   update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject;
   delete(kind: StoredKind, key: string): void;
   events(): KubeEvent[];
+  /** The objects a standard indexer (indexers.ts) files under `value`, in list order. */
+  byIndex(name: IndexName, value: string): AnyObject[];
+  /** A kind's keys in list order, without reading its objects. */
+  keys(kind: StoredKind): readonly string[];
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
   vacEnabled: boolean;
 }
@@ -143,6 +174,8 @@ export class InformerClient implements Client {
   listPods(namespace?: string) { return this.cache.listPods(namespace); }
   getNode(name: string) { return this.cache.getNode(name); }
   events() { return this.cache.events(); }
+  byIndex(name: IndexName, value: string) { return this.cache.byIndex(name, value); }
+  keys(kind: StoredKind) { return this.cache.keys(kind); }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) { return this.cache.findBestMatchForClaim(claim, delayBinding); }
   get vacEnabled() { return this.cache.vacEnabled; }
   set vacEnabled(on: boolean) { this.cache.vacEnabled = on; }

@@ -27,6 +27,7 @@ import {
 } from '@pvsim/domain';
 import { volumeMachine, claimMachine, attachmentMachine } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
+import { INDEXERS, type Indexer, type IndexName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 
 export type StoredKind =
@@ -132,6 +133,18 @@ export abstract class TypedReads {
     return namespace === undefined ? pods : pods.filter((p) => (p.metadata.namespace ?? 'default') === namespace);
   }
   getNode(name: string) { return this.get('Node', name) as unknown as Node | undefined; }
+  /**
+   * The objects a standard indexer (indexers.ts) files under `value`, in list order. A reader
+   * without an index filters its list; the informer cache answers from its index.
+   */
+  /** A kind's keys in list order (a cache hands out the array it keeps: no object is touched). */
+  keys(kind: StoredKind): readonly string[] {
+    return this.list(kind).map((o) => objectKey(kind, o));
+  }
+  byIndex(name: IndexName, value: string): AnyObject[] {
+    const indexer: Indexer = INDEXERS[name];
+    return this.list(indexer.kind).filter((o) => indexer.values(o).includes(value));
+  }
 }
 
 export class ObjectStore extends TypedReads implements ClusterApi {

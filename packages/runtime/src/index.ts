@@ -7,3 +7,4 @@ export * from './replay.ts';
 export * from './Bus.ts';
 export * from './ports.ts';
 export * from './Informers.ts';
+export * from './indexers.ts';

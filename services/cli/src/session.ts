@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { deriveSeed, foldRecords, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
+import { STORED_KINDS, applyFact, deriveSeed, factOf, objectKey, type AnyObject, type StoredKind, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
 import { loadCsiDriverModules } from './csiDriverModules.ts';
 import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
@@ -19,6 +19,7 @@ import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts'
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
 import { ReadPointError } from '@pvsim/replay';
+import { OBJECTS_FILE, ObjectsView, writeObjectsFile } from './objectsFile.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -107,6 +108,10 @@ export class Session {
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
   private readonly budget: Partial<SettleBudget> | undefined;
+  /** The objects and resource version before this command (for snapshots inside its batch). */
+  private before: { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } | undefined;
+  /** The highest resource version a folded deletion carried (the store's counter moves with it). */
+  private foldedVersion = 0;
 
   constructor(opts: SessionOptions) {
     this.log = opts.log ?? new FileEventLog(join(opts.clusterDir, 'log.jsonl'));
@@ -118,22 +123,30 @@ export class Session {
     this.readsThePast = atPos !== undefined;
     // Reading the past starts from the nearest archived snapshot at or before that position
     // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
+    // A session that continues another in memory (`after`) takes its objects over and reads nothing.
     const after = opts.after?.handOver();
-    let snap = this.snapshotPath && atPos === undefined && !after ? readSnapshot(this.snapshotPath) : undefined;
-    let tail = snap && this.log instanceof FileEventLog ? this.log.readAfter(snap.byteOffset, snap.pos, snap.sum) : undefined;
-    if (atPos !== undefined && this.log instanceof FileEventLog) {
-      for (const path of archivedSnapshotsAtOrBefore(opts.clusterDir, atPos)) {
-        const archived = readSnapshot(path);
-        const after = archived ? this.log.readAfter(archived.byteOffset, archived.pos, archived.sum) : undefined;
-        if (archived && after) { snap = archived; tail = after; break; }
+    const file = this.log instanceof FileEventLog ? this.log : undefined;
+    let snap: Snapshot | undefined;
+    let records: LogRecord[] | undefined;
+    let end: number;
+    if (after) {
+      records = [];
+      end = after.pos;
+    } else if (file) {
+      // A file log is folded batch by batch as it is read (FileEventLog.forEachBatch): a log of
+      // any size folds in the memory of its largest batch, not of every record at once.
+      end = file.lastPos();
+      const candidates = atPos === undefined ? [this.snapshotPath!] : archivedSnapshotsAtOrBefore(opts.clusterDir, atPos);
+      for (const path of candidates) {
+        const candidate = readSnapshot(path);
+        if (candidate && candidate.pos <= end && file.hasRecordAt(candidate.byteOffset, candidate.pos, candidate.sum, { batchEnd: atPos === undefined })) { snap = candidate; break; }
       }
+    } else {
+      records = this.log.read();
+      end = records.length > 0 ? records[records.length - 1]!.pos : 0;
     }
-    const all: LogRecord[] = after ? [] : snap && tail ? tail : this.log.read();
-    const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : after?.pos ?? 0);
     if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
-    const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
-    const last = records[records.length - 1];
-    this.basePos = last ? last.pos : (snap && tail ? snap.pos : after?.pos ?? 0);
+    this.basePos = atPos ?? end;
     // Randomness for this invocation is derived from the seed and the log position.
     this.world = createWorld({
       seed: deriveSeed(opts.seed, this.basePos),
@@ -149,7 +162,7 @@ export class Session {
     this.store = this.world.store;
     this.clock = this.world.clock;
     this.parts = this.world.parts;
-    if (snap && tail) {
+    if (snap) {
       this.store.load(snap.store);
       this.snapshotPos = snap.pos;
       this.lastTime = snap.time;
@@ -159,15 +172,85 @@ export class Session {
       this.snapshotPos = after.snapshotPos;
       this.lastTime = after.time;
     }
-    foldRecords(this.store, records);
+    let last: LogRecord | undefined;
+    const fold = (r: LogRecord): boolean => {
+      if (r.pos > this.basePos) return false;
+      applyFact(this.store, r);
+      const deleted = r.type.endsWith('Deleted') ? Number((r.data as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? 0) : 0;
+      if (deleted > this.foldedVersion) this.foldedVersion = deleted;
+      last = r;
+      return true;
+    };
+    if (file && !after) {
+      const from = snap ? { byteOffset: snap.byteOffset, pos: snap.pos, sum: snap.sum } : undefined;
+      const read = file.forEachBatch((batch) => batch.every(fold), from);
+      if (!read) throw new Error(`${file.path}: the log was replaced while it was being read; run the command again`);
+    } else {
+      for (const r of records!) if (!fold(r)) break;
+    }
     // Work the previous command left undelivered (it ended without settling) is picked up here.
-    const pending = last ? (last.type === 'WorkPending' ? last.data as PendingWork : undefined) : snap?.pending ?? after?.pending;
-    if (last) this.lastTime = last.time;
+    const folded = last as LogRecord | undefined;
+    const pending = folded ? (folded.type === 'WorkPending' ? folded.data as PendingWork : undefined) : snap?.pending ?? after?.pending;
+    if (folded) this.lastTime = folded.time;
     this.endPos = this.basePos;
     this.endPending = pending;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
     this.world.relist();
     if (pending) this.world.scheduler.restorePendingWork(pending);
+    // The objects before this command's batch, kept by reference (stored objects are never changed
+    // in place), from which commit folds the snapshots inside the batch.
+    if (file && !after && this.snapshotEvery > 0 && atPos === undefined) {
+      const rv = STORED_KINDS.flatMap((k) => this.store.list(k)).reduce((m, o) => Math.max(m, Number(o.metadata.resourceVersion ?? 0)), Number(snap?.store.resourceVersion ?? 0));
+      this.before = { resourceVersion: Math.max(rv, this.foldedVersion), objects: STORED_KINDS.flatMap((k) => this.store.list(k).map((o): [StoredKind, string, AnyObject] => [k, objectKey(k, o), o])) };
+    }
+  }
+
+  /**
+   * Snapshots inside the batch just appended (issue 9 item 4), every `snapshotEvery` records
+   * since the last one (or every as many records as the cluster has objects, when more): the objects before the batch with the batch's facts folded up to each
+   * point, archived under its position for reads at any position (`--at`). They hold objects
+   * only: what the world held in flight in the middle of a command is in no log, so the past is
+   * read there but never continued from there (a fork copies whole batches).
+   */
+  private snapshotsInside(stored: LogRecord[], log: FileEventLog): void {
+    const before = this.before;
+    if (!before || stored.length < 2 || log.lastAppendRecordEnds.length !== stored.length) return;
+    // A snapshot costs what the cluster holds: at most one per that many records, so snapshots
+    // cost a constant per record however large the cluster, and their bytes stay in proportion to the log.
+    const every = Math.max(this.snapshotEvery, before.objects.length);
+    let previous = this.snapshotPos;
+    const points = stored.slice(0, -1).map((r, i) => ({ r, i })).filter(({ r }) => {
+      if (r.pos - previous < every) return false;
+      previous = r.pos;
+      return true;
+    });
+    if (points.length === 0) return;
+    const objects = new Map<StoredKind, Map<string, AnyObject>>();
+    for (const [kind, key, obj] of before.objects) {
+      let m = objects.get(kind);
+      if (!m) objects.set(kind, (m = new Map()));
+      m.set(key, obj);
+    }
+    let resourceVersion = before.resourceVersion;
+    let next = 0;
+    for (const { r, i } of points) {
+      for (; next <= i; next++) {
+        const fact = factOf(stored[next]!);
+        if (!fact) continue;
+        let m = objects.get(fact.kind);
+        if (!m) objects.set(fact.kind, (m = new Map()));
+        if (fact.object) {
+          m.set(fact.key, fact.object);
+          resourceVersion = Math.max(resourceVersion, Number(fact.object.metadata.resourceVersion ?? 0));
+        } else {
+          m.delete(fact.key);
+          resourceVersion = Math.max(resourceVersion, Number(fact.deletedVersion ?? 0));
+        }
+      }
+      const dump = { resourceVersion, objects: [...objects].flatMap(([kind, m]) => [...m].map(([key, obj]): [StoredKind, string, AnyObject] => [kind, key, obj])) };
+      const snap: Snapshot = { format: 1, pos: r.pos, sum: r.sum, byteOffset: log.lastAppendRecordEnds[i]!, time: r.time, store: dump as Snapshot['store'] };
+      archiveSnapshot(this.clusterDir, r.pos, snap, log);
+    }
   }
 
   /** Records an input (a user command) at the next simulated instant. */
@@ -207,6 +290,7 @@ export class Session {
       this.lastTime = last.time;
       this.endPending = last.type === 'WorkPending' ? last.data as PendingWork : undefined;
     }
+    if (this.log instanceof FileEventLog && this.snapshotEvery > 0) this.snapshotsInside(stored, this.log);
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
       const snap: Snapshot = {
         format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
@@ -215,6 +299,8 @@ export class Session {
       if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) {
         archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
         this.snapshotPos = snap.pos;
+        // The same objects laid out for read verbs that read a few (objectsFile.ts).
+        writeObjectsFile(join(this.clusterDir, OBJECTS_FILE), { pos: snap.pos, sum: snap.sum, byteOffset: snap.byteOffset, time: snap.time }, this.store, this.log);
       }
     }
     return stored;
@@ -242,6 +328,18 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
   });
   session.requestId = g.requestId;
   return session;
+}
+
+/**
+ * The cluster's objects at the log's end without building the world, from the objects file
+ * beside the snapshot (objectsFile.ts) — for a read verb that reads a few objects. Undefined when
+ * there is none or it does not match the log (the caller opens a session), or when the verb reads
+ * the past or the cluster lives in NATS.
+ */
+export function openObjectsView(g: GlobalOptions): ObjectsView | undefined {
+  if (g.atPos !== undefined || g.nats) return undefined;
+  const log = openClusterLog(g);
+  return log instanceof FileEventLog ? ObjectsView.open(join(g.clusterDir, OBJECTS_FILE), log, EPOCH_MS) : undefined;
 }
 
 /**

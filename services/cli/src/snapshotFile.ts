@@ -40,11 +40,24 @@ export function readCheckedSnapshot(path: string): unknown {
  * the log's notices) instead of throwing.
  */
 export function writeSnapshotBestEffort(path: string, body: unknown, log: FileEventLog): boolean {
+  let bytes: Buffer;
+  try {
+    const text = JSON.stringify(body);
+    bytes = Buffer.from(`${JSON.stringify({ format: FORMAT, sum: sha256Hex(text), length: text.length })}\n${text}`);
+  } catch (error) {
+    return warnNotWritten(path, error, log);
+  }
+  return writeFileBestEffort(path, bytes, log);
+}
+
+/**
+ * Writes `bytes` at `path` whole or not at all — a private temporary file, then rename — best
+ * effort: a failure is a warning through the log's notices, and false.
+ */
+export function writeFileBestEffort(path: string, bytes: Buffer, log: FileEventLog): boolean {
   const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     log.options.faults?.('snapshot');
-    const text = JSON.stringify(body);
-    const bytes = Buffer.from(`${JSON.stringify({ format: FORMAT, sum: sha256Hex(text), length: text.length })}\n${text}`);
     const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       let written = 0;
@@ -56,8 +69,12 @@ export function writeSnapshotBestEffort(path: string, body: unknown, log: FileEv
     return true;
   } catch (error) {
     try { unlinkSync(temporary); } catch { /* never created, or already renamed */ }
-    const code = (error as { code?: string }).code;
-    log.options.onNotice?.(`${path}: the snapshot (a cache) was not written${code ? ` (${code})` : ''}; the change itself is saved in the log`);
-    return false;
+    return warnNotWritten(path, error, log);
   }
+}
+
+function warnNotWritten(path: string, error: unknown, log: FileEventLog): false {
+  const code = (error as { code?: string }).code;
+  log.options.onNotice?.(`${path}: the snapshot (a cache) was not written${code ? ` (${code})` : ''}; the change itself is saved in the log`);
+  return false;
 }

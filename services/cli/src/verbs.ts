@@ -6,7 +6,8 @@
 import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ApiError, type KubeEvent } from '@pvsim/domain';
+import { createHash } from 'node:crypto';
+import { ApiError, type EventLog, type KubeEvent, type LogRecord } from '@pvsim/domain';
 import {
   ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, printJson, printNames,
   printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
@@ -17,7 +18,8 @@ import { LOCK_TIMEOUT_MS, openClusterLog, wallClock } from './clusterDir.ts';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { SettleBudget } from '@pvsim/world';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { Session, openSession, unsettledNotice } from './session.ts';
+import { Session, openObjectsView, openSession, unsettledNotice } from './session.ts';
+import { ObjectsFileMismatch, type ObjectsView } from './objectsFile.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { resizeRefusal } from './admission.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -195,13 +197,35 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   // kubectl's "all" category, as far as pvsim has those kinds.
   const expanded = kinds.split(',').filter(Boolean).flatMap((k) => (k.toLowerCase() === 'all' ? ['pods', 'deployments', 'statefulsets'] : [k]));
   const types = expanded.map((k) => resolveResource(k));
+  // A few objects of a large cluster are read from the objects file, without building the world.
+  let view: ObjectsView | undefined;
+  try { view = openObjectsView(g); } catch { view = undefined; }
+  if (view) {
+    // Held back until the view has answered: a damaged objects file falls back with nothing printed.
+    const held: [(text: string) => void, string][] = [];
+    try {
+      const code = printGet({ ...io, stdout: (t) => { held.push([io.stdout, t]); }, stderr: (t) => { held.push([io.stderr, t]); } }, view, view.now, types, names, o);
+      for (const [write, text] of held) write(text);
+      return code;
+    } catch (error) {
+      if (!(error instanceof ObjectsFileMismatch)) throw error;
+    }
+  }
   const session = readOnly(g);
-  const store = session.store;
-  const now = session.now;
+  return printGet(io, session.store, session.now, types, names, o);
+}
+
+type GetOptions = Parameters<typeof get>[4];
+
+function printGet(io: CliIO, store: Pick<Session['store'], 'get' | 'list'>, now: string, types: ResourceType[], names: string[], o: GetOptions): number {
   const collected: { type: ResourceType; objects: Obj[] }[] = [];
   let missing = 0;
+  // By name in one namespace: only those objects are read.
+  const byKey = names.length > 0 && o.selector === undefined && o.fieldSelector === undefined;
   for (const type of types) {
-    let objects = store.list(type.kind as StoredKind) as Obj[];
+    let objects = byKey && (!type.namespaced || !o.allNamespaces)
+      ? [...new Set(names)].flatMap((n) => { const x = store.get(type.kind as StoredKind, type.namespaced ? `${o.namespace}/${n}` : n) as Obj | undefined; return x ? [x] : []; })
+      : store.list(type.kind as StoredKind) as Obj[];
     if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
     if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
     if (names.length > 0) {
@@ -295,13 +319,17 @@ export function events(io: CliIO, g: GlobalOptions, namespace: string, allNamesp
 
 export function printLog(io: CliIO, g: GlobalOptions, since: number, stream?: string, until?: number): number {
   const log = openClusterLog(g);
-  const out: string[] = [];
-  for (const r of log.read()) {
-    if (r.pos <= since || (until !== undefined && r.pos > until)) continue;
-    if (stream && !r.stream.startsWith(stream)) continue;
+  // Printed as read, a thousand lines at a time: the log is never held whole.
+  let out: string[] = [];
+  const flush = () => { if (out.length) io.stdout(out.join('\n') + '\n'); out = []; };
+  forEachRecord(log, (r) => {
+    if (until !== undefined && r.pos > until) return false;
+    if (r.pos <= since || (stream && !r.stream.startsWith(stream))) return true;
     out.push(JSON.stringify(r));
-  }
-  if (out.length) io.stdout(out.join('\n') + '\n');
+    if (out.length >= 1000) flush();
+    return true;
+  });
+  flush();
   return 0;
 }
 
@@ -342,15 +370,40 @@ function isLink(path: string): boolean {
   try { return lstatSync(path).isSymbolicLink(); } catch { return false; }
 }
 
-/** Re-executes every recorded input in a scratch directory and compares the logs. */
+/**
+ * Calls `fn` with every record of `log` in order. A file log is streamed batch by batch, so a
+ * log of any size is read in the memory of its largest batch; other logs are read whole.
+ */
+function forEachRecord(log: EventLog, fn: (r: LogRecord) => boolean | void): void {
+  if (log instanceof FileEventLog) {
+    log.forEachBatch((batch) => { for (const r of batch) if (fn(r) === false) return false; return true; });
+    return;
+  }
+  for (const r of log.read()) if (fn(r) === false) return;
+}
+
+/** sha256 of a record's canonical JSON line, 32 bytes. */
+const digestOf = (r: LogRecord): Buffer => createHash('sha256').update(JSON.stringify(r)).digest();
+
+/**
+ * Re-executes every recorded input in a scratch directory and compares the logs. Only the inputs
+ * and a sha256 per record (32 bytes) are held, not the records, so a log of a million records
+ * verifies in a few hundred MiB; the scratch cluster keeps snapshots as any cluster does, so each
+ * input starts from the nearest one instead of folding the replayed log from its start.
+ */
 export function verify(io: CliIO, g: GlobalOptions): number {
-  const original = openClusterLog(g).read();
+  const log = openClusterLog(g);
+  const inputs: LogRecord[] = [];
+  const digests: Buffer[] = [];
+  forEachRecord(log, (r) => {
+    digests.push(digestOf(r));
+    if (r.stream === 'cluster') inputs.push(r);
+  });
   const scratch = mkdtempSync(join(tmpdir(), 'pvsim-verify-'));
   try {
     // The scratch log is private to this command: not fsynced append by append.
     const replayLog = new FileEventLog(join(scratch, 'log.jsonl'), { syncEachAppend: false });
     const scratchLock = acquireLogLock(replayLog.path);
-    const inputs = original.filter((r) => r.stream === 'cluster');
     // Each input runs in its own session and world, as the command that wrote it did; each
     // session continues in memory after the previous one (Session `after`) instead of folding
     // the scratch log again, so a log of many commands re-executes in time linear in its length.
@@ -375,16 +428,25 @@ export function verify(io: CliIO, g: GlobalOptions): number {
       previous = s;
     }
     scratchLock.release();
-    const replayed = replayLog.read();
-    const a = original.map((r) => JSON.stringify(r));
-    const b = replayed.map((r) => JSON.stringify(r));
-    const firstDiff = a.findIndex((line, i) => line !== b[i]);
-    if (firstDiff < 0 && a.length === b.length) {
-      io.stdout(`log verified: ${inputs.length} inputs re-executed, ${a.length} records reproduced byte for byte\n`);
+    let replayed = 0;
+    let differsAt = -1;
+    forEachRecord(replayLog, (r) => {
+      const i = replayed++;
+      if (i >= digests.length || !digestOf(r).equals(digests[i]!)) { differsAt = i; return false; }
+      return true;
+    });
+    if (differsAt < 0 && replayed === digests.length) {
+      io.stdout(`log verified: ${inputs.length} inputs re-executed, ${digests.length} records reproduced byte for byte\n`);
       return 0;
     }
-    const at = firstDiff < 0 ? Math.min(a.length, b.length) : firstDiff;
-    io.stderr(`log differs at record ${at + 1}:\n  recorded: ${a[at] ?? '(none)'}\n  replayed: ${b[at] ?? '(none)'}\n`);
+    const at = differsAt < 0 ? Math.min(replayed, digests.length) : differsAt;
+    const lineAt = (l: EventLog): string | undefined => {
+      let found: string | undefined;
+      let n = 0;
+      forEachRecord(l, (r) => { if (n++ === at) { found = JSON.stringify(r); return false; } return true; });
+      return found;
+    };
+    io.stderr(`log differs at record ${at + 1}:\n  recorded: ${lineAt(log) ?? '(none)'}\n  replayed: ${lineAt(replayLog) ?? '(none)'}\n`);
     return 1;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -79,9 +79,8 @@ export class AttachDetachController implements Controller {
       if (!newVa) for (const n of this.blockedNodes) queue.add(ATTACH_DETACH_QUEUE, n);
     } else if (ev.kind === 'PersistentVolumeClaim') {
       const claim = (ev.new ?? ev.old) as unknown as PersistentVolumeClaim;
-      const ns = claim.metadata.namespace ?? 'default';
-      for (const pod of this.client.listPods(ns)) {
-        if (pod.spec.nodeName && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(ATTACH_DETACH_QUEUE, pod.spec.nodeName);
+      for (const pod of this.client.byIndex('podsByClaim', `${claim.metadata.namespace ?? 'default'}/${claim.metadata.name}`) as unknown as Pod[]) {
+        if (pod.spec.nodeName) queue.add(ATTACH_DETACH_QUEUE, pod.spec.nodeName);
       }
     }
   }
@@ -114,14 +113,18 @@ export class AttachDetachController implements Controller {
     return this.options.clock.now();
   }
 
-  private attachments(): VolumeAttachment[] {
+  /** The VolumeAttachments, all or those of one node or one volume (through the cache's indexes). */
+  private attachments(only?: { node: string } | { volume: string }): VolumeAttachment[] {
+    if (only && 'node' in only) return this.client.byIndex('attachmentsByNode', only.node) as unknown as VolumeAttachment[];
+    if (only) return this.client.byIndex('attachmentsByVolume', only.volume) as unknown as VolumeAttachment[];
     return this.client.list('VolumeAttachment') as unknown as VolumeAttachment[];
   }
 
   /** Desired state of the world for every node (or only `only`), from one pass over the pods. */
   private desiredByNode(only?: string): Map<string, Map<string, DesiredVolume>> {
     const out = new Map<string, Map<string, DesiredVolume>>();
-    for (const pod of this.client.listPods()) {
+    const pods = only !== undefined ? this.client.byIndex('podsByNode', only) as unknown as Pod[] : this.client.listPods();
+    for (const pod of pods) {
       const node = pod.spec.nodeName;
       if (!node || (only !== undefined && node !== only) || isPodTerminated(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
@@ -150,7 +153,7 @@ export class AttachDetachController implements Controller {
   private syncNode(nodeName: string, desired: Map<string, DesiredVolume>, desiredAll: () => Map<string, Map<string, DesiredVolume>>): void {
     const node = this.client.getNode(nodeName);
     let blocked = false;
-    const onNode = () => this.attachments().filter((va) => va.spec.nodeName === nodeName);
+    const onNode = () => this.attachments({ node: nodeName });
 
     // Detach first: volumes no pod on the node wants any more.
     for (const va of onNode()) {
@@ -173,7 +176,7 @@ export class AttachDetachController implements Controller {
         continue;
       }
       if (!isMultiAttachAllowed(want.pv)) {
-        const elsewhere = this.attachments().filter((va) => va.spec.source.persistentVolumeName === pvName && va.spec.nodeName !== nodeName);
+        const elsewhere = this.attachments({ volume: pvName }).filter((va) => va.spec.nodeName !== nodeName);
         if (elsewhere.length > 0) {
           // OBSERVATION: RWO/RWOP volume attached to another node: no second attachment.
           this.reportMultiAttach(want, elsewhere.map((va) => va.spec.nodeName), desiredAll());

@@ -42,6 +42,8 @@ export class ControllerManager {
   private readonly queue: WorkQueue;
   /** How many controllers were built in (the rest joined later, kept in name order). */
   private builtIn = 0;
+  /** Controllers that joined later and have a watch scope, by scope key (kubelets by node). */
+  private readonly scoped = new Map<string, Controller>();
   syncErrors: { item: WorkItem; error: string }[] = [];
 
   constructor(private readonly opts: ControllerManagerOptions) {
@@ -73,6 +75,7 @@ export class ControllerManager {
    */
   addController(c: Controller): void {
     this.registerQueues(c);
+    if (c.watchScope) this.scoped.set(c.watchScope.key, c);
     // Controllers that join while the cluster runs stand in name order after the built-in ones,
     // whatever order they joined in: informer handlers run in this order, so a world rebuilt from
     // a snapshot (its kubelets join in node-name order) queues work exactly as the original did.
@@ -95,6 +98,7 @@ export class ControllerManager {
     }
     if (!fresh) return false;
     if (i >= 0) this.controllers[i] = fresh;
+    if (i >= this.builtIn && fresh.watchScope) this.scoped.set(fresh.watchScope.key, fresh);
     this.registerQueues(fresh);
     fresh.resync?.(this.queue);
     return true;
@@ -107,9 +111,22 @@ export class ControllerManager {
   /** Informer handlers: which work an object change causes (only a process's controllers, when one is named). */
   onWatch(ev: WatchEvent, process?: string): void {
     const processOf = this.opts.processOf;
-    for (const c of this.controllers) {
-      if (process === undefined || !processOf || processOf(c.name) === process) c.onWatch?.(ev, this.queue);
+    if (process !== undefined && processOf) {
+      for (const c of this.controllers) if (processOf(c.name) === process) c.onWatch?.(ev, this.queue);
+      return;
     }
+    // Built-in controllers first, then those that joined, in name order — as one loop over
+    // `controllers` would, but handing the event only to the scoped ones it concerns. (A
+    // controller may join during this loop: the kubelet pool starts a node's kubelet.)
+    for (let i = 0; i < this.builtIn; i++) this.controllers[i]!.onWatch?.(ev, this.queue);
+    const joined = this.controllers.length - this.builtIn;
+    const first = this.scoped.values().next().value as Controller | undefined;
+    const concerned = joined > 0 && joined === this.scoped.size && first ? first.watchScope!.concerned(ev) : 'all';
+    if (concerned === 'all') {
+      for (let i = this.builtIn; i < this.controllers.length; i++) this.controllers[i]!.onWatch?.(ev, this.queue);
+      return;
+    }
+    for (const key of [...new Set(concerned)].sort()) this.scoped.get(key)?.onWatch?.(ev, this.queue);
   }
 
   /** The name of the controller that owns a work queue (the log's readers say who wrote a record). */

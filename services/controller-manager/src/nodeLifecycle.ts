@@ -11,7 +11,7 @@
  */
 import { withFinalizer, KUBELET_FINALIZER, isNodeDown, type Pod } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import type { Controller, WorkQueue } from '@pvsim/component';
+import { nodeIndex, type Controller, type WorkQueue } from '@pvsim/component';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
@@ -121,7 +121,7 @@ export class NodeLifecycleController implements Controller {
     const status = node.status ?? {};
     const info = (status['nodeInfo'] as Record<string, string> | undefined) ?? {};
     if (status['addresses'] !== undefined && info['osImage'] !== undefined) return;
-    const index = Math.max(0, this.client.list('Node').map((n) => n.metadata.name).sort().indexOf(name));
+    const index = nodeIndex(this.client, name);
     const next = {
       ...status,
       addresses: status['addresses'] ?? [{ type: 'InternalIP', address: `192.168.0.${10 + index}` }, { type: 'Hostname', address: name }],

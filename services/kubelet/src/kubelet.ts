@@ -42,7 +42,7 @@ import {
 } from './kubeletDecisions.ts';
 import { reconstructActualState } from './kubeletReconstruct.ts';
 import {
-  LatencyGate, boundVolumeOf, jsonCopy, podKey, record, sha256Hex, sortedArray, sortedRecord, stateObject, stringArray, volumeAttachmentName,
+  LatencyGate, boundVolumeOf, nodeIndex, jsonCopy, podKey, record, sha256Hex, sortedArray, sortedRecord, stateObject, stringArray, volumeAttachmentName,
   type Controller, type LatencyGateState, type WorkQueue,
 } from '@pvsim/component';
 
@@ -127,9 +127,8 @@ export class Kubelet implements Controller {
         break;
       case 'PersistentVolumeClaim': {
         const claim = (ev.new ?? ev.old)!;
-        for (const pod of this.podsHere()) {
-          if ((pod.metadata.namespace ?? 'default') === (claim.metadata.namespace ?? 'default')
-            && (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata.name)) queue.add(this.queueName, podKey(pod));
+        for (const pod of this.client.byIndex('podsByClaim', `${claim.metadata.namespace ?? 'default'}/${claim.metadata.name}`) as unknown as Pod[]) {
+          if (pod.spec.nodeName === this.nodeName) queue.add(this.queueName, podKey(pod));
         }
         break;
       }
@@ -147,6 +146,32 @@ export class Kubelet implements Controller {
       default:
     }
   }
+
+  /**
+   * The nodes whose kubelet `onWatch` can act on an event (a superset), so the manager hands an
+   * event to those kubelets only instead of to every node's: a pod's old and new node, the nodes
+   * of a claim's pods, an attachment's node, the node itself; 'all' for what any blocked pod may
+   * wait for (ConfigMap, Secret).
+   */
+  get watchScope(): { key: string; concerned(ev: WatchEvent): readonly string[] | 'all' } {
+    return { key: this.nodeName, concerned: this.concerned };
+  }
+
+  private readonly concerned = (ev: WatchEvent): readonly string[] | 'all' => {
+    switch (ev.kind) {
+      case 'Pod': return [ev.old, ev.new].flatMap((p) => ((p as unknown as Pod | undefined)?.spec.nodeName ? [(p as unknown as Pod).spec.nodeName!] : []));
+      case 'PersistentVolumeClaim': {
+        const claim = (ev.new ?? ev.old)!;
+        return (this.client.byIndex('podsByClaim', `${claim.metadata.namespace ?? 'default'}/${claim.metadata.name}`) as unknown as Pod[])
+          .flatMap((p) => (p.spec.nodeName ? [p.spec.nodeName] : []));
+      }
+      case 'VolumeAttachment': return [((ev.new ?? ev.old) as unknown as VolumeAttachment).spec.nodeName];
+      case 'Node': return [ev.key];
+      case 'ConfigMap':
+      case 'Secret': return 'all';
+      default: return [];
+    }
+  };
 
   resync(queue: WorkQueue): void {
     for (const pod of this.podsHere()) {
@@ -199,7 +224,7 @@ export class Kubelet implements Controller {
   private iso(): string { return this.options.clock.iso(); }
 
   private podsHere(): Pod[] {
-    return this.client.listPods().filter((p) => p.spec.nodeName === this.nodeName);
+    return this.client.byIndex('podsByNode', this.nodeName) as unknown as Pod[];
   }
 
   private nodeUp(): boolean {
@@ -564,8 +589,7 @@ export class Kubelet implements Controller {
    */
   private addresses(pod: Pod): Record<string, unknown> {
     if (pod.status?.['podIP']) return {};
-    const nodes = this.client.list('Node').map((n) => n.metadata.name).sort();
-    const index = Math.max(0, nodes.indexOf(this.nodeName));
+    const index = nodeIndex(this.client, this.nodeName);
     const taken = new Set(this.podsHere().map((p) => String(p.status?.['podIP'] ?? '')));
     let host = 2;
     while (taken.has(`10.244.${index}.${host}`) && host < 254) host++;
@@ -813,15 +837,18 @@ export class Kubelet implements Controller {
     for (const published of orphanedTargets(this.actualState(), here)) this.unpublish('*', undefined, published);
     this.unstageUnused('*', undefined);
     this.updateVolumesInUse();
-    const everywhere = new Set(this.client.listPods().map((p) => p.metadata.uid ?? ''));
+    const podExists = (uid: string) => this.client.byIndex('podsByUid', uid).length > 0;
     // The container runtime's garbage collection: layers of containers whose pod is gone
     // (a layer exec.ts wrote carries no node, and any node's runtime may collect it).
-    for (const fs of this.client.list('Filesystem') as unknown as FilesystemObject[]) {
+    const layers = [...this.client.byIndex('filesystemsByNode', ''), ...this.client.byIndex('filesystemsByNode', this.nodeName)] as unknown as FilesystemObject[];
+    layers.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+    for (const fs of layers) {
       const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name);
-      if (!m || everywhere.has(m[1]!)) continue;
+      if (!m || podExists(m[1]!)) continue;
       const node = fs.spec?.['node'];
       if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
     }
-    for (const e of orphanedEmptyDirs(this.actualState(), everywhere)) this.tearDownEmptyDir(e.podUid, e.volume);
+    const alive = new Set(this.actualState().emptyDirs.map((e) => e.podUid).filter(podExists));
+    for (const e of orphanedEmptyDirs(this.actualState(), alive)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
 }

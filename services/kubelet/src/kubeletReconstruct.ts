@@ -20,10 +20,11 @@ import type { Client } from '@pvsim/runtime';
 import { canonicalActualState, type KubeletActualState } from './kubeletDecisions.ts';
 import type { CsiVolumeObject, FilesystemObject } from '@pvsim/domain';
 
-export function reconstructActualState(client: Pick<Client, 'list'>, nodeName: string): KubeletActualState {
+export function reconstructActualState(client: Pick<Client, 'byIndex'>, nodeName: string): KubeletActualState {
   const state: KubeletActualState = { staged: [], published: [], emptyDirs: [] };
-  // Backend objects in name order; a volume's targets in the order they were published.
-  for (const cv of client.list('CSIVolume') as unknown as CsiVolumeObject[]) {
+  // Backend objects in name order (those on this node: an index, not a scan of every volume); a
+  // volume's targets in the order they were published.
+  for (const cv of client.byIndex('csiVolumesByNode', nodeName) as unknown as CsiVolumeObject[]) {
     const { driver, volumeId } = cv.spec;
     const staged = cv.status?.staged?.[nodeName];
     if (staged !== undefined) state.staged.push({ driver, volumeId, stagingTargetPath: staged });
@@ -31,7 +32,7 @@ export function reconstructActualState(client: Pick<Client, 'list'>, nodeName: s
       if (p.node === nodeName) state.published.push({ driver, volumeId, targetPath, readonly: p.readonly === true });
     }
   }
-  for (const fs of client.list('Filesystem') as unknown as FilesystemObject[]) {
+  for (const fs of client.byIndex('filesystemsByNode', nodeName) as unknown as FilesystemObject[]) {
     const spec = fs.spec ?? {};
     if (spec['type'] === 'emptyDir' && spec['node'] === nodeName && typeof spec['pod'] === 'string' && typeof spec['volume'] === 'string') {
       state.emptyDirs.push({ podUid: spec['pod'], volume: spec['volume'] });

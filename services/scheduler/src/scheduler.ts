@@ -200,24 +200,29 @@ function sameDomain(a: Node | undefined, b: Node, key: string): boolean {
   return va !== undefined && vb !== undefined && va === vb;
 }
 
-function filterInterPodAffinity(pod: Pod, node: Node, nodes: ReadonlyMap<string, Node>, assigned: readonly Pod[]): string | undefined {
-  const nodeOf = (p: Pod) => nodes.get(fields(p).nodeName ?? '');
+/**
+ * `assigned`: every assigned pod (read only when the pod has affinity terms of its own);
+ * `antiAffine`: the assigned pods with required anti-affinity terms (kube-scheduler's
+ * HavePodsWithRequiredAntiAffinityList), so a pod without terms costs nothing per node.
+ */
+function filterInterPodAffinity(pod: Pod, node: Node, nodes: () => ReadonlyMap<string, Node>, assigned: () => readonly Pod[], antiAffine: readonly Pod[]): string | undefined {
+  const nodeOf = (p: Pod) => nodes().get(fields(p).nodeName ?? '');
   const aff = fields(pod).affinity;
   // Required pod affinity: every term must find a matching pod in the node's domain; a pod that
   // would match its own terms may go first when no pod matches anywhere (kube-scheduler's rule).
   const affinityTerms = aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   if (affinityTerms.length > 0) {
-    const satisfied = affinityTerms.every((t) => assigned.some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey)));
+    const satisfied = affinityTerms.every((t) => assigned().some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey)));
     if (!satisfied) {
-      const noneAnywhere = affinityTerms.every((t) => !assigned.some((p) => termSelects(t, pod, p)));
+      const noneAnywhere = affinityTerms.every((t) => !assigned().some((p) => termSelects(t, pod, p)));
       const selfMatch = affinityTerms.every((t) => termSelects(t, pod, pod) && node.metadata.labels?.[t.topologyKey] !== undefined);
       if (!(noneAnywhere && selfMatch)) return SchedulingReason.podAffinityMismatch;
     }
   }
   for (const t of aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
-    if (assigned.some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey))) return SchedulingReason.podAntiAffinityMismatch;
+    if (assigned().some((p) => termSelects(t, pod, p) && sameDomain(nodeOf(p), node, t.topologyKey))) return SchedulingReason.podAntiAffinityMismatch;
   }
-  for (const p of assigned) {
+  for (const p of antiAffine) {
     for (const t of fields(p).affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       if (termSelects(t, p, pod) && sameDomain(nodeOf(p), node, t.topologyKey)) return SchedulingReason.existingPodsAntiAffinityMismatch;
     }
@@ -245,6 +250,14 @@ export interface SchedulingSnapshot {
   vacEnabled: boolean;
   /** The node's CSINode (storage.k8s.io/v1), where kubelets publish each driver's attach limit. */
   getCsiNode?(name: string): CsiNodeObject | undefined;
+  /**
+   * The pods on a node (assumed ones included), when the reader keeps them indexed (NodeInfo);
+   * without it schedulePod groups `pods` itself. With it, `pods` is read only for a pod with
+   * affinity or ReadWriteOncePod terms, so scheduling costs O(nodes), not O(nodes × pods).
+   */
+  podsOnNode?(node: string): readonly Pod[];
+  /** The pods with required anti-affinity terms (kube-scheduler's HavePodsWithRequiredAntiAffinityList), with `podsOnNode`. */
+  podsWithRequiredAntiAffinity?(): readonly Pod[];
 }
 
 /** The fields of a CSINode the NodeVolumeLimits filter reads. */
@@ -310,15 +323,15 @@ function preFilterVolumes(pod: Pod, snap: SchedulingSnapshot): PreFilterResult {
 }
 
 /** VolumeRestrictions' ReadWriteOncePod check: another assigned pod uses one of our RWOP claims. */
-function readWriteOncePodConflict(pod: Pod, claims: PodClaims, assigned: readonly Pod[]): boolean {
+function readWriteOncePodConflict(pod: Pod, claims: PodClaims, assigned: () => readonly Pod[]): boolean {
   const rwop = claims.all.filter((c) => (c.spec.accessModes ?? []).includes('ReadWriteOncePod')).map((c) => c.metadata.name);
   if (rwop.length === 0) return false;
-  return assigned.some((p) => podNamespace(p) === podNamespace(pod) && p.metadata.uid !== pod.metadata.uid
+  return assigned().some((p) => podNamespace(p) === podNamespace(pod) && p.metadata.uid !== pod.metadata.uid
     && podClaimNames(p).some((c) => rwop.includes(c.name)));
 }
 
 /** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
-function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot): { reasons: string[]; bindings: PodVolumeBindings } {
+function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[]): { reasons: string[]; bindings: PodVolumeBindings } {
   const reasons: string[] = [];
   const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
   const labels = node.metadata.labels ?? {};
@@ -342,10 +355,8 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot)
     // findMatchingVolumes: smallest request first, each PV chosen once.
     const sorted = toMatch.map((c, i) => ({ c, i })).sort((a, b) => compareQuantities(claimRequest(a.c), claimRequest(b.c)) || a.i - b.i).map((x) => x.c);
     const chosen = new Set<string>();
-    const volumes = sorted.length > 0 ? snap.listVolumes() : [];
     for (const claim of sorted) {
-      const ofClass = volumes.filter((v) => getVolumeClass(v) === getClaimClass(claim));
-      const pv = findMatchingVolume(claim, ofClass, {
+      const pv = findMatchingVolume(claim, candidatesOf(claim), {
         node, excludedVolumes: chosen, delayBinding: true, vacEnabled: snap.vacEnabled,
         selectorMatches: compileClaimSelector(claim.spec.selector),
       });
@@ -397,16 +408,15 @@ function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string,
  * those its pods already use (a volume shared with one of them is not counted twice), must stay
  * within the driver's `allocatable.count` in the node's CSINode; a driver without one has no limit.
  */
-function filterVolumeLimits(pod: Pod, node: Node, assigned: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
+function filterVolumeLimits(podVolumes: ReadonlyMap<string, string>, node: Node, onNode: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
+  if (podVolumes.size === 0) return undefined;
   const csiNode = snap.getCsiNode?.(node.metadata.name);
   const limits = new Map<string, number>();
   for (const d of csiNode?.spec?.drivers ?? []) if (typeof d.allocatable?.count === 'number') limits.set(d.name, d.allocatable.count);
   if (limits.size === 0) return undefined;
-  const added = new Map<string, string>();
-  attachableVolumes(pod, snap, added);
-  if (added.size === 0) return undefined;
+  const added = new Map(podVolumes);
   const attached = new Map<string, string>();
-  for (const p of assigned) if (fields(p).nodeName === node.metadata.name) attachableVolumes(p, snap, attached);
+  for (const p of onNode) attachableVolumes(p, snap, attached);
   const attachedCount = new Map<string, number>();
   for (const [unique, driver] of attached) {
     added.delete(unique);
@@ -421,35 +431,105 @@ function filterVolumeLimits(pod: Pod, node: Node, assigned: readonly Pod[], snap
   return undefined;
 }
 
+/** kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind (schedule_one.go). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/**
+ * numFeasibleNodesToFind with the default (adaptive) percentageOfNodesToScore: every node below
+ * 100 nodes, else 50 % minus one point per 125 nodes, at least 5 % and at least 100 nodes.
+ */
+export function numFeasibleNodesToFind(numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  const percentage = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, 50 - Math.trunc(numAllNodes / 125));
+  return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.trunc((numAllNodes * percentage) / 100));
+}
+
 /**
  * Schedules one pod over a snapshot: pre-filters, then every node through the filters (first
  * failing filter gives its reasons), then the feasible node with the fewest pods, ties by name.
  */
 export function schedulePod(pod: Pod, snap: SchedulingSnapshot): SchedulingDecision {
+  return scheduleOne(pod, snap, 0).decision;
+}
+
+/**
+ * schedulePod as kube-scheduler's scheduling cycle runs it on a large cluster: the filters stop
+ * once `numFeasibleNodesToFind` nodes fit, starting at `startIndex` in name order (the scheduler's
+ * nextStartNodeIndex, so successive pods look at different nodes); `processed` is how many nodes
+ * were looked at, by which the caller moves its start. Below 100 nodes every node is looked at.
+ */
+export function scheduleOne(pod: Pod, snap: SchedulingSnapshot, startIndex: number): { decision: SchedulingDecision; processed: number } {
+  const counter = { processed: 0 };
+  const decision = scheduleFrom(pod, snap, startIndex, counter);
+  return { decision, processed: counter.processed };
+}
+
+function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, counter: { processed: number }): SchedulingDecision {
   const nodes = [...snap.nodes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
   if (nodes.length === 0) return { kind: 'Unschedulable', message: SchedulingReason.noNodes };
   const pre = preFilterVolumes(pod, snap);
   if (!pre.ok) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { preFilter: pre.message }) };
   // The scheduler's cache: assigned pods that have not finished (terminating ones still count).
-  const assigned = snap.pods.filter((p) => fields(p).nodeName && !isPodTerminated(p) && podKey(p) !== podKey(pod));
+  const self = podKey(pod);
+  const counts = (p: Pod) => !isPodTerminated(p) && podKey(p) !== self;
+  let assignedPods: Pod[] | undefined;
+  const assigned = () => (assignedPods ??= snap.pods.filter((p) => fields(p).nodeName && counts(p)));
+  let grouped: Map<string, Pod[]> | undefined;
+  const onNode = (name: string): readonly Pod[] => {
+    if (snap.podsOnNode) return snap.podsOnNode(name).filter(counts);
+    if (!grouped) {
+      grouped = new Map();
+      for (const p of assigned()) {
+        const list = grouped.get(fields(p).nodeName!);
+        if (list) list.push(p); else grouped.set(fields(p).nodeName!, [p]);
+      }
+    }
+    return grouped.get(name) ?? [];
+  };
+  const hasAntiAffinity = (p: Pod) => (fields(p).affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0;
+  const antiAffine = snap.podsWithRequiredAntiAffinity
+    ? snap.podsWithRequiredAntiAffinity().filter((p) => fields(p).nodeName && counts(p))
+    : assigned().filter(hasAntiAffinity);
   const rwopConflict = readWriteOncePodConflict(pod, pre.claims, assigned);
-  const byName = new Map(snap.nodes.map((n) => [n.metadata.name, n]));
+  // A delayed claim's candidate volumes, once per pod rather than once per node: those of its
+  // class that are not bound to another claim (findMatchingVolume skips those on every node).
+  let allVolumes: PersistentVolume[] | undefined;
+  const candidates = new Map<PersistentVolumeClaim, PersistentVolume[]>();
+  const candidatesOf = (claim: PersistentVolumeClaim): readonly PersistentVolume[] => {
+    let list = candidates.get(claim);
+    if (!list) {
+      allVolumes ??= snap.listVolumes();
+      list = allVolumes.filter((v) => getVolumeClass(v) === getClaimClass(claim) && (!v.spec.claimRef || isVolumeBoundToClaim(v, claim)));
+      candidates.set(claim, list);
+    }
+    return list;
+  };
+  // The pod's own attachable volumes, for NodeVolumeLimits on every node.
+  const podVolumes = new Map<string, string>();
+  attachableVolumes(pod, snap, podVolumes);
+  let byNameMap: Map<string, Node> | undefined;
+  const byName = () => (byNameMap ??= new Map(snap.nodes.map((n) => [n.metadata.name, n])));
   const perNode: string[][] = [];
   const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
-  for (const node of nodes) {
-    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned)
+  const toFind = numFeasibleNodesToFind(nodes.length);
+  const start = toFind < nodes.length ? startIndex % nodes.length : 0;
+  for (let i = 0; i < nodes.length && feasible.length < toFind; i++) {
+    const node = nodes[(start + i) % nodes.length]!;
+    counter.processed++;
+    const here = onNode(node.metadata.name);
+    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned, antiAffine)
       ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
-      ?? filterVolumeLimits(pod, node, assigned, snap);
+      ?? filterVolumeLimits(podVolumes, node, here, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
-    const volumes = findPodVolumes(pre.claims, node, snap);
+    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
-    const pods = assigned.filter((p) => fields(p).nodeName === node.metadata.name).length;
-    feasible.push({ node, bindings: volumes.bindings, pods });
+    feasible.push({ node, bindings: volumes.bindings, pods: here.length });
   }
   if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { perNode }) };
-  // Nodes are in name order and the sort is stable, so ties go to the first name.
-  feasible.sort((a, b) => a.pods - b.pods);
+  // Ties go to the first name.
+  feasible.sort((a, b) => a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
   const best = feasible[0]!;
   return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
 }
@@ -558,6 +638,7 @@ interface PodSchedulerState {
   attempts: [string, number][];
   backoffUntil: [string, number][];
   binding: [string, PodBinding][];
+  nextStartNodeIndex?: number;
 }
 
 export class PodScheduler implements Controller {
@@ -569,6 +650,8 @@ export class PodScheduler implements Controller {
   private backoffUntil = new Map<string, number>();
   /** pod key -> the pod's binding cycle, while PreBind waits for its claims. */
   private binding = new Map<string, PodBinding>();
+  /** Where the next scheduling cycle starts among the nodes (kube-scheduler's nextStartNodeIndex; 0 below 100 nodes). */
+  private nextStartNodeIndex = 0;
 
   /** `queue`: the manager's queue, for the per-pod backoff. */
   constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly options: PodSchedulerOptions) {
@@ -577,7 +660,10 @@ export class PodScheduler implements Controller {
 
   saveState(): PodSchedulerState {
     const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { attempts: sorted(this.attempts), backoffUntil: sorted(this.backoffUntil), binding: sorted(this.binding) };
+    return {
+      attempts: sorted(this.attempts), backoffUntil: sorted(this.backoffUntil), binding: sorted(this.binding),
+      ...(this.nextStartNodeIndex !== 0 ? { nextStartNodeIndex: this.nextStartNodeIndex } : {}),
+    };
   }
 
   loadState(state: unknown): void {
@@ -585,6 +671,7 @@ export class PodScheduler implements Controller {
     this.attempts = new Map(s.attempts);
     this.backoffUntil = new Map(s.backoffUntil);
     this.binding = new Map(s.binding);
+    this.nextStartNodeIndex = s.nextStartNodeIndex ?? 0;
   }
 
   inFlight(): string[] {
@@ -598,7 +685,8 @@ export class PodScheduler implements Controller {
   }
 
   private pendingPods(): Pod[] {
-    return this.client.listPods().filter(isPodPendingScheduling);
+    // A pod waiting for a node has none: the pods filed under no node are the candidates.
+    return (this.client.byIndex('podsByNode', '') as unknown as Pod[]).filter(isPodPendingScheduling);
   }
 
   private enqueuePending(queue: WorkQueue, which: (pod: Pod) => boolean = () => true): void {
@@ -625,10 +713,9 @@ export class PodScheduler implements Controller {
         return;
       case 'PersistentVolumeClaim': {
         const claim = (ev.new ?? ev.old)!;
-        const ns = claim.metadata.namespace ?? 'default';
-        const uses = (p: Pod) => podNamespace(p) === ns && podClaimNames(p).some((c) => c.name === claim.metadata.name);
+        const users = this.client.byIndex('podsByClaim', `${claim.metadata.namespace ?? 'default'}/${claim.metadata.name}`) as unknown as Pod[];
         // Pods in their binding cycle are pending too: this is how their PreBind sees the claim.
-        this.enqueuePending(queue, uses);
+        for (const p of users) if (isPodPendingScheduling(p)) queue.add(SCHEDULER_QUEUE, podKey(p));
         return;
       }
       case 'PersistentVolume':
@@ -652,17 +739,32 @@ export class PodScheduler implements Controller {
 
   /** The pods as the scheduler's cache has them: a pod in its binding cycle is assumed on its node. */
   private cachedPods(): Pod[] {
-    return this.client.listPods().map((p) => {
-      const b = this.binding.get(podKey(p));
-      return b && b.uid === (p.metadata.uid ?? '') && !fields(p).nodeName ? { ...p, spec: { ...p.spec, nodeName: b.node } } : p;
-    });
+    return this.client.listPods().map((p) => this.assumed(p));
+  }
+
+  /** A pod in its binding cycle as the scheduler's cache has it: assumed on its node. */
+  private assumed(p: Pod): Pod {
+    const b = this.binding.get(podKey(p));
+    return b && b.uid === (p.metadata.uid ?? '') && !fields(p).nodeName ? { ...p, spec: { ...p.spec, nodeName: b.node } } : p;
   }
 
   private snapshot(): SchedulingSnapshot {
     const s = this.client;
+    const scheduler = this;
+    let pods: Pod[] | undefined;
+    const assumedNodes = new Set([...this.binding.values()].map((b) => b.node));
+    const assumedOn = (node: string) => assumedNodes.has(node);
     return {
       nodes: s.list('Node') as unknown as Node[],
-      pods: this.cachedPods(),
+      // Listed only when a pod's own affinity or ReadWriteOncePod terms need every pod.
+      get pods() { return (pods ??= scheduler.cachedPods()); },
+      podsOnNode: (node) => {
+        const here = s.byIndex('podsByNode', node) as unknown as Pod[];
+        if (!assumedOn(node)) return here;
+        const extra = (s.byIndex('podsByNode', '') as unknown as Pod[]).map((p) => this.assumed(p)).filter((p) => fields(p).nodeName === node);
+        return [...here, ...extra].sort((a, b) => (podKey(a) < podKey(b) ? -1 : 1));
+      },
+      podsWithRequiredAntiAffinity: () => (s.byIndex('podsWithRequiredAntiAffinity', 'yes') as unknown as Pod[]).map((p) => this.assumed(p)),
       getClaim: (ns, n) => s.getClaim(ns, n),
       getVolume: (n) => s.getVolume(n),
       listVolumes: () => s.listVolumes(),
@@ -673,7 +775,7 @@ export class PodScheduler implements Controller {
   }
 
   private ensureDefaultNodes(): void {
-    if (this.client.list('Node').length > 0) return;
+    if (this.client.keys('Node').length > 0) return;
     const now = this.options.clock.iso();
     for (const { name, zone } of DEFAULT_NODES) this.client.create('Node', defaultNodeObject(name, zone, now) as unknown as AnyObject);
   }
@@ -690,7 +792,9 @@ export class PodScheduler implements Controller {
     this.backoffUntil.delete(key);
     this.ensureDefaultNodes();
     const pod = this.client.get('Pod', key) as unknown as Pod;
-    const decision = schedulePod(pod, this.snapshot());
+    const { decision, processed } = scheduleOne(pod, this.snapshot(), this.nextStartNodeIndex);
+    const nodeCount = this.client.keys('Node').length;
+    if (nodeCount >= MIN_FEASIBLE_NODES_TO_FIND) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % nodeCount;
     if (decision.kind === 'Unschedulable') {
       this.recordUnschedulable(pod, decision.message);
       return;

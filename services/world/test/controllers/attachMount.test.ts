@@ -627,9 +627,10 @@ function watchedClient(client: Client, reads: string[]): Client {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'get' && prop !== 'list') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (prop !== 'get' && prop !== 'list' && prop !== 'byIndex') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       return (kind: string, ...rest: unknown[]) => {
-        if (kind === 'CSIVolume') reads.push(`${String(prop)} ${kind}`);
+        // A read of the backend: by kind, or through an index of backend volumes.
+        if (kind === 'CSIVolume' || kind === 'csiVolumesByNode') reads.push(`${String(prop)} ${kind}`);
         return (value as (...a: unknown[]) => unknown).call(target, kind, ...rest);
       };
     },
@@ -660,7 +661,7 @@ test('a restarted kubelet rebuilds its actual state from the node once, then unp
   c.manager.restartController('kubelet/node-a', fresh);
   c.settle();
   assert.equal(fresh.saveState().actual, before, 'rebuilt from the node: what the old one knew');
-  assert.equal(reads, ['list CSIVolume'], 'the backend is read once, at start-up');
+  assert.equal(reads, ['byIndex csiVolumesByNode'], 'the backend is read once, at start-up (the volumes on this node)');
 
   const callsBefore = c.csiCalls.length;
   c.store.delete('Pod', 'default/web');
@@ -671,7 +672,7 @@ test('a restarted kubelet rebuilds its actual state from the node once, then unp
     { rpc: 'NodeUnstageVolume', volumeId, node: 'node-a', target: csiStagingPath(DISK, volumeId) },
     { rpc: 'ControllerUnpublishVolume', volumeId, node: 'node-a' },
   ]);
-  assert.equal(reads, ['list CSIVolume'], 'no backend read while unwinding');
+  assert.equal(reads, ['byIndex csiVolumesByNode'], 'no backend read while unwinding');
   assert.equal(c.disk.violations, []);
   assert.is(c.getPod('web'), undefined);
   assert.is(c.fs(`emptydir.${uid}.scratch`), undefined, 'emptyDir data deleted');

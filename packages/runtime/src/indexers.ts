@@ -1,0 +1,139 @@
+/**
+ * Design: client-go's cache.Indexer for the reads hot paths make by a field — a kubelet's pods
+ * (by node), the pods of a claim, a node's VolumeAttachments, a volume's VolumeAttachments. The
+ * kubelet, the scheduler and the attach/detach controller used to list every pod or attachment on
+ * each sync or watch event and filter, which made settling N pods cost O(N²) (issue 14 item 2).
+ *
+ * An indexer is a pure function from an object to the values it is filed under; the informer
+ * cache keeps, per indexer and value, the keys of the objects filed there, updated with each watch
+ * event (InformerCache.apply), and hands them out in key order — the order `list()` has — so a
+ * read through an index returns exactly what `list(kind).filter(...)` returned, and no queue is
+ * filled in a different order. Anything that is not a cache (the API server's store) answers the
+ * same question by filtering its list (`TypedReads.byIndex`), so the answer never depends on
+ * which reader is asked.
+ */
+import { claimNameOf, type CsiVolumeObject, type FilesystemObject, type Pod, type VolumeAttachment } from '@pvsim/domain';
+
+/** What an index function reads of an object (ObjectStore's AnyObject, without importing it: no import circle). */
+interface AnyObject { metadata: { name: string; namespace?: string; uid?: string; [k: string]: unknown }; [k: string]: unknown }
+
+export interface Indexer {
+  /** The kind of the objects indexed (a StoredKind). */
+  kind: 'Pod' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem';
+  /** The values an object is filed under (none: it is in no bucket). */
+  values(obj: AnyObject): readonly string[];
+}
+
+/** The indexers every informer cache keeps (client-go's `AddIndexers`, fixed for pvsim's components). */
+export const INDEXERS = {
+  /** Pods by `spec.nodeName` ('' for a pod not scheduled yet). */
+  podsByNode: {
+    kind: 'Pod',
+    values: (o) => [((o as unknown as Pod).spec?.nodeName) ?? ''],
+  },
+  /** Pods by `namespace/claimName` of each claim their volumes name (ephemeral volumes' claims too). */
+  podsByClaim: {
+    kind: 'Pod',
+    values: (o) => {
+      const pod = o as unknown as Pod;
+      const ns = pod.metadata.namespace ?? 'default';
+      const out: string[] = [];
+      for (const v of pod.spec?.volumes ?? []) {
+        const name = claimNameOf(pod, v);
+        if (name !== undefined && !out.includes(`${ns}/${name}`)) out.push(`${ns}/${name}`);
+      }
+      return out;
+    },
+  },
+  /** Pods with required anti-affinity terms, under 'yes' (kube-scheduler's HavePodsWithRequiredAntiAffinityList). */
+  podsWithRequiredAntiAffinity: {
+    kind: 'Pod',
+    values: (o) => {
+      const terms = (o as unknown as { spec?: { affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown[] } } } })
+        .spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+      return terms && terms.length > 0 ? ['yes'] : [];
+    },
+  },
+  /** Pods by `metadata.uid`. */
+  podsByUid: {
+    kind: 'Pod',
+    values: (o): string[] => (typeof o.metadata.uid === 'string' ? [o.metadata.uid] : []),
+  },
+  /** A driver's backend volumes by each node they are staged or published on (a kubelet's reconstruction). */
+  csiVolumesByNode: {
+    kind: 'CSIVolume',
+    values: (o) => {
+      const status = (o as unknown as CsiVolumeObject).status;
+      const nodes = new Set(Object.keys(status?.staged ?? {}));
+      for (const p of Object.values(status?.published ?? {})) nodes.add(p.node);
+      return [...nodes];
+    },
+  },
+  /**
+   * Filesystems a node's kubelet or container runtime looks after: those with a `spec.node`
+   * (emptyDirs, the node's disk) under it, and container layers without one under ''.
+   */
+  filesystemsByNode: {
+    kind: 'Filesystem',
+    values: (o) => {
+      const node = (o as unknown as FilesystemObject).spec?.['node'];
+      if (typeof node === 'string') return [node];
+      return o.metadata.name.startsWith('container.') ? [''] : [];
+    },
+  },
+  /** VolumeAttachments by `spec.nodeName`. */
+  attachmentsByNode: {
+    kind: 'VolumeAttachment',
+    values: (o) => [(o as unknown as VolumeAttachment).spec.nodeName],
+  },
+  /** VolumeAttachments by `spec.source.persistentVolumeName` ('' for an inline volume's). */
+  attachmentsByVolume: {
+    kind: 'VolumeAttachment',
+    values: (o) => [(o as unknown as VolumeAttachment).spec.source.persistentVolumeName ?? ''],
+  },
+} as const satisfies Record<string, Indexer>;
+
+export type IndexName = keyof typeof INDEXERS;
+
+/** Keys filed per value for one indexer, with each bucket's sorted keys kept until it changes. */
+export class IndexedKeys {
+  private readonly buckets = new Map<string, Set<string>>();
+  private readonly sorted = new Map<string, string[]>();
+
+  constructor(readonly indexer: Indexer) {}
+
+  /** The object under `key` changed from `old` to `next` (either may be absent). */
+  update(key: string, old: AnyObject | undefined, next: AnyObject | undefined): void {
+    const before = old ? this.indexer.values(old) : [];
+    const after = next ? this.indexer.values(next) : [];
+    for (const v of before) {
+      if (after.includes(v)) continue;
+      const bucket = this.buckets.get(v);
+      if (bucket?.delete(key)) {
+        this.sorted.delete(v);
+        if (bucket.size === 0) this.buckets.delete(v);
+      }
+    }
+    for (const v of after) {
+      let bucket = this.buckets.get(v);
+      if (!bucket) this.buckets.set(v, (bucket = new Set()));
+      if (!bucket.has(key)) { bucket.add(key); this.sorted.delete(v); }
+    }
+  }
+
+  /** The keys filed under `value`, in key order. */
+  keys(value: string): readonly string[] {
+    let keys = this.sorted.get(value);
+    if (keys) return keys;
+    const bucket = this.buckets.get(value);
+    if (!bucket) return [];
+    keys = [...bucket].sort();
+    this.sorted.set(value, keys);
+    return keys;
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.sorted.clear();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The informer cache's indexers (client-go's cache.Indexer): after any sequence of watch events
+ * — pods created, moved between nodes, given other claims, deleted, a relist — a read through an
+ * index returns exactly what filtering the whole list returns, in the same order; the API
+ * server's store answers the same question by filtering.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { INDEXERS, InformerCache, ObjectStore, SimClock, objectKey, type AnyObject, type IndexName, type WatchEvent } from '../src/index.ts';
+
+const NODES = ['', 'node-a', 'node-b', 'node-c'];
+const CLAIMS = ['data', 'logs', 'cache'];
+
+function pod(name: string, node: string, claims: string[], ephemeral: boolean): AnyObject {
+  return {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: name.startsWith('x') ? 'other' : 'default', uid: `uid-${name}` },
+    spec: {
+      ...(node ? { nodeName: node } : {}),
+      containers: [{ name: 'c', image: 'busybox' }],
+      volumes: [
+        ...claims.map((c, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName: c } })),
+        ...(ephemeral ? [{ name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: {} } } }] : []),
+      ],
+    },
+  } as unknown as AnyObject;
+}
+
+const podArb = fc.record({
+  name: fc.constantFrom('a', 'b', 'c', 'd', 'xa', 'xb'),
+  node: fc.constantFrom(...NODES),
+  claims: fc.subarray(CLAIMS),
+  ephemeral: fc.boolean(),
+  remove: fc.boolean(),
+});
+
+/** Every value an index could be asked about in this test. */
+function values(name: IndexName): string[] {
+  if (name === 'podsByNode' || name === 'attachmentsByNode') return NODES;
+  if (name === 'podsByClaim') return ['default', 'other'].flatMap((ns) => [...CLAIMS, 'a-scratch', 'b-scratch', 'xa-scratch'].map((c) => `${ns}/${c}`));
+  if (name === 'podsByUid') return ['uid-a', 'uid-b', 'uid-xa', 'uid-zz'];
+  return ['yes', ''];
+}
+
+test('a read through an index equals filtering the list, after any watch events and a relist', () => {
+  fc.assert(fc.property(fc.array(podArb, { maxLength: 40 }), fc.nat(40), (steps, relistAt) => {
+    const cache = new InformerCache('test');
+    const live = new Map<string, AnyObject>();
+    steps.forEach((s, i) => {
+      const obj = pod(s.name, s.node, s.claims, s.ephemeral);
+      const key = objectKey('Pod', obj);
+      const old = live.get(key);
+      const ev: WatchEvent = s.remove ? { kind: 'Pod', key, old, new: undefined } : { kind: 'Pod', key, old, new: obj };
+      if (s.remove) live.delete(key); else live.set(key, obj);
+      cache.apply(ev);
+      if (i === relistAt) cache.relist({ get: (_k, key2) => live.get(key2), list: () => [...live.values()] }, ['Pod']);
+    });
+    for (const name of Object.keys(INDEXERS) as IndexName[]) {
+      if (INDEXERS[name].kind !== 'Pod') continue;
+      for (const value of values(name)) {
+        const filtered = cache.list('Pod').filter((o) => INDEXERS[name].values(o).includes(value));
+        assert.equal(cache.byIndex(name, value), filtered, `${name} ${value}`);
+      }
+    }
+  }));
+});
+
+test('the store answers an index read by filtering its list, the same as a cache fed by its watch', () => {
+  const events: WatchEvent[] = [];
+  let n = 0;
+  const store = new ObjectStore({ clock: new SimClock(0), newUid: () => `u-${++n}`, watch: (ev) => events.push(ev) });
+  const cache = new InformerCache('test');
+  store.create('Pod', pod('a', 'node-a', ['data'], false));
+  store.create('Pod', pod('b', 'node-a', ['logs'], true));
+  store.create('Pod', pod('c', 'node-b', ['data'], false));
+  for (const ev of events.splice(0)) cache.apply(ev);
+  assert.equal(store.byIndex('podsByNode', 'node-a').map((p) => p.metadata.name), ['a', 'b']);
+  assert.equal(store.byIndex('podsByClaim', 'default/data').map((p) => p.metadata.name), ['a', 'c']);
+  assert.equal(store.byIndex('podsByClaim', 'default/b-scratch').map((p) => p.metadata.name), ['b']);
+  for (const [name, value] of [['podsByNode', 'node-a'], ['podsByClaim', 'default/data'], ['podsByNode', 'node-b']] as const) {
+    assert.equal(cache.byIndex(name, value), store.byIndex(name, value));
+  }
+  assert.equal(cache.keys('Pod'), ['default/a', 'default/b', 'default/c']);
+  assert.equal(store.keys('Pod'), ['default/a', 'default/b', 'default/c']);
+});
+
+test.run();
