@@ -6,3 +6,5 @@ export { StatusError, statusBody, toStatusError } from './status.ts';
 export { applyPatch, jsonPatch, mergePatch, strategicMergePatch, PATCH_TYPES } from './patch.ts';
 export { SERVER_VERSION, servedTypes } from './discovery.ts';
 export type { ApiCluster, ApiRequest, ApiResponse, ClusterView, Obj, WriteRequest } from './types.ts';
+export { serverSideApply, trackUpdate, managerOf, fieldSet, toFieldsV1, fromFieldsV1 } from './managedFields.ts';
+export type { ApplyRequest, ManagedFieldsEntry } from './managedFields.ts';

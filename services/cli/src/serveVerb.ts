@@ -39,20 +39,24 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
       list: (kind) => s.store.list(kind as StoredKind) as unknown as ApiObj[],
     };
   };
-  const write = (request: WriteRequest): { object: ApiObj | undefined } => {
+  const write = (request: WriteRequest): { object: ApiObj | undefined; created?: boolean } => {
     for (let attempt = 1; ; attempt++) {
       const release = lockClusterForWrite(g);
       try {
         const s = openSession(g);
         const kind = request.kind as StoredKind;
         let data;
+        let created = false;
         if (request.verb === 'create') {
           data = { seed: g.seed, verb: 'create' as const, kind, object: request.object as Obj };
         } else if (request.verb === 'update') {
           const live = s.store.get(kind, request.key) as ApiObj | undefined;
-          const object = request.next(live ? structuredClone(live) : undefined) as Obj;
+          const object = request.next(live ? structuredClone(live) : undefined, s.now) as Obj;
           if (objectKey(kind, object as never) !== request.key) throw new Error(`the object's key ${objectKey(kind, object as never)} is not ${request.key}`);
-          data = { seed: g.seed, verb: 'update' as const, kind, object, ...(request.subresource ? { subresource: request.subresource } : {}) };
+          created = !live && !!request.upsert;
+          data = created
+            ? { seed: g.seed, verb: 'create' as const, kind, object }
+            : { seed: g.seed, verb: 'update' as const, kind, object, ...(request.subresource ? { subresource: request.subresource } : {}) };
         } else {
           data = { seed: g.seed, verb: 'delete' as const, kind, key: request.key, ...(request.preconditions ? { preconditions: request.preconditions } : {}) };
         }
@@ -61,7 +65,7 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
           s.commit();
           cached = undefined;
         }
-        return { object: result.object as ApiObj | undefined };
+        return { object: result.object as ApiObj | undefined, ...(created ? { created } : {}) };
       } catch (e) {
         if (e instanceof ExpectedVersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) continue;
         throw e;
