@@ -343,11 +343,16 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--address <host>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
-    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/')
-    .action(async (o: { port: string; address: string; kubeconfig?: string }) => {
+    .option('--speed <x>', 'simulated time passes at wall time times X (default 1)')
+    .option('--paused', 'simulated time moves only on `pvsim advance`')
+    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/\n  pvsim serve --api --speed 60    # a simulated minute per second')
+    .action(async (o: { port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
-      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
+      if (o.paused && o.speed !== undefined) throw new UsageError('error: --speed and --paused cannot be used together');
+      const speed = o.paused ? undefined : Number(o.speed ?? '1');
+      if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw new UsageError(`error: invalid argument "${o.speed}" for "--speed" flag: must be a positive number`);
+      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig, speed });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
