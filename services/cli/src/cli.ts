@@ -11,7 +11,7 @@ import { ManifestError } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
 import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
 import { up } from './upVerb.ts';
-import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
+import { checkClusterForRead, checkClusterPath, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
@@ -31,8 +31,12 @@ import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
+import { getWatch } from './watchVerb.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+
+/** Verbs that never touch a cluster. */
+const CLUSTERLESS_VERBS = new Set(['version', 'api-resources', 'explain', 'up', 'check', 'sim', 'run']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
@@ -90,6 +94,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.hook('preAction', (_program, action) => {
     verb = action.name();
+    if (!CLUSTERLESS_VERBS.has(verb)) checkClusterPath(globals());
     if (READ_VERBS.has(verb)) checkClusterForRead(globals());
   });
 
@@ -144,14 +149,23 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-L, --label-columns <keys>', 'a column per label key (comma-separated or repeated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--sort-by <path>', 'sort by a JSONPath, e.g. .spec.capacity.storage or {.metadata.name}')
     .option('--no-headers', 'leave out the header line')
-    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
-    .action(wrap((kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean }) => {
+    .option('-w, --watch', 'after the list, print each change as it is committed (by any writer, pvsim serve too)')
+    .option('--watch-only', 'print only the changes')
+    .option('--output-watch-events', 'with --watch: the event type (ADDED, MODIFIED, DELETED) of each change')
+    .option('--request-timeout <duration>', 'with --watch: stop after this much wall time (0: until interrupted)')
+    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -w --request-timeout=30s\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
+    .action(async (kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean; watch?: boolean; watchOnly?: boolean; outputWatchEvents?: boolean; requestTimeout?: string }) => {
       checkOutputFormat(o.output);
-      return verbs.get(io, atReadPoint(globals(), o), kinds, names, {
+      const flags = {
         namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector,
         showLabels: !!o.showLabels, labelColumns: (o.labelColumns ?? []).flatMap((k) => k.split(',')).filter(Boolean), sortBy: o.sortBy, noHeaders: !o.headers,
-      });
-    }));
+      };
+      if (o.watch || o.watchOnly) {
+        exitCode = await getWatch(io, atReadPoint(globals(), o), kinds, names, { ...flags, watchOnly: !!o.watchOnly, outputWatchEvents: !!o.outputWatchEvents, requestTimeout: o.requestTimeout });
+        return;
+      }
+      wrap(() => verbs.get(io, atReadPoint(globals(), o), kinds, names, flags))();
+    });
 
   addReadPointOptions(program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')
@@ -266,12 +280,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('wait')
     .description('Advance simulated time until a condition holds, like kubectl wait (fails after --timeout of simulated time).')
-    .argument('<target>', 'KIND/NAME, e.g. pvc/data')
+    .argument('<targets...>', 'KIND/NAME… (e.g. pvc/data), KIND NAME…, or KIND with -l/--all')
     .requiredOption('--for <condition>', "delete, condition=Ready, or jsonpath='{.status.phase}'=Bound")
     .option('--timeout <duration>', 'simulated time to wait at most', '30s')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pv/pvc-1234 --for=delete")
-    .action(wrap((target: string, o: { for: string; timeout: string; namespace: string }) => simVerbs.wait(io, globals(), target, o)));
+    .option('-l, --selector <selector>', 'wait for every object of KIND whose labels match')
+    .option('--field-selector <selector>', 'wait for every object of KIND whose fields match')
+    .option('--all', 'wait for every object of KIND in the namespace')
+    .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pods -l app=nas-app --for=condition=Ready\n  pvsim wait pvc --all --for=jsonpath='{.status.phase}'=Bound\n  pvsim wait pv/pvc-1234 --for=delete")
+    .action(wrap((targets: string[], o: { for: string; timeout: string; namespace: string; selector?: string; fieldSelector?: string; all?: boolean }) => simVerbs.wait(io, globals(), targets, o)));
 
   const csi = program.command('csi').description('Inspect the simulated CSI drivers\' backends.');
   csi.command('ls')

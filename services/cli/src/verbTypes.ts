@@ -12,6 +12,19 @@ export interface CliIO {
   cwd: string;
   /** Progress bars only on a terminal. */
   isTTY: boolean;
+  /**
+   * The wall clock, bound by the composition root (main.ts, wall.ts): when a progress bar may
+   * show, and how `get -w` waits for the log to grow. Absent: no bar, and `get -w` refuses.
+   */
+  wall?: Wall;
+  /** Whether stdin is a terminal (`exec -it` prompts only then). */
+  stdinIsTTY?: boolean;
+}
+
+export interface Wall {
+  nowMs(): number;
+  /** Resolves true when `file` changes size, false after `timeoutMs` (Infinity: never gives up). */
+  waitForChange(file: string, timeoutMs: number): Promise<boolean>;
 }
 
 export interface GlobalOptions {

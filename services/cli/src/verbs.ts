@@ -182,6 +182,15 @@ function splitTypeNames(args: string[]): { kind: string; names: string[] }[] | u
   return groups;
 }
 
+/** The objects of a type `get` lists: in the namespace (or all), matching the selectors. */
+export function selectObjects(store: Session['store'], type: ResourceType, o: { namespace: string; allNamespaces: boolean; selector?: string | undefined; fieldSelector?: string | undefined }): Obj[] {
+  // Events are the recorder's (pvsim events), listed as kubectl get events lists them.
+  let objects = type.kind === 'Event' ? store.events() as unknown as Obj[] : store.list(type.kind as StoredKind) as Obj[];
+  if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
+  if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
+  return objects;
+}
+
 export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean } & Partial<PrintFlags>): number {
   const typed = splitTypeNames([kinds, ...names]);
   if (typed) {
@@ -201,9 +210,7 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   const collected: { type: ResourceType; objects: Obj[] }[] = [];
   let missing = 0;
   for (const type of types) {
-    let objects = store.list(type.kind as StoredKind) as Obj[];
-    if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
-    if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
+    let objects = selectObjects(store, type, o);
     if (names.length > 0) {
       const byName = objects.filter((x) => names.includes(x.metadata.name));
       for (const n of names) {
