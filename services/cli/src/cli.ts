@@ -32,6 +32,7 @@ import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
 import { getWatch } from './watchVerb.ts';
+import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
@@ -47,8 +48,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const io = attemptIO(rawIo);
   let exitCode = 0;
   let verb = '';
+  let progress: Progress | undefined;
+  const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
+    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
+    progress ??= createProgress(rawIo, { quiet: !!o.quiet });
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
     const seed = Number(o.seed);
@@ -71,7 +75,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
       command: `pvsim ${argv.join(' ')}`.slice(0, 200),
-      notice: (text: string) => io.stderr(`${text}\n`),
+      notice: o.quiet ? () => {} : (text: string) => io.stderr(`${text}\n`),
+      progress, quiet: !!o.quiet, verbosity: o.verbose,
       ...logSettingsFromEnv(io.env),
       ...(Object.keys(budget).length > 0 ? { budget } : {}),
     };
@@ -88,6 +93,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
     .option('--request-id <id>', 'an id for this change (env PVSIM_REQUEST_ID); a retry with the same id is recognised, not applied twice')
+    .option('-q, --quiet', 'no progress bar and no notices on stderr (errors and warnings still)')
+    .option('-v, --verbose', 'say more on stderr: the wall time a command took; with serve, each request (repeat for more)', (_v: string, n: number) => n + 1, 0)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride()
     .showHelpAfterError(false);
@@ -369,7 +376,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       if (o.paused && o.speed !== undefined) throw new UsageError('error: --speed and --paused cannot be used together');
       const speed = o.paused ? undefined : Number(o.speed ?? '1');
       if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw new UsageError(`error: invalid argument "${o.speed}" for "--speed" flag: must be a positive number`);
-      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig, speed });
+      const g = globals();
+      exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
@@ -453,7 +461,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    progress?.stop();
+    if (program.opts<{ verbose: number }>().verbose > 0 && startedMs !== undefined && rawIo.wall) rawIo.stderr(`pvsim ${verb}: ${rawIo.wall.nowMs() - startedMs} ms wall time\n`);
   } catch (e) {
+    progress?.stop();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : 1;

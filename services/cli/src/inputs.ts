@@ -142,11 +142,12 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
 }
 
 /** Performs an input without recording it (`pvsim check` takes inputs as moves of an explored path). */
-export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'>, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
+export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'> & Partial<Pick<Session, 'progress'>>, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   const store = s.store;
   switch (input.type) {
     case 'ApplyRequested':
-      for (const o of input.data.objects) {
+      for (const [i, o] of input.data.objects.entries()) {
+        s.progress?.objects(i, input.data.objects.length);
         const kind = kindOf(o);
         const live = store.get(kind, objectKey(kind, o as never)) as Obj | undefined;
         const next = desiredForApply(live, o);

@@ -50,6 +50,12 @@ export interface GlobalOptions {
   notice?: (text: string) => void;
   /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
   atPos?: number;
+  /** The command's progress bar (progress.ts): every session's settle reports to it; verbs clear it before they print. */
+  progress?: import('./progress.ts').Progress;
+  /** --quiet: no progress bar, no notices. */
+  quiet?: boolean;
+  /** -v (repeatable): how much more to say on stderr. */
+  verbosity?: number;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
   faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot') => void;
 }

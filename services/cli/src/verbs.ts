@@ -20,7 +20,6 @@ import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openSession, unsettledNotice } from './session.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { resizeRefusal } from './admission.ts';
-import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
 import { runCheckPath, type CheckPathData } from './checkPath.ts';
 import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from './outputFormats.ts';
@@ -30,8 +29,8 @@ import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from '.
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
   'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet']);
 
-function open(g: GlobalOptions, progress?: Progress): Session {
-  return openSession(g, progress?.deliveries);
+function open(g: GlobalOptions): Session {
+  return openSession(g);
 }
 
 interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
@@ -67,8 +66,7 @@ function ref(type: ResourceType, name: string): string {
 
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
-  const progress = createProgress(io, loaded.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
   const lines: string[] = [];
@@ -88,7 +86,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   }
   runInput(session, { type: 'ApplyRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
-  progress.stop();
+  g.progress?.stop();
   for (const w of warnings) io.stderr(`${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
@@ -97,8 +95,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
 
 export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
   const loaded = load(io, files, 'default');
-  const progress = createProgress(io, loaded.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   const names = new Set<string>();
   for (const l of loaded) {
@@ -113,7 +110,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   runInput(session, { type: 'ImportRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
   const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
-  progress.stop();
+  g.progress?.stop();
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
   return 0;
@@ -134,8 +131,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
       for (const name of o.names) targets.push({ type, name, namespace: o.namespace });
     }
   }
-  const progress = createProgress(io, targets.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   if (o.kind && o.names.length === 0 && (o.selector !== undefined || o.fieldSelector !== undefined)) {
     for (const kind of o.kind.split(',')) {
@@ -157,7 +153,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     if (o.force) io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, ...(o.force ? { force: true } : {}), objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
-    progress.stop();
+    g.progress?.stop();
     for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
     io.stderr(unsettledNotice(session));
   }
