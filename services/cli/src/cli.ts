@@ -32,6 +32,7 @@ import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
 import { getWatch } from './watchVerb.ts';
+import * as rolloutVerbs from './rolloutVerbs.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
@@ -414,6 +415,32 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       .addOption(dryRunOption())
       .action(wrap((node: string, o: { dryRun?: string }) => patchVerbs.cordon(io, globals(), node, unschedulable, isDryRun(o.dryRun))));
   }
+
+  const rollout = program.command('rollout').description('Manage the rollout of a Deployment or StatefulSet (like kubectl rollout).');
+  rollout.command('status')
+    .description('Wait (in simulated time) until the rollout is done, printing kubectl\'s messages.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--timeout <duration>', 'simulated time to wait at most', '10m')
+    .action(wrap((args: string[], o: { namespace: string; timeout: string }) => rolloutVerbs.status(io, globals(), args, o)));
+  rollout.command('restart')
+    .description('Restart every pod: stamps kubectl.kubernetes.io/restartedAt on the pod template.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action(wrap((args: string[], o: { namespace: string }) => rolloutVerbs.restart(io, globals(), args, o)));
+  rollout.command('history')
+    .description('List a Deployment\'s revisions (its ReplicaSets), or show one with --revision.')
+    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action(wrap((args: string[], o: { namespace: string; revision?: string }) => rolloutVerbs.history(io, globals(), args, o)));
+  rollout.command('undo')
+    .description('Roll a Deployment back to the previous revision, or to --to-revision.')
+    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
+    .addOption(dryRunOption())
+    .action(wrap((args: string[], o: { namespace: string; toRevision?: string; dryRun?: string }) => rolloutVerbs.undo(io, globals(), args, { ...o, dryRun: isDryRun(o.dryRun) })));
 
   program.command('version')
     .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')

@@ -5,6 +5,7 @@
  * to the same function in a scratch cluster. One executor, so re-execution cannot drift from
  * what the verbs did.
  */
+import { rolloutStatus } from './rolloutStatus.ts';
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { execInContainer, type ExecResult } from '@pvsim/kubelet';
@@ -80,6 +81,8 @@ function advanceToRecordedTime(session: Session, objects: Obj[]): void {
 /** What a wait's condition string means; shared by `pvsim wait` and scenarios. */
 export function waitCondition(condition: string): (obj: Obj | undefined) => boolean {
   if (condition === 'delete') return (o) => o === undefined;
+  // pvsim rollout status: kubectl's verdict says the rollout is done.
+  if (condition === 'rollout') return (o) => o !== undefined && rolloutStatus(o as never).done;
   const cond = /^condition=([^=]+)(?:=(.*))?$/.exec(condition);
   if (cond) {
     const want = (cond[2] ?? 'True').toLowerCase();
