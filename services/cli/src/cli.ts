@@ -33,6 +33,7 @@ import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
 import { getWatch } from './watchVerb.ts';
 import * as rolloutVerbs from './rolloutVerbs.ts';
+import * as editVerb from './editVerb.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
@@ -415,6 +416,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       .addOption(dryRunOption())
       .action(wrap((node: string, o: { dryRun?: string }) => patchVerbs.cordon(io, globals(), node, unschedulable, isDryRun(o.dryRun))));
   }
+
+  program.command('edit')
+    .description('Edit an object in $KUBE_EDITOR or $EDITOR (default vi), then write it back (like kubectl edit).')
+    .argument('<target...>', 'KIND NAME or KIND/NAME')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-o, --output <format>', 'yaml (default) or json')
+    .addHelpText('after', "\nExamples:\n  pvsim edit pv/nas-5g\n  KUBE_EDITOR='sed -i s/Retain/Delete/' pvsim edit pv nas-5g")
+    .action(wrap((args: string[], o: { namespace: string; output?: string }) => editVerb.edit(io, globals(), args, o)));
 
   const rollout = program.command('rollout').description('Manage the rollout of a Deployment or StatefulSet (like kubectl rollout).');
   rollout.command('status')
