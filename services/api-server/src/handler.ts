@@ -20,6 +20,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { applyPatch, PATCH_TYPES } from './patch.ts';
 import { managerOf, serverSideApply, trackUpdate } from './managedFields.ts';
+import { evictionRefusal } from './drain.ts';
 import { StatusError, statusBody, toStatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiCluster, ApiRequest, ApiResponse, Obj } from './types.ts';
@@ -197,7 +198,7 @@ export class ApiHandler {
     const type = servedTypes().find((t) => t.plural === plural && t.group === group);
     if (!type) return undefined;
     if (!type.namespaced && namespace !== undefined) return undefined;
-    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind)) && !(subresource === 'scale' && hasScale(type.kind))) return undefined;
+    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind)) && !(subresource === 'scale' && hasScale(type.kind)) && !(subresource === 'eviction' && type.kind === 'Pod')) return undefined;
     return { type, namespace, name, subresource };
   }
 
@@ -223,6 +224,7 @@ export class ApiHandler {
   private resource(req: ApiRequest, route: Route): HandlerResult {
     const dryRun = req.query.getAll('dryRun').includes('All');
     if (route.subresource === 'scale') return this.scale(req, route as Route & { name: string }, dryRun);
+    if (route.subresource === 'eviction') return this.evict(req, route as Route & { name: string }, dryRun);
     const { type } = route;
     switch (req.method) {
       case 'GET': {
@@ -336,6 +338,24 @@ export class ApiHandler {
     });
     if (!dryRun) this.observe();
     return json(200, scaleOf(object!));
+  }
+
+  /**
+   * pods/eviction (policy/v1 Eviction): a graceful delete of the pod unless a disruption budget
+   * forbids it now (429 TooManyRequests, the eviction API's text) — drain.ts, as `pvsim drain`.
+   */
+  private evict(req: ApiRequest, route: Route & { name: string }, dryRun: boolean): HandlerResult {
+    if (req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const pod = this.find(route);
+    if (!pod) throw this.notFound(route);
+    const view = this.cluster.view();
+    let budgets: Obj[] = [];
+    try { budgets = view.list('PodDisruptionBudget'); } catch { budgets = []; }
+    const refusal = evictionRefusal(pod, budgets, view.list('Pod'));
+    if (refusal) throw new StatusError(429, 'TooManyRequests', refusal.message, { causes: [{ reason: 'DisruptionBudget', message: refusal.cause }] });
+    this.cluster.write({ verb: 'delete', kind: 'Pod', key: this.keyOf(route.type, route.namespace, route.name), name: route.name, dryRun });
+    if (!dryRun) this.observe();
+    return json(201, statusBody(201, '', ''));
   }
 
   private update(req: ApiRequest, route: Route & { name: string }, change: (live: Obj) => Obj, dryRun: boolean): HandlerResult {

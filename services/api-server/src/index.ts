@@ -8,3 +8,5 @@ export { SERVER_VERSION, servedTypes } from './discovery.ts';
 export type { ApiCluster, ApiRequest, ApiResponse, ClusterView, Obj, WriteRequest } from './types.ts';
 export { serverSideApply, trackUpdate, managerOf, fieldSet, toFieldsV1, fromFieldsV1 } from './managedFields.ts';
 export type { ApplyRequest, ManagedFieldsEntry } from './managedFields.ts';
+export { drainFilter, evictionRefusal } from './drain.ts';
+export type { DrainFlags, DrainPlan } from './drain.ts';

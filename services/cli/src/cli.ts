@@ -34,6 +34,7 @@ import * as scaleVerb from './scaleVerb.ts';
 import { getWatch } from './watchVerb.ts';
 import * as rolloutVerbs from './rolloutVerbs.ts';
 import * as editVerb from './editVerb.ts';
+import * as drainVerb from './drainVerb.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
@@ -450,6 +451,18 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
     .addOption(dryRunOption())
     .action(wrap((args: string[], o: { namespace: string; toRevision?: string; dryRun?: string }) => rolloutVerbs.undo(io, globals(), args, { ...o, dryRun: isDryRun(o.dryRun) })));
+
+  program.command('drain')
+    .description('Cordon a node and evict its pods one at a time, respecting disruption budgets (like kubectl drain).')
+    .argument('<node>', 'node name')
+    .option('--force', 'also delete pods that declare no controller')
+    .option('--delete-emptydir-data', 'also delete pods with emptyDir volumes (their data goes)')
+    .option('--ignore-daemonsets', 'accepted for kubectl habits (pvsim has no DaemonSets)')
+    .option('--timeout <duration>', 'simulated time to keep retrying evictions a budget refuses', '60s')
+    .addOption(dryRunOption())
+    .addHelpText('after', '\nExamples:\n  pvsim drain node-a\n  pvsim drain node-a --force --delete-emptydir-data')
+    .action(wrap((node: string, o: { force?: boolean; deleteEmptydirData?: boolean; timeout: string; dryRun?: string }) =>
+      drainVerb.drain(io, globals(), node, { force: !!o.force, deleteEmptyDirData: !!o.deleteEmptydirData, timeout: o.timeout, dryRun: isDryRun(o.dryRun) })));
 
   program.command('version')
     .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')
