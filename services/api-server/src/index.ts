@@ -10,3 +10,5 @@ export { serverSideApply, trackUpdate, managerOf, fieldSet, toFieldsV1, fromFiel
 export type { ApplyRequest, ManagedFieldsEntry } from './managedFields.ts';
 export { drainFilter, evictionRefusal } from './drain.ts';
 export type { DrainFlags, DrainPlan } from './drain.ts';
+export { schemaFor } from './openapi.ts';
+export type { OpenApiSchema } from './openapi.ts';

@@ -35,6 +35,7 @@ import { getWatch } from './watchVerb.ts';
 import * as rolloutVerbs from './rolloutVerbs.ts';
 import * as editVerb from './editVerb.ts';
 import * as drainVerb from './drainVerb.ts';
+import * as explainVerb from './explainVerb.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
@@ -463,6 +464,12 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExamples:\n  pvsim drain node-a\n  pvsim drain node-a --force --delete-emptydir-data')
     .action(wrap((node: string, o: { force?: boolean; deleteEmptydirData?: boolean; timeout: string; dryRun?: string }) =>
       drainVerb.drain(io, globals(), node, { force: !!o.force, deleteEmptyDirData: !!o.deleteEmptydirData, timeout: o.timeout, dryRun: isDryRun(o.dryRun) })));
+
+  program.command('explain')
+    .description('Describe a kind and its fields, from the OpenAPI schemas pvsim serves (like kubectl explain).')
+    .argument('<path>', 'KIND[.FIELD…], e.g. pvc, pvc.spec.accessModes, pod.spec.containers')
+    .addHelpText('after', '\nExamples:\n  pvsim explain pvc.spec\n  pvsim explain pv.spec.persistentVolumeReclaimPolicy')
+    .action((path: string) => { exitCode = explainVerb.explain(io, path); });
 
   program.command('version')
     .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')
