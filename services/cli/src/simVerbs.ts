@@ -78,14 +78,17 @@ export function wait(io: CliIO, g: GlobalOptions, targets: string[], o: { for: s
   const startMs = Date.parse(s.now);
   const lines: string[] = [];
   let failed: { type: ResourceType; name: string } | undefined;
-  for (const t of named) {
-    const left = Math.max(0, timeoutMs - (Date.parse(s.now) - startMs));
-    const { ok } = runInput(s, { type: 'WaitRequested', data: { seed: g.seed, kind: t.type.kind as StoredKind, key: keyOf(t.type, t.name), condition: o.for, timeoutMs: left } });
+  // One input per batch (log verify re-executes each input as its own command).
+  let current = s;
+  for (const [i, t] of named.entries()) {
+    if (i > 0) current = session(g);
+    const left = Math.max(0, timeoutMs - (Date.parse(current.now) - startMs));
+    const { ok } = runInput(current, { type: 'WaitRequested', data: { seed: g.seed, kind: t.type.kind as StoredKind, key: keyOf(t.type, t.name), condition: o.for, timeoutMs: left } });
+    current.commit();
+    io.stderr(unsettledNotice(current));
     if (!ok) { failed = t; break; }
     lines.push(o.for === 'delete' ? `${kindName(t.type)}/${t.name} deleted\n` : `${kindName(t.type)}/${t.name} condition met\n`);
   }
-  s.commit();
-  io.stderr(unsettledNotice(s));
   io.stdout(lines.join(''));
   if (failed) { io.stderr(`error: timed out waiting for the condition on ${failed.type.plural}/${failed.name}\n`); return 1; }
   return 0;

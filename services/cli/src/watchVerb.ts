@@ -28,7 +28,7 @@ export interface WatchFlags extends Partial<PrintFlags> {
 }
 
 type Seen = Map<string, { type: ResourceType; object: Obj }>;
-type Print = WatchFlags & { now: string; withKind: boolean };
+type Print = WatchFlags & { now: string; withKind: boolean; header: boolean };
 
 export async function getWatch(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: WatchFlags): Promise<number> {
   const wall = io.wall;
@@ -55,8 +55,10 @@ export async function getWatch(io: CliIO, g: GlobalOptions, kinds: string, names
   };
   let seen = snapshot();
   let code = 0;
+  // kubectl prints the header with the first row, whether it comes from the list or a change.
+  let headerShown = o.watchOnly ? false : seen.size > 0;
   if (!o.watchOnly) {
-    if (o.outputWatchEvents) for (const v of seen.values()) print(io, v.type, v.object, 'ADDED', { ...o, now, withKind: types.length > 1 });
+    if (o.outputWatchEvents) for (const v of seen.values()) print(io, v.type, v.object, 'ADDED', { ...o, now, withKind: types.length > 1, header: false });
     else code = get(io, g, kinds, names, o);
   }
   const log = join(g.clusterDir, 'log.jsonl');
@@ -67,9 +69,10 @@ export async function getWatch(io: CliIO, g: GlobalOptions, kinds: string, names
     for (const [key, v] of next) {
       const before = seen.get(key);
       if (before && before.object.metadata['resourceVersion'] === v.object.metadata['resourceVersion']) continue;
-      print(io, v.type, v.object, before ? 'MODIFIED' : 'ADDED', { ...o, now, withKind: types.length > 1 });
+      print(io, v.type, v.object, before ? 'MODIFIED' : 'ADDED', { ...o, now, withKind: types.length > 1, header: !headerShown });
+      headerShown = true;
     }
-    for (const [key, v] of seen) if (!next.has(key)) print(io, v.type, v.object, 'DELETED', { ...o, now, withKind: types.length > 1 });
+    for (const [key, v] of seen) if (!next.has(key)) { print(io, v.type, v.object, 'DELETED', { ...o, now, withKind: types.length > 1, header: !headerShown }); headerShown = true; }
     seen = next;
   }
 }
@@ -87,7 +90,7 @@ function print(io: CliIO, type: ResourceType, object: Obj, event: 'ADDED' | 'MOD
   if (o.output === 'yaml') { io.stdout('---\n' + printYaml([object] as never, { single: true }).replace(/\n?$/, '\n')); return; }
   if (o.output === 'name') { io.stdout(`${type.group ? `${type.kind.toLowerCase()}.${type.group}` : type.kind.toLowerCase()}/${object.metadata.name}\n`); return; }
   const row = printTableWithLabels(type, [object], {
-    wide: o.output === 'wide', allNamespaces: o.allNamespaces, now: o.now, withKind: o.withKind, noHeaders: true,
+    wide: o.output === 'wide', allNamespaces: o.allNamespaces, now: o.now, withKind: o.withKind, noHeaders: !o.header || !!o.noHeaders,
     showLabels: !!o.showLabels, labelColumns: o.labelColumns ?? [],
   });
   io.stdout(o.outputWatchEvents ? `${event}   ${row.replace(/\n?$/, '\n')}` : row.replace(/\n?$/, '\n'));
