@@ -160,16 +160,18 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-L, --label-columns <keys>', 'a column per label key (comma-separated or repeated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--sort-by <path>', 'sort by a JSONPath, e.g. .spec.capacity.storage or {.metadata.name}')
     .option('--no-headers', 'leave out the header line')
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o json/yaml')
     .option('-w, --watch', 'after the list, print each change as it is committed (by any writer, pvsim serve too)')
     .option('--watch-only', 'print only the changes')
     .option('--output-watch-events', 'with --watch: the event type (ADDED, MODIFIED, DELETED) of each change')
     .option('--request-timeout <duration>', 'with --watch: stop after this much wall time (0: until interrupted)')
     .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -w --request-timeout=30s\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
-    .action(async (kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean; watch?: boolean; watchOnly?: boolean; outputWatchEvents?: boolean; requestTimeout?: string }) => {
+    .action(async (kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean; showManagedFields?: boolean; watch?: boolean; watchOnly?: boolean; outputWatchEvents?: boolean; requestTimeout?: string }) => {
       checkOutputFormat(o.output);
       const flags = {
         namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector,
         showLabels: !!o.showLabels, labelColumns: (o.labelColumns ?? []).flatMap((k) => k.split(',')).filter(Boolean), sortBy: o.sortBy, noHeaders: !o.headers,
+        showManagedFields: !!o.showManagedFields,
       };
       if (o.watch || o.watchOnly) {
         exitCode = await getWatch(io, atReadPoint(globals(), o), kinds, names, { ...flags, watchOnly: !!o.watchOnly, outputWatchEvents: !!o.outputWatchEvents, requestTimeout: o.requestTimeout });

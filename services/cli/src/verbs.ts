@@ -187,7 +187,7 @@ export function selectObjects(store: Session['store'], type: ResourceType, o: { 
   return objects;
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean } & Partial<PrintFlags>): number {
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean; showManagedFields?: boolean } & Partial<PrintFlags>): number {
   const typed = splitTypeNames([kinds, ...names]);
   if (typed) {
     let code = 0;
@@ -227,7 +227,9 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   }
   if (o.output === 'json' || o.output === 'yaml') {
     const single = names.length === 1 && types.length === 1 && all.length === 1;
-    const text = o.output === 'json' ? printJson(all as never, { single }) : printYaml(all as never, { single });
+    // As kubectl: managedFields only with --show-managed-fields.
+    const shown = o.showManagedFields ? all : all.map((x) => (x.metadata['managedFields'] === undefined ? x : { ...x, metadata: Object.fromEntries(Object.entries(x.metadata).filter(([k]) => k !== 'managedFields')) as Obj['metadata'] }));
+    const text = o.output === 'json' ? printJson(shown as never, { single }) : printYaml(shown as never, { single });
     io.stdout(text.endsWith('\n') ? text : text + '\n');
     return missing > 0 ? 1 : 0;
   }
