@@ -12,3 +12,5 @@ export { drainFilter, evictionRefusal } from './drain.ts';
 export type { DrainFlags, DrainPlan } from './drain.ts';
 export { schemaFor } from './openapi.ts';
 export type { OpenApiSchema } from './openapi.ts';
+export { StdinExec, splitCommandLine, isShell } from './execSession.ts';
+export type { ExecOutcome } from './execSession.ts';

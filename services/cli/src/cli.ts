@@ -258,8 +258,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('<command...>', 'after --: the command and its arguments')
     .option('-c, --container <name>', 'container (default: the first)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addHelpText('after', '\nExamples:\n  pvsim exec web-0 -- touch /data/test.test.test\n  pvsim exec deploy/nas-app -- ls /data\n  pvsim exec web-0 -c app -- write /data/msg hello world\n  pvsim exec web-0 -- findmnt /data')
-    .action(wrap((pod: string, command: string[], o: { container?: string; namespace: string }) => podVerbs.exec(io, globals(), pod, command, o)));
+    .option('-i, --stdin', 'pass stdin: with sh, each line is a command; with write PATH, the file\'s content')
+    .option('-t, --tty', 'stdin is a terminal: prompt before each command')
+    .addHelpText('after', '\nExamples:\n  pvsim exec web-0 -- touch /data/test.test.test\n  pvsim exec deploy/nas-app -- ls /data\n  pvsim exec web-0 -c app -- write /data/msg hello world\n  pvsim exec web-0 -- findmnt /data\n  pvsim exec -it web-0 -- sh\n  echo hello | pvsim exec -i web-0 -- write /data/msg')
+    .action(wrap((pod: string, command: string[], o: { container?: string; namespace: string; stdin?: boolean; tty?: boolean }) => podVerbs.exec(io, globals(), pod, command, o)));
 
   program.command('restart')
     .description('Crash and restart a container (its restart count goes up; emptyDir data survives, its own writable layer does not).')

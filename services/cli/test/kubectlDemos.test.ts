@@ -21,11 +21,12 @@ let server: RunningApiServer;
 
 interface Run { code: number; stdout: string; stderr: string }
 
-function kubectl(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function kubectl(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(root, 'cache'), ...args],
+    const child = execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(root, 'cache'), ...args],
       { cwd: repoRoot, timeout: 60_000, env: { ...process.env, KUBECONFIG: kubeconfig, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+    if (stdin !== undefined) child.stdin!.end(stdin);
   });
 }
 const ok = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
@@ -79,6 +80,21 @@ test('static NAS: apply, two pods share the files, scale, patch, label, rollout 
   assert.is(await ok(['patch', 'pv', 'nas-csi-pv', '-p', '{"metadata":{"annotations":{"note":"lecture"}}}']), 'persistentvolume/nas-csi-pv patched\n');
   assert.is(await ok(['rollout', 'restart', 'deploy/nas-app']), 'deployment.apps/nas-app restarted\n');
   assert.match(await ok(['rollout', 'history', 'deploy/nas-app']), /^2\s+<none>$/m);
+});
+
+test('kubectl exec -i: a shell reads its commands from stdin, write takes the file from stdin, exit N is the exit code', async () => {
+  const sh = await kubectl(['exec', '-i', 'deploy/nas-app', '--', 'sh'], {}, 'write /data/b "two words"\ncat /data/b\nls /data\n');
+  assert.is(sh.code, 0, sh.stderr);
+  assert.is(sh.stdout, 'two words\nb\ntest.test.test\n');
+  const fromStdin = await kubectl(['exec', '-i', 'deploy/nas-app', '--', 'write', '/data/msg'], {}, 'hello\n');
+  assert.is(fromStdin.code, 0, fromStdin.stderr);
+  assert.is(await ok(['exec', 'deploy/nas-app', '--', 'cat', '/data/msg']), 'hello\n');
+  const exit = await kubectl(['exec', '-i', 'deploy/nas-app', '--', 'sh'], {}, 'cat /nope\nexit 3\nrm /data/msg\n');
+  assert.is(exit.code, 3);
+  assert.match(exit.stderr, 'cat: /nope: No such file or directory\ncommand terminated with exit code 3');
+  // The same session through pvsim's own CLI prints the same.
+  const viaPvsim = await pvsim(cluster, ['exec', '-i', 'deploy/nas-app', '--', 'sh'], 'cat /data/b\n');
+  assert.is(viaPvsim.stdout, 'two words\n');
 });
 
 test('kubectl edit with a scripted editor goes through the server', async () => {
