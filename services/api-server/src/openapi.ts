@@ -10,7 +10,7 @@
 import { servedTypes, verbsOf } from './discovery.ts';
 import type { ResourceType } from '@pvsim/manifests';
 import { MERGE_KEYS, MERGED_SCALAR_LISTS } from './patch.ts';
-import generated from './schemas.json' with { type: 'json' };
+import { GENERATED_SCHEMAS } from './schemas.ts';
 
 type Schema = { type?: string; description?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema; $ref?: string; [k: string]: unknown };
 
@@ -20,7 +20,7 @@ type Schema = { type?: string; description?: string; properties?: Record<string,
  * strategic-merge patch keys pvsim's patches use (patch.ts), so kubectl computes the same patches.
  */
 const TYPED: Record<string, Schema> = (() => {
-  const out = structuredClone(generated) as Record<string, Schema>;
+  const out = structuredClone(GENERATED_SCHEMAS) as Record<string, Schema>;
   for (const schema of Object.values(out)) {
     for (const [name, p] of Object.entries(schema.properties ?? {})) {
       if (p.type !== 'array') continue;

@@ -7,16 +7,9 @@
  * invocation (cli.ts hands it to every session through the global options).
  */
 import cliProgress from 'cli-progress';
-import type { CliIO } from './verbTypes.ts';
+import type { CliIO, Progress } from './verbTypes.ts';
 
-export interface Progress {
-  /** Objects done out of total. */
-  objects(done: number, total: number): void;
-  /** Controller deliveries so far, and how many wait. */
-  deliveries(delivered: number, waiting: number): void;
-  /** Clears the bar (it comes back if work goes on). */
-  stop(): void;
-}
+export type { Progress };
 
 export const SHOW_AFTER_MS = 1_000;
 

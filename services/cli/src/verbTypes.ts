@@ -21,6 +21,16 @@ export interface CliIO {
   stdinIsTTY?: boolean;
 }
 
+/** A command's progress bar (progress.ts draws it). */
+export interface Progress {
+  /** Objects done out of total. */
+  objects(done: number, total: number): void;
+  /** Controller deliveries so far, and how many wait. */
+  deliveries(delivered: number, waiting: number): void;
+  /** Clears the bar (it comes back if work goes on). */
+  stop(): void;
+}
+
 export interface Wall {
   nowMs(): number;
   /** Resolves true when `file` changes size, false after `timeoutMs` (Infinity: never gives up). */
@@ -51,7 +61,7 @@ export interface GlobalOptions {
   /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
   atPos?: number;
   /** The command's progress bar (progress.ts): every session's settle reports to it; verbs clear it before they print. */
-  progress?: import('./progress.ts').Progress;
+  progress?: Progress;
   /** --quiet: no progress bar, no notices. */
   quiet?: boolean;
   /** -v (repeatable): how much more to say on stderr. */
