@@ -384,7 +384,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       if (o.paused && o.speed !== undefined) throw new UsageError('error: --speed and --paused cannot be used together');
       const speed = o.paused ? undefined : Number(o.speed ?? '1');
       if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw new UsageError(`error: invalid argument "${o.speed}" for "--speed" flag: must be a positive number`);
-      const g = globals();
+      // A server runs for hours: no progress bar (its requests are logged with -v instead).
+      const { progress: _bar, ...g } = globals();
       exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
     });
 
