@@ -91,8 +91,15 @@ export function openApiV3Root(): object {
   return { paths };
 }
 
-/** The document of one group version (`api/v1`, `apis/storage.k8s.io/v1`); undefined when pvsim serves none of it. */
+const v3Documents = new Map<string, object | undefined>();
+
+/** The document of one group version (`api/v1`, `apis/storage.k8s.io/v1`); undefined when pvsim serves none of it. Built once per path (they never change). */
 export function openApiV3Document(path: string): object | undefined {
+  if (!v3Documents.has(path)) v3Documents.set(path, buildV3Document(path));
+  return v3Documents.get(path);
+}
+
+function buildV3Document(path: string): object | undefined {
   const types = servedTypes().filter((t) => gvPath(t) === path);
   if (types.length === 0) return undefined;
   const paths: Record<string, object> = {};
@@ -108,7 +115,14 @@ export function openApiV3Document(path: string): object | undefined {
   return { openapi: '3.0.0', info: { title: 'Kubernetes (pvsim)', version: 'v1.32.0-pvsim' }, paths, components: { schemas } };
 }
 
+let v2Document: object | undefined;
+
 export function openApiV2(): object {
+  v2Document ??= buildV2Document();
+  return v2Document;
+}
+
+function buildV2Document(): object {
   const definitions: Record<string, object> = {};
   for (const [name, schema] of Object.entries(TYPED)) {
     const { ['x-pvsim-kind']: _kind, ...rest } = schema;

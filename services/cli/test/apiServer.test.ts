@@ -22,11 +22,11 @@ let server: RunningApiServer;
 
 interface Run { code: number; stdout: string; stderr: string }
 
-/** Runs kubectl against the server; at most 30 s. */
+/** Runs kubectl against the server; at most 120 s (a budget for a loaded machine, never a wait). */
 function kubectl(args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(root, 'cache'), ...args],
-      { cwd: repoRoot, timeout: 30_000, env: { ...process.env, KUBECONFIG: kubeconfig } },
+      { cwd: repoRoot, timeout: 120_000, env: { ...process.env, KUBECONFIG: kubeconfig } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
     if (stdin !== undefined) child.stdin!.end(stdin);
   });

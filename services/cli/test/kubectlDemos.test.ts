@@ -24,7 +24,7 @@ interface Run { code: number; stdout: string; stderr: string }
 function kubectl(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(root, 'cache'), ...args],
-      { cwd: repoRoot, timeout: 60_000, env: { ...process.env, KUBECONFIG: kubeconfig, ...env } },
+      { cwd: repoRoot, timeout: 120_000, env: { ...process.env, KUBECONFIG: kubeconfig, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
     if (stdin !== undefined) child.stdin!.end(stdin);
   });
