@@ -113,6 +113,42 @@ async function main(): Promise<void> {
     latencies.push(latency);
   }
   rows.push(['watch latency: POST until the watcher has ADDED (median, includes the write + settle)', `${median(latencies).toFixed(1)} ms`]);
+
+  // Server-side apply against a merge PATCH doing the same change (field ownership on top).
+  const patchOnce = (contentType: string, path: string, text: string) => new Promise<number>((ok, fail) => {
+    const t0 = performance.now();
+    const req = request(`${server.url}/api/v1/persistentvolumes/bench-0000${path}`, { method: 'PATCH', agent, headers: { 'content-type': contentType } }, (r) => { r.resume(); r.on('end', () => (r.statusCode === 200 ? ok(performance.now() - t0) : fail(new Error(`PATCH ${r.statusCode}`)))); });
+    req.on('error', fail);
+    req.end(text);
+  });
+  const applyMs: number[] = [];
+  const mergeMs: number[] = [];
+  for (let i = 0; i < (quick ? 4 : 12); i++) {
+    const value = i % 2 === 0 ? 'a' : 'b';
+    applyMs.push(await patchOnce('application/apply-patch+yaml', '?fieldManager=bench&force=true', JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'bench-0000', labels: { ssa: value } } })));
+    mergeMs.push(await patchOnce('application/merge-patch+json', '', JSON.stringify({ metadata: { labels: { merge: value } } })));
+  }
+  rows.push(['server-side apply of one label (PATCH apply-patch+yaml, median)', `${median(applyMs).toFixed(1)} ms — ${(median(applyMs) / median(mergeMs)).toFixed(2)}× a merge PATCH of one label (${median(mergeMs).toFixed(1)} ms)`]);
+
+  // Another writer (the CLI, in process) until `pvsim get -w` (following the log) prints it.
+  const { getWatch } = await import('../services/cli/src/watchVerb.ts');
+  const { processWall } = await import('../services/cli/src/wall.ts');
+  const cliLatencies: number[] = [];
+  for (let i = 0; i < (quick ? 3 : 8); i++) {
+    const name = `cli-watched-${i}`;
+    let stop = false;
+    let seenAt = 0;
+    let t0 = 0;
+    const wall = { nowMs: processWall.nowMs, waitForChange: async (f: string, ms: number) => (stop ? false : processWall.waitForChange(f, Math.min(ms, 10_000))) };
+    const watching = getWatch({ ...io, wall, stdout: (t: string) => { if (!seenAt && t.includes(name)) { seenAt = performance.now(); stop = true; } } }, g, 'pv', [], { namespace: 'default', allNamespaces: false, watchOnly: true, requestTimeout: '30s' });
+    const file = join(root, `${name}.yaml`);
+    writeFileSync(file, `apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: ${name}}\nspec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/${name}}}\n`);
+    t0 = performance.now();
+    await runCli(['--cluster', cluster, 'apply', '-f', file], io);
+    await watching;
+    cliLatencies.push(seenAt - t0);
+  }
+  rows.push(['`pvsim get -w` latency: a CLI apply until the watcher prints it (median; the write, then a 50 ms poll of the log)', `${median(cliLatencies).toFixed(1)} ms`]);
   await server.close();
   agent.destroy();
   const width = Math.max(...rows.map((r) => r[0].length));

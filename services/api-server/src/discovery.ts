@@ -67,6 +67,8 @@ export function apiResourceList(group: string, version: string): object | undefi
     { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: verbsOf(t), ...(t.shortNames.length ? { shortNames: [...t.shortNames] } : {}) },
     ...(hasStatus(t.kind) ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
     ...(hasScale(t.kind) ? [{ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, ...SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
+    // kubectl drain looks for pods/eviction here before it evicts instead of deleting.
+    ...(t.kind === 'Pod' ? [{ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }] : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? 'v1' : `${group}/v1`, resources };
 }
@@ -95,6 +97,7 @@ export function aggregatedDiscovery(legacy: boolean): object {
           subresources: [
             { subresource: 'status', responseKind: { group, version: 'v1', kind: t.kind }, verbs: ['get', 'patch', 'update'] },
             ...(hasScale(t.kind) ? [{ subresource: 'scale', responseKind: SCALE_KIND, verbs: ['get', 'patch', 'update'] }] : []),
+            ...(t.kind === 'Pod' ? [{ subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] }] : []),
           ],
         } : {}),
       })),

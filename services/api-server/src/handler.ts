@@ -17,7 +17,10 @@ import { resolveResource, type ResourceType } from '@pvsim/manifests';
 import {
   AGGREGATED_V2, SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, hasScale, hasStatus, servedTypes, verbsOf, wantsAggregated,
 } from './discovery.ts';
-import { applyPatch } from './patch.ts';
+import { parse as parseYaml } from 'yaml';
+import { applyPatch, PATCH_TYPES } from './patch.ts';
+import { managerOf, serverSideApply, trackUpdate } from './managedFields.ts';
+import { evictionRefusal } from './drain.ts';
 import { StatusError, statusBody, toStatusError } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { ApiCluster, ApiRequest, ApiResponse, Obj } from './types.ts';
@@ -195,7 +198,7 @@ export class ApiHandler {
     const type = servedTypes().find((t) => t.plural === plural && t.group === group);
     if (!type) return undefined;
     if (!type.namespaced && namespace !== undefined) return undefined;
-    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind)) && !(subresource === 'scale' && hasScale(type.kind))) return undefined;
+    if (subresource !== undefined && !(subresource === 'status' && hasStatus(type.kind)) && !(subresource === 'scale' && hasScale(type.kind)) && !(subresource === 'eviction' && type.kind === 'Pod')) return undefined;
     return { type, namespace, name, subresource };
   }
 
@@ -221,6 +224,7 @@ export class ApiHandler {
   private resource(req: ApiRequest, route: Route): HandlerResult {
     const dryRun = req.query.getAll('dryRun').includes('All');
     if (route.subresource === 'scale') return this.scale(req, route as Route & { name: string }, dryRun);
+    if (route.subresource === 'eviction') return this.evict(req, route as Route & { name: string }, dryRun);
     const { type } = route;
     switch (req.method) {
       case 'GET': {
@@ -241,7 +245,8 @@ export class ApiHandler {
         if (!body.metadata.name && typeof generate === 'string') body.metadata.name = `${generate}${this.rv.toString(36).padStart(5, '0').slice(-5)}`;
         let object: Obj | undefined;
         try {
-          object = this.cluster.write({ verb: 'create', kind: type.kind, object: body, dryRun }).object;
+          const owned = trackUpdate(undefined, body, managerOf(req.query, req.headers['user-agent']), this.cluster.view().now);
+          object = this.cluster.write({ verb: 'create', kind: type.kind, object: owned, dryRun }).object;
         } catch (e) {
           throw toStatusError(e, { name: body.metadata.name, group: type.group, plural: type.plural });
         }
@@ -260,6 +265,7 @@ export class ApiHandler {
         this.allowed(route, 'patch');
         if (route.name === undefined) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         const contentType = req.headers['content-type'] ?? '';
+        if (contentType.split(';')[0]!.trim() === PATCH_TYPES.apply) return this.apply(req, route as Route & { name: string }, dryRun);
         return this.update(req, route as Route & { name: string }, (live) => {
           const next = applyPatch(live, contentType, req.body) as Obj;
           if (next.metadata?.name !== live.metadata.name) throw new StatusError(400, 'BadRequest', 'metadata.name: Invalid value: a patch cannot change the name');
@@ -334,19 +340,70 @@ export class ApiHandler {
     return json(200, scaleOf(object!));
   }
 
+  /**
+   * pods/eviction (policy/v1 Eviction): a graceful delete of the pod unless a disruption budget
+   * forbids it now (429 TooManyRequests, the eviction API's text) — drain.ts, as `pvsim drain`.
+   */
+  private evict(req: ApiRequest, route: Route & { name: string }, dryRun: boolean): HandlerResult {
+    if (req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const pod = this.find(route);
+    if (!pod) throw this.notFound(route);
+    const view = this.cluster.view();
+    let budgets: Obj[] = [];
+    try { budgets = view.list('PodDisruptionBudget'); } catch { budgets = []; }
+    const refusal = evictionRefusal(pod, budgets, view.list('Pod'));
+    if (refusal) throw new StatusError(429, 'TooManyRequests', refusal.message, { causes: [{ reason: 'DisruptionBudget', message: refusal.cause }] });
+    this.cluster.write({ verb: 'delete', kind: 'Pod', key: this.keyOf(route.type, route.namespace, route.name), name: route.name, dryRun });
+    if (!dryRun) this.observe();
+    return json(201, statusBody(201, '', ''));
+  }
+
   private update(req: ApiRequest, route: Route & { name: string }, change: (live: Obj) => Obj, dryRun: boolean): HandlerResult {
     const { type } = route;
     const key = this.keyOf(type, route.namespace, route.name);
+    const manager = managerOf(req.query, req.headers['user-agent']);
     const { object } = this.cluster.write({
       verb: 'update', kind: type.kind, key, name: route.name, dryRun,
       ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
-      next: (live) => {
+      next: (live, now) => {
         if (!live) throw this.notFound(route);
-        return change(structuredClone(live));
+        return trackUpdate(live, change(structuredClone(live)), manager, now, route.subresource);
       },
     });
     if (!dryRun) this.observe();
     return this.reply(req, type, 200, object!);
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): the request's configuration merged
+   * into the live object with field ownership (managedFields.ts); creates the object when there
+   * is none; a field another manager owns with another value is a 409 Conflict unless force=true.
+   */
+  private apply(req: ApiRequest, route: Route & { name: string }, dryRun: boolean): HandlerResult {
+    const { type } = route;
+    const manager = req.query.get('fieldManager');
+    if (!manager) throw new StatusError(400, 'BadRequest', 'fieldManager is required for apply requests');
+    let applied: Obj;
+    try { applied = parseYaml(req.body) as Obj; } catch (e) { throw new StatusError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`); }
+    if (!applied || typeof applied !== 'object' || Array.isArray(applied)) throw new StatusError(400, 'BadRequest', 'the body of the request must be an object');
+    if (applied.kind !== type.kind || applied.apiVersion !== type.apiVersion) {
+      throw new StatusError(400, 'BadRequest', `the API version in the data (${applied.apiVersion}) does not match the expected API version (${type.apiVersion}) or kind (${applied.kind}) does not match ${type.kind}`);
+    }
+    applied.metadata ??= { name: route.name };
+    if ((applied.metadata.name ?? route.name) !== route.name) throw new StatusError(400, 'BadRequest', `the name of the object (${applied.metadata.name}) does not match the name on the URL (${route.name})`);
+    applied.metadata.name = route.name;
+    if (type.namespaced) {
+      if (applied.metadata.namespace !== undefined && applied.metadata.namespace !== (route.namespace ?? 'default')) throw new StatusError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      applied.metadata.namespace = route.namespace ?? 'default';
+    }
+    const force = req.query.get('force') === 'true';
+    const target = { name: route.name, group: type.group, plural: type.plural };
+    const { object, created } = this.cluster.write({
+      verb: 'update', kind: type.kind, key: this.keyOf(type, route.namespace, route.name), name: route.name, dryRun, upsert: true,
+      next: (live, now) => serverSideApply(live, { applied, manager, force, now, target }),
+    });
+    if (!dryRun) this.observe();
+    return this.reply(req, type, created ? 201 : 200, object!);
   }
 
   private deleteCollection(req: ApiRequest, route: Route, dryRun: boolean): HandlerResult {

@@ -11,6 +11,7 @@ import { statusBody, toStatusError } from './status.ts';
 import type { AddressInfo } from 'node:net';
 import { ApiHandler, type WatchEvent, type WatchSpec } from './handler.ts';
 import type { ApiCluster } from './types.ts';
+import { StdinExec } from './execSession.ts';
 
 export interface ApiServerOptions {
   host?: string;
@@ -38,6 +39,23 @@ function frame(channel: number, text: string): Buffer {
   const n = payload.length;
   const head = n < 126 ? Buffer.from([0x82, n]) : n < 65_536 ? Buffer.from([0x82, 126, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([0x82, 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; })()]);
   return Buffer.concat([head, payload]);
+}
+
+/** One client-to-server WebSocket frame (masked) from the start of `b`, or undefined until it is whole. */
+function readFrame(b: Buffer): { opcode: number; payload: Buffer; size: number } | undefined {
+  if (b.length < 2) return undefined;
+  const opcode = b[0]! & 0x0f;
+  const masked = (b[1]! & 0x80) !== 0;
+  let length = b[1]! & 0x7f;
+  let at = 2;
+  if (length === 126) { if (b.length < 4) return undefined; length = b.readUInt16BE(2); at = 4; }
+  else if (length === 127) { if (b.length < 10) return undefined; length = Number(b.readBigUInt64BE(2)); at = 10; }
+  const mask = masked ? b.subarray(at, at + 4) : undefined;
+  if (masked) at += 4;
+  if (b.length < at + length) return undefined;
+  const payload = Buffer.from(b.subarray(at, at + length));
+  if (mask) for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+  return { opcode, payload, size: at + length };
 }
 
 /** Largest request body accepted (the API server's limit is 3 MiB). */
@@ -107,6 +125,56 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
     });
   });
   const upgraded = new Set<Duplex>();
+
+  /** The Status frame (channel 3) kubectl reads the exit code from. */
+  const exitStatus = (argv: string[], exitCode: number): object => (exitCode === 0
+    ? { metadata: {}, status: 'Success' }
+    : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${argv.join(' ')}], exit code ${exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] } });
+
+  /**
+   * pods/exec with stdin=true: the client's frames on channel 0 feed a StdinExec (execSession.ts,
+   * as `pvsim exec -i`): a shell runs each line as it arrives. The session ends on `exit`, on the
+   * client's close of stdin (v5: channel 255) or of the socket; then the Status frame and a close.
+   */
+  const execWithStdin = (socket: Duplex, url: URL, namespace: string, pod: string): void => {
+    const argv = url.searchParams.getAll('command');
+    const container = url.searchParams.get('container') ?? undefined;
+    let failure: object | undefined;
+    const shell = new StdinExec(argv, (words) => {
+      try {
+        return cluster.exec(decodeURIComponent(namespace), decodeURIComponent(pod), container, words);
+      } catch (e) {
+        const err = toStatusError(e);
+        failure = statusBody(err.code, err.reason, err.message, err.details);
+        return { stdout: '', stderr: '', exitCode: 1 };
+      }
+    }, (stream, text) => { socket.write(frame(stream === 'stdout' ? 1 : 2, text)); }, { prompt: url.searchParams.get('tty') === 'true' });
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      const code = shell.end();
+      socket.write(frame(3, JSON.stringify(failure ?? exitStatus(argv, code))));
+      socket.end(Buffer.from([0x88, 0x02, 0x03, 0xe8]));
+    };
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const f = readFrame(pending);
+        if (!f) break;
+        pending = pending.subarray(f.size);
+        if (f.opcode === 0x8) { finish(); return; }
+        if (f.opcode !== 0x1 && f.opcode !== 0x2 && f.opcode !== 0x0) continue;
+        const channel = f.payload[0];
+        if (channel === 0) shell.feed(f.payload.subarray(1).toString('utf8'));
+        else if (channel === 255 && f.payload[1] === 0) finish();
+        if (shell.done || failure) finish();
+        if (finished) return;
+      }
+    });
+    socket.on('end', finish);
+  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     upgraded.add(socket);
     socket.on('close', () => upgraded.delete(socket));
@@ -122,6 +190,11 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
     socket.on('error', () => {});
     const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+    if (url.searchParams.get('stdin') === 'true') {
+      execWithStdin(socket, url, m[1]!, m[2]!);
+      options.onRequest?.('GET', req.url ?? '/', 101);
+      return;
+    }
     let status: object;
     try {
       const r = cluster.exec(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), url.searchParams.get('container') ?? undefined, url.searchParams.getAll('command'));

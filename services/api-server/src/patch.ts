@@ -35,14 +35,14 @@ export function mergePatch(target: Json, patch: Json): Json {
 }
 
 /** patchMergeKey of the list fields that merge (by the field's name; the kinds pvsim serves). */
-const MERGE_KEYS: Record<string, string> = {
+export const MERGE_KEYS: Record<string, string> = {
   containers: 'name', initContainers: 'name', ephemeralContainers: 'name', volumes: 'name', env: 'name',
   volumeMounts: 'mountPath', volumeDevices: 'devicePath', ports: 'containerPort', imagePullSecrets: 'name',
   ownerReferences: 'uid', conditions: 'type', taints: 'key', topologySpreadConstraints: 'topologyKey',
   hostAliases: 'ip', resourceClaims: 'name', addresses: 'type',
 };
 /** Lists of scalars with patchStrategy merge. */
-const MERGED_SCALAR_LISTS = new Set(['finalizers']);
+export const MERGED_SCALAR_LISTS = new Set(['finalizers']);
 
 export function strategicMergePatch(target: Json, patch: Json): Json {
   if (!isMap(patch)) return structuredClone(patch);

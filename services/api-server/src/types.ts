@@ -23,14 +23,18 @@ export interface ClusterView {
 
 export type WriteRequest =
   | { verb: 'create'; kind: string; object: Obj; dryRun: boolean }
-  /** `next` turns the live object (undefined when there is none) into the one to store; run under the writers' lock. */
-  | { verb: 'update'; kind: string; key: string; name: string; next: (live: Obj | undefined) => Obj; subresource?: 'status'; dryRun: boolean }
+  /**
+   * `next` turns the live object (undefined when there is none) into the one to store; run under
+   * the writers' lock, with the simulated time of the write. `upsert`: when there is no live
+   * object, the one `next` returns is created (a server-side apply that creates).
+   */
+  | { verb: 'update'; kind: string; key: string; name: string; next: (live: Obj | undefined, now: string) => Obj; subresource?: 'status'; dryRun: boolean; upsert?: boolean }
   | { verb: 'delete'; kind: string; key: string; name: string; dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } };
 
 export interface ApiCluster {
   view(): ClusterView;
-  /** Performs one write and returns the object as stored right after it (undefined when gone). Throws the API's errors. */
-  write(request: WriteRequest): { object: Obj | undefined };
+  /** Performs one write and returns the object as stored right after it (undefined when gone; `created` when an upsert created it). Throws the API's errors. */
+  write(request: WriteRequest): { object: Obj | undefined; created?: boolean };
   /** kubectl's label and field selectors as a predicate; throws on a selector it cannot parse or a field it does not support. */
   selector(kind: string, labelSelector: string | undefined, fieldSelector: string | undefined): (o: Obj) => boolean;
   /** Runs a command in a pod's container (a recorded input); throws a Status-mappable error when the pod or container is not there. */

@@ -17,10 +17,11 @@ function fakeCluster(): ApiCluster & { objects: Map<string, Obj>; rv: number } {
         return { object: o };
       }
       if (r.verb === 'update') {
-        const o = r.next(objects.get(r.name));
+        const live = objects.get(r.name);
+        const o = r.next(live, '2026-01-01T00:01:00Z');
         o.metadata.resourceVersion = String(++c.rv);
         if (!r.dryRun) objects.set(r.name, o);
-        return { object: o };
+        return { object: o, ...(!live && r.upsert ? { created: true } : {}) };
       }
       if (!r.dryRun) objects.delete(r.name);
       return { object: undefined };

@@ -11,7 +11,7 @@ import { ManifestError } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
 import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
 import { up } from './upVerb.ts';
-import { checkClusterForRead, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
+import { checkClusterForRead, checkClusterPath, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
 import * as verbs from './verbs.ts';
 import * as simVerbs from './simVerbs.ts';
@@ -31,8 +31,17 @@ import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
+import { getWatch } from './watchVerb.ts';
+import * as rolloutVerbs from './rolloutVerbs.ts';
+import * as editVerb from './editVerb.ts';
+import * as drainVerb from './drainVerb.ts';
+import * as explainVerb from './explainVerb.ts';
+import { createProgress, type Progress } from './progress.ts';
 
 const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+
+/** Verbs that never touch a cluster. */
+const CLUSTERLESS_VERBS = new Set(['version', 'api-resources', 'explain', 'up', 'check', 'sim', 'run']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
@@ -43,8 +52,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const io = attemptIO(rawIo);
   let exitCode = 0;
   let verb = '';
+  let progress: Progress | undefined;
+  const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string }>();
+    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
+    progress ??= createProgress(rawIo, { quiet: !!o.quiet });
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
     const seed = Number(o.seed);
@@ -67,7 +79,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
       command: `pvsim ${argv.join(' ')}`.slice(0, 200),
-      notice: (text: string) => io.stderr(`${text}\n`),
+      notice: o.quiet ? () => {} : (text: string) => io.stderr(`${text}\n`),
+      progress, quiet: !!o.quiet, verbosity: o.verbose,
       ...logSettingsFromEnv(io.env),
       ...(Object.keys(budget).length > 0 ? { budget } : {}),
     };
@@ -84,12 +97,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
     .option('--request-id <id>', 'an id for this change (env PVSIM_REQUEST_ID); a retry with the same id is recognised, not applied twice')
+    .option('-q, --quiet', 'no progress bar and no notices on stderr (errors and warnings still)')
+    .option('-v, --verbose', 'say more on stderr: the wall time a command took; with serve, each request (repeat for more)', (_v: string, n: number) => n + 1, 0)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride()
     .showHelpAfterError(false);
 
   program.hook('preAction', (_program, action) => {
     verb = action.name();
+    if (!CLUSTERLESS_VERBS.has(verb)) checkClusterPath(globals());
     if (READ_VERBS.has(verb)) checkClusterForRead(globals());
   });
 
@@ -144,14 +160,25 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-L, --label-columns <keys>', 'a column per label key (comma-separated or repeated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--sort-by <path>', 'sort by a JSONPath, e.g. .spec.capacity.storage or {.metadata.name}')
     .option('--no-headers', 'leave out the header line')
-    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
-    .action(wrap((kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean }) => {
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o json/yaml')
+    .option('-w, --watch', 'after the list, print each change as it is committed (by any writer, pvsim serve too)')
+    .option('--watch-only', 'print only the changes')
+    .option('--output-watch-events', 'with --watch: the event type (ADDED, MODIFIED, DELETED) of each change')
+    .option('--request-timeout <duration>', 'with --watch: stop after this much wall time (0: until interrupted)')
+    .addHelpText('after', "\nExamples:\n  pvsim get pv,pvc\n  pvsim get pvc -w --request-timeout=30s\n  pvsim get pvc -A -o wide\n  pvsim get pv nas -o yaml\n  pvsim get pv --at 120\n  pvsim get pvc --at-time 30s\n  pvsim get pv -o jsonpath='{.items[*].metadata.name}'\n  pvsim get pvc -o custom-columns=NAME:.metadata.name,VOLUME:.spec.volumeName --sort-by=.metadata.name"))
+    .action(async (kinds: string, names: string[], o: ReadPointFlags & { namespace: string; allNamespaces?: boolean; output?: string; selector?: string; fieldSelector?: string; showLabels?: boolean; labelColumns?: string[]; sortBy?: string; headers: boolean; showManagedFields?: boolean; watch?: boolean; watchOnly?: boolean; outputWatchEvents?: boolean; requestTimeout?: string }) => {
       checkOutputFormat(o.output);
-      return verbs.get(io, atReadPoint(globals(), o), kinds, names, {
+      const flags = {
         namespace: o.namespace, allNamespaces: !!o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector,
         showLabels: !!o.showLabels, labelColumns: (o.labelColumns ?? []).flatMap((k) => k.split(',')).filter(Boolean), sortBy: o.sortBy, noHeaders: !o.headers,
-      });
-    }));
+        showManagedFields: !!o.showManagedFields,
+      };
+      if (o.watch || o.watchOnly) {
+        exitCode = await getWatch(io, atReadPoint(globals(), o), kinds, names, { ...flags, watchOnly: !!o.watchOnly, outputWatchEvents: !!o.outputWatchEvents, requestTimeout: o.requestTimeout });
+        return;
+      }
+      wrap(() => verbs.get(io, atReadPoint(globals(), o), kinds, names, flags))();
+    });
 
   addReadPointOptions(program.command('describe')
     .description('Show an object in detail, with its Events (like kubectl describe).')
@@ -231,8 +258,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .argument('<command...>', 'after --: the command and its arguments')
     .option('-c, --container <name>', 'container (default: the first)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addHelpText('after', '\nExamples:\n  pvsim exec web-0 -- touch /data/test.test.test\n  pvsim exec deploy/nas-app -- ls /data\n  pvsim exec web-0 -c app -- write /data/msg hello world\n  pvsim exec web-0 -- findmnt /data')
-    .action(wrap((pod: string, command: string[], o: { container?: string; namespace: string }) => podVerbs.exec(io, globals(), pod, command, o)));
+    .option('-i, --stdin', 'pass stdin: with sh, each line is a command; with write PATH, the file\'s content')
+    .option('-t, --tty', 'stdin is a terminal: prompt before each command')
+    .addHelpText('after', '\nExamples:\n  pvsim exec web-0 -- touch /data/test.test.test\n  pvsim exec deploy/nas-app -- ls /data\n  pvsim exec web-0 -c app -- write /data/msg hello world\n  pvsim exec web-0 -- findmnt /data\n  pvsim exec -it web-0 -- sh\n  echo hello | pvsim exec -i web-0 -- write /data/msg')
+    .action(wrap((pod: string, command: string[], o: { container?: string; namespace: string; stdin?: boolean; tty?: boolean }) => podVerbs.exec(io, globals(), pod, command, o)));
 
   program.command('restart')
     .description('Crash and restart a container (its restart count goes up; emptyDir data survives, its own writable layer does not).')
@@ -266,12 +295,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('wait')
     .description('Advance simulated time until a condition holds, like kubectl wait (fails after --timeout of simulated time).')
-    .argument('<target>', 'KIND/NAME, e.g. pvc/data')
+    .argument('<targets...>', 'KIND/NAME… (e.g. pvc/data), KIND NAME…, or KIND with -l/--all')
     .requiredOption('--for <condition>', "delete, condition=Ready, or jsonpath='{.status.phase}'=Bound")
     .option('--timeout <duration>', 'simulated time to wait at most', '30s')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pv/pvc-1234 --for=delete")
-    .action(wrap((target: string, o: { for: string; timeout: string; namespace: string }) => simVerbs.wait(io, globals(), target, o)));
+    .option('-l, --selector <selector>', 'wait for every object of KIND whose labels match')
+    .option('--field-selector <selector>', 'wait for every object of KIND whose fields match')
+    .option('--all', 'wait for every object of KIND in the namespace')
+    .addHelpText('after', "\nExamples:\n  pvsim wait pvc/data --for=jsonpath='{.status.phase}'=Bound --timeout=5m\n  pvsim wait pod/web-0 --for=condition=Ready\n  pvsim wait pods -l app=nas-app --for=condition=Ready\n  pvsim wait pvc --all --for=jsonpath='{.status.phase}'=Bound\n  pvsim wait pv/pvc-1234 --for=delete")
+    .action(wrap((targets: string[], o: { for: string; timeout: string; namespace: string; selector?: string; fieldSelector?: string; all?: boolean }) => simVerbs.wait(io, globals(), targets, o)));
 
   const csi = program.command('csi').description('Inspect the simulated CSI drivers\' backends.');
   csi.command('ls')
@@ -345,11 +377,18 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--address <host>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
-    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/')
-    .action(async (o: { port: string; address: string; kubeconfig?: string }) => {
+    .option('--speed <x>', 'simulated time passes at wall time times X (default 1)')
+    .option('--paused', 'simulated time moves only on `pvsim advance`')
+    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/\n  pvsim serve --api --speed 60    # a simulated minute per second')
+    .action(async (o: { port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
-      exitCode = await serveUntilStopped(io, globals(), { port, host: o.address, kubeconfig: o.kubeconfig });
+      if (o.paused && o.speed !== undefined) throw new UsageError('error: --speed and --paused cannot be used together');
+      const speed = o.paused ? undefined : Number(o.speed ?? '1');
+      if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw new UsageError(`error: invalid argument "${o.speed}" for "--speed" flag: must be a positive number`);
+      // A server runs for hours: no progress bar (its requests are logged with -v instead).
+      const { progress: _bar, ...g } = globals();
+      exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
@@ -386,6 +425,58 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       .addOption(dryRunOption())
       .action(wrap((node: string, o: { dryRun?: string }) => patchVerbs.cordon(io, globals(), node, unschedulable, isDryRun(o.dryRun))));
   }
+
+  program.command('edit')
+    .description('Edit an object in $KUBE_EDITOR or $EDITOR (default vi), then write it back (like kubectl edit).')
+    .argument('<target...>', 'KIND NAME or KIND/NAME')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-o, --output <format>', 'yaml (default) or json')
+    .addHelpText('after', "\nExamples:\n  pvsim edit pv/nas-5g\n  KUBE_EDITOR='sed -i s/Retain/Delete/' pvsim edit pv nas-5g")
+    .action(wrap((args: string[], o: { namespace: string; output?: string }) => editVerb.edit(io, globals(), args, o)));
+
+  const rollout = program.command('rollout').description('Manage the rollout of a Deployment or StatefulSet (like kubectl rollout).');
+  rollout.command('status')
+    .description('Wait (in simulated time) until the rollout is done, printing kubectl\'s messages.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--timeout <duration>', 'simulated time to wait at most', '10m')
+    .action(wrap((args: string[], o: { namespace: string; timeout: string }) => rolloutVerbs.status(io, globals(), args, o)));
+  rollout.command('restart')
+    .description('Restart every pod: stamps kubectl.kubernetes.io/restartedAt on the pod template.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action(wrap((args: string[], o: { namespace: string }) => rolloutVerbs.restart(io, globals(), args, o)));
+  rollout.command('history')
+    .description('List a Deployment\'s revisions (its ReplicaSets), or show one with --revision.')
+    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action(wrap((args: string[], o: { namespace: string; revision?: string }) => rolloutVerbs.history(io, globals(), args, o)));
+  rollout.command('undo')
+    .description('Roll a Deployment back to the previous revision, or to --to-revision.')
+    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
+    .addOption(dryRunOption())
+    .action(wrap((args: string[], o: { namespace: string; toRevision?: string; dryRun?: string }) => rolloutVerbs.undo(io, globals(), args, { ...o, dryRun: isDryRun(o.dryRun) })));
+
+  program.command('drain')
+    .description('Cordon a node and evict its pods one at a time, respecting disruption budgets (like kubectl drain).')
+    .argument('<node>', 'node name')
+    .option('--force', 'also delete pods that declare no controller')
+    .option('--delete-emptydir-data', 'also delete pods with emptyDir volumes (their data goes)')
+    .option('--ignore-daemonsets', 'accepted for kubectl habits (pvsim has no DaemonSets)')
+    .option('--timeout <duration>', 'simulated time to keep retrying evictions a budget refuses', '60s')
+    .addOption(dryRunOption())
+    .addHelpText('after', '\nExamples:\n  pvsim drain node-a\n  pvsim drain node-a --force --delete-emptydir-data')
+    .action(wrap((node: string, o: { force?: boolean; deleteEmptydirData?: boolean; timeout: string; dryRun?: string }) =>
+      drainVerb.drain(io, globals(), node, { force: !!o.force, deleteEmptyDirData: !!o.deleteEmptydirData, timeout: o.timeout, dryRun: isDryRun(o.dryRun) })));
+
+  program.command('explain')
+    .description('Describe a kind and its fields, from the OpenAPI schemas pvsim serves (like kubectl explain).')
+    .argument('<path>', 'KIND[.FIELD…], e.g. pvc, pvc.spec.accessModes, pod.spec.containers')
+    .addHelpText('after', '\nExamples:\n  pvsim explain pvc.spec\n  pvsim explain pv.spec.persistentVolumeReclaimPolicy')
+    .action((path: string) => { exitCode = explainVerb.explain(io, path); });
 
   program.command('version')
     .description('Print pvsim\'s version and the Kubernetes version whose behaviour it follows (like kubectl version).')
@@ -433,7 +524,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    progress?.stop();
+    if (program.opts<{ verbose: number }>().verbose > 0 && startedMs !== undefined && rawIo.wall) rawIo.stderr(`pvsim ${verb}: ${rawIo.wall.nowMs() - startedMs} ms wall time\n`);
   } catch (e) {
+    progress?.stop();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : 1;

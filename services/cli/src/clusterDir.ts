@@ -114,6 +114,21 @@ export function checkClusterForRead(g: GlobalOptions): void {
   if (!isDirectory) throw new UsageError(`error: cluster directory ${g.clusterDir} is not a directory`);
 }
 
+/**
+ * Any verb: a cluster path that exists must be a directory, and a log in it a file — said in one
+ * line before anything reads or writes (a write would otherwise fail deep in the lock or log code).
+ */
+export function checkClusterPath(g: GlobalOptions): void {
+  if (g.nats) return;
+  let dir;
+  try { dir = statSync(g.clusterDir); } catch { return; }
+  if (!dir.isDirectory()) throw new UsageError(`error: cluster directory ${g.clusterDir} is not a directory`);
+  const log = join(g.clusterDir, LOG_FILE);
+  let file;
+  try { file = statSync(log); } catch { return; }
+  if (!file.isFile()) throw new UsageError(`error: ${log} is not a file; the event log cannot be read`);
+}
+
 const ERRNO_WORDS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   EACCES: 'permission denied',

@@ -5,6 +5,7 @@
  * to the same function in a scratch cluster. One executor, so re-execution cannot drift from
  * what the verbs did.
  */
+import { rolloutStatus } from './rolloutStatus.ts';
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { execInContainer, type ExecResult } from '@pvsim/kubelet';
@@ -80,6 +81,8 @@ function advanceToRecordedTime(session: Session, objects: Obj[]): void {
 /** What a wait's condition string means; shared by `pvsim wait` and scenarios. */
 export function waitCondition(condition: string): (obj: Obj | undefined) => boolean {
   if (condition === 'delete') return (o) => o === undefined;
+  // pvsim rollout status: kubectl's verdict says the rollout is done.
+  if (condition === 'rollout') return (o) => o !== undefined && rolloutStatus(o as never).done;
   const cond = /^condition=([^=]+)(?:=(.*))?$/.exec(condition);
   if (cond) {
     const want = (cond[2] ?? 'True').toLowerCase();
@@ -142,11 +145,12 @@ export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecRe
 }
 
 /** Performs an input without recording it (`pvsim check` takes inputs as moves of an explored path). */
-export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'>, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
+export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'settle' | 'now'> & Partial<Pick<Session, 'progress'>>, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   const store = s.store;
   switch (input.type) {
     case 'ApplyRequested':
-      for (const o of input.data.objects) {
+      for (const [i, o] of input.data.objects.entries()) {
+        s.progress?.objects(i, input.data.objects.length);
         const kind = kindOf(o);
         const live = store.get(kind, objectKey(kind, o as never)) as Obj | undefined;
         const next = desiredForApply(live, o);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runCli } from './cli.ts';
+import { processWall } from './wall.ts';
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => { process.stdout.write(s); },
@@ -13,5 +14,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   isTTY: !!process.stderr.isTTY,
+  stdinIsTTY: !!process.stdin.isTTY,
+  wall: processWall,
 });
 process.exitCode = code;

@@ -20,7 +20,7 @@ function kindName(type: ResourceType): string {
 interface Target { kind: string; name: string; namespace: string }
 
 /** Changes one object with `change`; prints kubectl's `KIND/NAME VERB` (or `(no change)`). */
-function changeObject(io: CliIO, g: GlobalOptions, t: Target, verb: string, change: (live: Obj) => Obj, dryRun: boolean, unchanged = `${verb} (no change)`): number {
+export function changeObject(io: CliIO, g: GlobalOptions, t: Target, verb: string, change: (live: Obj) => Obj, dryRun: boolean, unchanged = `${verb} (no change)`): number {
   const type = resolveResource(t.kind);
   const key = type.namespaced ? `${t.namespace}/${t.name}` : t.name;
   const session = openSession(g);

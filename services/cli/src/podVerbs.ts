@@ -4,6 +4,7 @@
  * running and ready ones, as kubectl's attachable-pod lookup does).
  */
 import { ExecError } from '@pvsim/kubelet';
+import { StdinExec, type ExecOutcome } from '@pvsim/api-server';
 import type { Pod } from '@pvsim/domain';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { openSession, type Session, unsettledNotice } from './session.ts';
@@ -48,11 +49,12 @@ export function resolvePod(s: Session, fullRef: string, namespace: string): { ke
   return { key: `${namespace}/${pod.metadata.name}` };
 }
 
-export function exec(io: CliIO, g: GlobalOptions, podRef: string, argv: string[], o: { container?: string | undefined; namespace: string }): number {
+export function exec(io: CliIO, g: GlobalOptions, podRef: string, argv: string[], o: { container?: string | undefined; namespace: string; stdin?: boolean; tty?: boolean }): number {
   if (argv.length === 0) throw new UsageError('error: you must specify at least one command for the container');
   const s = session(g);
   const target = resolvePod(s, podRef, o.namespace);
   if ('error' in target) { io.stderr(target.error + '\n'); return 1; }
+  if (o.stdin) return execWithStdin(io, g, target.key, argv, o);
   let result;
   try {
     result = runInput(s, { type: 'ExecRequested', data: { seed: g.seed, pod: target.key, ...(o.container ? { container: o.container } : {}), argv } }).exec!;
@@ -89,4 +91,29 @@ export function restart(io: CliIO, g: GlobalOptions, podRef: string, o: { contai
   io.stderr(unsettledNotice(s));
   io.stdout(`pod/${pod.metadata.name} container ${container} restarted\n`);
   return 0;
+}
+
+/**
+ * `exec -i` (and `-t`): stdin drives the session (@pvsim/api-server StdinExec, as pods/exec over
+ * WebSocket does): a shell runs each line as its own exec, one recorded input per command.
+ */
+function execWithStdin(io: CliIO, g: GlobalOptions, pod: string, argv: string[], o: { container?: string | undefined; tty?: boolean }): number {
+  if (o.tty && !io.stdinIsTTY) io.stderr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+  const run = (words: string[]): ExecOutcome => {
+    const s = session(g);
+    try {
+      const r = runInput(s, { type: 'ExecRequested', data: { seed: g.seed, pod, ...(o.container ? { container: o.container } : {}), argv: words } }).exec!;
+      s.commit();
+      io.stderr(unsettledNotice(s));
+      return r;
+    } catch (e) {
+      if (e instanceof ExecError) return { stdout: '', stderr: e.message + '\n', exitCode: 1 };
+      throw e;
+    }
+  };
+  const shell = new StdinExec(argv, run, (stream, text) => io[stream](text), { prompt: !!o.tty && !!io.stdinIsTTY });
+  shell.feed(io.readStdin());
+  const code = shell.end();
+  if (code !== 0) io.stderr(`command terminated with exit code ${code}\n`);
+  return code === 0 ? 0 : 1;
 }

@@ -1,32 +1,31 @@
 /**
- * Design: progress for long work, on a terminal only (cli-progress); piped or redirected output
- * stays quiet. One bar per command: objects applied, then deliveries while the controllers settle.
+ * Design: feedback on long work, on a terminal only (cli-progress on stderr): a bar appears once
+ * a command has run about a second (SHOW_AFTER_MS of wall time, from the wall port; the env
+ * PVSIM_PROGRESS_AFTER_MS sets it, tests use 0) and shows the controllers' deliveries while they
+ * settle; it is cleared before the command prints its answer. Piped or redirected stderr,
+ * `--quiet`, or no wall clock (the CLI driven in-process): nothing at all. One per command
+ * invocation (cli.ts hands it to every session through the global options).
  */
 import cliProgress from 'cli-progress';
-import type { CliIO } from './verbTypes.ts';
+import type { CliIO, Progress } from './verbTypes.ts';
 
-export interface Progress {
-  /** Objects done out of total. */
-  objects(done: number, total: number): void;
-  /** Controller deliveries so far, and how many wait. */
-  deliveries(delivered: number, waiting: number): void;
-  stop(): void;
-}
+export type { Progress };
+
+export const SHOW_AFTER_MS = 1_000;
 
 const QUIET: Progress = { objects: () => undefined, deliveries: () => undefined, stop: () => undefined };
 
-/** A bar when stderr is a terminal and the work is large enough to wait for; else nothing. */
-export function createProgress(io: CliIO, workItems: number): Progress {
-  if (!io.isTTY || workItems < 1000) return QUIET;
-  const bar = new cliProgress.SingleBar({
-    format: '{phase} |{bar}| {value}/{total}',
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: true,
-    fps: 5,
-  }, cliProgress.Presets.shades_classic);
+/** A bar on a terminal for work that lasts; else nothing. */
+export function createProgress(io: CliIO, o: { quiet?: boolean | undefined } = {}): Progress {
+  const wall = io.wall;
+  if (!io.isTTY || o.quiet || !wall) return QUIET;
+  const after = Number(io.env['PVSIM_PROGRESS_AFTER_MS'] ?? SHOW_AFTER_MS);
+  const started = wall.nowMs();
+  let bar: cliProgress.SingleBar | undefined;
   let phase = '';
   const show = (name: string, value: number, total: number) => {
+    if (!bar && wall.nowMs() - started < after) return;
+    if (!bar) bar = new cliProgress.SingleBar({ format: '{phase} |{bar}| {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 }, cliProgress.Presets.shades_classic);
     if (phase !== name) {
       if (phase) bar.stop();
       bar.start(total, value, { phase: name });
@@ -38,6 +37,6 @@ export function createProgress(io: CliIO, workItems: number): Progress {
   return {
     objects: (done, total) => show('applying', done, total),
     deliveries: (delivered, waiting) => show('settling', delivered, delivered + waiting),
-    stop: () => { if (phase) bar.stop(); },
+    stop: () => { if (bar && phase) bar.stop(); phase = ''; },
   };
 }

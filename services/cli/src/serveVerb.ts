@@ -15,7 +15,7 @@ import { kubeconfigFor, startApiServer, type ApiCluster, type ClusterView, type 
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { lockClusterForWrite } from './clusterDir.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
-import { openSession, type Session } from './session.ts';
+import { COMMAND_GAP_MS, openSession, type Session } from './session.ts';
 import { runInput, type Obj } from './inputs.ts';
 import { selectorFilter } from './selectors.ts';
 import type { CliIO, GlobalOptions } from './verbTypes.ts';
@@ -39,20 +39,24 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
       list: (kind) => s.store.list(kind as StoredKind) as unknown as ApiObj[],
     };
   };
-  const write = (request: WriteRequest): { object: ApiObj | undefined } => {
+  const write = (request: WriteRequest): { object: ApiObj | undefined; created?: boolean } => {
     for (let attempt = 1; ; attempt++) {
       const release = lockClusterForWrite(g);
       try {
         const s = openSession(g);
         const kind = request.kind as StoredKind;
         let data;
+        let created = false;
         if (request.verb === 'create') {
           data = { seed: g.seed, verb: 'create' as const, kind, object: request.object as Obj };
         } else if (request.verb === 'update') {
           const live = s.store.get(kind, request.key) as ApiObj | undefined;
-          const object = request.next(live ? structuredClone(live) : undefined) as Obj;
+          const object = request.next(live ? structuredClone(live) : undefined, s.now) as Obj;
           if (objectKey(kind, object as never) !== request.key) throw new Error(`the object's key ${objectKey(kind, object as never)} is not ${request.key}`);
-          data = { seed: g.seed, verb: 'update' as const, kind, object, ...(request.subresource ? { subresource: request.subresource } : {}) };
+          created = !live && !!request.upsert;
+          data = created
+            ? { seed: g.seed, verb: 'create' as const, kind, object }
+            : { seed: g.seed, verb: 'update' as const, kind, object, ...(request.subresource ? { subresource: request.subresource } : {}) };
         } else {
           data = { seed: g.seed, verb: 'delete' as const, kind, key: request.key, ...(request.preconditions ? { preconditions: request.preconditions } : {}) };
         }
@@ -61,7 +65,7 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
           s.commit();
           cached = undefined;
         }
-        return { object: result.object as ApiObj | undefined };
+        return { object: result.object as ApiObj | undefined, ...(created ? { created } : {}) };
       } catch (e) {
         if (e instanceof ExpectedVersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) continue;
         throw e;
@@ -99,10 +103,61 @@ export function clusterForApi(g: GlobalOptions): ApiCluster {
   };
 }
 
+/**
+ * Lets simulated time pass by `durationMs` as one `AdvanceRequested` input (what `pvsim advance`
+ * records), under the writers' lock like any other write.
+ */
+export function advanceCluster(g: GlobalOptions, durationMs: number): string {
+  for (let attempt = 1; ; attempt++) {
+    const release = lockClusterForWrite(g);
+    try {
+      const s = openSession(g);
+      runInput(s, { type: 'AdvanceRequested', data: { seed: g.seed, durationMs } });
+      s.commit();
+      return s.now;
+    } catch (e) {
+      if (e instanceof ExpectedVersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) continue;
+      throw e;
+    } finally {
+      release?.();
+    }
+  }
+}
+
+/**
+ * `--speed X`: simulated time follows wall time times X. Every `tickMs` of wall time the cluster
+ * advances by the wall time since the last tick (read from `wallMs`) times the speed, carrying
+ * what is too little for one input (each input is a command gap after the last); watches then see what the controllers did. Returns how to stop.
+ * The caller is a composition root (the wall clock and the timer are its).
+ */
+export function followWallClock(g: GlobalOptions, server: RunningApiServer, o: { speed: number; tickMs: number; wallMs: () => number; onError?: (e: unknown) => void; onAdvance?: (now: string) => void }): () => void {
+  let last = o.wallMs();
+  let carried = 0;
+  const timer = setInterval(() => {
+    const now = o.wallMs();
+    const exact = (now - last) * o.speed + carried;
+    last = now;
+    // Every input is itself one COMMAND_GAP_MS after the previous one: the advance is the rest.
+    if (exact < COMMAND_GAP_MS + 1) { carried = exact; return; }
+    const ms = Math.floor(exact - COMMAND_GAP_MS);
+    carried = exact - COMMAND_GAP_MS - ms;
+    try {
+      const simulated = advanceCluster(g, ms);
+      server.handler.observe();
+      o.onAdvance?.(simulated);
+    } catch (e) {
+      o.onError?.(e);
+    }
+  }, o.tickMs);
+  return () => clearInterval(timer);
+}
+
 export interface ServeOptions {
   port: number;
   host: string;
   kubeconfig?: string | undefined;
+  /** Simulated time per wall time (`--speed`); undefined: paused, time moves only on `pvsim advance`. */
+  speed?: number | undefined;
   /** Each request once answered (`--verbose`). */
   onRequest?: (method: string, url: string, status: number) => void;
 }
@@ -123,10 +178,15 @@ export async function serveApi(io: CliIO, g: GlobalOptions, o: ServeOptions): Pr
 /** `pvsim serve --api`: serves until SIGINT or SIGTERM (the process is the composition root here). */
 export async function serveUntilStopped(io: CliIO, g: GlobalOptions, o: ServeOptions): Promise<number> {
   const server = await serveApi(io, g, o);
+  const stopClock = o.speed !== undefined
+    ? followWallClock(g, server, { speed: o.speed, tickMs: 1_000, wallMs: () => Date.now(), onError: (e) => io.stderr(`error: advancing simulated time: ${e instanceof Error ? e.message : String(e)}\n`) })
+    : undefined;
+  io.stdout(o.speed !== undefined ? `simulated time follows wall time × ${o.speed}\n` : 'simulated time is paused: it moves only on `pvsim advance`\n');
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  stopClock?.();
   await server.close();
   return 0;
 }

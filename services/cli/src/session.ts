@@ -98,6 +98,8 @@ export class Session {
   private handedOver = false;
   /** Written into the input record so that a retry of this command is recognised (retry.ts). */
   requestId: string | undefined;
+  /** The command's progress bar, told of each object a long input works through (progress.ts). */
+  progress: { objects(done: number, total: number): void } | undefined;
 
   private readonly snapshotPath: string | undefined;
   private snapshotPos = 0;
@@ -323,10 +325,11 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     clusterDir: g.clusterDir, seed: g.seed, log: openClusterLog(g),
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
-    ...(onProgress ? { onProgress } : {}),
+    ...(onProgress ?? g.progress ? { onProgress: onProgress ?? g.progress!.deliveries } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
   session.requestId = g.requestId;
+  session.progress = g.progress;
   return session;
 }
 

@@ -3,7 +3,8 @@
  * waiting in simulated time (`kubectl wait`). Same shape as verbs.ts: validate, run the input,
  * commit one batch.
  */
-import { resolveResource } from '@pvsim/manifests';
+import { resolveResource, type ResourceType } from '@pvsim/manifests';
+import { selectorFilter } from './selectors.ts';
 import type { StoredKind } from '@pvsim/runtime';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { openSession, type Session, unsettledNotice } from './session.ts';
@@ -36,25 +37,60 @@ export function node(io: CliIO, g: GlobalOptions, action: string, name: string):
   return 0;
 }
 
-export function wait(io: CliIO, g: GlobalOptions, target: string, o: { for: string; timeout: string; namespace: string }): number {
-  const slash = target.indexOf('/');
-  if (slash < 0) throw new UsageError(`error: resource must be given as KIND/NAME, got "${target}"`);
-  const type = resolveResource(target.slice(0, slash));
-  const name = target.slice(slash + 1);
+/**
+ * kubectl wait: `KIND/NAME…`, `KIND NAME…`, or every object of KIND matching `-l SELECTOR` /
+ * `--all`. One WaitRequested input per object, in order, each with what is left of the
+ * (simulated) timeout; the first that times out ends the command.
+ */
+export function wait(io: CliIO, g: GlobalOptions, targets: string[], o: { for: string; timeout: string; namespace: string; selector?: string | undefined; all?: boolean; fieldSelector?: string | undefined }): number {
   const timeoutMs = parseDuration(o.timeout);
   if (timeoutMs === undefined) throw new UsageError(`error: invalid argument "${o.timeout}" for "--timeout" flag: time: invalid duration "${o.timeout}"`);
   try { waitCondition(o.for); } catch { throw new UsageError(`error: unrecognized condition: "${o.for}"`); }
-  const key = type.namespaced ? `${o.namespace}/${name}` : name;
-  const s = session(g);
-  if (!s.store.get(type.kind as StoredKind, key) && o.for !== 'delete') {
-    io.stderr(`Error from server (NotFound): ${type.plural} "${name}" not found\n`);
-    return 1;
+  const bySelector = o.selector !== undefined || o.fieldSelector !== undefined || !!o.all;
+  const named: { type: ResourceType; name: string }[] = [];
+  let kindOnly: ResourceType | undefined;
+  if (targets.length === 0) throw new UsageError('error: resource(s) were provided, but no name was specified');
+  if (targets.every((t) => t.includes('/'))) {
+    for (const t of targets) named.push({ type: resolveResource(t.slice(0, t.indexOf('/'))), name: t.slice(t.indexOf('/') + 1) });
+  } else {
+    const [kind, ...names] = targets;
+    kindOnly = resolveResource(kind!);
+    for (const n of names) named.push({ type: kindOnly, name: n });
   }
-  const { ok } = runInput(s, { type: 'WaitRequested', data: { seed: g.seed, kind: type.kind as StoredKind, key, condition: o.for, timeoutMs } });
-  s.commit();
-  io.stderr(unsettledNotice(s));
-  if (!ok) { io.stderr(`error: timed out waiting for the condition on ${type.plural}/${name}\n`); return 1; }
-  io.stdout(o.for === 'delete' ? `${kindName(type)}/${name} deleted\n` : `${kindName(type)}/${name} condition met\n`);
+  if (bySelector && named.length > 0) throw new UsageError('error: name cannot be provided when a selector is specified');
+  if (!bySelector && named.length === 0) throw new UsageError('error: resource(s) were provided, but no name was specified');
+  const s = session(g);
+  const keyOf = (type: ResourceType, name: string) => (type.namespaced ? `${o.namespace}/${name}` : name);
+  if (bySelector) {
+    const keep = selectorFilter(kindOnly!.kind, o.selector, o.fieldSelector) as (x: { metadata: { name: string; namespace?: string } }) => boolean;
+    for (const x of s.store.list(kindOnly!.kind as StoredKind)) {
+      if (kindOnly!.namespaced && (x.metadata.namespace ?? 'default') !== o.namespace) continue;
+      if (keep(x as never)) named.push({ type: kindOnly!, name: x.metadata.name });
+    }
+    if (named.length === 0) { io.stderr('error: no matching resources found\n'); return 1; }
+  }
+  for (const t of named) {
+    if (!s.store.get(t.type.kind as StoredKind, keyOf(t.type, t.name)) && o.for !== 'delete') {
+      io.stderr(`Error from server (NotFound): ${t.type.plural} "${t.name}" not found\n`);
+      return 1;
+    }
+  }
+  const startMs = Date.parse(s.now);
+  const lines: string[] = [];
+  let failed: { type: ResourceType; name: string } | undefined;
+  // One input per batch (log verify re-executes each input as its own command).
+  let current = s;
+  for (const [i, t] of named.entries()) {
+    if (i > 0) current = session(g);
+    const left = Math.max(0, timeoutMs - (Date.parse(current.now) - startMs));
+    const { ok } = runInput(current, { type: 'WaitRequested', data: { seed: g.seed, kind: t.type.kind as StoredKind, key: keyOf(t.type, t.name), condition: o.for, timeoutMs: left } });
+    current.commit();
+    io.stderr(unsettledNotice(current));
+    if (!ok) { failed = t; break; }
+    lines.push(o.for === 'delete' ? `${kindName(t.type)}/${t.name} deleted\n` : `${kindName(t.type)}/${t.name} condition met\n`);
+  }
+  io.stdout(lines.join(''));
+  if (failed) { io.stderr(`error: timed out waiting for the condition on ${failed.type.plural}/${failed.name}\n`); return 1; }
   return 0;
 }
 

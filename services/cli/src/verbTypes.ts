@@ -12,6 +12,29 @@ export interface CliIO {
   cwd: string;
   /** Progress bars only on a terminal. */
   isTTY: boolean;
+  /**
+   * The wall clock, bound by the composition root (main.ts, wall.ts): when a progress bar may
+   * show, and how `get -w` waits for the log to grow. Absent: no bar, and `get -w` refuses.
+   */
+  wall?: Wall;
+  /** Whether stdin is a terminal (`exec -it` prompts only then). */
+  stdinIsTTY?: boolean;
+}
+
+/** A command's progress bar (progress.ts draws it). */
+export interface Progress {
+  /** Objects done out of total. */
+  objects(done: number, total: number): void;
+  /** Controller deliveries so far, and how many wait. */
+  deliveries(delivered: number, waiting: number): void;
+  /** Clears the bar (it comes back if work goes on). */
+  stop(): void;
+}
+
+export interface Wall {
+  nowMs(): number;
+  /** Resolves true when `file` changes size, false after `timeoutMs` (Infinity: never gives up). */
+  waitForChange(file: string, timeoutMs: number): Promise<boolean>;
 }
 
 export interface GlobalOptions {
@@ -37,6 +60,12 @@ export interface GlobalOptions {
   notice?: (text: string) => void;
   /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
   atPos?: number;
+  /** The command's progress bar (progress.ts): every session's settle reports to it; verbs clear it before they print. */
+  progress?: Progress;
+  /** --quiet: no progress bar, no notices. */
+  quiet?: boolean;
+  /** -v (repeatable): how much more to say on stderr. */
+  verbosity?: number;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
   faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot' | 'publish') => void;
 }

@@ -22,7 +22,6 @@ import { Session, openObjectsView, openSession, unsettledNotice } from './sessio
 import { ObjectsFileMismatch, type ObjectsView } from './objectsFile.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { resizeRefusal } from './admission.ts';
-import { createProgress, type Progress } from './progress.ts';
 import { selectorFilter } from './selectors.ts';
 import { runCheckPath, type CheckPathData } from './checkPath.ts';
 import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from './outputFormats.ts';
@@ -32,8 +31,8 @@ import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from '.
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
   'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet']);
 
-function open(g: GlobalOptions, progress?: Progress): Session {
-  return openSession(g, progress?.deliveries);
+function open(g: GlobalOptions): Session {
+  return openSession(g);
 }
 
 interface Loaded { parsed: ParsedObject; type: ResourceType; object: Obj }
@@ -69,8 +68,7 @@ function ref(type: ResourceType, name: string): string {
 
 export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
-  const progress = createProgress(io, loaded.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   // Validate everything against the state it will meet, before touching the store.
   const lines: string[] = [];
@@ -90,7 +88,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   }
   runInput(session, { type: 'ApplyRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
-  progress.stop();
+  g.progress?.stop();
   for (const w of warnings) io.stderr(`${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
@@ -99,8 +97,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
 
 export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
   const loaded = load(io, files, 'default');
-  const progress = createProgress(io, loaded.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   const names = new Set<string>();
   for (const l of loaded) {
@@ -115,7 +112,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   runInput(session, { type: 'ImportRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
   const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
-  progress.stop();
+  g.progress?.stop();
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
   return 0;
@@ -136,8 +133,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
       for (const name of o.names) targets.push({ type, name, namespace: o.namespace });
     }
   }
-  const progress = createProgress(io, targets.length);
-  const session = open(g, progress);
+  const session = open(g);
   const store = session.store;
   if (o.kind && o.names.length === 0 && (o.selector !== undefined || o.fieldSelector !== undefined)) {
     for (const kind of o.kind.split(',')) {
@@ -159,7 +155,7 @@ export function del(io: CliIO, g: GlobalOptions, o: { kind?: string | undefined;
     if (o.force) io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     runInput(session, { type: 'DeleteRequested', data: { seed: g.seed, wait: o.wait, ...(o.force ? { force: true } : {}), objects: found.map((t) => ({ kind: t.type.kind as StoredKind, name: t.name, ...(t.type.namespaced ? { namespace: t.namespace } : {}) })) } });
     session.commit();
-    progress.stop();
+    g.progress?.stop();
     for (const t of found) io.stdout(`${kindName(t.type)} "${t.name}" ${o.force ? 'force deleted' : 'deleted'}\n`);
     io.stderr(unsettledNotice(session));
   }
@@ -184,7 +180,16 @@ function splitTypeNames(args: string[]): { kind: string; names: string[] }[] | u
   return groups;
 }
 
-export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean } & Partial<PrintFlags>): number {
+/** The objects of a type `get` lists: in the namespace (or all), matching the selectors. */
+export function selectObjects(store: Pick<Session['store'], 'list'> & Partial<Pick<Session['store'], 'events'>>, type: ResourceType, o: { namespace: string; allNamespaces: boolean; selector?: string | undefined; fieldSelector?: string | undefined }): Obj[] {
+  // Events are the recorder's (pvsim events), listed as kubectl get events lists them.
+  let objects = type.kind === 'Event' && store.events ? store.events() as unknown as Obj[] : store.list(type.kind as StoredKind) as Obj[];
+  if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
+  if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
+  return objects;
+}
+
+export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[], o: { namespace: string; allNamespaces: boolean; output?: string | undefined; selector?: string | undefined; fieldSelector?: string | undefined; withKind?: boolean; showManagedFields?: boolean } & Partial<PrintFlags>): number {
   const typed = splitTypeNames([kinds, ...names]);
   if (typed) {
     let code = 0;
@@ -199,7 +204,10 @@ export function get(io: CliIO, g: GlobalOptions, kinds: string, names: string[],
   const types = expanded.map((k) => resolveResource(k));
   // A few objects of a large cluster are read from the objects file, without building the world.
   let view: ObjectsView | undefined;
-  try { view = openObjectsView(g); } catch { view = undefined; }
+  // Events are the recorder's, read from the session (selectObjects).
+  if (!types.some((t) => t.kind === 'Event')) {
+    try { view = openObjectsView(g); } catch { view = undefined; }
+  }
   if (view) {
     // Held back until the view has answered: a damaged objects file falls back with nothing printed.
     const held: [(text: string) => void, string][] = [];
@@ -223,11 +231,10 @@ function printGet(io: CliIO, store: Pick<Session['store'], 'get' | 'list'>, now:
   // By name in one namespace: only those objects are read.
   const byKey = names.length > 0 && o.selector === undefined && o.fieldSelector === undefined;
   for (const type of types) {
-    let objects = byKey && (!type.namespaced || !o.allNamespaces)
+    let objects = byKey && type.kind !== 'Event' && (!type.namespaced || !o.allNamespaces)
       ? [...new Set(names)].flatMap((n) => { const x = store.get(type.kind as StoredKind, type.namespaced ? `${o.namespace}/${n}` : n) as Obj | undefined; return x ? [x] : []; })
-      : store.list(type.kind as StoredKind) as Obj[];
-    if (type.namespaced && !o.allNamespaces) objects = objects.filter((x) => (x.metadata.namespace ?? 'default') === o.namespace);
-    if (o.selector !== undefined || o.fieldSelector !== undefined) objects = objects.filter(selectorFilter(type.kind, o.selector, o.fieldSelector) as (x: Obj) => boolean);
+        .filter((x) => !type.namespaced || o.allNamespaces || (x.metadata.namespace ?? 'default') === o.namespace)
+      : selectObjects(store, type, o);
     if (names.length > 0) {
       const byName = objects.filter((x) => names.includes(x.metadata.name));
       for (const n of names) {
@@ -248,7 +255,9 @@ function printGet(io: CliIO, store: Pick<Session['store'], 'get' | 'list'>, now:
   }
   if (o.output === 'json' || o.output === 'yaml') {
     const single = names.length === 1 && types.length === 1 && all.length === 1;
-    const text = o.output === 'json' ? printJson(all as never, { single }) : printYaml(all as never, { single });
+    // As kubectl: managedFields only with --show-managed-fields.
+    const shown = o.showManagedFields ? all : all.map((x) => (x.metadata['managedFields'] === undefined ? x : { ...x, metadata: Object.fromEntries(Object.entries(x.metadata).filter(([k]) => k !== 'managedFields')) as Obj['metadata'] }));
+    const text = o.output === 'json' ? printJson(shown as never, { single }) : printYaml(shown as never, { single });
     io.stdout(text.endsWith('\n') ? text : text + '\n');
     return missing > 0 ? 1 : 0;
   }

@@ -22,4 +22,15 @@ test('the packed CLI installs with npm and runs as `pvsim`; its JSON output is c
   }
 });
 
+test('npm install -g . from the checkout links the built CLI as `pvsim`', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pvsim-install-'));
+  try {
+    execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', join(dir, 'prefix'), '.'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(join(dir, 'prefix', 'bin', 'pvsim'), ['version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.match(out, /^Client Version: v0\.1\.0-pvsim$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
