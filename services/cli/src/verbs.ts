@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { ApiError, type KubeEvent } from '@pvsim/domain';
 import {
   ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, printJson, printNames,
-  printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
-  type ParsedObject, type ResourceType,
+  printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor, applyFieldValidation,
+  type FieldValidation, type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
 import { DROPPED_LINES_MAX, FileEventLog, describeOwner, repairLog } from '@pvsim/log-file';
 import { LOCK_TIMEOUT_MS, openClusterLog, wallClock } from './clusterDir.ts';
@@ -65,7 +65,19 @@ function ref(type: ResourceType, name: string): string {
   return `${kindName(type)}/${name}`;
 }
 
-export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
+/**
+ * Server-side field validation of one loaded object (strictFields.ts): Strict throws, Warn and
+ * Ignore leave the object without its unknown fields; warnings are added to `warnings`.
+ */
+function validateFields(l: Loaded, directive: FieldValidation, exists: boolean, warnings: string[]): void {
+  const checked = applyFieldValidation(l.parsed, directive, exists ? 'patching' : 'creating');
+  if (checked.parsed === l.parsed) return;
+  l.parsed = checked.parsed;
+  l.object = structuredClone(checked.parsed.object) as Obj;
+  for (const w of checked.warnings) if (!warnings.includes(w)) warnings.push(w);
+}
+
+export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean; validate?: FieldValidation }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
   const progress = createProgress(io, loaded.length);
   const session = open(g, progress);
@@ -78,6 +90,7 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const kind = l.type.kind as StoredKind;
     const id = `${kind}/${objectKey(kind, l.object as never)}`;
     const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
+    validateFields(l, opts.validate ?? 'Strict', live !== undefined, warnings);
     const next = desiredForApply(live, l.object);
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
     const refused = live && kind === 'PersistentVolumeClaim' ? resizeRefusal(next as never, live as never, store.listClasses()) : undefined;
@@ -89,19 +102,21 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   runInput(session, { type: 'ApplyRequested', data: { seed: g.seed, wait: opts.wait, objects: loaded.map((l) => l.object) } });
   session.commit();
   progress.stop();
-  for (const w of warnings) io.stderr(`${w}\n`);
+  for (const w of warnings) io.stderr(`Warning: ${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
   return 0;
 }
 
-export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
+export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean; validate?: FieldValidation }): number {
   const loaded = load(io, files, 'default');
   const progress = createProgress(io, loaded.length);
   const session = open(g, progress);
   const store = session.store;
   const names = new Set<string>();
+  const warnings: string[] = [];
   for (const l of loaded) {
+    validateFields(l, opts.validate ?? 'Strict', false, warnings);
     const kind = l.type.kind as StoredKind;
     const key = objectKey(kind, l.object as never);
     if (store.get(kind, key) || names.has(`${kind}/${key}`)) {
@@ -114,6 +129,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   session.commit();
   const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
   progress.stop();
+  for (const w of warnings) io.stderr(`Warning: ${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
   return 0;

@@ -19,6 +19,7 @@ const scenarios = [
   ['examples/attach-limits/scenarios/demo.yaml', 14],
   ['examples/deployment-rollout/scenarios/demo.yaml', 20],
   ['examples/statefulset-retention/scenarios/demo.yaml', 14],
+  ['examples/strict-fields/scenarios/demo.yaml', 7],
 ] as const;
 
 for (const [file, steps] of scenarios) {
