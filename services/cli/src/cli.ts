@@ -25,7 +25,8 @@ import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as patchVerbs from './patchVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
+import { CLUSTER_PROFILES, DEFAULT_CLUSTER_SHAPE, DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
+import { init, parseShape } from './clusterInit.ts';
 import { addReadPointOptions, atReadPoint, type ReadPointFlags } from './timeTravel.ts';
 import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
@@ -74,6 +75,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       notice: (text: string) => io.stderr(`${text}\n`),
       ...logSettingsFromEnv(io.env),
       ...(Object.keys(budget).length > 0 ? { budget } : {}),
+      ...(READ_VERBS.has(verb) ? { readOnly: true } : {}),
     };
   };
   const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
@@ -106,6 +108,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExamples:\n  pvsim apply -f examples/static/\n  cat pvc.yaml | pvsim apply -f -\n  pvsim apply -f pv.yaml --wait=false\n  pvsim apply -f old-manifests/ --validate=warn')
     .action(wrap((o: { filename: string[]; namespace: string; wait: string; validate: string }, cmd: Command) =>
       verbs.apply(io, globals(), o.filename, { namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', validate: validationDirective(o.validate) })));
+
+  program.command('init')
+    .description('Start a new cluster of a given shape: its nodes (zone and region labels), the system namespaces and the provider\'s StorageClasses. Any first command starts the default one (2 nodes in 2 zones); init only runs on an empty cluster.')
+    .option('--nodes <n>', 'how many nodes', String(DEFAULT_CLUSTER_SHAPE.nodes))
+    .option('--zones <n>', 'spread the nodes over this many zones (0: no zone labels)')
+    .addOption(new Option('--profile <name>', 'node names, zones and StorageClasses as this provider\'s clusters have them').choices(CLUSTER_PROFILES).default(DEFAULT_CLUSTER_SHAPE.profile))
+    .addHelpText('after', '\nExamples:\n  pvsim init --nodes 3 --zones 2 --profile gke\n  pvsim init --profile kind && pvsim get nodes,sc')
+    .action(wrap((o: { nodes: string; zones?: string; profile: string }) => init(io, globals(), parseShape(o))));
 
   program.command('import')
     .description('Restore objects WITH their metadata (uid, annotations, finalizers) and status, e.g. `kubectl get pv,pvc,sc -A -o yaml` of a real cluster; then settle.')

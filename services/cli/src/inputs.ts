@@ -13,6 +13,7 @@ import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
 import { performApiWrite, type ApiWriteData } from './apiWrites.ts';
+import { clusterInitObjects, type ClusterShape } from '@pvsim/world';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
@@ -27,7 +28,8 @@ export type Input =
   | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
   | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
   | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } }
-  | { type: 'ApiWriteRequested'; data: ApiWriteData };
+  | { type: 'ApiWriteRequested'; data: ApiWriteData }
+  | { type: 'ClusterInitRequested'; data: { seed: number } & ClusterShape };
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -222,6 +224,10 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
     }
     case 'ApiWriteRequested':
       return { ok: true, object: performApiWrite(s as Session, input.data) };
+    case 'ClusterInitRequested':
+      for (const o of clusterInitObjects(input.data, s.now) as Obj[]) store.create(kindOf(o), prepareForCreate(applyDefaults(o), s.now) as never);
+      s.settle();
+      return { ok: true };
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };

@@ -18,6 +18,7 @@ import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts'
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
 import { ReadPointError } from '@pvsim/replay';
+import { initializeIfFresh } from './clusterInit.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -188,17 +189,31 @@ export class Session {
   }
 
   get now(): string { return this.clock.iso(); }
+
+  /** The log position this session started from (0: an empty log). */
+  get basePosition(): number { return this.basePos; }
+
+  /** Records produced so far, not yet committed. */
+  get pendingCount(): number { return this.pending.length; }
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
-export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void): Session {
-  const session = new Session({
-    clusterDir: g.clusterDir, seed: g.seed, log: openClusterLog(g),
+export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void, options: { init?: boolean } = {}): Session {
+  const log = openClusterLog(g);
+  const make = () => new Session({
+    clusterDir: g.clusterDir, seed: g.seed, log,
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
+  let session = make();
+  // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so
+  // `log verify` re-executes them as recorded; a read sees them without writing. `pvsim init` opens with init: false.
+  if (g.atPos === undefined && options.init !== false && initializeIfFresh(session, g.seed) && !g.readOnly) {
+    session.commit();
+    session = make();
+  }
   session.requestId = g.requestId;
   return session;
 }

@@ -37,6 +37,8 @@ export interface GlobalOptions {
   notice?: (text: string) => void;
   /** --at / --at-time, resolved to a log position: read verbs show the cluster as it was there (timeTravel.ts). */
   atPos?: number;
+  /** The verb only reads: a fresh cluster's own objects are then shown, not written (clusterInit.ts). */
+  readOnly?: boolean;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
   faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot') => void;
 }

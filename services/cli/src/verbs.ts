@@ -28,7 +28,8 @@ import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from '.
 
 /** Kinds users create, change and delete (events are the controllers'). */
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
-  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet']);
+  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet',
+  'Namespace', 'Service', 'ServiceAccount', 'PodDisruptionBudget']);
 
 function open(g: GlobalOptions, progress?: Progress): Session {
   return openSession(g, progress?.deliveries);
@@ -92,6 +93,13 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
     validateFields(l, opts.validate ?? 'Strict', live !== undefined, warnings);
     const next = desiredForApply(live, l.object);
+    // The namespace lifecycle admission plugin: no object goes into a namespace that does not exist
+    // (one created earlier in the same apply does, as kubectl sends the objects in order).
+    const ns = next.metadata.namespace;
+    if (l.type.namespaced && ns !== undefined && !store.get('Namespace', ns) && !seen.has(`Namespace/${ns}`)) {
+      const line = l.parsed.lineOf('metadata.namespace') ?? l.parsed.line;
+      throw new ApiError('NotFound', `${l.parsed.file}:${line}: Error from server (NotFound): error when creating ${JSON.stringify(l.parsed.file)}: namespaces ${JSON.stringify(ns)} not found`);
+    }
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
     const refused = live && kind === 'PersistentVolumeClaim' ? resizeRefusal(next as never, live as never, store.listClasses()) : undefined;
     if (refused) throw new ApiError('Forbidden', `Error from server (Forbidden): ${l.parsed.file}:${l.parsed.line}: ${refused}`);

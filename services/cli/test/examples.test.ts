@@ -9,17 +9,18 @@ const scenarios = [
   ['examples/lecture/dynamic-disk/scenarios/demo.yaml', 19],
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/statefulset/scenarios/demo.yaml', 18],
-  ['examples/access-modes/scenarios/demo.yaml', 17],
+  ['examples/access-modes/scenarios/demo.yaml', 18],
   ['examples/node-failure/scenarios/demo.yaml', 23],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
   ['examples/expansion/scenarios/demo.yaml', 26],
   ['examples/expansion/scenarios/offline.yaml', 13],
   ['examples/snapshots/scenarios/demo.yaml', 33],
   ['examples/wffc-provisioning-failure/scenarios/demo.yaml', 15],
-  ['examples/attach-limits/scenarios/demo.yaml', 14],
-  ['examples/deployment-rollout/scenarios/demo.yaml', 20],
+  ['examples/attach-limits/scenarios/demo.yaml', 15],
+  ['examples/deployment-rollout/scenarios/demo.yaml', 21],
   ['examples/statefulset-retention/scenarios/demo.yaml', 14],
   ['examples/strict-fields/scenarios/demo.yaml', 7],
+  ['examples/real-app/scenarios/demo.yaml', 13],
 ] as const;
 
 for (const [file, steps] of scenarios) {

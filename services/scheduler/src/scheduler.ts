@@ -525,10 +525,10 @@ export function checkBindings(b: PodBinding, snap: Pick<SchedulingSnapshot, 'nod
 
 // ------------------------------------------------------------------------------ controller
 
-export function defaultNodeObject(name: string, zone: string, now: string): Node {
+export function defaultNodeObject(name: string, zone: string | undefined, now: string, labels: Record<string, string> = {}): Node {
   return {
     apiVersion: 'v1', kind: 'Node',
-    metadata: { name, labels: { [LABEL_HOSTNAME]: name, [LABEL_ZONE]: zone, [LABEL_OS]: 'linux' } },
+    metadata: { name, labels: { [LABEL_HOSTNAME]: name, ...(zone !== undefined ? { [LABEL_ZONE]: zone } : {}), [LABEL_OS]: 'linux', ...labels } },
     spec: {},
     status: {
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
