@@ -66,6 +66,12 @@ export interface SessionOptions {
   atPos?: number;
   /** How the world runs, when not as a user's command runs it: a `pvsim check` counterexample's lagging informers and FIFO settles. */
   world?: SessionWorld;
+  /**
+   * A batch another session produced on this (empty) log and did not append: folded as if it
+   * had been, and appended first by `commit` (clusterInit.ts: a fresh cluster's own objects are
+   * written only with the first command that succeeds).
+   */
+  preamble?: NewLogRecord[];
 }
 
 export interface SessionWorld { informerLag?: boolean; fifo?: boolean }
@@ -79,6 +85,7 @@ export class Session {
   /** Drivers and kubelets, for the verbs that act on them (exec, restart, csi ls). */
   readonly parts: ClusterParts;
   private readonly pending: NewLogRecord[] = [];
+  private readonly preamble: NewLogRecord[] | undefined;
   private readonly basePos: number;
   /** Written into the input record so that a retry of this command is recognised (retry.ts). */
   requestId: string | undefined;
@@ -115,7 +122,9 @@ export class Session {
     const all: LogRecord[] = snap && tail ? tail : this.log.read();
     const end = all.length > 0 ? all[all.length - 1]!.pos : (snap && tail ? snap.pos : 0);
     if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
-    const records = atPos === undefined ? all : all.filter((r) => r.pos <= atPos);
+    this.preamble = opts.preamble && all.length === 0 && !snap ? opts.preamble : undefined;
+    const preambleRecords = (this.preamble ?? []).map((r, i) => ({ ...r, pos: i + 1, sum: '' }) as LogRecord);
+    const records = atPos === undefined ? (preambleRecords.length > 0 ? preambleRecords : all) : all.filter((r) => r.pos <= atPos);
     const last = records[records.length - 1];
     this.basePos = last ? last.pos : (snap && tail ? snap.pos : 0);
     // Randomness for this invocation is derived from the seed and the log position.
@@ -160,11 +169,11 @@ export class Session {
     return report;
   }
 
-  /** Appends everything this invocation produced as one durable batch. */
-  commit(): LogRecord[] {
-    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
-    // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
-    // still passed: the log's last record carries the time the next command starts from.
+  /**
+   * The batch as `commit` would append it — the clock's last move and the work left undelivered
+   * recorded, quiet resyncs summarised — taken out of the session.
+   */
+  takeBatch(): NewLogRecord[] {
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
     if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
       this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });
@@ -172,7 +181,16 @@ export class Session {
     const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
     if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkPending', data: work });
-    const batch = summariseQuietResyncs(this.pending.splice(0));
+    return summariseQuietResyncs(this.pending.splice(0));
+  }
+
+  /** Appends everything this invocation produced as one durable batch (after the preamble's, when there is one). */
+  commit(): LogRecord[] {
+    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
+    if (this.preamble) this.log.append(this.preamble, 0);
+    // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
+    // still passed: the log's last record carries the time the next command starts from.
+    const batch = this.takeBatch();
     if (this.requestId !== undefined) tagRequest(batch, this.requestId);
     const stored = this.log.append(batch, this.basePos);
     // The batch is durable: from here on nothing may fail the command. The snapshot is a cache,
@@ -200,8 +218,8 @@ export class Session {
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
 export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void, options: { init?: boolean } = {}): Session {
   const log = openClusterLog(g);
-  const make = () => new Session({
-    clusterDir: g.clusterDir, seed: g.seed, log,
+  const make = (preamble?: NewLogRecord[]) => new Session({
+    clusterDir: g.clusterDir, seed: g.seed, log, ...(preamble ? { preamble } : {}),
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -211,8 +229,9 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
   // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so
   // `log verify` re-executes them as recorded; a read sees them without writing. `pvsim init` opens with init: false.
   if (g.atPos === undefined && options.init !== false && initializeIfFresh(session, g.seed) && !g.readOnly) {
-    session.commit();
-    session = make();
+    // Its own batch (so `log verify` re-executes it as recorded), appended only when the command commits.
+    const preamble = session.takeBatch();
+    session = make(preamble);
   }
   session.requestId = g.requestId;
   return session;
