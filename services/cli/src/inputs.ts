@@ -8,7 +8,7 @@
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { execInContainer, type ExecResult } from '@pvsim/kubelet';
-import { ANN_NODE_DOWN, KUBELET_FINALIZER, type Pod } from '@pvsim/domain';
+import { KUBELET_FINALIZER, withNodeDown, type Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
@@ -183,9 +183,7 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
       // The node's kubelet stops (or resumes) posting status; the node lifecycle controller
       // turns that into Ready=Unknown and the unreachable taint (or back).
       const live = store.get('Node', input.data.name) as Obj;
-      const annotations = { ...(live.metadata.annotations ?? {}) };
-      if (input.type === 'NodeDownRequested') annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
-      store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as never);
+      store.update('Node', withNodeDown(live, input.type === 'NodeDownRequested', s.now) as never);
       s.settle();
       return { ok: true };
     }

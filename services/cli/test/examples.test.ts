@@ -10,7 +10,7 @@ const scenarios = [
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 18],
-  ['examples/node-failure/scenarios/demo.yaml', 23],
+  ['examples/node-failure/scenarios/demo.yaml', 24],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
   ['examples/expansion/scenarios/demo.yaml', 26],
   ['examples/expansion/scenarios/offline.yaml', 13],

@@ -9,12 +9,19 @@
  * Here a node is "down" exactly while it carries the annotation `pvsim.dev/node-down` (set by
  * `pvsim node down`, removed by `pvsim node up`).
  */
-import { withFinalizer, KUBELET_FINALIZER, isNodeDown, type Pod } from '@pvsim/domain';
+import { withFinalizer, KUBELET_FINALIZER, isNodeDown, lastHeartbeatMs, type Pod } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from '@pvsim/component';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/**
+ * --node-monitor-grace-period: how long a node may go without a heartbeat before the controller
+ * marks it Unknown. 50 s since 1.32 (kubernetes/kubernetes#126287; 40 s before), as
+ * monitorNodeHealth compares the last probe with it (pkg/controller/nodelifecycle/node_lifecycle_controller.go).
+ */
+export const NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
 
 /** DefaultTolerationSeconds admission: pods tolerate an unreachable node for 300 s. */
 export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
@@ -42,7 +49,7 @@ export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly client: Client, _queue: WorkQueue, private readonly clock: SimClock) {
+  constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly clock: SimClock) {
     this.queues = { 'node-lifecycle': (name) => this.sync(name) };
   }
 
@@ -57,7 +64,14 @@ export class NodeLifecycleController implements Controller {
   private sync(name: string): void {
     const node = this.client.get('Node', name) as unknown as NodeObj | undefined;
     if (!node) return;
-    const down = isNodeDown(node);
+    let down = isNodeDown(node);
+    // The kubelet stopped posting: the node stays Ready until the grace period has passed since its last heartbeat.
+    const heartbeat = lastHeartbeatMs(node);
+    if (down && heartbeat !== undefined && this.clock.now() < heartbeat + NODE_MONITOR_GRACE_PERIOD_MS) {
+      this.queue.addAfter('node-lifecycle', name, heartbeat + NODE_MONITOR_GRACE_PERIOD_MS - this.clock.now());
+      down = false;
+      if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') return;
+    }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     const wantStatus = down ? 'Unknown' : 'True';
     const taints = node.spec?.taints ?? [];
