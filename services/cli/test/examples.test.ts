@@ -12,6 +12,7 @@ const scenarios = [
   ['examples/access-modes/scenarios/demo.yaml', 18],
   ['examples/node-failure/scenarios/demo.yaml', 24],
   ['examples/node-failure/scenarios/out-of-service.yaml', 11],
+  ['examples/node-failure/scenarios/node-deleted.yaml', 10],
   ['examples/expansion/scenarios/demo.yaml', 26],
   ['examples/expansion/scenarios/offline.yaml', 13],
   ['examples/snapshots/scenarios/demo.yaml', 33],

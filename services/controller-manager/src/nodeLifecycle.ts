@@ -23,6 +23,9 @@ const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
  */
 export const NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
 
+/** gc_controller.go quarantineTime: a deleted node's pods are collected this long after it went. */
+export const POD_GC_QUARANTINE_MS = 40_000;
+
 /** DefaultTolerationSeconds admission: pods tolerate an unreachable node for 300 s. */
 export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
 
@@ -55,6 +58,8 @@ export class NodeLifecycleController implements Controller {
 
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
     if (ev.kind === 'Node' && ev.new) queue.add('node-lifecycle', ev.key);
+    // The pod garbage collector looks at a deleted node's pods after its quarantine.
+    if (ev.kind === 'Node' && !ev.new) queue.addAfter('node-lifecycle', ev.key, POD_GC_QUARANTINE_MS);
   }
 
   resync(queue: WorkQueue): void {
@@ -63,7 +68,7 @@ export class NodeLifecycleController implements Controller {
 
   private sync(name: string): void {
     const node = this.client.get('Node', name) as unknown as NodeObj | undefined;
-    if (!node) return;
+    if (!node) { this.collectOrphans(name); return; }
     let down = isNodeDown(node);
     // The kubelet stopped posting: the node stays Ready until the grace period has passed since its last heartbeat.
     const heartbeat = lastHeartbeatMs(node);
@@ -126,6 +131,28 @@ export class NodeLifecycleController implements Controller {
       const next = withFinalizer(pod, KUBELET_FINALIZER, false);
       this.client.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
       this.client.update('Pod', next as never);
+    }
+  }
+
+  /**
+   * The pod garbage collector's gcOrphaned (pkg/controller/podgc/gc_controller.go): the pods bound
+   * to a node that no longer exists are marked Failed with the DisruptionTarget condition
+   * (DeletionByPodGC, "PodGC: node no longer exists") and force-deleted — no kubelet will ever
+   * confirm — so the attach/detach controller detaches their volumes.
+   */
+  private collectOrphans(name: string): void {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === name)) {
+      const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+      const phase = pod.status?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed') {
+        const conditions = ((pod.status?.['conditions'] as Condition[] | undefined) ?? []).filter((c) => c.type !== 'DisruptionTarget');
+        conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: this.clock.iso() });
+        this.client.update('Pod', { ...pod, status: { ...(pod.status ?? {}), phase: 'Failed', conditions } } as never, 'status');
+      }
+      const live = this.client.get('Pod', key) as unknown as Pod | undefined;
+      if (!live) continue;
+      if ((live.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) this.client.update('Pod', withFinalizer(live, KUBELET_FINALIZER, false) as never);
+      if (this.client.get('Pod', key)) this.client.delete('Pod', key);
     }
   }
 
