@@ -8,6 +8,7 @@ const scenarios = [
   ['examples/lecture/static-nas/scenarios/demo.yaml', 20],
   ['examples/lecture/dynamic-disk/scenarios/demo.yaml', 19],
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
+  ['examples/pod-volumes/scenarios/ephemeral.yaml', 11],
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 18],
   ['examples/node-failure/scenarios/demo.yaml', 24],

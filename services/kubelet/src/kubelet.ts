@@ -381,6 +381,14 @@ export class Kubelet implements Controller {
       const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
       return problem ? setUpFailed(problem) : MOUNTED;
     }
+    const inline = volume['csi'] as { driver?: string } | undefined;
+    if (inline) {
+      // A CSI inline (Ephemeral) volume: csi_mounter.go SetUpAt checks the driver's lifecycle modes first.
+      const problem = inlineCsiModeProblem(inline.driver ?? '', this.client.get('CSIDriver', inline.driver ?? '') as { spec?: { volumeLifecycleModes?: string[] } } | undefined);
+      if (problem) return setUpFailed(`kubernetes.io/csi: mounter.SetupAt failed to check volume lifecycle mode: ${problem}`);
+      // Only a driver outside pvsim can list Ephemeral (the simulated ones list Persistent, and the field is immutable).
+      return setUpFailed(`kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name ${inline.driver ?? ''} not found in the list of registered CSI drivers`);
+    }
     const missing = this.missingSource(pod, volume);
     return missing ? setUpFailed(missing) : MOUNTED;
   }
@@ -824,4 +832,15 @@ export class Kubelet implements Controller {
     }
     for (const e of orphanedEmptyDirs(this.actualState(), everywhere)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
+}
+
+/**
+ * supportsVolumeLifecycleMode (pkg/volume/csi/csi_mounter.go) for an inline volume: the driver's
+ * CSIDriver must list Ephemeral; without a CSIDriver object only Persistent is assumed.
+ */
+export function inlineCsiModeProblem(driver: string, csiDriver: { spec?: { volumeLifecycleModes?: string[] } } | undefined): string | undefined {
+  if (!csiDriver) return `volume mode "Ephemeral" not supported by driver ${driver} (no CSIDriver object)`;
+  const modes = csiDriver.spec?.volumeLifecycleModes ?? ['Persistent'];
+  if (modes.includes('Ephemeral')) return undefined;
+  return `volume mode "Ephemeral" not supported by driver ${driver} (only supports [${modes.map((m) => JSON.stringify(m)).join(' ')}])`;
 }
