@@ -17,7 +17,6 @@
 import { isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { FIELD_TYPES, ROOT_TYPES } from './k8sFields.ts';
 import { ManifestError } from './errors.ts';
-import type { ParsedObject } from './parse.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -102,9 +101,16 @@ export function fieldIssueText(issue: FieldIssue): string {
   return `${issue.type} field ${JSON.stringify(issue.path)}`;
 }
 
-export interface FieldValidationResult {
+/** What field validation needs of a parsed object (parse.ts ParsedObject has it). */
+export interface FieldCheckedObject {
+  object: Record<string, unknown>;
+  file: string;
+  fieldIssues?: readonly FieldIssue[];
+}
+
+export interface FieldValidationResult<P extends FieldCheckedObject = FieldCheckedObject> {
   /** The object as the API server stores it: unknown fields dropped. */
-  parsed: ParsedObject;
+  parsed: P;
   /** What kubectl prints as `Warning: …` (Warn only). */
   warnings: string[];
 }
@@ -114,7 +120,7 @@ export interface FieldValidationResult {
  * file and the line of the first problem; Warn and Ignore return the object without its unknown
  * fields (a duplicate keeps its last value, as Go's decoder does).
  */
-export function applyFieldValidation(parsed: ParsedObject, directive: FieldValidation, verb: 'creating' | 'patching' = 'creating'): FieldValidationResult {
+export function applyFieldValidation<P extends FieldCheckedObject>(parsed: P, directive: FieldValidation, verb: 'creating' | 'patching' = 'creating'): FieldValidationResult<P> {
   const issues = parsed.fieldIssues ?? [];
   if (issues.length === 0) return { parsed, warnings: [] };
   if (directive === 'Strict') {

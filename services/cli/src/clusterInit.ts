@@ -9,20 +9,8 @@
  */
 import { CLUSTER_PROFILES, DEFAULT_CLUSTER_SHAPE, type ClusterProfileName, type ClusterShape } from '@pvsim/world';
 import { runInput } from './inputs.ts';
-import { openSession, type Session } from './session.ts';
+import { openSession } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-
-/** Whether the session's log has nothing yet (no record folded, none pending). */
-export function isFresh(s: Session): boolean {
-  return s.basePosition === 0 && s.pendingCount === 0;
-}
-
-/** Records and performs the default cluster's creation when the log is empty. */
-export function initializeIfFresh(s: Session, seed: number): boolean {
-  if (!isFresh(s)) return false;
-  runInput(s, { type: 'ClusterInitRequested', data: { seed, ...DEFAULT_CLUSTER_SHAPE } });
-  return true;
-}
 
 export function parseShape(o: { profile?: string; nodes?: string; zones?: string }): ClusterShape {
   const profile = (o.profile ?? DEFAULT_CLUSTER_SHAPE.profile) as ClusterProfileName;
@@ -41,7 +29,7 @@ export function parseShape(o: { profile?: string; nodes?: string; zones?: string
 /** `pvsim init`: a new cluster of the given shape; refused on a cluster that has a history. */
 export function init(io: CliIO, g: GlobalOptions, shape: ClusterShape): number {
   const s = openSession(g, undefined, { init: false });
-  if (!isFresh(s)) throw new UsageError(`error: the cluster in ${g.clusterDir} already exists (its log has ${s.basePosition} records); pvsim init only starts a new one (use another --cluster, or remove the directory)`);
+  if (!s.isFresh) throw new UsageError(`error: the cluster in ${g.clusterDir} already exists (its log has ${s.basePosition} records); pvsim init only starts a new one (use another --cluster, or remove the directory)`);
   runInput(s, { type: 'ClusterInitRequested', data: { seed: g.seed, ...shape } });
   s.commit();
   const classes = s.store.listClasses();

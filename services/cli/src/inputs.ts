@@ -13,7 +13,7 @@ import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
 import { performApiWrite, type ApiWriteData } from './apiWrites.ts';
-import { clusterInitObjects, type ClusterShape } from '@pvsim/world';
+import { performClusterInit, type ClusterInitData } from './clusterObjects.ts';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
@@ -29,7 +29,7 @@ export type Input =
   | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
   | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } }
   | { type: 'ApiWriteRequested'; data: ApiWriteData }
-  | { type: 'ClusterInitRequested'; data: { seed: number } & ClusterShape };
+  | { type: 'ClusterInitRequested'; data: ClusterInitData };
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -223,8 +223,7 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
     case 'ApiWriteRequested':
       return { ok: true, object: performApiWrite(s as Session, input.data) };
     case 'ClusterInitRequested':
-      for (const o of clusterInitObjects(input.data, s.now) as Obj[]) store.create(kindOf(o), prepareForCreate(applyDefaults(o), s.now) as never);
-      s.settle();
+      performClusterInit(s, input.data);
       return { ok: true };
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);

@@ -18,7 +18,7 @@ import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts'
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
 import { ReadPointError } from '@pvsim/replay';
-import { initializeIfFresh } from './clusterInit.ts';
+import { CLUSTER_INIT_INPUT, defaultClusterInit, performClusterInit } from './clusterObjects.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -211,6 +211,9 @@ export class Session {
   /** The log position this session started from (0: an empty log). */
   get basePosition(): number { return this.basePos; }
 
+  /** Whether the log has nothing yet (no record folded, none pending). */
+  get isFresh(): boolean { return this.basePos === 0 && this.pending.length === 0; }
+
   /** Records produced so far, not yet committed. */
   get pendingCount(): number { return this.pending.length; }
 }
@@ -228,10 +231,12 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
   let session = make();
   // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so
   // `log verify` re-executes them as recorded; a read sees them without writing. `pvsim init` opens with init: false.
-  if (g.atPos === undefined && options.init !== false && initializeIfFresh(session, g.seed) && !g.readOnly) {
+  if (g.atPos === undefined && options.init !== false && session.isFresh) {
+    const data = defaultClusterInit(g.seed);
+    session.input(CLUSTER_INIT_INPUT, data);
+    performClusterInit(session, data);
     // Its own batch (so `log verify` re-executes it as recorded), appended only when the command commits.
-    const preamble = session.takeBatch();
-    session = make(preamble);
+    if (!g.readOnly) session = make(session.takeBatch());
   }
   session.requestId = g.requestId;
   return session;
