@@ -9,6 +9,7 @@ const scenarios = [
   ['examples/lecture/dynamic-disk/scenarios/demo.yaml', 19],
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/pod-volumes/scenarios/ephemeral.yaml', 11],
+  ['examples/pod-volumes/scenarios/subpathexpr.yaml', 9],
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 18],
   ['examples/node-failure/scenarios/demo.yaml', 24],
