@@ -10,6 +10,7 @@ const scenarios = [
   ['examples/pod-volumes/scenarios/demo.yaml', 25],
   ['examples/pod-volumes/scenarios/ephemeral.yaml', 11],
   ['examples/pod-volumes/scenarios/subpathexpr.yaml', 9],
+  ['examples/pod-volumes/scenarios/block.yaml', 6],
   ['examples/statefulset/scenarios/demo.yaml', 18],
   ['examples/access-modes/scenarios/demo.yaml', 18],
   ['examples/node-failure/scenarios/demo.yaml', 24],

@@ -366,6 +366,8 @@ export class Kubelet implements Controller {
       const bound = boundVolumeOf(this.client, pod, volume);
       // OBSERVATION: claim missing or not Bound yet: the pod waits (unbound PersistentVolumeClaims).
       if (!bound) return WAITING;
+      const mismatch = volumeModeMismatch(pod, volume.name, bound.pv.spec.volumeMode ?? 'Filesystem');
+      if (mismatch) return { state: 'failed', message: mismatch };
       const csi = csiSourceOf(bound.pv);
       return csi ? this.mountCsi(key, pod, volume, bound.pv, csi) : this.mountInTreeVolume(bound.pv);
     }
@@ -843,4 +845,18 @@ export function inlineCsiModeProblem(driver: string, csiDriver: { spec?: { volum
   const modes = csiDriver.spec?.volumeLifecycleModes ?? ['Persistent'];
   if (modes.includes('Ephemeral')) return undefined;
   return `volume mode "Ephemeral" not supported by driver ${driver} (only supports [${modes.map((m) => JSON.stringify(m)).join(' ')}])`;
+}
+
+/**
+ * The desired-state populator's check (pkg/kubelet/volumemanager/populator
+ * desired_state_of_world_populator.go createVolumeSpec): a Block volume may only be used through
+ * volumeDevices, a Filesystem one only through volumeMounts.
+ */
+export function volumeModeMismatch(pod: Pod, volumeName: string, volumeMode: string): string | undefined {
+  const containers = [...initContainersOf(pod), ...containersOf(pod)] as { volumeMounts?: { name: string }[]; volumeDevices?: { name: string }[] }[];
+  const mounted = containers.some((c) => (c.volumeMounts ?? []).some((m) => m.name === volumeName));
+  const mapped = containers.some((c) => (c.volumeDevices ?? []).some((d) => d.name === volumeName));
+  if (mounted && volumeMode !== 'Filesystem') return `volume ${volumeName} has volumeMode ${volumeMode}, but is specified in volumeMounts`;
+  if (mapped && volumeMode !== 'Block') return `volume ${volumeName} has volumeMode ${volumeMode}, but is specified in volumeDevices`;
+  return undefined;
 }
