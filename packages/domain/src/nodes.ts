@@ -13,8 +13,33 @@ export const ANN_NODE_DOWN = 'pvsim.dev/node-down';
 
 interface Condition { type: string; status: string; lastTransitionTime?: string }
 
+/** When the kubelet of a down node last posted its status (set with ANN_NODE_DOWN). */
+export const ANN_LAST_HEARTBEAT = 'pvsim.dev/last-heartbeat';
+
 export function isNodeDown(node: { metadata: { annotations?: Record<string, string> } }): boolean {
   return node.metadata.annotations?.[ANN_NODE_DOWN] === 'true';
+}
+
+/**
+ * The node with its kubelet stopped (`down`, its last heartbeat `now`) or running again: what
+ * `pvsim node down|up` and the checker's node action write.
+ */
+export function withNodeDown<T extends { metadata: { annotations?: Record<string, string> } }>(node: T, down: boolean, now: string): T {
+  const annotations = { ...(node.metadata.annotations ?? {}) };
+  if (down) {
+    annotations[ANN_NODE_DOWN] = 'true';
+    annotations[ANN_LAST_HEARTBEAT] = now;
+  } else {
+    delete annotations[ANN_NODE_DOWN];
+    delete annotations[ANN_LAST_HEARTBEAT];
+  }
+  return { ...node, metadata: { ...node.metadata, annotations } };
+}
+
+/** The kubelet's last heartbeat of a down node, in ms (undefined: not recorded). */
+export function lastHeartbeatMs(node: { metadata: { annotations?: Record<string, string> } }): number | undefined {
+  const t = Date.parse(node.metadata.annotations?.[ANN_LAST_HEARTBEAT] ?? '');
+  return Number.isFinite(t) ? t : undefined;
 }
 
 export function readyCondition(node: Node): Condition | undefined {

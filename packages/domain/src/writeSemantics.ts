@@ -49,6 +49,9 @@ export function decideCreate(existing: StoredObject | undefined, obj: StoredObje
   if (!stored.metadata['uid']) stored.metadata['uid'] = ctx.newUid();
   if (!stored.metadata['creationTimestamp']) stored.metadata['creationTimestamp'] = ctx.now;
   stored.metadata['resourceVersion'] = ctx.nextVersion();
+  // The PV strategy's PrepareForCreate: a new volume (a provisioner's, with no status) starts
+  // Pending at this instant; an imported one keeps the status it brings.
+  if (stored.kind === 'PersistentVolume' && stored['status'] === undefined) stored['status'] = { phase: 'Pending', lastPhaseTransitionTime: ctx.now };
   return stored;
 }
 
@@ -90,6 +93,7 @@ export function decideUpdate(old: StoredObject | undefined, obj: StoredObject, s
     const gen = typeof old.metadata['generation'] === 'number' ? old.metadata['generation'] : 1;
     next.metadata['generation'] = jsonEqual(next['spec'], old['spec']) ? gen : gen + 1;
   }
+  if (subresource === 'status' && old.kind === 'PersistentVolume') stampPhaseTransition(old, next, ctx.now);
   next.metadata['resourceVersion'] = old.metadata['resourceVersion'];
   if (jsonEqual(next, old)) return { fact: 'Unchanged', next: old };
   next.metadata['resourceVersion'] = ctx.nextVersion();
@@ -97,6 +101,23 @@ export function decideUpdate(old: StoredObject | undefined, obj: StoredObject, s
     return { fact: 'Deleted', next: undefined, written: next };
   }
   return { fact: 'Updated', next };
+}
+
+/**
+ * PersistentVolumeLastPhaseTransitionTime (GA in 1.31), as the PV status strategy's
+ * PrepareForUpdate does it (pkg/registry/core/persistentvolume/strategy.go): the phase unchanged and
+ * no time given keeps the stored one; the phase changed and the time not set (or the old one
+ * copied along) becomes now.
+ */
+function stampPhaseTransition(old: StoredObject, next: StoredObject, now: string): void {
+  const oldStatus = (old['status'] ?? {}) as { phase?: string; lastPhaseTransitionTime?: string };
+  const status = next['status'] as { phase?: string; lastPhaseTransitionTime?: string } | undefined;
+  if (!status) return;
+  if (oldStatus.phase === status.phase) {
+    if (status.lastPhaseTransitionTime === undefined && oldStatus.lastPhaseTransitionTime !== undefined) status.lastPhaseTransitionTime = oldStatus.lastPhaseTransitionTime;
+  } else if (status.lastPhaseTransitionTime === undefined || status.lastPhaseTransitionTime === oldStatus.lastPhaseTransitionTime) {
+    status.lastPhaseTransitionTime = now;
+  }
 }
 
 /** Delete: with finalizers the object turns Terminating (deletionTimestamp), else it is gone. */

@@ -21,6 +21,13 @@ test('create: uid, timestamp, version and namespace assigned; AlreadyExists when
   assert.is(code(() => decideCreate(pv(), pv(), { ...ctx(), namespaced: false, newUid: () => 'x' })), 'AlreadyExists');
 });
 
+test('create: a provisioned PV (no status) starts Pending with lastPhaseTransitionTime now; an imported one keeps its status', () => {
+  const fresh = decideCreate(undefined, pv({ status: undefined }), { ...ctx(), namespaced: false, newUid: () => 'u' });
+  assert.equal(fresh['status'], { phase: 'Pending', lastPhaseTransitionTime: '2026-01-01T00:00:05Z' });
+  const imported = decideCreate(undefined, pv({ status: { phase: 'Bound' } }), { ...ctx(), namespaced: false, newUid: () => 'u' });
+  assert.equal(imported['status'], { phase: 'Bound' });
+});
+
 const updates: { name: string; old?: StoredObject; write: StoredObject; subresource?: 'status'; want: string; check?: (n: StoredObject | undefined) => void }[] = [
   { name: 'not found', write: pv(), want: 'NotFound' },
   { name: 'stale resourceVersion is a Conflict', old: pv(), write: pv({}, { resourceVersion: '4' }), want: 'Conflict' },
@@ -29,6 +36,11 @@ const updates: { name: string; old?: StoredObject; write: StoredObject; subresou
   { name: 'main resource of a PV keeps the stored status', old: pv(), write: pv({ status: { phase: 'Bound' }, spec: { capacity: { storage: '2Gi' } } }), want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Available' }) },
   { name: 'status subresource keeps spec and metadata', old: pv(), write: pv({ status: { phase: 'Bound' }, spec: {} }, { labels: { a: 'b' } }), subresource: 'status', want: 'Updated', check: (n) => { assert.equal(n!['spec'], { capacity: { storage: '1Gi' } }); assert.is(n!.metadata['labels'], undefined); } },
   { name: 'uid and creationTimestamp cannot change', old: pv(), write: pv({ spec: { x: 1 } }, { uid: 'other', creationTimestamp: 'later' }), want: 'Updated', check: (n) => { assert.is(n!.metadata['uid'], 'u1'); assert.is(n!.metadata['creationTimestamp'], '2026-01-01T00:00:00Z'); } },
+  // PersistentVolumeLastPhaseTransitionTime, GA 1.31 (pkg/registry/core/persistentvolume/strategy.go, status PrepareForUpdate).
+  { name: 'a PV phase change stamps lastPhaseTransitionTime with now', old: pv({ status: { phase: 'Available', lastPhaseTransitionTime: '2026-01-01T00:00:00Z' } }), write: pv({ status: { phase: 'Bound', lastPhaseTransitionTime: '2026-01-01T00:00:00Z' } }), subresource: 'status', want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Bound', lastPhaseTransitionTime: '2026-01-01T00:00:05Z' }) },
+  { name: 'a PV phase change without the time stamps it too', old: pv(), write: pv({ status: { phase: 'Released' } }), subresource: 'status', want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Released', lastPhaseTransitionTime: '2026-01-01T00:00:05Z' }) },
+  { name: 'the same phase keeps the stored time', old: pv({ status: { phase: 'Bound', lastPhaseTransitionTime: '2026-01-01T00:00:01Z' } }), write: pv({ status: { phase: 'Bound', message: 'm' } }), subresource: 'status', want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Bound', message: 'm', lastPhaseTransitionTime: '2026-01-01T00:00:01Z' }) },
+  { name: 'a time the client sets with the phase change is kept', old: pv(), write: pv({ status: { phase: 'Failed', lastPhaseTransitionTime: '2026-01-01T00:00:03Z' } }), subresource: 'status', want: 'Updated', check: (n) => assert.equal(n!['status'], { phase: 'Failed', lastPhaseTransitionTime: '2026-01-01T00:00:03Z' }) },
   { name: 'the last finalizer removed from a deleting object deletes it', old: pv({}, { finalizers: ['f'], deletionTimestamp: 't' }), write: pv({}, { finalizers: [], deletionTimestamp: 't' }), want: 'Deleted' },
 ];
 for (const row of updates) {

@@ -274,10 +274,49 @@ export function applyDefaults<T extends object>(object: T): T {
       if (unset(out['type'])) out['type'] = 'Opaque';
       foldStringData(out);
       break;
+    case 'Namespace': {
+      // SetDefaults_Namespace: the immutable name label every namespace carries since 1.21.
+      const name = isObj(meta) ? meta['name'] : undefined;
+      if (isObj(meta) && typeof name === 'string') child(meta, 'labels')['kubernetes.io/metadata.name'] = name;
+      const spec = child(out, 'spec');
+      if (unset(spec['finalizers'])) spec['finalizers'] = ['kubernetes'];
+      break;
+    }
+    case 'Service':
+      defaultService(child(out, 'spec'));
+      break;
     default:
       break;
   }
   return out as T;
+}
+
+/** SetDefaults_Service and SetDefaults_ServicePort (pkg/apis/core/v1/defaults.go). */
+function defaultService(spec: Obj): void {
+  if (unset(spec['type'])) spec['type'] = 'ClusterIP';
+  if (unset(spec['sessionAffinity'])) spec['sessionAffinity'] = 'None';
+  if (spec['type'] !== 'ExternalName' && unset(spec['internalTrafficPolicy'])) spec['internalTrafficPolicy'] = 'Cluster';
+  const ports = spec['ports'];
+  if (Array.isArray(ports)) {
+    for (const p of ports) {
+      if (!isObj(p)) continue;
+      if (unset(p['protocol'])) p['protocol'] = 'TCP';
+      if (unset(p['targetPort']) && p['port'] !== undefined) p['targetPort'] = p['port'];
+    }
+  }
+}
+
+/**
+ * The Service registry's ClusterIP allocation (pkg/registry/core/service/ipallocator): kind's and
+ * kubeadm's default service CIDR 10.96.0.0/12. Kubernetes picks a free address at random; pvsim
+ * derives it from the service's namespace and name (FNV-1a), so a run is reproducible, skipping the
+ * first ten addresses (10.96.0.1 is the `kubernetes` service, 10.96.0.10 kube-dns).
+ */
+export function serviceClusterIp(namespace: string, name: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of `${namespace}/${name}`) { h ^= ch.charCodeAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
+  const offset = 11 + (h % ((1 << 20) - 12));
+  return `10.${96 + (offset >>> 16)}.${(offset >>> 8) & 0xff}.${offset & 0xff}`;
 }
 
 /**
@@ -305,6 +344,25 @@ export function prepareForCreate<T extends object>(object: T, now?: string): T {
       break;
     case 'VolumeAttachment':
       out['status'] = { attached: false };
+      break;
+    case 'Namespace':
+      out['status'] = { phase: 'Active' };
+      break;
+    case 'Service': {
+      const spec = child(out, 'spec');
+      const meta = child(out, 'metadata');
+      if (spec['type'] !== 'ExternalName' && unset(spec['clusterIP'])) spec['clusterIP'] = serviceClusterIp(String(meta['namespace'] ?? 'default'), String(meta['name'] ?? ''));
+      if (spec['type'] !== 'ExternalName') {
+        if (unset(spec['clusterIPs'])) spec['clusterIPs'] = [spec['clusterIP']];
+        if (unset(spec['ipFamilies'])) spec['ipFamilies'] = ['IPv4'];
+        if (unset(spec['ipFamilyPolicy'])) spec['ipFamilyPolicy'] = 'SingleStack';
+      }
+      out['status'] = { loadBalancer: {} };
+      break;
+    }
+    case 'PodDisruptionBudget':
+      // The disruption controller fills it in; pvsim has none (docs/reference/kubernetes-fidelity.md).
+      out['status'] = { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 };
       break;
     default:
       break;

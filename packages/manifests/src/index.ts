@@ -18,3 +18,5 @@ export {
 export type { TableOptions, DocumentOptions, DescribeOptions } from './print.ts';
 export { TabWriter, formatTabbed } from './tabwriter.ts';
 export type { TabWriterOptions } from './tabwriter.ts';
+export { applyFieldValidation, validationDirective, findFieldIssues, fieldIssueText, hasFieldSchema } from './strictFields.ts';
+export type { FieldValidation, FieldIssue, FieldValidationResult, FieldCheckedObject } from './strictFields.ts';

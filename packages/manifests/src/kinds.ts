@@ -24,7 +24,7 @@ export interface ResourceType {
 }
 
 function entry(kind: string, plural: string, shortNames: string[], group: string, namespaced: boolean, served = true): ResourceType {
-  const version = 'v1'; // every kind pvsim knows is at v1 in its group (core, apps, storage.k8s.io, snapshot.storage.k8s.io, csi.pvsim.dev)
+  const version = 'v1'; // every kind pvsim knows is at v1 in its group (core, apps, policy, storage.k8s.io, snapshot.storage.k8s.io, csi.pvsim.dev)
   return {
     kind, plural, singular: kind.toLowerCase(), shortNames, group, version,
     apiVersion: group === '' ? version : `${group}/${version}`, namespaced, served,
@@ -43,6 +43,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
   entry('ReplicaSet', 'replicasets', ['rs'], 'apps', true),
+  entry('Namespace', 'namespaces', ['ns'], '', false),
+  entry('Service', 'services', ['svc'], '', true),
+  entry('ServiceAccount', 'serviceaccounts', ['sa'], '', true),
+  entry('PodDisruptionBudget', 'poddisruptionbudgets', ['pdb'], 'policy', true),
   entry('VolumeAttachment', 'volumeattachments', [], 'storage.k8s.io', false),
   entry('VolumeSnapshotClass', 'volumesnapshotclasses', ['vsclass', 'vsclasses'], 'snapshot.storage.k8s.io', false),
   entry('VolumeSnapshot', 'volumesnapshots', ['vs'], 'snapshot.storage.k8s.io', true),

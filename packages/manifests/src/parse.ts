@@ -18,6 +18,7 @@ import {
 import { canonicalJson } from '@pvsim/domain';
 import { ManifestError } from './errors.ts';
 import { resolveKind } from './kinds.ts';
+import { findFieldIssues, type FieldIssue } from './strictFields.ts';
 
 export interface ParsedObject {
   object: Record<string, unknown>;
@@ -26,6 +27,8 @@ export interface ParsedObject {
   line: number;
   /** 1-based line of a field path such as `spec.capacity.storage`, `spec.accessModes[1]` or `spec.capacity[storage]`. */
   lineOf(path: string): number | undefined;
+  /** Unknown and duplicate fields, for server-side field validation (strictFields.ts). */
+  fieldIssues?: readonly FieldIssue[];
 }
 
 export interface ManifestSource {
@@ -109,7 +112,8 @@ export function parseManifests(text: string, file: string): ParsedObject[] {
 /** Like `parseManifests`, but keeps going: good documents are returned next to the errors of bad ones. */
 export function parseManifestsSettled(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // Duplicate keys are not a YAML error here: the API server's strict decoding reports them (strictFields.ts).
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   const objects: ParsedObject[] = [];
   const errors: ManifestError[] = [];
@@ -176,10 +180,12 @@ function collect(doc: Document.Parsed, node: ParsedNode, file: string, text: str
       { file, line: kindLine, field: 'kind' });
   }
   metadataTypeCheck(object, kind, apiVersion, file, node, lineAt, line);
+  const fieldIssues = findFieldIssues(node, kind, lineAt);
   out.push({
     object,
     file,
     line,
+    ...(fieldIssues.length > 0 ? { fieldIssues } : {}),
     lineOf: (path: string) => lineOfNode(node, parseFieldPath(path), lineAt),
   });
 }

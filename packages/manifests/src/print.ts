@@ -343,6 +343,44 @@ const COLUMNS: Record<string, Columns> = {
     row: (n, now) => [name(n), String(list(obj(n['spec'])['drivers']).length), created(n, now)],
     wideRow: () => [],
   },
+  // printNamespace, printService, printServiceAccount, printPodDisruptionBudget (K/pkg/printers/internalversion/printers.go).
+  Namespace: {
+    headers: ['NAME', 'STATUS', 'AGE'],
+    wideHeaders: [],
+    row: (ns, now) => [name(ns), str(obj(ns['status'])['phase']), created(ns, now)],
+    wideRow: () => [],
+  },
+  Service: {
+    headers: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+    wideHeaders: ['SELECTOR'],
+    row(svc, now) {
+      const spec = obj(svc['spec']);
+      const type = str(spec['type']) || 'ClusterIP';
+      const ports = list(spec['ports']).map(obj).map((p) => `${num(p['port'])}${p['nodePort'] !== undefined ? `:${num(p['nodePort'])}` : ''}/${str(p['protocol']) || 'TCP'}`);
+      return [name(svc), type, str(spec['clusterIP']) || '<none>', serviceExternalIp(svc, type), ports.join(',') || '<none>', created(svc, now)];
+    },
+    wideRow(svc) {
+      const selector = obj(obj(svc['spec'])['selector']);
+      const keys = Object.keys(selector).sort();
+      return [keys.length > 0 ? keys.map((k) => `${k}=${str(selector[k])}`).join(',') : '<none>'];
+    },
+  },
+  ServiceAccount: {
+    headers: ['NAME', 'SECRETS', 'AGE'],
+    wideHeaders: [],
+    row: (sa, now) => [name(sa), String(list(sa['secrets']).length), created(sa, now)],
+    wideRow: () => [],
+  },
+  PodDisruptionBudget: {
+    headers: ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
+    wideHeaders: [],
+    row(pdb, now) {
+      const spec = obj(pdb['spec']);
+      const intOrString = (v: unknown) => (v === undefined || v === null ? 'N/A' : String(v));
+      return [name(pdb), intOrString(spec['minAvailable']), intOrString(spec['maxUnavailable']), String(num(obj(pdb['status'])['disruptionsAllowed'])), created(pdb, now)];
+    },
+    wideRow: () => [],
+  },
   VolumeAttachment: {
     headers: ['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE'],
     wideHeaders: [],
@@ -356,6 +394,25 @@ const COLUMNS: Record<string, Columns> = {
 };
 
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
+
+/** getServiceExternalIP (printers.go): external IPs, a load balancer's ingress or `<pending>`, an ExternalName's name. */
+function serviceExternalIp(svc: Obj, type: string): string {
+  const spec = obj(svc['spec']);
+  const external = list(spec['externalIPs']).map(str);
+  switch (type) {
+    case 'ClusterIP': case 'NodePort':
+      return external.length > 0 ? external.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const ingress = list(obj(obj(obj(svc['status'])['loadBalancer']))['ingress']).map(obj).map((i) => str(i['ip']) || str(i['hostname']));
+      const all = [...ingress, ...external];
+      return all.length > 0 ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return str(spec['externalName']);
+    default:
+      return '<unknown>';
+  }
+}
 
 /** findNodeRoles: `node-role.kubernetes.io/<role>` labels and the legacy `kubernetes.io/role`. */
 function nodeRoles(node: Obj): string[] {

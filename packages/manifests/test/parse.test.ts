@@ -117,12 +117,6 @@ const errorCases: Array<{ name: string; text: string; code: string; line: number
     message: 'error: error parsing bad.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token',
   },
   {
-    name: 'duplicate key',
-    text: 'a: 1\na: 2\n',
-    code: 'InvalidYAML', line: 2,
-    message: 'error: error parsing bad.yaml: error converting YAML to JSON: yaml: line 2: mapping key "a" already defined',
-  },
-  {
     name: 'unknown alias',
     text: 'apiVersion: v1\nkind: PersistentVolume\nmetadata: *meta\n',
     code: 'InvalidYAML', line: 3,

@@ -49,7 +49,7 @@ test('discovery: version, legacy and aggregated documents', () => {
   assert.is(body(h, req('GET', '/version')).json.minor, '32');
   assert.equal(body(h, req('GET', '/api')).json.versions, ['v1']);
   const groups = body(h, req('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
-  assert.equal(groups, ['apps', 'snapshot.storage.k8s.io', 'storage.k8s.io']);
+  assert.equal(groups, ['apps', 'policy', 'snapshot.storage.k8s.io', 'storage.k8s.io']);
   const agg = h.handle(req('GET', '/api', '', { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' }));
   assert.ok('response' in agg && agg.response.contentType.includes('as=APIGroupDiscoveryList'));
   const core = JSON.parse((agg as { response: { body: string } }).response.body);

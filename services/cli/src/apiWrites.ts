@@ -29,7 +29,8 @@ export interface ApiWriteData {
 }
 
 /** Kinds a client may write (events and the simulator's backends are the controllers'). */
-export const API_WRITABLE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment']);
+export const API_WRITABLE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
+  'Namespace', 'Service', 'ServiceAccount', 'PodDisruptionBudget']);
 
 function invalid(object: Obj, errors: ReturnType<typeof validationErrors>): ManifestError {
   const causes = [...new Set(errors.map(formatFieldError))];

@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
-import { ManifestError } from '@pvsim/manifests';
+import { ManifestError, validationDirective } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
 import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
 import { up } from './upVerb.ts';
@@ -25,7 +25,8 @@ import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as patchVerbs from './patchVerbs.ts';
 import * as podVerbs from './podVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
-import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
+import { CLUSTER_PROFILES, DEFAULT_CLUSTER_SHAPE, DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
+import { init, parseShape } from './clusterInit.ts';
 import { addReadPointOptions, atReadPoint, type ReadPointFlags } from './timeTravel.ts';
 import * as historyVerbs from './historyVerbs.ts';
 import * as forkVerbs from './forkVerbs.ts';
@@ -42,6 +43,10 @@ const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', '
 
 /** Verbs that never touch a cluster. */
 const CLUSTERLESS_VERBS = new Set(['version', 'api-resources', 'explain', 'up', 'check', 'sim', 'run']);
+
+/** kubectl's `--validate`: the API server's fieldValidation for unknown and duplicate fields (a bare `--validate` is strict). */
+const validateOption = () => new Option('--validate [mode]', 'unknown or duplicate fields: strict (or true) refuses the manifest, warn applies it without them and says so, ignore (or false) drops them silently')
+  .default('strict').preset('strict');
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
@@ -83,6 +88,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       progress, quiet: !!o.quiet, verbosity: o.verbose,
       ...logSettingsFromEnv(io.env),
       ...(Object.keys(budget).length > 0 ? { budget } : {}),
+      ...(READ_VERBS.has(verb) ? { readOnly: true } : {}),
     };
   };
   const wrap = (fn: (...args: any[]) => number | void) => (...args: unknown[]) => {
@@ -114,16 +120,26 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .requiredOption('-f, --filename <path...>', 'file, directory (its *.yaml, *.yml, *.json) or - for stdin')
     .option('-n, --namespace <ns>', 'namespace for namespaced objects that name none', 'default')
     .addOption(new Option('--wait <bool>', 'run the controllers until nothing is left to do; false only records the change').default('true').choices(['true', 'false']))
-    .addHelpText('after', '\nExamples:\n  pvsim apply -f examples/static/\n  cat pvc.yaml | pvsim apply -f -\n  pvsim apply -f pv.yaml --wait=false')
-    .action(wrap((o: { filename: string[]; namespace: string; wait: string }, cmd: Command) =>
-      verbs.apply(io, globals(), o.filename, { namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false' })));
+    .addOption(validateOption())
+    .addHelpText('after', '\nExamples:\n  pvsim apply -f examples/static/\n  cat pvc.yaml | pvsim apply -f -\n  pvsim apply -f pv.yaml --wait=false\n  pvsim apply -f old-manifests/ --validate=warn')
+    .action(wrap((o: { filename: string[]; namespace: string; wait: string; validate: string }, cmd: Command) =>
+      verbs.apply(io, globals(), o.filename, { namespace: o.namespace, explicitNamespace: cmd.getOptionValueSource('namespace') === 'cli', wait: o.wait !== 'false', validate: validationDirective(o.validate) })));
+
+  program.command('init')
+    .description('Start a new cluster of a given shape: its nodes (zone and region labels), the system namespaces and the provider\'s StorageClasses. Any first command starts the default one (2 nodes in 2 zones); init only runs on an empty cluster.')
+    .option('--nodes <n>', 'how many nodes', String(DEFAULT_CLUSTER_SHAPE.nodes))
+    .option('--zones <n>', 'spread the nodes over this many zones (0: no zone labels)')
+    .addOption(new Option('--profile <name>', 'node names, zones and StorageClasses as this provider\'s clusters have them').choices(CLUSTER_PROFILES).default(DEFAULT_CLUSTER_SHAPE.profile))
+    .addHelpText('after', '\nExamples:\n  pvsim init --nodes 3 --zones 2 --profile gke\n  pvsim init --profile kind && pvsim get nodes,sc')
+    .action(wrap((o: { nodes: string; zones?: string; profile: string }) => init(io, globals(), parseShape(o))));
 
   program.command('import')
     .description('Restore objects WITH their metadata (uid, annotations, finalizers) and status, e.g. `kubectl get pv,pvc,sc -A -o yaml` of a real cluster; then settle.')
     .requiredOption('-f, --filename <path...>', 'file, directory or - for stdin')
     .addOption(new Option('--wait <bool>', 'settle after importing').default('true').choices(['true', 'false']))
+    .addOption(validateOption())
     .addHelpText('after', '\nExample:\n  kubectl get pv,pvc,sc -A -o yaml > cluster.yaml && pvsim import -f cluster.yaml')
-    .action(wrap((o: { filename: string[]; wait: string }) => verbs.importObjects(io, globals(), o.filename, { wait: o.wait !== 'false' })));
+    .action(wrap((o: { filename: string[]; wait: string; validate: string }) => verbs.importObjects(io, globals(), o.filename, { wait: o.wait !== 'false', validate: validationDirective(o.validate) })));
 
   program.command('delete')
     .description('Delete objects by kind and name, or those named in manifests. Objects with finalizers stay Terminating until their controllers release them.')

@@ -9,11 +9,12 @@ import { rolloutStatus } from './rolloutStatus.ts';
 import { applyDefaults, prepareForCreate, resolveKind } from '@pvsim/manifests';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { execInContainer, type ExecResult } from '@pvsim/kubelet';
-import { ANN_NODE_DOWN, KUBELET_FINALIZER, type Pod } from '@pvsim/domain';
+import { KUBELET_FINALIZER, withNodeDown, type Pod } from '@pvsim/domain';
 import type { Session } from './session.ts';
 import { admitCreate } from './admission.ts';
 import { LAST_APPLIED, lastAppliedOf, threeWayMerge } from './merge.ts';
 import { performApiWrite, type ApiWriteData } from './apiWrites.ts';
+import { performClusterInit, type ClusterInitData } from './clusterObjects.ts';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
 
@@ -28,7 +29,8 @@ export type Input =
   | { type: 'RestartRequested'; data: { seed: number; pod: string; container: string } }
   | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
   | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } }
-  | { type: 'ApiWriteRequested'; data: ApiWriteData };
+  | { type: 'ApiWriteRequested'; data: ApiWriteData }
+  | { type: 'ClusterInitRequested'; data: ClusterInitData };
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -185,9 +187,7 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
       // The node's kubelet stops (or resumes) posting status; the node lifecycle controller
       // turns that into Ready=Unknown and the unreachable taint (or back).
       const live = store.get('Node', input.data.name) as Obj;
-      const annotations = { ...(live.metadata.annotations ?? {}) };
-      if (input.type === 'NodeDownRequested') annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
-      store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as never);
+      store.update('Node', withNodeDown(live, input.type === 'NodeDownRequested', s.now) as never);
       s.settle();
       return { ok: true };
     }
@@ -226,6 +226,9 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
     }
     case 'ApiWriteRequested':
       return { ok: true, object: performApiWrite(s as Session, input.data) };
+    case 'ClusterInitRequested':
+      performClusterInit(s, input.data);
+      return { ok: true };
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };

@@ -20,6 +20,7 @@ import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
 import { ReadPointError } from '@pvsim/replay';
 import { OBJECTS_FILE, ObjectsView, writeObjectsFile } from './objectsFile.ts';
+import { CLUSTER_INIT_INPUT, defaultClusterInit, performClusterInit } from './clusterObjects.ts';
 
 /** Simulated time starts here for every new cluster. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -73,6 +74,12 @@ export interface SessionOptions {
    * world's API server instead of folding the log again (record import replays its inputs so).
    */
   after?: Session;
+  /**
+   * A batch another session produced on this (empty) log and did not append: folded as if it
+   * had been, and appended first by `commit` (clusterInit.ts: a fresh cluster's own objects are
+   * written only with the first command that succeeds).
+   */
+  preamble?: NewLogRecord[];
 }
 
 export interface SessionWorld {
@@ -91,6 +98,7 @@ export class Session {
   /** Drivers and kubelets, for the verbs that act on them (exec, restart, csi ls). */
   readonly parts: ClusterParts;
   private readonly pending: NewLogRecord[] = [];
+  private readonly preamble: NewLogRecord[] | undefined;
   private readonly basePos: number;
   /** The log's end as this session last saw it (after its commit), and the work a WorkPending there left. */
   private endPos: number;
@@ -148,7 +156,9 @@ export class Session {
       end = records.length > 0 ? records[records.length - 1]!.pos : 0;
     }
     if (atPos !== undefined && atPos > end) throw new ReadPointError(`error: --at ${atPos}: the log ends at position ${end}`);
-    this.basePos = atPos ?? end;
+    this.preamble = opts.preamble && end === 0 && !snap && !after ? opts.preamble : undefined;
+    if (this.preamble) records = this.preamble.map((r, i) => ({ ...r, pos: i + 1, sum: '' }) as LogRecord);
+    this.basePos = this.preamble ? this.preamble.length : atPos ?? end;
     // Randomness for this invocation is derived from the seed and the log position.
     this.world = createWorld({
       seed: deriveSeed(opts.seed, this.basePos),
@@ -183,7 +193,7 @@ export class Session {
       last = r;
       return true;
     };
-    if (file && !after) {
+    if (file && !after && !this.preamble) {
       const from = snap ? { byteOffset: snap.byteOffset, pos: snap.pos, sum: snap.sum } : undefined;
       const read = file.forEachBatch((batch) => batch.every(fold), from);
       if (!read) throw new Error(`${file.path}: the log was replaced while it was being read; run the command again`);
@@ -269,11 +279,11 @@ export class Session {
     return report;
   }
 
-  /** Appends everything this invocation produced as one durable batch. */
-  commit(): LogRecord[] {
-    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
-    // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
-    // still passed: the log's last record carries the time the next command starts from.
+  /**
+   * The batch as `commit` would append it — the clock's last move and the work left undelivered
+   * recorded, quiet resyncs summarised — taken out of the session.
+   */
+  takeBatch(): NewLogRecord[] {
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
     if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
       this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });
@@ -281,7 +291,16 @@ export class Session {
     const work = this.world.scheduler.pendingWork();
     const hasWork = work.waiting.length > 0 || work.delayed.length > 0;
     if (this.pending.length > 0 && hasWork) this.pending.push({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkPending', data: work });
-    const batch = summariseQuietResyncs(this.pending.splice(0));
+    return summariseQuietResyncs(this.pending.splice(0));
+  }
+
+  /** Appends everything this invocation produced as one durable batch (after the preamble's, when there is one). */
+  commit(): LogRecord[] {
+    if (this.readsThePast) throw new Error('a session that reads the cluster at an earlier position cannot append to its log');
+    if (this.preamble) this.log.append(this.preamble, 0);
+    // Simulated time that passed with nothing to record (an `advance`, a wait that timed out)
+    // still passed: the log's last record carries the time the next command starts from.
+    const batch = this.takeBatch();
     if (this.requestId !== undefined) tagRequest(batch, this.requestId);
     const stored = this.log.append(batch, this.basePos);
     // The batch is durable: from here on nothing may fail the command. The snapshot is a cache,
@@ -317,17 +336,37 @@ export class Session {
     this.handedOver = true;
     return { store: this.store, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos };
   }
+
+  /** The log position this session started from (0: an empty log). */
+  get basePosition(): number { return this.basePos; }
+
+  /** Whether the log has nothing yet (no record folded, none pending). */
+  get isFresh(): boolean { return this.basePos === 0 && this.pending.length === 0; }
+
+  /** Records produced so far, not yet committed. */
+  get pendingCount(): number { return this.pending.length; }
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
-export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void): Session {
-  const session = new Session({
-    clusterDir: g.clusterDir, seed: g.seed, log: openClusterLog(g),
+export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void, options: { init?: boolean } = {}): Session {
+  const log = openClusterLog(g);
+  const make = (preamble?: NewLogRecord[]) => new Session({
+    clusterDir: g.clusterDir, seed: g.seed, log, ...(preamble ? { preamble } : {}),
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ?? g.progress ? { onProgress: onProgress ?? g.progress!.deliveries } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
+  let session = make();
+  // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so
+  // `log verify` re-executes them as recorded; a read sees them without writing. `pvsim init` opens with init: false.
+  if (g.atPos === undefined && options.init !== false && session.isFresh) {
+    const data = defaultClusterInit(g.seed);
+    session.input(CLUSTER_INIT_INPUT, data);
+    performClusterInit(session, data);
+    // Its own batch (so `log verify` re-executes it as recorded), appended only when the command commits.
+    if (!g.readOnly) session = make(session.takeBatch());
+  }
   session.requestId = g.requestId;
   session.progress = g.progress;
   return session;

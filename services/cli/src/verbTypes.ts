@@ -66,6 +66,8 @@ export interface GlobalOptions {
   quiet?: boolean;
   /** -v (repeatable): how much more to say on stderr. */
   verbosity?: number;
+  /** The verb only reads: a fresh cluster's own objects are then shown, not written (clusterInit.ts). */
+  readOnly?: boolean;
   /** PVSIM_TEST_FAULT: the test fault seam (clusterDir.ts). */
   faults?: (site: 'lock' | 'open' | 'write' | 'mid-write' | 'fsync' | 'appended' | 'snapshot' | 'publish') => void;
 }

@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { ApiError, type EventLog, type KubeEvent, type LogRecord } from '@pvsim/domain';
 import {
   ManifestError, applyDefaults, applyRequestNamespace, describe as describeObject, parseManifests, printJson, printNames,
-  printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor,
-  type ParsedObject, type ResourceType,
+  printTable, printYaml, readManifestSources, resolveKind, resolveResource, validateObject, warningsFor, applyFieldValidation,
+  type FieldValidation, type ParsedObject, type ResourceType,
 } from '@pvsim/manifests';
 import { DROPPED_LINES_MAX, FileEventLog, acquireLogLock, describeOwner, repairLog } from '@pvsim/log-file';
 import { LOCK_TIMEOUT_MS, openClusterLog, wallClock } from './clusterDir.ts';
@@ -29,7 +29,8 @@ import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from '.
 
 /** Kinds users create, change and delete (events are the controllers'). */
 const STORAGE_KINDS = new Set(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'Pod', 'Node', 'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'VolumeAttachment',
-  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet']);
+  'VolumeSnapshotClass', 'VolumeSnapshot', 'VolumeSnapshotContent', 'CSIDriver', 'CSINode', 'ReplicaSet',
+  'Namespace', 'Service', 'ServiceAccount', 'PodDisruptionBudget']);
 
 function open(g: GlobalOptions): Session {
   return openSession(g);
@@ -66,7 +67,19 @@ function ref(type: ResourceType, name: string): string {
   return `${kindName(type)}/${name}`;
 }
 
-export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean }): number {
+/**
+ * Server-side field validation of one loaded object (strictFields.ts): Strict throws, Warn and
+ * Ignore leave the object without its unknown fields; warnings are added to `warnings`.
+ */
+function validateFields(l: Loaded, directive: FieldValidation, exists: boolean, warnings: string[]): void {
+  const checked = applyFieldValidation(l.parsed, directive, exists ? 'patching' : 'creating');
+  if (checked.parsed === l.parsed) return;
+  l.parsed = checked.parsed;
+  l.object = structuredClone(checked.parsed.object) as Obj;
+  for (const w of checked.warnings.map((x) => `Warning: ${x}`)) if (!warnings.includes(w)) warnings.push(w);
+}
+
+export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { namespace: string; explicitNamespace: boolean; wait: boolean; validate?: FieldValidation }): number {
   const loaded = load(io, files, opts.namespace, opts.explicitNamespace);
   const session = open(g);
   const store = session.store;
@@ -78,7 +91,15 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const kind = l.type.kind as StoredKind;
     const id = `${kind}/${objectKey(kind, l.object as never)}`;
     const live = seen.get(id) ?? (store.get(kind, objectKey(kind, l.object as never)) as Obj | undefined);
+    validateFields(l, opts.validate ?? 'Strict', live !== undefined, warnings);
     const next = desiredForApply(live, l.object);
+    // The namespace lifecycle admission plugin: no object goes into a namespace that does not exist
+    // (one created earlier in the same apply does, as kubectl sends the objects in order).
+    const ns = next.metadata.namespace;
+    if (l.type.namespaced && ns !== undefined && !store.get('Namespace', ns) && !seen.has(`Namespace/${ns}`)) {
+      const line = l.parsed.lineOf('metadata.namespace') ?? l.parsed.line;
+      throw new ApiError('NotFound', `${l.parsed.file}:${line}: Error from server (NotFound): error when creating ${JSON.stringify(l.parsed.file)}: namespaces ${JSON.stringify(ns)} not found`);
+    }
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
     const refused = live && kind === 'PersistentVolumeClaim' ? resizeRefusal(next as never, live as never, store.listClasses()) : undefined;
     if (refused) throw new ApiError('Forbidden', `Error from server (Forbidden): ${l.parsed.file}:${l.parsed.line}: ${refused}`);
@@ -95,12 +116,14 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
   return 0;
 }
 
-export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean }): number {
+export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts: { wait: boolean; validate?: FieldValidation }): number {
   const loaded = load(io, files, 'default');
   const session = open(g);
   const store = session.store;
   const names = new Set<string>();
+  const warnings: string[] = [];
   for (const l of loaded) {
+    validateFields(l, opts.validate ?? 'Strict', false, warnings);
     const kind = l.type.kind as StoredKind;
     const key = objectKey(kind, l.object as never);
     if (store.get(kind, key) || names.has(`${kind}/${key}`)) {
@@ -113,6 +136,7 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
   session.commit();
   const lines = loaded.map((l) => `${ref(l.type, l.object.metadata.name)} imported`);
   g.progress?.stop();
+  for (const w of warnings) io.stderr(`${w}\n`);
   io.stdout(lines.map((l) => l + '\n').join(''));
   io.stderr(unsettledNotice(session));
   return 0;

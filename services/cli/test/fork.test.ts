@@ -45,10 +45,12 @@ test('fork refuses a position inside a batch, an existing target, and leaves not
   const c = tempCluster();
   await run(c, ['apply', '-f', 'examples/static/']);
   const end = records(c).length;
+  // The fresh cluster's own batch (ClusterInitRequested) comes first; the apply's follows it.
+  const start = records(c).findIndex((r: any) => r.type === 'ApplyRequested') + 1;
   const parent = dirname(c);
-  const inside = await pvsim(c, ['fork', '--at', '5', '--to', join(parent, 'x')]);
+  const inside = await pvsim(c, ['fork', '--at', String(start + 4), '--to', join(parent, 'x')]);
   assert.is(inside.code, 1);
-  assert.match(inside.stderr, `position 5 is inside the batch of the command at position 1 (input ApplyRequested, records 1–${end}); fork at 0 (before it) or at ${end} (after it)`);
+  assert.match(inside.stderr, `position ${start + 4} is inside the batch of the command at position ${start} (input ApplyRequested, records ${start}–${end}); fork at ${start - 1} (before it) or at ${end} (after it)`);
   assert.not.ok(existsSync(join(parent, 'x')));
   const exists = await pvsim(c, ['fork', '--to', c]);
   assert.is(exists.code, 1);

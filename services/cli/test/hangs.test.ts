@@ -28,6 +28,8 @@ function simulatedSpanMs(cluster: string): number {
 for (const c of cases) {
   test(`no hang: ${c.name}`, async () => {
     const cluster = tempCluster();
+    // The fixtures declare the cluster's one node.
+    assert.is((await pvsim(cluster, ['init', '--nodes', '0'])).code, 0);
     const r = await pvsim(cluster, ['apply', '-f', join(FIXTURES, '00-node.yaml'), '-f', join(FIXTURES, c.file)]);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stderr, /still in flight/);
@@ -47,6 +49,7 @@ test('the settle budget is a flag shown in --help, stops a command early, and is
   assert.match(help.stdout, /--settle-steps <n>[\s\S]*default: "2000000"/);
   assert.match(help.stdout, /--settle-time <duration>[\s\S]*default: "25m"/);
   const cluster = tempCluster();
+  assert.is((await pvsim(cluster, ['init', '--nodes', '0'])).code, 0);
   const r = await pvsim(cluster, ['--settle-steps', '40', 'apply', '-f', join(FIXTURES, '00-node.yaml'), '-f', join(FIXTURES, 'attach-limit.yaml')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /the step budget ran out after 40 deliveries/);

@@ -42,7 +42,7 @@ test('version and api-resources', async () => {
     assert.match(r.stdout, /^persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim$/m);
     const cluster = await pvsim(c, ['api-resources', '--namespaced=false', '-o', 'name']);
     assert.is(cluster.stdout, [
-      'nodes', 'persistentvolumes', 'volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io',
+      'namespaces', 'nodes', 'persistentvolumes', 'volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io',
       'csidrivers.storage.k8s.io', 'csinodes.storage.k8s.io', 'storageclasses.storage.k8s.io', 'volumeattachments.storage.k8s.io',
     ].join('\n') + '\n');
   } finally {

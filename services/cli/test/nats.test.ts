@@ -17,6 +17,7 @@ const ok = async (args: string[], stdin = '') => {
   assert.is(r.code, 0, `pvsim ${args.join(' ')}: ${r.stderr}`);
   return r;
 };
+// Three commands, after the fresh cluster's own batch (ClusterInitRequested): four inputs, four batches.
 const STEPS = [['apply', '-f', 'examples/static/01-volumes.yaml'], ['apply', '-f', 'examples/static/02-claims.yaml'], ['delete', 'pvc', 'scratch']];
 
 test('the same commands on a NATS cluster and a file cluster give byte-identical logs and the same objects', async () => {
@@ -30,7 +31,7 @@ test('the same commands on a NATS cluster and a file cluster give byte-identical
   assert.is(exported, logBytes(dir));
   const get = ['get', 'pv,pvc', '-o', 'json'];
   assert.is((await ok([...nats('same'), ...get])).stdout, (await pvsim(dir, get)).stdout);
-  assert.match((await ok([...nats('same'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
+  assert.match((await ok([...nats('same'), 'log', 'verify'])).stdout, /log verified: 4 inputs re-executed/);
   assert.is((await ok([...nats('same'), 'log'])).stdout, exported);
 });
 
@@ -38,7 +39,7 @@ test('log import moves a file cluster into NATS and back, byte for byte, and the
   const dir = tempCluster();
   for (const step of STEPS) assert.is((await pvsim(dir, step)).code, 0);
   const file = join(dir, 'log.jsonl');
-  assert.match((await ok([...nats('moved'), 'log', 'import', '-f', file])).stdout, /imported \d+ records in 3 batches into cluster moved in NATS/);
+  assert.match((await ok([...nats('moved'), 'log', 'import', '-f', file])).stdout, /imported \d+ records in 4 batches into cluster moved in NATS/);
   assert.is((await ok([...nats('moved'), 'log', 'export'])).stdout, readFileSync(file, 'utf8'));
   assert.match((await ok([...nats('moved'), 'log', 'verify'])).stdout, /log verified/);
   const back = tempCluster();
@@ -75,7 +76,7 @@ test('nats-server restarted between commands: the next ones reconnect, nothing i
     assert.is((await pvsim(dir, step)).code, 0);
   }
   assert.is((await ok([...nats('restarts'), 'log', 'export'])).stdout, logBytes(dir));
-  assert.match((await ok([...nats('restarts'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
+  assert.match((await ok([...nats('restarts'), 'log', 'verify'])).stdout, /log verified: 4 inputs re-executed/);
 });
 
 test('with authorization on, credentials in the URL pass through, and a missing or wrong one is a one-line error that hides them', async () => {

@@ -39,7 +39,8 @@ test('record export --format audit: audit.k8s.io/v1 lines with the user each com
   assert.is(bind.requestURI, '/api/v1/persistentvolumes/disk-50g');
   const gone = lines.find((l) => l.verb === 'delete' && l.objectRef.name === 'scratch');
   assert.is(gone.user.username, 'system:serviceaccount:kube-system:pvc-protection-controller');
-  assert.match(gone.stageTimestamp, /^2026-01-01T00:01:02\.000Z$/);
+  // The story's commands come 1 s after the fresh cluster's own batch.
+  assert.match(gone.stageTimestamp, /^2026-01-01T00:01:03\.000Z$/);
 });
 
 test('record export --format events, and --at limits every format to the history up to that position', async () => {

@@ -10,3 +10,4 @@ export * from './nodeLifecycle.ts';
 export * from './attachDetach.ts';
 export * from './expandController.ts';
 export * from './snapshotController.ts';
+export * from './ephemeral.ts';

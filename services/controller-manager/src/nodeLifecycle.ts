@@ -9,12 +9,22 @@
  * Here a node is "down" exactly while it carries the annotation `pvsim.dev/node-down` (set by
  * `pvsim node down`, removed by `pvsim node up`).
  */
-import { withFinalizer, KUBELET_FINALIZER, isNodeDown, type Pod } from '@pvsim/domain';
+import { withFinalizer, KUBELET_FINALIZER, isNodeDown, lastHeartbeatMs, type Pod } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { nodeIndex, type Controller, type WorkQueue } from '@pvsim/component';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/**
+ * --node-monitor-grace-period: how long a node may go without a heartbeat before the controller
+ * marks it Unknown. 50 s since 1.32 (kubernetes/kubernetes#126287; 40 s before), as
+ * monitorNodeHealth compares the last probe with it (pkg/controller/nodelifecycle/node_lifecycle_controller.go).
+ */
+export const NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
+
+/** gc_controller.go quarantineTime: a deleted node's pods are collected this long after it went. */
+export const POD_GC_QUARANTINE_MS = 40_000;
 
 /** DefaultTolerationSeconds admission: pods tolerate an unreachable node for 300 s. */
 export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
@@ -42,12 +52,14 @@ export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle';
   readonly queues: Record<string, (key: string) => void>;
 
-  constructor(private readonly client: Client, _queue: WorkQueue, private readonly clock: SimClock) {
+  constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly clock: SimClock) {
     this.queues = { 'node-lifecycle': (name) => this.sync(name) };
   }
 
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
     if (ev.kind === 'Node' && ev.new) queue.add('node-lifecycle', ev.key);
+    // The pod garbage collector looks at a deleted node's pods after its quarantine.
+    if (ev.kind === 'Node' && !ev.new) queue.addAfter('node-lifecycle', ev.key, POD_GC_QUARANTINE_MS);
   }
 
   resync(queue: WorkQueue): void {
@@ -56,8 +68,15 @@ export class NodeLifecycleController implements Controller {
 
   private sync(name: string): void {
     const node = this.client.get('Node', name) as unknown as NodeObj | undefined;
-    if (!node) return;
-    const down = isNodeDown(node);
+    if (!node) { this.collectOrphans(name); return; }
+    let down = isNodeDown(node);
+    // The kubelet stopped posting: the node stays Ready until the grace period has passed since its last heartbeat.
+    const heartbeat = lastHeartbeatMs(node);
+    if (down && heartbeat !== undefined && this.clock.now() < heartbeat + NODE_MONITOR_GRACE_PERIOD_MS) {
+      this.queue.addAfter('node-lifecycle', name, heartbeat + NODE_MONITOR_GRACE_PERIOD_MS - this.clock.now());
+      down = false;
+      if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') return;
+    }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     const wantStatus = down ? 'Unknown' : 'True';
     const taints = node.spec?.taints ?? [];
@@ -112,6 +131,28 @@ export class NodeLifecycleController implements Controller {
       const next = withFinalizer(pod, KUBELET_FINALIZER, false);
       this.client.event(pod, 'Normal', 'PodGCForceDelete', `Force deleting pod ${key} on out-of-service node ${name}`, 'pod-garbage-collector');
       this.client.update('Pod', next as never);
+    }
+  }
+
+  /**
+   * The pod garbage collector's gcOrphaned (pkg/controller/podgc/gc_controller.go): the pods bound
+   * to a node that no longer exists are marked Failed with the DisruptionTarget condition
+   * (DeletionByPodGC, "PodGC: node no longer exists") and force-deleted — no kubelet will ever
+   * confirm — so the attach/detach controller detaches their volumes.
+   */
+  private collectOrphans(name: string): void {
+    for (const pod of this.client.listPods().filter((p) => p.spec.nodeName === name)) {
+      const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+      const phase = pod.status?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed') {
+        const conditions = ((pod.status?.['conditions'] as Condition[] | undefined) ?? []).filter((c) => c.type !== 'DisruptionTarget');
+        conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: this.clock.iso() });
+        this.client.update('Pod', { ...pod, status: { ...(pod.status ?? {}), phase: 'Failed', conditions } } as never, 'status');
+      }
+      const live = this.client.get('Pod', key) as unknown as Pod | undefined;
+      if (!live) continue;
+      if ((live.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) this.client.update('Pod', withFinalizer(live, KUBELET_FINALIZER, false) as never);
+      if (this.client.get('Pod', key)) this.client.delete('Pod', key);
     }
   }
 

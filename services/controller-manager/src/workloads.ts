@@ -162,6 +162,37 @@ export function controllerRef(owner: Owner | { kind: string; metadata: ObjectMet
   return { apiVersion: 'apps/v1', kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
+/**
+ * A claim a controller creates from a template (a StatefulSet's volumeClaimTemplates, a pod's
+ * generic ephemeral volume): the template's labels (plus `labels`), annotations and spec, with what
+ * the API server's defaulting and admission would add — volumeMode, the default class
+ * (DefaultStorageClass admission applies to controllers' claims too), the protection finalizer.
+ */
+export function claimFromTemplate(
+  client: Pick<Client, 'listClasses'>, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PersistentVolumeClaimSpec },
+  at: { name: string; namespace: string; labels?: Record<string, string>; owner?: OwnerReference },
+): PersistentVolumeClaim {
+  const meta = template.metadata ?? {};
+  const spec = structuredClone(template.spec);
+  if (spec.volumeMode === undefined) spec.volumeMode = 'Filesystem';
+  const hasClass = (spec.storageClassName !== undefined && spec.storageClassName !== null) || meta.annotations?.[ANN_BETA_STORAGE_CLASS] !== undefined;
+  if (!hasClass) {
+    const def = getDefaultClass(client.listClasses());
+    if (def) spec.storageClassName = def.metadata.name;
+  }
+  return {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: at.name, namespace: at.namespace, labels: { ...(meta.labels ?? {}), ...(at.labels ?? {}) },
+      ...(at.owner ? { ownerReferences: [at.owner] } : {}),
+      ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
+      finalizers: [FINALIZER_PVC_PROTECTION],
+    },
+    spec,
+    status: { phase: 'Pending' },
+  };
+}
+
 export const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 export const isDeleting = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
 /** podutil.IsPodReady. */
@@ -415,28 +446,11 @@ export class StatefulSetController implements Controller {
   /** getPersistentVolumeClaims: one claim per template, labelled with the set's selector. */
   private claimFor(set: StatefulSet, template: PersistentVolumeClaimTemplate, ordinal: number): PersistentVolumeClaim {
     const name = statefulSetClaimName(template.metadata.name, set.metadata.name, ordinal);
-    const labels = { ...(template.metadata.labels ?? {}), ...(set.spec.selector.matchLabels ?? {}) };
-    const spec = structuredClone(template.spec);
-    if (spec.volumeMode === undefined) spec.volumeMode = 'Filesystem';
-    // Admission (DefaultStorageClass) applies to claims a controller creates as well.
-    const hasClass = (spec.storageClassName !== undefined && spec.storageClassName !== null)
-      || template.metadata.annotations?.[ANN_BETA_STORAGE_CLASS] !== undefined;
-    if (!hasClass) {
-      const def = getDefaultClass(this.client.listClasses());
-      if (def) spec.storageClassName = def.metadata.name;
-    }
     const policy = (set.spec['persistentVolumeClaimRetentionPolicy'] ?? {}) as { whenDeleted?: string };
-    return {
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-      metadata: {
-        name, namespace: set.metadata.namespace ?? 'default', labels,
-        ...(policy.whenDeleted === 'Delete' ? { ownerReferences: [controllerRef(set)] } : {}),
-        ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-        finalizers: [FINALIZER_PVC_PROTECTION],
-      },
-      spec,
-      status: { phase: 'Pending' },
-    };
+    return claimFromTemplate(this.client, template, {
+      name, namespace: set.metadata.namespace ?? 'default', labels: set.spec.selector.matchLabels ?? {},
+      ...(policy.whenDeleted === 'Delete' ? { owner: controllerRef(set) } : {}),
+    });
   }
 
   /** Creates the claims of one ordinal that do not exist; false while one is still terminating. */

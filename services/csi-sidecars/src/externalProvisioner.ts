@@ -52,8 +52,14 @@ export const ANN_PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIde
 const CSI_PARAMETER_PREFIX = 'csi.storage.k8s.io/';
 const PARAM_FSTYPE = `${CSI_PARAMETER_PREFIX}fstype`;
 const DEFAULT_FSTYPE = 'ext4';
-export const PROVISIONER_FAILED_PROVISION_THRESHOLD = 15;
-export const PROVISIONER_FAILED_DELETE_THRESHOLD = 15;
+/**
+ * The csi-provisioner sidecar builds its ProvisionController with FailedProvisionThreshold(0) and
+ * FailedDeleteThreshold(0) (external-provisioner cmd/csi-provisioner/csi-provisioner.go): it never
+ * gives up and retries with the workqueue's backoff up to retryIntervalMax. The library's own
+ * default of 15 applies only when a test asks for a threshold.
+ */
+export const PROVISIONER_FAILED_PROVISION_THRESHOLD = 0;
+export const PROVISIONER_FAILED_DELETE_THRESHOLD = 0;
 export const PROVISIONER_RETRY_BASE_MS = 1_000;
 export const PROVISIONER_RETRY_MAX_MS = 300_000;
 /** LIB CreateProvisionedPVRetryCount: attempts to save a provisioned PV object. */

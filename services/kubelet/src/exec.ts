@@ -235,8 +235,10 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
     const backing = volumeBacking(client, pod, volume, lookup);
     if (!backing) continue;
     const mount: ContainerMount = { ...backing, target: normalizePath(vm.mountPath), volume: vm.name, readOnly: backing.volumeReadOnly || vm.readOnly === true };
-    if (vm.subPath) {
-      const sub = normalizePath(vm.subPath);
+    const subPathExpr = (vm as { subPathExpr?: string }).subPathExpr;
+    const subPath = vm.subPath || (subPathExpr ? expandEnvReferences(subPathExpr, containerEnv(client, pod, container)) : '');
+    if (subPath) {
+      const sub = normalizePath(subPath);
       mount.subPath = sub.slice(1);
       mount.base = joinPath(backing.base, sub);
       mount.source = backing.source.endsWith(']') ? `${backing.source.slice(0, -1)}${sub}]` : `${backing.source}[${sub}]`;
@@ -244,6 +246,82 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
     mounts.push(mount);
   }
   return mounts.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+}
+
+// ------------------------------------------------------------------ the container's environment
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    configMapKeyRef?: { name: string; key: string };
+    secretKeyRef?: { name: string; key: string };
+  };
+}
+
+/**
+ * `$(VAR)` references expanded as the kubelet does (third_party/forked/golang/expansion): a known
+ * variable is replaced, an unknown one is left as written, `$$` is a `$`.
+ */
+export function expandEnvReferences(input: string, env: ReadonlyMap<string, string>): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    if (ch !== '$' || i + 1 >= input.length) { out += ch; continue; }
+    const next = input[i + 1]!;
+    if (next === '$') { out += '$'; i++; continue; }
+    if (next === '(') {
+      const close = input.indexOf(')', i + 2);
+      if (close > 0) {
+        const name = input.slice(i + 2, close);
+        out += env.has(name) ? env.get(name)! : `$(${name})`;
+        i = close;
+        continue;
+      }
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/** podFieldSelectorRuntimeValue / ExtractFieldPathAsString for the downward API's env fields. */
+function podField(pod: Pod, path: string): string {
+  const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (label) return ((pod.metadata as Record<string, Record<string, string> | undefined>)[label[1]!] ?? {})[label[2]!] ?? '';
+  const status = (pod.status ?? {}) as Record<string, unknown>;
+  switch (path) {
+    case 'metadata.name': return pod.metadata.name;
+    case 'metadata.namespace': return pod.metadata.namespace ?? 'default';
+    case 'metadata.uid': return pod.metadata.uid ?? '';
+    case 'spec.nodeName': return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName': return String(pod.spec['serviceAccountName'] ?? 'default');
+    case 'status.podIP': return String(status['podIP'] ?? '');
+    case 'status.hostIP': return String(status['hostIP'] ?? '');
+    default: return '';
+  }
+}
+
+/**
+ * The container's environment as the kubelet builds it (kubelet_pods.go makeEnvironmentVariables):
+ * `env` in order, each value able to refer to the ones before it, with the downward API's
+ * fieldRef and ConfigMap/Secret keys resolved.
+ */
+export function containerEnv(client: Client, pod: Pod, container: ContainerSpec): Map<string, string> {
+  const env = new Map<string, string>();
+  const ns = pod.metadata.namespace ?? 'default';
+  for (const v of ((container as { env?: EnvVar[] }).env ?? [])) {
+    const from = v.valueFrom;
+    let value: string | undefined;
+    if (from?.fieldRef) value = podField(pod, from.fieldRef.fieldPath);
+    else if (from?.configMapKeyRef) value = (client.get('ConfigMap', `${ns}/${from.configMapKeyRef.name}`)?.['data'] as Record<string, string> | undefined)?.[from.configMapKeyRef.key];
+    else if (from?.secretKeyRef) {
+      const data = (client.get('Secret', `${ns}/${from.secretKeyRef.name}`)?.['data'] as Record<string, string> | undefined)?.[from.secretKeyRef.key];
+      value = data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+    } else value = expandEnvReferences(v.value ?? '', env);
+    if (value !== undefined) env.set(v.name, value);
+  }
+  return env;
 }
 
 // ------------------------------------------------------------------ who may exec

@@ -391,6 +391,8 @@ export class Kubelet implements Controller {
       const bound = boundVolumeOf(this.client, pod, volume);
       // OBSERVATION: claim missing or not Bound yet: the pod waits (unbound PersistentVolumeClaims).
       if (!bound) return WAITING;
+      const mismatch = volumeModeMismatch(pod, volume.name, bound.pv.spec.volumeMode ?? 'Filesystem');
+      if (mismatch) return { state: 'failed', message: mismatch };
       const csi = csiSourceOf(bound.pv);
       return csi ? this.mountCsi(key, pod, volume, bound.pv, csi) : this.mountInTreeVolume(bound.pv);
     }
@@ -405,6 +407,14 @@ export class Kubelet implements Controller {
     if (hostPath) {
       const problem = this.prepareHostPath(hostPath.path, hostPath.type ?? '');
       return problem ? setUpFailed(problem) : MOUNTED;
+    }
+    const inline = volume['csi'] as { driver?: string } | undefined;
+    if (inline) {
+      // A CSI inline (Ephemeral) volume: csi_mounter.go SetUpAt checks the driver's lifecycle modes first.
+      const problem = inlineCsiModeProblem(inline.driver ?? '', this.client.get('CSIDriver', inline.driver ?? '') as { spec?: { volumeLifecycleModes?: string[] } } | undefined);
+      if (problem) return setUpFailed(`kubernetes.io/csi: mounter.SetupAt failed to check volume lifecycle mode: ${problem}`);
+      // Only a driver outside pvsim can list Ephemeral (the simulated ones list Persistent, and the field is immutable).
+      return setUpFailed(`kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name ${inline.driver ?? ''} not found in the list of registered CSI drivers`);
     }
     const missing = this.missingSource(pod, volume);
     return missing ? setUpFailed(missing) : MOUNTED;
@@ -851,4 +861,29 @@ export class Kubelet implements Controller {
     const alive = new Set(this.actualState().emptyDirs.map((e) => e.podUid).filter(podExists));
     for (const e of orphanedEmptyDirs(this.actualState(), alive)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
+}
+
+/**
+ * supportsVolumeLifecycleMode (pkg/volume/csi/csi_mounter.go) for an inline volume: the driver's
+ * CSIDriver must list Ephemeral; without a CSIDriver object only Persistent is assumed.
+ */
+export function inlineCsiModeProblem(driver: string, csiDriver: { spec?: { volumeLifecycleModes?: string[] } } | undefined): string | undefined {
+  if (!csiDriver) return `volume mode "Ephemeral" not supported by driver ${driver} (no CSIDriver object)`;
+  const modes = csiDriver.spec?.volumeLifecycleModes ?? ['Persistent'];
+  if (modes.includes('Ephemeral')) return undefined;
+  return `volume mode "Ephemeral" not supported by driver ${driver} (only supports [${modes.map((m) => JSON.stringify(m)).join(' ')}])`;
+}
+
+/**
+ * The desired-state populator's check (pkg/kubelet/volumemanager/populator
+ * desired_state_of_world_populator.go createVolumeSpec): a Block volume may only be used through
+ * volumeDevices, a Filesystem one only through volumeMounts.
+ */
+export function volumeModeMismatch(pod: Pod, volumeName: string, volumeMode: string): string | undefined {
+  const containers = [...initContainersOf(pod), ...containersOf(pod)] as { volumeMounts?: { name: string }[]; volumeDevices?: { name: string }[] }[];
+  const mounted = containers.some((c) => (c.volumeMounts ?? []).some((m) => m.name === volumeName));
+  const mapped = containers.some((c) => (c.volumeDevices ?? []).some((d) => d.name === volumeName));
+  if (mounted && volumeMode !== 'Filesystem') return `volume ${volumeName} has volumeMode ${volumeMode}, but is specified in volumeMounts`;
+  if (mapped && volumeMode !== 'Block') return `volume ${volumeName} has volumeMode ${volumeMode}, but is specified in volumeDevices`;
+  return undefined;
 }

@@ -30,7 +30,7 @@
 import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, claimRequest, compileClaimSelector, compareQuantities,
   checkNodeAffinity, findMatchingVolume, getClaimClass, getVolumeClass, hasAnnotation, isDelayBindingMode, isVolumeBoundToClaim,
-  labelSelectorMatches, nodeSelectorMatches, claimReference, type LabelSelector, type Node, type NodeSelector, type PersistentVolume,
+  labelSelectorMatches, nodeSelectorMatches, claimReference, parseQuantity, type LabelSelector, type Node, type NodeSelector, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
@@ -42,6 +42,7 @@ const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 const LABEL_ZONE = 'topology.kubernetes.io/zone';
 const LABEL_OS = 'kubernetes.io/os';
 const DEFAULT_NODE_KUBELET_VERSION = 'v1.34.0-pvsim';
+const DEFAULT_NODE_RESOURCES = { cpu: '4', memory: '16Gi', pods: '110' };
 /** The nodes of the issue 3 contract, created when a pod needs scheduling and no node exists. */
 export const DEFAULT_NODES: readonly { name: string; zone: string }[] = [
   { name: 'node-a', zone: 'zone-a' },
@@ -70,7 +71,23 @@ export const SchedulingReason = {
   ephemeralClaimMissing: (name: string) => `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`,
   noNodes: 'no nodes available to schedule pods',
   maxVolumeCountExceeded: 'node(s) exceed max volume count',
+  volumeZoneConflict: 'node(s) had no available volume zone',
+  insufficient: (resource: string) => `Insufficient ${resource}`,
+  tooManyPods: 'Too many pods',
 } as const;
+
+/**
+ * The reasons whose Filter status is Unschedulable (preemption could help) rather than
+ * UnschedulableAndUnresolvable: NodeResourcesFit, VolumeRestrictions (ReadWriteOncePod),
+ * NodeVolumeLimits and the anti-affinity rules. Everything else makes preemption "not helpful".
+ */
+const RESOLVABLE_REASONS: ReadonlySet<string> = new Set([
+  SchedulingReason.readWriteOncePodConflict, SchedulingReason.maxVolumeCountExceeded, SchedulingReason.podAntiAffinityMismatch,
+  SchedulingReason.existingPodsAntiAffinityMismatch, SchedulingReason.tooManyPods, SchedulingReason.insufficient('cpu'), SchedulingReason.insufficient('memory'),
+]);
+const PREEMPTION_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
+/** DefaultPreemption finds no victims: pvsim's pods all have the same priority. */
+const NO_PREEMPTION_VICTIMS = 'No preemption victims found for incoming pod';
 
 // ------------------------------------------------------------------------------ pod fields
 
@@ -285,14 +302,120 @@ export type SchedulingDecision =
   | { kind: 'Unschedulable'; message: string };
 
 /** FitError.Error(): "0/N nodes are available: <pre-filter message | sorted histogram>." */
+/**
+ * FitError.Error() (pkg/scheduler/framework/types.go) with DefaultPreemption's PostFilter message
+ * after it (`preemption: 0/N nodes are available: …`, defaultpreemption's
+ * nodesWherePreemptionMightHelp): a node whose rejection preemption cannot resolve counts as "not
+ * helpful", one that only lacked room as "no victims", as no pod has a lower priority to evict.
+ */
 export function fitErrorMessage(nodeCount: number, reasons: { preFilter?: string; perNode?: readonly (readonly string[])[] }): string {
-  let msg = `0/${nodeCount} nodes are available:`;
-  if (reasons.preFilter !== undefined) return `${msg} ${reasons.preFilter}.`;
-  const counts = new Map<string, number>();
-  for (const list of reasons.perNode ?? []) for (const r of list) counts.set(r, (counts.get(r) ?? 0) + 1);
-  const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
-  if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
-  return msg;
+  const head = `0/${nodeCount} nodes are available:`;
+  const counted = (lists: readonly (readonly string[])[]): string => {
+    const counts = new Map<string, number>();
+    for (const list of lists) for (const r of list) counts.set(r, (counts.get(r) ?? 0) + 1);
+    return [...counts].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+  };
+  const tail = (perNode: readonly (readonly string[])[]) =>
+    ` preemption: ${head} ${counted(perNode.map((list) => [list.every((r) => RESOLVABLE_REASONS.has(r)) ? NO_PREEMPTION_VICTIMS : PREEMPTION_NOT_HELPFUL]))}.`;
+  if (reasons.preFilter !== undefined) return `${head} ${reasons.preFilter}.${tail(Array.from({ length: nodeCount }, () => [reasons.preFilter!]))}`;
+  const perNode = reasons.perNode ?? [];
+  const parts = counted(perNode);
+  return `${head}${parts ? ` ${parts}.` : ''}${perNode.length > 0 ? tail(perNode) : ''}`;
+}
+
+// ------------------------------------------------------------------------------ resources, volume zone, scores
+
+const milli = (text: string | undefined): bigint => {
+  if (text === undefined) return 0n;
+  try { const q = parseQuantity(String(text)); return (q.num * 1000n + q.den - 1n) / q.den; } catch { return 0n; }
+};
+
+interface Resources { cpuMilli: bigint; memoryMilli: bigint }
+
+/**
+ * computePodResourceRequest (noderesources/fit.go): the containers' requests added up, or the
+ * largest init container's when that is larger, plus the pod overhead. Memory is kept in
+ * thousandths of a byte so one parser serves both.
+ */
+function podRequests(pod: Pod): Resources {
+  const spec = pod.spec as { containers?: { resources?: { requests?: Record<string, string> } }[]; initContainers?: { resources?: { requests?: Record<string, string> } }[]; overhead?: Record<string, string> };
+  const sum: Resources = { cpuMilli: 0n, memoryMilli: 0n };
+  for (const c of spec.containers ?? []) { sum.cpuMilli += milli(c.resources?.requests?.['cpu']); sum.memoryMilli += milli(c.resources?.requests?.['memory']); }
+  for (const c of spec.initContainers ?? []) {
+    const cpu = milli(c.resources?.requests?.['cpu']); const mem = milli(c.resources?.requests?.['memory']);
+    if (cpu > sum.cpuMilli) sum.cpuMilli = cpu;
+    if (mem > sum.memoryMilli) sum.memoryMilli = mem;
+  }
+  sum.cpuMilli += milli(spec.overhead?.['cpu']);
+  sum.memoryMilli += milli(spec.overhead?.['memory']);
+  return sum;
+}
+
+/**
+ * NodeResourcesFit's Filter (fitsRequest): pods, cpu and memory against the node's
+ * status.allocatable, every shortfall a reason. A resource the node does not report is not
+ * checked (pvsim's Node manifests may carry no status; Kubernetes would count it as 0).
+ */
+function filterResources(pod: Pod, node: Node, onNode: readonly Pod[]): string[] {
+  const allocatable = ((node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable) ?? {};
+  const reasons: string[] = [];
+  if (allocatable['pods'] !== undefined && onNode.length + 1 > Number(allocatable['pods'])) reasons.push(SchedulingReason.tooManyPods);
+  const want = podRequests(pod);
+  if (want.cpuMilli === 0n && want.memoryMilli === 0n) return reasons;
+  const used = onNode.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMilli: a.memoryMilli + b.memoryMilli }), { cpuMilli: 0n, memoryMilli: 0n });
+  if (allocatable['cpu'] !== undefined && want.cpuMilli > 0n && used.cpuMilli + want.cpuMilli > milli(allocatable['cpu'])) reasons.push(SchedulingReason.insufficient('cpu'));
+  if (allocatable['memory'] !== undefined && want.memoryMilli > 0n && used.memoryMilli + want.memoryMilli > milli(allocatable['memory'])) reasons.push(SchedulingReason.insufficient('memory'));
+  return reasons;
+}
+
+const ZONE_KEYS = [LABEL_ZONE, 'failure-domain.beta.kubernetes.io/zone', 'topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region'];
+
+/**
+ * VolumeZone's Filter (volumezone/volume_zone.go): a bound PV labelled with a zone or region
+ * (several zones joined by `__`) fits only nodes carrying one of those values.
+ */
+function filterVolumeZone(claims: PodClaims, node: Node, snap: SchedulingSnapshot): string | undefined {
+  const labels = node.metadata.labels ?? {};
+  for (const claim of claims.bound) {
+    const pv = snap.getVolume(claim.spec.volumeName ?? '');
+    for (const key of ZONE_KEYS) {
+      const value = pv?.metadata.labels?.[key];
+      if (value === undefined) continue;
+      const node = labels[key];
+      if (node === undefined || !value.split('__').includes(node)) return SchedulingReason.volumeZoneConflict;
+    }
+  }
+  return undefined;
+}
+
+interface PreferredTerms {
+  nodeAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelector['nodeSelectorTerms'][number] }[] };
+  podAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; podAffinityTerm: PodAffinityTerm }[] };
+  podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; podAffinityTerm: PodAffinityTerm }[] };
+}
+
+/**
+ * The scores that tell feasible nodes apart (framework runtime RunScorePlugins): NodeAffinity
+ * (the weights of the preferred terms a node matches, normalised to 0–100) and InterPodAffinity
+ * (preferred affinity adds, anti-affinity subtracts, per matching pod in the node's domain,
+ * min–max normalised), each with weight 2 in the default profile.
+ */
+function preferenceScores(pod: Pod, nodes: readonly Node[], byName: () => ReadonlyMap<string, Node>, assigned: () => readonly Pod[]): number[] {
+  const aff = (pod.spec as { affinity?: PreferredTerms }).affinity ?? {};
+  const nodeTerms = aff.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  const raw = nodes.map((n) => nodeTerms.reduce((sum, t) => sum + (nodeSelectorMatches({ nodeSelectorTerms: [t.preference] }, n.metadata.labels ?? {}, n.metadata.name) ? t.weight : 0), 0));
+  const maxNode = Math.max(0, ...raw);
+  const nodeScore = raw.map((r) => (maxNode > 0 ? Math.floor((r * 100) / maxNode) : 0));
+  const weighted = [
+    ...(aff.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => ({ ...t, sign: 1 })),
+    ...(aff.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => ({ ...t, sign: -1 })),
+  ];
+  // The assigned pods are listed only for a pod with preferred (anti-)affinity terms.
+  const podRaw = nodes.map((n) => weighted.length === 0 ? 0 : weighted.reduce((sum, t) => sum + t.sign * t.weight
+    * assigned().filter((p) => termSelects(t.podAffinityTerm, pod, p) && sameDomain(byName().get(fields(p).nodeName ?? ''), n, t.podAffinityTerm.topologyKey)).length, 0));
+  const [lo, hi] = [Math.min(...podRaw), Math.max(...podRaw)];
+  const podScore = podRaw.map((r) => (hi > lo ? Math.floor(((r - lo) * 100) / (hi - lo)) : 0));
+  return nodes.map((_, i) => 2 * nodeScore[i]! + 2 * podScore[i]!);
 }
 
 type PreFilterResult = { ok: true; claims: PodClaims } | { ok: false; message: string };
@@ -518,19 +641,31 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
     const node = nodes[(start + i) % nodes.length]!;
     counter.processed++;
     const here = onNode(node.metadata.name);
-    const reason = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node) ?? filterInterPodAffinity(pod, node, byName, assigned, antiAffine)
+    const early = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node);
+    if (early !== undefined) { perNode.push([early]); continue; }
+    // NodeResourcesFit reports every resource that is short.
+    const short = filterResources(pod, node, here);
+    if (short.length > 0) { perNode.push(short); continue; }
+    const reason = filterInterPodAffinity(pod, node, byName, assigned, antiAffine)
       ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
       ?? filterVolumeLimits(podVolumes, node, here, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
     const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
+    // VolumeZone runs after VolumeBinding.
+    const zone = filterVolumeZone(pre.claims, node, snap);
+    if (zone !== undefined) { perNode.push([zone]); continue; }
     feasible.push({ node, bindings: volumes.bindings, pods: here.length });
   }
   if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { perNode }) };
-  // Ties go to the first name.
-  feasible.sort((a, b) => a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
-  const best = feasible[0]!;
+  // The highest score wins (selectHost); among equals the node with fewer pods (a stand-in for
+  // the spreading and least-allocated scores), then the first name — Kubernetes breaks the last
+  // ties at random, pvsim by name so a run is reproducible.
+  const scores = preferenceScores(pod, feasible.map((f) => f.node), byName, assigned);
+  const order = feasible.map((f, i) => ({ ...f, score: scores[i]! }));
+  order.sort((a, b) => b.score - a.score || a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
+  const best = order[0]!;
   return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
 }
 
@@ -605,14 +740,16 @@ export function checkBindings(b: PodBinding, snap: Pick<SchedulingSnapshot, 'nod
 
 // ------------------------------------------------------------------------------ controller
 
-export function defaultNodeObject(name: string, zone: string, now: string): Node {
+export function defaultNodeObject(name: string, zone: string | undefined, now: string, labels: Record<string, string> = {}): Node {
   return {
     apiVersion: 'v1', kind: 'Node',
-    metadata: { name, labels: { [LABEL_HOSTNAME]: name, [LABEL_ZONE]: zone, [LABEL_OS]: 'linux' } },
+    metadata: { name, labels: { [LABEL_HOSTNAME]: name, ...(zone !== undefined ? { [LABEL_ZONE]: zone } : {}), [LABEL_OS]: 'linux', ...labels } },
     spec: {},
     status: {
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
       nodeInfo: { kubeletVersion: DEFAULT_NODE_KUBELET_VERSION },
+      // What NodeResourcesFit checks requests against (a 4-CPU, 16 GiB worker; 110 pods is the kubelet's maxPods).
+      capacity: { ...DEFAULT_NODE_RESOURCES }, allocatable: { ...DEFAULT_NODE_RESOURCES },
     },
   };
 }

@@ -13,7 +13,7 @@
 import type { CsiDriverPort } from '@pvsim/domain';
 import type { Client, RandomStreams, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  AttachDetachController, DeploymentController, ExpandController, SnapshotController, NodeLifecycleController, ReplicaSetController, StatefulSetController, type ControllerManager,
+  AttachDetachController, DeploymentController, EphemeralVolumeController, ExpandController, SnapshotController, NodeLifecycleController, ReplicaSetController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
 import { CsiSnapshotter, ExternalAttacher, ExternalProvisioner, ExternalResizer } from '@pvsim/csi-sidecars';
 import { Kubelet } from '@pvsim/kubelet';
@@ -143,6 +143,7 @@ export function clusterComponents(
       add(() => new DeploymentController(client, queue, clock)),
       add(() => new ReplicaSetController(client, queue)),
       add(() => new StatefulSetController(client, queue)),
+      add(() => new EphemeralVolumeController(client)),
       ...[...drivers.values()].map((d) => add(() => new ExternalProvisioner(clientFor(`external-provisioner/${d.profile.name}`), queue, ports.get(d.profile.name)!, { random: streams.for(`provisioner-identity/${d.profile.name}`) }))),
       add(() => new AttachDetachController(client, ports, { clock })),
       add(() => new ExpandController(client)),

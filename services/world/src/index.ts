@@ -2,3 +2,4 @@ export * from './world.ts';
 export * from './actions.ts';
 export * from './chooser.ts';
 export * from './cluster.ts';
+export * from './profiles.ts';

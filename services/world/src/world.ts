@@ -12,7 +12,7 @@
  * top of `step` with a budget of steps and of simulated time; a run that cannot converge stops at
  * the budget, keeps what happened, and says what is still in flight.
  */
-import { ANN_NODE_DOWN, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
+import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
   InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
@@ -337,11 +337,9 @@ export class World {
       case 'node': {
         const live = this.store.get('Node', action.node);
         if (!live) throw new Error(`node ${action.node} not found`);
-        const annotations = { ...((live.metadata['annotations'] as Record<string, string> | undefined) ?? {}) };
-        if (action.down) annotations[ANN_NODE_DOWN] = 'true'; else delete annotations[ANN_NODE_DOWN];
         this.actingFor(SIMULATOR, () => {
           this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: action.down ? 'NodeWentDown' : 'NodeCameUp', data: { node: action.node } });
-          this.store.update('Node', { ...live, metadata: { ...live.metadata, annotations } } as AnyObject);
+          this.store.update('Node', withNodeDown(live as never, action.down, this.clock.iso()) as AnyObject);
         });
         return;
       }

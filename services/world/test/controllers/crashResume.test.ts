@@ -59,7 +59,8 @@ const volumeAvailable: PersistentVolume = {
   apiVersion: 'v1', kind: 'PersistentVolume',
   metadata: { name: 'pv-1', uid: 'uid-1', creationTimestamp: '2026-01-01T00:00:00Z', finalizers: [FINALIZER_PV_PROTECTION] },
   spec: { ...volumeInput.spec },
-  status: { phase: 'Available' },
+  // The clock does not move in these tests: every phase change is stamped at the start (strategy.go, GA 1.31).
+  status: { phase: 'Available', lastPhaseTransitionTime: '2026-01-01T00:00:00Z' },
 };
 
 /** After write 1: claimRef and bound-by-controller saved, phase still Available. */
@@ -70,7 +71,7 @@ const volumeClaimRefSaved: PersistentVolume = {
 };
 
 /** After write 2: the PV half is complete. */
-const volumeBound: PersistentVolume = { ...volumeClaimRefSaved, status: { phase: 'Bound' } };
+const volumeBound: PersistentVolume = { ...volumeClaimRefSaved, status: { phase: 'Bound', lastPhaseTransitionTime: '2026-01-01T00:00:00Z' } };
 
 const claimPending: PersistentVolumeClaim = {
   apiVersion: 'v1', kind: 'PersistentVolumeClaim',

@@ -238,7 +238,8 @@ test('happy path: Pending while CreateVolume runs, then a PV of the exact shape,
     mountOptions: ['noatime'],
     volumeMode: 'Filesystem',
   });
-  assert.is(createdPv.status, undefined);
+  // PrepareForCreate of the PV strategy: a new PV starts Pending, with lastPhaseTransitionTime (GA 1.31).
+  assert.equal(createdPv.status, { phase: 'Pending', lastPhaseTransitionTime: createdPv.metadata.creationTimestamp });
 
   // The PV controller bound them.
   const pv = h.store.getVolume(pvName)!;
@@ -468,6 +469,22 @@ test('backoff doubles from retryBaseMs up to retryMaxMs; failedProvisionThreshol
   h2.world.settle();
   assert.equal(h2.driver.offsets('CreateVolume', h2.t0), [0, 1_000, 3_000, 7_000, 11_000, 15_000, 19_000]);
   assert.is(phaseOf(h2.getClaim('data')), 'Bound');
+});
+
+test('the sidecar never gives up by default (csi-provisioner.go: FailedProvisionThreshold(0)): 30 failures, backoff capped at 5 min, then it provisions', () => {
+  const failures = Array.from({ length: 30 }, () => new CsiError('RESOURCE_EXHAUSTED', 'out of capacity'));
+  const h = setup({ driver: { create: failures } });
+  h.addClass(storageClass('fast'));
+  h.addClaim(claim('data'));
+  // A settle stops when only failing retries are left; simulated time goes on until the claim is bound.
+  assert.ok(h.world.runUntil(() => phaseOf(h.getClaim('data')) === 'Bound', 3 * 3_600_000));
+  const offsets = h.driver.offsets('CreateVolume', h.t0);
+  assert.is(offsets.length, 31);
+  const gaps = offsets.slice(1).map((t, i) => t - offsets[i]!);
+  assert.equal(gaps.slice(0, 9), [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000]);
+  assert.ok(gaps.slice(9).every((g) => g === 300_000), 'retryIntervalMax 5m');
+  assert.not.ok(h.events('data').some((e) => e.includes('giving up')));
+  assert.is(phaseOf(h.getClaim('data')), 'Bound');
 });
 
 // ------------------------------------------------------------------ responses

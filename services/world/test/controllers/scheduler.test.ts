@@ -84,6 +84,15 @@ function pod(name: string, opts: {
   };
 }
 
+function withRequests(p: Pod, requests: Record<string, string>): Pod {
+  const spec = p.spec as { containers: { resources?: object }[] };
+  return { ...p, spec: { ...p.spec, containers: spec.containers.map((c) => ({ ...c, resources: { requests } })) } } as Pod;
+}
+
+function withAffinity(p: Pod, affinity: object): Pod {
+  return { ...p, spec: { ...p.spec, affinity } } as Pod;
+}
+
 function storageClass(name: string, provisioner: string, mode: 'Immediate' | 'WaitForFirstConsumer', allowedTopologies?: object[]): StorageClass {
   return {
     apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner, reclaimPolicy: 'Delete', volumeBindingMode: mode,
@@ -157,7 +166,7 @@ const rows: Row[] = [
     name: 'no Ready node: not-ready taint',
     given: (c) => { c.create('Node', node('node-a', 'zone-a', { ready: 'False' })); c.create('Node', node('node-b', 'zone-b', { ready: 'False' })); },
     pod: pod('web'),
-    expectedMessage: '0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.',
+    expectedMessage: '0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   },
   {
     name: 'node down (Ready=Unknown + unreachable taint) and a cordoned node',
@@ -166,7 +175,7 @@ const rows: Row[] = [
       c.create('Node', node('node-b', 'zone-b', { unschedulable: true }));
     },
     pod: pod('web'),
-    expectedMessage: '0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) were unschedulable.',
+    expectedMessage: '0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   },
   {
     name: 'a toleration lets the pod onto a tainted node',
@@ -184,7 +193,7 @@ const rows: Row[] = [
     name: 'nodeSelector matches no node',
     given: twoNodes,
     pod: pod('web', { nodeSelector: { disktype: 'ssd' } }),
-    expectedMessage: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.",
+    expectedMessage: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
   },
   {
     name: 'anti-affinity on hostname avoids the node of a matching pod',
@@ -200,7 +209,7 @@ const rows: Row[] = [
       c.create('Pod', pod('web-2', { labels: { app: 'web' }, nodeName: 'node-b' }));
     },
     pod: pod('web-3', { labels: { app: 'web' }, antiAffinity: { app: 'web', topologyKey: 'topology.kubernetes.io/zone' } }),
-    expectedMessage: "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.",
+    expectedMessage: "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
   },
   {
     name: "an existing pod's anti-affinity keeps the new pod away",
@@ -210,7 +219,7 @@ const rows: Row[] = [
       c.create('Pod', p);
     },
     pod: pod('web', { labels: { app: 'web' }, nodeSelector: { 'kubernetes.io/hostname': 'node-a' } }),
-    expectedMessage: "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't satisfy existing pods anti-affinity rules.",
+    expectedMessage: "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
   },
   {
     name: 'anti-affinity on one node, volume node affinity on the other (the brief example)',
@@ -222,7 +231,7 @@ const rows: Row[] = [
       c.create('Pod', pod('web-1', { labels: { app: 'web' }, nodeName: 'node-a' }));
     },
     pod: pod('web-2', { labels: { app: 'web' }, claims: ['data'], antiAffinity: { app: 'web', topologyKey: 'kubernetes.io/hostname' } }),
-    expectedMessage: "0/2 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had volume node affinity conflict.",
+    expectedMessage: "0/2 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
   },
   {
     name: 'bound claim: the PV node affinity chooses the node',
@@ -244,19 +253,19 @@ const rows: Row[] = [
       c.settle();
     },
     pod: pod('web', { claims: ['data'] }),
-    expectedMessage: '0/2 nodes are available: 2 node(s) had volume node affinity conflict.',
+    expectedMessage: '0/2 nodes are available: 2 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   },
   {
     name: 'claim not found',
     given: twoNodes,
     pod: pod('web', { claims: ['data'] }),
-    expectedMessage: '0/2 nodes are available: persistentvolumeclaim "data" not found.',
+    expectedMessage: '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   },
   {
     name: 'unbound Immediate claim',
     given: (c) => { twoNodes(c); c.create('PersistentVolumeClaim', pvc('data')); },
     pod: pod('web', { claims: ['data'] }),
-    expectedMessage: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+    expectedMessage: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   },
   {
     name: 'RWOP claim used by another pod',
@@ -269,8 +278,87 @@ const rows: Row[] = [
       c.settle();
     },
     pod: pod('second', { claims: ['data'] }),
-    expectedMessage: '0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode.',
+    expectedMessage: '0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
     then: (c) => assert.is(c.pod('first').spec.nodeName, 'node-a'),
+  },
+  // NodeResourcesFit (noderesources/fit.go fitsRequest): requests against status.allocatable.
+  {
+    name: 'NodeResourcesFit: a pod asking more cpu than any node has left is Insufficient cpu; preemption finds no victims',
+    given: (c) => {
+      for (const n of ['node-a', 'node-b']) c.create('Node', { ...node(n, 'zone-a'), status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } });
+      c.create('Pod', withRequests(pod('big-1'), { cpu: '1500m' }));
+      c.settle();
+    },
+    pod: withRequests(pod('big-2'), { cpu: '1', memory: '5Gi' }),
+    expectedMessage: '0/2 nodes are available: 1 Insufficient cpu, 2 Insufficient memory. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+  },
+  {
+    name: 'NodeResourcesFit: the pod goes where it fits',
+    given: (c) => {
+      for (const n of ['node-a', 'node-b']) c.create('Node', { ...node(n, 'zone-a'), status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } });
+      c.create('Pod', withRequests(pod('big-1', { nodeSelector: { 'kubernetes.io/hostname': 'node-a' } }), { cpu: '1500m' }));
+      c.settle();
+    },
+    pod: withRequests(pod('big-2'), { cpu: '1' }),
+    expectedNode: 'node-b',
+  },
+  // VolumeZone (volumezone/volume_zone.go): a bound PV's zone label must be the node's.
+  {
+    name: 'VolumeZone: a bound PV labelled zone-b keeps the pod off zone-a',
+    given: (c) => {
+      twoNodes(c);
+      c.create('PersistentVolume', { ...pv('pv-zonal'), metadata: { name: 'pv-zonal', labels: { 'topology.kubernetes.io/zone': 'zone-b' } } });
+      c.create('PersistentVolumeClaim', pvc('data'));
+      c.settle();
+    },
+    pod: pod('web', { claims: ['data'], nodeSelector: { 'topology.kubernetes.io/zone': 'zone-a' } }),
+    expectedMessage: "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had no available volume zone. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+  },
+  {
+    name: 'VolumeZone: a PV in zone-a__zone-b fits both zones',
+    given: (c) => {
+      twoNodes(c);
+      c.create('PersistentVolume', { ...pv('pv-zonal'), metadata: { name: 'pv-zonal', labels: { 'topology.kubernetes.io/zone': 'zone-a__zone-b' } } });
+      c.create('PersistentVolumeClaim', pvc('data'));
+      c.settle();
+    },
+    pod: pod('web', { claims: ['data'], nodeSelector: { 'topology.kubernetes.io/zone': 'zone-b' } }),
+    expectedNode: 'node-b',
+  },
+  // Scores (NodeAffinity and InterPodAffinity, weight 2 each in the default profile): the best node wins.
+  {
+    name: 'preferred node affinity: zone-b preferred, the pod goes to node-b though node-a sorts first',
+    given: twoNodes,
+    pod: withAffinity(pod('web'), { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-b'] }] } }] } }),
+    expectedNode: 'node-b',
+  },
+  {
+    name: 'preferred pod affinity: next to the cache pod, although that node has more pods',
+    given: (c) => {
+      twoNodes(c);
+      c.create('Pod', pod('cache', { nodeSelector: { 'kubernetes.io/hostname': 'node-b' } }));
+      c.settle();
+    },
+    pod: withAffinity(pod('web'), { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'kubernetes.io/hostname' } }] } }),
+    expectedNode: 'node-b',
+  },
+  {
+    name: 'preferred pod anti-affinity: away from the other replica',
+    given: (c) => {
+      twoNodes(c);
+      c.create('Pod', pod('web-1', { labels: { app: 'web' }, nodeSelector: { 'kubernetes.io/hostname': 'node-a' } }));
+      c.create('Pod', pod('other', { nodeSelector: { 'kubernetes.io/hostname': 'node-b' } }));
+      c.create('Pod', pod('other-2', { nodeSelector: { 'kubernetes.io/hostname': 'node-b' } }));
+      c.settle();
+    },
+    pod: withAffinity(pod('web-2', { labels: { app: 'web' } }), { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' } }] } }),
+    expectedNode: 'node-b',
+  },
+  {
+    name: 'WFFC with a preferred zone: the claim gets the preferred node, so the disk is made in zone-b',
+    given: (c) => { twoNodes(c); c.create('StorageClass', storageClass('fast', 'block.csi.pvsim.dev', 'WaitForFirstConsumer')); c.create('PersistentVolumeClaim', pvc('data', { className: 'fast' })); },
+    pod: withAffinity(pod('web', { claims: ['data'] }), { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-b'] }] } }] } }),
+    then: (c) => assert.is(c.claim('data').metadata.annotations?.[ANN_SELECTED_NODE], 'node-b'),
   },
   {
     name: 'RWO claim may be shared by two pods',
@@ -338,7 +426,7 @@ const rows: Row[] = [
       c.create('PersistentVolumeClaim', pvc('data', { className: 'local' }));
     },
     pod: pod('web', { claims: ['data'] }),
-    expectedMessage: "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.",
+    expectedMessage: "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
   },
   {
     name: 'WFFC claim whose selected-node is another node',
@@ -350,7 +438,7 @@ const rows: Row[] = [
       c.create('PersistentVolumeClaim', claim);
     },
     pod: pod('web', { claims: ['data'], nodeSelector: { 'kubernetes.io/hostname': 'node-a' } }),
-    expectedMessage: "0/2 nodes are available: 1 node(s) didn't find available persistent volumes to bind, 1 node(s) didn't match Pod's node affinity/selector.",
+    expectedMessage: "0/2 nodes are available: 1 node(s) didn't find available persistent volumes to bind, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
   },
   {
     name: 'scoring: the node with fewer pods wins',
@@ -399,16 +487,16 @@ test('a missing claim, then an unbound one, then a bound one: the pod follows ea
   twoNodes(c);
   c.create('Pod', pod('web', { claims: ['data'] }));
   c.settle();
-  assert.is(scheduledCondition(c.pod('web'))?.message, '0/2 nodes are available: persistentvolumeclaim "data" not found.');
+  assert.is(scheduledCondition(c.pod('web'))?.message, '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
   c.create('PersistentVolumeClaim', pvc('data'));
   c.settle();
-  assert.is(scheduledCondition(c.pod('web'))?.message, '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
+  assert.is(scheduledCondition(c.pod('web'))?.message, '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
   c.create('PersistentVolume', pv('local-b', { hostname: 'node-b' }));
   c.settle();
   assert.is(c.pod('web').spec.nodeName, 'node-b');
   assert.equal(c.events('FailedScheduling').map((e) => e.message), [
-    '0/2 nodes are available: persistentvolumeclaim "data" not found.',
-    '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+    '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
   ]);
 });
 
@@ -534,24 +622,24 @@ test('anti-affinity spreads two replicas over two nodes and leaves the third Pen
   assert.equal(nodes, ['node-a', 'node-b']);
   const pending = pods.filter((p) => !p.spec.nodeName);
   assert.is(pending.length, 1);
-  assert.is(scheduledCondition(pending[0]!)?.message, "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.");
+  assert.is(scheduledCondition(pending[0]!)?.message, "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.");
 });
 
 // ------------------------------------------------------------------ message formatting
 
 const messageRows: { name: string; nodes: number; reasons: Parameters<typeof fitErrorMessage>[1]; expected: string }[] = [
-  { name: 'pre-filter message, no histogram', nodes: 2, reasons: { preFilter: SchedulingReason.unboundImmediateClaims }, expected: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.' },
+  { name: 'pre-filter message, no histogram', nodes: 2, reasons: { preFilter: SchedulingReason.unboundImmediateClaims }, expected: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.' },
   {
     name: 'histogram sorted as strings',
     nodes: 3,
     reasons: { perNode: [[SchedulingReason.volumeNodeAffinityConflict], [SchedulingReason.podAntiAffinityMismatch], [SchedulingReason.volumeNodeAffinityConflict]] },
-    expected: "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) had volume node affinity conflict.",
+    expected: "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 node(s) had volume node affinity conflict. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
   },
   {
     name: 'two reasons from one node both count',
     nodes: 1,
     reasons: { perNode: [[SchedulingReason.volumeNodeAffinityConflict, SchedulingReason.volumeBindConflict]] },
-    expected: "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind, 1 node(s) had volume node affinity conflict.",
+    expected: "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind, 1 node(s) had volume node affinity conflict. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
   },
 ];
 
@@ -623,7 +711,7 @@ for (const row of messageRows) {
   };
   const limitRows: { name: string; count?: number; existing: string[]; shared?: boolean; expectedMessage?: string }[] = [
     { name: 'one slot left: scheduled', count: 2, existing: ['a'] },
-    { name: 'limit reached: exceed max volume count', count: 1, existing: ['a'], expectedMessage: '0/1 nodes are available: 1 node(s) exceed max volume count.' },
+    { name: 'limit reached: exceed max volume count', count: 1, existing: ['a'], expectedMessage: '0/1 nodes are available: 1 node(s) exceed max volume count. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.' },
     { name: 'no allocatable count: no limit', existing: ['a', 'b', 'c'] },
     { name: 'the same volume as a pod already there is not counted twice', count: 1, existing: ['a'], shared: true },
   ];

@@ -6,7 +6,9 @@
  * "single" (one sync, then its operations) versus "multi" (run until quiet) modes.
  * Differences from the fake API server, decided here once:
  *   - identity fields the store assigns (uid, creationTimestamp) are compared only when the
- *     expected object has them; resourceVersions are never compared;
+ *     expected object has them; resourceVersions are never compared; nor is a PV's
+ *     status.lastPhaseTransitionTime unless the expected object has one (Kubernetes' cases are
+ *     written without it, and its clock is the wall clock);
  *   - an expected object that is being deleted and has no finalizers left is expected to be gone,
  *     because a real API server removes it (the Go fake keeps it).
  */
@@ -305,6 +307,8 @@ function normalize(obj: Record<string, unknown>, expected: Record<string, unknow
   delete o.metadata['resourceVersion'];
   if (o.spec?.claimRef) delete o.spec.claimRef['resourceVersion'];
   for (const f of ['uid', 'creationTimestamp', 'deletionGracePeriodSeconds']) if (e.metadata?.[f] === undefined) delete o.metadata[f];
+  const status = (o as { status?: Record<string, unknown> }).status;
+  if (status && (e as { status?: Record<string, unknown> }).status?.['lastPhaseTransitionTime'] === undefined) delete status['lastPhaseTransitionTime'];
   if (o.metadata['annotations'] && Object.keys(o.metadata['annotations'] as object).length === 0) delete o.metadata['annotations'];
   for (const path of ignore) {
     const parts = path.split('.');
