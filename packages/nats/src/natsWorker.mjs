@@ -20,6 +20,7 @@
 import { workerData } from "node:worker_threads";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
+import { withUrlCredentials } from "./connectOptions.mjs";
 const { flag, port } = workerData;
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
@@ -50,28 +51,6 @@ async function retrying(fn) {
   }
 }
 const connections = new Map();
-/**
- * Credentials may come in the URL, as most NATS tools take them: `nats://user:pass@host:port`,
- * or `nats://token@host:port`. They are moved into the connect options (nats.js does not read
- * them from the URL) and never appear in a message.
- */
-function withUrlCredentials(options) {
-  const out = { ...options };
-  const servers = (Array.isArray(options.servers) ? options.servers : [options.servers]).map((server) => {
-    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server);
-    if (!m) return server;
-    const [user, pass] = m[2].split(":").map(decodeURIComponent);
-    if (pass === undefined) out.token ??= user;
-    else {
-      out.user ??= user;
-      out.pass ??= pass;
-    }
-    return m[1] + m[3];
-  });
-  out.servers = servers;
-  return out;
-}
-
 function open(given) {
   const key = JSON.stringify(given);
   let entry = connections.get(key);
