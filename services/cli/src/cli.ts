@@ -18,6 +18,7 @@ import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
+import { fetchCounterexamples, simOverNats, worker } from './simWorkers.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -32,7 +33,7 @@ import * as forkVerbs from './forkVerbs.ts';
 import * as recordVerbs from './recordVerbs.ts';
 import * as scaleVerb from './scaleVerb.ts';
 
-const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['GatherTimeoutError', 'NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that only read the cluster: they never create its directory or take the lock. */
 const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 'history', 'fork', 'diff', 'export', 'compare', 'timeline', 'save']);
@@ -299,7 +300,17 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       exitCode = await up(io);
     });
 
-  program.command('check')
+  const checkCommand = program.command('check');
+  checkCommand.command('fetch')
+    .description('Write the counterexamples of a `pvsim sim --nats` job, kept in the NATS object store, as numbered cluster directories.')
+    .argument('<job>', 'the job id `pvsim sim --nats` printed')
+    .option('--out <dir>', 'where counterexamples are written (default ./pvsim-check)')
+    .addHelpText('after', '\nExample:\n  pvsim check fetch sim-1a2b3c4d --nats nats://127.0.0.1:4222 --out ./found')
+    .action(async (job: string, o: { out?: string }) => {
+      // `check` has an --out of its own, which commander gives the option to when it comes after `fetch`.
+      exitCode = await fetchCounterexamples(io, globals(), job, o.out ?? checkCommand.opts<{ out: string }>().out);
+    });
+  checkCommand
     .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
     .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
     .option('--strategy <s>', 'bfs, dfs, random or pct', 'bfs')
@@ -329,12 +340,26 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
     .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
-    .action(async (file: string, o: SimFlags) => {
-      try { exitCode = await simScenario(io, globals(), file, o); } catch (e) {
+    .option('--gather-timeout <duration>', 'with --nats: how long to wait without any result before saying which seeds are missing', '10m')
+    .addHelpText('after', '\nWith --nats URL the seeds are handed to `pvsim worker --nats URL` processes (docs/how-to/explore-with-workers.md).')
+    .action(async (file: string, o: SimFlags & { gatherTimeout?: string }) => {
+      try {
+        const g = globals();
+        exitCode = g.nats ? await simOverNats(io, g, file, o) : await simScenario(io, g, file, o);
+      } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
         io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
         exitCode = 2;
       }
+    });
+
+  program.command('worker')
+    .description('Run seeds of `pvsim sim --nats` jobs: pull tasks from the JetStream work queue at --nats until Ctrl-C (a task in hand is finished first).')
+    .option('--ack-wait <duration>', 'how long a task may take before the server hands it to another worker (set when the first worker creates the queue)', '60s')
+    .option('--tasks <n>', 'stop after this many tasks')
+    .addHelpText('after', '\nExample:\n  pvsim worker --nats nats://127.0.0.1:4222 &\n  pvsim sim examples/check/node-down/down.yaml --runs 100 --nats nats://127.0.0.1:4222')
+    .action(async (o: { ackWait: string; tasks?: string }) => {
+      exitCode = await worker(io, globals(), o);
     });
 
   program.command('serve')

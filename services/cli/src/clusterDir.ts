@@ -27,8 +27,8 @@ export const wallClock: LockClock = {
   sleepMs: (ms) => { Atomics.wait(sleeper, 0, 0, Math.max(1, ms)); },
 };
 
-/** Where the test fault seam may act: the log's write path and the snapshot. */
-export type FaultSite = FaultPoint | 'snapshot';
+/** Where the test fault seam may act: the log's write path, the snapshot, a worker that has taken a task (simWorkers.ts). */
+export type FaultSite = FaultPoint | 'snapshot' | 'worker-task';
 export type Faults = (site: FaultSite) => void;
 
 /**
