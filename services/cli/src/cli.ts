@@ -295,9 +295,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('up')
     .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
-    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/')
-    .action(async () => {
-      exitCode = await up(io);
+    .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100')
+    .action(async (o: { workers: string }) => {
+      exitCode = await up(io, o);
     });
 
   const checkCommand = program.command('check');
