@@ -26,4 +26,5 @@ export {
 export {
   DEFAULT_ACK_WAIT_MS, GatherTimeoutError, WorkQueue, type TaskMessage, type TaskResult,
 } from './workQueue.ts';
-export { withUrlCredentials } from './connectOptions.mjs';
+export { natsConnectOptions, withUrlCredentials } from './connectOptions.mjs';
+export { createUserNkey } from './nkeys.ts';

@@ -20,7 +20,7 @@
 import { workerData } from "node:worker_threads";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
-import { withUrlCredentials } from "./connectOptions.mjs";
+import { natsConnectOptions } from "./connectOptions.mjs";
 const { flag, port } = workerData;
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
@@ -55,7 +55,7 @@ function open(given) {
   const key = JSON.stringify(given);
   let entry = connections.get(key);
   if (!entry) {
-    const options = withUrlCredentials(given);
+    const options = natsConnectOptions(given);
     entry = (async () => {
       let nc;
       try {

@@ -20,7 +20,7 @@ import {
 } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnectOptions } from './bridgeProtocol.ts';
-import { withUrlCredentials } from './connectOptions.mjs';
+import { natsConnectOptions } from './connectOptions.mjs';
 import {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, checkClusterName, redactCredentials, resultSubject, resultSubjectFilter, taskSubject, taskSubjectFilter,
 } from './subjects.ts';
@@ -57,10 +57,10 @@ export class WorkQueue {
 
   /** Connects and makes sure the task stream, the result stream and the bucket exist. */
   static async open(given: NatsConnectOptions): Promise<WorkQueue> {
-    const options = withUrlCredentials(given);
+    const options = natsConnectOptions(given);
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      nc = await connect({ ...(options as Parameters<typeof connect>[0] & { servers: string[] }), timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     } catch (e) {
       throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.map(redactCredentials).join(',')}: ${(e as Error).message}`), { code: 'Connect' });
     }

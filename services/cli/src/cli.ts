@@ -19,6 +19,7 @@ import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
 import { fetchCounterexamples, simOverNats, worker } from './simWorkers.ts';
+import { natsCredentials } from './logTransfer.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -63,7 +64,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     if (requestId === '') throw new UsageError('error: --request-id must not be empty');
     const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
     return {
-      ...(natsUrl ? { nats: natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']) } : {}),
+      ...(natsUrl ? { nats: { ...natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']), ...natsCredentials(program.opts(), io.env) } } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
@@ -81,6 +82,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
     .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
     .option('--nats <url>', 'keep the log in NATS JetStream at this server; --cluster then names the cluster there (env PVSIM_NATS)')
+    .option('--nats-creds <file>', 'with --nats: a .creds file (user JWT and nkey seed) (env PVSIM_NATS_CREDS)')
+    .option('--nats-nkey <file>', 'with --nats: a file holding a user nkey seed (env PVSIM_NATS_NKEY)')
+    .option('--nats-tls-ca <file>', 'with --nats: the CA certificate to trust (PEM) (env PVSIM_NATS_TLS_CA)')
+    .option('--nats-tls-cert <file>', 'with --nats: a client certificate (PEM) (env PVSIM_NATS_TLS_CERT)')
+    .option('--nats-tls-key <file>', 'with --nats: the client certificate\'s key (PEM) (env PVSIM_NATS_TLS_KEY)')
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)

@@ -8,9 +8,15 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventLog } from '@pvsim/domain';
-import { JetStreamEventLog } from '@pvsim/nats';
+import { JetStreamEventLog, type NatsConnectOptions } from '@pvsim/nats';
 import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type LockClock } from '@pvsim/log-file';
 import { UsageError, type GlobalOptions } from './verbTypes.ts';
+
+/** The connect options of `--nats` and its credential flags. */
+export function natsConnectOf(g: GlobalOptions): NatsConnectOptions {
+  if (!g.nats) throw new UsageError('error: --nats URL is required (or PVSIM_NATS)');
+  return { servers: g.nats.url, ...g.nats.options };
+}
 
 /** How long a writer waits for another one by default (PVSIM_LOCK_TIMEOUT_MS). */
 export const LOCK_TIMEOUT_MS = 60_000;
@@ -79,7 +85,7 @@ export function logSettingsFromEnv(env: Record<string, string | undefined>): Pic
 /** The cluster's event log as every command opens it. */
 export function openClusterLog(g: GlobalOptions): EventLog {
   // In NATS the stream's optimistic concurrency is the lock, and there is no directory.
-  if (g.nats) return new JetStreamEventLog({ connect: { servers: g.nats.url }, cluster: g.nats.cluster });
+  if (g.nats) return new JetStreamEventLog({ connect: natsConnectOf(g), cluster: g.nats.cluster });
   const faults = g.faults;
   return new FileEventLog(join(g.clusterDir, LOG_FILE), {
     lock: { timeoutMs: g.lockTimeoutMs ?? LOCK_TIMEOUT_MS, clock: wallClock, ...(g.command ? { command: g.command } : {}) },

@@ -23,7 +23,7 @@ import {
   CheckUsageError, nextCounterexampleDir, prepareSim, runSimSeed, simSummary, simViolationLine, writeCounterexample,
   type PreparedSim, type SimFailure, type SimFlags,
 } from './checkVerb.ts';
-import { faultsFromEnv } from './clusterDir.ts';
+import { faultsFromEnv, natsConnectOf } from './clusterDir.ts';
 import { readScenario, stepArgv } from './scenario.ts';
 import { parseDuration } from './simVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -80,11 +80,6 @@ function bundleScenario(io: Pick<CliIO, 'cwd'>, file: string): Pick<SimJobSpec, 
   return { scenario: relative(root, path).split(sep).join('/'), files };
 }
 
-function connectOf(g: GlobalOptions): { servers: string } {
-  if (!g.nats) throw new UsageError('error: --nats URL is required (or PVSIM_NATS)');
-  return { servers: g.nats.url };
-}
-
 /** `pvsim sim SCENARIO --nats URL`: the seeds handed to workers, the results gathered as a local run prints them. */
 export async function simOverNats(io: CliIO, g: GlobalOptions, file: string, o: SimFlags & { gatherTimeout?: string }): Promise<number> {
   const runs = Number(o.runs);
@@ -97,7 +92,7 @@ export async function simOverNats(io: CliIO, g: GlobalOptions, file: string, o: 
   const { out: _out, runs: _runs, invariant: _inv, gatherTimeout: _gt, ...flags } = o;
   const spec: SimJobSpec = { format: 1, ...bundleScenario(io, file), flags, seed: g.seed, ...(g.budget ? { budget: g.budget } : {}) };
   const job = `sim-${randomUUID().slice(0, 8)}`;
-  const queue = await WorkQueue.open(connectOf(g));
+  const queue = await WorkQueue.open(natsConnectOf(g));
   try {
     await queue.putObject(jobSpecObject(job), spec);
     const seeds = Array.from({ length: runs }, (_, i) => sim.flags.seed + i);
@@ -136,7 +131,7 @@ function localOptions(g: GlobalOptions): GlobalOptions {
 
 /** `pvsim check fetch JOB --nats URL --out DIR`: a job's counterexamples from the object store, as cluster directories. */
 export async function fetchCounterexamples(io: CliIO, g: GlobalOptions, job: string, out: string): Promise<number> {
-  const queue = await WorkQueue.open(connectOf(g));
+  const queue = await WorkQueue.open(natsConnectOf(g));
   try {
     const names = (await queue.listObjects(`${job}/`)).filter((n) => n.includes('/counterexample-'));
     const spec = await queue.getObject<SimJobSpec>(jobSpecObject(job));
@@ -194,7 +189,7 @@ export async function worker(io: CliIO, g: GlobalOptions, o: { ackWait: string; 
   if (!(tasksMax === Infinity || (Number.isSafeInteger(tasksMax) && tasksMax > 0))) throw new UsageError(`error: invalid argument "${o.tasks}" for "--tasks" flag: must be a positive integer`);
   const faults = faultsFromEnv(io.env);
   const name = `${hostname()}-${process.pid}`;
-  const queue = await WorkQueue.open(connectOf(g));
+  const queue = await WorkQueue.open(natsConnectOf(g));
   const jobs = new JobCache(queue, g);
   let stop = false;
   const onSignal = () => { stop = true; };
