@@ -21,6 +21,7 @@ import {
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnectOptions } from './bridgeProtocol.ts';
 import { natsConnectOptions } from './connectOptions.mjs';
+import { isTransient, retrying } from './transient.mjs';
 import {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, checkClusterName, redactCredentials, resultSubject, resultSubjectFilter, taskSubject, taskSubjectFilter,
 } from './subjects.ts';
@@ -92,7 +93,7 @@ export class WorkQueue {
   /** Queues one message per task (each stored once, however often this is called). */
   async submit<T>(job: string, tasks: readonly { task: string; data: T }[]): Promise<void> {
     checkClusterName(job);
-    const acks = tasks.map((t) => this.js.publish(taskSubject(job), encoder.encode(JSON.stringify({ job, task: t.task, data: t.data } satisfies TaskMessage<T>)), { msgID: `${job}:${t.task}` }));
+    const acks = tasks.map((t) => retrying(() => this.js.publish(taskSubject(job), encoder.encode(JSON.stringify({ job, task: t.task, data: t.data } satisfies TaskMessage<T>)), { msgID: `${job}:${t.task}` })));
     await Promise.all(acks);
   }
 
@@ -140,7 +141,14 @@ export class WorkQueue {
     const consumer = await this.js.consumers.get(TASK_STREAM, WORKER_CONSUMER);
     let done = 0;
     while (!o.stopped()) {
-      const m = await consumer.next({ expires: PULL_EXPIRES_MS });
+      let m;
+      try {
+        m = await consumer.next({ expires: PULL_EXPIRES_MS });
+      } catch (e) {
+        // The server went away: the client reconnects; ask again (a stop is still noticed).
+        if (isTransient(e)) continue;
+        throw e;
+      }
       if (!m) continue;
       const t = JSON.parse(decoder.decode(m.data)) as TaskMessage<T>;
       o.onTask?.(t);
@@ -150,8 +158,10 @@ export class WorkQueue {
       } catch (e) {
         result = { job: t.job, task: t.task, worker, ok: false, error: (e as Error).message };
       }
-      await this.js.publish(resultSubject(t.job), encoder.encode(JSON.stringify(result)), { msgID: `${t.job}:${t.task}` });
-      await m.ackAck();
+      // Stored once however often it is sent (the msg id); then the ack. An ack lost to a
+      // reconnect only means the task comes back after the ack wait and its result is kept once.
+      await retrying(() => this.js.publish(resultSubject(t.job), encoder.encode(JSON.stringify(result)), { msgID: `${t.job}:${t.task}` }));
+      await retrying(() => m.ackAck()).catch((e: unknown) => { if (!isTransient(e)) throw e; });
       done++;
     }
     return done;

@@ -73,4 +73,32 @@ test('objects round-trip through the bucket and list by prefix', async () => {
   await q.close();
 });
 
+test('nats-server restarted while a worker holds a task: the worker and the gatherer reconnect, no task lost or answered twice', async () => {
+  const own = await startNatsServer();
+  try {
+    const coordinator = await WorkQueue.open({ servers: own.url });
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ task: String(i), data: i }));
+    await coordinator.submit('restart', tasks);
+    const w = await WorkQueue.open({ servers: own.url });
+    let stop = false;
+    let restarted = false;
+    const runs: number[] = [];
+    const served = w.serve<number, number>('w', async (t) => {
+      runs.push(t.data);
+      // Mid-task, the server goes away and comes back on the same port and store.
+      if (!restarted) { restarted = true; await own.restart(); }
+      return t.data * 10;
+    }, { ackWaitMs: 2_000, stopped: () => stop });
+    const results = await coordinator.gather<number>('restart', tasks.map((t) => t.task), 30_000);
+    stop = true;
+    await served;
+    assert.ok(restarted);
+    assert.equal([...results.keys()].sort(), tasks.map((t) => t.task).sort());
+    assert.equal([...results.values()].map((r) => (r.ok ? r.value : NaN)).sort((a, b) => a - b), tasks.map((t) => t.data * 10));
+    for (const q of [coordinator, w]) await q.close();
+  } finally {
+    await own.stop();
+  }
+});
+
 test.run();
