@@ -18,7 +18,7 @@ const SCENARIO = 'examples/check/zonal-immediate/immediate.yaml';
 const RUNS = 2;
 /** pvsim() names a cluster directory; the jobs need none, but --nats wants a valid cluster name. */
 const NATS = () => ['--nats', server.url, '--cluster', 'workers'];
-const STARTUP_BUDGET_MS = 60_000;
+const STARTUP_BUDGET_MS = 180_000;
 
 /** A `pvsim worker` process; resolves once its stdout matches `until`. */
 function startWorker(env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; waitFor(re: RegExp): Promise<string> } {
@@ -61,7 +61,7 @@ test('sim --nats over two workers, one killed holding a task: same failing seeds
   // The doomed worker pauses (the test fault seam) as soon as it holds a task; it is killed there.
   const doomed = startWorker({ PVSIM_TEST_FAULT: 'worker-task:pause', PVSIM_TEST_PAUSE_DIR: tmp });
   await doomed.waitFor(/^worker \S+ pulling tasks/m);
-  const distributed = pvsim('.unused', [...NATS(), 'sim', SCENARIO, '--runs', String(RUNS), '--out', join(tmp, 'nats'), '-o', 'json', '--gather-timeout', '60s']);
+  const distributed = pvsim('.unused', [...NATS(), 'sim', SCENARIO, '--runs', String(RUNS), '--out', join(tmp, 'nats'), '-o', 'json', '--gather-timeout', '300s']);
   const taken = /^task (\S+) seed (\d+)$/m.exec(await doomed.waitFor(/^task \S+ seed \d+$/m))!;
   doomed.child.kill('SIGKILL');
   assert.is(await doomed.exited, 'SIGKILL');
