@@ -28,3 +28,4 @@ export {
 } from './workQueue.ts';
 export { natsConnectOptions, withUrlCredentials } from './connectOptions.mjs';
 export { createUserNkey } from './nkeys.ts';
+export { connectNats, followLog, type FollowHandle } from './followLog.ts';

@@ -13,17 +13,17 @@
  * `worker` process), never by a component; the work a task does is synchronous and deterministic.
  * Every wait has a budget and says what it is waiting for.
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy, DeliverPolicy, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager,
   type JetStreamClient, type JetStreamManager,
 } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnectOptions } from './bridgeProtocol.ts';
-import { natsConnectOptions } from './connectOptions.mjs';
+import { connectNats } from './followLog.ts';
 import { isTransient, retrying } from './transient.mjs';
 import {
-  CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, checkClusterName, redactCredentials, resultSubject, resultSubjectFilter, taskSubject, taskSubjectFilter,
+  CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, checkClusterName, resultSubject, resultSubjectFilter, taskSubject, taskSubjectFilter,
 } from './subjects.ts';
 
 /** How long a worker may hold a task before the server gives it to another (default). */
@@ -58,13 +58,7 @@ export class WorkQueue {
 
   /** Connects and makes sure the task stream, the result stream and the bucket exist. */
   static async open(given: NatsConnectOptions): Promise<WorkQueue> {
-    const options = natsConnectOptions(given);
-    let nc: NatsConnection;
-    try {
-      nc = await connect({ ...(options as Parameters<typeof connect>[0] & { servers: string[] }), timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-    } catch (e) {
-      throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.map(redactCredentials).join(',')}: ${(e as Error).message}`), { code: 'Connect' });
-    }
+    const nc = await connectNats(given);
     const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
     await addStream(jsm, { name: TASK_STREAM, subjects: [taskSubjectFilter()], retention: RetentionPolicy.Workqueue, storage: StorageType.File, duplicate_window: nanos(120_000) });
     await addStream(jsm, { name: RESULT_STREAM, subjects: [resultSubjectFilter()], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(120_000) });

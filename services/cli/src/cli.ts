@@ -20,6 +20,7 @@ import { runScenario } from './scenario.ts';
 import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
 import { fetchCounterexamples, simOverNats, worker } from './simWorkers.ts';
 import { natsCredentials } from './logTransfer.ts';
+import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -316,6 +317,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .action(async (job: string, o: { out?: string }) => {
       // `check` has an --out of its own, which commander gives the option to when it comes after `fetch`.
       exitCode = await fetchCounterexamples(io, globals(), job, o.out ?? checkCommand.opts<{ out: string }>().out);
+    });
+  checkCommand.command('online')
+    .description('Judge the invariants (binding, attachment, exclusive use) after every batch of the cluster\'s log, and convergence on its final state; with --follow (a cluster in NATS) go on consuming the stream as other processes write it. Exit 1 on a safety violation.')
+    .option('--follow', 'keep consuming the JetStream stream (needs --nats) until Ctrl-C or --until-idle')
+    .option('--until-idle <duration>', 'with --follow: stop after this long without a new record')
+    .addHelpText('after', '\nExamples:\n  pvsim check online\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo check online --follow')
+    .action(async (o: { follow?: boolean; untilIdle?: string }) => {
+      exitCode = await checkOnline(io, globals(), o);
     });
   checkCommand
     .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
