@@ -7,52 +7,29 @@
  * consuming the JetStream stream as other processes write it, until Ctrl-C or `--until-idle`.
  * Exit 1 when a safety invariant was broken at any batch.
  */
+import { OnlineChecker } from '@pvsim/check';
 import { checkLine, type LogRecord } from '@pvsim/domain';
-import { checkAll } from '@pvsim/invariants';
 import { sha256Hex } from '@pvsim/log-file';
 import { followLog } from '@pvsim/nats';
-import { foldRecords } from '@pvsim/runtime';
-import { createWorld } from '@pvsim/world';
 import { natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { parseDuration } from './simVerbs.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
-/** Folds batches and judges the invariants after each; remembers what it reported. */
-class OnlineChecker {
-  private readonly world = createWorld({ seed: 0 });
-  private readonly seen = new Set<string>();
-  private batch: LogRecord[] = [];
-  batches = 0;
-  records = 0;
-  violations = 0;
-  lastPos = 0;
-
+/** Prints each finding as it comes and the summary at the end. */
+class Reporter {
+  readonly checker = new OnlineChecker();
   constructor(private readonly io: CliIO) {}
 
-  /** One record; a batch is judged when its last record (`end`) arrives. */
   add(record: LogRecord): void {
-    this.batch.push(record);
-    this.lastPos = record.pos;
-    if (record.end !== true) return;
-    const batch = this.batch.splice(0);
-    foldRecords(this.world.store, batch);
-    this.batches++;
-    this.records += batch.length;
-    const first = batch[0]!;
-    for (const message of checkAll(this.world.store, { phase: 'safety' })) {
-      if (this.seen.has(message)) continue;
-      this.seen.add(message);
-      this.violations++;
-      this.io.stdout(`positions ${first.pos}..${record.pos} (${first.type}${first.component ? ` by ${first.component}` : ''}): safety: ${message}\n`);
+    for (const f of this.checker.add(record)) {
+      this.io.stdout(`positions ${f.first.pos}..${f.last.pos} (${f.first.type}${f.first.component ? ` by ${f.first.component}` : ''}): safety: ${f.message}\n`);
     }
   }
 
-  /** The convergence invariants on the state reached, and the summary line. */
   finish(why: string): void {
-    for (const message of checkAll(this.world.store, { phase: 'converged' })) {
-      if (!this.seen.has(message)) this.io.stdout(`final state (position ${this.lastPos}): not converged: ${message}\n`);
-    }
-    this.io.stdout(`${this.batches} batches (${this.records} records) checked${why}: ${this.violations === 0 ? 'no safety violation' : `${this.violations} safety violation(s)`}\n`);
+    const c = this.checker;
+    for (const message of c.notConverged()) this.io.stdout(`final state (position ${c.lastPos}): not converged: ${message}\n`);
+    this.io.stdout(`${c.batches} batches (${c.records} records) checked${why}: ${c.violations === 0 ? 'no safety violation' : `${c.violations} safety violation(s)`}\n`);
   }
 }
 
@@ -60,15 +37,15 @@ export async function checkOnline(io: CliIO, g: GlobalOptions, o: { follow?: boo
   if (o.follow && !g.nats) throw new UsageError('error: --follow consumes a cluster in NATS: give --nats URL (a file cluster is read to its end without it)');
   const idleMs = o.untilIdle === undefined ? undefined : parseDuration(o.untilIdle);
   if (o.untilIdle !== undefined && (idleMs === undefined || idleMs < 1)) throw new UsageError(`error: invalid argument "${o.untilIdle}" for "--until-idle" flag: must be a duration such as 10s`);
-  const checker = new OnlineChecker(io);
+  const checker = new Reporter(io);
   for (const r of openClusterLog(g).read()) checker.add(r);
   if (!o.follow) {
     checker.finish('');
-    return checker.violations > 0 ? 1 : 0;
+    return checker.checker.violations > 0 ? 1 : 0;
   }
   let bad: string | undefined;
   let stopFollowing = () => {};
-  const handle = await followLog(natsConnectOf(g), g.nats!.cluster, checker.lastPos + 1, (seq, line) => {
+  const handle = await followLog(natsConnectOf(g), g.nats!.cluster, checker.checker.lastPos + 1, (seq, line) => {
     if (bad) return;
     const checked = checkLine(line, sha256Hex);
     if (checked.ok) { checker.add(checked.record); return; }
@@ -79,11 +56,11 @@ export async function checkOnline(io: CliIO, g: GlobalOptions, o: { follow?: boo
   const stop = () => handle.stop();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  io.stdout(`following cluster ${g.nats!.cluster} from position ${checker.lastPos + 1}${idleMs !== undefined ? ` until ${o.untilIdle} pass without a record` : ''} (Ctrl-C stops)\n`);
+  io.stdout(`following cluster ${g.nats!.cluster} from position ${checker.checker.lastPos + 1}${idleMs !== undefined ? ` until ${o.untilIdle} pass without a record` : ''} (Ctrl-C stops)\n`);
   const why = await handle.done;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (bad) { io.stderr(`error: ${bad}; stopped there\n`); return 1; }
   checker.finish(why === 'idle' ? ` (stopped after ${o.untilIdle} without a record)` : ' (stopped)');
-  return checker.violations > 0 ? 1 : 0;
+  return checker.checker.violations > 0 ? 1 : 0;
 }
