@@ -11,6 +11,12 @@ export interface NatsConnectOptions {
   pass?: string;
   /** Ask the client to time out a connection attempt after this long. */
   timeout?: number;
+  /** A `.creds` file (user JWT and nkey seed), as `nats --creds`. */
+  credsFile?: string;
+  /** A file holding a user's nkey seed (`SU…`), as `nats --nkey`. */
+  nkeyFile?: string;
+  /** TLS: the CA to trust, and a client certificate and key (PEM files). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export interface StoredLine {

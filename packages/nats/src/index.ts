@@ -20,3 +20,12 @@ export {
 export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEventLog.ts';
 export { NatsCallError, closeBridge } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
+export {
+  CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,
+} from './subjects.ts';
+export {
+  DEFAULT_ACK_WAIT_MS, GatherTimeoutError, WorkQueue, type TaskMessage, type TaskResult,
+} from './workQueue.ts';
+export { natsConnectOptions, withUrlCredentials } from './connectOptions.mjs';
+export { createUserNkey } from './nkeys.ts';
+export { connectNats, followLog, type FollowHandle } from './followLog.ts';

@@ -20,6 +20,8 @@
 import { workerData } from "node:worker_threads";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
+import { natsConnectOptions } from "./connectOptions.mjs";
+import { RETRIES_MAX, isTransient, pause, retrying } from "./transient.mjs";
 const { flag, port } = workerData;
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_MSG_ID = 10070;
@@ -27,56 +29,16 @@ const STREAM_NOT_FOUND = 10059;
 const decoder = new TextDecoder();
 /** One JetStream API call's deadline; a call lost to a reconnect is retried (idempotent ones). */
 const API_TIMEOUT_MS = 2_000;
-const RETRIES_MAX = 10;
 /** One publish's deadline for its ack. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 /** Publishes of one append in flight at once. */
 const PUBLISH_WINDOW = 256;
-function isTransient(error) {
-  const name = error?.name ?? "";
-  const message = String(error?.message ?? "");
-  return /Timeout|NoResponders|ConnectionClosed|RequestError/i.test(name) || /timeout|no responders|disconnect/i.test(message);
-}
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Runs an idempotent call again while it fails for a reason a reconnect explains. */
-async function retrying(fn) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= RETRIES_MAX || !isTransient(error)) throw error;
-      await pause(100 * attempt);
-    }
-  }
-}
 const connections = new Map();
-/**
- * Credentials may come in the URL, as most NATS tools take them: `nats://user:pass@host:port`,
- * or `nats://token@host:port`. They are moved into the connect options (nats.js does not read
- * them from the URL) and never appear in a message.
- */
-function withUrlCredentials(options) {
-  const out = { ...options };
-  const servers = (Array.isArray(options.servers) ? options.servers : [options.servers]).map((server) => {
-    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server);
-    if (!m) return server;
-    const [user, pass] = m[2].split(":").map(decodeURIComponent);
-    if (pass === undefined) out.token ??= user;
-    else {
-      out.user ??= user;
-      out.pass ??= pass;
-    }
-    return m[1] + m[3];
-  });
-  out.servers = servers;
-  return out;
-}
-
 function open(given) {
   const key = JSON.stringify(given);
   let entry = connections.get(key);
   if (!entry) {
-    const options = withUrlCredentials(given);
+    const options = natsConnectOptions(given);
     entry = (async () => {
       let nc;
       try {

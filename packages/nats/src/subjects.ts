@@ -94,3 +94,23 @@ export function recordStreamOf(cluster: string, subject: string): string {
 export function redactCredentials(url: string): string {
   return url.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@');
 }
+
+// ------------------------------------------------------------------ exploration over workers (ADR 0014)
+
+/** The work-queue stream every `pvsim worker` pulls from, over `pvsim.tasks.>`. */
+export const TASK_STREAM = 'PVSIM_TASKS';
+/** The stream results are gathered from, over `pvsim.results.>`. */
+export const RESULT_STREAM = 'PVSIM_RESULTS';
+/** The object store bucket that holds job specs and counterexamples. */
+export const CHECK_BUCKET = 'pvsim-check';
+/** The durable consumer all workers share on TASK_STREAM (one queue, each task to one worker). */
+export const WORKER_CONSUMER = 'pvsim-workers';
+
+/** Every subject of the task stream. */
+export function taskSubjectFilter(): string { return 'pvsim.tasks.>'; }
+/** Every subject of the result stream. */
+export function resultSubjectFilter(): string { return 'pvsim.results.>'; }
+/** The subject a job's tasks are published on. */
+export function taskSubject(job: string): string { return `pvsim.tasks.${escapeToken(job)}`; }
+/** The subject a job's results are published on. */
+export function resultSubject(job: string): string { return `pvsim.results.${escapeToken(job)}`; }

@@ -1,2 +1,3 @@
 export * from './explore.ts';
 export * from './properties.ts';
+export * from './onlineChecker.ts';

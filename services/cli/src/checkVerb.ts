@@ -209,7 +209,7 @@ export function writeCounterexample(g: GlobalOptions, dir: string, data: CheckPa
 }
 
 /** Writes a counterexample under `out` as the next numbered directory (the next free one when another check took it meanwhile); returns it. */
-function writeNextCounterexample(g: GlobalOptions, out: string, data: CheckPathData): string {
+export function writeNextCounterexample(g: GlobalOptions, out: string, data: CheckPathData): string {
   for (let attempt = 0; ; attempt++) {
     const dir = nextDir(out);
     try {
@@ -326,27 +326,64 @@ export interface SimFlags {
 export async function simScenario(io: CliIO, g: GlobalOptions, file: string, o: SimFlags): Promise<number> {
   const runs = Number(o.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new CheckUsageError(`error: invalid argument "${o.runs}" for "--runs" flag: must be a positive integer`);
+  const sim = await prepareSim(io, g, file, o);
+  const failed: SimFailure[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const v of runSimSeed(sim, sim.flags.seed + i)) {
+      const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), v.data);
+      failed.push({ seed: v.seed, invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir });
+      if (!sim.flags.json) io.stdout(simViolationLine(failed[failed.length - 1]!));
+    }
+  }
+  io.stdout(simSummary(sim, runs, failed));
+  return failed.length > 0 ? 1 : 0;
+}
+
+/** A scenario made ready for seeded runs: its inputs and checks, and how each run's world is built. */
+export interface PreparedSim {
+  flags: ReturnType<typeof parseFlags>;
+  sc: ReturnType<typeof scenarioToCheck>;
+  invariants: Property[];
+  /** How each run's world is built, as its counterexamples record it. */
+  world: CheckPathData['world'];
+  newWorld: () => World;
+}
+
+/** One failing run's violation, with the path that shows it (a counterexample's data). */
+export interface SimViolation { seed: number; invariant: string; kind: string; message: string; steps: string[]; data: CheckPathData }
+export interface SimFailure { seed: number; invariant: string; kind: string; message: string; steps: string[]; dir: string }
+
+export async function prepareSim(io: Pick<CliIO, 'cwd' | 'readStdin'>, g: GlobalOptions, file: string, o: SimFlags): Promise<PreparedSim> {
   const flags = parseFlags({ strategy: 'random', ...(o.depth !== undefined ? { depth: o.depth } : {}), budget: '1h', faults: o.faults, maxFaults: o.maxFaults, ...(o.output !== undefined ? { output: o.output } : {}), out: o.out }, g);
   const sc = scenarioToCheck(io, file, flags.seed);
   const invariants = await loadInvariants(io, o.invariant);
   const { world, newWorld } = worldsFor(g, sc.seed, flags.faults, userDriversOf(io, o.csiDriver));
-  const failed: { seed: number; invariant: string; kind: string; message: string; steps: string[]; dir: string }[] = [];
-  for (let i = 0; i < runs; i++) {
-    const seed = flags.seed + i;
-    let walks = 0;
-    const r = check({
-      newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, invariants, strategy: 'random', depth: flags.depth,
-      maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, seed,
-      // One walk per run: the search asks before each walk.
-      outOfTime: () => walks++ >= 1,
-    });
-    for (const v of r.violations) {
-      const dir = writeNextCounterexample(g, resolve(io.cwd, o.out), { seed: sc.seed, world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true });
-      failed.push({ seed, invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps, dir });
-      if (!flags.json) io.stdout(`seed ${seed}: VIOLATION (${v.kind}) ${v.invariant}: ${v.message}\n  counterexample: ${dir}\n`);
-    }
-  }
-  if (flags.json) io.stdout(`${JSON.stringify({ runs, failed })}\n`);
-  else io.stdout(`${runs} runs of ${sc.name} (seeds ${flags.seed}..${flags.seed + runs - 1}), ${failed.length} failed${failed.length > 0 ? `: seeds ${failed.map((f) => f.seed).join(', ')}` : ''}\n`);
-  return failed.length > 0 ? 1 : 0;
+  return { flags, sc, invariants, world, newWorld };
 }
+
+/** Run `seed`: one random walk, a safety phase then the liveness phase; its violations, shrunk. */
+export function runSimSeed(sim: PreparedSim, seed: number): SimViolation[] {
+  const { flags, sc } = sim;
+  let walks = 0;
+  const r = check({
+    newWorld: sim.newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, invariants: sim.invariants, strategy: 'random', depth: flags.depth,
+    maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, seed,
+    // One walk per run: the search asks before each walk.
+    outOfTime: () => walks++ >= 1,
+  });
+  return r.violations.map((v) => ({
+    seed, invariant: v.invariant, kind: v.kind, message: v.message, steps: v.steps,
+    data: { seed: sc.seed, world: sim.world, inputs: sc.inputs, moves: v.moves, liveness: v.afterSettle === true },
+  }));
+}
+
+export function simViolationLine(f: SimFailure): string {
+  return `seed ${f.seed}: VIOLATION (${f.kind}) ${f.invariant}: ${f.message}\n  counterexample: ${f.dir}\n`;
+}
+
+export function simSummary(sim: PreparedSim, runs: number, failed: readonly SimFailure[], extra: Record<string, unknown> = {}): string {
+  const { flags, sc } = sim;
+  if (flags.json) return `${JSON.stringify({ runs, failed, ...extra })}\n`;
+  return `${runs} runs of ${sc.name} (seeds ${flags.seed}..${flags.seed + runs - 1}), ${failed.length} failed${failed.length > 0 ? `: seeds ${failed.map((f) => f.seed).join(', ')}` : ''}\n`;
+}
+

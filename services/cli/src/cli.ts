@@ -18,6 +18,9 @@ import * as simVerbs from './simVerbs.ts';
 import { parseDuration } from './simVerbs.ts';
 import { runScenario } from './scenario.ts';
 import { CHECK_FAULTS_HELP, CheckUsageError, checkScenario, simScenario, type CheckFlags, type SimFlags } from './checkVerb.ts';
+import { fetchCounterexamples, simOverNats, worker } from './simWorkers.ts';
+import { natsCredentials } from './logTransfer.ts';
+import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -39,7 +42,7 @@ import * as drainVerb from './drainVerb.ts';
 import * as explainVerb from './explainVerb.ts';
 import { createProgress, type Progress } from './progress.ts';
 
-const USER_ERRORS = new Set(['NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['GatherTimeoutError', 'NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
 
 /** Verbs that never touch a cluster. */
 const CLUSTERLESS_VERBS = new Set(['version', 'api-resources', 'explain', 'up', 'check', 'sim', 'run']);
@@ -79,7 +82,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     if (requestId === '') throw new UsageError('error: --request-id must not be empty');
     const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
     return {
-      ...(natsUrl ? { nats: natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']) } : {}),
+      ...(natsUrl ? { nats: { ...natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']), ...natsCredentials(program.opts(), io.env) } } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
       ...(requestId !== undefined ? { requestId } : {}),
@@ -99,6 +102,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .description('pvsim simulates the Kubernetes persistent-storage control plane: PersistentVolumes, claims, classes and the controllers that bind and reclaim them.\nState lives in an append-only event log under --cluster; every command replays it, acts, and appends.')
     .option('--cluster <dir>', 'cluster directory holding the event log (env PVSIM_CLUSTER)', undefined)
     .option('--nats <url>', 'keep the log in NATS JetStream at this server; --cluster then names the cluster there (env PVSIM_NATS)')
+    .option('--nats-creds <file>', 'with --nats: a .creds file (user JWT and nkey seed) (env PVSIM_NATS_CREDS)')
+    .option('--nats-nkey <file>', 'with --nats: a file holding a user nkey seed (env PVSIM_NATS_NKEY)')
+    .option('--nats-tls-ca <file>', 'with --nats: the CA certificate to trust (PEM) (env PVSIM_NATS_TLS_CA)')
+    .option('--nats-tls-cert <file>', 'with --nats: a client certificate (PEM) (env PVSIM_NATS_TLS_CERT)')
+    .option('--nats-tls-key <file>', 'with --nats: the client certificate\'s key (PEM) (env PVSIM_NATS_TLS_KEY)')
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
@@ -342,12 +350,31 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('up')
     .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
-    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/')
-    .action(async () => {
-      exitCode = await up(io);
+    .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100')
+    .action(async (o: { workers: string }) => {
+      exitCode = await up(io, o);
     });
 
-  program.command('check')
+  const checkCommand = program.command('check');
+  checkCommand.command('fetch')
+    .description('Write the counterexamples of a `pvsim sim --nats` job, kept in the NATS object store, as numbered cluster directories.')
+    .argument('<job>', 'the job id `pvsim sim --nats` printed')
+    .option('--out <dir>', 'where counterexamples are written (default ./pvsim-check)')
+    .addHelpText('after', '\nExample:\n  pvsim check fetch sim-1a2b3c4d --nats nats://127.0.0.1:4222 --out ./found')
+    .action(async (job: string, o: { out?: string }) => {
+      // `check` has an --out of its own, which commander gives the option to when it comes after `fetch`.
+      exitCode = await fetchCounterexamples(io, globals(), job, o.out ?? checkCommand.opts<{ out: string }>().out);
+    });
+  checkCommand.command('online')
+    .description('Judge the invariants (binding, attachment, exclusive use) after every batch of the cluster\'s log, and convergence on its final state; with --follow (a cluster in NATS) go on consuming the stream as other processes write it. Exit 1 on a safety violation.')
+    .option('--follow', 'keep consuming the JetStream stream (needs --nats) until Ctrl-C or --until-idle')
+    .option('--until-idle <duration>', 'with --follow: stop after this long without a new record')
+    .addHelpText('after', '\nExamples:\n  pvsim check online\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo check online --follow')
+    .action(async (o: { follow?: boolean; untilIdle?: string }) => {
+      exitCode = await checkOnline(io, globals(), o);
+    });
+  checkCommand
     .description('Model-check a scenario: explore every order of controller work and the faults asked for; safety on every state, liveness once faults stop (docs/reference/check.md). Exit 0: no violation, 1: a violation (shrunk, written under --out), 2: bad usage.')
     .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
     .option('--strategy <s>', 'bfs, dfs, random or pct', 'bfs')
@@ -379,12 +406,26 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--out <dir>', 'where counterexamples are written', './pvsim-check')
     .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
     .option('--csi-driver <name=module...>', 'your own CSI driver module in place of the simulated driver NAME (docs/reference/csi-driver-module.md)')
-    .action(async (file: string, o: SimFlags) => {
-      try { exitCode = await simScenario(io, globals(), file, o); } catch (e) {
+    .option('--gather-timeout <duration>', 'with --nats: how long to wait without any result before saying which seeds are missing', '10m')
+    .addHelpText('after', '\nWith --nats URL the seeds are handed to `pvsim worker --nats URL` processes (docs/how-to/explore-with-workers.md).')
+    .action(async (file: string, o: SimFlags & { gatherTimeout?: string }) => {
+      try {
+        const g = globals();
+        exitCode = g.nats ? await simOverNats(io, g, file, o) : await simScenario(io, g, file, o);
+      } catch (e) {
         if (!(e instanceof Error) || !(e instanceof CheckUsageError || USER_ERRORS.has(e.name) || e instanceof ManifestError)) throw e;
         io.stderr(/^(error|Error)\b/.test(e.message) || e instanceof ManifestError ? `${e.message}\n` : `error: ${e.message}\n`);
         exitCode = 2;
       }
+    });
+
+  program.command('worker')
+    .description('Run seeds of `pvsim sim --nats` jobs: pull tasks from the JetStream work queue at --nats until Ctrl-C (a task in hand is finished first).')
+    .option('--ack-wait <duration>', 'how long a task may take before the server hands it to another worker (set when the first worker creates the queue)', '60s')
+    .option('--tasks <n>', 'stop after this many tasks')
+    .addHelpText('after', '\nExample:\n  pvsim worker --nats nats://127.0.0.1:4222 &\n  pvsim sim examples/check/node-down/down.yaml --runs 100 --nats nats://127.0.0.1:4222')
+    .action(async (o: { ackWait: string; tasks?: string }) => {
+      exitCode = await worker(io, globals(), o);
     });
 
   program.command('serve')

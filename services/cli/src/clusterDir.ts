@@ -8,9 +8,15 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '@pvsim/domain';
-import { JetStreamEventLog } from '@pvsim/nats';
+import { JetStreamEventLog, type NatsConnectOptions } from '@pvsim/nats';
 import { FileEventLog, acquireLogLock, describeOwner, type FaultPoint, type FileEventLogOptions, type LockClock } from '@pvsim/log-file';
 import { UsageError, type GlobalOptions } from './verbTypes.ts';
+
+/** The connect options of `--nats` and its credential flags. */
+export function natsConnectOf(g: GlobalOptions): NatsConnectOptions {
+  if (!g.nats) throw new UsageError('error: --nats URL is required (or PVSIM_NATS)');
+  return { servers: g.nats.url, ...g.nats.options };
+}
 
 /** How long a writer waits for another one by default (PVSIM_LOCK_TIMEOUT_MS). */
 export const LOCK_TIMEOUT_MS = 60_000;
@@ -27,8 +33,8 @@ export const wallClock: LockClock = {
   sleepMs: (ms) => { Atomics.wait(sleeper, 0, 0, Math.max(1, ms)); },
 };
 
-/** Where the test fault seam may act: the log's write path, the snapshot, and a new cluster directory just before it is published. */
-export type FaultSite = FaultPoint | 'snapshot' | 'publish';
+/** Where the test fault seam may act: the log's write path, the snapshot, a new cluster directory just before it is published, a worker that has taken a task (simWorkers.ts). */
+export type FaultSite = FaultPoint | 'snapshot' | 'publish' | 'worker-task';
 export type Faults = (site: FaultSite) => void;
 
 /**
@@ -79,7 +85,7 @@ export function logSettingsFromEnv(env: Record<string, string | undefined>): Pic
 /** The cluster's event log as every command opens it. */
 export function openClusterLog(g: GlobalOptions): EventLog {
   // In NATS the stream's optimistic concurrency is the lock, and there is no directory.
-  if (g.nats) return new JetStreamEventLog({ connect: { servers: g.nats.url }, cluster: g.nats.cluster });
+  if (g.nats) return new JetStreamEventLog({ connect: natsConnectOf(g), cluster: g.nats.cluster });
   return openFileLog(g);
 }
 

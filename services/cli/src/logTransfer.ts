@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { checkLine, type LogRecord } from '@pvsim/domain';
 import { sha256Hex } from '@pvsim/log-file';
 import { checkClusterName, redactCredentials } from '@pvsim/nats';
+import type { NatsClientOptions } from './verbTypes.ts';
 import { openClusterLog } from './clusterDir.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
@@ -27,6 +28,28 @@ export function natsGlobal(url: string, cluster: string | undefined): { url: str
   } catch (error) {
     throw new UsageError(`error: --cluster: ${(error as Error).message} when the log is in NATS`);
   }
+}
+
+/**
+ * `--nats-creds`, `--nats-nkey` and `--nats-tls-*` (or their PVSIM_NATS_* variables): files the
+ * NATS client reads when it connects (file paths only here; nothing secret is held or printed).
+ */
+export function natsCredentials(o: { natsCreds?: string; natsNkey?: string; natsTlsCa?: string; natsTlsCert?: string; natsTlsKey?: string }, env: Record<string, string | undefined>): { options?: NatsClientOptions } {
+  const credsFile = o.natsCreds ?? env['PVSIM_NATS_CREDS'];
+  const nkeyFile = o.natsNkey ?? env['PVSIM_NATS_NKEY'];
+  const tls = {
+    ...((o.natsTlsCa ?? env['PVSIM_NATS_TLS_CA']) ? { caFile: o.natsTlsCa ?? env['PVSIM_NATS_TLS_CA'] } : {}),
+    ...((o.natsTlsCert ?? env['PVSIM_NATS_TLS_CERT']) ? { certFile: o.natsTlsCert ?? env['PVSIM_NATS_TLS_CERT'] } : {}),
+    ...((o.natsTlsKey ?? env['PVSIM_NATS_TLS_KEY']) ? { keyFile: o.natsTlsKey ?? env['PVSIM_NATS_TLS_KEY'] } : {}),
+  };
+  if (credsFile && nkeyFile) throw new UsageError('error: --nats-creds and --nats-nkey name two ways to authenticate; give one');
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new UsageError('error: --nats-tls-cert and --nats-tls-key go together');
+  const options: NatsClientOptions = {
+    ...(credsFile ? { credsFile } : {}),
+    ...(nkeyFile ? { nkeyFile } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  };
+  return Object.keys(options).length > 0 ? { options } : {};
 }
 
 function where(g: GlobalOptions): string {

@@ -3,6 +3,7 @@
  * throws for a command line it cannot act on. They live apart from `cli.ts` so that imports run one
  * way: cli.ts imports the verb modules, and no verb module imports cli.ts.
  */
+import type { NatsConnectOptions } from '@pvsim/nats';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -37,10 +38,13 @@ export interface Wall {
   waitForChange(file: string, timeoutMs: number): Promise<boolean>;
 }
 
+/** How a NATS client authenticates and trusts the server, beyond the URL (--nats-creds, --nats-nkey, --nats-tls-*). */
+export type NatsClientOptions = Omit<NatsConnectOptions, 'servers'>;
+
 export interface GlobalOptions {
   clusterDir: string;
   /** --nats URL (env PVSIM_NATS): the log is the JetStream stream of cluster `cluster` there (ADR 0007). */
-  nats?: { url: string; cluster: string };
+  nats?: { url: string; cluster: string; options?: NatsClientOptions };
   seed: number;
   /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
   snapshotEveryRecords?: number;

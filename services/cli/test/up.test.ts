@@ -5,10 +5,11 @@ import { test } from 'uvu';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pvsim, repoRoot } from './support.ts';
+import { pvsim, repoRoot, tempCluster } from './support.ts';
 
-test('pvsim up runs a JetStream server for --nats and Ctrl-C stops it and removes its store', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), 'up'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `pvsim up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
+async function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), 'up', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
@@ -21,14 +22,33 @@ test('pvsim up runs a JetStream server for --nats and Ctrl-C stops it and remove
     });
     void exited.then(() => reject(new Error(`pvsim up exited early: ${out}${err}`)));
   });
+  return { child, out: () => out, err: () => err, exited, ready };
+}
+
+test('pvsim up runs a JetStream server for --nats and Ctrl-C stops it and removes its store', async () => {
+  const { child, out, err, exited, ready } = await startUp([]);
   const [, url, , storeDir] = ready;
   const applied = await pvsim('.unused', ['--nats', url!, '--cluster', 'up', 'apply', '-f', 'examples/static/01-volumes.yaml']);
   assert.is(applied.code, 0, applied.stderr);
   assert.ok(existsSync(storeDir!));
   child.kill('SIGINT');
-  assert.is(await exited, 0, err);
-  assert.match(out, /stopped nats-server and removed its store\n$/);
+  assert.is(await exited, 0, err());
+  assert.match(out(), /stopped nats-server and removed its store\n$/);
   assert.not.ok(existsSync(storeDir!));
+});
+
+test('pvsim up --workers 1 also runs a worker that pvsim sim --nats uses; Ctrl-C stops the worker too', async () => {
+  const { child, out, err, exited, ready } = await startUp(['--workers', '1']);
+  const [, url] = ready;
+  const worker = /^pvsim worker 1 \(pid (\d+)\) pulling tasks for pvsim sim --nats$/m.exec(out());
+  assert.ok(worker, out());
+  const sim = await pvsim('.unused', ['--nats', url!, '--cluster', 'up', 'sim', 'examples/check/zonal-immediate/fixed.yaml', '--runs', '1', '--out', join(tempCluster(), 'found')]);
+  assert.is(sim.code, 0, sim.stderr);
+  assert.match(sim.stdout, /^1 runs of .* \(seeds 1\.\.1\), 0 failed\n$/);
+  child.kill('SIGINT');
+  assert.is(await exited, 0, err());
+  assert.match(out(), /stopped 1 worker\(s\)\nstopped nats-server and removed its store\n$/);
+  assert.throws(() => process.kill(Number(worker![1]), 0), /ESRCH/, 'the worker process is gone');
 });
 
 test('pvsim up without a nats-server binary says so and how to install it', async () => {
