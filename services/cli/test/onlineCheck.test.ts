@@ -27,7 +27,7 @@ test('a sound log passes: every batch judged, no safety violation', async () => 
   const dir = await boundCluster();
   const r = await pvsim(dir, ['check', 'online']);
   assert.is(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^1 batches \(\d+ records\) checked: no safety violation\n$/);
+  assert.match(r.stdout, /^2 batches \(\d+ records\) checked: no safety violation\n$/);
 });
 
 test('a forged batch binding a second claim to a bound volume is reported at its positions', async () => {
@@ -44,7 +44,7 @@ test('a forged batch binding a second claim to a bound volume is reported at its
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`^positions ${next}\\.\\.${next} \\(PersistentVolumeClaimUpdated\\): safety: PVC default/scratch is Bound to disk-10g, whose claimRef is .*\\n`, 'm'));
   assert.match(r.stdout, /safety: PV disk-10g has 2 Bound claims: default\/db-data, default\/scratch\n/);
-  assert.match(r.stdout, /^2 batches \(\d+ records\) checked: 2 safety violation\(s\)\n$/m);
+  assert.match(r.stdout, /^3 batches \(\d+ records\) checked: 2 safety violation\(s\)\n$/m);
 });
 
 test('--follow judges the batches appended while it runs and stops after --until-idle', async () => {
@@ -55,7 +55,7 @@ test('--follow judges the batches appended while it runs and stops after --until
   const r = await following;
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^following cluster live from position \d+ until 3s pass without a record \(Ctrl-C stops\)\n/);
-  assert.match(r.stdout, /^2 batches \(\d+ records\) checked \(stopped after 3s without a record\): no safety violation\n$/m);
+  assert.match(r.stdout, /^3 batches \(\d+ records\) checked \(stopped after 3s without a record\): no safety violation\n$/m);
   const file = await pvsim(tempCluster(), ['check', 'online', '--follow']);
   assert.is(file.code, 1);
   assert.match(file.stderr, /^error: --follow consumes a cluster in NATS/);
