@@ -11,7 +11,8 @@ export const RETRIES_MAX = 10;
 export function isTransient(error) {
   const name = error?.name ?? "";
   const message = String(error?.message ?? "");
-  return /Timeout|NoResponders|ConnectionClosed|RequestError/i.test(name) || /timeout|no responders|disconnect/i.test(message);
+  // A pull that was open when the server stopped ends with the status "server shutdown" (409).
+  return /Timeout|NoResponders|ConnectionClosed|RequestError/i.test(name) || /timeout|no responders|disconnect|server shutdown/i.test(message);
 }
 
 export const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -100,24 +100,32 @@ export class WorkQueue {
     const want = new Set(tasks);
     const got = new Map<string, TaskResult<R>>();
     if (want.size === 0) return got;
-    const consumer = await this.js.consumers.get(RESULT_STREAM, { filter_subjects: resultSubject(job), deliver_policy: DeliverPolicy.All });
-    const messages = await consumer.consume({ max_messages: 256, expires: Math.max(1_000, Math.min(budgetMs, 30_000)) });
-    // Budgeted on silence: while results keep coming the gather goes on.
+    // Budgeted on silence: while results keep coming the gather goes on. A pull the server's
+    // restart ended is opened again from the job's first result (results already had are skipped).
+    let silent = false;
     let silence: NodeJS.Timeout | undefined;
-    const arm = () => { clearTimeout(silence); silence = setTimeout(() => messages.stop(), budgetMs); };
-    arm();
-    try {
-      for await (const m of messages) {
-        arm();
-        const r = JSON.parse(decoder.decode(m.data)) as TaskResult<R>;
-        if (!want.has(r.task) || got.has(r.task)) continue;
-        got.set(r.task, r);
-        onResult?.(r);
-        if (got.size === want.size) return got;
+    while (!silent) {
+      const consumer = await retrying(() => this.js.consumers.get(RESULT_STREAM, { filter_subjects: resultSubject(job), deliver_policy: DeliverPolicy.All }));
+      const messages = await consumer.consume({ max_messages: 256, expires: Math.max(1_000, Math.min(budgetMs, 30_000)) });
+      const arm = () => { clearTimeout(silence); silence = setTimeout(() => { silent = true; messages.stop(); }, budgetMs); };
+      arm();
+      try {
+        for await (const m of messages) {
+          arm();
+          const r = JSON.parse(decoder.decode(m.data)) as TaskResult<R>;
+          if (!want.has(r.task) || got.has(r.task)) continue;
+          got.set(r.task, r);
+          onResult?.(r);
+          if (got.size === want.size) return got;
+        }
+        // The iterator ended without an error: stopped by the silence budget.
+        silent = true;
+      } catch (e) {
+        if (!isTransient(e)) throw e;
+      } finally {
+        clearTimeout(silence);
+        messages.stop();
       }
-    } finally {
-      clearTimeout(silence);
-      messages.stop();
     }
     throw new GatherTimeoutError(job, [...want].filter((t) => !got.has(t)), budgetMs);
   }
