@@ -57,10 +57,11 @@ const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
   // Output is held back per attempt, so a command re-run after a conflict prints once (retry.ts).
-  const io = attemptIO(rawIo);
+  // Whatever a verb prints clears the bar first (it comes back if work goes on), so an answer is never drawn over.
+  let progress: Progress | undefined;
+  const io = attemptIO({ ...rawIo, stdout: (t) => { progress?.stop(); rawIo.stdout(t); }, stderr: (t) => { progress?.stop(); rawIo.stderr(t); } });
   let exitCode = 0;
   let verb = '';
-  let progress: Progress | undefined;
   const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
     const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
