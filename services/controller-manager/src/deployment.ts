@@ -384,7 +384,7 @@ export class DeploymentController implements Controller {
     let stored = rs;
     if (Number(had ?? '0') < revision) {
       const next = structuredClone(rs);
-      const annotations = { ...(next.metadata.annotations ?? {}), [ANN_REVISION]: String(revision) };
+      const annotations: Record<string, string> = { ...(next.metadata.annotations ?? {}), [ANN_REVISION]: String(revision) };
       if (had !== undefined) {
         const history = annotations[ANN_REVISION_HISTORY];
         annotations[ANN_REVISION_HISTORY] = history ? `${history},${had}` : had;
