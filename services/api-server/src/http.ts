@@ -31,11 +31,15 @@ export interface ApiServerOptions {
 /** The Status a request without the right bearer token gets (the API server's authentication failure). */
 export const UNAUTHORIZED_BODY = JSON.stringify(statusBody(401, 'Unauthorized', 'Unauthorized'));
 
-/** Whether the request's Authorization header carries `token` (compared in constant time). */
+/**
+ * Whether the request's Authorization header carries `token` (compared in constant time), read as
+ * the API server's bearertoken authenticator reads it: trimmed, split on the first two spaces, the
+ * scheme `bearer` in any case, the token the second part.
+ */
 export function bearerMatches(header: string | string[] | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(Array.isArray(header) ? header[0] ?? '' : header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]!, 'utf8');
+  const parts = (Array.isArray(header) ? header[0] ?? '' : header ?? '').trim().split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer' || parts[1] === '') return false;
+  const given = Buffer.from(parts[1]!, 'utf8');
   const want = Buffer.from(token, 'utf8');
   return given.length === want.length && timingSafeEqual(given, want);
 }

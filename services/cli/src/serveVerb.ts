@@ -191,9 +191,9 @@ export async function serveApi(io: CliIO, g: GlobalOptions, o: ServeOptions): Pr
   // The kubeconfig holds the token: readable by its owner only, as kubectl writes its own.
   writeFileSync(kubeconfig, kubeconfigFor(server.url, 'default', { token, caCert: certificates?.caCert }), { mode: 0o600 });
   io.stdout(`pvsim serves the Kubernetes API of ${g.clusterDir} at ${server.url}\n`);
-  io.stdout(`kubeconfig: ${kubeconfig}\n`);
-  if (token !== undefined) io.stdout(`requests need the bearer token in the kubeconfig${o.token === true ? ' (generated)' : ''}\n`);
   if (certificates) io.stdout('TLS: a self-signed CA signed the serving certificate; the kubeconfig trusts it\n');
+  if (token !== undefined) io.stdout(`requests need the bearer token in the kubeconfig${o.token === true ? ' (generated)' : ''}\n`);
+  io.stdout(`kubeconfig: ${kubeconfig}\n`);
   io.stdout(`  export KUBECONFIG=${kubeconfig}\n  kubectl get pv,pvc\n`);
   return server;
 }
