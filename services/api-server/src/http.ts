@@ -4,8 +4,9 @@
  * answer; a watch stays open and receives the handler's events as JSON lines (chunked), with a
  * bookmark and a look at the cluster (for writers other than this server) every `pollMs`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { statusBody, toStatusError } from './status.ts';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,26 @@ export interface ApiServerOptions {
   pollMs?: number;
   /** Each request, after it is answered (for a verbose log). */
   onRequest?: (method: string, url: string, status: number) => void;
+  /** Serve HTTPS with this certificate and key (PEM; tls.ts makes them); plain HTTP without. */
+  tls?: { cert: string; key: string };
+  /** Answer 401 Unauthorized to every request without `Authorization: Bearer TOKEN`. */
+  token?: string;
+}
+
+/** The Status a request without the right bearer token gets (the API server's authentication failure). */
+export const UNAUTHORIZED_BODY = JSON.stringify(statusBody(401, 'Unauthorized', 'Unauthorized'));
+
+/**
+ * Whether the request's Authorization header carries `token` (compared in constant time), read as
+ * the API server's bearertoken authenticator reads it: trimmed, split on the first two spaces, the
+ * scheme `bearer` in any case, the token the second part.
+ */
+export function bearerMatches(header: string | string[] | undefined, token: string): boolean {
+  const parts = (Array.isArray(header) ? header[0] ?? '' : header ?? '').trim().split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer' || parts[1] === '') return false;
+  const given = Buffer.from(parts[1]!, 'utf8');
+  const want = Buffer.from(token, 'utf8');
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 export interface RunningApiServer {
@@ -103,7 +124,15 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
     startTicking();
   };
 
-  const server: Server = createServer((req, res) => {
+  const authorized = (req: IncomingMessage): boolean => options.token === undefined || bearerMatches(req.headers.authorization, options.token);
+  const listener: RequestListener = (req, res) => {
+    if (!authorized(req)) {
+      req.resume();
+      res.writeHead(401, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(UNAUTHORIZED_BODY) });
+      res.end(UNAUTHORIZED_BODY);
+      options.onRequest?.(req.method ?? 'GET', req.url ?? '/', 401);
+      return;
+    }
     readBody(req).then((body) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const headers: Record<string, string | undefined> = {};
@@ -123,7 +152,8 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 }));
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   const upgraded = new Set<Duplex>();
 
   /** The Status frame (channel 3) kubectl reads the exit code from. */
@@ -178,6 +208,11 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     upgraded.add(socket);
     socket.on('close', () => upgraded.delete(socket));
+    if (!authorized(req)) {
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(UNAUTHORIZED_BODY)}\r\nConnection: close\r\n\r\n${UNAUTHORIZED_BODY}`);
+      options.onRequest?.(req.method ?? 'GET', req.url ?? '/', 401);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
     const key = req.headers['sec-websocket-key'];
@@ -219,7 +254,7 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     handler,
     close: () => new Promise<void>((resolve) => {
@@ -232,8 +267,19 @@ export async function startApiServer(cluster: ApiCluster, options: ApiServerOpti
   };
 }
 
-/** A kubeconfig that points kubectl at the server (plain HTTP on loopback, no credentials). */
-export function kubeconfigFor(url: string, namespace = 'default'): string {
+export interface KubeconfigAuth {
+  /** The bearer token the server wants (written as the user's token). */
+  token?: string | undefined;
+  /** PEM of the CA that signed the server's certificate (written as certificate-authority-data). */
+  caCert?: string | undefined;
+}
+
+/**
+ * A kubeconfig that points kubectl at the server: with a CA, verified HTTPS; without, plain HTTP
+ * on loopback (client-node accepts http:// only with insecure-skip-tls-verify). The user carries
+ * the bearer token when there is one.
+ */
+export function kubeconfigFor(url: string, namespace = 'default', auth: KubeconfigAuth = {}): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -241,8 +287,9 @@ export function kubeconfigFor(url: string, namespace = 'default'): string {
     '- name: pvsim',
     '  cluster:',
     `    server: ${url}`,
-    // Plain HTTP on loopback; client libraries (client-node) accept http:// only with this set.
-    '    insecure-skip-tls-verify: true',
+    auth.caCert
+      ? `    certificate-authority-data: ${Buffer.from(auth.caCert, 'utf8').toString('base64')}`
+      : '    insecure-skip-tls-verify: true',
     'contexts:',
     '- name: pvsim',
     '  context:',
@@ -252,7 +299,7 @@ export function kubeconfigFor(url: string, namespace = 'default'): string {
     'current-context: pvsim',
     'users:',
     '- name: pvsim',
-    '  user: {}',
+    auth.token ? `  user:\n    token: ${auth.token}` : '  user: {}',
     '',
   ].join('\n');
 }

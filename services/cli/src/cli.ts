@@ -57,10 +57,11 @@ const READ_VERBS = new Set(['get', 'describe', 'events', 'ls', 'log', 'verify', 
 export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const program = new Command('pvsim');
   // Output is held back per attempt, so a command re-run after a conflict prints once (retry.ts).
-  const io = attemptIO(rawIo);
+  // Whatever a verb prints clears the bar first (it comes back if work goes on), so an answer is never drawn over.
+  let progress: Progress | undefined;
+  const io = attemptIO({ ...rawIo, stdout: (t) => { progress?.stop(); rawIo.stdout(t); }, stderr: (t) => { progress?.stop(); rawIo.stderr(t); } });
   let exitCode = 0;
   let verb = '';
-  let progress: Progress | undefined;
   const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
     const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
@@ -436,8 +437,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
     .option('--speed <x>', 'simulated time passes at wall time times X (default 1)')
     .option('--paused', 'simulated time moves only on `pvsim advance`')
+    .option('--token [token]', 'require this bearer token on every request (without a value: generate one); it is written into the kubeconfig')
+    .option('--tls', 'serve HTTPS with a generated self-signed CA and serving certificate; the kubeconfig trusts the CA')
     .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/\n  pvsim serve --api --speed 60    # a simulated minute per second')
-    .action(async (o: { port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean }) => {
+    .action(async (o: { port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean; token?: string | true; tls?: boolean }) => {
+      if (typeof o.token === 'string' && !/^[\x21-\x7e]+$/.test(o.token)) throw new UsageError('error: invalid argument for "--token" flag: a bearer token is printable ASCII without spaces');
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);
       if (o.paused && o.speed !== undefined) throw new UsageError('error: --speed and --paused cannot be used together');
@@ -445,7 +449,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw new UsageError(`error: invalid argument "${o.speed}" for "--speed" flag: must be a positive number`);
       // A server runs for hours: no progress bar (its requests are logged with -v instead).
       const { progress: _bar, ...g } = globals();
-      exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
+      exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, token: o.token, tls: o.tls, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');

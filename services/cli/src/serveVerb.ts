@@ -7,11 +7,12 @@
  * batch (or, with dryRun=All, drop it). So only one writer holds the cluster at a time, the CLI
  * and the server see each other's writes, and `pvsim log verify` re-executes the server's.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError, ExpectedVersionConflict } from '@pvsim/domain';
 import { ExecError } from '@pvsim/kubelet';
-import { kubeconfigFor, startApiServer, type ApiCluster, type ClusterView, type Obj as ApiObj, type RunningApiServer, type WriteRequest } from '@pvsim/api-server';
+import { createServingCertificates, kubeconfigFor, startApiServer, type ApiCluster, type ClusterView, type Obj as ApiObj, type RunningApiServer, type WriteRequest } from '@pvsim/api-server';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import { lockClusterForWrite } from './clusterDir.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
@@ -160,16 +161,38 @@ export interface ServeOptions {
   speed?: number | undefined;
   /** Each request once answered (`--verbose`). */
   onRequest?: (method: string, url: string, status: number) => void;
+  /** `--token`: a bearer token every request must carry; `true` generates one. */
+  token?: string | true | undefined;
+  /** `--tls`: serve HTTPS with a generated self-signed CA (written into the kubeconfig). */
+  tls?: boolean | undefined;
+  /** The wall clock the certificates start at (the composition root's Date.now). */
+  wallMs?: () => number;
+}
+
+/** A generated bearer token: 32 random bytes, base64url (as long as a kubeadm bootstrap token's secret and more). */
+function generateToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /** Starts the server and writes the kubeconfig; the caller keeps the process alive. */
 export async function serveApi(io: CliIO, g: GlobalOptions, o: ServeOptions): Promise<RunningApiServer> {
   mkdirSync(g.clusterDir, { recursive: true });
-  const server = await startApiServer(clusterForApi(g), { host: o.host, port: o.port, ...(o.onRequest ? { onRequest: o.onRequest } : {}) });
+  const token = o.token === true ? generateToken() : o.token;
+  const certificates = o.tls ? await createServingCertificates(o.host, (o.wallMs ?? Date.now)()) : undefined;
+  const server = await startApiServer(clusterForApi(g), {
+    host: o.host,
+    port: o.port,
+    ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(certificates ? { tls: { cert: certificates.cert, key: certificates.key } } : {}),
+  });
   const kubeconfig = resolve(io.cwd, o.kubeconfig ?? join(g.clusterDir, 'kubeconfig'));
   mkdirSync(dirname(kubeconfig), { recursive: true });
-  writeFileSync(kubeconfig, kubeconfigFor(server.url));
+  // The kubeconfig holds the token: readable by its owner only, as kubectl writes its own.
+  writeFileSync(kubeconfig, kubeconfigFor(server.url, 'default', { token, caCert: certificates?.caCert }), { mode: 0o600 });
   io.stdout(`pvsim serves the Kubernetes API of ${g.clusterDir} at ${server.url}\n`);
+  if (certificates) io.stdout('TLS: a self-signed CA signed the serving certificate; the kubeconfig trusts it\n');
+  if (token !== undefined) io.stdout(`requests need the bearer token in the kubeconfig${o.token === true ? ' (generated)' : ''}\n`);
   io.stdout(`kubeconfig: ${kubeconfig}\n`);
   io.stdout(`  export KUBECONFIG=${kubeconfig}\n  kubectl get pv,pvc\n`);
   return server;

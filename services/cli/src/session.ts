@@ -62,6 +62,8 @@ export interface SessionOptions {
   /** Records between snapshots (default SNAPSHOT_EVERY_RECORDS; 0 disables them). */
   snapshotEveryRecords?: number;
   onProgress?: (delivered: number, waiting: number) => void;
+  /** Told, batch by batch, how many of the log's records the fold has read (the command's progress bar). */
+  onFold?: (done: number, total: number) => void;
   /** How far one settle may go (steps, simulated time) before it stops and reports what is in flight. */
   budget?: Partial<SettleBudget>;
   /** Read the cluster as it was at this log position (time travel: read verbs only, never committed). */
@@ -195,7 +197,11 @@ export class Session {
     };
     if (file && !after && !this.preamble) {
       const from = snap ? { byteOffset: snap.byteOffset, pos: snap.pos, sum: snap.sum } : undefined;
-      const read = file.forEachBatch((batch) => batch.every(fold), from);
+      const first = snap?.pos ?? 0;
+      const onFold = opts.onFold;
+      const read = file.forEachBatch(onFold
+        ? (batch) => { const more = batch.every(fold); if (last) onFold(last.pos - first, this.basePos - first); return more; }
+        : (batch) => batch.every(fold), from);
       if (!read) throw new Error(`${file.path}: the log was replaced while it was being read; run the command again`);
     } else {
       for (const r of records!) if (!fold(r)) break;
@@ -355,6 +361,7 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(g.budget ? { budget: g.budget } : {}),
     ...(g.snapshotEveryRecords !== undefined ? { snapshotEveryRecords: g.snapshotEveryRecords } : {}),
     ...(onProgress ?? g.progress ? { onProgress: onProgress ?? g.progress!.deliveries } : {}),
+    ...(g.progress ? { onFold: g.progress.records } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
   });
   let session = make();

@@ -26,6 +26,8 @@ export interface CliIO {
 export interface Progress {
   /** Objects done out of total. */
   objects(done: number, total: number): void;
+  /** Log records folded so far out of those to fold (a long log read when the command starts). */
+  records(done: number, total: number): void;
   /** Controller deliveries so far, and how many wait. */
   deliveries(delivered: number, waiting: number): void;
   /** Clears the bar (it comes back if work goes on). */

@@ -62,6 +62,13 @@ test('rollout status, restart, history and undo of a Deployment; statefulset his
     assert.is(await run(c, ['rollout', 'undo', 'deploy/nas-app']), '0 deployment.apps/nas-app rolled back\n');
     const template = await pvsim(c, ['get', 'deploy', 'nas-app', '-o', 'jsonpath={.spec.template.metadata.annotations}']);
     assert.is(template.stdout, '');
+    // As Kubernetes numbers a rollback: the ReplicaSet rolled back to takes the newest revision (3),
+    // its old number moves to revision-history, and the Deployment's revision follows.
+    assert.is(await run(c, ['rollout', 'history', 'deploy/nas-app']), '0 deployment.apps/nas-app \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
+    const sets = JSON.parse((await pvsim(c, ['get', 'rs', '-o', 'json'])).stdout).items as { metadata: { annotations: Record<string, string> } }[];
+    const rolledBack = sets.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '3')!;
+    assert.is(rolledBack.metadata.annotations['deployment.kubernetes.io/revision-history'], '1');
+    assert.is((await pvsim(c, ['get', 'deploy', 'nas-app', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).stdout, '3');
     assert.is(await run(c, ['rollout', 'undo', 'deploy/nas-app', '--to-revision=9']), '1 error: unable to find specified revision 9 in history\n');
     assert.is((await pvsim(c, ['log', 'verify'])).code, 0);
   } finally {

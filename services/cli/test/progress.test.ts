@@ -21,9 +21,9 @@ const env = (extra: Record<string, string> = {}) => ({ ...Object.fromEntries(Obj
 const expected = Array.from({ length: 40 }, (_, i) => `persistentvolume/pv-${i} created\n`).join('');
 
 /** The command under a pseudo-terminal: everything it wrote to the terminal. */
-function onTerminal(args: string[]): string {
+function onTerminal(args: string[], extra: Record<string, string> = {}): string {
   const command = [process.execPath, '--import', 'tsx', main, ...args].map(shellQuote).join(' ');
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env() });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(extra) });
   assert.is(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -32,6 +32,24 @@ test('on a terminal, apply of many objects shows a bar; its answer follows', () 
   const out = onTerminal(['--cluster', join(root, 'tty'), 'apply', '-f', manifest]);
   assert.match(out, /applying \|[█░]+\| \d+\/40/);
   assert.match(out.replace(/\r/g, ''), /persistentvolume\/pv-39 created\n/);
+});
+
+test('on a terminal, a command that folds a long log shows the records read; piped, nothing', () => {
+  // No snapshots: every command folds the whole log, batch by batch (one batch per command).
+  const dir = join(root, 'replay');
+  const noSnapshots = { PVSIM_SNAPSHOT_EVERY: '0' };
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', dir, 'advance', '1s'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
+    assert.is(r.status, 0, r.stderr);
+  }
+  const out = onTerminal(['--cluster', dir, 'advance', '1s'], noSnapshots);
+  const shown = [...out.matchAll(/replaying \|[█░]+\| (\d+)\/(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  assert.ok(shown.length > 0, out);
+  const total = shown[0]![1];
+  assert.ok(total > 5, `${total} records`);
+  assert.ok(shown.every(([done, t]) => t === total && done <= total), out);
+  const piped = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', dir, 'advance', '1s'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
+  assert.is(piped.stderr, '');
 });
 
 test('--quiet on a terminal: no bar', () => {

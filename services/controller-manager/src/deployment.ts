@@ -30,6 +30,8 @@ import {
 
 export const REPLICASET_QUEUE = 'replicaset';
 export const ANN_REVISION = 'deployment.kubernetes.io/revision';
+/** The revisions a ReplicaSet had before a rollback gave it the newest (comma-separated, oldest first). */
+export const ANN_REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
 export const ANN_DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
 export const ANN_MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
 
@@ -302,6 +304,7 @@ export class DeploymentController implements Controller {
     const hash = podTemplateHash(d.spec.template);
     let newRS = live.find((rs) => rs.metadata.labels?.[LABEL_POD_TEMPLATE_HASH] === hash);
     let old = live.filter((rs) => rs !== newRS);
+    if (newRS) newRS = this.syncRevision(d, newRS, old);
     const desired = d.spec.replicas ?? 1;
     const { surge, unavailable } = resolveFenceposts(d);
     let created = false;
@@ -365,6 +368,34 @@ export class DeploymentController implements Controller {
       const next = structuredClone(d);
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_REVISION]: String(revision) };
       this.client.update('Deployment', next as unknown as AnyObject);
+    }
+    return stored;
+  }
+
+  /**
+   * getNewReplicaSet for an existing one (SetNewReplicaSetAnnotations): the new ReplicaSet's
+   * revision is one past every old one's — after `rollout undo` the ReplicaSet rolled back to takes
+   * the newest number, and the numbers it had move to `deployment.kubernetes.io/revision-history`;
+   * the Deployment's revision annotation follows. Nothing is written while the newest revision is already its.
+   */
+  private syncRevision(d: Deployment, rs: ReplicaSet, old: readonly ReplicaSet[]): ReplicaSet {
+    const revision = Math.max(0, ...old.map((o) => Number(o.metadata.annotations?.[ANN_REVISION] ?? '0'))) + 1;
+    const had = rs.metadata.annotations?.[ANN_REVISION];
+    let stored = rs;
+    if (Number(had ?? '0') < revision) {
+      const next = structuredClone(rs);
+      const annotations: Record<string, string> = { ...(next.metadata.annotations ?? {}), [ANN_REVISION]: String(revision) };
+      if (had !== undefined) {
+        const history = annotations[ANN_REVISION_HISTORY];
+        annotations[ANN_REVISION_HISTORY] = history ? `${history},${had}` : had;
+      }
+      next.metadata.annotations = annotations;
+      stored = this.client.update('ReplicaSet', next as unknown as AnyObject) as unknown as ReplicaSet;
+      if (d.metadata.annotations?.[ANN_REVISION] !== String(revision)) {
+        const deployment = structuredClone(d);
+        deployment.metadata.annotations = { ...(deployment.metadata.annotations ?? {}), [ANN_REVISION]: String(revision) };
+        this.client.update('Deployment', deployment as unknown as AnyObject);
+      }
     }
     return stored;
   }
