@@ -45,7 +45,7 @@ test.after(async () => {
 test('kubectl version and api-resources read discovery', async () => {
   const v = await kubectl(['version', '-o', 'json']);
   assert.is(v.code, 0, v.stderr);
-  assert.is(JSON.parse(v.stdout).serverVersion.gitVersion, 'v1.32.0-pvsim');
+  assert.is(JSON.parse(v.stdout).serverVersion.gitVersion, 'v1.34.0-pvsim');
   const r = await kubectl(['api-resources', '--no-headers']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim$/m);

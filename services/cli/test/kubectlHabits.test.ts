@@ -35,8 +35,8 @@ test('version and api-resources', async () => {
   const c = tempCluster();
   try {
     const v = await pvsim(c, ['version']);
-    assert.is(v.stdout, 'Client Version: v0.1.0-pvsim\nServer Version: v1.32.0-pvsim\n');
-    assert.is(JSON.parse((await pvsim(c, ['version', '-o', 'json'])).stdout).serverVersion.minor, '32');
+    assert.is(v.stdout, 'Client Version: v0.1.0-pvsim\nServer Version: v1.34.0-pvsim\n');
+    assert.is(JSON.parse((await pvsim(c, ['version', '-o', 'json'])).stdout).serverVersion.minor, '34');
     const r = await pvsim(c, ['api-resources']);
     assert.match(r.stdout, /^NAME\s+SHORTNAMES\s+APIVERSION\s+NAMESPACED\s+KIND$/m);
     assert.match(r.stdout, /^persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim$/m);
