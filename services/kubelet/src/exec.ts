@@ -16,7 +16,7 @@
 import {
   FsError, SIM_API_VERSION, csiFilesystemName, csiSourceOf, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile,
   remove, touch, writeFile, containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isKubeletAlive,
-  nodeFilesystemName, type FsState, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
+  nodeFilesystemName, subPathFilesystemName, type FsState, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
 import { boundVolumeOf } from '@pvsim/component';
@@ -51,6 +51,11 @@ export interface ContainerMount {
   /** Directory in the backing filesystem (or view) that appears at `target`. */
   base: string;
   subPath?: string;
+  /**
+   * A subPath into a generated volume: the Filesystem where the kubelet froze its contents when
+   * the container started (absent until then, when the live view is shown).
+   */
+  frozen?: string;
   /** Generated read-only contents (configMap, secret, projected, downwardAPI). */
   view?: FsState;
   /** findmnt's SOURCE and FSTYPE. */
@@ -150,7 +155,8 @@ export function generatedVolumeFiles(client: Client, pod: Pod, volume: PodVolume
   return undefined;
 }
 
-function viewOf(files: Record<string, string>): FsState {
+/** A generated volume's files as a filesystem tree. */
+export function viewOf(files: Record<string, string>): FsState {
   let fs = emptyFs();
   for (const path of Object.keys(files).sort()) fs = writeFile(fs, '/' + path, files[path]!);
   return fs;
@@ -229,7 +235,7 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
     target: '/', volume: '', readOnly: false, volumeReadOnly: false,
     filesystem: containerFilesystemName(uid, container.name), base: '/', source: 'overlay', fstype: 'overlay',
   }];
-  for (const vm of container.volumeMounts ?? []) {
+  for (const [index, vm] of (container.volumeMounts ?? []).entries()) {
     const volume = (pod.spec.volumes ?? []).find((v) => v.name === vm.name);
     if (!volume) continue;
     const backing = volumeBacking(client, pod, volume, lookup);
@@ -242,6 +248,12 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
       mount.subPath = sub.slice(1);
       mount.base = joinPath(backing.base, sub);
       mount.source = backing.source.endsWith(']') ? `${backing.source.slice(0, -1)}${sub}]` : `${backing.source}[${sub}]`;
+      if (backing.view !== undefined) {
+        // A bind mount of the file as it was when the container started (the atomic writer's
+        // later updates swap the `..data` link, which a subPath does not follow).
+        mount.frozen = subPathFilesystemName(uid, container.name, index);
+        if (client.get('Filesystem', mount.frozen)) { mount.filesystem = mount.frozen; delete mount.view; }
+      }
     }
     mounts.push(mount);
   }

@@ -28,12 +28,12 @@
 import {
   SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
-  nodeFilesystemName, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
+  jsonEqual, nodeFilesystemName, subPathFilesystemName, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
   type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { containerMounts, type PublishedLookup } from './exec.ts';
+import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } from './exec.ts';
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
   missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
@@ -253,6 +253,17 @@ export class Kubelet implements Controller {
   private removeContainerLayer(podUid: string, container: string): void {
     const name = containerFilesystemName(podUid, container);
     if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
+  }
+
+  /** The frozen subPath contents of a pod's containers go with the pod (volume-subpaths cleanup). */
+  private removeSubPaths(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      for (const [i] of (c.volumeMounts ?? []).entries()) {
+        const name = subPathFilesystemName(uid, c.name, i);
+        if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
+      }
+    }
   }
 
   /** TearDown of an emptyDir this kubelet set up: its data goes. */
@@ -614,10 +625,24 @@ export class Kubelet implements Controller {
     this.client.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
   }
 
-  /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
-  private prepareSubPaths(pod: Pod): void {
+  /**
+   * subPath directories are created in the volume before the container starts (kubelet makeMounts),
+   * and a subPath into a configMap/secret/projected/downwardAPI volume is bound to the file as it
+   * is now: later updates of the source never reach it (the atomic writer swaps `..data`, which
+   * the bind mount does not follow) until the container starts again. `only`: one container
+   * (a restart), whose frozen contents are taken afresh.
+   */
+  private prepareSubPaths(pod: Pod, only?: string): void {
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      if (only !== undefined && c.name !== only) continue;
       for (const m of containerMounts(this.client, pod, c, this.publishedLookup())) {
+        if (m.frozen !== undefined) {
+          if (only === undefined && this.client.get('Filesystem', m.frozen)) continue;
+          const view = viewOf(generatedVolumeFiles(this.client, pod, (pod.spec.volumes ?? []).find((v) => v.name === m.volume)!) ?? {});
+          const fs = this.ensureFilesystem(m.frozen, { type: 'subPath', node: this.nodeName, pod: pod.metadata.uid ?? '', container: c.name, volume: m.volume });
+          if (!jsonEqual(fs.status, view)) this.writeFilesystem(fs, view);
+          continue;
+        }
         if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
         const fs = this.client.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
         if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
@@ -697,6 +722,7 @@ export class Kubelet implements Controller {
     };
     this.writeStatus(pod, { ...(pod.status ?? {}), containerStatuses: statuses.map((s) => (s.name === containerName ? next : s)) });
     this.removeContainerLayer(pod.metadata.uid ?? '', containerName);
+    this.prepareSubPaths(pod, containerName);
     this.containerEvents(pod, spec);
   }
 
@@ -792,6 +818,7 @@ export class Kubelet implements Controller {
     if (!done) { this.blocked.add(key); return; }
     for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.tearDownEmptyDir(uid, v.name);
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.removeContainerLayer(uid, c.name);
+    this.removeSubPaths(pod);
     this.blocked.delete(key);
     this.waitingSince.delete(uid);
     const fresh = this.client.get('Pod', key) as unknown as Pod | undefined;
@@ -853,7 +880,7 @@ export class Kubelet implements Controller {
     const layers = [...this.client.byIndex('filesystemsByNode', ''), ...this.client.byIndex('filesystemsByNode', this.nodeName)] as unknown as FilesystemObject[];
     layers.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
     for (const fs of layers) {
-      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name);
+      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name) ?? /^subpath\.(.+)\.[^.]+\.\d+$/.exec(fs.metadata.name);
       if (!m || podExists(m[1]!)) continue;
       const node = fs.spec?.['node'];
       if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);

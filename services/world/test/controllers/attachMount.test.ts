@@ -497,6 +497,39 @@ test('configMap, secret and projected volumes show their keys as read-only files
   assert.equal(c.exec('configured', 'app', 'findmnt', '/secret').stdout.split('\n')[1]!.split(/\s+/), ['/secret', 'tmpfs', 'tmpfs', 'ro,relatime']);
 });
 
+test('a configMap update reaches a whole-volume mount; a subPath mount keeps the file it started with until the container restarts', () => {
+  // Kubernetes: the kubelet's configmap volume plugin rewrites the volume through the atomic
+  // writer (pkg/volume/util/atomic_writer.go swaps the `..data` link); a subPath is a bind mount of
+  // the file as it was when the container started (pkg/kubelet/kubelet_pods.go makeMounts,
+  // pkg/volume/util/subpath), which the swap does not reach — "A container using a ConfigMap as a
+  // subPath volume mount will not receive ConfigMap updates" (the ConfigMap concept page).
+  const c = createCluster();
+  const settings = (mode: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { mode } });
+  c.store.create('ConfigMap', settings('fast') as unknown as AnyObject);
+  runningPod(c, 'configured', 'node-a', [{ name: 'config', configMap: { name: 'settings' } }], [{
+    name: 'app', image: 'busybox:1.36',
+    volumeMounts: [{ name: 'config', mountPath: '/config' }, { name: 'config', mountPath: '/etc/mode', subPath: 'mode' }],
+  } as ContainerSpec]);
+  assert.is(c.exec('configured', 'app', 'cat', '/config/mode').stdout, 'fast');
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'fast');
+  const cm = c.store.get('ConfigMap', 'default/settings')!;
+  c.store.update('ConfigMap', { ...cm, data: { mode: 'safe' } } as unknown as AnyObject);
+  c.settle();
+  assert.is(c.exec('configured', 'app', 'cat', '/config/mode').stdout, 'safe', 'the whole-volume mount is updated');
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'fast', 'the subPath mount is not');
+  assert.match(c.exec('configured', 'app', 'write', '/etc/mode', 'x').stderr, /Read-only file system/);
+  // A restarted container binds the file afresh.
+  c.kubelets.get('node-a')!.restartContainer('default/configured', 'app');
+  c.settle();
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'safe');
+  // The frozen copy goes with the pod.
+  const uid = c.getPod('configured')!.metadata.uid!;
+  assert.ok(c.fs(`subpath.${uid}.app.1`));
+  c.store.delete('Pod', 'default/configured');
+  c.settle();
+  assert.is(c.fs(`subpath.${uid}.app.1`), undefined);
+});
+
 test('a missing configMap or secret keeps the pod waiting with the kubelet message; optional ones do not', () => {
   const c = createCluster();
   c.pod({ name: 'needs-config', node: 'node-a', volumes: [{ name: 'cfg', configMap: { name: 'absent' } }] });
