@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { logBytes, pvsim, tempCluster } from './support.ts';
+import { getJson, logBytes, pvsim, tempCluster } from './support.ts';
 
 test('delete --dry-run records nothing; --all deletes every object of the kind; --ignore-not-found', async () => {
   const c = tempCluster();
@@ -80,3 +80,21 @@ test('patch, label, annotate, cordon and uncordon: kubectl\'s words, recorded in
 });
 
 test.run();
+
+test('pvsim exec writing beyond an emptyDir sizeLimit: the pod is evicted with the eviction manager\'s message', async () => {
+  // pkg/kubelet/eviction/eviction_manager.go emptyDirLimitEviction; helpers.go emptyDirMessageFmt.
+  const c = tempCluster();
+  try {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: scratch}\nspec:\n  containers:\n  - {name: app, image: "busybox:1.36", volumeMounts: [{name: tmp, mountPath: /scratch}]}\n  volumes:\n  - {name: tmp, emptyDir: {sizeLimit: 1Ki}}\n';
+    assert.is((await pvsim(c, ['apply', '-f', '-'], pod)).code, 0);
+    assert.is((await pvsim(c, ['exec', 'scratch', '--', 'write', '/scratch/a', 'x'.repeat(1000)])).code, 0);
+    assert.is((await getJson(c, 'pod/scratch') as unknown as { status: { phase: string } }).status.phase, 'Running');
+    assert.is((await pvsim(c, ['exec', 'scratch', '--', 'write', '/scratch/b', 'y'.repeat(100)])).code, 0);
+    const got = await getJson(c, 'pod/scratch') as unknown as { status: { phase: string; reason: string; message: string } };
+    assert.equal([got.status.phase, got.status.reason, got.status.message], ['Failed', 'Evicted', 'Usage of EmptyDir volume "tmp" exceeds the limit "1Ki". ']);
+    assert.match((await pvsim(c, ['describe', 'pod', 'scratch'])).stdout, /Warning\s+Evicted\s+\S+\s+kubelet\s+Usage of EmptyDir volume "tmp" exceeds the limit "1Ki"\./);
+    assert.is((await pvsim(c, ['log', 'verify'])).code, 0);
+  } finally {
+    rmSync(dirname(c), { recursive: true, force: true });
+  }
+});

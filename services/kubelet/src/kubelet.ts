@@ -28,7 +28,7 @@
 import {
   SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
-  jsonEqual, nodeFilesystemName, subPathFilesystemName, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
+  formatQuantity, jsonEqual, nodeFilesystemName, subPathFilesystemName, usedBytes, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
   type VolumeAttachment,
 } from '@pvsim/domain';
@@ -139,6 +139,14 @@ export class Kubelet implements Controller {
       case 'Secret':
         for (const k of this.blocked) queue.add(this.queueName, k);
         break;
+      case 'Filesystem': {
+        // A write into an emptyDir of a pod here: the eviction manager looks at its usage.
+        const spec = ((ev.new ?? ev.old) as unknown as FilesystemObject).spec as { type?: string; node?: string; pod?: string } | undefined;
+        if (ev.new && spec?.type === 'emptyDir' && spec.node === this.nodeName) {
+          for (const pod of this.client.byIndex('podsByUid', spec.pod ?? '') as unknown as Pod[]) queue.add(this.queueName, podKey(pod));
+        }
+        break;
+      }
       case 'Node':
         // The kubelet comes back: everything on the node is looked at again.
         if (ev.key === this.nodeName && ev.new && isNodeReady(ev.new as never) && !isNodeReady(ev.old as never)) this.resync(queue);
@@ -167,6 +175,10 @@ export class Kubelet implements Controller {
       }
       case 'VolumeAttachment': return [((ev.new ?? ev.old) as unknown as VolumeAttachment).spec.nodeName];
       case 'Node': return [ev.key];
+      case 'Filesystem': {
+        const spec = ((ev.new ?? ev.old) as unknown as FilesystemObject).spec as { type?: string; node?: string } | undefined;
+        return spec?.type === 'emptyDir' && spec.node ? [spec.node] : [];
+      }
       case 'ConfigMap':
       case 'Secret': return 'all';
       default: return [];
@@ -302,6 +314,8 @@ export class Kubelet implements Controller {
     let pod = input;
     if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.client.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
+    const overLimit = emptyDirOverLimit(pod, (name) => (this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined)?.status);
+    if (overLimit !== undefined) { this.evict(pod, overLimit); return; }
     if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
     // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
     this.updateVolumesInUse();
@@ -726,16 +740,27 @@ export class Kubelet implements Controller {
     this.containerEvents(pod, spec);
   }
 
+  /**
+   * The eviction manager's evictPod (pkg/kubelet/eviction/eviction_manager.go) with no grace
+   * period: a Warning `Evicted` event with the message, the containers killed, the pod Failed with
+   * reason `Evicted` and that message. Its volumes stay until the pod is deleted.
+   */
+  private evict(input: Pod, message: string): void {
+    this.client.event(input, 'Warning', 'Evicted', message, 'kubelet');
+    const pod = this.stopContainers(input, { exitCode: 137, reason: 'Error' });
+    this.writeStatus(pod, { ...(pod.status ?? {}), phase: 'Failed', reason: 'Evicted', message });
+  }
+
   // ---------------------------------------------------------------- unwind
 
-  private stopContainers(pod: Pod): Pod {
+  private stopContainers(pod: Pod, end: { exitCode: number; reason: string } = { exitCode: 0, reason: 'Completed' }): Pod {
     const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
     if (running.length === 0) return pod;
     const now = this.iso();
     for (const s of running) this.client.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
     const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
       ...s, ready: false, started: false,
-      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
+      state: { terminated: { ...end, startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
     });
     const names = containersOf(pod).map((c) => c.name).join(' ');
     const status: PodStatus = {
@@ -888,6 +913,26 @@ export class Kubelet implements Controller {
     const alive = new Set(this.actualState().emptyDirs.map((e) => e.podUid).filter(podExists));
     for (const e of orphanedEmptyDirs(this.actualState(), alive)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
+}
+
+/**
+ * The eviction manager's emptyDirLimitEviction (pkg/kubelet/eviction/eviction_manager.go, with
+ * emptyDirMessageFmt from helpers.go): the first emptyDir volume, in the pod's order, whose usage
+ * exceeds a positive `sizeLimit` gives the eviction message `Usage of EmptyDir volume "x" exceeds
+ * the limit "1Gi". ` (the limit as Quantity.String() prints it, the trailing space included);
+ * either medium. `usage`: an emptyDir Filesystem's contents by name.
+ */
+export function emptyDirOverLimit(pod: Pod, usage: (filesystem: string) => FsState | undefined): string | undefined {
+  for (const volume of pod.spec.volumes ?? []) {
+    const limit = (volume['emptyDir'] as { sizeLimit?: string } | null | undefined)?.sizeLimit;
+    if (limit === undefined) continue;
+    const size = parseQuantity(limit);
+    const bytes = quantityToBytes(size);
+    if (bytes <= 0n) continue;
+    const fs = usage(emptyDirFilesystemName(pod.metadata.uid ?? '', volume.name));
+    if (fs !== undefined && BigInt(usedBytes(fs)) > bytes) return `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${formatQuantity(size)}". `;
+  }
+  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import {
   CsiError, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile, KUBELET_FINALIZER, csiTargetPath, uniqueVolumeName, type AccessMode,
   type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort, type CsiVolume, type NodeCapability,
-  type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type CsiCall, type CsiVolumeObject,
+  type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiCall, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
@@ -528,6 +528,32 @@ test('a configMap update reaches a whole-volume mount; a subPath mount keeps the
   c.store.delete('Pod', 'default/configured');
   c.settle();
   assert.is(c.fs(`subpath.${uid}.app.1`), undefined);
+});
+
+test('an emptyDir written beyond its sizeLimit evicts the pod with the eviction manager\'s message', () => {
+  // pkg/kubelet/eviction/eviction_manager.go emptyDirLimitEviction and evictPod; helpers.go
+  // emptyDirMessageFmt = "Usage of EmptyDir volume %q exceeds the limit %q. ".
+  const c = createCluster();
+  runningPod(c, 'scratch', 'node-a', [{ name: 'tmp', emptyDir: { sizeLimit: '1Ki' } }, { name: 'big', emptyDir: { sizeLimit: '1Mi' } }]);
+  assert.is(c.exec('scratch', 'app', 'write', '/tmp/a', 'x'.repeat(1000)).exitCode, 0);
+  c.settle();
+  assert.is(c.getPod('scratch')?.status?.phase, 'Running', 'within the limit');
+  assert.is(c.exec('scratch', 'app', 'write', '/tmp/b', 'y'.repeat(100)).exitCode, 0);
+  c.settle();
+  const pod = c.getPod('scratch')!;
+  const message = 'Usage of EmptyDir volume "tmp" exceeds the limit "1Ki". ';
+  assert.equal([pod.status?.phase, pod.status?.['reason'], pod.status?.['message']], ['Failed', 'Evicted', message]);
+  assert.ok(c.events('scratch').includes(`Warning Evicted ${message}`));
+  const app = (pod.status?.['containerStatuses'] as ContainerStatus[])[0]!;
+  assert.equal([app.ready, Object.keys(app.state ?? {})], [false, ['terminated']]);
+});
+
+test('a memory-backed emptyDir is held to its sizeLimit too', () => {
+  const c = createCluster();
+  runningPod(c, 'ram', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '1k' } }]);
+  assert.is(c.exec('ram', 'app', 'write', '/shm/a', 'x'.repeat(1001)).exitCode, 0);
+  c.settle();
+  assert.equal([c.getPod('ram')?.status?.phase, c.getPod('ram')?.status?.['message']], ['Failed', 'Usage of EmptyDir volume "shm" exceeds the limit "1k". ']);
 });
 
 test('a missing configMap or secret keeps the pod waiting with the kubelet message; optional ones do not', () => {
