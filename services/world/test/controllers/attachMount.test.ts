@@ -548,12 +548,25 @@ test('an emptyDir written beyond its sizeLimit evicts the pod with the eviction 
   assert.equal([app.ready, Object.keys(app.state ?? {})], [false, ['terminated']]);
 });
 
-test('a memory-backed emptyDir is held to its sizeLimit too', () => {
+test('a memory-backed emptyDir is a tmpfs as large as the pod\'s memory limit or its sizeLimit: a write beyond fails with ENOSPC', () => {
+  // pkg/volume/emptydir/empty_dir.go calculateEmptyDirMemorySize (SizeMemoryBackedVolumes, GA
+  // 1.32): node allocatable, lowered to the pod's memory limit, then to sizeLimit.
   const c = createCluster();
-  runningPod(c, 'ram', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '1k' } }]);
-  assert.is(c.exec('ram', 'app', 'write', '/shm/a', 'x'.repeat(1001)).exitCode, 0);
+  const app = (limit?: string): ContainerSpec => ({
+    name: 'app', image: 'busybox:1.36', volumeMounts: [{ name: 'shm', mountPath: '/shm' }],
+    ...(limit ? { resources: { limits: { memory: limit } } } : {}),
+  } as ContainerSpec);
+  runningPod(c, 'by-limit', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory' } }], [app('2Ki')]);
+  runningPod(c, 'by-size', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '1k' } }], [app('2Ki')]);
+  assert.is(c.exec('by-limit', 'app', 'write', '/shm/a', 'x'.repeat(2000)).exitCode, 0);
+  assert.equal(c.exec('by-limit', 'app', 'write', '/shm/b', 'y'.repeat(100)), { stdout: '', stderr: "write: cannot create '/shm/b': No space left on device\n", exitCode: 1 });
+  assert.is(c.exec('by-limit', 'app', 'ls', '/shm').stdout, 'a\n', 'nothing of the failed write is kept');
+  assert.is(c.exec('by-size', 'app', 'write', '/shm/a', 'x'.repeat(1001)).stderr, "write: cannot create '/shm/a': No space left on device\n");
   c.settle();
-  assert.equal([c.getPod('ram')?.status?.phase, c.getPod('ram')?.status?.['message']], ['Failed', 'Usage of EmptyDir volume "shm" exceeds the limit "1k". ']);
+  assert.equal([c.getPod('by-limit')?.status?.phase, c.getPod('by-size')?.status?.phase], ['Running', 'Running'], 'a full tmpfs evicts nothing');
+  // Without a memory limit on every container and without sizeLimit only the node's memory bounds it.
+  runningPod(c, 'unbounded', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory' } }], [app()]);
+  assert.is(c.exec('unbounded', 'app', 'write', '/shm/a', 'x'.repeat(4096)).exitCode, 0);
 });
 
 test('a missing configMap or secret keeps the pod waiting with the kubelet message; optional ones do not', () => {
