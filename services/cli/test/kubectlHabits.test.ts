@@ -98,3 +98,19 @@ test('pvsim exec writing beyond an emptyDir sizeLimit: the pod is evicted with t
     rmSync(dirname(c), { recursive: true, force: true });
   }
 });
+
+test('init --profile gke / eks: CSINode reports the clouds\' attach limits for the default machine types', async () => {
+  // gcp-compute-persistent-disk-csi-driver node.go volumeLimitSmall (e2-medium is shared-core);
+  // pkg/volume/util/attach_limit.go DefaultMaxEBSNitroVolumeLimit (m5.large is Nitro).
+  for (const [profile, count] of [['gke', 15], ['eks', 25], ['pvsim', 2]] as const) {
+    const c = tempCluster();
+    try {
+      assert.is((await pvsim(c, ['init', '--profile', profile, '--nodes', '1', '--zones', '1'])).code, 0);
+      const nodes = (await getJson(c, 'csinodes')).items;
+      const disk = nodes[0].spec.drivers.find((d: { name: string }) => d.name === 'disk.csi.pvsim.dev');
+      assert.is(disk.allocatable.count, count, profile);
+    } finally {
+      rmSync(dirname(c), { recursive: true, force: true });
+    }
+  }
+});
