@@ -138,6 +138,17 @@ test('an invalid object is rejected with the CLI\'s validation text and nothing 
   assert.match(get.stderr, /Error from server \(NotFound\): persistentvolumeclaims "broken" not found/);
 });
 
+test('NamespaceLifecycle: creating into a namespace that does not exist is NotFound and writes nothing', async () => {
+  // plugin/pkg/admission/namespace/lifecycle/admission.go
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: orphan, namespace: nowhere}\ndata: {a: b}\n';
+  const r = await kubectl(['create', '-f', '-'], cm);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /Error from server \(NotFound\): error when creating "STDIN": namespaces "nowhere" not found/, r.stderr);
+  assert.is((await kubectl(['create', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: nowhere}\n')).code, 0);
+  const ok = await kubectl(['create', '-f', '-'], cm);
+  assert.is(ok.code, 0, ok.stderr);
+});
+
 test('kubectl patch, label and annotate change the object; dry-run changes nothing', async () => {
   const m = await kubectl(['patch', 'pv', 'disk-100g', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"cold"}}}']);
   assert.is(m.code, 0, m.stderr);

@@ -114,3 +114,18 @@ test('init --profile gke / eks: CSINode reports the clouds\' attach limits for t
     }
   }
 });
+
+test('import refuses an object whose namespace does not exist (NamespaceLifecycle), nothing imported; one created earlier in the files counts', async () => {
+  const c = tempCluster();
+  try {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: nowhere\ndata: {a: b}\n';
+    const refused = await pvsim(c, ['import', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n---\n${cm}`);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, /:9: Error from server \(NotFound\): error when creating "[^"]*": namespaces "nowhere" not found/);
+    assert.is((await pvsim(c, ['get', 'cm', 'first'])).code, 1, 'nothing applied partially');
+    const both = await pvsim(c, ['import', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata: {name: nowhere}\n---\n${cm}`);
+    assert.is(both.code, 0, both.stderr);
+  } finally {
+    rmSync(dirname(c), { recursive: true, force: true });
+  }
+});
