@@ -123,6 +123,12 @@ function fmix32(h: number): number {
 }
 
 const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
+/**
+ * An external-provisioner's event source, `<driver>_<identity>` with the identity (`<n>-<driver>`)
+ * drawn at its start, says no more than `<driver>`: its drawn part is generated.
+ */
+const canonicalComponent = (component: unknown): unknown =>
+  (typeof component === 'string' ? component.replace(/^(\S+)_\d+-\1$/, '$1_<generated>') : component);
 /** Markers of the canonical values `textOf` writes itself (`deleting: true`, `<generated>`). */
 const DELETING = Symbol('deleting');
 const GENERATED = Symbol('generated');
@@ -231,7 +237,7 @@ export class Fingerprinter {
       const o = (obj['involvedObject'] ?? {}) as Json;
       const source = (obj['source'] ?? {}) as Json;
       const namespace = key.slice(0, key.indexOf('/') + 1);
-      return `Event/${namespace}${this.substitute(canonicalJson([o['kind'], o['name'], o['namespace'], o['uid'], obj['type'], obj['reason'], obj['message'], source['component']]))}`;
+      return `Event/${namespace}${this.substitute(canonicalJson([o['kind'], o['name'], o['namespace'], o['uid'], obj['type'], obj['reason'], obj['message'], canonicalComponent(source['component'])]))}`;
     }
     return `${kind}/${this.substitute(key)}`;
   }
@@ -369,6 +375,7 @@ export class Fingerprinter {
       // of its pod's uid, its name and its restart count; a provisioner's identity is drawn at
       // its start.
       if (k === 'containerID' || k === PROVISIONER_IDENTITY) { out[k] = '<generated>'; continue; }
+      if (k === 'component') { out[k] = canonicalComponent(v); continue; }
       out[this.substitute(k)] = this.canonicalValue(v);
     }
     return out;

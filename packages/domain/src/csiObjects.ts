@@ -76,6 +76,11 @@ export interface FilesystemObject {
 export function nodeFilesystemName(node: string): string { return `node.${node}`; }
 export function emptyDirFilesystemName(podUid: string, volume: string): string { return `emptydir.${podUid}.${volume}`; }
 export function containerFilesystemName(podUid: string, container: string): string { return `container.${podUid}.${container}`; }
+/**
+ * What a container's subPath mount of a configMap/secret/projected/downwardAPI volume shows, as the
+ * kubelet bound it when the container started (kubelet volume-subpaths/<volume>/<container>/<index>).
+ */
+export function subPathFilesystemName(podUid: string, container: string, mountIndex: number): string { return `subpath.${podUid}.${container}.${mountIndex}`; }
 
 /** NodePublishVolume target of a pod's CSI PV. */
 export function csiTargetPath(podUid: string, pvName: string): string {

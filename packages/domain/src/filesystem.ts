@@ -14,7 +14,7 @@ export interface FsState {
   dirs: string[];
 }
 
-export type FsErrorCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'EROFS' | 'EINVAL' | 'ENOTEMPTY';
+export type FsErrorCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'EROFS' | 'EINVAL' | 'ENOTEMPTY' | 'ENOSPC';
 
 const MESSAGES: Record<FsErrorCode, string> = {
   ENOENT: 'No such file or directory',
@@ -24,6 +24,7 @@ const MESSAGES: Record<FsErrorCode, string> = {
   EROFS: 'Read-only file system',
   EINVAL: 'Invalid argument',
   ENOTEMPTY: 'Directory not empty',
+  ENOSPC: 'No space left on device',
 };
 
 export class FsError extends Error {

@@ -6,6 +6,12 @@
  */
 import type { Node } from './types.ts';
 
+/**
+ * The Kubernetes version pvsim's behaviour follows, in one place: nodes report it as their
+ * kubelet version, the API endpoint's `/version` and `pvsim version` as the server's.
+ */
+export const KUBERNETES_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0-pvsim' } as const;
+
 /** The kubelet's finalizer on the pods it runs: it unmounts before the pod may go. */
 export const KUBELET_FINALIZER = 'pvsim.dev/kubelet';
 /** pvsim's mark of a node that is down (`pvsim node down`): its kubelet does nothing. */

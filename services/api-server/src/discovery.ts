@@ -5,12 +5,13 @@
  * first — all built from the manifests package's table of resource types, so kubectl resolves
  * `pv`, `pvc`, `sc` exactly as the CLI does.
  */
+import { KUBERNETES_VERSION } from '@pvsim/domain';
 import { RESOURCE_TYPES, type ResourceType } from '@pvsim/manifests';
 
 /** The Kubernetes version pvsim's behaviour follows (kubectl warns beyond one minor version of skew). */
 export const SERVER_VERSION = {
-  major: '1', minor: '32', gitVersion: 'v1.32.0-pvsim', gitCommit: '', gitTreeState: 'clean',
-  buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64',
+  ...KUBERNETES_VERSION, gitCommit: '', gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.24', compiler: 'gc', platform: 'linux/amd64',
 };
 
 /** Kinds the simulator's controllers write and users only read. */

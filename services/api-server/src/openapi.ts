@@ -7,7 +7,7 @@
  * patches then come from kubectl's built-in types. A v2 document with the same kinds is served for
  * older clients.
  */
-import { servedTypes, verbsOf } from './discovery.ts';
+import { SERVER_VERSION, servedTypes, verbsOf } from './discovery.ts';
 import type { ResourceType } from '@pvsim/manifests';
 import { MERGE_KEYS, MERGED_SCALAR_LISTS } from './patch.ts';
 import { GENERATED_SCHEMAS } from './schemas.ts';
@@ -112,7 +112,7 @@ function buildV3Document(path: string): object | undefined {
     Object.assign(paths, pathsOf(t));
     schemas[schemaName(t)] = schemaOf(t);
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes (pvsim)', version: 'v1.32.0-pvsim' }, paths, components: { schemas } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes (pvsim)', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
 }
 
 let v2Document: object | undefined;
@@ -133,7 +133,7 @@ function buildV2Document(): object {
     definitions[schemaName(t)] = { ...rest, properties };
   }
   // Swagger 2 refers to #/definitions/.
-  return JSON.parse(JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes (pvsim)', version: 'v1.32.0-pvsim' }, paths: {}, definitions }).replaceAll('#/components/schemas/', '#/definitions/')) as object;
+  return JSON.parse(JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes (pvsim)', version: SERVER_VERSION.gitVersion }, paths: {}, definitions }).replaceAll('#/components/schemas/', '#/definitions/')) as object;
 }
 
 /** The schema document of a kind and the schemas it refers to (for `pvsim explain`); undefined for a kind pvsim does not serve. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiError } from '@pvsim/domain';
+import { ApiError, KUBERNETES_VERSION } from '@pvsim/domain';
 import { ApiHandler, WATCH_HISTORY_MAX, type ApiCluster, type ApiRequest, type Obj } from '../src/index.ts';
 
 /** A cluster of plain objects: enough to exercise routing, paging, tables, watches and errors. */
@@ -46,7 +46,9 @@ function body(h: ApiHandler, r: ApiRequest): { status: number; json: any } {
 
 test('discovery: version, legacy and aggregated documents', () => {
   const h = new ApiHandler(fakeCluster());
-  assert.is(body(h, req('GET', '/version')).json.minor, '32');
+  assert.is(body(h, req('GET', '/version')).json.minor, '34');
+  // One version throughout: what the nodes report is what discovery reports (v1.34).
+  assert.is(body(h, req('GET', '/version')).json.gitVersion, KUBERNETES_VERSION.gitVersion);
   assert.equal(body(h, req('GET', '/api')).json.versions, ['v1']);
   const groups = body(h, req('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
   assert.equal(groups, ['apps', 'policy', 'snapshot.storage.k8s.io', 'storage.k8s.io']);

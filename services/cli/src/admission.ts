@@ -12,6 +12,18 @@ import {
   FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, ANN_BETA_STORAGE_CLASS, getDefaultClass,
   type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '@pvsim/domain';
+import { resourceTypeForKind } from '@pvsim/manifests';
+
+/**
+ * NamespaceLifecycle (plugin/pkg/admission/namespace/lifecycle/admission.go): a namespaced object
+ * may not be created in a namespace that does not exist — `namespaces "x" not found` (NotFound).
+ * `exists` answers for the namespaces known so far (the store's, and those created earlier in the
+ * same batch, as kubectl sends objects in order).
+ */
+export function namespaceLifecycleRefusal(kind: string, namespace: string | undefined, exists: (ns: string) => boolean): string | undefined {
+  if (namespace === undefined || resourceTypeForKind(kind)?.namespaced !== true || exists(namespace)) return undefined;
+  return `namespaces ${JSON.stringify(namespace)} not found`;
+}
 
 function addFinalizer(meta: { finalizers?: string[] }, f: string): void {
   if (!(meta.finalizers ?? []).includes(f)) meta.finalizers = [...(meta.finalizers ?? []), f];

@@ -11,7 +11,7 @@ import { applyDefaults, formatFieldError, prepareForCreate, validationErrors, Ma
 import { ApiError } from '@pvsim/domain';
 import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { Session } from './session.ts';
-import { admitCreate } from './admission.ts';
+import { admitCreate, namespaceLifecycleRefusal } from './admission.ts';
 
 /** An object as a client sends it (inputs.ts's Obj; declared here so the two files do not import each other). */
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
@@ -49,6 +49,8 @@ export function performApiWrite(s: Session, d: ApiWriteData): Obj | undefined {
     }
     const errors = validationErrors(object, 'create');
     if (errors.length > 0) throw invalid(object, errors);
+    const missing = namespaceLifecycleRefusal(d.kind, object.metadata.namespace, (ns) => store.get('Namespace', ns) !== undefined);
+    if (missing) throw new ApiError('NotFound', missing);
     result = store.create(d.kind, admitCreate(prepareForCreate(object, s.now) as Obj, store.listClasses()) as never) as unknown as Obj;
   } else if (d.verb === 'update') {
     const object = applyDefaults(structuredClone(d.object!));

@@ -192,9 +192,12 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
       return { ok: true };
     }
     case 'ExecRequested': {
-      // A container's writes change Filesystem objects; the controllers do not react to them.
+      // A container's writes change Filesystem objects; only the kubelet's eviction manager
+      // reacts to them, for an emptyDir with a sizeLimit (it is settled then, so the pod is
+      // evicted before the command returns — the real one looks every 10 s).
       const pod = store.get('Pod', input.data.pod) as unknown as Pod;
       const exec = execInContainer(store, pod, input.data.container, input.data.argv);
+      if ((pod.spec.volumes ?? []).some((v) => (v['emptyDir'] as { sizeLimit?: string } | null | undefined)?.sizeLimit !== undefined)) s.settle();
       return { ok: exec.exitCode === 0, exec };
     }
     case 'RestartRequested': {

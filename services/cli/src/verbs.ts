@@ -21,7 +21,7 @@ import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openObjectsView, openSession, unsettledNotice } from './session.ts';
 import { ObjectsFileMismatch, type ObjectsView } from './objectsFile.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
-import { resizeRefusal } from './admission.ts';
+import { namespaceLifecycleRefusal, resizeRefusal } from './admission.ts';
 import { selectorFilter } from './selectors.ts';
 import { runCheckPath, type CheckPathData } from './checkPath.ts';
 import { printFormatted, printTableWithLabels, sortBy, type PrintFlags } from './outputFormats.ts';
@@ -95,10 +95,10 @@ export function apply(io: CliIO, g: GlobalOptions, files: string[], opts: { name
     const next = desiredForApply(live, l.object);
     // The namespace lifecycle admission plugin: no object goes into a namespace that does not exist
     // (one created earlier in the same apply does, as kubectl sends the objects in order).
-    const ns = next.metadata.namespace;
-    if (l.type.namespaced && ns !== undefined && !store.get('Namespace', ns) && !seen.has(`Namespace/${ns}`)) {
+    const missing = namespaceLifecycleRefusal(kind, next.metadata.namespace, (ns) => store.get('Namespace', ns) !== undefined || seen.has(`Namespace/${ns}`));
+    if (missing) {
       const line = l.parsed.lineOf('metadata.namespace') ?? l.parsed.line;
-      throw new ApiError('NotFound', `${l.parsed.file}:${line}: Error from server (NotFound): error when creating ${JSON.stringify(l.parsed.file)}: namespaces ${JSON.stringify(ns)} not found`);
+      throw new ApiError('NotFound', `${l.parsed.file}:${line}: Error from server (NotFound): error when creating ${JSON.stringify(l.parsed.file)}: ${missing}`);
     }
     if (live) validateObject({ ...l.parsed, object: next }, 'update', live); else validateObject({ ...l.parsed, object: next }, 'create');
     const refused = live && kind === 'PersistentVolumeClaim' ? resizeRefusal(next as never, live as never, store.listClasses()) : undefined;
@@ -128,6 +128,11 @@ export function importObjects(io: CliIO, g: GlobalOptions, files: string[], opts
     const key = objectKey(kind, l.object as never);
     if (store.get(kind, key) || names.has(`${kind}/${key}`)) {
       throw new ApiError('AlreadyExists', `Error from server (AlreadyExists): ${l.parsed.file}:${l.parsed.line}: ${l.type.plural} "${l.object.metadata.name}" already exists`);
+    }
+    const missing = namespaceLifecycleRefusal(kind, l.object.metadata.namespace, (ns) => store.get('Namespace', ns) !== undefined || names.has(`Namespace/${ns}`));
+    if (missing) {
+      const line = l.parsed.lineOf('metadata.namespace') ?? l.parsed.line;
+      throw new ApiError('NotFound', `${l.parsed.file}:${line}: Error from server (NotFound): error when creating ${JSON.stringify(l.parsed.file)}: ${missing}`);
     }
     names.add(`${kind}/${key}`);
     validateObject({ ...l.parsed, object: applyDefaults(stripServerFields(l.object)) }, 'create');

@@ -45,7 +45,7 @@ test.after(async () => {
 test('kubectl version and api-resources read discovery', async () => {
   const v = await kubectl(['version', '-o', 'json']);
   assert.is(v.code, 0, v.stderr);
-  assert.is(JSON.parse(v.stdout).serverVersion.gitVersion, 'v1.32.0-pvsim');
+  assert.is(JSON.parse(v.stdout).serverVersion.gitVersion, 'v1.34.0-pvsim');
   const r = await kubectl(['api-resources', '--no-headers']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim$/m);
@@ -136,6 +136,17 @@ test('an invalid object is rejected with the CLI\'s validation text and nothing 
   assert.is(k.stderr.trim(), 'The PersistentVolumeClaim "broken" is invalid: spec.resources[storage]: Required value');
   const get = await kubectl(['get', 'pvc', 'broken']);
   assert.match(get.stderr, /Error from server \(NotFound\): persistentvolumeclaims "broken" not found/);
+});
+
+test('NamespaceLifecycle: creating into a namespace that does not exist is NotFound and writes nothing', async () => {
+  // plugin/pkg/admission/namespace/lifecycle/admission.go
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: orphan, namespace: nowhere}\ndata: {a: b}\n';
+  const r = await kubectl(['create', '-f', '-'], cm);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /Error from server \(NotFound\): error when creating "STDIN": namespaces "nowhere" not found/, r.stderr);
+  assert.is((await kubectl(['create', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: nowhere}\n')).code, 0);
+  const ok = await kubectl(['create', '-f', '-'], cm);
+  assert.is(ok.code, 0, ok.stderr);
 });
 
 test('kubectl patch, label and annotate change the object; dry-run changes nothing', async () => {

@@ -9,7 +9,7 @@
  * Here a node is "down" exactly while it carries the annotation `pvsim.dev/node-down` (set by
  * `pvsim node down`, removed by `pvsim node up`).
  */
-import { withFinalizer, KUBELET_FINALIZER, isNodeDown, lastHeartbeatMs, type Pod } from '@pvsim/domain';
+import { withFinalizer, KUBELET_FINALIZER, KUBERNETES_VERSION, isNodeDown, lastHeartbeatMs, type Pod } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import { nodeIndex, type Controller, type WorkQueue } from '@pvsim/component';
 
@@ -167,7 +167,7 @@ export class NodeLifecycleController implements Controller {
       ...status,
       addresses: status['addresses'] ?? [{ type: 'InternalIP', address: `192.168.0.${10 + index}` }, { type: 'Hostname', address: name }],
       nodeInfo: {
-        kubeletVersion: 'v1.34.0-pvsim', kubeProxyVersion: 'v1.34.0-pvsim', osImage: 'pvsim simulated node', kernelVersion: '6.1.0-pvsim',
+        kubeletVersion: KUBERNETES_VERSION.gitVersion, kubeProxyVersion: KUBERNETES_VERSION.gitVersion, osImage: 'pvsim simulated node', kernelVersion: '6.1.0-pvsim',
         containerRuntimeVersion: 'containerd://1.7.0-pvsim', operatingSystem: 'linux', architecture: 'amd64', ...info,
       },
     };

@@ -103,6 +103,29 @@ export const diskProfile: CsiProfile = {
   defaultMaxVolumesPerNode: 2,
 };
 
+/** The node label a cloud's nodes carry their machine type in. */
+export const LABEL_INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
+
+/**
+ * How many disks a cloud's block-storage CSI driver reports a node of this machine type can take
+ * (NodeGetInfo max_volumes_per_node), or undefined for a machine type pvsim does not know:
+ * - GCE (the PD CSI driver's volumeLimitSmall/volumeLimitBig, gcp-compute-persistent-disk-csi-driver
+ *   pkg/gce-pd-csi-driver/node.go): 15 on shared-core types (e2-micro/small/medium, f1-micro,
+ *   g1-small), 127 otherwise;
+ * - AWS: 25 on Nitro types and 39 on the older Xen ones — Kubernetes' own defaults
+ *   (pkg/volume/util/attach_limit.go DefaultMaxEBSNitroVolumeLimit, DefaultMaxEBSVolumes). The
+ *   EBS CSI driver computes Nitro's from 28 shared attachments less ENIs and instance stores, so 25
+ *   is an approximation of what it reports on an m5.large.
+ */
+export function attachLimitOfInstanceType(type: string | undefined): number | undefined {
+  if (type === undefined) return undefined;
+  if (/^(e2-(micro|small|medium)|f1-micro|g1-small)$/.test(type)) return 15;
+  if (/^[a-z][a-z0-9]*-(standard|highmem|highcpu|custom|ultramem|megamem|hypermem|highgpu|standard-lssd)(-|$)/.test(type)) return 127;
+  if (/^(t1|t2|m1|m2|m3|m4|c1|c3|c4|r3|r4|x1|x1e|d2|i2|i3|h1|p2|p3|g2|g3|f1)\./.test(type)) return 39;
+  if (/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(type)) return 25;
+  return undefined;
+}
+
 /** Faults of a driver or of one volume (StorageClass parameters override the driver's). */
 export interface FaultOptions {
   /** A mutating RPC fails with probability num/den, with one of `codes` (default UNAVAILABLE). */
@@ -486,10 +509,11 @@ export class SimCsiDriver implements CsiDriverPort {
         throw new CsiError('FAILED_PRECONDITION', `ControllerPublishVolume: volume ${req.volumeId} is in zone ${zone}, node ${req.nodeId} is in zone ${nodeZone ?? '(none)'}`);
       }
     }
-    if (this.maxVolumesPerNode > 0) {
+    const limit = this.limitOf(req.nodeId);
+    if (limit > 0) {
       const attached = this.volumes().filter((v) => v.spec.volumeId !== req.volumeId && v.status.publishedNodes[req.nodeId]).length;
-      if (attached >= this.maxVolumesPerNode) {
-        throw new CsiError('RESOURCE_EXHAUSTED', `ControllerPublishVolume: node ${req.nodeId} already has ${attached} volumes of ${this.profile.name} attached (max ${this.maxVolumesPerNode})`);
+      if (attached >= limit) {
+        throw new CsiError('RESOURCE_EXHAUSTED', `ControllerPublishVolume: node ${req.nodeId} already has ${attached} volumes of ${this.profile.name} attached (max ${limit})`);
       }
     }
     const publishContext = { devicePath: `/dev/disk/by-id/pvsim-${req.volumeId}` };
@@ -569,6 +593,17 @@ export class SimCsiDriver implements CsiDriverPort {
     return [...this.profile.nodeCapabilities];
   }
 
+  /**
+   * A node's attach limit: `maxVolumesPerNode` when the driver is configured with it, else, for a
+   * driver with a limit, the one its cloud has for the node's machine type (the `gke` and `eks`
+   * profiles label their nodes), else the profile's default.
+   */
+  private limitOf(nodeName: string): number {
+    if (this.options.maxVolumesPerNode !== undefined || this.maxVolumesPerNode === 0) return this.maxVolumesPerNode;
+    const labels = this.client.get('Node', nodeName)?.metadata['labels'] as Record<string, string> | undefined;
+    return attachLimitOfInstanceType(labels?.[LABEL_INSTANCE_TYPE]) ?? this.maxVolumesPerNode;
+  }
+
   nodeGetInfo(req: { node: string }): { nodeId: string; maxVolumesPerNode: number; accessibleTopology: Topology } {
     if (!req.node) throw new CsiError('INVALID_ARGUMENT', 'NodeGetInfo: node is required');
     const accessibleTopology: Topology = {};
@@ -578,7 +613,7 @@ export class SimCsiDriver implements CsiDriverPort {
       const zone = this.zoneOfNode(node);
       if (zone !== undefined) accessibleTopology[this.profile.topologyKey] = zone;
     }
-    return { nodeId: req.node, maxVolumesPerNode: this.maxVolumesPerNode, accessibleTopology };
+    return { nodeId: req.node, maxVolumesPerNode: this.limitOf(req.node), accessibleTopology };
   }
 
   nodeStageVolume(req: NodeStageRequest & { node: string }): void {

@@ -227,8 +227,16 @@ export class ExternalProvisioner implements Controller {
     }
   }
 
+  /**
+   * The events' source component, as sig-storage-lib-external-provisioner's
+   * NewProvisionController names its recorder: `<provisionerName>_<id>`, where the library's id is
+   * `<hostname>_<uuid>` of the sidecar's process. pvsim has no sidecar pod, so its drawn identity
+   * (`<n>-<driver>`, saved with the state) stands for that id: `hostpath.csi.k8s.io_42-hostpath.csi.k8s.io`.
+   */
+  get eventSource(): string { return `${this.driverName}_${this.identityValue}`; }
+
   private event(obj: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.client.event(obj, type, reason, message, this.name);
+    this.client.event(obj, type, reason, message, this.eventSource);
   }
 
   private latency(rpc: 'CreateVolume' | 'DeleteVolume', ref: CsiLatencyRef): number {

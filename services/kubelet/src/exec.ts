@@ -16,7 +16,7 @@
 import {
   FsError, SIM_API_VERSION, csiFilesystemName, csiSourceOf, csiVolumeObjectName, emptyFs, isDir, isFile, joinPath, listDir, normalizePath, readFile,
   remove, touch, writeFile, containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isKubeletAlive,
-  nodeFilesystemName, type FsState, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
+  nodeFilesystemName, parseQuantity, quantityToBytes, subPathFilesystemName, usedBytes, type FsState, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiVolumeObject, type FilesystemObject,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
 import { boundVolumeOf } from '@pvsim/component';
@@ -51,8 +51,15 @@ export interface ContainerMount {
   /** Directory in the backing filesystem (or view) that appears at `target`. */
   base: string;
   subPath?: string;
+  /**
+   * A subPath into a generated volume: the Filesystem where the kubelet froze its contents when
+   * the container started (absent until then, when the live view is shown).
+   */
+  frozen?: string;
   /** Generated read-only contents (configMap, secret, projected, downwardAPI). */
   view?: FsState;
+  /** A tmpfs's size in bytes (a memory-backed emptyDir): writes beyond it fail with ENOSPC. */
+  sizeBytes?: number;
   /** findmnt's SOURCE and FSTYPE. */
   source: string;
   fstype: string;
@@ -150,13 +157,40 @@ export function generatedVolumeFiles(client: Client, pod: Pod, volume: PodVolume
   return undefined;
 }
 
-function viewOf(files: Record<string, string>): FsState {
+/** A generated volume's files as a filesystem tree. */
+export function viewOf(files: Record<string, string>): FsState {
   let fs = emptyFs();
   for (const path of Object.keys(files).sort()) fs = writeFile(fs, '/' + path, files[path]!);
   return fs;
 }
 
 // ------------------------------------------------------------------ the mount table
+
+const bytesOf = (q: string | undefined): bigint | undefined => (q === undefined ? undefined : quantityToBytes(parseQuantity(q)));
+
+/** The pod's memory limit as its cgroup gets it (ResourceConfigForPod): only when every container has one. */
+function podMemoryLimit(pod: Pod): bigint | undefined {
+  const limitOf = (c: ContainerSpec) => bytesOf((c as { resources?: { limits?: Record<string, string> } }).resources?.limits?.['memory']);
+  const apps = containersOf(pod).map(limitOf);
+  const inits = initContainersOf(pod).map(limitOf);
+  if ([...apps, ...inits].some((l) => l === undefined)) return undefined;
+  const sum = (apps as bigint[]).reduce((a, b) => a + b, 0n);
+  return (inits as bigint[]).reduce((a, b) => (b > a ? b : a), sum);
+}
+
+/**
+ * A memory-backed emptyDir's tmpfs size (pkg/volume/emptydir/empty_dir.go
+ * calculateEmptyDirMemorySize, SizeMemoryBackedVolumes GA since 1.32): the node's allocatable
+ * memory, lowered to the pod's memory limit and then to the volume's sizeLimit when those are
+ * positive and smaller; undefined when nothing bounds it.
+ */
+export function emptyDirMemorySize(pod: Pod, sizeLimit: string | undefined, nodeAllocatable: string | undefined): number | undefined {
+  let size = bytesOf(nodeAllocatable);
+  for (const bound of [podMemoryLimit(pod), bytesOf(sizeLimit)]) {
+    if (bound !== undefined && bound > 0n && (size === undefined || bound <= size)) size = bound;
+  }
+  return size === undefined ? undefined : Number(size);
+}
 
 type VolumeBacking = Omit<ContainerMount, 'target' | 'volume' | 'readOnly' | 'subPath'>;
 
@@ -185,8 +219,15 @@ function volumeBacking(client: Client, pod: Pod, volume: PodVolume, lookup: Publ
     return { base: '/', view: viewOf(view), volumeReadOnly: true, source: tmpfs ? 'tmpfs' : '/dev/sda1', fstype: tmpfs ? 'tmpfs' : 'ext4' };
   }
   if (volume['emptyDir'] !== undefined) {
-    const memory = (volume['emptyDir'] as { medium?: string } | null)?.medium === 'Memory';
-    return { filesystem: emptyDirFilesystemName(uid, volume.name), base: '/', volumeReadOnly: false, source: memory ? 'tmpfs' : '/dev/sda1', fstype: memory ? 'tmpfs' : 'ext4' };
+    const emptyDir = volume['emptyDir'] as { medium?: string; sizeLimit?: string } | null;
+    const memory = emptyDir?.medium === 'Memory';
+    const backing: VolumeBacking = { filesystem: emptyDirFilesystemName(uid, volume.name), base: '/', volumeReadOnly: false, source: memory ? 'tmpfs' : '/dev/sda1', fstype: memory ? 'tmpfs' : 'ext4' };
+    if (memory) {
+      const allocatable = (client.get('Node', node) as { status?: { allocatable?: Record<string, string> } } | undefined)?.status?.allocatable?.['memory'];
+      const size = emptyDirMemorySize(pod, emptyDir?.sizeLimit, allocatable);
+      if (size !== undefined) backing.sizeBytes = size;
+    }
+    return backing;
   }
   const hostPath = volume['hostPath'] as { path: string } | undefined;
   if (hostPath) {
@@ -229,7 +270,7 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
     target: '/', volume: '', readOnly: false, volumeReadOnly: false,
     filesystem: containerFilesystemName(uid, container.name), base: '/', source: 'overlay', fstype: 'overlay',
   }];
-  for (const vm of container.volumeMounts ?? []) {
+  for (const [index, vm] of (container.volumeMounts ?? []).entries()) {
     const volume = (pod.spec.volumes ?? []).find((v) => v.name === vm.name);
     if (!volume) continue;
     const backing = volumeBacking(client, pod, volume, lookup);
@@ -242,6 +283,12 @@ export function containerMounts(client: Client, pod: Pod, container: ContainerSp
       mount.subPath = sub.slice(1);
       mount.base = joinPath(backing.base, sub);
       mount.source = backing.source.endsWith(']') ? `${backing.source.slice(0, -1)}${sub}]` : `${backing.source}[${sub}]`;
+      if (backing.view !== undefined) {
+        // A bind mount of the file as it was when the container started (the atomic writer's
+        // later updates swap the `..data` link, which a subPath does not follow).
+        mount.frozen = subPathFilesystemName(uid, container.name, index);
+        if (client.get('Filesystem', mount.frozen)) { mount.filesystem = mount.frozen; delete mount.view; }
+      }
     }
     mounts.push(mount);
   }
@@ -379,6 +426,8 @@ class Shell {
   }
 
   write(m: ContainerMount, next: FsState): void {
+    // A full tmpfs: the write fails and nothing changes (a memory-backed emptyDir's size).
+    if (m.sizeBytes !== undefined && usedBytes(next) > m.sizeBytes) throw new FsError('ENOSPC', m.target);
     const name = m.filesystem!;
     const fs = this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined;
     if (fs) this.client.update('Filesystem', { ...fs, status: next } as unknown as AnyObject);
@@ -397,7 +446,7 @@ class Shell {
 
 const FS_TEXT: Record<string, string> = {
   ENOENT: 'No such file or directory', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EEXIST: 'File exists',
-  EROFS: 'Read-only file system', EINVAL: 'Invalid argument', ENOTEMPTY: 'Directory not empty',
+  EROFS: 'Read-only file system', EINVAL: 'Invalid argument', ENOTEMPTY: 'Directory not empty', ENOSPC: 'No space left on device',
 };
 
 function fsText(e: unknown): string {

@@ -28,12 +28,12 @@
 import {
   SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
-  nodeFilesystemName, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
+  formatQuantity, jsonEqual, nodeFilesystemName, subPathFilesystemName, usedBytes, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
   type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { containerMounts, type PublishedLookup } from './exec.ts';
+import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } from './exec.ts';
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
   missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
@@ -139,6 +139,14 @@ export class Kubelet implements Controller {
       case 'Secret':
         for (const k of this.blocked) queue.add(this.queueName, k);
         break;
+      case 'Filesystem': {
+        // A write into an emptyDir of a pod here: the eviction manager looks at its usage.
+        const spec = ((ev.new ?? ev.old) as unknown as FilesystemObject).spec as { type?: string; node?: string; pod?: string } | undefined;
+        if (ev.new && spec?.type === 'emptyDir' && spec.node === this.nodeName) {
+          for (const pod of this.client.byIndex('podsByUid', spec.pod ?? '') as unknown as Pod[]) queue.add(this.queueName, podKey(pod));
+        }
+        break;
+      }
       case 'Node':
         // The kubelet comes back: everything on the node is looked at again.
         if (ev.key === this.nodeName && ev.new && isNodeReady(ev.new as never) && !isNodeReady(ev.old as never)) this.resync(queue);
@@ -167,6 +175,10 @@ export class Kubelet implements Controller {
       }
       case 'VolumeAttachment': return [((ev.new ?? ev.old) as unknown as VolumeAttachment).spec.nodeName];
       case 'Node': return [ev.key];
+      case 'Filesystem': {
+        const spec = ((ev.new ?? ev.old) as unknown as FilesystemObject).spec as { type?: string; node?: string } | undefined;
+        return spec?.type === 'emptyDir' && spec.node ? [spec.node] : [];
+      }
       case 'ConfigMap':
       case 'Secret': return 'all';
       default: return [];
@@ -255,6 +267,17 @@ export class Kubelet implements Controller {
     if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
   }
 
+  /** The frozen subPath contents of a pod's containers go with the pod (volume-subpaths cleanup). */
+  private removeSubPaths(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      for (const [i] of (c.volumeMounts ?? []).entries()) {
+        const name = subPathFilesystemName(uid, c.name, i);
+        if (this.client.get('Filesystem', name)) this.client.delete('Filesystem', name);
+      }
+    }
+  }
+
   /** TearDown of an emptyDir this kubelet set up: its data goes. */
   private tearDownEmptyDir(podUid: string, volume: string): void {
     if (!hasEmptyDir(this.actualState(), podUid, volume)) return;
@@ -291,6 +314,8 @@ export class Kubelet implements Controller {
     let pod = input;
     if (!(pod.metadata.finalizers ?? []).includes(KUBELET_FINALIZER)) pod = this.client.update('Pod', withFinalizer(pod, KUBELET_FINALIZER, true) as unknown as AnyObject) as unknown as Pod;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') { this.blocked.delete(key); return; }
+    const overLimit = emptyDirOverLimit(pod, (name) => (this.client.get('Filesystem', name) as unknown as FilesystemObject | undefined)?.status);
+    if (overLimit !== undefined) { this.evict(pod, overLimit); return; }
     if (!allRunning(pod)) pod = this.writeStatus(pod, this.waitingStatus(pod));
     // Reported in use before WaitForAttach, so the AD controller never detaches under a mount.
     this.updateVolumesInUse();
@@ -614,10 +639,24 @@ export class Kubelet implements Controller {
     this.client.event(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
   }
 
-  /** subPath directories are created in the volume before the container starts (kubelet makeMounts). */
-  private prepareSubPaths(pod: Pod): void {
+  /**
+   * subPath directories are created in the volume before the container starts (kubelet makeMounts),
+   * and a subPath into a configMap/secret/projected/downwardAPI volume is bound to the file as it
+   * is now: later updates of the source never reach it (the atomic writer swaps `..data`, which
+   * the bind mount does not follow) until the container starts again. `only`: one container
+   * (a restart), whose frozen contents are taken afresh.
+   */
+  private prepareSubPaths(pod: Pod, only?: string): void {
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) {
+      if (only !== undefined && c.name !== only) continue;
       for (const m of containerMounts(this.client, pod, c, this.publishedLookup())) {
+        if (m.frozen !== undefined) {
+          if (only === undefined && this.client.get('Filesystem', m.frozen)) continue;
+          const view = viewOf(generatedVolumeFiles(this.client, pod, (pod.spec.volumes ?? []).find((v) => v.name === m.volume)!) ?? {});
+          const fs = this.ensureFilesystem(m.frozen, { type: 'subPath', node: this.nodeName, pod: pod.metadata.uid ?? '', container: c.name, volume: m.volume });
+          if (!jsonEqual(fs.status, view)) this.writeFilesystem(fs, view);
+          continue;
+        }
         if (!m.subPath || !m.filesystem || m.volumeReadOnly) continue;
         const fs = this.client.get('Filesystem', m.filesystem) as unknown as FilesystemObject | undefined;
         if (!fs || isDir(fs.status, m.base) || isFile(fs.status, m.base)) continue;
@@ -697,19 +736,31 @@ export class Kubelet implements Controller {
     };
     this.writeStatus(pod, { ...(pod.status ?? {}), containerStatuses: statuses.map((s) => (s.name === containerName ? next : s)) });
     this.removeContainerLayer(pod.metadata.uid ?? '', containerName);
+    this.prepareSubPaths(pod, containerName);
     this.containerEvents(pod, spec);
+  }
+
+  /**
+   * The eviction manager's evictPod (pkg/kubelet/eviction/eviction_manager.go) with no grace
+   * period: a Warning `Evicted` event with the message, the containers killed, the pod Failed with
+   * reason `Evicted` and that message. Its volumes stay until the pod is deleted.
+   */
+  private evict(input: Pod, message: string): void {
+    this.client.event(input, 'Warning', 'Evicted', message, 'kubelet');
+    const pod = this.stopContainers(input, { exitCode: 137, reason: 'Error' });
+    this.writeStatus(pod, { ...(pod.status ?? {}), phase: 'Failed', reason: 'Evicted', message });
   }
 
   // ---------------------------------------------------------------- unwind
 
-  private stopContainers(pod: Pod): Pod {
+  private stopContainers(pod: Pod, end: { exitCode: number; reason: string } = { exitCode: 0, reason: 'Completed' }): Pod {
     const running = statusesOf(pod).filter((s) => s.state?.running !== undefined);
     if (running.length === 0) return pod;
     const now = this.iso();
     for (const s of running) this.client.event(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet');
     const stop = (s: ContainerStatus): ContainerStatus => (s.state?.running === undefined ? s : {
       ...s, ready: false, started: false,
-      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
+      state: { terminated: { ...end, startedAt: (s.state.running as { startedAt?: string }).startedAt ?? now, finishedAt: now, ...(s.containerID ? { containerID: s.containerID } : {}) } },
     });
     const names = containersOf(pod).map((c) => c.name).join(' ');
     const status: PodStatus = {
@@ -792,6 +843,7 @@ export class Kubelet implements Controller {
     if (!done) { this.blocked.add(key); return; }
     for (const v of pod.spec.volumes ?? []) if (v['emptyDir'] !== undefined) this.tearDownEmptyDir(uid, v.name);
     for (const c of [...initContainersOf(pod), ...containersOf(pod)]) this.removeContainerLayer(uid, c.name);
+    this.removeSubPaths(pod);
     this.blocked.delete(key);
     this.waitingSince.delete(uid);
     const fresh = this.client.get('Pod', key) as unknown as Pod | undefined;
@@ -853,7 +905,7 @@ export class Kubelet implements Controller {
     const layers = [...this.client.byIndex('filesystemsByNode', ''), ...this.client.byIndex('filesystemsByNode', this.nodeName)] as unknown as FilesystemObject[];
     layers.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
     for (const fs of layers) {
-      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name);
+      const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name) ?? /^subpath\.(.+)\.[^.]+\.\d+$/.exec(fs.metadata.name);
       if (!m || podExists(m[1]!)) continue;
       const node = fs.spec?.['node'];
       if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
@@ -861,6 +913,26 @@ export class Kubelet implements Controller {
     const alive = new Set(this.actualState().emptyDirs.map((e) => e.podUid).filter(podExists));
     for (const e of orphanedEmptyDirs(this.actualState(), alive)) this.tearDownEmptyDir(e.podUid, e.volume);
   }
+}
+
+/**
+ * The eviction manager's emptyDirLimitEviction (pkg/kubelet/eviction/eviction_manager.go, with
+ * emptyDirMessageFmt from helpers.go): the first emptyDir volume, in the pod's order, whose usage
+ * exceeds a positive `sizeLimit` gives the eviction message `Usage of EmptyDir volume "x" exceeds
+ * the limit "1Gi". ` (the limit as Quantity.String() prints it, the trailing space included);
+ * either medium. `usage`: an emptyDir Filesystem's contents by name.
+ */
+export function emptyDirOverLimit(pod: Pod, usage: (filesystem: string) => FsState | undefined): string | undefined {
+  for (const volume of pod.spec.volumes ?? []) {
+    const limit = (volume['emptyDir'] as { sizeLimit?: string } | null | undefined)?.sizeLimit;
+    if (limit === undefined) continue;
+    const size = parseQuantity(limit);
+    const bytes = quantityToBytes(size);
+    if (bytes <= 0n) continue;
+    const fs = usage(emptyDirFilesystemName(pod.metadata.uid ?? '', volume.name));
+    if (fs !== undefined && BigInt(usedBytes(fs)) > bytes) return `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${formatQuantity(size)}". `;
+  }
+  return undefined;
 }
 
 /**

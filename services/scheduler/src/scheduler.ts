@@ -28,7 +28,7 @@
  * is next synced (on a claim/PV/node event or resync) rather than by a timer of its own.
  */
 import {
-  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, claimRequest, compileClaimSelector, compareQuantities,
+  ANN_BIND_COMPLETED, KUBERNETES_VERSION, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, claimRequest, compileClaimSelector, compareQuantities,
   checkNodeAffinity, findMatchingVolume, getClaimClass, getVolumeClass, hasAnnotation, isDelayBindingMode, isVolumeBoundToClaim,
   labelSelectorMatches, nodeSelectorMatches, claimReference, parseQuantity, type LabelSelector, type Node, type NodeSelector, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
@@ -41,7 +41,7 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 const LABEL_ZONE = 'topology.kubernetes.io/zone';
 const LABEL_OS = 'kubernetes.io/os';
-const DEFAULT_NODE_KUBELET_VERSION = 'v1.34.0-pvsim';
+const DEFAULT_NODE_KUBELET_VERSION = KUBERNETES_VERSION.gitVersion;
 const DEFAULT_NODE_RESOURCES = { cpu: '4', memory: '16Gi', pods: '110' };
 /** The nodes of the issue 3 contract, created when a pod needs scheduling and no node exists. */
 export const DEFAULT_NODES: readonly { name: string; zone: string }[] = [

@@ -7,6 +7,7 @@
  * simulated `disk.csi.pvsim.dev`, so the class keeps its name, binding mode and parameters but
  * names that provisioner. Pure: the objects are returned, the caller creates them.
  */
+import { LABEL_INSTANCE_TYPE } from '@pvsim/csi-drivers';
 import { defaultNodeObject } from '@pvsim/scheduler';
 
 export type ClusterProfileName = 'pvsim' | 'kind' | 'gke' | 'eks';
@@ -28,6 +29,8 @@ const LABEL_REGION = 'topology.kubernetes.io/region';
 
 interface Profile {
   nodeName(i: number): string;
+  /** The machine type its nodes are labelled with (`node.kubernetes.io/instance-type`): the attach limit follows it. */
+  instanceType?: string;
   zone(i: number): string;
   region?: string;
   classes: Record<string, unknown>[];
@@ -49,11 +52,15 @@ const PROFILES: Record<ClusterProfileName, Profile> = {
   kind: { nodeName: (i) => `kind-worker${i === 0 ? '' : i + 1}`, zone: (i) => `zone-${letter(i)}`, classes: [storageClass('standard', true, {})] },
   // GKE: the PD CSI driver's default `standard-rwo` (pd-balanced, expandable).
   gke: {
+    // GKE's default machine type, e2-medium, is shared-core: the PD CSI driver allows 15 disks.
+    instanceType: 'e2-medium',
     nodeName: (i) => `gke-pvsim-default-pool-${String(i + 1).padStart(4, '0')}`, zone: (i) => `us-central1-${['a', 'b', 'c', 'f'][i % 4]}`, region: 'us-central1',
     classes: [storageClass('standard-rwo', true, { type: 'pd-balanced' }, { allowVolumeExpansion: true })],
   },
   // EKS: `gp2` exists but, for clusters created on 1.30 and later, is no longer annotated default.
   eks: {
+    // eksctl's default node type, m5.large (Nitro): 25 EBS volumes.
+    instanceType: 'm5.large',
     nodeName: (i) => `ip-192-168-${i + 1}-10.ec2.internal`, zone: (i) => `us-east-1${letter(i)}`, region: 'us-east-1',
     classes: [storageClass('gp2', false, { type: 'gp2', fsType: 'ext4' })],
   },
@@ -67,7 +74,8 @@ export function clusterInitObjects(shape: ClusterShape, now: string): Record<str
   const namespaces = SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   const nodes = Array.from({ length: shape.nodes }, (_, i) => {
     const zone = shape.zones > 0 ? p.zone(i % shape.zones) : undefined;
-    return defaultNodeObject(p.nodeName(i), zone, now, p.region && zone ? { [LABEL_REGION]: p.region } : {}) as unknown as Record<string, unknown>;
+    const labels = { ...(p.region && zone ? { [LABEL_REGION]: p.region } : {}), ...(p.instanceType ? { [LABEL_INSTANCE_TYPE]: p.instanceType } : {}) };
+    return defaultNodeObject(p.nodeName(i), zone, now, labels) as unknown as Record<string, unknown>;
   });
   return [...namespaces, ...nodes, ...structuredClone(p.classes)];
 }

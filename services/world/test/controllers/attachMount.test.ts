@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import {
   CsiError, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile, KUBELET_FINALIZER, csiTargetPath, uniqueVolumeName, type AccessMode,
   type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort, type CsiVolume, type NodeCapability,
-  type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type CsiCall, type CsiVolumeObject,
+  type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiCall, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client } from '@pvsim/runtime';
@@ -495,6 +495,78 @@ test('configMap, secret and projected volumes show their keys as read-only files
   assert.is(c.exec('configured', 'app', 'cat', '/all/password').stdout, 's3cret');
   assert.is(c.exec('configured', 'app', 'rm', '/config/mode').stderr, "rm: cannot remove '/config/mode': Read-only file system\n");
   assert.equal(c.exec('configured', 'app', 'findmnt', '/secret').stdout.split('\n')[1]!.split(/\s+/), ['/secret', 'tmpfs', 'tmpfs', 'ro,relatime']);
+});
+
+test('a configMap update reaches a whole-volume mount; a subPath mount keeps the file it started with until the container restarts', () => {
+  // Kubernetes: the kubelet's configmap volume plugin rewrites the volume through the atomic
+  // writer (pkg/volume/util/atomic_writer.go swaps the `..data` link); a subPath is a bind mount of
+  // the file as it was when the container started (pkg/kubelet/kubelet_pods.go makeMounts,
+  // pkg/volume/util/subpath), which the swap does not reach — "A container using a ConfigMap as a
+  // subPath volume mount will not receive ConfigMap updates" (the ConfigMap concept page).
+  const c = createCluster();
+  const settings = (mode: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { mode } });
+  c.store.create('ConfigMap', settings('fast') as unknown as AnyObject);
+  runningPod(c, 'configured', 'node-a', [{ name: 'config', configMap: { name: 'settings' } }], [{
+    name: 'app', image: 'busybox:1.36',
+    volumeMounts: [{ name: 'config', mountPath: '/config' }, { name: 'config', mountPath: '/etc/mode', subPath: 'mode' }],
+  } as ContainerSpec]);
+  assert.is(c.exec('configured', 'app', 'cat', '/config/mode').stdout, 'fast');
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'fast');
+  const cm = c.store.get('ConfigMap', 'default/settings')!;
+  c.store.update('ConfigMap', { ...cm, data: { mode: 'safe' } } as unknown as AnyObject);
+  c.settle();
+  assert.is(c.exec('configured', 'app', 'cat', '/config/mode').stdout, 'safe', 'the whole-volume mount is updated');
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'fast', 'the subPath mount is not');
+  assert.match(c.exec('configured', 'app', 'write', '/etc/mode', 'x').stderr, /Read-only file system/);
+  // A restarted container binds the file afresh.
+  c.kubelets.get('node-a')!.restartContainer('default/configured', 'app');
+  c.settle();
+  assert.is(c.exec('configured', 'app', 'cat', '/etc/mode').stdout, 'safe');
+  // The frozen copy goes with the pod.
+  const uid = c.getPod('configured')!.metadata.uid!;
+  assert.ok(c.fs(`subpath.${uid}.app.1`));
+  c.store.delete('Pod', 'default/configured');
+  c.settle();
+  assert.is(c.fs(`subpath.${uid}.app.1`), undefined);
+});
+
+test('an emptyDir written beyond its sizeLimit evicts the pod with the eviction manager\'s message', () => {
+  // pkg/kubelet/eviction/eviction_manager.go emptyDirLimitEviction and evictPod; helpers.go
+  // emptyDirMessageFmt = "Usage of EmptyDir volume %q exceeds the limit %q. ".
+  const c = createCluster();
+  runningPod(c, 'scratch', 'node-a', [{ name: 'tmp', emptyDir: { sizeLimit: '1Ki' } }, { name: 'big', emptyDir: { sizeLimit: '1Mi' } }]);
+  assert.is(c.exec('scratch', 'app', 'write', '/tmp/a', 'x'.repeat(1000)).exitCode, 0);
+  c.settle();
+  assert.is(c.getPod('scratch')?.status?.phase, 'Running', 'within the limit');
+  assert.is(c.exec('scratch', 'app', 'write', '/tmp/b', 'y'.repeat(100)).exitCode, 0);
+  c.settle();
+  const pod = c.getPod('scratch')!;
+  const message = 'Usage of EmptyDir volume "tmp" exceeds the limit "1Ki". ';
+  assert.equal([pod.status?.phase, pod.status?.['reason'], pod.status?.['message']], ['Failed', 'Evicted', message]);
+  assert.ok(c.events('scratch').includes(`Warning Evicted ${message}`));
+  const app = (pod.status?.['containerStatuses'] as ContainerStatus[])[0]!;
+  assert.equal([app.ready, Object.keys(app.state ?? {})], [false, ['terminated']]);
+});
+
+test('a memory-backed emptyDir is a tmpfs as large as the pod\'s memory limit or its sizeLimit: a write beyond fails with ENOSPC', () => {
+  // pkg/volume/emptydir/empty_dir.go calculateEmptyDirMemorySize (SizeMemoryBackedVolumes, GA
+  // 1.32): node allocatable, lowered to the pod's memory limit, then to sizeLimit.
+  const c = createCluster();
+  const app = (limit?: string): ContainerSpec => ({
+    name: 'app', image: 'busybox:1.36', volumeMounts: [{ name: 'shm', mountPath: '/shm' }],
+    ...(limit ? { resources: { limits: { memory: limit } } } : {}),
+  } as ContainerSpec);
+  runningPod(c, 'by-limit', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory' } }], [app('2Ki')]);
+  runningPod(c, 'by-size', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '1k' } }], [app('2Ki')]);
+  assert.is(c.exec('by-limit', 'app', 'write', '/shm/a', 'x'.repeat(2000)).exitCode, 0);
+  assert.equal(c.exec('by-limit', 'app', 'write', '/shm/b', 'y'.repeat(100)), { stdout: '', stderr: "write: cannot create '/shm/b': No space left on device\n", exitCode: 1 });
+  assert.is(c.exec('by-limit', 'app', 'ls', '/shm').stdout, 'a\n', 'nothing of the failed write is kept');
+  assert.is(c.exec('by-size', 'app', 'write', '/shm/a', 'x'.repeat(1001)).stderr, "write: cannot create '/shm/a': No space left on device\n");
+  c.settle();
+  assert.equal([c.getPod('by-limit')?.status?.phase, c.getPod('by-size')?.status?.phase], ['Running', 'Running'], 'a full tmpfs evicts nothing');
+  // Without a memory limit on every container and without sizeLimit only the node's memory bounds it.
+  runningPod(c, 'unbounded', 'node-a', [{ name: 'shm', emptyDir: { medium: 'Memory' } }], [app()]);
+  assert.is(c.exec('unbounded', 'app', 'write', '/shm/a', 'x'.repeat(4096)).exitCode, 0);
 });
 
 test('a missing configMap or secret keeps the pod waiting with the kubelet message; optional ones do not', () => {

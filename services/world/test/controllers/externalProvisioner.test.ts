@@ -182,7 +182,7 @@ function setup(o: { driver?: DriverOptions; provisioner?: ExternalProvisionerOpt
     getClaim: (name) => store.getClaim('default', name),
     deleteClaim: (name) => store.delete('PersistentVolumeClaim', `default/${name}`),
     events: (name) => store.events()
-      .filter((e: KubeEvent) => e.involvedObject.name === name && e.source.component === provisioner.name)
+      .filter((e: KubeEvent) => e.involvedObject.name === name && e.source.component === provisioner.eventSource)
       .map((e) => `${e.type} ${e.reason} ${e.message}${e.count > 1 ? ` ×${e.count}` : ''}`),
   };
 }
@@ -208,6 +208,12 @@ test('happy path: Pending while CreateVolume runs, then a PV of the exact shape,
   assert.equal(h.driver.calls, []);
   assert.ok(h.provisioner.unsettled());
   assert.equal(h.events('data'), [`Normal Provisioning External provisioner is provisioning volume for claim "default/data"`]);
+  // The source is `<driver>_<id>` (sig-storage-lib-external-provisioner controller.go,
+  // NewProvisionController: component := provisionerName + "_" + id), the claim carries both
+  // provisioner annotations (pv_controller.go setClaimProvisioner).
+  const source = h.store.events().find((e: KubeEvent) => e.reason === 'Provisioning')!.source.component;
+  assert.is(source, `${DRIVER}_${h.provisioner.identity}`);
+  assert.is(h.getClaim('data')!.metadata.annotations?.['volume.beta.kubernetes.io/storage-provisioner'], DRIVER);
 
   h.world.settle();
   assert.equal(h.driver.offsets('CreateVolume', h.t0), [2_000]);
