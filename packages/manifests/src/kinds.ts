@@ -43,6 +43,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   entry('Deployment', 'deployments', ['deploy'], 'apps', true),
   entry('StatefulSet', 'statefulsets', ['sts'], 'apps', true),
   entry('ReplicaSet', 'replicasets', ['rs'], 'apps', true),
+  entry('ControllerRevision', 'controllerrevisions', [], 'apps', true),
   entry('Namespace', 'namespaces', ['ns'], '', false),
   entry('Service', 'services', ['svc'], '', true),
   entry('ServiceAccount', 'serviceaccounts', ['sa'], '', true),

@@ -323,6 +323,18 @@ const COLUMNS: Record<string, Columns> = {
     },
     wideRow: (rs) => [...containerCells(obj(rs['spec'])), selectorString(obj(rs['spec'])['selector'])],
   },
+  // printControllerRevision: CONTROLLER is the controller owner as `<kind>.<group>/<name>`.
+  ControllerRevision: {
+    headers: ['NAME', 'CONTROLLER', 'REVISION', 'AGE'],
+    wideHeaders: [],
+    row(cr, now) {
+      const owner = list(obj(cr['metadata'])['ownerReferences']).map(obj).find((r) => r['controller'] === true);
+      const group = owner ? str(owner['apiVersion']).split('/').slice(0, -1).join('/') : '';
+      const controller = owner ? `${str(owner['kind']).toLowerCase()}${group ? `.${group}` : ''}/${str(owner['name'])}` : '<none>';
+      return [name(cr), controller, String(num(cr['revision'])), created(cr, now)];
+    },
+    wideRow: () => [],
+  },
   // printCSIDriver / printCSINode (K/pkg/printers/internalversion/printers.go).
   CSIDriver: {
     headers: ['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE'],
@@ -1622,6 +1634,7 @@ export function describe(kind: string, object: object, events: readonly object[]
     case 'VolumeSnapshot':
     case 'VolumeSnapshotContent':
     case 'ReplicaSet':
+    case 'ControllerRevision':
     case 'CSIDriver':
     case 'CSINode':
     case 'CSIVolume':

@@ -34,7 +34,7 @@ export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
   | 'ConfigMap' | 'Secret' | 'Deployment' | 'StatefulSet' | 'VolumeAttachment' | 'CSIVolume' | 'Filesystem'
   | 'VolumeSnapshotClass' | 'VolumeSnapshot' | 'VolumeSnapshotContent'
-  | 'CSIDriver' | 'CSINode' | 'ReplicaSet'
+  | 'CSIDriver' | 'CSINode' | 'ReplicaSet' | 'ControllerRevision'
   | 'Namespace' | 'Service' | 'ServiceAccount' | 'PodDisruptionBudget';
 export type AnyObject = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -93,6 +93,7 @@ const KINDS: Record<StoredKind, { prefix: string; resource: string; namespaced: 
   CSIDriver: { prefix: 'csidriver', resource: 'csidrivers', namespaced: false },
   CSINode: { prefix: 'csinode', resource: 'csinodes', namespaced: false },
   ReplicaSet: { prefix: 'rs', resource: 'replicasets', namespaced: true },
+  ControllerRevision: { prefix: 'controllerrevision', resource: 'controllerrevisions', namespaced: true },
   // Stored and printed so an application's manifests apply unchanged (no networking, no eviction API).
   Namespace: { prefix: 'ns', resource: 'namespaces', namespaced: false },
   Service: { prefix: 'svc', resource: 'services', namespaced: true },

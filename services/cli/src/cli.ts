@@ -508,14 +508,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(wrap((args: string[], o: { namespace: string }) => rolloutVerbs.restart(io, globals(), args, o)));
   rollout.command('history')
-    .description('List a Deployment\'s revisions (its ReplicaSets), or show one with --revision.')
-    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .description('List a Deployment\'s revisions (its ReplicaSets) or a StatefulSet\'s (its ControllerRevisions), or show one with --revision.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('--revision <n>', 'show the pod template of this revision')
     .action(wrap((args: string[], o: { namespace: string; revision?: string }) => rolloutVerbs.history(io, globals(), args, o)));
   rollout.command('undo')
-    .description('Roll a Deployment back to the previous revision, or to --to-revision.')
-    .argument('<target...>', 'deploy/NAME (or KIND NAME)')
+    .description('Roll a Deployment or StatefulSet back to the previous revision, or to --to-revision.')
+    .argument('<target...>', 'deploy/NAME, sts/NAME (or KIND NAME)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
     .addOption(dryRunOption())

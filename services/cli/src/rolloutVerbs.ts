@@ -7,8 +7,9 @@
  *   so the controller rolls every pod; written like `pvsim patch` (patchVerbs.changeObject).
  * - history / undo (Deployments): the revisions are the ReplicaSets' `deployment.kubernetes.io/revision`
  *   annotations; undo copies the chosen revision's template back (without its pod-template-hash).
- *   StatefulSets keep their revisions in ControllerRevisions, which pvsim does not model: history
- *   and undo say so.
+ * - history / undo (StatefulSets): the ControllerRevisions the StatefulSet controller keeps
+ *   (`revision`, data = the template with `$patch: replace`); undo sets the template to the
+ *   chosen revision's, as kubectl's statefulset rollbacker's strategic merge patch does.
  */
 import { resolveResource, formatTabbed, type ResourceType } from '@pvsim/manifests';
 import type { StoredKind } from '@pvsim/runtime';
@@ -73,60 +74,74 @@ export function restart(io: CliIO, g: GlobalOptions, args: string[], o: { namesp
   }, false);
 }
 
-/** The Deployment's ReplicaSets by revision (oldest first). */
-function revisions(g: GlobalOptions, t: { type: ResourceType; name: string; key: string }, namespace: string): { deployment: Obj; sets: { revision: number; rs: Obj }[] } | undefined {
-  const s = openSession(g);
-  const deployment = s.store.get('Deployment', t.key) as Obj | undefined;
-  if (!deployment) return undefined;
-  const uid = deployment.metadata['uid'];
-  const sets = (s.store.list('ReplicaSet') as unknown as Obj[])
-    .filter((rs) => rs.metadata.namespace === namespace && ((rs.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((r) => r.uid === uid))
-    .map((rs) => ({ revision: Number(((rs.metadata['annotations'] as Record<string, string> | undefined) ?? {})[ANN_REVISION] ?? 0), rs }))
-    .sort((a, b) => a.revision - b.revision);
-  return { deployment, sets };
-}
+interface Revision { revision: number; template: unknown; annotations: Record<string, string> }
 
-function noStatefulSetHistory(t: { type: ResourceType }): void {
-  if (t.type.kind === 'StatefulSet') throw new UsageError('error: pvsim keeps no ControllerRevisions for statefulsets, so it has no rollout history to show or undo; change the template with apply or patch');
+/**
+ * The workload's revisions, oldest first: a Deployment's ReplicaSets (their revision
+ * annotation; the template without its pod-template-hash), a StatefulSet's ControllerRevisions
+ * (their `revision`; the template of their data patch).
+ */
+function revisions(g: GlobalOptions, t: { type: ResourceType; name: string; key: string }, namespace: string): { owner: Obj; revisions: Revision[] } | undefined {
+  const s = openSession(g);
+  const owner = s.store.get(t.type.kind as StoredKind, t.key) as Obj | undefined;
+  if (!owner) return undefined;
+  const uid = owner.metadata['uid'];
+  const owned = (kind: StoredKind) => (s.store.list(kind) as unknown as Obj[])
+    .filter((o) => o.metadata.namespace === namespace && ((o.metadata['ownerReferences'] as { uid?: string }[] | undefined) ?? []).some((r) => r.uid === uid));
+  const annotations = (o: Obj) => (o.metadata['annotations'] as Record<string, string> | undefined) ?? {};
+  const list: Revision[] = t.type.kind === 'StatefulSet'
+    ? owned('ControllerRevision').map((cr) => {
+      const { $patch: _replace, ...template } = ((cr['data'] as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {});
+      return { revision: Number(cr['revision'] ?? 0), template, annotations: annotations(cr) };
+    })
+    : owned('ReplicaSet').map((rs) => {
+      const template = structuredClone((rs['spec'] as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template ?? {});
+      if (template.metadata?.labels) {
+        const { ['pod-template-hash']: _hash, ...labels } = template.metadata.labels;
+        template.metadata.labels = labels;
+      }
+      return { revision: Number(annotations(rs)[ANN_REVISION] ?? 0), template, annotations: annotations(rs) };
+    });
+  return { owner, revisions: list.sort((a, b) => a.revision - b.revision) };
 }
 
 export function history(io: CliIO, g: GlobalOptions, args: string[], o: { namespace: string; revision?: string | undefined }): number {
   const t = target(args, o.namespace);
-  noStatefulSetHistory(t);
   const r = revisions(g, t, o.namespace);
   if (!r) return notFound(io, t.type, t.name);
   if (o.revision !== undefined && o.revision !== '0') {
-    const found = r.sets.find((x) => String(x.revision) === o.revision);
+    const found = r.revisions.find((x) => String(x.revision) === o.revision);
     if (!found) { io.stderr(`error: unable to find the specified revision\n`); return 1; }
-    const template = (found.rs['spec'] as { template?: unknown } | undefined)?.template;
-    io.stdout(`${kindName(t.type)}/${t.name} with revision #${found.revision}\nPod Template:\n${JSON.stringify(template, null, 2).split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    io.stdout(`${kindName(t.type)}/${t.name} with revision #${found.revision}\nPod Template:\n${JSON.stringify(found.template, null, 2).split('\n').map((l) => `  ${l}`).join('\n')}\n`);
     return 0;
   }
-  const rows = ['REVISION\tCHANGE-CAUSE', ...r.sets.map((x) => `${x.revision}\t${((x.rs.metadata['annotations'] as Record<string, string> | undefined) ?? {})[ANN_CHANGE_CAUSE] ?? '<none>'}`)];
+  if (r.revisions.length === 0) { io.stdout(`${kindName(t.type)}/${t.name} \nNo rollout history found.\n`); return 0; }
+  const rows = ['REVISION\tCHANGE-CAUSE', ...r.revisions.map((x) => `${x.revision}\t${x.annotations[ANN_CHANGE_CAUSE] ?? '<none>'}`)];
   io.stdout(`${kindName(t.type)}/${t.name} \n${formatTabbed(rows.join('\n') + '\n', { minwidth: 0, padding: 2 })}\n`);
   return 0;
 }
 
+/**
+ * kubectl's deployment and statefulset rollbackers: --to-revision N, or the revision before
+ * the newest. A StatefulSet's revision data is its template with `$patch: replace`, so the
+ * strategic merge patch kubectl applies sets the template to the revision's.
+ */
 export function undo(io: CliIO, g: GlobalOptions, args: string[], o: { namespace: string; toRevision?: string | undefined; dryRun: boolean }): number {
   const t = target(args, o.namespace);
-  noStatefulSetHistory(t);
   const r = revisions(g, t, o.namespace);
   if (!r) return notFound(io, t.type, t.name);
   const wanted = o.toRevision !== undefined && o.toRevision !== '0' ? Number(o.toRevision) : undefined;
-  const chosen = wanted !== undefined ? r.sets.find((x) => x.revision === wanted) : r.sets[r.sets.length - 2];
+  const chosen = wanted !== undefined ? r.revisions.find((x) => x.revision === wanted) : r.revisions[r.revisions.length - 2];
   if (!chosen) {
-    io.stderr(wanted !== undefined ? `error: unable to find specified revision ${wanted} in history\n` : `error: no rollout history found for deployment "${t.name}"\n`);
+    const none = t.type.kind === 'StatefulSet' ? 'no last revision to roll back to' : `no rollout history found for deployment "${t.name}"`;
+    io.stderr(wanted !== undefined ? `error: unable to find specified revision ${wanted} in history\n` : `error: ${none}\n`);
     return 1;
   }
-  const template = structuredClone((chosen.rs['spec'] as { template?: { metadata?: { labels?: Record<string, string> } } }).template ?? {});
-  if (template.metadata?.labels) {
-    const { ['pod-template-hash']: _hash, ...labels } = template.metadata.labels;
-    template.metadata.labels = labels;
-  }
-  const current = JSON.stringify((r.deployment['spec'] as { template?: unknown }).template);
-  if (JSON.stringify(template) === current) {
+  const current = JSON.stringify((r.owner['spec'] as { template?: unknown }).template);
+  if (JSON.stringify(chosen.template) === current) {
     io.stdout(`${kindName(t.type)}/${t.name} skipped rollback (current template already matches revision ${chosen.revision})\n`);
     return 0;
   }
-  return changeObject(io, g, { kind: 'deployments', name: t.name, namespace: o.namespace }, 'rolled back', (live) => ({ ...live, spec: { ...(live['spec'] as object), template } }), o.dryRun);
+  const template = chosen.template;
+  return changeObject(io, g, { kind: t.type.plural, name: t.name, namespace: o.namespace }, 'rolled back', (live) => ({ ...live, spec: { ...(live['spec'] as object), template } }), o.dryRun);
 }

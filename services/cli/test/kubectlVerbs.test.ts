@@ -46,7 +46,7 @@ test('get events lists the recorder\'s events; --field-selector picks by reason,
   }
 });
 
-test('rollout status, restart, history and undo of a Deployment; statefulset history says why not', async () => {
+test('rollout status, restart, history and undo of a Deployment', async () => {
   const c = tempCluster();
   try {
     assert.is((await pvsim(c, ['apply', '-f', 'examples/lecture/static-nas/'])).code, 0);
@@ -70,6 +70,38 @@ test('rollout status, restart, history and undo of a Deployment; statefulset his
     assert.is(rolledBack.metadata.annotations['deployment.kubernetes.io/revision-history'], '1');
     assert.is((await pvsim(c, ['get', 'deploy', 'nas-app', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).stdout, '3');
     assert.is(await run(c, ['rollout', 'undo', 'deploy/nas-app', '--to-revision=9']), '1 error: unable to find specified revision 9 in history\n');
+    assert.is((await pvsim(c, ['log', 'verify'])).code, 0);
+  } finally {
+    rmSync(dirname(c), { recursive: true, force: true });
+  }
+});
+
+test('rollout history and undo of a StatefulSet: its ControllerRevisions, renumbered on a rollback', async () => {
+  const c = tempCluster();
+  try {
+    assert.is((await pvsim(c, ['apply', '-f', 'examples/statefulset/'])).code, 0);
+    const revisions = async () => (await run(c, ['get', 'controllerrevisions', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,CONTROLLER:.metadata.ownerReferences[0].name,REVISION:.revision'])).replace(/ +/g, ' ');
+    const [first] = (await revisions()).slice(2).trim().split(' ');
+    assert.match(first!, /^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    assert.match(await run(c, ['get', 'controllerrevisions']), /^0 NAME +CONTROLLER +REVISION +AGE\nweb-\S+ +statefulset\.apps\/web +1 +\S+\n$/);
+    assert.is(await run(c, ['rollout', 'history', 'sts/web']), '0 statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n\n');
+    assert.is(await run(c, ['rollout', 'undo', 'sts/web']), '1 error: no last revision to roll back to\n');
+    assert.is(await run(c, ['annotate', 'sts', 'web', 'kubernetes.io/change-cause=not on the revision']), '0 statefulset.apps/web annotated\n');
+    assert.is((await pvsim(c, ['patch', 'sts', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}}}'])).code, 0);
+    assert.match(await run(c, ['rollout', 'status', 'sts/web']), /statefulset rolling update complete 2 pods at revision web-\S+\.\.\.\n$/);
+    assert.is(await run(c, ['rollout', 'history', 'sts/web']), '0 statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n');
+    assert.match(await run(c, ['rollout', 'history', 'sts/web', '--revision=2']), /^0 statefulset\.apps\/web with revision #2\nPod Template:\n[^]*"image": "nginx:1\.27"/);
+    assert.is(await run(c, ['rollout', 'undo', 'sts/web']), '0 statefulset.apps/web rolled back\n');
+    assert.is((await pvsim(c, ['get', 'sts', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout, 'nginx');
+    // The revision rolled back to is reused under the next number (history.go), not copied.
+    assert.is(await run(c, ['rollout', 'history', 'sts/web']), '0 statefulset.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
+    assert.match(await revisions(), new RegExp(`${first} web 3\\n`));
+    assert.match(await run(c, ['rollout', 'status', 'sts/web']), new RegExp(`statefulset rolling update complete 2 pods at revision ${first}\\.\\.\\.\\n$`));
+    assert.is(await run(c, ['rollout', 'undo', 'sts/web', '--to-revision=3']), '0 statefulset.apps/web skipped rollback (current template already matches revision 3)\n');
+    assert.is(await run(c, ['rollout', 'undo', 'sts/web', '--to-revision=9']), '1 error: unable to find specified revision 9 in history\n');
+    // Deleting the set collects its revisions.
+    assert.is((await pvsim(c, ['delete', 'sts', 'web'])).code, 0);
+    assert.is(await run(c, ['get', 'controllerrevisions']), '0 No resources found in default namespace.\n');
     assert.is((await pvsim(c, ['log', 'verify'])).code, 0);
   } finally {
     rmSync(dirname(c), { recursive: true, force: true });

@@ -31,6 +31,8 @@ export const DEPLOYMENT_QUEUE = 'deployment';
 export const STATEFULSET_QUEUE = 'statefulset';
 export const LABEL_POD_TEMPLATE_HASH = 'pod-template-hash';
 export const LABEL_CONTROLLER_REVISION_HASH = 'controller-revision-hash';
+/** history.ControllerRevisionHashLabel: the hash on a ControllerRevision. */
+export const LABEL_CONTROLLER_HASH = 'controller.kubernetes.io/hash';
 export const LABEL_STATEFULSET_POD_NAME = 'statefulset.kubernetes.io/pod-name';
 export const LABEL_POD_INDEX = 'apps.kubernetes.io/pod-index';
 /** How many pod names a Deployment has drawn so far (the input of the next name's suffix). */
@@ -91,6 +93,7 @@ export interface StatefulSet {
     volumeClaimTemplates?: PersistentVolumeClaimTemplate[];
     podManagementPolicy?: 'OrderedReady' | 'Parallel' | string;
     ordinals?: { start?: number };
+    revisionHistoryLimit?: number;
     [f: string]: unknown;
   };
   status?: {
@@ -107,6 +110,29 @@ export interface StatefulSet {
 }
 
 type Owner = Deployment | StatefulSet;
+
+/** apps/v1 ControllerRevision: a snapshot of a controller's template, numbered. */
+export interface ControllerRevision {
+  apiVersion: 'apps/v1';
+  kind: 'ControllerRevision';
+  metadata: ObjectMeta;
+  data: { spec: { template: PodTemplateSpec & { $patch: 'replace' } } };
+  revision: number;
+}
+
+/** history.NewControllerRevision with the StatefulSet's getPatch as data (the template, `$patch: replace`). */
+export function revisionFor(set: StatefulSet, hash: string, revision: number): ControllerRevision {
+  return {
+    apiVersion: 'apps/v1', kind: 'ControllerRevision',
+    metadata: {
+      name: `${set.metadata.name}-${hash}`, namespace: set.metadata.namespace ?? 'default',
+      labels: { ...(set.spec.template.metadata?.labels ?? {}), [LABEL_CONTROLLER_HASH]: hash },
+      ownerReferences: [controllerRef(set)],
+    },
+    data: { spec: { template: { ...structuredClone(set.spec.template), $patch: 'replace' } } },
+    revision,
+  };
+}
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -331,13 +357,14 @@ export class StatefulSetController implements Controller {
       const ref = ownerRefs(claim).find((r) => r.kind === 'StatefulSet' && r.name === name);
       if (ref && (!set || ref.uid !== set.metadata.uid) && !claim.metadata.deletionTimestamp) this.client.delete('PersistentVolumeClaim', `${namespace}/${claim.metadata.name}`);
     }
+    this.collectRevisions(namespace, name, set?.metadata.uid);
     if (!set || set.metadata.deletionTimestamp) return;
     this.reconcileClaimRetention(set, owned);
 
     const ordered = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
     const start = set.spec.ordinals?.start ?? 0;
     const end = start + (set.spec.replicas ?? 1);
-    const revision = `${name}-${podTemplateHash(set.spec.template)}`;
+    const revision = this.ensureRevision(set, namespace, owned);
     const byOrdinal = new Map<number, Pod>();
     const condemned: Pod[] = [];
     for (const pod of owned) {
@@ -508,6 +535,49 @@ export class StatefulSetController implements Controller {
     if (isDeleting(pod)) return;
     deletePodOnce(this.client, pod);
     this.client.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+  }
+
+  /** The ControllerRevisions a set owns (by controller uid), oldest revision first. */
+  private revisionsOf(namespace: string, name: string, uid: string | undefined): ControllerRevision[] {
+    return (this.client.list('ControllerRevision') as unknown as ControllerRevision[])
+      .filter((cr) => (cr.metadata.namespace ?? 'default') === namespace && ownerRefs(cr as never).some((r) => r.kind === 'StatefulSet' && r.name === name && r.uid === uid))
+      .sort((a, b) => a.revision - b.revision);
+  }
+
+  /** Garbage collection: the revisions of a set that is gone (or was re-created under another uid). */
+  private collectRevisions(namespace: string, name: string, uid: string | undefined): void {
+    for (const cr of this.client.list('ControllerRevision') as unknown as ControllerRevision[]) {
+      if ((cr.metadata.namespace ?? 'default') !== namespace || cr.metadata.deletionTimestamp) continue;
+      const ref = ownerRefs(cr as never).find((r) => r.kind === 'StatefulSet' && r.name === name);
+      if (ref && ref.uid !== uid) this.client.delete('ControllerRevision', `${namespace}/${cr.metadata.name}`);
+    }
+  }
+
+  /**
+   * getStatefulSetRevisions + truncateHistory (stateful_set_control.go, v1.34): the update
+   * revision is the ControllerRevision `<set>-<hash>` whose data is the template patch; an
+   * equal revision that is not the newest gets the next revision number (a rollback), a new
+   * template a new revision. Revisions no pod, currentRevision nor updateRevision uses are
+   * deleted oldest first beyond revisionHistoryLimit (default 10).
+   */
+  private ensureRevision(set: StatefulSet, namespace: string, pods: readonly Pod[]): string {
+    const hash = podTemplateHash(set.spec.template);
+    const name = `${set.metadata.name}-${hash}`;
+    let history = this.revisionsOf(namespace, set.metadata.name, set.metadata.uid);
+    const next = (history[history.length - 1]?.revision ?? 0) + 1;
+    const existing = history.find((cr) => cr.metadata.name === name);
+    if (!existing) {
+      this.client.create('ControllerRevision', revisionFor(set, hash, next) as unknown as AnyObject);
+    } else if (existing.revision !== next - 1) {
+      this.client.update('ControllerRevision', { ...existing, revision: next } as unknown as AnyObject);
+    }
+    history = this.revisionsOf(namespace, set.metadata.name, set.metadata.uid);
+    const live = new Set([name, set.status?.currentRevision, set.status?.updateRevision]);
+    for (const pod of pods) live.add(pod.metadata.labels?.[LABEL_CONTROLLER_REVISION_HASH]);
+    const old = history.filter((cr) => !live.has(cr.metadata.name));
+    const limit = set.spec.revisionHistoryLimit ?? 10;
+    for (const cr of old.slice(0, Math.max(0, old.length - limit))) this.client.delete('ControllerRevision', `${namespace}/${cr.metadata.name}`);
+    return name;
   }
 
   private writeStatus(set: StatefulSet, namespace: string, revision: string): void {

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANN_SELECTED_NODE, type PersistentVolumeClaim, type Pod, type StorageClass } from '@pvsim/domain';
 import type { AnyObject, ObjectStore } from '@pvsim/runtime';
-import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type Deployment, type ReplicaSet, type StatefulSet } from '@pvsim/controller-manager';
+import { ANN_POD_NAME_COUNTER, ControllerManager, podTemplateHash, type ControllerRevision, type Deployment, type ReplicaSet, type StatefulSet } from '@pvsim/controller-manager';
 
 
 // ------------------------------------------------------------------ cluster
@@ -599,6 +599,53 @@ test('statefulset: OnDelete replaces nothing by itself', () => {
   const { revisions, status, oldRev, newRev } = rollStatefulSet({ type: 'OnDelete' }, 2);
   assert.equal(revisions.at(-1), ['db-0:old', 'db-1:old', 'db-2:old']);
   assert.equal([status.currentRevision, status.updateRevision, status.updatedReplicas], [oldRev, newRev, 0]);
+});
+
+/** One replica rolled through `images` in turn (each fully, the pod Ready); the ControllerRevisions then (image: revision). */
+function revisionHistory(limit: number | undefined, images: string[]): string[] {
+  const c = cluster();
+  const set = statefulSet(1, 'OrderedReady');
+  if (limit !== undefined) set.spec.revisionHistoryLimit = limit;
+  set.spec.template.spec['containers'] = [{ name: 'db', image: images[0] }];
+  c.store.create('StatefulSet', set as unknown as AnyObject);
+  for (const image of images) {
+    const next = structuredClone(c.statefulSet('db'));
+    next.spec.template.spec['containers'] = [{ name: 'db', image }];
+    c.store.update('StatefulSet', next as unknown as AnyObject);
+    for (let i = 0; i < 4; i++) { c.settle(); readyAll(c); }
+    c.settle();
+    assert.is(c.statefulSet('db').status?.currentRevision, `db-${podTemplateHash(next.spec.template)}`);
+  }
+  return (c.store.list('ControllerRevision') as unknown as ControllerRevision[])
+    .sort((a, b) => a.revision - b.revision)
+    .map((cr) => {
+      assert.is(cr.metadata.name, `db-${cr.metadata.labels?.['controller.kubernetes.io/hash']}`);
+      assert.equal((cr.metadata['ownerReferences'] as { kind: string; name: string; controller?: boolean }[]).map((r) => [r.kind, r.name, r.controller]), [['StatefulSet', 'db', true]]);
+      return `${(cr.data.spec.template.spec['containers'] as { image: string }[])[0]!.image}:${cr.revision}`;
+    });
+}
+
+// getStatefulSetRevisions / truncateHistory (stateful_set_control.go): one revision per distinct
+// template; a template seen before takes the next number; old revisions beyond the limit go.
+const historyRows: { name: string; limit: number | undefined; images: string[]; want: string[] }[] = [
+  { name: 'one revision per template', limit: undefined, images: ['v1', 'v2', 'v3'], want: ['v1:1', 'v2:2', 'v3:3'] },
+  { name: 'a template seen before is renumbered, not copied', limit: undefined, images: ['v1', 'v2', 'v1'], want: ['v2:2', 'v1:3'] },
+  { name: 'revisionHistoryLimit 2 keeps the live one and two old', limit: 2, images: ['v1', 'v2', 'v3', 'v4', 'v5'], want: ['v3:3', 'v4:4', 'v5:5'] },
+  { name: 'revisionHistoryLimit 0 keeps only the live one', limit: 0, images: ['v1', 'v2', 'v3'], want: ['v3:3'] },
+  { name: 'default limit is 10', limit: undefined, images: Array.from({ length: 12 }, (_, i) => `v${i + 1}`), want: Array.from({ length: 11 }, (_, i) => `v${i + 2}:${i + 2}`) },
+];
+for (const row of historyRows) {
+  test(`statefulset revisions: ${row.name}`, () => assert.equal(revisionHistory(row.limit, row.images), row.want));
+}
+
+test('statefulset revisions: deleting the set collects its ControllerRevisions', () => {
+  const c = cluster();
+  c.store.create('StatefulSet', statefulSet(1) as unknown as AnyObject);
+  c.settle();
+  assert.is(c.store.list('ControllerRevision').length, 1);
+  c.store.delete('StatefulSet', 'default/db');
+  c.settle();
+  assert.is(c.store.list('ControllerRevision').length, 0);
 });
 
 test('statefulset: the claim of a Pending pod, deleted, is created again (a new claim)', () => {
