@@ -103,11 +103,25 @@ async function cliCase(n: number): Promise<CaseResult> {
   try {
     const cluster = join(dir, 'cluster');
     const { volumes, claims } = settleFixture(n / 2);
-    writeFileSync(join(dir, 'pvs.yaml'), manifest(volumes));
-    writeFileSync(join(dir, 'pvcs.yaml'), manifest(claims));
+    // pvsim reads at most 10,000 documents per file, so the objects go in files of 10,000 each.
+    const files = (prefix: string, objects: readonly unknown[]): string[] => {
+      const paths: string[] = [];
+      for (let i = 0; i < objects.length; i += 10_000) {
+        const path = join(dir, `${prefix}-${paths.length}.yaml`);
+        writeFileSync(path, manifest(objects.slice(i, i + 10_000)));
+        paths.push(path);
+      }
+      return paths;
+    };
+    const pvFiles = files('pvs', volumes);
+    const pvcFiles = files('pvcs', claims);
+    // The claims' namespaces must exist before they are created (since the fidelity merge, as in Kubernetes).
+    const namespaces = [...new Set(claims.map((c) => c.metadata.namespace))].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    writeFileSync(join(dir, 'namespaces.yaml'), manifest(namespaces));
     const b0 = performance.now();
-    await cli(cluster, ['apply', '-f', join(dir, 'pvs.yaml')]);
-    await cli(cluster, ['apply', '-f', join(dir, 'pvcs.yaml')]);
+    await cli(cluster, ['apply', '-f', join(dir, 'namespaces.yaml')]);
+    for (const f of pvFiles) await cli(cluster, ['apply', '-f', f]);
+    for (const f of pvcFiles) await cli(cluster, ['apply', '-f', f]);
     const buildMs = performance.now() - b0;
     const name = volumes[Math.floor(volumes.length / 2)]!.metadata.name;
     const base: number[] = [];
