@@ -140,16 +140,20 @@ export class WorkQueue {
    */
   async serve<T, R>(worker: string, handle: (t: TaskMessage<T>) => Promise<R> | R, o: { ackWaitMs?: number; stopped: () => boolean; onTask?: (t: TaskMessage<T>) => void }): Promise<number> {
     await this.ensureConsumer(o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
-    const consumer = await this.js.consumers.get(TASK_STREAM, WORKER_CONSUMER);
+    const consumerOf = () => retrying(() => this.js.consumers.get(TASK_STREAM, WORKER_CONSUMER));
+    let consumer = await consumerOf();
     let done = 0;
     while (!o.stopped()) {
       let m;
       try {
-        m = await consumer.next({ expires: PULL_EXPIRES_MS });
+        // A pull open across a server restart may never be answered: it is given up after twice
+        // its own expiry, like a pull the server ended.
+        m = await withDeadline(consumer.next({ expires: PULL_EXPIRES_MS }), 2 * PULL_EXPIRES_MS);
       } catch (e) {
-        // The server went away: the client reconnects; ask again (a stop is still noticed).
-        if (isTransient(e)) continue;
-        throw e;
+        // The server went away: the client reconnects; ask again on a fresh consumer handle (a stop is still noticed).
+        if (!isTransient(e)) throw e;
+        consumer = await consumerOf();
+        continue;
       }
       if (!m) continue;
       const t = JSON.parse(decoder.decode(m.data)) as TaskMessage<T>;
@@ -191,4 +195,13 @@ async function addStream(jsm: JetStreamManager, config: Parameters<JetStreamMana
   } catch (e) {
     if (!(e instanceof JetStreamApiError && (e.code === STREAM_EXISTS || /already in use/.test(e.message)))) throw e;
   }
+}
+
+/** `promise`, or a TimeoutError once `ms` pass without it settling (a transient failure: the caller asks again). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer to a pull within ${ms} ms`), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
