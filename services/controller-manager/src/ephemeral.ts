@@ -15,9 +15,10 @@ export const EPHEMERAL_QUEUE = 'ephemeral-volume';
 
 interface EphemeralSource { volumeClaimTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PersistentVolumeClaimSpec } }
 
-type Ref = { kind?: string; uid?: string; controller?: boolean };
-const podOwner = (claim: { metadata: object }): Ref | undefined =>
-  (((claim.metadata as Record<string, unknown>)['ownerReferences'] as Ref[] | undefined) ?? []).find((r) => r.kind === 'Pod' && r.controller === true);
+type Ref = { kind?: string; name?: string; uid?: string; controller?: boolean };
+/** The claim's Pod owner reference: the controlling one, or with `anyPod` the first Pod reference. */
+const podOwner = (claim: { metadata: object }, anyPod = false): Ref | undefined =>
+  (((claim.metadata as Record<string, unknown>)['ownerReferences'] as Ref[] | undefined) ?? []).find((r) => r.kind === 'Pod' && (anyPod || r.controller === true));
 
 const hasEphemeral = (pod: object): boolean =>
   ((((pod as { spec?: { volumes?: { ephemeral?: unknown }[] } }).spec)?.volumes) ?? []).some((v) => v.ephemeral !== undefined);
@@ -37,7 +38,7 @@ export class EphemeralVolumeController implements Controller {
     if (ev.kind === 'Pod' && !ev.new && ev.old && hasEphemeral(ev.old)) queue.add(EPHEMERAL_QUEUE, '*');
     // A claim deleted under a live pod is created again.
     if (ev.kind === 'PersistentVolumeClaim' && !ev.new && ev.old) {
-      const owner = ((ev.old.metadata['ownerReferences'] as { kind?: string; name?: string }[] | undefined) ?? []).find((r) => r.kind === 'Pod');
+      const owner = podOwner(ev.old, true);
       if (owner?.name) queue.add(EPHEMERAL_QUEUE, `${ev.old.metadata.namespace ?? 'default'}/${owner.name}`);
     }
   }
