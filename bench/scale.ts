@@ -54,10 +54,12 @@ function pairsCase(n: number): CaseResult {
   const world = createWorld({ seed: SEED, startMs: Date.UTC(2026, 0, 1) });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
+  // The default budget (2M steps) is a command's; 500k claims need about 4.5 deliveries each.
+  const budget = { stepsMax: Math.max(2_000_000, 20 * n) };
   for (const v of volumes) world.store.create('PersistentVolume', v as unknown as AnyObject);
-  world.settle();
+  world.settle({ budget });
   for (const c of claims) world.store.create('PersistentVolumeClaim', c as unknown as AnyObject);
-  const report = world.settle();
+  const report = world.settle({ budget });
   const ms = performance.now() - t0;
   const bound = phases(world, 'PersistentVolumeClaim')['Bound'] ?? 0;
   if (report.stoppedBy || bound !== n) fail(`pairs N = ${n}: ${bound} claims Bound`);

@@ -206,11 +206,13 @@ export function pvOnlyRun(volumes: readonly PersistentVolume[], claims: readonly
   gc();
   const d0 = world.scheduler.delivered;
   const t0 = cpuNow();
+  // The default budget (2M steps) is a command's; 500k claims need about 4.5 deliveries each.
+  const budget = { stepsMax: Math.max(2_000_000, 20 * claims.length) };
   for (const v of volumes) store.create('PersistentVolume', v as unknown as AnyObject);
-  world.settle();
+  world.settle({ budget });
   const t1 = cpuNow();
   for (const c of claims) store.create('PersistentVolumeClaim', c as unknown as AnyObject);
-  const report = world.settle();
+  const report = world.settle({ budget });
   const t2 = cpuNow();
   const bound = phases(world, 'PersistentVolumeClaim')['Bound'] ?? 0;
   if (report.stoppedBy || bound !== claims.length) fail(`PV-only (${fp}, N = ${claims.length}): ${bound} of ${claims.length} claims Bound${report.stoppedBy ? `, settle stopped by ${report.stoppedBy}` : ''}`);

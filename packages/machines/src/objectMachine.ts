@@ -58,7 +58,7 @@ export function createPhaseMachine<T extends StoredObject>(options: {
   const states: Record<string, unknown> = {};
   for (const p of options.phases) states[p] = phaseState(p);
   states['Deleted'] = { type: 'final' };
-  return setup({
+  const machine = setup({
     types: {
       context: {} as { object: T },
       events: {} as ObjectEvent<T>,
@@ -82,4 +82,14 @@ export function createPhaseMachine<T extends StoredObject>(options: {
       ...(states as object),
     } as never,
   });
+  // What decides the state a new or restored object enters (`Restoring` reads nothing else): a
+  // store that creates many actors (a snapshot loaded, a world restored per explored transition)
+  // computes that state once per phase and shares it.
+  return Object.assign(machine, { restingPhase: (object: T): string => norm(object) });
+}
+
+/** The phase a phase machine's `Restoring` state reads from an object, when the machine says. */
+export function restingPhaseOf(machine: unknown): ((object: never) => string) | undefined {
+  const f = (machine as { restingPhase?: unknown }).restingPhase;
+  return typeof f === 'function' ? (f as (object: never) => string) : undefined;
 }

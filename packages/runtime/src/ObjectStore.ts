@@ -25,7 +25,7 @@ import {
   type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
-import { volumeMachine, claimMachine, attachmentMachine } from '@pvsim/machines';
+import { volumeMachine, claimMachine, attachmentMachine, restingPhaseOf } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
 import { INDEXERS, type Indexer, type IndexName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
@@ -110,8 +110,49 @@ interface MachineHost {
   machine: AnyStateMachine;
   scope: AnyActorScope;
   passivate(snapshot: AnyMachineSnapshot): Passivated;
+  /** A new (or loaded) object at rest in the state its phase enters. */
+  initial(object: AnyObject): Passivated;
   onEvent(event: BusEvent, address: string): void;
 }
+/**
+ * A machine kind's scope and state templates, made once per process and shared by every store:
+ * the machines are pure (no timers, children or effects, objectMachine.ts), so the scope's actor
+ * never runs anything and its clock is never read; templates are immutable. An explorer builds a
+ * world (a store) per transition, and an actor per kind per store was 7 % of a restore.
+ */
+const sharedHosts = new Map<StoredKind, Omit<MachineHost, 'onEvent'>>();
+function sharedHostOf(kind: StoredKind): Omit<MachineHost, 'onEvent'> {
+  let host = sharedHosts.get(kind);
+  if (host) return host;
+  const machine = KINDS[kind].machine as AnyStateMachine;
+  const self = createActor(machine);
+  const scope = {
+    self, id: '', sessionId: '', system: self.system, logger: () => {}, defer: () => {}, emit: () => {},
+    stopChild: () => {}, actionExecutor: () => {},
+  } as unknown as AnyActorScope;
+  const templates = new Map<string, AnyMachineSnapshot>();
+  const passivate = (snapshot: AnyMachineSnapshot): Passivated => {
+    const value = JSON.stringify(snapshot.value) + snapshot.status;
+    let state = templates.get(value);
+    if (!state) templates.set(value, (state = { ...snapshot, context: undefined }));
+    return { object: snapshot.context.object as AnyObject, state };
+  };
+  // The state a new or loaded object enters depends on its phase alone (objectMachine.ts).
+  const resting = restingPhaseOf(machine);
+  const entered = new Map<string, AnyMachineSnapshot>();
+  const initial = (object: AnyObject): Passivated => {
+    const phase = resting?.(object as never);
+    const state = phase === undefined ? undefined : entered.get(phase);
+    if (state) return { object, state };
+    const made = passivate(machine.getInitialSnapshot(scope, { object }));
+    if (phase !== undefined) entered.set(phase, made.state);
+    return made;
+  };
+  host = { machine, scope, passivate, initial };
+  sharedHosts.set(kind, host);
+  return host;
+}
+
 export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].prefix])) as Record<StoredKind, string>;
 /** Each kind's API resource name (`persistentvolumes`, …). */
 export const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
@@ -270,7 +311,15 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   /** Recreates the state `dump()` returned (a dump without a fingerprint registers as it loads). */
   load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
     if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
+    // With the registry, every loaded object's hash came with it (the dump hashed them all first):
+    // only what was written before the load is hashed again. An explorer restores a world per
+    // transition, and hashing every object again was a third of a restore's cost.
+    const before = dump.fingerprint ? new Map([...this.unhashed].map(([kind, keys]) => [kind, new Set(keys)])) : undefined;
     for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
+    if (before) {
+      this.unhashed.clear();
+      for (const [kind, keys] of before) this.unhashed.set(kind, keys);
+    }
     this.resourceVersion = Math.max(this.resourceVersion, dump.resourceVersion);
   }
 
@@ -435,7 +484,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       const address = `${STREAM_PREFIX[kind]}/${key}`;
       const host = this.hostOf(kind);
       if (!before) {
-        actors.set(key, host.passivate(host.machine.getInitialSnapshot(host.scope, { object: obj })));
+        actors.set(key, host.initial(obj));
         this.sortedKeys.delete(kind);
         this.bus.subscribe(address, host.onEvent);
       } else {
@@ -470,19 +519,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private hostOf(kind: StoredKind): MachineHost {
     let host = this.hosts.get(kind);
     if (host) return host;
-    const machine = KINDS[kind].machine as AnyStateMachine;
-    const self = createActor(machine, { clock: this.opts.clock as never });
-    const scope = {
-      self, id: '', sessionId: '', system: self.system, logger: () => {}, defer: () => {}, emit: () => {},
-      stopChild: () => {}, actionExecutor: () => {},
-    } as unknown as AnyActorScope;
-    const templates = new Map<string, AnyMachineSnapshot>();
-    const passivate = (snapshot: AnyMachineSnapshot): Passivated => {
-      const value = JSON.stringify(snapshot.value) + snapshot.status;
-      let state = templates.get(value);
-      if (!state) templates.set(value, (state = { ...snapshot, context: undefined }));
-      return { object: snapshot.context.object as AnyObject, state };
-    };
+    const { machine, scope, passivate, initial } = sharedHostOf(kind);
     const actors = this.actorsOf(kind);
     const prefixLength = STREAM_PREFIX[kind].length + 1;
     const onEvent = (event: BusEvent, address: string) => {
@@ -493,7 +530,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       const next = machine.transition(snapshot, event, scope);
       if (next !== snapshot) actors.set(key, passivate(next));
     };
-    host = { machine, scope, passivate, onEvent };
+    host = { machine, scope, passivate, initial, onEvent };
     this.hosts.set(kind, host);
     return host;
   }
