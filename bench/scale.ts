@@ -20,7 +20,7 @@
  *     wrote and with every snapshot deleted, and `log verify` of the whole log, with peak memory.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -146,7 +146,7 @@ async function cliCase(n: number): Promise<CaseResult> {
     renameSync(join(dir, 'objects.away'), join(cluster, 'objects.jsonl'));
     process.stderr.write(`cli N = ${n}: get pv NAME ${fmtMs(median(one))} with objects.jsonl, ${fmtMs(median(folded))} without (folding the snapshot and log, building the world); node -e '' ${fmtMs(median(base))}\n`);
     const verify = proc([process.execPath, CLI, '--cluster', cluster, 'log', 'verify']);
-    const records = readFileSync(join(cluster, 'log.jsonl'), 'utf8').split('\n').length - 1;
+    const records = lastPos(cluster);
     return {
       ms: buildMs, cpuMs: 0, maxRssKb: Math.max(oneRss, allRss, verify.maxRssKb), objects: n, records,
       baseMs: median(base), getOneMs: median(one), getOneFoldedMs: median(folded), getAllMs: median(all), verifyMs: verify.ms, getOneRssKb: oneRss, getAllRssKb: allRss, verifyRssKb: verify.maxRssKb,
@@ -156,11 +156,26 @@ async function cliCase(n: number): Promise<CaseResult> {
   }
 }
 
-/** The last position of a cluster's log (its last line's `pos`). */
+/**
+ * The last position of a cluster's log (its last line's `pos`), read from the file's tail: a
+ * million-record log is past the longest string Node makes (512 MiB), so it is never read whole.
+ */
 function lastPos(cluster: string): number {
-  const text = readFileSync(join(cluster, 'log.jsonl'), 'utf8');
-  const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
-  return (JSON.parse(lastLine) as { pos: number }).pos;
+  const path = join(cluster, 'log.jsonl');
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    for (let span = 64 * 1024; ; span *= 2) {
+      const start = Math.max(0, size - span);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      const text = buf.toString('utf8');
+      const cut = text.lastIndexOf('\n', text.length - 2);
+      if (cut >= 0 || start === 0) return (JSON.parse(text.slice(cut + 1)) as { pos: number }).pos;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function reachCase(records: number): Promise<CaseResult> {
@@ -180,7 +195,7 @@ async function reachCase(records: number): Promise<CaseResult> {
     }
     const generateMs = performance.now() - g0;
     const last = lastPos(cluster);
-    const logBytes = readFileSync(join(cluster, 'log.jsonl')).length;
+    const logBytes = statSync(join(cluster, 'log.jsonl')).size;
     const at = [process.execPath, CLI, '--cluster', cluster, 'get', 'pv', '--at', String(last), '-o', 'name'];
     const withSnap: number[] = [];
     let withRss = 0;
