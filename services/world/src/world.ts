@@ -266,6 +266,23 @@ export class World {
     this.parts.attach(this.manager);
   }
 
+  /**
+   * `relist()` for a world whose store adopted `previous`'s API server (a world continuing another
+   * in memory, ADR 0008): when neither lags, `previous`'s informer cache holds exactly what a
+   * relist would list, so this world's takes it over instead of listing every object again;
+   * components join as after a relist. `previous` must not be used again.
+   */
+  relistFrom(previous: World): void {
+    const mine = this.processes.get(CONTROLLER_MANAGER);
+    const theirs = previous.processes.get(CONTROLLER_MANAGER);
+    if (this.opts.informerLag || previous.opts.informerLag || previous.lag > 0 || this.processes.size !== 1 || !mine || !theirs) {
+      this.relist();
+      return;
+    }
+    mine.cache.adopt(theirs.cache);
+    this.parts.attach(this.manager);
+  }
+
   /** Watch events sent but not yet applied, over every process's informer cache. */
   get lag(): number {
     let n = 0;
