@@ -496,8 +496,8 @@ export class World {
    * nothing again. Only the time and the chooser's choices differ, and `repeatQuietRound`
    * reproduces those exactly.
    */
-  private resyncRound(atMs: number): QuietRound | undefined {
-    const eligible = this.opts.repeatQuietRounds !== false && this.scheduler.size === 0 && this.lag === 0
+  private resyncRound(atMs: number, prove: boolean): QuietRound | undefined {
+    const eligible = prove && this.opts.repeatQuietRounds !== false && this.scheduler.size === 0 && this.lag === 0
       && (this.parts.userDrivers?.size ?? 0) === 0;
     if (!eligible) {
       this.resyncAt(atMs);
@@ -691,7 +691,8 @@ export class World {
       } else if (quiet) {
         this.repeatQuietRound(quiet, resyncAt);
       } else {
-        quiet = this.resyncRound(resyncAt);
+        // A proof is only worth its cost when another round comes before the deadline.
+        quiet = this.resyncRound(resyncAt, resyncAt + this.resyncPeriodMs <= deadline);
       }
     }
     return true;
