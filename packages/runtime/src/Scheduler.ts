@@ -160,6 +160,32 @@ export class Scheduler {
     return taken;
   }
 
+  /**
+   * Queues `items` (distinct) into the empty queue, in this order, and takes them one by one
+   * exactly as `next()` would — the same chooser calls on the same waiting lists, so the same
+   * random draws and the same order — handing each to `onTake` instead of a controller. What a
+   * round of work already proven to change nothing costs without running it (the world's quiet
+   * resyncs). The queue is left empty, as it was, with its hash unchanged (every item's part is
+   * added and taken away again, so it is not computed).
+   */
+  takeEach(items: readonly WorkItem[], onTake: (item: WorkItem) => void): void {
+    if (this.waiting.length > 0) throw new Error('Scheduler.takeEach: the queue is not empty');
+    this.waiting = items.slice();
+    while (this.waiting.length > 0) {
+      let item: WorkItem;
+      if (this.choose === 'fifo') {
+        item = this.waiting.shift()!;
+      } else {
+        const i = this.choose(this.waiting);
+        item = this.waiting[i]!;
+        const last = this.waiting.pop()!;
+        if (i < this.waiting.length) this.waiting[i] = last;
+      }
+      this.delivered++;
+      onTake(item);
+    }
+  }
+
   /** Removes and returns the next item, or undefined when nothing waits. */
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;

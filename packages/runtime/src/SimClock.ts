@@ -11,15 +11,22 @@ export class SimClock {
   private isoText = '';
   private isoMsAt = NaN;
   private isoMsText = '';
+  /**
+   * Calls that read the time or schedule against it (`now`, `iso`, `isoMs`, `setTimeout`,
+   * `clearTimeout`), counted: code that made none while it ran did not depend on the time
+   * (the world repeats a proven-quiet resync round on that ground).
+   */
+  reads = 0;
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.nowMs = startMs;
   }
 
-  now(): number { return this.nowMs; }
+  now(): number { this.reads++; return this.nowMs; }
 
   /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
   iso(): string {
+    this.reads++;
     // Every write and log record asks; time moves far less often than that.
     if (this.isoAt !== this.nowMs) {
       this.isoAt = this.nowMs;
@@ -34,6 +41,7 @@ export class SimClock {
    * Objects keep `iso()` (metav1.Time is serialised in seconds).
    */
   isoMs(): string {
+    this.reads++;
     if (this.isoMsAt !== this.nowMs) {
       this.isoMsAt = this.nowMs;
       this.isoMsText = new Date(this.nowMs).toISOString();
@@ -61,10 +69,11 @@ export class SimClock {
 
   // XState's Clock interface.
   setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    this.reads++;
     const id = this.nextTimerId++;
     this.timers.set(id, { at: this.nowMs + timeout, fn });
     return id;
   }
 
-  clearTimeout(id: unknown): void { this.timers.delete(id as number); }
+  clearTimeout(id: unknown): void { this.reads++; this.timers.delete(id as number); }
 }

@@ -136,4 +136,12 @@ export class IndexedKeys {
     this.buckets.clear();
     this.sorted.clear();
   }
+
+  /** Takes over `other`'s buckets (the same indexer's), which must not be used again. */
+  adopt(other: IndexedKeys): void {
+    this.clear();
+    for (const [value, bucket] of other.buckets) this.buckets.set(value, bucket);
+    for (const [value, keys] of other.sorted) this.sorted.set(value, keys);
+    other.clear();
+  }
 }

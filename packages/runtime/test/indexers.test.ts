@@ -2,7 +2,8 @@
  * The informer cache's indexers (client-go's cache.Indexer): after any sequence of watch events
  * — pods created, moved between nodes, given other claims, deleted, a relist — a read through an
  * index returns exactly what filtering the whole list returns, in the same order; the API
- * server's store answers the same question by filtering.
+ * server's store answers the same question by filtering; a cache that adopts a watched one
+ * answers every read as a relisted one does.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,6 +62,45 @@ test('a read through an index equals filtering the list, after any watch events 
         const filtered = cache.list('Pod').filter((o) => INDEXERS[name].values(o).includes(value));
         assert.equal(cache.byIndex(name, value), filtered, `${name} ${value}`);
       }
+    }
+  }));
+});
+
+const volume = (name: string, gi: number): AnyObject => ({
+  apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name },
+  spec: { capacity: { storage: `${gi}Gi` }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: `/${name}` } }, status: { phase: 'Available' },
+} as unknown as AnyObject);
+
+test('a cache that adopts one fed by watch events answers every read as a relisted cache does (a world continuing another)', () => {
+  const volumeArb = fc.record({ name: fc.constantFrom('pv-a', 'pv-b', 'pv-c', 'pv-d', 'pv-e'), gi: fc.integer({ min: 1, max: 6 }), remove: fc.boolean() });
+  fc.assert(fc.property(fc.array(fc.oneof(podArb.map((p) => ({ pod: p })), volumeArb.map((v) => ({ volume: v }))), { maxLength: 60 }), (steps) => {
+    const watched = new InformerCache('watched');
+    const live = { Pod: new Map<string, AnyObject>(), PersistentVolume: new Map<string, AnyObject>() };
+    for (const s of steps) {
+      const [kind, obj, remove] = 'pod' in s
+        ? ['Pod' as const, pod(s.pod.name, s.pod.node, s.pod.claims, s.pod.ephemeral), s.pod.remove]
+        : ['PersistentVolume' as const, volume(s.volume.name, s.volume.gi), s.volume.remove];
+      const key = objectKey(kind, obj);
+      const old = live[kind].get(key);
+      if (remove) live[kind].delete(key); else live[kind].set(key, obj);
+      watched.apply({ kind, key, old, new: remove ? undefined : obj });
+    }
+    const relisted = new InformerCache('relisted');
+    relisted.relist({ get: (k, key) => live[k as 'Pod'].get(key), list: (k) => [...(live[k as 'Pod']?.values() ?? [])].sort((a, b) => (objectKey(k, a) < objectKey(k, b) ? -1 : 1)) }, ['Pod', 'PersistentVolume']);
+    const adopted = new InformerCache('adopted');
+    adopted.adopt(watched);
+    for (const kind of ['Pod', 'PersistentVolume'] as const) {
+      assert.equal(adopted.keys(kind), relisted.keys(kind));
+      assert.equal(adopted.list(kind), relisted.list(kind));
+      assert.equal(watched.list(kind), [], 'the adopted cache is emptied');
+    }
+    for (const name of Object.keys(INDEXERS) as IndexName[]) {
+      if (INDEXERS[name].kind !== 'Pod') continue;
+      for (const value of values(name)) assert.equal(adopted.byIndex(name, value), relisted.byIndex(name, value), `${name} ${value}`);
+    }
+    for (let gi = 1; gi <= 7; gi++) {
+      const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c', namespace: 'default', uid: 'u' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage: `${gi}Gi` } } } } as never;
+      assert.is(adopted.findBestMatchForClaim(claim, false)?.metadata.name, relisted.findBestMatchForClaim(claim, false)?.metadata.name, `${gi}Gi`);
     }
   }));
 });

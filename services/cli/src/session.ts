@@ -213,7 +213,7 @@ export class Session {
     this.endPos = this.basePos;
     this.endPending = pending;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
-    this.world.relist();
+    if (after) this.world.relistFrom(after.world); else this.world.relist();
     if (pending) this.world.scheduler.restorePendingWork(pending);
     // The objects before this command's batch, kept by reference (stored objects are never changed
     // in place), from which commit folds the snapshots inside the batch.
@@ -336,11 +336,11 @@ export class Session {
   get now(): string { return this.clock.iso(); }
 
   /** What a session continuing after this one (`after`) starts from; this session is done. */
-  private handOver(): { store: ObjectStore; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number } {
+  private handOver(): { store: ObjectStore; world: World; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number } {
     if (this.pending.length > 0) throw new Error('a session must commit before another continues after it');
     if (this.readsThePast || this.handedOver) throw new Error('this session cannot be continued');
     this.handedOver = true;
-    return { store: this.store, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos };
+    return { store: this.store, world: this.world, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos };
   }
 
   /** The log position this session started from (0: an empty log). */

@@ -14,7 +14,7 @@
  */
 import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
-  InformerCache, InformerClient, InProcessBus, ObjectStore, RandomStreams, STORED_KINDS, Scheduler, SimClock,
+  InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
 } from '@pvsim/runtime';
 import {
@@ -122,6 +122,22 @@ export interface WorldOptions {
   explore?: Exploration;
   budget?: Partial<SettleBudget>;
   onProgress?: (delivered: number, waiting: number) => void;
+  /**
+   * While time runs (`runUntil`), a resync round proven to change nothing is repeated — the same
+   * records, the same choices and random draws — without running the controllers again, until
+   * something else happens (default true; false runs every round in full, the path the fast one
+   * is tested against).
+   */
+  repeatQuietRounds?: boolean;
+}
+
+/**
+ * A resync round that ran in full and was proven a no-op: the work it queued, in queue order,
+ * and the component each item's queue belongs to.
+ */
+interface QuietRound {
+  items: readonly WorkItem[];
+  owners: ReadonlyMap<string, string>;
 }
 
 export class World {
@@ -149,6 +165,14 @@ export class World {
   private acting: string | undefined;
   private readonly armedFaults: Fault[] = [];
   private readonly budget: SettleBudget;
+  /** Records written so far, work-queue calls made by components, and clock reads made by components (a quiet round's proof). */
+  private recordsWritten = 0;
+  private queueCalls = 0;
+  private componentClockReads = 0;
+  /** Resync rounds repeated without running them (`repeatQuietRounds`), for tests and benchmarks. */
+  repeatedQuietRounds = 0;
+  /** The random stream the default chooser draws from (undefined for any other chooser). */
+  private readonly chooserStream: string | undefined;
   /** Per component: its last saved state (as JSON) and that state's hash, for `fingerprint()`. */
   private readonly stateHashes = new Map<string, { raw: string; hi: number; lo: number }>();
   readonly resyncPeriodMs: number;
@@ -160,7 +184,10 @@ export class World {
     this.streams = new RandomStreams(opts.seed ?? 0);
     // Every record written while the world acts for a component says which (ADR 0006).
     const sink = opts.record ?? (() => {});
-    this.record = (rec) => sink(this.acting !== undefined && rec.component === undefined ? { ...rec, component: this.acting } : rec);
+    this.record = (rec) => {
+      this.recordsWritten++;
+      sink(this.acting !== undefined && rec.component === undefined ? { ...rec, component: this.acting } : rec);
+    };
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     const uids = this.streams.for('uids');
@@ -175,12 +202,13 @@ export class World {
     const kcm = this.process(CONTROLLER_MANAGER);
     this.cache = kcm.cache;
     this.client = kcm.client;
+    this.chooserStream = opts.chooser ? undefined : 'delivery';
     this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
     this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
     this.scheduler.itemHash = (item) => hash64(`${item.queue} ${this.store.canonicalNames(item.key)}`);
     const queue = {
-      add: (q: string, key: string) => this.scheduler.add({ queue: q, key }),
-      addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'),
+      add: (q: string, key: string) => { this.queueCalls++; this.scheduler.add({ queue: q, key }); },
+      addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => { this.queueCalls++; this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'); },
     };
     const full = opts.cluster === 'full';
     const components = full ? clusterComponents((component) => this.process(processOf(component)).client, this.store, this.clock, this.streams, opts.drivers, (driver) => ({
@@ -235,6 +263,23 @@ export class World {
       p.pending.length = 0;
       p.cache.relist(this.store, STORED_KINDS);
     }
+    this.parts.attach(this.manager);
+  }
+
+  /**
+   * `relist()` for a world whose store adopted `previous`'s API server (a world continuing another
+   * in memory, ADR 0008): when neither lags, `previous`'s informer cache holds exactly what a
+   * relist would list, so this world's takes it over instead of listing every object again;
+   * components join as after a relist. `previous` must not be used again.
+   */
+  relistFrom(previous: World): void {
+    const mine = this.processes.get(CONTROLLER_MANAGER);
+    const theirs = previous.processes.get(CONTROLLER_MANAGER);
+    if (this.opts.informerLag || previous.opts.informerLag || previous.lag > 0 || this.processes.size !== 1 || !mine || !theirs) {
+      this.relist();
+      return;
+    }
+    mine.cache.adopt(theirs.cache);
     this.parts.attach(this.manager);
   }
 
@@ -358,7 +403,9 @@ export class World {
   private deliver(item: WorkItem): void {
     this.actingFor(this.manager.ownerOf(item.queue) ?? item.queue, () => {
       this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkDelivered', data: item });
+      const reads = this.clock.reads;
       this.manager.deliver(item);
+      this.componentClockReads += this.clock.reads - reads;
     });
   }
 
@@ -428,7 +475,82 @@ export class World {
 
   /** The informers' periodic resync, for every controller. */
   resyncAll(): void {
+    const reads = this.clock.reads;
     this.manager.resyncAll();
+    this.componentClockReads += this.clock.reads - reads;
+  }
+
+  /**
+   * One resync round run in full (the resync, then every item it queued delivered), returned as
+   * proven quiet when it changed nothing and depended on nothing that moves by itself:
+   *   - it wrote no record but its `ResyncStarted` and one `WorkDelivered` per item (every object
+   *     write and event leaves a record), and no object was written;
+   *   - no component read the clock, scheduled against it, or added work while the items ran, and
+   *     every item queued by the resync was delivered (nothing left waiting, no informer lagging);
+   *   - what every component remembers (`saveState`), the delayed work, armed faults, sync errors
+   *     and every random stream are as before, the chooser's stream moved by exactly the draws of
+   *     the round's choices.
+   * Then the next round, started from the same state with nothing happening in between, is this
+   * round again: the resync queues the same items (same state, the time unread); each delivery
+   * meets the same state whatever the order (all before it changed nothing), so it changes
+   * nothing again. Only the time and the chooser's choices differ, and `repeatQuietRound`
+   * reproduces those exactly.
+   */
+  private resyncRound(atMs: number, prove: boolean): QuietRound | undefined {
+    const eligible = prove && this.opts.repeatQuietRounds !== false && this.scheduler.size === 0 && this.lag === 0
+      && (this.parts.userDrivers?.size ?? 0) === 0;
+    if (!eligible) {
+      this.resyncAt(atMs);
+      this.drain();
+      return undefined;
+    }
+    const before = this.quietState();
+    const chooserBefore = this.chooserStream !== undefined ? this.streams.for(this.chooserStream).state() : undefined;
+    const records = this.recordsWritten;
+    const reads = this.componentClockReads;
+    const writes = this.store.writes;
+    const delivered = this.scheduler.delivered;
+    this.resyncAt(atMs);
+    const items = this.scheduler.waitingItems.map(({ queue, key }) => ({ queue, key }));
+    const calls = this.queueCalls;
+    this.drain();
+    if (this.scheduler.size !== 0 || this.lag !== 0 || this.queueCalls !== calls || this.scheduler.delivered - delivered !== items.length
+      || this.recordsWritten - records !== 1 + items.length || this.componentClockReads !== reads || this.store.writes !== writes) return undefined;
+    if (chooserBefore) {
+      // The chooser's draws in this round, and no other draw from its stream.
+      const replayed = Random.fromState(0, chooserBefore);
+      for (let n = items.length; n > 1; n--) replayed.int(n);
+      if (canonicalJson(replayed.state()) !== canonicalJson(this.streams.for(this.chooserStream!).state())) return undefined;
+    }
+    if (this.quietState() !== before) return undefined;
+    const owners = new Map<string, string>();
+    for (const { queue } of items) owners.set(queue, this.manager.ownerOf(queue) ?? queue);
+    return { items, owners };
+  }
+
+  /** Everything a quiet round must leave as it found it, besides the objects and the chooser's stream. */
+  private quietState(): string {
+    const streams = this.streams.state();
+    if (this.chooserStream !== undefined) delete streams[this.chooserStream];
+    const controllers = this.manager.controllers.map((c) => [c.name, c.saveState?.() ?? null]);
+    return JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams, controllers]);
+  }
+
+  /**
+   * A round `resyncRound` proved quiet, at `atMs`: the same records and the same choices as
+   * running it (`Scheduler.takeEach` takes its items as delivery would), without running it.
+   */
+  private repeatQuietRound(round: QuietRound, atMs: number): void {
+    this.repeatedQuietRounds++;
+    this.clock.set(atMs);
+    this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'ResyncStarted', data: {} });
+    const start = this.scheduler.delivered;
+    const time = this.clock.isoMs();
+    this.scheduler.takeEach(round.items, ({ queue, key }) => {
+      this.actingFor(round.owners.get(queue)!, () => this.record({ time, stream: 'scheduler', type: 'WorkDelivered', data: { queue, key } }));
+      const n = this.scheduler.delivered - start;
+      if ((n & 1023) === 0) this.opts.onProgress?.(n, this.scheduler.size);
+    });
   }
 
   // ------------------------------------------------------------------ the world as data
@@ -573,14 +695,23 @@ export class World {
   runUntil(done: () => boolean, timeoutMs: number): boolean {
     const deadline = this.clock.now() + timeoutMs;
     this.drain();
+    // A round proven quiet is repeated, not run again, until a timer fires (resyncRound).
+    let quiet: QuietRound | undefined;
     while (!done()) {
       const resyncAt = this.nextResyncAt();
       const due = this.scheduler.nextDue();
       const next = Math.min(resyncAt, due ?? Infinity);
       if (next > deadline) { this.clock.set(deadline); return done(); }
-      if (next === due) this.step({ type: 'timer', atMs: due });
-      else this.resyncAt(resyncAt);
-      this.drain();
+      if (next === due) {
+        this.step({ type: 'timer', atMs: due });
+        this.drain();
+        quiet = undefined;
+      } else if (quiet) {
+        this.repeatQuietRound(quiet, resyncAt);
+      } else {
+        // A proof is only worth its cost when another round comes before the deadline.
+        quiet = this.resyncRound(resyncAt, resyncAt + this.resyncPeriodMs <= deadline);
+      }
     }
     return true;
   }
