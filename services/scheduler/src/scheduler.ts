@@ -508,16 +508,23 @@ function fitsNodeAffinity(pv: PersistentVolume, node: Node): boolean {
 }
 
 /** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
-function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[]): { reasons: string[]; bindings: PodVolumeBindings } {
+function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[], boundVolumes?: readonly (PersistentVolume | undefined)[]): { reasons: string[]; bindings: PodVolumeBindings } {
   const reasons: string[] = [];
   const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
   const labels = node.metadata.labels ?? {};
   let boundOk = true;
   let pvsFound = true;
-  for (const claim of claims.bound) {
-    const pv = snap.getVolume(claim.spec.volumeName!);
+  for (const [i, claim] of claims.bound.entries()) {
+    // The bound claims' PVs, read once per cycle by the caller (the cache does not change during one).
+    const pv = boundVolumes ? boundVolumes[i] : snap.getVolume(claim.spec.volumeName!);
     if (!pv) { pvsFound = false; break; }
     if (!fitsNodeAffinity(pv, node)) { boundOk = false; break; }
+  }
+  if (claims.delayed.length === 0) {
+    // Nothing to match or provision (the common case once claims are bound): the bound claims' verdicts alone.
+    if (!boundOk) reasons.push(SchedulingReason.volumeNodeAffinityConflict);
+    if (!pvsFound) reasons.push(SchedulingReason.volumeNotExist);
+    return { reasons, bindings };
   }
   let unboundOk = true;
   const toProvision: PersistentVolumeClaim[] = [];
@@ -591,22 +598,29 @@ function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string,
 interface Attachable { reads: (object | undefined)[]; volumes: [unique: string, driver: string][] }
 const attachableByPod = new WeakMap<Pod, Attachable>();
 function attachableOf(pod: Pod, snap: SchedulingSnapshot): readonly [string, string][] {
+  const cached = attachableByPod.get(pod);
+  // The same reads attachableVolumes makes, compared with the remembered ones as they are made
+  // (no closure here: this runs for every pod on every node a cycle looks at).
   const reads: (object | undefined)[] = [];
+  let same = cached !== undefined;
   const ns = podNamespace(pod);
   for (const v of pod.spec.volumes ?? []) {
     const name = v.persistentVolumeClaim ? v.persistentVolumeClaim.claimName : v.ephemeral !== undefined ? `${pod.metadata.name}-${v.name}` : undefined;
     if (name === undefined) continue;
     const claim = snap.getClaim(ns, name);
+    if (same && cached!.reads[reads.length] !== claim) same = false;
     reads.push(claim);
     if (!claim) continue;
     const pv = claim.spec.volumeName ? snap.getVolume(claim.spec.volumeName) : undefined;
+    if (same && cached!.reads[reads.length] !== pv) same = false;
     reads.push(pv);
     if (pv) continue;
     const className = getClaimClass(claim);
-    reads.push(className ? snap.getClass(className) : undefined);
+    const cls = className ? snap.getClass(className) : undefined;
+    if (same && cached!.reads[reads.length] !== cls) same = false;
+    reads.push(cls);
   }
-  const cached = attachableByPod.get(pod);
-  if (cached && cached.reads.length === reads.length && cached.reads.every((r, i) => r === reads[i])) return cached.volumes;
+  if (same && cached!.reads.length === reads.length) return cached!.volumes;
   const into = new Map<string, string>();
   attachableVolumes(pod, snap, into);
   const volumes = [...into];
@@ -747,6 +761,9 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   let byNameMap: Map<string, Node> | undefined;
   const byName = () => (byNameMap ??= new Map(snap.nodes.map((n) => [n.metadata.name, n])));
   const want = podRequests(pod);
+  // The bound claims' PVs; without a zone or region label on any, VolumeZone passes every node.
+  const boundVolumes = pre.claims.bound.map((c) => snap.getVolume(c.spec.volumeName!));
+  const zoneFree = pre.claims.bound.every((c) => { const pv = snap.getVolume(c.spec.volumeName ?? ''); return ZONE_KEYS.every((k) => pv?.metadata.labels?.[k] === undefined); });
   // No nodeSelector and no required node affinity: NodeAffinity passes every node.
   const selectorFree = Object.keys(fields(pod).nodeSelector ?? {}).length === 0 && fields(pod).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined;
   const perNode: string[][] = [];
@@ -767,10 +784,10 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
       ?? filterVolumeLimits(podVolumes, node, here, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
-    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf);
+    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf, boundVolumes);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
     // VolumeZone runs after VolumeBinding.
-    const zone = filterVolumeZone(pre.claims, node, snap);
+    const zone = zoneFree ? undefined : filterVolumeZone(pre.claims, node, snap);
     if (zone !== undefined) { perNode.push([zone]); continue; }
     feasible.push({ node, bindings: volumes.bindings, pods: here.length });
   }
