@@ -54,9 +54,18 @@ export function fmtSpread(s: readonly number[]): string {
 
 /** A plain-text table: right-aligned numbers, a rule under the header. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const t = streamedTable(header, rows.map((r) => r.map((c) => c.length)));
+  return [t.head, ...rows.map(t.row)].join('\n');
+}
+
+/**
+ * A table printed a row at a time (each row as soon as it is measured, so a run stopped half-way
+ * still reports): the columns are as wide as the header or the widest cell `widthsOf` expects.
+ */
+export function streamedTable(header: readonly string[], widthsOf: readonly (readonly number[])[]): { head: string; row: (cells: readonly string[]) => string } {
+  const widths = header.map((h, i) => Math.max(h.length, ...widthsOf.map((r) => r[i] ?? 0)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return { head: [line(header), widths.map((w) => '-'.repeat(w)).join('  ')].join('\n'), row: line };
 }
 
 /** Machine-readable results, one line, for scripts/bench.mjs to collect. */

@@ -29,7 +29,7 @@ import { createWorld } from '../services/world/src/index.ts';
 import { runCli } from '../services/cli/src/cli.ts';
 import { podInputs, podWorld, settlePods, phases } from '../services/world/test/fixtures/podsWithVolumes.ts';
 import { SEED, settleFixture } from './fixtures.ts';
-import { emit, fmtMs, fmtN, median, table } from './measure.ts';
+import { emit, fmtMs, fmtN, median, streamedTable, table } from './measure.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -71,7 +71,11 @@ function podsCase(n: number): CaseResult {
   const world = podWorld(inputs, SEED);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const { deliveries } = settlePods(world, inputs);
+  // A progress line per 1,000 pods created (stderr), so a long run shows how far it got.
+  const onPod = (created: number) => {
+    if (created % 1000 === 0) process.stderr.write(`pods N = ${fmtN(n)}: ${fmtN(created)} pods created, CPU ${fmtMs(cpuMs(c0))}, wall ${fmtMs(performance.now() - t0)}\n`);
+  };
+  const { deliveries } = settlePods(world, inputs, onPod);
   return { ms: performance.now() - t0, cpuMs: cpuMs(c0), maxRssKb: process.resourceUsage().maxRSS, pods: inputs.pods, deliveries };
 }
 
@@ -244,12 +248,19 @@ function main(): void {
   // PVSIM_BENCH_SCALE_CASES picks cases (comma-separated), e.g. on a loaded machine.
   const cases = (process.env['PVSIM_BENCH_SCALE_CASES'] ?? 'pods,cli,reach,pairs').split(',');
   if (cases.includes('pods')) {
-    const pods = podSizes.map((n) => ({ n, ...child('pods', n) }));
-    const q0 = pods[0]!;
+    // Each size's row is printed as soon as it is measured (a stopped run still reports the sizes it finished).
     console.log('pods with volumes: created one at a time and settled (full cluster, one node per two pods)');
-    console.log(table(['pods', 'deliveries', 'CPU', 'CPU (vs smallest)', 'per pod (vs smallest)', 'wall', 'peak RSS'], pods.map((p) => [
-      fmtN(p.n), String(num(p, 'deliveries')), fmtMs(p.cpuMs), ratio(p.cpuMs, q0.cpuMs), `${(p.cpuMs / p.n).toFixed(2)} ms (${ratio(p.cpuMs / p.n, q0.cpuMs / q0.n)})`, fmtMs(p.ms), mib(p.maxRssKb),
-    ])));
+    const podTable = streamedTable(['pods', 'deliveries', 'CPU', 'CPU (vs smallest)', 'per pod (vs smallest)', 'wall', 'peak RSS'], [[7, 9, 8, 8, 20, 8, 9]]);
+    console.log(podTable.head);
+    const pods: ({ n: number } & CaseResult)[] = [];
+    for (const n of podSizes) {
+      const p = { n, ...child('pods', n) };
+      pods.push(p);
+      const q0 = pods[0]!;
+      console.log(podTable.row([
+        fmtN(p.n), String(num(p, 'deliveries')), fmtMs(p.cpuMs), ratio(p.cpuMs, q0.cpuMs), `${(p.cpuMs / p.n).toFixed(2)} ms (${ratio(p.cpuMs / p.n, q0.cpuMs / q0.n)})`, fmtMs(p.ms), mib(p.maxRssKb),
+      ]));
+    }
     console.log('');
     out['pods'] = pods;
   }

@@ -27,7 +27,7 @@ import {
 } from '@pvsim/domain';
 import { volumeMachine, claimMachine, attachmentMachine, restingPhaseOf } from '@pvsim/machines';
 import type { SimClock } from './SimClock.ts';
-import { INDEXERS, type Indexer, type IndexName } from './indexers.ts';
+import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 
 export type StoredKind =
@@ -195,6 +195,33 @@ export abstract class TypedReads {
   }
 }
 
+/** The store's own indexes and tallies, by kind (see ObjectStore.derived). */
+interface Derived {
+  indexes: Map<IndexName, IndexedKeys>;
+  tallies: Map<TallyName, TalliedAmounts>;
+  byKind: Map<StoredKind, { update(key: string, old: AnyObject | undefined, next: AnyObject | undefined): void }[]>;
+}
+
+function newDerived(): Derived {
+  const d: Derived = { indexes: new Map(), tallies: new Map(), byKind: new Map() };
+  const add = (kind: StoredKind, u: { update(key: string, old: AnyObject | undefined, next: AnyObject | undefined): void }) => {
+    const list = d.byKind.get(kind) ?? [];
+    list.push(u);
+    d.byKind.set(kind, list);
+  };
+  for (const name of STORE_INDEXES) {
+    const ix = new IndexedKeys(INDEXERS[name]);
+    d.indexes.set(name, ix);
+    add(ix.indexer.kind, ix);
+  }
+  for (const [name, tally] of Object.entries(TALLIES) as [TallyName, (typeof TALLIES)[TallyName]][]) {
+    const t = new TalliedAmounts(tally);
+    d.tallies.set(name, t);
+    add(tally.kind, { update: (_key, old, next) => t.update(old, next) });
+  }
+  return d;
+}
+
 export class ObjectStore extends TypedReads implements ClusterApi {
   /** Machine kinds: key -> the object and its machine state (a passivated actor). */
   private readonly actors = new Map<StoredKind, Map<string, Passivated>>();
@@ -210,6 +237,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private index: VolumeIndex | undefined;
   /** Per kind, its keys sorted (list order); dropped when a key is added or removed. */
   private readonly sortedKeys = new Map<StoredKind, string[]>();
+  /**
+   * The few indexes and tallies the store keeps itself (STORE_INDEXES, TALLIES): the CSI drivers
+   * read it directly, and their attach limit and free capacity would otherwise list every backend
+   * volume on each call (O(N²) over N volumes).
+   */
+  private derived = newDerived();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
   private readonly eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
@@ -242,6 +275,25 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.object;
     return this.plainOf(kind).get(key);
+  }
+
+  override byIndex(name: IndexName, value: string): AnyObject[] {
+    const ix = this.derived.indexes.get(name);
+    if (!ix) return super.byIndex(name, value);
+    return ix.keys(value).map((k) => this.get(ix.indexer.kind, k)!);
+  }
+
+  /** The running total of a tally (TALLIES) under `value`: undefined when an object's amount cannot be read. */
+  tally(name: TallyName, value: string): bigint | undefined {
+    return this.derived.tallies.get(name)!.total(value);
+  }
+
+  /** Keeps the store's own indexes and tallies with a write of `key` (before the maps change). */
+  private derive(kind: StoredKind, key: string, next: AnyObject | undefined): void {
+    const list = this.derived.byKind.get(kind);
+    if (!list) return;
+    const old = this.get(kind, key);
+    for (const u of list) u.update(key, old, next);
   }
 
   list(kind: StoredKind): AnyObject[] {
@@ -340,6 +392,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     for (const [kind, m] of other.actors) this.actors.set(kind, m);
     for (const [kind, m] of other.plain) this.plain.set(kind, m);
     for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
+    this.derived = other.derived;
     for (const [k, v] of other.eventByCorrelation) this.eventByCorrelation.set(k, v);
     for (const [kind, host] of other.hosts) this.hosts.set(kind, host);
     for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
@@ -476,6 +529,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private put(kind: StoredKind, key: string, obj: AnyObject): void {
+    this.derive(kind, key, obj);
     this.fingerprinter.registerObject(kind, key, obj);
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
@@ -542,6 +596,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private drop(kind: StoredKind, key: string): void {
+    this.derive(kind, key, undefined);
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);

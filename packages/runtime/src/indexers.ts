@@ -81,6 +81,15 @@ export const INDEXERS = {
       return o.metadata.name.startsWith('container.') ? [''] : [];
     },
   },
+  /**
+   * A driver's backend volumes by each node it has published them to (ControllerPublishVolume):
+   * the driver's attach limit counts them. The API server's store keeps this one too, since the
+   * drivers read it directly (STORE_INDEXES).
+   */
+  csiVolumesByPublishedNode: {
+    kind: 'CSIVolume',
+    values: (o) => Object.keys((o as unknown as CsiVolumeObject).status?.publishedNodes ?? {}),
+  },
   /** VolumeAttachments by `spec.nodeName`. */
   attachmentsByNode: {
     kind: 'VolumeAttachment',
@@ -143,5 +152,65 @@ export class IndexedKeys {
     for (const [value, bucket] of other.buckets) this.buckets.set(value, bucket);
     for (const [value, keys] of other.sorted) this.sorted.set(value, keys);
     other.clear();
+  }
+}
+
+/** The indexes the API server's store keeps as well (what the CSI drivers, which read it directly, ask for). */
+export const STORE_INDEXES: readonly IndexName[] = ['csiVolumesByPublishedNode'];
+
+/**
+ * A running total of an amount per value over the objects of one kind (a sum index): what a
+ * reader would get by adding up `amount` over the objects filed under a value, kept with each
+ * write rather than recomputed by listing them.
+ */
+export interface Tally {
+  kind: Indexer['kind'];
+  /** The value an object is counted under (none: not counted). */
+  value(obj: AnyObject): string | undefined;
+  /** Its amount; throws for an object whose amount cannot be read. */
+  amount(obj: AnyObject): bigint;
+}
+
+export const TALLIES = {
+  /** A driver's backend volumes' capacity (bytes) by driver name: the pool's used space. */
+  csiCapacityByDriver: {
+    kind: 'CSIVolume',
+    value: (o) => (o as unknown as CsiVolumeObject).spec?.driver,
+    amount: (o) => BigInt((o as unknown as CsiVolumeObject).spec.capacityBytes),
+  },
+} as const satisfies Record<string, Tally>;
+
+export type TallyName = keyof typeof TALLIES;
+
+/** The totals of one tally, per value; a value with an object whose amount cannot be read has none. */
+export class TalliedAmounts {
+  private readonly totals = new Map<string, { sum: bigint; unreadable: number; objects: number }>();
+
+  constructor(readonly tally: Tally) {}
+
+  private add(obj: AnyObject, sign: 1 | -1): void {
+    const value = this.tally.value(obj);
+    if (value === undefined) return;
+    let t = this.totals.get(value);
+    if (!t) this.totals.set(value, (t = { sum: 0n, unreadable: 0, objects: 0 }));
+    t.objects += sign;
+    let amount: bigint | undefined;
+    try { amount = this.tally.amount(obj); } catch { amount = undefined; }
+    if (amount === undefined) t.unreadable += sign;
+    else t.sum += sign === 1 ? amount : -amount;
+    if (t.objects === 0) this.totals.delete(value);
+  }
+
+  /** The object under a key changed from `old` to `next` (either may be absent). */
+  update(old: AnyObject | undefined, next: AnyObject | undefined): void {
+    if (old) this.add(old, -1);
+    if (next) this.add(next, 1);
+  }
+
+  /** The total under `value` (0n for none), or undefined when one of its objects' amounts cannot be read. */
+  total(value: string): bigint | undefined {
+    const t = this.totals.get(value);
+    if (!t) return 0n;
+    return t.unreadable > 0 ? undefined : t.sum;
   }
 }

@@ -124,4 +124,39 @@ test('the store answers an index read by filtering its list, the same as a cache
   assert.equal(store.keys('Pod'), ['default/a', 'default/b', 'default/c']);
 });
 
+function csiVolume(id: string, driver: string, capacityBytes: string, nodes: string[]): AnyObject {
+  return {
+    apiVersion: 'sim.pvsim.dev/v1', kind: 'CSIVolume', metadata: { name: `${driver}.${id}` },
+    spec: { driver, volumeId: id, capacityBytes },
+    status: { publishedNodes: Object.fromEntries(nodes.map((n) => [n, { readonly: false, publishContext: {} }])), staged: {}, published: {} },
+  } as unknown as AnyObject;
+}
+
+test("the store's own index and tally (backend volumes) equal filtering and adding up its list, after any writes", () => {
+  const DRIVERS = ['disk', 'nas'];
+  const step = fc.record({
+    id: fc.constantFrom('v1', 'v2', 'v3', 'v4'), driver: fc.constantFrom(...DRIVERS),
+    capacityBytes: fc.constantFrom('0', '1024', '67108864', 'not-a-number'), nodes: fc.subarray(NODES.slice(1)), remove: fc.boolean(),
+  });
+  fc.assert(fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+    const store = new ObjectStore({ clock: new SimClock(0), newUid: () => 'u' });
+    for (const s of steps) {
+      const obj = csiVolume(s.id, s.driver, s.capacityBytes, s.nodes);
+      const live = store.get('CSIVolume', obj.metadata.name);
+      if (s.remove) { if (live) store.delete('CSIVolume', obj.metadata.name); continue; }
+      if (live) store.update('CSIVolume', { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata['resourceVersion'] } } as AnyObject);
+      else store.create('CSIVolume', obj);
+    }
+    const all = store.list('CSIVolume') as unknown as { spec: { driver: string; capacityBytes: string }; status: { publishedNodes: Record<string, unknown> } }[];
+    for (const node of NODES.slice(1)) {
+      assert.equal(store.byIndex('csiVolumesByPublishedNode', node), all.filter((v) => node in v.status.publishedNodes) as unknown as AnyObject[], node);
+    }
+    for (const driver of [...DRIVERS, 'none']) {
+      let sum: bigint | undefined = 0n;
+      try { for (const v of all.filter((x) => x.spec.driver === driver)) sum += BigInt(v.spec.capacityBytes); } catch { sum = undefined; }
+      assert.equal(store.tally('csiCapacityByDriver', driver), sum, driver);
+    }
+  }));
+});
+
 test.run();

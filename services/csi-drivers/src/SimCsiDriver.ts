@@ -22,7 +22,7 @@ import {
   type NodePublishRequest, type NodeStageRequest, type Topology, type VolumeCapability, type CsiVolumeObject, type CsiVolumeStatus,
   type FilesystemObject,
 } from '@pvsim/domain';
-import type { AnyObject, Client, Random } from '@pvsim/runtime';
+import type { AnyObject, Client, Random, TallyName } from '@pvsim/runtime';
 
 // ------------------------------------------------------------------ profiles and options
 
@@ -213,8 +213,14 @@ function checkFaultOptions(where: string, f: FaultOptions): void {
 
 // ------------------------------------------------------------------ stored objects
 
-/** The store operations the driver and the file helpers use (ObjectStore has them). */
-export type CsiStore = Pick<Client, 'get' | 'list' | 'create' | 'update' | 'delete'>;
+/**
+ * The store operations the driver and the file helpers use (ObjectStore has them). `byIndex` and
+ * `tally`, when the store keeps them (the ObjectStore does), spare the attach limit and the free
+ * capacity a list of every backend volume on each call; without them the driver lists.
+ */
+export type CsiStore = Pick<Client, 'get' | 'list' | 'create' | 'update' | 'delete'> & Partial<Pick<Client, 'byIndex'>> & {
+  tally?(name: TallyName, value: string): bigint | undefined;
+};
 
 /** The volume id CreateVolume gives a name: a digest, so a retried CreateVolume finds its volume. */
 export function volumeIdForName(name: string): string {
@@ -511,7 +517,10 @@ export class SimCsiDriver implements CsiDriverPort {
     }
     const limit = this.limitOf(req.nodeId);
     if (limit > 0) {
-      const attached = this.volumes().filter((v) => v.spec.volumeId !== req.volumeId && v.status.publishedNodes[req.nodeId]).length;
+      const onNode = this.client.byIndex
+        ? (this.client.byIndex('csiVolumesByPublishedNode', req.nodeId) as unknown as CsiVolumeObject[]).filter((v) => v.spec.driver === this.profile.name)
+        : this.volumes();
+      const attached = onNode.filter((v) => v.spec.volumeId !== req.volumeId && v.status.publishedNodes[req.nodeId]).length;
       if (attached >= limit) {
         throw new CsiError('RESOURCE_EXHAUSTED', `ControllerPublishVolume: node ${req.nodeId} already has ${attached} volumes of ${this.profile.name} attached (max ${limit})`);
       }
@@ -904,8 +913,11 @@ export class SimCsiDriver implements CsiDriverPort {
   }
 
   private availableBytes(): bigint {
-    let used = 0n;
-    for (const v of this.volumes()) used += BigInt(v.spec.capacityBytes);
+    let used = this.client.tally?.('csiCapacityByDriver', this.profile.name);
+    if (used === undefined) {
+      used = 0n;
+      for (const v of this.volumes()) used += BigInt(v.spec.capacityBytes);
+    }
     return used >= this.totalCapacityBytes ? 0n : this.totalCapacityBytes - used;
   }
 

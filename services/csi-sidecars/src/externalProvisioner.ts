@@ -116,6 +116,8 @@ export class ExternalProvisioner implements Controller {
   private readonly claimOps = new Map<string, ClaimOp>();
   /** By PV name. */
   private readonly volumeOps = new Map<string, VolumeOp>();
+  /** Every node's topology term, kept between provisionings (a cache of what the nodes say, not state). */
+  private readonly nodeTerms = new NodeTerms();
 
   constructor(
     private readonly client: Client,
@@ -498,15 +500,13 @@ export class ExternalProvisioner implements Controller {
         }
         if (keys.length === 0) return undefined;
       }
-      for (const n of nodes) {
-        const t = termOf(n.metadata.labels ?? {}, keys);
-        if (t && t.length > 0) requisite.push(t);
-      }
+      requisite = this.nodeTerms.distinct(nodes, keys);
       if (requisite.length === 0) throw new Error(`topologyKeys ${goList(keys)} were not found on any nodes`);
+    } else {
+      requisite.sort(compareTerms);
+      requisite = requisite.filter((t, i) => i === 0 || compareTerms(t, requisite[i - 1]!) !== 0);
     }
     if (requisite.length === 0) return undefined;
-    requisite.sort(compareTerms);
-    requisite = requisite.filter((t, i) => i === 0 || compareTerms(t, requisite[i - 1]!) !== 0);
 
     let preferred: Term[];
     if (!selectedTerm) {
@@ -778,5 +778,59 @@ export class ExternalProvisioner implements Controller {
     }
     op.phase = 'backoff';
     this.queue.addAfter(this.queueName, `volume:${name}`, next.retryAfterMs, 'retry');
+  }
+}
+
+/**
+ * The distinct topology terms of the nodes under some keys, in compareTerms order — what
+ * `termOf` over every node, sorted and deduplicated, gives — kept between calls: a node's term is
+ * computed again only when its object changed (a new object in the cache) and the sorted terms
+ * only when a term appeared or went. Listing every node's term and sorting them on each
+ * provisioning made provisioning N volumes on N nodes cost O(N² log N).
+ */
+class NodeTerms {
+  private keysId: string | undefined;
+  private readonly byNode = new Map<string, { node: Node; id: string | undefined }>();
+  /** term id -> the term and how many nodes have it. */
+  private readonly terms = new Map<string, { term: Term; nodes: number }>();
+  private sorted: Term[] | undefined;
+
+  private count(id: string | undefined, term: Term | undefined, by: 1 | -1): void {
+    if (id === undefined) return;
+    const t = this.terms.get(id);
+    if (by === 1) {
+      if (t) t.nodes++;
+      else { this.terms.set(id, { term: term!, nodes: 1 }); this.sorted = undefined; }
+    } else if (t && --t.nodes === 0) {
+      this.terms.delete(id);
+      this.sorted = undefined;
+    }
+  }
+
+  /** The distinct non-empty terms of `nodes` under `keys`, sorted (fresh arrays: callers may keep them). */
+  distinct(nodes: readonly Node[], keys: readonly string[]): Term[] {
+    const keysId = JSON.stringify(keys);
+    if (keysId !== this.keysId || nodes.length < this.byNode.size) {
+      this.keysId = keysId;
+      this.byNode.clear();
+      this.terms.clear();
+      this.sorted = undefined;
+    }
+    for (const n of nodes) {
+      const seen = this.byNode.get(n.metadata.name);
+      if (seen?.node === n) continue;
+      const term = termOf(n.metadata.labels ?? {}, keys);
+      const id = term && term.length > 0 ? JSON.stringify(term) : undefined;
+      this.count(seen?.id, undefined, -1);
+      this.count(id, term, 1);
+      this.byNode.set(n.metadata.name, { node: n, id });
+    }
+    // A node that went away (and another that came) leaves the count of names above the nodes'.
+    if (this.byNode.size !== nodes.length) {
+      this.keysId = undefined;
+      return this.distinct(nodes, keys);
+    }
+    this.sorted ??= [...this.terms.values()].map((t) => t.term).sort(compareTerms);
+    return this.sorted.map((t) => t.map(([k, v]) => [k, v] as [string, string]));
   }
 }

@@ -180,13 +180,38 @@ function tolerates(t: Toleration, taint: Taint): boolean {
   }
 }
 
+/**
+ * Per node object, what the filters read of it that takes work to derive (its scheduling taints,
+ * its labels): a scheduling cycle looks at hundreds of nodes, and an object in the informer
+ * cache is never changed in place (an update is a new object), so it is derived once per object.
+ */
+const taintsByNode = new WeakMap<Node, Taint[]>();
+function schedulingTaintsOf(node: Node): Taint[] {
+  let taints = taintsByNode.get(node);
+  if (!taints) taintsByNode.set(node, (taints = nodeSchedulingTaints(node)));
+  return taints;
+}
+
+const readinessByNode = new WeakMap<Node, string | null>();
 function filterNodeReadiness(pod: Pod, node: Node): string | undefined {
   const tolerations = fields(pod).tolerations ?? [];
+  // Without tolerations the verdict is the node's alone.
+  if (tolerations.length === 0) {
+    let verdict = readinessByNode.get(node);
+    if (verdict === undefined) readinessByNode.set(node, (verdict = readinessOf(pod, node, tolerations) ?? null));
+    return verdict ?? undefined;
+  }
+  return readinessOf(pod, node, tolerations);
+}
+
+function readinessOf(pod: Pod, node: Node, tolerations: readonly Toleration[]): string | undefined {
   // NodeUnschedulable runs before TaintToleration in kube-scheduler.
   if (node.spec?.['unschedulable'] === true && !tolerations.some((t) => tolerates(t, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' }))) {
     return SchedulingReason.nodeUnschedulable;
   }
-  const taint = nodeSchedulingTaints(node).find((tn) => !tolerations.some((t) => tolerates(t, tn)));
+  const taints = schedulingTaintsOf(node);
+  if (taints.length === 0) return undefined;
+  const taint = taints.find((tn) => !tolerations.some((t) => tolerates(t, tn)));
   return taint ? SchedulingReason.untoleratedTaint(taint.key, taint.value ?? '') : undefined;
 }
 
@@ -275,6 +300,13 @@ export interface SchedulingSnapshot {
   podsOnNode?(node: string): readonly Pod[];
   /** The pods with required anti-affinity terms (kube-scheduler's HavePodsWithRequiredAntiAffinityList), with `podsOnNode`. */
   podsWithRequiredAntiAffinity?(): readonly Pod[];
+  /**
+   * The nodes' names in name order and a node by name, when the reader keeps them (an informer
+   * cache's sorted keys): a scheduling cycle then reads only the nodes it looks at, not `nodes`
+   * (every node, copied and sorted once per pod).
+   */
+  nodeNames?(): readonly string[];
+  getNode?(name: string): Node | undefined;
 }
 
 /** The fields of a CSINode the NodeVolumeLimits filter reads. */
@@ -356,11 +388,10 @@ function podRequests(pod: Pod): Resources {
  * status.allocatable, every shortfall a reason. A resource the node does not report is not
  * checked (pvsim's Node manifests may carry no status; Kubernetes would count it as 0).
  */
-function filterResources(pod: Pod, node: Node, onNode: readonly Pod[]): string[] {
+function filterResources(want: Resources, node: Node, onNode: readonly Pod[]): string[] {
   const allocatable = ((node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable) ?? {};
   const reasons: string[] = [];
   if (allocatable['pods'] !== undefined && onNode.length + 1 > Number(allocatable['pods'])) reasons.push(SchedulingReason.tooManyPods);
-  const want = podRequests(pod);
   if (want.cpuMilli === 0n && want.memoryMilli === 0n) return reasons;
   const used = onNode.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMilli: a.memoryMilli + b.memoryMilli }), { cpuMilli: 0n, memoryMilli: 0n });
   if (allocatable['cpu'] !== undefined && want.cpuMilli > 0n && used.cpuMilli + want.cpuMilli > milli(allocatable['cpu'])) reasons.push(SchedulingReason.insufficient('cpu'));
@@ -453,17 +484,47 @@ function readWriteOncePodConflict(pod: Pod, claims: PodClaims, assigned: () => r
     && podClaimNames(p).some((c) => rwop.includes(c.name)));
 }
 
+/**
+ * checkNodeAffinity(pv, node's labels, node's name), remembered per node object for the last few
+ * distinct required affinities: a cycle checks one bound PV against hundreds of nodes, and the
+ * PVs of a class in a zone share one affinity, so the next pod's PV finds the answers there.
+ */
+const AFFINITIES_REMEMBERED = 8;
+const affinityIds = new WeakMap<PersistentVolume, string>();
+const affinityFits = new Map<string, WeakMap<Node, boolean>>();
+function fitsNodeAffinity(pv: PersistentVolume, node: Node): boolean {
+  const required = pv.spec.nodeAffinity?.required;
+  if (!required) return true;
+  let id = affinityIds.get(pv);
+  if (id === undefined) affinityIds.set(pv, (id = JSON.stringify(required)));
+  let fits = affinityFits.get(id);
+  if (!fits) {
+    if (affinityFits.size >= AFFINITIES_REMEMBERED) affinityFits.delete(affinityFits.keys().next().value!);
+    affinityFits.set(id, (fits = new WeakMap()));
+  }
+  let ok = fits.get(node);
+  if (ok === undefined) fits.set(node, (ok = checkNodeAffinity(pv, node.metadata.labels ?? {}, node.metadata.name)));
+  return ok;
+}
+
 /** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
-function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[]): { reasons: string[]; bindings: PodVolumeBindings } {
+function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[], boundVolumes?: readonly (PersistentVolume | undefined)[]): { reasons: string[]; bindings: PodVolumeBindings } {
   const reasons: string[] = [];
   const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
   const labels = node.metadata.labels ?? {};
   let boundOk = true;
   let pvsFound = true;
-  for (const claim of claims.bound) {
-    const pv = snap.getVolume(claim.spec.volumeName!);
+  for (const [i, claim] of claims.bound.entries()) {
+    // The bound claims' PVs, read once per cycle by the caller (the cache does not change during one).
+    const pv = boundVolumes ? boundVolumes[i] : snap.getVolume(claim.spec.volumeName!);
     if (!pv) { pvsFound = false; break; }
-    if (!checkNodeAffinity(pv, labels, node.metadata.name)) { boundOk = false; break; }
+    if (!fitsNodeAffinity(pv, node)) { boundOk = false; break; }
+  }
+  if (claims.delayed.length === 0) {
+    // Nothing to match or provision (the common case once claims are bound): the bound claims' verdicts alone.
+    if (!boundOk) reasons.push(SchedulingReason.volumeNodeAffinityConflict);
+    if (!pvsFound) reasons.push(SchedulingReason.volumeNotExist);
+    return { reasons, bindings };
   }
   let unboundOk = true;
   const toProvision: PersistentVolumeClaim[] = [];
@@ -511,7 +572,10 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot,
  */
 function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string, string>): void {
   const ns = podNamespace(pod);
-  for (const { name } of podClaimNames(pod)) {
+  for (const v of pod.spec.volumes ?? []) {
+    // podClaimNames, without building its list (this runs for every pod on every node looked at).
+    const name = v.persistentVolumeClaim ? v.persistentVolumeClaim.claimName : v.ephemeral !== undefined ? `${pod.metadata.name}-${v.name}` : undefined;
+    if (name === undefined) continue;
     const claim = snap.getClaim(ns, name);
     if (!claim) continue;
     const pv = claim.spec.volumeName ? snap.getVolume(claim.spec.volumeName) : undefined;
@@ -527,6 +591,57 @@ function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string,
 }
 
 /**
+ * attachableVolumes of a pod on a node, remembered per pod object with the claims, PVs and classes
+ * it was read from: while they are the same objects, the answer is (the pods on the nodes a cycle
+ * looks at are read again by every cycle).
+ */
+interface Attachable { reads: (object | undefined)[]; volumes: [unique: string, driver: string][] }
+const attachableByPod = new WeakMap<Pod, Attachable>();
+function attachableOf(pod: Pod, snap: SchedulingSnapshot): readonly [string, string][] {
+  const cached = attachableByPod.get(pod);
+  // The same reads attachableVolumes makes, compared with the remembered ones as they are made
+  // (no closure here: this runs for every pod on every node a cycle looks at).
+  const reads: (object | undefined)[] = [];
+  let same = cached !== undefined;
+  const ns = podNamespace(pod);
+  for (const v of pod.spec.volumes ?? []) {
+    const name = v.persistentVolumeClaim ? v.persistentVolumeClaim.claimName : v.ephemeral !== undefined ? `${pod.metadata.name}-${v.name}` : undefined;
+    if (name === undefined) continue;
+    const claim = snap.getClaim(ns, name);
+    if (same && cached!.reads[reads.length] !== claim) same = false;
+    reads.push(claim);
+    if (!claim) continue;
+    const pv = claim.spec.volumeName ? snap.getVolume(claim.spec.volumeName) : undefined;
+    if (same && cached!.reads[reads.length] !== pv) same = false;
+    reads.push(pv);
+    if (pv) continue;
+    const className = getClaimClass(claim);
+    const cls = className ? snap.getClass(className) : undefined;
+    if (same && cached!.reads[reads.length] !== cls) same = false;
+    reads.push(cls);
+  }
+  if (same && cached!.reads.length === reads.length) return cached!.volumes;
+  const into = new Map<string, string>();
+  attachableVolumes(pod, snap, into);
+  const volumes = [...into];
+  attachableByPod.set(pod, { reads, volumes });
+  return volumes;
+}
+
+const NO_LIMITS: ReadonlyMap<string, number> = new Map();
+/** A CSINode's attach limits by driver (per object, as the node's taints). */
+const limitsByCsiNode = new WeakMap<CsiNodeObject, ReadonlyMap<string, number>>();
+function limitsOf(csiNode: CsiNodeObject): ReadonlyMap<string, number> {
+  let limits = limitsByCsiNode.get(csiNode);
+  if (!limits) {
+    const m = new Map<string, number>();
+    for (const d of csiNode.spec?.drivers ?? []) if (typeof d.allocatable?.count === 'number') m.set(d.name, d.allocatable.count);
+    limitsByCsiNode.set(csiNode, (limits = m));
+  }
+  return limits;
+}
+
+/**
  * NodeVolumeLimits (csi.go Filter): the volumes this pod adds to a node, per driver, on top of
  * those its pods already use (a volume shared with one of them is not counted twice), must stay
  * within the driver's `allocatable.count` in the node's CSINode; a driver without one has no limit.
@@ -534,22 +649,24 @@ function attachableVolumes(pod: Pod, snap: SchedulingSnapshot, into: Map<string,
 function filterVolumeLimits(podVolumes: ReadonlyMap<string, string>, node: Node, onNode: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
   if (podVolumes.size === 0) return undefined;
   const csiNode = snap.getCsiNode?.(node.metadata.name);
-  const limits = new Map<string, number>();
-  for (const d of csiNode?.spec?.drivers ?? []) if (typeof d.allocatable?.count === 'number') limits.set(d.name, d.allocatable.count);
+  const limits = csiNode ? limitsOf(csiNode) : NO_LIMITS;
   if (limits.size === 0) return undefined;
-  const added = new Map(podVolumes);
+  // Only a driver of this pod's volumes with a limit here can fail the node: without one, the
+  // node's own volumes need not be read.
+  let limited = false;
+  for (const driver of podVolumes.values()) if (limits.has(driver)) { limited = true; break; }
+  if (!limited) return undefined;
   const attached = new Map<string, string>();
-  for (const p of onNode) attachableVolumes(p, snap, attached);
-  const attachedCount = new Map<string, number>();
-  for (const [unique, driver] of attached) {
-    added.delete(unique);
-    attachedCount.set(driver, (attachedCount.get(driver) ?? 0) + 1);
-  }
-  const addedCount = new Map<string, number>();
-  for (const driver of added.values()) addedCount.set(driver, (addedCount.get(driver) ?? 0) + 1);
-  for (const [driver, n] of addedCount) {
+  for (const p of onNode) for (const [unique, driver] of attachableOf(p, snap)) attached.set(unique, driver);
+  // Per driver with a limit: the pod's volumes not already attached here, on top of those attached.
+  for (const [unique, driver] of podVolumes) {
     const limit = limits.get(driver);
-    if (limit !== undefined && (attachedCount.get(driver) ?? 0) + n > limit) return SchedulingReason.maxVolumeCountExceeded;
+    if (limit === undefined || attached.has(unique)) continue;
+    let added = 0;
+    for (const [u, d] of podVolumes) if (d === driver && !attached.has(u)) added++;
+    let count = 0;
+    for (const d of attached.values()) if (d === driver) count++;
+    if (count + added > limit) return SchedulingReason.maxVolumeCountExceeded;
   }
   return undefined;
 }
@@ -589,18 +706,24 @@ export function scheduleOne(pod: Pod, snap: SchedulingSnapshot, startIndex: numb
 }
 
 function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, counter: { processed: number }): SchedulingDecision {
-  const nodes = [...snap.nodes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
-  if (nodes.length === 0) return { kind: 'Unschedulable', message: SchedulingReason.noNodes };
+  // The nodes in name order: read one at a time from a reader that keeps them sorted, else sorted here.
+  const names = snap.nodeNames && snap.getNode ? snap.nodeNames() : undefined;
+  const sortedNodes = names ? undefined : [...snap.nodes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const nodeCount = names ? names.length : sortedNodes!.length;
+  const nodeAt = names ? (i: number) => snap.getNode!(names[i]!)! : (i: number) => sortedNodes![i]!;
+  if (nodeCount === 0) return { kind: 'Unschedulable', message: SchedulingReason.noNodes };
   const pre = preFilterVolumes(pod, snap);
-  if (!pre.ok) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { preFilter: pre.message }) };
+  if (!pre.ok) return { kind: 'Unschedulable', message: fitErrorMessage(nodeCount, { preFilter: pre.message }) };
   // The scheduler's cache: assigned pods that have not finished (terminating ones still count).
-  const self = podKey(pod);
-  const counts = (p: Pod) => !isPodTerminated(p) && podKey(p) !== self;
+  // (Not this pod itself: podKey(p) !== podKey(pod), compared without building the keys.)
+  const selfName = pod.metadata.name;
+  const selfNamespace = pod.metadata.namespace ?? 'default';
+  const counts = (p: Pod) => !isPodTerminated(p) && (p.metadata.name !== selfName || (p.metadata.namespace ?? 'default') !== selfNamespace);
   let assignedPods: Pod[] | undefined;
   const assigned = () => (assignedPods ??= snap.pods.filter((p) => fields(p).nodeName && counts(p)));
   let grouped: Map<string, Pod[]> | undefined;
   const onNode = (name: string): readonly Pod[] => {
-    if (snap.podsOnNode) return snap.podsOnNode(name).filter(counts);
+    if (snap.podsOnNode) { const here = snap.podsOnNode(name); return here.every(counts) ? here : here.filter(counts); }
     if (!grouped) {
       grouped = new Map();
       for (const p of assigned()) {
@@ -615,6 +738,10 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
     ? snap.podsWithRequiredAntiAffinity().filter((p) => fields(p).nodeName && counts(p))
     : assigned().filter(hasAntiAffinity);
   const rwopConflict = readWriteOncePodConflict(pod, pre.claims, assigned);
+  // Without required (anti-)affinity terms on this pod or on any assigned pod, InterPodAffinity passes every node.
+  const ownAffinity = fields(pod).affinity;
+  const noPodAffinity = antiAffine.length === 0 && (ownAffinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length === 0
+    && (ownAffinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length === 0;
   // A delayed claim's candidate volumes, once per pod rather than once per node: those of its
   // class that are not bound to another claim (findMatchingVolume skips those on every node).
   let allVolumes: PersistentVolume[] | undefined;
@@ -633,39 +760,48 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   attachableVolumes(pod, snap, podVolumes);
   let byNameMap: Map<string, Node> | undefined;
   const byName = () => (byNameMap ??= new Map(snap.nodes.map((n) => [n.metadata.name, n])));
+  const want = podRequests(pod);
+  // The bound claims' PVs; without a zone or region label on any, VolumeZone passes every node.
+  const boundVolumes = pre.claims.bound.map((c) => snap.getVolume(c.spec.volumeName!));
+  const zoneFree = pre.claims.bound.every((c) => { const pv = snap.getVolume(c.spec.volumeName ?? ''); return ZONE_KEYS.every((k) => pv?.metadata.labels?.[k] === undefined); });
+  // No nodeSelector and no required node affinity: NodeAffinity passes every node.
+  const selectorFree = Object.keys(fields(pod).nodeSelector ?? {}).length === 0 && fields(pod).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined;
   const perNode: string[][] = [];
   const feasible: { node: Node; bindings: PodVolumeBindings; pods: number }[] = [];
-  const toFind = numFeasibleNodesToFind(nodes.length);
-  const start = toFind < nodes.length ? startIndex % nodes.length : 0;
-  for (let i = 0; i < nodes.length && feasible.length < toFind; i++) {
-    const node = nodes[(start + i) % nodes.length]!;
+  const toFind = numFeasibleNodesToFind(nodeCount);
+  const start = toFind < nodeCount ? startIndex % nodeCount : 0;
+  for (let i = 0; i < nodeCount && feasible.length < toFind; i++) {
+    const node = nodeAt((start + i) % nodeCount);
     counter.processed++;
     const here = onNode(node.metadata.name);
-    const early = filterNodeReadiness(pod, node) ?? filterNodeSelector(pod, node);
+    const early = filterNodeReadiness(pod, node) ?? (selectorFree ? undefined : filterNodeSelector(pod, node));
     if (early !== undefined) { perNode.push([early]); continue; }
     // NodeResourcesFit reports every resource that is short.
-    const short = filterResources(pod, node, here);
+    const short = filterResources(want, node, here);
     if (short.length > 0) { perNode.push(short); continue; }
-    const reason = filterInterPodAffinity(pod, node, byName, assigned, antiAffine)
+    const reason = (noPodAffinity ? undefined : filterInterPodAffinity(pod, node, byName, assigned, antiAffine))
       ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
       ?? filterVolumeLimits(podVolumes, node, here, snap);
     if (reason !== undefined) { perNode.push([reason]); continue; }
-    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf);
+    const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf, boundVolumes);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
     // VolumeZone runs after VolumeBinding.
-    const zone = filterVolumeZone(pre.claims, node, snap);
+    const zone = zoneFree ? undefined : filterVolumeZone(pre.claims, node, snap);
     if (zone !== undefined) { perNode.push([zone]); continue; }
     feasible.push({ node, bindings: volumes.bindings, pods: here.length });
   }
-  if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodes.length, { perNode }) };
+  if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodeCount, { perNode }) };
   // The highest score wins (selectHost); among equals the node with fewer pods (a stand-in for
   // the spreading and least-allocated scores), then the first name — Kubernetes breaks the last
   // ties at random, pvsim by name so a run is reproducible.
   const scores = preferenceScores(pod, feasible.map((f) => f.node), byName, assigned);
   const order = feasible.map((f, i) => ({ ...f, score: scores[i]! }));
-  order.sort((a, b) => b.score - a.score || a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
-  const best = order[0]!;
+  const before = (a: (typeof order)[number], b: (typeof order)[number]) => b.score - a.score || a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0);
+  // The first in that order: names are unique, so with finite scores it is the one minimum (no sort needed).
+  let best = order[0]!;
+  if (order.every((o) => Number.isFinite(o.score))) { for (const o of order) if (before(o, best) < 0) best = o; }
+  else best = order.sort(before)[0]!;
   return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
 }
 
@@ -704,8 +840,8 @@ const isClaimFullyBound = (c: PersistentVolumeClaim): boolean => !!c.spec.volume
  * PV's claimRef was reset, a PV does not fit the node, or a provisioner removed `selected-node`
  * (its signal to reschedule); otherwise waiting.
  */
-export function checkBindings(b: PodBinding, snap: Pick<SchedulingSnapshot, 'nodes' | 'getClaim' | 'getVolume'>): BindingCheck {
-  const node = snap.nodes.find((n) => n.metadata.name === b.node);
+export function checkBindings(b: PodBinding, snap: Pick<SchedulingSnapshot, 'nodes' | 'getClaim' | 'getVolume' | 'getNode'>): BindingCheck {
+  const node = snap.getNode ? snap.getNode(b.node) : snap.nodes.find((n) => n.metadata.name === b.node);
   if (!node) return { kind: 'failed', message: `failed to get node "${b.node}": node "${b.node}" not found` };
   const labels = node.metadata.labels ?? {};
   const affinityError = (pv: PersistentVolume) => `pv "${pv.metadata.name}" node affinity doesn't match node "${b.node}": no matching NodeSelectorTerms`;
@@ -891,8 +1027,12 @@ export class PodScheduler implements Controller {
     let pods: Pod[] | undefined;
     const assumedNodes = new Set([...this.binding.values()].map((b) => b.node));
     const assumedOn = (node: string) => assumedNodes.has(node);
+    let nodes: Node[] | undefined;
     return {
-      nodes: s.list('Node') as unknown as Node[],
+      // Listed only when a pod's affinity terms need every node by name.
+      get nodes() { return (nodes ??= s.list('Node') as unknown as Node[]); },
+      nodeNames: () => s.keys('Node'),
+      getNode: (n) => s.getNode(n),
       // Listed only when a pod's own affinity or ReadWriteOncePod terms need every pod.
       get pods() { return (pods ??= scheduler.cachedPods()); },
       podsOnNode: (node) => {

@@ -11,6 +11,11 @@
  *     reads through an index (a node's pods, a claim's pods) are bounded by what they return;
  *   - CPU time (process.cpuUsage, after a warm-up run), with a generous bound, since the machine
  *     is shared: the quadratic scans this replaced made it ×10 and more at these sizes.
+ * A second test does the same at 250 and 1,000 pods (issue 14's goal: 10k pods cost at most 12×
+ * 1k), where the scheduler's per-pod sample of nodes has grown (numFeasibleNodesToFind) and the
+ * CSI drivers' backend has hundreds of volumes; it also counts the objects the API server's store
+ * returns from full lists (the drivers read the store: they listed every backend volume on each
+ * CreateVolume and ControllerPublishVolume).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +23,13 @@ import type { World } from '../src/index.ts';
 import { podInputs, podWorld, settlePods } from './fixtures/podsWithVolumes.ts';
 
 interface Cost { reads: number; cpuMs: number; deliveries: number }
+
+function countStoreReads(world: World): { reads: number } {
+  const counter = { reads: 0 };
+  const list = world.store.list.bind(world.store);
+  world.store.list = (kind) => { const out = list(kind); counter.reads += out.length; return out; };
+  return counter;
+}
 
 function countReads(world: World): { reads: number } {
   const counter = { reads: 0 };
@@ -48,6 +60,29 @@ test('settling 4× the pods with volumes costs about 4× (reads from the cache a
   assert.ok(deliveries > 3.5 && deliveries < 4.5, `the work itself grows linearly: ${report}`);
   assert.ok(reads < 4 * 1.5, `objects read by full lists grow at most ×6 for ×4 pods: ${report}`);
   assert.ok(cpu < 4 * 2.5, `CPU time grows at most ×10 for ×4 pods: ${report}`);
+});
+
+test('settling 1,000 pods with volumes costs about 4× settling 250 (CPU time, and full lists of the API server)', () => {
+  settle(60); // warm-up
+  const measure = (pods: number) => {
+    const inputs = podInputs(pods);
+    const world = podWorld(inputs, 7);
+    const store = countStoreReads(world);
+    const c0 = process.cpuUsage();
+    const { deliveries } = settlePods(world, inputs);
+    const cpu = process.cpuUsage(c0);
+    return { deliveries, storeReads: store.reads, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  const small = measure(250);
+  const large = measure(1000);
+  const deliveries = large.deliveries / small.deliveries;
+  const storeReads = large.storeReads / small.storeReads;
+  const cpu = large.cpuMs / small.cpuMs;
+  const report = `deliveries ×${deliveries.toFixed(2)}, store list reads ×${storeReads.toFixed(2)} (${small.storeReads} → ${large.storeReads}), CPU ×${cpu.toFixed(2)} (${small.cpuMs.toFixed(0)} → ${large.cpuMs.toFixed(0)} ms)`;
+  assert.ok(deliveries > 3.5 && deliveries < 4.5, `the work itself grows linearly: ${report}`);
+  // settlePods lists the pods and claims once at its end (2 per pod); nothing else lists the store.
+  assert.ok(storeReads < 4 * 1.5, `objects read by full lists of the store grow at most ×6 for ×4 pods: ${report}`);
+  assert.ok(cpu < 4 * 2, `CPU time grows at most ×8 for ×4 pods: ${report}`);
 });
 
 test.run();
