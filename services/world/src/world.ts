@@ -461,12 +461,18 @@ export class World {
     this.store.load(s.store);
     this.clock.set(s.nowMs);
     this.streams.load(s.streams);
-    this.relist();
+    for (const p of this.processes.values()) {
+      p.pending.length = 0;
+      p.cache.relist(this.store, STORED_KINDS);
+    }
     for (const saved of s.processes) {
       const p = this.process(saved.name);
       p.cache.load(saved.cache);
       p.pending.push(...saved.pending);
     }
+    // Components join (a kubelet per node) from the caches as saved, not from a relist: a lagging
+    // informer that has not seen a Node yet has no kubelet for it in the original either.
+    this.parts.attach(this.manager);
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
