@@ -64,9 +64,9 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 /** csiStagingPath: the segment is sha256(volume handle); the handle is in the same object. */
 const STAGING_DIGEST = /(\/kubernetes\.io\/csi\/[^/]+\/)[0-9a-f]{64}(\/globalmount)/g;
 
-/** Strings up to this long have their canonical text remembered (QUOTED_ENTRIES_MAX of them at most). */
-const QUOTED_LENGTH_MAX = 128;
+/** How many short strings' canonical texts a Fingerprinter remembers at most, and how long they may be. */
 const QUOTED_ENTRIES_MAX = 1 << 16;
+const QUOTED_LENGTH_MAX = 128;
 
 const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
@@ -187,13 +187,16 @@ export class Fingerprinter {
   /** token -> its canonical text; cleared when a token is registered. */
   private resolved = new Map<string, string>();
   /**
-   * Short strings (keys, names, phases, uids) -> their quoted canonical text in an object's
-   * hash: the same few thousand strings recur in every object written, and a lookup is cheaper
-   * than scanning each again. Cleared with `resolved` when a token is registered; bounded.
+   * Strings shorter than every token (names, phases, quantities, most keys) -> their quoted
+   * canonical text in an object's hash: the same few thousand recur in every object written, and
+   * a lookup is cheaper than scanning each again. No token fits in them, so registering one
+   * changes none of them — unless it is shorter than all before it: then this is cleared.
+   * Bounded.
    */
   private quoted = new Map<string, string>();
-  /** Object keys -> their canonical member names (memberName), cleared with `quoted`. */
+  /** Object keys shorter than every token -> their canonical member names (memberName), as `quoted`. */
   private memberNames = new Map<string, string | null>();
+  private shortestToken = Infinity;
   /** canonical key -> the object's hash. */
   private readonly entries = new Map<string, Entry>();
   /** `<kind>/<raw key>` -> canonical key of the object hashed under it. */
@@ -347,8 +350,11 @@ export class Fingerprinter {
     this.tokens.set(token, t);
     if (!this.lengths.includes(token.length)) this.lengths = [...this.lengths, token.length].sort((a, b) => b - a);
     if (this.resolved.size > 0) this.resolved = new Map();
-    if (this.quoted.size > 0) this.quoted = new Map();
-    if (this.memberNames.size > 0) this.memberNames = new Map();
+    if (token.length < this.shortestToken) {
+      this.shortestToken = token.length;
+      this.quoted = new Map();
+      this.memberNames = new Map();
+    }
   }
 
   private resolve(token: string, depth: number): string {
@@ -395,19 +401,22 @@ export class Fingerprinter {
    * `__proto__`, which a plain object does not take as an own key. Remembered like `quoted`.
    */
   private memberName(k: string): string | null {
-    let name = this.memberNames.get(k);
+    const short = k.length < this.shortestToken && k.length <= QUOTED_LENGTH_MAX;
+    let name = short ? this.memberNames.get(k) : undefined;
     if (name === undefined) {
       name = k.endsWith('Timestamp') || k.endsWith('Time') ? null : this.substitute(k);
       if (name === '__proto__') name = null;
-      if (this.memberNames.size >= QUOTED_ENTRIES_MAX) this.memberNames = new Map();
-      this.memberNames.set(k, name);
+      if (short) {
+        if (this.memberNames.size >= QUOTED_ENTRIES_MAX) this.memberNames = new Map();
+        this.memberNames.set(k, name);
+      }
     }
     return name;
   }
 
-  /** `JSON.stringify(this.canonicalString(value))`, remembered for short strings. */
+  /** `JSON.stringify(this.canonicalString(value))`, remembered for strings shorter than every token. */
   private quotedCanonical(value: string): string {
-    if (value.length > QUOTED_LENGTH_MAX) return quote(this.canonicalString(value));
+    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) return quote(this.canonicalString(value));
     let q = this.quoted.get(value);
     if (q === undefined) {
       if (this.quoted.size >= QUOTED_ENTRIES_MAX) this.quoted = new Map();
