@@ -5,6 +5,7 @@
  */
 import type { WorkQueue } from './controller.ts';
 import { sortedArray, stateObject, stringArray } from './controllerState.ts';
+import { StateVersion, TrackedSet } from './stateVersion.ts';
 
 /** What a LatencyGate remembers: calls whose delayed item is queued, and calls whose item arrived. */
 export interface LatencyGateState { scheduled: string[]; matured: string[] }
@@ -16,10 +17,14 @@ export interface LatencyGateState { scheduled: string[]; matured: string[] }
  * driver's generator for them twice: `delayMs` is asked once per scheduled call).
  */
 export class LatencyGate {
-  private readonly scheduled = new Set<string>();
-  private readonly matured = new Set<string>();
+  private readonly scheduled: Set<string>;
+  private readonly matured: Set<string>;
 
-  constructor(private readonly queue: WorkQueue, private readonly queueName: string) {}
+  /** `version`: the owner's state version, moved by every change of the gate (stateVersion.ts). */
+  constructor(private readonly queue: WorkQueue, private readonly queueName: string, version: StateVersion = new StateVersion()) {
+    this.scheduled = new TrackedSet(version);
+    this.matured = new TrackedSet(version);
+  }
 
   /** Splits a delivered key; a latency completion marks its call as ready. */
   arrive(key: string): string {

@@ -43,6 +43,12 @@ export interface Controller {
    */
   saveState?(): unknown;
   loadState?(state: unknown): void;
+  /**
+   * Moves whenever what `saveState` would return changes (stateVersion.ts), so the world's
+   * fingerprint serialises this controller again only then. Without it, every fingerprint
+   * serialises the controller's state.
+   */
+  readonly stateVersion?: { readonly value: number };
   /** What is still in flight, one line each, as a user would want it reported when a command stops at its budget. */
   inFlight?(): string[];
 }

@@ -64,6 +64,10 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 /** csiStagingPath: the segment is sha256(volume handle); the handle is in the same object. */
 const STAGING_DIGEST = /(\/kubernetes\.io\/csi\/[^/]+\/)[0-9a-f]{64}(\/globalmount)/g;
 
+/** How many short strings' canonical texts a Fingerprinter remembers at most, and how long they may be. */
+const QUOTED_ENTRIES_MAX = 1 << 16;
+const QUOTED_LENGTH_MAX = 128;
+
 const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /**
@@ -129,9 +133,49 @@ const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
  */
 const canonicalComponent = (component: unknown): unknown =>
   (typeof component === 'string' ? component.replace(/^(\S+)_\d+-\1$/, '$1_<generated>') : component);
+/** A member value `textOf` writes as it is, through canonicalJson (no substitution). */
+class Verbatim { constructor(readonly value: unknown) {} }
 /** Markers of the canonical values `textOf` writes itself (`deleting: true`, `<generated>`). */
 const DELETING = Symbol('deleting');
 const GENERATED = Symbol('generated');
+
+/** `JSON.stringify(s)`; a string with nothing to escape (the usual case) is only quoted. */
+function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/**
+ * The indices of `names` in the order `Object.keys(obj).sort()` lists an object's keys after
+ * `obj[names[i]] = …` for each i in turn: sorted by UTF-16 code units, one index per name (the
+ * last of equal names: a later assignment wins).
+ */
+function sortedMembers(names: readonly string[]): number[] {
+  const n = names.length;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
+  if (n > 12) order.sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b));
+  else {
+    for (let i = 1; i < n; i++) {
+      const x = order[i]!;
+      const name = names[x]!;
+      let j = i - 1;
+      while (j >= 0 && names[order[j]!]! > name) { order[j + 1] = order[j]!; j--; }
+      order[j + 1] = x;
+    }
+  }
+  // Equal names sit together in index order: keep the last of each run.
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    if (r + 1 < n && names[order[r + 1]!] === names[order[r]!]) continue;
+    order[w++] = order[r]!;
+  }
+  order.length = w;
+  return order;
+}
 
 export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
@@ -142,6 +186,17 @@ export class Fingerprinter {
   private readonly counters = new Map<string, number>();
   /** token -> its canonical text; cleared when a token is registered. */
   private resolved = new Map<string, string>();
+  /**
+   * Strings shorter than every token (names, phases, quantities, most keys) -> their quoted
+   * canonical text in an object's hash: the same few thousand recur in every object written, and
+   * a lookup is cheaper than scanning each again. No token fits in them, so registering one
+   * changes none of them — unless it is shorter than all before it: then this is cleared.
+   * Bounded.
+   */
+  private quoted = new Map<string, string>();
+  /** Object keys shorter than every token -> their canonical member names (memberName), as `quoted`. */
+  private memberNames = new Map<string, string | null>();
+  private shortestToken = Infinity;
   /** canonical key -> the object's hash. */
   private readonly entries = new Map<string, Entry>();
   /** `<kind>/<raw key>` -> canonical key of the object hashed under it. */
@@ -228,7 +283,14 @@ export class Fingerprinter {
    * path of every fingerprint, and the settle loop's progress check asks for one).
    */
   canonicalText(kind: string, obj: Json): string {
-    return kind === 'Event' ? canonicalJson(this.canonicalObject(kind, obj)) : this.textOf(obj);
+    if (kind !== 'Event') return this.textOf(obj, false);
+    // An Event as canonicalObject has it: no name, no count, its `component`s as canonicalValue
+    // writes them; an Event without a metadata object takes the long way (it has one).
+    const metadata = obj['metadata'];
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return canonicalJson(this.canonicalObject(kind, obj));
+    const { count: _count, ...rest } = obj;
+    const { name: _name, ...named } = metadata as Json;
+    return this.textOf({ ...rest, metadata: named }, true);
   }
 
   /** `<kind>/<key>` with registered tokens replaced; an Event's key is its correlation. */
@@ -288,6 +350,11 @@ export class Fingerprinter {
     this.tokens.set(token, t);
     if (!this.lengths.includes(token.length)) this.lengths = [...this.lengths, token.length].sort((a, b) => b - a);
     if (this.resolved.size > 0) this.resolved = new Map();
+    if (token.length < this.shortestToken) {
+      this.shortestToken = token.length;
+      this.quoted = new Map();
+      this.memberNames = new Map();
+    }
   }
 
   private resolve(token: string, depth: number): string {
@@ -328,34 +395,71 @@ export class Fingerprinter {
     return this.substitute(s);
   }
 
+  /**
+   * A key's name in the canonical object (substituted), or null when the canonical object has
+   * no such member: a time (`…Timestamp`, `…Time`; a deletionTimestamp is the caller's) or
+   * `__proto__`, which a plain object does not take as an own key. Remembered like `quoted`.
+   */
+  private memberName(k: string): string | null {
+    const short = k.length < this.shortestToken && k.length <= QUOTED_LENGTH_MAX;
+    let name = short ? this.memberNames.get(k) : undefined;
+    if (name === undefined) {
+      name = k.endsWith('Timestamp') || k.endsWith('Time') ? null : this.substitute(k);
+      if (name === '__proto__') name = null;
+      if (short) {
+        if (this.memberNames.size >= QUOTED_ENTRIES_MAX) this.memberNames = new Map();
+        this.memberNames.set(k, name);
+      }
+    }
+    return name;
+  }
+
+  /** `JSON.stringify(this.canonicalString(value))`, remembered for strings shorter than every token. */
+  private quotedCanonical(value: string): string {
+    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) return quote(this.canonicalString(value));
+    let q = this.quoted.get(value);
+    if (q === undefined) {
+      if (this.quoted.size >= QUOTED_ENTRIES_MAX) this.quoted = new Map();
+      q = quote(this.canonicalString(value));
+      this.quoted.set(value, q);
+    }
+    return q;
+  }
+
   /** `canonicalJson(this.canonicalValue(value))` in one walk: the same rules, in the same order. */
-  private textOf(value: unknown): string {
-    if (typeof value === 'string') return JSON.stringify(this.canonicalString(value));
+  private textOf(value: unknown, events: boolean): string {
+    if (typeof value === 'string') return this.quotedCanonical(value);
     if (Array.isArray(value)) {
       let out = '[';
-      for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + this.textOf(value[i]);
+      for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + this.textOf(value[i], events);
       return out + ']';
     }
     if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-    // The canonical object's members by canonical key, as canonicalValue assigns them (a later
-    // key that canonicalises to the same name wins); a member's value is canonicalised when written.
-    const members: Json = {};
+    // The canonical object's members by canonical key, as canonicalValue assigns them to a plain
+    // object: a later key that canonicalises to the same name wins, and `__proto__` is no own key
+    // of it. Names and values side by side, sorted below (the hot path of every object's hash:
+    // no intermediate object); a member's value is canonicalised when written.
+    const names: string[] = [];
+    const values: unknown[] = [];
     for (const k of Object.keys(value)) {
       const v = (value as Json)[k];
       if (v === undefined || k === 'resourceVersion' || k === 'managedFields') continue;
-      if (k.endsWith('Timestamp') || k.endsWith('Time')) {
-        if (k === 'deletionTimestamp') members['deleting'] = DELETING;
-        continue;
-      }
-      if (k === 'containerID' || k === PROVISIONER_IDENTITY) { members[k] = GENERATED; continue; }
-      members[this.substitute(k)] = v;
+      if (k === 'deletionTimestamp') { names.push('deleting'); values.push(DELETING); continue; }
+      if (k === 'containerID' || k === PROVISIONER_IDENTITY) { names.push(k); values.push(GENERATED); continue; }
+      // canonicalValue's rule for an event source (canonicalObject applies it to Events only).
+      if (events && k === 'component') { names.push(k); values.push(new Verbatim(canonicalComponent(v))); continue; }
+      const name = this.memberName(k);
+      if (name === null) continue;
+      names.push(name);
+      values.push(v);
     }
+    const order = sortedMembers(names);
     let out = '{';
-    let first = true;
-    for (const k of Object.keys(members).sort()) {
-      const v = members[k];
-      out += (first ? '' : ',') + JSON.stringify(k) + ':' + (v === DELETING ? 'true' : v === GENERATED ? '"<generated>"' : this.textOf(v));
-      first = false;
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
+      const v = values[i];
+      out += (j === 0 ? '' : ',') + quote(names[i]!) + ':'
+        + (v === DELETING ? 'true' : v === GENERATED ? '"<generated>"' : v instanceof Verbatim ? canonicalJson(v.value) : this.textOf(v, events));
     }
     return out + '}';
   }

@@ -18,7 +18,7 @@ import {
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
 import {
-  boundVolumeOf, podKey, sortedArray, stateObject, stringArray, volumeAttachmentName, type Controller, type WorkQueue,
+  StateVersion, TrackedSet, boundVolumeOf, podKey, sortedArray, stateObject, stringArray, volumeAttachmentName, type Controller, type WorkQueue,
 } from '@pvsim/component';
 
 /** When the controller first wanted to detach a VolumeAttachment it could not (see setDetachRequested). */
@@ -45,10 +45,12 @@ interface DesiredVolume {
 export class AttachDetachController implements Controller {
   readonly name = 'attachdetach';
   readonly queues: Record<string, (key: string) => void>;
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   /** Nodes with an attach or detach that waits for something a later look may change. */
-  private readonly blockedNodes = new Set<string>();
+  private readonly blockedNodes = new TrackedSet<string>(this.stateVersion);
   /** pod uid + PV: Multi-Attach already reported. */
-  private readonly multiAttachReported = new Set<string>();
+  private readonly multiAttachReported = new TrackedSet<string>(this.stateVersion);
 
   constructor(
     private readonly client: Client,

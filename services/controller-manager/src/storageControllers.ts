@@ -11,7 +11,7 @@ import type { Client } from '@pvsim/runtime';
 import { PersistentVolumeController, type FeatureGates, type PvOperation } from './pvController.ts';
 import { syncClaimProtection, syncVolumeProtection } from './protection.ts';
 import { VolumePluginManager, type VolumePlugin } from './plugins.ts';
-import { jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
+import { StateVersion, TrackedMap, jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
 
 /** A live object lacks its protection finalizer, or a deleted one still has it. */
 function needsFinalizerSync(obj: { metadata: { deletionTimestamp?: string; finalizers?: string[] } }, finalizer: string): boolean {
@@ -23,8 +23,10 @@ export class PvControllerBinding implements Controller {
   readonly name = 'pv-controller';
   readonly pv: PersistentVolumeController;
   readonly queues: Record<string, (key: string) => void>;
+  /** Moved by every change of `operations` (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   /** Operations scheduled and not run yet, by goroutinemap name (their work items are queued). */
-  private readonly operations = new Map<string, PvOperation>();
+  private readonly operations = new TrackedMap<string, PvOperation>(this.stateVersion);
 
   constructor(private readonly client: Client, queue: WorkQueue, plugins: VolumePlugin[], featureGates: Partial<FeatureGates>) {
     this.pv = new PersistentVolumeController({

@@ -15,7 +15,7 @@ import {
   type CsiDriverPort, type CsiSnapshot, type VolumeSnapshotContent,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { record, sortedRecord, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
+import { StateVersion, TrackedMap, record, sortedRecord, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
 
 export const SNAPSHOT_RETRY_BASE_MS = 1_000;
 export const SNAPSHOT_RETRY_MAX_MS = 5 * 60_000;
@@ -24,7 +24,9 @@ export class CsiSnapshotter implements Controller {
   readonly name: string;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
-  private readonly failures = new Map<string, number>();
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
+  private readonly failures = new TrackedMap<string, number>(this.stateVersion);
 
   constructor(
     private readonly client: Client,

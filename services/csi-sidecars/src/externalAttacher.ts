@@ -17,7 +17,7 @@ import {
   type VolumeCapability, type CsiCall, type VolumeAttachment,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { LatencyGate, record, sortedRecord, stateObject, type Controller, type LatencyGateState, type WorkQueue } from '@pvsim/component';
+import { LatencyGate, StateVersion, TrackedMap, record, sortedRecord, stateObject, type Controller, type LatencyGateState, type WorkQueue } from '@pvsim/component';
 
 export const ATTACH_RETRY_BASE_MS = 1_000;
 export const ATTACH_RETRY_MAX_MS = 5 * 60_000;
@@ -69,9 +69,11 @@ export class ExternalAttacher implements Controller {
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
   readonly finalizer: string;
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   private readonly gate: LatencyGate;
   /** key -> consecutive failures (backoff exponent). */
-  private readonly failures = new Map<string, number>();
+  private readonly failures = new TrackedMap<string, number>(this.stateVersion);
 
   constructor(
     private readonly client: Client,
@@ -83,7 +85,7 @@ export class ExternalAttacher implements Controller {
     this.name = `attacher/${driverName}`;
     this.queueName = `attacher/${driverName}`;
     this.finalizer = attacherFinalizer(driverName);
-    this.gate = new LatencyGate(queue, this.queueName);
+    this.gate = new LatencyGate(queue, this.queueName, this.stateVersion);
     this.queues = {
       [this.queueName]: (key) => {
         const base = this.gate.arrive(key);

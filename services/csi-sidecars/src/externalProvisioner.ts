@@ -34,7 +34,7 @@ import {
   type PersistentVolume, type PersistentVolumeClaim, type Quantity, type StorageClass, type VolumeCapability,
 } from '@pvsim/domain';
 import type { Client, Random, WatchEvent } from '@pvsim/runtime';
-import { isRetriableError, jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
+import { StateVersion, TrackedMap, isRetriableError, jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
 import {
   PHASES, checkProvisioningError, claimOperationStart, claimSyncStart, claimWatchAction, createdCapacity, deleteVolumeStart,
   finalizersToWrite, isProvisionerForVolume, isWaiting, mayReschedule, needsProvisioning, provisionFailure, retryOrGiveUp,
@@ -112,10 +112,16 @@ export class ExternalProvisioner implements Controller {
   private readonly queueName: string;
   private readonly provisionRetry: RetryPolicy;
   private readonly deleteRetry: RetryPolicy;
+  /**
+   * Moved by every change of the records below (the world's fingerprint reads it): the maps count
+   * their own writes; the records themselves are changed in place by the syncs and `onWatch`, so
+   * every sync and every rearm counts as a change.
+   */
+  readonly stateVersion = new StateVersion();
   /** By claim object key `<ns>/<name>`. */
-  private readonly claimOps = new Map<string, ClaimOp>();
+  private readonly claimOps = new TrackedMap<string, ClaimOp>(this.stateVersion);
   /** By PV name. */
-  private readonly volumeOps = new Map<string, VolumeOp>();
+  private readonly volumeOps = new TrackedMap<string, VolumeOp>(this.stateVersion);
   /** Every node's topology term, kept between provisionings (a cache of what the nodes say, not state). */
   private readonly nodeTerms = new NodeTerms();
 
@@ -135,6 +141,7 @@ export class ExternalProvisioner implements Controller {
     this.deleteRetry = { baseMs, maxMs, threshold: options.failedDeleteThreshold ?? PROVISIONER_FAILED_DELETE_THRESHOLD };
     this.queues = {
       [this.queueName]: (key) => {
+        this.stateVersion.touch();
         if (key.startsWith('claim:')) this.syncClaim(key.slice('claim:'.length));
         else if (key.startsWith('volume:')) this.syncVolume(key.slice('volume:'.length));
         else throw new Error(`${this.queueName}: unknown work item "${key}"`);
@@ -149,13 +156,13 @@ export class ExternalProvisioner implements Controller {
       const op = this.claimOps.get(ev.key);
       const action = claimWatchAction(op, ev.new as unknown as PersistentVolumeClaim | undefined, this.driverName);
       if (action === 'forget') this.claimOps.delete(ev.key);
-      if (action === 'rearm') op!.phase = 'idle';
+      if (action === 'rearm') { op!.phase = 'idle'; this.stateVersion.touch(); }
       if (action === 'queue' || action === 'rearm') queue.add(this.queueName, `claim:${ev.key}`);
     } else if (ev.kind === 'PersistentVolume') {
       const op = this.volumeOps.get(ev.key);
       const action = volumeWatchAction(op, ev.new as unknown as PersistentVolume | undefined, this.driverName);
       if (action === 'forget') this.volumeOps.delete(ev.key);
-      if (action === 'rearm') op!.phase = 'idle';
+      if (action === 'rearm') { op!.phase = 'idle'; this.stateVersion.touch(); }
       if (action === 'queue' || action === 'rearm') queue.add(this.queueName, `volume:${ev.key}`);
     }
   }
@@ -212,6 +219,7 @@ export class ExternalProvisioner implements Controller {
       return o;
     };
     this.identityValue = s['identity'];
+    this.stateVersion.touch();
     this.claimOps.clear();
     for (const [key, v] of Object.entries(record(this.name, s['claimOps']))) {
       const o = op(key, v);

@@ -29,7 +29,7 @@ import {
   type CsiDriverPort, type PersistentVolume, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
 import type { Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { LatencyGate, record, sortedArray, sortedRecord, splitKey, stateObject, stringArray, type Controller, type LatencyGateState, type WorkQueue } from '@pvsim/component';
+import { LatencyGate, StateVersion, TrackedMap, TrackedSet, record, sortedArray, sortedRecord, splitKey, stateObject, stringArray, type Controller, type LatencyGateState, type WorkQueue } from '@pvsim/component';
 
 export const RESIZE_RETRY_BASE_MS = 1_000;
 export const RESIZE_RETRY_MAX_MS = 5 * 60_000;
@@ -44,19 +44,21 @@ export class ExternalResizer implements Controller {
   readonly name: string;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   private readonly gate: LatencyGate;
   /** claim key -> consecutive failed attempts (backoff exponent). */
-  private readonly failures = new Map<string, number>();
+  private readonly failures = new TrackedMap<string, number>(this.stateVersion);
   /** Claims whose last attempt ended in a final error (`finalErrorPVCs`): a lowered request may be tried. */
-  private readonly finalErrors = new Set<string>();
+  private readonly finalErrors = new TrackedSet<string>(this.stateVersion);
   /** claim key -> when its infeasible size entered the slow set (simulated ms). */
-  private readonly slowSince = new Map<string, number>();
+  private readonly slowSince = new TrackedMap<string, number>(this.stateVersion);
   /**
    * Claims whose expansion the driver refused because the volume is in use (FAILED_PRECONDITION:
    * a driver that expands only offline): tried again once no pod uses the claim, not on a timer —
    * external-resizer's `--handle-volume-inuse-error` and its used-PVC tracking.
    */
-  private readonly inUse = new Set<string>();
+  private readonly inUse = new TrackedSet<string>(this.stateVersion);
 
   constructor(
     private readonly client: Client,
@@ -67,7 +69,7 @@ export class ExternalResizer implements Controller {
   ) {
     this.name = `external-resizer/${driverName}`;
     this.queueName = `external-resizer/${driverName}`;
-    this.gate = new LatencyGate(queue, this.queueName);
+    this.gate = new LatencyGate(queue, this.queueName, this.stateVersion);
     this.queues = {
       [this.queueName]: (key) => {
         const base = this.gate.arrive(key);

@@ -42,7 +42,7 @@ import {
 } from './kubeletDecisions.ts';
 import { reconstructActualState } from './kubeletReconstruct.ts';
 import {
-  LatencyGate, boundVolumeOf, nodeIndex, jsonCopy, podKey, record, sha256Hex, sortedArray, sortedRecord, stateObject, stringArray, volumeAttachmentName,
+  LatencyGate, StateVersion, TrackedMap, TrackedSet, boundVolumeOf, nodeIndex, jsonCopy, podKey, record, sha256Hex, sortedArray, sortedRecord, stateObject, stringArray, volumeAttachmentName,
   type Controller, type LatencyGateState, type WorkQueue,
 } from '@pvsim/component';
 
@@ -97,13 +97,20 @@ export class Kubelet implements Controller {
   readonly name: string;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   private readonly gate: LatencyGate;
   /** Pods waiting for a volume, or whose unwind waits for something. */
-  private readonly blocked = new Set<string>();
+  private readonly blocked = new TrackedSet<string>(this.stateVersion);
   /** pod uid -> start of the current wait for its volumes (the FailedMount timeout). */
-  private readonly waitingSince = new Map<string, number>();
-  /** What is staged, published and set up on the node; undefined until rebuilt after a (re)start. */
-  private actual: KubeletActualState | undefined;
+  private readonly waitingSince = new TrackedMap<string, number>(this.stateVersion);
+  private actualValue: KubeletActualState | undefined;
+  /**
+   * What is staged, published and set up on the node; undefined until rebuilt after a (re)start.
+   * Replaced, never changed in place (kubeletDecisions.ts's `mark*` return a new state).
+   */
+  private get actual(): KubeletActualState | undefined { return this.actualValue; }
+  private set actual(next: KubeletActualState | undefined) { this.actualValue = next; this.stateVersion.touch(); }
 
   constructor(
     private readonly client: Client,
@@ -114,7 +121,7 @@ export class Kubelet implements Controller {
   ) {
     this.name = `kubelet/${nodeName}`;
     this.queueName = `kubelet/${nodeName}`;
-    this.gate = new LatencyGate(queue, this.queueName);
+    this.gate = new LatencyGate(queue, this.queueName, this.stateVersion);
     this.queues = { [this.queueName]: (key) => this.sync(key) };
   }
 

@@ -34,7 +34,7 @@ import {
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
 import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
-import { podKey, type Controller, type WorkQueue } from '@pvsim/component';
+import { StateVersion, TrackedMap, podKey, type Controller, type WorkQueue } from '@pvsim/component';
 
 export const SCHEDULER_QUEUE = 'scheduler';
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -917,14 +917,18 @@ interface PodSchedulerState {
 export class PodScheduler implements Controller {
   readonly name = 'scheduler';
   readonly queues: Record<string, (key: string) => void>;
+  /** Moved by every change of the memory below (the world's fingerprint reads it). */
+  readonly stateVersion = new StateVersion();
   /** pod key -> failed bindings in a row (the pod's backoff exponent). */
-  private attempts = new Map<string, number>();
+  private readonly attempts = new TrackedMap<string, number>(this.stateVersion);
   /** pod key -> simulated time before which the pod is not retried (the backoff queue). */
-  private backoffUntil = new Map<string, number>();
+  private readonly backoffUntil = new TrackedMap<string, number>(this.stateVersion);
   /** pod key -> the pod's binding cycle, while PreBind waits for its claims. */
-  private binding = new Map<string, PodBinding>();
+  private readonly binding = new TrackedMap<string, PodBinding>(this.stateVersion);
+  private startNodeIndex = 0;
   /** Where the next scheduling cycle starts among the nodes (kube-scheduler's nextStartNodeIndex; 0 below 100 nodes). */
-  private nextStartNodeIndex = 0;
+  private get nextStartNodeIndex(): number { return this.startNodeIndex; }
+  private set nextStartNodeIndex(i: number) { this.startNodeIndex = i; this.stateVersion.touch(); }
 
   /** `queue`: the manager's queue, for the per-pod backoff. */
   constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly options: PodSchedulerOptions) {
@@ -941,9 +945,10 @@ export class PodScheduler implements Controller {
 
   loadState(state: unknown): void {
     const s = state as PodSchedulerState;
-    this.attempts = new Map(s.attempts);
-    this.backoffUntil = new Map(s.backoffUntil);
-    this.binding = new Map(s.binding);
+    const load = <T>(into: Map<string, T>, entries: [string, T][]) => { into.clear(); for (const [k, v] of entries) into.set(k, v); };
+    load(this.attempts, s.attempts);
+    load(this.backoffUntil, s.backoffUntil);
+    load(this.binding, s.binding);
     this.nextStartNodeIndex = s.nextStartNodeIndex ?? 0;
   }
 

@@ -24,6 +24,7 @@ import type { CsiDriverFactory, CsiProfile } from '@pvsim/csi-drivers';
 import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind, type WatchFault } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
+import type { Controller } from '@pvsim/component';
 
 /** One simulated process: its informer cache, the client its components hold, and the watch events it has not applied. */
 interface Process {
@@ -173,8 +174,11 @@ export class World {
   repeatedQuietRounds = 0;
   /** The random stream the default chooser draws from (undefined for any other chooser). */
   private readonly chooserStream: string | undefined;
-  /** Per component: its last saved state (as JSON) and that state's hash, for `fingerprint()`. */
-  private readonly stateHashes = new Map<string, { raw: string; hi: number; lo: number }>();
+  /**
+   * Per component: the instance and its state version when its state was last saved, that state
+   * (as JSON) and its hash, for `fingerprint()`.
+   */
+  private readonly stateHashes = new Map<string, ComponentHash>();
   readonly resyncPeriodMs: number;
   /** Object writes (not events) so far; settle compares it across a resync. */
   get writes(): number { return this.store.writes; }
@@ -601,12 +605,18 @@ export class World {
     this.store.load(s.store);
     this.clock.set(s.nowMs);
     this.streams.load(s.streams);
-    this.relist();
+    for (const p of this.processes.values()) {
+      p.pending.length = 0;
+      p.cache.relist(this.store, STORED_KINDS);
+    }
     for (const saved of s.processes) {
       const p = this.process(saved.name);
       p.cache.load(saved.cache);
       p.pending.push(...saved.pending);
     }
+    // Components join (a kubelet per node) from the caches as saved, not from a relist: a lagging
+    // informer that has not seen a Node yet has no kubelet for it in the original either.
+    this.parts.attach(this.manager);
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
@@ -631,20 +641,42 @@ export class World {
    * identity left out), the work waiting and the timers (due times relative to now).
    */
   fingerprint(): string {
+    return this.fingerprintOf(this.stateHashes);
+  }
+
+  /**
+   * `fingerprint()` computed with no component state cached: every component's state saved and
+   * hashed again. Always equal to `fingerprint()`; tests compare the two after every step, so a
+   * component whose state version missed a change shows.
+   */
+  fingerprintFromScratch(): string {
+    return this.fingerprintOf(new Map());
+  }
+
+  private fingerprintOf(stateHashes: Map<string, ComponentHash>): string {
     const objects = this.store.hashed();
-    // Each component's part is hashed again only when its saved state changed since the last call.
+    // A component's state is saved again only when its state version moved since the last call
+    // (or it has none, or it is another instance: a crash restarted it), and hashed again only
+    // when the saved text changed.
     let hi = 0;
     let lo = 0;
     for (const c of this.manager.controllers) {
       if (!c.saveState) continue;
-      const raw = JSON.stringify(c.saveState());
-      let cached = this.stateHashes.get(c.name);
-      if (cached?.raw !== raw) {
-        // A component's identity drawn at its start is a generated name, like a uid.
-        const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
-        const [h, l] = hash64(`${c.name}\n${objects.substitute(canonicalJson(objects.canonicalObject('ComponentState', state as never)))}`);
-        cached = { raw, hi: h, lo: l };
-        this.stateHashes.set(c.name, cached);
+      let cached = stateHashes.get(c.name);
+      const version = c.stateVersion?.value;
+      if (cached === undefined || version === undefined || cached.owner !== c || cached.version !== version) {
+        const raw = JSON.stringify(c.saveState());
+        if (cached?.raw !== raw) {
+          // A component's identity drawn at its start is a generated name, like a uid.
+          const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
+          // canonicalText is canonicalJson(canonicalObject(...)) in one walk, every string
+          // substituted: the same text the objects are hashed as.
+          const [h, l] = hash64(`${c.name}\n${objects.canonicalText('ComponentState', state)}`);
+          cached = { owner: c, version, raw, hi: h, lo: l };
+        } else {
+          cached = { ...cached, owner: c, version };
+        }
+        stateHashes.set(c.name, cached);
       }
       hi = (hi + cached.hi) >>> 0;
       lo = (lo + cached.lo) >>> 0;
@@ -653,7 +685,8 @@ export class World {
     // times relative to now, and the watch events an informer has not applied, in order.
     const now = this.clock.now();
     const [wh, wl] = this.scheduler.waitingHash;
-    const [qh, ql] = hash64(objects.substitute(canonicalJson({
+    // No timer and no lag (most steps of a world whose informers do not lag): a constant.
+    const [qh, ql] = this.scheduler.delayed === 0 && this.lag === 0 ? NOTHING_DELAYED_HASH : hash64(objects.substitute(canonicalJson({
       delayed: this.scheduler.delayedItems().map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
       lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
     })));
@@ -830,6 +863,12 @@ export interface WorldSnapshot {
   streams: Record<string, number[]>;
   controllers: Record<string, unknown>;
 }
+
+/** The fingerprint's hash of the timers and the informers' lag when there are none (no token in it to substitute). */
+const NOTHING_DELAYED_HASH = hash64(canonicalJson({ delayed: [], lag: [] }));
+
+/** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
+interface ComponentHash { owner: Controller; version: number | undefined; raw: string; hi: number; lo: number }
 
 /** The first undelivered watch event with a later one for the same object (-1: none): what `watch-drop` loses. */
 function droppableWatchEvent(pending: readonly WatchEvent[]): number {
