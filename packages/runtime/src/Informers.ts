@@ -33,6 +33,13 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   private readonly indexedByKind = new Map<StoredKind, IndexedKeys[]>();
   /** Watch events applied so far (a lagging cache has applied fewer than were sent). */
   applied = 0;
+  /**
+   * Every change to the cache counted, watch event or not (a relist, a load, an adoption count
+   * one more than the events they apply): a component that keeps what it derived from the cache
+   * up to date from its watch events compares this with the events it saw, so a change made
+   * without one (a restart's relist, a restored snapshot) makes it start again.
+   */
+  changes = 0;
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
   vacEnabled = true;
 
@@ -55,6 +62,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   apply(ev: WatchEvent): void {
     const m = this.of(ev.kind);
     this.applied++;
+    this.changes++;
     const indexers = this.indexedByKind.get(ev.kind);
     if (indexers) { const before = m.get(ev.key); for (const ix of indexers) ix.update(ev.key, before, ev.new); }
     if (ev.new) {
@@ -69,6 +77,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   /** A relist: the cache becomes exactly what the server lists (a process start or restart). */
   relist(server: ObjectReader, kinds: readonly StoredKind[]): void {
+    this.changes++;
     this.objects.clear();
     this.sortedKeys.clear();
     for (const ix of Object.values(this.indexed)) ix.clear();
@@ -88,6 +97,8 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
    * (sorted keys; the volume index breaks ties by capacity and name, never by insertion order).
    */
   adopt(other: InformerCache): void {
+    this.changes++;
+    other.changes++;
     this.objects.clear();
     for (const [kind, m] of other.objects) this.objects.set(kind, m);
     this.sortedKeys.clear();
@@ -112,6 +123,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   /** Becomes what `dump()` described. */
   load(dump: readonly [StoredKind, string, AnyObject][]): void {
+    this.changes++;
     this.objects.clear();
     this.sortedKeys.clear();
     for (const ix of Object.values(this.indexed)) ix.clear();

@@ -307,6 +307,11 @@ export interface SchedulingSnapshot {
    */
   nodeNames?(): readonly string[];
   getNode?(name: string): Node | undefined;
+  /**
+   * The node's summary (NodeInfo), when the reader keeps one up to date: what `podsOnNode` gives
+   * for the node, already derived. Undefined for a node it cannot answer for (one with assumed pods).
+   */
+  nodeSummary?(node: string): NodeSummary | undefined;
 }
 
 /** The fields of a CSINode the NodeVolumeLimits filter reads. */
@@ -389,11 +394,21 @@ function podRequests(pod: Pod): Resources {
  * checked (pvsim's Node manifests may carry no status; Kubernetes would count it as 0).
  */
 function filterResources(want: Resources, node: Node, onNode: readonly Pod[]): string[] {
+  return filterResourcesOf(want, node, onNode.length, () => requestsOf(onNode));
+}
+
+/** The pods' requests added up. */
+function requestsOf(pods: readonly Pod[]): Resources {
+  return pods.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMilli: a.memoryMilli + b.memoryMilli }), { cpuMilli: 0n, memoryMilli: 0n });
+}
+
+/** filterResources from the node's pod count and (read only when the pod requests something) their requests. */
+function filterResourcesOf(want: Resources, node: Node, podCount: number, requested: () => Resources): string[] {
   const allocatable = ((node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable) ?? {};
   const reasons: string[] = [];
-  if (allocatable['pods'] !== undefined && onNode.length + 1 > Number(allocatable['pods'])) reasons.push(SchedulingReason.tooManyPods);
+  if (allocatable['pods'] !== undefined && podCount + 1 > Number(allocatable['pods'])) reasons.push(SchedulingReason.tooManyPods);
   if (want.cpuMilli === 0n && want.memoryMilli === 0n) return reasons;
-  const used = onNode.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMilli: a.memoryMilli + b.memoryMilli }), { cpuMilli: 0n, memoryMilli: 0n });
+  const used = requested();
   if (allocatable['cpu'] !== undefined && want.cpuMilli > 0n && used.cpuMilli + want.cpuMilli > milli(allocatable['cpu'])) reasons.push(SchedulingReason.insufficient('cpu'));
   if (allocatable['memory'] !== undefined && want.memoryMilli > 0n && used.memoryMilli + want.memoryMilli > milli(allocatable['memory'])) reasons.push(SchedulingReason.insufficient('memory'));
   return reasons;
@@ -658,17 +673,68 @@ function filterVolumeLimits(podVolumes: ReadonlyMap<string, string>, node: Node,
   if (!limited) return undefined;
   const attached = new Map<string, string>();
   for (const p of onNode) for (const [unique, driver] of attachableOf(p, snap)) attached.set(unique, driver);
-  // Per driver with a limit: the pod's volumes not already attached here, on top of those attached.
+  return volumeLimitExceeded(podVolumes, limits, attached, (driver) => {
+    let count = 0;
+    for (const d of attached.values()) if (d === driver) count++;
+    return count;
+  });
+}
+
+/** Per driver with a limit: the pod's volumes not already attached here, on top of those attached (`attachedOf(driver)`). */
+function volumeLimitExceeded(podVolumes: ReadonlyMap<string, string>, limits: ReadonlyMap<string, number>, attached: ReadonlyMap<string, string>, attachedOf: (driver: string) => number): string | undefined {
   for (const [unique, driver] of podVolumes) {
     const limit = limits.get(driver);
     if (limit === undefined || attached.has(unique)) continue;
     let added = 0;
     for (const [u, d] of podVolumes) if (d === driver && !attached.has(u)) added++;
-    let count = 0;
-    for (const d of attached.values()) if (d === driver) count++;
-    if (count + added > limit) return SchedulingReason.maxVolumeCountExceeded;
+    if (attachedOf(driver) + added > limit) return SchedulingReason.maxVolumeCountExceeded;
   }
   return undefined;
+}
+
+/** filterVolumeLimits over a node's summary: the same answer without reading its pods' claims and PVs. */
+function filterVolumeLimitsOf(podVolumes: ReadonlyMap<string, string>, node: Node, summary: NodeSummary, snap: SchedulingSnapshot): string | undefined {
+  if (podVolumes.size === 0) return undefined;
+  const csiNode = snap.getCsiNode?.(node.metadata.name);
+  const limits = csiNode ? limitsOf(csiNode) : NO_LIMITS;
+  if (limits.size === 0) return undefined;
+  let limited = false;
+  for (const driver of podVolumes.values()) if (limits.has(driver)) { limited = true; break; }
+  if (!limited) return undefined;
+  return volumeLimitExceeded(podVolumes, limits, summary.attached, (driver) => summary.perDriver.get(driver) ?? 0);
+}
+
+/**
+ * What the filters read of a node's pods (kube-scheduler's NodeInfo), for a node without assumed
+ * pods: the pods the `podsByNode` index files under it that have not finished, their keys, their
+ * attachable volumes (unique name -> driver, as filterVolumeLimits unites them) with a count per
+ * driver, and their requests added up (read only by a pod that requests something).
+ */
+export interface NodeSummary {
+  pods: number;
+  keys: ReadonlySet<string>;
+  attached: ReadonlyMap<string, string>;
+  perDriver: ReadonlyMap<string, number>;
+  requested(): Resources;
+}
+
+/**
+ * A node's summary from `pods` (the index's pods on it) read through `snap`: what scheduleFrom
+ * would derive from those pods on that node, every read made through `snap` (so a caller can
+ * record which claims, PVs and classes it depends on).
+ */
+export function nodeSummaryOf(pods: readonly Pod[], snap: Pick<SchedulingSnapshot, 'getClaim' | 'getVolume' | 'getClass'>): NodeSummary {
+  const live = pods.filter((p) => !isPodTerminated(p));
+  const keys = new Set<string>();
+  const attached = new Map<string, string>();
+  for (const p of live) {
+    keys.add(`${podNamespace(p)}/${p.metadata.name}`);
+    for (const [unique, driver] of attachableOf(p, snap as SchedulingSnapshot)) attached.set(unique, driver);
+  }
+  const perDriver = new Map<string, number>();
+  for (const d of attached.values()) perDriver.set(d, (perDriver.get(d) ?? 0) + 1);
+  let requested: Resources | undefined;
+  return { pods: live.length, keys, attached, perDriver, requested: () => (requested ??= requestsOf(live)) };
 }
 
 /** kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind (schedule_one.go). */
@@ -719,6 +785,7 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   const selfName = pod.metadata.name;
   const selfNamespace = pod.metadata.namespace ?? 'default';
   const counts = (p: Pod) => !isPodTerminated(p) && (p.metadata.name !== selfName || (p.metadata.namespace ?? 'default') !== selfNamespace);
+  const selfKey = `${selfNamespace}/${selfName}`;
   let assignedPods: Pod[] | undefined;
   const assigned = () => (assignedPods ??= snap.pods.filter((p) => fields(p).nodeName && counts(p)));
   let grouped: Map<string, Pod[]> | undefined;
@@ -773,23 +840,27 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   for (let i = 0; i < nodeCount && feasible.length < toFind; i++) {
     const node = nodeAt((start + i) % nodeCount);
     counter.processed++;
-    const here = onNode(node.metadata.name);
+    // The node's summary when the reader keeps one (and this pod is not among its pods, which
+    // onNode would leave out), else its pods read here.
+    const kept = snap.nodeSummary?.(node.metadata.name);
+    const summary = kept && !kept.keys.has(selfKey) ? kept : undefined;
+    const here = summary ? undefined : onNode(node.metadata.name);
     const early = filterNodeReadiness(pod, node) ?? (selectorFree ? undefined : filterNodeSelector(pod, node));
     if (early !== undefined) { perNode.push([early]); continue; }
     // NodeResourcesFit reports every resource that is short.
-    const short = filterResources(want, node, here);
+    const short = summary ? filterResourcesOf(want, node, summary.pods, summary.requested) : filterResources(want, node, here!);
     if (short.length > 0) { perNode.push(short); continue; }
     const reason = (noPodAffinity ? undefined : filterInterPodAffinity(pod, node, byName, assigned, antiAffine))
       ?? (rwopConflict ? SchedulingReason.readWriteOncePodConflict : undefined)
       // NodeVolumeLimits runs after VolumeRestrictions and before VolumeBinding.
-      ?? filterVolumeLimits(podVolumes, node, here, snap);
+      ?? (summary ? filterVolumeLimitsOf(podVolumes, node, summary, snap) : filterVolumeLimits(podVolumes, node, here!, snap));
     if (reason !== undefined) { perNode.push([reason]); continue; }
     const volumes = findPodVolumes(pre.claims, node, snap, candidatesOf, boundVolumes);
     if (volumes.reasons.length > 0) { perNode.push(volumes.reasons); continue; }
     // VolumeZone runs after VolumeBinding.
     const zone = zoneFree ? undefined : filterVolumeZone(pre.claims, node, snap);
     if (zone !== undefined) { perNode.push([zone]); continue; }
-    feasible.push({ node, bindings: volumes.bindings, pods: here.length });
+    feasible.push({ node, bindings: volumes.bindings, pods: summary ? summary.pods : here!.length });
   }
   if (feasible.length === 0) return { kind: 'Unschedulable', message: fitErrorMessage(nodeCount, { perNode }) };
   // The highest score wins (selectHost); among equals the node with fewer pods (a stand-in for
@@ -929,6 +1000,25 @@ export class PodScheduler implements Controller {
   /** Where the next scheduling cycle starts among the nodes (kube-scheduler's nextStartNodeIndex; 0 below 100 nodes). */
   private get nextStartNodeIndex(): number { return this.startNodeIndex; }
   private set nextStartNodeIndex(i: number) { this.startNodeIndex = i; this.stateVersion.touch(); }
+  /**
+   * Node name -> its summary (kube-scheduler's NodeInfo), derived from the informer cache and kept
+   * up to date from watch events: a Pod event drops its old and new node's, a claim, PV or class
+   * event drops those of the nodes whose summary read it (`readers`). Not state: never saved, and
+   * dropped whole whenever the cache changed without this scheduler seeing a watch event for it
+   * (a restart's relist, a restored snapshot, an adopted cache), so it is always what reading the
+   * cache now would give.
+   */
+  private readonly summaries = new Map<string, NodeSummary>();
+  private readonly readers = { claims: new Map<string, Set<string>>(), volumes: new Map<string, Set<string>>(), classes: new Map<string, Set<string>>() };
+  /** Watch events seen, against the cache's own count of changes (`summaryMark`). */
+  private watchEventsSeen = 0;
+  private summaryMark: { cache: object; offset: number } | undefined;
+  /**
+   * Tests: check every summary used against one derived from the cache there and then; a
+   * difference is listed in `staleSummaries` and thrown.
+   */
+  static verifyNodeSummaries = false;
+  static readonly staleSummaries: string[] = [];
 
   /** `queue`: the manager's queue, for the per-pod backoff. */
   constructor(private readonly client: Client, private readonly queue: WorkQueue, private readonly options: PodSchedulerOptions) {
@@ -950,6 +1040,86 @@ export class PodScheduler implements Controller {
     load(this.backoffUntil, s.backoffUntil);
     load(this.binding, s.binding);
     this.nextStartNodeIndex = s.nextStartNodeIndex ?? 0;
+    this.dropSummaries();
+  }
+
+  private dropSummaries(): void {
+    this.summaries.clear();
+    for (const m of Object.values(this.readers)) m.clear();
+  }
+
+  /** Whether the summaries can be used: the cache has changed only by the watch events seen since they were kept. */
+  private summariesUsable(): boolean {
+    const cache = (this.client as { cache?: { changes?: unknown } }).cache;
+    if (!cache || typeof cache.changes !== 'number') return false;
+    const offset = cache.changes - this.watchEventsSeen;
+    if (this.summaryMark?.cache !== cache || this.summaryMark.offset !== offset) {
+      this.dropSummaries();
+      this.summaryMark = { cache, offset };
+    }
+    return true;
+  }
+
+  /** The node's summary, from the cache (see `summaries`). */
+  private nodeSummary(node: string): NodeSummary | undefined {
+    if (!this.summariesUsable()) return undefined;
+    let summary = this.summaries.get(node);
+    if (!summary) {
+      const c = this.client;
+      const read = (m: Map<string, Set<string>>, key: string) => {
+        const nodes = m.get(key);
+        if (nodes) nodes.add(node); else m.set(key, new Set([node]));
+      };
+      summary = nodeSummaryOf(c.byIndex('podsByNode', node) as unknown as Pod[], {
+        getClaim: (ns, n) => { read(this.readers.claims, `${ns}/${n}`); return c.getClaim(ns, n); },
+        getVolume: (n) => { read(this.readers.volumes, n); return c.getVolume(n); },
+        getClass: (n) => { read(this.readers.classes, n); return c.getClass(n); },
+      });
+      this.summaries.set(node, summary);
+    }
+    if (PodScheduler.verifyNodeSummaries) {
+      const fresh = nodeSummaryOf(this.client.byIndex('podsByNode', node) as unknown as Pod[], this.client);
+      const same = <K, V>(a: ReadonlyMap<K, V> | ReadonlySet<K>, b: ReadonlyMap<K, V> | ReadonlySet<K>) =>
+        a.size === b.size && [...a.entries()].every(([k, v]) => b.has(k) && (b instanceof Map ? b.get(k) === v : true));
+      const [r1, r2] = [summary.requested(), fresh.requested()];
+      if (summary.pods !== fresh.pods || !same(summary.keys, fresh.keys) || !same(summary.attached, fresh.attached) || !same(summary.perDriver, fresh.perDriver)
+        || r1.cpuMilli !== r2.cpuMilli || r1.memoryMilli !== r2.memoryMilli) {
+        PodScheduler.staleSummaries.push(`node ${node}: kept ${JSON.stringify({ pods: summary.pods, attached: [...summary.attached] })}, cache ${JSON.stringify({ pods: fresh.pods, attached: [...fresh.attached] })}`);
+        throw new Error(`scheduler: stale summary of node ${node}`);
+      }
+    }
+    return summary;
+  }
+
+  /** Drops the summaries that read `key` (a claim, PV or class that changed). */
+  private dropReaders(m: Map<string, Set<string>>, key: string): void {
+    const nodes = m.get(key);
+    if (!nodes) return;
+    for (const n of nodes) this.summaries.delete(n);
+    m.delete(key);
+  }
+
+  /** Keeps the node summaries up to date with one watch event (every event counts, see `summariesUsable`). */
+  private summaryWatch(ev: WatchEvent): void {
+    this.watchEventsSeen++;
+    if (this.summaries.size === 0) return;
+    const obj = (ev.new ?? ev.old)!;
+    switch (ev.kind) {
+      case 'Pod':
+        for (const p of [ev.old, ev.new] as unknown as (Pod | undefined)[]) if (p) this.summaries.delete(fields(p).nodeName ?? '');
+        return;
+      case 'PersistentVolumeClaim':
+        this.dropReaders(this.readers.claims, `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`);
+        return;
+      case 'PersistentVolume':
+        this.dropReaders(this.readers.volumes, obj.metadata.name);
+        return;
+      case 'StorageClass':
+        this.dropReaders(this.readers.classes, obj.metadata.name);
+        return;
+      default:
+        return;
+    }
   }
 
   inFlight(): string[] {
@@ -972,6 +1142,7 @@ export class PodScheduler implements Controller {
   }
 
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    this.summaryWatch(ev);
     switch (ev.kind) {
       case 'Pod': {
         const pod = ev.new as unknown as Pod | undefined;
@@ -1053,6 +1224,8 @@ export class PodScheduler implements Controller {
       getClass: (n) => s.getClass(n),
       vacEnabled: s.vacEnabled,
       getCsiNode: (n) => s.get('CSINode', n) as unknown as CsiNodeObject | undefined,
+      // A node with assumed pods is read as before (its pods are not only the index's).
+      nodeSummary: (node) => (assumedOn(node) ? undefined : this.nodeSummary(node)),
     };
   }
 
