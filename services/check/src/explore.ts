@@ -290,10 +290,11 @@ export function independent(a: { id: string; fp: Footprint | undefined }, b: { i
 interface Expansion { node: Node; sleep: readonly Sleeper[]; only?: ReadonlySet<string> }
 
 /**
- * What the search remembers of a state with reduction on: the sleep set it is (or was) expanded
- * with, and whether it has been (a leaf has nothing to expand again).
+ * What the search remembers of a state: the node it is expanded from (the shortest path met so
+ * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
+ * (a leaf whatever the path: nothing to expand again).
  */
-interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; leaf: boolean }
+interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean }
 
 /**
  * bfs or dfs over stored snapshots, deduplicated by state key. With reduction (`Reduction.por`)
@@ -309,6 +310,10 @@ interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; leaf: boolea
  *   - with a stored state met again: if not expanded yet, its sleep set becomes the intersection
  *     with the new one; if expanded, the moves asleep then but not on this path (stored \ new)
  *     are taken now, from the intersection (`reexpanded`) — so no state is lost.
+ * With or without reduction, a state met again by a shorter path than the one it was stored with
+ * is expanded again from the shorter one (it has more moves left within the depth bound): without
+ * this, dfs — which may meet a state first by a long path — missed states within the bound, and
+ * bfs could too once reduction expands a state again late.
  * Only deliveries and watch events are ever independent (`independent`); sleep sets reduce the
  * transitions taken, not the set of distinct states (the tests compare the two sets).
  */
@@ -316,13 +321,13 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const safety = safetyOf(opts);
   const root = opts.newWorld();
   const por = reduction.por;
-  const seen = new Map<string, Stored | undefined>();
+  const seen = new Map<string, Stored>();
   const delaysMax = opts.maxDelays ?? Infinity;
   const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
   const rootKey = key(root, 0, 0, 0, SETTLED);
   const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined };
   const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
-  seen.set(rootKey, por ? { node: rootNode, sleep: [], expanded: false, leaf: false } : undefined);
+  seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
   opts.onState?.(rootKey);
   stats.states = stats.distinctStates = 1;
   let head = 0;
@@ -334,16 +339,19 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     const expansion = opts.strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
     if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
     const { node, only } = expansion;
-    const stored = por ? seen.get(node.key)! : undefined;
+    const stored = seen.get(node.key)!;
+    // A shorter path to this state came since this expansion was queued: its own expansion stands.
+    if (!only && stored.node !== node) continue;
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
-    let sleep: Sleeper[] = stored && !only ? stored.sleep : [...expansion.sleep];
-    if (stored && !only) stored.expanded = true;
+    let sleep: Sleeper[] = only ? [...expansion.sleep] : stored.sleep;
+    const judged = stored.expanded;
+    if (!only) stored.expanded = true;
     const w = opts.newWorld();
     w.restore(node.snap);
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
-      if (only) continue;
-      if (stored) stored.leaf = true;
+      if (only || judged) continue;
       if (node.depth >= opts.depth) bounded.cut = true;
+      else stored.quiet = true;
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
       continue;
@@ -372,9 +380,18 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
       // Later siblings sleep on this move where they commute with it.
       if (por && fp) { sleep = [...sleep, { id, fp }]; asleep.add(id); }
-      if (seen.has(k)) {
-        const again = seen.get(k);
-        if (!again || again.leaf) continue;
+      const again = seen.get(k);
+      if (again) {
+        if (again.quiet) continue;
+        if (node.depth + 1 < again.node.depth) {
+          // A shorter path: the state has more moves left within the bound. Expand it from here.
+          again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
+          again.node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+          again.expanded = false;
+          frontier.push({ node: again.node, sleep: again.sleep });
+          continue;
+        }
+        if (!por || again.node.depth >= opts.depth) continue;
         const before = again.sleep;
         const wake = before.filter((z) => !childSleep.some((c) => c.id === z.id));
         if (wake.length === 0) continue;
@@ -387,7 +404,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       }
       stats.distinctStates++;
       const next: Node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
-      seen.set(k, por ? { node: next, sleep: childSleep, expanded: false, leaf: false } : undefined);
+      seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
       opts.onState?.(k);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
