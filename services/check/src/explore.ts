@@ -96,6 +96,8 @@ export interface CheckOptions {
    * reordering would change.
    */
   por?: boolean;
+  /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
+  dedup?: boolean;
   /** Told the key of every distinct state the search stores (the tests compare the sets with and without reduction). */
   onState?: (key: string) => void;
 }
@@ -235,7 +237,7 @@ export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
   const bounded = { cut: false };
   const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
-  const reduction: Reduction = { por: exhaustive && opts.por !== false && (opts.maxDelays ?? Infinity) === Infinity, slept: 0, reexpanded: 0 };
+  const reduction: Reduction = { por: exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity, slept: 0, reexpanded: 0 };
   const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
@@ -375,7 +377,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
       const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
-      const k = key(child, inputsDone, faultsUsed, delaysUsed, settle);
+      // Without dedup every child is a state of its own (a tree search).
+      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, faultsUsed, delaysUsed, settle);
       const taken = { id, fp };
       const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
       // Later siblings sleep on this move where they commute with it.
