@@ -41,18 +41,16 @@ export class Footprint implements AccessTracker {
 
   /** Whether this step wrote what `other` touched, or `other` wrote what this one touched. */
   conflicts(other: Footprint): boolean {
-    return writesHit(this.written, other) || writesHit(other.written, this);
+    return this.wroteWhat(other) || other.wroteWhat(this);
   }
-}
 
-function writesHit(written: ReadonlySet<string>, other: Footprint): boolean {
-  const touched = other.touched;
-  const families = (other as unknown as { touchedFamilies: Set<string> }).touchedFamilies;
-  for (const w of written) {
-    if (touched.has(w)) return true;
-    const family = familyOf(w);
-    // A wildcard write meets any key of its family; an exact write meets the family's wildcard.
-    if (isWildcard(w) ? families.has(family) : touched.has(`${family}|*`)) return true;
+  private wroteWhat(other: Footprint): boolean {
+    for (const w of this.written) {
+      if (other.touched.has(w)) return true;
+      const family = familyOf(w);
+      // A wildcard write meets any key of its family; an exact write meets the family's wildcard.
+      if (isWildcard(w) ? other.touchedFamilies.has(family) : other.touched.has(`${family}|*`)) return true;
+    }
+    return false;
   }
-  return false;
 }
