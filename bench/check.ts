@@ -9,13 +9,20 @@
  *   - dedup: states reached over distinct states (what fingerprint dedup saves), and the same space
  *     with `--max-delays 0`/`2` to show how the delay bound grows it;
  *   - the two costs a transition pays: fork (snapshot, a new world, restore) and a fingerprint
- *     from scratch on the fork.
+ *     from scratch on the fork;
+ *   - partial-order reduction (ADR 0018): the same scenario and depth with unbounded delays
+ *     explored as a tree (no dedup), with fingerprint dedup, and with dedup and sleep sets —
+ *     transitions, distinct states and CPU time of each; with stale informers too; and the two
+ *     lecture scenarios (their CLI scenarios, no faults, as `pvsim check` builds them) at a bounded
+ *     depth with and without reduction.
  */
 import { readFileSync } from 'node:fs';
 import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
 import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { createWorld, fifoChooser, type World } from '../services/world/src/index.ts';
-import { check, type CheckInput } from '../services/check/src/index.ts';
+import { check, explorationFor, type CheckFault, type CheckInput, type CheckOptions } from '../services/check/src/index.ts';
+import { checkInputsOf } from '../services/cli/src/checkPath.ts';
+import { prepareSim } from '../services/cli/src/checkVerb.ts';
 
 const quick = process.argv.includes('--quick');
 const EX = new URL('../examples/check/zonal-immediate/', import.meta.url).pathname;
@@ -72,3 +79,51 @@ for (const d of quick ? [0, 1] : [0, 1, 2]) {
   const e = d === 1 ? e1 : explore(d);
   console.log(`    --max-delays ${d}: ${e.states} / ${e.distinctStates} = ${(e.states / e.distinctStates).toFixed(2)}x saved by fingerprints, ${e.verdict}, ${(e.ms / 1000).toFixed(1)} s`);
 }
+
+// ------------------------------------------------------------------ partial-order reduction
+
+function cpuS(): number { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
+
+function run(o: CheckOptions) {
+  const t = cpuS();
+  const r = check(o);
+  return { ...r, cpu: cpuS() - t };
+}
+
+function zonal(depth: number, faults: CheckFault[], over: Partial<CheckOptions>) {
+  const { explore, informerLag } = explorationFor(faults);
+  return run({
+    newWorld: () => createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: fifoChooser(), explore, informerLag }),
+    inputs, strategy: 'bfs', depth, maxFaults: faults.length > 0 ? 1 : 0, seed: 1, outOfTime: () => false, shrink: false, ...over,
+  });
+}
+
+function line(label: string, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): string {
+  const ratio = base ? `  transitions ÷${(base.transitions / r.transitions).toFixed(2)}, CPU ÷${(base.cpu / r.cpu).toFixed(2)}` : '';
+  return `    ${label.padEnd(22)} ${String(r.transitions).padStart(7)} transitions ${String(r.distinctStates).padStart(6)} distinct  ${r.cpu.toFixed(1).padStart(6)} s CPU  ${r.verdict}${ratio}`;
+}
+
+console.log('partial-order reduction (bfs, unbounded delays; CPU seconds of this process):');
+for (const [depth, faults, tree] of (quick ? [[8, [], true], [5, ['stale-read'], false]] : [[10, [], true], [20, [], false], [8, ['conflict'], false], [5, ['stale-read'], false]]) as [number, CheckFault[], boolean][]) {
+  console.log(`  zonal WFFC, depth ${depth}, faults ${faults.join(',') || 'none'}:`);
+  const dedup = zonal(depth, faults, { por: false });
+  if (tree) console.log(line('no dedup (tree)', zonal(depth, faults, { dedup: false }), dedup));
+  console.log(line('dedup', dedup));
+  console.log(line('dedup + POR', zonal(depth, faults, { por: true }), dedup));
+}
+const io = { cwd: new URL('..', import.meta.url).pathname, readStdin: () => '' };
+async function lecture(): Promise<void> {
+  for (const sc of ['static-nas', 'dynamic-disk']) {
+    const depth = quick ? 8 : 12;
+    const sim = await prepareSim(io as never, { clusterDir: '/nonexistent', seed: 0 } as never, `examples/lecture/${sc}/scenarios/demo.yaml`, { runs: '1', faults: 'none', maxFaults: '1', out: '/nonexistent' });
+    const o: CheckOptions = {
+      newWorld: sim.newWorld, inputs: checkInputsOf(sim.sc.inputs), finals: sim.sc.finals, pendingAllowed: sim.sc.pendingAllowed,
+      strategy: 'bfs', depth, maxFaults: 0, seed: 1, outOfTime: () => false, shrink: false,
+    };
+    console.log(`  lecture ${sc}, depth ${depth}, no faults:`);
+    const off = run({ ...o, por: false });
+    console.log(line('dedup', off));
+    console.log(line('dedup + POR', run({ ...o, por: true }), off));
+  }
+}
+lecture().catch((e: unknown) => { console.error(e); process.exit(1); });

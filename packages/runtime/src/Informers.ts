@@ -16,6 +16,7 @@ import {
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
 import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
+import type { AccessTracker } from './Footprint.ts';
 import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
@@ -42,6 +43,9 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   changes = 0;
   /** Feature gate VolumeAttributesClass as the matcher sees it. */
   vacEnabled = true;
+  /** Told every read and watch event applied while set, its resources named `${trackAs}<Kind>|<key>` (Footprint.ts). */
+  tracker: AccessTracker | undefined;
+  trackAs = 'o:';
 
   constructor(readonly name: string) {
     super();
@@ -60,6 +64,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   /** One watch event: the cache now holds `ev.new` under `ev.key` (or nothing). */
   apply(ev: WatchEvent): void {
+    if (this.tracker) this.tracker.write(`${this.trackAs}${ev.kind}|${ev.key}`);
     const m = this.of(ev.kind);
     this.applied++;
     this.changes++;
@@ -111,6 +116,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
+    if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|${key}`);
     return this.objects.get(kind)?.get(key);
   }
 
@@ -132,6 +138,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   list(kind: StoredKind): AnyObject[] {
+    if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|*`);
     const m = this.objects.get(kind);
     if (!m) return [];
     if (kind === 'Event') return [...m.values()];
@@ -139,6 +146,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   override keys(kind: StoredKind): readonly string[] {
+    if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|*`);
     const m = this.objects.get(kind);
     if (!m) return [];
     if (kind === 'Event') return [...m.keys()];
@@ -148,12 +156,14 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   override byIndex(name: IndexName, value: string): AnyObject[] {
+    if (this.tracker) this.tracker.read(`${this.trackAs}${INDEXERS[name].kind}|*`);
     const m = this.objects.get(INDEXERS[name].kind);
     return m ? this.indexed[name].keys(value).map((k) => m.get(k)!) : [];
   }
 
   events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
+    if (this.tracker) this.tracker.read(`${this.trackAs}PersistentVolume|*`);
     return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);
   }
 }

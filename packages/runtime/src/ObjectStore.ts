@@ -29,6 +29,7 @@ import { volumeMachine, claimMachine, attachmentMachine, restingPhaseOf } from '
 import type { SimClock } from './SimClock.ts';
 import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
+import type { AccessTracker } from './Footprint.ts';
 
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
@@ -272,7 +273,11 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     return m;
   }
 
+  /** Told every read and write while set (an explorer's footprint of one step; Footprint.ts). */
+  tracker: AccessTracker | undefined;
+
   get(kind: StoredKind, key: string): AnyObject | undefined {
+    if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
     if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.object;
     return this.plainOf(kind).get(key);
   }
@@ -297,6 +302,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   list(kind: StoredKind): AnyObject[] {
+    if (this.tracker) this.tracker.read(`o:${kind}|*`);
     if (kind === 'Event') return [...this.plainOf(kind).values()];
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
@@ -428,6 +434,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   /** Create: assigns uid, creationTimestamp and resourceVersion; keeps the given status. */
   create(kind: StoredKind, obj: AnyObject): AnyObject {
     const key = objectKey(kind, obj);
+    if (this.tracker) this.tracker.write(`o:${kind}|${key}`);
     this.checkFault('create', kind, obj.metadata.name);
     const stored = decideCreate(this.get(kind, key), obj, { ...this.writeContext(kind), namespaced: NAMESPACED[kind], newUid: this.opts.newUid }) as AnyObject;
     this.commit(kind, key, undefined, stored, 'Created');
@@ -440,6 +447,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   update(kind: StoredKind, obj: AnyObject, subresource?: 'status'): AnyObject {
     const key = objectKey(kind, obj);
+    if (this.tracker) this.tracker.write(`o:${kind}|${key}`);
     this.checkFault('update', kind, obj.metadata.name);
     const old = this.get(kind, key);
     const out = decideUpdate(old, obj, subresource, this.writeContext(kind));
@@ -455,6 +463,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** Delete: with finalizers the object turns Terminating (deletionTimestamp), else it is gone. */
   delete(kind: StoredKind, key: string): void {
+    if (this.tracker) this.tracker.write(`o:${kind}|${key}`);
     const old = this.get(kind, key);
     if (old) this.checkFault('delete', kind, old.metadata.name);
     const out = decideDelete(old, key.split('/').pop()!, this.writeContext(kind));
@@ -465,6 +474,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   // ------------------------------------------------------------ ClusterApi
 
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
+    if (this.tracker) this.tracker.read('o:PersistentVolume|*');
     if (!this.index) {
       this.index = new VolumeIndex();
       for (const v of this.listVolumes()) this.index.set(v);
@@ -495,6 +505,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const existing = correlated === undefined ? undefined : this.plainOf('Event').get(correlated) as unknown as KubeEvent;
     const ev = decideEvent(existing, { object, type, reason, message, component }, now, this.plainOf('Event').size + 1);
     const key = `${namespace}/${ev.metadata.name}`;
+    // A new event's name counts the events so far: it reads them all.
+    if (this.tracker) { this.tracker.read('o:Event|*'); this.tracker.write(`o:Event|${key}`); }
     this.put('Event', key, ev as unknown as AnyObject);
     this.opts.record?.({ time: this.opts.clock.isoMs(), stream: `event/${key}`, type: 'EventRecorded', data: ev });
     this.opts.watch?.({ kind: 'Event', key, old: existing as unknown as AnyObject | undefined, new: ev as unknown as AnyObject });

@@ -6,6 +6,7 @@
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+import type { AccessTracker } from './Footprint.ts';
 
 export class Random {
   private rng: JumpableRandomGenerator;
@@ -23,9 +24,13 @@ export class Random {
   /** A generator that continues exactly where `state()` was taken. */
   static fromState(seed: number, state: readonly number[]): Random { return new Random(seed, state); }
 
+  /** Called on every draw while set (a stream's footprint; see RandomStreams.track). */
+  onDraw: (() => void) | undefined;
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     if (n <= 1) return 0;
+    if (this.onDraw) this.onDraw();
     return uniformInt(this.rng, 0, n - 1);
   }
 
@@ -69,12 +74,27 @@ function labelHash(label: string): number {
  */
 export class RandomStreams {
   private readonly streams = new Map<string, Random>();
+  private tracker: AccessTracker | undefined;
   constructor(readonly seed: number) {}
   /** The stream of one purpose, created on first use. */
   for(label: string): Random {
     let r = this.streams.get(label);
-    if (!r) this.streams.set(label, (r = new Random(deriveSeed(this.seed, labelHash(label)))));
+    if (!r) {
+      this.streams.set(label, (r = new Random(deriveSeed(this.seed, labelHash(label)))));
+      this.hook(label, r);
+    }
     return r;
+  }
+
+  /** Tells `tracker` of every draw from now on (resource `r|<label>`), or no longer when undefined. */
+  track(tracker: AccessTracker | undefined): void {
+    this.tracker = tracker;
+    for (const [label, r] of this.streams) this.hook(label, r);
+  }
+
+  private hook(label: string, r: Random): void {
+    const tracker = this.tracker;
+    r.onDraw = tracker ? () => tracker.write(`r|${label}`) : undefined;
   }
 
   /** Every stream's state as JSON, for a snapshot or fork. */

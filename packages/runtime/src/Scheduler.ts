@@ -6,6 +6,7 @@
  * A model checker can replace `choose` to enumerate every order.
  */
 import type { Random } from './Random.ts';
+import type { AccessTracker } from './Footprint.ts';
 
 export interface WorkItem {
   /** Queue name, e.g. `claims`, `volumes`, `operations`. */
@@ -38,6 +39,9 @@ export class Scheduler {
   private readonly keys = new Set<string>();
   delivered = 0;
 
+  /** Told every waiting or delayed item added or taken while set (Footprint.ts). */
+  tracker: AccessTracker | undefined;
+
   /** `'fifo'`: oldest first, like a client-go work queue with one worker (tests, replays). */
   constructor(private readonly choose: Chooser | 'fifo') {}
 
@@ -59,6 +63,7 @@ export class Scheduler {
    * operations that take time). Timers fire in order of due time, then of scheduling.
    */
   addAt(item: WorkItem, dueMs: number, retry = false): void {
+    if (this.tracker) this.tracker.write(`t:${item.queue}|${item.key}`);
     // client-go's delaying queue: a key already waiting for its time keeps the earlier one.
     const id = `${item.queue}\u0000${item.key}`;
     const existing = this.timerDue.get(id);
@@ -135,6 +140,7 @@ export class Scheduler {
 
   /** Adds an item unless the same one is already waiting. */
   add(item: WorkItem): void {
+    if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
     const id = `${item.queue}\u0000${item.key}`;
     if (this.keys.has(id)) return;
     this.keys.add(id);
@@ -149,6 +155,7 @@ export class Scheduler {
 
   /** Removes and returns one particular waiting item (an explorer's or a replay's choice). */
   take(item: WorkItem): WorkItem | undefined {
+    if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
     const i = this.waiting.findIndex((w) => w.queue === item.queue && w.key === item.key);
     if (i < 0) return undefined;
     const taken = this.waiting[i]!;

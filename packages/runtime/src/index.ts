@@ -8,3 +8,4 @@ export * from './Bus.ts';
 export * from './ports.ts';
 export * from './Informers.ts';
 export * from './indexers.ts';
+export * from './Footprint.ts';

@@ -10,9 +10,16 @@
  * walks one world per run (P's random scheduler). A violation's path is shrunk (moves removed
  * while the same property still fails) before it is reported.
  *
+ * bfs and dfs also reduce independent deliveries (partial-order reduction, on unless asked off or
+ * a delay bound is set): two deliveries or watch events whose footprints (World.stepTracked: the
+ * objects, work items, random streams, component memories and informer queues each read and
+ * wrote) do not conflict commute, so only one of their orders needs taking from a state — sleep
+ * sets with state caching, argued at `search` and in ADR 0018. It saves transitions, not states:
+ * the set of distinct states is the same with and without (the tests compare the sets).
+ *
  * Nothing here reads a clock: `outOfTime` comes from the composition root.
  */
-import { Random } from '@pvsim/runtime';
+import { Random, type Footprint } from '@pvsim/runtime';
 import { ANN_NODE_DOWN } from '@pvsim/domain';
 import { describeAction, FAULT_KINDS, type Action, type Exploration, type FaultKind, type World, type WorldSnapshot } from '@pvsim/world';
 import { LIVENESS, SAFETY, firstViolation, podsRunning, type FinalCheck, type Property, type Violation } from './properties.ts';
@@ -83,9 +90,22 @@ export interface CheckOptions {
   pendingAllowed?: readonly string[];
   /** Shrink a violation's path (default true). */
   shrink?: boolean;
+  /**
+   * Partial-order reduction for bfs and dfs (default true): sleep sets over the footprints of
+   * deliveries and watch events (see `search`). Off under a delay bound, which counts the moves a
+   * reordering would change.
+   */
+  por?: boolean;
+  /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
+  dedup?: boolean;
+  /** Told the key of every distinct state the search stores (the tests compare the sets with and without reduction). */
+  onState?: (key: string) => void;
 }
 
 export interface Progress { states: number; distinctStates: number; transitions: number; maxDepth: number; queue: number }
+
+/** What partial-order reduction saved: moves not taken because they slept, and states expanded again for moves slept before. */
+export interface Reduction { por: boolean; slept: number; reexpanded: number }
 
 export interface Counterexample extends Violation {
   /** The moves from the start, shrunk. */
@@ -100,10 +120,13 @@ export interface CheckResult extends Progress {
   depthBounded: boolean;
   strategy: Strategy;
   violations: Counterexample[];
+  reduction: Reduction;
 }
 
 interface Node {
   snap: WorldSnapshot;
+  /** The state's key (with reduction: the entry its sleep set is stored under). */
+  key: string;
   inputsDone: number;
   /** A sync failed since the last resync (or resyncs in a row preferred so far): see `settling`. */
   settle: Settling;
@@ -213,13 +236,16 @@ export function livenessOf(w: World, inputsDone: number, opts: Pick<CheckOptions
 export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
   const bounded = { cut: false };
-  const found = opts.strategy === 'random' || opts.strategy === 'pct' ? walk(opts, stats) : search(opts, stats, bounded);
-  if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [] };
+  const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
+  const reduction: Reduction = { por: exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity, slept: 0, reexpanded: 0 };
+  const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
+  if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
   const replayed = replay(opts, moves) ?? found.violation;
   return {
     verdict: 'violation', strategy: opts.strategy, depthBounded: bounded.cut, ...stats,
     violations: [{ ...replayed, moves, steps: describeMoves(opts, moves, replayed.afterSettle === true) }],
+    reduction,
   };
 }
 
@@ -237,14 +263,74 @@ function pathOf(node: Node): Move[] {
   return out.reverse();
 }
 
-function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }): Found {
+/** A move's name: equal for the same delivery, watch event, input or fault at any state. */
+export function moveId(m: Move): string {
+  return m.type === 'input' ? `input ${m.index}` : describeAction(m.action);
+}
+
+/**
+ * A move asleep at a state, with its footprint as measured where it was taken (still its
+ * footprint here: only moves independent of it were taken since).
+ */
+export interface Sleeper { id: string; fp: Footprint }
+
+/** Whether a move may be put to sleep or reordered at all: only deliveries and watch events. */
+export function reorderable(m: Move): boolean {
+  return m.type === 'action' && (m.action.type === 'deliver' || m.action.type === 'watch');
+}
+
+/**
+ * Two moves, each with its footprint at the same state, commute there: they are different moves,
+ * both deliveries or watch events, and neither wrote what the other read or wrote. Anything else
+ * (an input, time, a fault, a crash, a node) is dependent with every move.
+ */
+export function independent(a: { id: string; fp: Footprint | undefined }, b: { id: string; fp: Footprint | undefined }): boolean {
+  return a.id !== b.id && a.fp !== undefined && b.fp !== undefined && !a.fp.conflicts(b.fp);
+}
+
+/** One expansion of a stored state: all its moves but the sleeping ones, or (again, later) only `only`. */
+interface Expansion { node: Node; sleep: readonly Sleeper[]; only?: ReadonlySet<string> }
+
+/**
+ * What the search remembers of a state: the node it is expanded from (the shortest path met so
+ * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
+ * (a leaf whatever the path: nothing to expand again).
+ */
+interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean }
+
+/**
+ * bfs or dfs over stored snapshots, deduplicated by state key. With reduction (`Reduction.por`)
+ * it is Godefroid's sleep-set search with state caching ("Partial-Order Methods for the
+ * Verification of Concurrent Systems", 1996, ch. 5; ADR 0018):
+ *   - a state's moves are taken in order m_0, m_1, …; the footprint of each (World.stepTracked)
+ *     is known once it is taken. The child reached by m_i inherits as its sleep set
+ *     { m_j : j < i, m_j independent of m_i } ∪ { z ∈ sleep(state) : z independent of m_i }, each
+ *     with its footprint; a state's sleeping moves are not taken from it (counted as `slept`).
+ *     Sound because an independent pair commutes: neither changed what the other read, so each
+ *     reads, does and writes the same in either order and both orders end in the same state —
+ *     the state reached by taking a sleeping move is reached by another path of the same length.
+ *   - with a stored state met again: if not expanded yet, its sleep set becomes the intersection
+ *     with the new one; if expanded, the moves asleep then but not on this path (stored \ new)
+ *     are taken now, from the intersection (`reexpanded`) — so no state is lost.
+ * With or without reduction, a state met again by a shorter path than the one it was stored with
+ * is expanded again from the shorter one (it has more moves left within the depth bound): without
+ * this, dfs — which may meet a state first by a long path — missed states within the bound, and
+ * bfs could too once reduction expands a state again late.
+ * Only deliveries and watch events are ever independent (`independent`); sleep sets reduce the
+ * transitions taken, not the set of distinct states (the tests compare the two sets).
+ */
+function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, reduction: Reduction): Found {
   const safety = safetyOf(opts);
   const root = opts.newWorld();
-  const seen = new Set<string>();
+  const por = reduction.por;
+  const seen = new Map<string, Stored>();
   const delaysMax = opts.maxDelays ?? Infinity;
   const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
-  const frontier: Node[] = [{ snap: root.snapshot(), inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined }];
-  seen.add(key(root, 0, 0, 0, SETTLED));
+  const rootKey = key(root, 0, 0, 0, SETTLED);
+  const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined };
+  const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
+  seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
+  opts.onState?.(rootKey);
   stats.states = stats.distinctStates = 1;
   let head = 0;
   while (head < frontier.length) {
@@ -252,22 +338,38 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
       if (opts.outOfTime()) return 'budget';
       opts.onProgress?.({ ...stats, queue: frontier.length - head });
     }
-    const node = opts.strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
+    const expansion = opts.strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
     if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
+    const { node, only } = expansion;
+    const stored = seen.get(node.key)!;
+    // A shorter path to this state came since this expansion was queued: its own expansion stands.
+    if (!only && stored.node !== node) continue;
+    // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
+    let sleep: Sleeper[] = only ? [...expansion.sleep] : stored.sleep;
+    const judged = stored.expanded;
+    if (!only) stored.expanded = true;
     const w = opts.newWorld();
     w.restore(node.snap);
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
+      if (only || judged) continue;
       if (node.depth >= opts.depth) bounded.cut = true;
+      else stored.quiet = true;
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
     const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
+    const asleep = new Set(sleep.map((z) => z.id));
+    const memories = por && moves.some(reorderable) ? w.memories() : undefined;
     for (const [i, move] of moves.entries()) {
+      const id = por ? moveId(move) : '';
+      if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
       // A child starts from the node's stored snapshot (a fork would snapshot the parent again first).
       const child = opts.newWorld();
       child.restore(node.snap);
-      take(child, move, opts.inputs);
+      let fp: Footprint | undefined;
+      if (memories && reorderable(move)) fp = child.stepTracked((move as { action: Action }).action, memories);
+      else take(child, move, opts.inputs);
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
       stats.transitions++;
@@ -275,15 +377,42 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }):
       const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
       const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
-      const k = key(child, inputsDone, faultsUsed, delaysUsed, settle);
-      if (seen.has(k)) continue;
-      seen.add(k);
+      // Without dedup every child is a state of its own (a tree search).
+      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, faultsUsed, delaysUsed, settle);
+      const taken = { id, fp };
+      const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
+      // Later siblings sleep on this move where they commute with it.
+      if (por && fp) { sleep = [...sleep, { id, fp }]; asleep.add(id); }
+      const again = seen.get(k);
+      if (again) {
+        if (again.quiet) continue;
+        if (node.depth + 1 < again.node.depth) {
+          // A shorter path: the state has more moves left within the bound. Expand it from here.
+          again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
+          again.node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+          again.expanded = false;
+          frontier.push({ node: again.node, sleep: again.sleep });
+          continue;
+        }
+        if (!por || again.node.depth >= opts.depth) continue;
+        const before = again.sleep;
+        const wake = before.filter((z) => !childSleep.some((c) => c.id === z.id));
+        if (wake.length === 0) continue;
+        again.sleep = childSleep.filter((c) => before.some((z) => z.id === c.id));
+        if (again.expanded) {
+          reduction.reexpanded++;
+          frontier.push({ node: again.node, sleep: again.sleep, only: new Set(wake.map((z) => z.id)) });
+        }
+        continue;
+      }
       stats.distinctStates++;
-      const next: Node = { snap: child.snapshot(), inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+      const next: Node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+      seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
+      opts.onState?.(k);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
-      frontier.push(next);
+      frontier.push({ node: next, sleep: childSleep });
     }
   }
   return 'pass';

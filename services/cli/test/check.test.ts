@@ -30,7 +30,7 @@ for (const [file, invariant, message] of FAILURES) {
     const r = await check(file);
     assert.is(r.code, 1, r.stderr);
     assert.is(r.json.verdict, 'violation');
-    assert.equal(Object.keys(r.json), ['verdict', 'strategy', 'states', 'distinctStates', 'transitions', 'maxDepth', 'seconds', 'statesPerSecond', 'violations']);
+    assert.equal(Object.keys(r.json), ['verdict', 'strategy', 'states', 'distinctStates', 'transitions', 'maxDepth', 'seconds', 'statesPerSecond', 'violations', 'reduction']);
     const [v] = r.json.violations;
     assert.is(v.invariant, invariant);
     assert.is(v.kind, 'liveness');

@@ -91,6 +91,17 @@ export function withLostReplies<D extends CsiDriverPort>(driver: D, lost: (rpc: 
   });
 }
 
+/** The driver with `called()` run before each of its methods. */
+function announcingCalls<D extends object>(driver: D, called: () => void): D {
+  return new Proxy(driver, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => { called(); return (value as (...a: unknown[]) => unknown).apply(target, args); };
+    },
+  });
+}
+
 /** The drivers a cluster has unless a test says otherwise. */
 export const DEFAULT_DRIVER_PROFILES: readonly CsiProfile[] = [nasProfile, diskProfile];
 
@@ -99,6 +110,8 @@ export function clusterComponents(
   injected?: (driver: string) => NonNullable<SimCsiDriverInit['injected']>,
   replyLost?: (driver: string, rpc: string) => Error | undefined,
   userDriverFactories: Readonly<Record<string, CsiDriverFactory>> = {},
+  /** Told of every call into a user's driver module (whose memory is the module's, not the store's). */
+  userDriverCalled?: (driver: string) => void,
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
@@ -122,7 +135,8 @@ export function clusterComponents(
   }
   // What the components hold: each driver behind the world's lost-reply seam.
   const ports = new Map<string, CsiDriverPort>([...drivers].map(([name, sim]) => {
-    const d: CsiDriverPort = userDrivers.get(name) ?? sim;
+    const user = userDrivers.get(name);
+    const d: CsiDriverPort = user && userDriverCalled ? announcingCalls(user, () => userDriverCalled(name)) : user ?? sim;
     return [name, replyLost ? withLostReplies(d, (rpc) => replyLost(name, rpc)) : d];
   }));
   const kubelets = new Map<string, Kubelet>();

@@ -14,7 +14,7 @@
  */
 import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
-  InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock,
+  Footprint, InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
 } from '@pvsim/runtime';
 import {
@@ -180,6 +180,8 @@ export class World {
    */
   private readonly stateHashes = new Map<string, ComponentHash>();
   readonly resyncPeriodMs: number;
+  /** While `stepTracked` runs: what the step reads and writes beyond the store, caches, queue and streams. */
+  private tracker: Footprint | undefined;
   /** Object writes (not events) so far; settle compares it across a resync. */
   get writes(): number { return this.store.writes; }
 
@@ -218,7 +220,9 @@ export class World {
     const components = full ? clusterComponents((component) => this.process(processOf(component)).client, this.store, this.clock, this.streams, opts.drivers, (driver) => ({
       error: (rpc) => this.takeCsiFault(driver, rpc),
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
-    }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers) : undefined;
+    }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers,
+    // A user driver keeps its memory in the module: a call to it reads that memory.
+    (driver) => this.tracker?.read(`m|csi-driver/${driver}`)) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
@@ -239,6 +243,9 @@ export class World {
     if (!p) {
       const cache = new InformerCache(key);
       cache.relist(this.store, STORED_KINDS);
+      // A lagging cache is its own copy of the objects; otherwise it is the API server's, always current.
+      if (this.opts.informerLag) cache.trackAs = `c:${key}:`;
+      cache.tracker = this.tracker;
       p = { name: key, cache, client: new InformerClient(this.store, cache, (verb, resource, n) => this.takeFault(verb, resource, n)), pending: [] };
       this.processes.set(key, p);
     }
@@ -247,12 +254,17 @@ export class World {
 
   private onStoreChange(ev: WatchEvent): void {
     for (const p of this.processes.values()) {
-      if (this.opts.informerLag) p.pending.push(ev);
+      if (this.opts.informerLag) { this.tracker?.write(`p:${p.name}|tail`); p.pending.push(ev); }
       else this.deliverWatch(p, ev);
     }
   }
 
   private deliverWatch(p: Process, ev: WatchEvent): void {
+    if (this.tracker) {
+      // The informer handlers run: each may look at what its component remembers.
+      if (this.opts.informerLag) for (const c of this.manager.controllers) { if (processOf(c.name) === p.name) this.tracker.read(`m|${c.name}`); }
+      else this.tracker.read('m|*');
+    }
     p.cache.apply(ev);
     this.manager?.onWatch(ev, this.opts.informerLag ? p.name : undefined);
   }
@@ -351,6 +363,7 @@ export class World {
         return;
       }
       case 'watch': {
+        this.tracker?.write(`p:${action.informer}|head`);
         const p = this.processes.get(action.informer);
         const ev = p?.pending.shift();
         if (!p || !ev) throw new Error(`no watch event is waiting for ${action.informer}`);
@@ -395,6 +408,39 @@ export class World {
     }
   }
 
+  /**
+   * Takes one action as `step(action, true)` does, and says what it read and wrote: objects in
+   * the API server and in the informer caches, waiting and delayed work, undelivered watch
+   * events, random streams, armed faults, and the memory of the components that ran (read) or
+   * whose saved state changed (written) — what a model checker needs to tell whether two
+   * deliveries commute (partial-order reduction; Footprint.ts names the resources). `memories`:
+   * `memories()` of this state, when the caller has it already.
+   */
+  stepTracked(action: Action, memories: ReadonlyMap<string, string> = this.memories()): Footprint {
+    const fp = new Footprint();
+    this.track(fp);
+    try { this.step(action, true); } finally { this.track(undefined); }
+    const after = this.memories();
+    for (const [name, raw] of after) if (memories.get(name) !== raw) fp.write(`m|${name}`);
+    for (const name of memories.keys()) if (!after.has(name)) fp.write(`m|${name}`);
+    return fp;
+  }
+
+  /** Each component's saved state as JSON (what `stepTracked` compares across a step). */
+  memories(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const c of this.manager.controllers) if (c.saveState) out.set(c.name, JSON.stringify(c.saveState()));
+    return out;
+  }
+
+  private track(fp: Footprint | undefined): void {
+    this.tracker = fp;
+    this.store.tracker = fp;
+    this.scheduler.tracker = fp;
+    this.streams.track(fp);
+    for (const p of this.processes.values()) p.cache.tracker = fp;
+  }
+
   /** The chooser picks one of the enabled actions (or of those `filter` keeps) and the world takes it. */
   stepChosen(filter?: (a: Action) => boolean): Action {
     const enabled = filter ? this.enabled().filter(filter) : this.enabled();
@@ -405,7 +451,9 @@ export class World {
   }
 
   private deliver(item: WorkItem): void {
-    this.actingFor(this.manager.ownerOf(item.queue) ?? item.queue, () => {
+    const owner = this.manager.ownerOf(item.queue) ?? item.queue;
+    this.tracker?.read(`m|${owner}`);
+    this.actingFor(owner, () => {
       this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkDelivered', data: item });
       const reads = this.clock.reads;
       this.manager.deliver(item);
@@ -421,6 +469,7 @@ export class World {
   }
 
   private takeArmed<F extends Fault>(matches: (f: Fault) => f is F): F | undefined {
+    if (this.armedFaults.length > 0) this.tracker?.write('f|armed');
     const i = this.armedFaults.findIndex(matches);
     return i < 0 ? undefined : this.armedFaults.splice(i, 1)[0] as F;
   }
