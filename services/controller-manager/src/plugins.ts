@@ -32,9 +32,14 @@ export class VolumePluginManager {
   constructor(private readonly plugins: readonly VolumePlugin[]) {}
 
   findProvisionablePluginByName(name: string): VolumePlugin {
-    const p = this.plugins.find((x) => x.name === name && x.newProvisioner);
+    const p = this.provisionablePluginNamed(name);
     if (!p) throw new PluginNotFoundError(`no provisionable volume plugin matched name: ${name}`);
     return p;
+  }
+
+  /** The same lookup without the error: every claim of an external (CSI) provisioner misses, and an Error's stack is dear. */
+  provisionablePluginNamed(name: string): VolumePlugin | undefined {
+    return this.plugins.find((x) => x.name === name && x.newProvisioner);
   }
 
   findDeletablePluginByName(name: string): VolumePlugin {

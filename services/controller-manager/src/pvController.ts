@@ -570,12 +570,9 @@ export class PersistentVolumeController {
     const name = getClaimClass(claim);
     const cls = this.api.getClass(name);
     if (!cls) throw new Error(`storageclass.storage.k8s.io "${name}" not found`);
-    try {
-      return { plugin: this.plugins.findProvisionablePluginByName(cls.provisioner), cls };
-    } catch (e) {
-      if (!cls.provisioner.startsWith('kubernetes.io/')) return { plugin: undefined, cls };
-      throw e;
-    }
+    const plugin = this.plugins.provisionablePluginNamed(cls.provisioner);
+    if (plugin || !cls.provisioner.startsWith('kubernetes.io/')) return { plugin, cls };
+    return { plugin: this.plugins.findProvisionablePluginByName(cls.provisioner), cls };
   }
 
   /** setClaimProvisioner: annotate the claim for the provisioner (GA key, then beta). */
