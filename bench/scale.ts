@@ -67,7 +67,9 @@ function pairsCase(n: number): CaseResult {
 }
 
 function podsCase(n: number): CaseResult {
-  const inputs = podInputs(n);
+  // PVSIM_BENCH_PODS_NODES: a fixed number of nodes for every size (default: one per two pods).
+  const fixedNodes = process.env['PVSIM_BENCH_PODS_NODES'];
+  const inputs = podInputs(n, fixedNodes ? Number(fixedNodes) : undefined);
   const world = podWorld(inputs, SEED);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
