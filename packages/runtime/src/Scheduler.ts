@@ -179,34 +179,28 @@ export class Scheduler {
     if (this.waiting.length > 0) throw new Error('Scheduler.takeEach: the queue is not empty');
     this.waiting = items.slice();
     while (this.waiting.length > 0) {
-      let item: WorkItem;
-      if (this.choose === 'fifo') {
-        item = this.waiting.shift()!;
-      } else {
-        const i = this.choose(this.waiting);
-        item = this.waiting[i]!;
-        const last = this.waiting.pop()!;
-        if (i < this.waiting.length) this.waiting[i] = last;
-      }
+      const item = this.takeChosen();
       this.delivered++;
       onTake(item);
     }
   }
 
+  /** Takes the item the chooser picks out of `waiting` (which must not be empty). */
+  private takeChosen(): WorkItem {
+    if (this.choose === 'fifo') return this.waiting.shift()!;
+    const i = this.choose(this.waiting);
+    // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
+    // seed, so choices stay reproducible.
+    const item = this.waiting[i]!;
+    const last = this.waiting.pop()!;
+    if (i < this.waiting.length) this.waiting[i] = last;
+    return item;
+  }
+
   /** Removes and returns the next item, or undefined when nothing waits. */
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
-    let item: WorkItem;
-    if (this.choose === 'fifo') {
-      item = this.waiting.shift()!;
-    } else {
-      const i = this.choose(this.waiting);
-      // Swap-remove: O(1) per delivery. The order of `waiting` is itself a function of the
-      // seed, so choices stay reproducible.
-      item = this.waiting[i]!;
-      const last = this.waiting.pop()!;
-      if (i < this.waiting.length) this.waiting[i] = last;
-    }
+    const item = this.takeChosen();
     this.keys.delete(`${item.queue}\u0000${item.key}`);
     this.count(item, -1);
     this.delivered++;

@@ -662,15 +662,8 @@ function limitsOf(csiNode: CsiNodeObject): ReadonlyMap<string, number> {
  * within the driver's `allocatable.count` in the node's CSINode; a driver without one has no limit.
  */
 function filterVolumeLimits(podVolumes: ReadonlyMap<string, string>, node: Node, onNode: readonly Pod[], snap: SchedulingSnapshot): string | undefined {
-  if (podVolumes.size === 0) return undefined;
-  const csiNode = snap.getCsiNode?.(node.metadata.name);
-  const limits = csiNode ? limitsOf(csiNode) : NO_LIMITS;
-  if (limits.size === 0) return undefined;
-  // Only a driver of this pod's volumes with a limit here can fail the node: without one, the
-  // node's own volumes need not be read.
-  let limited = false;
-  for (const driver of podVolumes.values()) if (limits.has(driver)) { limited = true; break; }
-  if (!limited) return undefined;
+  const limits = limitsThatApply(podVolumes, node, snap);
+  if (!limits) return undefined;
   const attached = new Map<string, string>();
   for (const p of onNode) for (const [unique, driver] of attachableOf(p, snap)) attached.set(unique, driver);
   return volumeLimitExceeded(podVolumes, limits, attached, (driver) => {
@@ -692,15 +685,23 @@ function volumeLimitExceeded(podVolumes: ReadonlyMap<string, string>, limits: Re
   return undefined;
 }
 
-/** filterVolumeLimits over a node's summary: the same answer without reading its pods' claims and PVs. */
-function filterVolumeLimitsOf(podVolumes: ReadonlyMap<string, string>, node: Node, summary: NodeSummary, snap: SchedulingSnapshot): string | undefined {
+/**
+ * The node's CSINode limits, when one of them can fail this pod: only a driver of the pod's volumes
+ * with a limit here can, so otherwise (undefined) the node's own volumes need not be read.
+ */
+function limitsThatApply(podVolumes: ReadonlyMap<string, string>, node: Node, snap: SchedulingSnapshot): ReadonlyMap<string, number> | undefined {
   if (podVolumes.size === 0) return undefined;
   const csiNode = snap.getCsiNode?.(node.metadata.name);
   const limits = csiNode ? limitsOf(csiNode) : NO_LIMITS;
   if (limits.size === 0) return undefined;
-  let limited = false;
-  for (const driver of podVolumes.values()) if (limits.has(driver)) { limited = true; break; }
-  if (!limited) return undefined;
+  for (const driver of podVolumes.values()) if (limits.has(driver)) return limits;
+  return undefined;
+}
+
+/** filterVolumeLimits over a node's summary: the same answer without reading its pods' claims and PVs. */
+function filterVolumeLimitsOf(podVolumes: ReadonlyMap<string, string>, node: Node, summary: NodeSummary, snap: SchedulingSnapshot): string | undefined {
+  const limits = limitsThatApply(podVolumes, node, snap);
+  if (!limits) return undefined;
   return volumeLimitExceeded(podVolumes, limits, summary.attached, (driver) => summary.perDriver.get(driver) ?? 0);
 }
 
