@@ -21,7 +21,7 @@ import {
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnectOptions } from './bridgeProtocol.ts';
 import { connectNats } from './followLog.ts';
-import { isTransient, retrying } from './transient.mjs';
+import { isTransient, pause, retrying } from './transient.mjs';
 import {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, checkClusterName, resultSubject, resultSubjectFilter, taskSubject, taskSubjectFilter,
 } from './subjects.ts';
@@ -31,6 +31,10 @@ export const DEFAULT_ACK_WAIT_MS = 60_000;
 const API_TIMEOUT_MS = 5_000;
 /** How long one pull waits for a task before asking again (a stop is noticed this fast). */
 const PULL_EXPIRES_MS = 1_000;
+/** A gather reads results on one consumer for at most this long without a new one, then opens another. */
+const GATHER_WINDOW_MS = 5_000;
+/** A gather whose consumer failed for a reason a reconnect explains asks again after this. */
+const GATHER_RETRY_MS = 250;
 const STREAM_EXISTS = 10058;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -100,31 +104,41 @@ export class WorkQueue {
     const want = new Set(tasks);
     const got = new Map<string, TaskResult<R>>();
     if (want.size === 0) return got;
-    // Budgeted on silence: while results keep coming the gather goes on. A pull the server's
-    // restart ended is opened again from the job's first result (results already had are skipped).
-    let silent = false;
-    let silence: NodeJS.Timeout | undefined;
-    while (!silent) {
-      const consumer = await retrying(() => this.js.consumers.get(RESULT_STREAM, { filter_subjects: resultSubject(job), deliver_policy: DeliverPolicy.All }));
-      const messages = await consumer.consume({ max_messages: 256, expires: Math.max(1_000, Math.min(budgetMs, 30_000)) });
-      const arm = () => { clearTimeout(silence); silence = setTimeout(() => { silent = true; messages.stop(); }, budgetMs); };
-      arm();
+    // Budgeted on silence: while results keep coming the gather goes on. The job's results are
+    // read in windows of at most GATHER_WINDOW_MS without a new one, each from a fresh consumer
+    // from the job's first result (results already had are skipped): a consumer that a server
+    // restart left without messages — the ordered consumer does not always recover on a loaded
+    // machine — is replaced instead of waited on for the whole budget.
+    const windowMs = Math.min(budgetMs, GATHER_WINDOW_MS);
+    let silentMs = 0;
+    while (silentMs < budgetMs) {
+      let fresh = false;
+      let messages: { stop(): void } | undefined;
+      let window: NodeJS.Timeout | undefined;
       try {
-        for await (const m of messages) {
-          arm();
+        const consumer = await retrying(() => this.js.consumers.get(RESULT_STREAM, { filter_subjects: resultSubject(job), deliver_policy: DeliverPolicy.All }));
+        const open = await consumer.consume({ max_messages: 256, expires: Math.max(1_000, windowMs) });
+        messages = open;
+        const arm = () => { clearTimeout(window); window = setTimeout(() => open.stop(), windowMs); };
+        arm();
+        for await (const m of open) {
           const r = JSON.parse(decoder.decode(m.data)) as TaskResult<R>;
           if (!want.has(r.task) || got.has(r.task)) continue;
           got.set(r.task, r);
+          fresh = true;
+          arm();
           onResult?.(r);
           if (got.size === want.size) return got;
         }
-        // The iterator ended without an error: stopped by the silence budget.
-        silent = true;
+        silentMs = fresh ? 0 : silentMs + windowMs;
       } catch (e) {
         if (!isTransient(e)) throw e;
+        // The server is away: wait a little before asking again, and count the wait as silence.
+        await pause(GATHER_RETRY_MS);
+        silentMs = fresh ? 0 : silentMs + GATHER_RETRY_MS;
       } finally {
-        clearTimeout(silence);
-        messages.stop();
+        clearTimeout(window);
+        messages?.stop();
       }
     }
     throw new GatherTimeoutError(job, [...want].filter((t) => !got.has(t)), budgetMs);
@@ -203,5 +217,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer to a pull within ${ms} ms`), { name: 'TimeoutError' })), ms);
   });
+  // The pull given up on may still fail later (nats.js times it out too): that is expected, not an unhandled rejection.
+  promise.catch(() => undefined);
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
