@@ -323,8 +323,9 @@ export class Session {
         format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
-      if (writeSnapshotBestEffort(this.snapshotPath, snap, this.log)) {
-        archiveSnapshot(this.clusterDir, snap.pos, snap, this.log);
+      const written = writeSnapshotBestEffort(this.snapshotPath, snap, this.log);
+      if (written) {
+        archiveSnapshot(this.clusterDir, snap.pos, written, this.log);
         this.snapshotPos = snap.pos;
         // The same objects laid out for read verbs that read a few (objectsFile.ts).
         writeObjectsFile(join(this.clusterDir, OBJECTS_FILE), { pos: snap.pos, sum: snap.sum, byteOffset: snap.byteOffset, time: snap.time }, this.store, this.log);

@@ -15,7 +15,7 @@ export const SNAPSHOT_ARCHIVE_DIR = 'snapshots';
 
 const nameOf = (pos: number): string => `${String(pos).padStart(12, '0')}.json`;
 
-/** Keeps a copy of a snapshot taken at `pos` (best effort, like every snapshot write). */
+/** Keeps a copy of a snapshot taken at `pos` (best effort, like every snapshot write); `body` may be the bytes already written as `snapshot.json`. */
 export function archiveSnapshot(clusterDir: string, pos: number, body: unknown, log: FileEventLog): void {
   const dir = join(clusterDir, SNAPSHOT_ARCHIVE_DIR);
   try { mkdirSync(dir, { recursive: true }); } catch { /* writeSnapshotBestEffort reports the failure */ }

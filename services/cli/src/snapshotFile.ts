@@ -36,18 +36,23 @@ export function readCheckedSnapshot(path: string): unknown {
 }
 
 /**
- * Writes `body` as the snapshot at `path`, best effort: returns false (after a warning through
- * the log's notices) instead of throwing.
+ * Writes `body` as the snapshot at `path`, best effort: returns the bytes written — which another
+ * copy of the same snapshot (the archive's) can be given instead of `body`, so it is rendered and
+ * checksummed once — or false (after a warning through the log's notices) instead of throwing.
  */
-export function writeSnapshotBestEffort(path: string, body: unknown, log: FileEventLog): boolean {
+export function writeSnapshotBestEffort(path: string, body: unknown, log: FileEventLog): Buffer | false {
   let bytes: Buffer;
   try {
-    const text = JSON.stringify(body);
-    bytes = Buffer.from(`${JSON.stringify({ format: FORMAT, sum: sha256Hex(text), length: text.length })}\n${text}`);
+    if (Buffer.isBuffer(body)) {
+      bytes = body;
+    } else {
+      const text = JSON.stringify(body);
+      bytes = Buffer.from(`${JSON.stringify({ format: FORMAT, sum: sha256Hex(text), length: text.length })}\n${text}`);
+    }
   } catch (error) {
     return warnNotWritten(path, error, log);
   }
-  return writeFileBestEffort(path, bytes, log);
+  return writeFileBestEffort(path, bytes, log) && bytes;
 }
 
 /**
