@@ -15,29 +15,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
+import { prepareForCreate } from '@pvsim/manifests';
 import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from '@pvsim/component';
+import { DEMO_INPUTS } from './fixtures/exampleInputs.ts';
 import { createWorld, fifoChooser, seededChooser, type World, type WorldOptions } from '../src/index.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
-
-function objectsOf(...files: string[]): AnyObject[] {
-  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
-}
-
-/** Nodes, a class, a claim and a pod using it (the dynamic disk demo), static volumes and claims. */
-const INPUTS = [
-  ...objectsOf('access-modes/01-nodes.yaml'),
-  ...objectsOf('lecture/dynamic-disk/01-storageclass.yaml', 'lecture/dynamic-disk/02-pvc.yaml', 'lecture/dynamic-disk/03-pod.yaml'),
-  ...objectsOf('static/01-volumes.yaml', 'static/02-claims.yaml'),
-];
+const INPUTS = DEMO_INPUTS;
 
 type Op =
   | { op: 'create' }

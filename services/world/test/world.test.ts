@@ -13,28 +13,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
+import { prepareForCreate } from '@pvsim/manifests';
 import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
 import { checkAll } from '@pvsim/invariants';
+import { DEMO_INPUTS } from './fixtures/exampleInputs.ts';
 import { FAULT_KINDS, createWorld, recordedChooser, seededChooser, type World, type WorldOptions } from '../src/index.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const EPOCH_MS = Date.UTC(2026, 0, 1);
-
-function objectsOf(...files: string[]): AnyObject[] {
-  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
-}
-
-/** Nodes, a class, two claims and two pods using them (the dynamic disk demo, twice). */
-const INPUTS = [
-  ...objectsOf('access-modes/01-nodes.yaml'),
-  ...objectsOf('lecture/dynamic-disk/01-storageclass.yaml', 'lecture/dynamic-disk/02-pvc.yaml', 'lecture/dynamic-disk/03-pod.yaml'),
-  ...objectsOf('static/01-volumes.yaml', 'static/02-claims.yaml'),
-];
+const INPUTS = DEMO_INPUTS;
 
 function world(options: WorldOptions = {}): World {
   return createWorld({ seed: 7, startMs: EPOCH_MS, cluster: 'full', ...options });
