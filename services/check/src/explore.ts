@@ -364,9 +364,11 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     for (const [i, move] of moves.entries()) {
       const id = por ? moveId(move) : '';
       if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
-      // A child starts from the node's stored snapshot (a fork would snapshot the parent again first).
-      const child = opts.newWorld();
-      child.restore(node.snap);
+      // A child starts from the node's stored snapshot (a fork would snapshot the parent again
+      // first); the last move is taken on the node's own world, restored from that snapshot too
+      // and only read since (moves, quiet, memories), which saves a world and a restore per node.
+      const child = i === moves.length - 1 ? w : opts.newWorld();
+      if (child !== w) child.restore(node.snap);
       let fp: Footprint | undefined;
       if (memories && reorderable(move)) fp = child.stepTracked((move as { action: Action }).action, memories);
       else take(child, move, opts.inputs);
