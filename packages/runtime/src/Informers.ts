@@ -12,8 +12,7 @@
  */
 import {
   VolumeIndex,
-  type ClusterApi, type ClusterReader, type KubeEvent, type Node, type PersistentVolume,
-  type PersistentVolumeClaim, type Pod, type StorageClass,
+  type ClusterApi, type ClusterReader, type KubeEvent, type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
 import type { AccessTracker } from './Footprint.ts';

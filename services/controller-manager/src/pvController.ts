@@ -11,7 +11,7 @@ import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO, getDefaultClass,
   ANN_PRE_RESIZE_CAPACITY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, FINALIZER_PV_IN_TREE_DELETION, hasAnnotation, checkVolumeModeMismatches,
   checkVolumeSatisfyClaim, claimHasClass, claimKey, compareQuantities, getClaimClass, isDelayBindingMode, isDelayBindingProvisioning,
-  isVolumeBoundToClaim, parseQuantity, claimReference, type ClusterApi, type ObjectReference, type PersistentVolume, type PersistentVolumeClaim,
+  isVolumeBoundToClaim, parseQuantity, claimReference, type ClusterApi, type PersistentVolume, type PersistentVolumeClaim,
   type Pod, type StorageClass,
 } from '@pvsim/domain';
 import { PluginNotFoundError, type VolumePlugin, type VolumePluginManager } from './plugins.ts';

@@ -174,10 +174,9 @@ export class World {
   repeatedQuietRounds = 0;
   /** The random stream the default chooser draws from (undefined for any other chooser). */
   private readonly chooserStream: string | undefined;
-  /**
-   * Per component: the instance and its state version when its state was last saved, that state
-   * (as JSON) and its hash, for `fingerprint()`.
-   */
+  /** Per component: the instance and its state version when its state was last saved, and that state as JSON (`savedState`). */
+  private readonly savedStates = new Map<string, SavedState>();
+  /** Per component: its saved state's text and that text's hash, for `fingerprint()`. */
   private readonly stateHashes = new Map<string, ComponentHash>();
   readonly resyncPeriodMs: number;
   /** While `stepTracked` runs: what the step reads and writes beyond the store, caches, queue and streams. */
@@ -429,7 +428,7 @@ export class World {
   /** Each component's saved state as JSON (what `stepTracked` compares across a step). */
   memories(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const c of this.manager.controllers) if (c.saveState) out.set(c.name, JSON.stringify(c.saveState()));
+    for (const c of this.manager.controllers) if (c.saveState) out.set(c.name, this.savedState(c));
     return out;
   }
 
@@ -585,7 +584,7 @@ export class World {
   private quietState(): string {
     const streams = this.streams.state();
     if (this.chooserStream !== undefined) delete streams[this.chooserStream];
-    const controllers = this.manager.controllers.map((c) => [c.name, c.saveState?.() ?? null]);
+    const controllers = this.manager.controllers.map((c) => `${c.name}=${c.saveState ? this.savedState(c) : 'null'}`);
     return JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams, controllers]);
   }
 
@@ -699,32 +698,39 @@ export class World {
    * component whose state version missed a change shows.
    */
   fingerprintFromScratch(): string {
-    return this.fingerprintOf(new Map());
+    return this.fingerprintOf(new Map(), new Map());
   }
 
-  private fingerprintOf(stateHashes: Map<string, ComponentHash>): string {
+  /**
+   * A component's saved state as JSON, saved again only when its state version moved since it was
+   * last saved here (or it has none, or it is another instance: a crash restarted it). The
+   * fingerprint, the footprint of a tracked step and a quiet round's proof all read it.
+   */
+  private savedState(c: Controller, saved: Map<string, SavedState> = this.savedStates): string {
+    const version = c.stateVersion?.value;
+    const cached = saved.get(c.name);
+    if (cached !== undefined && version !== undefined && cached.owner === c && cached.version === version) return cached.raw;
+    const raw = JSON.stringify(c.saveState!());
+    saved.set(c.name, { owner: c, version, raw });
+    return raw;
+  }
+
+  private fingerprintOf(stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>): string {
     const objects = this.store.hashed();
-    // A component's state is saved again only when its state version moved since the last call
-    // (or it has none, or it is another instance: a crash restarted it), and hashed again only
-    // when the saved text changed.
+    // A component's state is hashed again only when its saved text changed.
     let hi = 0;
     let lo = 0;
     for (const c of this.manager.controllers) {
       if (!c.saveState) continue;
+      const raw = this.savedState(c, saved);
       let cached = stateHashes.get(c.name);
-      const version = c.stateVersion?.value;
-      if (cached === undefined || version === undefined || cached.owner !== c || cached.version !== version) {
-        const raw = JSON.stringify(c.saveState());
-        if (cached?.raw !== raw) {
-          // A component's identity drawn at its start is a generated name, like a uid.
-          const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
-          // canonicalText is canonicalJson(canonicalObject(...)) in one walk, every string
-          // substituted: the same text the objects are hashed as.
-          const [h, l] = hash64(`${c.name}\n${objects.canonicalText('ComponentState', state)}`);
-          cached = { owner: c, version, raw, hi: h, lo: l };
-        } else {
-          cached = { ...cached, owner: c, version };
-        }
+      if (cached?.raw !== raw) {
+        // A component's identity drawn at its start is a generated name, like a uid.
+        const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
+        // canonicalText is canonicalJson(canonicalObject(...)) in one walk, every string
+        // substituted: the same text the objects are hashed as.
+        const [h, l] = hash64(`${c.name}\n${objects.canonicalText('ComponentState', state)}`);
+        cached = { raw, hi: h, lo: l };
         stateHashes.set(c.name, cached);
       }
       hi = (hi + cached.hi) >>> 0;
@@ -917,7 +923,8 @@ export interface WorldSnapshot {
 const NOTHING_DELAYED_HASH = hash64(canonicalJson({ delayed: [], lag: [] }));
 
 /** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
-interface ComponentHash { owner: Controller; version: number | undefined; raw: string; hi: number; lo: number }
+interface SavedState { owner: Controller; version: number | undefined; raw: string }
+interface ComponentHash { raw: string; hi: number; lo: number }
 
 /** The first undelivered watch event with a later one for the same object (-1: none): what `watch-drop` loses. */
 function droppableWatchEvent(pending: readonly WatchEvent[]): number {
