@@ -43,7 +43,9 @@ export type BridgeRequest =
       lines: OutgoingLine[];
       expectedSeq: number;
     }
-  | { op: 'close' };
+  | { op: 'close' }
+  /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
+  | { op: 'ping' };
 
 export type BridgeResult =
   | { ok: true; value: unknown }

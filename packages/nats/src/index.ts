@@ -18,7 +18,7 @@ export {
   type NatsServerOptions,
 } from './launcher.ts';
 export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEventLog.ts';
-export { NatsCallError, closeBridge } from './syncBridge.ts';
+export { NatsCallError, closeBridge, pingBridge } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
 export {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,

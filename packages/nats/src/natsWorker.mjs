@@ -34,8 +34,12 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 /** Publishes of one append in flight at once. */
 const PUBLISH_WINDOW = 256;
 const connections = new Map();
+/** The same connections once open, looked up without waiting a turn of the event loop. */
+const opened = new Map();
 function open(given) {
   const key = JSON.stringify(given);
+  const ready = opened.get(key);
+  if (ready) return ready;
   let entry = connections.get(key);
   if (!entry) {
     const options = natsConnectOptions(given);
@@ -47,9 +51,11 @@ function open(given) {
         throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.join(",")}: ${error.message}`), { code: "Connect" });
       }
       const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
-      return { nc, jsm };
+      // One publishing client per connection (it is stateless; nats.js reconnects under it).
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      return { nc, jsm, js };
     })();
-    entry.catch(() => connections.delete(key));
+    entry.then((value) => opened.set(key, value), () => connections.delete(key));
     connections.set(key, entry);
   }
   return entry;
@@ -89,12 +95,15 @@ async function readFrom(nc, jsm, stream, fromSeq) {
   });
 }
 async function handle(request) {
+  if (request.op === "ping") return null;
   if (request.op === "close") {
     for (const entry of connections.values()) await (await entry).nc.drain().catch(() => void 0);
     connections.clear();
+    opened.clear();
     return null;
   }
-  const { nc, jsm } = await open(request.connect);
+  const conn = open(request.connect);
+  const { nc, jsm, js } = conn instanceof Promise ? await conn : conn;
   switch (request.op) {
     case "lastSeq":
       return lastSeq(jsm, request.stream);
@@ -121,7 +130,6 @@ async function handle(request) {
           if (!(error instanceof JetStreamApiError)) throw error;
         }
       }
-      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
       // Pipelined in windows: enough in flight to keep the connection busy, few enough that a
       // loaded machine acks each within its deadline.
       let done = 0;

@@ -84,6 +84,11 @@ export function callSync(request: BridgeRequest, timeoutMs: number): unknown {
   return answer.value;
 }
 
+/** One round trip to the worker thread and back with no NATS call in it (benchmarks, health). */
+export function pingBridge(timeoutMs = 5_000): void {
+  callSync({ op: 'ping' }, timeoutMs);
+}
+
 /** Closes the worker's connections (drains them) and stops the worker. */
 export function closeBridge(timeoutMs = 5_000): void {
   if (!bridge) return;
