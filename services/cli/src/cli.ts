@@ -23,6 +23,7 @@ import { natsCredentials } from './logTransfer.ts';
 import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
+import { HOSTABLE_COMPONENTS, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
 import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as patchVerbs from './patchVerbs.ts';
@@ -431,8 +432,9 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     });
 
   program.command('serve')
-    .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig).')
-    .requiredOption('--api', 'serve the Kubernetes REST API')
+    .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig); or, with --nats and --only, run controllers as a process of a distributed cluster.')
+    .option('--api', 'serve the Kubernetes REST API')
+    .option('--only <components>', `with --nats: run these components of the cluster in this process (${HOSTABLE_COMPONENTS.join(', ')}), taking the work other commands leave them (e.g. apply --wait=false)`)
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--address <host>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
@@ -440,8 +442,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--paused', 'simulated time moves only on `pvsim advance`')
     .option('--token [token]', 'require this bearer token on every request (without a value: generate one); it is written into the kubeconfig')
     .option('--tls', 'serve HTTPS with a generated self-signed CA and serving certificate; the kubeconfig trusts the CA')
-    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/\n  pvsim serve --api --speed 60    # a simulated minute per second')
-    .action(async (o: { port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean; token?: string | true; tls?: boolean }) => {
+    .addHelpText('after', '\nExample:\n  pvsim serve --api &\n  KUBECONFIG=.pvsim/kubeconfig kubectl apply -f examples/static/\n  pvsim serve --api --speed 60    # a simulated minute per second\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo serve --only pv-controller')
+    .action(async (o: { api?: boolean; only?: string; port: string; address: string; kubeconfig?: string; speed?: string; paused?: boolean; token?: string | true; tls?: boolean }) => {
+      if (o.only !== undefined) {
+        if (o.api) throw new UsageError('error: --api and --only cannot be used together (run two serve processes)');
+        const { progress: _bar, ...g } = globals();
+        exitCode = await serveComponents(io, g, { components: parseComponents(o.only) });
+        return;
+      }
+      if (!o.api) throw new UsageError("error: required option '--api' not specified (or --only COMPONENTS with --nats)");
       if (typeof o.token === 'string' && !/^[\x21-\x7e]+$/.test(o.token)) throw new UsageError('error: invalid argument for "--token" flag: a bearer token is printable ASCII without spaces');
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`error: invalid argument "${o.port}" for "--port" flag: must be a port number`);

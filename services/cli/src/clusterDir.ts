@@ -33,8 +33,8 @@ export const wallClock: LockClock = {
   sleepMs: (ms) => { Atomics.wait(sleeper, 0, 0, Math.max(1, ms)); },
 };
 
-/** Where the test fault seam may act: the log's write path, the snapshot, a new cluster directory just before it is published, a worker that has taken a task (simWorkers.ts). */
-export type FaultSite = FaultPoint | 'snapshot' | 'publish' | 'worker-task';
+/** Where the test fault seam may act: the log's write path, the snapshot, a new cluster directory just before it is published, a worker that has taken a task (simWorkers.ts), a component process about to append its batch (componentHost.ts). */
+export type FaultSite = FaultPoint | 'snapshot' | 'publish' | 'worker-task' | 'component-commit';
 export type Faults = (site: FaultSite) => void;
 
 /**

@@ -30,7 +30,13 @@ export type Input =
   | { type: 'TaintRequested'; data: { seed: number; node: string; taints: TaintChange[] } }
   | { type: 'ScaleRequested'; data: { seed: number; kind: ScalableKind; key: string; replicas: number } }
   | { type: 'ApiWriteRequested'; data: ApiWriteData }
-  | { type: 'ClusterInitRequested'; data: ClusterInitData };
+  | { type: 'ClusterInitRequested'; data: ClusterInitData }
+  /**
+   * A component process of a distributed run (`pvsim serve --only`, ADR 0101) took the work that
+   * waited for `component` in the log's last WorkPending and ran it: one transaction, re-executed
+   * by `log verify` like any command.
+   */
+  | { type: 'ComponentWorkRequested'; data: { seed: number; component: string } };
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -235,6 +241,8 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
     case 'AdvanceRequested':
       s.world.runUntil(() => false, input.data.durationMs);
       return { ok: true };
+    case 'ComponentWorkRequested':
+      return { ok: s.world.drainComponent(input.data.component) > 0 };
     case 'WaitRequested': {
       const holds = waitCondition(input.data.condition);
       return { ok: s.world.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };

@@ -4,8 +4,11 @@
  * `pvsim worker` processes for `pvsim sim --nats` (ADR 0014); it prints where each runs and how to
  * point commands at it, and on Ctrl-C (SIGINT) or SIGTERM stops the workers (each finishes the
  * task in hand), then the server, and removes the store. A composition root: it waits on signals
- * and child processes, which nothing below it does. The component processes of issue 8 item 3
- * (serve, kubelet, csi-driver) are not built yet; they are to be started here too.
+ * and child processes, which nothing below it does. Of the component processes of issue 8 item 3,
+ * `pvsim serve --only pv-controller,…` exists (ADR 0101: a process whose work is a transaction on
+ * the cluster's log); it serves one named cluster, which `up` does not create, so it is started by
+ * hand for now (docs/how-to/keep-a-cluster-in-nats.md). The kubelet and csi-driver processes are
+ * not built; `up --cluster NAME --serve COMPONENTS` would start them here beside the workers.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';

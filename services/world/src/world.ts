@@ -776,6 +776,24 @@ export class World {
   }
 
   /**
+   * Delivers the waiting work of one component — the items of the queues it owns, in queue order,
+   * and what they enqueue for it — until none of its work waits or `stepsMax` items were delivered;
+   * every other component's work stays waiting, and time does not move. What one component
+   * process does with the cluster's pending work in a free-running distributed run (ADR 0101).
+   * Returns the number delivered.
+   */
+  drainComponent(component: string, stepsMax = this.budget.stepsMax): number {
+    let delivered = 0;
+    while (delivered < stepsMax) {
+      const item = this.scheduler.waitingItems.find((w) => (this.manager.ownerOf(w.queue) ?? w.queue) === component);
+      if (!item) break;
+      this.step({ type: 'deliver', item });
+      delivered++;
+    }
+    return delivered;
+  }
+
+  /**
    * Lets simulated time run for up to `timeoutMs` — delayed work fires, resyncs run every period
    * whether or not anything looks unsettled — until `done()` holds (checked after every step of
    * time). What `kubectl wait` and `advance` need. Returns whether `done()` held.

@@ -1,0 +1,116 @@
+/**
+ * Design: `pvsim serve --nats URL --cluster NAME --only pv-controller,…` — a component process of
+ * a free-running distributed run (ADR 0101). It follows the cluster's stream (followLog, an
+ * ordered consumer) and, whenever a complete batch lands, opens a session on the log as it now
+ * is: the fold is its informer cache, and the session's own API server validates every write
+ * along the machines' edges, as in-process. If work for one of its components waits in the log's
+ * last WorkPending, it runs that work as one input (`ComponentWorkRequested`: the component's
+ * queued items and what they queue for it, nobody else's) and appends the batch expecting the
+ * stream to end where its fold ended. A batch that lost the race (someone else appended first) is
+ * the same ExpectedVersionConflict a command meets, and is re-run on the new log — a Kubernetes
+ * Conflict requeued. Its writes are buffered in the batch, so a process killed before the append
+ * wrote nothing, and its restart finds the same work waiting.
+ *
+ * A composition root: it waits on the stream and on signals; the decisions stay in the world.
+ */
+import { ExpectedVersionConflict } from '@pvsim/domain';
+import { followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
+import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
+import { runInput } from './inputs.ts';
+import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
+import { openSession } from './session.ts';
+import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
+
+/** The components a process can host in this first slice: the controller-manager's storage controllers. */
+export const HOSTABLE_COMPONENTS = ['pv-controller', 'pvc-protection', 'pv-protection'] as const;
+
+export function parseComponents(list: string): string[] {
+  const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
+  for (const n of names) {
+    if (!(HOSTABLE_COMPONENTS as readonly string[]).includes(n)) {
+      throw new UsageError(`error: invalid argument "${n}" for "--only" flag: a process hosts ${HOSTABLE_COMPONENTS.join(', ')}`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+/**
+ * Runs `component`'s waiting work as one transaction on the log as it is now. Returns how many
+ * items it delivered (0: nothing waited for it, nothing appended), retrying on a lost race.
+ */
+export function runComponentWork(io: CliIO, g: GlobalOptions, component: string): number {
+  for (let attempt = 1; ; attempt++) {
+    const s = openSession(g);
+    const waits = s.world.scheduler.waitingItems.some((w) => (s.world.manager.ownerOf(w.queue) ?? w.queue) === component);
+    if (!waits) return 0;
+    const before = s.world.scheduler.delivered;
+    runInput(s, { type: 'ComponentWorkRequested', data: { seed: g.seed, component } });
+    const delivered = s.world.scheduler.delivered - before;
+    io.stdout(`${component}: ran ${delivered} work item(s) on the log at ${s.basePosition}, appending\n`);
+    // A process killed here has written nothing: its restart finds the same work waiting.
+    faultsFromEnv(io.env)?.('component-commit');
+    try {
+      const stored = s.commit();
+      io.stdout(`${component}: appended records ${stored[0]!.pos}-${stored.at(-1)!.pos}\n`);
+      return delivered;
+    } catch (e) {
+      if (!(e instanceof ExpectedVersionConflict) || attempt >= CONFLICT_ATTEMPTS_MAX) throw e;
+      io.stdout(`${component}: the log moved (${e.message}); running again on the new log\n`);
+    }
+  }
+}
+
+/** The last line of a batch (sealBatch puts `end` just before the checksum). */
+const BATCH_END = /,"end":true,"sum":"[0-9a-f]+"\}$/;
+
+export interface ComponentHostOptions {
+  components: string[];
+}
+
+/** Serves until SIGINT/SIGTERM (or `stop()` of the returned handle); resolves with the exit code. */
+export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentHostOptions): Promise<number> {
+  if (!g.nats) throw new UsageError('error: serve --only runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)');
+  const connect = natsConnectOf(g);
+  const where = `${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`;
+  // The cluster must exist (any command creates it): its first batch is the cluster's own objects.
+  const end = openClusterLog(g).lastPos();
+  if (end === 0) throw new UsageError(`error: no cluster ${g.nats.cluster} in NATS at ${redactCredentials(g.nats.url)} yet: run a command on it first (e.g. pvsim --nats URL --cluster NAME init)`);
+  let running = false;
+  let again = false;
+  let failed: unknown;
+  const work = (): void => {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do {
+        again = false;
+        for (const component of o.components) runComponentWork(io, g, component);
+      } while (again);
+    } catch (e) {
+      failed = e;
+      handle?.stop();
+    } finally {
+      running = false;
+    }
+  };
+  let handle: FollowHandle | undefined;
+  // Every complete batch (its last record carries `end`) may have left work for us.
+  handle = await followLog(connect, g.nats.cluster, end + 1, (_seq, line) => {
+    if (BATCH_END.test(line)) setImmediate(work);
+  });
+  io.stdout(`pvsim serve: ${o.components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
+  work();
+  const stop = (): void => handle?.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await handle.done;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  if (failed) throw failed;
+  io.stdout('pvsim serve: stopped\n');
+  return 0;
+}
