@@ -353,9 +353,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program.command('up')
     .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
     .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
-    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100')
-    .action(async (o: { workers: string }) => {
-      exitCode = await up(io, o);
+    .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false')
+    .action(async (o: { workers: string; serve?: string }) => {
+      const cluster = program.opts<{ cluster?: string }>().cluster ?? io.env['PVSIM_CLUSTER'];
+      exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
     });
 
   const checkCommand = program.command('check');

@@ -73,9 +73,17 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   if (!g.nats) throw new UsageError('error: serve --only runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)');
   const connect = natsConnectOf(g);
   const where = `${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`;
-  // The cluster must exist (any command creates it): its first batch is the cluster's own objects.
-  const end = openClusterLog(g).lastPos();
-  if (end === 0) throw new UsageError(`error: no cluster ${g.nats.cluster} in NATS at ${redactCredentials(g.nats.url)} yet: run a command on it first (e.g. pvsim --nats URL --cluster NAME init)`);
+  // A new cluster is started as any first command starts it (its own objects, as one batch), so
+  // there is a stream to follow; `pvsim init` with another shape has to come before serve.
+  const log = openClusterLog(g);
+  if (log.lastPos() === 0) {
+    try {
+      openSession(g).commit();
+    } catch (e) {
+      if (!(e instanceof ExpectedVersionConflict)) throw e;
+    }
+  }
+  const end = log.lastPos();
   let running = false;
   let again = false;
   let failed: unknown;

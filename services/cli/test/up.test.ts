@@ -51,6 +51,28 @@ test('pvsim up --workers 1 also runs a worker that pvsim sim --nats uses; Ctrl-C
   assert.throws(() => process.kill(Number(worker![1]), 0), /ESRCH/, 'the worker process is gone');
 });
 
+test('pvsim up --serve pv-controller starts the cluster and a component process that binds what apply --wait=false left', async () => {
+  const { child, out, err, exited, ready } = await startUp(['--serve', 'pv-controller']);
+  const [, url] = ready;
+  assert.match(out(), /^pvsim serve --only pv-controller \(pid \d+\) for cluster default$/m);
+  const nats = ['--nats', url!, '--cluster', 'default'];
+  const applied = await pvsim('.unused', [...nats, 'apply', '-f', 'examples/static/', '--wait=false']);
+  assert.is(applied.code, 0, applied.stderr);
+  // The process's lines come through up's stdout; wait for its transaction, with a budget.
+  await new Promise<void>((resolve, reject) => {
+    const seen = () => /^pv-controller: appended records \d+-\d+$/m.test(out());
+    if (seen()) { resolve(); return; }
+    child.stdout!.on('data', () => { if (seen()) resolve(); });
+    const budget = setTimeout(() => reject(new Error(`no transaction of the pv-controller within 180 s: ${out()}${err()}`)), 180_000);
+    budget.unref();
+  });
+  const pvc = await pvsim('.unused', [...nats, 'get', 'pvc', 'db-data', '-o', 'jsonpath={.status.phase}']);
+  assert.is(pvc.stdout, 'Bound', pvc.stderr);
+  child.kill('SIGINT');
+  assert.is(await exited, 0, err());
+  assert.match(out(), /stopped pvsim serve\nstopped nats-server and removed its store\n$/);
+});
+
 test('pvsim up without a nats-server binary says so and how to install it', async () => {
   const r = await pvsim('.unused', ['up'], '', { PVSIM_NATS_SERVER: '/nonexistent/nats-server' });
   assert.is(r.code, 1);
