@@ -1,0 +1,125 @@
+/**
+ * Design: settled binds per second, distributed vs embedded (issue 8 item 10, ADR 0101). Against
+ * a nats-server started by the one launcher, in the same run, on N static PV/PVC pairs:
+ *
+ * - **Embedded** (the baseline): `pvsim apply -f pairs.yaml` on a file cluster, in this process —
+ *   the command creates the objects and settles, every controller in-process.
+ * - **Distributed, free-running**: on a cluster in NATS served by a `pvsim serve --only
+ *   pv-controller` process (the built CLI, started and ready before the clock starts):
+ *   `pvsim apply -f pairs.yaml --wait=false` in this process, then until the process has appended
+ *   its transaction. The clock covers both, as the embedded command's covers creating and binding.
+ *
+ * Claims Bound at the end, divided by the wall time. Rounds alternate the two, each on a fresh
+ * cluster; medians.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startNatsServer } from '../packages/nats/src/index.ts';
+import { runCli } from '../services/cli/src/cli.ts';
+import { emit, median, table } from './measure.ts';
+
+const quick = process.argv.includes('--quick');
+const PAIRS = quick ? 50 : 200;
+const ROUNDS = quick ? 2 : 3;
+const CLI = resolve('services/cli/dist/pvsim.js');
+const BUDGET_MS = 300_000;
+
+async function pvsim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '', env: {}, cwd: process.cwd(), isTTY: false });
+  if (code !== 0) throw new Error(`pvsim ${args.join(' ')} failed (${code}): ${stderr}`);
+  return { code, stdout, stderr };
+}
+
+function manifest(): string {
+  const docs: string[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const n = String(i).padStart(4, '0');
+    docs.push(`apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-${n}\nspec:\n  capacity:\n    storage: 1Gi\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  hostPath:\n    path: /tmp/pvsim/pv-${n}\n`);
+  }
+  for (let i = 0; i < PAIRS; i++) {
+    const n = String(i).padStart(4, '0');
+    docs.push(`apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: claim-${n}\nspec:\n  storageClassName: ""\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
+  }
+  return docs.join('---\n');
+}
+
+async function boundClaims(cluster: string[]): Promise<number> {
+  const items = JSON.parse((await pvsim([...cluster, 'get', 'pvc', '-o', 'json'])).stdout).items as { status?: { phase?: string } }[];
+  return items.filter((c) => c.status?.phase === 'Bound').length;
+}
+
+/** A `pvsim serve --only pv-controller` process; `appended(n)` resolves once it has appended n transactions. */
+function serve(nats: string[]): { child: ChildProcess; ready: Promise<void>; appended(n: number): Promise<void> } {
+  const child = spawn(process.execPath, [CLI, ...nats, 'serve', '--only', 'pv-controller'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const waiters: { re: RegExp; n: number; resolve: () => void }[] = [];
+  const count = (re: RegExp) => (out.match(new RegExp(re.source, 'gm')) ?? []).length;
+  const check = () => { for (const w of waiters.splice(0)) { if (count(w.re) >= w.n) w.resolve(); else waiters.push(w); } };
+  child.stdout!.on('data', (c) => { out += c; check(); });
+  const wait = (re: RegExp, n: number) => new Promise<void>((resolve, reject) => {
+    waiters.push({ re, n, resolve });
+    check();
+    const budget = setTimeout(() => reject(new Error(`serve did not print ${re} ${n}x within ${BUDGET_MS} ms: ${out}`)), BUDGET_MS);
+    budget.unref();
+    child.once('exit', () => reject(new Error(`serve exited: ${out}`)));
+  });
+  return { child, ready: wait(/^pvsim serve: /, 1), appended: (n) => wait(/^pv-controller: appended/, n) };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm install (it builds the CLI)`);
+  const server = await startNatsServer();
+  const tmp = mkdtempSync(join(tmpdir(), 'pvsim-bench-serve-'));
+  const file = join(tmp, 'pairs.yaml');
+  writeFileSync(file, manifest());
+  const load = loadavg()[0]!.toFixed(1);
+  const embedded: number[] = [];
+  const distributed: number[] = [];
+  const bound = { embedded: [] as number[], distributed: [] as number[] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      {
+        const cluster = ['--cluster', join(tmp, `embedded-${round}`)];
+        await pvsim([...cluster, 'init']);
+        const t0 = performance.now();
+        await pvsim([...cluster, 'apply', '-f', file]);
+        const seconds = (performance.now() - t0) / 1000;
+        bound.embedded.push(await boundClaims(cluster));
+        embedded.push(bound.embedded.at(-1)! / seconds);
+      }
+      {
+        const nats = ['--nats', server.url, '--cluster', `served-${round}`];
+        await pvsim([...nats, 'init']);
+        const p = serve(nats);
+        await p.ready;
+        const t0 = performance.now();
+        await pvsim([...nats, 'apply', '-f', file, '--wait=false']);
+        await p.appended(1);
+        const seconds = (performance.now() - t0) / 1000;
+        bound.distributed.push(await boundClaims(nats));
+        distributed.push(bound.distributed.at(-1)! / seconds);
+        p.child.kill('SIGTERM');
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await server.stop();
+  }
+  const ratio = median(distributed) / median(embedded);
+  console.log(`settled binds per second, ${PAIRS} static PV/PVC pairs, ${ROUNDS} rounds, medians (load average ${load} at the start)`);
+  console.log(table(['case', 'claims bound (per round)', 'binds/s', 'ratio'], [
+    ['embedded: apply (settles in-process)', bound.embedded.join(' '), median(embedded).toFixed(1), '1.00'],
+    ['distributed: apply --wait=false + serve --only pv-controller', bound.distributed.join(' '), median(distributed).toFixed(1), ratio.toFixed(2)],
+  ]));
+  emit('natsServe', { pairs: PAIRS, embedded, distributed, bound, ratio, load: Number(load) });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
