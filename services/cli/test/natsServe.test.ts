@@ -2,7 +2,8 @@
 // started by the one launcher: `pvsim serve --only pv-controller` binds the claims a separate
 // `apply --wait=false` left pending, the cluster's log verifies (the distributed run re-executes
 // embedded byte for byte), a process killed before its append wrote nothing and its restart
-// converges with no volume bound twice, and two processes at once never bind a volume twice.
+// converges with no volume bound twice, two processes at once never bind a volume twice, and a
+// process whose server restarts reconnects and goes on.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -147,6 +148,18 @@ test('two pv-controller processes at once: one transaction wins each race, no vo
   const log = (await ok([...nats('two'), 'log'])).stdout;
   assert.is(log.split('\n').filter((l) => l.includes('"type":"ComponentWorkRequested"')).length, 1, 'one binding transaction in the log');
   assert.match((await ok([...nats('two'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
+});
+
+test('nats-server restarted under a running pv-controller process: it reconnects, follows on and binds what is applied after', async () => {
+  const p = serve('restarted');
+  await p.waitFor(/^pvsim serve: pv-controller/);
+  await server.restart();
+  await ok([...nats('restarted'), 'apply', '-f', 'examples/static/', '--wait=false']);
+  await p.waitFor(/^pv-controller: appended records \d+-\d+$/);
+  await assertBoundAsEmbedded('restarted');
+  assert.match((await ok([...nats('restarted'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
+  p.child.kill('SIGTERM');
+  assert.is(await p.exited, 0);
 });
 
 test.run();
