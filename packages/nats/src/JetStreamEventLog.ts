@@ -57,8 +57,16 @@ export class JetStreamEventLog implements EventLog {
   }
 
   read(): LogRecord[] {
-    const stored = callSync({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: 1 }, this.timeoutMs) as StoredLine[];
-    return this.complete(stored);
+    return this.readAfter(0);
+  }
+
+  /**
+   * The records of the complete batches after position `pos` (a batch boundary the caller has
+   * already read: a follower folding only what is new, ADR 0101), checked as `read()` checks them.
+   */
+  readAfter(pos: number): LogRecord[] {
+    const stored = callSync({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: pos + 1 }, this.timeoutMs) as StoredLine[];
+    return this.complete(stored, pos);
   }
 
   lastPos(): number {
@@ -108,12 +116,12 @@ export class JetStreamEventLog implements EventLog {
   }
 
   /** The records of complete batches, checked; corrupt or out-of-order data is LogCorruptError. */
-  private complete(stored: StoredLine[]): LogRecord[] {
+  private complete(stored: StoredLine[], after = 0): LogRecord[] {
     const out: LogRecord[] = [];
     let lastEnd = 0;
     for (const s of stored) {
       const checked = checkLine(s.line, hash);
-      const expectedPos = out.length + 1;
+      const expectedPos = after + out.length + 1;
       if (!checked.ok) throw new LogCorruptError(this.describe(), expectedPos, s.seq, checked.detail, 'inspect the stream with `nats stream view`');
       if (checked.record.pos !== s.seq || s.seq !== expectedPos) {
         throw new LogCorruptError(this.describe(), expectedPos, s.seq, `at stream sequence ${s.seq} but numbered ${checked.record.pos}`, 'the stream was changed outside pvsim');

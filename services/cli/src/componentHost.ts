@@ -2,8 +2,9 @@
  * Design: `pvsim serve --nats URL --cluster NAME --only pv-controller,…` — a component process of
  * a free-running distributed run (ADR 0101). It follows the cluster's stream (followLog, an
  * ordered consumer) and, whenever a complete batch lands, opens a session on the log as it now
- * is: the fold is its informer cache, and the session's own API server validates every write
- * along the machines' edges, as in-process. If work for one of its components waits in the log's
+ * is — continuing its last one and folding only the new batches (FollowingSessions): the fold is
+ * its informer cache, and the session's own API server validates every write along the machines'
+ * edges, as in-process. If work for one of its components waits in the log's
  * last WorkPending, it runs that work as one input (`ComponentWorkRequested`: the component's
  * queued items and what they queue for it, nobody else's) and appends the batch expecting the
  * stream to end where its fold ended. A batch that lost the race (someone else appended first) is
@@ -14,11 +15,11 @@
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
 import { ExpectedVersionConflict } from '@pvsim/domain';
-import { followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
+import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { runInput } from './inputs.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
-import { openSession } from './session.ts';
+import { Session, openSession } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
 /** The components a process can host in this first slice: the controller-manager's storage controllers. */
@@ -36,14 +37,40 @@ export function parseComponents(list: string): string[] {
 }
 
 /**
+ * Sessions on the log as it is now, each continuing the last one whose objects are exactly the
+ * log's up to its end (it committed, or it ran nothing) and folding only the batches appended
+ * since (`Session` `after` + `appended`), so a long-running process does not read the whole log
+ * back for every transaction. A session whose append lost the race is never continued (its
+ * objects hold a batch the log does not): the next one folds the log afresh.
+ */
+export class FollowingSessions {
+  private reusable: Session | undefined;
+  constructor(private readonly g: GlobalOptions) {}
+
+  open(): Session {
+    const previous = this.reusable;
+    this.reusable = undefined;
+    const log = openClusterLog(this.g);
+    if (!previous || !(log instanceof JetStreamEventLog)) return openSession(this.g);
+    return new Session({
+      clusterDir: this.g.clusterDir, seed: this.g.seed, log, after: previous, appended: log.readAfter(previous.endPosition),
+      ...(this.g.budget ? { budget: this.g.budget } : {}),
+    });
+  }
+
+  /** `s` holds exactly the log up to its end: the next session may continue it. */
+  keep(s: Session): void { this.reusable = s; }
+}
+
+/**
  * Runs `component`'s waiting work as one transaction on the log as it is now. Returns how many
  * items it delivered (0: nothing waited for it, nothing appended), retrying on a lost race.
  */
-export function runComponentWork(io: CliIO, g: GlobalOptions, component: string): number {
+export function runComponentWork(io: CliIO, g: GlobalOptions, component: string, sessions = new FollowingSessions(g)): number {
   for (let attempt = 1; ; attempt++) {
-    const s = openSession(g);
+    const s = sessions.open();
     const waits = s.world.scheduler.waitingItems.some((w) => (s.world.manager.ownerOf(w.queue) ?? w.queue) === component);
-    if (!waits) return 0;
+    if (!waits) { sessions.keep(s); return 0; }
     const before = s.world.scheduler.delivered;
     runInput(s, { type: 'ComponentWorkRequested', data: { seed: g.seed, component } });
     const delivered = s.world.scheduler.delivered - before;
@@ -52,6 +79,7 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string)
     faultsFromEnv(io.env)?.('component-commit');
     try {
       const stored = s.commit();
+      sessions.keep(s);
       io.stdout(`${component}: appended records ${stored[0]!.pos}-${stored.at(-1)!.pos}\n`);
       return delivered;
     } catch (e) {
@@ -84,6 +112,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     }
   }
   const end = log.lastPos();
+  const sessions = new FollowingSessions(g);
   let running = false;
   let again = false;
   let failed: unknown;
@@ -93,7 +122,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     try {
       do {
         again = false;
-        for (const component of o.components) runComponentWork(io, g, component);
+        for (const component of o.components) runComponentWork(io, g, component, sessions);
       } while (again);
     } catch (e) {
       failed = e;

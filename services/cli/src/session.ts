@@ -82,6 +82,12 @@ export interface SessionOptions {
    * written only with the first command that succeeds).
    */
   preamble?: NewLogRecord[];
+  /**
+   * With `after`: the complete batches the log gained after that session's end (another writer's),
+   * folded on top of its objects — a component process following the log folds only what is new
+   * (componentHost.ts), and the world relists, as a fresh fold's does.
+   */
+  appended?: LogRecord[];
 }
 
 export interface SessionWorld {
@@ -142,8 +148,9 @@ export class Session {
     let records: LogRecord[] | undefined;
     let end: number;
     if (after) {
-      records = [];
-      end = after.pos;
+      records = opts.appended ?? [];
+      if (records.length > 0 && records[0]!.pos !== after.pos + 1) throw new Error(`the records appended after position ${after.pos} start at ${records[0]!.pos}`);
+      end = records.length > 0 ? records[records.length - 1]!.pos : after.pos;
     } else if (file) {
       // A file log is folded batch by batch as it is read (FileEventLog.forEachBatch): a log of
       // any size folds in the memory of its largest batch, not of every record at once.
@@ -213,7 +220,7 @@ export class Session {
     this.endPos = this.basePos;
     this.endPending = pending;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
-    if (after) this.world.relistFrom(after.world); else this.world.relist();
+    if (after && !folded) this.world.relistFrom(after.world); else this.world.relist();
     if (pending) this.world.scheduler.restorePendingWork(pending);
     // The objects before this command's batch, kept by reference (stored objects are never changed
     // in place), from which commit folds the snapshots inside the batch.
@@ -346,6 +353,9 @@ export class Session {
 
   /** The log position this session started from (0: an empty log). */
   get basePosition(): number { return this.basePos; }
+
+  /** The log's end as this session last saw it: where it started, or its own batch's end once committed. */
+  get endPosition(): number { return this.endPos; }
 
   /** Whether the log has nothing yet (no record folded, none pending). */
   get isFresh(): boolean { return this.basePos === 0 && this.pending.length === 0; }
