@@ -96,7 +96,7 @@ export interface ComponentHostOptions {
   components: string[];
 }
 
-/** Serves until SIGINT/SIGTERM (or `stop()` of the returned handle); resolves with the exit code. */
+/** Serves until SIGINT or SIGTERM (or a failure, which it throws); resolves with the exit code. */
 export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentHostOptions): Promise<number> {
   if (!g.nats) throw new UsageError('error: serve --only runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)');
   const connect = natsConnectOf(g);
