@@ -37,7 +37,7 @@ import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } f
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
   missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
-  podWork, publishedAt, volumesInUse, volumesToUnstage, wantedKey,
+  podWork, publishedAt, volumesInUseNames, volumesToUnstage, wantedKey,
   type KubeletActualState, type PublishedVolume,
 } from './kubeletDecisions.ts';
 import { reconstructActualState } from './kubeletReconstruct.ts';
@@ -575,17 +575,27 @@ export class Kubelet implements Controller {
   private updateVolumesInUse(): void {
     const node = this.client.getNode(this.nodeName);
     if (!node) return;
+    // Each driver's answer read once per call (this runs on every pod sync, over every pod on the node).
+    const attachableByDriver = new Map<string, boolean>();
+    const attachable = (driver: string): boolean => {
+      let yes = attachableByDriver.get(driver);
+      if (yes === undefined) attachableByDriver.set(driver, (yes = this.attachable(driver)));
+      return yes;
+    };
     const desired: string[] = [];
     for (const pod of this.podsHere()) {
       if (podReleasesVolumes(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
-        if (csi && this.attachable(csi.driver)) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
+        if (csi && attachable(csi.driver)) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
       }
     }
-    const list = volumesInUse(desired, this.actualState(), (d) => this.attachable(d), uniqueVolumeName);
     const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
-    if (JSON.stringify(current) === JSON.stringify(list)) return;
+    // volumesInUse's list is its names sorted: a current list that is sorted, unique and holds the
+    // same names is that list (compared without sorting and serialising both on every sync).
+    const names = volumesInUseNames(desired, this.actualState(), attachable, uniqueVolumeName);
+    if (current.length === names.size && current.every((n, i) => names.has(n) && (i === 0 || current[i - 1]! < n))) return;
+    const list = [...names].sort();
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
     if (list.length > 0) status['volumesInUse'] = list; else delete status['volumesInUse'];
     this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');
