@@ -1142,9 +1142,15 @@ export class PodScheduler implements Controller {
     if (this.summaries.size === 0) return;
     const obj = (ev.new ?? ev.old)!;
     switch (ev.kind) {
-      case 'Pod':
-        for (const p of [ev.old, ev.new] as unknown as (Pod | undefined)[]) if (p) this.summaries.delete(fields(p).nodeName ?? '');
+      case 'Pod': {
+        const [before, after] = [ev.old, ev.new] as unknown as (Pod | undefined)[];
+        // A summary reads a pod's spec (node, volumes, requests), its name and whether it finished:
+        // a change that keeps the same spec object (the store shares what did not change, as a
+        // status write does) and the same finished-ness leaves the node's summary as it was.
+        if (before && after && before.spec === after.spec && isPodTerminated(before) === isPodTerminated(after)) return;
+        for (const p of [before, after]) if (p) this.summaries.delete(fields(p).nodeName ?? '');
         return;
+      }
       case 'PersistentVolumeClaim':
         this.dropReaders(this.readers.claims, `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`);
         return;
