@@ -126,13 +126,20 @@ export class AttachDetachController implements Controller {
   private desiredByNode(only?: string): Map<string, Map<string, DesiredVolume>> {
     const out = new Map<string, Map<string, DesiredVolume>>();
     const pods = only !== undefined ? this.client.byIndex('podsByNode', only) as unknown as Pod[] : this.client.listPods();
+    // Each driver's answer read once per call (a node's sync reads every pod on it).
+    const attachableByDriver = new Map<string, boolean>();
+    const attachable = (driver: string): boolean => {
+      let yes = attachableByDriver.get(driver);
+      if (yes === undefined) attachableByDriver.set(driver, (yes = isAttachable(this.drivers.get(driver), this.client.get('CSIDriver', driver) as CsiDriverAttachSpec | undefined)));
+      return yes;
+    };
     for (const pod of pods) {
       const node = pod.spec.nodeName;
       if (!node || (only !== undefined && node !== only) || isPodTerminated(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const bound = boundVolumeOf(this.client, pod, volume);
         const csi = csiSourceOf(bound?.pv);
-        if (!bound || !csi || !isAttachable(this.drivers.get(csi.driver), this.client.get('CSIDriver', csi.driver) as CsiDriverAttachSpec | undefined)) continue;
+        if (!bound || !csi || !attachable(csi.driver)) continue;
         let perNode = out.get(node);
         if (!perNode) out.set(node, (perNode = new Map()));
         const entry = perNode.get(bound.pv.metadata.name);

@@ -239,8 +239,8 @@ export class ExternalAttacher implements Controller {
   private syncVolume(pvName: string): void {
     const pv = this.client.getVolume(pvName);
     if (!pv || !(pv.metadata.finalizers ?? []).includes(this.finalizer)) return;
-    const users = (this.client.list('VolumeAttachment') as unknown as VolumeAttachment[]).some((va) => va.spec.source.persistentVolumeName === pvName);
-    if (users) return;
+    // The cache's index of VAs by PV (a list of every VA per PV event made this O(VAs) per volume).
+    if (this.client.byIndex('attachmentsByVolume', pvName).length > 0) return;
     this.client.updateVolume(withFinalizer(pv, this.finalizer, false));
   }
 }

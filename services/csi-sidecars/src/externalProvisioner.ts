@@ -103,6 +103,12 @@ const objectKeyOfClaim = (c: PersistentVolumeClaim) => `${c.metadata.namespace ?
 // ------------------------------------------------------------------------------- controller
 
 export class ExternalProvisioner implements Controller {
+  /**
+   * Tests: compare the node topology terms kept between provisionings with a fresh read of every
+   * node on each use; a difference is listed in `staleNodeTerms` and fails the provisioning.
+   */
+  static verifyNodeTerms = false;
+  static readonly staleNodeTerms: string[] = [];
   readonly name: string;
   readonly queues: Readonly<Record<string, (key: string) => void>>;
   /** The provisioner identity recorded in every PV it creates (drawn at start, so saved with the state). */
@@ -152,12 +158,15 @@ export class ExternalProvisioner implements Controller {
   // ----------------------------------------------------------------------------- wiring
 
   onWatch(ev: WatchEvent, queue: WorkQueue): void {
+    this.nodeTerms.watchEventsSeen++;
     if (ev.kind === 'PersistentVolumeClaim') {
       const op = this.claimOps.get(ev.key);
       const action = claimWatchAction(op, ev.new as unknown as PersistentVolumeClaim | undefined, this.driverName);
       if (action === 'forget') this.claimOps.delete(ev.key);
       if (action === 'rearm') { op!.phase = 'idle'; this.stateVersion.touch(); }
       if (action === 'queue' || action === 'rearm') queue.add(this.queueName, `claim:${ev.key}`);
+    } else if (ev.kind === 'Node') {
+      this.nodeTerms.nodeChanged(ev.key);
     } else if (ev.kind === 'PersistentVolume') {
       const op = this.volumeOps.get(ev.key);
       const action = volumeWatchAction(op, ev.new as unknown as PersistentVolume | undefined, this.driverName);
@@ -496,19 +505,25 @@ export class ExternalProvisioner implements Controller {
       selectedTerm = termOf(labels, keys);
       if (!selectedTerm) throw new Error(`topology labels from selected node ${goMap(labels)} does not match topology keys from CSINode ${goList(keys)}`);
     }
-    const nodes = (this.client.list('Node') as unknown as Node[]);
     let requisite = flattenAllowedTopologies(cls.allowedTopologies);
     if (requisite.length === 0 && (cls.allowedTopologies ?? []).length === 0) {
       if (!selectedNode) {
         // Immediate binding: the keys of the first node the driver reports topology on
         // (Kubernetes shuffles the CSINodes; pvsim takes them in name order).
-        for (const n of nodes) {
-          keys = this.topologyKeys(n.metadata.name);
+        for (const name of this.client.keys('Node')) {
+          keys = this.topologyKeys(name);
           if (keys.length > 0) break;
         }
         if (keys.length === 0) return undefined;
       }
-      requisite = this.nodeTerms.distinct(nodes, keys);
+      requisite = this.nodeTerms.distinct(this.client, keys);
+      if (ExternalProvisioner.verifyNodeTerms) {
+        const fresh = new NodeTerms().distinct(this.client, keys);
+        if (JSON.stringify(fresh) !== JSON.stringify(requisite)) {
+          ExternalProvisioner.staleNodeTerms.push(`${this.name}: kept ${JSON.stringify(requisite)}, cache ${JSON.stringify(fresh)}`);
+          throw new Error(`${this.name}: stale node topology terms`);
+        }
+      }
       if (requisite.length === 0) throw new Error(`topologyKeys ${goList(keys)} were not found on any nodes`);
     } else {
       requisite.sort(compareTerms);
@@ -792,16 +807,27 @@ export class ExternalProvisioner implements Controller {
 /**
  * The distinct topology terms of the nodes under some keys, in compareTerms order — what
  * `termOf` over every node, sorted and deduplicated, gives — kept between calls: a node's term is
- * computed again only when its object changed (a new object in the cache) and the sorted terms
- * only when a term appeared or went. Listing every node's term and sorting them on each
- * provisioning made provisioning N volumes on N nodes cost O(N² log N).
+ * computed again only when a watch event changed the node, and the sorted terms only when a term
+ * appeared or went. Listing every node's term and sorting them on each provisioning made
+ * provisioning N volumes on N nodes cost O(N² log N); visiting every node on each one, O(N²).
+ * The cache's `changes` counter tells a change made without a watch event (a relist, a load, an
+ * adoption): every term is then read again, as with a cache that keeps no counter.
  */
 class NodeTerms {
+  /** Moved by the provisioner for every watch event it sees (each counts one cache change). */
+  watchEventsSeen = 0;
   private keysId: string | undefined;
   private readonly byNode = new Map<string, { node: Node; id: string | undefined }>();
   /** term id -> the term and how many nodes have it. */
   private readonly terms = new Map<string, { term: Term; nodes: number }>();
   private sorted: Term[] | undefined;
+  /** Nodes a watch event changed since the last call. */
+  private readonly changed = new Set<string>();
+  private mark: { cache: object; offset: number } | undefined;
+
+  nodeChanged(name: string): void {
+    this.changed.add(name);
+  }
 
   private count(id: string | undefined, term: Term | undefined, by: 1 | -1): void {
     if (id === undefined) return;
@@ -815,28 +841,44 @@ class NodeTerms {
     }
   }
 
-  /** The distinct non-empty terms of `nodes` under `keys`, sorted (fresh arrays: callers may keep them). */
-  distinct(nodes: readonly Node[], keys: readonly string[]): Term[] {
+  /** The node's term read again (or dropped, when the node is gone). */
+  private refresh(name: string, node: Node | undefined, keys: readonly string[]): void {
+    const seen = this.byNode.get(name);
+    if (seen && seen.node === node) return;
+    this.count(seen?.id, undefined, -1);
+    if (!node) { this.byNode.delete(name); return; }
+    const term = termOf(node.metadata.labels ?? {}, keys);
+    const id = term && term.length > 0 ? JSON.stringify(term) : undefined;
+    this.count(id, term, 1);
+    this.byNode.set(name, { node, id });
+  }
+
+  /** Whether only the nodes named by watch events can have changed since the last call. */
+  private upToDate(client: Client): boolean {
+    const cache = (client as { cache?: { changes?: unknown } }).cache;
+    if (!cache || typeof cache.changes !== 'number') return false;
+    const offset = cache.changes - this.watchEventsSeen;
+    const same = this.mark?.cache === cache && this.mark.offset === offset;
+    this.mark = { cache, offset };
+    return same;
+  }
+
+  /** The distinct non-empty terms of the client's nodes under `keys`, sorted (fresh arrays: callers may keep them). */
+  distinct(client: Client, keys: readonly string[]): Term[] {
     const keysId = JSON.stringify(keys);
-    if (keysId !== this.keysId || nodes.length < this.byNode.size) {
+    // Read on every call, as the answer depends on every node (a tracked step's footprint says so).
+    const names = client.keys('Node');
+    const upToDate = this.upToDate(client);
+    if (upToDate && keysId === this.keysId) {
+      for (const name of this.changed) this.refresh(name, client.getNode(name), keys);
+    }
+    this.changed.clear();
+    if (!upToDate || keysId !== this.keysId || this.byNode.size !== names.length) {
       this.keysId = keysId;
       this.byNode.clear();
       this.terms.clear();
       this.sorted = undefined;
-    }
-    for (const n of nodes) {
-      const seen = this.byNode.get(n.metadata.name);
-      if (seen?.node === n) continue;
-      const term = termOf(n.metadata.labels ?? {}, keys);
-      const id = term && term.length > 0 ? JSON.stringify(term) : undefined;
-      this.count(seen?.id, undefined, -1);
-      this.count(id, term, 1);
-      this.byNode.set(n.metadata.name, { node: n, id });
-    }
-    // A node that went away (and another that came) leaves the count of names above the nodes'.
-    if (this.byNode.size !== nodes.length) {
-      this.keysId = undefined;
-      return this.distinct(nodes, keys);
+      for (const name of names) this.refresh(name, client.getNode(name), keys);
     }
     this.sorted ??= [...this.terms.values()].map((t) => t.term).sort(compareTerms);
     return this.sorted.map((t) => t.map(([k, v]) => [k, v] as [string, string]));

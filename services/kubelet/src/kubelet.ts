@@ -37,7 +37,7 @@ import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } f
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
   missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
-  podWork, publishedAt, volumesInUse, volumesToUnstage, wantedKey,
+  podWork, publishedAt, volumesToUnstage, wantedKey,
   type KubeletActualState, type PublishedVolume,
 } from './kubeletDecisions.ts';
 import { reconstructActualState } from './kubeletReconstruct.ts';
@@ -91,6 +91,20 @@ function setConditions(current: PodCondition[], next: PodCondition[], now: strin
   }
   const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
   return [...byType.values()].sort((a, b) => rank(a.type) - rank(b.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+/**
+ * volumesInUseNames' names of an actual state's staged and published volumes, with their drivers,
+ * per actual-state object (a change makes a new one): the kubelet names them on every pod sync.
+ */
+const actualNames = new WeakMap<KubeletActualState, [driver: string, name: string][]>();
+function actualVolumeNames(actual: KubeletActualState): [driver: string, name: string][] {
+  let names = actualNames.get(actual);
+  if (!names) {
+    names = [...actual.staged, ...actual.published].map((v) => [v.driver, uniqueVolumeName(v.driver, v.volumeId)]);
+    actualNames.set(actual, names);
+  }
+  return names;
 }
 
 export class Kubelet implements Controller {
@@ -575,17 +589,29 @@ export class Kubelet implements Controller {
   private updateVolumesInUse(): void {
     const node = this.client.getNode(this.nodeName);
     if (!node) return;
+    // Each driver's answer read once per call (this runs on every pod sync, over every pod on the node).
+    const attachableByDriver = new Map<string, boolean>();
+    const attachable = (driver: string): boolean => {
+      let yes = attachableByDriver.get(driver);
+      if (yes === undefined) attachableByDriver.set(driver, (yes = this.attachable(driver)));
+      return yes;
+    };
     const desired: string[] = [];
     for (const pod of this.podsHere()) {
       if (podReleasesVolumes(pod)) continue;
       for (const volume of pod.spec.volumes ?? []) {
         const csi = csiSourceOf(boundVolumeOf(this.client, pod, volume)?.pv);
-        if (csi && this.attachable(csi.driver)) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
+        if (csi && attachable(csi.driver)) desired.push(uniqueVolumeName(csi.driver, csi.volumeHandle));
       }
     }
-    const list = volumesInUse(desired, this.actualState(), (d) => this.attachable(d), uniqueVolumeName);
     const current = (node.status?.['volumesInUse'] as string[] | undefined) ?? [];
-    if (JSON.stringify(current) === JSON.stringify(list)) return;
+    // volumesInUse's list is its names sorted: a current list that is sorted, unique and holds the
+    // same names is that list (compared without sorting and serialising both on every sync).
+    const names = new Set(desired);
+    // The actual state's volumes (every volume staged or published here), named once per actual-state object.
+    for (const [driver, name] of actualVolumeNames(this.actualState())) if (attachable(driver)) names.add(name);
+    if (current.length === names.size && current.every((n, i) => names.has(n) && (i === 0 || current[i - 1]! < n))) return;
+    const list = [...names].sort();
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
     if (list.length > 0) status['volumesInUse'] = list; else delete status['volumesInUse'];
     this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');

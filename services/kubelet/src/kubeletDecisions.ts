@@ -285,9 +285,20 @@ export function volumesInUse(
   attachable: (driver: string) => boolean,
   uniqueName: (driver: string, volumeId: string) => string,
 ): string[] {
+  return [...volumesInUseNames(desired, actual, attachable, uniqueName)].sort();
+}
+
+/** volumesInUse's names, unsorted. */
+export function volumesInUseNames(
+  desired: Iterable<string>,
+  actual: KubeletActualState,
+  attachable: (driver: string) => boolean,
+  uniqueName: (driver: string, volumeId: string) => string,
+): Set<string> {
   const names = new Set(desired);
-  for (const v of [...actual.staged, ...actual.published]) if (attachable(v.driver)) names.add(uniqueName(v.driver, v.volumeId));
-  return [...names].sort();
+  for (const v of actual.staged) if (attachable(v.driver)) names.add(uniqueName(v.driver, v.volumeId));
+  for (const v of actual.published) if (attachable(v.driver)) names.add(uniqueName(v.driver, v.volumeId));
+  return names;
 }
 
 /** emptyDirs of pods that exist nowhere any more (deleted without the kubelet), by Filesystem name. */

@@ -402,12 +402,15 @@ function requestsOf(pods: readonly Pod[]): Resources {
   return pods.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryMilli: a.memoryMilli + b.memoryMilli }), { cpuMilli: 0n, memoryMilli: 0n });
 }
 
+const NO_REASONS: string[] = Object.freeze([]) as unknown as string[];
+
 /** filterResources from the node's pod count and (read only when the pod requests something) their requests. */
 function filterResourcesOf(want: Resources, node: Node, podCount: number, requested: () => Resources): string[] {
   const allocatable = ((node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable) ?? {};
-  const reasons: string[] = [];
-  if (allocatable['pods'] !== undefined && podCount + 1 > Number(allocatable['pods'])) reasons.push(SchedulingReason.tooManyPods);
-  if (want.cpuMilli === 0n && want.memoryMilli === 0n) return reasons;
+  const tooMany = allocatable['pods'] !== undefined && podCount + 1 > Number(allocatable['pods']);
+  // A pod that requests nothing: one shared empty answer where the node has room (no allocation per node).
+  if (want.cpuMilli === 0n && want.memoryMilli === 0n) return tooMany ? [SchedulingReason.tooManyPods] : NO_REASONS;
+  const reasons: string[] = tooMany ? [SchedulingReason.tooManyPods] : [];
   const used = requested();
   if (allocatable['cpu'] !== undefined && want.cpuMilli > 0n && used.cpuMilli + want.cpuMilli > milli(allocatable['cpu'])) reasons.push(SchedulingReason.insufficient('cpu'));
   if (allocatable['memory'] !== undefined && want.memoryMilli > 0n && used.memoryMilli + want.memoryMilli > milli(allocatable['memory'])) reasons.push(SchedulingReason.insufficient('memory'));
@@ -462,6 +465,14 @@ function preferenceScores(pod: Pod, nodes: readonly Node[], byName: () => Readon
   const [lo, hi] = [Math.min(...podRaw), Math.max(...podRaw)];
   const podScore = podRaw.map((r) => (hi > lo ? Math.floor(((r - lo) * 100) / (hi - lo)) : 0));
   return nodes.map((_, i) => 2 * nodeScore[i]! + 2 * podScore[i]!);
+}
+
+/** Whether the pod has a term preferenceScores weighs (otherwise it scores every node 0). */
+function hasPreferenceTerms(pod: Pod): boolean {
+  const aff = (pod.spec as { affinity?: PreferredTerms }).affinity;
+  return (aff?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0
+    || (aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0
+    || (aff?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0;
 }
 
 type PreFilterResult = { ok: true; claims: PodClaims } | { ok: false; message: string };
@@ -522,21 +533,28 @@ function fitsNodeAffinity(pv: PersistentVolume, node: Node): boolean {
   return ok;
 }
 
+/** FindPodVolumes' answer for a node where every claim is bound and fits: one shared, frozen object (no allocation per node). */
+const NOTHING_TO_BIND: { reasons: string[]; bindings: PodVolumeBindings } = Object.freeze({
+  reasons: Object.freeze([]) as unknown as string[],
+  bindings: Object.freeze({ volumes: Object.freeze([]) as unknown as PodVolumeBindings['volumes'], provisions: Object.freeze([]) as unknown as PodVolumeBindings['provisions'] }),
+});
+
 /** FindPodVolumes for one node: reasons when it does not fit, else the PreBind work. */
 function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot, candidatesOf: (claim: PersistentVolumeClaim) => readonly PersistentVolume[], boundVolumes?: readonly (PersistentVolume | undefined)[]): { reasons: string[]; bindings: PodVolumeBindings } {
-  const reasons: string[] = [];
-  const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
-  const labels = node.metadata.labels ?? {};
   let boundOk = true;
   let pvsFound = true;
-  for (const [i, claim] of claims.bound.entries()) {
+  for (let i = 0; i < claims.bound.length; i++) {
     // The bound claims' PVs, read once per cycle by the caller (the cache does not change during one).
-    const pv = boundVolumes ? boundVolumes[i] : snap.getVolume(claim.spec.volumeName!);
+    const pv = boundVolumes ? boundVolumes[i] : snap.getVolume(claims.bound[i]!.spec.volumeName!);
     if (!pv) { pvsFound = false; break; }
     if (!fitsNodeAffinity(pv, node)) { boundOk = false; break; }
   }
+  // Allocated only past the common case below (this runs for every node a cycle looks at).
+  const reasons: string[] = [];
+  const bindings: PodVolumeBindings = { volumes: [], provisions: [] };
   if (claims.delayed.length === 0) {
     // Nothing to match or provision (the common case once claims are bound): the bound claims' verdicts alone.
+    if (boundOk && pvsFound) return NOTHING_TO_BIND;
     if (!boundOk) reasons.push(SchedulingReason.volumeNodeAffinityConflict);
     if (!pvsFound) reasons.push(SchedulingReason.volumeNotExist);
     return { reasons, bindings };
@@ -567,7 +585,7 @@ function findPodVolumes(claims: PodClaims, node: Node, snap: SchedulingSnapshot,
     // checkVolumeProvisions: a provisioner that can serve this node.
     for (const claim of toProvision) {
       const cls = snap.getClass(getClaimClass(claim));
-      if (!cls || cls.provisioner === '' || cls.provisioner === NOT_SUPPORTED_PROVISIONER || !matchesAllowedTopologies(cls, labels)) {
+      if (!cls || cls.provisioner === '' || cls.provisioner === NOT_SUPPORTED_PROVISIONER || !matchesAllowedTopologies(cls, node.metadata.labels ?? {})) {
         unboundOk = false;
         break;
       }
@@ -702,7 +720,15 @@ function limitsThatApply(podVolumes: ReadonlyMap<string, string>, node: Node, sn
 function filterVolumeLimitsOf(podVolumes: ReadonlyMap<string, string>, node: Node, summary: NodeSummary, snap: SchedulingSnapshot): string | undefined {
   const limits = limitsThatApply(podVolumes, node, snap);
   if (!limits) return undefined;
-  return volumeLimitExceeded(podVolumes, limits, summary.attached, (driver) => summary.perDriver.get(driver) ?? 0);
+  // volumeLimitExceeded over the summary's counts, without a closure per node.
+  for (const [unique, driver] of podVolumes) {
+    const limit = limits.get(driver);
+    if (limit === undefined || summary.attached.has(unique)) continue;
+    let added = 0;
+    for (const [u, d] of podVolumes) if (d === driver && !summary.attached.has(u)) added++;
+    if ((summary.perDriver.get(driver) ?? 0) + added > limit) return SchedulingReason.maxVolumeCountExceeded;
+  }
+  return undefined;
 }
 
 /**
@@ -787,6 +813,7 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   const selfNamespace = pod.metadata.namespace ?? 'default';
   const counts = (p: Pod) => !isPodTerminated(p) && (p.metadata.name !== selfName || (p.metadata.namespace ?? 'default') !== selfNamespace);
   const selfKey = `${selfNamespace}/${selfName}`;
+  const selfMayBeOnNode = !!fields(pod).nodeName;
   let assignedPods: Pod[] | undefined;
   const assigned = () => (assignedPods ??= snap.pods.filter((p) => fields(p).nodeName && counts(p)));
   let grouped: Map<string, Pod[]> | undefined;
@@ -844,7 +871,8 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
     // The node's summary when the reader keeps one (and this pod is not among its pods, which
     // onNode would leave out), else its pods read here.
     const kept = snap.nodeSummary?.(node.metadata.name);
-    const summary = kept && !kept.keys.has(selfKey) ? kept : undefined;
+    // A pod in no node's bucket (one pending scheduling has no nodeName) is in no summary's keys.
+    const summary = kept && !(selfMayBeOnNode && kept.keys.has(selfKey)) ? kept : undefined;
     const here = summary ? undefined : onNode(node.metadata.name);
     const early = filterNodeReadiness(pod, node) ?? (selectorFree ? undefined : filterNodeSelector(pod, node));
     if (early !== undefined) { perNode.push([early]); continue; }
@@ -867,6 +895,14 @@ function scheduleFrom(pod: Pod, snap: SchedulingSnapshot, startIndex: number, co
   // The highest score wins (selectHost); among equals the node with fewer pods (a stand-in for
   // the spreading and least-allocated scores), then the first name — Kubernetes breaks the last
   // ties at random, pvsim by name so a run is reproducible.
+  if (!hasPreferenceTerms(pod)) {
+    // Every score is 0 (preferenceScores of a pod without preferred terms): fewer pods, then the first name.
+    let best = feasible[0]!;
+    for (const f of feasible) {
+      if (f.pods < best.pods || (f.pods === best.pods && f.node.metadata.name < best.node.metadata.name)) best = f;
+    }
+    return { kind: 'Bind', node: best.node.metadata.name, bindings: best.bindings };
+  }
   const scores = preferenceScores(pod, feasible.map((f) => f.node), byName, assigned);
   const order = feasible.map((f, i) => ({ ...f, score: scores[i]! }));
   const before = (a: (typeof order)[number], b: (typeof order)[number]) => b.score - a.score || a.pods - b.pods || (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0);
@@ -1062,8 +1098,8 @@ export class PodScheduler implements Controller {
   }
 
   /** The node's summary, from the cache (see `summaries`). */
-  private nodeSummary(node: string): NodeSummary | undefined {
-    if (!this.summariesUsable()) return undefined;
+  private nodeSummary(node: string, usable = this.summariesUsable()): NodeSummary | undefined {
+    if (!usable) return undefined;
     let summary = this.summaries.get(node);
     if (!summary) {
       const c = this.client;
@@ -1106,9 +1142,15 @@ export class PodScheduler implements Controller {
     if (this.summaries.size === 0) return;
     const obj = (ev.new ?? ev.old)!;
     switch (ev.kind) {
-      case 'Pod':
-        for (const p of [ev.old, ev.new] as unknown as (Pod | undefined)[]) if (p) this.summaries.delete(fields(p).nodeName ?? '');
+      case 'Pod': {
+        const [before, after] = [ev.old, ev.new] as unknown as (Pod | undefined)[];
+        // A summary reads a pod's spec (node, volumes, requests), its name and whether it finished:
+        // a change that keeps the same spec object (the store shares what did not change, as a
+        // status write does) and the same finished-ness leaves the node's summary as it was.
+        if (before && after && before.spec === after.spec && isPodTerminated(before) === isPodTerminated(after)) return;
+        for (const p of [before, after]) if (p) this.summaries.delete(fields(p).nodeName ?? '');
         return;
+      }
       case 'PersistentVolumeClaim':
         this.dropReaders(this.readers.claims, `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`);
         return;
@@ -1203,7 +1245,8 @@ export class PodScheduler implements Controller {
     const scheduler = this;
     let pods: Pod[] | undefined;
     const assumedNodes = new Set([...this.binding.values()].map((b) => b.node));
-    const assumedOn = (node: string) => assumedNodes.has(node);
+    const assumedOn = (node: string) => assumedNodes.size > 0 && assumedNodes.has(node);
+    let usable: boolean | undefined;
     let nodes: Node[] | undefined;
     return {
       // Listed only when a pod's affinity terms need every node by name.
@@ -1226,7 +1269,8 @@ export class PodScheduler implements Controller {
       vacEnabled: s.vacEnabled,
       getCsiNode: (n) => s.get('CSINode', n) as unknown as CsiNodeObject | undefined,
       // A node with assumed pods is read as before (its pods are not only the index's).
-      nodeSummary: (node) => (assumedOn(node) ? undefined : this.nodeSummary(node)),
+      // Whether the summaries can be used is decided once per snapshot: the cache does not change during a cycle.
+      nodeSummary: (node) => (assumedOn(node) ? undefined : this.nodeSummary(node, (usable ??= this.summariesUsable()))),
     };
   }
 
