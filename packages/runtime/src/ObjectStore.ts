@@ -250,6 +250,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
+  /**
+   * Every change of the stored objects counted — writes, events, loads and restores — and kept
+   * when another store adopts this one: equal counts mean the same objects (a cache keyed by it
+   * stays valid across the worlds of a replay).
+   */
+  changes = 0;
   private fingerprinter = new Fingerprinter();
   /** Per kind, keys written since `fingerprint()` last hashed them. */
   private readonly unhashed = new Map<StoredKind, Set<string>>();
@@ -406,6 +412,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.bus = other.bus;
     this.fingerprinter = other.fingerprinter;
     this.resourceVersion = other.resourceVersion;
+    this.changes = other.changes;
     other.actors.clear();
     other.plain.clear();
   }
@@ -541,6 +548,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private put(kind: StoredKind, key: string, obj: AnyObject): void {
+    this.changes++;
     this.derive(kind, key, obj);
     this.fingerprinter.registerObject(kind, key, obj);
     this.markUnhashed(kind, key);
@@ -608,6 +616,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private drop(kind: StoredKind, key: string): void {
+    this.changes++;
     this.derive(kind, key, undefined);
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {
