@@ -245,7 +245,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   private derived = newDerived();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
-  private readonly eventByCorrelation = new Map<string, string>();
+  private eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
   private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
@@ -405,7 +405,10 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     for (const [kind, m] of other.plain) this.plain.set(kind, m);
     for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
     this.derived = other.derived;
-    for (const [k, v] of other.eventByCorrelation) this.eventByCorrelation.set(k, v);
+    // Taken over, not copied (this store is new: its index is empty): a replay adopts a store per
+    // input, and copying every event's entry each time grew with the recording.
+    this.eventByCorrelation = other.eventByCorrelation;
+    other.eventByCorrelation = new Map();
     for (const [kind, host] of other.hosts) this.hosts.set(kind, host);
     for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
     // The actors listen on the other store's bus; writes reach them through it.
