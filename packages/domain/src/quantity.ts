@@ -158,7 +158,24 @@ function reduced(num: bigint, den: bigint, format: QuantityFormat): Quantity {
   return Object.freeze({ num: num / g, den: den / g, format });
 }
 
+/**
+ * Quantities parsed so far, by text: a cluster's objects repeat a few sizes ("10Gi"), and every
+ * resync parses each claim's and volume's sizes again. The results are frozen, so they are shared;
+ * the table is emptied when it grows large (only a cache: a miss parses again).
+ */
+let parsed = new Map<string, Quantity>();
+const PARSED_ENTRIES_MAX = 4096;
+
 export function parseQuantity(text: string): Quantity {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const q = parseQuantityText(text);
+  if (parsed.size >= PARSED_ENTRIES_MAX) parsed = new Map();
+  parsed.set(text, q);
+  return q;
+}
+
+function parseQuantityText(text: string): Quantity {
   if (text.length === 0) throw new QuantityParseError('FormatWrong', text);
   const scanned = scan(text);
   if (!scanned) throw new QuantityParseError('FormatWrong', text);

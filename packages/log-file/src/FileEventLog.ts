@@ -127,6 +127,12 @@ export class FileEventLog implements EventLog {
   lastAppendEnd: number | undefined;
   /** Where each record of that append ends (byte offsets, newline included): snapshots inside a batch point there. */
   lastAppendRecordEnds: number[] = [];
+  /**
+   * A private log (`syncEachAppend: false`) has one writer, this handle: where its last append
+   * left the file (bytes, last position), so the next append need not read the tail again while
+   * the file's size says nothing else wrote to it, and need not ensure the directory again.
+   */
+  private privateEnd: { bytes: number; pos: number; tail?: UnfinishedTail } | undefined;
 
   constructor(
     readonly path: string,
@@ -249,7 +255,8 @@ export class FileEventLog implements EventLog {
     // the log has moved on the conflict below discards this work anyway.
     const { records, lines } = sealBatch(batch, expectedPos + 1, sha256Hex);
     const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    const createdDirectory = ensureDirectory(this.path);
+    const privateLog = this.options.syncEachAppend === false;
+    const createdDirectory = privateLog && this.privateEnd !== undefined ? false : ensureDirectory(this.path);
     const lock = acquireLogLock(this.path, this.options.lock);
     try {
       if (lock.tookOverFrom) this.notice(`took over the event log's lock from ${describeOwner(lock.tookOverFrom)}, which has exited`);
@@ -260,7 +267,8 @@ export class FileEventLog implements EventLog {
       try {
         let actualPos = 0;
         if (fd !== undefined) {
-          const end = lastPosOf(this.path, fd);
+          const known = privateLog ? this.privateEnd : undefined;
+          const end = known !== undefined && fstatSync(fd).size === known.bytes ? known : lastPosOf(this.path, fd);
           actualPos = end.pos;
           sizeBefore = end.bytes;
           if (end.tail !== undefined) {
@@ -284,6 +292,7 @@ export class FileEventLog implements EventLog {
       }
       if ((created || createdDirectory) && this.options.syncEachAppend !== false) fsyncDirectory(dirname(resolve(this.path)));
       this.lastAppendEnd = sizeBefore + bytes.length;
+      this.privateEnd = privateLog ? { bytes: this.lastAppendEnd, pos: records[records.length - 1]!.pos } : undefined;
       let at = sizeBefore;
       this.lastAppendRecordEnds = lines.map((line) => (at += Buffer.byteLength(line) + 1));
       this.options.faults?.('appended');

@@ -399,6 +399,21 @@ test('the lock is released after a successful append and after a conflict', () =
   log.append(recs(2, 1), 1);
 });
 
+test('a private log (no fsync per append) still sees what another handle appended, and cuts an unfinished batch', () => {
+  const path = freshPath();
+  const log = new FileEventLog(path, { syncEachAppend: false });
+  log.append(recs(1, 2), 0);
+  log.append(recs(3, 1), 2);
+  // Another writer (which a private log should never have): its batch is seen, not overwritten.
+  new FileEventLog(path).append(recs(4, 2), 3);
+  assert.throws(() => log.append(recs(6, 1), 3), (e: unknown) => e instanceof ExpectedVersionConflict);
+  assert.is(log.append(recs(6, 1), 5).at(-1)!.pos, 6);
+  // A torn write after this handle's last append: cut off by the next append, as on any log.
+  appendFileSync(path, '{"pos":7,"ti');
+  assert.is(log.append(recs(7, 1), 6).at(-1)!.pos, 7);
+  assert.equal(new FileEventLog(path).read().map((r) => r.pos), [1, 2, 3, 4, 5, 6, 7]);
+});
+
 test('a last line longer than the tail window is found by a full scan', () => {
   const path = freshPath();
   const log = new FileEventLog(path);

@@ -78,6 +78,22 @@ export function splitJsonValues(file: string, text: string): Value[] {
     if (ch !== '{' && ch !== '[') throw new RecordingError(file, line, `expected a JSON object, found ${JSON.stringify(text.slice(i, i + 20))}`);
     const start = i;
     const startLine = line;
+    // A value alone on its line (JSON lines: an audit log) is that line: parsed whole, without
+    // scanning it character by character. The scan below finds the same value there (the value
+    // ends where its brackets close, then only blanks), and takes every other case.
+    const eol = text.indexOf('\n', i);
+    const lineEnd = eol < 0 ? text.length : eol;
+    const closer = lastNonBlank(text, start, lineEnd);
+    if (closer > start && (text[closer] === '}' || text[closer] === ']')) {
+      let value: unknown;
+      let whole = true;
+      try { value = JSON.parse(text.slice(start, closer + 1)); } catch { whole = false; }
+      if (whole) {
+        out.push({ value, line: startLine });
+        i = closer + 1;
+        continue;
+      }
+    }
     let depth = 0;
     let inString = false;
     for (; i < text.length; i++) {
@@ -100,6 +116,13 @@ export function splitJsonValues(file: string, text: string): Value[] {
     }
   }
   return out;
+}
+
+/** The index of the last character of `text[from, to)` that is not a blank (space, tab, CR); `from - 1` when none. */
+function lastNonBlank(text: string, from: number, to: number): number {
+  let j = to - 1;
+  while (j >= from && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j--;
+  return j;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -245,11 +245,17 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   private derived = newDerived();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
-  private readonly eventByCorrelation = new Map<string, string>();
+  private eventByCorrelation = new Map<string, string>();
   private resourceVersion = 0;
   private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
   writes = 0;
+  /**
+   * Every change of the stored objects counted — writes, events, loads and restores — and kept
+   * when another store adopts this one: equal counts mean the same objects (a cache keyed by it
+   * stays valid across the worlds of a replay).
+   */
+  changes = 0;
   private fingerprinter = new Fingerprinter();
   /** Per kind, keys written since `fingerprint()` last hashed them. */
   private readonly unhashed = new Map<StoredKind, Set<string>>();
@@ -399,13 +405,17 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     for (const [kind, m] of other.plain) this.plain.set(kind, m);
     for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
     this.derived = other.derived;
-    for (const [k, v] of other.eventByCorrelation) this.eventByCorrelation.set(k, v);
+    // Taken over, not copied (this store is new: its index is empty): a replay adopts a store per
+    // input, and copying every event's entry each time grew with the recording.
+    this.eventByCorrelation = other.eventByCorrelation;
+    other.eventByCorrelation = new Map();
     for (const [kind, host] of other.hosts) this.hosts.set(kind, host);
     for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
     // The actors listen on the other store's bus; writes reach them through it.
     this.bus = other.bus;
     this.fingerprinter = other.fingerprinter;
     this.resourceVersion = other.resourceVersion;
+    this.changes = other.changes;
     other.actors.clear();
     other.plain.clear();
   }
@@ -541,6 +551,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private put(kind: StoredKind, key: string, obj: AnyObject): void {
+    this.changes++;
     this.derive(kind, key, obj);
     this.fingerprinter.registerObject(kind, key, obj);
     this.markUnhashed(kind, key);
@@ -608,6 +619,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private drop(kind: StoredKind, key: string): void {
+    this.changes++;
     this.derive(kind, key, undefined);
     this.markUnhashed(kind, key);
     if (isActorKind(kind)) {

@@ -37,13 +37,16 @@ interface Header extends LogPoint {
 
 type IndexEntry = [key: string, offset: number, length: number, sum: string];
 
-/** Writes the objects of `store` at `point` (best effort, like every snapshot). */
-export function writeObjectsFile(path: string, point: LogPoint, store: ObjectStore, log: FileEventLog): boolean {
+/**
+ * Writes the objects of a store at `point` (best effort, like every snapshot): `objects` is its
+ * `dump().objects` there (the snapshot's own, which shares the store's immutable objects).
+ */
+export function writeObjectsFile(path: string, point: LogPoint, objects: ReturnType<ObjectStore['dump']>['objects'], log: FileEventLog): boolean {
   const parts: string[] = [];
   let offset = 0;
   const kinds: Header['kinds'] = {};
   const byKind = new Map<StoredKind, [string, AnyObject][]>();
-  for (const [kind, key, obj] of store.dump().objects) {
+  for (const [kind, key, obj] of objects) {
     let list = byKind.get(kind);
     if (!list) byKind.set(kind, (list = []));
     list.push([key, obj]);

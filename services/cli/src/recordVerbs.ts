@@ -73,7 +73,9 @@ function replay(g: GlobalOptions, dir: string, seed: number, rec: Recording): nu
 function replayInputs(dir: string, seed: number, rec: Recording, log: FileEventLog): number {
   let previous: Session | undefined;
   const session = (): Session => {
-    previous = new Session({ clusterDir: dir, seed, log, ...(previous ? { after: previous } : {}) });
+    // Only the last snapshot's objects file is written (at the end): every earlier one would be
+    // overwritten unread. Nothing fingerprints these worlds: their work queues hash nothing.
+    previous = new Session({ clusterDir: dir, seed, log, objectsFileAtEnd: true, world: { fingerprints: false }, ...(previous ? { after: previous } : {}) });
     return previous;
   };
   const exists = (s: Session, o: RecObj): boolean => {
@@ -123,6 +125,7 @@ function replayInputs(dir: string, seed: number, rec: Recording, log: FileEventL
     const delta = Date.parse(end) - s.clock.now() - COMMAND_GAP_MS;
     if (delta > 0) { runInput(s, { type: 'AdvanceRequested', data: { seed, durationMs: delta } }); s.commit(); }
   }
+  previous?.writeDueObjectsFile();
   return inputs;
 }
 

@@ -19,7 +19,7 @@ import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts'
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
 import { archiveSnapshot, archivedSnapshotsAtOrBefore } from './snapshotArchive.ts';
 import { ReadPointError } from '@pvsim/replay';
-import { OBJECTS_FILE, ObjectsView, writeObjectsFile } from './objectsFile.ts';
+import { OBJECTS_FILE, ObjectsView, writeObjectsFile, type LogPoint } from './objectsFile.ts';
 import { CLUSTER_INIT_INPUT, defaultClusterInit, performClusterInit } from './clusterObjects.ts';
 
 /** Simulated time starts here for every new cluster. */
@@ -88,9 +88,18 @@ export interface SessionOptions {
    * (componentHost.ts), and the world relists, as a fresh fold's does.
    */
   appended?: LogRecord[];
+  /**
+   * Write the objects file (objectsFile.ts) only for the last snapshot, when `writeDueObjectsFile`
+   * is called, instead of at every snapshot: for a log replayed by many sessions in a private
+   * directory (record import), where every earlier objects file would be overwritten unread.
+   * A session continuing another (`after`) takes the setting and the file still due over.
+   */
+  objectsFileAtEnd?: boolean;
 }
 
 export interface SessionWorld {
+  /** false: the world's fingerprint is never asked for (WorldOptions.fingerprints). */
+  fingerprints?: false;
   informerLag?: boolean;
   fifo?: boolean;
   /** Users' CSI driver modules by driver name: absolute paths (`--csi-driver`). */
@@ -130,6 +139,9 @@ export class Session {
   private before: { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } | undefined;
   /** The highest resource version a folded deletion carried (the store's counter moves with it). */
   private foldedVersion = 0;
+  private readonly objectsFileAtEnd: boolean;
+  /** The objects file of the last snapshot, not written yet (`objectsFileAtEnd`). */
+  private objectsFileDue: { point: LogPoint; objects: ReturnType<ObjectStore['dump']>['objects'] } | undefined;
 
   constructor(opts: SessionOptions) {
     this.log = opts.log ?? new FileEventLog(join(opts.clusterDir, 'log.jsonl'));
@@ -143,6 +155,8 @@ export class Session {
     // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
     // A session that continues another in memory (`after`) takes its objects over and reads nothing.
     const after = opts.after?.handOver();
+    this.objectsFileAtEnd = after?.objectsFileAtEnd ?? opts.objectsFileAtEnd ?? false;
+    this.objectsFileDue = after?.objectsFileDue;
     const file = this.log instanceof FileEventLog ? this.log : undefined;
     let snap: Snapshot | undefined;
     let records: LogRecord[] | undefined;
@@ -176,6 +190,7 @@ export class Session {
       record: (r) => { this.pending.push(r); },
       ...(opts.budget ? { budget: opts.budget } : {}),
       ...(opts.world?.informerLag ? { informerLag: true } : {}),
+      ...(opts.world?.fingerprints === false ? { fingerprints: false } : {}),
       ...(opts.world?.fifo ? { chooser: fifoChooser() } : {}),
       ...(opts.world?.csiDrivers ? { userDrivers: loadCsiDriverModules(opts.world.csiDrivers) } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -326,8 +341,9 @@ export class Session {
     }
     if (this.log instanceof FileEventLog && this.snapshotEvery > 0) this.snapshotsInside(stored, this.log);
     if (last && this.snapshotPath && this.log instanceof FileEventLog && this.snapshotEvery > 0 && last.pos - this.snapshotPos >= this.snapshotEvery) {
+      const dump = this.store.dump();
       const snap: Snapshot = {
-        format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: this.store.dump(),
+        format: 1, pos: last.pos, sum: last.sum, byteOffset: this.log.lastAppendEnd ?? this.log.size(), time: last.time, store: dump,
         ...(last.type === 'WorkPending' ? { pending: last.data as PendingWork } : {}),
       };
       const written = writeSnapshotBestEffort(this.snapshotPath, snap, this.log);
@@ -335,20 +351,36 @@ export class Session {
         archiveSnapshot(this.clusterDir, snap.pos, written, this.log);
         this.snapshotPos = snap.pos;
         // The same objects laid out for read verbs that read a few (objectsFile.ts).
-        writeObjectsFile(join(this.clusterDir, OBJECTS_FILE), { pos: snap.pos, sum: snap.sum, byteOffset: snap.byteOffset, time: snap.time }, this.store, this.log);
+        this.objectsFileDue = { point: { pos: snap.pos, sum: snap.sum, byteOffset: snap.byteOffset, time: snap.time }, objects: dump.objects };
+        if (!this.objectsFileAtEnd) this.writeDueObjectsFile();
       }
     }
     return stored;
   }
 
+  /** Writes the objects file of the last snapshot, if it is not written yet (`objectsFileAtEnd`). */
+  writeDueObjectsFile(): void {
+    const due = this.objectsFileDue;
+    this.objectsFileDue = undefined;
+    if (due && this.log instanceof FileEventLog) writeObjectsFile(join(this.clusterDir, OBJECTS_FILE), due.point, due.objects, this.log);
+  }
+
   get now(): string { return this.clock.iso(); }
 
   /** What a session continuing after this one (`after`) starts from; this session is done. */
-  private handOver(): { store: ObjectStore; world: World; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number } {
+  private handOver(): {
+    store: ObjectStore; world: World; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number;
+    objectsFileAtEnd: boolean; objectsFileDue: Session['objectsFileDue'];
+  } {
     if (this.pending.length > 0) throw new Error('a session must commit before another continues after it');
     if (this.readsThePast || this.handedOver) throw new Error('this session cannot be continued');
     this.handedOver = true;
-    return { store: this.store, world: this.world, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos };
+    const objectsFileDue = this.objectsFileDue;
+    this.objectsFileDue = undefined;
+    return {
+      store: this.store, world: this.world, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos,
+      objectsFileAtEnd: this.objectsFileAtEnd, objectsFileDue,
+    };
   }
 
   /** The log position this session started from (0: an empty log). */

@@ -62,6 +62,48 @@ export interface KubeletOptions {
   clock: SimClock;
   /** Every CSI call made, in order (tests). */
   csiCalls?: CsiCall[];
+  /** Where the world keeps the kubelets' proofs of housekeeping passes that did nothing (absent: every pass runs). */
+  housekeepingProofs?: HousekeepingProofs;
+}
+
+/** A housekeeping pass of a node's kubelet that did nothing: at which epoch, from which actual state. */
+interface HousekeepingProof {
+  epoch: number;
+  /** The kubelet had not rebuilt its actual state before the pass (a fresh instance): `actual` is that reconstruction. */
+  fresh: boolean;
+  actual: KubeletActualState;
+}
+
+/**
+ * Proofs that a kubelet's housekeeping pass would do nothing, so it is skipped (a replay's every
+ * new world starts 25 kubelets whose first pass, and the next resync's, mostly find nothing to do).
+ *
+ * A pass that wrote nothing, unpublished, unstaged and removed nothing, and so made no CSI call
+ * but NodeGetInfo (which reads the store and changes nothing) and asked no latency gate, read
+ * only the objects (through the informer cache and the drivers, both the API server's objects
+ * when informers do not lag) and the kubelet's actual state; it read no clock and drew nothing.
+ * The same pass with the same objects and the same actual state does nothing again. So a pass
+ * is skipped when `epoch()` — a count of every change of the API server's objects — is what it
+ * was after such a pass of this node's kubelet and the actual state is the same; a fresh
+ * kubelet after a fresh kubelet's pass takes that pass's reconstruction (what its own would
+ * have rebuilt from the same objects). `epoch()` is undefined when the world cannot vouch for
+ * it (lagging informers, a user's CSI driver module, a step whose reads are being tracked): then
+ * every pass runs and none is recorded.
+ */
+export class HousekeepingProofs {
+  private byNode = new Map<string, HousekeepingProof>();
+  /** Passes skipped so far (tests, benchmarks). */
+  skipped = 0;
+  constructor(readonly epoch: () => number | undefined) {}
+
+  get(node: string): HousekeepingProof | undefined { return this.byNode.get(node); }
+  set(node: string, proof: HousekeepingProof): void { this.byNode.set(node, proof); }
+
+  /** Takes over `other`'s proofs (a world continuing another over the same API server, with the same drivers); `other` keeps none. */
+  adopt(other: HousekeepingProofs): void {
+    this.byNode = other.byNode;
+    other.byNode = new Map();
+  }
 }
 
 type MountOutcome = { state: 'mounted' } | { state: 'waiting' } | { state: 'failed'; message: string };
@@ -119,6 +161,8 @@ export class Kubelet implements Controller {
   /** pod uid -> start of the current wait for its volumes (the FailedMount timeout). */
   private readonly waitingSince = new TrackedMap<string, number>(this.stateVersion);
   private actualValue: KubeletActualState | undefined;
+  /** Unpublish, unstage and removal attempts of housekeeping passes so far (not memory: a pass without any proves nothing else). */
+  private housekeepingActs = 0;
   /**
    * What is staged, published and set up on the node; undefined until rebuilt after a (re)start.
    * Replaced, never changed in place (kubeletDecisions.ts's `mark*` return a new state).
@@ -832,9 +876,10 @@ export class Kubelet implements Controller {
 
   /**
    * NodeUnstageVolume of every volume staged here that nothing published here and no live pod on
-   * the node wants (kubeletDecisions `volumesToUnstage`). True when nothing is left to unstage.
+   * the node wants (kubeletDecisions `volumesToUnstage`). True when nothing is left to unstage;
+   * `strict`: true only when there was nothing to unstage at all (housekeeping's proof that it did nothing).
    */
-  private unstageUnused(key: string, pod: Pod | undefined): boolean {
+  private unstageUnused(key: string, pod: Pod | undefined, strict = false): boolean {
     const wanted = new Set<string>();
     for (const p of this.podsHere()) {
       if (podReleasesVolumes(p)) continue;
@@ -845,6 +890,7 @@ export class Kubelet implements Controller {
     }
     let done = true;
     for (const staged of volumesToUnstage(this.actualState(), wanted)) {
+      if (strict) done = false;
       const driver = this.drivers.get(staged.driver);
       if (!driver) { done = false; continue; }
       const handle = staged.volumeId;
@@ -927,10 +973,33 @@ export class Kubelet implements Controller {
    * forced): unpublished and unstaged; their emptyDirs and writable layers deleted.
    */
   private housekeeping(): void {
+    const proofs = this.options.housekeepingProofs;
+    const epoch = proofs?.epoch();
+    if (epoch !== undefined && this.provenQuiet(proofs!.get(this.nodeName), epoch)) { proofs!.skipped++; return; }
+    const fresh = this.actual === undefined;
+    const acted = this.housekeepingActs;
+    this.housekeepingPass();
+    if (epoch !== undefined && this.housekeepingActs === acted && proofs!.epoch() === epoch) {
+      proofs!.set(this.nodeName, { epoch, fresh, actual: this.actualState() });
+    }
+  }
+
+  /** Whether `proof` shows this pass would do nothing (see HousekeepingProofs); a fresh kubelet then takes the proof's reconstruction. */
+  private provenQuiet(proof: HousekeepingProof | undefined, epoch: number): boolean {
+    if (proof?.epoch !== epoch) return false;
+    if (this.actual === undefined) {
+      if (!proof.fresh) return false;
+      this.actual = proof.actual;
+      return true;
+    }
+    return this.actual === proof.actual || jsonEqual(this.actual, proof.actual);
+  }
+
+  private housekeepingPass(): void {
     this.registerCsiNode();
     const here = new Set(this.podsHere().map((p) => p.metadata.uid ?? ''));
-    for (const published of orphanedTargets(this.actualState(), here)) this.unpublish('*', undefined, published);
-    this.unstageUnused('*', undefined);
+    for (const published of orphanedTargets(this.actualState(), here)) { this.housekeepingActs++; this.unpublish('*', undefined, published); }
+    if (!this.unstageUnused('*', undefined, true)) this.housekeepingActs++;
     this.updateVolumesInUse();
     const podExists = (uid: string) => this.client.byIndex('podsByUid', uid).length > 0;
     // The container runtime's garbage collection: layers of containers whose pod is gone
@@ -941,10 +1010,10 @@ export class Kubelet implements Controller {
       const m = /^container\.(.+)\.[^.]+$/.exec(fs.metadata.name) ?? /^subpath\.(.+)\.[^.]+\.\d+$/.exec(fs.metadata.name);
       if (!m || podExists(m[1]!)) continue;
       const node = fs.spec?.['node'];
-      if (node === undefined || node === this.nodeName) this.client.delete('Filesystem', fs.metadata.name);
+      if (node === undefined || node === this.nodeName) { this.housekeepingActs++; this.client.delete('Filesystem', fs.metadata.name); }
     }
     const alive = new Set(this.actualState().emptyDirs.map((e) => e.podUid).filter(podExists));
-    for (const e of orphanedEmptyDirs(this.actualState(), alive)) this.tearDownEmptyDir(e.podUid, e.volume);
+    for (const e of orphanedEmptyDirs(this.actualState(), alive)) { this.housekeepingActs++; this.tearDownEmptyDir(e.podUid, e.volume); }
   }
 }
 

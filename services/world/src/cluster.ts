@@ -16,7 +16,7 @@ import {
   AttachDetachController, DeploymentController, EphemeralVolumeController, ExpandController, SnapshotController, NodeLifecycleController, ReplicaSetController, StatefulSetController, type ControllerManager,
 } from '@pvsim/controller-manager';
 import { CsiSnapshotter, ExternalAttacher, ExternalProvisioner, ExternalResizer } from '@pvsim/csi-sidecars';
-import { Kubelet } from '@pvsim/kubelet';
+import { Kubelet, type HousekeepingProofs } from '@pvsim/kubelet';
 import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
 import { CsiDriverRegistrar } from './csiDriverRegistrar.ts';
@@ -112,6 +112,8 @@ export function clusterComponents(
   userDriverFactories: Readonly<Record<string, CsiDriverFactory>> = {},
   /** Told of every call into a user's driver module (whose memory is the module's, not the store's). */
   userDriverCalled?: (driver: string) => void,
+  /** The world's proofs of kubelet housekeeping passes that did nothing (kubelet.ts). */
+  housekeepingProofs?: HousekeepingProofs,
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
@@ -144,7 +146,7 @@ export function clusterComponents(
   let pool: KubeletPool | undefined;
   const extraControllers = (queue: WorkQueue): Controller[] => {
     const newKubelet = (node: string) => {
-      const make = () => new Kubelet(clientFor(`kubelet/${node}`), queue, node, ports, { clock });
+      const make = () => new Kubelet(clientFor(`kubelet/${node}`), queue, node, ports, { clock, ...(housekeepingProofs ? { housekeepingProofs } : {}) });
       factories.set(`kubelet/${node}`, () => { const k = make(); kubelets.set(node, k); return k; });
       return make();
     };

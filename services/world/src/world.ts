@@ -25,6 +25,7 @@ import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
 import type { Controller } from '@pvsim/component';
+import { HousekeepingProofs } from '@pvsim/kubelet';
 
 /** One simulated process: its informer cache, the client its components hold, and the watch events it has not applied. */
 interface Process {
@@ -130,6 +131,16 @@ export interface WorldOptions {
    * is tested against).
    */
   repeatQuietRounds?: boolean;
+  /**
+   * false: nobody asks for this world's `fingerprint()` (a command's or a replay's world), so the
+   * work queue keeps no hash of its waiting items; `fingerprint()` then throws. Default true.
+   */
+  fingerprints?: boolean;
+  /**
+   * A kubelet's housekeeping pass proven to do nothing again is skipped (kubelet.ts
+   * HousekeepingProofs; default true; false runs every pass, the path the fast one is tested against).
+   */
+  proveHousekeeping?: boolean;
 }
 
 /**
@@ -183,6 +194,14 @@ export class World {
   private tracker: Footprint | undefined;
   /** Object writes (not events) so far; settle compares it across a resync. */
   get writes(): number { return this.store.writes; }
+  /**
+   * The kubelets' proofs of housekeeping passes that did nothing (kubelet.ts), keyed by the
+   * store's change count — vouched for only while every component reads the API server's
+   * current objects (informers do not lag), no user driver module keeps memory of its own, and no
+   * step's reads are being tracked.
+   */
+  readonly housekeepingProofs = new HousekeepingProofs(() => (this.opts.proveHousekeeping === false || this.tracker || this.opts.informerLag || (this.parts.userDrivers?.size ?? 0) > 0
+    ? undefined : this.store.changes));
 
   constructor(private readonly opts: WorldOptions = {}) {
     this.clock = new SimClock(opts.startMs ?? 0);
@@ -210,7 +229,7 @@ export class World {
     this.chooserStream = opts.chooser ? undefined : 'delivery';
     this.chooser = opts.chooser ?? seededChooser(this.streams.for('delivery'));
     this.scheduler = this.chooser.kind === 'fifo' ? Scheduler.fifo() : new Scheduler((waiting) => this.chooser.pickWork(waiting));
-    this.scheduler.itemHash = (item) => hash64(`${item.queue} ${this.store.canonicalNames(item.key)}`);
+    if (opts.fingerprints !== false) this.scheduler.itemHash = (item) => hash64(`${item.queue} ${this.store.canonicalNames(item.key)}`);
     const queue = {
       add: (q: string, key: string) => { this.queueCalls++; this.scheduler.add({ queue: q, key }); },
       addAfter: (q: string, key: string, delayMs: number, kind?: 'retry') => { this.queueCalls++; this.scheduler.addAt({ queue: q, key }, this.clock.now() + delayMs, kind === 'retry'); },
@@ -221,7 +240,7 @@ export class World {
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
     }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers,
     // A user driver keeps its memory in the module: a call to it reads that memory.
-    (driver) => this.tracker?.read(`m|csi-driver/${driver}`)) : undefined;
+    (driver) => this.tracker?.read(`m|csi-driver/${driver}`), this.housekeepingProofs) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
@@ -295,6 +314,8 @@ export class World {
       return;
     }
     mine.cache.adopt(theirs.cache);
+    // The same API server and the same drivers: the previous kubelets' proofs hold for these.
+    if (this.opts.drivers === previous.opts.drivers) this.housekeepingProofs.adopt(previous.housekeepingProofs);
     this.parts.attach(this.manager);
   }
 
@@ -716,6 +737,7 @@ export class World {
   }
 
   private fingerprintOf(stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>): string {
+    if (this.opts.fingerprints === false) throw new Error('this world was built without fingerprints (WorldOptions.fingerprints)');
     const objects = this.store.hashed();
     // A component's state is hashed again only when its saved text changed.
     let hi = 0;
