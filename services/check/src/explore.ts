@@ -407,15 +407,25 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       frontier.push({ node: st.node, sleep: [], full: true });
     }
   };
-  // The footprint of delivering `item` at the state `snap` (where it does not wait) when that changes nothing but the queue.
+  // The footprint of delivering `item` at the state `snap` (where it does not wait) when that
+  // changes nothing but the queue. The copy is kept for the next item re-checked at the same state
+  // while every delivery on it was a no-op (it is then that state again, up to resourceVersions and
+  // Event counts, which the fingerprint leaves out).
+  let recheckOn: { snap: WorldSnapshot; world: World } | undefined;
   const stillNoop = (snap: WorldSnapshot, item: { queue: string; key: string }): Footprint | undefined => {
-    const x = opts.newWorld();
-    x.restore(snap);
+    let x = recheckOn?.snap === snap ? recheckOn.world : undefined;
+    if (!x) {
+      x = opts.newWorld();
+      x.restore(snap);
+    }
+    recheckOn = undefined;
     x.scheduler.add({ ...item });
     const move: Move = { type: 'action', action: { type: 'deliver', item: { ...item } } };
     const storeBefore = x.store.fingerprint();
     const fp = x.stepTracked(move.action as Action, x.memories());
-    return noopDelivery(move, fp, x, storeBefore) ? fp : undefined;
+    if (!noopDelivery(move, fp, x, storeBefore)) return undefined;
+    recheckOn = { snap, world: x };
+    return fp;
   };
   while (head < frontier.length) {
     if ((stats.transitions & 7) === 0) {
