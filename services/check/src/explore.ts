@@ -97,8 +97,8 @@ export interface CheckOptions {
    */
   por?: boolean;
   /**
-   * Reduction of states by no-op deliveries, with partial-order reduction (default false: it
-   * costs more than it saves on dynamic-disk, docs/benchmarks.md session 4; ADR 0100):
+   * Reduction of states by no-op deliveries, with partial-order reduction (default false until
+   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0100):
    * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
    * is taken; the state's other moves are taken after all if some later move before the queue
    * drains writes what the no-op read without queueing it again. Off without `por`, with faults
