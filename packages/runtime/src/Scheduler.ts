@@ -150,6 +150,9 @@ export class Scheduler {
 
   get size(): number { return this.waiting.length; }
 
+  /** Whether this item waits (an explorer's question; not tracked). */
+  has(item: WorkItem): boolean { return this.keys.has(`${item.queue}\u0000${item.key}`); }
+
   /** The waiting items in the order a chooser sees them. */
   get waitingItems(): readonly WorkItem[] { return this.waiting; }
 

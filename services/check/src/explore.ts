@@ -96,16 +96,30 @@ export interface CheckOptions {
    * reordering would change.
    */
   por?: boolean;
+  /**
+   * Reduction of states by no-op deliveries, with partial-order reduction (default false until
+   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0100):
+   * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
+   * is taken; the state's other moves are taken after all if some later move before the queue
+   * drains writes what the no-op read without queueing it again. Off without `por`, with faults
+   * (`maxFaults` > 0) and with a user's invariants (which could read the queue).
+   */
+  noops?: boolean;
   /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
   dedup?: boolean;
   /** Told the key of every distinct state the search stores (the tests compare the sets with and without reduction). */
-  onState?: (key: string) => void;
+  onState?: (key: string, w: World) => void;
 }
 
 export interface Progress { states: number; distinctStates: number; transitions: number; maxDepth: number; queue: number }
 
-/** What partial-order reduction saved: moves not taken because they slept, and states expanded again for moves slept before. */
-export interface Reduction { por: boolean; slept: number; reexpanded: number }
+/**
+ * What partial-order reduction saved: moves not taken because they slept, and states expanded
+ * again for moves slept before; with no-op reduction (`noops`), the states where only a no-op
+ * delivery was taken (`noopStates`) and those expanded in full later because a no-op's promise
+ * was broken (`noopFallbacks`); `noopRechecks`: deliveries tried again to keep a promise.
+ */
+export interface Reduction { por: boolean; slept: number; reexpanded: number; noops?: boolean; noopStates?: number; noopRechecks?: number; noopFallbacks?: number }
 
 export interface Counterexample extends Violation {
   /** The moves from the start, shrunk. */
@@ -135,6 +149,8 @@ interface Node {
   depth: number;
   parent: Node | undefined;
   move: Move | undefined;
+  /** The no-op deliveries taken alone on the path since the queue last drained and still watched (`NoopPromise`). */
+  owed: NoopPromise[];
 }
 
 const isFault = (a: Action): boolean => a.type === 'fault' || a.type === 'crash' || (a.type === 'node' && a.down);
@@ -237,7 +253,9 @@ export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
   const bounded = { cut: false };
   const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
-  const reduction: Reduction = { por: exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity, slept: 0, reexpanded: 0 };
+  const por = exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity;
+  const noops = por && opts.noops === true && opts.maxFaults === 0 && (opts.invariants ?? []).length === 0;
+  const reduction: Reduction = { por, slept: 0, reexpanded: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
   const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
@@ -288,15 +306,56 @@ export function independent(a: { id: string; fp: Footprint | undefined }, b: { i
   return a.id !== b.id && a.fp !== undefined && b.fp !== undefined && !a.fp.conflicts(b.fp);
 }
 
-/** One expansion of a stored state: all its moves but the sleeping ones, or (again, later) only `only`. */
-interface Expansion { node: Node; sleep: readonly Sleeper[]; only?: ReadonlySet<string> }
+/**
+ * One expansion of a stored state: all its moves but the sleeping ones, or (again, later) only
+ * `only`; `full`: every move, none asleep and no no-op taken alone (a broken no-op promise).
+ */
+interface Expansion { node: Node; sleep: readonly Sleeper[]; only?: ReadonlySet<string>; full?: boolean }
+
+/**
+ * A no-op delivery taken alone at a state (`origins`: the keys of the states where it was, or
+ * where a path carrying it met a stored state carrying this one), with its footprint there. The
+ * promise: until the queue drains, no later move writes what it read (or its work item) — unless
+ * the item waits again after that move, where the path rejoins the full space. A move that breaks
+ * it has every origin expanded in full (`broken`).
+ */
+interface NoopPromise { item: { queue: string; key: string }; fp: Footprint; origins: string[]; broken: boolean }
+
+/**
+ * A delivery that changed nothing in the state but took its own work item: no sync error, no
+ * other work item, timer, memory, random stream or informer queue written, and the objects it
+ * wrote (a status written again as it was, an Event counted once more) are the same up to what the
+ * fingerprint leaves out (resourceVersions, times, Event counts). `storeBefore`: the store's
+ * fingerprint before the step.
+ */
+function noopDelivery(move: Move, fp: Footprint, w: World, storeBefore: string): { queue: string; key: string } | undefined {
+  if (move.type !== 'action' || move.action.type !== 'deliver' || w.manager.syncErrors.length > 0) return undefined;
+  const item = move.action.item;
+  const own = `q:${item.queue}|${item.key}`;
+  if (!fp.written.has(own)) return undefined;
+  let objects = false;
+  for (const r of fp.written) {
+    if (r === own) continue;
+    if (!r.startsWith('o:')) return undefined;
+    objects = true;
+  }
+  return !objects || w.store.fingerprint() === storeBefore ? { queue: item.queue, key: item.key } : undefined;
+}
+
+/** Whether promise `p` (the stored one) watches at least what `q` must: the same item, a footprint touching all `q`'s does. */
+function covers(p: NoopPromise, q: NoopPromise): boolean {
+  if (p.item.queue !== q.item.queue || p.item.key !== q.item.key) return false;
+  for (const r of q.fp.touched) if (!p.fp.touched.has(r)) return false;
+  for (const r of q.fp.written) if (!p.fp.written.has(r)) return false;
+  return true;
+}
 
 /**
  * What the search remembers of a state: the node it is expanded from (the shortest path met so
  * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
  * (a leaf whatever the path: nothing to expand again).
  */
-interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean }
+interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean }
 
 /**
  * bfs or dfs over stored snapshots, deduplicated by state key. With reduction (`Reduction.por`)
@@ -323,16 +382,51 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const safety = safetyOf(opts);
   const root = opts.newWorld();
   const por = reduction.por;
+  const noops = reduction.noops === true;
+  /** Moves (by id) once found to be no-ops: where no-ops may be taken alone, they are tried first. */
+  const wasNoop = new Set<string>();
   const seen = new Map<string, Stored>();
   const delaysMax = opts.maxDelays ?? Infinity;
   const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
   const rootKey = key(root, 0, 0, 0, SETTLED);
-  const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined };
+  const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined, owed: [] };
   const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
   seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
-  opts.onState?.(rootKey);
+  opts.onState?.(rootKey, root);
   stats.states = stats.distinctStates = 1;
   let head = 0;
+  // A broken promise: every state it was made at is expanded in full (once).
+  const breakPromise = (p: NoopPromise): void => {
+    if (p.broken) return;
+    p.broken = true;
+    for (const k of p.origins) {
+      const st = seen.get(k)!;
+      if (st.fullyExpanded) continue;
+      st.fullyExpanded = true;
+      reduction.noopFallbacks!++;
+      frontier.push({ node: st.node, sleep: [], full: true });
+    }
+  };
+  // The footprint of delivering `item` at the state `snap` (where it does not wait) when that
+  // changes nothing but the queue. The copy is kept for the next item re-checked at the same state
+  // while every delivery on it was a no-op (it is then that state again, up to resourceVersions and
+  // Event counts, which the fingerprint leaves out).
+  let recheckOn: { snap: WorldSnapshot; world: World } | undefined;
+  const stillNoop = (snap: WorldSnapshot, item: { queue: string; key: string }): Footprint | undefined => {
+    let x = recheckOn?.snap === snap ? recheckOn.world : undefined;
+    if (!x) {
+      x = opts.newWorld();
+      x.restore(snap);
+    }
+    recheckOn = undefined;
+    x.scheduler.add({ ...item });
+    const move: Move = { type: 'action', action: { type: 'deliver', item: { ...item } } };
+    const storeBefore = x.store.fingerprint();
+    const fp = x.stepTracked(move.action as Action, x.memories());
+    if (!noopDelivery(move, fp, x, storeBefore)) return undefined;
+    recheckOn = { snap, world: x };
+    return fp;
+  };
   while (head < frontier.length) {
     if ((stats.transitions & 7) === 0) {
       if (opts.outOfTime()) return 'budget';
@@ -341,27 +435,36 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     const expansion = opts.strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
     if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
     const { node, only } = expansion;
+    const full = expansion.full === true;
     const stored = seen.get(node.key)!;
     // A shorter path to this state came since this expansion was queued: its own expansion stands.
-    if (!only && stored.node !== node) continue;
+    if (!only && !full && stored.node !== node) continue;
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
-    let sleep: Sleeper[] = only ? [...expansion.sleep] : stored.sleep;
+    let sleep: Sleeper[] = full ? [] : only ? [...expansion.sleep] : stored.sleep;
     const judged = stored.expanded;
-    if (!only) stored.expanded = true;
+    if (!only && !full) stored.expanded = true;
     const w = opts.newWorld();
     w.restore(node.snap);
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
-      if (only || judged) continue;
+      if (only || full || judged) continue;
       if (node.depth >= opts.depth) bounded.cut = true;
       else stored.quiet = true;
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
-    const moves = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
+    const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     const asleep = new Set(sleep.map((z) => z.id));
-    const memories = por && moves.some(reorderable) ? w.memories() : undefined;
+    const memories = por && offered.some(reorderable) ? w.memories() : undefined;
+    // A no-op delivery may be taken alone here (ADR 0100): only when every move is a delivery or
+    // a watch event, in a first expansion, of a state no broken promise has asked to expand in full.
+    const mayTakeNoopAlone = noops && !only && !full && !stored.fullyExpanded && offered.every(reorderable);
+    // Deliveries that were no-ops somewhere before are tried first: the moves taken before one is found are taken in full.
+    const moves = mayTakeNoopAlone ? [...offered.filter((m) => wasNoop.has(moveId(m))), ...offered.filter((m) => !wasNoop.has(moveId(m)))] : offered;
+    let tookNoopAlone = false;
+    const storeBefore = mayTakeNoopAlone ? w.store.fingerprint() : '';
     for (const [i, move] of moves.entries()) {
+      if (tookNoopAlone) break;
       const id = por ? moveId(move) : '';
       if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
       // A child starts from the node's stored snapshot (a fork would snapshot the parent again
@@ -374,6 +477,28 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       else take(child, move, opts.inputs);
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
+      let childSnap: WorldSnapshot | undefined;
+      const snapOf = (): WorldSnapshot => (childSnap ??= child.snapshot());
+      const noop = mayTakeNoopAlone && fp ? noopDelivery(move, fp, child, storeBefore) : undefined;
+      if (noop) { tookNoopAlone = true; reduction.noopStates!++; wasNoop.add(id); }
+      // The promises the path carries on: a move that meets one's footprint keeps it only when
+      // the no-op's item waits again after it (the path has rejoined the full space); else breaks it.
+      let owed: NoopPromise[] = [];
+      for (const p of node.owed) {
+        if (p.broken) continue;
+        if (fp && !fp.conflicts(p.fp)) owed.push(p);
+        else if (!child.scheduler.has(p.item)) {
+          // Is the item's delivery still a no-op here? Then the full path's state (the item still
+          // waiting) is this one plus a no-op, as where the promise was made: watch the new footprint.
+          const refreshed = fp ? stillNoop(snapOf(), p.item) : undefined;
+          if (refreshed) { reduction.noopRechecks!++; owed.push({ item: p.item, fp: refreshed, origins: p.origins, broken: false }); } else breakPromise(p);
+        }
+      }
+      if (noop) owed.push({ item: noop, fp: fp!, origins: [node.key], broken: false });
+      // The queue drained: every full path has delivered those items by now, and they were no-ops still.
+      if (owed.length > 0 && child.scheduler.size === 0 && child.lag === 0) owed = [];
+      // A no-op taken alone costs no depth: the full path it stands for is as long without it.
+      const depth = node.depth + (noop ? 0 : 1);
       stats.transitions++;
       stats.states++;
       const inputsDone = node.inputsDone + (move.type === 'input' ? 1 : 0);
@@ -388,10 +513,20 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const again = seen.get(k);
       if (again) {
         if (again.quiet) continue;
-        if (node.depth + 1 < again.node.depth) {
+        if (owed.length > 0) {
+          if (!again.expanded) again.node.owed = [...again.node.owed, ...owed];
+          // Expanded: the promises it was expanded with watch its moves; one watching at least
+          // what this path's does takes on its origins, else this path's is broken.
+          else for (const p of owed) {
+            const q = again.node.owed.find((x) => covers(x, p));
+            if (!q || q.broken) breakPromise(p);
+            else for (const o of p.origins) if (!q.origins.includes(o)) q.origins.push(o);
+          }
+        }
+        if (depth < again.node.depth) {
           // A shorter path: the state has more moves left within the bound. Expand it from here.
           again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
-          again.node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+          again.node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: [...owed, ...again.node.owed] };
           again.expanded = false;
           frontier.push({ node: again.node, sleep: again.sleep });
           continue;
@@ -408,9 +543,9 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         continue;
       }
       stats.distinctStates++;
-      const next: Node = { snap: child.snapshot(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth: node.depth + 1, parent: node, move };
+      const next: Node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
       seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
-      opts.onState?.(k);
+      opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };

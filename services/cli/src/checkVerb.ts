@@ -37,6 +37,8 @@ export interface CheckFlags {
   maxDelays?: string;
   /** `on` (default) or `off`: partial-order reduction of bfs and dfs. */
   por?: string;
+  /** `on` or `off` (default): no-op deliveries taken alone (ADR 0100). */
+  noops?: string;
   output?: string;
   out: string;
   invariant?: string[];
@@ -172,7 +174,7 @@ function expectCheck(step: Step, ns: string, name: string): FinalCheck | undefin
   };
 }
 
-function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; maxDelays: number; por: boolean; json: boolean } {
+function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; depth: number; budgetMs: number; seed: number; faults: CheckFault[]; maxFaults: number; maxDelays: number; por: boolean; noops: boolean; json: boolean } {
   if (!(STRATEGIES as readonly string[]).includes(o.strategy)) throw new CheckUsageError(`error: invalid argument "${o.strategy}" for "--strategy" flag: use ${STRATEGIES.join(', ')}`);
   const strategy = o.strategy as Strategy;
   const depth = o.depth === undefined ? (strategy === 'random' || strategy === 'pct' ? DEFAULT_WALK_DEPTH : DEFAULT_DEPTH) : Number(o.depth);
@@ -188,7 +190,8 @@ function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; dept
   if (maxDelays !== Infinity && (!Number.isSafeInteger(maxDelays) || maxDelays < 0)) throw new CheckUsageError(`error: invalid argument "${o.maxDelays}" for "--max-delays" flag: must be a non-negative integer`);
   if (o.output !== undefined && o.output !== 'json') throw new CheckUsageError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
   if (o.por !== undefined && o.por !== 'on' && o.por !== 'off') throw new CheckUsageError(`error: invalid argument "${o.por}" for "--por" flag: use on or off`);
-  return { strategy, depth, budgetMs, seed, faults, maxFaults, maxDelays, por: o.por !== 'off', json: o.output === 'json' };
+  if (o.noops !== undefined && o.noops !== 'on' && o.noops !== 'off') throw new CheckUsageError(`error: invalid argument "${o.noops}" for "--noops" flag: use on or off`);
+  return { strategy, depth, budgetMs, seed, faults, maxFaults, maxDelays, por: o.por !== 'off', noops: o.noops === 'on', json: o.output === 'json' };
 }
 
 /** The next unused numbered directory under `out`. */
@@ -269,7 +272,7 @@ export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o
   const progress = io.isTTY && !flags.json;
   const result: CheckResult = check({
     newWorld, inputs: checkInputsOf(sc.inputs), finals: sc.finals, pendingAllowed: sc.pendingAllowed, invariants, strategy: flags.strategy, depth: flags.depth,
-    maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, maxDelays: flags.maxDelays, seed: flags.seed, por: flags.por,
+    maxFaults: flags.faults.length === 0 ? 0 : flags.maxFaults, maxDelays: flags.maxDelays, seed: flags.seed, por: flags.por, noops: flags.noops,
     outOfTime: () => wallClock.nowMs() - started >= flags.budgetMs,
     onProgress: (p) => {
       const now = wallClock.nowMs();
@@ -291,7 +294,8 @@ export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o
       verdict: result.verdict, strategy: result.strategy, states: result.states, distinctStates: result.distinctStates,
       transitions: result.transitions, maxDepth: result.maxDepth, seconds, statesPerSecond, violations,
       // What partial-order reduction saved: deliveries not taken because they commute with one taken.
-      reduction: { por: result.reduction.por, sleptTransitions: result.reduction.slept, reexpanded: result.reduction.reexpanded },
+      reduction: { por: result.reduction.por, sleptTransitions: result.reduction.slept, reexpanded: result.reduction.reexpanded,
+        ...(result.reduction.noops ? { noopStates: result.reduction.noopStates, noopRechecks: result.reduction.noopRechecks, noopFallbacks: result.reduction.noopFallbacks } : {}) },
     })}\n`);
   } else {
     const faults = flags.faults.length === 0 ? 'no faults' : `faults ${flags.faults.join(',')} (at most ${flags.maxFaults} per path)`;

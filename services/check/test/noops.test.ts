@@ -1,0 +1,93 @@
+/**
+ * No-op deliveries taken alone (ADR 0100): with the queue's no-ops taken one at a time instead of
+ * in every order, the search meets fewer states but the same cluster states — the same objects
+ * (up to uids, resourceVersions and times), the same inputs taken, the same settling — and so the
+ * same safety verdicts on every one, and the same verdict at the end. The states it no longer
+ * meets differ from one it meets only by work items waiting whose delivery changes nothing.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
+import type { AnyObject, StoredKind } from '@pvsim/runtime';
+import { createWorld, fifoChooser, type World } from '@pvsim/world';
+import { check, SAFETY, type CheckInput, type CheckOptions, type CheckResult } from '../src/index.ts';
+
+const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
+
+function inputsOf(...files: string[]): CheckInput[] {
+  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f)).map((p) => {
+    const o = applyDefaults(p.object) as unknown as AnyObject;
+    return { label: `create ${o.kind} ${o.metadata.name}`, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } };
+  });
+}
+
+const WFFC = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-wffc.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
+const IMMEDIATE = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-immediate.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
+const NAS = inputsOf('lecture/static-nas/01-pv.yaml', 'lecture/static-nas/02-pvc.yaml');
+
+function options(inputs: CheckInput[]): CheckOptions {
+  return {
+    newWorld: () => createWorld({ seed: 3, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: fifoChooser() }),
+    inputs, strategy: 'bfs', depth: 500, maxFaults: 0, seed: 1, outOfTime: () => false, shrink: false,
+  };
+}
+
+/** What a state is without its waiting work: the objects' part of its key and the search's own counters after it. */
+function clusterState(key: string): string {
+  const [fingerprint, ...rest] = key.split('|');
+  return `${fingerprint!.slice(0, fingerprint!.lastIndexOf('-'))}|${rest.join('|')}`;
+}
+
+function explore(o: CheckOptions): { result: CheckResult; states: number; cluster: Set<string>; safety: Set<string> } {
+  const cluster = new Set<string>();
+  const safety = new Set<string>();
+  let states = 0;
+  const result = check({
+    ...o,
+    onState: (k, w) => {
+      states++;
+      cluster.add(clusterState(k));
+      safety.add(SAFETY.map((p) => `${p.name}:${p.check(w).join(';')}`).join(' '));
+    },
+  });
+  return { result, states, cluster, safety };
+}
+
+for (const [what, inputs] of [['the lecture\'s static NAS PV and claim', NAS]] as const) {
+  test(`no-ops taken alone: fewer states, the same cluster states and safety verdicts, the space exhausted: ${what}`, () => {
+    const full = explore({ ...options(inputs), noops: false });
+    const reduced = explore({ ...options(inputs), noops: true });
+    assert.is(full.result.verdict, 'pass');
+    assert.is(reduced.result.verdict, 'pass');
+    assert.is(full.result.depthBounded, false);
+    assert.is(reduced.result.depthBounded, false);
+    assert.equal([...reduced.cluster].filter((k) => !full.cluster.has(k)), []);
+    assert.equal([...full.cluster].filter((k) => !reduced.cluster.has(k)), []);
+    assert.equal([...reduced.safety].sort(), [...full.safety].sort());
+    assert.ok(reduced.result.reduction.noopStates! > 0);
+    assert.ok(reduced.states < full.states, `${reduced.states} vs ${full.states}`);
+  });
+}
+
+test('no-ops taken alone: the known failure is still found, as the same property', () => {
+  const full = check({ ...options(IMMEDIATE), noops: false });
+  const reduced = check({ ...options(IMMEDIATE), noops: true });
+  assert.is(full.verdict, 'violation');
+  assert.is(reduced.verdict, 'violation');
+  assert.is(reduced.violations[0]!.invariant, full.violations[0]!.invariant);
+  assert.is(reduced.violations[0]!.kind, full.violations[0]!.kind);
+});
+
+test('no-ops are taken alone only when asked, without faults, with partial-order reduction, and without a user\'s invariants', () => {
+  const o = { ...options(WFFC), depth: 6, noops: true };
+  assert.is(check(o).reduction.noops, true);
+  assert.is(check({ ...o, noops: undefined }).reduction.noops, undefined);
+  assert.is(check({ ...o, por: false }).reduction.noops, undefined);
+  assert.is(check({ ...o, maxFaults: 1 }).reduction.noops, undefined);
+  assert.is(check({ ...o, invariants: [{ name: 'mine', kind: 'safety', check: () => [] }] }).reduction.noops, undefined);
+});
+
+test.run();
