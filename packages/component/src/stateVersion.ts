@@ -15,10 +15,21 @@
 
 /** A monotonic counter of changes to one component's memory. */
 export class StateVersion {
+  /**
+   * Changes to any StateVersion's memory in this process so far: while it stands still, no
+   * component's memory changed, and the world need not ask each of them (a fingerprint after
+   * every step asked all 61 components of a 40-node cluster, most steps for nothing).
+   */
+  static get changes(): number { return changes; }
   private n = 0;
   get value(): number { return this.n; }
-  touch(): void { this.n++; }
+  touch(): void {
+    this.n++;
+    changes++;
+  }
 }
+
+let changes = 0;
 
 /** A Map whose writes bump `version`. */
 export class TrackedMap<K, V> extends Map<K, V> {

@@ -65,4 +65,17 @@ test("a LatencyGate moves its owner's version when it schedules, matures, uses, 
   assert.ok(v.value > before);
 });
 
+test('StateVersion.changes moves with every change of any version, and only then', () => {
+  const a = new StateVersion();
+  const m = new TrackedMap<string, number>(new StateVersion());
+  const start = StateVersion.changes;
+  m.get('x');
+  assert.is(StateVersion.changes, start);
+  a.touch();
+  assert.is(StateVersion.changes, start + 1);
+  m.set('x', 1);
+  m.delete('y');
+  assert.is(StateVersion.changes, start + 2);
+});
+
 test.run();

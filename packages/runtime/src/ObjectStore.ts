@@ -342,6 +342,27 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     return this.hashed().value();
   }
 
+  /**
+   * `fingerprint()` computed with no hash kept: every object hashed again by a new Fingerprinter
+   * with this one's registry (`registryCopy`). Equal to `fingerprint()` unless a hash kept is
+   * stale; tests compare the two. Returns that Fingerprinter too.
+   */
+  fingerprintFromScratch(): { value: string; fingerprinter: Fingerprinter } {
+    const f = this.registryCopy();
+    for (const kind of STORED_KINDS) {
+      const entries: [string, AnyObject][] = isActorKind(kind)
+        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.object])
+        : [...this.plainOf(kind)];
+      for (const [k, o] of entries) f.set(kind, k, o);
+    }
+    return { value: f.value(), fingerprinter: f };
+  }
+
+  /** A new Fingerprinter with this one's uids, aliases and counters and no object hashed (nothing remembered). */
+  registryCopy(): Fingerprinter {
+    return Fingerprinter.fromJSON({ ...this.fingerprinter.toJSON(), objects: [] });
+  }
+
   /** Replaces every uid (and name generated from one) in `text` by its canonical name; hashes nothing. */
   canonicalNames(text: string): string {
     return this.fingerprinter.substitute(text);

@@ -12,7 +12,7 @@
  * top of `step` with a budget of steps and of simulated time; a run that cannot converge stops at
  * the budget, keeps what happened, and says what is still in flight.
  */
-import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
+import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type Fingerprinter, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
   Footprint, InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock,
   type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
@@ -24,7 +24,7 @@ import type { CsiDriverFactory, CsiProfile } from '@pvsim/csi-drivers';
 import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind, type WatchFault } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
-import type { Controller } from '@pvsim/component';
+import { StateVersion, type Controller } from '@pvsim/component';
 import { HousekeepingProofs } from '@pvsim/kubelet';
 
 /** One simulated process: its informer cache, the client its components hold, and the watch events it has not applied. */
@@ -189,6 +189,8 @@ export class World {
   private readonly savedStates = new Map<string, SavedState>();
   /** Per component: its saved state's text and that text's hash, for `fingerprint()`. */
   private readonly stateHashes = new Map<string, ComponentHash>();
+  /** The components' part of the last `fingerprint()`, and when it still holds (`componentsHash`). */
+  private componentsSum: ComponentsSum | undefined;
   readonly resyncPeriodMs: number;
   /** While `stepTracked` runs: what the step reads and writes beyond the store, caches, queue and streams. */
   private tracker: Footprint | undefined;
@@ -714,12 +716,13 @@ export class World {
   }
 
   /**
-   * `fingerprint()` computed with no component state cached: every component's state saved and
-   * hashed again. Always equal to `fingerprint()`; tests compare the two after every step, so a
-   * component whose state version missed a change shows.
+   * `fingerprint()` computed with nothing cached: every object and every component's state
+   * hashed again, with a copy of the store's uid registry that remembers nothing. Always equal to
+   * `fingerprint()`; tests compare the two after every step, so a component whose state version
+   * missed a change, or a hash or canonical text kept past a change, shows.
    */
   fingerprintFromScratch(): string {
-    return this.fingerprintOf(new Map(), new Map());
+    return this.fingerprintOf(new Map(), new Map(), true);
   }
 
   /**
@@ -736,10 +739,45 @@ export class World {
     return raw;
   }
 
-  private fingerprintOf(stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>): string {
+  private fingerprintOf(stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>, scratch = false): string {
     if (this.opts.fingerprints === false) throw new Error('this world was built without fingerprints (WorldOptions.fingerprints)');
-    const objects = this.store.hashed();
-    // A component's state is hashed again only when its saved text changed.
+    const objects = scratch ? this.store.fingerprintFromScratch().fingerprinter : this.store.hashed();
+    const [hi, lo] = saved === undefined ? this.componentsHash(objects, stateHashes) : this.componentsHashOf(objects, stateHashes, saved);
+    // The waiting items' hash is kept by the queue; timers (few) are hashed with their due
+    // times relative to now, and the watch events an informer has not applied, in order.
+    const now = this.clock.now();
+    const [wh, wl] = this.scheduler.waitingHash;
+    // No timer and no lag (most steps of a world whose informers do not lag): a constant.
+    const [qh, ql] = this.scheduler.delayed === 0 && this.lag === 0 ? NOTHING_DELAYED_HASH : hash64(objects.substitute(canonicalJson({
+      delayed: this.scheduler.delayedItems().map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
+      lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
+    })));
+    return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
+  }
+
+  /**
+   * The components' part of `fingerprint()`: the last one again while it still holds — the same
+   * components, each keeping its memory in a StateVersion's count (so none is asked), and no
+   * StateVersion in the process has moved since — else computed (`componentsHashOf`).
+   */
+  private componentsHash(objects: Fingerprinter, stateHashes: Map<string, ComponentHash>): [number, number] {
+    const controllers = this.manager.controllers;
+    const last = this.componentsSum;
+    if (last !== undefined && last.changes === StateVersion.changes && last.controllers.length === controllers.length) {
+      let same = true;
+      for (let i = 0; i < controllers.length && same; i++) same = last.controllers[i] === controllers[i];
+      if (same) return [last.hi, last.lo];
+    }
+    const changes = StateVersion.changes;
+    const [hi, lo] = this.componentsHashOf(objects, stateHashes);
+    // A component whose memory is not counted by a StateVersion is asked every time.
+    const counted = controllers.every((c) => !c.saveState || c.stateVersion instanceof StateVersion);
+    this.componentsSum = counted ? { controllers: [...controllers], changes, hi, lo } : undefined;
+    return [hi, lo];
+  }
+
+  /** Every component's state hashed — again only when its saved text changed — and summed. */
+  private componentsHashOf(objects: Fingerprinter, stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>): [number, number] {
     let hi = 0;
     let lo = 0;
     for (const c of this.manager.controllers) {
@@ -758,16 +796,7 @@ export class World {
       hi = (hi + cached.hi) >>> 0;
       lo = (lo + cached.lo) >>> 0;
     }
-    // The waiting items' hash is kept by the queue; timers (few) are hashed with their due
-    // times relative to now, and the watch events an informer has not applied, in order.
-    const now = this.clock.now();
-    const [wh, wl] = this.scheduler.waitingHash;
-    // No timer and no lag (most steps of a world whose informers do not lag): a constant.
-    const [qh, ql] = this.scheduler.delayed === 0 && this.lag === 0 ? NOTHING_DELAYED_HASH : hash64(objects.substitute(canonicalJson({
-      delayed: this.scheduler.delayedItems().map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
-      lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
-    })));
-    return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
+    return [hi, lo];
   }
 
   // ------------------------------------------------------------------ policies over step
@@ -965,6 +994,8 @@ const NOTHING_DELAYED_HASH = hash64(canonicalJson({ delayed: [], lag: [] }));
 /** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
 interface SavedState { owner: Controller; version: number | undefined; raw: string }
 interface ComponentHash { raw: string; hi: number; lo: number }
+/** The components' part of a fingerprint, with the components it was taken over and StateVersion.changes then. */
+interface ComponentsSum { controllers: Controller[]; changes: number; hi: number; lo: number }
 
 /** The first undelivered watch event with a later one for the same object (-1: none): what `watch-drop` loses. */
 function droppableWatchEvent(pending: readonly WatchEvent[]): number {
