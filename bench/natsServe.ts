@@ -1,5 +1,5 @@
 /**
- * Design: settled binds per second, distributed vs embedded (issue 8 item 10, ADR 0101). Against
+ * Design: settled binds per second, distributed vs embedded (issue 8 item 10, ADR 0019). Against
  * a nats-server started by the one launcher, in the same run, on N static PV/PVC pairs:
  *
  * - **Embedded** (the baseline): `pvsim apply -f pairs.yaml` on a file cluster, in this process —

@@ -62,7 +62,7 @@ export class JetStreamEventLog implements EventLog {
 
   /**
    * The records of the complete batches after position `pos` (a batch boundary the caller has
-   * already read: a follower folding only what is new, ADR 0101), checked as `read()` checks them.
+   * already read: a follower folding only what is new, ADR 0019), checked as `read()` checks them.
    */
   readAfter(pos: number): LogRecord[] {
     const stored = callSync({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: pos + 1 }, this.timeoutMs) as StoredLine[];

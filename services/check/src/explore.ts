@@ -98,7 +98,7 @@ export interface CheckOptions {
   por?: boolean;
   /**
    * Reduction of states by no-op deliveries, with partial-order reduction (default false until
-   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0100):
+   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0021):
    * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
    * is taken; the state's other moves are taken after all if some later move before the queue
    * drains writes what the no-op read without queueing it again. Off without `por`, with faults
@@ -456,7 +456,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     const asleep = new Set(sleep.map((z) => z.id));
     const memories = por && offered.some(reorderable) ? w.memories() : undefined;
-    // A no-op delivery may be taken alone here (ADR 0100): only when every move is a delivery or
+    // A no-op delivery may be taken alone here (ADR 0021): only when every move is a delivery or
     // a watch event, in a first expansion, of a state no broken promise has asked to expand in full.
     const mayTakeNoopAlone = noops && !only && !full && !stored.fullyExpanded && offered.every(reorderable);
     // Deliveries that were no-ops somewhere before are tried first: the moves taken before one is found are taken in full.

@@ -1,5 +1,5 @@
 /**
- * No-op deliveries taken alone (ADR 0100): with the queue's no-ops taken one at a time instead of
+ * No-op deliveries taken alone (ADR 0021): with the queue's no-ops taken one at a time instead of
  * in every order, the search meets fewer states but the same cluster states — the same objects
  * (up to uids, resourceVersions and times), the same inputs taken, the same settling — and so the
  * same safety verdicts on every one, and the same verdict at the end. The states it no longer

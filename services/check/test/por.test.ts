@@ -86,7 +86,7 @@ test('a delivery\'s footprint: the owner\'s memory, its work item, the objects i
 
 function keysOf(o: CheckOptions): { keys: Set<string>; verdict: string; transitions: number; slept: number } {
   const keys = new Set<string>();
-  // Sleep sets alone: the no-op reduction (ADR 0100, tested in noops.test.ts) does drop states.
+  // Sleep sets alone: the no-op reduction (ADR 0021, tested in noops.test.ts) does drop states.
   const r = check({ ...o, noops: false, onState: (k) => keys.add(k) });
   return { keys, verdict: r.verdict, transitions: r.transitions, slept: r.reduction.slept };
 }

@@ -37,7 +37,7 @@ export interface CheckFlags {
   maxDelays?: string;
   /** `on` (default) or `off`: partial-order reduction of bfs and dfs. */
   por?: string;
-  /** `on` or `off` (default): no-op deliveries taken alone (ADR 0100). */
+  /** `on` or `off` (default): no-op deliveries taken alone (ADR 0021). */
   noops?: string;
   output?: string;
   out: string;

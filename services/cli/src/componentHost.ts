@@ -1,6 +1,6 @@
 /**
  * Design: `pvsim serve --nats URL --cluster NAME --only pv-controller,…` — a component process of
- * a free-running distributed run (ADR 0101). It follows the cluster's stream (followLog, an
+ * a free-running distributed run (ADR 0019). It follows the cluster's stream (followLog, an
  * ordered consumer) and, whenever a complete batch lands, opens a session on the log as it now
  * is — continuing its last one and folding only the new batches (FollowingSessions): the fold is
  * its informer cache, and the session's own API server validates every write along the machines'

@@ -32,7 +32,7 @@ export type Input =
   | { type: 'ApiWriteRequested'; data: ApiWriteData }
   | { type: 'ClusterInitRequested'; data: ClusterInitData }
   /**
-   * A component process of a distributed run (`pvsim serve --only`, ADR 0101) took the work that
+   * A component process of a distributed run (`pvsim serve --only`, ADR 0019) took the work that
    * waited for `component` in the log's last WorkPending and ran it: one transaction, re-executed
    * by `log verify` like any command.
    */

@@ -5,7 +5,7 @@
  * point commands at it, and on Ctrl-C (SIGINT) or SIGTERM stops the workers (each finishes the
  * task in hand), then the server, and removes the store. A composition root: it waits on signals
  * and child processes, which nothing below it does. `--serve COMPONENTS` also starts one
- * `pvsim serve --only COMPONENTS` process (ADR 0101: its work is a transaction on the log) for the
+ * `pvsim serve --only COMPONENTS` process (ADR 0019: its work is a transaction on the log) for the
  * cluster `--cluster` names (default `default`), which it starts if new, and passes on what that
  * process prints per transaction; Ctrl-C stops it first, between two transactions. The kubelet and
  * csi-driver processes of issue 8 item 3 are not built; they are to be started here too.

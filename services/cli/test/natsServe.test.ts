@@ -1,4 +1,4 @@
-// A component process of a free-running distributed run (ADR 0101), against a real nats-server
+// A component process of a free-running distributed run (ADR 0019), against a real nats-server
 // started by the one launcher: `pvsim serve --only pv-controller` binds the claims a separate
 // `apply --wait=false` left pending, the cluster's log verifies (the distributed run re-executes
 // embedded byte for byte), a process killed before its append wrote nothing and its restart

@@ -1,5 +1,5 @@
 // A session that continues an earlier one in memory and folds only the batches appended since
-// (`after` + `appended`, what a component process does between transactions, ADR 0101) decides
+// (`after` + `appended`, what a component process does between transactions, ADR 0019) decides
 // exactly as a session that folds the whole log: for any split of a run of commands into "seen
 // by the earlier session" and "appended by someone else since", the next input produces the
 // same batch, byte for byte.

@@ -830,7 +830,7 @@ export class World {
    * Delivers the waiting work of one component — the items of the queues it owns, in queue order,
    * and what they enqueue for it — until none of its work waits or `stepsMax` items were delivered;
    * every other component's work stays waiting, and time does not move. What one component
-   * process does with the cluster's pending work in a free-running distributed run (ADR 0101).
+   * process does with the cluster's pending work in a free-running distributed run (ADR 0019).
    * Returns the number delivered.
    */
   drainComponent(component: string, stepsMax = this.budget.stepsMax): number {

@@ -1,6 +1,6 @@
 /**
  * Design: `World.drainComponent` — what a component process of a distributed run does with the
- * work a command left (ADR 0101) — delivers that component's work and nobody else's: every
+ * work a command left (ADR 0019) — delivers that component's work and nobody else's: every
  * delivery it records is stamped with the component, none of its work waits afterwards, every
  * other component's waiting item is still waiting, simulated time does not move, and the cluster
  * the rest of the components then settle is as safe as one settled in-process. For any subset of
