@@ -6,24 +6,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
-import type { AnyObject, StoredKind } from '@pvsim/runtime';
-import { createWorld, fifoChooser, type World } from '@pvsim/world';
-import { CHECK_FAULTS, check, explorationFor, parseFaults, replay, type CheckFault, type CheckInput, type CheckOptions } from '../src/index.ts';
+import { createWorld, fifoChooser } from '@pvsim/world';
+import { CHECK_FAULTS, check, explorationFor, parseFaults, replay, type CheckFault, type CheckOptions } from '../src/index.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
-
-function inputsOf(...files: string[]): CheckInput[] {
-  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f)).map((p) => {
-    const o = applyDefaults(p.object) as unknown as AnyObject;
-    return { label: `create ${o.kind} ${o.metadata.name}`, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } };
-  });
-}
-
-const INPUTS = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-wffc.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
+import { IMMEDIATE, WFFC as INPUTS } from './fixtures/inputs.ts';
 
 function options(over: Partial<CheckOptions> & { faults?: CheckFault[]; questions?: number } = {}): CheckOptions {
   const { explore, informerLag } = explorationFor(over.faults ?? []);
@@ -73,7 +59,7 @@ test('a random walk is decided by its seed', () => {
 });
 
 test('a violation (Immediate binding puts the disk in the wrong zone) is found on every strategy, shrunk and replayed', () => {
-  const inputs = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-immediate.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
+  const inputs = IMMEDIATE;
   for (const strategy of ['bfs', 'dfs', 'random', 'pct'] as const) {
     const r = check(options({ inputs, strategy, depth: strategy === 'random' || strategy === 'pct' ? 80 : Infinity }));
     assert.is(r.verdict, 'violation', strategy);

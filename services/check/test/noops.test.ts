@@ -7,25 +7,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
-import type { AnyObject, StoredKind } from '@pvsim/runtime';
-import { createWorld, fifoChooser, type World } from '@pvsim/world';
+import { createWorld, fifoChooser } from '@pvsim/world';
 import { check, SAFETY, type CheckInput, type CheckOptions, type CheckResult } from '../src/index.ts';
+import { IMMEDIATE, inputsOf, WFFC } from './fixtures/inputs.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
-
-function inputsOf(...files: string[]): CheckInput[] {
-  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f)).map((p) => {
-    const o = applyDefaults(p.object) as unknown as AnyObject;
-    return { label: `create ${o.kind} ${o.metadata.name}`, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } };
-  });
-}
-
-const WFFC = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-wffc.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
-const IMMEDIATE = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-immediate.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
 const NAS = inputsOf('lecture/static-nas/01-pv.yaml', 'lecture/static-nas/02-pvc.yaml');
 
 function options(inputs: CheckInput[]): CheckOptions {

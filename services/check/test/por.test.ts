@@ -9,25 +9,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
-import { Footprint, type AnyObject, type StoredKind } from '@pvsim/runtime';
-import { createWorld, fifoChooser, type World } from '@pvsim/world';
+import { prepareForCreate } from '@pvsim/manifests';
+import { Footprint, type AnyObject } from '@pvsim/runtime';
+import { createWorld, fifoChooser } from '@pvsim/world';
 import { check, explorationFor, independent, type CheckFault, type CheckInput, type CheckOptions, type Strategy } from '../src/index.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
-
-function inputsOf(...files: string[]): CheckInput[] {
-  return files.flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f)).map((p) => {
-    const o = applyDefaults(p.object) as unknown as AnyObject;
-    return { label: `create ${o.kind} ${o.metadata.name}`, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } };
-  });
-}
-
-const WFFC = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-wffc.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
-const IMMEDIATE = inputsOf('check/zonal-immediate/01-nodes.yaml', 'check/zonal-immediate/02-class-immediate.yaml', 'check/zonal-immediate/03-claim-and-pod.yaml');
+import { IMMEDIATE, WFFC } from './fixtures/inputs.ts';
 
 function fp(reads: string[], writes: string[] = []): Footprint {
   const f = new Footprint();
