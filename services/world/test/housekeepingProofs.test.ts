@@ -10,21 +10,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
-import { prepareForCreate } from '@pvsim/manifests';
-import type { AnyObject, StoredKind } from '@pvsim/runtime';
-import { DEMO_INPUTS } from './fixtures/exampleInputs.ts';
+import type { NewLogRecord } from '@pvsim/domain';
+import { DEMO_INPUTS, playDemoOp, type DemoOp } from './fixtures/exampleInputs.ts';
 import { createWorld, type World, type WorldOptions } from '../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 
-type Op =
-  | { op: 'create' }
-  | { op: 'run'; ms: number }
-  | { op: 'delete-pod'; which: number; force: boolean }
-  | { op: 'node'; which: number }
-  | { op: 'next-world' };
+type Op = DemoOp | { op: 'next-world' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ op: 'create' as const }) },
@@ -57,39 +50,9 @@ function play(ops: readonly Op[], options: WorldOptions): Outcome {
     return w;
   };
   let w = make();
-  let next = 0;
+  const created = { next: 0 };
   for (const o of ops) {
-    switch (o.op) {
-      case 'create': {
-        const obj = DEMO_INPUTS[next++ % DEMO_INPUTS.length]!;
-        if (w.store.get(obj.kind as StoredKind, obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name)) break;
-        w.store.create(obj.kind as StoredKind, prepareForCreate(structuredClone(obj), w.clock.iso()) as AnyObject);
-        w.drain();
-        break;
-      }
-      case 'run': w.runUntil(() => false, o.ms); break;
-      case 'delete-pod': {
-        const pods = w.store.list('Pod');
-        const pod = pods[o.which % Math.max(1, pods.length)];
-        if (!pod) break;
-        const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-        w.store.delete('Pod', key);
-        // Forced: gone from the API server before its kubelet unmounted anything (housekeeping cleans up).
-        const left = w.store.get('Pod', key);
-        if (o.force && left) w.store.update('Pod', { ...left, metadata: { ...left.metadata, finalizers: [] } } as AnyObject);
-        w.drain();
-        break;
-      }
-      case 'node': {
-        const nodes = w.store.list('Node');
-        const node = nodes[o.which % Math.max(1, nodes.length)];
-        const down = (node?.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] !== 'true';
-        if (node) w.step({ type: 'node', node: node.metadata.name, down });
-        w.drain();
-        break;
-      }
-      case 'next-world': w.drain(); w = make(w); w.drain(); break;
-    }
+    if (o.op === 'next-world') { w.drain(); w = make(w); w.drain(); } else playDemoOp(w, o, created);
   }
   w.runUntil(() => false, MINUTE);
   return { records, fingerprint: w.fingerprint(), snapshot: JSON.stringify(w.snapshot()), delivered: delivered + w.scheduler.delivered, skipped: skipped + w.housekeepingProofs.skipped };

@@ -15,23 +15,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ANN_NODE_DOWN, type NewLogRecord } from '@pvsim/domain';
+import type { NewLogRecord } from '@pvsim/domain';
 import { prepareForCreate } from '@pvsim/manifests';
-import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
+import { Random, type AnyObject } from '@pvsim/runtime';
 import type { Controller, WorkQueue } from '@pvsim/component';
-import { DEMO_INPUTS } from './fixtures/exampleInputs.ts';
+import { DEMO_INPUTS, playDemoOp, type DemoOp } from './fixtures/exampleInputs.ts';
 import { createWorld, fifoChooser, seededChooser, type World, type WorldOptions } from '../src/index.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 const INPUTS = DEMO_INPUTS;
 
-type Op =
-  | { op: 'create' }
-  | { op: 'run'; ms: number }
-  | { op: 'settle' }
-  | { op: 'delete-pod'; which: number }
-  | { op: 'node'; which: number };
+type Op = DemoOp;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ op: 'create' as const }) },
@@ -48,34 +43,9 @@ function play(ops: readonly Op[], options: WorldOptions, extra: (w: World) => Co
   const records: NewLogRecord[] = [];
   const w = createWorld({ seed: 11, startMs: EPOCH_MS, cluster: 'full', ...options, record: (r) => records.push(structuredClone(r)) });
   for (const c of extra(w)) w.manager.addController(c);
-  let next = 0;
+  const created = { next: 0 };
   for (const o of ops) {
-    switch (o.op) {
-      case 'create': {
-        const obj = INPUTS[next++ % INPUTS.length]!;
-        if (w.store.get(obj.kind as StoredKind, obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name)) break;
-        w.store.create(obj.kind as StoredKind, prepareForCreate(structuredClone(obj), w.clock.iso()) as AnyObject);
-        w.drain();
-        break;
-      }
-      case 'run': w.runUntil(() => false, o.ms); break;
-      case 'settle': w.settle(); break;
-      case 'delete-pod': {
-        const pods = w.store.list('Pod');
-        const pod = pods[o.which % Math.max(1, pods.length)];
-        if (pod) w.store.delete('Pod', `${pod.metadata.namespace}/${pod.metadata.name}`);
-        w.drain();
-        break;
-      }
-      case 'node': {
-        const nodes = w.store.list('Node');
-        const node = nodes[o.which % Math.max(1, nodes.length)];
-        const down = (node?.metadata['annotations'] as Record<string, string> | undefined)?.[ANN_NODE_DOWN] !== 'true';
-        if (node) w.step({ type: 'node', node: node.metadata.name, down });
-        w.drain();
-        break;
-      }
-    }
+    playDemoOp(w, o, created);
   }
   w.runUntil(() => false, 2 * MINUTE);
   return { records, fingerprint: w.fingerprint(), snapshot: JSON.stringify(w.snapshot()), delivered: w.scheduler.delivered, repeated: w.repeatedQuietRounds };
