@@ -86,6 +86,15 @@ function renderBody(input: NewLogRecord, index: number, pos: number, end: boolea
   return end ? `${head},"end":true}` : `${head}}`;
 }
 
+/**
+ * Whether a sealed line (without its newline) is the last of its batch: `end` is written just
+ * before the checksum (renderBody). Reads the format only; `checkLine` checks the line.
+ */
+export function endsBatch(line: string): boolean {
+  const END = ',"end":true';
+  return line.startsWith(END, line.length - SUM_SUFFIX_LENGTH - END.length) && line.endsWith('"}');
+}
+
 export type LineCheck = { ok: true; record: LogRecord } | { ok: false; detail: string };
 
 /**

@@ -14,7 +14,7 @@
  *
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
-import { ExpectedVersionConflict } from '@pvsim/domain';
+import { ExpectedVersionConflict, endsBatch } from '@pvsim/domain';
 import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { runInput } from './inputs.ts';
@@ -89,9 +89,6 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
   }
 }
 
-/** The last line of a batch (sealBatch puts `end` just before the checksum). */
-const BATCH_END = /,"end":true,"sum":"[0-9a-f]+"\}$/;
-
 export interface ComponentHostOptions {
   components: string[];
 }
@@ -134,7 +131,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   let handle: FollowHandle | undefined;
   // Every complete batch (its last record carries `end`) may have left work for us.
   handle = await followLog(connect, g.nats.cluster, end + 1, (_seq, line) => {
-    if (BATCH_END.test(line)) setImmediate(work);
+    if (endsBatch(line)) setImmediate(work);
   });
   io.stdout(`pvsim serve: ${o.components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
   work();
