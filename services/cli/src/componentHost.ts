@@ -69,7 +69,7 @@ export class FollowingSessions {
 export function runComponentWork(io: CliIO, g: GlobalOptions, component: string, sessions = new FollowingSessions(g)): number {
   for (let attempt = 1; ; attempt++) {
     const s = sessions.open();
-    const waits = s.world.scheduler.waitingItems.some((w) => (s.world.manager.ownerOf(w.queue) ?? w.queue) === component);
+    const waits = s.world.waitingWorkOf(component) !== undefined;
     if (!waits) { sessions.keep(s); return 0; }
     const before = s.world.scheduler.delivered;
     runInput(s, { type: 'ComponentWorkRequested', data: { seed: g.seed, component } });

@@ -826,6 +826,11 @@ export class World {
     return this.scheduler.delivered - start;
   }
 
+  /** The first waiting item of a queue `component` owns, if any (what `drainComponent` delivers next). */
+  waitingWorkOf(component: string): WorkItem | undefined {
+    return this.scheduler.waitingItems.find((w) => (this.manager.ownerOf(w.queue) ?? w.queue) === component);
+  }
+
   /**
    * Delivers the waiting work of one component — the items of the queues it owns, in queue order,
    * and what they enqueue for it — until none of its work waits or `stepsMax` items were delivered;
@@ -836,7 +841,7 @@ export class World {
   drainComponent(component: string, stepsMax = this.budget.stepsMax): number {
     let delivered = 0;
     while (delivered < stepsMax) {
-      const item = this.scheduler.waitingItems.find((w) => (this.manager.ownerOf(w.queue) ?? w.queue) === component);
+      const item = this.waitingWorkOf(component);
       if (!item) break;
       this.step({ type: 'deliver', item });
       delivered++;
