@@ -1,7 +1,12 @@
 // Runs every test file of the current package, one Node process per file (isolation, and
 // one failing file cannot hide another), and writes the counts to .test-result.json so the
 // root summary can add up every package. uvu prints "Total:/Passed:" per file; we parse it.
-import { spawnSync } from 'node:child_process';
+//
+// Files run PVSIM_TEST_JOBS at a time (default 2; 1 = one after another). Every test file makes
+// its own temporary directories and servers on ephemeral ports, so two can run side by side; the
+// long pole of a CI run is one package's files run one after another (services/cli), and two at
+// a time lets it use the second core once the other packages are done.
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,26 +22,58 @@ function testFiles(dir) {
   return out;
 }
 
+function jobsWanted() {
+  const raw = process.env.PVSIM_TEST_JOBS;
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`error: PVSIM_TEST_JOBS=${raw}: want a whole number of 1 or more\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** Runs one file; resolves with its combined output and exit status. */
+function runFile(file) {
+  const setup = new URL('./fc-setup.mjs', import.meta.url).href;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', setup, file], { env: { ...process.env, FORCE_COLOR: '0' } });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('error', (err) => resolve({ out: String(err), status: null }));
+    child.on('close', (status) => resolve({ out: Buffer.concat(chunks).toString('utf8'), status }));
+  });
+}
+
 const dirs = process.argv.slice(2);
 const files = (dirs.length ? dirs : ['test']).flatMap(testFiles);
+const results = new Array(files.length);
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const i = next++;
+    const { out, status } = await runFile(files[i]);
+    const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    results[i] = { file: files[i], out, status, total, ok, skipped };
+    process.stdout.write(`${status === 0 && total > 0 ? 'ok  ' : 'FAIL'} ${files[i]} (${ok}/${total})\n`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(jobsWanted(), files.length) }, worker));
+
 let passed = 0, failed = 0;
 const failures = [];
-for (const file of files) {
-  const setup = new URL('./fc-setup.mjs', import.meta.url).href;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', setup, file], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  const out = (r.stdout ?? '') + (r.stderr ?? '');
-  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  if (skipped > 0) { failures.push(`${file}: ${skipped} skipped test(s) left behind`); }
-  if (r.status !== 0 || total === 0) {
-    failed += Math.max(1, total - ok);
-    passed += ok;
-    failures.push(`${file}:\n${out}`);
+for (const r of results) {
+  if (r.skipped > 0) failures.push(`${r.file}: ${r.skipped} skipped test(s) left behind`);
+  if (r.status !== 0 || r.total === 0) {
+    failed += Math.max(1, r.total - r.ok);
+    passed += r.ok;
+    failures.push(`${r.file}:\n${r.out}`);
   } else {
-    passed += ok;
+    passed += r.ok;
   }
-  process.stdout.write(`${r.status === 0 && total > 0 ? 'ok  ' : 'FAIL'} ${file} (${ok}/${total})\n`);
 }
 writeFileSync('.test-result.json', JSON.stringify({ passed, failed }) + '\n');
 for (const f of failures) process.stdout.write(f + '\n');
