@@ -197,13 +197,24 @@ export class World {
   /** Object writes (not events) so far; settle compares it across a resync. */
   get writes(): number { return this.store.writes; }
   /**
-   * The kubelets' proofs of housekeeping passes that did nothing (kubelet.ts), keyed by the
-   * store's change count — vouched for only while every component reads the API server's
-   * current objects (informers do not lag), no user driver module keeps memory of its own, and no
-   * step's reads are being tracked.
+   * The kubelets' proofs of housekeeping passes that did nothing (kubelet.ts), each the exact
+   * reads of its pass — vouched for only while every component reads the API server's current
+   * objects (informers do not lag), no user driver module keeps memory of its own, and no step's
+   * reads are being tracked.
    */
-  readonly housekeepingProofs = new HousekeepingProofs(() => (this.opts.proveHousekeeping === false || this.tracker || this.opts.informerLag || (this.parts.userDrivers?.size ?? 0) > 0
-    ? undefined : this.store.changes));
+  readonly housekeepingProofs = new HousekeepingProofs({
+    sources: () => (this.opts.proveHousekeeping === false || this.tracker || this.opts.informerLag || (this.parts.userDrivers?.size ?? 0) > 0
+      ? undefined : { store: this.store, cache: this.cache }),
+    recording: (reads, pass) => {
+      this.store.reads = reads;
+      for (const p of this.processes.values()) p.cache.reads = reads;
+      try { pass(); } finally {
+        this.store.reads = undefined;
+        for (const p of this.processes.values()) p.cache.reads = undefined;
+      }
+    },
+    changes: () => this.store.changes,
+  });
 
   constructor(private readonly opts: WorldOptions = {}) {
     this.clock = new SimClock(opts.startMs ?? 0);
