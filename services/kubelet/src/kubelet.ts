@@ -432,7 +432,11 @@ export class Kubelet implements Controller {
 
   /** A running pod with a claim whose filesystem is still to grow (the volume manager's reconciler looks at mounted volumes all the time). */
   private waitsForNodeExpansion(pod: Pod): boolean {
-    return (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) !== undefined && needsNodeResize(boundVolumeOf(this.client, pod, v)?.claim));
+    return (pod.spec.volumes ?? []).some((v) => {
+      const name = claimNameOf(pod, v);
+      // The claim alone says no in almost every case (every running pod, every resync): its volume is read only when it says yes.
+      return name !== undefined && needsNodeResize(this.client.getClaim(pod.metadata.namespace ?? 'default', name)) && needsNodeResize(boundVolumeOf(this.client, pod, v)?.claim);
+    });
   }
 
   /**
@@ -1018,21 +1022,23 @@ export class Kubelet implements Controller {
   /** Whether a proof shows this pass would do nothing (see HousekeepingProofs); a fresh kubelet then takes the proof's reconstruction. */
   private provenQuiet(proofs: { fresh?: HousekeepingProof; warm?: HousekeepingProof } | undefined, sources: ReadSources, changes: number): boolean {
     if (!proofs) return false;
-    const holds = (proof: HousekeepingProof): boolean => {
-      if (proof.heldAt === changes) return true;
-      if (!proof.reads.holds(sources)) return false;
-      proof.heldAt = changes;
-      return true;
-    };
     if (this.actual === undefined) {
-      if (!proofs.fresh || !holds(proofs.fresh)) return false;
+      if (!proofs.fresh || !Kubelet.holds(proofs.fresh, sources, changes)) return false;
       this.actual = proofs.fresh.actual;
       return true;
     }
     for (const proof of [proofs.warm, proofs.fresh]) {
-      if (proof && (this.actual === proof.actual || jsonEqual(this.actual, proof.actual)) && holds(proof)) return true;
+      if (proof && (this.actual === proof.actual || jsonEqual(this.actual, proof.actual)) && Kubelet.holds(proof, sources, changes)) return true;
     }
     return false;
+  }
+
+  /** Whether a proof's reads hold now (asked again only when the API server changed since they last held). */
+  private static holds(proof: HousekeepingProof, sources: ReadSources, changes: number): boolean {
+    if (proof.heldAt === changes) return true;
+    if (!proof.reads.holds(sources)) return false;
+    proof.heldAt = changes;
+    return true;
   }
 
   private housekeepingPass(): void {
