@@ -618,15 +618,19 @@ export class World {
 
   /**
    * Everything a quiet round must leave as it found it, besides the objects and the chooser's
-   * stream, as parts compared one by one: each component's saved state is its own part (the text
-   * `savedState` keeps while the component's state version stands, so an unchanged one compares
-   * as the same string), never escaped into one big JSON text.
+   * stream, as parts compared one by one (===). What each component remembers is the instance and
+   * its state version when it keeps one (moved by every change of its memory — the contract the
+   * fingerprint relies on, and tests — so the same instance at the same version remembers the
+   * same), else its saved state's text: the kubelets' actual states are not serialised for it.
    */
-  private quietState(): string[] {
+  private quietState(): unknown[] {
     const streams = this.streams.state();
     if (this.chooserStream !== undefined) delete streams[this.chooserStream];
-    const parts = [JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams])];
-    for (const c of this.manager.controllers) parts.push(c.name, c.saveState ? this.savedState(c) : 'null');
+    const parts: unknown[] = [JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams])];
+    for (const c of this.manager.controllers) {
+      const version = c.stateVersion?.value;
+      parts.push(c, version !== undefined ? version : c.saveState ? this.savedState(c) : 'null');
+    }
     return parts;
   }
 
