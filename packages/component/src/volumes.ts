@@ -12,9 +12,19 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Attachment names already hashed (the attach/detach controller names every wanted attachment on every sync); emptied when it grows past a bound. */
+const attachmentNames = new Map<string, string>();
+const ATTACHMENT_NAMES_MAX = 100_000;
+
 /** K/pkg/volume/csi/csi_attacher.go `getAttachmentName`. */
 export function volumeAttachmentName(volumeHandle: string, driver: string, nodeName: string): string {
-  return `csi-${sha256Hex(volumeHandle + driver + nodeName)}`;
+  const input = volumeHandle + driver + nodeName;
+  let name = attachmentNames.get(input);
+  if (name === undefined) {
+    if (attachmentNames.size >= ATTACHMENT_NAMES_MAX) attachmentNames.clear();
+    attachmentNames.set(input, (name = `csi-${sha256Hex(input)}`));
+  }
+  return name;
 }
 
 /** The PV behind a pod volume, once its claim is Bound (kubelet and AD both wait for that). */

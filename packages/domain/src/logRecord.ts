@@ -53,16 +53,24 @@ export function sealBatch(
   const lines: string[] = [];
   const last = batch.length - 1;
   batch.forEach((input, index) => {
-    const body = renderBody(input, index, firstPos + index, index === last);
+    const end = index === last;
+    const { body, data } = renderBody(input, index, firstPos + index, end);
     const sum = hash(body).slice(0, LOG_SUM_LENGTH);
     const line = `${body.slice(0, -1)},"sum":"${sum}"}`;
     lines.push(line);
-    records.push(JSON.parse(line) as LogRecord);
+    // What `JSON.parse(line)` gives, in its key order, with only `data` parsed back (the other
+    // fields are strings and numbers, the same after a round trip): most records are small, and
+    // parsing each whole line again was a fifth of sealing it.
+    const record = { pos: firstPos + index, time: input.time, stream: input.stream, type: input.type, data: JSON.parse(data) } as LogRecord;
+    if (input.component !== undefined) record.component = input.component;
+    if (end) record.end = true;
+    record.sum = sum;
+    records.push(record);
   });
   return { records, lines };
 }
 
-function renderBody(input: NewLogRecord, index: number, pos: number, end: boolean): string {
+function renderBody(input: NewLogRecord, index: number, pos: number, end: boolean): { body: string; data: string } {
   for (const field of ['time', 'stream', 'type'] as const) {
     if (typeof input[field] !== 'string') {
       throw new LogRecordInvalidError(index, field, `must be a string, got ${typeof input[field]}`);
@@ -83,7 +91,7 @@ function renderBody(input: NewLogRecord, index: number, pos: number, end: boolea
   // Built by hand (not JSON.stringify of an object) so the key order is fixed by this line alone.
   const by = input.component === undefined ? '' : `,"component":${JSON.stringify(input.component)}`;
   const head = `{"pos":${pos},"time":${JSON.stringify(input.time)},"stream":${JSON.stringify(input.stream)},"type":${JSON.stringify(input.type)},"data":${data}${by}`;
-  return end ? `${head},"end":true}` : `${head}}`;
+  return { body: end ? `${head},"end":true}` : `${head}}`, data };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from '@pvsim/domain';
 import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
 import type { AccessTracker } from './Footprint.ts';
+import type { ReadSet } from './ReadSet.ts';
 import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
@@ -45,6 +46,8 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   /** Told every read and watch event applied while set, its resources named `${trackAs}<Kind>|<key>` (Footprint.ts). */
   tracker: AccessTracker | undefined;
   trackAs = 'o:';
+  /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
+  reads: ReadSet | undefined;
 
   constructor(readonly name: string) {
     super();
@@ -116,7 +119,9 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|${key}`);
-    return this.objects.get(kind)?.get(key);
+    const obj = this.objects.get(kind)?.get(key);
+    if (this.reads) this.reads.get('cache', kind, key, obj);
+    return obj;
   }
 
   /** The cache's objects (a lagging cache differs from the server's), for a world snapshot. */
@@ -138,6 +143,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   list(kind: StoredKind): AnyObject[] {
     if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|*`);
+    this.reads?.unreplayable();
     const m = this.objects.get(kind);
     if (!m) return [];
     if (kind === 'Event') return [...m.values()];
@@ -146,6 +152,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
 
   override keys(kind: StoredKind): readonly string[] {
     if (this.tracker) this.tracker.read(`${this.trackAs}${kind}|*`);
+    this.reads?.unreplayable();
     const m = this.objects.get(kind);
     if (!m) return [];
     if (kind === 'Event') return [...m.keys()];
@@ -157,12 +164,15 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   override byIndex(name: IndexName, value: string): AnyObject[] {
     if (this.tracker) this.tracker.read(`${this.trackAs}${INDEXERS[name].kind}|*`);
     const m = this.objects.get(INDEXERS[name].kind);
-    return m ? this.indexed[name].keys(value).map((k) => m.get(k)!) : [];
+    const objs = m ? this.indexed[name].keys(value).map((k) => m.get(k)!) : [];
+    if (this.reads) this.reads.byIndex('cache', name, value, objs);
+    return objs;
   }
 
   events(): KubeEvent[] { return this.list('Event') as unknown as KubeEvent[]; }
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
     if (this.tracker) this.tracker.read(`${this.trackAs}PersistentVolume|*`);
+    this.reads?.unreplayable();
     return this.index.findBestMatchForClaim(claim, delayBinding, this.vacEnabled);
   }
 }

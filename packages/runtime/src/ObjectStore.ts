@@ -30,6 +30,7 @@ import type { SimClock } from './SimClock.ts';
 import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 import type { AccessTracker } from './Footprint.ts';
+import type { ReadSet } from './ReadSet.ts';
 
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
@@ -281,17 +282,21 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** Told every read and write while set (an explorer's footprint of one step; Footprint.ts). */
   tracker: AccessTracker | undefined;
+  /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
+  reads: ReadSet | undefined;
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
-    if (isActorKind(kind)) return this.actorsOf(kind).get(key)?.object;
-    return this.plainOf(kind).get(key);
+    const obj = isActorKind(kind) ? this.actorsOf(kind).get(key)?.object : this.plainOf(kind).get(key);
+    if (this.reads) this.reads.get('store', kind, key, obj);
+    return obj;
   }
 
   override byIndex(name: IndexName, value: string): AnyObject[] {
     const ix = this.derived.indexes.get(name);
-    if (!ix) return super.byIndex(name, value);
-    return ix.keys(value).map((k) => this.get(ix.indexer.kind, k)!);
+    const objs = ix ? ix.keys(value).map((k) => this.get(ix.indexer.kind, k)!) : super.byIndex(name, value);
+    if (this.reads) this.reads.byIndex('store', name, value, objs);
+    return objs;
   }
 
   /** The running total of a tally (TALLIES) under `value`: undefined when an object's amount cannot be read. */
@@ -309,6 +314,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   list(kind: StoredKind): AnyObject[] {
     if (this.tracker) this.tracker.read(`o:${kind}|*`);
+    this.reads?.unreplayable();
     if (kind === 'Event') return [...this.plainOf(kind).values()];
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
@@ -506,6 +512,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   findBestMatchForClaim(claim: PersistentVolumeClaim, delayBinding: boolean) {
     if (this.tracker) this.tracker.read('o:PersistentVolume|*');
+    this.reads?.unreplayable();
     if (!this.index) {
       this.index = new VolumeIndex();
       for (const v of this.listVolumes()) this.index.set(v);

@@ -9,3 +9,4 @@ export * from './ports.ts';
 export * from './Informers.ts';
 export * from './indexers.ts';
 export * from './Footprint.ts';
+export * from './ReadSet.ts';

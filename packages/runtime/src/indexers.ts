@@ -106,8 +106,8 @@ export type IndexName = keyof typeof INDEXERS;
 
 /** Keys filed per value for one indexer, with each bucket's sorted keys kept until it changes. */
 export class IndexedKeys {
-  private readonly buckets = new Map<string, Set<string>>();
-  private readonly sorted = new Map<string, string[]>();
+  private buckets = new Map<string, Set<string>>();
+  private sorted = new Map<string, string[]>();
 
   constructor(readonly indexer: Indexer) {}
 
@@ -148,10 +148,11 @@ export class IndexedKeys {
 
   /** Takes over `other`'s buckets (the same indexer's), which must not be used again. */
   adopt(other: IndexedKeys): void {
-    this.clear();
-    for (const [value, bucket] of other.buckets) this.buckets.set(value, bucket);
-    for (const [value, keys] of other.sorted) this.sorted.set(value, keys);
-    other.clear();
+    // The maps change hands (a replay adopts a cache per input: copying every bucket each time grew with the cluster).
+    this.buckets = other.buckets;
+    this.sorted = other.sorted;
+    other.buckets = new Map();
+    other.sorted = new Map();
   }
 }
 

@@ -298,9 +298,25 @@ export class AttachDetachController implements Controller {
       return { name: uniqueVolumeName(va.spec.attacher, handle), devicePath: '' };
     }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const current = (node.status?.['volumesAttached'] as unknown[] | undefined) ?? [];
-    if (JSON.stringify(current) === JSON.stringify(attached)) return;
+    if (sameVolumesAttached(current, attached)) return;
     const status: Record<string, unknown> = { ...(node.status ?? {}) };
     if (attached.length > 0) status['volumesAttached'] = attached; else delete status['volumesAttached'];
     this.client.update('Node', { ...node, status } as unknown as AnyObject, 'status');
   }
+}
+
+/**
+ * Whether `current` is `attached` as JSON would tell (same length, each entry exactly
+ * `{ name, devicePath }` in that key order with the same values), without serialising both on
+ * every sync of every node.
+ */
+function sameVolumesAttached(current: readonly unknown[], attached: readonly { name: string; devicePath: string }[]): boolean {
+  if (current.length !== attached.length) return false;
+  for (let i = 0; i < current.length; i++) {
+    const c = current[i] as Record<string, unknown> | null;
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+    const keys = Object.keys(c);
+    if (keys.length !== 2 || keys[0] !== 'name' || keys[1] !== 'devicePath' || c['name'] !== attached[i]!.name || c['devicePath'] !== attached[i]!.devicePath) return false;
+  }
+  return true;
 }

@@ -285,6 +285,12 @@ export class PersistentVolumeController {
   // ---------------------------------------------------------------- writes
 
   private updateClaimStatus(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined): PersistentVolumeClaim {
+    // The common case, every resync of a bound claim: nothing to write, so nothing to copy. The
+    // same tests as below, each of which makes the status dirty (capacity only moves with the phase).
+    if (claim.status?.phase === phase && (volume
+      ? JSON.stringify(claim.status.accessModes) === JSON.stringify(volume.spec.accessModes)
+        && !(this.gates.VolumeAttributesClass && volume.spec.volumeAttributesClassName && claim.status['currentVolumeAttributesClassName'] !== volume.spec.volumeAttributesClassName)
+      : claim.status.accessModes === undefined && claim.status.capacity === undefined)) return claim;
     let dirty = false;
     const next = clone(claim);
     next.status = next.status ?? {};
@@ -344,34 +350,28 @@ export class PersistentVolumeController {
 
   /** bindVolumeToClaim (GetBindVolumeToClaim + update). */
   private bindVolumeToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): PersistentVolume {
-    let dirty = false;
-    const shouldSetBoundByController = !isVolumeBoundToClaim(volume, claim);
-    const next = clone(volume);
     const ref = volume.spec.claimRef;
-    if (!ref || ref.name !== claim.metadata.name || (ref.namespace ?? '') !== (claim.metadata.namespace ?? '') || (ref.uid ?? '') !== (claim.metadata.uid ?? '')) {
-      next.spec.claimRef = claimReference(claim);
-      dirty = true;
-    }
-    if (shouldSetBoundByController && !hasAnnotation(next.metadata, ANN_BOUND_BY_CONTROLLER)) {
-      setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
-      dirty = true;
-    }
-    return dirty ? this.api.updateVolume(next) : volume;
+    const refStale = !ref || ref.name !== claim.metadata.name || (ref.namespace ?? '') !== (claim.metadata.namespace ?? '') || (ref.uid ?? '') !== (claim.metadata.uid ?? '');
+    const markBoundByController = !isVolumeBoundToClaim(volume, claim) && !hasAnnotation(volume.metadata, ANN_BOUND_BY_CONTROLLER);
+    // Copied only when there is something to write (every resync of a bound pair has nothing).
+    if (!refStale && !markBoundByController) return volume;
+    const next = clone(volume);
+    if (refStale) next.spec.claimRef = claimReference(claim);
+    if (markBoundByController) setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
+    return this.api.updateVolume(next);
   }
 
   private bindClaimToVolume(claim: PersistentVolumeClaim, volume: PersistentVolume): PersistentVolumeClaim {
-    let dirty = false;
+    const rename = volume.metadata.name !== claim.spec.volumeName;
+    // Copied only when there is something to write (every resync of a bound pair has nothing).
+    if (!rename && hasAnnotation(claim.metadata, ANN_BIND_COMPLETED)) return claim;
     const next = clone(claim);
-    if (volume.metadata.name !== claim.spec.volumeName) {
-      dirty = true;
+    if (rename) {
       next.spec.volumeName = volume.metadata.name;
       if (!hasAnnotation(next.metadata, ANN_BOUND_BY_CONTROLLER)) setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
     }
-    if (!hasAnnotation(next.metadata, ANN_BIND_COMPLETED)) {
-      setAnnotation(next, ANN_BIND_COMPLETED, 'yes');
-      dirty = true;
-    }
-    return dirty ? this.api.updateClaim(next) : claim;
+    if (!hasAnnotation(next.metadata, ANN_BIND_COMPLETED)) setAnnotation(next, ANN_BIND_COMPLETED, 'yes');
+    return this.api.updateClaim(next);
   }
 
   /** The four-write bind, PV first (spec §2). Any failed write throws; the next sync resumes. */

@@ -32,7 +32,7 @@ import {
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
   type VolumeAttachment,
 } from '@pvsim/domain';
-import type { AnyObject, Client, SimClock, WatchEvent } from '@pvsim/runtime';
+import { ReadSet, type AnyObject, type Client, type ReadSources, type SimClock, type WatchEvent } from '@pvsim/runtime';
 import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } from './exec.ts';
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
@@ -66,38 +66,66 @@ export interface KubeletOptions {
   housekeepingProofs?: HousekeepingProofs;
 }
 
-/** A housekeeping pass of a node's kubelet that did nothing: at which epoch, from which actual state. */
+/** A housekeeping pass of a node's kubelet that did nothing: what it read, and from which actual state. */
 interface HousekeepingProof {
-  epoch: number;
-  /** The kubelet had not rebuilt its actual state before the pass (a fresh instance): `actual` is that reconstruction. */
-  fresh: boolean;
+  /** Every object the pass was handed, by key or by index bucket, by the informer cache and (through the drivers) the API server. */
+  reads: ReadSet;
   actual: KubeletActualState;
+  /** The API server's change count when the reads last held (were recorded or checked): until it moves they hold without asking. */
+  heldAt: number;
+}
+
+/** What the world lends the proofs: its readers, while it vouches for them, and a way to record a pass's reads. */
+export interface HousekeepingProofWorld {
+  /**
+   * The readers a pass reads through (the API server and the informer cache), or undefined when
+   * the world cannot vouch that a pass reads nothing else: lagging informers, a user's CSI
+   * driver module (its memory is not the store's), a step whose reads are being tracked.
+   */
+  sources(): ReadSources | undefined;
+  /** Runs `pass` with every read of the API server and the informer caches told to `reads`. */
+  recording(reads: ReadSet, pass: () => void): void;
+  /** A count of every change of the API server's objects (events included): a pass that moved it wrote something. */
+  changes(): number;
 }
 
 /**
  * Proofs that a kubelet's housekeeping pass would do nothing, so it is skipped (a replay's every
- * new world starts 25 kubelets whose first pass, and the next resync's, mostly find nothing to do).
+ * new world starts 25 kubelets whose first pass, and every resync's, mostly find nothing to do).
  *
  * A pass that wrote nothing, unpublished, unstaged and removed nothing, and so made no CSI call
- * but NodeGetInfo (which reads the store and changes nothing) and asked no latency gate, read
- * only the objects (through the informer cache and the drivers, both the API server's objects
+ * but NodeGetInfo (which reads the Node and changes nothing) and asked no latency gate, read
+ * only objects (through the informer cache and the drivers, both the API server's objects
  * when informers do not lag) and the kubelet's actual state; it read no clock and drew nothing.
- * The same pass with the same objects and the same actual state does nothing again. So a pass
- * is skipped when `epoch()` — a count of every change of the API server's objects — is what it
- * was after such a pass of this node's kubelet and the actual state is the same; a fresh
- * kubelet after a fresh kubelet's pass takes that pass's reconstruction (what its own would
- * have rebuilt from the same objects). `epoch()` is undefined when the world cannot vouch for
- * it (lagging informers, a user's CSI driver module, a step whose reads are being tracked): then
- * every pass runs and none is recorded.
+ * The same pass with the same objects and the same actual state does nothing again. So each
+ * such pass is recorded with its exact reads (ReadSet.ts: every object handed out by key or by
+ * index bucket — the node, its CSINode, its pods and their claims and volumes, the CSIDrivers,
+ * its backend volumes and Filesystems, the pods of the uids it looked up), and a later pass of
+ * that node's kubelet is skipped when every one of those reads gives the very same object again
+ * and the actual state is the same: a write anywhere else in the cluster — another node's pod,
+ * an event, a claim no pod here uses — no longer makes the pass run again.
+ *
+ * A fresh kubelet (its actual state not rebuilt yet) can only rely on a pass of a fresh kubelet,
+ * whose reads include the reconstruction's, and takes that pass's reconstruction (what its own
+ * would have rebuilt from the same objects); a kubelet with an actual state relies on either,
+ * when its actual state equals the proof's. So a node keeps one proof of each. When the world
+ * cannot vouch for its readers (`sources()` undefined) every pass runs and none is recorded.
  */
 export class HousekeepingProofs {
-  private byNode = new Map<string, HousekeepingProof>();
+  private byNode = new Map<string, { fresh?: HousekeepingProof; warm?: HousekeepingProof }>();
   /** Passes skipped so far (tests, benchmarks). */
   skipped = 0;
-  constructor(readonly epoch: () => number | undefined) {}
+  constructor(readonly world: HousekeepingProofWorld) {}
 
-  get(node: string): HousekeepingProof | undefined { return this.byNode.get(node); }
-  set(node: string, proof: HousekeepingProof): void { this.byNode.set(node, proof); }
+  /** The node's proof for a fresh kubelet, and the one for a kubelet that has its actual state. */
+  get(node: string): { fresh?: HousekeepingProof; warm?: HousekeepingProof } | undefined { return this.byNode.get(node); }
+
+  /** Keeps `proof` as the node's latest proof of its kind (`fresh`: made by a fresh kubelet). */
+  set(node: string, fresh: boolean, proof: HousekeepingProof): void {
+    const slot = this.byNode.get(node) ?? {};
+    if (fresh) slot.fresh = proof; else slot.warm = proof;
+    this.byNode.set(node, slot);
+  }
 
   /** Takes over `other`'s proofs (a world continuing another over the same API server, with the same drivers); `other` keeps none. */
   adopt(other: HousekeepingProofs): void {
@@ -404,7 +432,11 @@ export class Kubelet implements Controller {
 
   /** A running pod with a claim whose filesystem is still to grow (the volume manager's reconciler looks at mounted volumes all the time). */
   private waitsForNodeExpansion(pod: Pod): boolean {
-    return (pod.spec.volumes ?? []).some((v) => claimNameOf(pod, v) !== undefined && needsNodeResize(boundVolumeOf(this.client, pod, v)?.claim));
+    return (pod.spec.volumes ?? []).some((v) => {
+      const name = claimNameOf(pod, v);
+      // The claim alone says no in almost every case (every running pod, every resync): its volume is read only when it says yes.
+      return name !== undefined && needsNodeResize(this.client.getClaim(pod.metadata.namespace ?? 'default', name)) && needsNodeResize(boundVolumeOf(this.client, pod, v)?.claim);
+    });
   }
 
   /**
@@ -974,25 +1006,39 @@ export class Kubelet implements Controller {
    */
   private housekeeping(): void {
     const proofs = this.options.housekeepingProofs;
-    const epoch = proofs?.epoch();
-    if (epoch !== undefined && this.provenQuiet(proofs!.get(this.nodeName), epoch)) { proofs!.skipped++; return; }
+    const sources = proofs?.world.sources();
+    if (!proofs || !sources) { this.housekeepingPass(); return; }
+    const changes = proofs.world.changes();
+    if (this.provenQuiet(proofs.get(this.nodeName), sources, changes)) { proofs.skipped++; return; }
     const fresh = this.actual === undefined;
     const acted = this.housekeepingActs;
-    this.housekeepingPass();
-    if (epoch !== undefined && this.housekeepingActs === acted && proofs!.epoch() === epoch) {
-      proofs!.set(this.nodeName, { epoch, fresh, actual: this.actualState() });
+    const reads = new ReadSet();
+    proofs.world.recording(reads, () => this.housekeepingPass());
+    if (this.housekeepingActs === acted && proofs.world.changes() === changes && reads.replayable) {
+      proofs.set(this.nodeName, fresh, { reads, actual: this.actualState(), heldAt: changes });
     }
   }
 
-  /** Whether `proof` shows this pass would do nothing (see HousekeepingProofs); a fresh kubelet then takes the proof's reconstruction. */
-  private provenQuiet(proof: HousekeepingProof | undefined, epoch: number): boolean {
-    if (proof?.epoch !== epoch) return false;
+  /** Whether a proof shows this pass would do nothing (see HousekeepingProofs); a fresh kubelet then takes the proof's reconstruction. */
+  private provenQuiet(proofs: { fresh?: HousekeepingProof; warm?: HousekeepingProof } | undefined, sources: ReadSources, changes: number): boolean {
+    if (!proofs) return false;
     if (this.actual === undefined) {
-      if (!proof.fresh) return false;
-      this.actual = proof.actual;
+      if (!proofs.fresh || !Kubelet.holds(proofs.fresh, sources, changes)) return false;
+      this.actual = proofs.fresh.actual;
       return true;
     }
-    return this.actual === proof.actual || jsonEqual(this.actual, proof.actual);
+    for (const proof of [proofs.warm, proofs.fresh]) {
+      if (proof && (this.actual === proof.actual || jsonEqual(this.actual, proof.actual)) && Kubelet.holds(proof, sources, changes)) return true;
+    }
+    return false;
+  }
+
+  /** Whether a proof's reads hold now (asked again only when the API server changed since they last held). */
+  private static holds(proof: HousekeepingProof, sources: ReadSources, changes: number): boolean {
+    if (proof.heldAt === changes) return true;
+    if (!proof.reads.holds(sources)) return false;
+    proof.heldAt = changes;
+    return true;
   }
 
   private housekeepingPass(): void {

@@ -89,6 +89,41 @@ test('a pod deleted past its kubelet after a proven pass is still cleaned up: th
   assert.is(fast.snapshot, full.snapshot);
 });
 
+test('a pass is keyed to what it reads: a write elsewhere leaves every proof standing, a change of one node re-runs that node\'s pass only', () => {
+  const records: NewLogRecord[] = [];
+  const w = createWorld({ seed: 3, startMs: EPOCH_MS, cluster: 'full', record: (r) => records.push(r) });
+  w.relist();
+  const created = { next: 0 };
+  for (const _ of DEMO_INPUTS) playDemoOp(w, { op: 'create' }, created);
+  w.runUntil(() => false, 2 * MINUTE);
+  const nodes = w.store.list('Node').map((n) => n.metadata.name);
+  assert.ok(nodes.length >= 2);
+  /** One resync round from now: each kubelet's housekeeping pass, and how many of them ran. */
+  const round = (): { passes: number; ran: number } => {
+    const from = records.length;
+    const skipped = w.housekeepingProofs.skipped;
+    w.step({ type: 'resync', atMs: w.clock.now() + w.resyncPeriodMs });
+    w.drain();
+    const passes = records.slice(from).filter((r) => r.type === 'WorkDelivered' && (r.data as { key: string }).key === '*' && r.component?.startsWith('kubelet/')).length;
+    return { passes, ran: passes - (w.housekeepingProofs.skipped - skipped) };
+  };
+  round();
+  assert.is(round().ran, 0, 'a quiet round runs no pass');
+  // An event, and a claim no pod uses: the store changed, but nothing a pass reads.
+  w.store.event(w.store.get('Node', nodes[0]!)!, 'Normal', 'Test', 'something happened', 'test');
+  const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'unused', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } } };
+  w.store.create('PersistentVolumeClaim', claim as never);
+  w.drain();
+  const after = round();
+  assert.is(after.passes, nodes.length);
+  assert.is(after.ran, 0, 'a write no pass reads re-ran a pass');
+  // One node's labels change: its kubelet's pass (which read the Node) runs again, no other.
+  const target = w.store.get('Node', nodes[1]!)!;
+  w.store.update('Node', { ...target, metadata: { ...target.metadata, labels: { ...(target.metadata['labels'] as object), team: 'x' } } } as never);
+  w.drain();
+  assert.is(round().ran, 1);
+});
+
 test('no pass is skipped when informers lag or the option is off', () => {
   const ops: Op[] = [...DEMO_INPUTS.map(() => ({ op: 'create' as const })), { op: 'run', ms: 2 * MINUTE }, { op: 'next-world' }, { op: 'run', ms: MINUTE }];
   assert.ok(play(ops, {}).skipped > 0);
