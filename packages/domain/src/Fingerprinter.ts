@@ -480,14 +480,17 @@ export class Fingerprinter {
     const e = this.keyTexts.get(text);
     if (e !== undefined && this.stillHolds(e, text)) return e.text;
     if (this.keyTexts.size >= QUOTED_ENTRIES_MAX) this.keyTexts = new Map();
-    const out = this.substitute(text);
+    const out = this.substituteAt(text, 0);
     this.keyTexts.set(text, { text: out, epoch: this.tokenCount, lo: 0, hi: 0, hashed: false });
     return out;
   }
 
-  /** `text` with every registered token that stands as a whole word replaced by its identity. */
+  /**
+   * `text` with every registered token that stands as a whole word replaced by its identity
+   * (remembered for texts as long as a token: the work queue names each item it hashes by it).
+   */
   substitute(text: string): string {
-    return this.substituteAt(text, 0);
+    return this.substitutedText(text);
   }
 
   toJSON(): FingerprinterJSON {
@@ -599,7 +602,7 @@ export class Fingerprinter {
   private canonicalString(value: string): string {
     if (value.length >= 20 && value.length <= 35 && RFC3339.test(value)) return '<time>';
     const s = value.includes('globalmount') ? value.replace(STAGING_DIGEST, '$1<staging>$2') : value;
-    return this.substitute(s);
+    return this.substituteAt(s, 0);
   }
 
   /**
