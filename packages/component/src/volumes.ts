@@ -4,12 +4,29 @@
  * sha256 digest (domain stays free of node:crypto), and a pod volume's PV is read through the
  * component's Client.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { claimNameOf, type PersistentVolume, type PersistentVolumeClaim, type Pod, type PodVolume } from '@pvsim/domain';
 import type { Client } from '@pvsim/runtime';
 
+/** Node's one-shot digest (no Hash object per call) where it has one. */
+const oneShotHash: ((algorithm: string, data: string, encoding: 'hex') => string) | undefined =
+  typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as unknown as { hash: (a: string, d: string, e: 'hex') => string }).hash : undefined;
+/**
+ * Digests asked for again: the attach/detach controller names every attachment of a node on each
+ * of its syncs and the kubelet every staging path on each mount — the same few texts, over and
+ * over (a digest per call was ≈ 2 % of a full-cluster run). Bounded; a pure function's memo.
+ */
+let digests = new Map<string, string>();
+const DIGESTS_MAX = 4096;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  let hex = digests.get(text);
+  if (hex === undefined) {
+    hex = oneShotHash !== undefined ? oneShotHash('sha256', text, 'hex') : nodeCrypto.createHash('sha256').update(text).digest('hex');
+    if (digests.size >= DIGESTS_MAX) digests = new Map();
+    digests.set(text, hex);
+  }
+  return hex;
 }
 
 /** Attachment names already hashed (the attach/detach controller names every wanted attachment on every sync); emptied when it grows past a bound. */

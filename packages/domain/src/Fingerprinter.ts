@@ -28,11 +28,27 @@
  * name is dropped and its key is what the event correlator aggregates on; its `count` is dropped
  * too (a retry that fails the same way again does not make a new state).
  *
- * Combination. Each object's hash is two independent 32-bit lanes over
- * `<canonical key>\n<canonicalJson(canonical object)>`; the world's value is the lane-wise sum
- * mod 2^32 of every object's hash — a multiset combination, so the order of writes does not
- * matter and a write costs one subtraction and one addition. Per-object hashes are kept by
- * canonical key, so two worlds' states can be compared object by object.
+ * Combination. Each object's hash is 64 bits (two 32-bit lanes) of its canonical key and its
+ * canonical object, hashed as a structure (`hashValue`), not as text: a string is hashed over its
+ * canonical text, an array in order, an object as the sum of its members' (name, value) mixes
+ * (so no key is sorted and no text is built), every level finished by a mixing step that
+ * involves both lanes. Two objects with the same `canonicalText` hash the same; two with
+ * different texts hash the same with probability about 2^-64. (An object with two keys that
+ * canonicalise to one name — `deleting` beside a `deletionTimestamp` — keeps both members, where
+ * the text keeps the last: still a function of the object up to uids, which is what matters.)
+ * The world's value is the lane-wise sum mod 2^32 of every object's hash — a multiset
+ * combination, so the order of writes does not matter and a write costs one subtraction and one
+ * addition. Per-object hashes are kept by canonical key, so two worlds' states can be compared
+ * object by object. With N distinct states compared (an exploration), a false "seen before"
+ * has probability about N²/2^65: 3·10^-8 at a million states.
+ *
+ * Reuse. Strings shorter than every token, and member names, have their hashes remembered by
+ * value; longer strings and keys their canonical text and its hash, checked against the tokens
+ * registered since (`canonicalEntry`). Parts are not remembered by identity: a write shares its
+ * unchanged parts with the version before (ADR 0009), but a WeakMap of part hashes measured no
+ * faster in a run than hashing them again (docs/benchmarks.md, session 5).
+ * `FingerprinterJSON.hash` names this scheme; kept hashes of another scheme (a snapshot written
+ * by an older pvsim) are not loaded: the objects are hashed again.
  *
  * A token registered after an object that mentions it was hashed leaves that hash stale until
  * the object is written again. The store registers a uid before any other object can mention it;
@@ -45,7 +61,12 @@ type Json = Record<string, unknown>;
 /** A registered token: a uid (kind, raw key, creation count) or an alias (what it derives from). */
 type Token = { kind: string; key: string; n: number } | { from: string };
 
+/** The scheme of the per-object hashes (`FingerprinterJSON.hash`); 1 (absent) hashed the canonical text. */
+export const FINGERPRINT_HASH_SCHEME = 2;
+
 export interface FingerprinterJSON {
+  /** The hash scheme of `objects` (FINGERPRINT_HASH_SCHEME); absent: 1. */
+  hash?: number;
   /** uid -> kind, raw key, n. */
   uids: [string, string, string, number][];
   /** derived name -> the text it was derived from (raw, substituted on use). */
@@ -56,7 +77,11 @@ export interface FingerprinterJSON {
   objects: [string, string, string, string][];
 }
 
-interface Entry { kind: string; rawKey: string; lo: number; hi: number }
+/**
+ * An object's hash under its canonical key. `keyLo`/`keyHi`: the canonical key's own hash
+ * (`keyHashed` once known); `renamed`: the key carries a `~<raw key>` suffix (a clash).
+ */
+interface Entry { kind: string; rawKey: string; canonicalKey: string; lo: number; hi: number; keyLo: number; keyHi: number; keyHashed: boolean; renamed: boolean }
 
 /** Deeper alias chains than this are not followed (a chain is a bug; this stops a loop). */
 const RESOLVE_DEPTH_MAX = 8;
@@ -126,6 +151,61 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** The high lane of the last structural hash; the low lane is returned (no pair allocated per node). */
+let hiOut = 0;
+
+/** Tags that keep values of different types apart (a string "1" from the number 1). */
+const TAG_STRING = 0x3c6ef372;
+const TAG_NUMBER = 0x5be0cd19;
+const TAG_ARRAY = 0x1f83d9ab;
+const TAG_OBJECT = 0x510e527f;
+const TAG_VERBATIM = 0x9b05688c;
+const TAG_KEY = 0x6a09e667;
+const TAG_NAME = 0xbb67ae85;
+/** true, false and null (and anything JSON writes as null), as lanes lo, hi. */
+const TRUE_LO = fmix32(0x428a2f98);
+const TRUE_HI = fmix32(0x71374491);
+const FALSE_LO = fmix32(0xb5c0fbcf);
+const FALSE_HI = fmix32(0xe9b5dba5);
+const NULL_LO = fmix32(0x3956c25b);
+const NULL_HI = fmix32(0x59f111f1);
+
+/** Two lanes over a string's characters (as hash64), each seeded with the tag. */
+function hashString(s: string, tag: number): number {
+  let a = 0x811c9dc5 ^ tag;
+  let b = 0x9747b28c ^ tag;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  hiOut = fmix32(b ^ n);
+  return fmix32(a ^ n);
+}
+
+/** An ordered mix of two 64-bit hashes (lanes lo, hi): both result lanes depend on all four. */
+function combine(aLo: number, aHi: number, bLo: number, bHi: number): number {
+  let x = aLo ^ Math.imul(bLo, 0xcc9e2d51);
+  let y = aHi ^ Math.imul(bHi, 0x1b873593);
+  x = fmix32((x + Math.imul(y ^ (y >>> 16), 0x85ebca6b)) | 0);
+  y = fmix32(y ^ Math.imul(x, 0xc2b2ae35) ^ bLo);
+  hiOut = y;
+  return x;
+}
+
+/** A number's hash: an int32 directly, any other through its JSON text. */
+function hashNumber(v: number): number {
+  if ((v | 0) === v) return combine(v, ~v, TAG_NUMBER, TAG_NUMBER);
+  return hashString(JSON.stringify(v) ?? 'null', TAG_NUMBER);
+}
+
+/** A remembered canonical string: its text, its hash once asked, and the registry size it holds for. */
+interface Canonical { text: string; epoch: number; lo: number; hi: number; hashed: boolean }
+/** How many tokens registered since a remembered string was checked are looked for in it. */
+const TOKENS_RECHECKED_MAX = 16;
+
 const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
 /**
  * An external-provisioner's event source, `<driver>_<identity>` with the identity (`<n>-<driver>`)
@@ -181,6 +261,8 @@ export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 export class Fingerprinter {
   private readonly tokens = new Map<string, Token>();
+  /** ASCII codes that occur in some token (any other code is taken to, as if it did). */
+  private readonly tokenChars = new Uint8Array(128);
   /** Distinct token lengths, longest first: substitution tries each at a word start. */
   private lengths: number[] = [];
   private readonly counters = new Map<string, number>();
@@ -197,10 +279,25 @@ export class Fingerprinter {
   /** Object keys shorter than every token -> their canonical member names (memberName), as `quoted`. */
   private memberNames = new Map<string, string | null>();
   private shortestToken = Infinity;
+  /** How many tokens were registered, and the last TOKENS_RECHECKED_MAX of them (at `count % max`). */
+  private tokenCount = 0;
+  private readonly recentTokens: string[] = [];
+  /** Strings at least as long as the shortest token -> their canonical text and its hash. */
+  private canonicals = new Map<string, Canonical>();
+  /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
+  private keyTexts = new Map<string, Canonical>();
+  /** Strings shorter than every token -> index of their hash's lanes (as `quoted`). */
+  private stringHashes = new Map<string, number>();
+  private stringLo: number[] = [];
+  private stringHi: number[] = [];
+  /** Member names -> index of their canonical name's hash lanes, -1 when dropped (as `memberNames`). */
+  private nameHashes = new Map<string, number>();
+  private nameLo: number[] = [];
+  private nameHi: number[] = [];
   /** canonical key -> the object's hash. */
   private readonly entries = new Map<string, Entry>();
-  /** `<kind>/<raw key>` -> canonical key of the object hashed under it. */
-  private readonly canonicalKeys = new Map<string, string>();
+  /** kind -> raw key -> the entry of the object hashed under it. */
+  private readonly byKind = new Map<string, Map<string, Entry>>();
   private lo = 0;
   private hi = 0;
 
@@ -233,22 +330,43 @@ export class Fingerprinter {
 
   /** Sets (or with `undefined` removes) the object stored under `kind`/`key`. */
   set(kind: string, key: string, obj: object | undefined): void {
-    const raw = `${kind}/${key}`;
-    const previous = this.canonicalKeys.get(raw);
-    if (previous !== undefined) {
-      const e = this.entries.get(previous)!;
+    let keys = this.byKind.get(kind);
+    if (keys === undefined) this.byKind.set(kind, (keys = new Map()));
+    const e = keys.get(key);
+    if (e !== undefined) {
       this.lo = (this.lo - e.lo) >>> 0;
       this.hi = (this.hi - e.hi) >>> 0;
-      this.entries.delete(previous);
-      this.canonicalKeys.delete(raw);
+      // The same object written again keeps its canonical key: the key names no token registered
+      // after it was first hashed (see the module comment). An Event's key is its content.
+      if (obj !== undefined && kind !== 'Event' && !e.renamed) {
+        if (!e.keyHashed) {
+          e.keyLo = hashString(e.canonicalKey, TAG_KEY);
+          e.keyHi = hiOut;
+          e.keyHashed = true;
+        }
+        const valueLo = this.hashObject(kind, obj as Json);
+        e.lo = combine(e.keyLo, e.keyHi, valueLo, hiOut);
+        e.hi = hiOut;
+        this.lo = (this.lo + e.lo) >>> 0;
+        this.hi = (this.hi + e.hi) >>> 0;
+        return;
+      }
+      this.entries.delete(e.canonicalKey);
+      keys.delete(key);
     }
     if (obj === undefined) return;
     let canonicalKey = this.canonicalKey(kind, key, obj as Json);
     // Two live objects with one canonical key would be a broken rule above; keep both hashed.
-    if (this.entries.has(canonicalKey)) canonicalKey += `~${raw}`;
-    const [lo, hi] = hash64(`${canonicalKey}\n${this.canonicalText(kind, obj as Json)}`);
-    this.entries.set(canonicalKey, { kind, rawKey: key, lo, hi });
-    this.canonicalKeys.set(raw, canonicalKey);
+    const renamed = this.entries.has(canonicalKey);
+    if (renamed) canonicalKey += `~${kind}/${key}`;
+    const keyLo = hashString(canonicalKey, TAG_KEY);
+    const keyHi = hiOut;
+    const valueLo = this.hashObject(kind, obj as Json);
+    const lo = combine(keyLo, keyHi, valueLo, hiOut);
+    const hi = hiOut;
+    const entry: Entry = { kind, rawKey: key, canonicalKey, lo, hi, keyLo, keyHi, keyHashed: true, renamed };
+    this.entries.set(canonicalKey, entry);
+    keys.set(key, entry);
     this.lo = (this.lo + lo) >>> 0;
     this.hi = (this.hi + hi) >>> 0;
   }
@@ -293,20 +411,86 @@ export class Fingerprinter {
     return this.textOf({ ...rest, metadata: named }, true);
   }
 
+  /**
+   * The hash of `canonicalObject(kind, obj)` as a structure (see the module comment): equal for
+   * objects with equal canonical texts. Returns the low lane; `hashOf` returns both.
+   */
+  private hashObject(kind: string, obj: Json): number {
+    if (kind !== 'Event') return this.hashValue(obj, false);
+    // An Event as canonicalObject has it: no name, no count, its `component`s as canonicalValue
+    // writes them; an Event without a metadata object takes the long way (it has one).
+    const metadata = obj['metadata'];
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return this.hashValue(this.canonicalObject(kind, obj), false);
+    return this.hashMembers(obj, true, 'count', metadata as Json);
+  }
+
+  /** `[lo, hi]` of an object's structural hash (what `set` combines with its canonical key). */
+  hashOf(kind: string, obj: Json): [number, number] {
+    const lo = this.hashObject(kind, obj);
+    return [lo, hiOut];
+  }
+
+  /**
+   * A component's remembered state hashed as objects are (uids substituted, times dropped), with
+   * its name, without its top-level `identity` (drawn at its start, like a uid). The state is
+   * what `saveState()` returns: JSON data (a value JSON would write otherwise is not expected).
+   */
+  hashState(name: string, state: Json): [number, number] {
+    const nameLo = hashString(name, TAG_KEY);
+    const nameHi = hiOut;
+    // A component's identity drawn at its start is a generated name, like a uid.
+    const lo = this.hashMembers(state, false, 'identity', undefined);
+    return [combine(nameLo, nameHi, lo, hiOut), hiOut];
+  }
+
   /** `<kind>/<key>` with registered tokens replaced; an Event's key is its correlation. */
   canonicalKey(kind: string, key: string, obj?: Json): string {
     if (kind === 'Event' && obj !== undefined) {
       const o = (obj['involvedObject'] ?? {}) as Json;
       const source = (obj['source'] ?? {}) as Json;
       const namespace = key.slice(0, key.indexOf('/') + 1);
-      return `Event/${namespace}${this.substitute(canonicalJson([o['kind'], o['name'], o['namespace'], o['uid'], obj['type'], obj['reason'], obj['message'], canonicalComponent(source['component'])]))}`;
+      let out = `Event/${namespace}[`;
+      const fields = [o['kind'], o['name'], o['namespace'], o['uid'], obj['type'], obj['reason'], obj['message'], canonicalComponent(source['component'])];
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i];
+        out += (i === 0 ? '' : ',') + (typeof f === 'string' ? quote(this.substitutedText(f)) : canonicalJson(f));
+      }
+      return out + ']';
     }
-    return `${kind}/${this.substitute(key)}`;
+    return `${kind}/${this.substitutedText(key)}`;
   }
 
-  /** `text` with every registered token that stands as a whole word replaced by its identity. */
+  /**
+   * Whether a remembered canonical text of `text` still holds: no token registered since, or none
+   * of the (at most TOKENS_RECHECKED_MAX) registered since occurs in it. Brought up to date if so.
+   */
+  private stillHolds(e: Canonical, text: string): boolean {
+    const count = this.tokenCount;
+    if (e.epoch === count) return true;
+    if (count - e.epoch > TOKENS_RECHECKED_MAX) return false;
+    for (let i = e.epoch; i < count; i++) if (text.includes(this.recentTokens[i % TOKENS_RECHECKED_MAX]!)) return false;
+    e.epoch = count;
+    return true;
+  }
+
+  /** `substitute(text)`, remembered for texts as long as a token (keys, an Event's fields). */
+  private substitutedText(text: string): string {
+    if (text.length < this.shortestToken) return text;
+    // A key is never a time and names no staging path, so its canonical string is its substitution.
+    const e = this.keyTexts.get(text);
+    if (e !== undefined && this.stillHolds(e, text)) return e.text;
+    if (this.keyTexts.size >= QUOTED_ENTRIES_MAX) this.keyTexts = new Map();
+    const out = this.substituteAt(text, 0);
+    this.keyTexts.set(text, { text: out, epoch: this.tokenCount, lo: 0, hi: 0, hashed: false });
+    return out;
+  }
+
+  /**
+   * `text` with every registered token that stands as a whole word replaced by its identity
+   * (remembered for texts as long as a token: the work queue names each item it hashes by it).
+   */
   substitute(text: string): string {
-    return this.substituteAt(text, 0);
+    return this.substitutedText(text);
   }
 
   toJSON(): FingerprinterJSON {
@@ -319,7 +503,7 @@ export class Fingerprinter {
     const objects: FingerprinterJSON['objects'] = [...this.entries]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, e]) => [e.kind, e.rawKey, k, hex8(e.hi) + hex8(e.lo)]);
-    return { uids, aliases, counters: [...this.counters], objects };
+    return { hash: FINGERPRINT_HASH_SCHEME, uids, aliases, counters: [...this.counters], objects };
   }
 
   static fromJSON(json: FingerprinterJSON): Fingerprinter {
@@ -327,11 +511,16 @@ export class Fingerprinter {
     for (const [token, kind, key, n] of json.uids) f.addToken(token, { kind, key, n });
     for (const [token, from] of json.aliases) f.addToken(token, { from });
     for (const [k, n] of json.counters) f.counters.set(k, n);
+    // Hashes of another scheme would mix with this one's: the caller hashes the objects again.
+    if ((json.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) return f;
     for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
       const hi = parseInt(hash.slice(0, 8), 16);
       const lo = parseInt(hash.slice(8), 16);
-      f.entries.set(canonicalKey, { kind, rawKey, lo, hi });
-      f.canonicalKeys.set(`${kind}/${rawKey}`, canonicalKey);
+      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`) };
+      f.entries.set(canonicalKey, entry);
+      let keys = f.byKind.get(kind);
+      if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
+      keys.set(rawKey, entry);
       f.lo = (f.lo + lo) >>> 0;
       f.hi = (f.hi + hi) >>> 0;
     }
@@ -348,12 +537,20 @@ export class Fingerprinter {
 
   private addToken(token: string, t: Token): void {
     this.tokens.set(token, t);
+    this.recentTokens[this.tokenCount % TOKENS_RECHECKED_MAX] = token;
+    this.tokenCount++;
+    for (let i = 0; i < token.length; i++) {
+      const c = token.charCodeAt(i);
+      if (c < 128) this.tokenChars[c] = 1;
+    }
     if (!this.lengths.includes(token.length)) this.lengths = [...this.lengths, token.length].sort((a, b) => b - a);
     if (this.resolved.size > 0) this.resolved = new Map();
     if (token.length < this.shortestToken) {
       this.shortestToken = token.length;
       this.quoted = new Map();
       this.memberNames = new Map();
+      this.clearStringHashes();
+      this.clearNameHashes();
     }
   }
 
@@ -371,13 +568,26 @@ export class Fingerprinter {
     const lengths = this.lengths;
     const n = text.length;
     if (lengths.length === 0 || n < lengths[lengths.length - 1]!) return text;
+    const tokenChars = this.tokenChars;
     let out = '';
     let from = 0;
+    // The end of the run of characters that occur in some token, from the current word start: a
+    // candidate longer than the run holds a character no token has (a space, a slash), so it is
+    // not tried — prose and paths are scanned once instead of sliced at every word.
+    let run = 0;
     for (let i = 0; i < n; i++) {
       if (!isWordCode(text.charCodeAt(i)) || (i > 0 && isWordCode(text.charCodeAt(i - 1)))) continue;
+      if (run <= i) {
+        run = i;
+        while (run < n) {
+          const c = text.charCodeAt(run);
+          if (c < 128 && tokenChars[c] === 0) break;
+          run++;
+        }
+      }
       for (const length of lengths) {
         const end = i + length;
-        if (end > n || (end < n && isWordCode(text.charCodeAt(end)))) continue;
+        if (end > run || (end < n && isWordCode(text.charCodeAt(end)))) continue;
         const candidate = text.slice(i, end);
         if (!this.tokens.has(candidate)) continue;
         out += text.slice(from, i) + this.resolve(candidate, depth);
@@ -392,7 +602,24 @@ export class Fingerprinter {
   private canonicalString(value: string): string {
     if (value.length >= 20 && value.length <= 35 && RFC3339.test(value)) return '<time>';
     const s = value.includes('globalmount') ? value.replace(STAGING_DIGEST, '$1<staging>$2') : value;
-    return this.substitute(s);
+    return this.substituteAt(s, 0);
+  }
+
+  /**
+   * `canonicalString(value)` for a string at least as long as the shortest token, remembered with
+   * the number of tokens registered when it was last known good. A token registered since can
+   * change it only by occurring in it: up to TOKENS_RECHECKED_MAX new tokens are looked for in
+   * the string, more and it is substituted again. (A registration that changes what an older
+   * token stands for — a key naming a uid registered after it — is outside this, as it is
+   * outside every kept hash: the store registers a uid before anything can mention it.)
+   */
+  private canonicalEntry(value: string): Canonical {
+    let e = this.canonicals.get(value);
+    if (e !== undefined && this.stillHolds(e, value)) return e;
+    if (this.canonicals.size >= QUOTED_ENTRIES_MAX) this.canonicals = new Map();
+    e = { text: this.canonicalString(value), epoch: this.tokenCount, lo: 0, hi: 0, hashed: false };
+    this.canonicals.set(value, e);
+    return e;
   }
 
   /**
@@ -424,6 +651,124 @@ export class Fingerprinter {
       this.quoted.set(value, q);
     }
     return q;
+  }
+
+  /** A string's canonical text hashed; remembered for strings shorter than every token. */
+  private hashCanonicalString(value: string): number {
+    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) {
+      const e = this.canonicalEntry(value);
+      if (!e.hashed) {
+        e.lo = hashString(e.text, TAG_STRING);
+        e.hi = hiOut;
+        e.hashed = true;
+      }
+      hiOut = e.hi;
+      return e.lo;
+    }
+    const i = this.stringHashes.get(value);
+    if (i !== undefined) {
+      hiOut = this.stringHi[i]!;
+      return this.stringLo[i]!;
+    }
+    if (this.stringHashes.size >= QUOTED_ENTRIES_MAX) this.clearStringHashes();
+    const lo = hashString(this.canonicalString(value), TAG_STRING);
+    this.stringHashes.set(value, this.stringLo.length);
+    this.stringLo.push(lo);
+    this.stringHi.push(hiOut);
+    return lo;
+  }
+
+  private clearStringHashes(): void {
+    this.stringHashes = new Map();
+    this.stringLo = [];
+    this.stringHi = [];
+  }
+
+  /** A member name's hash (its canonical name's), or undefined when memberName drops it. */
+  private hashName(name: string): number | undefined {
+    const i = this.nameHashes.get(name);
+    if (i !== undefined) {
+      if (i < 0) return undefined;
+      hiOut = this.nameHi[i]!;
+      return this.nameLo[i]!;
+    }
+    const canonical = this.memberName(name);
+    if (canonical === null) {
+      this.nameHashes.set(name, -1);
+      return undefined;
+    }
+    const lo = hashString(canonical, TAG_NAME);
+    // Only names shorter than every token are remembered (as memberName's own memo).
+    if (name.length < this.shortestToken && name.length <= QUOTED_LENGTH_MAX) {
+      if (this.nameHashes.size >= QUOTED_ENTRIES_MAX) this.clearNameHashes();
+      this.nameHashes.set(name, this.nameLo.length);
+      this.nameLo.push(lo);
+      this.nameHi.push(hiOut);
+    }
+    return lo;
+  }
+
+  private clearNameHashes(): void {
+    this.nameHashes = new Map();
+    this.nameLo = [];
+    this.nameHi = [];
+  }
+
+  /** `value`'s structural hash, by the rules of `textOf` (the same canonical value). */
+  private hashValue(value: unknown, events: boolean): number {
+    if (typeof value === 'string') return this.hashCanonicalString(value);
+    if (typeof value === 'number') return hashNumber(value);
+    if (value === true) { hiOut = TRUE_HI; return TRUE_LO; }
+    if (value === false) { hiOut = FALSE_HI; return FALSE_LO; }
+    if (value === null || typeof value !== 'object') { hiOut = NULL_HI; return NULL_LO; }
+    if (!Array.isArray(value)) return this.hashMembers(value as Json, events, undefined, undefined);
+    let lo = TAG_ARRAY;
+    let hi = value.length;
+    for (let i = 0; i < value.length; i++) {
+      const eLo = this.hashValue(value[i], events);
+      lo = combine(lo, hi, eLo, hiOut);
+      hi = hiOut;
+    }
+    return combine(lo, hi, value.length, TAG_ARRAY);
+  }
+
+  /**
+   * An object's members as the sum of (name, value) mixes — order-free, so nothing is sorted.
+   * `skip`: a member left out (an Event's count); `eventMetadata`: an Event's metadata, hashed
+   * without its name.
+   */
+  private hashMembers(value: Json, events: boolean, skip: string | undefined, eventMetadata: Json | undefined): number {
+    let sumLo = 0;
+    let sumHi = 0;
+    let count = 0;
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (v === undefined || k === 'resourceVersion' || k === 'managedFields' || k === skip) continue;
+      let nameLo: number;
+      let nameHi: number;
+      let vLo: number;
+      if (k === 'deletionTimestamp') {
+        nameLo = this.hashName('deleting')!;
+        nameHi = hiOut;
+        vLo = TRUE_LO;
+        hiOut = TRUE_HI;
+      } else {
+        const n = this.hashName(k);
+        if (n === undefined) continue;
+        nameLo = n;
+        nameHi = hiOut;
+        if (k === 'containerID' || k === PROVISIONER_IDENTITY) vLo = this.hashCanonicalString('<generated>');
+        // canonicalValue's rule for an event source (canonicalObject applies it to Events only).
+        else if (events && k === 'component') vLo = hashString(canonicalJson(canonicalComponent(v)), TAG_VERBATIM);
+        else if (eventMetadata !== undefined && v === eventMetadata) vLo = this.hashMembers(eventMetadata, events, 'name', undefined);
+        else vLo = this.hashValue(v, events);
+      }
+      const mLo = combine(nameLo, nameHi, vLo, hiOut);
+      sumLo = (sumLo + mLo) | 0;
+      sumHi = (sumHi + hiOut) | 0;
+      count++;
+    }
+    return combine(sumLo, sumHi, count, TAG_OBJECT);
   }
 
   /** `canonicalJson(this.canonicalValue(value))` in one walk: the same rules, in the same order. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { Fingerprinter } from '../src/Fingerprinter.ts';
+import { FINGERPRINT_HASH_SCHEME, Fingerprinter } from '../src/Fingerprinter.ts';
 import { canonicalJson } from '../src/canonicalJson.ts';
 
 const pvc = (uid: string, extra: Record<string, unknown> = {}) => ({
@@ -29,6 +29,8 @@ const substituteRows: SubstituteRow[] = [
   { name: 'the longer token wins', text: 'uid-1-2 uid-1', want: '<C/default/data#2> <C/default/data#1>' },
   { name: 'an unregistered uid stays', text: 'uid-3', want: 'uid-3' },
   { name: 'a token inside a registered key is substituted too', text: 'pv-a', want: '<PV/pvc-<C/default/data#1>#1>' },
+  { name: 'in prose, after a space and before a quote', text: 'claim "uid-1" is bound to uid-1-2 now', want: 'claim "<C/default/data#1>" is bound to <C/default/data#2> now' },
+  { name: 'one token after another in a path', text: '/a/uid-1/b/uid-1-2/c', want: '/a/<C/default/data#1>/b/<C/default/data#2>/c' },
 ];
 for (const row of substituteRows) {
   test(`substitute: ${row.name}`, () => {
@@ -143,6 +145,69 @@ test('canonicalText is canonicalJson(canonicalObject(...)) for any object, writt
     if (kind !== 'Event' && hasComponent(obj)) return;
     assert.is(f.canonicalText(kind, obj as never), canonicalJson(f.canonicalObject(kind, obj as never)));
   }), { numRuns: 2000 });
+});
+
+test('an object is hashed as its canonical text is written: equal texts, equal hashes; different texts, different hashes', () => {
+  const f = new Fingerprinter();
+  f.register('uid-1', 'PersistentVolumeClaim', 'default/data');
+  f.register('uid-22', 'PersistentVolume', 'pvc-uid-1');
+  const word = fc.constantFrom('uid-1', 'uid-22', 'pvc-uid-1', 'x', 'y', 'resourceVersion', 'managedFields', 'deletionTimestamp',
+    'lastTransitionTime', 'containerID', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 'metadata', 'name', 'count', 'component', 'd.csi_42-d.csi', '1', '');
+  const leaf = fc.oneof(word, fc.integer({ min: -3, max: 3 }), fc.constantFrom(0.5, 2 ** 40, true, false, null));
+  const { tree } = fc.letrec((tie) => ({
+    tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(word, tie('tree'), { maxKeys: 4 })),
+  }));
+  // Two keys that canonicalise to one member name: the text keeps the last, the hash both (see
+  // the module comment); such objects are left out here.
+  const clash = (v: unknown): boolean => v !== null && typeof v === 'object'
+    && (Array.isArray(v) ? v.some(clash) : ('deleting' in v && 'deletionTimestamp' in v) || Object.values(v).some(clash));
+  const reordered = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(reordered);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).reverse()) out[k] = reordered((v as Record<string, unknown>)[k]);
+    return out;
+  };
+  const object = fc.dictionary(word, tree, { maxKeys: 5 });
+  const kind = fc.constantFrom('Pod', 'Event');
+  fc.assert(fc.property(object, object, kind, (a, b, k) => {
+    if (clash(a) || clash(b)) return;
+    const text = (o: object) => f.canonicalText(k, o as never);
+    const hash = (o: object) => f.hashOf(k, o as never).join(',');
+    assert.is(hash(reordered(a) as object), hash(a));
+    assert.is(hash(a) === hash(b), text(a) === text(b), `${text(a)} / ${text(b)}`);
+  }), { numRuns: 3000 });
+});
+
+test('a string remembered before a token in it was registered is canonicalised again (a hand-written uid created later)', () => {
+  const uid = (n: number) => `0000000${n}-aaaa-bbbb-cccc-dddddddddddd`;
+  const pv = (claimUid: string) => ({ metadata: { name: 'pv-1', uid: uid(1) }, spec: { claimRef: { uid: claimUid }, note: `bound to pvc-${claimUid}` } });
+  for (const between of [0, 3, 20]) {
+    const f = new Fingerprinter();
+    f.register(uid(1), 'PersistentVolume', 'pv-1');
+    f.set('PersistentVolume', 'pv-1', pv(uid(2)));
+    for (let i = 0; i < between; i++) f.register(`${uid(3)}-${i}`, 'Pod', `default/p${i}`);
+    f.register(uid(2), 'PersistentVolumeClaim', 'default/data');
+    f.set('PersistentVolume', 'pv-1', pv(uid(2)));
+    const scratch = Fingerprinter.fromJSON({ ...f.toJSON(), objects: [] });
+    scratch.set('PersistentVolume', 'pv-1', pv(uid(2)));
+    assert.is(f.value(), scratch.value(), `${between} tokens between`);
+  }
+});
+
+test('kept hashes of another scheme are not loaded: the objects are hashed again', () => {
+  const f = new Fingerprinter();
+  f.register('u1', 'PersistentVolumeClaim', 'default/data');
+  f.set('PersistentVolumeClaim', 'default/data', pvc('u1'));
+  const json = f.toJSON();
+  assert.is(json.hash, FINGERPRINT_HASH_SCHEME);
+  assert.is(Fingerprinter.fromJSON(json).value(), f.value());
+  const { hash: _hash, ...older } = json;
+  const loaded = Fingerprinter.fromJSON({ ...older, objects: older.objects.map(([k, r, c]) => [k, r, c, '0123456789abcdef']) });
+  assert.is(loaded.value(), new Fingerprinter().value());
+  assert.is(loaded.identity('u1'), 'PersistentVolumeClaim/default/data#1');
+  loaded.set('PersistentVolumeClaim', 'default/data', pvc('u1'));
+  assert.is(loaded.value(), f.value());
 });
 
 test.run();

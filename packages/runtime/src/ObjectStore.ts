@@ -21,7 +21,7 @@
  */
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import {
-  ApiError, Fingerprinter, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
+  ApiError, FINGERPRINT_HASH_SCHEME, Fingerprinter, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
   type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
@@ -403,9 +403,11 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
     if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     // With the registry, every loaded object's hash came with it (the dump hashed them all first):
-    // only what was written before the load is hashed again. An explorer restores a world per
-    // transition, and hashing every object again was a third of a restore's cost.
-    const before = dump.fingerprint ? new Map([...this.unhashed].map(([kind, keys]) => [kind, new Set(keys)])) : undefined;
+    // only what was written before the load is hashed again (an explorer restores a world per
+    // transition, and hashing every object again was a third of a restore's cost) — unless the
+    // hashes are of another scheme (a snapshot written by an older pvsim): fromJSON drops them.
+    const kept = dump.fingerprint !== undefined && (dump.fingerprint.hash ?? 1) === FINGERPRINT_HASH_SCHEME;
+    const before = kept ? new Map([...this.unhashed].map(([kind, keys]) => [kind, new Set(keys)])) : undefined;
     for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
     if (before) {
       this.unhashed.clear();

@@ -15,7 +15,7 @@
  * earlier attempt when retried. Failures are injected from the seeded generator *before* any
  * check or write, so an injected failure changes nothing but the generator's position.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import {
   ApiError, CsiError, csiSnapshotObjectName, parseQuantity, type CsiSnapshot, quantityToBytes, type ControllerExpandRequest, type NodeExpandRequest, SIM_API_VERSION, csiFilesystemName, csiVolumeObjectName, emptyFs, type ControllerCapability, type ControllerPublishRequest,
   type CreateVolumeRequest, type CsiAccessMode, type CsiCode, type CsiDriverPort, type CsiVolume, type FsState, type NodeCapability,
@@ -224,7 +224,13 @@ export type CsiStore = Pick<Client, 'get' | 'list' | 'create' | 'update' | 'dele
 
 /** The volume id CreateVolume gives a name: a digest, so a retried CreateVolume finds its volume. */
 export function volumeIdForName(name: string): string {
-  return 'vol-' + createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return 'vol-' + sha256Hex(name).slice(0, 16);
+}
+
+/** sha256 as hex, with Node's one-shot digest where it has one (no Hash object per call). */
+function sha256Hex(text: string): string {
+  const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+  return oneShot !== undefined ? oneShot('sha256', text, 'hex') : nodeCrypto.createHash('sha256').update(text).digest('hex');
 }
 const VOLUME_ID = /^vol-[0-9a-f]{16}$/;
 
@@ -791,7 +797,7 @@ export class SimCsiDriver implements CsiDriverPort {
     this.injectFailure('CreateSnapshot', this.faults(volume?.spec.parameters));
     if (!req.name) throw new CsiError('INVALID_ARGUMENT', 'CreateSnapshot: name is required');
     if (!req.sourceVolumeId) throw new CsiError('INVALID_ARGUMENT', 'CreateSnapshot: source volume id is required');
-    const snapshotId = 'snap-' + createHash('sha256').update(req.name).digest('hex').slice(0, 16);
+    const snapshotId = 'snap-' + sha256Hex(req.name).slice(0, 16);
     const existing = this.getSnapshot(snapshotId);
     if (existing) {
       if (existing.spec.sourceVolumeId !== req.sourceVolumeId) {

@@ -187,9 +187,7 @@ export class World {
   private readonly chooserStream: string | undefined;
   /** Per component: the instance and its state version when its state was last saved, and that state as JSON (`savedState`). */
   private readonly savedStates = new Map<string, SavedState>();
-  /** Per component: its saved state's text and that text's hash, for `fingerprint()`. */
-  private readonly stateHashes = new Map<string, ComponentHash>();
-  /** The components' part of the last `fingerprint()`, and when it still holds (`componentsHash`). */
+  /** The components' part of the last `fingerprint()`, per component and summed (`componentsHash`). */
   private componentsSum: ComponentsSum | undefined;
   readonly resyncPeriodMs: number;
   /** While `stepTracked` runs: what the step reads and writes beyond the store, caches, queue and streams. */
@@ -740,7 +738,7 @@ export class World {
    * identity left out), the work waiting and the timers (due times relative to now).
    */
   fingerprint(): string {
-    return this.fingerprintOf(this.stateHashes);
+    return this.fingerprintOf(false);
   }
 
   /**
@@ -750,13 +748,14 @@ export class World {
    * missed a change, or a hash or canonical text kept past a change, shows.
    */
   fingerprintFromScratch(): string {
-    return this.fingerprintOf(new Map(), new Map(), true);
+    return this.fingerprintOf(true);
   }
 
   /**
    * A component's saved state as JSON, saved again only when its state version moved since it was
    * last saved here (or it has none, or it is another instance: a crash restarted it). The
-   * fingerprint, the footprint of a tracked step and a quiet round's proof all read it.
+   * footprint of a tracked step and a quiet round's proof read it (the fingerprint hashes the
+   * saved state itself: `componentsHash`).
    */
   private savedState(c: Controller, saved: Map<string, SavedState> = this.savedStates): string {
     const version = c.stateVersion?.value;
@@ -767,10 +766,10 @@ export class World {
     return raw;
   }
 
-  private fingerprintOf(stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>, scratch = false): string {
+  private fingerprintOf(scratch: boolean): string {
     if (this.opts.fingerprints === false) throw new Error('this world was built without fingerprints (WorldOptions.fingerprints)');
     const objects = scratch ? this.store.fingerprintFromScratch().fingerprinter : this.store.hashed();
-    const [hi, lo] = saved === undefined ? this.componentsHash(objects, stateHashes) : this.componentsHashOf(objects, stateHashes, saved);
+    const [hi, lo] = scratch ? this.componentsHashFromScratch(objects) : this.componentsHash(objects);
     // The waiting items' hash is kept by the queue; timers (few) are hashed with their due
     // times relative to now, and the watch events an informer has not applied, in order.
     const now = this.clock.now();
@@ -784,45 +783,66 @@ export class World {
   }
 
   /**
-   * The components' part of `fingerprint()`: the last one again while it still holds — the same
-   * components, each keeping its memory in a StateVersion's count (so none is asked), and no
-   * StateVersion in the process has moved since — else computed (`componentsHashOf`).
+   * The components' part of `fingerprint()`: each component's state hashed (`hashState`, as
+   * objects are: uids substituted, times dropped) and the hashes summed. Kept per component with
+   * the count of its StateVersion then: a call hashes again only the components whose count moved
+   * (or that have none), and while no StateVersion in the process moved and the components are
+   * the same instances (a crash restarts one as another), it looks at none of them.
    */
-  private componentsHash(objects: Fingerprinter, stateHashes: Map<string, ComponentHash>): [number, number] {
+  private componentsHash(objects: Fingerprinter): [number, number] {
     const controllers = this.manager.controllers;
-    const last = this.componentsSum;
-    if (last !== undefined && last.changes === StateVersion.changes && last.controllers.length === controllers.length) {
-      let same = true;
-      for (let i = 0; i < controllers.length && same; i++) same = last.controllers[i] === controllers[i];
-      if (same) return [last.hi, last.lo];
+    let sum = this.componentsSum;
+    if (sum === undefined || !sameInstances(sum.controllers, controllers)) {
+      // A component joined (a kubelet for a new node) or restarted: the others keep their hashes.
+      const kept = new Map((sum?.slots ?? []).map((slot) => [slot.c, slot]));
+      sum = { controllers: [...controllers], slots: [], changes: StateVersion.changes, counted: true, hi: 0, lo: 0 };
+      for (const c of controllers) {
+        if (!c.saveState) continue;
+        const version = c.stateVersion instanceof StateVersion ? c.stateVersion : undefined;
+        if (version === undefined) sum.counted = false;
+        const old = kept.get(c);
+        if (old !== undefined && version !== undefined && version.value === old.seen) {
+          sum.hi = (sum.hi + old.hi) >>> 0;
+          sum.lo = (sum.lo + old.lo) >>> 0;
+          sum.slots.push(old);
+          continue;
+        }
+        const slot: ComponentSlot = { c, version, seen: 0, hi: 0, lo: 0 };
+        this.hashComponent(objects, slot, sum);
+        sum.slots.push(slot);
+      }
+      this.componentsSum = sum;
+      return [sum.hi, sum.lo];
     }
-    const changes = StateVersion.changes;
-    const [hi, lo] = this.componentsHashOf(objects, stateHashes);
-    // A component whose memory is not counted by a StateVersion is asked every time.
-    const counted = controllers.every((c) => !c.saveState || c.stateVersion instanceof StateVersion);
-    this.componentsSum = counted ? { controllers: [...controllers], changes, hi, lo } : undefined;
-    return [hi, lo];
+    if (sum.counted && sum.changes === StateVersion.changes) return [sum.hi, sum.lo];
+    sum.changes = StateVersion.changes;
+    for (const slot of sum.slots) {
+      if (slot.version !== undefined && slot.version.value === slot.seen) continue;
+      this.hashComponent(objects, slot, sum);
+    }
+    return [sum.hi, sum.lo];
   }
 
-  /** Every component's state hashed — again only when its saved text changed — and summed. */
-  private componentsHashOf(objects: Fingerprinter, stateHashes: Map<string, ComponentHash>, saved?: Map<string, SavedState>): [number, number] {
+  /** Hashes one component's state again and moves the sum from its last hash to this one. */
+  private hashComponent(objects: Fingerprinter, slot: ComponentSlot, sum: ComponentsSum): void {
+    // The count first: saving the state does not change it, and a change after this is seen next time.
+    slot.seen = slot.version?.value ?? 0;
+    const [lo, hi] = objects.hashState(slot.c.name, slot.c.saveState!() as Record<string, unknown>);
+    sum.hi = (sum.hi - slot.hi + hi) >>> 0;
+    sum.lo = (sum.lo - slot.lo + lo) >>> 0;
+    slot.hi = hi;
+    slot.lo = lo;
+  }
+
+  /** `componentsHash` with nothing kept: every component's state hashed again. */
+  private componentsHashFromScratch(objects: Fingerprinter): [number, number] {
     let hi = 0;
     let lo = 0;
     for (const c of this.manager.controllers) {
       if (!c.saveState) continue;
-      const raw = this.savedState(c, saved);
-      let cached = stateHashes.get(c.name);
-      if (cached?.raw !== raw) {
-        // A component's identity drawn at its start is a generated name, like a uid.
-        const { identity: _identity, ...state } = JSON.parse(raw) as Record<string, unknown>;
-        // canonicalText is canonicalJson(canonicalObject(...)) in one walk, every string
-        // substituted: the same text the objects are hashed as.
-        const [h, l] = hash64(`${c.name}\n${objects.canonicalText('ComponentState', state)}`);
-        cached = { raw, hi: h, lo: l };
-        stateHashes.set(c.name, cached);
-      }
-      hi = (hi + cached.hi) >>> 0;
-      lo = (lo + cached.lo) >>> 0;
+      const [l, h] = objects.hashState(c.name, c.saveState() as Record<string, unknown>);
+      hi = (hi + h) >>> 0;
+      lo = (lo + l) >>> 0;
     }
     return [hi, lo];
   }
@@ -1026,9 +1046,19 @@ const NOTHING_DELAYED_HASH = hash64(canonicalJson({ delayed: [], lag: [] }));
 
 /** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
 interface SavedState { owner: Controller; version: number | undefined; raw: string }
-interface ComponentHash { raw: string; hi: number; lo: number }
-/** The components' part of a fingerprint, with the components it was taken over and StateVersion.changes then. */
-interface ComponentsSum { controllers: Controller[]; changes: number; hi: number; lo: number }
+/** One component's part of the fingerprint: its hash, and its StateVersion's count when hashed. */
+interface ComponentSlot { c: Controller; version: StateVersion | undefined; seen: number; hi: number; lo: number }
+/**
+ * The components' part of a fingerprint: over which instances, per component, summed, and
+ * StateVersion.changes when last brought up to date; `counted`: every component has a StateVersion.
+ */
+interface ComponentsSum { controllers: Controller[]; slots: ComponentSlot[]; changes: number; counted: boolean; hi: number; lo: number }
+
+function sameInstances(a: readonly Controller[], b: readonly Controller[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The first undelivered watch event with a later one for the same object (-1: none): what `watch-drop` loses. */
 function droppableWatchEvent(pending: readonly WatchEvent[]): number {
