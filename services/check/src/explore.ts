@@ -209,6 +209,11 @@ function quiet(w: World, inputsDone: number, inputCount: number): boolean {
   return inputsDone === inputCount && w.scheduler.size === 0 && w.scheduler.nextDue() === undefined && w.lag === 0;
 }
 
+/** Nothing waits and no watch event is pending, but a timer is due later: only time (a retry's backoff) moves the cluster on. */
+function retrying(w: World): boolean {
+  return w.scheduler.size === 0 && w.lag === 0 && w.scheduler.nextDue() !== undefined;
+}
+
 function take(w: World, move: Move, inputs: readonly CheckInput[]): void {
   if (move.type === 'input') inputs[move.index]!.apply(w);
   else w.step(move.action, true);
@@ -471,6 +476,15 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
       continue;
+    }
+    if (!only && !full && !judged && retrying(w)) {
+      // A retry in backoff (ADR 0101): judged as a leaf at the depth bound is, on a copy, and
+      // still expanded. A controller that retries forever with a growing counter in its memory
+      // never reaches a quiet leaf; without this its violation showed only at the depth bound.
+      const copy = opts.newWorld();
+      copy.restore(node.snap);
+      const v = livenessOf(copy, node.inputsDone, opts);
+      if (v) return { moves: pathOf(node), violation: v };
     }
     const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     const asleep = new Set(sleep.map((z) => z.id));
