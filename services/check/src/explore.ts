@@ -97,8 +97,9 @@ export interface CheckOptions {
    */
   por?: boolean;
   /**
-   * Reduction of states by no-op deliveries, with partial-order reduction (default false until
-   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0021):
+   * Reduction of states by no-op deliveries, with partial-order reduction (default false here, so
+   * a caller comparing state sets says what it compares; `pvsim check` turns it on unless
+   * `--noops off`, ADR 0021 and 0101):
    * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
    * is taken; the state's other moves are taken after all if some later move before the queue
    * drains writes what the no-op read without queueing it again. Off without `por`, with faults
