@@ -65,8 +65,8 @@ const NAS_POD = (() => {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' },
     spec: { containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'nas-pvc' } }] },
   });
-  const remove = (kind: 'Pod' | 'PersistentVolumeClaim', key: string): CheckInput => ({ label: `delete ${kind} ${key}`, apply: (w) => { if (w.store.get(kind, key)) w.store.delete(kind, key); } });
   // A deletion of what is not there does nothing (as `kubectl delete --ignore-not-found`).
+  const remove = (kind: 'Pod' | 'PersistentVolumeClaim', key: string): CheckInput => ({ label: `delete ${kind} ${key}`, apply: (w) => { if (w.store.get(kind, key)) w.store.delete(kind, key); } });
   return [pv!, claim!, pod, remove('Pod', 'default/app'), remove('PersistentVolumeClaim', 'default/nas-pvc')];
 })();
 
