@@ -14,7 +14,9 @@
  *     explored as a tree (no dedup), with fingerprint dedup, and with dedup and sleep sets —
  *     transitions, distinct states and CPU time of each; with stale informers too; and the two
  *     lecture scenarios (their CLI scenarios, no faults, as `pvsim check` builds them) at a bounded
- *     depth with and without reduction.
+ *     depth with and without reduction;
+ *   - no-op deliveries taken alone (ADR 0021, 0101): states with and without on a prefix of each
+ *     lecture scenario both searches exhaust, and the CPU time to exhaust each whole scenario.
  */
 import { readFileSync } from 'node:fs';
 import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
@@ -124,6 +126,28 @@ async function lecture(): Promise<void> {
     const off = run({ ...o, por: false });
     console.log(line('dedup', off));
     console.log(line('dedup + POR', run({ ...o, por: true }), off));
+  }
+  // No-op deliveries taken alone (ADR 0021, 0101): the reduction factor of states on a prefix of
+  // each scenario both searches exhaust, then the time to exhaust each whole scenario as `pvsim
+  // check` does by default (depth 500, no faults) with it — within a CPU budget, so a regression
+  // shows as "budget" instead of a bench that does not end.
+  const cpuBudget = (s: number) => { const t = cpuS(); return () => cpuS() - t > s; };
+  for (const [sc, prefix] of [['static-nas', 2], ['dynamic-disk', 2]] as const) {
+    const sim = await prepareSim(io as never, { clusterDir: '/nonexistent', seed: 0 } as never, `examples/lecture/${sc}/scenarios/demo.yaml`, { runs: '1', faults: 'none', maxFaults: '1', out: '/nonexistent' });
+    const o: CheckOptions = {
+      newWorld: sim.newWorld, inputs: checkInputsOf(sim.sc.inputs), finals: sim.sc.finals, pendingAllowed: sim.sc.pendingAllowed,
+      strategy: 'bfs', depth: 500, maxFaults: 0, seed: 1, outOfTime: () => false, shrink: false,
+    };
+    const first = { ...o, inputs: o.inputs.slice(0, prefix), finals: [] };
+    console.log(`  lecture ${sc}, first ${prefix} inputs, exhausted, no faults:`);
+    const off = run({ ...first, outOfTime: cpuBudget(quick ? 60 : 120) });
+    console.log(line('dedup + POR', off));
+    const on = run({ ...first, noops: true, outOfTime: cpuBudget(quick ? 60 : 120) });
+    console.log(`${line('  + no-ops alone', on, off)}  states ÷${(off.distinctStates / on.distinctStates).toFixed(2)}`);
+    console.log(`  lecture ${sc}, whole scenario, depth 500, no faults, --noops on (budget ${quick ? 60 : 120} s CPU):`);
+    const whole = run({ ...o, noops: true, outOfTime: cpuBudget(quick ? 60 : 120) });
+    const r = whole.reduction;
+    console.log(`${line('dedup + POR + no-ops', whole)}  depth ${whole.maxDepth}; ${r.noopStates} no-ops alone, ${r.noopRechecks} re-checks, ${r.noopFallbacks} fallbacks`);
   }
 }
 lecture().catch((e: unknown) => { console.error(e); process.exit(1); });

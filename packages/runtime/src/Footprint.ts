@@ -5,7 +5,12 @@
  * or write costs one field test. A resource is named `family|key`, and `family|*` stands for
  * every key of the family — a list of a kind reads `o:Pod|*`, so it meets any write of one pod:
  *   o:<Kind>|<key>             an object in the API server (and in the informers, when they do not lag)
- *   c:<process>:<Kind>|<key>   an object in one process's lagging informer cache
+ *   o:<Kind>|#<index>=<value>  the objects an index files under a value: who is in the bucket and what
+ *                              they hold (read by an index lookup; written by every write of an object
+ *                              filed there before or after it, so a lookup by one node's pods does not
+ *                              meet a write of another node's pod, as a list of every pod would)
+ *   o:<Kind>|$<tally>=<value>  a running total (a tally) under a value, and every object it adds up
+ *   c:<process>:<Kind>|<key>   an object in one process's lagging informer cache (its buckets: c:<process>:<Kind>|#…)
  *   p:<process>|head / |tail   that cache's undelivered watch events (the one applied next / appended)
  *   q:<queue>|<key>            a waiting work item; t:<queue>|<key> a delayed one
  *   r|<label>                  a random stream drawn from
@@ -17,6 +22,16 @@
 export interface AccessTracker {
   read(resource: string): void;
   write(resource: string): void;
+}
+
+/** An index's bucket (`prefix`: `o:`, or a lagging cache's `c:<process>:`). */
+export function bucketResource(prefix: string, kind: string, index: string, value: string): string {
+  return `${prefix}${kind}|#${index}=${value}`;
+}
+
+/** A tally's total under a value. */
+export function tallyResource(kind: string, tally: string, value: string): string {
+  return `o:${kind}|$${tally}=${value}`;
 }
 
 const familyOf = (resource: string): string => resource.slice(0, resource.indexOf('|'));

@@ -15,7 +15,7 @@ import {
   type ClusterApi, type ClusterReader, type KubeEvent, type PersistentVolume, type PersistentVolumeClaim,
 } from '@pvsim/domain';
 import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
-import type { AccessTracker } from './Footprint.ts';
+import { bucketResource, type AccessTracker } from './Footprint.ts';
 import type { ReadSet } from './ReadSet.ts';
 import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
@@ -30,7 +30,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   private readonly sortedKeys = new Map<StoredKind, string[]>();
   private index = new VolumeIndex();
   /** The standard indexers' buckets (indexers.ts), kept with every watch event. */
-  private readonly indexed = Object.fromEntries(Object.entries(INDEXERS).map(([name, ix]) => [name, new IndexedKeys(ix)])) as Record<IndexName, IndexedKeys>;
+  private readonly indexed = Object.fromEntries(Object.entries(INDEXERS).map(([name, ix]) => [name, new IndexedKeys(ix, name)])) as Record<IndexName, IndexedKeys>;
   private readonly indexedByKind = new Map<StoredKind, IndexedKeys[]>();
   /** Watch events applied so far (a lagging cache has applied fewer than were sent). */
   applied = 0;
@@ -71,7 +71,11 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
     this.applied++;
     this.changes++;
     const indexers = this.indexedByKind.get(ev.kind);
-    if (indexers) { const before = m.get(ev.key); for (const ix of indexers) ix.update(ev.key, before, ev.new); }
+    if (indexers) {
+      const before = m.get(ev.key);
+      if (this.tracker) for (const ix of indexers) for (const v of ix.valuesOf(before, ev.new)) this.tracker.write(bucketResource(this.trackAs, ev.kind, ix.name, v));
+      for (const ix of indexers) ix.update(ev.key, before, ev.new);
+    }
     if (ev.new) {
       if (!m.has(ev.key)) this.sortedKeys.delete(ev.kind);
       m.set(ev.key, ev.new);
@@ -162,7 +166,8 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   override byIndex(name: IndexName, value: string): AnyObject[] {
-    if (this.tracker) this.tracker.read(`${this.trackAs}${INDEXERS[name].kind}|*`);
+    // The bucket, not the kind: every write of an object filed under `value` (before or after) writes it.
+    if (this.tracker) this.tracker.read(bucketResource(this.trackAs, INDEXERS[name].kind, name, value));
     const m = this.objects.get(INDEXERS[name].kind);
     const objs = m ? this.indexed[name].keys(value).map((k) => m.get(k)!) : [];
     if (this.reads) this.reads.byIndex('cache', name, value, objs);

@@ -29,7 +29,7 @@ import { volumeMachine, claimMachine, attachmentMachine, restingPhaseOf } from '
 import type { SimClock } from './SimClock.ts';
 import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
-import type { AccessTracker } from './Footprint.ts';
+import { bucketResource, tallyResource, type AccessTracker } from './Footprint.ts';
 import type { ReadSet } from './ReadSet.ts';
 
 export type StoredKind =
@@ -212,7 +212,7 @@ function newDerived(): Derived {
     d.byKind.set(kind, list);
   };
   for (const name of STORE_INDEXES) {
-    const ix = new IndexedKeys(INDEXERS[name]);
+    const ix = new IndexedKeys(INDEXERS[name], name);
     d.indexes.set(name, ix);
     add(ix.indexer.kind, ix);
   }
@@ -294,6 +294,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   override byIndex(name: IndexName, value: string): AnyObject[] {
     const ix = this.derived.indexes.get(name);
+    // Who is in the bucket (the objects' own keys are read by get below).
+    if (ix && this.tracker) this.tracker.read(bucketResource('o:', ix.indexer.kind, name, value));
     const objs = ix ? ix.keys(value).map((k) => this.get(ix.indexer.kind, k)!) : super.byIndex(name, value);
     if (this.reads) this.reads.byIndex('store', name, value, objs);
     return objs;
@@ -301,6 +303,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** The running total of a tally (TALLIES) under `value`: undefined when an object's amount cannot be read. */
   tally(name: TallyName, value: string): bigint | undefined {
+    if (this.tracker) this.tracker.read(tallyResource(TALLIES[name].kind, name, value));
     return this.derived.tallies.get(name)!.total(value);
   }
 
@@ -309,7 +312,23 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const list = this.derived.byKind.get(kind);
     if (!list) return;
     const old = this.get(kind, key);
+    if (this.tracker) this.trackDerived(kind, old, next);
     for (const u of list) u.update(key, old, next);
+  }
+
+  /** A write's footprint on the store's own indexes and tallies: the buckets and totals it changes. */
+  private trackDerived(kind: StoredKind, old: AnyObject | undefined, next: AnyObject | undefined): void {
+    for (const ix of this.derived.indexes.values()) {
+      if (ix.indexer.kind !== kind) continue;
+      for (const v of ix.valuesOf(old, next)) this.tracker!.write(bucketResource('o:', kind, ix.name, v));
+    }
+    for (const [name, t] of this.derived.tallies) {
+      if (t.tally.kind !== kind) continue;
+      for (const o of [old, next]) {
+        const v = o && t.tally.value(o);
+        if (v !== undefined) this.tracker!.write(tallyResource(kind, name, v));
+      }
+    }
   }
 
   list(kind: StoredKind): AnyObject[] {

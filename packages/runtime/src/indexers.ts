@@ -109,7 +109,15 @@ export class IndexedKeys {
   private buckets = new Map<string, Set<string>>();
   private sorted = new Map<string, string[]>();
 
-  constructor(readonly indexer: Indexer) {}
+  /** `name`: the indexer's name in INDEXERS (what a footprint calls its buckets). */
+  constructor(readonly indexer: Indexer, readonly name: string) {}
+
+  /** The buckets a write from `old` to `next` changes or whose objects it changes: every value of either. */
+  valuesOf(old: AnyObject | undefined, next: AnyObject | undefined): string[] {
+    const out = old ? [...this.indexer.values(old)] : [];
+    if (next) for (const v of this.indexer.values(next)) if (!out.includes(v)) out.push(v);
+    return out;
+  }
 
   /** The object under `key` changed from `old` to `next` (either may be absent). */
   update(key: string, old: AnyObject | undefined, next: AnyObject | undefined): void {

@@ -3,12 +3,14 @@
  * — pods created, moved between nodes, given other claims, deleted, a relist — a read through an
  * index returns exactly what filtering the whole list returns, in the same order; the API
  * server's store answers the same question by filtering; a cache that adopts a watched one
- * answers every read as a relisted one does.
+ * answers every read as a relisted one does. A read through an index and a write meet in their
+ * footprints (partial-order reduction, Footprint.ts) whenever the write changes what the read
+ * returns — and not when it writes only objects filed elsewhere.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { INDEXERS, InformerCache, ObjectStore, SimClock, objectKey, type AnyObject, type IndexName, type WatchEvent } from '../src/index.ts';
+import { Footprint, INDEXERS, InformerCache, ObjectStore, SimClock, objectKey, type AccessTracker, type AnyObject, type IndexName, type WatchEvent } from '../src/index.ts';
 
 const NODES = ['', 'node-a', 'node-b', 'node-c'];
 const CLAIMS = ['data', 'logs', 'cache'];
@@ -155,6 +157,84 @@ test("the store's own index and tally (backend volumes) equal filtering and addi
       let sum: bigint | undefined = 0n;
       try { for (const v of all.filter((x) => x.spec.driver === driver)) sum += BigInt(v.spec.capacityBytes); } catch { sum = undefined; }
       assert.equal(store.tally('csiCapacityByDriver', driver), sum, driver);
+    }
+  }));
+});
+
+/** What `read` returned and its footprint, on `r` with a tracker set for the call. */
+function tracked<T>(r: { tracker: AccessTracker | undefined }, read: () => T): { result: T; fp: Footprint } {
+  const fp = new Footprint();
+  r.tracker = fp;
+  try { return { result: read(), fp }; } finally { r.tracker = undefined; }
+}
+
+test('an index read and a watch event meet in their footprints whenever the event changes what the read returns', () => {
+  fc.assert(fc.property(fc.array(podArb, { maxLength: 12 }), podArb, (steps, last) => {
+    const before = new InformerCache('before');
+    const after = new InformerCache('after');
+    const live = new Map<string, AnyObject>();
+    const event = (s: typeof last): WatchEvent => {
+      const obj = pod(s.name, s.node, s.claims, s.ephemeral);
+      const key = objectKey('Pod', obj);
+      const old = live.get(key);
+      if (s.remove) live.delete(key); else live.set(key, obj);
+      return { kind: 'Pod', key, old, new: s.remove ? undefined : obj };
+    };
+    for (const s of steps) { const ev = event(s); before.apply(ev); after.apply(ev); }
+    const write = tracked(after, () => after.apply(event(last)));
+    for (const name of Object.keys(INDEXERS) as IndexName[]) {
+      if (INDEXERS[name].kind !== 'Pod') continue;
+      for (const value of values(name)) {
+        const read = tracked(before, () => before.byIndex(name, value));
+        const changed = JSON.stringify(read.result) !== JSON.stringify(after.byIndex(name, value));
+        if (changed) assert.ok(read.fp.conflicts(write.fp), `${name} ${value}: the read changed but the footprints commute`);
+      }
+    }
+  }));
+});
+
+test('a pod written on one node does not meet a read of another node\'s pods; it meets its own node\'s, and a list of every pod', () => {
+  const cache = new InformerCache('test');
+  cache.apply({ kind: 'Pod', key: 'default/a', old: undefined, new: pod('a', 'node-a', ['data'], false) });
+  const onB = pod('b', 'node-b', ['logs'], false);
+  const write = tracked(cache, () => cache.apply({ kind: 'Pod', key: 'default/b', old: undefined, new: onB }));
+  assert.not.ok(tracked(cache, () => cache.byIndex('podsByNode', 'node-a')).fp.conflicts(write.fp));
+  assert.not.ok(tracked(cache, () => cache.byIndex('podsByClaim', 'default/data')).fp.conflicts(write.fp));
+  assert.ok(tracked(cache, () => cache.byIndex('podsByNode', 'node-b')).fp.conflicts(write.fp));
+  assert.ok(tracked(cache, () => cache.byIndex('podsByClaim', 'default/logs')).fp.conflicts(write.fp));
+  assert.ok(tracked(cache, () => cache.list('Pod')).fp.conflicts(write.fp));
+  // Moved from node-b to node-a: it leaves one bucket and enters the other.
+  const moved = tracked(cache, () => cache.apply({ kind: 'Pod', key: 'default/b', old: onB, new: pod('b', 'node-a', ['logs'], false) }));
+  assert.ok(tracked(cache, () => cache.byIndex('podsByNode', 'node-a')).fp.conflicts(moved.fp));
+  assert.ok(tracked(cache, () => cache.byIndex('podsByNode', 'node-b')).fp.conflicts(moved.fp));
+  assert.not.ok(tracked(cache, () => cache.byIndex('podsByNode', 'node-c')).fp.conflicts(moved.fp));
+});
+
+test("the store's own index and tally meet every write that changes what they return", () => {
+  const DRIVERS = ['disk', 'nas'];
+  const step = fc.record({
+    id: fc.constantFrom('v1', 'v2', 'v3'), driver: fc.constantFrom(...DRIVERS),
+    capacityBytes: fc.constantFrom('0', '1024', 'not-a-number'), nodes: fc.subarray(NODES.slice(1)), remove: fc.boolean(),
+  });
+  fc.assert(fc.property(fc.array(step, { maxLength: 10 }), step, (steps, last) => {
+    const stores = [0, 1].map(() => new ObjectStore({ clock: new SimClock(0), newUid: () => 'u' }));
+    const write = (store: ObjectStore, s: typeof last) => {
+      const obj = csiVolume(s.id, s.driver, s.capacityBytes, s.nodes);
+      const live = store.get('CSIVolume', obj.metadata.name);
+      if (s.remove) { if (live) store.delete('CSIVolume', obj.metadata.name); return; }
+      if (live) store.update('CSIVolume', { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata['resourceVersion'] } } as AnyObject);
+      else store.create('CSIVolume', obj);
+    };
+    for (const s of steps) for (const store of stores) write(store, s);
+    const [before, after] = stores as [ObjectStore, ObjectStore];
+    const w = tracked(after, () => write(after, last));
+    for (const node of NODES.slice(1)) {
+      const read = tracked(before, () => before.byIndex('csiVolumesByPublishedNode', node));
+      if (JSON.stringify(read.result) !== JSON.stringify(after.byIndex('csiVolumesByPublishedNode', node))) assert.ok(read.fp.conflicts(w.fp), node);
+    }
+    for (const driver of [...DRIVERS, 'none']) {
+      const read = tracked(before, () => before.tally('csiCapacityByDriver', driver));
+      if (read.result !== after.tally('csiCapacityByDriver', driver)) assert.ok(read.fp.conflicts(w.fp), driver);
     }
   }));
 });

@@ -97,8 +97,9 @@ export interface CheckOptions {
    */
   por?: boolean;
   /**
-   * Reduction of states by no-op deliveries, with partial-order reduction (default false until
-   * the planted bugs are shown caught with it at full depth, docs/benchmarks.md session 4; ADR 0021):
+   * Reduction of states by no-op deliveries, with partial-order reduction (default false here, so
+   * a caller comparing state sets says what it compares; `pvsim check` turns it on unless
+   * `--noops off`, ADR 0021 and 0101):
    * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
    * is taken; the state's other moves are taken after all if some later move before the queue
    * drains writes what the no-op read without queueing it again. Off without `por`, with faults
@@ -207,6 +208,11 @@ function movesOf(w: World, inputsDone: number, inputCount: number, faultsUsed: n
 /** Nothing left to do but let time pass: every input taken, no work waiting or delayed, no watch event pending. */
 function quiet(w: World, inputsDone: number, inputCount: number): boolean {
   return inputsDone === inputCount && w.scheduler.size === 0 && w.scheduler.nextDue() === undefined && w.lag === 0;
+}
+
+/** Nothing waits and no watch event is pending, but a timer is due later: only time (a retry's backoff) moves the cluster on. */
+function retrying(w: World): boolean {
+  return w.scheduler.size === 0 && w.lag === 0 && w.scheduler.nextDue() !== undefined;
 }
 
 function take(w: World, move: Move, inputs: readonly CheckInput[]): void {
@@ -342,6 +348,25 @@ function noopDelivery(move: Move, fp: Footprint, w: World, storeBefore: string):
   return !objects || w.store.fingerprint() === storeBefore ? { queue: item.queue, key: item.key } : undefined;
 }
 
+/**
+ * `list` with the promises of `more` added: one for an item already promised with a footprint
+ * covering its own is merged into that one (its origins added), not kept twice. Every promise a
+ * state carries for one item says the same of that state — delivering the item there is a no-op
+ * with this footprint — and origins only say which states to expand in full if it breaks (more of
+ * them is more work, never less search); without merging, paths that meet at a state each hand it
+ * a copy, and the copies multiply down every path from there (100 000 promises for 11 items seen).
+ */
+function withPromises(list: readonly NoopPromise[], more: readonly NoopPromise[]): NoopPromise[] {
+  const out = [...list];
+  for (const p of more) {
+    if (p.broken || out.includes(p)) continue;
+    const q = out.find((x) => !x.broken && covers(x, p));
+    if (!q) { out.push(p); continue; }
+    for (const o of p.origins) if (!q.origins.includes(o)) q.origins.push(o);
+  }
+  return out;
+}
+
 /** Whether promise `p` (the stored one) watches at least what `q` must: the same item, a footprint touching all `q`'s does. */
 function covers(p: NoopPromise, q: NoopPromise): boolean {
   if (p.item.queue !== q.item.queue || p.item.key !== q.item.key) return false;
@@ -453,28 +478,55 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
+    if (!only && !full && !judged && retrying(w)) {
+      // A retry in backoff (ADR 0101): judged as a leaf at the depth bound is, on a copy, and
+      // still expanded. A controller that retries forever with a growing counter in its memory
+      // never reaches a quiet leaf; without this its violation showed only at the depth bound.
+      const copy = opts.newWorld();
+      copy.restore(node.snap);
+      const v = livenessOf(copy, node.inputsDone, opts);
+      if (v) return { moves: pathOf(node), violation: v };
+    }
     const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     const asleep = new Set(sleep.map((z) => z.id));
     const memories = por && offered.some(reorderable) ? w.memories() : undefined;
     // A no-op delivery may be taken alone here (ADR 0021): only when every move is a delivery or
     // a watch event, in a first expansion, of a state no broken promise has asked to expand in full.
     const mayTakeNoopAlone = noops && !only && !full && !stored.fullyExpanded && offered.every(reorderable);
-    // Deliveries that were no-ops somewhere before are tried first: the moves taken before one is found are taken in full.
+    // Deliveries that were no-ops somewhere before are tried first (fewer moves tried in vain).
     const moves = mayTakeNoopAlone ? [...offered.filter((m) => wasNoop.has(moveId(m))), ...offered.filter((m) => !wasNoop.has(moveId(m)))] : offered;
     let tookNoopAlone = false;
     const storeBefore = mayTakeNoopAlone ? w.store.fingerprint() : '';
-    for (const [i, move] of moves.entries()) {
-      if (tookNoopAlone) break;
-      const id = por ? moveId(move) : '';
-      if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
-      // A child starts from the node's stored snapshot (a fork would snapshot the parent again
-      // first); the last move is taken on the node's own world, restored from that snapshot too
-      // and only read since (moves, quiet, memories), which saves a world and a restore per node.
+    // A child starts from the node's stored snapshot (a fork would snapshot the parent again
+    // first); the last move is taken on the node's own world, restored from that snapshot too
+    // and only read since (moves, quiet, memories), which saves a world and a restore per node.
+    const stepped = (i: number, move: Move): { child: World; fp: Footprint | undefined } => {
       const child = i === moves.length - 1 ? w : opts.newWorld();
       if (child !== w) child.restore(node.snap);
-      let fp: Footprint | undefined;
-      if (memories && reorderable(move)) fp = child.stepTracked((move as { action: Action }).action, memories);
-      else take(child, move, opts.inputs);
+      if (memories && reorderable(move)) return { child, fp: child.stepTracked((move as { action: Action }).action, memories) };
+      take(child, move, opts.inputs);
+      return { child, fp: undefined };
+    };
+    // Where a no-op may be taken alone, the moves are tried before any child is stored: the first
+    // no-op found is then the only move taken, and the moves tried before it are dropped (ADR
+    // 0101). Taking those in full as well, as before, explored them again at every state of a
+    // chain of no-ops: every subset of the waiting no-ops became a state of its own.
+    const tried = new Map<number, { child: World; fp: Footprint | undefined }>();
+    let alone: number | undefined;
+    if (mayTakeNoopAlone) {
+      for (const [i, move] of moves.entries()) {
+        if (asleep.has(moveId(move))) continue;
+        const t = stepped(i, move);
+        if (t.fp && noopDelivery(move, t.fp, t.child, storeBefore)) { tried.clear(); tried.set(i, t); alone = i; break; }
+        tried.set(i, t);
+      }
+    }
+    for (const [i, move] of moves.entries()) {
+      if (tookNoopAlone) break;
+      if (alone !== undefined && i !== alone) continue;
+      const id = por ? moveId(move) : '';
+      if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
+      const { child, fp } = tried.get(i) ?? stepped(i, move);
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
       let childSnap: WorldSnapshot | undefined;
@@ -514,7 +566,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       if (again) {
         if (again.quiet) continue;
         if (owed.length > 0) {
-          if (!again.expanded) again.node.owed = [...again.node.owed, ...owed];
+          if (!again.expanded) again.node.owed = withPromises(again.node.owed, owed);
           // Expanded: the promises it was expanded with watch its moves; one watching at least
           // what this path's does takes on its origins, else this path's is broken.
           else for (const p of owed) {
@@ -526,7 +578,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         if (depth < again.node.depth) {
           // A shorter path: the state has more moves left within the bound. Expand it from here.
           again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
-          again.node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: [...owed, ...again.node.owed] };
+          again.node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
           again.expanded = false;
           frontier.push({ node: again.node, sleep: again.sleep });
           continue;

@@ -9,7 +9,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWorld, fifoChooser } from '@pvsim/world';
 import { check, SAFETY, type CheckInput, type CheckOptions, type CheckResult } from '../src/index.ts';
-import { IMMEDIATE, inputsOf, WFFC } from './fixtures/inputs.ts';
+import fc from 'fast-check';
+import { IMMEDIATE, inputOf, inputsOf, WFFC } from './fixtures/inputs.ts';
 
 const NAS = inputsOf('lecture/static-nas/01-pv.yaml', 'lecture/static-nas/02-pvc.yaml');
 
@@ -56,6 +57,36 @@ for (const [what, inputs] of [['the lecture\'s static NAS PV and claim', NAS]] a
     assert.ok(reduced.states < full.states, `${reduced.states} vs ${full.states}`);
   });
 }
+
+/** Small scenarios for the property below: the lecture's NAS PV and claim, a pod using the claim, and their deletion. */
+const NAS_POD = (() => {
+  const [pv, claim] = NAS;
+  const pod = inputOf({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' },
+    spec: { containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'nas-pvc' } }] },
+  });
+  // A deletion of what is not there does nothing (as `kubectl delete --ignore-not-found`).
+  const remove = (kind: 'Pod' | 'PersistentVolumeClaim', key: string): CheckInput => ({ label: `delete ${kind} ${key}`, apply: (w) => { if (w.store.get(kind, key)) w.store.delete(kind, key); } });
+  return [pv!, claim!, pod, remove('Pod', 'default/app'), remove('PersistentVolumeClaim', 'default/nas-pvc')];
+})();
+
+test('no-ops taken alone, over random small scenarios (a PV, a claim and a pod in any order, some left out, some deleted): the same cluster states, safety verdicts and verdict', () => {
+  // Two or three of the PV, the claim and the pod in any order, then some of the deletions.
+  const scenario = fc.tuple(fc.shuffledSubarray([0, 1, 2], { minLength: 2 }), fc.subarray([3, 4])).map(([made, removed]) => [...made, ...removed]);
+  fc.assert(fc.property(scenario, (picked) => {
+    const inputs = picked.map((i) => NAS_POD[i]!);
+    const full = explore({ ...options(inputs), noops: false });
+    const reduced = explore({ ...options(inputs), noops: true });
+    assert.is(reduced.result.verdict, full.result.verdict);
+    assert.is(reduced.result.violations[0]?.invariant, full.result.violations[0]?.invariant);
+    if (full.result.verdict === 'violation') return;
+    assert.is(full.result.depthBounded, false);
+    assert.is(reduced.result.depthBounded, false);
+    assert.equal([...reduced.cluster].filter((k) => !full.cluster.has(k)), []);
+    assert.equal([...full.cluster].filter((k) => !reduced.cluster.has(k)), []);
+    assert.equal([...reduced.safety].sort(), [...full.safety].sort());
+  }), { numRuns: 5 });
+});
 
 test('no-ops taken alone: the known failure is still found, as the same property', () => {
   const full = check({ ...options(IMMEDIATE), noops: false });

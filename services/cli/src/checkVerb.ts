@@ -191,7 +191,7 @@ function parseFlags(o: CheckFlags, g: GlobalOptions): { strategy: Strategy; dept
   if (o.output !== undefined && o.output !== 'json') throw new CheckUsageError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
   if (o.por !== undefined && o.por !== 'on' && o.por !== 'off') throw new CheckUsageError(`error: invalid argument "${o.por}" for "--por" flag: use on or off`);
   if (o.noops !== undefined && o.noops !== 'on' && o.noops !== 'off') throw new CheckUsageError(`error: invalid argument "${o.noops}" for "--noops" flag: use on or off`);
-  return { strategy, depth, budgetMs, seed, faults, maxFaults, maxDelays, por: o.por !== 'off', noops: o.noops === 'on', json: o.output === 'json' };
+  return { strategy, depth, budgetMs, seed, faults, maxFaults, maxDelays, por: o.por !== 'off', noops: o.noops !== 'off', json: o.output === 'json' };
 }
 
 /** The next unused numbered directory under `out`. */

@@ -388,7 +388,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--max-faults <n>', 'faults per path at most', '1')
     .option('--max-delays <n>', 'choices other than the default (FIFO work, settle, then the next input) per path at most (default: unbounded)')
     .option('--por <on|off>', 'partial-order reduction for bfs and dfs: skip a delivery that commutes with one already explored (off under --max-delays)', 'on')
-    .option('--noops <on|off>', 'with --por on and no faults: where a delivery changes nothing but the queue, take it alone (fewer states; docs/decisions/0021-no-op-deliveries-taken-alone.md)', 'off')
+    .option('--noops <on|off>', 'with --por on and no faults: where a delivery changes nothing but the queue, take it alone (fewer states; docs/decisions/0021-no-op-deliveries-taken-alone.md)', 'on')
     .option('-o, --output <format>', 'json')
     .option('--out <dir>', 'where counterexamples are written, one numbered cluster directory each', './pvsim-check')
     .option('--invariant <module...>', 'your own invariant, a JS module (docs/reference/check.md)')
