@@ -14,10 +14,11 @@ const oneShotHash: ((algorithm: string, data: string, encoding: 'hex') => string
 /**
  * Digests asked for again: the attach/detach controller names every attachment of a node on each
  * of its syncs and the kubelet every staging path on each mount — the same few texts, over and
- * over (a digest per call was ≈ 2 % of a full-cluster run). Bounded; a pure function's memo.
+ * over (a digest per call was ≈ 2 % of a full-cluster run). Bounded (a cluster with thousands of
+ * nodes has tens of thousands of attachment names); a pure function's memo.
  */
 let digests = new Map<string, string>();
-const DIGESTS_MAX = 4096;
+const DIGESTS_MAX = 65_536;
 
 export function sha256Hex(text: string): string {
   let hex = digests.get(text);
@@ -29,19 +30,9 @@ export function sha256Hex(text: string): string {
   return hex;
 }
 
-/** Attachment names already hashed (the attach/detach controller names every wanted attachment on every sync); emptied when it grows past a bound. */
-const attachmentNames = new Map<string, string>();
-const ATTACHMENT_NAMES_MAX = 100_000;
-
 /** K/pkg/volume/csi/csi_attacher.go `getAttachmentName`. */
 export function volumeAttachmentName(volumeHandle: string, driver: string, nodeName: string): string {
-  const input = volumeHandle + driver + nodeName;
-  let name = attachmentNames.get(input);
-  if (name === undefined) {
-    if (attachmentNames.size >= ATTACHMENT_NAMES_MAX) attachmentNames.clear();
-    attachmentNames.set(input, (name = `csi-${sha256Hex(input)}`));
-  }
-  return name;
+  return `csi-${sha256Hex(volumeHandle + driver + nodeName)}`;
 }
 
 /** The PV behind a pod volume, once its claim is Bound (kubelet and AD both wait for that). */
