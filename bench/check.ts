@@ -15,7 +15,7 @@
  *     transitions, distinct states and CPU time of each; with stale informers too; and the two
  *     lecture scenarios (their CLI scenarios, no faults, as `pvsim check` builds them) at a bounded
  *     depth with and without reduction;
- *   - no-op deliveries taken alone (ADR 0021, 0101): states with and without on a prefix of each
+ *   - no-op deliveries taken alone (ADR 0021, 0023): states with and without on a prefix of each
  *     lecture scenario both searches exhaust, and the CPU time to exhaust each whole scenario.
  */
 import { readFileSync } from 'node:fs';
@@ -127,7 +127,7 @@ async function lecture(): Promise<void> {
     console.log(line('dedup', off));
     console.log(line('dedup + POR', run({ ...o, por: true }), off));
   }
-  // No-op deliveries taken alone (ADR 0021, 0101): the reduction factor of states on a prefix of
+  // No-op deliveries taken alone (ADR 0021, 0023): the reduction factor of states on a prefix of
   // each scenario both searches exhaust, then the time to exhaust each whole scenario as `pvsim
   // check` does by default (depth 500, no faults) with it — within a CPU budget, so a regression
   // shows as "budget" instead of a bench that does not end.

@@ -99,7 +99,7 @@ export interface CheckOptions {
   /**
    * Reduction of states by no-op deliveries, with partial-order reduction (default false here, so
    * a caller comparing state sets says what it compares; `pvsim check` turns it on unless
-   * `--noops off`, ADR 0021 and 0101):
+   * `--noops off`, ADR 0021 and 0023):
    * at a state where a waiting item's delivery changes nothing but the queue, only that delivery
    * is taken; the state's other moves are taken after all if some later move before the queue
    * drains writes what the no-op read without queueing it again. Off without `por`, with faults
@@ -479,7 +479,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       continue;
     }
     if (!only && !full && !judged && retrying(w)) {
-      // A retry in backoff (ADR 0101): judged as a leaf at the depth bound is, on a copy, and
+      // A retry in backoff (ADR 0023): judged as a leaf at the depth bound is, on a copy, and
       // still expanded. A controller that retries forever with a growing counter in its memory
       // never reaches a quiet leaf; without this its violation showed only at the depth bound.
       const copy = opts.newWorld();
@@ -509,7 +509,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     };
     // Where a no-op may be taken alone, the moves are tried before any child is stored: the first
     // no-op found is then the only move taken, and the moves tried before it are dropped (ADR
-    // 0101). Taking those in full as well, as before, explored them again at every state of a
+    // 0023). Taking those in full as well, as before, explored them again at every state of a
     // chain of no-ops: every subset of the waiting no-ops became a state of its own.
     const tried = new Map<number, { child: World; fp: Footprint | undefined }>();
     let alone: number | undefined;

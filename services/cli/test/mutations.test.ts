@@ -31,7 +31,7 @@ interface Mutation {
   flags: string[];
   /**
    * Also caught with the default search (no delay bound; partial-order and no-op reduction on;
-   * a retry in backoff judged by the liveness phase, ADR 0101) — false where that space is not
+   * a retry in backoff judged by the liveness phase, ADR 0023) — false where that space is not
    * reached within a CI-sized budget.
    */
   unbounded?: false;
