@@ -58,7 +58,7 @@ async function worker() {
     const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
     results[i] = { file: files[i], out, status, total, ok, skipped };
-    process.stdout.write(`${status === 0 && total > 0 ? 'ok  ' : 'FAIL'} ${files[i]} (${ok}/${total})\n`);
+    process.stdout.write(`${status === 0 && total > 0 && ok === total ? 'ok  ' : 'FAIL'} ${files[i]} (${ok}/${total})\n`);
   }
 }
 await Promise.all(Array.from({ length: Math.min(jobsWanted(), files.length) }, worker));
@@ -67,7 +67,8 @@ let passed = 0, failed = 0;
 const failures = [];
 for (const r of results) {
   if (r.skipped > 0) failures.push(`${r.file}: ${r.skipped} skipped test(s) left behind`);
-  if (r.status !== 0 || r.total === 0) {
+  // uvu exits 0 when a `before` hook throws, printing "(0 / N)": every test not passed is a failure.
+  if (r.status !== 0 || r.total === 0 || r.ok < r.total) {
     failed += Math.max(1, r.total - r.ok);
     passed += r.ok;
     failures.push(`${r.file}:\n${r.out}`);

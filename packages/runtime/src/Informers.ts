@@ -16,8 +16,7 @@ import {
 } from '@pvsim/domain';
 import { INDEXERS, IndexedKeys, type IndexName } from './indexers.ts';
 import { bucketResource, type AccessTracker } from './Footprint.ts';
-import type { ReadSet } from './ReadSet.ts';
-import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
+import { RESOURCE, TypedReads, objectKey, type AnyObject, type ObjectStore, type ReadObserver, type ObjectStoreOptions, type StoredKind, type WatchEvent } from './ObjectStore.ts';
 
 /** Reads of one kind's objects, in list order (sorted keys; events in recording order). */
 export interface ObjectReader {
@@ -47,7 +46,7 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   tracker: AccessTracker | undefined;
   trackAs = 'o:';
   /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
-  reads: ReadSet | undefined;
+  reads: ReadObserver | undefined;
 
   constructor(readonly name: string) {
     super();

@@ -30,7 +30,20 @@ import type { SimClock } from './SimClock.ts';
 import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 import { bucketResource, tallyResource, type AccessTracker } from './Footprint.ts';
-import type { ReadSet } from './ReadSet.ts';
+
+/** Which reader answered: the API server itself, or the informer cache the components read. */
+export type ReadSource = 'store' | 'cache';
+
+/**
+ * Told every object a reader (this store, an informer cache) hands out, with the question asked;
+ * ReadSet.ts keeps them as a housekeeping pass's proof (ADR 0020).
+ */
+export interface ReadObserver {
+  get(source: ReadSource, kind: StoredKind, key: string, obj: AnyObject | undefined): void;
+  byIndex(source: ReadSource, name: IndexName, value: string, objs: AnyObject[]): void;
+  /** A read that cannot be asked again cheaply (a whole list, a kind's keys, the events). */
+  unreplayable(): void;
+}
 
 export type StoredKind =
   | 'PersistentVolume' | 'PersistentVolumeClaim' | 'StorageClass' | 'Pod' | 'Node' | 'Event'
@@ -283,7 +296,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   /** Told every read and write while set (an explorer's footprint of one step; Footprint.ts). */
   tracker: AccessTracker | undefined;
   /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
-  reads: ReadSet | undefined;
+  reads: ReadObserver | undefined;
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);

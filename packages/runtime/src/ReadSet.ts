@@ -11,10 +11,9 @@
  * unusable (`replayable` false), never silently incomplete.
  */
 import type { IndexName } from './indexers.ts';
-import type { AnyObject, StoredKind } from './ObjectStore.ts';
+import type { AnyObject, ReadObserver, ReadSource, StoredKind } from './ObjectStore.ts';
 
-/** Which reader answered: the API server itself, or the informer cache the components read. */
-export type ReadSource = 'store' | 'cache';
+export type { ReadSource } from './ObjectStore.ts';
 
 /** What `holds` re-asks: the readers of the world that wants to rely on the reads. */
 export interface ReadSources {
@@ -22,7 +21,7 @@ export interface ReadSources {
   cache: { get(kind: StoredKind, key: string): AnyObject | undefined; byIndex(name: IndexName, value: string): AnyObject[] };
 }
 
-export class ReadSet {
+export class ReadSet implements ReadObserver {
   /** `source kind key` -> the object handed out (undefined: none); the first answer of each question. */
   private readonly gets = new Map<string, { source: ReadSource; kind: StoredKind; key: string; obj: AnyObject | undefined }>();
   private readonly indexed = new Map<string, { source: ReadSource; name: IndexName; value: string; objs: AnyObject[] }>();
