@@ -36,8 +36,19 @@ export class Scheduler {
 
   /** The waiting items' order-independent hash (see `itemHash`). */
   get waitingHash(): [number, number] { return [this.waitingHi, this.waitingLo]; }
-  private readonly keys = new Set<string>();
+  /**
+   * The waiting keys, per queue. A set of `queue + key` strings made a new string per add, check
+   * and take, and hashing a new string (it is flattened first) cost more than the lookup: keys
+   * come from watch events and are the store's own strings, whose hashes are kept.
+   */
+  private readonly keys = new Map<string, Set<string>>();
   delivered = 0;
+
+  private keysOf(queue: string): Set<string> {
+    let keys = this.keys.get(queue);
+    if (!keys) this.keys.set(queue, (keys = new Set()));
+    return keys;
+  }
 
   /** Told every waiting or delayed item added or taken while set (Footprint.ts). */
   tracker: AccessTracker | undefined;
@@ -141,9 +152,9 @@ export class Scheduler {
   /** Adds an item unless the same one is already waiting. */
   add(item: WorkItem): void {
     if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
-    const id = `${item.queue}\u0000${item.key}`;
-    if (this.keys.has(id)) return;
-    this.keys.add(id);
+    const keys = this.keysOf(item.queue);
+    if (keys.has(item.key)) return;
+    keys.add(item.key);
     this.waiting.push(item);
     this.count(item, 1);
   }
@@ -151,7 +162,7 @@ export class Scheduler {
   get size(): number { return this.waiting.length; }
 
   /** Whether this item waits (an explorer's question; not tracked). */
-  has(item: WorkItem): boolean { return this.keys.has(`${item.queue}\u0000${item.key}`); }
+  has(item: WorkItem): boolean { return this.keys.get(item.queue)?.has(item.key) === true; }
 
   /** The waiting items in the order a chooser sees them. */
   get waitingItems(): readonly WorkItem[] { return this.waiting; }
@@ -164,7 +175,7 @@ export class Scheduler {
     const taken = this.waiting[i]!;
     if (this.choose === 'fifo') this.waiting.splice(i, 1);
     else { const last = this.waiting.pop()!; if (i < this.waiting.length) this.waiting[i] = last; }
-    this.keys.delete(`${taken.queue}\u0000${taken.key}`);
+    this.keys.get(taken.queue)!.delete(taken.key);
     this.count(taken, -1);
     this.delivered++;
     return taken;
@@ -204,7 +215,7 @@ export class Scheduler {
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
     const item = this.takeChosen();
-    this.keys.delete(`${item.queue}\u0000${item.key}`);
+    this.keys.get(item.queue)!.delete(item.key);
     this.count(item, -1);
     this.delivered++;
     return item;
