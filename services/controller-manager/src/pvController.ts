@@ -59,7 +59,9 @@ export type PvOperation =
  * this is all the copying a write needs — a deep copy here was a tenth of a bind's cost.
  */
 function clone<T extends { metadata: object; spec?: object; status?: object }>(o: T): T {
-  const out = { ...o, metadata: { ...o.metadata } };
+  // `{ ...o }` alone takes V8's fast object-clone path; a spread with other members does not.
+  const out = { ...o };
+  out.metadata = { ...o.metadata };
   if (o.spec !== undefined) out.spec = { ...o.spec };
   if (o.status !== undefined) out.status = { ...o.status };
   return out;
