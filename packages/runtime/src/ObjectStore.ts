@@ -168,6 +168,8 @@ export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KIND
 export const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
 const NAMESPACED = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].namespaced])) as Record<StoredKind, boolean>;
 const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
+/** Each kind's fact record types, made once (a template per write was a new string each time). */
+const FACT_TYPES = Object.fromEntries(STORED_KINDS.map((k) => [k, { Created: `${k}Created`, Updated: `${k}Updated`, Deleted: `${k}Deleted` }])) as Record<StoredKind, Record<'Created' | 'Updated' | 'Deleted', string>>;
 
 export function objectKey(kind: StoredKind, obj: { metadata: { name: string; namespace?: string } }): string {
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
@@ -564,12 +566,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   private commit(kind: StoredKind, key: string, old: AnyObject | undefined, next: AnyObject | undefined, verb: 'Created' | 'Updated' | 'Deleted'): void {
     // An update keeps the stored uid (decideUpdate), registered when the object was first put.
-    if (next) this.put(kind, key, next, old !== undefined && old.metadata['uid'] === next.metadata['uid']); else this.drop(kind, key);
+    let address: string | undefined;
+    if (next) address = this.put(kind, key, next, old !== undefined && old.metadata['uid'] === next.metadata['uid']); else this.drop(kind, key);
     this.writes++;
     this.opts.record?.({
       time: this.opts.clock.isoMs(),
-      stream: `${STREAM_PREFIX[kind]}/${key}`,
-      type: `${kind}${verb}`,
+      // An actor's stream is its bus address, kept with it; the fact's type is made once per kind.
+      stream: address ?? `${STREAM_PREFIX[kind]}/${key}`,
+      type: FACT_TYPES[kind][verb],
       data: next ?? {
         kind, apiVersion: old!.apiVersion,
         metadata: {
@@ -581,8 +585,11 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.opts.watch?.({ kind, key, old, new: next });
   }
 
-  /** `uidRegistered`: the object's uid is known to be registered already (an update's). */
-  private put(kind: StoredKind, key: string, obj: AnyObject, uidRegistered = false): void {
+  /**
+   * `uidRegistered`: the object's uid is known to be registered already (an update's). Returns an
+   * actor's bus address (`pv/<key>`: its log stream too).
+   */
+  private put(kind: StoredKind, key: string, obj: AnyObject, uidRegistered = false): string | undefined {
     this.changes++;
     this.derive(kind, key, obj);
     // Looking the uid up in the registry (a map of every uid and generated name) was 2 % of a bind.
@@ -592,12 +599,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       const actors = this.actorsOf(kind);
       const before = actors.get(key);
       const host = this.hostOf(kind);
+      let address: string;
       if (!before) {
-        const address = `${STREAM_PREFIX[kind]}/${key}`;
+        address = `${STREAM_PREFIX[kind]}/${key}`;
         actors.set(key, host.initial(obj, address));
         this.sortedKeys.delete(kind);
         this.bus.subscribe(address, host.onEvent);
       } else {
+        address = before.address;
         this.bus.publish(before.address, { type: 'WRITE', object: obj });
         const after = actors.get(key)!;
         if (after === before || after.object !== obj) {
@@ -605,11 +614,13 @@ export class ObjectStore extends TypedReads implements ClusterApi {
         }
       }
       if (kind === 'PersistentVolume') this.index?.set(obj as unknown as PersistentVolume);
-      return;
+      return address;
     }
     const objects = this.plainOf(kind);
-    if (!objects.has(key)) this.sortedKeys.delete(kind);
+    // One lookup: a key is new when the map grew.
+    const size = objects.size;
     objects.set(key, obj);
+    if (objects.size !== size) this.sortedKeys.delete(kind);
     if (kind === 'Event') {
       const correlation = eventCorrelationKey(obj as unknown as KubeEvent);
       if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);

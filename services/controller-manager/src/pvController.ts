@@ -288,8 +288,9 @@ export class PersistentVolumeController {
 
   private updateClaimStatus(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined): PersistentVolumeClaim {
     let dirty = false;
-    const next = clone(claim);
-    next.status = next.status ?? {};
+    // A status write changes the status alone (the API server keeps the stored spec and metadata).
+    const next = { ...claim };
+    next.status = { ...(claim.status ?? {}) };
     if (claim.status?.phase !== phase) { next.status.phase = phase; dirty = true; }
     if (!volume) {
       if (claim.status?.accessModes !== undefined) { delete next.status.accessModes; dirty = true; }
@@ -331,8 +332,9 @@ export class PersistentVolumeController {
 
   private updateVolumePhase(volume: PersistentVolume, phase: string, message: string): PersistentVolume {
     if (volume.status?.phase === phase) return volume;
-    const next = clone(volume);
-    next.status = { ...(next.status ?? {}), phase };
+    // A status write changes the status alone (the API server keeps the stored spec and metadata).
+    const next = { ...volume };
+    next.status = { ...(volume.status ?? {}), phase };
     if (message === '') delete next.status.message; else next.status.message = message;
     return this.api.updateVolumeStatus(next);
   }

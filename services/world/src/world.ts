@@ -479,7 +479,8 @@ export class World {
     const owner = this.manager.ownerOf(item.queue) ?? item.queue;
     this.tracker?.read(`m|${owner}`);
     this.actingFor(owner, () => {
-      this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkDelivered', data: item });
+      // Stamped here (as `record` would, the same keys in the same order): one object per delivery.
+      this.record({ time: this.clock.isoMs(), stream: 'scheduler', type: 'WorkDelivered', data: item, component: owner });
       const reads = this.clock.reads;
       this.manager.deliver(item);
       this.componentClockReads += this.clock.reads - reads;
