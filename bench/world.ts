@@ -27,6 +27,12 @@
  * Fork: `world.fork()` (snapshot + structuredClone + a new world + restore) at the end of a
  * full-cluster run, against the cost of one of that run's steps; the snapshot's size as JSON.
  *
+ * Issue 14 item 4 (section 5, alone with `--bind[=N,…]`): the PV-only claim phase — N claims
+ * created, their protection finalizers, the binds, settled — against the same PV/PVC machine
+ * transitions driven raw: a recording run takes down every transition the store performs (one per
+ * machine-kind write: a new object's actor entering its state, a WRITE, a REMOVE) from its fact
+ * records, and fresh live actors are driven through exactly those, with nothing else.
+ *
  * Scale: settled binds per second and retained heap per settled PV/PVC pair on the PV-only world
  * at 10k and 100k pairs. Heap: `gc()` then heapUsed before the fixture is even generated, and
  * `gc()` then heapUsed once the fixture is out of reach and only the settled world is held, so
@@ -264,7 +270,9 @@ function scaleRun(n: number): ScaleRun {
 
 /** The kinds whose objects the store keeps as machine actors, and their machines. */
 const MACHINES: Record<string, AnyStateMachine> = {
-  PersistentVolume: volumeMachine, PersistentVolumeClaim: claimMachine, VolumeAttachment: attachmentMachine,
+  PersistentVolume: volumeMachine as unknown as AnyStateMachine,
+  PersistentVolumeClaim: claimMachine as unknown as AnyStateMachine,
+  VolumeAttachment: attachmentMachine as unknown as AnyStateMachine,
 };
 const MACHINE_FACT = /^(PersistentVolume|PersistentVolumeClaim|VolumeAttachment)(Created|Updated|Deleted)$/;
 
@@ -480,7 +488,12 @@ function main(): void {
   const pairsArg = process.argv.find((a) => a.startsWith('--pairs='));
   if (pairsArg) { memoryRun(Number(pairsArg.slice('--pairs='.length))); return; }
   const bindArg = process.argv.find((a) => a === '--bind' || a.startsWith('--bind='));
-  if (bindArg) { bindRun(bindArg === '--bind' ? [10_000] : bindArg.slice('--bind='.length).split(',').map(Number)); return; }
+  if (bindArg) {
+    const sizes = bindArg === '--bind' ? [10_000] : bindArg.slice('--bind='.length).split(',').map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--bind=N[,N…] wants whole numbers of pairs ≥ 1, got "${bindArg}"`);
+    bindRun(sizes);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const copies = quick ? 10 : 40;
   // world.fingerprint() costs O(waiting work) per call and applying N claims queues N items, so
@@ -508,6 +521,10 @@ function main(): void {
     const { volumes, claims } = settleFixture(n);
     return { n, v: variants(`PV-only N = ${n}`, pvOnlyReps, (fp) => pvOnlyRun(volumes, claims, fp), raw, rawM) };
   });
+
+  // 5: issue 14 item 4 (100k pairs, ≈ 2.5 min of CPU more, only with PVSIM_BENCH_BIND_100K=1).
+  const bindRows = [bindAgainstRaw(quick ? 2_000 : 10_000, quick ? 2 : 3)];
+  if (process.env.PVSIM_BENCH_BIND_100K === '1') bindRows.push(bindAgainstRaw(100_000, 1));
 
   // 4: scale and heap.
   const scaleRows: { n: number; runs: ScaleRun[] }[] = [];
@@ -583,6 +600,8 @@ function main(): void {
       ];
     }),
   ));
+  console.log('');
+  printBindRows(bindRows);
   console.log([
     'Earlier figures (docs/benchmarks.md, STYLE §10): a settled bind 269–280 µs at 1k–20k (≈ 3.6k binds/s); 13–14 KB of heap per settled pair.',
     'binds/s: N / the claim phase (create N claims, settle: protection finalizer + bind). deliv/bind: both phases\' deliveries / N.',
@@ -599,6 +618,7 @@ function main(): void {
     rawUs, rawMs: raw, copies,
     full: v(full), pvOnly: pvOnly.map(({ n, v: x }) => ({ n, ...v(x) })),
     fork: { ...f, forkOverStep: median(f.forkMs) / step },
+    bind: bindRows.map(bindJson),
     scale: scaleRows.map(({ n, runs }) => ({
       n, runs, itemOverRaw: (median(runs.map((r) => r.volumeMs + r.claimMs)) / runs[0]!.deliveries) * 1000 / rawUs, claimMedianMs: median(runs.map((r) => r.claimMs)), bindsPerSecond: n / median(runs.map((r) => r.claimMs)) * 1000,
       retainedBytesPerPair: median(runs.map((r) => r.retainedBytes)) / n,
