@@ -287,23 +287,25 @@ export class PersistentVolumeController {
   // ---------------------------------------------------------------- writes
 
   private updateClaimStatus(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined): PersistentVolumeClaim {
-    let dirty = false;
-    // A status write changes the status alone (the API server keeps the stored spec and metadata).
-    const next = { ...claim };
-    next.status = { ...(claim.status ?? {}) };
-    if (claim.status?.phase !== phase) { next.status.phase = phase; dirty = true; }
+    // A status write changes the status alone (the API server keeps the stored spec and metadata),
+    // and a sync that finds nothing to change (most of them) copies nothing: `status()` makes the
+    // copy at the first change.
+    let next: PersistentVolumeClaim | undefined;
+    const status = (): NonNullable<PersistentVolumeClaim['status']> => {
+      if (!next) { next = { ...claim }; next.status = { ...(claim.status ?? {}) }; }
+      return next.status!;
+    };
+    if (claim.status?.phase !== phase) status().phase = phase;
     if (!volume) {
-      if (claim.status?.accessModes !== undefined) { delete next.status.accessModes; dirty = true; }
-      if (claim.status?.capacity !== undefined) { delete next.status.capacity; dirty = true; }
+      if (claim.status?.accessModes !== undefined) delete status().accessModes;
+      if (claim.status?.capacity !== undefined) delete status().capacity;
     } else {
       if (JSON.stringify(claim.status?.accessModes) !== JSON.stringify(volume.spec.accessModes)) {
-        if (volume.spec.accessModes === undefined) delete next.status.accessModes; else next.status.accessModes = [...volume.spec.accessModes];
-        dirty = true;
+        if (volume.spec.accessModes === undefined) delete status().accessModes; else status().accessModes = [...volume.spec.accessModes];
       }
       const vac = volume.spec.volumeAttributesClassName;
       if (this.gates.VolumeAttributesClass && vac && claim.status?.['currentVolumeAttributesClassName'] !== vac) {
-        next.status['currentVolumeAttributesClassName'] = vac;
-        dirty = true;
+        status()['currentVolumeAttributesClassName'] = vac;
       }
       // Capacity is written only when the claim becomes Bound.
       if (claim.status?.phase !== phase) {
@@ -312,18 +314,14 @@ export class PersistentVolumeController {
         const pre = volume.metadata.annotations?.[ANN_PRE_RESIZE_CAPACITY];
         const claimCap = claim.status?.capacity?.storage;
         if (pre !== undefined) {
-          next.status.capacity = { ...(next.status.capacity ?? {}), storage: pre };
-          dirty = true;
+          status().capacity = { ...(status().capacity ?? {}), storage: pre };
         } else if (claimCap === undefined || compareQuantities(parseQuantity(volumeCap), parseQuantity(claimCap)) !== 0) {
-          next.status.capacity = { ...volume.spec.capacity! };
-          dirty = true;
+          status().capacity = { ...volume.spec.capacity! };
         }
       }
     }
-    if (!dirty) return claim;
-    return this.api.updateClaimStatus(next);
+    return next ? this.api.updateClaimStatus(next) : claim;
   }
-
   private updateClaimStatusWithEvent(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined, type: 'Normal' | 'Warning', reason: string, message: string): void {
     if (claim.status?.phase === phase) return;
     const updated = this.updateClaimStatus(claim, phase, volume);
@@ -348,34 +346,29 @@ export class PersistentVolumeController {
 
   /** bindVolumeToClaim (GetBindVolumeToClaim + update). */
   private bindVolumeToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): PersistentVolume {
-    let dirty = false;
-    const shouldSetBoundByController = !isVolumeBoundToClaim(volume, claim);
-    const next = clone(volume);
+    // What to change is read off the stored object; a copy is made only when something changes
+    // (a sync of a bound pair, most of them, writes nothing and copies nothing).
     const ref = volume.spec.claimRef;
-    if (!ref || ref.name !== claim.metadata.name || (ref.namespace ?? '') !== (claim.metadata.namespace ?? '') || (ref.uid ?? '') !== (claim.metadata.uid ?? '')) {
-      next.spec.claimRef = claimReference(claim);
-      dirty = true;
-    }
-    if (shouldSetBoundByController && !hasAnnotation(next.metadata, ANN_BOUND_BY_CONTROLLER)) {
-      setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
-      dirty = true;
-    }
-    return dirty ? this.api.updateVolume(next) : volume;
+    const refChanges = !ref || ref.name !== claim.metadata.name || (ref.namespace ?? '') !== (claim.metadata.namespace ?? '') || (ref.uid ?? '') !== (claim.metadata.uid ?? '');
+    const markBoundByController = !isVolumeBoundToClaim(volume, claim) && !hasAnnotation(volume.metadata, ANN_BOUND_BY_CONTROLLER);
+    if (!refChanges && !markBoundByController) return volume;
+    const next = clone(volume);
+    if (refChanges) next.spec.claimRef = claimReference(claim);
+    if (markBoundByController) setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
+    return this.api.updateVolume(next);
   }
 
   private bindClaimToVolume(claim: PersistentVolumeClaim, volume: PersistentVolume): PersistentVolumeClaim {
-    let dirty = false;
+    const rename = volume.metadata.name !== claim.spec.volumeName;
+    const complete = !hasAnnotation(claim.metadata, ANN_BIND_COMPLETED);
+    if (!rename && !complete) return claim;
     const next = clone(claim);
-    if (volume.metadata.name !== claim.spec.volumeName) {
-      dirty = true;
+    if (rename) {
       next.spec.volumeName = volume.metadata.name;
       if (!hasAnnotation(next.metadata, ANN_BOUND_BY_CONTROLLER)) setAnnotation(next, ANN_BOUND_BY_CONTROLLER, 'yes');
     }
-    if (!hasAnnotation(next.metadata, ANN_BIND_COMPLETED)) {
-      setAnnotation(next, ANN_BIND_COMPLETED, 'yes');
-      dirty = true;
-    }
-    return dirty ? this.api.updateClaim(next) : claim;
+    if (complete) setAnnotation(next, ANN_BIND_COMPLETED, 'yes');
+    return this.api.updateClaim(next);
   }
 
   /** The four-write bind, PV first (spec §2). Any failed write throws; the next sync resumes. */
