@@ -109,7 +109,7 @@ for (const b of results.world?.bind ?? []) {
 if (results.world?.memory) {
   const m = results.world.memory;
   console.log(`world: ${m.n} settled pairs (${2 * m.n} objects): peak RSS ${(m.peakRssBytes / 2 ** 30).toFixed(2)} GiB, ${(m.retainedBytesPerPair / 1024).toFixed(2)} KiB heap per pair (goal at 500k pairs: ≤ 4 GB peak).`);
-} else if (results.world) {
+} else if (results.world?.full) {
   const w = results.world;
   const goal = (x, max) => (x <= max ? 'met' : `missed ×${(x / max).toFixed(1)}`);
   const fp = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
