@@ -27,6 +27,12 @@
  * Fork: `world.fork()` (snapshot + structuredClone + a new world + restore) at the end of a
  * full-cluster run, against the cost of one of that run's steps; the snapshot's size as JSON.
  *
+ * Issue 14 item 4 (section 5, alone with `--bind[=N,…]`): the PV-only claim phase — N claims
+ * created, their protection finalizers, the binds, settled — against the same PV/PVC machine
+ * transitions driven raw: a recording run takes down every transition the store performs (one per
+ * machine-kind write: a new object's actor entering its state, a WRITE, a REMOVE) from its fact
+ * records, and fresh live actors are driven through exactly those, with nothing else.
+ *
  * Scale: settled binds per second and retained heap per settled PV/PVC pair on the PV-only world
  * at 10k and 100k pairs. Heap: `gc()` then heapUsed before the fixture is even generated, and
  * `gc()` then heapUsed once the fixture is out of reach and only the settled world is held, so
@@ -34,9 +40,9 @@
  * fingerprinter, controllers' memory), not garbage.
  */
 import { readFileSync } from 'node:fs';
-import { createActor, type AnyActorRef } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { NewLogRecord, PersistentVolume, PersistentVolumeClaim } from '../packages/domain/src/index.ts';
-import { claimMachine, volumeMachine } from '../packages/machines/src/index.ts';
+import { attachmentMachine, claimMachine, volumeMachine } from '../packages/machines/src/index.ts';
 import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
 import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { createWorld, type World } from '../services/world/src/index.ts';
@@ -115,10 +121,12 @@ interface RunResult {
 }
 
 /** A world whose record hook calls the fingerprint the mode asks for before each delivered item. */
-function hookedWorld(fp: FpMode, cluster: 'full' | 'storage'): World {
+function hookedWorld(fp: FpMode, cluster: 'full' | 'storage', tap?: (r: NewLogRecord) => void): World {
   let world: World | undefined;
   const hook = fp === 'world' ? () => world!.fingerprint() : fp === 'store' ? () => world!.store.fingerprint() : () => '';
-  const record = (r: NewLogRecord) => { if (r.type === 'WorkDelivered') hook(); };
+  const record = tap
+    ? (r: NewLogRecord) => { tap(r); if (r.type === 'WorkDelivered') hook(); }
+    : (r: NewLogRecord) => { if (r.type === 'WorkDelivered') hook(); };
   world = createWorld({ seed: SEED, startMs: EPOCH_MS, record, ...(cluster === 'full' ? { cluster } : {}) });
   return world;
 }
@@ -200,8 +208,8 @@ export function fullRun(inputs: FullInputs, fp: FpMode): RunResult {
 }
 
 /** The PV-only world: N PVs applied and settled, then N claims applied and settled; all of it timed. */
-export function pvOnlyRun(volumes: readonly PersistentVolume[], claims: readonly PersistentVolumeClaim[], fp: FpMode, consume = false): RunResult & { volumeMs: number; claimMs: number } {
-  const world = hookedWorld(fp, 'storage');
+export function pvOnlyRun(volumes: readonly PersistentVolume[], claims: readonly PersistentVolumeClaim[], fp: FpMode, consume = false, tap?: MachineTap): RunResult & { volumeMs: number; claimMs: number } {
+  const world = hookedWorld(fp, 'storage', tap?.record);
   const { store } = world;
   gc();
   const d0 = world.scheduler.delivered;
@@ -217,6 +225,7 @@ export function pvOnlyRun(volumes: readonly PersistentVolume[], claims: readonly
   }
   world.settle({ budget });
   const t1 = cpuNow();
+  tap?.claimsFrom();
   for (let i = 0; i < claims.length; i++) {
     store.create('PersistentVolumeClaim', claims[i] as unknown as AnyObject);
     if (consume) (claims as (PersistentVolumeClaim | undefined)[])[i] = undefined;
@@ -255,6 +264,141 @@ function scaleRun(n: number): ScaleRun {
   if (held.store.list('PersistentVolume').length !== n) fail('scale: the world lost volumes');
   held = undefined;
   return run;
+}
+
+// ------------------------------------------------------------------ issue 14 item 4: a settled bind against the same machines raw
+
+/** The kinds whose objects the store keeps as machine actors, and their machines. */
+const MACHINES: Record<string, AnyStateMachine> = {
+  PersistentVolume: volumeMachine as unknown as AnyStateMachine,
+  PersistentVolumeClaim: claimMachine as unknown as AnyStateMachine,
+  VolumeAttachment: attachmentMachine as unknown as AnyStateMachine,
+};
+const MACHINE_FACT = /^(PersistentVolume|PersistentVolumeClaim|VolumeAttachment)(Created|Updated|Deleted)$/;
+
+/**
+ * One machine transition a run performed, read off its fact record: the store runs exactly one
+ * per machine-kind write — a new object's actor enters the state its phase says (`create`), an
+ * update is a `WRITE` of the stored object, a deletion a `REMOVE` (ObjectStore.put/drop).
+ */
+interface MachineOp { machine: AnyStateMachine; address: string; op: 'create' | 'write' | 'remove'; object: unknown }
+
+interface MachineTap { record: (r: NewLogRecord) => void; claimsFrom: () => void }
+
+/** A tap that keeps the machine transitions of the PV phase and of the claim phase apart. */
+function machineTap(): MachineTap & { volumeOps: MachineOp[]; claimOps: MachineOp[] } {
+  const volumeOps: MachineOp[] = [];
+  const claimOps: MachineOp[] = [];
+  let into = volumeOps;
+  return {
+    volumeOps, claimOps,
+    claimsFrom: () => { into = claimOps; },
+    record: (r) => {
+      const m = MACHINE_FACT.exec(r.type);
+      if (!m) return;
+      into.push({ machine: MACHINES[m[1]!]!, address: r.stream, op: m[2] === 'Created' ? 'create' : m[2] === 'Updated' ? 'write' : 'remove', object: r.data });
+    },
+  };
+}
+
+interface RawReplay { createMs: number; sendMs: number; creates: number; sends: number }
+
+/**
+ * Drives fresh live XState actors of the same machines through `timed` — no store, bus, log,
+ * informer or controller: `createActor(machine, { input: { object } }).start()` per object the
+ * phase creates, then `actor.send(event)` per write or removal, in the run's order. The actors of
+ * objects that existed before (the settled PVs) are brought to their state by `before`, untimed,
+ * and so are the event objects. Every send must be taken as the store took it (the object
+ * stored, or the actor final after a removal), or the bench fails: a refused event is cheaper
+ * and would flatter the baseline.
+ */
+function rawReplay(before: readonly MachineOp[], timed: readonly MachineOp[]): RawReplay {
+  const actors = new Map<string, AnyActorRef>();
+  const apply = (o: MachineOp) => {
+    if (o.op === 'create') actors.set(o.address, createActor(o.machine, { input: { object: o.object } }).start());
+    else actors.get(o.address)!.send(o.op === 'write' ? { type: 'WRITE', object: o.object } : { type: 'REMOVE' });
+  };
+  for (const o of before) apply(o);
+  const creates = timed.filter((o) => o.op === 'create');
+  const sends = timed.filter((o) => o.op !== 'create');
+  const events = sends.map((o) => (o.op === 'write' ? { type: 'WRITE', object: o.object } : { type: 'REMOVE' }));
+  const targets: (AnyActorRef | undefined)[] = new Array(sends.length);
+  gc();
+  // Actors are independent, so every create may come first: an object's writes all follow its create.
+  let t0 = cpuNow();
+  for (const o of creates) actors.set(o.address, createActor(o.machine, { input: { object: o.object } }).start());
+  const createMs = cpuNow() - t0;
+  for (let i = 0; i < sends.length; i++) targets[i] = actors.get(sends[i]!.address);
+  t0 = cpuNow();
+  for (let i = 0; i < sends.length; i++) targets[i]!.send(events[i] as never);
+  const sendMs = cpuNow() - t0;
+  // Each actor ends as the store's did: holding the last object written to it, or stopped by a removal.
+  const last = new Map<string, MachineOp>();
+  for (const o of [...before, ...timed]) last.set(o.address, o);
+  for (const [address, o] of last) {
+    const snap = actors.get(address)!.getSnapshot();
+    if (o.op === 'remove' ? snap.status !== 'done' : snap.context.object !== o.object) fail(`raw replay: ${address} refused an event the store took (state ${String(snap.value)})`);
+  }
+  for (const a of actors.values()) a.stop();
+  return { createMs, sendMs, creates: creates.length, sends: sends.length };
+}
+
+interface BindRow {
+  n: number; reps: number; deliveries: number; creates: number; sends: number;
+  claimMs: number[]; rawMs: number[]; rawSendMs: number[]; volumeMs: number[]; rawVolumeMs: number[];
+}
+
+/**
+ * Issue 14 item 4, as worded: a settled bind (the claim created, its protection finalizer, the
+ * bind's writes; settle) against the same machines driven raw. A recording run takes down every
+ * machine transition of the PV phase and of the claim phase; then, interleaved, the claim phase
+ * through the world (CPU time, as every figure here) and the same transitions on fresh raw
+ * actors. The runs must be the run recorded (same deliveries, same fingerprint).
+ */
+function bindAgainstRaw(n: number, reps: number): BindRow {
+  const { volumes, claims } = settleFixture(n);
+  const tap = machineTap();
+  const recorded = pvOnlyRun(volumes, claims, 'none', false, tap);
+  const row: BindRow = {
+    n, reps, deliveries: recorded.deliveries, creates: 0, sends: 0, claimMs: [], rawMs: [], rawSendMs: [], volumeMs: [], rawVolumeMs: [],
+  };
+  const fingerprint = recorded.fingerprint;
+  recorded.world = undefined as never;
+  for (let r = 0; r < reps; r++) {
+    const run = pvOnlyRun(volumes, claims, 'none');
+    if (run.deliveries !== row.deliveries || run.fingerprint !== fingerprint) fail(`bind vs raw, N = ${n}: a run differs from the recorded one`);
+    row.claimMs.push(run.claimMs);
+    row.volumeMs.push(run.volumeMs);
+    const raw = rawReplay(tap.volumeOps, tap.claimOps);
+    row.rawMs.push(raw.createMs + raw.sendMs);
+    row.rawSendMs.push(raw.sendMs);
+    row.creates = raw.creates;
+    row.sends = raw.sends;
+    const rawVolumes = rawReplay([], tap.volumeOps);
+    row.rawVolumeMs.push(rawVolumes.createMs + rawVolumes.sendMs);
+  }
+  return row;
+}
+
+function printBindRows(rows: readonly BindRow[]): void {
+  console.log('5. Issue 14 item 4: a settled bind against the same machines driven raw (the PV/PVC machine transitions the claim phase performed, replayed on fresh live actors)');
+  console.log(table(
+    ['N', 'reps', 'machine ops/bind', 'claim phase = binds', 'per bind', 'same machines raw', 'raw sends only', 'bind ÷ raw', 'goal ≤ 3×', 'bind ÷ raw sends', 'PV phase ÷ raw'],
+    rows.map((b) => {
+      const ratio = median(b.claimMs) / median(b.rawMs);
+      return [
+        fmtN(b.n), String(b.reps), `${(b.creates / b.n).toFixed(2)} + ${(b.sends / b.n).toFixed(2)}`,
+        fmtSpread(b.claimMs), fmtUs(median(b.claimMs) / b.n * 1000), fmtSpread(b.rawMs), fmtSpread(b.rawSendMs),
+        `${ratio.toFixed(2)}×`, ratio <= 3 ? 'met' : `missed ×${(ratio / 3).toFixed(2)}`,
+        `${(median(b.claimMs) / median(b.rawSendMs)).toFixed(2)}×`, `${(median(b.volumeMs) / median(b.rawVolumeMs)).toFixed(2)}×`,
+      ];
+    }),
+  ));
+  console.log([
+    'machine ops/bind: actors created + events sent per claim in the claim phase (the claim\'s actor; finalizer and bind WRITEs to the PVC and PV actors).',
+    'same machines raw: createActor(machine, { input }).start() per object created + actor.send(event) per write, the actors of the settled PVs made untimed; CPU time, median.',
+    'bind ÷ raw: median claim phase / median raw replay, measured interleaved in this process. PV phase ÷ raw: the same for applying and settling the N PVs.',
+  ].join('\n'));
 }
 
 // ------------------------------------------------------------------ main
@@ -326,9 +470,30 @@ function memoryRun(n: number): void {
   emit('world', { memory: { n, ...run, peakRssBytes, retainedBytesPerPair: run.retainedBytes / n } });
 }
 
+/** `--bind[=N,N…]`: only section 5 (issue 14 item 4), at 10k pairs or the sizes given. */
+function bindRun(sizes: readonly number[]): void {
+  const t0 = cpuNow();
+  { const f = settleFixture(300, 7); const tap = machineTap(); pvOnlyRun(f.volumes, f.claims, 'none', false, tap); rawReplay(tap.volumeOps, tap.claimOps); }
+  const rows = sizes.map((n) => bindAgainstRaw(n, n >= 100_000 ? 1 : 3));
+  printBindRows(rows);
+  console.log(`(bind bench: ${fmtMs(cpuNow() - t0)} CPU)`);
+  emit('world', { bind: rows.map(bindJson) });
+}
+
+function bindJson(b: BindRow) {
+  return { ...b, bindOverRaw: median(b.claimMs) / median(b.rawMs), bindOverRawSends: median(b.claimMs) / median(b.rawSendMs), perBindUs: median(b.claimMs) / b.n * 1000 };
+}
+
 function main(): void {
   const pairsArg = process.argv.find((a) => a.startsWith('--pairs='));
   if (pairsArg) { memoryRun(Number(pairsArg.slice('--pairs='.length))); return; }
+  const bindArg = process.argv.find((a) => a === '--bind' || a.startsWith('--bind='));
+  if (bindArg) {
+    const sizes = bindArg === '--bind' ? [10_000] : bindArg.slice('--bind='.length).split(',').map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--bind=N[,N…] wants whole numbers of pairs ≥ 1, got "${bindArg}"`);
+    bindRun(sizes);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const copies = quick ? 10 : 40;
   // world.fingerprint() costs O(waiting work) per call and applying N claims queues N items, so
@@ -356,6 +521,10 @@ function main(): void {
     const { volumes, claims } = settleFixture(n);
     return { n, v: variants(`PV-only N = ${n}`, pvOnlyReps, (fp) => pvOnlyRun(volumes, claims, fp), raw, rawM) };
   });
+
+  // 5: issue 14 item 4 (100k pairs, ≈ 2.5 min of CPU more, only with PVSIM_BENCH_BIND_100K=1).
+  const bindRows = [bindAgainstRaw(quick ? 2_000 : 10_000, quick ? 2 : 3)];
+  if (process.env.PVSIM_BENCH_BIND_100K === '1') bindRows.push(bindAgainstRaw(100_000, 1));
 
   // 4: scale and heap.
   const scaleRows: { n: number; runs: ScaleRun[] }[] = [];
@@ -431,6 +600,8 @@ function main(): void {
       ];
     }),
   ));
+  console.log('');
+  printBindRows(bindRows);
   console.log([
     'Earlier figures (docs/benchmarks.md, STYLE §10): a settled bind 269–280 µs at 1k–20k (≈ 3.6k binds/s); 13–14 KB of heap per settled pair.',
     'binds/s: N / the claim phase (create N claims, settle: protection finalizer + bind). deliv/bind: both phases\' deliveries / N.',
@@ -447,6 +618,7 @@ function main(): void {
     rawUs, rawMs: raw, copies,
     full: v(full), pvOnly: pvOnly.map(({ n, v: x }) => ({ n, ...v(x) })),
     fork: { ...f, forkOverStep: median(f.forkMs) / step },
+    bind: bindRows.map(bindJson),
     scale: scaleRows.map(({ n, runs }) => ({
       n, runs, itemOverRaw: (median(runs.map((r) => r.volumeMs + r.claimMs)) / runs[0]!.deliveries) * 1000 / rawUs, claimMedianMs: median(runs.map((r) => r.claimMs)), bindsPerSecond: n / median(runs.map((r) => r.claimMs)) * 1000,
       retainedBytesPerPair: median(runs.map((r) => r.retainedBytes)) / n,

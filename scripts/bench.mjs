@@ -41,7 +41,9 @@ function run(name) {
     // PVSIM_BENCH_HEAP_MB sets that limit: V8 lets a heap with room to spare fill with garbage, so
     // whether N pairs fit in 4 GB is shown by running under a limit below it (e.g. 3300).
     const pairs = args.find((a) => a.startsWith('--pairs='));
-    const child = spawn(process.execPath, ['--expose-gc', ...(pairs ? [`--max-old-space-size=${process.env.PVSIM_BENCH_HEAP_MB ?? 16384}`] : []), '--import', 'tsx', `bench/${name}.ts`, ...(quick ? ['--quick'] : []), ...(pairs ? [pairs] : [])], {
+    // `--bind[=N,…]` (world): only the settled-bind-against-raw section (issue 14 item 4).
+    const bind = args.find((a) => a === '--bind' || a.startsWith('--bind='));
+    const child = spawn(process.execPath, ['--expose-gc', ...(pairs || bind || process.env.PVSIM_BENCH_BIND_100K === '1' ? [`--max-old-space-size=${process.env.PVSIM_BENCH_HEAP_MB ?? 16384}`] : []), '--import', 'tsx', `bench/${name}.ts`, ...(quick ? ['--quick'] : []), ...(pairs ? [pairs] : []), ...(bind ? [bind] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, FORCE_COLOR: '0' },
     });
@@ -101,10 +103,13 @@ if (results.settle) {
     console.log(`settle: N = ${s.n}: a settled bind costs ${us(s.claimPhaseMedianMs, s.n).toFixed(0)} µs = ${(s.claimPhaseMedianMs / s.rawSendsMedianMs).toFixed(0)} raw actor transitions = ${(s.claimPhaseMedianMs / s.pureBinderMedianMs).toFixed(0)}× the pure binder (${us(s.pureBinderMedianMs, s.n).toFixed(1)} µs per claim incl. index build); ${(s.deliveries / s.n).toFixed(2)} deliveries per bind.`);
   }
 }
+for (const b of results.world?.bind ?? []) {
+  console.log(`world: a settled bind at N = ${b.n} costs ${b.bindOverRaw.toFixed(2)}× the same PV/PVC machine transitions driven raw on fresh actors (creates and sends; ${b.bindOverRawSends.toFixed(2)}× the sends alone), ${b.perBindUs.toFixed(0)} µs per bind (issue 14 item 4, goal ≤ 3×: ${b.bindOverRaw <= 3 ? 'met' : 'missed'}).`);
+}
 if (results.world?.memory) {
   const m = results.world.memory;
   console.log(`world: ${m.n} settled pairs (${2 * m.n} objects): peak RSS ${(m.peakRssBytes / 2 ** 30).toFixed(2)} GiB, ${(m.retainedBytesPerPair / 1024).toFixed(2)} KiB heap per pair (goal at 500k pairs: ≤ 4 GB peak).`);
-} else if (results.world) {
+} else if (results.world?.full) {
   const w = results.world;
   const goal = (x, max) => (x <= max ? 'met' : `missed ×${(x / max).toFixed(1)}`);
   const fp = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;

@@ -57,6 +57,22 @@ for (const row of updates) {
   });
 }
 
+test('update: the stored object is never changed, whether the request shares its metadata or brings its own; metadata keys keep their order', () => {
+  const old = pv({}, { labels: { a: 'b' } });
+  const before = JSON.stringify(old);
+  // A writer that copied the object shallowly and kept the stored metadata itself.
+  const shared = decideUpdate(old, { ...old, spec: { capacity: { storage: '2Gi' } } }, undefined, ctx());
+  assert.is(JSON.stringify(old), before);
+  assert.ok(shared.next!.metadata !== old.metadata);
+  assert.equal(Object.keys(shared.next!.metadata), ['name', 'uid', 'resourceVersion', 'creationTimestamp', 'labels']);
+  // A request without identity fields: they come back after its own keys, uid first.
+  const own = decideUpdate(old, { kind: 'PersistentVolume', apiVersion: 'v1', metadata: { labels: { a: 'c' }, name: 'pv-1' }, spec: old['spec'] }, undefined, ctx());
+  assert.equal(Object.keys(own.next!.metadata), ['labels', 'name', 'uid', 'creationTimestamp', 'resourceVersion']);
+  const status = decideUpdate(old, { ...old, status: { phase: 'Bound' } }, 'status', ctx());
+  assert.ok(status.next!.metadata !== old.metadata);
+  assert.is(JSON.stringify(old), before);
+});
+
 test('delete: gone without finalizers; Terminating with them, once', () => {
   assert.is(decideDelete(pv(), 'pv-1', ctx()).fact, 'Deleted');
   const terminating = decideDelete(pv({}, { finalizers: ['f'] }), 'pv-1', ctx());

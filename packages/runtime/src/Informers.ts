@@ -76,8 +76,10 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
       for (const ix of indexers) ix.update(ev.key, before, ev.new);
     }
     if (ev.new) {
-      if (!m.has(ev.key)) this.sortedKeys.delete(ev.kind);
+      // One lookup: a key is new when the map grew.
+      const size = m.size;
       m.set(ev.key, ev.new);
+      if (m.size !== size) this.sortedKeys.delete(ev.kind);
       if (ev.kind === 'PersistentVolume') this.index.set(ev.new as unknown as PersistentVolume);
     } else {
       if (m.delete(ev.key)) this.sortedKeys.delete(ev.kind);

@@ -7,7 +7,7 @@
  */
 import {
   FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION, withFinalizer,
-  type ClusterApi, type Pod,
+  type ClusterApi, type PersistentVolumeClaim, type Pod,
 } from '@pvsim/domain';
 
 /** A pod uses a claim when it is scheduled and one of its volumes names the claim. */
@@ -19,8 +19,14 @@ export function podUsesClaim(pod: Pod, claim: { metadata: { name: string; namesp
 }
 
 export function syncClaimProtection(api: ClusterApi, namespace: string, name: string): void {
-  const claim = api.getClaim(namespace, name);
+  protectClaim(api, api.getClaim(namespace, name));
+}
+
+/** `syncClaimProtection` of a claim already read (nothing when it is gone). */
+export function protectClaim(api: ClusterApi, claim: PersistentVolumeClaim | undefined): void {
   if (!claim) return;
+  // The namespace of its key (ObjectStore's objectKey: none means default).
+  const namespace = claim.metadata.namespace ?? 'default';
   const has = (claim.metadata.finalizers ?? []).includes(FINALIZER_PVC_PROTECTION);
   if (claim.metadata.deletionTimestamp && has) {
     const inUse = api.listPods(namespace).some((p) => podUsesClaim(p, claim));

@@ -9,14 +9,24 @@ import {
 } from '@pvsim/domain';
 import type { Client } from '@pvsim/runtime';
 import { PersistentVolumeController, type FeatureGates, type PvOperation } from './pvController.ts';
-import { syncClaimProtection, syncVolumeProtection } from './protection.ts';
+import { protectClaim, syncVolumeProtection } from './protection.ts';
 import { VolumePluginManager, type VolumePlugin } from './plugins.ts';
-import { StateVersion, TrackedMap, jsonCopy, record, sortedRecord, splitKey, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
+import { StateVersion, TrackedMap, jsonCopy, record, sortedRecord, stateObject, type Controller, type WorkQueue } from '@pvsim/component';
 
 /** A live object lacks its protection finalizer, or a deleted one still has it. */
 function needsFinalizerSync(obj: { metadata: { deletionTimestamp?: string; finalizers?: string[] } }, finalizer: string): boolean {
   const has = (obj.metadata.finalizers ?? []).includes(finalizer);
   return obj.metadata.deletionTimestamp ? has : !has;
+}
+
+/**
+ * The claim a work-queue key names, read with the key itself: `getClaim(namespace, name)` joins
+ * the two parts into a new string, and hashing a new string for the cache's lookup cost more than
+ * the lookup (the key is the watch event's, whose hash is kept). A bare name is cluster-scoped
+ * (namespace ''), as splitKey reads it.
+ */
+function claimOf(client: Client, key: string): PersistentVolumeClaim | undefined {
+  return (key.includes('/') ? client.get('PersistentVolumeClaim', key) : client.getClaim('', key)) as unknown as PersistentVolumeClaim | undefined;
 }
 
 export class PvControllerBinding implements Controller {
@@ -43,8 +53,7 @@ export class PvControllerBinding implements Controller {
     client.vacEnabled = this.pv.gates.VolumeAttributesClass;
     this.queues = {
       claims: (key) => {
-        const [ns, name] = splitKey(key);
-        const claim = this.client.getClaim(ns, name);
+        const claim = claimOf(this.client, key);
         if (claim) this.pv.syncClaim(claim);
       },
       volumes: (key) => {
@@ -113,7 +122,7 @@ export class ClaimProtectionController implements Controller {
   readonly queues: Record<string, (key: string) => void>;
 
   constructor(private readonly client: Client) {
-    this.queues = { 'pvc-protection': (key) => { const [ns, name] = splitKey(key); syncClaimProtection(this.client, ns, name); } };
+    this.queues = { 'pvc-protection': (key) => protectClaim(this.client, claimOf(this.client, key)) };
   }
 
   onWatch(ev: Parameters<NonNullable<Controller['onWatch']>>[0], queue: WorkQueue): void {

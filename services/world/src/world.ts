@@ -221,7 +221,10 @@ export class World {
     const sink = opts.record ?? (() => {});
     this.record = (rec) => {
       this.recordsWritten++;
-      sink(this.acting !== undefined && rec.component === undefined ? { ...rec, component: this.acting } : rec);
+      // Written out, not spread: a spread of records of every shape was 4 % of a settled bind.
+      sink(this.acting !== undefined && rec.component === undefined
+        ? { time: rec.time, stream: rec.stream, type: rec.type, data: rec.data, component: this.acting }
+        : rec);
     };
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
