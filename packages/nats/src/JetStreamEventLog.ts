@@ -28,6 +28,20 @@ import type { NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
 import { NatsCallError, callSync } from './syncBridge.ts';
 import { checkClusterName, logStreamName, logSubject, logSubjectFilter, redactCredentials } from './subjects.ts';
 
+/**
+ * A log record's `Nats-Msg-Id`. A retried publish carries the same id and is stored once. Past
+ * position 1 the id names the record, not only its position (its checksum covers position and
+ * content): the next line of a batch expects the previous line's id as the stream's last, so a
+ * line of another writer at that position — the same position, another record — breaks the
+ * chain, and a stale writer's later lines cannot land after a shorter batch that won. (With ids
+ * by position alone they did: line k of the loser expected position p+k and the id `p+k`, which
+ * the winner's record there carried too.) Position 1 keeps a fixed id: 2.9 skips an expected last
+ * sequence of 0, and two first writers collide on it instead (natsWorker.mjs).
+ */
+export function logMsgId(stream: string, pos: number, sum: string): string {
+  return pos === 1 ? `${stream}:1` : `${stream}:${pos}:${sum}`;
+}
+
 export interface JetStreamEventLogOptions {
   connect: NatsConnectOptions;
   cluster: string;
@@ -83,9 +97,7 @@ export class JetStreamEventLog implements EventLog {
     const outgoing = lines.map((line, k) => ({
       subject: logSubject(this.cluster, records[k]!.stream),
       line,
-      // One id per position: a retried publish is stored once, and two writers racing for the
-      // same position collide here even where the server skips a check (see natsWorker.mjs).
-      msgID: `${this.stream}:${records[k]!.pos}`,
+      msgID: logMsgId(this.stream, records[k]!.pos, records[k]!.sum),
     }));
     try {
       callSync(

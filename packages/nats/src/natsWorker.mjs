@@ -8,7 +8,9 @@
  * An append publishes the batch's lines pipelined, each with `Nats-Msg-Id` (so a retried publish
  * is stored once), `Nats-Expected-Last-Sequence` = the position before it, and — from the second
  * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
- * between two of ours breaks the chain, so a batch is never interleaved with another writer's.
+ * between two of ours breaks the chain, so a batch is never interleaved with another writer's, and
+ * a stale writer's later lines never land after a shorter batch that won (the ids name records,
+ * not positions: JetStreamEventLog.ts `logMsgId`).
  * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
  *
  * Plain JavaScript on purpose: Node 20 does not give a worker thread the parent's `--import tsx`
@@ -134,7 +136,9 @@ async function handle(request) {
       // loaded machine acks each within its deadline.
       let done = 0;
       for (let attempt = 1; done < request.lines.length; ) {
-        const window = request.lines.slice(done, done + PUBLISH_WINDOW);
+        // On an empty stream the first line goes alone: its fixed id is the only check the
+        // server makes there, and the lines after it must not be sent before it is ours.
+        const window = request.lines.slice(done, before === 0 && done === 0 ? 1 : done + PUBLISH_WINDOW);
         const acks = window.map((l, j) => {
           const k = done + j;
           return js.publish(l.subject, l.line, {
