@@ -23,7 +23,7 @@ import { natsCredentials } from './logTransfer.ts';
 import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
-import { HOSTABLE_COMPONENTS, parseComponents, serveComponents } from './componentHost.ts';
+import { HOSTABLE_COMPONENTS, driverSidecarsOf, kubeletOf, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
 import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as patchVerbs from './patchVerbs.ts';
@@ -463,6 +463,24 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       // A server runs for hours: no progress bar (its requests are logged with -v instead).
       const { progress: _bar, ...g } = globals();
       exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, token: o.token, tls: o.tls, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
+    });
+
+  program.command('kubelet')
+    .description('With --nats: run one node\'s kubelet as a process of a distributed cluster — it mounts and unmounts the volumes of the pods on its node (and calls the driver\'s node RPCs), taking the work other commands leave it (e.g. apply --wait=false).')
+    .requiredOption('--node <name>', 'the node whose kubelet this process is')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo kubelet --node node-a')
+    .action(async (o: { node: string }) => {
+      const { progress: _bar, ...g } = globals();
+      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim kubelet', resolve: kubeletOf(o.node) });
+    });
+
+  program.command('csi-driver')
+    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0101-csi-driver-processes-and-rpcs-in-transaction.md).')
+    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk')
+    .action(async (name: string) => {
+      const { progress: _bar, ...g } = globals();
+      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
