@@ -52,7 +52,9 @@ export function parseComponents(list: string): string[] {
   if (names.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
   for (const n of names) {
     if (!(HOSTABLE_COMPONENTS as readonly string[]).includes(n)) {
-      throw new UsageError(`error: invalid argument "${n}" for "--only" flag: a process hosts ${HOSTABLE_COMPONENTS.join(', ')}`);
+      const elsewhere = n.startsWith('kubelet/') ? ' (a kubelet is a process of its own: pvsim kubelet --node NODE)'
+        : DRIVER_SIDECARS.some((sidecar) => n.startsWith(`${sidecar}/`)) ? ' (a driver\'s sidecars are a process of their own: pvsim csi-driver NAME)' : '';
+      throw new UsageError(`error: invalid argument "${n}" for "--only" flag: a process hosts ${HOSTABLE_COMPONENTS.join(', ')}${elsewhere}`);
     }
   }
   return [...new Set(names)];
