@@ -476,7 +476,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     });
 
   program.command('csi-driver')
-    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0101-csi-driver-processes-and-rpcs-in-transaction.md).')
+    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0101-kubelet-and-csi-driver-processes.md).')
     .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
     .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk')
     .action(async (name: string) => {
