@@ -117,6 +117,15 @@ async function handle(request) {
     }
     case "read":
       return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "deleteStream":
+      return retrying(async () => {
+        try {
+          return await jsm.streams.delete(request.stream);
+        } catch (error) {
+          if (apiCode(error) === STREAM_NOT_FOUND) return false;
+          throw error;
+        }
+      });
     case "append": {
       const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
       // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here

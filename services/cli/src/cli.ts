@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
 import { ManifestError, validationDirective } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
-import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
+import { exportLog, importLog, natsGlobal, repairNatsLog } from './logTransfer.ts';
 import { up } from './upVerb.ts';
 import { checkClusterForRead, checkClusterPath, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
@@ -596,10 +596,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       return verbs.printLog(io, globals(), since, o.stream, until);
     }));
   log.command('repair')
-    .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
+    .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup. With --nats: remove a stream\'s unfinished last batch (stop the cluster\'s processes first).')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
-    .action(wrap((o: { force?: boolean }) => {
-      if (globals().nats) throw new UsageError('error: log repair works on a file log; a log in NATS refuses appends after an unfinished batch until its stream is repaired by hand (docs/decisions/0007-cluster-log-in-jetstream.md)');
+    .option('--backup <file>', 'with --nats: where the kept records are copied before the stream is rewritten (default ./pvsim-CLUSTER-before-repair.jsonl)')
+    .action(wrap((o: { force?: boolean; backup?: string }) => {
+      if (globals().nats) {
+        if (o.force) throw new UsageError('error: log repair --force works on a file log; a stream in NATS with damage in acknowledged records is left as it is (export it, repair the file, import it into a new cluster)');
+        return repairNatsLog(io, globals(), o.backup !== undefined ? { backup: o.backup } : {});
+      }
+      if (o.backup !== undefined) throw new UsageError('error: --backup is for a cluster in NATS; a file log\'s repair copies it beside itself');
       return verbs.repair(io, globals(), { force: !!o.force });
     }));
   log.command('export')
