@@ -226,6 +226,7 @@ export function kubeletOf(node: string): (s: Session) => string[] {
  */
 export function driverSidecarsOf(name: string): (s: Session) => string[] {
   return (s) => {
+    if (name.includes('=')) throw new UsageError(`error: csi-driver ${name}: a driver module of your own cannot run as a process yet — its memory is the module's, not the log's (docs/decisions/0101-kubelet-and-csi-driver-processes.md); run it in-process with --csi-driver`);
     const drivers = [...s.parts.drivers.keys()].sort();
     const driver = drivers.find((d) => d === name || d === `${name}.csi.pvsim.dev`);
     if (!driver) throw new UsageError(`error: the cluster has no CSI driver "${name}" (its drivers: ${drivers.join(', ')})`);
