@@ -3,7 +3,9 @@
 // and goes with processes only (`pvsim serve --only …`, `pvsim csi-driver disk`, `pvsim kubelet
 // --node …`) after `apply --wait=false`, and the log re-executes embedded byte for byte; a kubelet
 // killed (SIGKILL) with the volume mounted and restarted rebuilds from the log and leaves the
-// mount as it is (no second NodePublish), or, the pod deleted meanwhile, unmounts it; a driver
+// mount as it is (no second NodePublish), or, the pod deleted meanwhile, unmounts it; a kubelet
+// killed at the test seam before the append of its mount transaction mounted nothing, and its
+// restart mounts once; a driver
 // process killed before the append of its CreateVolume transaction leaked no volume, and its
 // restart provisions exactly one.
 import * as assert from 'uvu/assert';
@@ -149,6 +151,15 @@ async function untilUnmounted(cluster: string): Promise<void> {
   });
 }
 
+/** Resolves once `p` stands at the test seam (PVSIM_TEST_FAULT=…:pause): its transaction run, not appended. */
+function pausedAtSeam(p: Proc, pauseDir: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const file = join(pauseDir, `paused.${p.child.pid}`);
+    const w = watch(pauseDir, () => { if (existsSync(file)) { w.close(); resolve(); } });
+    if (existsSync(file)) { w.close(); resolve(); }
+  });
+}
+
 async function verifies(cluster: string): Promise<void> {
   assert.match((await ok([...nats(cluster), 'log', 'verify'])).stdout, /^log verified: \d+ inputs re-executed, \d+ records reproduced byte for byte$/m);
 }
@@ -213,11 +224,7 @@ test('a driver process killed before the append of its CreateVolume transaction 
   await paused.waitFor(/^pvsim csi-driver: /);
   await ok([...nats(cluster), 'apply', '-f', 'examples/lecture/dynamic-disk/01-storageclass.yaml', '-f', 'examples/lecture/dynamic-disk/02-pvc.yaml', '--wait=false']);
   await paused.waitFor(/^external-provisioner\/disk\.csi\.pvsim\.dev: ran \d+ work item\(s\) on the log at \d+, appending$/);
-  await new Promise<void>((resolve) => {
-    const file = join(pauseDir, `paused.${paused.child.pid}`);
-    const w = watch(pauseDir, () => { if (existsSync(file)) { w.close(); resolve(); } });
-    if (existsSync(file)) { w.close(); resolve(); }
-  });
+  await pausedAtSeam(paused, pauseDir);
   // Its CreateVolume ran in the transaction it had not appended: the backend holds nothing.
   paused.child.kill('SIGKILL');
   assert.is(await paused.exited, 'SIGKILL');
@@ -233,6 +240,37 @@ test('a driver process killed before the append of its CreateVolume transaction 
   await verifies(cluster);
   await stop(controllers);
   await stop(restarted);
+});
+
+test('a kubelet killed before the append of its mount transaction mounted nothing; restarted, it mounts once', async () => {
+  // The lecture's NAS share: no provisioning, no attach — a kubelet admits a pod and mounts its
+  // volume in one pass. Two replicas, one a node (anti-affinity).
+  const cluster = 'mount';
+  const pauseDir = mkdtempSync(join(tmpdir(), 'pvsim-kubelet-'));
+  const controllers = start(cluster, ['serve', '--only', 'pv-controller,pvc-protection,pv-protection,scheduler,deployment,replicaset']);
+  const paused = start(cluster, ['kubelet', '--node', 'node-a'], { PVSIM_TEST_FAULT: 'component-commit:pause', PVSIM_TEST_PAUSE_DIR: pauseDir });
+  const nodeB = start(cluster, ['kubelet', '--node', 'node-b']);
+  for (const [p, re] of [[controllers, /^pvsim serve: /], [paused, /^pvsim kubelet: /], [nodeB, /^pvsim kubelet: /]] as const) await p.waitFor(re);
+  await ok([...nats(cluster), 'apply', '-f', 'examples/lecture/static-nas/', '--wait=false']);
+  await paused.waitFor(/^kubelet\/node-a: ran \d+ work item\(s\) on the log at \d+, appending$/);
+  await pausedAtSeam(paused, pauseDir);
+  paused.child.kill('SIGKILL');
+  assert.is(await paused.exited, 'SIGKILL');
+  const pods = async () => (JSON.parse((await ok([...nats(cluster), 'get', 'pods', '-o', 'json'])).stdout).items as any[])
+    .map((p) => ({ node: p.spec.nodeName as string, phase: p.status?.phase as string }))
+    .sort((a, b) => (a.node < b.node ? -1 : 1));
+  const mounts = async () => {
+    const r = await ok([...nats(cluster), 'csi', 'ls', 'nas.csi.pvsim.dev']);
+    return Number(r.stdout.split('\n')[1]?.trim().split(/\s{2,}/)[7] ?? 0);
+  };
+  await until('the pod on node-b Running', async () => (await pods()).some((p) => p.node === 'node-b' && p.phase === 'Running'));
+  assert.equal(await pods(), [{ node: 'node-a', phase: 'Pending' }, { node: 'node-b', phase: 'Running' }], 'the killed kubelet wrote nothing for its pod');
+  assert.is(await mounts(), 1, 'only node-b\'s mount');
+  const restarted = start(cluster, ['kubelet', '--node', 'node-a']);
+  await until('both pods Running', async () => (await pods()).every((p) => p.phase === 'Running'));
+  assert.is(await mounts(), 2, 'one mount a node: the restarted kubelet mounted once');
+  await verifies(cluster);
+  for (const p of [controllers, nodeB, restarted]) await stop(p);
 });
 
 test('kubelet and csi-driver say what they cannot host', async () => {
