@@ -438,7 +438,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program.command('serve')
     .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig); or, with --nats and --only, run controllers as a process of a distributed cluster.')
     .option('--api', 'serve the Kubernetes REST API')
-    .option('--only <components>', `with --nats: run these components of the cluster in this process (${HOSTABLE_COMPONENTS.join(', ')}), taking the work other commands leave them (e.g. apply --wait=false)`)
+    .option('--only <components>', `with --nats: run these components of the cluster in this process (${HOSTABLE_COMPONENTS.join(', ')}, or all), taking the work other commands leave them (e.g. apply --wait=false)`)
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--address <host>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')

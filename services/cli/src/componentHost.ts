@@ -47,9 +47,11 @@ export const HOSTABLE_COMPONENTS = [
 /** The sidecars of a CSI driver, each a component named `SIDECAR/DRIVER` (services/world/src/cluster.ts). */
 export const DRIVER_SIDECARS = ['external-provisioner', 'attacher', 'external-resizer', 'csi-snapshotter'] as const;
 
+/** `--only`'s list; `all` stands for every component `serve --only` hosts. */
 export function parseComponents(list: string): string[] {
-  const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  if (names.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
+  const given = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (given.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
+  const names = given.flatMap((n) => (n === 'all' ? [...HOSTABLE_COMPONENTS] : [n]));
   for (const n of names) {
     if (!(HOSTABLE_COMPONENTS as readonly string[]).includes(n)) {
       const elsewhere = n.startsWith('kubelet/') ? ' (a kubelet is a process of its own: pvsim kubelet --node NODE)'

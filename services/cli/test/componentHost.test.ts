@@ -2,7 +2,7 @@
 // left out, anything else goes in; and which components each process verb hosts.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { changedNothing, parseComponents } from '../src/componentHost.ts';
+import { HOSTABLE_COMPONENTS, changedNothing, parseComponents } from '../src/componentHost.ts';
 
 const item = (queue: string, key: string) => ({ queue, key });
 const delayed = (queue: string, key: string, dueMs: number) => ({ queue, key, dueMs });
@@ -55,6 +55,8 @@ for (const r of rows) {
 
 test('serve --only takes the controllers a pod needs, and refuses kubelets and sidecars (their own verbs host them)', () => {
   assert.equal(parseComponents('pv-controller, scheduler,attachdetach,scheduler'), ['pv-controller', 'scheduler', 'attachdetach']);
+  assert.equal(parseComponents('all'), [...HOSTABLE_COMPONENTS]);
+  assert.ok(parseComponents('all').includes('attachdetach'));
   for (const [bad, hint] of [['kubelet/node-a', /pvsim kubelet --node NODE\)$/], ['external-provisioner/disk.csi.pvsim.dev', /pvsim csi-driver NAME\)$/], ['nope', /csi-driver-registrar$/]] as const) {
     assert.throws(() => parseComponents(bad), (e: Error) => e.message.startsWith(`error: invalid argument "${bad}" for "--only" flag`) && hint.test(e.message));
   }
