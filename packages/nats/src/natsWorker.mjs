@@ -156,7 +156,12 @@ async function handle(request) {
           });
         });
         const settled = await Promise.allSettled(acks);
-        const firstBad = settled.findIndex((s) => s.status === "rejected" || s.value.duplicate);
+        // A duplicate past position 1 is our very record (its id names position and checksum)
+        // stored by another writer that computed the same batch — two component processes on the
+        // same log run the same transaction — or by our own publish retried: it is ours, at its
+        // place. At position 1 the id is fixed, and a duplicate is someone else's first record.
+        const ours = (ack, pos) => pos > 1 && ack.seq === pos;
+        const firstBad = settled.findIndex((s, j) => s.status === "rejected" || s.value.duplicate && !ours(s.value, request.expectedSeq + done + j + 1));
         if (firstBad === -1) {
           done += window.length;
           continue;

@@ -51,4 +51,19 @@ test('a writer that lost the race for position 1 with identical records still lo
   assert.is(a.read().length, 2);
 });
 
+test('two writers appending the very same batch at the same position past 1: both succeed, and it is stored once', () => {
+  // Two component processes on the same log compute the same transaction; whichever lines of the
+  // other's landed first are byte for byte its own (the ids name the records), so neither fails.
+  const a = open('same-batch');
+  const b = open('same-batch');
+  a.append([rec('pv/a', 1), rec('pv/b', 2)], 0);
+  const batch = [rec('pv/c', 3), rec('pv/d', 4), rec('pv/e', 5)];
+  const first = a.append(batch, 2);
+  const second = b.append(batch, 2);
+  assert.equal(second, first);
+  assert.equal(open('same-batch').read().map((r) => r.pos), [1, 2, 3, 4, 5]);
+  // Another batch at that position is still a conflict.
+  assert.throws(() => b.append([rec('pv/f', 6)], 2), (e: Error & { code?: string }) => e.code === 'ExpectedVersionConflict');
+});
+
 test.run();
