@@ -67,12 +67,20 @@ function runOnce(url: string, cluster: string, args: string[]): Promise<void> {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--nats', url, '--cluster', cluster, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c) => { err += c; });
-  return new Promise((done, fail) => child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`error: pvsim ${args.join(' ')} failed: ${err.trim()}`)))));
+  return new Promise((done, fail) => {
+    const budget = setTimeout(() => child.kill('SIGKILL'), WORKER_BUDGET_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(budget);
+      if (code === 0) done();
+      else fail(new Error(`error: pvsim ${args.join(' ')} ${signal === 'SIGKILL' ? `did not finish within ${WORKER_BUDGET_MS / 1000} s` : 'failed'}: ${err.trim()}`));
+    });
+  });
 }
 
 /** What `--serve` asks for: controllers for one `serve --only` process, and whether kubelets and drivers come too. */
 export function parseServe(list: string): { controllers: string[]; kubelets: boolean; drivers: boolean } {
   const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError('error: --serve needs at least one component, e.g. --serve pv-controller or --serve all');
   const all = names.includes('all');
   const rest = names.filter((n) => n !== 'all' && n !== 'kubelets' && n !== 'drivers');
   return {
