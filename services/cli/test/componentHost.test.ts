@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { HOSTABLE_COMPONENTS, changedNothing, parseComponents } from '../src/componentHost.ts';
+import { parseServe } from '../src/upVerb.ts';
 
 const item = (queue: string, key: string) => ({ queue, key });
 const delayed = (queue: string, key: string, dueMs: number) => ({ queue, key, dueMs });
@@ -60,6 +61,15 @@ test('serve --only takes the controllers a pod needs, and refuses kubelets and s
   for (const [bad, hint] of [['kubelet/node-a', /pvsim kubelet --node NODE\)$/], ['external-provisioner/disk.csi.pvsim.dev', /pvsim csi-driver NAME\)$/], ['nope', /csi-driver-registrar$/]] as const) {
     assert.throws(() => parseComponents(bad), (e: Error) => e.message.startsWith(`error: invalid argument "${bad}" for "--only" flag`) && hint.test(e.message));
   }
+});
+
+test('up --serve: controllers for one serve process, and whether kubelets and drivers come too', () => {
+  assert.equal(parseServe('pv-controller'), { controllers: ['pv-controller'], kubelets: false, drivers: false });
+  assert.equal(parseServe('kubelets,drivers'), { controllers: [], kubelets: true, drivers: true });
+  assert.equal(parseServe('scheduler, kubelets'), { controllers: ['scheduler'], kubelets: true, drivers: false });
+  assert.equal(parseServe('all'), { controllers: [...HOSTABLE_COMPONENTS], kubelets: true, drivers: true });
+  assert.throws(() => parseServe(' , '), /--serve needs at least one component/);
+  assert.throws(() => parseServe('kubelets,kubelet/node-a'), /pvsim kubelet --node NODE/);
 });
 
 test.run();
