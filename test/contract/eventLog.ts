@@ -135,6 +135,22 @@ export function eventLogContract(name: string, make: () => EventLogUnderTest): v
     assert.equal(log.read().map((r) => r.pos), [1, 2]);
   });
 
+  test('a stale writer with a longer batch than the one that won leaves none of its records behind', () => {
+    // The losing batch's later records expect positions the winner's batch reached: none of
+    // them may land after it (the log would end in records of a batch whose start was refused).
+    for (const [won, lost] of [[2, 5], [1, 4], [3, 9]] as const) {
+      const { log, reopen } = make();
+      const other = reopen();
+      log.append(records(1, 3), 0);
+      log.append(records(10, won), 3);
+      throwsWith(() => other.append(records(20, lost), 3), 'ExpectedVersionConflict');
+      assert.is(log.lastPos(), 3 + won, `after a lost ${lost}-record batch against a ${won}-record one`);
+      assert.equal(reopen().read().map((r) => r.pos), Array.from({ length: 3 + won }, (_, i) => i + 1));
+      other.append(records(40, 2), 3 + won);
+      assert.is(log.lastPos(), 5 + won);
+    }
+  });
+
   test('a reopened log sees the same records and continues after them', () => {
     const { log, reopen } = make();
     const stored = log.append(records(1, 4), 0);

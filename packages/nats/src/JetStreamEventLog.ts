@@ -28,6 +28,20 @@ import type { NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
 import { NatsCallError, callSync } from './syncBridge.ts';
 import { checkClusterName, logStreamName, logSubject, logSubjectFilter, redactCredentials } from './subjects.ts';
 
+/**
+ * A log record's `Nats-Msg-Id`. A retried publish carries the same id and is stored once. Past
+ * position 1 the id names the record, not only its position (its checksum covers position and
+ * content): the next line of a batch expects the previous line's id as the stream's last, so a
+ * line of another writer at that position — the same position, another record — breaks the
+ * chain, and a stale writer's later lines cannot land after a shorter batch that won. (With ids
+ * by position alone they did: line k of the loser expected position p+k and the id `p+k`, which
+ * the winner's record there carried too.) Position 1 keeps a fixed id: 2.9 skips an expected last
+ * sequence of 0, and two first writers collide on it instead (natsWorker.mjs).
+ */
+export function logMsgId(stream: string, pos: number, sum: string): string {
+  return pos === 1 ? `${stream}:1` : `${stream}:${pos}:${sum}`;
+}
+
 export interface JetStreamEventLogOptions {
   connect: NatsConnectOptions;
   cluster: string;
@@ -83,9 +97,7 @@ export class JetStreamEventLog implements EventLog {
     const outgoing = lines.map((line, k) => ({
       subject: logSubject(this.cluster, records[k]!.stream),
       line,
-      // One id per position: a retried publish is stored once, and two writers racing for the
-      // same position collide here even where the server skips a check (see natsWorker.mjs).
-      msgID: `${this.stream}:${records[k]!.pos}`,
+      msgID: logMsgId(this.stream, records[k]!.pos, records[k]!.sum),
     }));
     try {
       callSync(
@@ -97,7 +109,7 @@ export class JetStreamEventLog implements EventLog {
       if (error instanceof NatsCallError && error.code === 'Conflict' && !error.storedCount) {
         const actual = this.lastPos();
         if (actual === expectedPos) {
-          throw new LogCorruptError(this.describe(), actual + 1, 0, 'the start of a batch that never finished', 'the log refuses appends until the stream is repaired');
+          throw new LogCorruptError(this.describe(), actual + 1, 0, 'the start of a batch that never finished', 'the log refuses appends until the stream is repaired: run `pvsim log repair` (with --nats)');
         }
         throw new ExpectedVersionConflict(expectedPos, actual);
       }
@@ -107,12 +119,55 @@ export class JetStreamEventLog implements EventLog {
           expectedPos + error.storedCount + 1,
           0,
           `missing: the append stopped after ${error.storedCount} of ${batch.length} records (${error.message})`,
-          'the stored part of the batch is never read; the log refuses appends until the stream is repaired',
+          'the stored part of the batch is never read; the log refuses appends until the stream is repaired: run `pvsim log repair` (with --nats)',
         );
       }
       throw error;
     }
     return records;
+  }
+
+  /**
+   * What `log repair` sees: the stored lines up to the end of the last complete batch (`kept`,
+   * every one checked and numbered as its stream sequence) and the unfinished batch after it
+   * (`tail`, never acknowledged, so never read by anyone). Damage before the last complete batch
+   * (a line that does not check, or numbering that does not match the stream) is LogCorruptError:
+   * cutting there would lose acknowledged records, which repair does not do to a stream.
+   */
+  inspectTail(): { kept: StoredLine[]; tail: StoredLine[] } {
+    const stored = callSync({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: 1 }, this.timeoutMs) as StoredLine[];
+    let lastEnd = 0;
+    let firstBad: { index: number; detail: string } | undefined;
+    for (const [i, s] of stored.entries()) {
+      const checked = checkLine(s.line, hash);
+      const detail = !checked.ok ? checked.detail : checked.record.pos !== s.seq || s.seq !== i + 1 ? `at stream sequence ${s.seq} but numbered ${checked.record.pos}` : undefined;
+      if (detail !== undefined) { firstBad ??= { index: i, detail }; continue; }
+      if (checked.ok && checked.record.end === true) {
+        if (firstBad) throw new LogCorruptError(this.describe(), firstBad.index + 1, stored[firstBad.index]!.seq, firstBad.detail, `a complete batch follows it (at ${s.seq}): repair would lose acknowledged records; export the cluster and inspect the stream with \`nats stream view\``);
+        lastEnd = i + 1;
+      }
+    }
+    return { kept: stored.slice(0, lastEnd), tail: stored.slice(lastEnd) };
+  }
+
+  /**
+   * Replaces the stream with one holding `kept` (inspectTail's, unchanged): the stream is deleted
+   * and the lines appended again from position 1, each on its subject with its id — JetStream
+   * cannot cut a stream's tail and keep its sequences, and a record's position is its sequence.
+   * Not atomic: the caller keeps a copy of `kept` first (`log repair` writes it to a file).
+   */
+  rewrite(kept: StoredLine[]): void {
+    callSync({ op: 'deleteStream', connect: this.connect, stream: this.stream }, this.timeoutMs);
+    if (kept.length === 0) return;
+    const lines = kept.map((s) => {
+      const checked = checkLine(s.line, hash);
+      if (!checked.ok) throw new Error(`rewrite: line ${s.seq} does not check: ${checked.detail}`);
+      return { subject: s.subject, line: s.line, msgID: logMsgId(this.stream, checked.record.pos, checked.record.sum) };
+    });
+    callSync(
+      { op: 'append', connect: this.connect, stream: this.stream, subjects: [logSubjectFilter(this.cluster)], lines, expectedSeq: 0 },
+      this.timeoutMs + 10 * lines.length,
+    );
   }
 
   /** The records of complete batches, checked; corrupt or out-of-order data is LogCorruptError. */

@@ -43,6 +43,8 @@ export type BridgeRequest =
       lines: OutgoingLine[];
       expectedSeq: number;
     }
+  /** Deletes the stream (log repair, which then appends the kept records to a new one). */
+  | { op: 'deleteStream'; connect: NatsConnectOptions; stream: string }
   | { op: 'close' }
   /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
   | { op: 'ping' };

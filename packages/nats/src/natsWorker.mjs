@@ -8,7 +8,9 @@
  * An append publishes the batch's lines pipelined, each with `Nats-Msg-Id` (so a retried publish
  * is stored once), `Nats-Expected-Last-Sequence` = the position before it, and — from the second
  * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
- * between two of ours breaks the chain, so a batch is never interleaved with another writer's.
+ * between two of ours breaks the chain, so a batch is never interleaved with another writer's, and
+ * a stale writer's later lines never land after a shorter batch that won (the ids name records,
+ * not positions: JetStreamEventLog.ts `logMsgId`).
  * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
  *
  * Plain JavaScript on purpose: Node 20 does not give a worker thread the parent's `--import tsx`
@@ -115,6 +117,15 @@ async function handle(request) {
     }
     case "read":
       return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "deleteStream":
+      return retrying(async () => {
+        try {
+          return await jsm.streams.delete(request.stream);
+        } catch (error) {
+          if (apiCode(error) === STREAM_NOT_FOUND) return false;
+          throw error;
+        }
+      });
     case "append": {
       const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
       // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here
@@ -134,7 +145,9 @@ async function handle(request) {
       // loaded machine acks each within its deadline.
       let done = 0;
       for (let attempt = 1; done < request.lines.length; ) {
-        const window = request.lines.slice(done, done + PUBLISH_WINDOW);
+        // On an empty stream the first line goes alone: its fixed id is the only check the
+        // server makes there, and the lines after it must not be sent before it is ours.
+        const window = request.lines.slice(done, before === 0 && done === 0 ? 1 : done + PUBLISH_WINDOW);
         const acks = window.map((l, j) => {
           const k = done + j;
           return js.publish(l.subject, l.line, {
@@ -143,7 +156,12 @@ async function handle(request) {
           });
         });
         const settled = await Promise.allSettled(acks);
-        const firstBad = settled.findIndex((s) => s.status === "rejected" || s.value.duplicate);
+        // A duplicate past position 1 is our very record (its id names position and checksum)
+        // stored by another writer that computed the same batch — two component processes on the
+        // same log run the same transaction — or by our own publish retried: it is ours, at its
+        // place. At position 1 the id is fixed, and a duplicate is someone else's first record.
+        const ours = (ack, pos) => pos > 1 && ack.seq === pos;
+        const firstBad = settled.findIndex((s, j) => s.status === "rejected" || s.value.duplicate && !ours(s.value, request.expectedSeq + done + j + 1));
         if (firstBad === -1) {
           done += window.length;
           continue;

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { LogCorruptError, ExpectedVersionConflict, ApiError } from '@pvsim/domain';
 import { ManifestError, validationDirective } from '@pvsim/manifests';
 import { LogFileRefusedError, LogLockedError } from '@pvsim/log-file';
-import { exportLog, importLog, natsGlobal } from './logTransfer.ts';
+import { exportLog, importLog, natsGlobal, repairNatsLog } from './logTransfer.ts';
 import { up } from './upVerb.ts';
 import { checkClusterForRead, checkClusterPath, fileSystemErrorLine, logSettingsFromEnv } from './clusterDir.ts';
 import { attemptIO, runWithRetry } from './retry.ts';
@@ -23,7 +23,7 @@ import { natsCredentials } from './logTransfer.ts';
 import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
-import { HOSTABLE_COMPONENTS, parseComponents, serveComponents } from './componentHost.ts';
+import { HOSTABLE_COMPONENTS, driverSidecarsOf, kubeletOf, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
 import * as kubectlVerbs from './kubectlVerbs.ts';
 import * as patchVerbs from './patchVerbs.ts';
@@ -353,9 +353,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program.command('up')
     .description('Start a local nats-server with JetStream (127.0.0.1, a temporary store) for --nats; Ctrl-C stops it and removes the store.')
     .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
-    .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller')
-    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false')
-    .action(async (o: { workers: string; serve?: string }) => {
+    .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller; `kubelets` adds a `pvsim kubelet` process per node, `drivers` a `pvsim csi-driver` process per driver, `all` every controller, kubelet and driver')
+    .option('--nodes <n>', 'with --serve: start the cluster with N nodes (pvsim init --nodes N) before its processes')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false\n  pvsim --cluster demo up --nodes 3 --serve all    # every controller, a kubelet per node, a process per driver')
+    .action(async (o: { workers: string; serve?: string; nodes?: string }) => {
       const cluster = program.opts<{ cluster?: string }>().cluster ?? io.env['PVSIM_CLUSTER'];
       exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
     });
@@ -437,7 +438,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   program.command('serve')
     .description('Serve the Kubernetes API of the cluster, so kubectl and client libraries work against it (writes a kubeconfig); or, with --nats and --only, run controllers as a process of a distributed cluster.')
     .option('--api', 'serve the Kubernetes REST API')
-    .option('--only <components>', `with --nats: run these components of the cluster in this process (${HOSTABLE_COMPONENTS.join(', ')}), taking the work other commands leave them (e.g. apply --wait=false)`)
+    .option('--only <components>', `with --nats: run these components of the cluster in this process (${HOSTABLE_COMPONENTS.join(', ')}, or all), taking the work other commands leave them (e.g. apply --wait=false)`)
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
     .option('--address <host>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default CLUSTER/kubeconfig)')
@@ -463,6 +464,24 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       // A server runs for hours: no progress bar (its requests are logged with -v instead).
       const { progress: _bar, ...g } = globals();
       exitCode = await serveUntilStopped(io, g, { port, host: o.address, kubeconfig: o.kubeconfig, speed, token: o.token, tls: o.tls, ...((g.verbosity ?? 0) > 0 ? { onRequest: (m: string, u: string, st: number) => io.stderr(`${m} ${u} ${st}\n`) } : {}) });
+    });
+
+  program.command('kubelet')
+    .description('With --nats: run one node\'s kubelet as a process of a distributed cluster — it mounts and unmounts the volumes of the pods on its node (and calls the driver\'s node RPCs), taking the work other commands leave it (e.g. apply --wait=false).')
+    .requiredOption('--node <name>', 'the node whose kubelet this process is')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo kubelet --node node-a')
+    .action(async (o: { node: string }) => {
+      const { progress: _bar, ...g } = globals();
+      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim kubelet', resolve: kubeletOf(o.node) });
+    });
+
+  program.command('csi-driver')
+    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0022-kubelet-and-csi-driver-processes.md).')
+    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
+    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk')
+    .action(async (name: string) => {
+      const { progress: _bar, ...g } = globals();
+      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
@@ -577,10 +596,15 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       return verbs.printLog(io, globals(), since, o.stream, until);
     }));
   log.command('repair')
-    .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup.')
+    .description('Remove an unfinished last batch (a write a crash cut short) and a lock a dead process left; report damage in acknowledged records, and cut it only with --force, after a backup. With --nats: remove a stream\'s unfinished last batch (stop the cluster\'s processes first).')
     .option('--force', 'also cut the log before damage in acknowledged records (everything after it is lost), after copying the log to log.jsonl.damaged-N')
-    .action(wrap((o: { force?: boolean }) => {
-      if (globals().nats) throw new UsageError('error: log repair works on a file log; a log in NATS refuses appends after an unfinished batch until its stream is repaired by hand (docs/decisions/0007-cluster-log-in-jetstream.md)');
+    .option('--backup <file>', 'with --nats: where the kept records are copied before the stream is rewritten (default ./pvsim-CLUSTER-before-repair.jsonl)')
+    .action(wrap((o: { force?: boolean; backup?: string }) => {
+      if (globals().nats) {
+        if (o.force) throw new UsageError('error: log repair --force works on a file log; a stream in NATS with damage in acknowledged records is left as it is (export it, repair the file, import it into a new cluster)');
+        return repairNatsLog(io, globals(), o.backup !== undefined ? { backup: o.backup } : {});
+      }
+      if (o.backup !== undefined) throw new UsageError('error: --backup is for a cluster in NATS; a file log\'s repair copies it beside itself');
       return verbs.repair(io, globals(), { force: !!o.force });
     }));
   log.command('export')

@@ -12,6 +12,18 @@
  * Conflict requeued. Its writes are buffered in the batch, so a process killed before the append
  * wrote nothing, and its restart finds the same work waiting.
  *
+ * `pvsim kubelet --node NODE` and `pvsim csi-driver NAME` are the same host for other components
+ * (ADR 0022): a node's kubelet (`kubelet/NODE`: mount, unmount, housekeeping; the driver's node
+ * RPCs run inside its transaction), and a driver's sidecars (external-provisioner, external-
+ * attacher, external-resizer, csi-snapshotter of that driver; its controller RPCs run inside
+ * their transactions, so the backend's volumes are written in the same batch as the objects).
+ *
+ * A pass that changed nothing — it delivered its items and wrote no record but their deliveries,
+ * queued nothing new and set no timer — is not appended (ADR 0022): every session relists, and a
+ * relist queues each kubelet's housekeeping, so two kubelet processes would otherwise take turns
+ * appending empty passes for ever. Its items stay listed in the log's WorkPending and are run
+ * again when the log next moves.
+ *
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
 import { ExpectedVersionConflict, endsBatch } from '@pvsim/domain';
@@ -22,15 +34,29 @@ import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
 import { Session, openSession } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 
-/** The components a process can host in this first slice: the controller-manager's storage controllers. */
-export const HOSTABLE_COMPONENTS = ['pv-controller', 'pvc-protection', 'pv-protection'] as const;
+/**
+ * What `serve --only` hosts: kube-controller-manager's controllers, the scheduler and the
+ * snapshot-controller, by the names the log gives them. Kubelets and a driver's sidecars are
+ * hosted by `pvsim kubelet` and `pvsim csi-driver`.
+ */
+export const HOSTABLE_COMPONENTS = [
+  'pv-controller', 'pvc-protection', 'pv-protection', 'scheduler', 'attachdetach', 'node-lifecycle', 'volume-expand',
+  'ephemeral-volume-controller', 'deployment', 'replicaset', 'statefulset', 'snapshot-controller', 'csi-driver-registrar',
+] as const;
 
+/** The sidecars of a CSI driver, each a component named `SIDECAR/DRIVER` (services/world/src/cluster.ts). */
+export const DRIVER_SIDECARS = ['external-provisioner', 'attacher', 'external-resizer', 'csi-snapshotter'] as const;
+
+/** `--only`'s list; `all` stands for every component `serve --only` hosts. */
 export function parseComponents(list: string): string[] {
-  const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  if (names.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
+  const given = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (given.length === 0) throw new UsageError('error: --only needs at least one component, e.g. --only pv-controller');
+  const names = given.flatMap((n) => (n === 'all' ? [...HOSTABLE_COMPONENTS] : [n]));
   for (const n of names) {
     if (!(HOSTABLE_COMPONENTS as readonly string[]).includes(n)) {
-      throw new UsageError(`error: invalid argument "${n}" for "--only" flag: a process hosts ${HOSTABLE_COMPONENTS.join(', ')}`);
+      const elsewhere = n.startsWith('kubelet/') ? ' (a kubelet is a process of its own: pvsim kubelet --node NODE)'
+        : DRIVER_SIDECARS.some((sidecar) => n.startsWith(`${sidecar}/`)) ? ' (a driver\'s sidecars are a process of their own: pvsim csi-driver NAME)' : '';
+      throw new UsageError(`error: invalid argument "${n}" for "--only" flag: a process hosts ${HOSTABLE_COMPONENTS.join(', ')}${elsewhere}`);
     }
   }
   return [...new Set(names)];
@@ -72,8 +98,16 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
     const waits = s.world.waitingWorkOf(component) !== undefined;
     if (!waits) { sessions.keep(s); return 0; }
     const before = s.world.scheduler.delivered;
+    const work = s.world.scheduler.pendingWork();
     runInput(s, { type: 'ComponentWorkRequested', data: { seed: g.seed, component } });
     const delivered = s.world.scheduler.delivered - before;
+    if (changedNothing(work, s.world.scheduler.pendingWork(), s.pendingCount, delivered)) {
+      // Nothing to append: the session still holds exactly the log's objects, and is continued.
+      s.takeBatch();
+      sessions.keep(s);
+      io.stdout(`${component}: ran ${delivered} work item(s) on the log at ${s.basePosition}; they changed nothing, not appended\n`);
+      return 0;
+    }
     io.stdout(`${component}: ran ${delivered} work item(s) on the log at ${s.basePosition}, appending\n`);
     // A process killed here has written nothing: its restart finds the same work waiting.
     faultsFromEnv(io.env)?.('component-commit');
@@ -89,13 +123,35 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
   }
 }
 
+type PendingWork = ReturnType<Session['world']['scheduler']['pendingWork']>;
+
+/**
+ * A component pass changed nothing: its batch holds the input and one WorkDelivered per item and
+ * nothing else (no object written, no event, no failed sync), nothing waits that did not wait
+ * before, and the timers are the same. Appending it would only record that it ran.
+ */
+export function changedNothing(before: PendingWork, after: PendingWork, records: number, delivered: number): boolean {
+  if (records !== 1 + delivered) return false;
+  const waited = new Set(before.waiting.map((w) => `${w.queue}\n${w.key}`));
+  if (!after.waiting.every((w) => waited.has(`${w.queue}\n${w.key}`))) return false;
+  return JSON.stringify(after.delayed) === JSON.stringify(before.delayed);
+}
+
 export interface ComponentHostOptions {
   components: string[];
+  /** How the process names itself in what it prints (default `pvsim serve`). */
+  label?: string;
+  /**
+   * Checked on the cluster as it is once the process has started it: throws a UsageError when the
+   * process has nothing to host there (no such node, no such driver); returns the components.
+   */
+  resolve?: (s: Session) => string[];
 }
 
 /** Serves until SIGINT or SIGTERM (or a failure, which it throws); resolves with the exit code. */
 export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentHostOptions): Promise<number> {
-  if (!g.nats) throw new UsageError('error: serve --only runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)');
+  const label = o.label ?? 'pvsim serve';
+  if (!g.nats) throw new UsageError(`error: ${label.replace(/^pvsim /, '')}${o.label ? '' : ' --only'} runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)`);
   const connect = natsConnectOf(g);
   const where = `${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`;
   // A new cluster is started as any first command starts it (its own objects, as one batch), so
@@ -108,8 +164,14 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
       if (!(e instanceof ExpectedVersionConflict)) throw e;
     }
   }
-  const end = log.lastPos();
   const sessions = new FollowingSessions(g);
+  let components = o.components;
+  if (o.resolve) {
+    const s = sessions.open();
+    components = o.resolve(s);
+    sessions.keep(s);
+  }
+  const end = log.lastPos();
   let running = false;
   let again = false;
   let failed: unknown;
@@ -119,7 +181,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     try {
       do {
         again = false;
-        for (const component of o.components) runComponentWork(io, g, component, sessions);
+        for (const component of components) runComponentWork(io, g, component, sessions);
       } while (again);
     } catch (e) {
       failed = e;
@@ -133,7 +195,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   handle = await followLog(connect, g.nats.cluster, end + 1, (_seq, line) => {
     if (endsBatch(line)) setImmediate(work);
   });
-  io.stdout(`pvsim serve: ${o.components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
+  io.stdout(`${label}: ${components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
   work();
   const stop = (): void => handle?.stop();
   process.once('SIGINT', stop);
@@ -145,6 +207,33 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     process.off('SIGTERM', stop);
   }
   if (failed) throw failed;
-  io.stdout('pvsim serve: stopped\n');
+  io.stdout(`${label}: stopped\n`);
   return 0;
+}
+
+/** `pvsim kubelet --node NODE`: the node's kubelet, once the cluster has that node. */
+export function kubeletOf(node: string): (s: Session) => string[] {
+  return (s) => {
+    if (!s.store.get('Node', node)) {
+      const nodes = s.store.list('Node').map((n) => n.metadata.name).sort();
+      throw new UsageError(`error: the cluster has no node "${node}" (its nodes: ${nodes.join(', ') || 'none'})`);
+    }
+    return [`kubelet/${node}`];
+  };
+}
+
+/**
+ * `pvsim csi-driver NAME`: the sidecars the cluster runs for driver NAME (its full name, or the
+ * part before `.csi.pvsim.dev`), in the order the cluster builds them.
+ */
+export function driverSidecarsOf(name: string): (s: Session) => string[] {
+  return (s) => {
+    if (name.includes('=')) throw new UsageError(`error: csi-driver ${name}: a driver module of your own cannot run as a process yet — its memory is the module's, not the log's (docs/decisions/0022-kubelet-and-csi-driver-processes.md); run it in-process with --csi-driver`);
+    const drivers = [...s.parts.drivers.keys()].sort();
+    const driver = drivers.find((d) => d === name || d === `${name}.csi.pvsim.dev`);
+    if (!driver) throw new UsageError(`error: the cluster has no CSI driver "${name}" (its drivers: ${drivers.join(', ')})`);
+    const sidecars = s.world.manager.controllers.map((c) => c.name)
+      .filter((c) => (DRIVER_SIDECARS as readonly string[]).some((sidecar) => c === `${sidecar}/${driver}`));
+    return sidecars;
+  };
 }

@@ -8,11 +8,11 @@
  * its file and line, and nothing is applied), and refuses an unfinished last batch.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkLine, type LogRecord } from '@pvsim/domain';
 import { sha256Hex } from '@pvsim/log-file';
-import { checkClusterName, redactCredentials } from '@pvsim/nats';
+import { JetStreamEventLog, checkClusterName, redactCredentials } from '@pvsim/nats';
 import type { NatsClientOptions } from './verbTypes.ts';
 import { openClusterLog } from './clusterDir.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -108,5 +108,37 @@ export function importLog(io: CliIO, g: GlobalOptions, file: string): number {
     pos = stored.at(-1)!.pos;
   }
   io.stdout(`imported ${pos} records in ${batches.length} batches into ${where(g)}\n`);
+  return 0;
+}
+
+/**
+ * `pvsim log repair` of a cluster in NATS (ADR 0022): removes an unfinished last batch — lines a
+ * writer stopped in the middle of publishing, never acknowledged, never read, and the reason
+ * every later append is refused. JetStream cannot cut a stream's tail and keep its sequences, so
+ * the kept records (every complete batch) are first written to a file as `log export` writes
+ * them, then the stream is deleted and they are appended again to a new one from position 1. A
+ * failure in between leaves the file, which `log import` puts back. Damage in acknowledged
+ * records is not cut: it is reported, and the stream is left as it is.
+ */
+export function repairNatsLog(io: CliIO, g: GlobalOptions, o: { backup?: string } = {}): number {
+  const log = openClusterLog(g);
+  if (!(log instanceof JetStreamEventLog) || !g.nats) throw new Error('repairNatsLog needs a cluster in NATS');
+  const where = `cluster ${g.nats.cluster} at ${redactCredentials(g.nats.url)}`;
+  const { kept, tail } = log.inspectTail();
+  if (tail.length === 0) {
+    io.stdout(`${where}: intact (${kept.length} records); nothing to repair\n`);
+    return 0;
+  }
+  let backup = resolve(io.cwd, o.backup ?? `pvsim-${g.nats.cluster}-before-repair.jsonl`);
+  if (o.backup === undefined) for (let n = 1; existsSync(backup); n++) backup = resolve(io.cwd, `pvsim-${g.nats.cluster}-before-repair-${n}.jsonl`);
+  else if (existsSync(backup)) throw new UsageError(`error: --backup ${o.backup}: the file exists; name a new one`);
+  writeFileSync(backup, kept.map((s) => `${s.line}\n`).join(''), { flag: 'wx' });
+  log.rewrite(kept);
+  io.stdout(`${where}: removed an unfinished last batch (a write that a stopped process never finished; it was never acknowledged)\n`);
+  io.stdout(`kept ${kept.length} records (a copy is in ${backup}); dropped ${tail.length}:\n`);
+  for (const s of tail) {
+    const checked = checkLine(s.line, (text) => sha256Hex(text));
+    io.stdout(`  stream sequence ${s.seq}: ${checked.ok ? `record ${checked.record.pos} ${checked.record.type} ${checked.record.stream}` : `unreadable (${checked.detail})`}\n`);
+  }
   return 0;
 }

@@ -7,13 +7,19 @@
  * and child processes, which nothing below it does. `--serve COMPONENTS` also starts one
  * `pvsim serve --only COMPONENTS` process (ADR 0019: its work is a transaction on the log) for the
  * cluster `--cluster` names (default `default`), which it starts if new, and passes on what that
- * process prints per transaction; Ctrl-C stops it first, between two transactions. The kubelet and
- * csi-driver processes of issue 8 item 3 are not built; they are to be started here too.
+ * process prints per transaction; Ctrl-C stops it first, between two transactions. `--serve` also
+ * takes `kubelets` (one `pvsim kubelet --node` process per node of the cluster), `drivers` (one
+ * `pvsim csi-driver` process per driver) and `all` (every controller, kubelets and drivers), and
+ * `--nodes N` starts the cluster with N nodes first (`pvsim init --nodes N`), so a whole cluster
+ * runs as processes (ADR 0022).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { checkClusterName, startNatsServer } from '@pvsim/nats';
-import { parseComponents } from './componentHost.ts';
+import { DEFAULT_DRIVER_PROFILES, clusterInitObjects } from '@pvsim/world';
+import { EPOCH_MS } from './session.ts';
+import { parseShape } from './clusterInit.ts';
+import { HOSTABLE_COMPONENTS, parseComponents } from './componentHost.ts';
 import { UsageError, type CliIO } from './verbTypes.ts';
 
 /** How long a worker may take to say it is pulling tasks, or to stop after SIGINT. */
@@ -33,24 +39,55 @@ function startWorker(url: string): Promise<ChildProcess> {
   });
 }
 
-/** `pvsim serve --only COMPONENTS` for `cluster`; resolves once it follows the log, then passes its lines on. */
-function startServe(io: CliIO, url: string, cluster: string, components: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--nats', url, '--cluster', cluster, 'serve', '--only', components.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * A component process of `cluster` (`pvsim serve --only …`, `pvsim kubelet --node …`, `pvsim
+ * csi-driver …`: `args`); resolves once it follows the log, then passes its lines on.
+ */
+function startComponentProcess(io: CliIO, url: string, cluster: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--nats', url, '--cluster', cluster, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ready, fail) => {
     let out = '';
     let started = false;
-    const budget = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`error: pvsim serve (pid ${child.pid}) did not start within ${WORKER_BUDGET_MS / 1000} s: ${out}`)); }, WORKER_BUDGET_MS);
+    const budget = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`error: pvsim ${args.join(' ')} (pid ${child.pid}) did not start within ${WORKER_BUDGET_MS / 1000} s: ${out}`)); }, WORKER_BUDGET_MS);
     child.stdout!.on('data', (c) => {
       out += c;
       const lines = out.split('\n');
       out = lines.pop()!;
       for (const line of lines) {
-        if (!started && /^pvsim serve: /.test(line)) { started = true; clearTimeout(budget); ready(child); continue; }
+        if (!started && /^pvsim (serve|kubelet|csi-driver): /.test(line)) { started = true; clearTimeout(budget); ready(child); continue; }
         if (started) io.stdout(`${line}\n`);
       }
     });
-    child.once('exit', (code) => { clearTimeout(budget); if (!started) fail(new Error(`error: pvsim serve exited with ${code} before it started: ${out}`)); });
+    child.once('exit', (code) => { clearTimeout(budget); if (!started) fail(new Error(`error: pvsim ${args.join(' ')} exited with ${code} before it started: ${out}`)); });
   });
+}
+
+/** Runs this CLI once more for `cluster` (`pvsim init …`) and resolves when it succeeded. */
+function runOnce(url: string, cluster: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--nats', url, '--cluster', cluster, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c) => { err += c; });
+  return new Promise((done, fail) => {
+    const budget = setTimeout(() => child.kill('SIGKILL'), WORKER_BUDGET_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(budget);
+      if (code === 0) done();
+      else fail(new Error(`error: pvsim ${args.join(' ')} ${signal === 'SIGKILL' ? `did not finish within ${WORKER_BUDGET_MS / 1000} s` : 'failed'}: ${err.trim()}`));
+    });
+  });
+}
+
+/** What `--serve` asks for: controllers for one `serve --only` process, and whether kubelets and drivers come too. */
+export function parseServe(list: string): { controllers: string[]; kubelets: boolean; drivers: boolean } {
+  const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError('error: --serve needs at least one component, e.g. --serve pv-controller or --serve all');
+  const all = names.includes('all');
+  const rest = names.filter((n) => n !== 'all' && n !== 'kubelets' && n !== 'drivers');
+  return {
+    controllers: all ? [...HOSTABLE_COMPONENTS] : rest.length > 0 ? parseComponents(rest.join(',')) : [],
+    kubelets: all || names.includes('kubelets'),
+    drivers: all || names.includes('drivers'),
+  };
 }
 
 function stopWorker(child: ChildProcess): Promise<void> {
@@ -63,13 +100,15 @@ function stopWorker(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function up(io: CliIO, o: { workers?: string; serve?: string; cluster?: string } = {}): Promise<number> {
+export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes?: string; cluster?: string } = {}): Promise<number> {
   const workerCount = o.workers === undefined ? 0 : Number(o.workers);
   if (!Number.isSafeInteger(workerCount) || workerCount < 0) throw new UsageError(`error: invalid argument "${o.workers}" for "--workers" flag: must be a non-negative integer`);
-  const components = o.serve === undefined ? [] : parseComponents(o.serve);
+  const serve = o.serve === undefined ? undefined : parseServe(o.serve);
+  if (o.nodes !== undefined && serve === undefined) throw new UsageError('error: --nodes starts the cluster --serve runs: give --serve too (e.g. --serve all)');
+  const shape = parseShape(o.nodes === undefined ? {} : { nodes: o.nodes });
   // --cluster names the served cluster (otherwise up ignores it, as it starts no cluster).
   const cluster = o.cluster ?? 'default';
-  if (components.length > 0) {
+  if (serve) {
     try {
       checkClusterName(cluster);
     } catch (e) {
@@ -80,23 +119,40 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; clust
   const server = await startNatsServer(binary ? { binary } : {});
   io.stdout(`nats-server ${server.url} (pid ${server.pid}), JetStream store in ${server.storeDir}\n`);
   const workers: ChildProcess[] = [];
-  let served: ChildProcess | undefined;
+  const served: ChildProcess[] = [];
   try {
     for (let i = 0; i < workerCount; i++) {
       const w = await startWorker(server.url);
       workers.push(w);
       io.stdout(`pvsim worker ${i + 1} (pid ${w.pid}) pulling tasks for pvsim sim --nats\n`);
     }
-    if (components.length > 0) {
-      served = await startServe(io, server.url, cluster, components);
-      io.stdout(`pvsim serve --only ${components.join(',')} (pid ${served.pid}) for cluster ${cluster}\n`);
+    if (serve) {
+      // The server is new, so is the cluster: started with its shape before any process starts
+      // the default one.
+      if (o.nodes !== undefined) {
+        await runOnce(server.url, cluster, ['init', '--nodes', String(shape.nodes)]);
+        io.stdout(`cluster ${cluster} started with ${shape.nodes} node(s)\n`);
+      }
+      const start = async (args: string[]): Promise<void> => {
+        const child = await startComponentProcess(io, server.url, cluster, args);
+        served.push(child);
+        io.stdout(`pvsim ${args.join(' ')} (pid ${child.pid}) for cluster ${cluster}\n`);
+      };
+      if (serve.controllers.length > 0) await start(['serve', '--only', serve.controllers.join(',')]);
+      if (serve.drivers) for (const d of DEFAULT_DRIVER_PROFILES) await start(['csi-driver', d.name]);
+      if (serve.kubelets) {
+        const nodes = clusterInitObjects(shape, new Date(EPOCH_MS).toISOString()).filter((x) => x['kind'] === 'Node')
+          .map((n) => (n['metadata'] as { name: string }).name);
+        for (const node of nodes) await start(['kubelet', '--node', node]);
+      }
     }
   } catch (e) {
+    for (const c of served.reverse()) await stopWorker(c);
     await Promise.all(workers.map(stopWorker));
     await server.stop();
     throw e;
   }
-  const children = served ? [served, ...workers] : workers;
+  const children = [...served, ...workers];
   io.stdout(`use it: pvsim --nats ${server.url} --cluster NAME COMMAND   (or export PVSIM_NATS=${server.url})\n`);
   io.stdout(`Ctrl-C stops ${children.length > 0 ? 'the processes and ' : ''}it and removes the store\n`);
   // Signal listeners do not keep a process alive, and the launcher unrefs the server; this does.
@@ -111,8 +167,10 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; clust
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
   });
-  // The component process first, so it does not meet a server that has gone.
-  if (served) { await stopWorker(served); io.stdout('stopped pvsim serve\n'); }
+  // The component processes first (each between two transactions), so none meets a server that has gone.
+  await Promise.all(served.map(stopWorker));
+  if (served.length === 1 && serve?.controllers.length) io.stdout('stopped pvsim serve\n');
+  else if (served.length > 0) io.stdout(`stopped ${served.length} component process(es)\n`);
   await Promise.all(workers.map(stopWorker));
   if (workers.length > 0) io.stdout(`stopped ${workers.length} worker(s)\n`);
   await server.stop();

@@ -73,6 +73,43 @@ test('pvsim up --serve pv-controller starts the cluster and a component process 
   assert.match(out(), /stopped pvsim serve\nstopped nats-server and removed its store\n$/);
 });
 
+test('pvsim up --nodes 3 --serve all runs a whole cluster as processes: a pod with a provisioned disk runs after apply --wait=false', async () => {
+  const { child, out, err, exited, ready } = await startUp(['--nodes', '3', '--serve', 'all']);
+  const [, url] = ready;
+  assert.match(out(), /^cluster default started with 3 node\(s\)$/m);
+  assert.match(out(), /^pvsim serve --only pv-controller,.*,scheduler,attachdetach,.* \(pid \d+\) for cluster default$/m);
+  for (const d of ['nas', 'disk']) assert.match(out(), new RegExp(`^pvsim csi-driver ${d}\\.csi\\.pvsim\\.dev \\(pid \\d+\\) for cluster default$`, 'm'));
+  for (const n of ['node-a', 'node-b', 'node-c']) assert.match(out(), new RegExp(`^pvsim kubelet --node ${n} \\(pid \\d+\\) for cluster default$`, 'm'));
+  const nats = ['--nats', url!, '--cluster', 'default'];
+  const applied = await pvsim('.unused', [...nats, 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
+  assert.is(applied.code, 0, applied.stderr);
+  // Looked at again whenever a process says it appended, with a budget.
+  const phase = async () => (await pvsim('.unused', [...nats, 'get', 'pod', 'disk-pod', '-o', 'jsonpath={.status.phase}'])).stdout;
+  await new Promise<void>((resolve, reject) => {
+    let looking = false;
+    let again = false;
+    const look = async (): Promise<void> => {
+      if (looking) { again = true; return; }
+      looking = true;
+      do {
+        again = false;
+        if (await phase() === 'Running') { child.stdout!.off('data', onData); resolve(); return; }
+      } while (again);
+      looking = false;
+    };
+    const onData = () => void look();
+    child.stdout!.on('data', onData);
+    void look();
+    const budget = setTimeout(() => reject(new Error(`disk-pod not Running within 240 s: ${out()}${err()}`)), 240_000);
+    budget.unref();
+  });
+  const verified = await pvsim('.unused', [...nats, 'log', 'verify']);
+  assert.match(verified.stdout, /^log verified: /, verified.stderr);
+  child.kill('SIGINT');
+  assert.is(await exited, 0, err());
+  assert.match(out(), /stopped 6 component process\(es\)\nstopped nats-server and removed its store\n$/);
+});
+
 test('pvsim up without a nats-server binary says so and how to install it', async () => {
   const r = await pvsim('.unused', ['up'], '', { PVSIM_NATS_SERVER: '/nonexistent/nats-server' });
   assert.is(r.code, 1);
