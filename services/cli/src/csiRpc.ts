@@ -18,9 +18,7 @@
  */
 import { CsiError, ExpectedVersionConflict } from '@pvsim/domain';
 import { NatsCallError, connectNats, csiRpcSubject, natsRequest, redactCredentials } from '@pvsim/nats';
-import { RandomStreams } from '@pvsim/runtime';
-import { SimCsiDriver } from '@pvsim/csi-drivers';
-import { RPC_RECORD_TYPES, answerRpc, recordedTransport, type RpcAnswer, type RpcOutcome, type RpcTransport, type TouchedObject } from '@pvsim/world';
+import { RPC_RECORD_TYPES, answerSimRpc, recordedTransport, type RpcAnswer, type RpcOutcome, type RpcTransport, type TouchedObject } from '@pvsim/world';
 import type { LogRecord } from '@pvsim/domain';
 import { natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { openSession } from './session.ts';
@@ -104,6 +102,7 @@ export class RecordedRpcs {
 /** `pvsim csi-driver NAME --rpc`: answers the driver's RPCs until SIGINT or SIGTERM; resolves with the exit code. */
 export async function answerDriverRpcs(io: CliIO, g: GlobalOptions, name: string): Promise<number> {
   if (!g.nats) throw new UsageError('error: csi-driver --rpc answers a driver\'s RPCs over NATS: give --nats URL (or PVSIM_NATS)');
+  if (name.includes('=')) throw new UsageError(`error: csi-driver ${name} --rpc: a driver module of your own cannot answer over NATS yet — its memory is the module's, not the log's (docs/decisions/0101-kubelet-and-csi-driver-processes.md); run it in-process with --csi-driver`);
   // The driver's own sessions call no driver remotely.
   const { csiRpc: _calls, ...own } = g;
   // A new cluster is started first (its own objects, one batch), as serve starts it.
@@ -162,11 +161,8 @@ function answerOne(sessions: FollowingSessions, driver: string, request: RpcRequ
   }
   const sim = s.parts.drivers.get(driver);
   if (!sim) return { error: { code: 'INTERNAL', message: `the cluster has no driver ${driver}` }, writes: [] };
-  const streams = new RandomStreams(request.pos);
   try {
-    return answerRpc(s.store, request.touched ?? [], (store) => new SimCsiDriver({
-      profile: sim.profile, client: store, random: streams.for(`latency/${driver}`), faultRandom: streams.for(`faults/${driver}`), clock: s.clock,
-    }), request.rpc, request.args ?? undefined);
+    return answerSimRpc(s.store, request.touched ?? [], sim.profile, s.clock, request.pos, request.rpc, request.args ?? undefined);
   } catch (e) {
     if (e instanceof CsiError) return { error: { code: e.code, message: e.message }, writes: [] };
     throw e;

@@ -19,8 +19,9 @@
  */
 import { createHash } from 'node:crypto';
 import { CsiError, type CsiCode, type CsiDriverPort } from '@pvsim/domain';
-import type { AnyObject, StoredKind } from '@pvsim/runtime';
-import type { CsiStore } from '@pvsim/csi-drivers';
+import type { AnyObject, SimClock, StoredKind } from '@pvsim/runtime';
+import { SimCsiDriver, type CsiProfile, type CsiStore } from '@pvsim/csi-drivers';
+import { RandomStreams } from '@pvsim/runtime';
 
 /** The controller RPCs a driver answers over the transport (method name -> RPC name). */
 export const REMOTE_RPCS: Readonly<Record<string, string>> = {
@@ -158,4 +159,15 @@ export function answerRpc(base: Pick<CsiStore, 'get' | 'list'>, touched: readonl
     const code: CsiCode = e instanceof CsiError ? e.code : 'INTERNAL';
     return { error: { code, message: (e as Error).message }, writes };
   }
+}
+
+/**
+ * `answerRpc` with the simulated driver of `profile` (a driver process's answer): its random
+ * draws (failure rates a class's parameters may set) from streams seeded by `seed`.
+ */
+export function answerSimRpc(base: Pick<CsiStore, 'get' | 'list'>, touched: readonly TouchedObject[], profile: CsiProfile, clock: SimClock, seed: number, rpc: string, args: unknown): RpcAnswer {
+  const streams = new RandomStreams(seed);
+  return answerRpc(base, touched, (store) => new SimCsiDriver({
+    profile, client: store, random: streams.for(`latency/${profile.name}`), faultRandom: streams.for(`faults/${profile.name}`), clock,
+  }), rpc, args);
 }
