@@ -482,7 +482,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     });
 
   program.command('csi-driver')
-    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0101-kubelet-and-csi-driver-processes.md).')
+    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions, or, given --csi-rpc NAME, go over NATS to a `csi-driver NAME --rpc` process (docs/decisions/0101-kubelet-and-csi-driver-processes.md).')
     .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
     .option('--rpc', 'run the driver itself: answer its controller RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
     .addHelpText('after', '\nExamples:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk --rpc\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo --csi-rpc disk csi-driver disk')

@@ -172,6 +172,31 @@ test('a driver that does not answer in time: DEADLINE_EXCEEDED recorded; retried
   await verifies(cluster);
 });
 
+test('a pod with a provisioned disk runs and goes: attach and detach through request/reply too', async () => {
+  const cluster = 'rpcpod';
+  const driver = start(cluster, ['csi-driver', 'disk', '--rpc']);
+  await driver.waitFor(/^pvsim csi-driver: answering /);
+  const procs = [
+    start(cluster, ['--csi-rpc', 'disk', '--csi-rpc-deadline', String(BUDGET_MS), 'csi-driver', 'disk']),
+    start(cluster, ['serve', '--only', 'pv-controller,pvc-protection,pv-protection,scheduler,attachdetach']),
+    start(cluster, ['kubelet', '--node', 'node-a']),
+    start(cluster, ['kubelet', '--node', 'node-b']),
+  ];
+  for (const p of procs) await p.waitFor(/^pvsim (csi-driver|serve|kubelet): /);
+  await ok([...nats(cluster), 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
+  const podPhase = async () => (JSON.parse((await ok([...nats(cluster), 'get', 'pods', '-o', 'json'])).stdout).items as any[]).find((p) => p.metadata.name === 'disk-pod')?.status?.phase;
+  await until('disk-pod Running', async () => (await podPhase()) === 'Running');
+  await ok([...nats(cluster), 'delete', 'pod', 'disk-pod', '--wait=false']);
+  const attachments = async () => (JSON.parse((await ok([...nats(cluster), 'get', 'volumeattachments', '-o', 'json'])).stdout).items as any[]).length;
+  await until('disk-pod gone and its volume detached', async () => (await podPhase()) === undefined && (await attachments()) === 0);
+  const rs = await records(cluster);
+  for (const rpc of ['CreateVolume', 'ControllerPublishVolume', 'ControllerUnpublishVolume']) {
+    assert.ok(rpcs(rs, 'CsiRpcAnswered', rpc).some((r) => !r.data.error), `${rpc} answered over NATS`);
+  }
+  for (const p of [...procs, driver]) await stop(p);
+  await verifies(cluster);
+});
+
 test('--csi-rpc and csi-driver --rpc say what they need', async () => {
   const noNats = await pvsim('.unused', ['--csi-rpc', 'disk', 'get', 'pv'], '', {});
   assert.is.not(noNats.code, 0, noNats.stderr);
