@@ -45,6 +45,11 @@ export type BridgeRequest =
     }
   /** Deletes the stream (log repair, which then appends the kept records to a new one). */
   | { op: 'deleteStream'; connect: NatsConnectOptions; stream: string }
+  /**
+   * A core NATS request (ADR 0022: a driver's RPC): the reply's text, or an error with code
+   * `RequestTimeout` (no reply within `timeoutMs`) or `NoResponders` (nobody subscribes).
+   */
+  | { op: 'request'; connect: NatsConnectOptions; subject: string; data: string; timeoutMs: number }
   | { op: 'close' }
   /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
   | { op: 'ping' };

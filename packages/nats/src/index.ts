@@ -1,6 +1,7 @@
 export {
   ClusterNameInvalidError,
   checkClusterName,
+  csiRpcSubject,
   escapeToken,
   logStreamName,
   logSubject,
@@ -18,7 +19,7 @@ export {
   type NatsServerOptions,
 } from './launcher.ts';
 export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEventLog.ts';
-export { NatsCallError, closeBridge, pingBridge } from './syncBridge.ts';
+export { NatsCallError, closeBridge, natsRequest, pingBridge } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
 export {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,

@@ -117,6 +117,15 @@ async function handle(request) {
     }
     case "read":
       return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "request":
+      try {
+        return decoder.decode((await nc.request(request.subject, request.data, { timeout: request.timeoutMs })).data);
+      } catch (error) {
+        // nats.js 3: a RequestError whose cause is NoRespondersError, or a TimeoutError.
+        if (error?.cause?.name === "NoResponders" || error?.name === "NoResponders") throw Object.assign(new Error(`no responders on ${request.subject}`), { code: "NoResponders" });
+        if (error?.name === "TimeoutError" || error?.cause?.name === "TimeoutError") throw Object.assign(new Error(`no reply on ${request.subject} within ${request.timeoutMs} ms`), { code: "RequestTimeout" });
+        throw error;
+      }
     case "deleteStream":
       return retrying(async () => {
         try {

@@ -90,6 +90,15 @@ export function recordStreamOf(cluster: string, subject: string): string {
   return subject.slice(prefix.length).split('.').map(unescapeToken).join('/');
 }
 
+/**
+ * The subject a CSI driver of `cluster` answers its RPCs on (ADR 0022): `pvsim.<cluster>.csi.<driver>.rpc`,
+ * the driver's name one escaped token (`disk.csi.pvsim.dev` → `disk%2Ecsi%2Epvsim%2Edev`). Outside
+ * the log's `pvsim.<cluster>.log.>`, so no stream stores a request.
+ */
+export function csiRpcSubject(cluster: string, driver: string): string {
+  return `pvsim.${checkClusterName(cluster)}.csi.${escapeToken(driver)}.rpc`;
+}
+
 /** A server URL fit for a message: credentials in it (`nats://user:pass@…`) become `***`. */
 export function redactCredentials(url: string): string {
   return url.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@');

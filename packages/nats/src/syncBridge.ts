@@ -10,7 +10,7 @@
  */
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { BridgeRequest, BridgeResult } from './bridgeProtocol.ts';
+import type { BridgeRequest, BridgeResult, NatsConnectOptions } from './bridgeProtocol.ts';
 
 export class NatsCallError extends Error {
   constructor(
@@ -87,6 +87,17 @@ export function callSync(request: BridgeRequest, timeoutMs: number): unknown {
 /** One round trip to the worker thread and back with no NATS call in it (benchmarks, health). */
 export function pingBridge(timeoutMs = 5_000): void {
   callSync({ op: 'ping' }, timeoutMs);
+}
+
+/** How much longer than a request's own deadline the caller waits for the worker to report it. */
+const REQUEST_MARGIN_MS = 30_000;
+
+/**
+ * A NATS request that blocks until its reply or its deadline (`timeoutMs`): the reply's text;
+ * NatsCallError `RequestTimeout` when none came in time, `NoResponders` when nobody listens.
+ */
+export function natsRequest(connect: NatsConnectOptions, subject: string, data: string, timeoutMs: number): string {
+  return callSync({ op: 'request', connect, subject, data, timeoutMs }, timeoutMs + REQUEST_MARGIN_MS) as string;
 }
 
 /** Closes the worker's connections (drains them) and stops the worker. */

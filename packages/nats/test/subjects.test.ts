@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import fc from 'fast-check';
 import {
   ClusterNameInvalidError,
+  csiRpcSubject,
   escapeToken,
   logStreamName,
   logSubject,
@@ -64,6 +65,24 @@ test('property: record streams round-trip through their subject', () => {
     fc.property(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 4 }), (segments) => {
       const stream = segments.join('/');
       assert.is(recordStreamOf('c', logSubject('c', stream)), stream);
+    }),
+  );
+});
+
+test('a CSI driver answers on one subject per cluster and driver, its name one escaped token, outside the log', () => {
+  const table: [string, string, string][] = [
+    ['c1', 'disk.csi.pvsim.dev', 'pvsim.c1.csi.disk%2Ecsi%2Epvsim%2Edev.rpc'],
+    ['c1', 'nas', 'pvsim.c1.csi.nas.rpc'],
+    ['c-2', 'a*b>c d', 'pvsim.c-2.csi.a%2Ab%3Ec%20d.rpc'],
+  ];
+  for (const [cluster, driver, subject] of table) assert.is(csiRpcSubject(cluster, driver), subject);
+  assert.throws(() => csiRpcSubject('bad.cluster', 'nas'), (e: unknown) => e instanceof ClusterNameInvalidError);
+  fc.assert(
+    fc.property(fc.string({ maxLength: 20 }), (driver) => {
+      const tokens = csiRpcSubject('c', driver).split('.');
+      assert.is(tokens.length, 5);
+      assert.is(unescapeToken(tokens[3]!), driver);
+      assert.not.ok(csiRpcSubject('c', driver).startsWith(logSubjectFilter('c').slice(0, -1)));
     }),
   );
 });

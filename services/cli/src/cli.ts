@@ -23,6 +23,7 @@ import { natsCredentials } from './logTransfer.ts';
 import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
+import { CSI_RPC_DEADLINE_MS, answerDriverRpcs, parseCsiRpc } from './csiRpc.ts';
 import { HOSTABLE_COMPONENTS, driverSidecarsOf, kubeletOf, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
 import * as kubectlVerbs from './kubectlVerbs.ts';
@@ -65,7 +66,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   let verb = '';
   const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; nats?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
+    const o = program.opts<{ cluster?: string; nats?: string; csiRpc?: string; csiRpcDeadline?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
     progress ??= createProgress(rawIo, { quiet: !!o.quiet });
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
@@ -83,7 +84,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     const requestId = o.requestId ?? io.env['PVSIM_REQUEST_ID'];
     if (requestId === '') throw new UsageError('error: --request-id must not be empty');
     const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
+    const csiRpc = o.csiRpc ?? io.env['PVSIM_CSI_RPC'];
+    if (csiRpc !== undefined && !natsUrl) throw new UsageError('error: --csi-rpc calls a driver over NATS: give --nats URL (or PVSIM_NATS)');
     return {
+      ...(csiRpc !== undefined ? { csiRpc: parseCsiRpc(csiRpc, o.csiRpcDeadline ?? io.env['PVSIM_CSI_RPC_DEADLINE_MS']) } : {}),
       ...(natsUrl ? { nats: { ...natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']), ...natsCredentials(program.opts(), io.env) } } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
       clusterGiven: o.cluster !== undefined || io.env['PVSIM_CLUSTER'] !== undefined,
@@ -109,6 +113,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--nats-tls-ca <file>', 'with --nats: the CA certificate to trust (PEM) (env PVSIM_NATS_TLS_CA)')
     .option('--nats-tls-cert <file>', 'with --nats: a client certificate (PEM) (env PVSIM_NATS_TLS_CERT)')
     .option('--nats-tls-key <file>', 'with --nats: the client certificate\'s key (PEM) (env PVSIM_NATS_TLS_KEY)')
+    .option('--csi-rpc <drivers>', 'with --nats: call these drivers\' controller RPCs (CreateVolume, DeleteVolume, ControllerPublish/Unpublish) over NATS request/reply, answered by `pvsim csi-driver NAME --rpc`; the replies are recorded (env PVSIM_CSI_RPC)')
+    .option('--csi-rpc-deadline <ms>', `with --csi-rpc: how long a call waits for its reply before it is DEADLINE_EXCEEDED and retried (default ${CSI_RPC_DEADLINE_MS}) (env PVSIM_CSI_RPC_DEADLINE_MS)`)
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
@@ -476,12 +482,13 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     });
 
   program.command('csi-driver')
-    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions (docs/decisions/0022-kubelet-and-csi-driver-processes.md).')
+    .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions, or, given --csi-rpc NAME, go over NATS to a `csi-driver NAME --rpc` process (docs/decisions/0022-kubelet-and-csi-driver-processes.md).')
     .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
-    .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk')
-    .action(async (name: string) => {
+    .option('--rpc', 'run the driver itself: answer its controller RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
+    .addHelpText('after', '\nExamples:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk --rpc\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo --csi-rpc disk csi-driver disk')
+    .action(async (name: string, o: { rpc?: boolean }) => {
       const { progress: _bar, ...g } = globals();
-      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
+      exitCode = o.rpc ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');

@@ -29,6 +29,7 @@
 import { ExpectedVersionConflict, endsBatch } from '@pvsim/domain';
 import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
+import { natsDriverRpc } from './csiRpc.ts';
 import { runInput } from './inputs.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
 import { Session, openSession } from './session.ts';
@@ -78,8 +79,10 @@ export class FollowingSessions {
     this.reusable = undefined;
     const log = openClusterLog(this.g);
     if (!previous || !(log instanceof JetStreamEventLog)) return openSession(this.g);
+    const driverRpc = natsDriverRpc(this.g);
     return new Session({
       clusterDir: this.g.clusterDir, seed: this.g.seed, log, after: previous, appended: log.readAfter(previous.endPosition),
+      ...(driverRpc ? { driverRpc } : {}),
       ...(this.g.budget ? { budget: this.g.budget } : {}),
     });
   }

@@ -12,8 +12,9 @@ import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
 import { STORED_KINDS, applyFact, deriveSeed, factOf, objectKey, type AnyObject, type StoredKind, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
 import { loadCsiDriverModules } from './csiDriverModules.ts';
-import { createWorld, fifoChooser, type ClusterParts, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
+import { createWorld, fifoChooser, type ClusterParts, type RpcTransport, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
+import { natsDriverRpc } from './csiRpc.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
@@ -95,6 +96,11 @@ export interface SessionOptions {
    * A session continuing another (`after`) takes the setting and the file still due over.
    */
   objectsFileAtEnd?: boolean;
+  /**
+   * Drivers whose controller RPCs another process answers (ADR 0022, csiRpc.ts): the transport for
+   * a driver, given this session's log position, or undefined to keep it in-process.
+   */
+  driverRpc?: (driver: string, pos: number) => RpcTransport | undefined;
 }
 
 export interface SessionWorld {
@@ -194,6 +200,7 @@ export class Session {
       ...(opts.world?.fifo ? { chooser: fifoChooser() } : {}),
       ...(opts.world?.csiDrivers ? { userDrivers: loadCsiDriverModules(opts.world.csiDrivers) } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.driverRpc ? { driverRpc: (driver: string) => opts.driverRpc!(driver, this.basePos) } : {}),
     });
     this.store = this.world.store;
     this.clock = this.world.clock;
@@ -399,6 +406,7 @@ export class Session {
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */
 export function openSession(g: GlobalOptions, onProgress?: (delivered: number, waiting: number) => void, options: { init?: boolean } = {}): Session {
   const log = openClusterLog(g);
+  const driverRpc = natsDriverRpc(g);
   const make = (preamble?: NewLogRecord[]) => new Session({
     clusterDir: g.clusterDir, seed: g.seed, log, ...(preamble ? { preamble } : {}),
     ...(g.budget ? { budget: g.budget } : {}),
@@ -406,6 +414,7 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(onProgress ?? g.progress ? { onProgress: onProgress ?? g.progress!.deliveries } : {}),
     ...(g.progress ? { onFold: g.progress.records } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
+    ...(driverRpc ? { driverRpc } : {}),
   });
   let session = make();
   // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so

@@ -47,6 +47,8 @@ export interface GlobalOptions {
   clusterDir: string;
   /** --nats URL (env PVSIM_NATS): the log is the JetStream stream of cluster `cluster` there (ADR 0007). */
   nats?: { url: string; cluster: string; options?: NatsClientOptions };
+  /** --csi-rpc DRIVERS (env PVSIM_CSI_RPC): these drivers' controller RPCs go over NATS request/reply (ADR 0022, csiRpc.ts). */
+  csiRpc?: { drivers: string[]; deadlineMs: number };
   seed: number;
   /** PVSIM_SNAPSHOT_EVERY: records between state snapshots (0 = never). */
   snapshotEveryRecords?: number;

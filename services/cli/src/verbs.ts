@@ -19,6 +19,7 @@ import { objectKey, type StoredKind } from '@pvsim/runtime';
 import type { SettleBudget } from '@pvsim/world';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 import { Session, openObjectsView, openSession, unsettledNotice } from './session.ts';
+import { RecordedRpcs } from './csiRpc.ts';
 import { ObjectsFileMismatch, type ObjectsView } from './objectsFile.ts';
 import { applyAction, desiredForApply, runInput, stripServerFields, type Input, type Obj } from './inputs.ts';
 import { namespaceLifecycleRefusal, resizeRefusal } from './admission.ts';
@@ -455,9 +456,12 @@ export function verify(io: CliIO, g: GlobalOptions): number {
   const log = openClusterLog(g);
   const inputs: LogRecord[] = [];
   const digests = new DigestList();
+  // A driver's answers another process gave (ADR 0022) are handed back to the re-executed calls.
+  const rpcs = new RecordedRpcs();
   forEachRecord(log, (r) => {
     digests.push(digestOf(r));
     if (r.stream === 'cluster') inputs.push(r);
+    rpcs.see(r);
   });
   const scratch = mkdtempSync(join(tmpdir(), 'pvsim-verify-'));
   try {
@@ -482,7 +486,11 @@ export function verify(io: CliIO, g: GlobalOptions): number {
         previous = s;
         continue;
       }
-      const s = new Session({ clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}), ...after });
+      const recorded = rpcs.transportsFor(input.pos);
+      const s = new Session({
+        clusterDir: scratch, seed: data.seed, log: replayLog, snapshotEveryRecords: 0, ...(data.budget ? { budget: data.budget } : {}), ...after,
+        ...(recorded ? { driverRpc: recorded } : {}),
+      });
       runInput(s, { type: input.type, data: input.data } as Input);
       s.commit();
       previous = s;

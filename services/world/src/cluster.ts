@@ -114,6 +114,8 @@ export function clusterComponents(
   userDriverCalled?: (driver: string) => void,
   /** The world's proofs of kubelet housekeeping passes that did nothing (kubelet.ts). */
   housekeepingProofs?: HousekeepingProofs,
+  /** A driver whose controller RPCs another process answers (driverRpc.ts): its port, given the in-process one. */
+  remote?: (driver: string, port: CsiDriverPort) => CsiDriverPort,
 ): { parts: ClusterParts; extraControllers: (queue: WorkQueue) => Controller[] } {
   const drivers = new Map<string, SimCsiDriver>();
   for (const profile of profiles) {
@@ -138,7 +140,8 @@ export function clusterComponents(
   // What the components hold: each driver behind the world's lost-reply seam.
   const ports = new Map<string, CsiDriverPort>([...drivers].map(([name, sim]) => {
     const user = userDrivers.get(name);
-    const d: CsiDriverPort = user && userDriverCalled ? announcingCalls(user, () => userDriverCalled(name)) : user ?? sim;
+    const local: CsiDriverPort = user && userDriverCalled ? announcingCalls(user, () => userDriverCalled(name)) : user ?? sim;
+    const d = remote ? remote(name, local) : local;
     return [name, replyLost ? withLostReplies(d, (rpc) => replyLost(name, rpc)) : d];
   }));
   const kubelets = new Map<string, Kubelet>();

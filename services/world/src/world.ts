@@ -24,6 +24,7 @@ import type { CsiDriverFactory, CsiProfile } from '@pvsim/csi-drivers';
 import { describeAction, isApiFault, isCsiFault, isWatchFault, type Action, type ApiFault, type CsiFault, type Fault, type FaultKind, type WatchFault } from './actions.ts';
 import { fifoChooser, seededChooser, type Chooser } from './chooser.ts';
 import { clusterComponents, type ClusterParts } from './cluster.ts';
+import { remoteDriverPort, type RpcTransport } from './driverRpc.ts';
 import { StateVersion, type Controller } from '@pvsim/component';
 import { HousekeepingProofs } from '@pvsim/kubelet';
 
@@ -110,6 +111,11 @@ export interface WorldOptions {
   cluster?: 'full' | 'storage';
   /** The CSI drivers of a full cluster (default nas and disk). */
   drivers?: readonly CsiProfile[];
+  /**
+   * Drivers whose controller RPCs another process answers (ADR 0022): the transport for a driver,
+   * or undefined to keep it in-process. Each outcome is a record of stream `csi/DRIVER` (driverRpc.ts).
+   */
+  driverRpc?: (driver: string) => RpcTransport | undefined;
   /** Users' CSI driver modules, each in place of the simulated driver of that name (`--csi-driver`). */
   userDrivers?: Readonly<Record<string, CsiDriverFactory>>;
   /** Which storage controllers run (all by default). */
@@ -254,7 +260,10 @@ export class World {
       latencyMs: (rpc) => this.takeCsiLatency(driver, rpc),
     }), (driver, rpc) => this.takeReplyLost(driver, rpc), opts.userDrivers,
     // A user driver keeps its memory in the module: a call to it reads that memory.
-    (driver) => this.tracker?.read(`m|csi-driver/${driver}`), this.housekeepingProofs) : undefined;
+    (driver) => this.tracker?.read(`m|csi-driver/${driver}`), this.housekeepingProofs, opts.driverRpc ? (driver, port) => {
+      const transport = opts.driverRpc!(driver);
+      return transport ? remoteDriverPort(driver, port, this.store, (o) => this.record({ time: this.clock.isoMs(), stream: `csi/${driver}`, type: o.type, data: o.data }), transport) : port;
+    } : undefined) : undefined;
     this.manager = new ControllerManager({
       client: this.client, queue, clock: this.clock, record: this.record, processOf,
       plugins: opts.plugins ?? (full ? inTreePlugins() : []),
