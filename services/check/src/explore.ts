@@ -623,8 +623,12 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
-      // The child's world is its state, as `snap` is (a restore continues exactly where it is).
-      if (liveWorlds < LIVE_WORLDS_MAX) { next.live = child; liveWorlds++; }
+      // The child's world is its state, as `snap` is (a restore continues exactly where it is) —
+      // but not after a fault, a crash or a node move: a crash relists its process's informer
+      // while the kubelet pool may miss a Node event still waiting there, which a restored world
+      // does not (services/world fingerprint.test.ts, the fork property), so such a child is
+      // restored from its snapshot as before.
+      if (liveWorlds < LIVE_WORLDS_MAX && !(move.type === 'action' && (isFault(move.action) || move.action.type === 'node'))) { next.live = child; liveWorlds++; }
       frontier.push({ node: next, sleep: childSleep });
     }
   }
