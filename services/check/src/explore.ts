@@ -6,7 +6,8 @@
  * world's uid-blind fingerprint (TLC's fingerprints), safety is judged on every new state, and at
  * every leaf (quiet, or at the depth bound) a liveness phase runs on a fork: nodes brought back,
  * the remaining inputs taken, then a bounded settle until quiet, and the converged properties and
- * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots; random
+ * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots (or, for up to
+ * LIVE_WORLDS_MAX states at a time, the world a state was reached in: ADR 0101); random
  * walks one world per run (P's random scheduler). A violation's path is shrunk (moves removed
  * while the same property still fails) before it is reported.
  *
@@ -139,7 +140,11 @@ export interface CheckResult extends Progress {
 }
 
 interface Node {
-  snap: WorldSnapshot;
+  /**
+   * The state's snapshot; undefined only while `live` holds the state and no one has needed it
+   * yet (taken from the live world, before it moves, when the expansion needs it: `snapOf`).
+   */
+  snap: WorldSnapshot | undefined;
   /** The state's key (with reduction: the entry its sleep set is stored under). */
   key: string;
   inputsDone: number;
@@ -152,7 +157,21 @@ interface Node {
   move: Move | undefined;
   /** The no-op deliveries taken alone on the path since the queue last drained and still watched (`NoopPromise`). */
   owed: NoopPromise[];
+  /**
+   * The world this state was reached in, kept live after its step (`LIVE_WORLDS_MAX` at most over
+   * the search): its expansion continues it instead of building a world and restoring `snap`.
+   * Taken (set undefined) by the first expansion; a later one restores `snap`.
+   */
+  live?: World | undefined;
 }
+
+/**
+ * Children's worlds kept live for their own expansion, at most (each a whole world in memory).
+ * dfs expands the child pushed last next, bfs a level later; either way most expansions of a
+ * frontier this size skip a world's construction and a restore (a third to a half of an
+ * explored state's cost, 2026-12-02 session 5). Past it, children are restored from snapshots.
+ */
+const LIVE_WORLDS_MAX = 64;
 
 const isFault = (a: Action): boolean => a.type === 'fault' || a.type === 'crash' || (a.type === 'node' && a.down);
 
@@ -279,6 +298,12 @@ type Found = 'pass' | 'budget' | { moves: Move[]; violation: Violation };
 function stateKey(w: World): string {
   const armed = w.armed;
   return armed.length === 0 ? w.fingerprint() : `${w.fingerprint()}|${armed.map((f) => describeAction({ type: 'fault', fault: f })).join(';')}`;
+}
+
+/** A node's snapshot, which every expansion that restores it has taken by then (`Node.snap`). */
+function snapOf(node: Node): WorldSnapshot {
+  if (node.snap === undefined) throw new Error(`check: no snapshot of state ${node.key} (its live world was taken)`);
+  return node.snap;
 }
 
 function pathOf(node: Node): Move[] {
@@ -420,6 +445,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   opts.onState?.(rootKey, root);
   stats.states = stats.distinctStates = 1;
   let head = 0;
+  /** Nodes holding a live world (`Node.live`). */
+  let liveWorlds = 0;
   // A broken promise: every state it was made at is expanded in full (once).
   const breakPromise = (p: NoopPromise): void => {
     if (p.broken) return;
@@ -463,13 +490,23 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     const full = expansion.full === true;
     const stored = seen.get(node.key)!;
     // A shorter path to this state came since this expansion was queued: its own expansion stands.
+    // A live world is the node's state now or never: taken here, whatever this expansion does.
+    const live = node.live;
+    if (live !== undefined) { node.live = undefined; liveWorlds--; }
     if (!only && !full && stored.node !== node) continue;
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
     let sleep: Sleeper[] = full ? [] : only ? [...expansion.sleep] : stored.sleep;
     const judged = stored.expanded;
     if (!only && !full) stored.expanded = true;
-    const w = opts.newWorld();
-    w.restore(node.snap);
+    const w = live ?? opts.newWorld();
+    if (live === undefined) w.restore(snapOf(node));
+    // The state as `snap` has it: a restored world starts with no sync errors (they are a log,
+    // not part of a state; a step's own are judged by the count after it).
+    else live.manager.syncErrors.length = 0;
+    // With reduction a node may be expanded again (moves woken, a broken promise, a leaf met
+    // again): from its snapshot, taken now while the live world is still its state. Without,
+    // a node is expanded once, and needs its snapshot only for the moves below.
+    if (node.snap === undefined && por) node.snap = w.snapshot();
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
       if (only || full || judged) continue;
       if (node.depth >= opts.depth) bounded.cut = true;
@@ -478,16 +515,19 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       if (v) return { moves: pathOf(node), violation: v };
       continue;
     }
-    if (!only && !full && !judged && retrying(w)) {
+    const backoff = !only && !full && !judged && retrying(w);
+    const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
+    // A copy below for a retry's liveness phase, or a move other than the last: from the snapshot.
+    if (node.snap === undefined && (backoff || offered.length > 1)) node.snap = w.snapshot();
+    if (backoff) {
       // A retry in backoff (ADR 0023): judged as a leaf at the depth bound is, on a copy, and
       // still expanded. A controller that retries forever with a growing counter in its memory
       // never reaches a quiet leaf; without this its violation showed only at the depth bound.
       const copy = opts.newWorld();
-      copy.restore(node.snap);
+      copy.restore(snapOf(node));
       const v = livenessOf(copy, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
     }
-    const offered = movesOf(w, node.inputsDone, opts.inputs.length, node.faultsUsed, opts.maxFaults, node.delaysUsed, delaysMax, node.settle);
     const asleep = new Set(sleep.map((z) => z.id));
     const memories = por && offered.some(reorderable) ? w.memories() : undefined;
     // A no-op delivery may be taken alone here (ADR 0021): only when every move is a delivery or
@@ -502,7 +542,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     // and only read since (moves, quiet, memories), which saves a world and a restore per node.
     const stepped = (i: number, move: Move): { child: World; fp: Footprint | undefined } => {
       const child = i === moves.length - 1 ? w : opts.newWorld();
-      if (child !== w) child.restore(node.snap);
+      if (child !== w) child.restore(snapOf(node));
       if (memories && reorderable(move)) return { child, fp: child.stepTracked((move as { action: Action }).action, memories) };
       take(child, move, opts.inputs);
       return { child, fp: undefined };
@@ -530,7 +570,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
       let childSnap: WorldSnapshot | undefined;
-      const snapOf = (): WorldSnapshot => (childSnap ??= child.snapshot());
+      const childSnapOf = (): WorldSnapshot => (childSnap ??= child.snapshot());
       const noop = mayTakeNoopAlone && fp ? noopDelivery(move, fp, child, storeBefore) : undefined;
       if (noop) { tookNoopAlone = true; reduction.noopStates!++; wasNoop.add(id); }
       // The promises the path carries on: a move that meets one's footprint keeps it only when
@@ -542,7 +582,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         else if (!child.scheduler.has(p.item)) {
           // Is the item's delivery still a no-op here? Then the full path's state (the item still
           // waiting) is this one plus a no-op, as where the promise was made: watch the new footprint.
-          const refreshed = fp ? stillNoop(snapOf(), p.item) : undefined;
+          const refreshed = fp ? stillNoop(childSnapOf(), p.item) : undefined;
           if (refreshed) { reduction.noopRechecks!++; owed.push({ item: p.item, fp: refreshed, origins: p.origins, broken: false }); } else breakPromise(p);
         }
       }
@@ -578,7 +618,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         if (depth < again.node.depth) {
           // A shorter path: the state has more moves left within the bound. Expand it from here.
           again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
-          again.node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
+          again.node = { snap: childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
           again.expanded = false;
           frontier.push({ node: again.node, sleep: again.sleep });
           continue;
@@ -595,12 +635,19 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         continue;
       }
       stats.distinctStates++;
-      const next: Node = { snap: snapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
+      // The child's world is its state, as `snap` is (a restore continues exactly where it is) —
+      // but not after a fault, a crash or a node move: a crash relists its process's informer
+      // while the kubelet pool may miss a Node event still waiting there, which a restored world
+      // does not (services/world fingerprint.test.ts, the fork property), so such a child is
+      // restored from its snapshot as before. A live child's snapshot waits until it is needed.
+      const keepLive = liveWorlds < LIVE_WORLDS_MAX && !(move.type === 'action' && (isFault(move.action) || move.action.type === 'node'));
+      const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
       seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
       opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
+      if (keepLive) { next.live = child; liveWorlds++; }
       frontier.push({ node: next, sleep: childSleep });
     }
   }
