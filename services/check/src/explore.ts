@@ -7,7 +7,7 @@
  * every leaf (quiet, or at the depth bound) a liveness phase runs on a fork: nodes brought back,
  * the remaining inputs taken, then a bounded settle until quiet, and the converged properties and
  * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots (or, for up to
- * LIVE_WORLDS_MAX states at a time, the world a state was reached in: ADR 0101); random
+ * LIVE_WORLDS_MAX states at a time, the world a state was reached in: ADR 0024); random
  * walks one world per run (P's random scheduler). A violation's path is shrunk (moves removed
  * while the same property still fails) before it is reported.
  *
