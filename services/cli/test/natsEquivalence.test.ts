@@ -14,13 +14,17 @@
 // does: the run is settled at that position. Otherwise it looks again whenever a process prints,
 // within a budget; a timeout names the component whose work is still in flight.
 //
-// Normalisation (how a Kubernetes user compares two clusters, `pvsim diff`): objects are matched
-// by kind, namespace and name; every field is compared except the identities and times that
-// differ between any two runs — `uid`, `resourceVersion`, `generation`, `managedFields`, the
-// last-applied annotation and every field named `…Timestamp` or `…Time` (packages/replay
-// objectDiff.ts, `diffClusters`) — and Events, which are a record of what happened, not state.
-// The distributed run's processes each move the clock by a command gap per transaction, so times
-// legitimately differ; names, phases, bindings, spec and status must not.
+// Normalisation (how a Kubernetes user compares two clusters): objects are matched by kind,
+// namespace and name, and every field is compared except what differs between any two runs —
+// `uid`, `resourceVersion`, `generation`, `managedFields`, the last-applied annotation, every
+// field named `…Timestamp`, `…Time` or `…At`, container ids, pod IPs (handed out in start order)
+// and the provisioner's identity — and Events, a record of what happened rather than state.
+// Generated identifiers are written as what they stand for: a uid as `<uid of KIND NS/NAME>` (so
+// a PV `pvc-<uid>` reads as its claim's), a pod's generated suffix, a driver's volume handle as
+// its PV's, an attachment's name as its PV and node, a 64-hex digest as `<digest>`; a node's
+// `volumesAttached` and `volumesInUse` are compared as sets. Each transaction of a process moves
+// the clock by a command gap, so times legitimately differ; names, phases, bindings, spec and
+// status must not.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,8 +48,30 @@ function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
   }).sort();
 }
 
-/** Scenarios that cannot run distributed, each with the reason; the test fails if one is not an example any more. */
-const EXCEPTIONS: Record<string, string> = {};
+/**
+ * Scenarios that do not reach embedded's objects distributed yet, each with the reason (found by
+ * this test, 2026-12-02); the test fails if one is not an example scenario any more.
+ */
+const LIVELOCK = 'livelock in the distributed path (open): a retry that keeps failing is paced in-process by a backoff timer, '
+  + 'but every append makes each process re-list and run it again at once, so the processes append passes for ever and never settle';
+const PLACEMENT = 'not diagnosed, may not be a bug: the scheduler placed pods applied together on other nodes than embedded did, '
+  + 'varying between runs — the order in which one step\'s pods meet the scheduler and the kubelets is whatever happened; '
+  + 'each placement is valid, so the objects agree only up to placement';
+const EXCEPTIONS: Record<string, string> = {
+  'examples/node-failure/scenarios/demo.yaml': `${LIVELOCK} (kubelet/node-2 retrying the Multi-Attach-blocked mount, 5 records a pass)`,
+  'examples/pod-volumes/scenarios/block.yaml': `${LIVELOCK} (kubelet/node-b retrying the failing block-as-mount pod)`,
+  'examples/pod-volumes/scenarios/ephemeral.yaml': `${LIVELOCK} (kubelet/node-a after 06-inline-csi.yaml)`,
+  'examples/wffc-provisioning-failure/scenarios/demo.yaml': `${LIVELOCK} (external-provisioner fails, pv-controller and scheduler reschedule, round and round)`,
+  'examples/expansion/scenarios/offline.yaml': 'the resizer\'s ControllerExpand failed while the volume was still published and is retried on a backoff timer; '
+    + 'processes never move simulated time (ADR 0019 "Time"), so the claim stays ControllerResizeInProgress at 10Gi where embedded reaches 20Gi',
+  'examples/node-failure/scenarios/node-deleted.yaml': 'bug (open): after `delete node/node-1` work of kubelet/node-1 still waits, and delivering it throws '
+    + '"unknown work queue kubelet/node-1" (ControllerManager.deliver), as a kubelet process would',
+  'examples/real-app/scenarios/demo.yaml': `${PLACEMENT} (postgres-0 and postgres-1 on each other's nodes)`,
+  'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
+  'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
+    + 'distributed, ids are drawn in another order, so that handle does not exist and the import fails NotFound',
+  'examples/deployment-rollout/scenarios/demo.yaml': 'not diagnosed yet: step 13 `exec deploy/db` picked a pod (db-5c995cd5f-…) the command then did not find',
+};
 
 const server = await startNatsServer();
 const children: ChildProcess[] = [];
@@ -60,7 +86,7 @@ const everyOutput: string[] = [];
 interface Proc { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; out(): string; name: string }
 
 function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [join(repoRoot, 'services/cli/dist/pvsim.js'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...args], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
   });
   children.push(child);
@@ -151,7 +177,9 @@ class Distributed {
     for (const p of this.procs.values()) p.child.kill('SIGTERM');
     for (const p of this.procs.values()) {
       const code = await p.exited;
-      if (!/the cluster has no node/.test(p.out())) assert.is(code, 0, `[${p.name}]\n${p.out()}`);
+      // One stopped before it had started (a driver or kubelet started by the last settle) had nothing to stop.
+      const started = /following the log from/.test(p.out());
+      if (!/the cluster has no node/.test(p.out())) assert.is(code, started ? 0 : 'SIGTERM', `[${p.name}]\n${p.out()}`);
     }
   }
 }
@@ -172,7 +200,8 @@ const objectsOf = (g: GlobalOptions): Obj[] => {
 
 const IDENTITY = (name: string): boolean => ['uid', 'resourceVersion', 'generation', 'managedFields', 'kubectl.kubernetes.io/last-applied-configuration',
   // A provisioner's identity is its start time and a random number; a container's id is random.
-  'storage.kubernetes.io/csiProvisionerIdentity', 'containerID'].includes(name) || /(Timestamp|Time|At)$/.test(name);
+  // Pod IPs are handed out in the order pods start, as uids are.
+  'storage.kubernetes.io/csiProvisionerIdentity', 'containerID', 'podIP', 'podIPs'].includes(name) || /(Timestamp|Time|At)$/.test(name);
 /** Lists whose order is the order things happened, which Kubernetes does not promise: compared as sets. */
 const UNORDERED = new Set(['volumesAttached', 'volumesInUse']);
 
@@ -249,7 +278,7 @@ test('every example scenario is either covered or a listed exception', () => {
   for (const e of Object.keys(EXCEPTIONS)) assert.ok(all.includes(e), `${e} is listed as an exception but is not an example scenario`);
 });
 
-for (const file of exampleScenarios().filter((f) => !process.env.EQ_ONLY || f.includes(process.env.EQ_ONLY))) {
+for (const file of exampleScenarios()) {
   if (EXCEPTIONS[file]) continue;
   test(`distributed free-running equals embedded: ${file}`, async () => {
     const { path, scenario } = readScenario({ cwd: repoRoot }, file);
@@ -271,7 +300,7 @@ for (const file of exampleScenarios().filter((f) => !process.env.EQ_ONLY || f.in
 async function equivalent(d: Distributed, file: string, path: string, steps: Step[], embedded: string): Promise<void> {
   const seed = d.seed;
   {
-    await d.settled('start');
+    // The processes start at the first settle, after the first step made the cluster (a scenario may begin with `init`).
     for (const [i, step] of steps.entries()) {
       const argv = distributedArgv(step, dirname(path));
       if (!argv) continue;
