@@ -198,11 +198,14 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   handle = await followLog(connect, g.nats.cluster, end + 1, (_seq, line) => {
     if (endsBatch(line)) setImmediate(work);
   });
-  io.stdout(`${label}: ${components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
-  work();
+  // The signals are taken before the first pass: a SIGTERM while it runs stops the process after
+  // it, between transactions, instead of killing it (natsEquivalence.test.ts stopped a kubelet
+  // there, and it died of the signal).
   const stop = (): void => handle?.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  io.stdout(`${label}: ${components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
+  work();
   try {
     await handle.done;
   } finally {
