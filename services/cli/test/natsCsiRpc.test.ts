@@ -7,86 +7,14 @@
 // DEADLINE_EXCEEDED, recorded, and the retry once it answers again provisions exactly one volume.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { startNatsServer } from '@pvsim/nats';
-import { pvsim, repoRoot } from './support.ts';
+import { BUDGET_MS, processHarness } from './fixtures/processes.ts';
+import { pvsim } from './support.ts';
 
 const server = await startNatsServer();
-const children: ChildProcess[] = [];
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); void server.stop(); });
-const nats = (cluster: string) => ['--nats', server.url, '--cluster', cluster];
-/** A budget for a child on a loaded machine, never a pause: exceeding it fails with what the children printed. */
-const BUDGET_MS = 240_000;
+process.on('exit', () => { void server.stop(); });
+const { nats, ok, start, until, stop } = processHarness(server.url);
 const MANIFESTS = ['-f', 'examples/lecture/dynamic-disk/01-storageclass.yaml', '-f', 'examples/lecture/dynamic-disk/02-pvc.yaml'];
-
-const ok = async (args: string[]) => {
-  const r = await pvsim('.unused', args);
-  assert.is(r.code, 0, `pvsim ${args.join(' ')}: ${r.stderr}`);
-  return r;
-};
-
-let printed = 0;
-const wake: (() => void)[] = [];
-const everyOutput: string[] = [];
-
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<NodeJS.Signals | number | null>;
-  out(): string;
-  waitFor(re: RegExp, times?: number): Promise<void>;
-}
-
-function start(cluster: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...nats(cluster), ...args], {
-    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  const tag = `[${args.join(' ')}] `;
-  const count = (re: RegExp) => (out.match(new RegExp(re.source, 'gm')) ?? []).length;
-  child.stdout!.on('data', (c) => {
-    out += c;
-    everyOutput.push(...String(c).split('\n').filter((l) => l !== '').map((l) => tag + l));
-    printed++;
-    for (const w of wake.splice(0)) w();
-  });
-  child.stderr!.on('data', (c) => { err += c; });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  return {
-    child, exited, out: () => out + err,
-    waitFor: (re, times = 1) => new Promise((resolve, reject) => {
-      const budget = setTimeout(() => reject(new Error(`${tag}did not print ${re} ${times}x within ${BUDGET_MS} ms; it printed:\n${out}${err}`)), BUDGET_MS);
-      budget.unref();
-      const check = () => { if (count(re) >= times) { clearTimeout(budget); resolve(); } else wake.push(check); };
-      void exited.then(() => reject(new Error(`${tag}exited before printing ${re} ${times}x:\n${out}${err}`)));
-      check();
-    }),
-  };
-}
-
-/** Resolves once `holds()` is true, looking again whenever a process prints; rejects after the budget. */
-async function until(what: string, holds: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + BUDGET_MS;
-  for (;;) {
-    const seen = printed;
-    if (await holds()) return;
-    if (performance.now() > deadline) throw new Error(`not within ${BUDGET_MS} ms: ${what}; the processes printed:\n${everyOutput.slice(-60).join('\n')}`);
-    if (printed === seen) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(0, deadline - performance.now()) + 1);
-        t.unref();
-        wake.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
-  }
-}
-
-async function stop(p: Proc): Promise<void> {
-  p.child.kill('SIGTERM');
-  assert.is(await p.exited, 0, p.out());
-}
 
 /** The backend's volumes: `pvsim csi ls disk.csi.pvsim.dev`, their PVs. */
 async function backendVolumes(cluster: string): Promise<string[]> {
