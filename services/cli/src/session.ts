@@ -243,7 +243,7 @@ export class Session {
     this.endPending = pending;
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
     if (after && !folded) this.world.relistFrom(after.world); else this.world.relist();
-    if (pending) this.world.scheduler.restorePendingWork(pending);
+    if (pending) this.world.restorePendingWork(pending);
     // The objects before this command's batch, kept by reference (stored objects are never changed
     // in place), from which commit folds the snapshots inside the batch.
     if (file && !after && this.snapshotEvery > 0 && atPos === undefined) {

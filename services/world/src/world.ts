@@ -751,7 +751,7 @@ export class World {
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
-    this.scheduler.restorePendingWork(s.work);
+    this.restorePendingWork(s.work);
     for (const c of this.manager.controllers) {
       const state = s.controllers[c.name];
       if (state !== undefined) c.loadState?.(state);
@@ -933,6 +933,17 @@ export class World {
     return this.scheduler.delivered - start;
   }
 
+  /**
+   * Takes back the work a previous process left (a log's `WorkPending`), except the items of
+   * queues no component of this world owns: a kubelet whose Node was deleted does not join a world
+   * built after the deletion, and, as in Kubernetes, a kubelet of a deleted node does nothing more —
+   * its items are dropped, never delivered (delivering them would throw `unknown work queue`).
+   */
+  restorePendingWork(work: PendingWorkOf): void {
+    const owned = (item: WorkItem) => this.manager.ownerOf(item.queue) !== undefined;
+    this.scheduler.restorePendingWork({ waiting: work.waiting.filter(owned), delayed: work.delayed.filter((t) => owned(t.item)) });
+  }
+
   /** The first waiting item of a queue `component` owns, if any (what `drainComponent` delivers next). */
   waitingWorkOf(component: string): WorkItem | undefined {
     return this.scheduler.waitingItems.find((w) => (this.manager.ownerOf(w.queue) ?? w.queue) === component);
@@ -1088,11 +1099,14 @@ export class World {
   }
 }
 
+/** The work a world has not delivered yet, as `Scheduler.pendingWork` describes it (a log's `WorkPending`). */
+export type PendingWorkOf = ReturnType<Scheduler['pendingWork']>;
+
 export interface WorldSnapshot {
   format: 1;
   nowMs: number;
   store: ReturnType<ObjectStore['dump']>;
-  work: ReturnType<Scheduler['pendingWork']>;
+  work: PendingWorkOf;
   /** The processes whose informers lag: their caches and the watch events they have not applied. */
   processes: { name: string; pending: WatchEvent[]; cache: ReturnType<InformerCache['dump']> }[];
   armedFaults: Fault[];
