@@ -64,9 +64,11 @@ const EXCEPTIONS: Record<string, string> = {
   'examples/wffc-provisioning-failure/scenarios/demo.yaml': `${LIVELOCK} (external-provisioner fails, pv-controller and scheduler reschedule, round and round)`,
   'examples/expansion/scenarios/offline.yaml': 'the resizer\'s ControllerExpand failed while the volume was still published and is retried on a backoff timer; '
     + 'processes never move simulated time (ADR 0019 "Time"), so the claim stays ControllerResizeInProgress at 10Gi where embedded reaches 20Gi',
-  'examples/node-failure/scenarios/node-deleted.yaml': 'not diagnosed yet: step 10 `exec deploy/db` picked a pod whose spec.nodeName is the deleted node-1 '
-    + '("error dialing backend: dial tcp node-1:10250"), although step 7 listed no pod on node-1 (the earlier throw, '
-    + '"unknown work queue kubelet/node-1", is fixed: World.restorePendingWork drops a deleted node\'s kubelet work)',
+  'examples/node-failure/scenarios/node-deleted.yaml': 'the pod garbage collector force-deletes the pods of a deleted node after a 40 s quarantine '
+    + 'of simulated time, and processes never move simulated time (ADR 0019 "Time"): the pod stays on node-1, Running and Ready '
+    + '(step 7 lists it, step 8 still shows the attachment on node-1, step 9\'s wait holds at once), so step 10 `exec deploy/db` '
+    + 'picks it and fails "error dialing backend: dial tcp node-1:10250" (the earlier throw, "unknown work queue kubelet/node-1", '
+    + 'is fixed: World.restorePendingWork drops a deleted node\'s kubelet work)',
   'examples/real-app/scenarios/demo.yaml': `${PLACEMENT} (postgres-0 and postgres-1 on each other's nodes)`,
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
   'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
