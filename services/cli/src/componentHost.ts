@@ -22,7 +22,8 @@
  * queued nothing new and set no timer — is not appended (ADR 0022): every session relists, and a
  * relist queues each kubelet's housekeeping, so two kubelet processes would otherwise take turns
  * appending empty passes for ever. Its items stay listed in the log's WorkPending and are run
- * again when the log next moves.
+ * again when the log next moves. A pass whose only other records repeat Events the cluster
+ * already holds (a retry failing again the same way) counts as one that changed nothing.
  *
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
@@ -100,17 +101,16 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
     const s = sessions.open();
     const waits = s.world.waitingWorkOf(component) !== undefined;
     if (!waits) { sessions.keep(s); return 0; }
-    const before = s.world.scheduler.delivered;
-    const work = s.world.scheduler.pendingWork();
-    runInput(s, { type: 'ComponentWorkRequested', data: { seed: g.seed, component } });
-    const delivered = s.world.scheduler.delivered - before;
-    if (changedNothing(work, s.world.scheduler.pendingWork(), s.pendingCount, delivered)) {
-      // Nothing to append: the session still holds exactly the log's objects, and is continued.
+    const pass = runComponentPass(s, g.seed, component);
+    if (pass.changedNothing) {
+      // Nothing to append. Unless it repeated an Event (which its store now holds and the log
+      // does not), the session still holds exactly the log's objects, and is continued.
       s.takeBatch();
-      sessions.keep(s);
-      io.stdout(`${component}: ran ${delivered} work item(s) on the log at ${s.basePosition}; they changed nothing, not appended\n`);
+      if (pass.repeatedEvents === 0) sessions.keep(s);
+      io.stdout(`${component}: ran ${pass.delivered} work item(s) on the log at ${s.basePosition}; they changed nothing, not appended\n`);
       return 0;
     }
+    const delivered = pass.delivered;
     io.stdout(`${component}: ran ${delivered} work item(s) on the log at ${s.basePosition}, appending\n`);
     // A process killed here has written nothing: its restart finds the same work waiting.
     faultsFromEnv(io.env)?.('component-commit');
@@ -124,6 +124,40 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
       io.stdout(`${component}: the log moved (${e.message}); running again on the new log\n`);
     }
   }
+}
+
+/**
+ * Runs `component`'s waiting work in `s` (`ComponentWorkRequested`, left pending in the session)
+ * and says whether the pass changed nothing (`changedNothing`, not counting the records that only
+ * repeat an Event the cluster already holds: `repeatedEvents`). What a process decides before it
+ * appends, and what natsEquivalence.test.ts asks to know the run settled.
+ */
+export function runComponentPass(s: Session, seed: number, component: string): { delivered: number; changedNothing: boolean; repeatedEvents: number } {
+  const before = s.world.scheduler.delivered;
+  const work = s.world.scheduler.pendingWork();
+  const seen = new Set(s.store.list('Event').map((e) => eventRepeatKey(e as never)));
+  runInput(s, { type: 'ComponentWorkRequested', data: { seed, component } });
+  const delivered = s.world.scheduler.delivered - before;
+  const repeated = s.pendingRecords.filter((r) => r.type === 'EventRecorded' && seen.has(eventRepeatKey(r.data as never))).length;
+  return { delivered, changedNothing: changedNothing(work, s.world.scheduler.pendingWork(), s.pendingCount - repeated, delivered), repeatedEvents: repeated };
+}
+
+interface EventFields {
+  involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string };
+  type?: string; reason?: string; message?: string; source?: { component?: string };
+}
+
+/**
+ * What makes an Event the same as another one (client-go's correlator: the same object, type,
+ * reason, message and source; not its name, count or times). A failing retry — a mount blocked by
+ * Multi-Attach, a block volume mounted as a filesystem — records the same Event every pass; in
+ * one process a backoff timer paces those passes, but a component process re-runs the item on
+ * every relist, so appending them made processes append for ever (issue 8). Such a pass is left
+ * out like one that changed nothing: the Event's count is all it would have moved.
+ */
+function eventRepeatKey(e: EventFields): string {
+  const o = e.involvedObject ?? {};
+  return JSON.stringify([o.kind, o.namespace, o.name, o.uid, e.type, e.reason, e.message, e.source?.component]);
 }
 
 type PendingWork = ReturnType<Session['world']['scheduler']['pendingWork']>;

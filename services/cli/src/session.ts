@@ -401,6 +401,9 @@ export class Session {
 
   /** Records produced so far, not yet committed. */
   get pendingCount(): number { return this.pending.length; }
+
+  /** The records produced so far, not yet committed (read only: what a component pass wrote). */
+  get pendingRecords(): readonly NewLogRecord[] { return this.pending; }
 }
 
 /** The session of one CLI invocation: the cluster directory, seed and snapshot setting from the global flags. */

@@ -2,8 +2,10 @@
 // left out, anything else goes in; and which components each process verb hosts.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { HOSTABLE_COMPONENTS, changedNothing, parseComponents } from '../src/componentHost.ts';
+import { HOSTABLE_COMPONENTS, changedNothing, parseComponents, runComponentPass } from '../src/componentHost.ts';
+import { openSession } from '../src/session.ts';
 import { parseServe } from '../src/upVerb.ts';
+import { pvsim, tempCluster } from './support.ts';
 
 const item = (queue: string, key: string) => ({ queue, key });
 const delayed = (queue: string, key: string, dueMs: number) => ({ queue, key, dueMs });
@@ -53,6 +55,20 @@ for (const r of rows) {
     assert.is(changedNothing(r.before as never, r.after as never, r.records, r.delivered), r.expected);
   });
 }
+
+test('a pass that only fails again the same way (a repeated Event) is left out: no livelock of processes re-running it on every relist', async () => {
+  const cluster = tempCluster();
+  const r = await pvsim(cluster, ['--seed', '1', 'run', 'examples/pod-volumes/scenarios/block.yaml']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  // The session's relist queues kubelet/node-b's pod db-wrong (a block volume in volumeMounts),
+  // whose mount fails again with the FailedMount the cluster already holds.
+  const s = openSession({ clusterDir: cluster, seed: 1 });
+  assert.ok(s.world.scheduler.has({ queue: 'kubelet/node-b', key: 'default/db-wrong' }));
+  const pass = runComponentPass(s, 1, 'kubelet/node-b');
+  assert.ok(pass.repeatedEvents >= 1, `${pass.repeatedEvents} repeated events`);
+  assert.ok(s.pendingRecords.some((rec) => rec.type === 'EventRecorded'));
+  assert.ok(pass.changedNothing);
+});
 
 test('serve --only takes the controllers a pod needs, and refuses kubelets and sidecars (their own verbs host them)', () => {
   assert.equal(parseComponents('pv-controller, scheduler,attachdetach,scheduler'), ['pv-controller', 'scheduler', 'attachdetach']);
