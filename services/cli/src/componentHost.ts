@@ -27,7 +27,7 @@
  *
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
-import { ExpectedVersionConflict, endsBatch } from '@pvsim/domain';
+import { ExpectedVersionConflict, endsBatch, eventCorrelationKey, type KubeEvent } from '@pvsim/domain';
 import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
@@ -129,35 +129,21 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
 /**
  * Runs `component`'s waiting work in `s` (`ComponentWorkRequested`, left pending in the session)
  * and says whether the pass changed nothing (`changedNothing`, not counting the records that only
- * repeat an Event the cluster already holds: `repeatedEvents`). What a process decides before it
+ * repeat an Event the cluster already holds: `repeatedEvents`, by the store's own correlation key —
+ * the same object, type, reason, message and source, as client-go's correlator). A failing retry
+ * records the same Event every pass; in one process a backoff timer paces those passes, but a
+ * component process re-runs the item on every relist, so appending them made processes append for
+ * ever (issue 8): such a pass is left out, the Event's count all it would have moved. What a process decides before it
  * appends, and what natsEquivalence.test.ts asks to know the run settled.
  */
 export function runComponentPass(s: Session, seed: number, component: string): { delivered: number; changedNothing: boolean; repeatedEvents: number } {
   const before = s.world.scheduler.delivered;
   const work = s.world.scheduler.pendingWork();
-  const seen = new Set(s.store.list('Event').map((e) => eventRepeatKey(e as never)));
+  const seen = new Set(s.store.events().map(eventCorrelationKey));
   runInput(s, { type: 'ComponentWorkRequested', data: { seed, component } });
   const delivered = s.world.scheduler.delivered - before;
-  const repeated = s.pendingRecords.filter((r) => r.type === 'EventRecorded' && seen.has(eventRepeatKey(r.data as never))).length;
+  const repeated = s.pendingRecords.filter((r) => r.type === 'EventRecorded' && seen.has(eventCorrelationKey(r.data as KubeEvent))).length;
   return { delivered, changedNothing: changedNothing(work, s.world.scheduler.pendingWork(), s.pendingCount - repeated, delivered), repeatedEvents: repeated };
-}
-
-interface EventFields {
-  involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string };
-  type?: string; reason?: string; message?: string; source?: { component?: string };
-}
-
-/**
- * What makes an Event the same as another one (client-go's correlator: the same object, type,
- * reason, message and source; not its name, count or times). A failing retry — a mount blocked by
- * Multi-Attach, a block volume mounted as a filesystem — records the same Event every pass; in
- * one process a backoff timer paces those passes, but a component process re-runs the item on
- * every relist, so appending them made processes append for ever (issue 8). Such a pass is left
- * out like one that changed nothing: the Event's count is all it would have moved.
- */
-function eventRepeatKey(e: EventFields): string {
-  const o = e.involvedObject ?? {};
-  return JSON.stringify([o.kind, o.namespace, o.name, o.uid, e.type, e.reason, e.message, e.source?.component]);
 }
 
 type PendingWork = ReturnType<Session['world']['scheduler']['pendingWork']>;
