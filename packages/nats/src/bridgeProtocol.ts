@@ -50,6 +50,14 @@ export type BridgeRequest =
    * `RequestTimeout` (no reply within `timeoutMs`) or `NoResponders` (nobody subscribes).
    */
   | { op: 'request'; connect: NatsConnectOptions; subject: string; data: string; timeoutMs: number }
+  /**
+   * Lockstep replicas (ADR 0101): subscribe to `subjects`; what arrives there waits in the worker
+   * until `nextRequest` takes it (the oldest, or null after `timeoutMs`: `{ id, subject, data }`),
+   * and `respond` answers the request taken under `id`.
+   */
+  | { op: 'serve'; connect: NatsConnectOptions; subjects: string[] }
+  | { op: 'nextRequest'; timeoutMs: number }
+  | { op: 'respond'; id: number; data: string }
   | { op: 'close' }
   /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
   | { op: 'ping' };

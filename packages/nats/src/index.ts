@@ -2,6 +2,7 @@ export {
   ClusterNameInvalidError,
   checkClusterName,
   csiRpcSubject,
+  lockstepSubject,
   escapeToken,
   logStreamName,
   logSubject,
@@ -19,7 +20,7 @@ export {
   type NatsServerOptions,
 } from './launcher.ts';
 export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEventLog.ts';
-export { NatsCallError, closeBridge, natsRequest, pingBridge } from './syncBridge.ts';
+export { NatsCallError, closeBridge, natsNextRequest, natsRequest, natsRespond, natsServe, pingBridge, type ServedRequest } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
 export {
   CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,

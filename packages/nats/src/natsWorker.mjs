@@ -96,8 +96,37 @@ async function readFrom(nc, jsm, stream, fromSeq) {
     return out;
   });
 }
+/**
+ * Requests that arrived on the subjects this thread serves (`serve`: a lockstep replica, ADR 0101),
+ * oldest first, each kept under an id until it is answered; and the `nextRequest` waiting for one.
+ */
+const inbox = [];
+const held = new Map();
+let nextHeldId = 1;
+let inboxWaiter;
+function nextRequest(timeoutMs) {
+  return new Promise((resolve) => {
+    const take = () => {
+      const msg = inbox.shift();
+      const id = nextHeldId++;
+      held.set(id, msg);
+      return { id, subject: msg.subject, data: decoder.decode(msg.data) };
+    };
+    if (inbox.length > 0) return resolve(take());
+    const timer = setTimeout(() => { inboxWaiter = void 0; resolve(null); }, timeoutMs);
+    inboxWaiter = () => { clearTimeout(timer); inboxWaiter = void 0; resolve(take()); };
+  });
+}
 async function handle(request) {
   if (request.op === "ping") return null;
+  if (request.op === "nextRequest") return nextRequest(request.timeoutMs);
+  if (request.op === "respond") {
+    const msg = held.get(request.id);
+    held.delete(request.id);
+    if (!msg) throw Object.assign(new Error(`no request ${request.id} to answer`), { code: "Bridge" });
+    msg.respond(request.data);
+    return null;
+  }
   if (request.op === "close") {
     for (const entry of connections.values()) await (await entry).nc.drain().catch(() => void 0);
     connections.clear();
@@ -117,6 +146,17 @@ async function handle(request) {
     }
     case "read":
       return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "serve":
+      for (const subject of request.subjects) {
+        nc.subscribe(subject, { callback: (error, msg) => {
+          if (error) return;
+          inbox.push(msg);
+          inboxWaiter?.();
+        } });
+      }
+      // The subscriptions are on the server before the caller says it serves.
+      await nc.flush();
+      return null;
     case "request":
       try {
         return decoder.decode((await nc.request(request.subject, request.data, { timeout: request.timeoutMs })).data);

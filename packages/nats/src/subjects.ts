@@ -99,6 +99,15 @@ export function csiRpcSubject(cluster: string, driver: string): string {
   return `pvsim.${checkClusterName(cluster)}.csi.${escapeToken(driver)}.rpc`;
 }
 
+/**
+ * The subject the process hosting `component` of `cluster` is granted its deliveries on in a
+ * lockstep run (ADR 0101): `pvsim.<cluster>.lockstep.<component>`, the component one escaped token
+ * (`kubelet/node-1` → `kubelet%2Fnode-1`). Outside the log's subjects, so no stream stores it.
+ */
+export function lockstepSubject(cluster: string, component: string): string {
+  return `pvsim.${checkClusterName(cluster)}.lockstep.${escapeToken(component)}`;
+}
+
 /** A server URL fit for a message: credentials in it (`nats://user:pass@…`) become `***`. */
 export function redactCredentials(url: string): string {
   return url.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@');

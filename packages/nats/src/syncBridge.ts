@@ -100,6 +100,24 @@ export function natsRequest(connect: NatsConnectOptions, subject: string, data: 
   return callSync({ op: 'request', connect, subject, data, timeoutMs }, timeoutMs + REQUEST_MARGIN_MS) as string;
 }
 
+/** A request taken by `natsNextRequest`, to be answered with `natsRespond(id, …)`. */
+export interface ServedRequest { id: number; subject: string; data: string }
+
+/** Subscribes to `subjects` (ADR 0101): requests arriving there wait until `natsNextRequest` takes them. */
+export function natsServe(connect: NatsConnectOptions, subjects: string[], timeoutMs = 30_000): void {
+  callSync({ op: 'serve', connect, subjects }, timeoutMs);
+}
+
+/** The oldest request that arrived on the served subjects, waiting up to `timeoutMs`; null when none came. */
+export function natsNextRequest(timeoutMs: number): ServedRequest | null {
+  return callSync({ op: 'nextRequest', timeoutMs }, timeoutMs + REQUEST_MARGIN_MS) as ServedRequest | null;
+}
+
+/** Answers the request `natsNextRequest` returned under `id`. */
+export function natsRespond(id: number, data: string, timeoutMs = 30_000): void {
+  callSync({ op: 'respond', id, data }, timeoutMs);
+}
+
 /** Closes the worker's connections (drains them) and stops the worker. */
 export function closeBridge(timeoutMs = 5_000): void {
   if (!bridge) return;

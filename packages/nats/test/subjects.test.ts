@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   ClusterNameInvalidError,
   csiRpcSubject,
+  lockstepSubject,
   escapeToken,
   logStreamName,
   logSubject,
@@ -94,3 +95,21 @@ test('credentials in a server URL are hidden in messages', () => {
 });
 
 test.run();
+
+test('a lockstep grant goes to one subject per cluster and component, the component one escaped token, outside the log', () => {
+  const table: [string, string, string][] = [
+    ['c1', 'pv-controller', 'pvsim.c1.lockstep.pv-controller'],
+    ['c1', 'kubelet/node-1', 'pvsim.c1.lockstep.kubelet%2Fnode-1'],
+    ['c1', 'attacher/disk.csi.pvsim.dev', 'pvsim.c1.lockstep.attacher%2Fdisk%2Ecsi%2Epvsim%2Edev'],
+  ];
+  for (const [cluster, component, subject] of table) assert.is(lockstepSubject(cluster, component), subject);
+  assert.throws(() => lockstepSubject('bad.cluster', 'pv-controller'), (e: unknown) => e instanceof ClusterNameInvalidError);
+  fc.assert(
+    fc.property(fc.string({ maxLength: 20 }), (component) => {
+      const tokens = lockstepSubject('c', component).split('.');
+      assert.is(tokens.length, 4);
+      assert.is(tokens[2], 'lockstep');
+      assert.is(unescapeToken(tokens[3]!), component);
+    }),
+  );
+});

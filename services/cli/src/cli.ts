@@ -24,6 +24,7 @@ import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { CSI_RPC_DEADLINE_MS, parseCsiRpc } from './csiRpc.ts';
+import { LOCKSTEP_DEADLINE_MS, lockstepDriverSidecars } from './lockstep.ts';
 import { answerDriverRpcs } from './csiDriverProcess.ts';
 import { HOSTABLE_COMPONENTS, driverSidecarsOf, kubeletOf, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -67,7 +68,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   let verb = '';
   const startedMs = rawIo.wall?.nowMs();
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ cluster?: string; nats?: string; csiRpc?: string; csiRpcDeadline?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
+    const o = program.opts<{ cluster?: string; nats?: string; csiRpc?: string; csiRpcDeadline?: string; lockstep?: boolean; lockstepDeadline?: string; seed: string; settleSteps: string; settleTime: string; requestId?: string; quiet?: boolean; verbose: number }>();
     progress ??= createProgress(rawIo, { quiet: !!o.quiet });
     const dir = o.cluster ?? io.env['PVSIM_CLUSTER'] ?? '.pvsim';
     if (dir === '') throw new UsageError('error: the cluster directory must not be empty (--cluster "" or PVSIM_CLUSTER=""); name a directory');
@@ -87,7 +88,16 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     const natsUrl = o.nats ?? io.env['PVSIM_NATS'];
     const csiRpc = o.csiRpc ?? io.env['PVSIM_CSI_RPC'];
     if (csiRpc !== undefined && !natsUrl) throw new UsageError('error: --csi-rpc calls a driver over NATS: give --nats URL (or PVSIM_NATS)');
+    const lockstep = o.lockstep === true || io.env['PVSIM_LOCKSTEP'] === '1';
+    if (lockstep && !natsUrl) throw new UsageError('error: --lockstep runs a distributed cluster in lockstep: give --nats URL (or PVSIM_NATS)');
+    // Lockstep compares each step's records; a driver's RPC answered elsewhere is not part of the
+    // replica's step (ADR 0101), so the two are not combined.
+    if (lockstep && csiRpc !== undefined) throw new UsageError('error: --lockstep and --csi-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0101-lockstep-distributed-runs.md)');
+    const lockstepDeadline = o.lockstepDeadline ?? io.env['PVSIM_LOCKSTEP_DEADLINE_MS'];
+    const lockstepDeadlineMs = lockstepDeadline === undefined ? LOCKSTEP_DEADLINE_MS : Number(lockstepDeadline);
+    if (!Number.isSafeInteger(lockstepDeadlineMs) || lockstepDeadlineMs < 1) throw new UsageError(`error: invalid argument "${lockstepDeadline}" for "--lockstep-deadline" flag: must be a positive number of milliseconds`);
     return {
+      ...(lockstep ? { lockstep: { deadlineMs: lockstepDeadlineMs } } : {}),
       ...(csiRpc !== undefined ? { csiRpc: parseCsiRpc(csiRpc, o.csiRpcDeadline ?? io.env['PVSIM_CSI_RPC_DEADLINE_MS']) } : {}),
       ...(natsUrl ? { nats: { ...natsGlobal(natsUrl, o.cluster ?? io.env['PVSIM_CLUSTER']), ...natsCredentials(program.opts(), io.env) } } : {}),
       clusterDir: resolve(io.cwd, dir), seed, ...(every !== undefined ? { snapshotEveryRecords: Number(every) } : {}),
@@ -116,6 +126,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--nats-tls-key <file>', 'with --nats: the client certificate\'s key (PEM) (env PVSIM_NATS_TLS_KEY)')
     .option('--csi-rpc <drivers>', 'with --nats: call these drivers\' controller RPCs (CreateVolume, DeleteVolume, ControllerPublish/Unpublish) over NATS request/reply, answered by `pvsim csi-driver NAME --rpc`; the replies are recorded (env PVSIM_CSI_RPC)')
     .option('--csi-rpc-deadline <ms>', `with --csi-rpc: how long a call waits for its reply before it is DEADLINE_EXCEEDED and retried (default ${CSI_RPC_DEADLINE_MS}) (env PVSIM_CSI_RPC_DEADLINE_MS)`)
+    .option('--lockstep', 'with --nats: lockstep — a command grants every delivery to the process hosting its component and compares the records, so the same seed gives the same log as embedded; processes (serve --only, kubelet, csi-driver) given --lockstep perform the granted deliveries (env PVSIM_LOCKSTEP=1)')
+    .option('--lockstep-deadline <ms>', `with --lockstep: how long a command waits for a process to perform a delivery (default ${LOCKSTEP_DEADLINE_MS}) (env PVSIM_LOCKSTEP_DEADLINE_MS)`)
     .option('--seed <n>', 'seed for the scheduler and ids; same seed and inputs give the same log', '1')
     .option('--settle-steps <n>', 'a command stops settling after this many delivered work items and says what is still in flight', String(DEFAULT_SETTLE_BUDGET.stepsMax))
     .option('--settle-time <duration>', 'a command stops settling after this much simulated time and says what is still in flight', `${DEFAULT_SETTLE_BUDGET.simulatedMsMax / 60_000}m`)
@@ -479,7 +491,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExample:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo kubelet --node node-a')
     .action(async (o: { node: string }) => {
       const { progress: _bar, ...g } = globals();
-      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim kubelet', resolve: kubeletOf(o.node) });
+      exitCode = await serveComponents(io, g, { components: [], label: 'pvsim kubelet', resolve: kubeletOf(o.node), lockstepComponents: () => [`kubelet/${o.node}`] });
     });
 
   program.command('csi-driver')
@@ -489,7 +501,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .addHelpText('after', '\nExamples:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk --rpc\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo --csi-rpc disk csi-driver disk')
     .action(async (name: string, o: { rpc?: boolean }) => {
       const { progress: _bar, ...g } = globals();
-      exitCode = o.rpc ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
+      exitCode = o.rpc ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name), lockstepComponents: () => lockstepDriverSidecars(g, driverSidecarsOf(name)) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');

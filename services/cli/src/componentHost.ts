@@ -32,6 +32,7 @@ import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } fr
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
 import { runInput } from './inputs.ts';
+import { serveLockstep } from './lockstep.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
 import { Session, openSession } from './session.ts';
 import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
@@ -169,12 +170,16 @@ export interface ComponentHostOptions {
    * process has nothing to host there (no such node, no such driver); returns the components.
    */
   resolve?: (s: Session) => string[];
+  /** With --lockstep: the components hosted, named without the cluster (default `components`). */
+  lockstepComponents?: () => string[];
 }
 
 /** Serves until SIGINT or SIGTERM (or a failure, which it throws); resolves with the exit code. */
 export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentHostOptions): Promise<number> {
   const label = o.label ?? 'pvsim serve';
   if (!g.nats) throw new UsageError(`error: ${label.replace(/^pvsim /, '')}${o.label ? '' : ' --only'} runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)`);
+  // Lockstep (ADR 0101): a replica performing the deliveries the command grants; it never appends.
+  if (g.lockstep) return serveLockstep(io, g, label, o.lockstepComponents?.() ?? o.components);
   const connect = natsConnectOf(g);
   const where = `${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`;
   // A new cluster is started as any first command starts it (its own objects, as one batch), so

@@ -10,11 +10,12 @@
 import { join } from 'node:path';
 import type { EventLog, LogRecord, NewLogRecord } from '@pvsim/domain';
 import { FileEventLog } from '@pvsim/log-file';
-import { STORED_KINDS, applyFact, deriveSeed, factOf, objectKey, type AnyObject, type StoredKind, type ObjectStore, type Scheduler, type SimClock } from '@pvsim/runtime';
+import { STORED_KINDS, applyFact, deriveSeed, factOf, objectKey, type AnyObject, type StoredKind, type ObjectStore, type Scheduler, type SimClock, type WorkItem } from '@pvsim/runtime';
 import { loadCsiDriverModules } from './csiDriverModules.ts';
 import { createWorld, fifoChooser, type ClusterParts, type RpcTransport, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
+import { lockstepSequencer } from './lockstep.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';
@@ -101,6 +102,12 @@ export interface SessionOptions {
    * a driver, given this session's log position, or undefined to keep it in-process.
    */
   driverRpc?: (driver: string, pos: number) => RpcTransport | undefined;
+  /**
+   * Lockstep (ADR 0101, lockstep.ts): told of every delivery of a work item before the world
+   * performs it, with this session (its base position and the transaction's records so far); the
+   * function it returns is called once the delivery is performed.
+   */
+  onDeliver?: (s: Session, component: string, item: WorkItem) => (() => void) | undefined;
 }
 
 export interface SessionWorld {
@@ -201,6 +208,7 @@ export class Session {
       ...(opts.world?.csiDrivers ? { userDrivers: loadCsiDriverModules(opts.world.csiDrivers) } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.driverRpc ? { driverRpc: (driver: string) => opts.driverRpc!(driver, this.basePos) } : {}),
+      ...(opts.onDeliver ? { onDeliver: (component: string, item: WorkItem) => opts.onDeliver!(this, component, item) } : {}),
     });
     this.store = this.world.store;
     this.clock = this.world.clock;
@@ -390,6 +398,9 @@ export class Session {
     };
   }
 
+  /** A fresh cluster's own objects this session folded and will append first (undefined: none). */
+  get preambleRecords(): readonly NewLogRecord[] | undefined { return this.preamble; }
+
   /** The log position this session started from (0: an empty log). */
   get basePosition(): number { return this.basePos; }
 
@@ -418,6 +429,8 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(g.progress ? { onFold: g.progress.records } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
     ...(driverRpc ? { driverRpc } : {}),
+    // A lockstep command is the sequencer (ADR 0101): every delivery is granted to its process.
+    ...(g.lockstep && g.nats && !g.readOnly ? { onDeliver: lockstepSequencer(g) } : {}),
   });
   let session = make();
   // An empty log: the cluster's own objects come first (clusterInit.ts), as a batch of their own so

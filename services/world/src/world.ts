@@ -131,6 +131,13 @@ export interface WorldOptions {
   budget?: Partial<SettleBudget>;
   onProgress?: (delivered: number, waiting: number) => void;
   /**
+   * Lockstep (ADR 0101): told of every delivery of a work item to a component before it is
+   * performed — the component that owns the item's queue, the item — and may return a function
+   * called once the delivery has been performed (the sequencer compares the step's records there).
+   * Undefined in embedded runs, which are then unchanged byte for byte.
+   */
+  onDeliver?: (component: string, item: WorkItem) => (() => void) | undefined;
+  /**
    * While time runs (`runUntil`), a resync round proven to change nothing is repeated — the same
    * records, the same choices and random draws — without running the controllers again, until
    * something else happens (default true; false runs every round in full, the path the fast one
@@ -497,6 +504,7 @@ export class World {
     const owner = this.manager.ownerOf(item.queue) ?? item.queue;
     this.tracker?.read(`m|${owner}`);
     // `actingFor` written out: the commonest step of every run, without a closure each.
+    const granted = this.opts.onDeliver?.(owner, item);
     const before = this.acting;
     this.acting = owner;
     try {
@@ -508,6 +516,7 @@ export class World {
     } finally {
       this.acting = before;
     }
+    granted?.();
   }
 
   /** Runs `fn` with every record it writes stamped with `component`. */

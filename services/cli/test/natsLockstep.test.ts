@@ -1,0 +1,113 @@
+// Issue 8 item 4 and item 8, lockstep (ADR 0101): every example scenario the CLI ships, run with
+// `--nats … --lockstep` against a real nats-server (the one launcher, loopback, ephemeral port),
+// its every delivery granted to and performed by a process — one `serve --only all`, one
+// `csi-driver` per driver, one `kubelet` per node the examples use, all with --lockstep — gives a
+// JetStream log whose export (`pvsim log export --nats`) is byte for byte the embedded run's log
+// of the same scenario and seed. One set of processes serves every scenario (a replica keeps no
+// state between transactions); the stream is deleted between scenarios.
+//
+// Plus: a component no process hosts is a no-responders error at once and nothing is appended; a
+// process whose step differs from the sequencer's makes the command fail "lockstep diverged" and
+// nothing is appended; --lockstep with --csi-rpc is a usage error.
+import * as assert from 'uvu/assert';
+import { test } from 'uvu';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { JetStreamEventLog, startNatsServer } from '@pvsim/nats';
+import { readScenario, stepArgv } from '../src/scenario.ts';
+import { openSession } from '../src/session.ts';
+import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
+import { processHarness, type Proc } from './fixtures/processes.ts';
+
+/** Every `examples/**\/scenarios/*.yaml`, as natsEquivalence.test.ts lists them. */
+function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return exampleScenarios(p);
+    return e.name.endsWith('.yaml') && dirname(p).endsWith('/scenarios') ? [relative(repoRoot, p)] : [];
+  }).sort();
+}
+
+const server = await startNatsServer();
+const harness = processHarness(server.url);
+const CLUSTER = 'lockstep';
+const connect = { servers: server.url };
+const deleteStream = (cluster: string): void => new JetStreamEventLog({ connect, cluster }).rewrite([]);
+const exportLog = async (cluster: string): Promise<string> => {
+  const r = await pvsim('.unused', [...harness.nats(cluster), 'log', 'export']);
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout;
+};
+
+/** The processes of the lockstep cluster, by their arguments; kubelets are added as scenarios name nodes. */
+const procs = new Map<string, Proc>();
+async function ensure(args: string[]): Promise<void> {
+  const key = args.join(' ');
+  if (procs.has(key)) return;
+  const p = harness.start(CLUSTER, ['--lockstep', ...args]);
+  procs.set(key, p);
+  await p.waitFor(/lockstep: performing the deliveries/);
+}
+
+test.after(() => {
+  harness.killAll();
+  void server.stop();
+});
+
+test('lockstep processes start: every controller, each driver\'s sidecars', async () => {
+  await ensure(['serve', '--only', 'all']);
+  await ensure(['csi-driver', 'nas']);
+  await ensure(['csi-driver', 'disk']);
+});
+
+for (const file of exampleScenarios()) {
+  test(`lockstep log is byte-identical to embedded: ${file}`, async () => {
+    const { path, scenario } = readScenario({ cwd: repoRoot }, file);
+    const seed = String(scenario.seed ?? 1);
+    const embedded = tempCluster();
+    const r = await pvsim(embedded, ['--seed', seed, 'run', file]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    // A kubelet process for every node the scenario's cluster has at its end (a node deleted
+    // later in the scenario is still listed: the log names it).
+    const nodes = new Set<string>();
+    for (const line of logBytes(embedded).split('\n')) {
+      const m = /"type":"NodeCreated".*?"name":"([^"]+)"/.exec(line) ?? /"stream":"node\/([^"]+)"/.exec(line);
+      if (m) nodes.add(m[1]!);
+    }
+    for (const n of openSession({ clusterDir: embedded, clusterGiven: true, seed: Number(seed), readOnly: true }).store.list('Node')) nodes.add(n.metadata.name);
+    for (const n of [...nodes].sort()) await ensure(['kubelet', '--node', n]);
+
+    deleteStream(CLUSTER);
+    for (const [i, step] of scenario.steps.entries()) {
+      const argv = stepArgv(step, dirname(path));
+      if (!argv) continue;
+      const run = await pvsim('.unused', [...harness.nats(CLUSTER), '--seed', seed, '--lockstep', ...argv]);
+      if (step['expectError'] === undefined) assert.is(run.code, 0, `step ${i + 1} pvsim ${argv.join(' ')}: ${run.stdout}${run.stderr}`);
+      else assert.is.not(run.code, 0, `step ${i + 1} pvsim ${argv.join(' ')} should fail`);
+    }
+    const distributed = await exportLog(CLUSTER);
+    const local = logBytes(embedded);
+    if (distributed !== local) {
+      const a = local.split('\n');
+      const b = distributed.split('\n');
+      const at = a.findIndex((l, i) => l !== b[i]);
+      assert.unreachable(`${file}: the lockstep log differs from embedded at line ${at + 1}:\n  embedded: ${a[at]?.slice(0, 400)}\n  lockstep: ${b[at]?.slice(0, 400)}`);
+    }
+  });
+}
+
+test('a component no process hosts: a no-responders error at once, naming the process to start; nothing appended', async () => {
+  const cluster = 'lockstep-missing';
+  const r = await pvsim('.unused', [...harness.nats(cluster), '--lockstep', 'apply', '-f', 'examples/static/']);
+  assert.is.not(r.code, 0);
+  assert.match(r.stderr, /lockstep: no process hosts component [^;]+; start `pvsim .* --lockstep`/);
+  assert.is(new JetStreamEventLog({ connect, cluster }).lastPos(), 0);
+});
+
+test('--lockstep with --csi-rpc is a usage error', async () => {
+  const r = await pvsim('.unused', [...harness.nats('lockstep-usage'), '--lockstep', '--csi-rpc', 'disk', 'get', 'pv']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--lockstep and --csi-rpc cannot be used together/);
+});
+
+test.run();
