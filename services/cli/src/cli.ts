@@ -24,7 +24,7 @@ import { checkOnline } from './onlineCheck.ts';
 import { csiLs } from './csiVerbs.ts';
 import { serveUntilStopped } from './serveVerb.ts';
 import { CSI_RPC_DEADLINE_MS, parseCsiRpc } from './csiRpc.ts';
-import { LOCKSTEP_DEADLINE_MS, lockstepDriverSidecars } from './lockstep.ts';
+import { LOCKSTEP_DEADLINE_MS, LockstepUsageError, lockstepDriverSidecars } from './lockstep.ts';
 import { answerDriverRpcs } from './csiDriverProcess.ts';
 import { HOSTABLE_COMPONENTS, driverSidecarsOf, kubeletOf, parseComponents, serveComponents } from './componentHost.ts';
 import { checkOutputFormat } from './outputFormats.ts';
@@ -46,7 +46,7 @@ import * as drainVerb from './drainVerb.ts';
 import * as explainVerb from './explainVerb.ts';
 import { createProgress, type Progress } from './progress.ts';
 
-const USER_ERRORS = new Set(['GatherTimeoutError', 'NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError']);
+const USER_ERRORS = new Set(['GatherTimeoutError', 'NatsServerMissingError', 'NatsServerStartError', 'NatsCallError', 'ClusterNameInvalidError', 'ManifestError', 'UsageError', 'LogCorruptError', 'LogLockedError', 'LogFileRefusedError', 'ExpectedVersionConflict', 'ApiError', 'NotFoundError', 'LockstepError']);
 
 /** Verbs that never touch a cluster. */
 const CLUSTERLESS_VERBS = new Set(['version', 'api-resources', 'explain', 'up', 'check', 'sim', 'run']);
@@ -92,7 +92,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     if (lockstep && !natsUrl) throw new UsageError('error: --lockstep runs a distributed cluster in lockstep: give --nats URL (or PVSIM_NATS)');
     // Lockstep compares each step's records; a driver's RPC answered elsewhere is not part of the
     // replica's step (ADR 0101), so the two are not combined.
-    if (lockstep && csiRpc !== undefined) throw new UsageError('error: --lockstep and --csi-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0101-lockstep-distributed-runs.md)');
+    if (lockstep && csiRpc !== undefined) throw new LockstepUsageError('error: --lockstep and --csi-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0101-lockstep-distributed-runs.md)');
     const lockstepDeadline = o.lockstepDeadline ?? io.env['PVSIM_LOCKSTEP_DEADLINE_MS'];
     const lockstepDeadlineMs = lockstepDeadline === undefined ? LOCKSTEP_DEADLINE_MS : Number(lockstepDeadline);
     if (!Number.isSafeInteger(lockstepDeadlineMs) || lockstepDeadlineMs < 1) throw new UsageError(`error: invalid argument "${lockstepDeadline}" for "--lockstep-deadline" flag: must be a positive number of milliseconds`);
@@ -653,7 +653,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError || e instanceof LogFileRefusedError)) {
       const plain = e instanceof ManifestError || /^(error|Error)\b/.test(e.message);
       io.stderr(plain ? `${e.message}\n` : `error: ${e.message}\n`);
-      return 1;
+      return e instanceof LockstepUsageError ? 2 : 1;
     }
     // A file-system failure (read-only, full, not a directory, permission) is the user's
     // environment, not a bug: one line, and the write path has left nothing half-written.

@@ -63,6 +63,9 @@ export class LockstepError extends Error {
   }
 }
 
+/** A combination of flags lockstep refuses (exit code 2, as a usage error of `check` and `sim`). */
+export class LockstepUsageError extends UsageError {}
+
 /** A work item as errors name it. */
 function describeItem(item: WorkItem): string {
   return `${item.queue} ${item.key}`;

@@ -60,7 +60,7 @@ test('lockstep processes start: every controller, each driver\'s sidecars', asyn
   await ensure(['csi-driver', 'disk']);
 });
 
-for (const file of exampleScenarios()) {
+for (const file of exampleScenarios().filter((f) => !process.env.LOCKSTEP_ONLY || f.includes(process.env.LOCKSTEP_ONLY))) {
   test(`lockstep log is byte-identical to embedded: ${file}`, async () => {
     const { path, scenario } = readScenario({ cwd: repoRoot }, file);
     const seed = String(scenario.seed ?? 1);
