@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { JetStreamEventLog, startNatsServer } from '@pvsim/nats';
+import { JetStreamEventLog, connectNats, startNatsServer } from '@pvsim/nats';
 import { readScenario, stepArgv } from '../src/scenario.ts';
 import { openSession } from '../src/session.ts';
 import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
@@ -60,7 +60,11 @@ test('lockstep processes start: every controller, each driver\'s sidecars', asyn
   await ensure(['csi-driver', 'disk']);
 });
 
-for (const file of exampleScenarios().filter((f) => !process.env.LOCKSTEP_ONLY || f.includes(process.env.LOCKSTEP_ONLY))) {
+test('every example scenario is covered', () => {
+  assert.ok(exampleScenarios().length >= 21, `found ${exampleScenarios().length} example scenarios`);
+});
+
+for (const file of exampleScenarios()) {
   test(`lockstep log is byte-identical to embedded: ${file}`, async () => {
     const { path, scenario } = readScenario({ cwd: repoRoot }, file);
     const seed = String(scenario.seed ?? 1);
@@ -102,6 +106,47 @@ test('a component no process hosts: a no-responders error at once, naming the pr
   assert.is.not(r.code, 0);
   assert.match(r.stderr, /lockstep: no process hosts component [^;]+; start `pvsim .* --lockstep`/);
   assert.is(new JetStreamEventLog({ connect, cluster }).lastPos(), 0);
+});
+
+/**
+ * A process of the cluster that answers every grant with `answer(grant)` (undefined: never
+ * answers), in this test process — so the sequencer runs as a child (the in-process CLI would
+ * block this thread's event loop while it waits for the reply).
+ */
+async function fakeProcess(cluster: string, answer: (grant: { component: string }) => string | undefined): Promise<() => Promise<void>> {
+  const nc = await connectNats(connect);
+  nc.subscribe(`pvsim.${cluster}.lockstep.>`, { callback: (_e, msg) => {
+    const reply = answer(JSON.parse(new TextDecoder().decode(msg.data)) as { component: string });
+    if (reply !== undefined) msg.respond(reply);
+  } });
+  await nc.flush();
+  return () => nc.close();
+}
+
+test('a process whose step differs from the sequencer\'s: "lockstep diverged at <position>", nothing appended', async () => {
+  const cluster = 'lockstep-diverged';
+  const close = await fakeProcess(cluster, () => JSON.stringify({ records: [] }));
+  try {
+    const p = harness.start(cluster, ['--lockstep', 'apply', '-f', 'examples/static/']);
+    assert.is.not(await p.exited, 0);
+    assert.match(p.out(), /lockstep diverged at \d+: component [^ ]+ produced \[\] expected \[\{/);
+    assert.is(new JetStreamEventLog({ connect, cluster }).lastPos(), 0);
+  } finally {
+    await close();
+  }
+});
+
+test('a process that does not answer: a deadline error naming the component and the work item, nothing appended', async () => {
+  const cluster = 'lockstep-silent';
+  const close = await fakeProcess(cluster, () => undefined);
+  try {
+    const p = harness.start(cluster, ['--lockstep', '--lockstep-deadline', '200', 'apply', '-f', 'examples/static/']);
+    assert.is.not(await p.exited, 0);
+    assert.match(p.out(), /lockstep: component [^ ]+ did not perform work item .+ within 200 ms \(--lockstep-deadline\); nothing appended/);
+    assert.is(new JetStreamEventLog({ connect, cluster }).lastPos(), 0);
+  } finally {
+    await close();
+  }
 });
 
 test('--lockstep with --csi-rpc is a usage error', async () => {
