@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-const ALL = ['binder', 'settle', 'world', 'replay', 'natsLog', 'natsSim', 'natsServe', 'check', 'api', 'scale'];
+const ALL = ['binder', 'settle', 'world', 'replay', 'natsLog', 'natsSim', 'natsServe', 'natsLockstep', 'check', 'api', 'scale'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const picked = args.filter((a) => !a.startsWith('--'));

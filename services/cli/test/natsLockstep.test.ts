@@ -15,7 +15,6 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { JetStreamEventLog, connectNats, startNatsServer } from '@pvsim/nats';
 import { readScenario, stepArgv } from '../src/scenario.ts';
-import { openSession } from '../src/session.ts';
 import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
 import { processHarness, type Proc } from './fixtures/processes.ts';
 
@@ -71,14 +70,9 @@ for (const file of exampleScenarios()) {
     const embedded = tempCluster();
     const r = await pvsim(embedded, ['--seed', seed, 'run', file]);
     assert.is(r.code, 0, r.stdout + r.stderr);
-    // A kubelet process for every node the scenario's cluster has at its end (a node deleted
-    // later in the scenario is still listed: the log names it).
-    const nodes = new Set<string>();
-    for (const line of logBytes(embedded).split('\n')) {
-      const m = /"type":"NodeCreated".*?"name":"([^"]+)"/.exec(line) ?? /"stream":"node\/([^"]+)"/.exec(line);
-      if (m) nodes.add(m[1]!);
-    }
-    for (const n of openSession({ clusterDir: embedded, clusterGiven: true, seed: Number(seed), readOnly: true }).store.list('Node')) nodes.add(n.metadata.name);
+    // A kubelet process for every node the scenario's cluster ever has (a node deleted later in
+    // the scenario too): each Node's records are on stream `node/NAME`.
+    const nodes = new Set([...logBytes(embedded).matchAll(/"stream":"node\/([^"]+)","type":"NodeCreated"/g)].map((m) => m[1]!));
     for (const n of [...nodes].sort()) await ensure(['kubelet', '--node', n]);
 
     deleteStream(CLUSTER);
