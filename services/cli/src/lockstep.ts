@@ -21,6 +21,7 @@
  *
  * A composition root: it waits on NATS and on signals; the decisions stay in the world.
  */
+import { createHash } from 'node:crypto';
 import type { NewLogRecord } from '@pvsim/domain';
 import { MemoryEventLog, type WorkItem } from '@pvsim/runtime';
 import {
@@ -39,12 +40,17 @@ const IDLE_WAIT_MS = 250;
 
 /** What the sequencer sends with each grant: enough for the replica to be exactly where it is. */
 export interface LockstepGrant {
+  /** The transaction: its base position and a digest of its inputs so far. */
+  tx: string;
   /** The log position the transaction starts from (the sequencer's session's base). */
   base: number;
-  /** A fresh cluster's own objects, not appended yet (Session `preamble`), when the log is empty. */
+  /**
+   * A fresh cluster's own objects, not appended yet (Session `preamble`), when the log is empty;
+   * sent, as `inputs`, with the first grant of the transaction to each component only.
+   */
   preamble?: readonly NewLogRecord[];
   /** The transaction's inputs so far (its records of stream `cluster`), re-executed by the replica. */
-  inputs: NewLogRecord[];
+  inputs?: NewLogRecord[];
   /** How many records the transaction has before this step. */
   sofar: number;
   /** The world's delivery count before this step. */
@@ -85,13 +91,28 @@ export function lockstepSequencer(g: GlobalOptions): (s: Session, component: str
   const connect = natsConnectOf(g);
   const cluster = g.nats.cluster;
   const deadlineMs = g.lockstep.deadlineMs;
+  // The transaction each component was last sent the inputs of: a grant carries them (they may
+  // be large — an apply's every object) only the first time a component meets a transaction.
+  const sentTo = new Map<string, string>();
+  const transactions = new WeakMap<Session, { scanned: number; inputs: NewLogRecord[]; tx: string }>();
+  const transactionOf = (s: Session) => {
+    const pending = s.pendingRecords;
+    let t = transactions.get(s);
+    if (!t || pending.length < t.scanned) transactions.set(s, (t = { scanned: 0, inputs: [], tx: '' }));
+    const before = t.inputs.length;
+    for (; t.scanned < pending.length; t.scanned++) if (pending[t.scanned]!.stream === 'cluster') t.inputs.push(pending[t.scanned]!);
+    if (t.tx === '' || t.inputs.length !== before) t.tx = `${s.basePosition}:${createHash('sha256').update(JSON.stringify(t.inputs)).digest('hex').slice(0, 32)}`;
+    return t;
+  };
   return (s, component, item) => {
     const sofar = s.pendingRecords.length;
     const position = s.basePosition + sofar + 1;
     const preamble = s.preambleRecords;
+    const { tx, inputs } = transactionOf(s);
+    const first = sentTo.get(component) !== tx;
+    sentTo.set(component, tx);
     const grant: LockstepGrant = {
-      base: s.basePosition, ...(preamble ? { preamble } : {}),
-      inputs: s.pendingRecords.filter((r) => r.stream === 'cluster'),
+      tx, base: s.basePosition, ...(first ? { inputs, ...(preamble ? { preamble } : {}) } : {}),
       sofar, delivered: s.world.scheduler.delivered, component, item,
     };
     let text: string;
@@ -132,7 +153,6 @@ class Abandon {
   constructor(readonly next: ServedRequest | null) {}
 }
 
-const transactionKey = (grant: LockstepGrant): string => `${grant.base}\n${JSON.stringify(grant.inputs[0] ?? null)}`;
 
 /**
  * Runs the transaction `first` belongs to on a replica, answering the grants for `components`'
@@ -142,9 +162,13 @@ const transactionKey = (grant: LockstepGrant): string => `${grant.base}\n${JSON.
 export function runReplicaTransaction(g: GlobalOptions, components: readonly string[], first: ServedRequest, deadlineMs: number): ServedRequest | null {
   const own = new Set(components);
   let held: { req: ServedRequest; grant: LockstepGrant } | undefined = { req: first, grant: JSON.parse(first.data) as LockstepGrant };
-  const key = transactionKey(held.grant);
-  let inputs = held.grant.inputs;
+  const key = held.grant.tx;
   const refuse = (req: ServedRequest, error: string): void => natsRespond(req.id, JSON.stringify({ error } satisfies LockstepReply));
+  if (!held.grant.inputs) {
+    refuse(first, `the process did not see the start of transaction ${key} (started after it?); run the command again`);
+    return null;
+  }
+  let inputs = held.grant.inputs;
   const log = openClusterLog(g);
   const preamble = log.lastPos() === 0 ? held.grant.preamble : undefined;
   // The session is built as `log verify` builds one to re-execute an input: its seed and budget are the input's.
@@ -160,14 +184,16 @@ export function runReplicaTransaction(g: GlobalOptions, components: readonly str
         const next = natsNextRequest(deadlineMs);
         if (!next) throw new Abandon(null);
         const grant = JSON.parse(next.data) as LockstepGrant;
-        if (transactionKey(grant) !== key) throw new Abandon(next);
+        if (grant.tx !== key) throw new Abandon(next);
         held = { req: next, grant };
-        inputs = grant.inputs;
+        if (grant.inputs) inputs = grant.inputs;
       }
       const delivered = session.world.scheduler.delivered;
       // A replica that restarted a transaction catches up on the steps it already answered.
       if (held.grant.delivered > delivered) return undefined;
       const { req, grant } = held;
+      // The same transaction begun again (a command re-run at the same position): start over.
+      if (grant.delivered < delivered && grant.inputs) throw new Abandon(req);
       const sofar = session.pendingRecords.length;
       if (grant.delivered < delivered || grant.sofar !== sofar || grant.component !== component || JSON.stringify(grant.item) !== JSON.stringify(item)) {
         refuse(req, `the process was at delivery ${delivered} (${component}: ${describeItem(item)}) with ${sofar} records in the transaction, `
