@@ -169,6 +169,7 @@ export function runReplicaTransaction(g: GlobalOptions, components: readonly str
     return null;
   }
   let inputs = held.grant.inputs;
+  let answered = 0;
   const log = openClusterLog(g);
   const preamble = log.lastPos() === 0 ? held.grant.preamble : undefined;
   // The session is built as `log verify` builds one to re-execute an input: its seed and budget are the input's.
@@ -192,8 +193,9 @@ export function runReplicaTransaction(g: GlobalOptions, components: readonly str
       // A replica that restarted a transaction catches up on the steps it already answered.
       if (held.grant.delivered > delivered) return undefined;
       const { req, grant } = held;
-      // The same transaction begun again (a command re-run at the same position): start over.
-      if (grant.delivered < delivered && grant.inputs) throw new Abandon(req);
+      // The same transaction begun again (a command re-run at the same position) after this run
+      // answered some of it: start over. (On a run's first answer it would only begin again here.)
+      if (grant.delivered < delivered && grant.inputs && answered > 0) throw new Abandon(req);
       const sofar = session.pendingRecords.length;
       if (grant.delivered < delivered || grant.sofar !== sofar || grant.component !== component || JSON.stringify(grant.item) !== JSON.stringify(item)) {
         refuse(req, `the process was at delivery ${delivered} (${component}: ${describeItem(item)}) with ${sofar} records in the transaction, `
@@ -201,6 +203,7 @@ export function runReplicaTransaction(g: GlobalOptions, components: readonly str
         throw new Abandon(null);
       }
       held = undefined;
+      answered++;
       return () => natsRespond(req.id, JSON.stringify({ records: session.pendingRecords.slice(sofar) } satisfies LockstepReply));
     },
   });

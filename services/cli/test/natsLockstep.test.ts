@@ -143,6 +143,34 @@ test('a process that does not answer: a deadline error naming the component and 
   }
 });
 
+test('a process refuses a grant that is not where its replica stands, and names both positions', async () => {
+  const cluster = 'lockstep-replica';
+  const kubelet = harness.start(cluster, ['--lockstep', 'kubelet', '--node', 'node-a']);
+  await kubelet.waitFor(/lockstep: performing the deliveries/);
+  const nc = await connectNats(connect);
+  try {
+    const subject = `pvsim.${cluster}.lockstep.kubelet%2Fnode-a`;
+    const input = { time: '2026-01-01T00:00:00.000Z', stream: 'cluster', type: 'ClusterInitRequested', data: { seed: 1, profile: 'pvsim', nodes: 2, zones: 2 } };
+    const item = { queue: 'kubelet/node-a', key: '*' };
+    const ask = async (grant: object): Promise<{ error?: string; records?: unknown[] }> =>
+      JSON.parse(new TextDecoder().decode((await nc.request(subject, JSON.stringify(grant), { timeout: 60_000 })).data));
+    // A transaction at a position the log does not end at.
+    const stale = await ask({ tx: 't-stale', base: 5, inputs: [input], sofar: 1, delivered: 0, component: 'kubelet/node-a', item });
+    assert.match(stale.error ?? '', /the process folded the log to position 0, the sequencer's transaction starts at 5/);
+    // The fresh cluster's first delivery (the kubelet's), claimed with a record too many.
+    const ahead = await ask({ tx: 't-ahead', base: 0, inputs: [input], sofar: 999, delivered: 0, component: 'kubelet/node-a', item });
+    const at = /the process was at delivery (\d+) \(kubelet\/node-a: kubelet\/node-a \*\) with (\d+) records in the transaction, the sequencer at delivery 0 \(kubelet\/node-a: kubelet\/node-a \*\) with 999/.exec(ahead.error ?? '');
+    assert.ok(at, ahead.error);
+    // The same grant where the replica stands is performed: the step's records, its WorkDelivered first.
+    const done = await ask({ tx: 't-ok', base: 0, inputs: [input], sofar: Number(at[2]), delivered: Number(at[1]), component: 'kubelet/node-a', item });
+    assert.is((done.records?.[0] as { type?: string } | undefined)?.type, 'WorkDelivered', JSON.stringify(done));
+    // The process appended nothing.
+    assert.is(new JetStreamEventLog({ connect, cluster }).lastPos(), 0);
+  } finally {
+    await nc.close();
+  }
+});
+
 test('--lockstep with --csi-rpc is a usage error', async () => {
   const r = await pvsim('.unused', [...harness.nats('lockstep-usage'), '--lockstep', '--csi-rpc', 'disk', 'get', 'pv']);
   assert.is(r.code, 2);
