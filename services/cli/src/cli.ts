@@ -374,10 +374,11 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
     .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller; `kubelets` adds a `pvsim kubelet` process per node, `drivers` a `pvsim csi-driver` process per driver, `all` every controller, kubelet and driver')
     .option('--nodes <n>', 'with --serve: start the cluster with N nodes (pvsim init --nodes N) before its processes')
-    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false\n  pvsim --cluster demo up --nodes 3 --serve all    # every controller, a kubelet per node, a process per driver')
+    .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false\n  pvsim --cluster demo up --nodes 3 --serve all    # every controller, a kubelet per node, a process per driver\n  pvsim --cluster demo --lockstep up --serve all   # the same processes in lockstep: then pvsim --nats … --cluster demo --lockstep apply -f …')
     .action(async (o: { workers: string; serve?: string; nodes?: string }) => {
       const cluster = program.opts<{ cluster?: string }>().cluster ?? io.env['PVSIM_CLUSTER'];
-      exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
+      const lockstep = program.opts<{ lockstep?: boolean }>().lockstep === true || io.env['PVSIM_LOCKSTEP'] === '1';
+      exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}), ...(lockstep ? { lockstep } : {}) });
     });
 
   const checkCommand = program.command('check');

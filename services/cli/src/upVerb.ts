@@ -100,11 +100,12 @@ function stopWorker(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes?: string; cluster?: string } = {}): Promise<number> {
+export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes?: string; cluster?: string; lockstep?: boolean } = {}): Promise<number> {
   const workerCount = o.workers === undefined ? 0 : Number(o.workers);
   if (!Number.isSafeInteger(workerCount) || workerCount < 0) throw new UsageError(`error: invalid argument "${o.workers}" for "--workers" flag: must be a non-negative integer`);
   const serve = o.serve === undefined ? undefined : parseServe(o.serve);
   if (o.nodes !== undefined && serve === undefined) throw new UsageError('error: --nodes starts the cluster --serve runs: give --serve too (e.g. --serve all)');
+  if (o.lockstep && serve === undefined) throw new UsageError('error: --lockstep starts the processes of --serve in lockstep: give --serve too (e.g. --serve all)');
   const shape = parseShape(o.nodes === undefined ? {} : { nodes: o.nodes });
   // --cluster names the served cluster (otherwise up ignores it, as it starts no cluster).
   const cluster = o.cluster ?? 'default';
@@ -134,9 +135,10 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
         io.stdout(`cluster ${cluster} started with ${shape.nodes} node(s)\n`);
       }
       const start = async (args: string[]): Promise<void> => {
-        const child = await startComponentProcess(io, server.url, cluster, args);
+        // In lockstep (ADR 0101) each process performs the deliveries the commands grant it.
+        const child = await startComponentProcess(io, server.url, cluster, o.lockstep ? ['--lockstep', ...args] : args);
         served.push(child);
-        io.stdout(`pvsim ${args.join(' ')} (pid ${child.pid}) for cluster ${cluster}\n`);
+        io.stdout(`pvsim ${args.join(' ')}${o.lockstep ? ' --lockstep' : ''} (pid ${child.pid}) for cluster ${cluster}\n`);
       };
       if (serve.controllers.length > 0) await start(['serve', '--only', serve.controllers.join(',')]);
       if (serve.drivers) for (const d of DEFAULT_DRIVER_PROFILES) await start(['csi-driver', d.name]);
@@ -153,7 +155,9 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
     throw e;
   }
   const children = [...served, ...workers];
-  io.stdout(`use it: pvsim --nats ${server.url} --cluster NAME COMMAND   (or export PVSIM_NATS=${server.url})\n`);
+  io.stdout(o.lockstep
+    ? `use it: pvsim --nats ${server.url} --cluster ${cluster} --lockstep COMMAND   (or export PVSIM_NATS=${server.url} PVSIM_CLUSTER=${cluster} PVSIM_LOCKSTEP=1)\n`
+    : `use it: pvsim --nats ${server.url} --cluster NAME COMMAND   (or export PVSIM_NATS=${server.url})\n`);
   io.stdout(`Ctrl-C stops ${children.length > 0 ? 'the processes and ' : ''}it and removes the store\n`);
   // Signal listeners do not keep a process alive, and the launcher unrefs the server; this does.
   const keepAlive = setInterval(() => undefined, 2 ** 30);

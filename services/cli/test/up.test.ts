@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pvsim, repoRoot, tempCluster } from './support.ts';
+import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
 
 /** `pvsim up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
 async function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
@@ -108,6 +108,38 @@ test('pvsim up --nodes 3 --serve all runs a whole cluster as processes: a pod wi
   child.kill('SIGINT');
   assert.is(await exited, 0, err());
   assert.match(out(), /stopped 6 component process\(es\)\nstopped nats-server and removed its store\n$/);
+});
+
+test('pvsim --lockstep up --serve all starts every process in lockstep: a lockstep apply writes the embedded log byte for byte', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), '--lockstep', 'up', '--serve', 'all'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c) => { err += c; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const budget = setTimeout(() => reject(new Error(`up did not get ready within 180 s: ${out}${err}`)), 180_000);
+      budget.unref();
+      child.stdout!.on('data', (c) => { out += c; if (/^use it: /m.test(out)) { clearTimeout(budget); resolve(); } });
+      void exited.then(() => reject(new Error(`up exited: ${out}${err}`)));
+    });
+    assert.match(out, /^pvsim serve --only .* --lockstep \(pid \d+\) for cluster default$/m);
+    assert.match(out, /^pvsim kubelet --node node-a --lockstep \(pid \d+\) for cluster default$/m);
+    assert.match(out, /^use it: pvsim --nats \S+ --cluster default --lockstep COMMAND/m);
+    const url = /^nats-server (nats:\/\/127\.0\.0\.1:\d+) /m.exec(out)![1]!;
+    const nats = ['--nats', url, '--cluster', 'default'];
+    const applied = await pvsim('.unused', [...nats, '--lockstep', 'apply', '-f', 'examples/static/']);
+    assert.is(applied.code, 0, applied.stderr);
+    const embedded = tempCluster();
+    assert.is((await pvsim(embedded, ['apply', '-f', 'examples/static/'])).code, 0);
+    const exported = await pvsim('.unused', [...nats, 'log', 'export']);
+    assert.is(exported.stdout, logBytes(embedded));
+    child.kill('SIGINT');
+    assert.is(await exited, 0, err);
+    assert.match(out, /stopped nats-server and removed its store\n$/);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test('pvsim up without a nats-server binary says so and how to install it', async () => {
