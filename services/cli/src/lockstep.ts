@@ -247,7 +247,19 @@ export async function serveLockstep(io: CliIO, g: GlobalOptions, label: string, 
     let next: ServedRequest | null = null;
     while (!stopped) {
       const req: ServedRequest | null = next ?? natsNextRequest(IDLE_WAIT_MS);
-      next = req ? runReplicaTransaction(g, components, req, g.lockstep.deadlineMs) : null;
+      try {
+        next = req ? runReplicaTransaction(g, components, req, g.lockstep.deadlineMs) : null;
+      } catch (e) {
+        // The replica could not be built (the log unreadable): the sequencer is told, the process goes on.
+        const message = `the process could not fold the cluster's log: ${(e as Error).message}`;
+        io.stderr(`${label}: ${message}\n`);
+        try {
+          if (req) natsRespond(req.id, JSON.stringify({ error: message } satisfies LockstepReply));
+        } catch {
+          // Already answered, or NATS is gone: the sequencer's deadline reports it.
+        }
+        next = null;
+      }
       // Between transactions the event loop turns, so a signal is seen.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
