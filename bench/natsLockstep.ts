@@ -1,5 +1,5 @@
 /**
- * Design: settled binds per second, lockstep vs embedded (issue 8 items 4 and 10, ADR 0101).
+ * Design: settled binds per second, lockstep vs embedded (issue 8 items 4 and 10, ADR 0025).
  * Against a nats-server started by the one launcher, in the same run, on N static PV/PVC pairs:
  *
  * - **Embedded** (the baseline): `pvsim apply -f pairs.yaml` on a file cluster, in this process —

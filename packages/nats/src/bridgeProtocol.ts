@@ -51,7 +51,7 @@ export type BridgeRequest =
    */
   | { op: 'request'; connect: NatsConnectOptions; subject: string; data: string; timeoutMs: number }
   /**
-   * Lockstep replicas (ADR 0101): subscribe to `subjects`; what arrives there waits in the worker
+   * Lockstep replicas (ADR 0025): subscribe to `subjects`; what arrives there waits in the worker
    * until `nextRequest` takes it (the oldest, or null after `timeoutMs`: `{ id, subject, data }`),
    * and `respond` answers the request taken under `id`.
    */

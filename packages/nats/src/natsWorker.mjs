@@ -97,7 +97,7 @@ async function readFrom(nc, jsm, stream, fromSeq) {
   });
 }
 /**
- * Requests that arrived on the subjects this thread serves (`serve`: a lockstep replica, ADR 0101),
+ * Requests that arrived on the subjects this thread serves (`serve`: a lockstep replica, ADR 0025),
  * oldest first, each kept under an id until it is answered; and the `nextRequest` waiting for one.
  */
 const inbox = [];

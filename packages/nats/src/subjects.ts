@@ -101,7 +101,7 @@ export function csiRpcSubject(cluster: string, driver: string): string {
 
 /**
  * The subject the process hosting `component` of `cluster` is granted its deliveries on in a
- * lockstep run (ADR 0101): `pvsim.<cluster>.lockstep.<component>`, the component one escaped token
+ * lockstep run (ADR 0025): `pvsim.<cluster>.lockstep.<component>`, the component one escaped token
  * (`kubelet/node-1` → `kubelet%2Fnode-1`). Outside the log's subjects, so no stream stores it.
  */
 export function lockstepSubject(cluster: string, component: string): string {

@@ -103,7 +103,7 @@ export function natsRequest(connect: NatsConnectOptions, subject: string, data: 
 /** A request taken by `natsNextRequest`, to be answered with `natsRespond(id, …)`. */
 export interface ServedRequest { id: number; subject: string; data: string }
 
-/** Subscribes to `subjects` (ADR 0101): requests arriving there wait until `natsNextRequest` takes them. */
+/** Subscribes to `subjects` (ADR 0025): requests arriving there wait until `natsNextRequest` takes them. */
 export function natsServe(connect: NatsConnectOptions, subjects: string[], timeoutMs = 30_000): void {
   callSync({ op: 'serve', connect, subjects }, timeoutMs);
 }

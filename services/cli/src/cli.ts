@@ -91,8 +91,8 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     const lockstep = o.lockstep === true || io.env['PVSIM_LOCKSTEP'] === '1';
     if (lockstep && !natsUrl) throw new UsageError('error: --lockstep runs a distributed cluster in lockstep: give --nats URL (or PVSIM_NATS)');
     // Lockstep compares each step's records; a driver's RPC answered elsewhere is not part of the
-    // replica's step (ADR 0101), so the two are not combined.
-    if (lockstep && csiRpc !== undefined) throw new LockstepUsageError('error: --lockstep and --csi-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0101-lockstep-distributed-runs.md)');
+    // replica's step (ADR 0025), so the two are not combined.
+    if (lockstep && csiRpc !== undefined) throw new LockstepUsageError('error: --lockstep and --csi-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0025-lockstep-distributed-runs.md)');
     const lockstepDeadline = o.lockstepDeadline ?? io.env['PVSIM_LOCKSTEP_DEADLINE_MS'];
     const lockstepDeadlineMs = lockstepDeadline === undefined ? LOCKSTEP_DEADLINE_MS : Number(lockstepDeadline);
     if (!Number.isSafeInteger(lockstepDeadlineMs) || lockstepDeadlineMs < 1) throw new UsageError(`error: invalid argument "${lockstepDeadline}" for "--lockstep-deadline" flag: must be a positive number of milliseconds`);

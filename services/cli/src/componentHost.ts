@@ -178,7 +178,7 @@ export interface ComponentHostOptions {
 export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentHostOptions): Promise<number> {
   const label = o.label ?? 'pvsim serve';
   if (!g.nats) throw new UsageError(`error: ${label.replace(/^pvsim /, '')}${o.label ? '' : ' --only'} runs a component process of a cluster in NATS: give --nats URL (or PVSIM_NATS)`);
-  // Lockstep (ADR 0101): a replica performing the deliveries the command grants; it never appends.
+  // Lockstep (ADR 0025): a replica performing the deliveries the command grants; it never appends.
   if (g.lockstep) return serveLockstep(io, g, label, o.lockstepComponents?.() ?? o.components);
   const connect = natsConnectOf(g);
   const where = `${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`;

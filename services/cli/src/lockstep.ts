@@ -1,5 +1,5 @@
 /**
- * Design: lockstep distributed runs (issue 8 item 4, ADR 0101). The CLI command is the
+ * Design: lockstep distributed runs (issue 8 item 4, ADR 0025). The CLI command is the
  * SEQUENCER: it runs its session exactly as an embedded command does — same seed streams, same
  * chooser, so the same log — but every delivery of a work item to a component is granted, over
  * NATS request/reply on `pvsim.<cluster>.lockstep.<component>`, to the process hosting that

@@ -103,7 +103,7 @@ export interface SessionOptions {
    */
   driverRpc?: (driver: string, pos: number) => RpcTransport | undefined;
   /**
-   * Lockstep (ADR 0101, lockstep.ts): told of every delivery of a work item before the world
+   * Lockstep (ADR 0025, lockstep.ts): told of every delivery of a work item before the world
    * performs it, with this session (its base position and the transaction's records so far); the
    * function it returns is called once the delivery is performed.
    */
@@ -429,7 +429,7 @@ export function openSession(g: GlobalOptions, onProgress?: (delivered: number, w
     ...(g.progress ? { onFold: g.progress.records } : {}),
     ...(g.atPos !== undefined ? { atPos: g.atPos } : {}),
     ...(driverRpc ? { driverRpc } : {}),
-    // A lockstep command is the sequencer (ADR 0101): every delivery is granted to its process.
+    // A lockstep command is the sequencer (ADR 0025): every delivery is granted to its process.
     ...(g.lockstep && g.nats && !g.readOnly ? { onDeliver: lockstepSequencer(g) } : {}),
   });
   let session = make();

@@ -135,7 +135,7 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
         io.stdout(`cluster ${cluster} started with ${shape.nodes} node(s)\n`);
       }
       const start = async (args: string[]): Promise<void> => {
-        // In lockstep (ADR 0101) each process performs the deliveries the commands grant it.
+        // In lockstep (ADR 0025) each process performs the deliveries the commands grant it.
         const child = await startComponentProcess(io, server.url, cluster, o.lockstep ? ['--lockstep', ...args] : args);
         served.push(child);
         io.stdout(`pvsim ${args.join(' ')}${o.lockstep ? ' --lockstep' : ''} (pid ${child.pid}) for cluster ${cluster}\n`);

@@ -50,7 +50,7 @@ export interface GlobalOptions {
   /** --csi-rpc DRIVERS (env PVSIM_CSI_RPC): these drivers' controller RPCs go over NATS request/reply (ADR 0022, csiRpc.ts). */
   csiRpc?: { drivers: string[]; deadlineMs: number };
   /**
-   * --lockstep (env PVSIM_LOCKSTEP=1), with --nats (ADR 0101, lockstep.ts): a command is the
+   * --lockstep (env PVSIM_LOCKSTEP=1), with --nats (ADR 0025, lockstep.ts): a command is the
    * sequencer granting every delivery to the process hosting its component; a process is a replica.
    * `deadlineMs`: how long a grant waits for its process (--lockstep-deadline).
    */

@@ -1,4 +1,4 @@
-// Issue 8 item 4 and item 8, lockstep (ADR 0101): every example scenario the CLI ships, run with
+// Issue 8 item 4 and item 8, lockstep (ADR 0025): every example scenario the CLI ships, run with
 // `--nats … --lockstep` against a real nats-server (the one launcher, loopback, ephemeral port),
 // its every delivery granted to and performed by a process — one `serve --only all`, one
 // `csi-driver` per driver, one `kubelet` per node the examples use, all with --lockstep — gives a

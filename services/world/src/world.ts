@@ -131,7 +131,7 @@ export interface WorldOptions {
   budget?: Partial<SettleBudget>;
   onProgress?: (delivered: number, waiting: number) => void;
   /**
-   * Lockstep (ADR 0101): told of every delivery of a work item to a component before it is
+   * Lockstep (ADR 0025): told of every delivery of a work item to a component before it is
    * performed — the component that owns the item's queue, the item — and may return a function
    * called once the delivery has been performed (the sequencer compares the step's records there).
    * Undefined in embedded runs, which are then unchanged byte for byte.

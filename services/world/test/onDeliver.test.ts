@@ -1,5 +1,5 @@
 /**
- * Design: `WorldOptions.onDeliver`, the one seam a lockstep run adds to the world (ADR 0101). For
+ * Design: `WorldOptions.onDeliver`, the one seam a lockstep run adds to the world (ADR 0025). For
  * any subset of the example objects, settled from any seed: the hook is told of every delivery,
  * before it — the component owning the item's queue and the item, exactly the WorkDelivered
  * records the run writes, in order — and the function it returns runs after that delivery's
