@@ -51,7 +51,8 @@ function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
 
 /**
  * Scenarios that do not reach embedded's objects distributed yet, each with the reason (found by
- * this test, 2026-12-02); the test fails if one is not an example scenario any more.
+ * this test, 2026-12-02; the ones waiting on simulated time — expansion/offline, node-failure/node-deleted,
+ * wffc-provisioning-failure/demo — pass since the clock owner and component memories in the log, ADR 0101); the test fails if one is not an example scenario any more.
  */
 const PLACEMENT = 'not diagnosed, may not be a bug: the scheduler placed pods applied together on other nodes than embedded did, '
   + 'varying between runs — the order in which one step\'s pods meet the scheduler and the kubelets is whatever happened; '
@@ -61,6 +62,9 @@ const EXCEPTIONS: Record<string, string> = {
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
   'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
     + 'distributed, ids are drawn in another order, so that handle does not exist and the import fails NotFound',
+  'examples/deployment-rollout/scenarios/demo.yaml': 'step 13 `exec db-5c995cd5f-tmfzw` names the old pod by the suffix the embedded run drew; '
+    + 'distributed, names are drawn in another order, so that pod does not exist (NotFound). Diagnosed 2026-12-03 with the clock owner: '
+    + 'the same scenario without that one step equals embedded, the 600 s progress deadline included',
 };
 
 /**
