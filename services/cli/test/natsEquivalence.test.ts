@@ -249,7 +249,7 @@ function normalised(objects: Obj[]): Map<string, Obj> {
   };
   return new Map(objects.map((o) => {
     // A 64-hex digest (a staging path's, an attachment's) hashes a name that holds a uid.
-    // A uid no object holds any more (a deleted pod's, in an Event-free field such as a claim's owner) reads the same in both runs.
+    // A uid no object holds any more (its object was deleted) has nothing to stand for: it reads the same in both runs.
     const n = JSON.parse(rewrite(JSON.stringify(strip(o))).replace(/\b[0-9a-f]{64}\b/g, '<digest>')
       .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid of a deleted object>')) as Obj;
     return [`${n.kind} ${n.metadata.namespace ?? ''}/${n.metadata.name}`, n] as const;
