@@ -27,7 +27,7 @@ import { ExpectedVersionConflict } from '@pvsim/domain';
 import { DEFAULT_SETTLE_BUDGET, IDLE_TIME_STEPS_MAX } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import { runInput, type ClockAdvanceData } from './inputs.ts';
-import type { Session } from './session.ts';
+import type { ClockHistory, Session } from './session.ts';
 import type { CliIO, GlobalOptions } from './verbTypes.ts';
 
 /** The name `serve --only` knows the clock owner by. */
@@ -46,10 +46,13 @@ export interface SessionSource {
   keep(s: Session): void;
 }
 
-/** The clock owner's bounds on `s` (no pass run yet): undefined when it may advance to `dueMs`. */
-function bounds(s: Session, dueMs: number, settleTimeMs: number): { idleAdvances: number; sinceCommandMs: number; fingerprint: string; stop?: 'idle' | 'time' } {
-  const { lastUserInput, lastAdvance } = s.clockHistory;
-  const fingerprint = s.store.fingerprint();
+/**
+ * The clock owner's bounds, from what the log says (`history`) and the objects' fingerprint now:
+ * the counters the next advance records, and `stop` when it must not advance to `dueMs`. Pure, so
+ * a restarted or second owner, reading the same log, counts on exactly where the last one was.
+ */
+export function clockBounds(history: ClockHistory, fingerprint: string, dueMs: number, settleTimeMs: number): { idleAdvances: number; sinceCommandMs: number; fingerprint: string; stop?: 'idle' | 'time' } {
+  const { lastUserInput, lastAdvance } = history;
   const advanceAfterInput = lastAdvance !== undefined && (lastUserInput === undefined || lastAdvance.pos > lastUserInput.pos);
   // Only time moved since the last advance: the objects are as they were when it decided.
   const idleAdvances = advanceAfterInput && lastAdvance.data['fingerprint'] === fingerprint ? Number(lastAdvance.data['idleAdvances'] ?? 0) + 1 : 0;
@@ -66,7 +69,7 @@ function bounds(s: Session, dueMs: number, settleTimeMs: number): { idleAdvances
 export function decideClock(s: Session, seed: number, settleTimeMs: number, runPass: (s: Session, component: string) => boolean): { decision: ClockDecision; ran: boolean } {
   const dueMs = s.world.scheduler.nextDue();
   if (dueMs === undefined) return { decision: { kind: 'noTimer' }, ran: false };
-  const b = bounds(s, dueMs, settleTimeMs);
+  const b = clockBounds(s.clockHistory, s.store.fingerprint(), dueMs, settleTimeMs);
   if (b.stop) return { decision: { kind: 'stopped', why: b.stop, inFlight: s.world.inFlight() }, ran: false };
   let ran = false;
   for (const component of s.world.manager.controllers.map((c) => c.name)) {
