@@ -67,15 +67,6 @@ const EXCEPTIONS: Record<string, string> = {
     + 'the same scenario without that one step equals embedded, the 600 s progress deadline included',
 };
 
-/**
- * The clock owner's `--settle-time` where the default does not fit: wffc-provisioning-failure's
- * objects change on every cycle (the claim is rescheduled), so the rule of idle advances never
- * stops it; embedded, the command's settle stops at its own budget (ADR 0101).
- */
-const SETTLE_TIME: Record<string, { flag: string; ms: number }> = {
-  'examples/wffc-provisioning-failure/scenarios/demo.yaml': { flag: '3m', ms: 180_000 },
-};
-
 const server = await startNatsServer();
 const children: ChildProcess[] = [];
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); void server.stop(); });
@@ -115,7 +106,7 @@ function start(args: string[]): Proc {
 class Distributed {
   readonly procs = new Map<string, Proc>();
   readonly g: GlobalOptions;
-  constructor(readonly cluster: string, readonly seed: string, readonly settleTime?: { flag: string; ms: number }) {
+  constructor(readonly cluster: string, readonly seed: string) {
     this.g = { clusterDir: '.unused', nats: { url: server.url, cluster }, seed: Number(seed) };
   }
   get flags(): string[] { return ['--nats', server.url, '--cluster', this.cluster, '--seed', this.seed]; }
@@ -123,7 +114,7 @@ class Distributed {
   /** One process per controller set, driver and node the cluster has (once each). */
   ensureProcesses(s: ReturnType<typeof openSession>): void {
     // `all` includes the clock owner (ADR 0101).
-    const want: string[][] = [[...(this.settleTime ? ['--settle-time', this.settleTime.flag] : []), 'serve', '--only', 'all']];
+    const want: string[][] = [['serve', '--only', 'all']];
     for (const d of [...s.parts.drivers.keys()].sort()) want.push(['csi-driver', d]);
     for (const n of s.store.list('Node').map((o) => o.metadata.name).sort()) want.push(['kubelet', '--node', n]);
     for (const args of want) {
@@ -152,7 +143,7 @@ class Distributed {
       s.takeBatch();
     }
     // Every component is quiet: settled unless the clock owner would move time to a timer.
-    const c = decideClock(openSession(this.g), this.g.seed, this.settleTime?.ms ?? DEFAULT_SETTLE_BUDGET.simulatedMsMax,
+    const c = decideClock(openSession(this.g), this.g.seed, DEFAULT_SETTLE_BUDGET.simulatedMsMax,
       (x, component) => !runComponentPass(x, this.g.seed, component).changedNothing).decision;
     if (c.kind === 'advance') return `clock (log at ${c.data.expectedPos}, a timer due at ${new Date(c.dueMs).toISOString()})`;
     if (c.kind === 'busy') return `${c.component} (seen by the clock owner)`;
@@ -298,7 +289,7 @@ for (const file of exampleScenarios()) {
     assert.is(r.code, 0, r.stdout + r.stderr);
 
     const cluster = `eq-${file.replace(/^examples\//, '').replace(/\.yaml$/, '').replace(/[^A-Za-z0-9_-]/g, '-')}`;
-    const d = new Distributed(cluster, seed, SETTLE_TIME[file]);
+    const d = new Distributed(cluster, seed);
     try {
       await equivalent(d, file, path, scenario.steps, embedded);
     } finally {
