@@ -25,12 +25,18 @@
  * again when the log next moves. A pass whose only other records repeat Events the cluster
  * already holds (a retry failing again the same way) counts as one that changed nothing.
  *
+ * A pass ends by saving what its components now remember (`ComponentMemorySaved`, when it
+ * changed), and every fold restores it, so a backoff survives across processes and restarts; and
+ * `--only clock` (in `all`) is the clock owner, which moves simulated time to the next timer once
+ * every component is quiet (clockOwner.ts, ADR 0026).
+ *
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
 import { ExpectedVersionConflict, endsBatch, eventCorrelationKey, type KubeEvent } from '@pvsim/domain';
 import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
+import { CLOCK_OWNER, ClockOwner } from './clockOwner.ts';
 import { runInput } from './inputs.ts';
 import { serveLockstep } from './lockstep.ts';
 import { CONFLICT_ATTEMPTS_MAX } from './retry.ts';
@@ -45,6 +51,8 @@ import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 export const HOSTABLE_COMPONENTS = [
   'pv-controller', 'pvc-protection', 'pv-protection', 'scheduler', 'attachdetach', 'node-lifecycle', 'volume-expand',
   'ephemeral-volume-controller', 'deployment', 'replicaset', 'statefulset', 'snapshot-controller', 'csi-driver-registrar',
+  // Not a component of the world: the clock owner, which moves simulated time once every component is quiet (ADR 0026).
+  CLOCK_OWNER,
 ] as const;
 
 /** The sidecars of a CSI driver, each a component named `SIDECAR/DRIVER` (services/world/src/cluster.ts). */
@@ -200,6 +208,9 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     sessions.keep(s);
   }
   const end = log.lastPos();
+  const clock = components.includes(CLOCK_OWNER)
+    ? new ClockOwner(io, g, sessions, (s, component) => !runComponentPass(s, g.seed, component).changedNothing)
+    : undefined;
   let running = false;
   let again = false;
   let failed: unknown;
@@ -209,7 +220,10 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
     try {
       do {
         again = false;
-        for (const component of components) runComponentWork(io, g, component, sessions);
+        for (const component of components) {
+          if (component === CLOCK_OWNER) clock!.look();
+          else runComponentWork(io, g, component, sessions);
+        }
       } while (again);
     } catch (e) {
       failed = e;

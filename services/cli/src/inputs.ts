@@ -36,7 +36,26 @@ export type Input =
    * waited for `component` in the log's last WorkPending and ran it: one transaction, re-executed
    * by `log verify` like any command.
    */
-  | { type: 'ComponentWorkRequested'; data: { seed: number; component: string } };
+  | { type: 'ComponentWorkRequested'; data: { seed: number; component: string } }
+  /**
+   * The clock owner of a distributed run (`pvsim serve --only clock`, ADR 0026) found every
+   * component quiet with a timer pending and moved simulated time to it: the due work is
+   * released for the processes that own it. `expectedPos` is the log's end it decided on; the
+   * counters are its bounds, carried so that a restarted owner goes on counting.
+   */
+  | { type: 'ClockAdvanceRequested'; data: ClockAdvanceData };
+
+/** What a `ClockAdvanceRequested` input carries (clockOwner.ts). */
+export interface ClockAdvanceData {
+  seed: number;
+  expectedPos: number;
+  /** Advances in a row before this one after which the objects were as they had been (only time moved). */
+  idleAdvances: number;
+  /** Simulated time from the last user input to the timer this advance fires. */
+  sinceCommandMs: number;
+  /** The objects' fingerprint (ObjectStore.fingerprint: up to uids, versions and times) when it decided. */
+  fingerprint: string;
+}
 
 /** What `pvsim scale` changes the replicas of (their scale subresource). */
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
@@ -149,7 +168,10 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
 export function runInput(s: Session, input: Input): { ok: boolean; exec?: ExecResult; object?: Obj | undefined } {
   if (input.type === 'ImportRequested') advanceToRecordedTime(s, input.data.objects);
   s.input(input.type, input.data);
-  return performInput(s, input);
+  const result = performInput(s, input);
+  // A component process's pass ends by saving what its components now remember (ADR 0026).
+  if (input.type === 'ComponentWorkRequested') s.saveChangedMemories();
+  return result;
 }
 
 /** Performs an input without recording it (`pvsim check` takes inputs as moves of an explored path). */
@@ -243,6 +265,12 @@ export function performInput(s: Pick<Session, 'store' | 'world' | 'parts' | 'set
       return { ok: true };
     case 'ComponentWorkRequested':
       return { ok: s.world.drainComponent(input.data.component) > 0 };
+    case 'ClockAdvanceRequested': {
+      // As a settle moves time to its next timer: the due items now wait for their owners.
+      const due = s.world.scheduler.nextDue();
+      if (due !== undefined) s.world.step({ type: 'timer', atMs: due });
+      return { ok: due !== undefined };
+    }
     case 'WaitRequested': {
       const holds = waitCondition(input.data.condition);
       return { ok: s.world.runUntil(() => holds(store.get(input.data.kind, input.data.key) as Obj | undefined), input.data.timeoutMs) };

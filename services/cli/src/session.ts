@@ -29,6 +29,24 @@ export const EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 /** Simulated time between two invocations (a user types the next command). */
 export const COMMAND_GAP_MS = 1_000;
 
+/**
+ * The record a component process writes at the end of its pass with what its components now
+ * remember (backoffs, retries in flight: `saveState`), so the next process that folds the log —
+ * itself after a restart, another process, a command — starts from it (ADR 0026). Kubelets are
+ * left out: they rebuild their memory from the node's objects (ADR 0022).
+ */
+export const COMPONENT_MEMORY_SAVED = 'ComponentMemorySaved';
+/** Inputs a process writes, not a user: the clock owner's bounds count from the last other input. */
+const PROCESS_INPUTS = new Set(['ComponentWorkRequested', 'ClockAdvanceRequested']);
+
+/** What the log says about the clock owner's last advance (ADR 0026), for its bounds. */
+export interface ClockHistory {
+  /** Position and time of the last input a user (or a command) wrote. */
+  lastUserInput: { pos: number; time: string } | undefined;
+  /** The last `ClockAdvanceRequested` input: its position and data. */
+  lastAdvance: { pos: number; data: Record<string, unknown> } | undefined;
+}
+
 /** Write a snapshot when this many records have been appended since the last one. */
 export const SNAPSHOT_EVERY_RECORDS = 2_000;
 
@@ -147,6 +165,12 @@ export class Session {
   private readonly clusterDir: string;
   /** What the last settle left in flight when it stopped at its budget. */
   lastSettle: SettleReport | undefined;
+  /** Each component's memory as the log last saved it (`ComponentMemorySaved`), restored into the world. */
+  private readonly savedMemories: Map<string, unknown>;
+  /** Each component's memory (JSON) once the fold restored it: a pass saves what differs from it. */
+  private memoryBaseline: Map<string, string> | undefined;
+  /** The clock owner's bounds, read from the log (clockOwner.ts). */
+  readonly clockHistory: ClockHistory;
   private readonly budget: Partial<SettleBudget> | undefined;
   /** The objects and resource version before this command (for snapshots inside its batch). */
   private before: { resourceVersion: number; objects: [StoredKind, string, AnyObject][] } | undefined;
@@ -168,6 +192,8 @@ export class Session {
     // (snapshotArchive.ts; the latest one is archived too), never from the latest's file.
     // A session that continues another in memory (`after`) takes its objects over and reads nothing.
     const after = opts.after?.handOver();
+    this.savedMemories = new Map(after?.memories ?? []);
+    this.clockHistory = { lastUserInput: after?.clockHistory.lastUserInput, lastAdvance: after?.clockHistory.lastAdvance };
     this.objectsFileAtEnd = after?.objectsFileAtEnd ?? opts.objectsFileAtEnd ?? false;
     this.objectsFileDue = after?.objectsFileDue;
     const file = this.log instanceof FileEventLog ? this.log : undefined;
@@ -226,7 +252,7 @@ export class Session {
     let last: LogRecord | undefined;
     const fold = (r: LogRecord): boolean => {
       if (r.pos > this.basePos) return false;
-      applyFact(this.store, r);
+      if (!applyFact(this.store, r)) this.note(r);
       const deleted = r.type.endsWith('Deleted') ? Number((r.data as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? 0) : 0;
       if (deleted > this.foldedVersion) this.foldedVersion = deleted;
       last = r;
@@ -252,6 +278,14 @@ export class Session {
     if (this.lastTime) this.clock.set(Date.parse(this.lastTime));
     if (after && !folded) this.world.relistFrom(after.world); else this.world.relist();
     if (pending) this.world.restorePendingWork(pending);
+    // What the components remembered, as the last process to save it left it (only logs of
+    // distributed clusters hold any: embedded runs and commands never write it).
+    if (this.savedMemories.size > 0) {
+      for (const c of this.world.manager.controllers) {
+        const memory = this.savedMemories.get(c.name);
+        if (memory !== undefined && c.loadState) c.loadState(structuredClone(memory));
+      }
+    }
     // The objects before this command's batch, kept by reference (stored objects are never changed
     // in place), from which commit folds the snapshots inside the batch.
     if (file && !after && this.snapshotEvery > 0 && atPos === undefined) {
@@ -308,8 +342,35 @@ export class Session {
     }
   }
 
+  /** Remembers what a folded record that is no object fact says for later sessions: memories, inputs. */
+  private note(r: Pick<LogRecord, 'pos' | 'stream' | 'type' | 'data' | 'time'>): void {
+    if (r.type === COMPONENT_MEMORY_SAVED) {
+      const d = r.data as { component: string; memory: unknown };
+      this.savedMemories.set(d.component, d.memory);
+    } else if (r.stream === 'cluster') {
+      if (r.type === 'ClockAdvanceRequested') this.clockHistory.lastAdvance = { pos: r.pos, data: r.data as Record<string, unknown> };
+      else if (!PROCESS_INPUTS.has(r.type)) this.clockHistory.lastUserInput = { pos: r.pos, time: r.time };
+    }
+  }
+
+  /**
+   * Records, at the end of a component process's pass, the memory of every component (kubelets
+   * aside) that differs from what the fold restored (ADR 0026). Only process inputs call this
+   * (inputs.ts), so the logs of embedded runs and commands are unchanged.
+   */
+  saveChangedMemories(): void {
+    const baseline = this.memoryBaseline;
+    if (!baseline) return;
+    for (const [component, raw] of this.world.memories()) {
+      if (component.startsWith('kubelet/') || baseline.get(component) === raw) continue;
+      this.pending.push({ time: this.clock.isoMs(), stream: 'memory', type: COMPONENT_MEMORY_SAVED, data: { component, memory: JSON.parse(raw) } });
+    }
+  }
+
   /** Records an input (a user command) at the next simulated instant. */
   input(type: string, data: unknown): void {
+    // A process's pass compares what its components remember afterwards with this.
+    if (PROCESS_INPUTS.has(type) && this.memoryBaseline === undefined) this.memoryBaseline = this.world.memories();
     if (this.basePos > 0 || this.pending.length > 0) this.clock.advance(COMMAND_GAP_MS);
     // A settle budget other than the default changes what the command does: it is part of the input.
     const recorded = this.budget ? { ...(data as object), budget: this.budget } : data;
@@ -349,6 +410,7 @@ export class Session {
     // The batch is durable: from here on nothing may fail the command. The snapshot is a cache,
     // written best effort (a failure is a warning).
     const last = stored[stored.length - 1];
+    for (const r of stored) if (!factOf(r)) this.note(r);
     if (last) {
       this.endPos = last.pos;
       this.lastTime = last.time;
@@ -385,7 +447,7 @@ export class Session {
   /** What a session continuing after this one (`after`) starts from; this session is done. */
   private handOver(): {
     store: ObjectStore; world: World; pos: number; time: string | undefined; pending: PendingWork | undefined; snapshotPos: number;
-    objectsFileAtEnd: boolean; objectsFileDue: Session['objectsFileDue'];
+    objectsFileAtEnd: boolean; objectsFileDue: Session['objectsFileDue']; memories: Map<string, unknown>; clockHistory: ClockHistory;
   } {
     if (this.pending.length > 0) throw new Error('a session must commit before another continues after it');
     if (this.readsThePast || this.handedOver) throw new Error('this session cannot be continued');
@@ -394,7 +456,7 @@ export class Session {
     this.objectsFileDue = undefined;
     return {
       store: this.store, world: this.world, pos: this.endPos, time: this.lastTime, pending: this.endPending, snapshotPos: this.snapshotPos,
-      objectsFileAtEnd: this.objectsFileAtEnd, objectsFileDue,
+      objectsFileAtEnd: this.objectsFileAtEnd, objectsFileDue, memories: this.savedMemories, clockHistory: this.clockHistory,
     };
   }
 

@@ -74,7 +74,10 @@ test('serve --only takes the controllers a pod needs, and refuses kubelets and s
   assert.equal(parseComponents('pv-controller, scheduler,attachdetach,scheduler'), ['pv-controller', 'scheduler', 'attachdetach']);
   assert.equal(parseComponents('all'), [...HOSTABLE_COMPONENTS]);
   assert.ok(parseComponents('all').includes('attachdetach'));
-  for (const [bad, hint] of [['kubelet/node-a', /pvsim kubelet --node NODE\)$/], ['external-provisioner/disk.csi.pvsim.dev', /pvsim csi-driver NAME\)$/], ['nope', /csi-driver-registrar$/]] as const) {
+  // The clock owner (ADR 0026) is hosted by serve too, alone or in `all`.
+  assert.equal(parseComponents('clock'), ['clock']);
+  assert.ok(parseComponents('all').includes('clock'));
+  for (const [bad, hint] of [['kubelet/node-a', /pvsim kubelet --node NODE\)$/], ['external-provisioner/disk.csi.pvsim.dev', /pvsim csi-driver NAME\)$/], ['nope', /csi-driver-registrar, clock$/]] as const) {
     assert.throws(() => parseComponents(bad), (e: Error) => e.message.startsWith(`error: invalid argument "${bad}" for "--only" flag`) && hint.test(e.message));
   }
 });
