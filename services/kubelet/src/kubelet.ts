@@ -302,6 +302,14 @@ export class Kubelet implements Controller {
     };
   }
 
+  /** `saveState()` without its copy of the actual state (replaced, never changed in place) and without sorting the wait starts. */
+  stateForHash(): unknown {
+    return {
+      gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: Object.fromEntries(this.waitingSince),
+      ...(this.actual ? { actual: this.actual } : {}),
+    };
+  }
+
   loadState(state: unknown): void {
     const s = stateObject(this.name, state);
     this.gate.load(this.name, s['gate'] ?? {});
