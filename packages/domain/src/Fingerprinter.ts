@@ -93,11 +93,14 @@ export interface FingerprinterJSON {
 interface Entry {
   kind: string; rawKey: string; canonicalKey: string; lo: number; hi: number; keyLo: number; keyHi: number; keyHashed: boolean; renamed: boolean;
   /**
-   * The version last hashed, by top-level member in its key order, four slots each: name, value,
-   * and the (name, value) mix's lanes (lo NaN: a member the hash leaves out). `hashTop` keeps a
-   * member's mix while its value is the same (ADR 0009: a write shares its unchanged parts).
+   * The version last hashed (the stored object itself: no copy), its top-level member names in
+   * key order, and each member's (name, value) mix, two lanes each (lo NaN: a member the hash
+   * leaves out; numbers only, so V8 keeps them unboxed). `hashTop` keeps a member's mix while its
+   * value is the same (ADR 0009: a write shares its unchanged parts).
    */
-  parts: unknown[] | undefined;
+  prev: Json | undefined;
+  names: string[] | undefined;
+  mix: number[] | undefined;
 }
 
 /** The members of an Event its canonical key is made of (`canonicalKey`): a write that keeps them all keeps the key. */
@@ -128,16 +131,10 @@ function sameExceptIgnored(a: unknown, b: unknown): boolean {
 }
 
 /** Whether an Event keeps the members its canonical key was made of, as the entry's last version had them (the very same values). */
-function sameEventKey(parts: readonly unknown[] | undefined, obj: Json): boolean {
-  if (parts === undefined) return false;
-  for (const k of EVENT_KEY_MEMBERS) if (partValue(parts, k) !== obj[k]) return false;
+function sameEventKey(prev: Json | undefined, obj: Json): boolean {
+  if (prev === undefined) return false;
+  for (const k of EVENT_KEY_MEMBERS) if (prev[k] !== obj[k]) return false;
   return true;
-}
-
-/** The value of member `name` in an entry's `parts` (undefined when it has none). */
-function partValue(parts: readonly unknown[], name: string): unknown {
-  for (let j = 0; j < parts.length; j += 4) if (parts[j] === name) return parts[j + 1];
-  return undefined;
 }
 
 /** Deeper alias chains than this are not followed (a chain is a bug; this stops a loop). */
@@ -396,7 +393,7 @@ export class Fingerprinter {
       // The same object written again keeps its canonical key: the key names no token registered
       // after it was first hashed (see the module comment). An Event's key is its correlation, kept
       // while the members it is made of are the same (a repeated Event: count and lastTimestamp).
-      if (obj !== undefined && !e.renamed && (kind !== 'Event' || sameEventKey(e.parts, obj as Json))) {
+      if (obj !== undefined && !e.renamed && (kind !== 'Event' || sameEventKey(e.prev, obj as Json))) {
         if (!e.keyHashed) {
           e.keyLo = hashString(e.canonicalKey, TAG_KEY);
           e.keyHi = hiOut;
@@ -419,7 +416,7 @@ export class Fingerprinter {
     if (renamed) canonicalKey += `~${kind}/${key}`;
     const keyLo = hashString(canonicalKey, TAG_KEY);
     const keyHi = hiOut;
-    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, parts: undefined };
+    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined };
     const valueLo = this.hashTop(kind, obj as Json, entry);
     const lo = combine(keyLo, keyHi, valueLo, hiOut);
     const hi = hiOut;
@@ -505,43 +502,40 @@ export class Fingerprinter {
     const events = kind === 'Event';
     const metadata = obj['metadata'];
     if (events && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
-      e.parts = undefined;
+      e.prev = e.names = e.mix = undefined;
       return this.hashObject(kind, obj);
     }
-    const prev = e.parts;
-    const keys = Object.keys(obj);
-    const parts: unknown[] = new Array(keys.length * 4);
+    const prev = e.prev;
+    const prevNames = e.names;
+    const prevMix = e.mix;
+    const names = Object.keys(obj);
+    const mix: number[] = [];
     let sumLo = 0;
     let sumHi = 0;
     let count = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
       const v = obj[k];
-      const j = i * 4;
       let at = -1;
-      if (prev !== undefined) {
-        if (j < prev.length && prev[j] === k) at = j;
-        else for (let x = 0; x < prev.length; x += 4) if (prev[x] === k) { at = x; break; }
-      }
+      if (prevNames !== undefined) at = i < prevNames.length && prevNames[i] === k ? i : prevNames.indexOf(k);
       let lo: number;
       let hi: number;
-      if (at >= 0 && (prev![at + 1] === v || sameExceptIgnored(prev![at + 1], v))) {
-        lo = prev![at + 2] as number;
-        hi = prev![at + 3] as number;
+      if (at >= 0 && (prev![k] === v || sameExceptIgnored(prev![k], v))) {
+        lo = prevMix![2 * at]!;
+        hi = prevMix![2 * at + 1]!;
       } else {
         lo = this.memberMix(k, v, events, events ? 'count' : undefined, events ? metadata as Json : undefined);
         hi = hiOut;
       }
-      parts[j] = k;
-      parts[j + 1] = v;
-      parts[j + 2] = lo;
-      parts[j + 3] = hi;
+      mix.push(lo, hi);
       if (lo !== lo) continue;
       sumLo = (sumLo + lo) | 0;
       sumHi = (sumHi + hi) | 0;
       count++;
     }
-    e.parts = parts;
+    e.prev = obj;
+    e.names = names;
+    e.mix = mix;
     return combine(sumLo, sumHi, count, TAG_OBJECT);
   }
 
@@ -631,7 +625,7 @@ export class Fingerprinter {
     for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
       const hi = parseInt(hash.slice(0, 8), 16);
       const lo = parseInt(hash.slice(8), 16);
-      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), parts: undefined };
+      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined };
       f.entries.set(canonicalKey, entry);
       let keys = f.byKind.get(kind);
       if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
