@@ -196,7 +196,12 @@ export class Kubelet implements Controller {
    * Replaced, never changed in place (kubeletDecisions.ts's `mark*` return a new state).
    */
   private get actual(): KubeletActualState | undefined { return this.actualValue; }
-  private set actual(next: KubeletActualState | undefined) { this.actualValue = next; this.stateVersion.touch(); }
+  // The same state handed back (markEmptyDir of a dir already there) is no change: the fingerprint need not hash it again.
+  private set actual(next: KubeletActualState | undefined) {
+    if (next === this.actualValue) return;
+    this.actualValue = next;
+    this.stateVersion.touch();
+  }
 
   constructor(
     private readonly client: Client,
