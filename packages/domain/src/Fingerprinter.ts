@@ -509,7 +509,8 @@ export class Fingerprinter {
     const prevNames = e.names;
     const prevMix = e.mix;
     const names = Object.keys(obj);
-    const mix: number[] = [];
+    // Exactly two slots a member (push would leave a growth margin on every entry).
+    const mix: number[] = new Array<number>(2 * names.length).fill(0);
     let sumLo = 0;
     let sumHi = 0;
     let count = 0;
@@ -527,7 +528,8 @@ export class Fingerprinter {
         lo = this.memberMix(k, v, events, events ? 'count' : undefined, events ? metadata as Json : undefined);
         hi = hiOut;
       }
-      mix.push(lo, hi);
+      mix[2 * i] = lo;
+      mix[2 * i + 1] = hi;
       if (lo !== lo) continue;
       sumLo = (sumLo + lo) | 0;
       sumHi = (sumHi + hi) | 0;
