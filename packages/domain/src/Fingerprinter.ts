@@ -56,7 +56,7 @@
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
  * A token registered after an object that mentions it was hashed leaves that hash stale until
- * the object is written again. The store registers a uid before any other object can mention it;
+ * the part of the object that mentions it is written again (`hashTop` keeps unchanged parts). The store registers a uid before any other object can mention it;
  * only hand-written uids could break that, and they are the same in every run.
  */
 import { canonicalJson } from './canonicalJson.ts';
