@@ -44,14 +44,19 @@
  *
  * Reuse. Strings shorter than every token, and member names, have their hashes remembered by
  * value; longer strings and keys their canonical text and its hash, checked against the tokens
- * registered since (`canonicalEntry`). Parts are not remembered by identity: a write shares its
- * unchanged parts with the version before (ADR 0009), but a WeakMap of part hashes measured no
- * faster in a run than hashing them again (docs/benchmarks.md, session 5).
- * `FingerprinterJSON.hash` names this scheme; kept hashes of another scheme (a snapshot written
- * by an older pvsim) are not loaded: the objects are hashed again.
+ * registered since (`canonicalEntry`). An object's top-level members are remembered with its
+ * entry (`hashTop`, ADR 0101): a write shares its unchanged parts with the version before (ADR
+ * 0009), so a status write hashes the status again and keeps the spec's and — when only its
+ * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
+ * than hashing again, docs/benchmarks.md session 5; a few slots per entry is no map lookup.) An
+ * Event's type, reason and message are hashed in its canonical key only, and a repeated Event
+ * (the correlator's count and lastTimestamp bump, which the hash drops) keeps its key and its
+ * members' mixes: it is not hashed again.
+ * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
+ * written by an older pvsim) are not loaded: the objects are hashed again.
  *
  * A token registered after an object that mentions it was hashed leaves that hash stale until
- * the object is written again. The store registers a uid before any other object can mention it;
+ * the part of the object that mentions it is written again (`hashTop` keeps unchanged parts). The store registers a uid before any other object can mention it;
  * only hand-written uids could break that, and they are the same in every run.
  */
 import { canonicalJson } from './canonicalJson.ts';
@@ -61,8 +66,12 @@ type Json = Record<string, unknown>;
 /** A registered token: a uid (kind, raw key, creation count) or an alias (what it derives from). */
 type Token = { kind: string; key: string; n: number } | { from: string };
 
-/** The scheme of the per-object hashes (`FingerprinterJSON.hash`); 1 (absent) hashed the canonical text. */
-export const FINGERPRINT_HASH_SCHEME = 2;
+/**
+ * The scheme of the per-object hashes (`FingerprinterJSON.hash`); 1 (absent) hashed the canonical
+ * text, 2 the structure with an Event's type, reason and message in both its key and its value,
+ * 3 leaves them to the key (an Event's hash is its correlation key's and its other members').
+ */
+export const FINGERPRINT_HASH_SCHEME = 3;
 
 export interface FingerprinterJSON {
   /** The hash scheme of `objects` (FINGERPRINT_HASH_SCHEME); absent: 1. */
@@ -81,7 +90,52 @@ export interface FingerprinterJSON {
  * An object's hash under its canonical key. `keyLo`/`keyHi`: the canonical key's own hash
  * (`keyHashed` once known); `renamed`: the key carries a `~<raw key>` suffix (a clash).
  */
-interface Entry { kind: string; rawKey: string; canonicalKey: string; lo: number; hi: number; keyLo: number; keyHi: number; keyHashed: boolean; renamed: boolean }
+interface Entry {
+  kind: string; rawKey: string; canonicalKey: string; lo: number; hi: number; keyLo: number; keyHi: number; keyHashed: boolean; renamed: boolean;
+  /**
+   * The version last hashed (the stored object itself: no copy), its top-level member names in
+   * key order, and each member's (name, value) mix, two lanes each (lo NaN: a member the hash
+   * leaves out; numbers only, so V8 keeps them unboxed). `hashTop` keeps a member's mix while its
+   * value is the same (ADR 0009: a write shares its unchanged parts).
+   */
+  prev: Json | undefined;
+  names: string[] | undefined;
+  mix: number[] | undefined;
+}
+
+/** The members of an Event its canonical key is made of (`canonicalKey`): a write that keeps them all keeps the key. */
+const EVENT_KEY_MEMBERS = ['involvedObject', 'type', 'reason', 'message', 'source'] as const;
+/** An Event's top-level members whose string value the key holds already (scheme 3 leaves them out of the value). */
+const isEventKeyText = (k: string) => k === 'type' || k === 'reason' || k === 'message';
+/** A member the hash ignores the value of: dropped (times, versions) or a constant (`deleting`). */
+const isIgnoredValue = (k: string) => k === 'resourceVersion' || k === 'managedFields' || k.endsWith('Timestamp') || k.endsWith('Time');
+
+/**
+ * Whether `b` hashes as `a` did because it differs from it at most in members whose value the hash
+ * ignores (a write's new resourceVersion in `metadata`): plain objects with the same keys in the
+ * same order and the very same values otherwise. False whenever unsure (then the part is hashed).
+ */
+function sameExceptIgnored(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i]!;
+    if (ka[i] !== k) return false;
+    if ((a as Json)[k] !== (b as Json)[k] && !isIgnoredValue(k)) return false;
+    // An undefined member is left out, a defined one kept (even when its value is ignored).
+    if (((a as Json)[k] === undefined) !== ((b as Json)[k] === undefined)) return false;
+  }
+  return true;
+}
+
+/** Whether an Event keeps the members its canonical key was made of, as the entry's last version had them (the very same values). */
+function sameEventKey(prev: Json | undefined, obj: Json): boolean {
+  if (prev === undefined) return false;
+  for (const k of EVENT_KEY_MEMBERS) if (prev[k] !== obj[k]) return false;
+  return true;
+}
 
 /** Deeper alias chains than this are not followed (a chain is a bug; this stops a loop). */
 const RESOLVE_DEPTH_MAX = 8;
@@ -337,14 +391,15 @@ export class Fingerprinter {
       this.lo = (this.lo - e.lo) >>> 0;
       this.hi = (this.hi - e.hi) >>> 0;
       // The same object written again keeps its canonical key: the key names no token registered
-      // after it was first hashed (see the module comment). An Event's key is its content.
-      if (obj !== undefined && kind !== 'Event' && !e.renamed) {
+      // after it was first hashed (see the module comment). An Event's key is its correlation, kept
+      // while the members it is made of are the same (a repeated Event: count and lastTimestamp).
+      if (obj !== undefined && !e.renamed && (kind !== 'Event' || sameEventKey(e.prev, obj as Json))) {
         if (!e.keyHashed) {
           e.keyLo = hashString(e.canonicalKey, TAG_KEY);
           e.keyHi = hiOut;
           e.keyHashed = true;
         }
-        const valueLo = this.hashObject(kind, obj as Json);
+        const valueLo = this.hashTop(kind, obj as Json, e);
         e.lo = combine(e.keyLo, e.keyHi, valueLo, hiOut);
         e.hi = hiOut;
         this.lo = (this.lo + e.lo) >>> 0;
@@ -361,10 +416,12 @@ export class Fingerprinter {
     if (renamed) canonicalKey += `~${kind}/${key}`;
     const keyLo = hashString(canonicalKey, TAG_KEY);
     const keyHi = hiOut;
-    const valueLo = this.hashObject(kind, obj as Json);
+    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined };
+    const valueLo = this.hashTop(kind, obj as Json, entry);
     const lo = combine(keyLo, keyHi, valueLo, hiOut);
     const hi = hiOut;
-    const entry: Entry = { kind, rawKey: key, canonicalKey, lo, hi, keyLo, keyHi, keyHashed: true, renamed };
+    entry.lo = lo;
+    entry.hi = hi;
     this.entries.set(canonicalKey, entry);
     keys.set(key, entry);
     this.lo = (this.lo + lo) >>> 0;
@@ -424,10 +481,64 @@ export class Fingerprinter {
     return this.hashMembers(obj, true, 'count', metadata as Json);
   }
 
-  /** `[lo, hi]` of an object's structural hash (what `set` combines with its canonical key). */
-  hashOf(kind: string, obj: Json): [number, number] {
+  /**
+   * `[lo, hi]` of an object's hash: its structural hash, and for an Event (whose type, reason and
+   * message are hashed in its key, scheme 3) that combined with its canonical key under `key`.
+   */
+  hashOf(kind: string, obj: Json, key = 'default/event'): [number, number] {
     const lo = this.hashObject(kind, obj);
-    return [lo, hiOut];
+    if (kind !== 'Event') return [lo, hiOut];
+    const hi = hiOut;
+    const keyLo = hashString(this.canonicalKey(kind, key, obj), TAG_KEY);
+    return [combine(keyLo, hiOut, lo, hi), hiOut];
+  }
+
+  /**
+   * `hashObject(kind, obj)`, keeping the mix of every top-level member whose value is the one
+   * the entry's last version had (or differs from it only in what the hash ignores: a new
+   * resourceVersion), and remembering this version's members for the next write.
+   */
+  private hashTop(kind: string, obj: Json, e: Entry): number {
+    const events = kind === 'Event';
+    const metadata = obj['metadata'];
+    if (events && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
+      e.prev = e.names = e.mix = undefined;
+      return this.hashObject(kind, obj);
+    }
+    const prev = e.prev;
+    const prevNames = e.names;
+    const prevMix = e.mix;
+    const names = Object.keys(obj);
+    // Exactly two slots a member (push would leave a growth margin on every entry).
+    const mix: number[] = new Array<number>(2 * names.length).fill(0);
+    let sumLo = 0;
+    let sumHi = 0;
+    let count = 0;
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
+      const v = obj[k];
+      let at = -1;
+      if (prevNames !== undefined) at = i < prevNames.length && prevNames[i] === k ? i : prevNames.indexOf(k);
+      let lo: number;
+      let hi: number;
+      if (at >= 0 && (prev![k] === v || sameExceptIgnored(prev![k], v))) {
+        lo = prevMix![2 * at]!;
+        hi = prevMix![2 * at + 1]!;
+      } else {
+        lo = this.memberMix(k, v, events, events ? 'count' : undefined, events ? metadata as Json : undefined);
+        hi = hiOut;
+      }
+      mix[2 * i] = lo;
+      mix[2 * i + 1] = hi;
+      if (lo !== lo) continue;
+      sumLo = (sumLo + lo) | 0;
+      sumHi = (sumHi + hi) | 0;
+      count++;
+    }
+    e.prev = obj;
+    e.names = names;
+    e.mix = mix;
+    return combine(sumLo, sumHi, count, TAG_OBJECT);
   }
 
   /**
@@ -516,7 +627,7 @@ export class Fingerprinter {
     for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
       const hi = parseInt(hash.slice(0, 8), 16);
       const lo = parseInt(hash.slice(8), 16);
-      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`) };
+      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined };
       f.entries.set(canonicalKey, entry);
       let keys = f.byKind.get(kind);
       if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
@@ -742,33 +853,43 @@ export class Fingerprinter {
     let sumHi = 0;
     let count = 0;
     for (const k of Object.keys(value)) {
-      const v = value[k];
-      if (v === undefined || k === 'resourceVersion' || k === 'managedFields' || k === skip) continue;
-      let nameLo: number;
-      let nameHi: number;
-      let vLo: number;
-      if (k === 'deletionTimestamp') {
-        nameLo = this.hashName('deleting')!;
-        nameHi = hiOut;
-        vLo = TRUE_LO;
-        hiOut = TRUE_HI;
-      } else {
-        const n = this.hashName(k);
-        if (n === undefined) continue;
-        nameLo = n;
-        nameHi = hiOut;
-        if (k === 'containerID' || k === PROVISIONER_IDENTITY) vLo = this.hashCanonicalString('<generated>');
-        // canonicalValue's rule for an event source (canonicalObject applies it to Events only).
-        else if (events && k === 'component') vLo = hashString(canonicalJson(canonicalComponent(v)), TAG_VERBATIM);
-        else if (eventMetadata !== undefined && v === eventMetadata) vLo = this.hashMembers(eventMetadata, events, 'name', undefined);
-        else vLo = this.hashValue(v, events);
-      }
-      const mLo = combine(nameLo, nameHi, vLo, hiOut);
+      const mLo = this.memberMix(k, value[k], events, skip, eventMetadata);
+      if (mLo !== mLo) continue;
       sumLo = (sumLo + mLo) | 0;
       sumHi = (sumHi + hiOut) | 0;
       count++;
     }
     return combine(sumLo, sumHi, count, TAG_OBJECT);
+  }
+
+  /**
+   * One member's (name, value) mix (high lane in `hiOut`), or NaN for a member the hash leaves
+   * out: undefined, a version, managedFields, `skip`, a time; at an Event's top level
+   * (`eventMetadata` given) also its type, reason and message, which its key holds (scheme 3).
+   */
+  private memberMix(k: string, v: unknown, events: boolean, skip: string | undefined, eventMetadata: Json | undefined): number {
+    if (v === undefined || k === 'resourceVersion' || k === 'managedFields' || k === skip) return NaN;
+    if (eventMetadata !== undefined && typeof v === 'string' && isEventKeyText(k)) return NaN;
+    let nameLo: number;
+    let nameHi: number;
+    let vLo: number;
+    if (k === 'deletionTimestamp') {
+      nameLo = this.hashName('deleting')!;
+      nameHi = hiOut;
+      vLo = TRUE_LO;
+      hiOut = TRUE_HI;
+    } else {
+      const n = this.hashName(k);
+      if (n === undefined) return NaN;
+      nameLo = n;
+      nameHi = hiOut;
+      if (k === 'containerID' || k === PROVISIONER_IDENTITY) vLo = this.hashCanonicalString('<generated>');
+      // canonicalValue's rule for an event source (canonicalObject applies it to Events only).
+      else if (events && k === 'component') vLo = hashString(canonicalJson(canonicalComponent(v)), TAG_VERBATIM);
+      else if (eventMetadata !== undefined && v === eventMetadata) vLo = this.hashMembers(eventMetadata, events, 'name', undefined);
+      else vLo = this.hashValue(v, events);
+    }
+    return combine(nameLo, nameHi, vLo, hiOut);
   }
 
   /** `canonicalJson(this.canonicalValue(value))` in one walk: the same rules, in the same order. */

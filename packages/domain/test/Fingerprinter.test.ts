@@ -208,6 +208,63 @@ test('kept hashes of another scheme are not loaded: the objects are hashed again
   assert.is(loaded.identity('u1'), 'PersistentVolumeClaim/default/data#1');
   loaded.set('PersistentVolumeClaim', 'default/data', pvc('u1'));
   assert.is(loaded.value(), f.value());
+  // Scheme 2 (an Event's type, reason and message hashed in its value too) is another scheme.
+  assert.is(FINGERPRINT_HASH_SCHEME, 3);
+  const scheme2 = Fingerprinter.fromJSON({ ...json, hash: 2 });
+  assert.is(scheme2.value(), new Fingerprinter().value());
+  scheme2.set('PersistentVolumeClaim', 'default/data', pvc('u1'));
+  assert.is(scheme2.value(), f.value());
+});
+
+/** A Fingerprinter with `f`'s registry and nothing hashed or remembered, holding `objects` hashed afresh. */
+function fromScratch(f: Fingerprinter, objects: [string, string, object][]): Fingerprinter {
+  const g = Fingerprinter.fromJSON({ ...f.toJSON(), objects: [] });
+  for (const [kind, key, obj] of objects) g.set(kind, key, obj);
+  return g;
+}
+
+test('hashTop: a write that shares parts with the version before hashes as the new version hashed afresh', () => {
+  const f = new Fingerprinter();
+  f.register('u1', 'PersistentVolumeClaim', 'default/data');
+  const spec = { storageClassName: 'nas', resources: { requests: { storage: '1Gi' } }, volumeName: 'pvc-u1' };
+  const v1 = { ...pvc('u1'), spec, status: { phase: 'Pending' } };
+  f.set('PersistentVolumeClaim', 'default/data', v1);
+  // A status write: new status and metadata (only the resourceVersion moved), the same spec.
+  const rows: [string, Record<string, unknown>][] = [
+    ['status changed, metadata only a new resourceVersion', { ...v1, metadata: { ...v1.metadata, resourceVersion: '8' }, status: { phase: 'Bound' } }],
+    ['metadata gains a finalizer', { ...v1, metadata: { ...v1.metadata, finalizers: ['kubernetes.io/pvc-protection'] } }],
+    ['metadata changes a name it holds', { ...v1, metadata: { ...v1.metadata, name: 'other' } }],
+    ['deletionTimestamp set (deleting: true)', { ...v1, metadata: { ...v1.metadata, deletionTimestamp: '2026-01-01T00:00:01Z' } }],
+    ['deletionTimestamp moved (still deleting)', { ...v1, metadata: { ...v1.metadata, deletionTimestamp: '2026-01-01T00:00:02Z' } }],
+    ['a member removed', { ...v1, status: undefined }],
+    ['members reordered', { status: v1.status, spec, metadata: v1.metadata, kind: v1.kind, apiVersion: v1.apiVersion }],
+    ['the spec changed inside', { ...v1, spec: { ...spec, volumeName: 'pvc-u2' } }],
+    ['a member added', { ...v1, extra: { a: 1 } }],
+  ];
+  for (const [name, next] of rows) {
+    f.set('PersistentVolumeClaim', 'default/data', next);
+    assert.is(f.value(), fromScratch(f, [['PersistentVolumeClaim', 'default/data', next]]).value(), name);
+  }
+});
+
+test('a repeated Event (count and lastTimestamp bumped) keeps its hash; a changed one does not', () => {
+  const f = new Fingerprinter();
+  const ev = {
+    apiVersion: 'v1', kind: 'Event', metadata: { name: 'p.01', namespace: 'default', resourceVersion: '3' },
+    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, type: 'Warning', reason: 'FailedMount', message: 'm',
+    count: 1, lastTimestamp: '2026-01-01T00:00:00Z', source: { component: 'kubelet' },
+  };
+  f.set('Event', 'default/p.01', ev);
+  const first = f.value();
+  const repeated = { ...ev, metadata: { ...ev.metadata, resourceVersion: '9' }, count: 2, lastTimestamp: '2026-01-01T00:00:10Z' };
+  f.set('Event', 'default/p.01', repeated);
+  assert.is(f.value(), first);
+  assert.is(f.value(), fromScratch(f, [['Event', 'default/p.01', repeated]]).value());
+  const other = { ...repeated, message: 'n' };
+  f.set('Event', 'default/p.01', other);
+  assert.is.not(f.value(), first);
+  assert.is(f.value(), fromScratch(f, [['Event', 'default/p.01', other]]).value());
+  assert.equal([...f.hashes().keys()], [...fromScratch(f, [['Event', 'default/p.01', other]]).hashes().keys()]);
 });
 
 test.run();

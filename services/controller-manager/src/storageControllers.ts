@@ -73,6 +73,11 @@ export class PvControllerBinding implements Controller {
     return { operations: sortedRecord(this.operations, (op) => jsonCopy(op)) };
   }
 
+  /** `saveState()` without copying or sorting the operations (hashed at once, not kept). */
+  stateForHash(): unknown {
+    return { operations: Object.fromEntries(this.operations) };
+  }
+
   /** The operations come back without being queued again: their work items are the queue's, saved with it. */
   loadState(state: unknown): void {
     const ops = record(this.name, stateObject(this.name, state)['operations']);

@@ -217,6 +217,19 @@ export class ExternalProvisioner implements Controller {
     };
   }
 
+  /** `saveState()` without copying the kept claims and requests or sorting the records (hashed at once, not kept). */
+  stateForHash(): unknown {
+    const claimOps: Record<string, unknown> = {};
+    for (const [key, op] of this.claimOps) {
+      claimOps[key] = { uid: op.uid, phase: op.phase, failures: op.failures, ...(op.inBackground ? { inBackground: op.inBackground } : {}), ...(op.pending ? { pending: op.pending } : {}) };
+    }
+    const volumeOps: Record<string, unknown> = {};
+    for (const [key, op] of this.volumeOps) {
+      volumeOps[key] = { uid: op.uid, phase: op.phase, failures: op.failures, ...(op.pendingVolumeId !== undefined ? { pendingVolumeId: op.pendingVolumeId } : {}) };
+    }
+    return { identity: this.identityValue, claimOps, volumeOps };
+  }
+
   loadState(state: unknown): void {
     const s = stateObject(this.name, state);
     if (typeof s['identity'] !== 'string') throw new TypeError(`${this.name}: saved state has no identity`);

@@ -196,7 +196,12 @@ export class Kubelet implements Controller {
    * Replaced, never changed in place (kubeletDecisions.ts's `mark*` return a new state).
    */
   private get actual(): KubeletActualState | undefined { return this.actualValue; }
-  private set actual(next: KubeletActualState | undefined) { this.actualValue = next; this.stateVersion.touch(); }
+  // The same state handed back (markEmptyDir of a dir already there) is no change: the fingerprint need not hash it again.
+  private set actual(next: KubeletActualState | undefined) {
+    if (next === this.actualValue) return;
+    this.actualValue = next;
+    this.stateVersion.touch();
+  }
 
   constructor(
     private readonly client: Client,
@@ -299,6 +304,14 @@ export class Kubelet implements Controller {
     return {
       gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: sortedRecord(this.waitingSince, (ms) => ms),
       ...(this.actual ? { actual: jsonCopy(this.actual) } : {}),
+    };
+  }
+
+  /** `saveState()` without its copy of the actual state (replaced, never changed in place) and without sorting the wait starts. */
+  stateForHash(): unknown {
+    return {
+      gate: this.gate.save(), blocked: sortedArray(this.blocked), waitingSince: Object.fromEntries(this.waitingSince),
+      ...(this.actual ? { actual: this.actual } : {}),
     };
   }
 

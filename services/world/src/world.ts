@@ -895,7 +895,9 @@ export class World {
   private hashComponent(objects: Fingerprinter, slot: ComponentSlot, sum: ComponentsSum): void {
     // The count first: saving the state does not change it, and a change after this is seen next time.
     slot.seen = slot.version?.value ?? 0;
-    const [lo, hi] = objects.hashState(slot.c.name, slot.c.saveState!() as Record<string, unknown>);
+    // What the component's memory hashes as, without the copies a snapshot's `saveState()` makes.
+    const state = slot.c.stateForHash ? slot.c.stateForHash() : slot.c.saveState!();
+    const [lo, hi] = objects.hashState(slot.c.name, state as Record<string, unknown>);
     sum.hi = (sum.hi - slot.hi + hi) >>> 0;
     sum.lo = (sum.lo - slot.lo + lo) >>> 0;
     slot.hi = hi;
