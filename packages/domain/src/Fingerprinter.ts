@@ -45,7 +45,7 @@
  * Reuse. Strings shorter than every token, and member names, have their hashes remembered by
  * value; longer strings and keys their canonical text and its hash, checked against the tokens
  * registered since (`canonicalEntry`). An object's top-level members are remembered with its
- * entry (`hashTop`, ADR 0101): a write shares its unchanged parts with the version before (ADR
+ * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
  * than hashing again, docs/benchmarks.md session 5; a few slots per entry is no map lookup.) An
