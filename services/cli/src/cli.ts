@@ -484,12 +484,12 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('csi-driver')
     .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions, or, given --csi-rpc NAME, go over NATS to a `csi-driver NAME --rpc` process (docs/decisions/0022-kubelet-and-csi-driver-processes.md).')
-    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
-    .option('--rpc', 'run the driver itself: answer its controller RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
+    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev); NAME=./driver.mjs runs your driver module as the driver itself, answering as --rpc does (its memory in the object store bucket pvsim-csi-drivers)')
+    .option('--rpc', 'run the driver itself: answer its RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
     .addHelpText('after', '\nExamples:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk --rpc\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo --csi-rpc disk csi-driver disk')
     .action(async (name: string, o: { rpc?: boolean }) => {
       const { progress: _bar, ...g } = globals();
-      exitCode = o.rpc ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
+      exitCode = o.rpc || name.includes('=') ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');
