@@ -2,7 +2,8 @@
 // one launcher: `pvsim csi-driver disk.csi.pvsim.dev=examples/check/csi-driver/disk-driver.mjs`
 // answers the disk driver's RPCs for the processes given `--csi-rpc disk` (the sidecars, the
 // kubelets), its memory in the object store bucket `pvsim-csi-drivers`. A claim is provisioned and
-// a pod runs on it; the driver process is killed (SIGKILL) and restarted and resumes from its
+// a pod runs on it; its kubelet is killed and restarted and rebuilds the module's mounts from the
+// pod; the driver process is killed (SIGKILL) and restarted and resumes from its
 // saved memory; the pod goes and the claim, and the module's memory holds no volume (none
 // leaked); the log verifies with no driver process at all.
 import * as assert from 'uvu/assert';
@@ -53,6 +54,19 @@ test('a driver module as a process: provision, a pod\'s life, the process killed
   const v = memory.volumes[ids[0]!]!;
   assert.equal(v.publishedNodes, [pod.spec.nodeName]);
   assert.equal(Object.keys(v.mounts).length, 1, 'mounted once');
+
+  // The pod's kubelet killed and restarted: with no backend objects to reconstruct from, it
+  // rebuilds the module's mounts from the Running pod, so it calls nothing and appends nothing.
+  const node = pod.spec.nodeName as string;
+  const k = node === 'node-a' ? 2 : 3;
+  procs[k]!.child.kill('SIGKILL');
+  assert.is(await procs[k]!.exited, 'SIGKILL');
+  const kubeletPasses = async () => (await records(cluster)).filter((r) => r.type === 'ComponentWorkRequested' && r.data.component === `kubelet/${node}`).length;
+  const passesBefore = await kubeletPasses();
+  procs[k] = start(cluster, [...REMOTE, 'kubelet', '--node', node]);
+  await procs[k]!.waitFor(new RegExp(`^kubelet/${node}: ran \\d+ work item\\(s\\) on the log at \\d+; they changed nothing, not appended$`));
+  assert.is(await kubeletPasses(), passesBefore, 'the restarted kubelet appended nothing');
+  assert.equal(Object.keys((await moduleMemory(cluster)).volumes[ids[0]!]!.mounts).length, 1, 'still mounted once');
 
   driver.child.kill('SIGKILL');
   assert.is(await driver.exited, 'SIGKILL');
