@@ -362,8 +362,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
     .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller; `kubelets` adds a `pvsim kubelet` process per node, `drivers` a `pvsim csi-driver` process per driver, `all` every controller, kubelet and driver')
     .option('--nodes <n>', 'with --serve: start the cluster with N nodes (pvsim init --nodes N) before its processes')
+    .option('--driver-rpc', 'with --serve drivers: each driver runs as its own process (csi-driver D --rpc) and its sidecars and the kubelets call it over NATS (--csi-rpc)')
+    .option('--csi-driver <name=module...>', 'with --driver-rpc: your own CSI driver module as the driver process NAME (csi-driver NAME=./driver.mjs; docs/reference/csi-driver-module.md)')
     .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false\n  pvsim --cluster demo up --nodes 3 --serve all    # every controller, a kubelet per node, a process per driver')
-    .action(async (o: { workers: string; serve?: string; nodes?: string }) => {
+    .action(async (o: { workers: string; serve?: string; nodes?: string; driverRpc?: boolean; csiDriver?: string[] }) => {
       const cluster = program.opts<{ cluster?: string }>().cluster ?? io.env['PVSIM_CLUSTER'];
       exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
     });
