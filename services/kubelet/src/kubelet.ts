@@ -341,9 +341,10 @@ export class Kubelet implements Controller {
         const csi = bound ? csiSourceOf(bound.pv) : undefined;
         const driver = csi ? this.drivers.get(csi.driver) : undefined;
         if (!bound || !csi || !driver) continue;
-        if (this.client.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle))) continue;
         const targetPath = csiTargetPath(pod.metadata.uid ?? '', bound.pv.metadata.name);
+        // Known from the node's backend objects: nothing to rebuild (and no second read of them).
         if (state.published.some((p) => p.driver === csi.driver && p.volumeId === csi.volumeHandle && p.targetPath === targetPath)) continue;
+        if (this.client.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle))) continue;
         if (driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME') && !staged.has(`${csi.driver}\n${csi.volumeHandle}`)) {
           staged.add(`${csi.driver}\n${csi.volumeHandle}`);
           state.staged.push({ driver: csi.driver, volumeId: csi.volumeHandle, stagingTargetPath: csiStagingPath(csi.driver, csi.volumeHandle) });
