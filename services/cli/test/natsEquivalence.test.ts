@@ -69,9 +69,10 @@ const EXCEPTIONS: Record<string, string> = {
   'examples/real-app/scenarios/demo.yaml': `${PLACEMENT} (postgres-0 and postgres-1 on each other's nodes)`,
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
   'examples/deployment-rollout/scenarios/demo.yaml': 'pod names now agree (ADR 0101: step 13 `exec db-5c995cd5f-57fs5` passes distributed); '
-    + 'not fully diagnosed: after the Recreate rollout, step 21 `exec deploy/db` fails "container not found ("db")" — the new pod counts '
-    + 'as a replica but its container is not running when the run is taken as settled; likely its start waits on a retry in simulated '
-    + 'time (the disk moving node-2 -> node-1 after the old pod went), which processes do not move (ADR 0019 "Time")',
+    + 'step 21 `exec deploy/db` fails "container not found" because the new pod db-684b964b69-… stays ContainerCreating on node-2: '
+    + 'after the Recreate rollout deleted the old pod, the attacher detached the disk from node-1, but the attach to node-2 that '
+    + 'the earlier Multi-Attach error put off is retried by the attach/detach controller on a timer (or resync) of simulated time, '
+    + 'which processes never move (ADR 0019 "Time"); step 17\'s wait (.status.replicas=1) already holds with the pod not running',
   'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
     + 'distributed, ids are drawn in another order, so that handle does not exist and the import fails NotFound',
 };
