@@ -23,7 +23,7 @@ export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEve
 export { NatsCallError, closeBridge, natsNextRequest, natsRequest, natsRespond, natsServe, pingBridge, type ServedRequest } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
 export {
-  CHECK_BUCKET, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,
+  CHECK_BUCKET, DRIVER_STATE_BUCKET, RESULT_STREAM, driverStateKey, TASK_STREAM, WORKER_CONSUMER, resultSubject, taskSubject,
 } from './subjects.ts';
 export {
   DEFAULT_ACK_WAIT_MS, GatherTimeoutError, WorkQueue, type TaskMessage, type TaskResult,
@@ -31,3 +31,4 @@ export {
 export { natsConnectOptions, withUrlCredentials } from './connectOptions.mjs';
 export { createUserNkey } from './nkeys.ts';
 export { connectNats, followLog, type FollowHandle } from './followLog.ts';
+export { DriverStateStore } from './driverStateStore.ts';

@@ -121,6 +121,13 @@ export const TASK_STREAM = 'PVSIM_TASKS';
 export const RESULT_STREAM = 'PVSIM_RESULTS';
 /** The object store bucket that holds job specs and counterexamples. */
 export const CHECK_BUCKET = 'pvsim-check';
+/** The object store bucket of driver modules' memories (driverStateStore.ts, ADR 0029). */
+export const DRIVER_STATE_BUCKET = 'pvsim-csi-drivers';
+
+/** The object name of `driver`'s memory in `cluster`: `CLUSTER/DRIVER` (a cluster name has no `/`). */
+export function driverStateKey(cluster: string, driver: string): string {
+  return `${checkClusterName(cluster)}/${driver}`;
+}
 /** The durable consumer all workers share on TASK_STREAM (one queue, each task to one worker). */
 export const WORKER_CONSUMER = 'pvsim-workers';
 

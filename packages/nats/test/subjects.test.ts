@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   ClusterNameInvalidError,
   csiRpcSubject,
+  driverStateKey,
   lockstepSubject,
   escapeToken,
   logStreamName,
@@ -92,6 +93,15 @@ test('credentials in a server URL are hidden in messages', () => {
   assert.is(redactCredentials('nats://pvsim:s3cret@127.0.0.1:4222'), 'nats://***@127.0.0.1:4222');
   assert.is(redactCredentials('tls://tok@host:4222'), 'tls://***@host:4222');
   assert.is(redactCredentials('nats://127.0.0.1:4222'), 'nats://127.0.0.1:4222');
+});
+
+test('a driver module\'s memory is one object per cluster and driver: CLUSTER/DRIVER (ADR 0029)', () => {
+  assert.is(driverStateKey('c1', 'disk.csi.pvsim.dev'), 'c1/disk.csi.pvsim.dev');
+  assert.throws(() => driverStateKey('a/b', 'nas'), (e: unknown) => e instanceof ClusterNameInvalidError);
+  // A cluster name has no '/', so two clusters' objects never share a name.
+  fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/), fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/), fc.string({ maxLength: 12 }), (a, b, d) => {
+    if (a !== b) assert.is.not(driverStateKey(a, d), driverStateKey(b, d));
+  }));
 });
 
 test.run();

@@ -374,8 +374,10 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     .option('--workers <n>', 'also start N `pvsim worker` processes for `pvsim sim --nats`', '0')
     .option('--serve <components>', 'also start a `pvsim serve --only COMPONENTS` process for the cluster --cluster names (default `default`), e.g. pv-controller; `kubelets` adds a `pvsim kubelet` process per node, `drivers` a `pvsim csi-driver` process per driver, `all` every controller, kubelet and driver')
     .option('--nodes <n>', 'with --serve: start the cluster with N nodes (pvsim init --nodes N) before its processes')
+    .option('--driver-rpc', 'with --serve drivers: each driver runs as its own process (csi-driver D --rpc) and its sidecars and the kubelets call it over NATS (--csi-rpc)')
+    .option('--csi-driver <name=module...>', 'with --driver-rpc: your own CSI driver module as the driver process NAME (csi-driver NAME=./driver.mjs; docs/reference/csi-driver-module.md)')
     .addHelpText('after', '\nExample:\n  pvsim up    # then: pvsim --nats nats://127.0.0.1:PORT --cluster demo apply -f examples/static/\n  pvsim up --workers 2    # then: pvsim --nats nats://127.0.0.1:PORT sim SCENARIO --runs 100\n  pvsim --cluster demo up --serve pv-controller    # then: pvsim --nats … --cluster demo apply -f examples/static/ --wait=false\n  pvsim --cluster demo up --nodes 3 --serve all    # every controller, a kubelet per node, a process per driver\n  pvsim --cluster demo --lockstep up --serve all   # the same processes in lockstep: then pvsim --nats … --cluster demo --lockstep apply -f …')
-    .action(async (o: { workers: string; serve?: string; nodes?: string }) => {
+    .action(async (o: { workers: string; serve?: string; nodes?: string; driverRpc?: boolean; csiDriver?: string[] }) => {
       const cluster = program.opts<{ cluster?: string }>().cluster ?? io.env['PVSIM_CLUSTER'];
       const lockstep = program.opts<{ lockstep?: boolean }>().lockstep === true || io.env['PVSIM_LOCKSTEP'] === '1';
       exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}), ...(lockstep ? { lockstep } : {}) });
@@ -497,12 +499,12 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
 
   program.command('csi-driver')
     .description('With --nats: run a CSI driver\'s sidecars (external-provisioner, external-attacher, external-resizer, csi-snapshotter) as a process of a distributed cluster; the driver\'s controller RPCs run inside their transactions, or, given --csi-rpc NAME, go over NATS to a `csi-driver NAME --rpc` process (docs/decisions/0022-kubelet-and-csi-driver-processes.md).')
-    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev)')
-    .option('--rpc', 'run the driver itself: answer its controller RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
+    .argument('<name>', 'the driver: nas, disk, or its full name (disk.csi.pvsim.dev); NAME=./driver.mjs runs your driver module as the driver itself, answering as --rpc does (its memory in the object store bucket pvsim-csi-drivers)')
+    .option('--rpc', 'run the driver itself: answer its RPCs over NATS request/reply for the processes given --csi-rpc NAME (and host no sidecars)')
     .addHelpText('after', '\nExamples:\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo csi-driver disk --rpc\n  pvsim --nats nats://127.0.0.1:4222 --cluster demo --csi-rpc disk csi-driver disk')
     .action(async (name: string, o: { rpc?: boolean }) => {
       const { progress: _bar, ...g } = globals();
-      exitCode = o.rpc ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name), lockstepComponents: () => lockstepDriverSidecars(g, driverSidecarsOf(name)) });
+      exitCode = o.rpc || name.includes('=') ? await answerDriverRpcs(io, g, name) : await serveComponents(io, g, { components: [], label: 'pvsim csi-driver', resolve: driverSidecarsOf(name), lockstepComponents: () => lockstepDriverSidecars(g, driverSidecarsOf(name)) });
     });
 
   const dryRunOption = () => new Option('--dry-run [strategy]', 'say what would change; record nothing').choices(['none', 'client', 'server']).preset('client');

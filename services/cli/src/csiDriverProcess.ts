@@ -5,8 +5,10 @@
  * Apart from csiRpc.ts because it opens sessions, and the sessions' own wiring calls csiRpc.ts.
  */
 import { CsiError, ExpectedVersionConflict } from '@pvsim/domain';
-import { connectNats, csiRpcSubject, redactCredentials } from '@pvsim/nats';
-import { answerSimRpc, type RpcAnswer } from '@pvsim/world';
+import { DriverStateStore, connectNats, csiRpcSubject, redactCredentials } from '@pvsim/nats';
+import { ModuleCsiDriver } from '@pvsim/csi-drivers';
+import { answerRpc, answerSimRpc, type RpcAnswer } from '@pvsim/world';
+import { loadCsiDriverModules, parseCsiDriverFlags } from './csiDriverModules.ts';
 import { natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { openSession } from './session.ts';
 import { FollowingSessions } from './componentHost.ts';
@@ -16,7 +18,7 @@ import { UsageError, type CliIO, type GlobalOptions } from './verbTypes.ts';
 /** `pvsim csi-driver NAME --rpc`: answers the driver's RPCs until SIGINT or SIGTERM; resolves with the exit code. */
 export async function answerDriverRpcs(io: CliIO, g: GlobalOptions, name: string): Promise<number> {
   if (!g.nats) throw new UsageError('error: csi-driver --rpc answers a driver\'s RPCs over NATS: give --nats URL (or PVSIM_NATS)');
-  if (name.includes('=')) throw new UsageError(`error: csi-driver ${name} --rpc: a driver module of your own cannot answer over NATS yet — its memory is the module's, not the log's (docs/decisions/0022-kubelet-and-csi-driver-processes.md); run it in-process with --csi-driver`);
+  if (name.includes('=')) return answerModuleRpcs(io, g, g.nats, name);
   // The driver's own sessions call no driver remotely.
   const { csiRpc: _calls, ...own } = g;
   // A new cluster is started first (its own objects, one batch), as serve starts it.
@@ -81,4 +83,66 @@ function answerOne(sessions: FollowingSessions, driver: string, request: RpcRequ
     if (e instanceof CsiError) return { error: { code: e.code, message: e.message }, writes: [] };
     throw e;
   }
+}
+
+/**
+ * `pvsim csi-driver NAME=./driver.mjs`: a user's driver module as a process (ADR 0029). It
+ * answers the RPCs the callers given `--csi-rpc NAME` send (as `--rpc` does for a simulated
+ * driver), from its own memory, which it saves to the object store after every answer that
+ * changed it and before replying, and loads at start: a restarted process resumes. Its answers
+ * carry no backend writes (the module's backend is its memory, not the cluster's store); the
+ * callers record them, so `log verify` needs no module process. It answers from its memory, not
+ * from the caller's log position (a module has no view of the log): a retry after a lost reply or
+ * a refused append meets the state the first call left, as a real driver's would, and CSI's
+ * idempotency (CreateVolume by name, the others by id) makes it the same answer.
+ */
+async function answerModuleRpcs(io: CliIO, g: GlobalOptions, nats: NonNullable<GlobalOptions['nats']>, flag: string): Promise<number> {
+  let driver: string;
+  let mod: ModuleCsiDriver;
+  try {
+    const paths = parseCsiDriverFlags(io.cwd, [flag]);
+    const [given] = Object.keys(paths);
+    driver = fullDriverName(given!);
+    const factory = loadCsiDriverModules({ [driver]: paths[given!]! })[driver]!;
+    mod = new ModuleCsiDriver(driver, factory({ name: driver }));
+  } catch (e) {
+    throw new UsageError(`error: csi-driver ${flag}: ${(e as Error).message.replace(/^--csi-driver [^:]*: /, '')}`);
+  }
+  const nc = await connectNats(natsConnectOf(g));
+  const states = await DriverStateStore.open(nc, nats.cluster, driver);
+  const saved = await states.load();
+  if (saved !== undefined) mod.loadState(saved);
+  let memory = JSON.stringify(mod.saveState() ?? null);
+  const subject = csiRpcSubject(nats.cluster, driver);
+  const sub = nc.subscribe(subject);
+  await nc.flush();
+  io.stdout(`pvsim csi-driver: answering ${driver}'s RPCs (module ${flag.slice(flag.indexOf('=') + 1)}, memory ${saved === undefined ? 'new' : 'restored'}) on ${subject} for ${redactCredentials(nats.url)} cluster ${nats.cluster}\n`);
+  const stop = (): void => { sub.unsubscribe(); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const nothing = { get: () => undefined, list: () => [] };
+  try {
+    for await (const m of sub) {
+      let answer: RpcAnswer;
+      let request: RpcRequest | undefined;
+      try {
+        request = JSON.parse(m.string()) as RpcRequest;
+        answer = answerRpc(nothing, [], () => mod, request.rpc, request.args ?? undefined);
+      } catch (e) {
+        answer = { error: { code: 'INTERNAL', message: `the driver process failed: ${(e as Error).message}` }, writes: [] };
+      }
+      // The memory is saved before the reply: a process killed in between never answered, and
+      // the caller's retry meets the saved memory.
+      const now = JSON.stringify(mod.saveState() ?? null);
+      if (now !== memory) { await states.save(JSON.parse(now)); memory = now; }
+      io.stdout(`${driver}: ${request?.rpc ?? '(unreadable request)'} at log position ${request?.pos ?? '?'}: ${answer.error ? answer.error.code : 'OK'}\n`);
+      m.respond(JSON.stringify(answer));
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await nc.drain().catch(() => undefined);
+  }
+  io.stdout('pvsim csi-driver: stopped\n');
+  return 0;
 }

@@ -1,8 +1,8 @@
 /**
- * Design: a CSI driver's controller RPCs over NATS request/reply (ADR 0022, issue 8 item 3). Two
+ * Design: a CSI driver's RPCs over NATS request/reply (ADR 0022, issue 8 item 3). Two
  * composition roots:
  * - the caller: any process given `--csi-rpc DRIVER` (env PVSIM_CSI_RPC) calls that driver's
- *   CreateVolume, DeleteVolume, ControllerPublish/Unpublish with a NATS request on
+ *   RPCs that change its backend (`REMOTE_RPCS`: controller, node, expansion, snapshot) with a NATS request on
  *   `pvsim.CLUSTER.csi.DRIVER.rpc` carrying its log position, the arguments and the backend
  *   objects its transaction already changed, and waits up to the deadline (`--csi-rpc-deadline`,
  *   default 10 s, external-provisioner's `--timeout`). The outcome is recorded in its transaction

@@ -21,6 +21,8 @@ import { EPOCH_MS } from './session.ts';
 import { parseShape } from './clusterInit.ts';
 import { HOSTABLE_COMPONENTS, parseComponents } from './componentHost.ts';
 import { UsageError, type CliIO } from './verbTypes.ts';
+import { parseCsiDriverFlags } from './csiDriverModules.ts';
+import { fullDriverName } from './csiRpc.ts';
 
 /** How long a worker may take to say it is pulling tasks, or to stop after SIGINT. */
 const WORKER_BUDGET_MS = 60_000;
@@ -90,6 +92,30 @@ export function parseServe(list: string): { controllers: string[]; kubelets: boo
   };
 }
 
+/**
+ * The processes `--serve drivers` starts for `drivers` (full names), as argument lists: the
+ * sidecars of each (`csi-driver D`); with `rpc` (`up --driver-rpc`) also the driver itself
+ * answering over NATS (`csi-driver D --rpc`, or a user's module `csi-driver D=PATH` for a driver
+ * `modules` names, ADR 0029), and the sidecars and kubelets call it (`--csi-rpc D,…`).
+ */
+export function driverProcesses(drivers: readonly string[], rpc: boolean, modules: Readonly<Record<string, string>> = {}): { drivers: string[][]; kubeletGlobals: string[] } {
+  for (const name of Object.keys(modules)) {
+    if (!drivers.includes(name)) throw new UsageError(`error: --csi-driver ${name}: the cluster has no driver of that name (it has ${drivers.join(', ')})`);
+  }
+  if (!rpc) {
+    if (Object.keys(modules).length > 0) throw new UsageError('error: --csi-driver runs a driver module as the driver process: give --driver-rpc too');
+    return { drivers: drivers.map((d) => ['csi-driver', d]), kubeletGlobals: [] };
+  }
+  const calls = ['--csi-rpc', drivers.join(',')];
+  return {
+    drivers: drivers.flatMap((d) => [
+      modules[d] !== undefined ? ['csi-driver', `${d}=${modules[d]}`] : ['csi-driver', d, '--rpc'],
+      [...calls, 'csi-driver', d],
+    ]),
+    kubeletGlobals: calls,
+  };
+}
+
 function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
@@ -100,12 +126,13 @@ function stopWorker(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes?: string; cluster?: string; lockstep?: boolean } = {}): Promise<number> {
+export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes?: string; cluster?: string; lockstep?: boolean; driverRpc?: boolean; csiDriver?: string[] } = {}): Promise<number> {
   const workerCount = o.workers === undefined ? 0 : Number(o.workers);
   if (!Number.isSafeInteger(workerCount) || workerCount < 0) throw new UsageError(`error: invalid argument "${o.workers}" for "--workers" flag: must be a non-negative integer`);
   const serve = o.serve === undefined ? undefined : parseServe(o.serve);
   if (o.nodes !== undefined && serve === undefined) throw new UsageError('error: --nodes starts the cluster --serve runs: give --serve too (e.g. --serve all)');
   if (o.lockstep && serve === undefined) throw new UsageError('error: --lockstep starts the processes of --serve in lockstep: give --serve too (e.g. --serve all)');
+  if (o.lockstep && o.driverRpc) throw new UsageError('error: --lockstep and --driver-rpc cannot be used together: in lockstep the driver\'s RPCs run inside the granted steps (docs/decisions/0025-lockstep-distributed-runs.md)');
   const shape = parseShape(o.nodes === undefined ? {} : { nodes: o.nodes });
   // --cluster names the served cluster (otherwise up ignores it, as it starts no cluster).
   const cluster = o.cluster ?? 'default';
@@ -116,6 +143,14 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
       throw new UsageError(`error: --cluster: ${(e as Error).message} when the log is in NATS`);
     }
   }
+  if ((o.driverRpc || o.csiDriver?.length) && !serve?.drivers) throw new UsageError('error: --driver-rpc and --csi-driver shape the driver processes: give --serve drivers (or all) too');
+  let modules: Record<string, string>;
+  try {
+    modules = Object.fromEntries(Object.entries(parseCsiDriverFlags(io.cwd, o.csiDriver ?? [])).map(([name, path]) => [fullDriverName(name), path]));
+  } catch (e) {
+    throw new UsageError(`error: ${(e as Error).message}`);
+  }
+  const driverPlan = driverProcesses(DEFAULT_DRIVER_PROFILES.map((d) => d.name), o.driverRpc === true, modules);
   const binary = io.env['PVSIM_NATS_SERVER'];
   const server = await startNatsServer(binary ? { binary } : {});
   io.stdout(`nats-server ${server.url} (pid ${server.pid}), JetStream store in ${server.storeDir}\n`);
@@ -141,11 +176,11 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
         io.stdout(`pvsim ${args.join(' ')}${o.lockstep ? ' --lockstep' : ''} (pid ${child.pid}) for cluster ${cluster}\n`);
       };
       if (serve.controllers.length > 0) await start(['serve', '--only', serve.controllers.join(',')]);
-      if (serve.drivers) for (const d of DEFAULT_DRIVER_PROFILES) await start(['csi-driver', d.name]);
+      if (serve.drivers) for (const args of driverPlan.drivers) await start(args);
       if (serve.kubelets) {
         const nodes = clusterInitObjects(shape, new Date(EPOCH_MS).toISOString()).filter((x) => x['kind'] === 'Node')
           .map((n) => (n['metadata'] as { name: string }).name);
-        for (const node of nodes) await start(['kubelet', '--node', node]);
+        for (const node of nodes) await start([...(serve.drivers ? driverPlan.kubeletGlobals : []), 'kubelet', '--node', node]);
       }
     }
   } catch (e) {

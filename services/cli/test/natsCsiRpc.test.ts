@@ -13,7 +13,9 @@ import { pvsim } from './support.ts';
 
 const server = await startNatsServer();
 process.on('exit', () => { void server.stop(); });
-const { nats, ok, start, until, stop } = processHarness(server.url);
+const { nats, ok, start, until, stop, killAll } = processHarness(server.url);
+// A failed assertion leaves no child running.
+test.after.each(killAll);
 const MANIFESTS = ['-f', 'examples/lecture/dynamic-disk/01-storageclass.yaml', '-f', 'examples/lecture/dynamic-disk/02-pvc.yaml'];
 
 /** The backend's volumes: `pvsim csi ls disk.csi.pvsim.dev`, their PVs. */
@@ -100,15 +102,16 @@ test('a driver that does not answer in time: DEADLINE_EXCEEDED recorded; retried
   await verifies(cluster);
 });
 
-test('a pod with a provisioned disk runs and goes: attach and detach through request/reply too', async () => {
+test('a pod with a provisioned disk runs and goes: attach, detach, stage, publish and their undoing through request/reply too', async () => {
   const cluster = 'rpcpod';
   const driver = start(cluster, ['csi-driver', 'disk', '--rpc']);
   await driver.waitFor(/^pvsim csi-driver: answering /);
   const procs = [
     start(cluster, ['--csi-rpc', 'disk', '--csi-rpc-deadline', String(BUDGET_MS), 'csi-driver', 'disk']),
     start(cluster, ['serve', '--only', 'pv-controller,pvc-protection,pv-protection,scheduler,attachdetach']),
-    start(cluster, ['kubelet', '--node', 'node-a']),
-    start(cluster, ['kubelet', '--node', 'node-b']),
+    // The kubelets call the node RPCs over NATS too.
+    start(cluster, ['--csi-rpc', 'disk', '--csi-rpc-deadline', String(BUDGET_MS), 'kubelet', '--node', 'node-a']),
+    start(cluster, ['--csi-rpc', 'disk', '--csi-rpc-deadline', String(BUDGET_MS), 'kubelet', '--node', 'node-b']),
   ];
   for (const p of procs) await p.waitFor(/^pvsim (csi-driver|serve|kubelet): /);
   await ok([...nats(cluster), 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
@@ -118,7 +121,36 @@ test('a pod with a provisioned disk runs and goes: attach and detach through req
   const attachments = async () => (JSON.parse((await ok([...nats(cluster), 'get', 'volumeattachments', '-o', 'json'])).stdout).items as any[]).length;
   await until('disk-pod gone and its volume detached', async () => (await podPhase()) === undefined && (await attachments()) === 0);
   const rs = await records(cluster);
-  for (const rpc of ['CreateVolume', 'ControllerPublishVolume', 'ControllerUnpublishVolume']) {
+  for (const rpc of ['CreateVolume', 'ControllerPublishVolume', 'NodeStageVolume', 'NodePublishVolume', 'NodeUnpublishVolume', 'NodeUnstageVolume', 'ControllerUnpublishVolume']) {
+    assert.ok(rpcs(rs, 'CsiRpcAnswered', rpc).some((r) => !r.data.error), `${rpc} answered over NATS`);
+  }
+  for (const p of [...procs, driver]) await stop(p);
+  await verifies(cluster);
+});
+
+test('a mounted disk grown online and snapshotted: ControllerExpand, NodeExpand, CreateSnapshot and DeleteSnapshot through request/reply', async () => {
+  const cluster = 'rpcexpand';
+  const driver = start(cluster, ['csi-driver', 'disk', '--rpc']);
+  await driver.waitFor(/^pvsim csi-driver: answering /);
+  const remote = ['--csi-rpc', 'disk', '--csi-rpc-deadline', String(BUDGET_MS)];
+  const procs = [
+    start(cluster, [...remote, 'csi-driver', 'disk']),
+    start(cluster, ['serve', '--only', 'all']),
+    start(cluster, [...remote, 'kubelet', '--node', 'node-a']),
+    start(cluster, [...remote, 'kubelet', '--node', 'node-b']),
+  ];
+  for (const p of procs) await p.waitFor(/^pvsim (csi-driver|serve|kubelet): /);
+  await ok([...nats(cluster), 'apply', '-f', 'examples/expansion/01-storageclasses.yaml', '-f', 'examples/expansion/02-claims.yaml', '-f', 'examples/expansion/03-pod.yaml', '-f', 'examples/snapshots/01-classes.yaml', '--wait=false']);
+  const get = async (what: string) => JSON.parse((await ok([...nats(cluster), 'get', what, '-o', 'json'])).stdout) as any;
+  await until('pod db Running', async () => (await get('pod/db')).status?.phase === 'Running');
+  await ok([...nats(cluster), 'apply', '-f', 'examples/expansion/resize/grow-db.yaml', '--wait=false']);
+  await until('db-data grown to 20Gi, its filesystem too', async () => (await get('pvc/db-data')).status?.capacity?.storage === '20Gi');
+  await ok([...nats(cluster), 'apply', '-f', 'examples/snapshots/03-snapshot.yaml', '--wait=false']);
+  await until('db-snap ready to use', async () => (await get('volumesnapshots')).items.some((v: any) => v.metadata.name === 'db-snap' && v.status?.readyToUse === true));
+  await ok([...nats(cluster), 'delete', 'volumesnapshot', 'db-snap', '--wait=false']);
+  await until('db-snap and its content gone', async () => (await get('volumesnapshots')).items.length === 0 && (await get('volumesnapshotcontents')).items.length === 0);
+  const rs = await records(cluster);
+  for (const rpc of ['ControllerExpandVolume', 'NodeExpandVolume', 'CreateSnapshot', 'DeleteSnapshot']) {
     assert.ok(rpcs(rs, 'CsiRpcAnswered', rpc).some((r) => !r.data.error), `${rpc} answered over NATS`);
   }
   for (const p of [...procs, driver]) await stop(p);

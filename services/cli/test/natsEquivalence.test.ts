@@ -62,9 +62,6 @@ const EXCEPTIONS: Record<string, string> = {
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
   'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
     + 'distributed, ids are drawn in another order, so that handle does not exist and the import fails NotFound',
-  'examples/deployment-rollout/scenarios/demo.yaml': 'step 13 `exec db-5c995cd5f-tmfzw` names the old pod by the suffix the embedded run drew; '
-    + 'distributed, names are drawn in another order, so that pod does not exist (NotFound). Diagnosed 2026-12-03 with the clock owner: '
-    + 'the same scenario without that one step equals embedded, the 600 s progress deadline included',
 };
 
 const server = await startNatsServer();

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
+import { driverProcesses } from '../src/upVerb.ts';
 
 /** `pvsim up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
 async function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
@@ -140,6 +141,50 @@ test('pvsim --lockstep up --serve all starts every process in lockstep: a lockst
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('up --serve drivers --driver-rpc: each driver its own process answering over NATS, a module for disk; sidecars and kubelets call it', async () => {
+  assert.equal(driverProcesses(['a.csi', 'b.csi'], false), { drivers: [['csi-driver', 'a.csi'], ['csi-driver', 'b.csi']], kubeletGlobals: [] });
+  assert.equal(driverProcesses(['a.csi', 'b.csi'], true, { 'b.csi': '/m.mjs' }), {
+    drivers: [['csi-driver', 'a.csi', '--rpc'], ['--csi-rpc', 'a.csi,b.csi', 'csi-driver', 'a.csi'], ['csi-driver', 'b.csi=/m.mjs'], ['--csi-rpc', 'a.csi,b.csi', 'csi-driver', 'b.csi']],
+    kubeletGlobals: ['--csi-rpc', 'a.csi,b.csi'],
+  });
+  assert.throws(() => driverProcesses(['a.csi'], false, { 'a.csi': '/m.mjs' }), /give --driver-rpc too/);
+  assert.throws(() => driverProcesses(['a.csi'], true, { 'z.csi': '/m.mjs' }), /no driver of that name/);
+
+  const { child, out, err, exited, ready } = await startUp(['--nodes', '2', '--serve', 'all', '--driver-rpc', '--csi-driver', 'disk.csi.pvsim.dev=examples/check/csi-driver/disk-driver.mjs']);
+  const [, url] = ready;
+  assert.match(out(), /^pvsim csi-driver nas\.csi\.pvsim\.dev --rpc \(pid \d+\)/m);
+  assert.match(out(), /^pvsim csi-driver disk\.csi\.pvsim\.dev=\S+disk-driver\.mjs \(pid \d+\)/m);
+  assert.match(out(), /^pvsim --csi-rpc nas\.csi\.pvsim\.dev,disk\.csi\.pvsim\.dev kubelet --node node-a \(pid \d+\)/m);
+  const nats = ['--nats', url!, '--cluster', 'default'];
+  const applied = await pvsim('.unused', [...nats, 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
+  assert.is(applied.code, 0, applied.stderr);
+  const phase = async () => (await pvsim('.unused', [...nats, 'get', 'pod', 'disk-pod', '-o', 'jsonpath={.status.phase}'])).stdout;
+  await new Promise<void>((resolve, reject) => {
+    let looking = false;
+    let again = false;
+    const look = async (): Promise<void> => {
+      if (looking) { again = true; return; }
+      looking = true;
+      do {
+        again = false;
+        if (await phase() === 'Running') { child.stdout!.off('data', onData); resolve(); return; }
+      } while (again);
+      looking = false;
+    };
+    const onData = () => void look();
+    child.stdout!.on('data', onData);
+    void look();
+    const budget = setTimeout(() => reject(new Error(`disk-pod not Running within 240 s: ${out()}${err()}`)), 240_000);
+    budget.unref();
+  });
+  const log = await pvsim('.unused', [...nats, 'log']);
+  assert.match(log.stdout, /"type":"CsiRpcAnswered".*"rpc":"NodePublishVolume"/);
+  const verified = await pvsim('.unused', [...nats, 'log', 'verify']);
+  assert.match(verified.stdout, /^log verified: /, verified.stderr);
+  child.kill('SIGINT');
+  assert.is(await exited, 0, err());
 });
 
 test('pvsim up without a nats-server binary says so and how to install it', async () => {

@@ -14,7 +14,8 @@
  *   progress.go; a rollout that makes no progress for progressDeadlineSeconds gets
  *   ProgressDeadlineExceeded when it is next synced (a resync or `advance`), not by a timer.
  * - A ReplicaSet creates and deletes pods `<replicaset>-<5 chars>` to match its replicas; the suffix
- *   is a hash of its uid and a counter kept in an annotation (the same seed gives the same names),
+ *   is a hash of its namespace/name and a counter kept in an annotation (ADR 0028: the same names
+ *   whatever the interleaving of a distributed run, not only for the same seed),
  *   and surplus pods go in getPodsToDelete's order (unscheduled, pending, not ready first).
  * - pvsim has no garbage collector: a ReplicaSet whose Deployment is gone, and a pod whose
  *   ReplicaSet is gone, are deleted by these syncs. minReadySeconds is not simulated (a ready pod
@@ -209,7 +210,7 @@ export class ReplicaSetController implements Controller {
       if (!Number.isSafeInteger(counter) || counter < 0) counter = 0;
       for (let i = 0; i < -diff; i++) {
         let podName: string;
-        do podName = `${name}-${podNameSuffix(rs.metadata.uid ?? name, counter++)}`;
+        do podName = `${name}-${podNameSuffix(`${namespace}/${name}`, counter++)}`;
         while (this.client.get('Pod', `${namespace}/${podName}`));
         const t = rs.spec.template;
         this.client.create('Pod', podFromTemplate(t, {

@@ -164,9 +164,13 @@ export function podTemplateHash(template: PodTemplateSpec): string {
   return safeEncode(String(fnv32a(canonicalJson(template))));
 }
 
-/** Five characters drawn from the deployment uid and a counter: deterministic, rarely colliding. */
-export function podNameSuffix(ownerUid: string, index: number): string {
-  let h = fnv32a(`${ownerUid}/${index}`);
+/**
+ * Five characters of the safe alphabet drawn from the owner's `namespace/name` and its counter
+ * (ADR 0028): a name depends only on the owner and how many names it drew before, never on uids,
+ * which are drawn in log order and so differ between interleavings of a distributed run.
+ */
+export function podNameSuffix(ownerKey: string, index: number): string {
+  let h = fnv32a(`${ownerKey}/${index}`);
   let out = '';
   for (let i = 0; i < 5; i++) {
     out += SAFE_ALPHABET[h % SAFE_ALPHABET.length];

@@ -26,7 +26,7 @@
  * happen at the next resync.
  */
 import {
-  SIM_API_VERSION, CsiError, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
+  SIM_API_VERSION, CsiError, csiVolumeObjectName, markNodeResizeFailed, markResizeFinished, needsNodeResize, parseQuantity, quantityToBytes, csiAccessMode, csiLatencyMs, csiSourceOf, emptyFs, withFinalizer, isDir, isFile, mkdirp, KUBELET_FINALIZER, claimNameOf,
   containerFilesystemName, containersOf, csiTargetPath, emptyDirFilesystemName, initContainersOf, isAttachable, isKubeletAlive, isNodeReady,
   formatQuantity, jsonEqual, nodeFilesystemName, subPathFilesystemName, usedBytes, uniqueVolumeName, type CsiDriverAttachSpec, type CsiDriverPort, type CsiPersistentVolumeSource, type FsState, type NodeCapability, type PersistentVolume,
   type Pod, type PodVolume, type VolumeCapability, type ContainerSpec, type ContainerStatus, type CsiCall, type FilesystemObject,
@@ -37,7 +37,7 @@ import { containerMounts, generatedVolumeFiles, viewOf, type PublishedLookup } f
 import {
   forgetEmptyDir, hasEmptyDir, hostPathSetUp, markEmptyDir, markPublished, markStaged, markUnpublished, markUnstaged,
   missingSource, orphanedEmptyDirs, orphanedTargets, parseActualState, planCsiMount, podReleasesVolumes, podTargetsToUnpublish,
-  podWork, publishedAt, volumesToUnstage, wantedKey,
+  podWork, publishedAt, volumesToUnstage, wantedKey, canonicalActualState,
   type KubeletActualState, type PublishedVolume,
 } from './kubeletDecisions.ts';
 import { reconstructActualState } from './kubeletReconstruct.ts';
@@ -333,7 +333,40 @@ export class Kubelet implements Controller {
    * node shows (kubeletReconstruct.ts), as the real one reconstructs volumes at start-up.
    */
   actualState(): KubeletActualState {
-    return (this.actual ??= reconstructActualState(this.client, this.nodeName));
+    return (this.actual ??= this.withBackendlessMounts(reconstructActualState(this.client, this.nodeName)));
+  }
+
+  /**
+   * A driver whose backend is not in the store (a user's module, in-process or a process of its
+   * own, ADR 0029) leaves no CSIVolume object to reconstruct from. Its volumes are rebuilt from
+   * the pods, as the real kubelet rebuilds from the pod directories: a Running pod on this node
+   * had every volume mounted, so each CSI volume of such a pod counts as staged (if its driver
+   * stages) and published at the paths this kubelet uses. A pod not Running yet is left out: its
+   * mount is made again (NodeStage/NodePublish are idempotent), never skipped.
+   */
+  private withBackendlessMounts(state: KubeletActualState): KubeletActualState {
+    let added = false;
+    const staged = new Set(state.staged.map((s) => `${s.driver}\n${s.volumeId}`));
+    for (const pod of this.podsHere()) {
+      if (pod.status?.phase !== 'Running') continue;
+      for (const volume of pod.spec.volumes ?? []) {
+        const bound = boundVolumeOf(this.client, pod, volume);
+        const csi = bound ? csiSourceOf(bound.pv) : undefined;
+        const driver = csi ? this.drivers.get(csi.driver) : undefined;
+        if (!bound || !csi || !driver) continue;
+        const targetPath = csiTargetPath(pod.metadata.uid ?? '', bound.pv.metadata.name);
+        // Known from the node's backend objects: nothing to rebuild (and no second read of them).
+        if (state.published.some((p) => p.driver === csi.driver && p.volumeId === csi.volumeHandle && p.targetPath === targetPath)) continue;
+        if (this.client.get('CSIVolume', csiVolumeObjectName(csi.driver, csi.volumeHandle))) continue;
+        if (driver.nodeGetCapabilities().includes('STAGE_UNSTAGE_VOLUME') && !staged.has(`${csi.driver}\n${csi.volumeHandle}`)) {
+          staged.add(`${csi.driver}\n${csi.volumeHandle}`);
+          state.staged.push({ driver: csi.driver, volumeId: csi.volumeHandle, stagingTargetPath: csiStagingPath(csi.driver, csi.volumeHandle) });
+        }
+        state.published.push({ driver: csi.driver, volumeId: csi.volumeHandle, targetPath, readonly: volume.persistentVolumeClaim?.readOnly === true || csi.readOnly === true });
+        added = true;
+      }
+    }
+    return added ? canonicalActualState(state) : state;
   }
 
   // ---------------------------------------------------------------- helpers

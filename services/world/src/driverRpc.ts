@@ -1,7 +1,7 @@
 /**
- * Design: a CSI driver's controller RPCs answered by another process (ADR 0022, "driver RPCs over
+ * Design: a CSI driver's RPCs answered by another process (ADR 0022, "driver RPCs over
  * NATS request/reply"). The components keep holding the driver through its port; for a driver
- * reached this way the port's controller RPCs go through a *transport* instead of the in-process
+ * reached this way the port's backend-changing RPCs go through a *transport* instead of the in-process
  * driver, and every outcome becomes a record of the caller's transaction:
  * - `CsiRpcAnswered {driver, rpc, request, reply | error, writes}` — the answer and the backend
  *   writes the driver made for it (its CSIVolume and Filesystem objects live in the cluster's
@@ -14,8 +14,11 @@
  * `request` is a sha256 of the call's arguments. `log verify` re-executes the transaction with a
  * transport that hands back the recorded outcomes in order (`recordedTransport`), after checking
  * the request digest: the answer is a recorded fact, as the input is, so the re-execution needs
- * no driver process. Only these four RPCs are remote; everything else (capabilities, latency, the
- * node RPCs the kubelet calls) stays with the in-process driver.
+ * no driver process. The RPCs that change the backend are remote (`REMOTE_RPCS`: controller,
+ * node, expansion and snapshot RPCs); the read-only ones (identity, capabilities, NodeGetInfo,
+ * listings, capacity) and latency stay with the in-process driver. A driver process that does not
+ * implement an RPC answers UNIMPLEMENTED, which the caller treats as CSI says (csi-lib-utils: a
+ * permanent failure of that call, no retry with the same arguments changes it).
  */
 import { createHash } from 'node:crypto';
 import { CsiError, type CsiCode, type CsiDriverPort } from '@pvsim/domain';
@@ -23,10 +26,19 @@ import type { AnyObject, SimClock, StoredKind } from '@pvsim/runtime';
 import { SimCsiDriver, type CsiProfile, type CsiStore } from '@pvsim/csi-drivers';
 import { RandomStreams } from '@pvsim/runtime';
 
-/** The controller RPCs a driver answers over the transport (method name -> RPC name). */
+/**
+ * The RPCs a driver answers over the transport (method name -> RPC name): every one that changes
+ * the driver's backend (volumes, publications, staging and target mounts, sizes, snapshots).
+ * Identity, capabilities, NodeGetInfo, ValidateVolumeCapabilities, ListVolumes, GetCapacity and
+ * ListSnapshots read only and stay with the in-process driver.
+ */
 export const REMOTE_RPCS: Readonly<Record<string, string>> = {
   createVolume: 'CreateVolume', deleteVolume: 'DeleteVolume',
   controllerPublishVolume: 'ControllerPublishVolume', controllerUnpublishVolume: 'ControllerUnpublishVolume',
+  nodeStageVolume: 'NodeStageVolume', nodeUnstageVolume: 'NodeUnstageVolume',
+  nodePublishVolume: 'NodePublishVolume', nodeUnpublishVolume: 'NodeUnpublishVolume',
+  controllerExpandVolume: 'ControllerExpandVolume', nodeExpandVolume: 'NodeExpandVolume',
+  createSnapshot: 'CreateSnapshot', deleteSnapshot: 'DeleteSnapshot',
 };
 
 /** One change the driver made to its backend, applied by the caller as it was made. */
@@ -152,8 +164,11 @@ export function answerRpc(base: Pick<CsiStore, 'get' | 'list'>, touched: readonl
     delete: (kind, key) => { writes.push({ op: 'delete', kind, key }); over.set(`${kind}\n${key}`, null); },
   };
   const driver = makeDriver(store);
+  const fn = driver[method as keyof CsiDriverPort] as ((a: unknown) => unknown) | undefined;
+  // A driver without the RPC (expansion and snapshots are optional): the gRPC server's answer.
+  if (typeof fn !== 'function') return { error: { code: 'UNIMPLEMENTED', message: `unknown method ${rpc} for service csi.v1.${rpc.startsWith('Node') ? 'Node' : 'Controller'}` }, writes: [] };
   try {
-    const reply = (driver[method as keyof CsiDriverPort] as (a: unknown) => unknown).call(driver, args);
+    const reply = fn.call(driver, args);
     return { ...(reply === undefined ? {} : { reply }), writes };
   } catch (e) {
     const code: CsiCode = e instanceof CsiError ? e.code : 'INTERNAL';

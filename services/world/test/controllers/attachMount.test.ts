@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CsiError, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile, KUBELET_FINALIZER, csiTargetPath, uniqueVolumeName, type AccessMode,
+  CsiError, csiVolumeObjectName, FINALIZER_PVC_PROTECTION, emptyFs, isFile, readFile, KUBELET_FINALIZER, csiTargetPath, uniqueVolumeName, type AccessMode,
   type ControllerCapability, type ControllerPublishRequest, type CreateVolumeRequest, type CsiDriverPort, type CsiVolume, type NodeCapability,
   type NodePublishRequest, type NodeStageRequest, type Pod, type PodVolume, type ContainerSpec, type ContainerStatus, type CsiCall, type CsiVolumeObject,
   type FilesystemObject, type VolumeAttachment,
@@ -708,6 +708,23 @@ function watchedClient(client: Client, reads: string[]): Client {
     },
   });
 }
+
+test('a restarted kubelet rebuilds a volume without backend objects (a driver module\'s, ADR 0029) from its Running pod', () => {
+  const c = createCluster();
+  const { volumeId } = c.volume('pv-disk', DISK, ['ReadWriteOnce'], 'data');
+  runningPod(c, 'web', 'node-a', [claimVolume('data', 'data')]);
+  const before = c.kubelets.get('node-a')!.saveState().actual;
+  // A module keeps its backend in its own memory: the store holds no CSIVolume for its volumes.
+  c.store.delete('CSIVolume', csiVolumeObjectName(DISK, volumeId));
+  const reads: string[] = [];
+  const fresh = new Kubelet(watchedClient(c.world.client, reads), c.manager.workQueue, 'node-a', new Map<string, CsiDriverPort>([[DISK, c.disk], [NAS, c.nas]]), { clock: c.clock, csiCalls: c.csiCalls });
+  c.manager.restartController('kubelet/node-a', fresh);
+  const callsBefore = c.csiCalls.length;
+  c.settle();
+  assert.equal(fresh.saveState().actual, before, 'staged and published, as the pod shows');
+  assert.equal(c.csiCalls.slice(callsBefore).filter((x) => x.rpc.startsWith('Node')), [], 'nothing mounted again');
+  assert.equal(reads, ['byIndex csiVolumesByNode', 'get CSIVolume'], 'the node\'s backend, then the one volume it lacks');
+});
 
 test('a restarted kubelet rebuilds its actual state from the node once, then unpublishes, unstages and tears down on its own', () => {
   const c = createCluster();

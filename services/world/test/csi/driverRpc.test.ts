@@ -65,4 +65,52 @@ test('recorded outcomes handed back reproduce the records and the store; another
   assert.throws(() => other.port.createVolume(request('pvc-2')), (e: unknown) => e instanceof RecordedRpcMismatchError);
 });
 
+/** A disk's whole life through `port`: the controller, node, expansion and snapshot RPCs. */
+function life(port: CsiDriverPort): unknown[] {
+  const replies: unknown[] = [];
+  const { volume } = port.createVolume(request('pvc-1'));
+  const v = volume.volumeId;
+  replies.push(volume);
+  replies.push(port.controllerPublishVolume({ volumeId: v, nodeId: 'node-a', volumeCapability: RWO, readonly: false }));
+  port.nodeStageVolume({ node: 'node-a', volumeId: v, stagingTargetPath: '/staging', volumeCapability: RWO });
+  port.nodePublishVolume({ node: 'node-a', volumeId: v, stagingTargetPath: '/staging', targetPath: '/target', volumeCapability: RWO, readonly: false });
+  replies.push(port.controllerExpandVolume!({ volumeId: v, capacityRange: { requiredBytes: String(20 * GiB) } }));
+  replies.push(port.nodeExpandVolume!({ node: 'node-a', volumeId: v, volumePath: '/target', stagingTargetPath: '/staging', capacityRange: { requiredBytes: String(20 * GiB) } }));
+  const { snapshot } = port.createSnapshot!({ name: 'snapshot-1', sourceVolumeId: v });
+  replies.push(snapshot);
+  port.deleteSnapshot!({ snapshotId: snapshot.snapshotId });
+  port.nodeUnpublishVolume({ node: 'node-a', volumeId: v, targetPath: '/target' });
+  port.nodeUnstageVolume({ node: 'node-a', volumeId: v, stagingTargetPath: '/staging' });
+  port.controllerUnpublishVolume({ volumeId: v, nodeId: 'node-a' });
+  return replies;
+}
+
+test('node, expansion and snapshot RPCs answered remotely reply and write as the in-process driver does, each recorded', () => {
+  const local = cluster(diskProfile);
+  const expected = life(local.driver as CsiDriverPort);
+  const { caller, driverSide, port, outcomes } = remote();
+  assert.equal(life(port), expected);
+  assert.equal(backend(caller), backend(local));
+  assert.equal(backend(driverSide), [], 'the driver process made no write of its own');
+  assert.equal(outcomes.map((o) => o.data.rpc), [
+    'CreateVolume', 'ControllerPublishVolume', 'NodeStageVolume', 'NodePublishVolume', 'ControllerExpandVolume', 'NodeExpandVolume',
+    'CreateSnapshot', 'DeleteSnapshot', 'NodeUnpublishVolume', 'NodeUnstageVolume', 'ControllerUnpublishVolume',
+  ]);
+  assert.ok(outcomes.every((o) => o.type === 'CsiRpcAnswered' && !o.data.error), 'every call answered OK');
+});
+
+test('a driver process without an RPC answers UNIMPLEMENTED, and the caller throws it as a CSI error', () => {
+  const without = (store: Parameters<Parameters<typeof answerRpc>[2]>[0]): CsiDriverPort => {
+    const d = new SimCsiDriver({ profile: diskProfile, client: store, random: new Random(1) });
+    return new Proxy(d, { get: (t, p) => (p === 'createSnapshot' ? undefined : Reflect.get(t, p, t)) }) as CsiDriverPort;
+  };
+  const driverSide = cluster(diskProfile);
+  const answer = answerRpc(driverSide.store, [], without, 'CreateSnapshot', { name: 'snapshot-1', sourceVolumeId: 'vol-1' });
+  assert.equal(answer.error?.code, 'UNIMPLEMENTED');
+  assert.equal(answer.writes, []);
+  const { port, outcomes } = remote((call) => ({ type: 'CsiRpcAnswered', data: { driver: call.driver, rpc: call.rpc, request: call.request, ...answerRpc(driverSide.store, call.touched, without, call.rpc, call.args) } }));
+  throwsCsi(() => port.createSnapshot!({ name: 'snapshot-1', sourceVolumeId: 'vol-1' }), 'UNIMPLEMENTED');
+  assert.equal(outcomes.map((o) => o.type), ['CsiRpcAnswered']);
+});
+
 test.run();
