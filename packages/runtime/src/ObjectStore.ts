@@ -185,6 +185,18 @@ const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
 /** Each kind's fact record types, made once (a template per write was a new string each time). */
 const FACT_TYPES = Object.fromEntries(STORED_KINDS.map((k) => [k, { Created: `${k}Created`, Updated: `${k}Updated`, Deleted: `${k}Deleted` }])) as Record<StoredKind, Record<'Created' | 'Updated' | 'Deleted', string>>;
 
+/**
+ * Each stored Event's correlation key, computed once per object (stored objects are frozen and
+ * shared by every world restored from a snapshot: a restore puts every Event again, and computing
+ * the key each time was a measurable part of one).
+ */
+const correlationKeys = new WeakMap<object, string>();
+function correlationKeyOf(ev: AnyObject): string {
+  let k = correlationKeys.get(ev);
+  if (k === undefined) correlationKeys.set(ev, (k = eventCorrelationKey(ev as unknown as KubeEvent)));
+  return k;
+}
+
 export function objectKey(kind: StoredKind, obj: { metadata: { name: string; namespace?: string } }): string {
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
 }
@@ -460,6 +472,33 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   /**
+   * `load` into a store that has been used since it was built (World.restoreInPlace): every
+   * object, actor, index, tally, correlation entry and version counter is dropped first, so the
+   * store ends as a new store loaded with `dump` would — its hosts (one per kind, stateless) and
+   * its bus are kept. `changes` keeps counting (caches keyed by it must not see an old count again).
+   */
+  loadInPlace(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+    for (const [kind, actors] of this.actors) {
+      for (const a of actors.values()) this.bus.unsubscribe(a.address);
+      actors.clear();
+      this.sortedKeys.delete(kind);
+    }
+    for (const [kind, objects] of this.plain) {
+      objects.clear();
+      this.sortedKeys.delete(kind);
+    }
+    this.index = undefined;
+    this.derived = newDerived();
+    this.eventByCorrelation = new Map();
+    this.unhashed.clear();
+    this.fingerprinter = new Fingerprinter();
+    this.resourceVersion = 0;
+    this.writes = 0;
+    this.changes++;
+    this.load(dump);
+  }
+
+  /**
    * Takes over every object of `other` — its actors as they are, its version counter, event
    * index and fingerprint registry — in place of folding the log or loading a dump, which would
    * build an actor per object again. The result is the store a fold of the same log gives (a
@@ -663,7 +702,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     objects.set(key, obj);
     if (objects.size !== size) this.sortedKeys.delete(kind);
     if (kind === 'Event') {
-      const correlation = eventCorrelationKey(obj as unknown as KubeEvent);
+      const correlation = correlationKeyOf(obj);
       if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
     }
   }
@@ -722,7 +761,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const old = this.plainOf(kind).get(key);
     if (this.plainOf(kind).delete(key)) this.sortedKeys.delete(kind);
     if (kind === 'Event' && old) {
-      const correlation = eventCorrelationKey(old as unknown as KubeEvent);
+      const correlation = correlationKeyOf(old);
       if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
     }
   }

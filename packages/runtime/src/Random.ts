@@ -107,6 +107,17 @@ export class RandomStreams {
     for (const [label, st] of Object.entries(state)) this.for(label).load(st);
   }
 
+  /**
+   * `load` into streams that have been drawn from since (a world restored in place): a stream
+   * the state does not name is put back at its start, where a new world's would be.
+   */
+  loadInPlace(state: Record<string, number[]>): void {
+    for (const [label, r] of this.streams) {
+      if (!(label in state)) r.load(new Random(deriveSeed(this.seed, labelHash(label))).state());
+    }
+    this.load(state);
+  }
+
   static fromState(seed: number, state: Record<string, number[]>): RandomStreams {
     const s = new RandomStreams(seed);
     for (const [label, st] of Object.entries(state)) s.streams.set(label, Random.fromState(deriveSeed(seed, labelHash(label)), st));

@@ -726,16 +726,64 @@ export class World {
 
   /** Becomes the world `snapshot()` described (this world must be new, built with the same options). */
   restore(snap: WorldSnapshot): void {
-    // The objects are shared, never changed (see snapshot()); the rest is copied, since the
-    // components go on changing what they load and the snapshot may be restored again.
-    const s: WorldSnapshot = {
-      ...snap,
-      processes: snap.processes.map((p) => ({ name: p.name, pending: p.pending.map((ev) => ({ ...ev })), cache: p.cache })),
-      ...structuredClone({ work: snap.work, armedFaults: snap.armedFaults, streams: snap.streams, controllers: snap.controllers }),
-    };
+    const s = copyOfSnapshot(snap);
     this.store.load(s.store);
     this.clock.set(s.nowMs);
     this.streams.load(s.streams);
+    this.restoreRest(snap, s);
+  }
+
+  /**
+   * Why this world cannot be restored in place (`restoreInPlace`), or undefined when it can:
+   * memory outside the world's reach (a user's driver module, a driver answered by another
+   * process), a timer set on the clock, or a kubelet for a node the snapshot's world does not
+   * have (a new world would not start it, and a running one cannot be taken back out).
+   */
+  inPlaceRefusal(snap: WorldSnapshot): string | undefined {
+    if ((this.parts.userDrivers?.size ?? 0) > 0) return 'a user CSI driver module keeps memory of its own';
+    if (this.opts.driverRpc) return 'a CSI driver is answered by another process';
+    if (this.clock.pendingTimers > 0) return 'a clock timer is pending';
+    if (this.parts.kubelets.size === 0) return undefined;
+    // The kubelet pool joins kubelets from kube-controller-manager's informer as restored.
+    const kcm = snap.processes.find((p) => p.name === CONTROLLER_MANAGER);
+    const nodes = new Set<string>();
+    for (const [kind, key] of kcm ? kcm.cache : snap.store.objects) if (kind === 'Node') nodes.add(key);
+    for (const node of this.parts.kubelets.keys()) if (!nodes.has(node)) return `the kubelet of node ${node} has no Node in the snapshot`;
+    return undefined;
+  }
+
+  /**
+   * Becomes the world `snapshot()` described, like `restore`, but in a world that has been used
+   * since it was built (ADR 0101): the same store, informers, components and queue are reset and
+   * loaded instead of a new world being built — the explorer restores a state for every move it
+   * takes, and building a world was most of that. Everything a world keeps beside its state is
+   * reset to what a new world has: armed faults, sync errors, saved-state and fingerprint caches,
+   * housekeeping proofs, counters. Throws `RestoreInPlaceRefused` (changing nothing) when
+   * `inPlaceRefusal` gives a reason; the caller then builds a new world and restores into it.
+   * services/world/test/restoreInPlace.test.ts holds it equal to a new world's restore.
+   */
+  restoreInPlace(snap: WorldSnapshot): void {
+    const refused = this.inPlaceRefusal(snap);
+    if (refused !== undefined) throw new RestoreInPlaceRefused(refused);
+    const s = copyOfSnapshot(snap);
+    this.track(undefined);
+    this.acting = undefined;
+    this.armedFaults.length = 0;
+    this.manager.syncErrors.length = 0;
+    this.savedStates.clear();
+    this.componentsSum = undefined;
+    this.housekeepingProofs.clear();
+    this.recordsWritten = 0;
+    this.queueCalls = 0;
+    this.componentClockReads = 0;
+    this.store.loadInPlace(s.store);
+    this.clock.restoreTo(s.nowMs);
+    this.streams.loadInPlace(s.streams);
+    this.restoreRest(snap, s);
+  }
+
+  /** What `restore` and `restoreInPlace` share, after the store, clock and streams are loaded (`s`: `snap`'s copy). */
+  private restoreRest(snap: WorldSnapshot, s: WorldSnapshot): void {
     for (const p of this.processes.values()) {
       p.pending.length = 0;
       p.cache.relist(this.store, STORED_KINDS);
@@ -1112,6 +1160,28 @@ export interface WorldSnapshot {
   armedFaults: Fault[];
   streams: Record<string, number[]>;
   controllers: Record<string, unknown>;
+}
+
+/** `World.restoreInPlace` refused: the caller builds a new world and restores into it. */
+export class RestoreInPlaceRefused extends Error {
+  readonly code = 'RESTORE_IN_PLACE_REFUSED';
+  constructor(reason: string) {
+    super(`cannot restore this world in place: ${reason}`);
+    this.name = 'RestoreInPlaceRefused';
+  }
+}
+
+/**
+ * What a restore loads, copied from `snap`: the objects are shared, never changed (see
+ * snapshot()); the rest is copied, since the components go on changing what they load and the
+ * snapshot may be restored again.
+ */
+function copyOfSnapshot(snap: WorldSnapshot): WorldSnapshot {
+  return {
+    ...snap,
+    processes: snap.processes.map((p) => ({ name: p.name, pending: p.pending.map((ev) => ({ ...ev })), cache: p.cache })),
+    ...structuredClone({ work: snap.work, armedFaults: snap.armedFaults, streams: snap.streams, controllers: snap.controllers }),
+  };
 }
 
 /** The fingerprint's hash of the timers and the informers' lag when there are none (no token in it to substitute). */
