@@ -15,11 +15,14 @@ export class Random {
     this.rng = state ? xoroshiro128plusFromState(state) : xoroshiro128plus(seed | 0);
   }
 
+  /** The generator's state since the last draw or load (`state()`; every snapshot asks each stream, most of them not drawn from since). */
+  private stateNow: readonly number[] | undefined;
+
   /** Continues from `state()` in place (the holders of this generator keep it). */
-  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); }
+  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); this.stateNow = undefined; }
 
   /** The generator's state as JSON (a fork continues from it). */
-  state(): number[] { return [...this.rng.getState()]; }
+  state(): number[] { return [...(this.stateNow ??= [...this.rng.getState()])]; }
 
   /** A generator that continues exactly where `state()` was taken. */
   static fromState(seed: number, state: readonly number[]): Random { return new Random(seed, state); }
@@ -31,6 +34,7 @@ export class Random {
   int(n: number): number {
     if (n <= 1) return 0;
     if (this.onDraw) this.onDraw();
+    this.stateNow = undefined;
     return uniformInt(this.rng, 0, n - 1);
   }
 

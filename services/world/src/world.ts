@@ -191,6 +191,10 @@ export class World {
   repeatedQuietRounds = 0;
   /** The random stream the default chooser draws from (undefined for any other chooser). */
   private readonly chooserStream: string | undefined;
+  /** Per component: its state as snapshots hold it, at which instance and state version (`snapshotStateOf`). */
+  private readonly snapshotStates = new Map<string, KeptState>();
+  /** Per component: the snapshot state a restore last loaded into it, and its state version right after (`restoreRest`). */
+  private readonly loadedStates = new Map<string, KeptState>();
   /** Per component: the instance and its state version when its state was last saved, and that state as JSON (`savedState`). */
   private readonly savedStates = new Map<string, SavedState>();
   /** The components' part of the last `fingerprint()`, per component and summed (`componentsHash`). */
@@ -676,8 +680,10 @@ export class World {
    * exactly where this one is.
    */
   snapshot(): WorldSnapshot {
+    // A component's state is copied once per state version and shared by every snapshot taken
+    // while it stands (and with the snapshot it was restored from): snapshots are never changed.
     const controllers: Record<string, unknown> = {};
-    for (const c of this.manager.controllers) if (c.saveState) controllers[c.name] = c.saveState();
+    for (const c of this.manager.controllers) if (c.saveState) controllers[c.name] = this.snapshotStateOf(c);
     // Stored objects are immutable (ADR 0009): the snapshot shares them with the world (and with
     // every world restored from it) and copies only what is mutable — the dump's own arrays are
     // new, everything else is cloned. Cloning every object twice per explored transition (here
@@ -687,7 +693,6 @@ export class World {
       pending: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => p.pending.map((ev) => ({ ...ev }))),
       armedFaults: this.armedFaults,
       streams: this.streams.state(),
-      controllers,
     });
     const lagging = [...this.processes.values()].filter((p) => p.pending.length > 0);
     const snap: WorldSnapshot = {
@@ -698,11 +703,26 @@ export class World {
       processes: lagging.map((p, i) => ({ name: p.name, pending: mutable.pending[i]!, cache: p.cache.dump() })),
       armedFaults: mutable.armedFaults,
       streams: mutable.streams,
-      controllers: mutable.controllers,
+      controllers,
     };
     const carried = this.componentHashesNow();
     if (carried.size > 0) carriedHashes.set(snap, carried);
     return snap;
+  }
+
+  /**
+   * A component's state as snapshots hold it: a private copy of `saveState()`, kept with the
+   * instance and state version it was taken at and handed to every snapshot until either moves
+   * (a component without a StateVersion is copied every time). Copying every component's state
+   * for every snapshot was most of a snapshot's cost in an explorer, where a step changes one or two.
+   */
+  private snapshotStateOf(c: Controller): unknown {
+    const version = c.stateVersion?.value;
+    const kept = this.snapshotStates.get(c.name);
+    if (kept !== undefined && version !== undefined && kept.owner === c && kept.version === version) return kept.state;
+    const state = structuredClone(c.saveState!());
+    if (version !== undefined) this.snapshotStates.set(c.name, { owner: c, version, state });
+    return state;
   }
 
   /**
@@ -771,6 +791,7 @@ export class World {
     this.armedFaults.length = 0;
     this.manager.syncErrors.length = 0;
     this.savedStates.clear();
+    this.snapshotStates.clear();
     this.componentsSum = undefined;
     this.housekeepingProofs.clear();
     this.recordsWritten = 0;
@@ -801,8 +822,24 @@ export class World {
     this.scheduler.clear();
     this.restorePendingWork(s.work);
     for (const c of this.manager.controllers) {
-      const state = s.controllers[c.name];
-      if (state !== undefined) c.loadState?.(state);
+      const state = snap.controllers[c.name];
+      if (state === undefined || !c.loadState) continue;
+      // A component restored in place still holding this very state, untouched since (its state
+      // version has not moved), is left as it is: loading it again would give it the same memory.
+      const loaded = this.loadedStates.get(c.name);
+      const version = c.stateVersion?.value;
+      if (loaded !== undefined && loaded.state === state && loaded.owner === c && version !== undefined && loaded.version === version) {
+        this.snapshotStates.set(c.name, loaded);
+        continue;
+      }
+      // Copied: the component goes on changing what it loads, and the snapshot may be restored again.
+      c.loadState(structuredClone(state));
+      const after = c.stateVersion?.value;
+      if (after === undefined) { this.loadedStates.delete(c.name); continue; }
+      // Its state is the snapshot's now: the next snapshot shares it, until the version moves.
+      const entry = { owner: c, version: after, state };
+      this.loadedStates.set(c.name, entry);
+      this.snapshotStates.set(c.name, entry);
     }
     const carried = carriedHashes.get(snap);
     if (carried !== undefined) this.takeCarriedHashes(carried);
@@ -1180,7 +1217,8 @@ function copyOfSnapshot(snap: WorldSnapshot): WorldSnapshot {
   return {
     ...snap,
     processes: snap.processes.map((p) => ({ name: p.name, pending: p.pending.map((ev) => ({ ...ev })), cache: p.cache })),
-    ...structuredClone({ work: snap.work, armedFaults: snap.armedFaults, streams: snap.streams, controllers: snap.controllers }),
+    // Each component's state is copied as it is loaded (`restoreRest`), only when it is.
+    ...structuredClone({ work: snap.work, armedFaults: snap.armedFaults, streams: snap.streams }),
   };
 }
 
@@ -1195,6 +1233,8 @@ interface CarriedHash { hi: number; lo: number }
  */
 const carriedHashes = new WeakMap<WorldSnapshot, ReadonlyMap<string, CarriedHash>>();
 
+/** A component's state as a snapshot holds it (never changed), with the instance and state version it stands for. */
+interface KeptState { owner: Controller; version: number; state: unknown }
 /** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
 interface SavedState { owner: Controller; version: number | undefined; raw: string }
 /** One component's part of the fingerprint: its hash, and its StateVersion's count when hashed. */
