@@ -499,6 +499,75 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   /**
+   * `loadInPlace`, keeping what already stands: the objects are frozen and shared between a
+   * snapshot and every world restored from it (ADR 0009), so an object whose reference is the
+   * dump's is the dump's — its actor (whose state is its phase's, as a load would give it), bus
+   * subscription and index entries are kept, and only the objects that differ are put. Each kind's
+   * map is rebuilt in the dump's order (Events list in insertion order), the correlation index
+   * from the Events in that order, the registry from the dump. A dump without this scheme's
+   * hashes is loaded in full.
+   */
+  reload(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+    if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) { this.loadInPlace(dump); return; }
+    this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
+    this.index = undefined;
+    this.unhashed.clear();
+    const byKind = new Map<StoredKind, [string, AnyObject][]>();
+    for (const [kind, key, obj] of dump.objects) {
+      let entries = byKind.get(kind);
+      if (entries === undefined) byKind.set(kind, (entries = []));
+      entries.push([key, obj]);
+    }
+    for (const kind of STORED_KINDS) {
+      const next = byKind.get(kind) ?? [];
+      const actorKind = isActorKind(kind);
+      const current: Map<string, AnyObject | Passivated> = actorKind ? this.actorsOf(kind) : this.plainOf(kind);
+      if (current.size === 0 && next.length === 0) continue;
+      const objectOf = (v: AnyObject | Passivated): AnyObject => (actorKind ? (v as Passivated).object : (v as AnyObject));
+      const wanted = new Map(next);
+      let keysMoved = false;
+      // The indexes and tallies move from what stands to the dump's objects (before the maps change).
+      for (const [key, v] of current) {
+        if (wanted.has(key)) continue;
+        this.derive(kind, key, undefined);
+        if (actorKind) this.bus.unsubscribe((v as Passivated).address);
+        keysMoved = true;
+      }
+      for (const [key, obj] of next) {
+        const v = current.get(key);
+        if (v !== undefined && objectOf(v) === obj) continue;
+        this.derive(kind, key, obj);
+        if (v === undefined) keysMoved = true;
+      }
+      const before = new Map(current);
+      current.clear();
+      if (actorKind) {
+        const actors = current as Map<string, Passivated>;
+        const host = next.length > 0 ? this.hostOf(kind) : undefined;
+        for (const [key, obj] of next) {
+          const a = before.get(key) as Passivated | undefined;
+          if (a !== undefined && a.object === obj) { actors.set(key, a); continue; }
+          if (a !== undefined) this.bus.unsubscribe(a.address);
+          const address = `${STREAM_PREFIX[kind]}/${key}`;
+          actors.set(key, host!.initial(obj, address));
+          this.bus.subscribe(address, host!.onEvent);
+        }
+      } else {
+        for (const [key, obj] of next) (current as Map<string, AnyObject>).set(key, obj);
+      }
+      if (keysMoved) this.sortedKeys.delete(kind);
+    }
+    this.eventByCorrelation = new Map();
+    for (const [key, ev] of this.plainOf('Event')) {
+      const correlation = correlationKeyOf(ev);
+      if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+    }
+    this.resourceVersion = dump.resourceVersion;
+    this.writes = 0;
+    this.changes++;
+  }
+
+  /**
    * Takes over every object of `other` — its actors as they are, its version counter, event
    * index and fingerprint registry — in place of folding the log or loading a dump, which would
    * build an actor per object again. The result is the store a fold of the same log gives (a

@@ -758,13 +758,16 @@ export class World {
   /**
    * Why this world cannot be restored in place (`restoreInPlace`), or undefined when it can:
    * memory outside the world's reach (a user's driver module, a driver answered by another
-   * process), a timer set on the clock, or a kubelet for a node the snapshot's world does not
+   * process), a timer set on the clock, lagging informers, or a kubelet for a node the snapshot's world does not
    * have (a new world would not start it, and a running one cannot be taken back out).
    */
   inPlaceRefusal(snap: WorldSnapshot): string | undefined {
     if ((this.parts.userDrivers?.size ?? 0) > 0) return 'a user CSI driver module keeps memory of its own';
     if (this.opts.driverRpc) return 'a CSI driver is answered by another process';
     if (this.clock.pendingTimers > 0) return 'a clock timer is pending';
+    // Each lagging process catches up in the order the processes were made (runNext), and a used
+    // world made its kubelets' processes in the order their nodes came, a new world in name order.
+    if (this.opts.informerLag) return 'informers lag (the processes catch up in the order they were made)';
     if (this.parts.kubelets.size === 0) return undefined;
     // The kubelet pool joins kubelets from kube-controller-manager's informer as restored.
     const kcm = snap.processes.find((p) => p.name === CONTROLLER_MANAGER);
@@ -799,7 +802,7 @@ export class World {
     this.recordsWritten = 0;
     this.queueCalls = 0;
     this.componentClockReads = 0;
-    this.store.loadInPlace(s.store);
+    this.store.reload(s.store);
     this.clock.restoreTo(s.nowMs);
     this.streams.loadInPlace(s.streams);
     this.restoreRest(snap, s);
