@@ -79,6 +79,7 @@ test('restoring in place then stepping equals restoring into a new world then st
   fc.assert(fc.property(
     fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }),
     (seed, informerLag, faults, before, after) => compare(seed, informerLag, faults, before, after)), { numRuns: 100 });
+  // COUNTS=1 prints how many cases were compared and refused.
   if (process.env.COUNTS) console.log(counts);
   // Not vacuous: many pairs were compared (a refusal is a world with lagging informers, or a
   // kubelet of a node the snapshot lacks).
@@ -157,6 +158,7 @@ test('a world with a kubelet whose node the snapshot lacks refuses, and is left 
   assert.is(w.fingerprint(), fingerprint);
 });
 
+// CASE='[seed, informerLag, faults, before, after]' runs one case outside uvu (a failure's assertion in full).
 if (process.env.CASE) {
   const [seed, lag, faults, before, after] = JSON.parse(process.env.CASE) as [number, boolean, boolean, number, number];
   compare(seed, lag, faults, before, after);
