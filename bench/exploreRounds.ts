@@ -23,10 +23,11 @@ const rounds = Number(process.argv[2] ?? 3);
 for (let i = 0; i < rounds; i++) {
   const r1 = raw();
   const t = cpuMs();
-  const e = check({ newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays: 1, seed: 1, outOfTime: () => false, ...(process.env.VERIFY ? { onState: (_k: string, w: World) => { if (w.fingerprint() !== w.fingerprintFromScratch()) throw new Error('fingerprint drift'); } } : {}) });
+  const worldCounts = { built: 0, reused: 0 };
+  const e = check({ newWorld, inputs, worldCounts, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays: 1, seed: 1, outOfTime: () => false, ...(process.env.VERIFY ? { onState: (_k: string, w: World) => { if (w.fingerprint() !== w.fingerprintFromScratch()) throw new Error('fingerprint drift'); } } : {}) });
   const ems = cpuMs() - t;
   const r2 = raw();
   const stepMs = (r1.ms + r2.ms) / (r1.steps + r2.steps);
   const stateMs = ems / e.distinctStates;
-  console.log(`raw ${stepMs.toFixed(3)} ms/step; explore ${e.states}/${e.distinctStates} ${e.transitions}t ${e.verdict} ${stateMs.toFixed(3)} ms/state = ${(stateMs / stepMs).toFixed(2)}x`);
+  console.log(`raw ${stepMs.toFixed(3)} ms/step; explore ${e.states}/${e.distinctStates} ${e.transitions}t ${e.verdict} ${stateMs.toFixed(3)} ms/state = ${(stateMs / stepMs).toFixed(2)}x; worlds built ${worldCounts.built}, restored in place ${worldCounts.reused}`);
 }

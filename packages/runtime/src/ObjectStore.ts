@@ -185,6 +185,18 @@ const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
 /** Each kind's fact record types, made once (a template per write was a new string each time). */
 const FACT_TYPES = Object.fromEntries(STORED_KINDS.map((k) => [k, { Created: `${k}Created`, Updated: `${k}Updated`, Deleted: `${k}Deleted` }])) as Record<StoredKind, Record<'Created' | 'Updated' | 'Deleted', string>>;
 
+/**
+ * Each stored Event's correlation key, computed once per object (stored objects are frozen and
+ * shared by every world restored from a snapshot: a restore puts every Event again, and computing
+ * the key each time was a measurable part of one).
+ */
+const correlationKeys = new WeakMap<object, string>();
+function correlationKeyOf(ev: AnyObject): string {
+  let k = correlationKeys.get(ev);
+  if (k === undefined) correlationKeys.set(ev, (k = eventCorrelationKey(ev as unknown as KubeEvent)));
+  return k;
+}
+
 export function objectKey(kind: StoredKind, obj: { metadata: { name: string; namespace?: string } }): string {
   return NAMESPACED[kind] ? `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}` : obj.metadata.name;
 }
@@ -460,6 +472,102 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   /**
+   * `load` into a store that has been used since it was built (World.restoreInPlace): every
+   * object, actor, index, tally, correlation entry and version counter is dropped first, so the
+   * store ends as a new store loaded with `dump` would — its hosts (one per kind, stateless) and
+   * its bus are kept. `changes` keeps counting (caches keyed by it must not see an old count again).
+   */
+  loadInPlace(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+    for (const [kind, actors] of this.actors) {
+      for (const a of actors.values()) this.bus.unsubscribe(a.address);
+      actors.clear();
+      this.sortedKeys.delete(kind);
+    }
+    for (const [kind, objects] of this.plain) {
+      objects.clear();
+      this.sortedKeys.delete(kind);
+    }
+    this.index = undefined;
+    this.derived = newDerived();
+    this.eventByCorrelation = new Map();
+    this.unhashed.clear();
+    this.fingerprinter = new Fingerprinter();
+    this.resourceVersion = 0;
+    this.writes = 0;
+    this.changes++;
+    this.load(dump);
+  }
+
+  /**
+   * `loadInPlace`, keeping what already stands: the objects are frozen and shared between a
+   * snapshot and every world restored from it (ADR 0009), so an object whose reference is the
+   * dump's is the dump's — its actor (whose state is its phase's, as a load would give it), bus
+   * subscription and index entries are kept, and only the objects that differ are put. Each kind's
+   * map is rebuilt in the dump's order (Events list in insertion order), the correlation index
+   * from the Events in that order, the registry from the dump. A dump without this scheme's
+   * hashes is loaded in full.
+   */
+  reload(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+    if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) { this.loadInPlace(dump); return; }
+    this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
+    this.index = undefined;
+    this.unhashed.clear();
+    const byKind = new Map<StoredKind, [string, AnyObject][]>();
+    for (const [kind, key, obj] of dump.objects) {
+      let entries = byKind.get(kind);
+      if (entries === undefined) byKind.set(kind, (entries = []));
+      entries.push([key, obj]);
+    }
+    for (const kind of STORED_KINDS) {
+      const next = byKind.get(kind) ?? [];
+      const actorKind = isActorKind(kind);
+      const current: Map<string, AnyObject | Passivated> = actorKind ? this.actorsOf(kind) : this.plainOf(kind);
+      if (current.size === 0 && next.length === 0) continue;
+      const objectOf = (v: AnyObject | Passivated): AnyObject => (actorKind ? (v as Passivated).object : (v as AnyObject));
+      const wanted = new Map(next);
+      let keysMoved = false;
+      // The indexes and tallies move from what stands to the dump's objects (before the maps change).
+      for (const [key, v] of current) {
+        if (wanted.has(key)) continue;
+        this.derive(kind, key, undefined);
+        if (actorKind) this.bus.unsubscribe((v as Passivated).address);
+        keysMoved = true;
+      }
+      for (const [key, obj] of next) {
+        const v = current.get(key);
+        if (v !== undefined && objectOf(v) === obj) continue;
+        this.derive(kind, key, obj);
+        if (v === undefined) keysMoved = true;
+      }
+      const before = new Map(current);
+      current.clear();
+      if (actorKind) {
+        const actors = current as Map<string, Passivated>;
+        const host = next.length > 0 ? this.hostOf(kind) : undefined;
+        for (const [key, obj] of next) {
+          const a = before.get(key) as Passivated | undefined;
+          if (a !== undefined && a.object === obj) { actors.set(key, a); continue; }
+          if (a !== undefined) this.bus.unsubscribe(a.address);
+          const address = `${STREAM_PREFIX[kind]}/${key}`;
+          actors.set(key, host!.initial(obj, address));
+          this.bus.subscribe(address, host!.onEvent);
+        }
+      } else {
+        for (const [key, obj] of next) (current as Map<string, AnyObject>).set(key, obj);
+      }
+      if (keysMoved) this.sortedKeys.delete(kind);
+    }
+    this.eventByCorrelation = new Map();
+    for (const [key, ev] of this.plainOf('Event')) {
+      const correlation = correlationKeyOf(ev);
+      if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+    }
+    this.resourceVersion = dump.resourceVersion;
+    this.writes = 0;
+    this.changes++;
+  }
+
+  /**
    * Takes over every object of `other` — its actors as they are, its version counter, event
    * index and fingerprint registry — in place of folding the log or loading a dump, which would
    * build an actor per object again. The result is the store a fold of the same log gives (a
@@ -663,7 +771,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     objects.set(key, obj);
     if (objects.size !== size) this.sortedKeys.delete(kind);
     if (kind === 'Event') {
-      const correlation = eventCorrelationKey(obj as unknown as KubeEvent);
+      const correlation = correlationKeyOf(obj);
       if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
     }
   }
@@ -722,7 +830,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const old = this.plainOf(kind).get(key);
     if (this.plainOf(kind).delete(key)) this.sortedKeys.delete(kind);
     if (kind === 'Event' && old) {
-      const correlation = eventCorrelationKey(old as unknown as KubeEvent);
+      const correlation = correlationKeyOf(old);
       if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
     }
   }

@@ -15,11 +15,14 @@ export class Random {
     this.rng = state ? xoroshiro128plusFromState(state) : xoroshiro128plus(seed | 0);
   }
 
+  /** The generator's state since the last draw or load (`state()`; every snapshot asks each stream, most of them not drawn from since). */
+  private stateNow: readonly number[] | undefined;
+
   /** Continues from `state()` in place (the holders of this generator keep it). */
-  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); }
+  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); this.stateNow = undefined; }
 
   /** The generator's state as JSON (a fork continues from it). */
-  state(): number[] { return [...this.rng.getState()]; }
+  state(): number[] { return [...(this.stateNow ??= [...this.rng.getState()])]; }
 
   /** A generator that continues exactly where `state()` was taken. */
   static fromState(seed: number, state: readonly number[]): Random { return new Random(seed, state); }
@@ -31,6 +34,7 @@ export class Random {
   int(n: number): number {
     if (n <= 1) return 0;
     if (this.onDraw) this.onDraw();
+    this.stateNow = undefined;
     return uniformInt(this.rng, 0, n - 1);
   }
 
@@ -105,6 +109,17 @@ export class RandomStreams {
   /** Every stream continues from `state()`, in place (holders keep their generators). */
   load(state: Record<string, number[]>): void {
     for (const [label, st] of Object.entries(state)) this.for(label).load(st);
+  }
+
+  /**
+   * `load` into streams that have been drawn from since (a world restored in place): a stream
+   * the state does not name is put back at its start, where a new world's would be.
+   */
+  loadInPlace(state: Record<string, number[]>): void {
+    for (const [label, r] of this.streams) {
+      if (!(label in state)) r.load(new Random(deriveSeed(this.seed, labelHash(label))).state());
+    }
+    this.load(state);
   }
 
   static fromState(seed: number, state: Record<string, number[]>): RandomStreams {

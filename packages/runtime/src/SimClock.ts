@@ -51,6 +51,19 @@ export class SimClock {
 
   set(ms: number): void { if (ms > this.nowMs) this.nowMs = ms; }
 
+  /** Timers set with `setTimeout` and not yet fired or cleared (a world refuses to be restored in place over them). */
+  get pendingTimers(): number { return this.timers.size; }
+
+  /**
+   * Puts the clock at `ms`, earlier or later: a world restored in place goes back to a snapshot's
+   * time (World.restoreInPlace). Only with no timer pending — one set at a later time would fire
+   * at a time its setter never saw.
+   */
+  restoreTo(ms: number): void {
+    if (this.timers.size > 0) throw new Error(`SimClock.restoreTo: ${this.timers.size} timer(s) pending`);
+    this.nowMs = ms;
+  }
+
   /** Advances time, firing due timers in order of due time, then id. */
   advance(ms: number): void {
     const target = this.nowMs + ms;

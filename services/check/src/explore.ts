@@ -109,8 +109,14 @@ export interface CheckOptions {
   noops?: boolean;
   /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
   dedup?: boolean;
-  /** Told the key of every distinct state the search stores (the tests compare the sets with and without reduction). */
+  /**
+   * Told the key of every distinct state the search stores (the tests compare the sets with and
+   * without reduction), with the world in that state: read it during the call only — the search
+   * restores other states into it later (ADR 0101).
+   */
   onState?: (key: string, w: World) => void;
+  /** Counted, when given: worlds the search built and worlds it restored in place (benchmarks). */
+  worldCounts?: { built: number; reused: number };
 }
 
 export interface Progress { states: number; distinctStates: number; transitions: number; maxDepth: number; queue: number }
@@ -172,6 +178,14 @@ interface Node {
  * explored state's cost, 2026-12-02 session 5). Past it, children are restored from snapshots.
  */
 const LIVE_WORLDS_MAX = 64;
+
+/**
+ * Worlds no state holds any more (a child met before, a child whose snapshot was taken, a leaf's
+ * liveness copy, a re-check's copy) kept to restore the next state into (World.restoreInPlace,
+ * ADR 0101) instead of building a world for it, at most. A handful is enough: a world is released
+ * and taken again within one expansion.
+ */
+const SPARE_WORLDS_MAX = 4;
 
 const isFault = (a: Action): boolean => a.type === 'fault' || a.type === 'crash' || (a.type === 'node' && a.down);
 
@@ -431,6 +445,43 @@ interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boole
 function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, reduction: Reduction): Found {
   const safety = safetyOf(opts);
   const root = opts.newWorld();
+  /** Spare worlds (`SPARE_WORLDS_MAX`): `worldAt` restores into one when it can, else builds one. */
+  const spares: World[] = [];
+  const release = (x: World): void => { if (spares.length < SPARE_WORLDS_MAX && !spares.includes(x)) spares.push(x); };
+  const worldAt = (snap: WorldSnapshot): World => {
+    // A spare may refuse this state (it runs a kubelet of a node the state does not have yet, a
+    // user's driver module is loaded): it stays a spare for another state, and the next one is asked.
+    for (let i = spares.length - 1; i >= 0; i--) {
+      const spare = spares[i]!;
+      if (spare.inPlaceRefusal(snap) !== undefined) continue;
+      spares.splice(i, 1);
+      spare.restoreInPlace(snap);
+      if (opts.worldCounts) opts.worldCounts.reused++;
+      return spare;
+    }
+    // No spare: the live world of the state expanded last is taken (its snapshot first, while it
+    // is still that state — ADR 0024's condition), as if it had not been kept live. A restore in
+    // place costs a seventh of a new world and a restore; keeping 64 worlds live built 33.
+    for (;;) {
+      const victim = opts.strategy === 'bfs' ? liveNodes.pop() : liveNodes.shift();
+      if (victim === undefined) break;
+      const x = victim.live;
+      if (x === undefined) continue;
+      victim.snap ??= x.snapshot();
+      victim.live = undefined;
+      liveWorlds--;
+      if (x.inPlaceRefusal(snap) !== undefined) { release(x); continue; }
+      x.restoreInPlace(snap);
+      if (opts.worldCounts) opts.worldCounts.reused++;
+      return x;
+    }
+    const x = opts.newWorld();
+    if (opts.worldCounts) opts.worldCounts.built++;
+    x.restore(snap);
+    return x;
+  };
+  /** Nodes made live (`Node.live`), in that order; some have been expanded since (their `live` is undefined). */
+  const liveNodes: Node[] = [];
   const por = reduction.por;
   const noops = reduction.noops === true;
   /** Moves (by id) once found to be no-ops: where no-ops may be taken alone, they are tried first. */
@@ -443,6 +494,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
   seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
   opts.onState?.(rootKey, root);
+  release(root);
   stats.states = stats.distinctStates = 1;
   let head = 0;
   /** Nodes holding a live world (`Node.live`). */
@@ -467,15 +519,15 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const stillNoop = (snap: WorldSnapshot, item: { queue: string; key: string }): Footprint | undefined => {
     let x = recheckOn?.snap === snap ? recheckOn.world : undefined;
     if (!x) {
-      x = opts.newWorld();
-      x.restore(snap);
+      if (recheckOn) release(recheckOn.world);
+      x = worldAt(snap);
     }
     recheckOn = undefined;
     x.scheduler.add({ ...item });
     const move: Move = { type: 'action', action: { type: 'deliver', item: { ...item } } };
     const storeBefore = x.store.fingerprint();
     const fp = x.stepTracked(move.action as Action, x.memories());
-    if (!noopDelivery(move, fp, x, storeBefore)) return undefined;
+    if (!noopDelivery(move, fp, x, storeBefore)) { release(x); return undefined; }
     recheckOn = { snap, world: x };
     return fp;
   };
@@ -493,26 +545,26 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     // A live world is the node's state now or never: taken here, whatever this expansion does.
     const live = node.live;
     if (live !== undefined) { node.live = undefined; liveWorlds--; }
-    if (!only && !full && stored.node !== node) continue;
+    if (!only && !full && stored.node !== node) { if (live) release(live); continue; }
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
     let sleep: Sleeper[] = full ? [] : only ? [...expansion.sleep] : stored.sleep;
     const judged = stored.expanded;
     if (!only && !full) stored.expanded = true;
-    const w = live ?? opts.newWorld();
-    if (live === undefined) w.restore(snapOf(node));
+    const w = live ?? worldAt(snapOf(node));
     // The state as `snap` has it: a restored world starts with no sync errors (they are a log,
     // not part of a state; a step's own are judged by the count after it).
-    else live.manager.syncErrors.length = 0;
+    if (live !== undefined) live.manager.syncErrors.length = 0;
     // With reduction a node may be expanded again (moves woken, a broken promise, a leaf met
     // again): from its snapshot, taken now while the live world is still its state. Without,
     // a node is expanded once, and needs its snapshot only for the moves below.
     if (node.snap === undefined && por) node.snap = w.snapshot();
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
-      if (only || full || judged) continue;
+      if (only || full || judged) { release(w); continue; }
       if (node.depth >= opts.depth) bounded.cut = true;
       else stored.quiet = true;
       const v = livenessOf(w, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
+      release(w);
       continue;
     }
     const backoff = !only && !full && !judged && retrying(w);
@@ -523,10 +575,10 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       // A retry in backoff (ADR 0023): judged as a leaf at the depth bound is, on a copy, and
       // still expanded. A controller that retries forever with a growing counter in its memory
       // never reaches a quiet leaf; without this its violation showed only at the depth bound.
-      const copy = opts.newWorld();
-      copy.restore(snapOf(node));
+      const copy = worldAt(snapOf(node));
       const v = livenessOf(copy, node.inputsDone, opts);
       if (v) return { moves: pathOf(node), violation: v };
+      release(copy);
     }
     const asleep = new Set(sleep.map((z) => z.id));
     const memories = por && offered.some(reorderable) ? w.memories() : undefined;
@@ -536,13 +588,17 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     // Deliveries that were no-ops somewhere before are tried first (fewer moves tried in vain).
     const moves = mayTakeNoopAlone ? [...offered.filter((m) => wasNoop.has(moveId(m))), ...offered.filter((m) => !wasNoop.has(moveId(m)))] : offered;
     let tookNoopAlone = false;
+    /** The node's own world became a child's (the last move's); else it is released after the moves. */
+    let wTaken = false;
+    /** The current move's child, released at the next move unless a state keeps it live. */
+    let dropped: World | undefined;
     const storeBefore = mayTakeNoopAlone ? w.store.fingerprint() : '';
     // A child starts from the node's stored snapshot (a fork would snapshot the parent again
     // first); the last move is taken on the node's own world, restored from that snapshot too
     // and only read since (moves, quiet, memories), which saves a world and a restore per node.
     const stepped = (i: number, move: Move): { child: World; fp: Footprint | undefined } => {
-      const child = i === moves.length - 1 ? w : opts.newWorld();
-      if (child !== w) child.restore(snapOf(node));
+      const child = i === moves.length - 1 ? w : worldAt(snapOf(node));
+      if (child === w) wTaken = true;
       if (memories && reorderable(move)) return { child, fp: child.stepTracked((move as { action: Action }).action, memories) };
       take(child, move, opts.inputs);
       return { child, fp: undefined };
@@ -557,7 +613,10 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       for (const [i, move] of moves.entries()) {
         if (asleep.has(moveId(move))) continue;
         const t = stepped(i, move);
-        if (t.fp && noopDelivery(move, t.fp, t.child, storeBefore)) { tried.clear(); tried.set(i, t); alone = i; break; }
+        if (t.fp && noopDelivery(move, t.fp, t.child, storeBefore)) {
+          for (const other of tried.values()) release(other.child);
+          tried.clear(); tried.set(i, t); alone = i; break;
+        }
         tried.set(i, t);
       }
     }
@@ -567,6 +626,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const id = por ? moveId(move) : '';
       if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
       const { child, fp } = tried.get(i) ?? stepped(i, move);
+      if (dropped !== undefined) release(dropped);
+      dropped = child;
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
       let childSnap: WorldSnapshot | undefined;
@@ -647,9 +708,11 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const v = firstViolation(child, safety);
       if (v) return { moves: pathOf(next), violation: v };
-      if (keepLive) { next.live = child; liveWorlds++; }
+      if (keepLive) { next.live = child; liveWorlds++; liveNodes.push(next); dropped = undefined; }
       frontier.push({ node: next, sleep: childSleep });
     }
+    if (dropped !== undefined) release(dropped);
+    if (!wTaken) release(w);
   }
   return 'pass';
 }

@@ -127,6 +127,11 @@ export class HousekeepingProofs {
     this.byNode.set(node, slot);
   }
 
+  /** Forgets every proof (a world restored in place starts with none, as a new world does). */
+  clear(): void {
+    this.byNode = new Map();
+  }
+
   /** Takes over `other`'s proofs (a world continuing another over the same API server, with the same drivers); `other` keeps none. */
   adopt(other: HousekeepingProofs): void {
     this.byNode = other.byNode;

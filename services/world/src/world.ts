@@ -198,6 +198,10 @@ export class World {
   repeatedQuietRounds = 0;
   /** The random stream the default chooser draws from (undefined for any other chooser). */
   private readonly chooserStream: string | undefined;
+  /** Per component: its state as snapshots hold it, at which instance and state version (`snapshotStateOf`). */
+  private readonly snapshotStates = new Map<string, KeptState>();
+  /** Per component: the snapshot state a restore last loaded into it, and its state version right after (`restoreRest`). */
+  private readonly loadedStates = new Map<string, KeptState>();
   /** Per component: the instance and its state version when its state was last saved, and that state as JSON (`savedState`). */
   private readonly savedStates = new Map<string, SavedState>();
   /** The components' part of the last `fingerprint()`, per component and summed (`componentsHash`). */
@@ -685,19 +689,22 @@ export class World {
    * exactly where this one is.
    */
   snapshot(): WorldSnapshot {
+    // A component's state is copied once per state version and shared by every snapshot taken
+    // while it stands (and with the snapshot it was restored from): snapshots are never changed.
     const controllers: Record<string, unknown> = {};
-    for (const c of this.manager.controllers) if (c.saveState) controllers[c.name] = c.saveState();
+    for (const c of this.manager.controllers) if (c.saveState) controllers[c.name] = this.snapshotStateOf(c);
     // Stored objects are immutable (ADR 0009): the snapshot shares them with the world (and with
     // every world restored from it) and copies only what is mutable — the dump's own arrays are
     // new, everything else is cloned. Cloning every object twice per explored transition (here
     // and in restore) was a fifth of a restore's cost.
-    const mutable = structuredClone({
+    // The queue's items, the watch events (whose objects are stored ones) and the streams' states
+    // come as new copies already: cloning them again was a third of a snapshot.
+    const mutable = {
       work: this.scheduler.pendingWork(),
       pending: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => p.pending.map((ev) => ({ ...ev }))),
-      armedFaults: this.armedFaults,
+      armedFaults: this.armedFaults.length === 0 ? [] : structuredClone(this.armedFaults),
       streams: this.streams.state(),
-      controllers,
-    });
+    };
     const lagging = [...this.processes.values()].filter((p) => p.pending.length > 0);
     const snap: WorldSnapshot = {
       format: 1 as const,
@@ -707,11 +714,26 @@ export class World {
       processes: lagging.map((p, i) => ({ name: p.name, pending: mutable.pending[i]!, cache: p.cache.dump() })),
       armedFaults: mutable.armedFaults,
       streams: mutable.streams,
-      controllers: mutable.controllers,
+      controllers,
     };
     const carried = this.componentHashesNow();
     if (carried.size > 0) carriedHashes.set(snap, carried);
     return snap;
+  }
+
+  /**
+   * A component's state as snapshots hold it: a private copy of `saveState()`, kept with the
+   * instance and state version it was taken at and handed to every snapshot until either moves
+   * (a component without a StateVersion is copied every time). Copying every component's state
+   * for every snapshot was most of a snapshot's cost in an explorer, where a step changes one or two.
+   */
+  private snapshotStateOf(c: Controller): unknown {
+    const version = c.stateVersion?.value;
+    const kept = this.snapshotStates.get(c.name);
+    if (kept !== undefined && version !== undefined && kept.owner === c && kept.version === version) return kept.state;
+    const state = structuredClone(c.saveState!());
+    if (version !== undefined) this.snapshotStates.set(c.name, { owner: c, version, state });
+    return state;
   }
 
   /**
@@ -735,16 +757,68 @@ export class World {
 
   /** Becomes the world `snapshot()` described (this world must be new, built with the same options). */
   restore(snap: WorldSnapshot): void {
-    // The objects are shared, never changed (see snapshot()); the rest is copied, since the
-    // components go on changing what they load and the snapshot may be restored again.
-    const s: WorldSnapshot = {
-      ...snap,
-      processes: snap.processes.map((p) => ({ name: p.name, pending: p.pending.map((ev) => ({ ...ev })), cache: p.cache })),
-      ...structuredClone({ work: snap.work, armedFaults: snap.armedFaults, streams: snap.streams, controllers: snap.controllers }),
-    };
+    const s = copyOfSnapshot(snap);
     this.store.load(s.store);
     this.clock.set(s.nowMs);
     this.streams.load(s.streams);
+    this.restoreRest(snap, s);
+  }
+
+  /**
+   * Why this world cannot be restored in place (`restoreInPlace`), or undefined when it can:
+   * memory outside the world's reach (a user's driver module, a driver answered by another
+   * process), a timer set on the clock, lagging informers, or a kubelet for a node the snapshot's world does not
+   * have (a new world would not start it, and a running one cannot be taken back out).
+   */
+  inPlaceRefusal(snap: WorldSnapshot): string | undefined {
+    if ((this.parts.userDrivers?.size ?? 0) > 0) return 'a user CSI driver module keeps memory of its own';
+    if (this.opts.driverRpc) return 'a CSI driver is answered by another process';
+    if (this.clock.pendingTimers > 0) return 'a clock timer is pending';
+    // Each lagging process catches up in the order the processes were made (runNext), and a used
+    // world made its kubelets' processes in the order their nodes came, a new world in name order.
+    if (this.opts.informerLag) return 'informers lag (the processes catch up in the order they were made)';
+    if (this.parts.kubelets.size === 0) return undefined;
+    // The kubelet pool joins kubelets from kube-controller-manager's informer as restored.
+    const kcm = snap.processes.find((p) => p.name === CONTROLLER_MANAGER);
+    const nodes = new Set<string>();
+    for (const [kind, key] of kcm ? kcm.cache : snap.store.objects) if (kind === 'Node') nodes.add(key);
+    for (const node of this.parts.kubelets.keys()) if (!nodes.has(node)) return `the kubelet of node ${node} has no Node in the snapshot`;
+    return undefined;
+  }
+
+  /**
+   * Becomes the world `snapshot()` described, like `restore`, but in a world that has been used
+   * since it was built (ADR 0101): the same store, informers, components and queue are reset and
+   * loaded instead of a new world being built — the explorer restores a state for every move it
+   * takes, and building a world was most of that. Everything a world keeps beside its state is
+   * reset to what a new world has: armed faults, sync errors, saved-state and fingerprint caches,
+   * housekeeping proofs, counters. Throws `RestoreInPlaceRefused` (changing nothing) when
+   * `inPlaceRefusal` gives a reason; the caller then builds a new world and restores into it.
+   * services/world/test/restoreInPlace.test.ts holds it equal to a new world's restore.
+   */
+  restoreInPlace(snap: WorldSnapshot): void {
+    const refused = this.inPlaceRefusal(snap);
+    if (refused !== undefined) throw new RestoreInPlaceRefused(refused);
+    const s = copyOfSnapshot(snap);
+    this.track(undefined);
+    this.acting = undefined;
+    this.armedFaults.length = 0;
+    this.manager.syncErrors.length = 0;
+    this.savedStates.clear();
+    this.snapshotStates.clear();
+    this.componentsSum = undefined;
+    this.housekeepingProofs.clear();
+    this.recordsWritten = 0;
+    this.queueCalls = 0;
+    this.componentClockReads = 0;
+    this.store.reload(s.store);
+    this.clock.restoreTo(s.nowMs);
+    this.streams.loadInPlace(s.streams);
+    this.restoreRest(snap, s);
+  }
+
+  /** What `restore` and `restoreInPlace` share, after the store, clock and streams are loaded (`s`: `snap`'s copy). */
+  private restoreRest(snap: WorldSnapshot, s: WorldSnapshot): void {
     for (const p of this.processes.values()) {
       p.pending.length = 0;
       p.cache.relist(this.store, STORED_KINDS);
@@ -762,8 +836,24 @@ export class World {
     this.scheduler.clear();
     this.restorePendingWork(s.work);
     for (const c of this.manager.controllers) {
-      const state = s.controllers[c.name];
-      if (state !== undefined) c.loadState?.(state);
+      const state = snap.controllers[c.name];
+      if (state === undefined || !c.loadState) continue;
+      // A component restored in place still holding this very state, untouched since (its state
+      // version has not moved), is left as it is: loading it again would give it the same memory.
+      const loaded = this.loadedStates.get(c.name);
+      const version = c.stateVersion?.value;
+      if (loaded !== undefined && loaded.state === state && loaded.owner === c && version !== undefined && loaded.version === version) {
+        this.snapshotStates.set(c.name, loaded);
+        continue;
+      }
+      // Copied: the component goes on changing what it loads, and the snapshot may be restored again.
+      c.loadState(structuredClone(state));
+      const after = c.stateVersion?.value;
+      if (after === undefined) { this.loadedStates.delete(c.name); continue; }
+      // Its state is the snapshot's now: the next snapshot shares it, until the version moves.
+      const entry = { owner: c, version: after, state };
+      this.loadedStates.set(c.name, entry);
+      this.snapshotStates.set(c.name, entry);
     }
     const carried = carriedHashes.get(snap);
     if (carried !== undefined) this.takeCarriedHashes(carried);
@@ -1125,6 +1215,32 @@ export interface WorldSnapshot {
   controllers: Record<string, unknown>;
 }
 
+/** `World.restoreInPlace` refused: the caller builds a new world and restores into it. */
+export class RestoreInPlaceRefused extends Error {
+  readonly code = 'RESTORE_IN_PLACE_REFUSED';
+  constructor(reason: string) {
+    super(`cannot restore this world in place: ${reason}`);
+    this.name = 'RestoreInPlaceRefused';
+  }
+}
+
+/**
+ * What a restore loads, copied from `snap`: the objects are shared, never changed (see
+ * snapshot()); the rest is copied, since the components go on changing what they load and the
+ * snapshot may be restored again.
+ */
+function copyOfSnapshot(snap: WorldSnapshot): WorldSnapshot {
+  return {
+    ...snap,
+    processes: snap.processes.map((p) => ({ name: p.name, pending: p.pending.map((ev) => ({ ...ev })), cache: p.cache })),
+    // Each component's state is copied as it is loaded (`restoreRest`), only when it is; the rest
+    // is flat (work items are a queue and a key, a stream's state a few numbers), copied by hand.
+    work: { waiting: snap.work.waiting.map((i) => ({ ...i })), delayed: snap.work.delayed.map((t) => ({ ...t, item: { ...t.item } })) },
+    armedFaults: snap.armedFaults.length === 0 ? [] : structuredClone(snap.armedFaults),
+    streams: Object.fromEntries(Object.entries(snap.streams).map(([label, state]) => [label, [...state]])),
+  };
+}
+
 /** The fingerprint's hash of the timers and the informers' lag when there are none (no token in it to substitute). */
 const NOTHING_DELAYED_HASH = hash64(canonicalJson({ delayed: [], lag: [] }));
 
@@ -1136,6 +1252,8 @@ interface CarriedHash { hi: number; lo: number }
  */
 const carriedHashes = new WeakMap<WorldSnapshot, ReadonlyMap<string, CarriedHash>>();
 
+/** A component's state as a snapshot holds it (never changed), with the instance and state version it stands for. */
+interface KeptState { owner: Controller; version: number; state: unknown }
 /** A component's state as `fingerprint()` last hashed it: which instance, at which state version. */
 interface SavedState { owner: Controller; version: number | undefined; raw: string }
 /** One component's part of the fingerprint: its hash, and its StateVersion's count when hashed. */
