@@ -112,7 +112,7 @@ export interface CheckOptions {
   /**
    * Told the key of every distinct state the search stores (the tests compare the sets with and
    * without reduction), with the world in that state: read it during the call only — the search
-   * restores other states into it later (ADR 0101).
+   * restores other states into it later (ADR 0030).
    */
   onState?: (key: string, w: World) => void;
   /** Counted, when given: worlds the search built and worlds it restored in place (benchmarks). */
@@ -182,7 +182,7 @@ const LIVE_WORLDS_MAX = 64;
 /**
  * Worlds no state holds any more (a child met before, a child whose snapshot was taken, a leaf's
  * liveness copy, a re-check's copy) kept to restore the next state into (World.restoreInPlace,
- * ADR 0101) instead of building a world for it, at most. A handful is enough: a world is released
+ * ADR 0030) instead of building a world for it, at most. A handful is enough: a world is released
  * and taken again within one expansion.
  */
 const SPARE_WORLDS_MAX = 4;

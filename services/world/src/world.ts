@@ -788,7 +788,7 @@ export class World {
 
   /**
    * Becomes the world `snapshot()` described, like `restore`, but in a world that has been used
-   * since it was built (ADR 0101): the same store, informers, components and queue are reset and
+   * since it was built (ADR 0030): the same store, informers, components and queue are reset and
    * loaded instead of a new world being built — the explorer restores a state for every move it
    * takes, and building a world was most of that. Everything a world keeps beside its state is
    * reset to what a new world has: armed faults, sync errors, saved-state and fingerprint caches,

@@ -1,5 +1,5 @@
 /**
- * Design: `World.restoreInPlace` (ADR 0101) puts a snapshot back into a world that has been used
+ * Design: `World.restoreInPlace` (ADR 0030) puts a snapshot back into a world that has been used
  * since — the explorer's spare worlds — instead of building a new world for it. It is only worth
  * having if nothing of the used world's past shows: for random scenario prefixes (inputs and
  * random actions, faults, crashes and nodes included; worlds with lagging informers are refused), a
