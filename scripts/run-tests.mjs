@@ -33,27 +33,58 @@ function jobsWanted() {
   return n;
 }
 
+/**
+ * A test file's budget of wall time (PVSIM_TEST_FILE_BUDGET_S, default 900 s; the slowest file
+ * takes about two minutes on a loaded 2-core machine). A file still running then is killed with
+ * every process it started (its own process group) and counted as failed, with what it printed so
+ * far: a hung test must make a red run that says which file hung, never a run that does not end.
+ * The composition root of the test run, so the wall clock is allowed here.
+ */
+function fileBudgetMs() {
+  const raw = process.env.PVSIM_TEST_FILE_BUDGET_S;
+  if (raw === undefined || raw === '') return 900_000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`error: PVSIM_TEST_FILE_BUDGET_S=${raw}: want a number of seconds above 0\n`);
+    process.exit(2);
+  }
+  return n * 1000;
+}
+
 /** Runs one file; resolves with its combined output and exit status. */
-function runFile(file) {
+function runFile(file, budgetMs) {
   const setup = new URL('./fc-setup.mjs', import.meta.url).href;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', setup, file], { env: { ...process.env, FORCE_COLOR: '0' } });
+    // Its own process group, so a file over budget is killed with the servers and CLIs it started.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', setup, file], { env: { ...process.env, FORCE_COLOR: '0' }, detached: true });
     const chunks = [];
+    let overBudget = false;
+    const timer = setTimeout(() => {
+      overBudget = true;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    }, budgetMs);
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
-    child.on('error', (err) => resolve({ out: String(err), status: null }));
-    child.on('close', (status) => resolve({ out: Buffer.concat(chunks).toString('utf8'), status }));
+    child.on('error', (err) => { clearTimeout(timer); resolve({ out: String(err), status: null }); });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      const out = Buffer.concat(chunks).toString('utf8');
+      resolve(overBudget
+        ? { out: `${out}\n${file}: still running after ${budgetMs / 1000} s (PVSIM_TEST_FILE_BUDGET_S): killed with the processes it started\n`, status: null }
+        : { out, status });
+    });
   });
 }
 
 const dirs = process.argv.slice(2);
 const files = (dirs.length ? dirs : ['test']).flatMap(testFiles);
 const results = new Array(files.length);
+const budgetMs = fileBudgetMs();
 let next = 0;
 async function worker() {
   while (next < files.length) {
     const i = next++;
-    const { out, status } = await runFile(files[i]);
+    const { out, status } = await runFile(files[i], budgetMs);
     const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
