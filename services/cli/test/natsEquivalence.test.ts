@@ -60,8 +60,6 @@ const PLACEMENT = 'not diagnosed, may not be a bug: the scheduler placed pods ap
 const EXCEPTIONS: Record<string, string> = {
   'examples/real-app/scenarios/demo.yaml': `${PLACEMENT} (postgres-0 and postgres-1 on each other's nodes)`,
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
-  'examples/snapshots/scenarios/demo.yaml': '08-pre-provisioned.yaml names the snapshot handle the embedded run drew (snap-049ac467662cd158); '
-    + 'distributed, ids are drawn in another order, so that handle does not exist and the import fails NotFound',
 };
 
 const server = await startNatsServer();
