@@ -103,8 +103,14 @@ export interface WorldOptions {
   startMs?: number;
   /** Fact, input and scheduler records, for the event log. */
   record?: (rec: NewLogRecord) => void;
-  /** Uids (default: digested from the seed and the object's identity, ADR 0101). */
+  /** Uids (default: digested from `uidSeed` and the object's identity, ADR 0101). */
   newUid?: (identity: UidIdentity) => string;
+  /**
+   * The seed uids are digested from (default: `seed`). A CLI invocation's world is seeded from the
+   * seed and its log position; its uids must not be, or a distributed run, whose commands land at
+   * other positions, would name objects differently (ADR 0101): the session passes the cluster's seed.
+   */
+  uidSeed?: number;
   /** Picks what happens next (default: seeded from the `delivery` stream). */
   chooser?: Chooser;
   /** `full`: every component and the simulated CSI drivers (the CLI's cluster); `storage`: the PV and protection controllers only. */
@@ -247,7 +253,8 @@ export class World {
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     // The uids are digested from the seed of the `uids` stream, which is never drawn from (ADR
     // 0101): it stays a stream so the snapshots' list of streams is as it was.
-    const uidSeed = this.streams.for('uids').seed;
+    const uidStream = this.streams.for('uids');
+    const uidSeed = opts.uidSeed === undefined ? uidStream.seed : new RandomStreams(opts.uidSeed).for('uids').seed;
     this.store = new ObjectStore({
       clock: this.clock,
       bus: new InProcessBus(),
