@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startNatsServer } from '../packages/nats/src/index.ts';
-import { runCli } from '../services/cli/src/cli.ts';
+import { boundClaims, pairsManifest, pvsimInProcess as pvsim } from './cliPairs.ts';
 import { emit, median, table } from './measure.ts';
 
 const quick = process.argv.includes('--quick');
@@ -26,32 +26,6 @@ const PAIRS = quick ? 50 : 200;
 const ROUNDS = quick ? 2 : 3;
 const CLI = resolve('services/cli/dist/pvsim.js');
 const BUDGET_MS = 300_000;
-
-async function pvsim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '', env: {}, cwd: process.cwd(), isTTY: false });
-  if (code !== 0) throw new Error(`pvsim ${args.join(' ')} failed (${code}): ${stderr}`);
-  return { code, stdout, stderr };
-}
-
-function manifest(): string {
-  const docs: string[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const n = String(i).padStart(4, '0');
-    docs.push(`apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-${n}\nspec:\n  capacity:\n    storage: 1Gi\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  hostPath:\n    path: /tmp/pvsim/pv-${n}\n`);
-  }
-  for (let i = 0; i < PAIRS; i++) {
-    const n = String(i).padStart(4, '0');
-    docs.push(`apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: claim-${n}\nspec:\n  storageClassName: ""\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
-  }
-  return docs.join('---\n');
-}
-
-async function boundClaims(cluster: string[]): Promise<number> {
-  const items = JSON.parse((await pvsim([...cluster, 'get', 'pvc', '-o', 'json'])).stdout).items as { status?: { phase?: string } }[];
-  return items.filter((c) => c.status?.phase === 'Bound').length;
-}
 
 /** A `pvsim serve --only pv-controller` process; `appended(n)` resolves once it has appended n transactions. */
 function serve(nats: string[]): { child: ChildProcess; ready: Promise<void>; appended(n: number): Promise<void> } {
@@ -76,7 +50,7 @@ async function main(): Promise<void> {
   const server = await startNatsServer();
   const tmp = mkdtempSync(join(tmpdir(), 'pvsim-bench-serve-'));
   const file = join(tmp, 'pairs.yaml');
-  writeFileSync(file, manifest());
+  writeFileSync(file, pairsManifest(PAIRS));
   const load = loadavg()[0]!.toFixed(1);
   const embedded: number[] = [];
   const distributed: number[] = [];

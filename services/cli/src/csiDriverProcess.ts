@@ -6,7 +6,7 @@
  */
 import { CsiError, ExpectedVersionConflict } from '@pvsim/domain';
 import { DriverStateStore, connectNats, csiRpcSubject, redactCredentials } from '@pvsim/nats';
-import { ModuleCsiDriver } from '@pvsim/csi-drivers';
+import { ModuleCsiDriver } from '@pvsim/world';
 import { answerRpc, answerSimRpc, type RpcAnswer } from '@pvsim/world';
 import { loadCsiDriverModules, parseCsiDriverFlags } from './csiDriverModules.ts';
 import { natsConnectOf, openClusterLog } from './clusterDir.ts';

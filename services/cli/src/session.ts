@@ -15,7 +15,7 @@ import { loadCsiDriverModules } from './csiDriverModules.ts';
 import { createWorld, fifoChooser, type ClusterParts, type RpcTransport, type SettleBudget, type SettleReport, type World } from '@pvsim/world';
 import { openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
-import { lockstepSequencer } from './lockstep.ts';
+import { lockstepSequencer } from './lockstepSequencer.ts';
 import type { GlobalOptions } from './verbTypes.ts';
 import { readCheckedSnapshot, writeSnapshotBestEffort } from './snapshotFile.ts';
 import { summariseQuietResyncs, tagRequest } from './batchRecords.ts';

@@ -28,8 +28,7 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startNatsServer } from '@pvsim/nats';
 import { STORED_KINDS, type StoredKind } from '@pvsim/runtime';
 import { DEFAULT_SETTLE_BUDGET } from '@pvsim/world';
@@ -38,16 +37,8 @@ import { runComponentPass } from '../src/componentHost.ts';
 import { readScenario, stepArgv, type Step } from '../src/scenario.ts';
 import { openSession } from '../src/session.ts';
 import type { GlobalOptions } from '../src/verbTypes.ts';
-import { pvsim, repoRoot, tempCluster } from './support.ts';
+import { exampleScenarios, pvsim, repoRoot, tempCluster } from './support.ts';
 
-/** Every `examples/**\/scenarios/*.yaml`: a new example scenario is covered without editing this file. */
-function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return exampleScenarios(p);
-    return e.name.endsWith('.yaml') && dirname(p).endsWith('/scenarios') ? [relative(repoRoot, p)] : [];
-  }).sort();
-}
 
 /**
  * Scenarios that do not reach embedded's objects distributed yet, each with the reason (found by

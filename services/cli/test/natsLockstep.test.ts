@@ -11,21 +11,12 @@
 // nothing is appended; --lockstep with --csi-rpc is a usage error.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { JetStreamEventLog, connectNats, startNatsServer } from '@pvsim/nats';
 import { readScenario, stepArgv } from '../src/scenario.ts';
-import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
+import { exampleScenarios, logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
 import { processHarness, type Proc } from './fixtures/processes.ts';
 
-/** Every `examples/**\/scenarios/*.yaml`, as natsEquivalence.test.ts lists them. */
-function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return exampleScenarios(p);
-    return e.name.endsWith('.yaml') && dirname(p).endsWith('/scenarios') ? [relative(repoRoot, p)] : [];
-  }).sort();
-}
 
 const server = await startNatsServer();
 const harness = processHarness(server.url);

@@ -1,10 +1,19 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Every `examples/**\/scenarios/*.yaml`, sorted: a new example scenario is covered by the tests that walk them without editing them. */
+export function exampleScenarios(dir = join(repoRoot, 'examples')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return exampleScenarios(p);
+    return e.name.endsWith('.yaml') && dirname(p).endsWith('/scenarios') ? [relative(repoRoot, p)] : [];
+  }).sort();
+}
 
 export interface Run { code: number; stdout: string; stderr: string }
 

@@ -21,6 +21,8 @@ import { PodScheduler } from '@pvsim/scheduler';
 import type { Controller, WorkQueue } from '@pvsim/component';
 import { CsiDriverRegistrar } from './csiDriverRegistrar.ts';
 import { ModuleCsiDriver, SimCsiDriver, diskProfile, nasProfile, type CsiDriverFactory, type CsiProfile, type CsiStore, type SimCsiDriverInit } from '@pvsim/csi-drivers';
+/** A user's driver module as the world hosts it; a driver process (pvsim csi-driver NAME=./m.mjs) hosts one the same way. */
+export { ModuleCsiDriver };
 
 export interface ClusterParts {
   drivers: Map<string, SimCsiDriver>;
