@@ -18,6 +18,11 @@
  * object carrying it is first put — by `create`, or by `restore`/`load` replaying one — so a
  * store rebuilt from the log registers uids in the order the live one did and fingerprints the
  * same. Hashing is lazy: a write only marks its key, and `fingerprint()` hashes the marked ones.
+ * A new uid is asked of `newUid` with the object's identity and how many objects of that kind
+ * and key were created before (ADR 0101). That count is kept as data, for the keys whose object
+ * was removed only (`recreated`; a cluster without deletes keeps nothing): dumped and loaded,
+ * counted again by a fold of the log (a removal record drops the object), so a world folded,
+ * restored or forked draws the uids the live one would.
  */
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import {
@@ -30,6 +35,7 @@ import type { SimClock } from './SimClock.ts';
 import { INDEXERS, IndexedKeys, STORE_INDEXES, TALLIES, TalliedAmounts, type Indexer, type IndexName, type TallyName } from './indexers.ts';
 import { InProcessBus, type Bus, type BusEvent } from './Bus.ts';
 import { bucketResource, tallyResource, type AccessTracker } from './Footprint.ts';
+import type { UidIdentity } from './uids.ts';
 
 /** Which reader answered: the API server itself, or the informer cache the components read. */
 export type ReadSource = 'store' | 'cache';
@@ -64,7 +70,11 @@ export interface ObjectStoreOptions {
   clock: SimClock;
   /** How writes reach the actors (in-process by default). */
   bus?: Bus;
-  newUid: () => string;
+  /**
+   * A new object's uid, from its identity (ADR 0101: the world digests it with the seed); a test
+   * may ignore the identity and count.
+   */
+  newUid: (identity: UidIdentity) => string;
   /** Fact records for the event log. */
   record?: (rec: NewLogRecord) => void;
   /** Informer notifications for controllers. */
@@ -260,6 +270,15 @@ function newDerived(): Derived {
   return d;
 }
 
+/** What `ObjectStore.dump` gives and `load` takes. */
+export interface StoreDump {
+  resourceVersion: number;
+  objects: [StoredKind, string, AnyObject][];
+  fingerprint?: FingerprinterJSON;
+  /** `<kind>|<key>` -> objects created under it and removed since (ADR 0101); absent when none. */
+  recreated?: [string, number][];
+}
+
 export class ObjectStore extends TypedReads implements ClusterApi {
   /** Machine kinds: key -> the object and its machine state (a passivated actor). */
   private readonly actors = new Map<StoredKind, Map<string, Passivated>>();
@@ -294,6 +313,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   changes = 0;
   private fingerprinter = new Fingerprinter();
+  /** `<kind>|<key>` -> how many objects under it were created and removed (ADR 0101); only keys removed at least once. */
+  private recreated = new Map<string, number>();
   /** Per kind, keys written since `fingerprint()` last hashed them. */
   private readonly unhashed = new Map<StoredKind, Set<string>>();
 
@@ -443,7 +464,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * fingerprinter's registry goes with it: the objects alone do not say which uids came first
    * or how often a name was reused.
    */
-  dump(): { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint: FingerprinterJSON } {
+  dump(): StoreDump & { fingerprint: FingerprinterJSON } {
     const objects: [StoredKind, string, AnyObject][] = [];
     for (const kind of STORED_KINDS) {
       const entries: [string, AnyObject][] = isActorKind(kind)
@@ -451,11 +472,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
-    return { resourceVersion: this.resourceVersion, objects, fingerprint: this.hashed().toJSON() };
+    const dump: StoreDump & { fingerprint: FingerprinterJSON } = { resourceVersion: this.resourceVersion, objects, fingerprint: this.hashed().toJSON() };
+    // Absent when empty: a snapshot of a cluster without deletes is as it was before ADR 0101.
+    if (this.recreated.size > 0) dump.recreated = [...this.recreated];
+    return dump;
   }
 
   /** Recreates the state `dump()` returned (a dump without a fingerprint registers as it loads). */
-  load(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+  load(dump: StoreDump): void {
     if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     // With the registry, every loaded object's hash came with it (the dump hashed them all first):
     // only what was written before the load is hashed again (an explorer restores a world per
@@ -469,6 +493,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       for (const [kind, keys] of before) this.unhashed.set(kind, keys);
     }
     this.resourceVersion = Math.max(this.resourceVersion, dump.resourceVersion);
+    for (const [key, n] of dump.recreated ?? []) this.recreated.set(key, n);
   }
 
   /**
@@ -477,7 +502,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * store ends as a new store loaded with `dump` would — its hosts (one per kind, stateless) and
    * its bus are kept. `changes` keeps counting (caches keyed by it must not see an old count again).
    */
-  loadInPlace(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+  loadInPlace(dump: StoreDump): void {
     for (const [kind, actors] of this.actors) {
       for (const a of actors.values()) this.bus.unsubscribe(a.address);
       actors.clear();
@@ -493,6 +518,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.unhashed.clear();
     this.fingerprinter = new Fingerprinter();
     this.resourceVersion = 0;
+    this.recreated = new Map();
     this.writes = 0;
     this.changes++;
     this.load(dump);
@@ -507,7 +533,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * from the Events in that order, the registry from the dump. A dump without this scheme's
    * hashes is loaded in full.
    */
-  reload(dump: { resourceVersion: number; objects: [StoredKind, string, AnyObject][]; fingerprint?: FingerprinterJSON }): void {
+  reload(dump: StoreDump): void {
     if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) { this.loadInPlace(dump); return; }
     this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     this.index = undefined;
@@ -563,6 +589,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
     }
     this.resourceVersion = dump.resourceVersion;
+    this.recreated = new Map(dump.recreated ?? []);
     this.writes = 0;
     this.changes++;
   }
@@ -594,6 +621,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     // The actors listen on the other store's bus; writes reach them through it.
     this.bus = other.bus;
     this.fingerprinter = other.fingerprinter;
+    this.recreated = other.recreated;
+    other.recreated = new Map();
     this.resourceVersion = other.resourceVersion;
     this.changes = other.changes;
     other.actors.clear();
@@ -626,7 +655,11 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     const key = objectKey(kind, obj);
     if (this.tracker) this.tracker.write(`o:${kind}|${key}`);
     this.checkFault('create', kind, obj.metadata.name);
-    const stored = decideCreate(this.get(kind, key), obj, { ...this.writeContext(kind), namespaced: NAMESPACED[kind], newUid: this.opts.newUid }) as AnyObject;
+    const newUid = (): string => this.opts.newUid({
+      apiVersion: obj.apiVersion, kind, namespace: NAMESPACED[kind] ? (obj.metadata.namespace ?? 'default') : '', name: obj.metadata.name,
+      n: this.recreated.get(`${kind}|${key}`) ?? 0,
+    });
+    const stored = decideCreate(this.get(kind, key), obj, { ...this.writeContext(kind), namespaced: NAMESPACED[kind], newUid }) as AnyObject;
     this.commit(kind, key, undefined, stored, 'Created');
     return stored;
   }
@@ -811,6 +844,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     keys.add(key);
   }
 
+  /** One more object of `kind` and `key` was created and is gone: the next one's uid is another. */
+  private countRemoved(kind: StoredKind, key: string): void {
+    const k = `${kind}|${key}`;
+    this.recreated.set(k, (this.recreated.get(k) ?? 0) + 1);
+  }
+
   private drop(kind: StoredKind, key: string): void {
     this.changes++;
     this.derive(kind, key, undefined);
@@ -818,6 +857,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     if (isActorKind(kind)) {
       const actors = this.actorsOf(kind);
       if (actors.has(key)) {
+        this.countRemoved(kind, key);
         const address = `${STREAM_PREFIX[kind]}/${key}`;
         this.bus.publish(address, { type: 'REMOVE' });
         this.bus.unsubscribe(address);
@@ -828,7 +868,10 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       return;
     }
     const old = this.plainOf(kind).get(key);
-    if (this.plainOf(kind).delete(key)) this.sortedKeys.delete(kind);
+    if (this.plainOf(kind).delete(key)) {
+      this.sortedKeys.delete(kind);
+      this.countRemoved(kind, key);
+    }
     if (kind === 'Event' && old) {
       const correlation = correlationKeyOf(old);
       if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);

@@ -10,3 +10,4 @@ export * from './Informers.ts';
 export * from './indexers.ts';
 export * from './Footprint.ts';
 export * from './ReadSet.ts';
+export * from './uids.ts';

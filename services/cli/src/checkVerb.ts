@@ -254,7 +254,7 @@ function worldsFor(g: GlobalOptions, seed: number, faults: readonly CheckFault[]
   const hasDrivers = Object.keys(drivers.paths).length > 0;
   const world = { informerLag, fifo: true, ...(hasDrivers ? { csiDrivers: drivers.paths } : {}) };
   const newWorld = () => createWorld({
-    seed: deriveSeed(seed, 0), startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
+    seed: deriveSeed(seed, 0), uidSeed: seed, startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser(), explore, informerLag,
     ...(hasDrivers ? { userDrivers: drivers.factories } : {}),
     ...(g.budget ? { budget: g.budget } : {}),
   });

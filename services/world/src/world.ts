@@ -14,8 +14,8 @@
  */
 import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type Fingerprinter, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
-  Footprint, InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock,
-  type AnyObject, type ObjectStoreOptions, type WatchEvent, type WorkItem,
+  Footprint, InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock, uidOf,
+  type AnyObject, type ObjectStoreOptions, type UidIdentity, type WatchEvent, type WorkItem,
 } from '@pvsim/runtime';
 import {
   ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins, type ControllerName, type FeatureGates, type VolumePlugin,
@@ -97,14 +97,20 @@ export interface Exploration {
 }
 
 export interface WorldOptions {
-  /** Decides every random stream (uids, latency, faults, delivery, provisioner identity). */
+  /** Decides every random stream (latency, faults, delivery, provisioner identity) and the uids. */
   seed?: number;
   /** Simulated time at the start. */
   startMs?: number;
   /** Fact, input and scheduler records, for the event log. */
   record?: (rec: NewLogRecord) => void;
-  /** Uids (default: the `uids` stream). */
-  newUid?: () => string;
+  /** Uids (default: digested from `uidSeed` and the object's identity, ADR 0101). */
+  newUid?: (identity: UidIdentity) => string;
+  /**
+   * The seed uids are digested from (default: `seed`). A CLI invocation's world is seeded from the
+   * seed and its log position; its uids must not be, or a distributed run, whose commands land at
+   * other positions, would name objects differently (ADR 0101): the session passes the cluster's seed.
+   */
+  uidSeed?: number;
   /** Picks what happens next (default: seeded from the `delivery` stream). */
   chooser?: Chooser;
   /** `full`: every component and the simulated CSI drivers (the CLI's cluster); `storage`: the PV and protection controllers only. */
@@ -245,11 +251,14 @@ export class World {
     };
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
-    const uids = this.streams.for('uids');
+    // The uids are digested from the seed of the `uids` stream, which is never drawn from (ADR
+    // 0101): it stays a stream so the snapshots' list of streams is as it was.
+    const uidStream = this.streams.for('uids');
+    const uidSeed = opts.uidSeed === undefined ? uidStream.seed : new RandomStreams(opts.uidSeed).for('uids').seed;
     this.store = new ObjectStore({
       clock: this.clock,
       bus: new InProcessBus(),
-      newUid: opts.newUid ?? (() => uids.uuid()),
+      newUid: opts.newUid ?? ((identity) => uidOf(uidSeed, identity)),
       record: this.record,
       watch: (ev) => this.onStoreChange(ev),
       ...(opts.apiFault ? { fault: opts.apiFault } : {}),
