@@ -19,7 +19,7 @@
  * store rebuilt from the log registers uids in the order the live one did and fingerprints the
  * same. Hashing is lazy: a write only marks its key, and `fingerprint()` hashes the marked ones.
  * A new uid is asked of `newUid` with the object's identity and how many objects of that kind
- * and key were created before (ADR 0101). That count is kept as data, for the keys whose object
+ * and key were created before (ADR 0031). That count is kept as data, for the keys whose object
  * was removed only (`recreated`; a cluster without deletes keeps nothing): dumped and loaded,
  * counted again by a fold of the log (a removal record drops the object), so a world folded,
  * restored or forked draws the uids the live one would.
@@ -71,7 +71,7 @@ export interface ObjectStoreOptions {
   /** How writes reach the actors (in-process by default). */
   bus?: Bus;
   /**
-   * A new object's uid, from its identity (ADR 0101: the world digests it with the seed); a test
+   * A new object's uid, from its identity (ADR 0031: the world digests it with the seed); a test
    * may ignore the identity and count.
    */
   newUid: (identity: UidIdentity) => string;
@@ -275,7 +275,7 @@ export interface StoreDump {
   resourceVersion: number;
   objects: [StoredKind, string, AnyObject][];
   fingerprint?: FingerprinterJSON;
-  /** `<kind>|<key>` -> objects created under it and removed since (ADR 0101); absent when none. */
+  /** `<kind>|<key>` -> objects created under it and removed since (ADR 0031); absent when none. */
   recreated?: [string, number][];
 }
 
@@ -313,7 +313,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   changes = 0;
   private fingerprinter = new Fingerprinter();
-  /** `<kind>|<key>` -> how many objects under it were created and removed (ADR 0101); only keys removed at least once. */
+  /** `<kind>|<key>` -> how many objects under it were created and removed (ADR 0031); only keys removed at least once. */
   private recreated = new Map<string, number>();
   /** Per kind, keys written since `fingerprint()` last hashed them. */
   private readonly unhashed = new Map<StoredKind, Set<string>>();
@@ -473,7 +473,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
     const dump: StoreDump & { fingerprint: FingerprinterJSON } = { resourceVersion: this.resourceVersion, objects, fingerprint: this.hashed().toJSON() };
-    // Absent when empty: a snapshot of a cluster without deletes is as it was before ADR 0101.
+    // Absent when empty: a snapshot of a cluster without deletes is as it was before ADR 0031.
     if (this.recreated.size > 0) dump.recreated = [...this.recreated];
     return dump;
   }

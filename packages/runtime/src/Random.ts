@@ -73,7 +73,7 @@ function labelHash(label: string): number {
 
 /**
  * Separate random streams per purpose (provisioner identity, latency, faults, delivery; `uids`
- * only lends its seed to uids.ts, ADR 0101), each derived from the seed and its label: a new draw
+ * only lends its seed to uids.ts, ADR 0031), each derived from the seed and its label: a new draw
  * in one place does not reshuffle the choices of every other. `state()`/`fromState` copy the streams for a fork.
  */
 export class RandomStreams {

@@ -1,7 +1,7 @@
 /**
  * Design: a new object's uid is a function of the seed and the object's identity — its
  * apiVersion/kind, namespace, name and how many objects of that identity this cluster created
- * before (`n`, 0 for the first) — not a draw from a random stream (ADR 0101). A draw made the
+ * before (`n`, 0 for the first) — not a draw from a random stream (ADR 0031). A draw made the
  * n-th uid depend on the order objects were created in, so a free-running distributed run, whose
  * components create in whatever order they happen to, named its PVs (`pvc-<claim uid>`), snapshot
  * contents and snapshot handles differently from the embedded run. A recreated object still gets a

@@ -1,4 +1,4 @@
-// Uids from identity (ADR 0101): a uid is a digest of the seed, the object's kind, namespace, name
+// Uids from identity (ADR 0031): a uid is a digest of the seed, the object's kind, namespace, name
 // and how many objects of that identity were created before — so the order objects are created
 // in does not move it, a recreated object gets a new one, and a store folded from the log or
 // loaded from a dump goes on drawing exactly the uids the live store would.

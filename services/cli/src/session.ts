@@ -224,7 +224,7 @@ export class Session {
     // Randomness for this invocation is derived from the seed and the log position.
     this.world = createWorld({
       seed: deriveSeed(opts.seed, this.basePos),
-      // Uids are not drawn at a log position: the same object gets the same uid wherever it is created (ADR 0101).
+      // Uids are not drawn at a log position: the same object gets the same uid wherever it is created (ADR 0031).
       uidSeed: opts.seed,
       startMs: EPOCH_MS,
       cluster: 'full',

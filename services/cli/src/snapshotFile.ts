@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { sha256Hex, type FileEventLog } from '@pvsim/log-file';
 
-// 3: the store's dump carries how often each removed name was created (ADR 0101); a /2 snapshot
+// 3: the store's dump carries how often each removed name was created (ADR 0031); a /2 snapshot
 // lacks those counts, so it is ignored and the log folded, which counts them again.
 const FORMAT = 'pvsim-snapshot/3';
 

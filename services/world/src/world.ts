@@ -103,12 +103,12 @@ export interface WorldOptions {
   startMs?: number;
   /** Fact, input and scheduler records, for the event log. */
   record?: (rec: NewLogRecord) => void;
-  /** Uids (default: digested from `uidSeed` and the object's identity, ADR 0101). */
+  /** Uids (default: digested from `uidSeed` and the object's identity, ADR 0031). */
   newUid?: (identity: UidIdentity) => string;
   /**
    * The seed uids are digested from (default: `seed`). A CLI invocation's world is seeded from the
    * seed and its log position; its uids must not be, or a distributed run, whose commands land at
-   * other positions, would name objects differently (ADR 0101): the session passes the cluster's seed.
+   * other positions, would name objects differently (ADR 0031): the session passes the cluster's seed.
    */
   uidSeed?: number;
   /** Picks what happens next (default: seeded from the `delivery` stream). */
