@@ -252,7 +252,7 @@ export class World {
     this.budget = { ...DEFAULT_SETTLE_BUDGET, ...(opts.budget ?? {}) };
     this.resyncPeriodMs = opts.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     // The uids are digested from the seed of the `uids` stream, which is never drawn from (ADR
-    // 0101): it stays a stream so the snapshots' list of streams is as it was.
+    // 0031): it stays a stream so the snapshots' list of streams is as it was.
     const uidStream = this.streams.for('uids');
     const uidSeed = opts.uidSeed === undefined ? uidStream.seed : new RandomStreams(opts.uidSeed).for('uids').seed;
     this.store = new ObjectStore({
