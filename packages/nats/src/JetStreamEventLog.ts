@@ -51,6 +51,10 @@ export interface JetStreamEventLogOptions {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** How often an append that lost its race looks again at an unfinished tail, and how long it must stand still to be torn. */
+const TAIL_LOOK_MS = 100;
+const TAIL_QUIET_MS = 3_000;
+
 export class JetStreamEventLog implements EventLog {
   readonly cluster: string;
   readonly stream: string;
@@ -91,6 +95,27 @@ export class JetStreamEventLog implements EventLog {
     return this.read().at(-1)?.pos ?? 0;
   }
 
+  /**
+   * Where the complete batches end after an append lost its race with nothing stored. Lines past
+   * `expectedPos` that end no batch are either another writer's batch still on the wire or a batch
+   * torn for good: wait while the stream keeps growing, and take the tail as torn only once it has
+   * stood still for TAIL_QUIET_MS (a loaded machine can hold a writer between two publishes for
+   * a while; a torn tail costs only this wait, once). Returns the end of the last complete batch.
+   */
+  private settledEnd(expectedPos: number): number {
+    let end = this.lastPos();
+    let seq = callSync({ op: 'lastSeq', connect: this.connect, stream: this.stream }, this.timeoutMs) as number;
+    let still = 0;
+    while (end === expectedPos && seq > expectedPos && still < TAIL_QUIET_MS / TAIL_LOOK_MS) {
+      callSync({ op: 'pause', ms: TAIL_LOOK_MS }, this.timeoutMs);
+      end = this.lastPos();
+      const now = callSync({ op: 'lastSeq', connect: this.connect, stream: this.stream }, this.timeoutMs) as number;
+      still = now === seq ? still + 1 : 0;
+      seq = now;
+    }
+    return end;
+  }
+
   append(batch: NewLogRecord[], expectedPos: number): LogRecord[] {
     if (batch.length === 0) return [];
     const { records, lines } = sealBatch(batch, expectedPos + 1, hash);
@@ -107,7 +132,7 @@ export class JetStreamEventLog implements EventLog {
       );
     } catch (error) {
       if (error instanceof NatsCallError && error.code === 'Conflict' && !error.storedCount) {
-        const actual = this.lastPos();
+        const actual = this.settledEnd(expectedPos);
         if (actual === expectedPos) {
           throw new LogCorruptError(this.describe(), actual + 1, 0, 'the start of a batch that never finished', 'the log refuses appends until the stream is repaired: run `pvsim log repair` (with --nats)');
         }

@@ -60,7 +60,9 @@ export type BridgeRequest =
   | { op: 'respond'; id: number; data: string }
   | { op: 'close' }
   /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
-  | { op: 'ping' };
+  | { op: 'ping' }
+  /** Answered after `ms` of wall time: an append waiting for another writer's batch to finish (JetStreamEventLog). */
+  | { op: 'pause'; ms: number };
 
 export type BridgeResult =
   | { ok: true; value: unknown }

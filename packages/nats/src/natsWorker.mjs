@@ -119,6 +119,7 @@ function nextRequest(timeoutMs) {
 }
 async function handle(request) {
   if (request.op === "ping") return null;
+  if (request.op === "pause") return new Promise((resolve) => setTimeout(() => resolve(null), request.ms));
   if (request.op === "nextRequest") return nextRequest(request.timeoutMs);
   if (request.op === "respond") {
     const msg = held.get(request.id);
