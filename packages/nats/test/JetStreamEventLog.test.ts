@@ -4,7 +4,10 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { JetStreamEventLog, logStreamName, startNatsServer } from '@pvsim/nats';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { sealBatch } from '@pvsim/domain';
+import { JetStreamEventLog, logStreamName, logSubject, startNatsServer } from '@pvsim/nats';
 
 const server = await startNatsServer();
 process.on('exit', () => void server.stop());
@@ -64,6 +67,35 @@ test('two writers appending the very same batch at the same position past 1: bot
   assert.equal(open('same-batch').read().map((r) => r.pos), [1, 2, 3, 4, 5]);
   // Another batch at that position is still a conflict.
   assert.throws(() => b.append([rec('pv/f', 6)], 2), (e: Error & { code?: string }) => e.code === 'ExpectedVersionConflict');
+});
+
+test('an append that loses its race to a batch still on the wire is a Conflict, not a torn batch', async () => {
+  const log = open('inflight');
+  log.append([rec('cluster', 'a')], 0);
+  // Another writer's two-line batch at position 2: its first line is stored, its last (with
+  // `end`) is published by another process a moment later, while our append is waiting.
+  const other = sealBatch([rec('cluster', 'b'), rec('pv/x', 'b')], 2, (t) => createHash('sha256').update(t).digest('hex'));
+  const nc = await connect({ servers: server.url });
+  nc.publish(logSubject('inflight', other.records[0]!.stream), other.lines[0]!);
+  await nc.flush();
+  await nc.close();
+  const late = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { connect } = await import('@nats-io/transport-node');
+    await new Promise((r) => setTimeout(r, 700));
+    const nc = await connect({ servers: ${JSON.stringify(server.url)} });
+    nc.publish(${JSON.stringify(logSubject('inflight', other.records[1]!.stream))}, ${JSON.stringify(other.lines[1]!)});
+    await nc.flush();
+    await nc.close();
+  `], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
+  const published = new Promise<number | null>((resolve) => late.on('exit', resolve));
+  try {
+    assert.throws(() => log.append([rec('cluster', 'c')], 1), (e: Error & { code?: string; actual?: number }) => e.code === 'ExpectedVersionConflict');
+    assert.is(await published, 0);
+    assert.equal(log.read().map((r) => r.data), ['a', 'b', 'b']);
+    assert.is(log.append([rec('cluster', 'c')], 3).at(-1)!.pos, 4);
+  } finally {
+    late.kill('SIGKILL');
+  }
 });
 
 test.run();
