@@ -148,7 +148,7 @@ const WALL_CLOCK_ALLOWED: Record<string, string> = {
   'packages/nats/src/transient.mjs': 'backs off between retries of a NATS call lost to a reconnect (the log\'s worker thread, the work queue)',
   'packages/nats/src/workQueue.ts': 'a gather of results has a wall-clock budget of silence (composition roots only: sim --nats, pvsim worker; ADR 0014)',
   'packages/nats/src/followLog.ts': 'stops following a stream after an idle wall-clock budget (check online --follow)',
-  'packages/nats/src/natsWorker.mjs': 'the synchronous bridge\'s thread: a lockstep replica waits for the next grant with a wall-clock deadline (ADR 0025)',
+  'packages/nats/src/natsWorker.mjs': 'the synchronous bridge\'s thread: a lockstep replica waits for the next grant with a wall-clock deadline (ADR 0025); an append that lost its race pauses while another writer\'s batch finishes',
 };
 
 test('nothing under packages/ reads the wall clock or ambient randomness', () => {
