@@ -6,8 +6,7 @@
  */
 import { CsiError, ExpectedVersionConflict } from '@pvsim/domain';
 import { DriverStateStore, connectNats, csiRpcSubject, redactCredentials } from '@pvsim/nats';
-import { ModuleCsiDriver } from '@pvsim/world';
-import { answerRpc, answerSimRpc, type RpcAnswer } from '@pvsim/world';
+import { ModuleCsiDriver, answerRpc, answerSimRpc, type RpcAnswer } from '@pvsim/world';
 import { loadCsiDriverModules, parseCsiDriverFlags } from './csiDriverModules.ts';
 import { natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { openSession } from './session.ts';
@@ -37,26 +36,40 @@ export async function answerDriverRpcs(io: CliIO, g: GlobalOptions, name: string
   if (!driver) throw new UsageError(`error: the cluster has no CSI driver "${name}" (its drivers: ${drivers.join(', ')})`);
   const subject = csiRpcSubject(g.nats.cluster, driver);
   const nc = await connectNats(natsConnectOf(g));
+  return serveRpcs(io, nc, subject, driver, `answering ${driver}'s RPCs on ${subject} for ${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}`,
+    (request) => answerOne(sessions, driver, request));
+}
+
+/**
+ * Answers the requests on `subject` until SIGINT/SIGTERM, one at a time: `answer` decides, a
+ * throw (other than a usage error) is an INTERNAL answer, `afterAnswer` runs before the reply
+ * goes out (a module saves its memory there), and each request gets one line on stdout.
+ */
+async function serveRpcs(
+  io: CliIO, nc: Awaited<ReturnType<typeof connectNats>>, subject: string, driver: string, announce: string,
+  answer: (request: RpcRequest) => RpcAnswer, afterAnswer?: () => Promise<void>,
+): Promise<number> {
   const sub = nc.subscribe(subject);
   // The subscription is registered with the server before the process says it answers.
   await nc.flush();
-  io.stdout(`pvsim csi-driver: answering ${driver}'s RPCs on ${subject} for ${redactCredentials(g.nats.url)} cluster ${g.nats.cluster}\n`);
+  io.stdout(`pvsim csi-driver: ${announce}\n`);
   const stop = (): void => { sub.unsubscribe(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     for await (const m of sub) {
-      let answer: RpcAnswer;
+      let answered: RpcAnswer;
       let request: RpcRequest | undefined;
       try {
         request = JSON.parse(m.string()) as RpcRequest;
-        answer = answerOne(sessions, driver, request);
+        answered = answer(request);
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        answer = { error: { code: 'INTERNAL', message: `the driver process failed: ${(e as Error).message}` }, writes: [] };
+        answered = { error: { code: 'INTERNAL', message: `the driver process failed: ${(e as Error).message}` }, writes: [] };
       }
-      io.stdout(`${driver}: ${request?.rpc ?? '(unreadable request)'} at log position ${request?.pos ?? '?'}: ${answer.error ? answer.error.code : 'OK'}${answer.writes.length > 0 ? `, ${answer.writes.length} backend write(s)` : ''}\n`);
-      m.respond(JSON.stringify(answer));
+      await afterAnswer?.();
+      io.stdout(`${driver}: ${request?.rpc ?? '(unreadable request)'} at log position ${request?.pos ?? '?'}: ${answered.error ? answered.error.code : 'OK'}${answered.writes.length > 0 ? `, ${answered.writes.length} backend write(s)` : ''}\n`);
+      m.respond(JSON.stringify(answered));
     }
   } finally {
     process.off('SIGINT', stop);
@@ -114,35 +127,14 @@ async function answerModuleRpcs(io: CliIO, g: GlobalOptions, nats: NonNullable<G
   if (saved !== undefined) mod.loadState(saved);
   let memory = JSON.stringify(mod.saveState() ?? null);
   const subject = csiRpcSubject(nats.cluster, driver);
-  const sub = nc.subscribe(subject);
-  await nc.flush();
-  io.stdout(`pvsim csi-driver: answering ${driver}'s RPCs (module ${flag.slice(flag.indexOf('=') + 1)}, memory ${saved === undefined ? 'new' : 'restored'}) on ${subject} for ${redactCredentials(nats.url)} cluster ${nats.cluster}\n`);
-  const stop = (): void => { sub.unsubscribe(); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   const nothing = { get: () => undefined, list: () => [] };
-  try {
-    for await (const m of sub) {
-      let answer: RpcAnswer;
-      let request: RpcRequest | undefined;
-      try {
-        request = JSON.parse(m.string()) as RpcRequest;
-        answer = answerRpc(nothing, [], () => mod, request.rpc, request.args ?? undefined);
-      } catch (e) {
-        answer = { error: { code: 'INTERNAL', message: `the driver process failed: ${(e as Error).message}` }, writes: [] };
-      }
-      // The memory is saved before the reply: a process killed in between never answered, and
-      // the caller's retry meets the saved memory.
+  return serveRpcs(io, nc, subject, driver,
+    `answering ${driver}'s RPCs (module ${flag.slice(flag.indexOf('=') + 1)}, memory ${saved === undefined ? 'new' : 'restored'}) on ${subject} for ${redactCredentials(nats.url)} cluster ${nats.cluster}`,
+    (request) => answerRpc(nothing, [], () => mod, request.rpc, request.args ?? undefined),
+    // The memory is saved before the reply: a process killed in between never answered, and
+    // the caller's retry meets the saved memory.
+    async () => {
       const now = JSON.stringify(mod.saveState() ?? null);
       if (now !== memory) { await states.save(JSON.parse(now)); memory = now; }
-      io.stdout(`${driver}: ${request?.rpc ?? '(unreadable request)'} at log position ${request?.pos ?? '?'}: ${answer.error ? answer.error.code : 'OK'}\n`);
-      m.respond(JSON.stringify(answer));
-    }
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await nc.drain().catch(() => undefined);
-  }
-  io.stdout('pvsim csi-driver: stopped\n');
-  return 0;
+    });
 }
