@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
 import { driverProcesses } from '../src/upVerb.ts';
 
-/** `pvsim up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
-async function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), 'up', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `pvsim [GLOBALS] up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
+async function startUp(args: string[], globals: string[] = []): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...globals, 'up', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
@@ -112,23 +112,12 @@ test('pvsim up --nodes 3 --serve all runs a whole cluster as processes: a pod wi
 });
 
 test('pvsim --lockstep up --serve all starts every process in lockstep: a lockstep apply writes the embedded log byte for byte', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), '--lockstep', 'up', '--serve', 'all'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c) => { err += c; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, out, err, exited, ready } = await startUp(['--serve', 'all'], ['--lockstep']);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const budget = setTimeout(() => reject(new Error(`up did not get ready within 180 s: ${out}${err}`)), 180_000);
-      budget.unref();
-      child.stdout!.on('data', (c) => { out += c; if (/^use it: /m.test(out)) { clearTimeout(budget); resolve(); } });
-      void exited.then(() => reject(new Error(`up exited: ${out}${err}`)));
-    });
-    assert.match(out, /^pvsim serve --only .* --lockstep \(pid \d+\) for cluster default$/m);
-    assert.match(out, /^pvsim kubelet --node node-a --lockstep \(pid \d+\) for cluster default$/m);
-    assert.match(out, /^use it: pvsim --nats \S+ --cluster default --lockstep COMMAND/m);
-    const url = /^nats-server (nats:\/\/127\.0\.0\.1:\d+) /m.exec(out)![1]!;
-    const nats = ['--nats', url, '--cluster', 'default'];
+    assert.match(out(), /^pvsim serve --only .* --lockstep \(pid \d+\) for cluster default$/m);
+    assert.match(out(), /^pvsim kubelet --node node-a --lockstep \(pid \d+\) for cluster default$/m);
+    assert.match(out(), /^use it: pvsim --nats \S+ --cluster default --lockstep COMMAND/m);
+    const nats = ['--nats', ready[1]!, '--cluster', 'default'];
     const applied = await pvsim('.unused', [...nats, '--lockstep', 'apply', '-f', 'examples/static/']);
     assert.is(applied.code, 0, applied.stderr);
     const embedded = tempCluster();
@@ -136,8 +125,8 @@ test('pvsim --lockstep up --serve all starts every process in lockstep: a lockst
     const exported = await pvsim('.unused', [...nats, 'log', 'export']);
     assert.is(exported.stdout, logBytes(embedded));
     child.kill('SIGINT');
-    assert.is(await exited, 0, err);
-    assert.match(out, /stopped nats-server and removed its store\n$/);
+    assert.is(await exited, 0, err());
+    assert.match(out(), /stopped nats-server and removed its store\n$/);
   } finally {
     child.kill('SIGKILL');
   }
