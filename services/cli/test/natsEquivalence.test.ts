@@ -133,8 +133,16 @@ class Distributed {
       }
       s.takeBatch();
     }
-    // Every component is quiet: settled unless the clock owner would move time to a timer.
-    const c = decideClock(openSession(this.g), this.g.seed, DEFAULT_SETTLE_BUDGET.simulatedMsMax,
+    // Every component is quiet: settled unless the clock owner would move time to a timer — on
+    // the same log. The clock owner may have advanced meanwhile (it saw the same quiet log): the
+    // advance fires a timer into waiting work and may leave no timer, so a clock decision on the
+    // new log alone read "noTimer" while a retry it fired waited. That fits the one loaded
+    // snapshots/demo run that ended with the restored PV Pending: the provisioner's backoff retry
+    // (the snapshot was not Ready yet) fired by an advance, the PV created after this counted the
+    // cluster settled. A log that moved is looked at again.
+    const t = openSession(this.g);
+    if (t.basePosition !== s.basePosition) return `the log (it moved from ${s.basePosition} to ${t.basePosition} while the components were looked at)`;
+    const c = decideClock(t, this.g.seed, DEFAULT_SETTLE_BUDGET.simulatedMsMax,
       (x, component) => !runComponentPass(x, this.g.seed, component).changedNothing).decision;
     if (c.kind === 'advance') return `clock (log at ${c.data.expectedPos}, a timer due at ${new Date(c.dueMs).toISOString()})`;
     if (c.kind === 'busy') return `${c.component} (seen by the clock owner)`;
