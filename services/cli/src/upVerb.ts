@@ -192,8 +192,11 @@ export async function up(io: CliIO, o: { workers?: string; serve?: string; nodes
   const children = [...served, ...workers];
   io.stdout(o.lockstep
     ? `use it: pvsim --nats ${server.url} --cluster ${cluster} --lockstep COMMAND   (or export PVSIM_NATS=${server.url} PVSIM_CLUSTER=${cluster} PVSIM_LOCKSTEP=1)\n`
-    : `use it: pvsim --nats ${server.url} --cluster NAME COMMAND   (or export PVSIM_NATS=${server.url})\n`);
-  io.stdout(`Ctrl-C stops ${children.length > 0 ? 'the processes and ' : ''}it and removes the store\n`);
+    : served.length > 0
+      // The processes serve one cluster: name it, as the lockstep line does.
+      ? `use it: pvsim --nats ${server.url} --cluster ${cluster} COMMAND   (or export PVSIM_NATS=${server.url} PVSIM_CLUSTER=${cluster})\n`
+      : `use it: pvsim --nats ${server.url} --cluster NAME COMMAND   (or export PVSIM_NATS=${server.url})\n`);
+  io.stdout(`Ctrl-C stops ${children.length > 0 ? 'the processes and ' : ''}nats-server, and removes its store\n`);
   // Signal listeners do not keep a process alive, and the launcher unrefs the server; this does.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   await new Promise<void>((resolve) => {
