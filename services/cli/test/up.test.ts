@@ -26,6 +26,29 @@ async function startUp(args: string[], globals: string[] = []): Promise<{ child:
   return { child, out: () => out, err: () => err, exited, ready };
 }
 
+/** Resolves once disk-pod is Running; looked at again whenever a process of `up` prints, with a budget. */
+async function untilDiskPodRunning(child: ReturnType<typeof spawn>, nats: string[], out: () => string, err: () => string): Promise<void> {
+  const phase = async () => (await pvsim('.unused', [...nats, 'get', 'pod', 'disk-pod', '-o', 'jsonpath={.status.phase}'])).stdout;
+  await new Promise<void>((resolve, reject) => {
+    let looking = false;
+    let again = false;
+    const look = async (): Promise<void> => {
+      if (looking) { again = true; return; }
+      looking = true;
+      do {
+        again = false;
+        if (await phase() === 'Running') { child.stdout!.off('data', onData); resolve(); return; }
+      } while (again);
+      looking = false;
+    };
+    const onData = () => void look();
+    child.stdout!.on('data', onData);
+    void look();
+    const budget = setTimeout(() => reject(new Error(`disk-pod not Running within 240 s: ${out()}${err()}`)), 240_000);
+    budget.unref();
+  });
+}
+
 test('pvsim up runs a JetStream server for --nats and Ctrl-C stops it and removes its store', async () => {
   const { child, out, err, exited, ready } = await startUp([]);
   const [, url, , storeDir] = ready;
@@ -84,26 +107,7 @@ test('pvsim up --nodes 3 --serve all runs a whole cluster as processes: a pod wi
   const nats = ['--nats', url!, '--cluster', 'default'];
   const applied = await pvsim('.unused', [...nats, 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
   assert.is(applied.code, 0, applied.stderr);
-  // Looked at again whenever a process says it appended, with a budget.
-  const phase = async () => (await pvsim('.unused', [...nats, 'get', 'pod', 'disk-pod', '-o', 'jsonpath={.status.phase}'])).stdout;
-  await new Promise<void>((resolve, reject) => {
-    let looking = false;
-    let again = false;
-    const look = async (): Promise<void> => {
-      if (looking) { again = true; return; }
-      looking = true;
-      do {
-        again = false;
-        if (await phase() === 'Running') { child.stdout!.off('data', onData); resolve(); return; }
-      } while (again);
-      looking = false;
-    };
-    const onData = () => void look();
-    child.stdout!.on('data', onData);
-    void look();
-    const budget = setTimeout(() => reject(new Error(`disk-pod not Running within 240 s: ${out()}${err()}`)), 240_000);
-    budget.unref();
-  });
+  await untilDiskPodRunning(child, nats, out, err);
   const verified = await pvsim('.unused', [...nats, 'log', 'verify']);
   assert.match(verified.stdout, /^log verified: /, verified.stderr);
   child.kill('SIGINT');
@@ -149,25 +153,7 @@ test('up --serve drivers --driver-rpc: each driver its own process answering ove
   const nats = ['--nats', url!, '--cluster', 'default'];
   const applied = await pvsim('.unused', [...nats, 'apply', '-f', 'examples/lecture/dynamic-disk/', '--wait=false']);
   assert.is(applied.code, 0, applied.stderr);
-  const phase = async () => (await pvsim('.unused', [...nats, 'get', 'pod', 'disk-pod', '-o', 'jsonpath={.status.phase}'])).stdout;
-  await new Promise<void>((resolve, reject) => {
-    let looking = false;
-    let again = false;
-    const look = async (): Promise<void> => {
-      if (looking) { again = true; return; }
-      looking = true;
-      do {
-        again = false;
-        if (await phase() === 'Running') { child.stdout!.off('data', onData); resolve(); return; }
-      } while (again);
-      looking = false;
-    };
-    const onData = () => void look();
-    child.stdout!.on('data', onData);
-    void look();
-    const budget = setTimeout(() => reject(new Error(`disk-pod not Running within 240 s: ${out()}${err()}`)), 240_000);
-    budget.unref();
-  });
+  await untilDiskPodRunning(child, nats, out, err);
   const log = await pvsim('.unused', [...nats, 'log']);
   assert.match(log.stdout, /"type":"CsiRpcAnswered".*"rpc":"NodePublishVolume"/);
   const verified = await pvsim('.unused', [...nats, 'log', 'verify']);
