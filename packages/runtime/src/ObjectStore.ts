@@ -354,6 +354,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   tracker: AccessTracker | undefined;
   /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
   reads: ReadObserver | undefined;
+  /**
+   * While set, the kind of every object put or dropped (a write or an event, not a load) is added
+   * to it: an explorer's safety checks judge again only what read those kinds (services/check
+   * incrementalSafety.ts).
+   */
+  writtenKinds: Set<string> | undefined;
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
@@ -917,6 +923,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private markUnhashed(kind: StoredKind, key: string): void {
+    this.writtenKinds?.add(kind);
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
     keys.add(key);
