@@ -7,6 +7,8 @@
  * (CPU time, as exploreRounds). Prints each side's medians over the warm rounds (the first two
  * dropped) and the median of the paired per-state ratio A ÷ B.
  * `node --import tsx bench/exploreAB.ts [ROUNDS] [A_ROOT] [B_ROOT]` (A defaults to this checkout).
+ * `STALE=1`: the exploration is bench/check.ts's zonal depth 5 with stale informers (lagging
+ * informers, which a restore in place refuses; dedup, no partial-order reduction) instead.
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,7 +25,9 @@ async function load(root: string): Promise<Side> {
     .flatMap((f) => m.parseManifests(readFileSync(dir + f, 'utf8'), f).map((p: { object: unknown }) => m.applyDefaults(p.object)));
   type W = { store: { create: (k: string, o: unknown) => void }; clock: { iso: () => string }; enabled: () => { type: string }[]; scheduler: { size: number }; step: (a: unknown, chosen: boolean) => void };
   const inputs = objects.map((o: { kind: string; metadata: { name: string } }) => ({ label: o.metadata.name, apply: (w: W) => { w.store.create(o.kind, m.prepareForCreate(structuredClone(o), w.clock.iso())); } }));
-  const newWorld = (): W => world.createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: world.fifoChooser() });
+  const stale = process.env['STALE'] === '1';
+  const exploration = stale ? checker.explorationFor(['stale-read']) : undefined;
+  const newWorld = (): W => world.createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: world.fifoChooser(), ...(exploration ?? {}) });
   return {
     raw: () => {
       const t = cpuMs();
@@ -44,7 +48,9 @@ async function load(root: string): Promise<Side> {
     },
     explore: () => {
       const t = cpuMs();
-      const e = checker.check({ newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays: 1, seed: 1, outOfTime: () => false });
+      const e = checker.check(stale
+        ? { newWorld, inputs, strategy: 'bfs', depth: 5, maxFaults: 1, seed: 1, outOfTime: () => false, shrink: false, por: false }
+        : { newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays: 1, seed: 1, outOfTime: () => false });
       return { ms: cpuMs() - t, distinct: e.distinctStates as number };
     },
   };
