@@ -6,11 +6,12 @@
  * alternate A, B, B, A, … a second apart, each: raw steps, `check` bfs `--max-delays 1`, raw steps
  * (CPU time, as exploreRounds). Prints each side's medians over the warm rounds (the first two
  * dropped) and the median of the paired per-state ratio A ÷ B.
- * `node --import tsx bench/exploreAB.ts [ROUNDS] [A_ROOT] [B_ROOT]` (A defaults to this checkout).
+ * `node --import tsx bench/exploreAB.ts ROUNDS A_ROOT B_ROOT` (checkout roots, e.g. `. ../base`).
  * `STALE=1`: the exploration is bench/check.ts's zonal depth 5 with stale informers (lagging
  * informers, which a restore in place refuses; dedup, no partial-order reduction) instead.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
@@ -60,10 +61,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const quartile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
 
 void (async () => {
-  const rounds = Number(process.argv[2] ?? 20);
+  const [roundsArg, aRoot, bRoot] = process.argv.slice(2);
+  if (!roundsArg || !aRoot || !bRoot) { console.error('usage: node --import tsx bench/exploreAB.ts ROUNDS A_ROOT B_ROOT'); process.exit(2); }
+  const rounds = Number(roundsArg);
   const sides: Record<'A' | 'B', Side> = {
-    A: await load(process.argv[3] ?? new URL('..', import.meta.url).pathname.replace(/\/$/, '')),
-    B: await load(process.argv[4] ?? '/work/wt/explore-base'),
+    A: await load(resolve(aRoot)),
+    B: await load(resolve(bRoot)),
   };
   const out = { A: { step: [] as number[], state: [] as number[], distinct: 0 }, B: { step: [] as number[], state: [] as number[], distinct: 0 } };
   for (let i = 0; i < rounds; i++) {
