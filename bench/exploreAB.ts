@@ -38,7 +38,8 @@ async function load(root: string): Promise<Side> {
         for (const input of inputs) {
           input.apply(w);
           for (;;) {
-            const a = w.enabled().find((x) => x.type === 'deliver' || (x.type === 'timer' && w.scheduler.size === 0));
+            // Watch events wait only where informers lag (STALE): they are delivered as they come.
+            const a = w.enabled().find((x) => x.type === 'deliver' || x.type === 'watch' || (x.type === 'timer' && w.scheduler.size === 0));
             if (!a) break;
             w.step(a, true);
             steps++;
