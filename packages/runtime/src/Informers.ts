@@ -103,6 +103,22 @@ export class InformerCache extends TypedReads implements ObjectReader, ClusterRe
   }
 
   /**
+   * `relist` of a cache that held exactly `server`'s objects until the keys `changed` changed
+   * there (ObjectStore.reload's answer, a world restored in place): only those keys are read
+   * again. The cache ends as a relist leaves it — the same objects and index answers, Events in
+   * the server's order (a key that stayed keeps its place, one the server dropped is dropped) —
+   * and its counters move as a relist moves them, so a component comparing `changes` with the
+   * watch events it saw starts again as after a relist.
+   */
+  refresh(server: ObjectReader, changed: readonly (readonly [StoredKind, string])[]): void {
+    for (const [kind, key] of changed) this.apply({ kind, key, old: undefined, new: server.get(kind, key) });
+    let listed = 0;
+    for (const m of this.objects.values()) listed += m.size;
+    this.changes += 1 + listed - changed.length;
+    this.applied += listed - changed.length;
+  }
+
+  /**
    * Takes over the objects and indexes of `other`, a cache of the same server that is up to date
    * with it (no watch event waiting) and will not be used again: what `relist` would build, without
    * building it (a world that continues another in memory, ADR 0008). The indexes answer the same

@@ -279,6 +279,19 @@ export interface StoreDump {
   recreated?: [string, number][];
 }
 
+/** The keys `ObjectStore.reload` changed, in the order it changed them. */
+export type ReloadedKeys = [StoredKind, string][];
+
+/** Whether a dump's objects come kind by kind in STORED_KINDS order, as `dump()` writes them. */
+function groupedByKind(objects: StoreDump['objects']): boolean {
+  let k = 0;
+  for (const [kind] of objects) {
+    while (k < STORED_KINDS.length && STORED_KINDS[k] !== kind) k++;
+    if (k === STORED_KINDS.length) return false;
+  }
+  return true;
+}
+
 export class ObjectStore extends TypedReads implements ClusterApi {
   /** Machine kinds: key -> the object and its machine state (a passivated actor). */
   private readonly actors = new Map<StoredKind, Map<string, Passivated>>();
@@ -341,6 +354,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   tracker: AccessTracker | undefined;
   /** Told every object handed out while set, with the question asked (ReadSet.ts: a housekeeping pass's proof). */
   reads: ReadObserver | undefined;
+  /**
+   * While set, the kind of every object put or dropped (a write or an event, not a load) is added
+   * to it: an explorer's safety checks judge again only what read those kinds (services/check
+   * incrementalSafety.ts).
+   */
+  writtenKinds: Set<string> | undefined;
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
@@ -529,59 +548,38 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * snapshot and every world restored from it (ADR 0009), so an object whose reference is the
    * dump's is the dump's — its actor (whose state is its phase's, as a load would give it), bus
    * subscription and index entries are kept, and only the objects that differ are put. Each kind's
-   * map is rebuilt in the dump's order (Events list in insertion order), the correlation index
-   * from the Events in that order, the registry from the dump. A dump without this scheme's
-   * hashes is loaded in full.
+   * map ends in the dump's order (Events list in insertion order): a kind whose keys already stand
+   * in that order (the dump's keys first, then keys the dump lacks: objects created since) is
+   * changed in place, key by key — an explorer restores states a step or two apart, and
+   * rebuilding every map was a third of a restore (2026-12-03 session 8); any other kind's map is
+   * rebuilt in the dump's order. The correlation index is rebuilt from the Events in that order,
+   * the registry from the dump. A dump without this scheme's hashes is loaded in full.
+   * Returns the keys whose object changed (put, replaced or dropped) — an informer cache that
+   * held this store's objects before catches up with them alone (InformerCache.refresh) — or
+   * undefined after a full load, or when the Events were rebuilt (their order changed: a cache
+   * lists Events in insertion order and must list them again).
    */
-  reload(dump: StoreDump): void {
-    if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) { this.loadInPlace(dump); return; }
+  reload(dump: StoreDump): ReloadedKeys | undefined {
+    if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME || !groupedByKind(dump.objects)) { this.loadInPlace(dump); return undefined; }
     this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     this.index = undefined;
     this.unhashed.clear();
-    const byKind = new Map<StoredKind, [string, AnyObject][]>();
-    for (const [kind, key, obj] of dump.objects) {
-      let entries = byKind.get(kind);
-      if (entries === undefined) byKind.set(kind, (entries = []));
-      entries.push([key, obj]);
-    }
+    const changed: ReloadedKeys = [];
+    let eventsRebuilt = false;
+    const objects = dump.objects;
+    let from = 0;
     for (const kind of STORED_KINDS) {
-      const next = byKind.get(kind) ?? [];
+      let to = from;
+      while (to < objects.length && objects[to]![0] === kind) to++;
       const actorKind = isActorKind(kind);
-      const current: Map<string, AnyObject | Passivated> = actorKind ? this.actorsOf(kind) : this.plainOf(kind);
-      if (current.size === 0 && next.length === 0) continue;
-      const objectOf = (v: AnyObject | Passivated): AnyObject => (actorKind ? (v as Passivated).object : (v as AnyObject));
-      const wanted = new Map(next);
-      let keysMoved = false;
-      // The indexes and tallies move from what stands to the dump's objects (before the maps change).
-      for (const [key, v] of current) {
-        if (wanted.has(key)) continue;
-        this.derive(kind, key, undefined);
-        if (actorKind) this.bus.unsubscribe((v as Passivated).address);
-        keysMoved = true;
+      const current: Map<string, AnyObject | Passivated> | undefined = actorKind ? this.actors.get(kind) : this.plain.get(kind);
+      if ((current === undefined || current.size === 0) && to === from) continue;
+      const map = current ?? (actorKind ? this.actorsOf(kind) : this.plainOf(kind));
+      if (!this.reloadInOrder(kind, map, objects, from, to, changed)) {
+        this.reloadRebuilt(kind, map, objects.slice(from, to).map(([, key, obj]) => [key, obj]), changed);
+        if (kind === 'Event') eventsRebuilt = true;
       }
-      for (const [key, obj] of next) {
-        const v = current.get(key);
-        if (v !== undefined && objectOf(v) === obj) continue;
-        this.derive(kind, key, obj);
-        if (v === undefined) keysMoved = true;
-      }
-      const before = new Map(current);
-      current.clear();
-      if (actorKind) {
-        const actors = current as Map<string, Passivated>;
-        const host = next.length > 0 ? this.hostOf(kind) : undefined;
-        for (const [key, obj] of next) {
-          const a = before.get(key) as Passivated | undefined;
-          if (a !== undefined && a.object === obj) { actors.set(key, a); continue; }
-          if (a !== undefined) this.bus.unsubscribe(a.address);
-          const address = `${STREAM_PREFIX[kind]}/${key}`;
-          actors.set(key, host!.initial(obj, address));
-          this.bus.subscribe(address, host!.onEvent);
-        }
-      } else {
-        for (const [key, obj] of next) (current as Map<string, AnyObject>).set(key, obj);
-      }
-      if (keysMoved) this.sortedKeys.delete(kind);
+      from = to;
     }
     this.eventByCorrelation = new Map();
     for (const [key, ev] of this.plainOf('Event')) {
@@ -592,6 +590,92 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.recreated = new Map(dump.recreated ?? []);
     this.writes = 0;
     this.changes++;
+    return eventsRebuilt ? undefined : changed;
+  }
+
+  /**
+   * One kind of `reload` in place, when `map`'s keys are the dump's (`objects[from, to)`) in its
+   * order followed by keys it lacks: the objects that differ are put, the keys after dropped.
+   * False (nothing changed) when the keys stand in another order.
+   */
+  private reloadInOrder(kind: StoredKind, map: Map<string, AnyObject | Passivated>, objects: StoreDump['objects'], from: number, to: number, changed: ReloadedKeys): boolean {
+    const n = to - from;
+    if (map.size < n) return false;
+    let j = from;
+    for (const key of map.keys()) {
+      if (j === to) break;
+      if (key !== objects[j]![1]) return false;
+      j++;
+    }
+    const actorKind = isActorKind(kind);
+    const host = actorKind && n > 0 ? this.hostOf(kind) : undefined;
+    const created: string[] = [];
+    j = from;
+    for (const [key, v] of map) {
+      if (j === to) { created.push(key); continue; }
+      const obj = objects[j++]![2];
+      if ((actorKind ? (v as Passivated).object : v) === obj) continue;
+      // The indexes and tallies move first (derive reads the object that stands).
+      this.derive(kind, key, obj);
+      changed.push([kind, key]);
+      if (actorKind) {
+        // Setting a key the map has keeps its place.
+        const address = (v as Passivated).address;
+        this.bus.unsubscribe(address);
+        map.set(key, host!.initial(obj, address));
+        this.bus.subscribe(address, host!.onEvent);
+      } else {
+        map.set(key, obj);
+      }
+    }
+    for (const key of created) {
+      this.derive(kind, key, undefined);
+      if (actorKind) this.bus.unsubscribe((map.get(key) as Passivated).address);
+      map.delete(key);
+      changed.push([kind, key]);
+    }
+    if (created.length > 0) this.sortedKeys.delete(kind);
+    return true;
+  }
+
+  /** One kind of `reload` whose keys stand in another order than the dump's: its map is rebuilt in the dump's order. */
+  private reloadRebuilt(kind: StoredKind, current: Map<string, AnyObject | Passivated>, next: [string, AnyObject][], changed: ReloadedKeys): void {
+    const actorKind = isActorKind(kind);
+    const objectOf = (v: AnyObject | Passivated): AnyObject => (actorKind ? (v as Passivated).object : (v as AnyObject));
+    const wanted = new Map(next);
+    let keysMoved = false;
+    // The indexes and tallies move from what stands to the dump's objects (before the maps change).
+    for (const [key, v] of current) {
+      if (wanted.has(key)) continue;
+      this.derive(kind, key, undefined);
+      if (actorKind) this.bus.unsubscribe((v as Passivated).address);
+      keysMoved = true;
+      changed.push([kind, key]);
+    }
+    for (const [key, obj] of next) {
+      const v = current.get(key);
+      if (v !== undefined && objectOf(v) === obj) continue;
+      this.derive(kind, key, obj);
+      changed.push([kind, key]);
+      if (v === undefined) keysMoved = true;
+    }
+    const before = new Map(current);
+    current.clear();
+    if (actorKind) {
+      const actors = current as Map<string, Passivated>;
+      const host = next.length > 0 ? this.hostOf(kind) : undefined;
+      for (const [key, obj] of next) {
+        const a = before.get(key) as Passivated | undefined;
+        if (a !== undefined && a.object === obj) { actors.set(key, a); continue; }
+        if (a !== undefined) this.bus.unsubscribe(a.address);
+        const address = `${STREAM_PREFIX[kind]}/${key}`;
+        actors.set(key, host!.initial(obj, address));
+        this.bus.subscribe(address, host!.onEvent);
+      }
+    } else {
+      for (const [key, obj] of next) (current as Map<string, AnyObject>).set(key, obj);
+    }
+    if (keysMoved) this.sortedKeys.delete(kind);
   }
 
   /**
@@ -839,6 +923,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   }
 
   private markUnhashed(kind: StoredKind, key: string): void {
+    this.writtenKinds?.add(kind);
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
     keys.add(key);

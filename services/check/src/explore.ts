@@ -24,6 +24,7 @@ import { Random, type Footprint } from '@pvsim/runtime';
 import { ANN_NODE_DOWN } from '@pvsim/domain';
 import { describeAction, FAULT_KINDS, type Action, type Exploration, type FaultKind, type World, type WorldSnapshot } from '@pvsim/world';
 import { LIVENESS, SAFETY, firstViolation, podsRunning, type FinalCheck, type Property, type Violation } from './properties.ts';
+import { judgeSafety, type SafetyMemo } from './incrementalSafety.ts';
 
 /** The faults `--faults` names: the world's API and CSI faults, process crashes, node loss, stale informers. */
 export const CHECK_FAULTS = [...FAULT_KINDS, 'crash', 'node-down', 'stale-read'] as const;
@@ -169,7 +170,12 @@ interface Node {
    * Taken (set undefined) by the first expansion; a later one restores `snap`.
    */
   live?: World | undefined;
+  /** The safety properties' judgement of this state, when it was judged (incrementalSafety.ts): its children's are judged from it. */
+  safety?: SafetyMemo;
 }
+
+/** A move taken from a node: the child's world, the move's footprint (when tracked) and the kinds of object it wrote. */
+interface Stepped { child: World; fp: Footprint | undefined; written: ReadonlySet<string> }
 
 /**
  * Children's worlds kept live for their own expansion, at most (each a whole world in memory).
@@ -445,6 +451,9 @@ interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boole
 function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, reduction: Reduction): Found {
   const safety = safetyOf(opts);
   const root = opts.newWorld();
+  // Safety judged from the parent's judgement, unless a user's driver module is loaded (the
+  // properties then read its memory, and its capabilities are its own code's answer).
+  const incremental = (root.parts.userDrivers?.size ?? 0) === 0;
   /** Spare worlds (`SPARE_WORLDS_MAX`): `worldAt` restores into one when it can, else builds one. */
   const spares: World[] = [];
   const release = (x: World): void => { if (spares.length < SPARE_WORLDS_MAX && !spares.includes(x)) spares.push(x); };
@@ -590,24 +599,31 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     let tookNoopAlone = false;
     /** The node's own world became a child's (the last move's); else it is released after the moves. */
     let wTaken = false;
-    /** The current move's child, released at the next move unless a state keeps it live. */
+    /** The current move's child, released before the next move unless a state keeps it live. */
     let dropped: World | undefined;
     const storeBefore = mayTakeNoopAlone ? w.store.fingerprint() : '';
     // A child starts from the node's stored snapshot (a fork would snapshot the parent again
     // first); the last move is taken on the node's own world, restored from that snapshot too
     // and only read since (moves, quiet, memories), which saves a world and a restore per node.
-    const stepped = (i: number, move: Move): { child: World; fp: Footprint | undefined } => {
+    const stepped = (i: number, move: Move): Stepped => {
       const child = i === moves.length - 1 ? w : worldAt(snapOf(node));
       if (child === w) wTaken = true;
-      if (memories && reorderable(move)) return { child, fp: child.stepTracked((move as { action: Action }).action, memories) };
-      take(child, move, opts.inputs);
-      return { child, fp: undefined };
+      // The kinds of object the move writes: the child's safety is judged from the node's (judgeSafety).
+      const written = new Set<string>();
+      child.store.writtenKinds = written;
+      try {
+        if (memories && reorderable(move)) return { child, fp: child.stepTracked((move as { action: Action }).action, memories), written };
+        take(child, move, opts.inputs);
+        return { child, fp: undefined, written };
+      } finally {
+        child.store.writtenKinds = undefined;
+      }
     };
     // Where a no-op may be taken alone, the moves are tried before any child is stored: the first
     // no-op found is then the only move taken, and the moves tried before it are dropped (ADR
     // 0023). Taking those in full as well, as before, explored them again at every state of a
     // chain of no-ops: every subset of the waiting no-ops became a state of its own.
-    const tried = new Map<number, { child: World; fp: Footprint | undefined }>();
+    const tried = new Map<number, Stepped>();
     let alone: number | undefined;
     if (mayTakeNoopAlone) {
       for (const [i, move] of moves.entries()) {
@@ -625,8 +641,11 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       if (alone !== undefined && i !== alone) continue;
       const id = por ? moveId(move) : '';
       if (por && (asleep.has(id) || (only && !only.has(id)))) { if (asleep.has(id)) reduction.slept++; continue; }
-      const { child, fp } = tried.get(i) ?? stepped(i, move);
-      if (dropped !== undefined) release(dropped);
+      // The last move's child, when no state kept it, is a spare before this move takes one: the
+      // next sibling is then restored into the world one step from the node's state, where a
+      // restore changes only what that step wrote (ObjectStore.reload).
+      if (dropped !== undefined) { release(dropped); dropped = undefined; }
+      const { child, fp, written } = tried.get(i) ?? stepped(i, move);
       dropped = child;
       // A fork starts with no sync errors: any now are this move's.
       const settle = settlingAfter(node.settle, move, child.manager.syncErrors.length > 0);
@@ -706,8 +725,9 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
       opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
-      const v = firstViolation(child, safety);
-      if (v) return { moves: pathOf(next), violation: v };
+      const judged = judgeSafety(child, safety, incremental ? node.safety : undefined, written);
+      if (judged.violation) return { moves: pathOf(next), violation: judged.violation };
+      if (incremental) next.safety = judged.memo;
       if (keepLive) { next.live = child; liveWorlds++; liveNodes.push(next); dropped = undefined; }
       frontier.push({ node: next, sleep: childSleep });
     }

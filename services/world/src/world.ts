@@ -15,7 +15,7 @@
 import { ANN_NODE_DOWN, withNodeDown, ApiError, CsiError, canonicalJson, hash64, hex8, type CsiCode, type Fingerprinter, type KubeEvent, type NewLogRecord } from '@pvsim/domain';
 import {
   Footprint, InformerCache, InformerClient, InProcessBus, ObjectStore, Random, RandomStreams, STORED_KINDS, Scheduler, SimClock, uidOf,
-  type AnyObject, type ObjectStoreOptions, type UidIdentity, type WatchEvent, type WorkItem,
+  type AnyObject, type ObjectStoreOptions, type ReloadedKeys, type UidIdentity, type WatchEvent, type WorkItem,
 } from '@pvsim/runtime';
 import {
   ControllerManager, DEFAULT_RESYNC_PERIOD_MS, inTreePlugins, type ControllerName, type FeatureGates, type VolumePlugin,
@@ -820,17 +820,23 @@ export class World {
     this.recordsWritten = 0;
     this.queueCalls = 0;
     this.componentClockReads = 0;
-    this.store.reload(s.store);
+    const changed = this.store.reload(s.store);
     this.clock.restoreTo(s.nowMs);
     this.streams.loadInPlace(s.streams);
-    this.restoreRest(snap, s);
+    this.restoreRest(snap, s, changed);
   }
 
-  /** What `restore` and `restoreInPlace` share, after the store, clock and streams are loaded (`s`: `snap`'s copy). */
-  private restoreRest(snap: WorldSnapshot, s: WorldSnapshot): void {
+  /**
+   * What `restore` and `restoreInPlace` share, after the store, clock and streams are loaded (`s`:
+   * `snap`'s copy). `changed`: the keys the store's reload changed, when it says (restoreInPlace).
+   */
+  private restoreRest(snap: WorldSnapshot, s: WorldSnapshot, changed?: ReloadedKeys): void {
     for (const p of this.processes.values()) {
       p.pending.length = 0;
-      p.cache.relist(this.store, STORED_KINDS);
+      // Informers that do not lag hold the API server's objects (every write reaches them at
+      // once, and every restore lists them): they catch up with the keys the reload changed.
+      if (changed !== undefined && !this.opts.informerLag) p.cache.refresh(this.store, changed);
+      else p.cache.relist(this.store, STORED_KINDS);
     }
     for (const saved of s.processes) {
       const p = this.process(saved.name);
