@@ -1,6 +1,6 @@
 /**
  * Design: the safety properties judged on an explored state from its parent's judgement (ADR
- * 0101). A property of the library reads nothing but the stored objects (and the world's fixed
+ * 0033). A property of the library reads nothing but the stored objects (and the world's fixed
  * configuration: its drivers' capabilities), so it is a function of the objects it reads: a
  * property that held on the parent and read no object of a kind the step wrote reads the same
  * objects on the child, takes the same branches and holds again — it is not run. Which kinds a

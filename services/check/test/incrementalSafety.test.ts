@@ -1,5 +1,5 @@
 /**
- * Safety judged from the parent state's judgement (incrementalSafety.ts, ADR 0101) is only worth
+ * Safety judged from the parent state's judgement (incrementalSafety.ts, ADR 0033) is only worth
  * having if it is firstViolation's verdict, always. On random walks — the example objects created
  * and deleted in a random order, random deliveries, watch events, timers, and (when asked) faults,
  * crashes and nodes going down, with lagging informers or not — every state is judged both ways
