@@ -44,6 +44,12 @@ export interface EventLog {
    * (flushed and fsynced) before it returns. Returns the records as stored.
    */
   append(batch: NewLogRecord[], expectedPos: number): LogRecord[];
+  /**
+   * `append` without blocking the caller's thread, for composition roots that can await (ADR
+   * 0032): the same records, checks and errors. Offered by a log whose storage is reached
+   * asynchronously (JetStream), where the blocking path costs a hop to another thread.
+   */
+  appendAsync?(batch: NewLogRecord[], expectedPos: number): Promise<LogRecord[]>;
 }
 
 export class ExpectedVersionConflict extends Error {

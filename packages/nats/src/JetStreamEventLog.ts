@@ -11,7 +11,10 @@
  * complete batches; a batch a crash cut short stays in the stream unread, and the next append
  * is refused with LogCorruptError until the operator deals with it (see the ADR).
  *
- * Synchronous by design: the calls block on the worker thread (syncBridge.ts).
+ * Synchronous by design: the calls block on the worker thread (syncBridge.ts). A composition root
+ * that can await appends with `appendAsync` instead (ADR 0032): the same protocol — each call
+ * to the server a step the generators below yield — driven on the caller's own event loop, with
+ * no hop to the worker thread.
  */
 
 import { createHash } from 'node:crypto';
@@ -24,7 +27,8 @@ import {
   type LogRecord,
   type NewLogRecord,
 } from '@pvsim/domain';
-import type { NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
+import type { BridgeRequest, NatsConnectOptions, StoredLine } from './bridgeProtocol.ts';
+import { callAsync } from './asyncCalls.ts';
 import { NatsCallError, callSync } from './syncBridge.ts';
 import { checkClusterName, logStreamName, logSubject, logSubjectFilter, redactCredentials } from './subjects.ts';
 
@@ -51,15 +55,53 @@ export interface JetStreamEventLogOptions {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** One call to the server a protocol makes, with the synchronous caller's deadline for it. */
+interface Call { request: BridgeRequest; timeoutMs: number }
+/** A protocol of calls: each yielded call is answered with its result, or its NatsCallError thrown in. */
+type Protocol<T> = Generator<Call, T, unknown>;
+
+/** Drives `protocol` with blocking calls through the worker thread. */
+function runSync<T>(protocol: Protocol<T>): T {
+  for (let next = protocol.next(); ; ) {
+    if (next.done) return next.value;
+    let answer: unknown;
+    try {
+      answer = callSync(next.value.request, next.value.timeoutMs);
+    } catch (error) {
+      next = protocol.throw(error);
+      continue;
+    }
+    next = protocol.next(answer);
+  }
+}
+
+/** Drives `protocol` with calls on the caller's own event loop. */
+async function runAsync<T>(protocol: Protocol<T>): Promise<T> {
+  for (let next = protocol.next(); ; ) {
+    if (next.done) return next.value;
+    let answer: unknown;
+    try {
+      answer = await callAsync(next.value.request);
+    } catch (error) {
+      next = protocol.throw(error);
+      continue;
+    }
+    next = protocol.next(answer);
+  }
+}
+
 /** How often an append that lost its race looks again at an unfinished tail, and how long it must stand still to be torn. */
 const TAIL_LOOK_MS = 100;
 const TAIL_QUIET_MS = 3_000;
+/** How many record streams' subjects a log remembers before it starts again (memory stays bounded). */
+const SUBJECTS_REMEMBERED = 10_000;
 
 export class JetStreamEventLog implements EventLog {
   readonly cluster: string;
   readonly stream: string;
   private readonly connect: NatsConnectOptions;
   private readonly timeoutMs: number;
+  private readonly subjects = new Map<string, string>();
 
   constructor(options: JetStreamEventLogOptions) {
     this.cluster = checkClusterName(options.cluster);
@@ -88,11 +130,31 @@ export class JetStreamEventLog implements EventLog {
   }
 
   lastPos(): number {
-    const last = callSync({ op: 'lastLine', connect: this.connect, stream: this.stream }, this.timeoutMs) as StoredLine | null;
+    return runSync(this.lastPosSteps());
+  }
+
+  private *lastPosSteps(): Protocol<number> {
+    const last = (yield this.call({ op: 'lastLine', connect: this.connect, stream: this.stream })) as StoredLine | null;
     if (last === null) return 0;
     const checked = checkLine(last.line, hash);
     if (checked.ok && checked.record.end === true && checked.record.pos === last.seq) return last.seq;
-    return this.read().at(-1)?.pos ?? 0;
+    const stored = (yield this.call({ op: 'read', connect: this.connect, stream: this.stream, fromSeq: 1 })) as StoredLine[];
+    return this.complete(stored).at(-1)?.pos ?? 0;
+  }
+
+  /** The subject of a record stream, remembered: an object's records come again and again. */
+  private subjectOf(recordStream: string): string {
+    let subject = this.subjects.get(recordStream);
+    if (subject === undefined) {
+      if (this.subjects.size >= SUBJECTS_REMEMBERED) this.subjects.clear();
+      subject = logSubject(this.cluster, recordStream);
+      this.subjects.set(recordStream, subject);
+    }
+    return subject;
+  }
+
+  private call(request: BridgeRequest, timeoutMs = this.timeoutMs): Call {
+    return { request, timeoutMs };
   }
 
   /**
@@ -102,14 +164,15 @@ export class JetStreamEventLog implements EventLog {
    * stood still for TAIL_QUIET_MS (a loaded machine can hold a writer between two publishes for
    * a while; a torn tail costs only this wait, once). Returns the end of the last complete batch.
    */
-  private settledEnd(expectedPos: number): number {
-    let end = this.lastPos();
-    let seq = callSync({ op: 'lastSeq', connect: this.connect, stream: this.stream }, this.timeoutMs) as number;
+  private *settledEnd(expectedPos: number): Protocol<number> {
+    const lastSeq = this.call({ op: 'lastSeq', connect: this.connect, stream: this.stream });
+    let end = yield* this.lastPosSteps();
+    let seq = (yield lastSeq) as number;
     let still = 0;
     while (end === expectedPos && seq > expectedPos && still < TAIL_QUIET_MS / TAIL_LOOK_MS) {
-      callSync({ op: 'pause', ms: TAIL_LOOK_MS }, this.timeoutMs);
-      end = this.lastPos();
-      const now = callSync({ op: 'lastSeq', connect: this.connect, stream: this.stream }, this.timeoutMs) as number;
+      yield this.call({ op: 'pause', ms: TAIL_LOOK_MS });
+      end = yield* this.lastPosSteps();
+      const now = (yield lastSeq) as number;
       still = now === seq ? still + 1 : 0;
       seq = now;
     }
@@ -117,22 +180,34 @@ export class JetStreamEventLog implements EventLog {
   }
 
   append(batch: NewLogRecord[], expectedPos: number): LogRecord[] {
+    return runSync(this.appendSteps(batch, expectedPos));
+  }
+
+  /**
+   * `append` on the caller's event loop (ADR 0032): the same records, checks and errors, without
+   * blocking the thread or hopping to the worker — for composition roots that can await.
+   */
+  appendAsync(batch: NewLogRecord[], expectedPos: number): Promise<LogRecord[]> {
+    return runAsync(this.appendSteps(batch, expectedPos));
+  }
+
+  private *appendSteps(batch: NewLogRecord[], expectedPos: number): Protocol<LogRecord[]> {
     if (batch.length === 0) return [];
     const { records, lines } = sealBatch(batch, expectedPos + 1, hash);
     const outgoing = lines.map((line, k) => ({
-      subject: logSubject(this.cluster, records[k]!.stream),
+      subject: this.subjectOf(records[k]!.stream),
       line,
       msgID: logMsgId(this.stream, records[k]!.pos, records[k]!.sum),
     }));
     try {
-      callSync(
+      yield this.call(
         { op: 'append', connect: this.connect, stream: this.stream, subjects: [logSubjectFilter(this.cluster)], lines: outgoing, expectedSeq: expectedPos },
         // A large batch gets time in proportion (10 000 records: +100 s on a loaded machine).
         this.timeoutMs + 10 * batch.length,
       );
     } catch (error) {
       if (error instanceof NatsCallError && error.code === 'Conflict' && !error.storedCount) {
-        const actual = this.settledEnd(expectedPos);
+        const actual = yield* this.settledEnd(expectedPos);
         if (actual === expectedPos) {
           throw new LogCorruptError(this.describe(), actual + 1, 0, 'the start of a batch that never finished', 'the log refuses appends until the stream is repaired: run `pvsim log repair` (with --nats)');
         }

@@ -20,6 +20,7 @@ export {
   type NatsServerOptions,
 } from './launcher.ts';
 export { JetStreamEventLog, type JetStreamEventLogOptions } from './JetStreamEventLog.ts';
+export { callAsync, closeAsyncCalls } from './asyncCalls.ts';
 export { NatsCallError, closeBridge, natsNextRequest, natsRequest, natsRespond, natsServe, pingBridge, type ServedRequest } from './syncBridge.ts';
 export type { NatsConnectOptions } from './bridgeProtocol.ts';
 export {

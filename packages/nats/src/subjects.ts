@@ -14,6 +14,8 @@
  */
 
 const PLAIN = /^[A-Za-z0-9_-]$/;
+/** A token with nothing to escape (most names), returned as is without a walk of its characters. */
+const ALL_PLAIN = /^[A-Za-z0-9_-]+$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A cluster name that cannot name a stream. */
@@ -34,14 +36,16 @@ export function checkClusterName(cluster: string): string {
 /** One subject token for any string (see the module comment). */
 export function escapeToken(text: string): string {
   if (text === '') return '%';
+  if (ALL_PLAIN.test(text)) return text;
+  return text.replace(NOT_PLAIN, escapeChar);
+}
+
+/** Every character (code point) outside PLAIN. */
+const NOT_PLAIN = /[^A-Za-z0-9_-]/gu;
+
+function escapeChar(ch: string): string {
   let out = '';
-  for (const ch of text) {
-    if (PLAIN.test(ch)) {
-      out += ch;
-      continue;
-    }
-    for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
+  for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }
 

@@ -7,12 +7,26 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { sealBatch } from '@pvsim/domain';
-import { JetStreamEventLog, logStreamName, logSubject, startNatsServer } from '@pvsim/nats';
+import { JetStreamEventLog, closeAsyncCalls, logStreamName, logSubject, startNatsServer } from '@pvsim/nats';
+import type { LogRecord, NewLogRecord } from '@pvsim/domain';
 
 const server = await startNatsServer();
 process.on('exit', () => void server.stop());
 const open = (cluster: string) => new JetStreamEventLog({ connect: { servers: server.url }, cluster });
 const rec = (stream: string, data: unknown) => ({ time: '2026-01-01T00:00:00Z', stream, type: 'T', data });
+const isConflict = (e: unknown) => (e as { code?: string }).code === 'ExpectedVersionConflict';
+
+/** The two ways to drive an append (ADR 0032): blocking through the worker thread, and awaited on this thread. */
+const DRIVERS: [string, (log: JetStreamEventLog, batch: NewLogRecord[], expectedPos: number) => Promise<LogRecord[]>][] = [
+  ['append', async (log, batch, expectedPos) => log.append(batch, expectedPos)],
+  ['appendAsync', (log, batch, expectedPos) => log.appendAsync(batch, expectedPos)],
+];
+
+async function rejects(p: Promise<unknown>, ok: (e: unknown) => boolean): Promise<void> {
+  const error = await p.then(() => undefined, (e: unknown) => e ?? new Error('rejected with nothing'));
+  assert.ok(error !== undefined, 'expected the append to fail');
+  assert.ok(ok(error), `unexpected failure: ${String(error)}`);
+}
 
 test('each record is one message on its object\'s subject, its payload the file log\'s line', async () => {
   const log = open('subjects');
@@ -46,56 +60,80 @@ test('an append after a position a log that does not exist yet never reached is 
   assert.is(open('missing').lastPos(), 0);
 });
 
-test('a writer that lost the race for position 1 with identical records still loses (msg-id dedup)', () => {
-  const a = open('race');
-  const b = open('race');
-  a.append([rec('pv/a', 1), rec('pv/b', 2)], 0);
-  assert.throws(() => b.append([rec('pv/a', 1), rec('pv/b', 2)], 0), (e: unknown) => (e as { code?: string }).code === 'ExpectedVersionConflict');
-  assert.is(a.read().length, 2);
+test('appendAsync stores the very records, lines and ids append stores, and the logs read the same', async () => {
+  const batches = [[rec('cluster', 0)], [rec('pv/a.b', 1), rec('pvc/default/c', 2)], [rec('pv/a.b', { x: [1, 'y'] })]];
+  const sync = open('same-bytes-sync');
+  const awaited = open('same-bytes-async');
+  let pos = 0;
+  for (const batch of batches) {
+    const a = sync.append(batch, pos);
+    const b = await awaited.appendAsync(batch, pos);
+    assert.equal(b, a);
+    pos = a.at(-1)!.pos;
+  }
+  assert.equal(awaited.read(), sync.read());
+  assert.is(awaited.lastPos(), 4);
+  await rejects(awaited.appendAsync([rec('pv/z', 9)], 2), isConflict);
+  await rejects(open('never-written-async').appendAsync([rec('pv/z', 9)], 3), (e) => isConflict(e) && (e as { actualPos?: number }).actualPos === 0);
+  assert.is(awaited.read().length, 4);
 });
 
-test('two writers appending the very same batch at the same position past 1: both succeed, and it is stored once', () => {
-  // Two component processes on the same log compute the same transaction; whichever lines of the
-  // other's landed first are byte for byte its own (the ids name the records), so neither fails.
-  const a = open('same-batch');
-  const b = open('same-batch');
-  a.append([rec('pv/a', 1), rec('pv/b', 2)], 0);
-  const batch = [rec('pv/c', 3), rec('pv/d', 4), rec('pv/e', 5)];
-  const first = a.append(batch, 2);
-  const second = b.append(batch, 2);
-  assert.equal(second, first);
-  assert.equal(open('same-batch').read().map((r) => r.pos), [1, 2, 3, 4, 5]);
-  // Another batch at that position is still a conflict.
-  assert.throws(() => b.append([rec('pv/f', 6)], 2), (e: Error & { code?: string }) => e.code === 'ExpectedVersionConflict');
-});
+for (const [how, append] of DRIVERS) {
+  test(`${how}: a writer that lost the race for position 1 with identical records still loses (msg-id dedup)`, async () => {
+    const a = open(`race-${how}`);
+    const b = open(`race-${how}`);
+    await append(a, [rec('pv/a', 1), rec('pv/b', 2)], 0);
+    await rejects(append(b, [rec('pv/a', 1), rec('pv/b', 2)], 0), isConflict);
+    assert.is(a.read().length, 2);
+  });
 
-test('an append that loses its race to a batch still on the wire is a Conflict, not a torn batch', async () => {
-  const log = open('inflight');
-  log.append([rec('cluster', 'a')], 0);
-  // Another writer's two-line batch at position 2: its first line is stored, its last (with
-  // `end`) is published by another process a moment later, while our append is waiting.
-  const other = sealBatch([rec('cluster', 'b'), rec('pv/x', 'b')], 2, (t) => createHash('sha256').update(t).digest('hex'));
-  const nc = await connect({ servers: server.url });
-  nc.publish(logSubject('inflight', other.records[0]!.stream), other.lines[0]!);
-  await nc.flush();
-  await nc.close();
-  const late = spawn(process.execPath, ['--input-type=module', '-e', `
-    const { connect } = await import('@nats-io/transport-node');
-    await new Promise((r) => setTimeout(r, 700));
-    const nc = await connect({ servers: ${JSON.stringify(server.url)} });
-    nc.publish(${JSON.stringify(logSubject('inflight', other.records[1]!.stream))}, ${JSON.stringify(other.lines[1]!)});
+  test(`${how}: two writers appending the very same batch at the same position past 1: both succeed, and it is stored once`, async () => {
+    // Two component processes on the same log compute the same transaction; whichever lines of the
+    // other's landed first are byte for byte its own (the ids name the records), so neither fails.
+    const a = open(`same-batch-${how}`);
+    const b = open(`same-batch-${how}`);
+    await append(a, [rec('pv/a', 1), rec('pv/b', 2)], 0);
+    const batch = [rec('pv/c', 3), rec('pv/d', 4), rec('pv/e', 5)];
+    const first = await append(a, batch, 2);
+    const second = await append(b, batch, 2);
+    assert.equal(second, first);
+    assert.equal(open(`same-batch-${how}`).read().map((r) => r.pos), [1, 2, 3, 4, 5]);
+    // Another batch at that position is still a conflict.
+    await rejects(append(b, [rec('pv/f', 6)], 2), isConflict);
+  });
+
+  test(`${how}: an append that loses its race to a batch still on the wire is a Conflict, not a torn batch`, async () => {
+    const cluster = `inflight-${how}`;
+    const log = open(cluster);
+    await append(log, [rec('cluster', 'a')], 0);
+    // Another writer's two-line batch at position 2: its first line is stored, its last (with
+    // `end`) is published by another process a moment later, while our append is waiting.
+    const other = sealBatch([rec('cluster', 'b'), rec('pv/x', 'b')], 2, (t) => createHash('sha256').update(t).digest('hex'));
+    const nc = await connect({ servers: server.url });
+    nc.publish(logSubject(cluster, other.records[0]!.stream), other.lines[0]!);
     await nc.flush();
     await nc.close();
-  `], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
-  const published = new Promise<number | null>((resolve) => late.on('exit', resolve));
-  try {
-    assert.throws(() => log.append([rec('cluster', 'c')], 1), (e: Error & { code?: string; actual?: number }) => e.code === 'ExpectedVersionConflict');
-    assert.is(await published, 0);
-    assert.equal(log.read().map((r) => r.data), ['a', 'b', 'b']);
-    assert.is(log.append([rec('cluster', 'c')], 3).at(-1)!.pos, 4);
-  } finally {
-    late.kill('SIGKILL');
-  }
-});
+    const late = spawn(process.execPath, ['--input-type=module', '-e', `
+      const { connect } = await import('@nats-io/transport-node');
+      await new Promise((r) => setTimeout(r, 700));
+      const nc = await connect({ servers: ${JSON.stringify(server.url)} });
+      nc.publish(${JSON.stringify(logSubject(cluster, other.records[1]!.stream))}, ${JSON.stringify(other.lines[1]!)});
+      await nc.flush();
+      await nc.close();
+    `], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
+    const published = new Promise<number | null>((resolve) => late.on('exit', resolve));
+    try {
+      await rejects(append(log, [rec('cluster', 'c')], 1), isConflict);
+      assert.is(await published, 0);
+      assert.equal(log.read().map((r) => r.data), ['a', 'b', 'b']);
+      assert.is((await append(log, [rec('cluster', 'c')], 3)).at(-1)!.pos, 4);
+    } finally {
+      late.kill('SIGKILL');
+    }
+  });
+}
+
+// The awaited appends' connection would keep the process (and the server it stops on exit) alive.
+test.after(() => closeAsyncCalls());
 
 test.run();

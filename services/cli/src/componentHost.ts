@@ -33,7 +33,7 @@
  * A composition root: it waits on the stream and on signals; the decisions stay in the world.
  */
 import { ExpectedVersionConflict, endsBatch, eventCorrelationKey, type KubeEvent } from '@pvsim/domain';
-import { JetStreamEventLog, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
+import { JetStreamEventLog, closeAsyncCalls, followLog, redactCredentials, type FollowHandle } from '@pvsim/nats';
 import { faultsFromEnv, natsConnectOf, openClusterLog } from './clusterDir.ts';
 import { natsDriverRpc } from './csiRpc.ts';
 import { CLOCK_OWNER, ClockOwner } from './clockOwner.ts';
@@ -105,7 +105,7 @@ export class FollowingSessions {
  * Runs `component`'s waiting work as one transaction on the log as it is now. Returns how many
  * items it delivered (0: nothing waited for it, nothing appended), retrying on a lost race.
  */
-export function runComponentWork(io: CliIO, g: GlobalOptions, component: string, sessions = new FollowingSessions(g)): number {
+export async function runComponentWork(io: CliIO, g: GlobalOptions, component: string, sessions = new FollowingSessions(g)): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const s = sessions.open();
     const waits = s.world.waitingWorkOf(component) !== undefined;
@@ -124,7 +124,8 @@ export function runComponentWork(io: CliIO, g: GlobalOptions, component: string,
     // A process killed here has written nothing: its restart finds the same work waiting.
     faultsFromEnv(io.env)?.('component-commit');
     try {
-      const stored = s.commit();
+      // Awaited on this thread (ADR 0032): no blocking hop to the bridge's worker per append.
+      const stored = await s.commitAsync();
       sessions.keep(s);
       io.stdout(`${component}: appended records ${stored[0]!.pos}-${stored.at(-1)!.pos}\n`);
       return delivered;
@@ -211,26 +212,27 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   const clock = components.includes(CLOCK_OWNER)
     ? new ClockOwner(io, g, sessions, (s, component) => !runComponentPass(s, g.seed, component).changedNothing)
     : undefined;
-  let running = false;
+  // One pass at a time: a batch landing while a pass runs (or awaits its append) asks for another.
+  let running: Promise<void> | undefined;
   let again = false;
   let failed: unknown;
-  const work = (): void => {
-    if (running) { again = true; return; }
-    running = true;
+  const pass = async (): Promise<void> => {
     try {
       do {
         again = false;
         for (const component of components) {
           if (component === CLOCK_OWNER) clock!.look();
-          else runComponentWork(io, g, component, sessions);
+          else await runComponentWork(io, g, component, sessions);
         }
       } while (again);
     } catch (e) {
       failed = e;
       handle?.stop();
-    } finally {
-      running = false;
     }
+  };
+  const work = (): void => {
+    if (running) { again = true; return; }
+    running = pass().finally(() => { running = undefined; });
   };
   let handle: FollowHandle | undefined;
   // Every complete batch (its last record carries `end`) may have left work for us.
@@ -247,9 +249,13 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   work();
   try {
     await handle.done;
+    // A pass awaiting its append finishes it: the process stops between transactions.
+    await running;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    // The awaited appends' connection would keep the process alive.
+    await closeAsyncCalls();
   }
   if (failed) throw failed;
   io.stdout(`${label}: stopped\n`);

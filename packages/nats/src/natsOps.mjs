@@ -1,0 +1,213 @@
+/**
+ * Design: the NATS calls behind the JetStream event log (ADR 0007), in one place for both of its
+ * callers: the worker thread of the synchronous bridge (natsWorker.mjs) and the asynchronous
+ * path of composition roots that can await (asyncCalls.ts, ADR 0032). One connection per distinct
+ * set of connect options, kept until `closeConnections`.
+ *
+ * An append publishes the batch's lines pipelined, each with `Nats-Msg-Id` (so a retried publish
+ * is stored once), `Nats-Expected-Last-Sequence` = the position before it, and — from the second
+ * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
+ * between two of ours breaks the chain, so a batch is never interleaved with another writer's, and
+ * a stale writer's later lines never land after a shorter batch that won (the ids name records,
+ * not positions: JetStreamEventLog.ts `logMsgId`).
+ * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
+ *
+ * Plain JavaScript so the worker thread imports it without a loader; typed in natsOps.d.mts.
+ */
+
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
+import { natsConnectOptions } from "./connectOptions.mjs";
+import { RETRIES_MAX, isTransient, pause, retrying } from "./transient.mjs";
+const WRONG_LAST_SEQUENCE = 10071;
+const WRONG_LAST_MSG_ID = 10070;
+const STREAM_NOT_FOUND = 10059;
+const decoder = new TextDecoder();
+/** One JetStream API call's deadline; a call lost to a reconnect is retried (idempotent ones). */
+const API_TIMEOUT_MS = 2_000;
+/** One publish's deadline for its ack. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+/** Publishes of one append in flight at once. */
+const PUBLISH_WINDOW = 256;
+const connections = new Map();
+/** The same connections once open, looked up without waiting a turn of the event loop. */
+const opened = new Map();
+export function open(given) {
+  const key = JSON.stringify(given);
+  const ready = opened.get(key);
+  if (ready) return ready;
+  let entry = connections.get(key);
+  if (!entry) {
+    const options = natsConnectOptions(given);
+    entry = (async () => {
+      let nc;
+      try {
+        nc = await connect({ ...options, timeout: options.timeout ?? 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      } catch (error) {
+        throw Object.assign(new Error(`cannot connect to NATS at ${options.servers.join(",")}: ${error.message}`), { code: "Connect" });
+      }
+      const jsm = await jetstreamManager(nc, { timeout: API_TIMEOUT_MS });
+      // One publishing client per connection (it is stateless; nats.js reconnects under it).
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      return { nc, jsm, js };
+    })();
+    entry.then((value) => opened.set(key, value), () => connections.delete(key));
+    connections.set(key, entry);
+  }
+  return entry;
+}
+
+function apiCode(error) {
+  return error instanceof JetStreamApiError ? error.code : void 0;
+}
+async function lastSeq(jsm, stream) {
+  return retrying(async () => {
+    try {
+      return (await jsm.streams.info(stream)).state.last_seq;
+    } catch (error) {
+      if (apiCode(error) === STREAM_NOT_FOUND) return 0;
+      throw error;
+    }
+  });
+}
+async function readFrom(nc, jsm, stream, fromSeq) {
+  const last = await lastSeq(jsm, stream);
+  if (last < fromSeq) return [];
+  return retrying(async () => {
+    const out = [];
+    const js = jetstream(nc, { timeout: API_TIMEOUT_MS });
+    const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
+    const messages = await consumer.consume({ max_messages: 1_000, expires: API_TIMEOUT_MS });
+    try {
+      for await (const m of messages) {
+        out.push({ seq: m.seq, subject: m.subject, line: decoder.decode(m.data) });
+        if (m.seq >= last) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    if ((out.at(-1)?.seq ?? 0) < last) throw new Error(`read timeout: the stream ended before sequence ${last}`);
+    return out;
+  });
+}
+/** Drains and forgets every connection this thread opened. */
+export async function closeConnections() {
+  for (const entry of connections.values()) await (await entry).nc.drain().catch(() => void 0);
+  connections.clear();
+  opened.clear();
+}
+
+/** What a failed call reports to its caller: a code, a message, and where a lost race left the stream. */
+export function callErrorFields(error) {
+  return {
+    code: typeof error?.code === "string" ? error.code : String(error?.name ?? "Error"),
+    message: String(error?.message ?? error),
+    ...typeof error?.actualSeq === "number" ? { actualSeq: error.actualSeq } : {},
+    ...typeof error?.storedCount === "number" ? { storedCount: error.storedCount } : {}
+  };
+}
+
+/** Runs one NATS request of the bridge protocol (bridgeProtocol.ts) on this thread's connection. */
+export async function runNatsOp(request) {
+  if (request.op === "pause") return pause(request.ms).then(() => null);
+  const conn = open(request.connect);
+  const { nc, jsm, js } = conn instanceof Promise ? await conn : conn;
+  switch (request.op) {
+    case "lastSeq":
+      return lastSeq(jsm, request.stream);
+    case "lastLine": {
+      const last = await lastSeq(jsm, request.stream);
+      if (last === 0) return null;
+      const msg = await retrying(() => jsm.streams.getMessage(request.stream, { seq: last }));
+      return msg ? { seq: msg.seq, subject: msg.subject, line: decoder.decode(msg.data) } : null;
+    }
+    case "read":
+      return readFrom(nc, jsm, request.stream, request.fromSeq);
+    case "request":
+      try {
+        return decoder.decode((await nc.request(request.subject, request.data, { timeout: request.timeoutMs })).data);
+      } catch (error) {
+        // nats.js 3: a RequestError whose cause is NoRespondersError, or a TimeoutError.
+        if (error?.cause?.name === "NoResponders" || error?.name === "NoResponders") throw Object.assign(new Error(`no responders on ${request.subject}`), { code: "NoResponders" });
+        if (error?.name === "TimeoutError" || error?.cause?.name === "TimeoutError") throw Object.assign(new Error(`no reply on ${request.subject} within ${request.timeoutMs} ms`), { code: "RequestTimeout" });
+        throw error;
+      }
+    case "deleteStream":
+      return retrying(async () => {
+        try {
+          return await jsm.streams.delete(request.stream);
+        } catch (error) {
+          if (apiCode(error) === STREAM_NOT_FOUND) return false;
+          throw error;
+        }
+      });
+    case "append": {
+      const conflict = async (message, storedCount) => Object.assign(new Error(message), { code: "Conflict", actualSeq: await lastSeq(jsm, request.stream), storedCount });
+      // The server (2.9) skips an expected last sequence of 0, so the empty case is checked here
+      // (one extra request, on the first append only); the race it leaves is closed by the fixed
+      // message id of position 1 (a duplicate below). Past 0 the server checks every line itself.
+      const before = request.expectedSeq === 0 ? await lastSeq(jsm, request.stream) : request.expectedSeq;
+      if (before !== request.expectedSeq) throw await conflict(`the stream ends at ${before}`, 0);
+      if (before === 0) {
+        try {
+          await jsm.streams.add({ name: request.stream, subjects: request.subjects, storage: "file", duplicate_window: 120_000_000_000 });
+        } catch (error) {
+          // Another writer created it first: fine, the sequence checks below decide.
+          if (!(error instanceof JetStreamApiError)) throw error;
+        }
+      }
+      // Pipelined in windows: enough in flight to keep the connection busy, few enough that a
+      // loaded machine acks each within its deadline.
+      let done = 0;
+      for (let attempt = 1; done < request.lines.length; ) {
+        // On an empty stream the first line goes alone: its fixed id is the only check the
+        // server makes there, and the lines after it must not be sent before it is ours.
+        const window = request.lines.slice(done, before === 0 && done === 0 ? 1 : done + PUBLISH_WINDOW);
+        const acks = window.map((l, j) => {
+          const k = done + j;
+          return js.publish(l.subject, l.line, {
+            msgID: l.msgID,
+            expect: { lastSequence: request.expectedSeq + k, ...k > 0 ? { lastMsgID: request.lines[k - 1].msgID } : {} }
+          });
+        });
+        const settled = await Promise.allSettled(acks);
+        // A duplicate past position 1 is our very record (its id names position and checksum)
+        // stored by another writer that computed the same batch — two component processes on the
+        // same log run the same transaction — or by our own publish retried: it is ours, at its
+        // place. At position 1 the id is fixed, and a duplicate is someone else's first record.
+        const ours = (ack, pos) => pos > 1 && ack.seq === pos;
+        const firstBad = settled.findIndex((s, j) => s.status === "rejected" || s.value.duplicate && !ours(s.value, request.expectedSeq + done + j + 1));
+        if (firstBad === -1) {
+          done += window.length;
+          continue;
+        }
+        const bad = settled[firstBad];
+        if (bad.status === "rejected" && isTransient(bad.reason) && attempt < RETRIES_MAX) {
+          attempt++;
+          await pause(100 * attempt);
+          // No stream (no responders), or one that ends before our position: a lost race.
+          if (await lastSeq(jsm, request.stream) < request.expectedSeq + done) throw await conflict("the stream ends before the expected position", done);
+          // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
+          const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
+          let k = 0;
+          while (k < stored.length && k < request.lines.length && stored[k].line === request.lines[k].line) k++;
+          if (k < stored.length) throw await conflict("another writer appended while the connection was down", k);
+          done = k;
+          if (done === request.lines.length) return done;
+          continue;
+        }
+        if (bad.status === "fulfilled") throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
+        const error = bad.reason;
+        const code = apiCode(error);
+        // No stream takes the subject (nats.js reports no responders as JetStreamNotEnabled).
+        const noStream = error?.name === "JetStreamNotEnabled" && await lastSeq(jsm, request.stream) === 0;
+        if (noStream || code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
+          throw await conflict(String(error?.message ?? error), done + firstBad);
+        }
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { storedCount: done + firstBad });
+      }
+      return done;
+    }
+  }
+  throw Object.assign(new Error(`unknown NATS operation ${request.op}`), { code: "Bridge" });
+}
