@@ -142,6 +142,8 @@ const RESOLVE_DEPTH_MAX = 8;
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 /** csiStagingPath: the segment is sha256(volume handle); the handle is in the same object. */
 const STAGING_DIGEST = /(\/kubernetes\.io\/csi\/[^/]+\/)[0-9a-f]{64}(\/globalmount)/g;
+/** The shortest text STAGING_DIGEST can match: `/kubernetes.io/csi/` (19), a driver, `/`, 64 digits, `/globalmount` (12). */
+const STAGING_LENGTH_MIN = 19 + 1 + 1 + 64 + 12;
 
 /** How many short strings' canonical texts a Fingerprinter remembers at most, and how long they may be. */
 const QUOTED_ENTRIES_MAX = 1 << 16;
@@ -223,6 +225,9 @@ const FALSE_LO = fmix32(0xb5c0fbcf);
 const FALSE_HI = fmix32(0xe9b5dba5);
 const NULL_LO = fmix32(0x3956c25b);
 const NULL_HI = fmix32(0x59f111f1);
+/** The hash of `<time>`, what every RFC 3339 string stands as (set below, once hashString is defined). */
+let TIME_LO = 0;
+let TIME_HI = 0;
 
 /** Two lanes over a string's characters (as hash64), each seeded with the tag. */
 function hashString(s: string, tag: number): number {
@@ -238,6 +243,9 @@ function hashString(s: string, tag: number): number {
   hiOut = fmix32(b ^ n);
   return fmix32(a ^ n);
 }
+
+TIME_LO = hashString('<time>', TAG_STRING);
+TIME_HI = hiOut;
 
 /** An ordered mix of two 64-bit hashes (lanes lo, hi): both result lanes depend on all four. */
 function combine(aLo: number, aHi: number, bLo: number, bHi: number): number {
@@ -340,10 +348,6 @@ export class Fingerprinter {
   private canonicals = new Map<string, Canonical>();
   /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
   private keyTexts = new Map<string, Canonical>();
-  /** Strings shorter than every token -> index of their hash's lanes (as `quoted`). */
-  private stringHashes = new Map<string, number>();
-  private stringLo: number[] = [];
-  private stringHi: number[] = [];
   /** Member names -> index of their canonical name's hash lanes, -1 when dropped (as `memberNames`). */
   private nameHashes = new Map<string, number>();
   private nameLo: number[] = [];
@@ -354,6 +358,10 @@ export class Fingerprinter {
   private readonly byKind = new Map<string, Map<string, Entry>>();
   private lo = 0;
   private hi = 0;
+  /** `value()` as last written, and the lanes it was written for. */
+  private valueText = '';
+  private valueLo = 0;
+  private valueHi = 0;
 
   /** Registers a uid the store assigned (or first saw) for the object `kind`/`key`; once. */
   register(uid: string, kind: string, key: string): void {
@@ -430,7 +438,18 @@ export class Fingerprinter {
 
   /** The fingerprint: 16 hex digits. */
   value(): string {
-    return hex8(this.hi) + hex8(this.lo);
+    // Asked once per step by an explorer, often with nothing written since: the text is kept.
+    if (this.valueLo !== this.lo || this.valueHi !== this.hi || this.valueText === '') {
+      this.valueText = hex8(this.hi) + hex8(this.lo);
+      this.valueLo = this.lo;
+      this.valueHi = this.hi;
+    }
+    return this.valueText;
+  }
+
+  /** The lanes of `value()`: high, low. */
+  lanes(): [number, number] {
+    return [this.hi, this.lo];
   }
 
   /** Per-object hashes by canonical key, to find which objects two worlds disagree on. */
@@ -660,7 +679,6 @@ export class Fingerprinter {
       this.shortestToken = token.length;
       this.quoted = new Map();
       this.memberNames = new Map();
-      this.clearStringHashes();
       this.clearNameHashes();
     }
   }
@@ -764,9 +782,16 @@ export class Fingerprinter {
     return q;
   }
 
-  /** A string's canonical text hashed; remembered for strings shorter than every token. */
+  /**
+   * A string's canonical text hashed. A string shorter than every token holds none, so its
+   * canonical text is itself unless it is a time (or a staging path, which is longer than a
+   * digest): it is hashed directly — cheaper than a lookup in a table that grows with every
+   * object's names (each a cache miss, and an insert on first sight). Longer strings keep their
+   * canonical text and its hash (`canonicalEntry`).
+   */
   private hashCanonicalString(value: string): number {
-    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) {
+    const n = value.length;
+    if (n >= this.shortestToken || n >= STAGING_LENGTH_MIN) {
       const e = this.canonicalEntry(value);
       if (!e.hashed) {
         e.lo = hashString(e.text, TAG_STRING);
@@ -776,23 +801,12 @@ export class Fingerprinter {
       hiOut = e.hi;
       return e.lo;
     }
-    const i = this.stringHashes.get(value);
-    if (i !== undefined) {
-      hiOut = this.stringHi[i]!;
-      return this.stringLo[i]!;
+    // RFC3339's own shape first (a '-' at 4, a 'T' at 10): most strings of that length are not times.
+    if (n >= 20 && n <= 35 && value.charCodeAt(4) === 45 && value.charCodeAt(10) === 84 && RFC3339.test(value)) {
+      hiOut = TIME_HI;
+      return TIME_LO;
     }
-    if (this.stringHashes.size >= QUOTED_ENTRIES_MAX) this.clearStringHashes();
-    const lo = hashString(this.canonicalString(value), TAG_STRING);
-    this.stringHashes.set(value, this.stringLo.length);
-    this.stringLo.push(lo);
-    this.stringHi.push(hiOut);
-    return lo;
-  }
-
-  private clearStringHashes(): void {
-    this.stringHashes = new Map();
-    this.stringLo = [];
-    this.stringHi = [];
+    return hashString(value, TAG_STRING);
   }
 
   /** A member name's hash (its canonical name's), or undefined when memberName drops it. */
