@@ -101,14 +101,6 @@ interface Entry {
   prev: Json | undefined;
   names: string[] | undefined;
   mix: number[] | undefined;
-  /**
-   * Per top-level member (as `names`) that is a plain object: its own members' mixes, in the
-   * order `Object.keys` lists the last version's value (`nestedMix`); undefined for the others
-   * and for Events.
-   */
-  sub: (number[] | undefined)[] | undefined;
-  /** How many tokens were registered when the entry was last hashed (`sameValue`). */
-  epoch: number;
 }
 
 /** The members of an Event its canonical key is made of (`canonicalKey`): a write that keeps them all keeps the key. */
@@ -121,10 +113,9 @@ const isIgnoredValue = (k: string) => k === 'resourceVersion' || k === 'managedF
 /**
  * Whether `b` hashes as `a` did because it differs from it at most in members whose value the hash
  * ignores (a write's new resourceVersion in `metadata`): plain objects with the same keys in the
- * same order and the very same values otherwise. False whenever unsure (then the part is hashed),
- * and for a member that is a string at least `stringLimit` long (see `sameValue`).
+ * same order and the very same values otherwise. False whenever unsure (then the part is hashed).
  */
-function sameExceptIgnored(a: unknown, b: unknown, stringLimit: number): boolean {
+function sameExceptIgnored(a: unknown, b: unknown): boolean {
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
@@ -132,25 +123,11 @@ function sameExceptIgnored(a: unknown, b: unknown, stringLimit: number): boolean
   for (let i = 0; i < kb.length; i++) {
     const k = kb[i]!;
     if (ka[i] !== k) return false;
-    const v = (b as Json)[k];
-    if ((a as Json)[k] !== v && !isIgnoredValue(k)) return false;
-    if (typeof v === 'string' && v.length >= stringLimit && !isIgnoredValue(k)) return false;
+    if ((a as Json)[k] !== (b as Json)[k] && !isIgnoredValue(k)) return false;
     // An undefined member is left out, a defined one kept (even when its value is ignored).
     if (((a as Json)[k] === undefined) !== ((b as Json)[k] === undefined)) return false;
   }
   return true;
-}
-
-/**
- * Whether a member's value `b` hashes as its last version's `a` did: the very same value, or one
- * that differs only in what the hash ignores (`sameExceptIgnored`). A string is a value, not a
- * part a write shares: when tokens were registered since the last hash (`stringLimit` is then
- * the shortest token's length, else Infinity), a string long enough to hold one is hashed again,
- * as a new version's strings always were.
- */
-function sameValue(a: unknown, b: unknown, stringLimit: number): boolean {
-  if (a === b) return typeof b !== 'string' || b.length < stringLimit;
-  return sameExceptIgnored(a, b, stringLimit);
 }
 
 /** Whether two key lists are the same names in the same order. */
@@ -158,17 +135,6 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-const isPlain = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/**
- * Whether a top-level member of an object (not an Event) is hashed one level down (`nestedMix`):
- * a plain object under a name `memberMix` has no special rule for (a version, managedFields, a
- * deletionTimestamp, a generated identity).
- */
-function isNested(k: string, v: unknown): boolean {
-  return isPlain(v) && k !== 'resourceVersion' && k !== 'managedFields' && k !== 'deletionTimestamp' && k !== 'containerID' && k !== PROVISIONER_IDENTITY;
 }
 
 /** Whether an Event keeps the members its canonical key was made of, as the entry's last version had them (the very same values). */
@@ -468,7 +434,7 @@ export class Fingerprinter {
     if (renamed) canonicalKey += `~${kind}/${key}`;
     const keyLo = hashString(canonicalKey, TAG_KEY);
     const keyHi = hiOut;
-    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined, sub: undefined, epoch: 0 };
+    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined };
     const valueLo = this.hashTop(kind, obj as Json, entry);
     const lo = combine(keyLo, keyHi, valueLo, hiOut);
     const hi = hiOut;
@@ -491,10 +457,6 @@ export class Fingerprinter {
     return this.valueText;
   }
 
-  /** The lanes of `value()`: high, low. */
-  lanes(): [number, number] {
-    return [this.hi, this.lo];
-  }
 
   /** Per-object hashes by canonical key, to find which objects two worlds disagree on. */
   hashes(): Map<string, string> {
@@ -559,32 +521,25 @@ export class Fingerprinter {
   /**
    * `hashObject(kind, obj)`, keeping the mix of every top-level member whose value is the one
    * the entry's last version had (or differs from it only in what the hash ignores: a new
-   * resourceVersion), and remembering this version's members for the next write. One level
-   * down the same (`nestedMix`): a member that is a plain object (metadata, spec, status) keeps
-   * the mixes of its own unchanged members, so a write that sets one annotation or the claimRef
-   * hashes that and not the rest of the metadata or the spec. While the members' names are the
-   * same in the same order (most writes), the arrays are updated in place: no new array per
-   * write to outlive a young collection.
+   * resourceVersion), and remembering this version's members for the next write.
    */
   private hashTop(kind: string, obj: Json, e: Entry): number {
     const events = kind === 'Event';
     const metadata = obj['metadata'];
     if (events && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
-      e.prev = e.names = e.mix = e.sub = undefined;
+      e.prev = e.names = e.mix = undefined;
       return this.hashObject(kind, obj);
     }
     const prev = e.prev;
     const prevNames = e.names;
     const prevMix = e.mix;
-    const prevSub = e.sub;
-    const stringLimit = e.epoch === this.tokenCount ? Infinity : this.shortestToken;
     const keys = Object.keys(obj);
+    // While the names are the same in the same order (most writes), the arrays are updated in
+    // place: no new array per write that outlives a young collection. Otherwise exactly two
+    // slots a member (push would leave a growth margin on every entry).
     const same = prevNames !== undefined && sameNames(prevNames, keys);
     const names = same ? prevNames : keys;
-    // Exactly two slots a member (push would leave a growth margin on every entry).
     const mix: number[] = same ? prevMix! : new Array<number>(2 * names.length).fill(0);
-    // An Event is written once or repeated whole (its key kept): its members are not kept one level down.
-    let sub: (number[] | undefined)[] | undefined = events ? undefined : same && prevSub !== undefined ? prevSub : new Array<number[] | undefined>(names.length).fill(undefined);
     let sumLo = 0;
     let sumHi = 0;
     let count = 0;
@@ -595,19 +550,12 @@ export class Fingerprinter {
       if (prevNames !== undefined) at = same || (i < prevNames.length && prevNames[i] === k) ? i : prevNames.indexOf(k);
       let lo: number;
       let hi: number;
-      if (at >= 0 && sameValue(prev![k], v, stringLimit)) {
+      if (at >= 0 && (prev![k] === v || sameExceptIgnored(prev![k], v))) {
         lo = prevMix![2 * at]!;
         hi = prevMix![2 * at + 1]!;
-        if (sub !== undefined && !same) sub[i] = prevSub?.[at];
-      } else if (sub !== undefined && isNested(k, v)) {
-        const pv = at >= 0 ? prev![k] : undefined;
-        lo = this.nestedMix(k, v as Json, isPlain(pv) ? pv as Json : undefined, at >= 0 ? prevSub?.[at] : undefined, stringLimit);
-        hi = hiOut;
-        sub[i] = this.nestedOut;
       } else {
         lo = this.memberMix(k, v, events, events ? 'count' : undefined, events ? metadata as Json : undefined);
         hi = hiOut;
-        if (sub !== undefined) sub[i] = undefined;
       }
       mix[2 * i] = lo;
       mix[2 * i + 1] = hi;
@@ -619,54 +567,7 @@ export class Fingerprinter {
     e.prev = obj;
     e.names = names;
     e.mix = mix;
-    e.sub = sub;
-    e.epoch = this.tokenCount;
     return combine(sumLo, sumHi, count, TAG_OBJECT);
-  }
-
-  /** The child mixes `nestedMix` computed last (the caller keeps them). */
-  private nestedOut: number[] | undefined = undefined;
-
-  /**
-   * `memberMix(k, v, false, undefined, undefined)` for a member `k` whose value `v` is a plain
-   * object (`isNested`), reusing the mixes `pmix` of the members of its last version `pv` (in
-   * `Object.keys(pv)` order) that are unchanged — the same rule as `hashTop`, one level down. The
-   * new member mixes are left in `nestedOut` (`pmix` itself, updated, when the names are the same).
-   */
-  private nestedMix(k: string, v: Json, pv: Json | undefined, pmix: number[] | undefined, stringLimit: number): number {
-    const nameLo = this.hashName(k);
-    if (nameLo === undefined) { this.nestedOut = undefined; return NaN; }
-    const nameHi = hiOut;
-    const keys = Object.keys(v);
-    const pkeys = pv !== undefined && pmix !== undefined ? Object.keys(pv) : undefined;
-    const same = pkeys !== undefined && sameNames(pkeys, keys);
-    const mix: number[] = same ? pmix! : new Array<number>(2 * keys.length).fill(0);
-    let sumLo = 0;
-    let sumHi = 0;
-    let count = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k2 = keys[i]!;
-      const v2 = v[k2];
-      const at = pkeys === undefined ? -1 : same ? i : pkeys.indexOf(k2);
-      let lo: number;
-      let hi: number;
-      if (at >= 0 && sameValue(pv![k2], v2, stringLimit)) {
-        lo = pmix![2 * at]!;
-        hi = pmix![2 * at + 1]!;
-      } else {
-        lo = this.memberMix(k2, v2, false, undefined, undefined);
-        hi = hiOut;
-      }
-      mix[2 * i] = lo;
-      mix[2 * i + 1] = hi;
-      if (lo !== lo) continue;
-      sumLo = (sumLo + lo) | 0;
-      sumHi = (sumHi + hi) | 0;
-      count++;
-    }
-    this.nestedOut = mix;
-    const vLo = combine(sumLo, sumHi, count, TAG_OBJECT);
-    return combine(nameLo, nameHi, vLo, hiOut);
   }
 
   /**
@@ -755,7 +656,7 @@ export class Fingerprinter {
     for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
       const hi = parseInt(hash.slice(0, 8), 16);
       const lo = parseInt(hash.slice(8), 16);
-      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined, sub: undefined, epoch: 0 };
+      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined };
       f.entries.set(canonicalKey, entry);
       let keys = f.byKind.get(kind);
       if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
