@@ -42,9 +42,10 @@
  * object by object. With N distinct states compared (an exploration), a false "seen before"
  * has probability about N²/2^65: 3·10^-8 at a million states.
  *
- * Reuse. Strings shorter than every token, and member names, have their hashes remembered by
- * value; longer strings and keys their canonical text and its hash, checked against the tokens
- * registered since (`canonicalEntry`). An object's top-level members are remembered with its
+ * Reuse. Strings shorter than every token are their own canonical text (unless a time) and are
+ * hashed directly; member names have their hashes remembered by value; longer strings and keys
+ * their canonical text and its hash, checked against the tokens registered since
+ * (`canonicalEntry`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
@@ -456,7 +457,6 @@ export class Fingerprinter {
     }
     return this.valueText;
   }
-
 
   /** Per-object hashes by canonical key, to find which objects two worlds disagree on. */
   hashes(): Map<string, string> {
