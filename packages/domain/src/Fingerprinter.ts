@@ -42,9 +42,10 @@
  * object by object. With N distinct states compared (an exploration), a false "seen before"
  * has probability about N²/2^65: 3·10^-8 at a million states.
  *
- * Reuse. Strings shorter than every token, and member names, have their hashes remembered by
- * value; longer strings and keys their canonical text and its hash, checked against the tokens
- * registered since (`canonicalEntry`). An object's top-level members are remembered with its
+ * Reuse. Strings shorter than every token are their own canonical text (unless a time) and are
+ * hashed directly; member names have their hashes remembered by value; longer strings and keys
+ * their canonical text and its hash, checked against the tokens registered since
+ * (`canonicalEntry`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
@@ -130,6 +131,13 @@ function sameExceptIgnored(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** Whether two key lists are the same names in the same order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Whether an Event keeps the members its canonical key was made of, as the entry's last version had them (the very same values). */
 function sameEventKey(prev: Json | undefined, obj: Json): boolean {
   if (prev === undefined) return false;
@@ -142,6 +150,8 @@ const RESOLVE_DEPTH_MAX = 8;
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 /** csiStagingPath: the segment is sha256(volume handle); the handle is in the same object. */
 const STAGING_DIGEST = /(\/kubernetes\.io\/csi\/[^/]+\/)[0-9a-f]{64}(\/globalmount)/g;
+/** The shortest text STAGING_DIGEST can match: `/kubernetes.io/csi/` (19), a driver, `/`, 64 digits, `/globalmount` (12). */
+const STAGING_LENGTH_MIN = 19 + 1 + 1 + 64 + 12;
 
 /** How many short strings' canonical texts a Fingerprinter remembers at most, and how long they may be. */
 const QUOTED_ENTRIES_MAX = 1 << 16;
@@ -223,6 +233,9 @@ const FALSE_LO = fmix32(0xb5c0fbcf);
 const FALSE_HI = fmix32(0xe9b5dba5);
 const NULL_LO = fmix32(0x3956c25b);
 const NULL_HI = fmix32(0x59f111f1);
+/** The hash of `<time>`, what every RFC 3339 string stands as (set below, once hashString is defined). */
+let TIME_LO = 0;
+let TIME_HI = 0;
 
 /** Two lanes over a string's characters (as hash64), each seeded with the tag. */
 function hashString(s: string, tag: number): number {
@@ -238,6 +251,9 @@ function hashString(s: string, tag: number): number {
   hiOut = fmix32(b ^ n);
   return fmix32(a ^ n);
 }
+
+TIME_LO = hashString('<time>', TAG_STRING);
+TIME_HI = hiOut;
 
 /** An ordered mix of two 64-bit hashes (lanes lo, hi): both result lanes depend on all four. */
 function combine(aLo: number, aHi: number, bLo: number, bHi: number): number {
@@ -311,7 +327,10 @@ function sortedMembers(names: readonly string[]): number[] {
   return order;
 }
 
-export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+/** Two hex digits per byte value (`toString(16)` takes V8's slow radix path: a fifth of a fingerprint's cost). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** A 32-bit unsigned number as 8 hex digits. */
+export const hex8 = (n: number) => HEX2[n >>> 24]! + HEX2[(n >>> 16) & 255]! + HEX2[(n >>> 8) & 255]! + HEX2[n & 255]!;
 
 export class Fingerprinter {
   private readonly tokens = new Map<string, Token>();
@@ -340,10 +359,6 @@ export class Fingerprinter {
   private canonicals = new Map<string, Canonical>();
   /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
   private keyTexts = new Map<string, Canonical>();
-  /** Strings shorter than every token -> index of their hash's lanes (as `quoted`). */
-  private stringHashes = new Map<string, number>();
-  private stringLo: number[] = [];
-  private stringHi: number[] = [];
   /** Member names -> index of their canonical name's hash lanes, -1 when dropped (as `memberNames`). */
   private nameHashes = new Map<string, number>();
   private nameLo: number[] = [];
@@ -354,6 +369,10 @@ export class Fingerprinter {
   private readonly byKind = new Map<string, Map<string, Entry>>();
   private lo = 0;
   private hi = 0;
+  /** `value()` as last written, and the lanes it was written for. */
+  private valueText = '';
+  private valueLo = 0;
+  private valueHi = 0;
 
   /** Registers a uid the store assigned (or first saw) for the object `kind`/`key`; once. */
   register(uid: string, kind: string, key: string): void {
@@ -430,7 +449,13 @@ export class Fingerprinter {
 
   /** The fingerprint: 16 hex digits. */
   value(): string {
-    return hex8(this.hi) + hex8(this.lo);
+    // Asked once per step by an explorer, often with nothing written since: the text is kept.
+    if (this.valueLo !== this.lo || this.valueHi !== this.hi || this.valueText === '') {
+      this.valueText = hex8(this.hi) + hex8(this.lo);
+      this.valueLo = this.lo;
+      this.valueHi = this.hi;
+    }
+    return this.valueText;
   }
 
   /** Per-object hashes by canonical key, to find which objects two worlds disagree on. */
@@ -508,9 +533,13 @@ export class Fingerprinter {
     const prev = e.prev;
     const prevNames = e.names;
     const prevMix = e.mix;
-    const names = Object.keys(obj);
-    // Exactly two slots a member (push would leave a growth margin on every entry).
-    const mix: number[] = new Array<number>(2 * names.length).fill(0);
+    const keys = Object.keys(obj);
+    // While the names are the same in the same order (most writes), the arrays are updated in
+    // place: no new array per write that outlives a young collection. Otherwise exactly two
+    // slots a member (push would leave a growth margin on every entry).
+    const same = prevNames !== undefined && sameNames(prevNames, keys);
+    const names = same ? prevNames : keys;
+    const mix: number[] = same ? prevMix! : new Array<number>(2 * names.length).fill(0);
     let sumLo = 0;
     let sumHi = 0;
     let count = 0;
@@ -518,7 +547,7 @@ export class Fingerprinter {
       const k = names[i]!;
       const v = obj[k];
       let at = -1;
-      if (prevNames !== undefined) at = i < prevNames.length && prevNames[i] === k ? i : prevNames.indexOf(k);
+      if (prevNames !== undefined) at = same || (i < prevNames.length && prevNames[i] === k) ? i : prevNames.indexOf(k);
       let lo: number;
       let hi: number;
       if (at >= 0 && (prev![k] === v || sameExceptIgnored(prev![k], v))) {
@@ -660,7 +689,6 @@ export class Fingerprinter {
       this.shortestToken = token.length;
       this.quoted = new Map();
       this.memberNames = new Map();
-      this.clearStringHashes();
       this.clearNameHashes();
     }
   }
@@ -764,9 +792,16 @@ export class Fingerprinter {
     return q;
   }
 
-  /** A string's canonical text hashed; remembered for strings shorter than every token. */
+  /**
+   * A string's canonical text hashed. A string shorter than every token holds none, so its
+   * canonical text is itself unless it is a time (or a staging path, which is longer than a
+   * digest): it is hashed directly — cheaper than a lookup in a table that grows with every
+   * object's names (each a cache miss, and an insert on first sight). Longer strings keep their
+   * canonical text and its hash (`canonicalEntry`).
+   */
   private hashCanonicalString(value: string): number {
-    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) {
+    const n = value.length;
+    if (n >= this.shortestToken || n >= STAGING_LENGTH_MIN) {
       const e = this.canonicalEntry(value);
       if (!e.hashed) {
         e.lo = hashString(e.text, TAG_STRING);
@@ -776,23 +811,12 @@ export class Fingerprinter {
       hiOut = e.hi;
       return e.lo;
     }
-    const i = this.stringHashes.get(value);
-    if (i !== undefined) {
-      hiOut = this.stringHi[i]!;
-      return this.stringLo[i]!;
+    // RFC3339's own shape first (a '-' at 4, a 'T' at 10): most strings of that length are not times.
+    if (n >= 20 && n <= 35 && value.charCodeAt(4) === 45 && value.charCodeAt(10) === 84 && RFC3339.test(value)) {
+      hiOut = TIME_HI;
+      return TIME_LO;
     }
-    if (this.stringHashes.size >= QUOTED_ENTRIES_MAX) this.clearStringHashes();
-    const lo = hashString(this.canonicalString(value), TAG_STRING);
-    this.stringHashes.set(value, this.stringLo.length);
-    this.stringLo.push(lo);
-    this.stringHi.push(hiOut);
-    return lo;
-  }
-
-  private clearStringHashes(): void {
-    this.stringHashes = new Map();
-    this.stringLo = [];
-    this.stringHi = [];
+    return hashString(value, TAG_STRING);
   }
 
   /** A member name's hash (its canonical name's), or undefined when memberName drops it. */

@@ -471,6 +471,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** The fingerprinter with every written key hashed (for per-object hashes and snapshots). */
   hashed(): Fingerprinter {
+    if (this.unhashed.size === 0) return this.fingerprinter;
     for (const [kind, keys] of this.unhashed) {
       for (const key of keys) this.fingerprinter.set(kind, key, this.get(kind, key));
     }

@@ -16,9 +16,13 @@ export interface WorkItem {
 
 export type Chooser = (waiting: readonly WorkItem[]) => number;
 
-/** Whether the item it belongs to still waits (see `Scheduler.keys`). */
-interface Mark { waiting: boolean }
-const UNKEYED: Mark = { waiting: false };
+/**
+ * Whether the item it belongs to still waits (see `Scheduler.keys`), and the item's part of
+ * `waitingHash` (hi, lo) while it is counted: kept so that taking it subtracts what adding it
+ * added, without hashing it again.
+ */
+interface Mark { waiting: boolean; hi: number; lo: number }
+const UNKEYED: Mark = { waiting: false, hi: 0, lo: 0 };
 
 export class Scheduler {
   private waiting: WorkItem[] = [];
@@ -36,11 +40,21 @@ export class Scheduler {
   private waitingHi = 0;
   private waitingLo = 0;
 
-  private count(item: WorkItem, sign: 1 | -1): void {
+  /** Adds a waiting item's hash to the sum, and keeps it in its mark. */
+  private count(item: WorkItem, mark: Mark): void {
     if (!this.hashing || !this.itemHash) return;
     const [hi, lo] = this.itemHash(item);
-    this.waitingHi = (this.waitingHi + sign * hi) >>> 0;
-    this.waitingLo = (this.waitingLo + sign * lo) >>> 0;
+    mark.hi = hi;
+    mark.lo = lo;
+    this.waitingHi = (this.waitingHi + hi) >>> 0;
+    this.waitingLo = (this.waitingLo + lo) >>> 0;
+  }
+
+  /** Takes a taken item's hash (as its mark kept it) out of the sum. */
+  private uncount(mark: Mark): void {
+    if (!this.hashing || !this.itemHash) return;
+    this.waitingHi = (this.waitingHi - mark.hi) >>> 0;
+    this.waitingLo = (this.waitingLo - mark.lo) >>> 0;
   }
 
   /** The waiting items' order-independent hash (see `itemHash`). */
@@ -48,7 +62,7 @@ export class Scheduler {
     if (!this.hashing && this.itemHash) {
       this.hashing = true;
       // Within `takeEach` the round's items are in no sum (see there).
-      if (!this.takingEach) for (const item of this.waiting) this.count(item, 1);
+      if (!this.takingEach) for (let i = 0; i < this.waiting.length; i++) this.count(this.waiting[i]!, this.marks[i]!);
     }
     return [this.waitingHi, this.waitingLo];
   }
@@ -62,6 +76,8 @@ export class Scheduler {
    */
   private readonly keys = new Map<string, Map<string, Mark>>();
   private marks: Mark[] = [];
+  /** The mark of the item `removeAt` took last. */
+  private takenMark: Mark = UNKEYED;
   delivered = 0;
 
   private keysOf(queue: string): Map<string, Mark> {
@@ -85,6 +101,7 @@ export class Scheduler {
       if (i < this.waiting.length) { this.waiting[i] = last; this.marks[i] = lastMark; }
     }
     mark.waiting = false;
+    this.takenMark = mark;
     if (this.waiting.length === 0) this.keys.clear();
     return item;
   }
@@ -194,11 +211,11 @@ export class Scheduler {
     if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
     const keys = this.keysOf(item.queue);
     if (keys.get(item.key)?.waiting === true) return;
-    const mark = { waiting: true };
+    const mark: Mark = { waiting: true, hi: 0, lo: 0 };
     keys.set(item.key, mark);
     this.waiting.push(item);
     this.marks.push(mark);
-    this.count(item, 1);
+    this.count(item, mark);
   }
 
   get size(): number { return this.waiting.length; }
@@ -215,7 +232,7 @@ export class Scheduler {
     const i = this.waiting.findIndex((w) => w.queue === item.queue && w.key === item.key);
     if (i < 0) return undefined;
     const taken = this.removeAt(i);
-    this.count(taken, -1);
+    this.uncount(this.takenMark);
     this.delivered++;
     return taken;
   }
@@ -254,7 +271,7 @@ export class Scheduler {
   next(): WorkItem | undefined {
     if (this.waiting.length === 0) return undefined;
     const item = this.takeChosen();
-    this.count(item, -1);
+    this.uncount(this.takenMark);
     this.delivered++;
     return item;
   }

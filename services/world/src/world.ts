@@ -939,6 +939,9 @@ export class World {
     return raw;
   }
 
+  /** The last `fingerprintOf` text and what it was made of: the store's value and the rest's two lanes. */
+  private fingerprintText: [string, number, number, string] = ['', 0, 0, ''];
+
   private fingerprintOf(scratch: boolean): string {
     if (this.opts.fingerprints === false) throw new Error('this world was built without fingerprints (WorldOptions.fingerprints)');
     const objects = scratch ? this.store.fingerprintFromScratch().fingerprinter : this.store.hashed();
@@ -952,7 +955,14 @@ export class World {
       delayed: this.scheduler.delayedItems().map((d) => `${d.due - now} ${d.item.queue} ${d.item.key}`).sort(),
       lag: [...this.processes.values()].filter((p) => p.pending.length > 0).map((p) => [p.name, p.pending.map((ev) => `${ev.kind} ${ev.key}`)]).sort(),
     })));
-    return `${objects.value()}-${hex8((hi + qh + wh) >>> 0)}${hex8((lo + ql + wl) >>> 0)}`;
+    const value = objects.value();
+    const rest = (hi + qh + wh) >>> 0;
+    const restLo = (lo + ql + wl) >>> 0;
+    // Asked once per step by an explorer, often with nothing changed since (a no-op delivery): the text is kept.
+    if (value !== this.fingerprintText[0] || rest !== this.fingerprintText[1] || restLo !== this.fingerprintText[2]) {
+      this.fingerprintText = [value, rest, restLo, `${value}-${hex8(rest)}${hex8(restLo)}`];
+    }
+    return this.fingerprintText[3];
   }
 
   /**
