@@ -17,7 +17,8 @@
  *   same records, in records per second.
  *
  * A warm-up round of each case, then rounds in rotating order (measure.ts), each on a fresh
- * cluster/stream.
+ * cluster/stream; a ratio is the median of the rounds' own ratios (the four cases of a round run
+ * back to back), rates are medians.
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ import { JetStreamEventLog, closeAsyncCalls, closeBridge, pingBridge, logStreamN
 import { emit, fmtMs, median, table } from './measure.ts';
 
 const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 2 : 4;
+const ROUNDS = quick ? 3 : 6;
 const RECORDS = quick ? 2_000 : 10_000;
 const REPLAY_RECORDS = quick ? 10_000 : 50_000;
 
@@ -119,9 +120,12 @@ async function main(): Promise<void> {
       for (let k = 0; k < cases.length; k++) await cases[(round + k) % cases.length]!();
     }
     const rate = (ms: number) => (RECORDS / ms) * 1000;
-    const ratio = rate(median(measured)) / rate(median(baseline));
-    const asyncRatio = rate(median(awaited)) / rate(median(baseline));
-    const headersRatio = rate(median(withHeaders)) / rate(median(baseline));
+    // Each round runs the four cases back to back: a ratio is the median of the rounds' own
+    // ratios, so load that drifts between rounds moves both sides of each ratio alike.
+    const paired = (xs: number[]) => median(xs.map((ms, round) => baseline[round]! / ms));
+    const ratio = paired(measured);
+    const asyncRatio = paired(awaited);
+    const headersRatio = paired(withHeaders);
     const headersCell = `${rate(median(withHeaders)).toFixed(0)}/s (${(headersRatio * 100).toFixed(0)} %)`;
     rows.push(
       [`appendAsync (component processes), batches of ${batchSize}`, `${rate(median(awaited)).toFixed(0)}/s`, `${rate(median(baseline)).toFixed(0)}/s (raw publish)`, `${(asyncRatio * 100).toFixed(0)} %`, headersCell],
