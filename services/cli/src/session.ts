@@ -45,11 +45,6 @@ export interface ClockHistory {
   lastUserInput: { pos: number; time: string } | undefined;
   /** The last `ClockAdvanceRequested` input: its position and data. */
   lastAdvance: { pos: number; data: Record<string, unknown> } | undefined;
-  /**
-   * The objects' fingerprints the advances since the last user input recorded: objects back at
-   * one of them moved in a loop since (a retry cycle of several components), only time went on.
-   */
-  advancedAt: Set<string>;
 }
 
 /** Write a snapshot when this many records have been appended since the last one. */
@@ -198,9 +193,7 @@ export class Session {
     // A session that continues another in memory (`after`) takes its objects over and reads nothing.
     const after = opts.after?.handOver();
     this.savedMemories = new Map(after?.memories ?? []);
-    this.clockHistory = {
-      lastUserInput: after?.clockHistory.lastUserInput, lastAdvance: after?.clockHistory.lastAdvance, advancedAt: new Set(after?.clockHistory.advancedAt),
-    };
+    this.clockHistory = { lastUserInput: after?.clockHistory.lastUserInput, lastAdvance: after?.clockHistory.lastAdvance };
     this.objectsFileAtEnd = after?.objectsFileAtEnd ?? opts.objectsFileAtEnd ?? false;
     this.objectsFileDue = after?.objectsFileDue;
     const file = this.log instanceof FileEventLog ? this.log : undefined;
@@ -357,31 +350,21 @@ export class Session {
       const d = r.data as { component: string; memory: unknown };
       this.savedMemories.set(d.component, d.memory);
     } else if (r.stream === 'cluster') {
-      if (r.type === 'ClockAdvanceRequested') {
-        const data = r.data as Record<string, unknown>;
-        this.clockHistory.lastAdvance = { pos: r.pos, data };
-        if (typeof data['fingerprint'] === 'string') this.clockHistory.advancedAt.add(data['fingerprint']);
-      } else if (!PROCESS_INPUTS.has(r.type)) {
-        this.clockHistory.lastUserInput = { pos: r.pos, time: r.time };
-        this.clockHistory.advancedAt.clear();
-      }
+      if (r.type === 'ClockAdvanceRequested') this.clockHistory.lastAdvance = { pos: r.pos, data: r.data as Record<string, unknown> };
+      else if (!PROCESS_INPUTS.has(r.type)) this.clockHistory.lastUserInput = { pos: r.pos, time: r.time };
     }
   }
 
   /**
    * Records, at the end of a component process's pass, the memory of every component (kubelets
-   * aside) that differs from what the fold restored (ADR 0026) — or that the log holds none of
-   * yet: a memory as fresh as the world made it is still the process's own (the external
-   * provisioner's identity, drawn once per process, names the source of its Events; drawn again
-   * by every pass, no Event of a failing retry aggregated, and a retry cycle never looked idle to
-   * the clock owner). Only process inputs call this (inputs.ts), so the logs of embedded runs and
-   * commands are unchanged.
+   * aside) that differs from what the fold restored (ADR 0026). Only process inputs call this
+   * (inputs.ts), so the logs of embedded runs and commands are unchanged.
    */
   saveChangedMemories(): void {
     const baseline = this.memoryBaseline;
     if (!baseline) return;
     for (const [component, raw] of this.world.memories()) {
-      if (component.startsWith('kubelet/') || (this.savedMemories.has(component) && baseline.get(component) === raw)) continue;
+      if (component.startsWith('kubelet/') || baseline.get(component) === raw) continue;
       this.pending.push({ time: this.clock.isoMs(), stream: 'memory', type: COMPONENT_MEMORY_SAVED, data: { component, memory: JSON.parse(raw) } });
     }
   }
