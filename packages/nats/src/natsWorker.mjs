@@ -36,8 +36,16 @@ function nextRequest(timeoutMs) {
       return { id, subject: msg.subject, data: decoder.decode(msg.data) };
     };
     if (inbox.length > 0) return resolve(take());
-    const timer = setTimeout(() => { inboxWaiter = void 0; resolve(null); }, timeoutMs);
-    inboxWaiter = () => { clearTimeout(timer); inboxWaiter = void 0; resolve(take()); };
+    // A waiter left by a call whose caller stopped waiting gives way (answering null, so it
+    // takes no request), and a timer clears only its own waiter.
+    inboxWaiter?.(false);
+    const waiter = (taking = true) => {
+      clearTimeout(timer);
+      if (inboxWaiter === waiter) inboxWaiter = void 0;
+      resolve(taking ? take() : null);
+    };
+    const timer = setTimeout(() => waiter(false), timeoutMs);
+    inboxWaiter = waiter;
   });
 }
 async function handle(request) {
