@@ -74,7 +74,7 @@ function nextCall(): number {
  * unchanged (undefined). Answers numbered otherwise — to earlier calls that stopped waiting — are
  * dropped. The flag is only a doorbell: a wake-up proves nothing (a worker's notify for an earlier
  * answer can land in this wait), the number on the answer does. Each wake-up re-arms the wait, so
- * the deadline stretches by at most one wait per late answer of an earlier call.
+ * the deadline stretches by at most one wait per earlier call's answer whose notify lands in it.
  */
 export function awaitAnswer(port: MessagePort, flag: Int32Array, call: number, timeoutMs: number): BridgeResult | undefined {
   for (;;) {
