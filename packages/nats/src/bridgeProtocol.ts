@@ -59,11 +59,26 @@ export type BridgeRequest =
   | { op: 'nextRequest'; timeoutMs: number }
   | { op: 'respond'; id: number; data: string }
   | { op: 'close' }
-  /** Answered at once by the worker: what one blocking hop to the thread and back costs. */
-  | { op: 'ping' }
+  /**
+   * Answered at once by the worker with `echo` (null without): what one blocking hop to the
+   * thread and back costs.
+   */
+  | { op: 'ping'; echo?: string }
   /** Answered after `ms` of wall time: an append waiting for another writer's batch to finish (JetStreamEventLog). */
   | { op: 'pause'; ms: number };
 
 export type BridgeResult =
   | { ok: true; value: unknown }
   | { ok: false; error: { code: string; message: string; actualSeq?: number; storedCount?: number } };
+
+/**
+ * What crosses the port, each way. A call is numbered (1, 2, …, wrapping below 2^31); its answer
+ * carries the same number, and the worker writes that number into the shared flag after posting
+ * the answer. The caller takes only the answer numbered as its call: an answer to an earlier call
+ * that stopped waiting (its deadline passed) is dropped, never returned to a later call.
+ */
+export interface BridgeCall { call: number; request: BridgeRequest }
+export type BridgeAnswer = { call: number } & BridgeResult;
+
+/** The flag's value once the worker has loaded (no call is numbered so). */
+export const BRIDGE_READY = -1;

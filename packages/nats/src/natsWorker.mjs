@@ -36,12 +36,20 @@ function nextRequest(timeoutMs) {
       return { id, subject: msg.subject, data: decoder.decode(msg.data) };
     };
     if (inbox.length > 0) return resolve(take());
-    const timer = setTimeout(() => { inboxWaiter = void 0; resolve(null); }, timeoutMs);
-    inboxWaiter = () => { clearTimeout(timer); inboxWaiter = void 0; resolve(take()); };
+    // A waiter left by a call whose caller stopped waiting gives way (answering null, so it
+    // takes no request), and a timer clears only its own waiter.
+    inboxWaiter?.(false);
+    const waiter = (taking = true) => {
+      clearTimeout(timer);
+      if (inboxWaiter === waiter) inboxWaiter = void 0;
+      resolve(taking ? take() : null);
+    };
+    const timer = setTimeout(() => waiter(false), timeoutMs);
+    inboxWaiter = waiter;
   });
 }
 async function handle(request) {
-  if (request.op === "ping") return null;
+  if (request.op === "ping") return request.echo ?? null;
   if (request.op === "nextRequest") return nextRequest(request.timeoutMs);
   if (request.op === "respond") {
     const msg = held.get(request.id);
@@ -70,16 +78,18 @@ async function handle(request) {
   }
   return runNatsOp(request);
 }
-port.on("message", (request) => {
+// Each answer carries its call's number, and is posted before the number is written to the flag
+// (the caller reads the flag, then the port: bridgeProtocol.ts BridgeCall).
+port.on("message", ({ call, request }) => {
   handle(request).then(
-    (value) => ({ ok: true, value }),
-    (error) => ({ ok: false, error: callErrorFields(error) })
-  ).then((result) => {
-    port.postMessage(result);
-    Atomics.store(flag, 0, 1);
+    (value) => ({ call, ok: true, value }),
+    (error) => ({ call, ok: false, error: callErrorFields(error) })
+  ).then((answer) => {
+    port.postMessage(answer);
+    Atomics.store(flag, 0, call);
     Atomics.notify(flag, 0);
   });
 });
-// Ready: the caller blocked in start() (syncBridge.ts) wakes up.
-Atomics.store(flag, 0, 1);
+// Ready (BRIDGE_READY, bridgeProtocol.ts): the caller blocked in start() (syncBridge.ts) wakes up.
+Atomics.store(flag, 0, -1);
 Atomics.notify(flag, 0);

@@ -3,14 +3,16 @@
  * answer arrives — `Atomics.wait` on a shared flag, then `receiveMessageOnPort` — so the
  * synchronous EventLog port can be served by the asynchronous nats.js client. One worker per
  * process, started on first use and unref'd (it never keeps a finished process alive). Every
- * call has a deadline: a server that does not answer is an error naming it, never a hang.
+ * call has a deadline: a server that does not answer is an error naming it, never a hang. Calls
+ * are numbered and answers carry the number (bridgeProtocol.ts `BridgeCall`): the flag only rings,
+ * and a call takes no answer but its own (ADR 0025, consequence of 2026-12-03).
  *
  * The worker's module is the sibling `natsWorker.mjs` when running from source (tests), and
  * `pvsim-nats-worker.js` beside the bundle when running the built CLI.
  */
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { BridgeRequest, BridgeResult, NatsConnectOptions } from './bridgeProtocol.ts';
+import { BRIDGE_READY, type BridgeAnswer, type BridgeCall, type BridgeRequest, type BridgeResult, type NatsConnectOptions } from './bridgeProtocol.ts';
 
 export class NatsCallError extends Error {
   constructor(
@@ -50,8 +52,8 @@ function start() {
   port1.unref();
   // A worker that fails to load is reported by the start deadline below, not by a crash later.
   worker.on('error', () => undefined);
-  // The worker says it is ready by raising the flag; a worker that cannot load never does.
-  if (Atomics.wait(flag, 0, 0, WORKER_START_MS) === 'timed-out') {
+  // The worker says it is ready by writing BRIDGE_READY; a worker that cannot load never does.
+  if (Atomics.wait(flag, 0, 0, WORKER_START_MS) === 'timed-out' && Atomics.load(flag, 0) !== BRIDGE_READY) {
     void worker.terminate();
     throw new NatsCallError('Bridge', `the NATS worker thread (${url.pathname}) did not start within ${WORKER_START_MS} ms`);
   }
@@ -59,27 +61,47 @@ function start() {
   return bridge;
 }
 
+let lastCall = 0;
+
+/** The next call's number: 1, 2, …, wrapping below 2^31 (the flag is an Int32; BRIDGE_READY is never one). */
+function nextCall(): number {
+  lastCall = lastCall >= 0x7fff_ffff ? 1 : lastCall + 1;
+  return lastCall;
+}
+
+/**
+ * Blocks until the answer numbered `call` is on `port`, or `timeoutMs` passes with the flag
+ * unchanged (undefined). Answers numbered otherwise — to earlier calls that stopped waiting — are
+ * dropped. The flag is only a doorbell: a wake-up proves nothing (a worker's notify for an earlier
+ * answer can land in this wait), the number on the answer does. Each wake-up re-arms the wait, so
+ * the deadline stretches by at most one wait per earlier call's answer whose notify lands in it.
+ */
+export function awaitAnswer(port: MessagePort, flag: Int32Array, call: number, timeoutMs: number): BridgeResult | undefined {
+  for (;;) {
+    // The flag is read before the port: the worker posts an answer before it writes its number,
+    // so once the flag says `call`, the answer is receivable.
+    const seen = Atomics.load(flag, 0);
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const answer = m.message as BridgeAnswer;
+      if (answer.call === call) {
+        const { call: _, ...result } = answer;
+        return result as BridgeResult;
+      }
+    }
+    if (seen === call) throw new NatsCallError('Bridge', `the NATS worker signalled the answer to call ${call} but it was not on the port`);
+    if (Atomics.wait(flag, 0, seen, timeoutMs) === 'timed-out') return undefined;
+  }
+}
+
 /** Sends `request` to the worker and blocks until it answers or `timeoutMs` passes. */
 export function callSync(request: BridgeRequest, timeoutMs: number): unknown {
   const { port, flag } = bridge ?? start();
-  Atomics.store(flag, 0, 0);
-  port.postMessage(request);
-  const waited = Atomics.wait(flag, 0, 0, timeoutMs);
-  if (waited === 'timed-out') {
-    // The worker may still answer later; a fresh worker keeps the next call from reading it.
-    void bridge?.worker.terminate();
-    bridge = undefined;
-    throw new NatsCallError('Timeout', `NATS did not answer a ${request.op} within ${timeoutMs} ms`);
-  }
-  // The flag is raised after the answer is posted, yet on a loaded machine the answer was once
-  // not yet receivable when the caller woke (bench natsLog, load ≈ 10): look again, 1 ms apart,
-  // within the same deadline, before calling the bridge broken.
-  let answer = receiveMessageOnPort(port)?.message as BridgeResult | undefined;
-  for (let waitedMs = 0; !answer && waitedMs < timeoutMs; waitedMs++) {
-    Atomics.wait(flag, 0, 1, 1);
-    answer = receiveMessageOnPort(port)?.message as BridgeResult | undefined;
-  }
-  if (!answer) throw new NatsCallError('Bridge', `the NATS worker signalled but no answer to a ${request.op} arrived within ${timeoutMs} ms`);
+  const call = nextCall();
+  port.postMessage({ call, request } satisfies BridgeCall);
+  // A call that times out leaves the worker running (a lockstep replica's subscriptions live
+  // there): its late answer carries its number, and the next call drops it.
+  const answer = awaitAnswer(port, flag, call, timeoutMs);
+  if (!answer) throw new NatsCallError('Timeout', `NATS did not answer a ${request.op} within ${timeoutMs} ms`);
   if (!answer.ok) throw new NatsCallError(answer.error.code, answer.error.message, answer.error.actualSeq, answer.error.storedCount);
   return answer.value;
 }
