@@ -56,6 +56,11 @@
  * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
+ * Snapshots (ADR 0134). `snapshotState()` hands a snapshot the registry and the entries by
+ * reference, and `restore(state)` takes them back: what is shared is never changed — the
+ * Fingerprinter copies the registry before a registration, the entry maps before a write, and an
+ * entry of an earlier generation before it changes. `toJSON`/`fromJSON` are for files.
+ *
  * A token registered after an object that mentions it was hashed leaves that hash stale until
  * the part of the object that mentions it is written again (`hashTop` keeps unchanged parts). The store registers a uid before any other object can mention it;
  * only hand-written uids could break that, and they are the same in every run.
@@ -714,7 +719,7 @@ export class Fingerprinter {
 
   /**
    * This Fingerprinter's state for a snapshot, shared and not copied: the registry and the
-   * entries stay as they are while this Fingerprinter copies what it changes next (ADR 01xx).
+   * entries stay as they are while this Fingerprinter copies what it changes next (ADR 0134).
    * Much cheaper than `toJSON` (an explorer snapshots every new state): nothing is sorted,
    * written as text or read back. `stateToJSON` writes it for a file.
    */
