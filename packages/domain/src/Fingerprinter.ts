@@ -111,6 +111,12 @@ interface Entry {
   gen: number;
 }
 
+/** An entry's copy for generation `gen`, its member mixes copied (a literal as the others: one shape for every entry). */
+const copyOfEntry = (e: Entry, gen: number): Entry => ({
+  kind: e.kind, rawKey: e.rawKey, canonicalKey: e.canonicalKey, lo: e.lo, hi: e.hi, keyLo: e.keyLo, keyHi: e.keyHi, keyHashed: e.keyHashed, renamed: e.renamed,
+  prev: e.prev, names: e.names, mix: e.mix?.slice(), gen,
+});
+
 /** Fingerprinter generations: a new one at every snapshot and restore, so no two share one. */
 let generations = 0;
 const nextGen = () => ++generations;
@@ -439,6 +445,8 @@ export class Fingerprinter {
    * first change. An entry whose `gen` is not this one's is shared as well: copied before it changes.
    */
   private entriesShared = false;
+  /** The maps of `byKind` this Fingerprinter made or copied since the last snapshot or restore (any other is shared: copied before a change). */
+  private ownKeys = new Set<Map<string, Entry>>();
   private gen = nextGen();
   private lo = 0;
   private hi = 0;
@@ -478,7 +486,12 @@ export class Fingerprinter {
   set(kind: string, key: string, obj: object | undefined): void {
     if (this.entriesShared) this.ownEntries();
     let keys = this.byKind.get(kind);
-    if (keys === undefined) this.byKind.set(kind, (keys = new Map()));
+    if (keys === undefined || !this.ownKeys.has(keys)) {
+      // A kind's map a snapshot shares is copied when the kind is first written (most writes are of one or two kinds).
+      keys = keys === undefined ? new Map() : new Map(keys);
+      this.byKind.set(kind, keys);
+      this.ownKeys.add(keys);
+    }
     let e = keys.get(key);
     if (e !== undefined) {
       this.lo = (this.lo - e.lo) >>> 0;
@@ -489,7 +502,7 @@ export class Fingerprinter {
       if (obj !== undefined && !e.renamed && (kind !== 'Event' || sameEventKey(e.prev, obj as Json))) {
         if (e.gen !== this.gen) {
           // A snapshot's entry: this one's copy changes (its members' mixes too, hashTop changes them in place).
-          e = { ...e, mix: e.mix?.slice(), gen: this.gen };
+          e = copyOfEntry(e, this.gen);
           keys.set(key, e);
           this.entries.set(e.canonicalKey, e);
         }
@@ -726,6 +739,7 @@ export class Fingerprinter {
   snapshotState(): FingerprinterState {
     this.reg.shared = true;
     this.entriesShared = true;
+    this.ownKeys = new Set();
     this.gen = nextGen();
     const data: StateData = { reg: this.reg, entries: this.entries, byKind: this.byKind, lo: this.lo, hi: this.hi };
     return data as unknown as FingerprinterState;
@@ -749,6 +763,7 @@ export class Fingerprinter {
     this.entries = state.entries as Map<string, Entry>;
     this.byKind = state.byKind as Map<string, Map<string, Entry>>;
     this.entriesShared = true;
+    this.ownKeys = new Set();
     this.gen = nextGen();
     this.lo = state.lo;
     this.hi = state.hi;
@@ -779,7 +794,10 @@ export class Fingerprinter {
       const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined, gen: f.gen };
       f.entries.set(canonicalKey, entry);
       let keys = f.byKind.get(kind);
-      if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
+      if (keys === undefined) {
+        f.byKind.set(kind, (keys = new Map()));
+        f.ownKeys.add(keys);
+      }
       keys.set(rawKey, entry);
       f.lo = (f.lo + lo) >>> 0;
       f.hi = (f.hi + hi) >>> 0;
@@ -798,9 +816,7 @@ export class Fingerprinter {
   /** `entries` and `byKind` this Fingerprinter's own (their entries may still be shared: `gen`). */
   private ownEntries(): void {
     this.entries = new Map(this.entries);
-    const byKind = new Map<string, Map<string, Entry>>();
-    for (const [kind, keys] of this.byKind) byKind.set(kind, new Map(keys));
-    this.byKind = byKind;
+    this.byKind = new Map(this.byKind);
     this.entriesShared = false;
   }
 
