@@ -56,6 +56,11 @@
  * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
+ * Snapshots (ADR 0134). `snapshotState()` hands a snapshot the registry and the entries by
+ * reference, and `restore(state)` takes them back: what is shared is never changed — the
+ * Fingerprinter copies the registry before a registration, the entry maps before a write, and an
+ * entry of an earlier generation before it changes. `toJSON`/`fromJSON` are for files.
+ *
  * A token registered after an object that mentions it was hashed leaves that hash stale until
  * the part of the object that mentions it is written again (`hashTop` keeps unchanged parts). The store registers a uid before any other object can mention it;
  * only hand-written uids could break that, and they are the same in every run.
@@ -102,7 +107,75 @@ interface Entry {
   prev: Json | undefined;
   names: string[] | undefined;
   mix: number[] | undefined;
+  /** The Fingerprinter generation that may change this entry in place (`Fingerprinter.gen`); any other copies it first. */
+  gen: number;
 }
+
+/** An entry's copy for generation `gen`, its member mixes copied (a literal as the others: one shape for every entry). */
+const copyOfEntry = (e: Entry, gen: number): Entry => ({
+  kind: e.kind, rawKey: e.rawKey, canonicalKey: e.canonicalKey, lo: e.lo, hi: e.hi, keyLo: e.keyLo, keyHi: e.keyHi, keyHashed: e.keyHashed, renamed: e.renamed,
+  prev: e.prev, names: e.names, mix: e.mix?.slice(), gen,
+});
+
+/** Fingerprinter generations: a new one at every snapshot and restore, so no two share one. */
+let generations = 0;
+const nextGen = () => ++generations;
+
+/**
+ * The registry of tokens (uids and derived names, with the counters that numbered them) and what
+ * is remembered of it: each token's canonical text, and long strings' and keys' canonical texts
+ * (valid for this registry only). Shared by snapshots (`FingerprinterState`) and the
+ * Fingerprinters restored from them while none registers anything: `shared` is then set and a
+ * registration copies the registry first, with nothing remembered (what is remembered of the
+ * copy holds for it alone).
+ */
+interface Registry {
+  tokens: Map<string, Token>;
+  counters: Map<string, number>;
+  /** ASCII codes that occur in some token (any other code is taken to, as if it did). */
+  tokenChars: Uint8Array;
+  /** Distinct token lengths, longest first: substitution tries each at a word start. */
+  lengths: number[];
+  shortestToken: number;
+  /** How many tokens were registered, and the last TOKENS_RECHECKED_MAX of them (at `count % max`). */
+  tokenCount: number;
+  recentTokens: string[];
+  /** token -> its canonical text; cleared when a token is registered. */
+  resolved: Map<string, string>;
+  /** Strings at least as long as the shortest token -> their canonical text and its hash. */
+  canonicals: Map<string, Canonical>;
+  /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
+  keyTexts: Map<string, Canonical>;
+  shared: boolean;
+}
+
+const newRegistry = (): Registry => ({
+  tokens: new Map(), counters: new Map(), tokenChars: new Uint8Array(128), lengths: [], shortestToken: Infinity, tokenCount: 0, recentTokens: [],
+  resolved: new Map(), canonicals: new Map(), keyTexts: new Map(), shared: false,
+});
+
+/** A registry's own copy, to change: the same tokens and counters, nothing remembered. */
+const copyOfRegistry = (r: Registry): Registry => ({
+  tokens: new Map(r.tokens), counters: new Map(r.counters), tokenChars: r.tokenChars.slice(), lengths: r.lengths, shortestToken: r.shortestToken,
+  tokenCount: r.tokenCount, recentTokens: r.recentTokens.slice(), resolved: new Map(), canonicals: new Map(), keyTexts: new Map(), shared: false,
+});
+
+/**
+ * A Fingerprinter's state as a snapshot keeps it (`snapshotState`), never changed: the registry,
+ * every object's entry and the sum. `Fingerprinter.restore` takes it back without a copy; the
+ * Fingerprinter copies what it then changes. `Fingerprinter.stateToJSON` writes it as `toJSON` would.
+ */
+export interface FingerprinterState { readonly [STATE]: true }
+declare const STATE: unique symbol;
+/** What a `FingerprinterState` holds (opaque outside this module). */
+interface StateData {
+  readonly reg: Registry;
+  readonly entries: ReadonlyMap<string, Entry>;
+  readonly byKind: ReadonlyMap<string, ReadonlyMap<string, Entry>>;
+  readonly lo: number;
+  readonly hi: number;
+}
+const dataOf = (state: FingerprinterState) => state as unknown as StateData;
 
 /** The members of an Event its canonical key is made of (`canonicalKey`): a write that keeps them all keeps the key. */
 const EVENT_KEY_MEMBERS = ['involvedObject', 'type', 'reason', 'message', 'source'] as const;
@@ -332,41 +405,49 @@ const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString
 /** A 32-bit unsigned number as 8 hex digits. */
 export const hex8 = (n: number) => HEX2[n >>> 24]! + HEX2[(n >>> 16) & 255]! + HEX2[(n >>> 8) & 255]! + HEX2[n & 255]!;
 
+/** A registry and its entries as `FingerprinterJSON` (objects sorted by canonical key). */
+function jsonOf(reg: Registry, entries: ReadonlyMap<string, Entry>): FingerprinterJSON {
+  const uids: FingerprinterJSON['uids'] = [];
+  const aliases: FingerprinterJSON['aliases'] = [];
+  for (const [token, t] of reg.tokens) {
+    if ('from' in t) aliases.push([token, t.from]);
+    else uids.push([token, t.kind, t.key, t.n]);
+  }
+  const objects: FingerprinterJSON['objects'] = [...entries]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, e]) => [e.kind, e.rawKey, k, hex8(e.hi) + hex8(e.lo)]);
+  return { hash: FINGERPRINT_HASH_SCHEME, uids, aliases, counters: [...reg.counters], objects };
+}
+
 export class Fingerprinter {
-  private readonly tokens = new Map<string, Token>();
-  /** ASCII codes that occur in some token (any other code is taken to, as if it did). */
-  private readonly tokenChars = new Uint8Array(128);
-  /** Distinct token lengths, longest first: substitution tries each at a word start. */
-  private lengths: number[] = [];
-  private readonly counters = new Map<string, number>();
-  /** token -> its canonical text; cleared when a token is registered. */
-  private resolved = new Map<string, string>();
+  /** The registry of tokens and what is remembered of it (`Registry`); copied before a change while a snapshot shares it. */
+  private reg: Registry = newRegistry();
   /**
    * Strings shorter than every token (names, phases, quantities, most keys) -> their quoted
    * canonical text in an object's hash: the same few thousand recur in every object written, and
    * a lookup is cheaper than scanning each again. No token fits in them, so registering one
-   * changes none of them — unless it is shorter than all before it: then this is cleared.
-   * Bounded.
+   * changes none of them — unless it is shorter than all before it: then this is cleared (and
+   * when a restored registry's shortest token is shorter than this one's). Bounded.
    */
   private quoted = new Map<string, string>();
   /** Object keys shorter than every token -> their canonical member names (memberName), as `quoted`. */
   private memberNames = new Map<string, string | null>();
-  private shortestToken = Infinity;
-  /** How many tokens were registered, and the last TOKENS_RECHECKED_MAX of them (at `count % max`). */
-  private tokenCount = 0;
-  private readonly recentTokens: string[] = [];
-  /** Strings at least as long as the shortest token -> their canonical text and its hash. */
-  private canonicals = new Map<string, Canonical>();
-  /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
-  private keyTexts = new Map<string, Canonical>();
   /** Member names -> index of their canonical name's hash lanes, -1 when dropped (as `memberNames`). */
   private nameHashes = new Map<string, number>();
   private nameLo: number[] = [];
   private nameHi: number[] = [];
   /** canonical key -> the object's hash. */
-  private readonly entries = new Map<string, Entry>();
+  private entries = new Map<string, Entry>();
   /** kind -> raw key -> the entry of the object hashed under it. */
-  private readonly byKind = new Map<string, Map<string, Entry>>();
+  private byKind = new Map<string, Map<string, Entry>>();
+  /**
+   * `entries` and `byKind` are a snapshot's too (`snapshotState`, `restore`): copied before the
+   * first change. An entry whose `gen` is not this one's is shared as well: copied before it changes.
+   */
+  private entriesShared = false;
+  /** The maps of `byKind` this Fingerprinter made or copied since the last snapshot or restore (any other is shared: copied before a change). */
+  private ownKeys = new Set<Map<string, Entry>>();
+  private gen = nextGen();
   private lo = 0;
   private hi = 0;
   /** `value()` as last written, and the lanes it was written for. */
@@ -376,7 +457,7 @@ export class Fingerprinter {
 
   /** Registers a uid the store assigned (or first saw) for the object `kind`/`key`; once. */
   register(uid: string, kind: string, key: string): void {
-    if (uid === '' || this.tokens.has(uid)) return;
+    if (uid === '' || this.reg.tokens.has(uid)) return;
     const n = this.count(`${kind}/${key}`);
     this.addToken(uid, { kind, key, n });
   }
@@ -384,28 +465,34 @@ export class Fingerprinter {
   /** Registers an object's uid, with the names derived from it first; once per uid. */
   registerObject(kind: string, key: string, obj: { metadata: { [k: string]: unknown } }): void {
     const uid = obj.metadata['uid'];
-    if (typeof uid !== 'string' || uid === '' || this.tokens.has(uid)) return;
+    if (typeof uid !== 'string' || uid === '' || this.reg.tokens.has(uid)) return;
     for (const [token, from] of derivedNames(kind, obj as unknown as Json, (group) => this.count(group))) {
-      if (!this.tokens.has(token)) this.addToken(token, { from });
+      if (!this.reg.tokens.has(token)) this.addToken(token, { from });
     }
     this.register(uid, kind, key);
   }
 
   isRegistered(token: string): boolean {
-    return this.tokens.has(token);
+    return this.reg.tokens.has(token);
   }
 
   /** The canonical identity of a registered uid (`PersistentVolumeClaim/default/data#1`). */
   identity(uid: string): string | undefined {
-    const t = this.tokens.get(uid);
+    const t = this.reg.tokens.get(uid);
     return t === undefined ? undefined : this.resolve(uid, 0).slice(1, -1);
   }
 
   /** Sets (or with `undefined` removes) the object stored under `kind`/`key`. */
   set(kind: string, key: string, obj: object | undefined): void {
+    if (this.entriesShared) this.ownEntries();
     let keys = this.byKind.get(kind);
-    if (keys === undefined) this.byKind.set(kind, (keys = new Map()));
-    const e = keys.get(key);
+    if (keys === undefined || !this.ownKeys.has(keys)) {
+      // A kind's map a snapshot shares is copied when the kind is first written (most writes are of one or two kinds).
+      keys = keys === undefined ? new Map() : new Map(keys);
+      this.byKind.set(kind, keys);
+      this.ownKeys.add(keys);
+    }
+    let e = keys.get(key);
     if (e !== undefined) {
       this.lo = (this.lo - e.lo) >>> 0;
       this.hi = (this.hi - e.hi) >>> 0;
@@ -413,6 +500,12 @@ export class Fingerprinter {
       // after it was first hashed (see the module comment). An Event's key is its correlation, kept
       // while the members it is made of are the same (a repeated Event: count and lastTimestamp).
       if (obj !== undefined && !e.renamed && (kind !== 'Event' || sameEventKey(e.prev, obj as Json))) {
+        if (e.gen !== this.gen) {
+          // A snapshot's entry: this one's copy changes (its members' mixes too, hashTop changes them in place).
+          e = copyOfEntry(e, this.gen);
+          keys.set(key, e);
+          this.entries.set(e.canonicalKey, e);
+        }
         if (!e.keyHashed) {
           e.keyLo = hashString(e.canonicalKey, TAG_KEY);
           e.keyHi = hiOut;
@@ -435,7 +528,7 @@ export class Fingerprinter {
     if (renamed) canonicalKey += `~${kind}/${key}`;
     const keyLo = hashString(canonicalKey, TAG_KEY);
     const keyHi = hiOut;
-    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined };
+    const entry: Entry = { kind, rawKey: key, canonicalKey, lo: 0, hi: 0, keyLo, keyHi, keyHashed: true, renamed, prev: undefined, names: undefined, mix: undefined, gen: this.gen };
     const valueLo = this.hashTop(kind, obj as Json, entry);
     const lo = combine(keyLo, keyHi, valueLo, hiOut);
     const hi = hiOut;
@@ -605,23 +698,23 @@ export class Fingerprinter {
    * of the (at most TOKENS_RECHECKED_MAX) registered since occurs in it. Brought up to date if so.
    */
   private stillHolds(e: Canonical, text: string): boolean {
-    const count = this.tokenCount;
+    const count = this.reg.tokenCount;
     if (e.epoch === count) return true;
     if (count - e.epoch > TOKENS_RECHECKED_MAX) return false;
-    for (let i = e.epoch; i < count; i++) if (text.includes(this.recentTokens[i % TOKENS_RECHECKED_MAX]!)) return false;
+    for (let i = e.epoch; i < count; i++) if (text.includes(this.reg.recentTokens[i % TOKENS_RECHECKED_MAX]!)) return false;
     e.epoch = count;
     return true;
   }
 
   /** `substitute(text)`, remembered for texts as long as a token (keys, an Event's fields). */
   private substitutedText(text: string): string {
-    if (text.length < this.shortestToken) return text;
+    if (text.length < this.reg.shortestToken) return text;
     // A key is never a time and names no staging path, so its canonical string is its substitution.
-    const e = this.keyTexts.get(text);
+    const e = this.reg.keyTexts.get(text);
     if (e !== undefined && this.stillHolds(e, text)) return e.text;
-    if (this.keyTexts.size >= QUOTED_ENTRIES_MAX) this.keyTexts = new Map();
+    if (this.reg.keyTexts.size >= QUOTED_ENTRIES_MAX) this.reg.keyTexts = new Map();
     const out = this.substituteAt(text, 0);
-    this.keyTexts.set(text, { text: out, epoch: this.tokenCount, lo: 0, hi: 0, hashed: false });
+    this.reg.keyTexts.set(text, { text: out, epoch: this.reg.tokenCount, lo: 0, hi: 0, hashed: false });
     return out;
   }
 
@@ -634,32 +727,77 @@ export class Fingerprinter {
   }
 
   toJSON(): FingerprinterJSON {
-    const uids: FingerprinterJSON['uids'] = [];
-    const aliases: FingerprinterJSON['aliases'] = [];
-    for (const [token, t] of this.tokens) {
-      if ('from' in t) aliases.push([token, t.from]);
-      else uids.push([token, t.kind, t.key, t.n]);
+    return jsonOf(this.reg, this.entries);
+  }
+
+  /**
+   * This Fingerprinter's state for a snapshot, shared and not copied: the registry and the
+   * entries stay as they are while this Fingerprinter copies what it changes next (ADR 0134).
+   * Much cheaper than `toJSON` (an explorer snapshots every new state): nothing is sorted,
+   * written as text or read back. `stateToJSON` writes it for a file.
+   */
+  snapshotState(): FingerprinterState {
+    this.reg.shared = true;
+    this.entriesShared = true;
+    this.ownKeys = new Set();
+    this.gen = nextGen();
+    const data: StateData = { reg: this.reg, entries: this.entries, byKind: this.byKind, lo: this.lo, hi: this.hi };
+    return data as unknown as FingerprinterState;
+  }
+
+  /**
+   * Becomes the Fingerprinter whose `snapshotState()` this is, sharing it (copying what it
+   * changes next, as after `snapshotState`). What this one remembered of strings shorter than
+   * every token is kept while the state's shortest token is no shorter (it holds for the state's
+   * registry too); what it remembered of its own registry goes with that registry.
+   */
+  restore(snapshot: FingerprinterState): void {
+    const state = dataOf(snapshot);
+    if (state.reg.shortestToken < this.reg.shortestToken) {
+      this.quoted = new Map();
+      this.memberNames = new Map();
+      this.clearNameHashes();
     }
-    const objects: FingerprinterJSON['objects'] = [...this.entries]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, e]) => [e.kind, e.rawKey, k, hex8(e.hi) + hex8(e.lo)]);
-    return { hash: FINGERPRINT_HASH_SCHEME, uids, aliases, counters: [...this.counters], objects };
+    this.reg = state.reg;
+    this.reg.shared = true;
+    this.entries = state.entries as Map<string, Entry>;
+    this.byKind = state.byKind as Map<string, Map<string, Entry>>;
+    this.entriesShared = true;
+    this.ownKeys = new Set();
+    this.gen = nextGen();
+    this.lo = state.lo;
+    this.hi = state.hi;
+  }
+
+  /** A new Fingerprinter restored from `state` (`restore`). */
+  static fromState(state: FingerprinterState): Fingerprinter {
+    const f = new Fingerprinter();
+    f.restore(state);
+    return f;
+  }
+
+  /** `toJSON()` of the Fingerprinter `state` was taken from, as it was then. */
+  static stateToJSON(state: FingerprinterState): FingerprinterJSON {
+    return jsonOf(dataOf(state).reg, dataOf(state).entries);
   }
 
   static fromJSON(json: FingerprinterJSON): Fingerprinter {
     const f = new Fingerprinter();
     for (const [token, kind, key, n] of json.uids) f.addToken(token, { kind, key, n });
     for (const [token, from] of json.aliases) f.addToken(token, { from });
-    for (const [k, n] of json.counters) f.counters.set(k, n);
+    for (const [k, n] of json.counters) f.reg.counters.set(k, n);
     // Hashes of another scheme would mix with this one's: the caller hashes the objects again.
     if ((json.hash ?? 1) !== FINGERPRINT_HASH_SCHEME) return f;
     for (const [kind, rawKey, canonicalKey, hash] of json.objects) {
       const hi = parseInt(hash.slice(0, 8), 16);
       const lo = parseInt(hash.slice(8), 16);
-      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined };
+      const entry: Entry = { kind, rawKey, canonicalKey, lo, hi, keyLo: 0, keyHi: 0, keyHashed: false, renamed: canonicalKey.endsWith(`~${kind}/${rawKey}`), prev: undefined, names: undefined, mix: undefined, gen: f.gen };
       f.entries.set(canonicalKey, entry);
       let keys = f.byKind.get(kind);
-      if (keys === undefined) f.byKind.set(kind, (keys = new Map()));
+      if (keys === undefined) {
+        f.byKind.set(kind, (keys = new Map()));
+        f.ownKeys.add(keys);
+      }
       keys.set(rawKey, entry);
       f.lo = (f.lo + lo) >>> 0;
       f.hi = (f.hi + hi) >>> 0;
@@ -669,24 +807,39 @@ export class Fingerprinter {
 
   // ------------------------------------------------------------------ internals
 
+  /** The registry, this Fingerprinter's own to change (copied first while a snapshot shares it). */
+  private ownRegistry(): Registry {
+    if (this.reg.shared) this.reg = copyOfRegistry(this.reg);
+    return this.reg;
+  }
+
+  /** `entries` and `byKind` this Fingerprinter's own (their entries may still be shared: `gen`). */
+  private ownEntries(): void {
+    this.entries = new Map(this.entries);
+    this.byKind = new Map(this.byKind);
+    this.entriesShared = false;
+  }
+
   private count(group: string): number {
-    const n = (this.counters.get(group) ?? 0) + 1;
-    this.counters.set(group, n);
+    const reg = this.ownRegistry();
+    const n = (reg.counters.get(group) ?? 0) + 1;
+    reg.counters.set(group, n);
     return n;
   }
 
   private addToken(token: string, t: Token): void {
-    this.tokens.set(token, t);
-    this.recentTokens[this.tokenCount % TOKENS_RECHECKED_MAX] = token;
-    this.tokenCount++;
+    const reg = this.ownRegistry();
+    reg.tokens.set(token, t);
+    reg.recentTokens[reg.tokenCount % TOKENS_RECHECKED_MAX] = token;
+    reg.tokenCount++;
     for (let i = 0; i < token.length; i++) {
       const c = token.charCodeAt(i);
-      if (c < 128) this.tokenChars[c] = 1;
+      if (c < 128) reg.tokenChars[c] = 1;
     }
-    if (!this.lengths.includes(token.length)) this.lengths = [...this.lengths, token.length].sort((a, b) => b - a);
-    if (this.resolved.size > 0) this.resolved = new Map();
-    if (token.length < this.shortestToken) {
-      this.shortestToken = token.length;
+    if (!reg.lengths.includes(token.length)) reg.lengths = [...reg.lengths, token.length].sort((a, b) => b - a);
+    if (reg.resolved.size > 0) reg.resolved = new Map();
+    if (token.length < reg.shortestToken) {
+      reg.shortestToken = token.length;
       this.quoted = new Map();
       this.memberNames = new Map();
       this.clearNameHashes();
@@ -694,20 +847,20 @@ export class Fingerprinter {
   }
 
   private resolve(token: string, depth: number): string {
-    let r = this.resolved.get(token);
+    let r = this.reg.resolved.get(token);
     if (r !== undefined) return r;
-    const t = this.tokens.get(token)!;
+    const t = this.reg.tokens.get(token)!;
     if (depth >= RESOLVE_DEPTH_MAX) return token;
     r = '<' + ('from' in t ? this.substituteAt(t.from, depth + 1) : `${t.kind}/${this.substituteAt(t.key, depth + 1)}#${t.n}`) + '>';
-    this.resolved.set(token, r);
+    this.reg.resolved.set(token, r);
     return r;
   }
 
   private substituteAt(text: string, depth: number): string {
-    const lengths = this.lengths;
+    const lengths = this.reg.lengths;
     const n = text.length;
     if (lengths.length === 0 || n < lengths[lengths.length - 1]!) return text;
-    const tokenChars = this.tokenChars;
+    const tokenChars = this.reg.tokenChars;
     let out = '';
     let from = 0;
     // The end of the run of characters that occur in some token, from the current word start: a
@@ -728,7 +881,7 @@ export class Fingerprinter {
         const end = i + length;
         if (end > run || (end < n && isWordCode(text.charCodeAt(end)))) continue;
         const candidate = text.slice(i, end);
-        if (!this.tokens.has(candidate)) continue;
+        if (!this.reg.tokens.has(candidate)) continue;
         out += text.slice(from, i) + this.resolve(candidate, depth);
         from = end;
         i = end - 1;
@@ -753,11 +906,11 @@ export class Fingerprinter {
    * outside every kept hash: the store registers a uid before anything can mention it.)
    */
   private canonicalEntry(value: string): Canonical {
-    let e = this.canonicals.get(value);
+    let e = this.reg.canonicals.get(value);
     if (e !== undefined && this.stillHolds(e, value)) return e;
-    if (this.canonicals.size >= QUOTED_ENTRIES_MAX) this.canonicals = new Map();
-    e = { text: this.canonicalString(value), epoch: this.tokenCount, lo: 0, hi: 0, hashed: false };
-    this.canonicals.set(value, e);
+    if (this.reg.canonicals.size >= QUOTED_ENTRIES_MAX) this.reg.canonicals = new Map();
+    e = { text: this.canonicalString(value), epoch: this.reg.tokenCount, lo: 0, hi: 0, hashed: false };
+    this.reg.canonicals.set(value, e);
     return e;
   }
 
@@ -767,7 +920,7 @@ export class Fingerprinter {
    * `__proto__`, which a plain object does not take as an own key. Remembered like `quoted`.
    */
   private memberName(k: string): string | null {
-    const short = k.length < this.shortestToken && k.length <= QUOTED_LENGTH_MAX;
+    const short = k.length < this.reg.shortestToken && k.length <= QUOTED_LENGTH_MAX;
     let name = short ? this.memberNames.get(k) : undefined;
     if (name === undefined) {
       name = k.endsWith('Timestamp') || k.endsWith('Time') ? null : this.substitute(k);
@@ -782,7 +935,7 @@ export class Fingerprinter {
 
   /** `JSON.stringify(this.canonicalString(value))`, remembered for strings shorter than every token. */
   private quotedCanonical(value: string): string {
-    if (value.length >= this.shortestToken || value.length > QUOTED_LENGTH_MAX) return quote(this.canonicalString(value));
+    if (value.length >= this.reg.shortestToken || value.length > QUOTED_LENGTH_MAX) return quote(this.canonicalString(value));
     let q = this.quoted.get(value);
     if (q === undefined) {
       if (this.quoted.size >= QUOTED_ENTRIES_MAX) this.quoted = new Map();
@@ -801,7 +954,7 @@ export class Fingerprinter {
    */
   private hashCanonicalString(value: string): number {
     const n = value.length;
-    if (n >= this.shortestToken || n >= STAGING_LENGTH_MIN) {
+    if (n >= this.reg.shortestToken || n >= STAGING_LENGTH_MIN) {
       const e = this.canonicalEntry(value);
       if (!e.hashed) {
         e.lo = hashString(e.text, TAG_STRING);
@@ -834,7 +987,7 @@ export class Fingerprinter {
     }
     const lo = hashString(canonical, TAG_NAME);
     // Only names shorter than every token are remembered (as memberName's own memo).
-    if (name.length < this.shortestToken && name.length <= QUOTED_LENGTH_MAX) {
+    if (name.length < this.reg.shortestToken && name.length <= QUOTED_LENGTH_MAX) {
       if (this.nameHashes.size >= QUOTED_ENTRIES_MAX) this.clearNameHashes();
       this.nameHashes.set(name, this.nameLo.length);
       this.nameLo.push(lo);

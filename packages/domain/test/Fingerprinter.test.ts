@@ -267,4 +267,39 @@ test('a repeated Event (count and lastTimestamp bumped) keeps its hash; a change
   assert.equal([...f.hashes().keys()], [...fromScratch(f, [['Event', 'default/p.01', other]]).hashes().keys()]);
 });
 
+
+// A snapshot's state (snapshotState) is shared, not copied: what the Fingerprinter does next —
+// writes, removals, registrations — must leave it as it was, and a restore must give back what a
+// JSON round trip of it gives, whichever branch the Fingerprinter went down in between.
+interface Op { kind: 'set' | 'drop' | 'register'; key: number; phase: number }
+const opArb = fc.record({ kind: fc.constantFrom<Op['kind']>('set', 'set', 'drop', 'register'), key: fc.integer({ min: 0, max: 3 }), phase: fc.integer({ min: 0, max: 2 }) });
+const applyOps = (f: Fingerprinter, ops: Op[], salt: string) => {
+  for (const [i, op] of ops.entries()) {
+    const uid = `uid-${op.key}-${salt}${i}`;
+    if (op.kind === 'register') f.register(uid, 'PersistentVolumeClaim', `default/c${op.key}`);
+    else if (op.kind === 'drop') f.set('PersistentVolumeClaim', `default/c${op.key}`, undefined);
+    else f.set('PersistentVolumeClaim', `default/c${op.key}`, { ...pvc(`uid-${op.key}-a0`), status: { phase: ['Pending', 'Bound', 'Lost'][op.phase] } });
+  }
+};
+test('a restored state is the one snapshotted, whatever was done in between', () => {
+  fc.assert(fc.property(fc.array(opArb, { maxLength: 8 }), fc.array(opArb, { maxLength: 8 }), fc.array(opArb, { maxLength: 8 }), (before, between, after) => {
+    const f = new Fingerprinter();
+    applyOps(f, before, 'a');
+    const state = f.snapshotState();
+    const json = JSON.stringify(f.toJSON());
+    const value = f.value();
+    applyOps(f, between, 'b');
+    assert.is(JSON.stringify(Fingerprinter.stateToJSON(state)), json);
+    f.restore(state);
+    assert.is(f.value(), value);
+    assert.is(JSON.stringify(f.toJSON()), json);
+    // Going on from the restored state and from a JSON round trip of it: the same.
+    const g = Fingerprinter.fromJSON(JSON.parse(json));
+    applyOps(f, after, 'c');
+    applyOps(g, after, 'c');
+    assert.is(f.value(), g.value());
+    assert.is(JSON.stringify(f.toJSON()), JSON.stringify(g.toJSON()));
+    assert.is(JSON.stringify(Fingerprinter.stateToJSON(state)), json);
+  }));
+});
 test.run();

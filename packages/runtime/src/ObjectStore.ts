@@ -26,7 +26,7 @@
  */
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import {
-  ApiError, FINGERPRINT_HASH_SCHEME, Fingerprinter, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
+  ApiError, FINGERPRINT_HASH_SCHEME, Fingerprinter, type FingerprinterState, VolumeIndex, decideCreate, decideDelete, decideEvent, decideUpdate, eventCorrelationKey,
   type ClusterApi, type FingerprinterJSON, type KubeEvent, type NewLogRecord, type Node, type PersistentVolume,
   type PersistentVolumeClaim, type Pod, type StorageClass,
 } from '@pvsim/domain';
@@ -283,6 +283,12 @@ export interface StoreDump {
 export type ReloadedKeys = [StoredKind, string][];
 
 /** Whether a dump's objects come kind by kind in STORED_KINDS order, as `dump()` writes them. */
+/**
+ * The fingerprinter's state a dump of this process shares (`dump`), beside its data: a dump read
+ * back from JSON has none and loads its registry from `fingerprint`.
+ */
+const fingerprinterStates = new WeakMap<StoreDump, FingerprinterState>();
+
 function groupedByKind(objects: StoreDump['objects']): boolean {
   let k = 0;
   for (const [kind] of objects) {
@@ -492,7 +498,18 @@ export class ObjectStore extends TypedReads implements ClusterApi {
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
-    const dump: StoreDump & { fingerprint: FingerprinterJSON } = { resourceVersion: this.resourceVersion, objects, fingerprint: this.hashed().toJSON() };
+    // The registry's state is shared with the dump, not written as JSON (ADR 0134): a dump is
+    // reloaded far more often than written to a file (an explorer snapshots every new state and
+    // restores one per transition), and the JSON round trip was a tenth of an exploration. The
+    // JSON is written when first read (a file, a comparison) and kept.
+    const state = this.hashed().snapshotState();
+    let json: FingerprinterJSON | undefined;
+    const dump: StoreDump & { fingerprint: FingerprinterJSON } = {
+      resourceVersion: this.resourceVersion,
+      objects,
+      get fingerprint() { return (json ??= Fingerprinter.stateToJSON(state)); },
+    };
+    fingerprinterStates.set(dump, state);
     // Absent when empty: a snapshot of a cluster without deletes is as it was before ADR 0031.
     if (this.recreated.size > 0) dump.recreated = [...this.recreated];
     return dump;
@@ -500,12 +517,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** Recreates the state `dump()` returned (a dump without a fingerprint registers as it loads). */
   load(dump: StoreDump): void {
-    if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
+    const state = fingerprinterStates.get(dump);
+    if (state !== undefined) this.fingerprinter = Fingerprinter.fromState(state);
+    else if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     // With the registry, every loaded object's hash came with it (the dump hashed them all first):
     // only what was written before the load is hashed again (an explorer restores a world per
     // transition, and hashing every object again was a third of a restore's cost) — unless the
     // hashes are of another scheme (a snapshot written by an older pvsim): fromJSON drops them.
-    const kept = dump.fingerprint !== undefined && (dump.fingerprint.hash ?? 1) === FINGERPRINT_HASH_SCHEME;
+    const kept = state !== undefined || (dump.fingerprint !== undefined && (dump.fingerprint.hash ?? 1) === FINGERPRINT_HASH_SCHEME);
     const before = kept ? new Map([...this.unhashed].map(([kind, keys]) => [kind, new Set(keys)])) : undefined;
     for (const [kind, key, obj] of dump.objects) this.put(kind, key, obj);
     if (before) {
@@ -554,15 +573,20 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * changed in place, key by key — an explorer restores states a step or two apart, and
    * rebuilding every map was a third of a restore (2026-12-03 session 8); any other kind's map is
    * rebuilt in the dump's order. The correlation index is rebuilt from the Events in that order,
-   * the registry from the dump. A dump without this scheme's hashes is loaded in full.
+   * the registry from the dump (its shared state, ADR 0134, or else its JSON). A dump without this
+   * scheme's hashes is loaded in full.
    * Returns the keys whose object changed (put, replaced or dropped) — an informer cache that
    * held this store's objects before catches up with them alone (InformerCache.refresh) — or
    * undefined after a full load, or when the Events were rebuilt (their order changed: a cache
    * lists Events in insertion order and must list them again).
    */
   reload(dump: StoreDump): ReloadedKeys | undefined {
-    if (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME || !groupedByKind(dump.objects)) { this.loadInPlace(dump); return undefined; }
-    this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
+    const state = fingerprinterStates.get(dump);
+    if ((state === undefined && (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME)) || !groupedByKind(dump.objects)) { this.loadInPlace(dump); return undefined; }
+    // A dump of this process shares its registry's state: taken back as it is (keeping what this
+    // fingerprinter remembers of short strings); one read from a file is loaded from its JSON.
+    if (state !== undefined) this.fingerprinter.restore(state);
+    else this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint!);
     this.index = undefined;
     this.unhashed.clear();
     const changed: ReloadedKeys = [];
