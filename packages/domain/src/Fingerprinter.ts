@@ -56,7 +56,7 @@
  * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
- * Snapshots (ADR 0134). `snapshotState()` hands a snapshot the registry and the entries by
+ * Snapshots (ADR 0034). `snapshotState()` hands a snapshot the registry and the entries by
  * reference, and `restore(state)` takes them back: what is shared is never changed — the
  * Fingerprinter copies the registry before a registration, the entry maps before a write, and an
  * entry of an earlier generation before it changes. `toJSON`/`fromJSON` are for files.
@@ -732,7 +732,7 @@ export class Fingerprinter {
 
   /**
    * This Fingerprinter's state for a snapshot, shared and not copied: the registry and the
-   * entries stay as they are while this Fingerprinter copies what it changes next (ADR 0134).
+   * entries stay as they are while this Fingerprinter copies what it changes next (ADR 0034).
    * Much cheaper than `toJSON` (an explorer snapshots every new state): nothing is sorted,
    * written as text or read back. `stateToJSON` writes it for a file.
    */

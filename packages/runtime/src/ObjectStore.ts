@@ -498,7 +498,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
         : [...this.plainOf(kind)];
       for (const [k, o] of entries) objects.push([kind, k, o]);
     }
-    // The registry's state is shared with the dump, not written as JSON (ADR 0134): a dump is
+    // The registry's state is shared with the dump, not written as JSON (ADR 0034): a dump is
     // reloaded far more often than written to a file (an explorer snapshots every new state and
     // restores one per transition), and the JSON round trip was a tenth of an exploration. The
     // JSON is written when first read (a file, a comparison) and kept.
@@ -573,7 +573,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * changed in place, key by key — an explorer restores states a step or two apart, and
    * rebuilding every map was a third of a restore (2026-12-03 session 8); any other kind's map is
    * rebuilt in the dump's order. The correlation index is rebuilt from the Events in that order,
-   * the registry from the dump (its shared state, ADR 0134, or else its JSON). A dump without this
+   * the registry from the dump (its shared state, ADR 0034, or else its JSON). A dump without this
    * scheme's hashes is loaded in full.
    * Returns the keys whose object changed (put, replaced or dropped) — an informer cache that
    * held this store's objects before catches up with them alone (InformerCache.refresh) — or
