@@ -14,8 +14,9 @@
  *   appended expecting the stream to end at `expectedPos`; two clock owners racing make one
  *   advance, the other's append is the ExpectedVersionConflict every writer meets, and it looks
  *   again on the new log. `log verify` re-executes the input through the same `runInput`.
- * - *Bounded, as a settle is.* It stops when `IDLE_TIME_STEPS_MAX` advances in a row left the
- *   objects as they were (only time moved: a retry that keeps failing), or when the next timer is
+ * - *Bounded, as a settle is.* It stops when `IDLE_TIME_STEPS_MAX` advances in a row found the
+ *   objects as they were at an advance since the last user input (only time moved: a retry, or a
+ *   cycle of retries, that keeps failing), or when the next timer is
  *   more than `--settle-time` after the last user input; the counters are in the input record,
  *   so a restarted owner goes on counting. Stopped, it prints what is still in flight in the
  *   CLI's own words, and starts again after the next user input. With no timer pending it waits.
@@ -52,10 +53,14 @@ export interface SessionSource {
  * a restarted or second owner, reading the same log, counts on exactly where the last one was.
  */
 export function clockBounds(history: ClockHistory, fingerprint: string, dueMs: number, settleTimeMs: number): { idleAdvances: number; sinceCommandMs: number; fingerprint: string; stop?: 'idle' | 'time' } {
-  const { lastUserInput, lastAdvance } = history;
+  const { lastUserInput, lastAdvance, advancedAt } = history;
   const advanceAfterInput = lastAdvance !== undefined && (lastUserInput === undefined || lastAdvance.pos > lastUserInput.pos);
-  // Only time moved since the last advance: the objects are as they were when it decided.
-  const idleAdvances = advanceAfterInput && lastAdvance.data['fingerprint'] === fingerprint ? Number(lastAdvance.data['idleAdvances'] ?? 0) + 1 : 0;
+  // Only time moved: the objects are as they were at an advance since the last user input — the
+  // last one (a retry that failed the same way), or an earlier one (a retry cycle through several
+  // components, each waiting on its own backoff: the scheduler's PreBind and a provisioner that
+  // keeps failing, two quiet points per round with different objects at each). Embedded, a settle
+  // counts that round as one timer step that changed nothing (World.settle).
+  const idleAdvances = advanceAfterInput && advancedAt.has(fingerprint) ? Number(lastAdvance.data['idleAdvances'] ?? 0) + 1 : 0;
   const sinceCommandMs = lastUserInput ? dueMs - Date.parse(lastUserInput.time) : 0;
   const stop = idleAdvances >= IDLE_TIME_STEPS_MAX ? 'idle' as const : sinceCommandMs > settleTimeMs ? 'time' as const : undefined;
   return { idleAdvances, sinceCommandMs, fingerprint, ...(stop ? { stop } : {}) };

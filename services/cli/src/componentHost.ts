@@ -153,7 +153,8 @@ export function runComponentPass(s: Session, seed: number, component: string): {
   runInput(s, { type: 'ComponentWorkRequested', data: { seed, component } });
   const delivered = s.world.scheduler.delivered - before;
   const repeated = s.pendingRecords.filter((r) => r.type === 'EventRecorded' && seen.has(eventCorrelationKey(r.data as KubeEvent))).length;
-  return { delivered, changedNothing: changedNothing(work, s.world.scheduler.pendingWork(), s.pendingCount - repeated, delivered), repeatedEvents: repeated };
+  const records = s.pendingCount - repeated - s.unchangedMemoriesSaved;
+  return { delivered, changedNothing: changedNothing(work, s.world.scheduler.pendingWork(), records, delivered), repeatedEvents: repeated };
 }
 
 type PendingWork = ReturnType<Session['world']['scheduler']['pendingWork']>;

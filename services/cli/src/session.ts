@@ -45,6 +45,11 @@ export interface ClockHistory {
   lastUserInput: { pos: number; time: string } | undefined;
   /** The last `ClockAdvanceRequested` input: its position and data. */
   lastAdvance: { pos: number; data: Record<string, unknown> } | undefined;
+  /**
+   * The objects' fingerprints the advances since the last user input recorded: objects back at
+   * one of them moved in a loop since (a retry cycle of several components), only time went on.
+   */
+  advancedAt: Set<string>;
 }
 
 /** Write a snapshot when this many records have been appended since the last one. */
@@ -193,7 +198,9 @@ export class Session {
     // A session that continues another in memory (`after`) takes its objects over and reads nothing.
     const after = opts.after?.handOver();
     this.savedMemories = new Map(after?.memories ?? []);
-    this.clockHistory = { lastUserInput: after?.clockHistory.lastUserInput, lastAdvance: after?.clockHistory.lastAdvance };
+    this.clockHistory = {
+      lastUserInput: after?.clockHistory.lastUserInput, lastAdvance: after?.clockHistory.lastAdvance, advancedAt: new Set(after?.clockHistory.advancedAt),
+    };
     this.objectsFileAtEnd = after?.objectsFileAtEnd ?? opts.objectsFileAtEnd ?? false;
     this.objectsFileDue = after?.objectsFileDue;
     const file = this.log instanceof FileEventLog ? this.log : undefined;
@@ -350,24 +357,44 @@ export class Session {
       const d = r.data as { component: string; memory: unknown };
       this.savedMemories.set(d.component, d.memory);
     } else if (r.stream === 'cluster') {
-      if (r.type === 'ClockAdvanceRequested') this.clockHistory.lastAdvance = { pos: r.pos, data: r.data as Record<string, unknown> };
-      else if (!PROCESS_INPUTS.has(r.type)) this.clockHistory.lastUserInput = { pos: r.pos, time: r.time };
+      if (r.type === 'ClockAdvanceRequested') {
+        const data = r.data as Record<string, unknown>;
+        this.clockHistory.lastAdvance = { pos: r.pos, data };
+        if (typeof data['fingerprint'] === 'string') this.clockHistory.advancedAt.add(data['fingerprint']);
+      } else if (!PROCESS_INPUTS.has(r.type)) {
+        this.clockHistory.lastUserInput = { pos: r.pos, time: r.time };
+        this.clockHistory.advancedAt.clear();
+      }
     }
   }
 
   /**
    * Records, at the end of a component process's pass, the memory of every component (kubelets
-   * aside) that differs from what the fold restored (ADR 0026). Only process inputs call this
-   * (inputs.ts), so the logs of embedded runs and commands are unchanged.
+   * aside) that differs from what the fold restored (ADR 0026) — or that the log holds none of
+   * yet: a memory as fresh as the world made it is still the process's own (the external
+   * provisioner's identity, drawn once per process, names the source of its Events; drawn again
+   * by every pass, no Event of a failing retry aggregated, and a retry cycle never looked idle to
+   * the clock owner). Only process inputs call this (inputs.ts), so the logs of embedded runs and
+   * commands are unchanged.
    */
   saveChangedMemories(): void {
     const baseline = this.memoryBaseline;
     if (!baseline) return;
     for (const [component, raw] of this.world.memories()) {
-      if (component.startsWith('kubelet/') || baseline.get(component) === raw) continue;
+      if (component.startsWith('kubelet/')) continue;
+      const unchanged = baseline.get(component) === raw;
+      if (unchanged && this.savedMemories.has(component)) continue;
+      if (unchanged) this.unchangedMemoriesSaved++;
       this.pending.push({ time: this.clock.isoMs(), stream: 'memory', type: COMPONENT_MEMORY_SAVED, data: { component, memory: JSON.parse(raw) } });
     }
   }
+
+  /**
+   * How many of the memories `saveChangedMemories` recorded are as the pass found them (saved
+   * only because the log held none yet): they ride along with a pass that appends, and do not
+   * make a pass that changed nothing worth appending. Counts the records pending (takeBatch resets it).
+   */
+  unchangedMemoriesSaved = 0;
 
   /** Records an input (a user command) at the next simulated instant. */
   input(type: string, data: unknown): void {
@@ -390,6 +417,7 @@ export class Session {
    * recorded, quiet resyncs summarised — taken out of the session.
    */
   takeBatch(): NewLogRecord[] {
+    this.unchangedMemoriesSaved = 0;
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
     if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
       this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });

@@ -319,6 +319,15 @@ for (const file of exampleScenarios()) {
     const d = new Distributed(cluster, seed);
     try {
       await equivalent(d, file, path, scenario.steps, embedded);
+    } catch (e) {
+      // A run that did not settle is exported too, to see what the processes kept doing.
+      if (DUMP !== undefined) {
+        for (const p of d.procs.values()) p.child.kill('SIGKILL');
+        const exported = await pvsim('.unused', [...d.flags, 'log', 'export']);
+        writeFileSync(join(DUMP, `${d.cluster}.failed.jsonl`), exported.stdout);
+        console.log(`${file}: the failed run's distributed log in ${join(DUMP, `${d.cluster}.failed.jsonl`)}`);
+      }
+      throw e;
     } finally {
       for (const p of d.procs.values()) p.child.kill('SIGKILL');
     }
