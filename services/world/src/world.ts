@@ -1193,8 +1193,16 @@ export class World {
   inFlight(): string[] {
     const lines = [...this.manager.inFlight()];
     const latest = new Map<string, KubeEvent>();
+    // An object's last Normal event: a Warning before it was followed by progress (a pod that
+    // failed to schedule while its claim was unbound, then Scheduled and Started) and is history,
+    // as `kubectl describe` shows it, not work in flight.
+    const progressed = new Map<string, string>();
+    const objectOf = (ev: KubeEvent) => `${ev.involvedObject.kind}/${ev.involvedObject.namespace ?? ''}/${ev.involvedObject.name}`;
     for (const ev of this.store.events()) {
-      if (ev.type !== 'Warning') continue;
+      if (ev.type === 'Normal' && (progressed.get(objectOf(ev)) ?? '') < ev.lastTimestamp) progressed.set(objectOf(ev), ev.lastTimestamp);
+    }
+    for (const ev of this.store.events()) {
+      if (ev.type !== 'Warning' || (progressed.get(objectOf(ev)) ?? '') > ev.lastTimestamp) continue;
       const o = ev.involvedObject;
       const kind = STORED_KINDS.find((k) => k === o.kind);
       if (!kind || !this.store.get(kind, o.namespace ? `${o.namespace}/${o.name ?? ''}` : o.name ?? '')) continue;
