@@ -384,7 +384,12 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       exitCode = await up(io, { ...o, ...(cluster !== undefined ? { cluster } : {}), ...(lockstep ? { lockstep } : {}) });
     });
 
-  const checkCommand = program.command('check');
+  // `check` and `sim` exit 2 on bad usage (issue 7), an unknown flag or a missing scenario included.
+  const usageExitsTwo = (err: CommanderError): never => {
+    if (err.exitCode !== 0) err.exitCode = 2;
+    throw err;
+  };
+  const checkCommand = program.command('check').exitOverride(usageExitsTwo);
   checkCommand.command('fetch')
     .description('Write the counterexamples of a `pvsim sim --nats` job, kept in the NATS object store, as numbered cluster directories.')
     .argument('<job>', 'the job id `pvsim sim --nats` printed')
@@ -425,7 +430,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
       }
     });
 
-  program.command('sim')
+  program.command('sim').exitOverride(usageExitsTwo)
     .description('Seeded fault swarms (VOPR-style): run i is one random walk decided by --seed + i, a safety phase with faults then a liveness phase; failing seeds are listed with their counterexample directories. Exit 0 / 1 / 2 as check.')
     .argument('<scenario>', 'scenario YAML file (the format of pvsim run)')
     .option('--runs <k>', 'number of runs (seeds --seed … --seed+k-1)', '10')
@@ -652,7 +657,7 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
     progress?.stop();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return e.exitCode === 0 ? 0 : 1;
+      return e.exitCode === 0 ? 0 : e.exitCode === 2 ? 2 : 1;
     }
     if (e instanceof Error && (USER_ERRORS.has(e.name) || e instanceof LogCorruptError || e instanceof ExpectedVersionConflict || e instanceof ApiError || e instanceof ManifestError || e instanceof LogLockedError || e instanceof LogFileRefusedError)) {
       const plain = e instanceof ManifestError || /^(error|Error)\b/.test(e.message);

@@ -174,6 +174,11 @@ test('bad usage exits 2 with one line, and nothing is explored', async () => {
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'disk.csi.pvsim.dev=examples/check/nope.mjs'], 'no such file'],
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'tape.example.com=examples/check/csi-driver/disk-driver.mjs'], 'the cluster has no driver of that name'],
     [['check', 'examples/check/zonal-immediate/fixed.yaml', '--csi-driver', 'disk.csi.pvsim.dev=examples/check/invariants/one-pv-per-class.mjs'], 'export default function createDriver'],
+    // What the argument parser refuses is bad usage too.
+    [['check'], "missing required argument 'scenario'"],
+    [['check', 'examples/check/zonal-immediate/fixed.yaml', '--bogus'], "unknown option '--bogus'"],
+    [['sim'], "missing required argument 'scenario'"],
+    [['sim', 'examples/check/zonal-immediate/fixed.yaml', '--bogus'], "unknown option '--bogus'"],
   ];
   for (const [argv, want] of cases) {
     const r = await pvsim(tempCluster(), argv);
