@@ -16,8 +16,7 @@ export async function callAsync(request: BridgeRequest): Promise<unknown> {
   try {
     return await runNatsOp(request);
   } catch (error) {
-    const e = callErrorFields(error);
-    throw new NatsCallError(e.code, e.message, e.actualSeq, e.storedCount);
+    throw NatsCallError.of(callErrorFields(error));
   }
 }
 

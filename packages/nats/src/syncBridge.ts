@@ -24,6 +24,11 @@ export class NatsCallError extends Error {
     super(message);
     this.name = 'NatsCallError';
   }
+
+  /** The error a failed call reports (the worker's answer, or natsOps.mjs `callErrorFields` on this thread). */
+  static of(e: { code: string; message: string; actualSeq?: number; storedCount?: number }): NatsCallError {
+    return new NatsCallError(e.code, e.message, e.actualSeq, e.storedCount);
+  }
 }
 
 /**
@@ -102,7 +107,7 @@ export function callSync(request: BridgeRequest, timeoutMs: number): unknown {
   // there): its late answer carries its number, and the next call drops it.
   const answer = awaitAnswer(port, flag, call, timeoutMs);
   if (!answer) throw new NatsCallError('Timeout', `NATS did not answer a ${request.op} within ${timeoutMs} ms`);
-  if (!answer.ok) throw new NatsCallError(answer.error.code, answer.error.message, answer.error.actualSeq, answer.error.storedCount);
+  if (!answer.ok) throw NatsCallError.of(answer.error);
   return answer.value;
 }
 

@@ -282,13 +282,13 @@ export interface StoreDump {
 /** The keys `ObjectStore.reload` changed, in the order it changed them. */
 export type ReloadedKeys = [StoredKind, string][];
 
-/** Whether a dump's objects come kind by kind in STORED_KINDS order, as `dump()` writes them. */
 /**
  * The fingerprinter's state a dump of this process shares (`dump`), beside its data: a dump read
  * back from JSON has none and loads its registry from `fingerprint`.
  */
 const fingerprinterStates = new WeakMap<StoreDump, FingerprinterState>();
 
+/** Whether a dump's objects come kind by kind in STORED_KINDS order, as `dump()` writes them. */
 function groupedByKind(objects: StoreDump['objects']): boolean {
   let k = 0;
   for (const [kind] of objects) {

@@ -384,7 +384,7 @@ export class Session {
       if (component.startsWith('kubelet/')) continue;
       const unchanged = baseline.get(component) === raw;
       if (unchanged && this.savedMemories.has(component)) continue;
-      if (unchanged) this.unchangedMemoriesSaved++;
+      if (unchanged) this.unchangedSaved++;
       this.pending.push({ time: this.clock.isoMs(), stream: 'memory', type: COMPONENT_MEMORY_SAVED, data: { component, memory: JSON.parse(raw) } });
     }
   }
@@ -394,7 +394,8 @@ export class Session {
    * only because the log held none yet): they ride along with a pass that appends, and do not
    * make a pass that changed nothing worth appending. Counts the records pending (takeBatch resets it).
    */
-  unchangedMemoriesSaved = 0;
+  get unchangedMemoriesSaved(): number { return this.unchangedSaved; }
+  private unchangedSaved = 0;
 
   /** Records an input (a user command) at the next simulated instant. */
   input(type: string, data: unknown): void {
@@ -417,7 +418,7 @@ export class Session {
    * recorded, quiet resyncs summarised — taken out of the session.
    */
   takeBatch(): NewLogRecord[] {
-    this.unchangedMemoriesSaved = 0;
+    this.unchangedSaved = 0;
     const lastTime = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.time : this.lastTime;
     if (this.pending.length > 0 && lastTime !== this.clock.isoMs()) {
       this.pending.push({ time: this.clock.isoMs(), stream: 'clock', type: 'ClockAdvanced', data: {} });
