@@ -9,8 +9,9 @@
  *   `pvsim apply -f pairs.yaml --wait=false` in this process, then until the process has appended
  *   its transaction. The clock covers both, as the embedded command's covers creating and binding.
  *
- * Claims Bound at the end, divided by the wall time. Rounds alternate the two, each on a fresh
- * cluster; medians.
+ * Claims Bound at the end, divided by the wall time. A warm-up of each (not counted), then
+ * rounds that alternate which case goes first, each on a fresh cluster; rates are medians, the
+ * ratio the median of the rounds' own ratios.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { emit, median, table } from './measure.ts';
 
 const quick = process.argv.includes('--quick');
 const PAIRS = quick ? 50 : 200;
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = quick ? 3 : 6;
 const CLI = resolve('services/cli/dist/pvsim.js');
 const BUDGET_MS = 300_000;
 
@@ -56,36 +57,46 @@ async function main(): Promise<void> {
   const distributed: number[] = [];
   const bound = { embedded: [] as number[], distributed: [] as number[] };
   try {
+    const runEmbedded = async (name: string): Promise<{ bound: number; rate: number }> => {
+      const cluster = ['--cluster', join(tmp, name)];
+      await pvsim([...cluster, 'init']);
+      const t0 = performance.now();
+      await pvsim([...cluster, 'apply', '-f', file]);
+      const seconds = (performance.now() - t0) / 1000;
+      const n = await boundClaims(cluster);
+      return { bound: n, rate: n / seconds };
+    };
+    const runDistributed = async (name: string): Promise<{ bound: number; rate: number }> => {
+      const nats = ['--nats', server.url, '--cluster', name];
+      await pvsim([...nats, 'init']);
+      const p = serve(nats);
+      await p.ready;
+      const t0 = performance.now();
+      await pvsim([...nats, 'apply', '-f', file, '--wait=false']);
+      await p.appended(1);
+      const seconds = (performance.now() - t0) / 1000;
+      const n = await boundClaims(nats);
+      p.child.kill('SIGTERM');
+      return { bound: n, rate: n / seconds };
+    };
+    // A warm-up of each (not counted: the first run of either warms the JIT for both), then
+    // rounds whose two cases alternate which goes first.
+    await runEmbedded('embedded-warm');
+    await runDistributed('served-warm');
     for (let round = 0; round < ROUNDS; round++) {
-      {
-        const cluster = ['--cluster', join(tmp, `embedded-${round}`)];
-        await pvsim([...cluster, 'init']);
-        const t0 = performance.now();
-        await pvsim([...cluster, 'apply', '-f', file]);
-        const seconds = (performance.now() - t0) / 1000;
-        bound.embedded.push(await boundClaims(cluster));
-        embedded.push(bound.embedded.at(-1)! / seconds);
-      }
-      {
-        const nats = ['--nats', server.url, '--cluster', `served-${round}`];
-        await pvsim([...nats, 'init']);
-        const p = serve(nats);
-        await p.ready;
-        const t0 = performance.now();
-        await pvsim([...nats, 'apply', '-f', file, '--wait=false']);
-        await p.appended(1);
-        const seconds = (performance.now() - t0) / 1000;
-        bound.distributed.push(await boundClaims(nats));
-        distributed.push(bound.distributed.at(-1)! / seconds);
-        p.child.kill('SIGTERM');
-      }
+      const cases = [
+        async () => { const r = await runEmbedded(`embedded-${round}`); bound.embedded.push(r.bound); embedded.push(r.rate); },
+        async () => { const r = await runDistributed(`served-${round}`); bound.distributed.push(r.bound); distributed.push(r.rate); },
+      ];
+      for (let k = 0; k < cases.length; k++) await cases[(round + k) % cases.length]!();
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     await server.stop();
   }
-  const ratio = median(distributed) / median(embedded);
-  console.log(`settled binds per second, ${PAIRS} static PV/PVC pairs, ${ROUNDS} rounds, medians (load average ${load} at the start)`);
+  // The median of the rounds' own ratios (a round's two cases run back to back), as natsLog's.
+  const ratio = median(distributed.map((d, round) => d / embedded[round]!));
+  console.log(`settled binds per second, ${PAIRS} static PV/PVC pairs, ${ROUNDS} rounds, medians, the ratio a median of the rounds' ratios (load average ${load} at the start)`);
   console.log(table(['case', 'claims bound (per round)', 'binds/s', 'ratio'], [
     ['embedded: apply (settles in-process)', bound.embedded.join(' '), median(embedded).toFixed(1), '1.00'],
     ['distributed: apply --wait=false + serve --only pv-controller', bound.distributed.join(' '), median(distributed).toFixed(1), ratio.toFixed(2)],
