@@ -203,11 +203,20 @@ export class WorkQueue {
   }
 }
 
+/**
+ * Creates a stream unless it exists. Two processes opening the queue at once (a `sim --nats` and
+ * its worker) race to create it: 2.9 refuses the loser as "already in use" or, as often, as
+ * "subjects overlap with an existing stream" — the winner's, of the same name. Either way the
+ * stream that now stands under that name is ours; any other refusal stands.
+ */
 async function addStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
   try {
     await jsm.streams.add(config);
   } catch (e) {
-    if (!(e instanceof JetStreamApiError && (e.code === STREAM_EXISTS || /already in use/.test(e.message)))) throw e;
+    if (!(e instanceof JetStreamApiError)) throw e;
+    if (e.code === STREAM_EXISTS || /already in use/.test(e.message)) return;
+    const standing = await jsm.streams.info(config.name!).catch(() => undefined);
+    if (standing === undefined || JSON.stringify(standing.config.subjects) !== JSON.stringify(config.subjects)) throw e;
   }
 }
 

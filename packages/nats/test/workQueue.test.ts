@@ -4,11 +4,29 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { GatherTimeoutError, TASK_STREAM, WORKER_CONSUMER, WorkQueue, startNatsServer } from '../src/index.ts';
+import { GatherTimeoutError, RESULT_STREAM, TASK_STREAM, WORKER_CONSUMER, WorkQueue, startNatsServer } from '../src/index.ts';
 
 const server = await startNatsServer();
 process.on('exit', () => void server.stop());
 const ACK_WAIT_MS = 400;
+
+test('processes opening the queue at once on a server without its streams all open it (the create race)', async () => {
+  // A sim --nats and its worker start together; 2.9 refuses the loser of the stream create as
+  // "already in use" or as "subjects overlap with an existing stream" (the winner's).
+  const own = await startNatsServer();
+  try {
+    for (let round = 0; round < 5; round++) {
+      const queues = await Promise.all(Array.from({ length: 4 }, () => WorkQueue.open({ servers: own.url })));
+      const jsm = await jetstreamManager(queues[0]!.nc);
+      assert.is((await jsm.streams.info(TASK_STREAM)).config.name, TASK_STREAM);
+      await jsm.streams.delete(TASK_STREAM);
+      await jsm.streams.delete(RESULT_STREAM);
+      await Promise.all(queues.map((q) => q.close()));
+    }
+  } finally {
+    await own.stop();
+  }
+});
 
 test('two workers share a job; each task has one result; a resubmitted task is queued once', async () => {
   const coordinator = await WorkQueue.open({ servers: server.url });
