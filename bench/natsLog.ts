@@ -7,7 +7,8 @@
  *   nats.js on the main thread: `await js.publish(subject, line)` of the very same bytes (the
  *   sealed lines, built before the clock starts) on the same subjects, into a stream configured
  *   the same way (file storage, two-minute duplicate window), a batch published together and its
- *   acks awaited together — without headers or the thread hop. A second raw loop adds the same
+ *   acks awaited together — without headers or the thread hop, and connected without async
+ *   traces as pvsim's connections are (nats.js builds two Errors per publish otherwise). A second raw loop adds the same
  *   headers (`msgID`, `expect`) to show what the server's checks cost apart from the hop.
  *   Batches of 1 and of 100 records; goal ≥ 80 % of the plain raw loop.
  * - **Awaited appends.** `JetStreamEventLog.appendAsync` (ADR 0032), the path component processes
@@ -50,7 +51,9 @@ let clusterCount = 0;
 
 async function main(): Promise<void> {
   const server = await startNatsServer();
-  const nc = await connect({ servers: server.url });
+  // Without async traces, as pvsim connects (connectOptions.mjs): the baseline gets every
+  // free option the log takes, so the ratio is the protocol's cost, not a setting's.
+  const nc = await connect({ servers: server.url, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
 

@@ -37,12 +37,16 @@ function readCredential(flag, file) {
 /**
  * nats.js connect options for pvsim's: URL credentials moved out of the URL, a `.creds` file or
  * an nkey seed file turned into nats.js's authenticator (read here, so neither crosses a thread
- * boundary nor appears in a message), TLS files passed as nats.js takes them.
+ * boundary nor appears in a message), TLS files passed as nats.js takes them. Without async
+ * traces: nats.js would otherwise build two Error objects (stack captured) for every request and
+ * publish, in case it fails — half the cost of a JetStream publish (2,000 pipelined publishes:
+ * 150 → 78 ms). pvsim turns every NATS failure into its own error with a code and message, so
+ * the stack of where nats.js was called adds nothing.
  */
 export function natsConnectOptions(given) {
   const { credsFile, nkeyFile, ...rest } = withUrlCredentials(given);
   const authenticator = [];
   if (credsFile) authenticator.push(credsAuthenticator(readCredential("--nats-creds", credsFile)));
   if (nkeyFile) authenticator.push(nkeyAuthenticator(new TextEncoder().encode(readCredential("--nats-nkey", nkeyFile).toString("utf8").trim())));
-  return { ...rest, ...(authenticator.length > 0 ? { authenticator } : {}) };
+  return { noAsyncTraces: true, ...rest, ...(authenticator.length > 0 ? { authenticator } : {}) };
 }

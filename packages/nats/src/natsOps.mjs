@@ -4,18 +4,20 @@
  * path of composition roots that can await (asyncCalls.ts, ADR 0032). One connection per distinct
  * set of connect options, kept until `closeConnections`.
  *
- * An append publishes the batch's lines pipelined, each with `Nats-Msg-Id` (so a retried publish
+ * An append publishes the batch's lines in order, each with `Nats-Msg-Id` (so a retried publish
  * is stored once), `Nats-Expected-Last-Sequence` = the position before it, and — from the second
  * line on — `Nats-Expected-Last-Msg-Id` = the previous line's id: a foreign record slipping in
  * between two of ours breaks the chain, so a batch is never interleaved with another writer's, and
  * a stale writer's later lines never land after a shorter batch that won (the ids name records,
- * not positions: JetStreamEventLog.ts `logMsgId`).
+ * not positions: JetStreamEventLog.ts `logMsgId`). The chain also lets one ack per window of
+ * lines stand for all of them (the rest go without a reply): the window's last line is stored
+ * only if every line before it was.
  * A read is an ordered consumer from `fromSeq` up to the stream's last sequence at the start.
  *
  * Plain JavaScript so the worker thread imports it without a loader; typed in natsOps.d.mts.
  */
 
-import { connect } from "@nats-io/transport-node";
+import { connect, headers } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, JetStreamApiError, DeliverPolicy } from "@nats-io/jetstream";
 import { natsConnectOptions } from "./connectOptions.mjs";
 import { RETRIES_MAX, isTransient, pause, retrying } from "./transient.mjs";
@@ -27,8 +29,10 @@ const decoder = new TextDecoder();
 const API_TIMEOUT_MS = 2_000;
 /** One publish's deadline for its ack. */
 const PUBLISH_TIMEOUT_MS = 5_000;
-/** Publishes of one append in flight at once. */
-const PUBLISH_WINDOW = 256;
+/** Lines of one append published before an ack is awaited (the last of them carries it). */
+const PUBLISH_WINDOW = 1_024;
+/** The ack of a window's last line waits for the server to store the lines before it too. */
+const ACK_MS_PER_LINE = 5;
 const connections = new Map();
 /** The same connections once open, looked up without waiting a turn of the event loop. */
 const opened = new Map();
@@ -55,6 +59,15 @@ export function open(given) {
     connections.set(key, entry);
   }
   return entry;
+}
+
+/** The headers nats.js's `publish` options `msgID` and `expect` would set, for a publish without a reply. */
+function chainHeaders(msgID, expect) {
+  const h = headers();
+  h.set("Nats-Msg-Id", msgID);
+  h.set("Nats-Expected-Last-Sequence", String(expect.lastSequence));
+  if (expect.lastMsgID !== void 0) h.set("Nats-Expected-Last-Msg-Id", expect.lastMsgID);
+  return h;
 }
 
 function apiCode(error) {
@@ -156,55 +169,62 @@ export async function runNatsOp(request) {
           if (!(error instanceof JetStreamApiError)) throw error;
         }
       }
-      // Pipelined in windows: enough in flight to keep the connection busy, few enough that a
-      // loaded machine acks each within its deadline.
+      // Chained in windows: every line but a window's last is published without a reply (no
+      // request, no inbox, no timer: a third of an acked publish's cost), the last with its ack.
+      // The chain makes that one ack speak for the window: a line is stored only when the line
+      // before it is the stream's last (its id and position), so the last line's ack means every
+      // line of the window was stored in order — and any refused line refuses all after it.
+      const lines = request.lines;
+      const n = lines.length;
+      const expectFor = (k) => ({ lastSequence: request.expectedSeq + k, ...k > 0 ? { lastMsgID: lines[k - 1].msgID } : {} });
+      // A duplicate past position 1 is our very record (its id names position and checksum)
+      // stored by another writer that computed the same batch — two component processes on the
+      // same log run the same transaction — or by our own publish retried: it is ours, at its
+      // place. At position 1 the id is fixed, and a duplicate is someone else's first record.
+      const ours = (ack, pos) => !ack.duplicate || pos > 1 && ack.seq === pos;
       let done = 0;
-      for (let attempt = 1; done < request.lines.length; ) {
-        // On an empty stream the first line goes alone: its fixed id is the only check the
-        // server makes there, and the lines after it must not be sent before it is ours.
-        const window = request.lines.slice(done, before === 0 && done === 0 ? 1 : done + PUBLISH_WINDOW);
-        const acks = window.map((l, j) => {
-          const k = done + j;
-          return js.publish(l.subject, l.line, {
-            msgID: l.msgID,
-            expect: { lastSequence: request.expectedSeq + k, ...k > 0 ? { lastMsgID: request.lines[k - 1].msgID } : {} }
-          });
-        });
-        const settled = await Promise.allSettled(acks);
-        // A duplicate past position 1 is our very record (its id names position and checksum)
-        // stored by another writer that computed the same batch — two component processes on the
-        // same log run the same transaction — or by our own publish retried: it is ours, at its
-        // place. At position 1 the id is fixed, and a duplicate is someone else's first record.
-        const ours = (ack, pos) => pos > 1 && ack.seq === pos;
-        const firstBad = settled.findIndex((s, j) => s.status === "rejected" || s.value.duplicate && !ours(s.value, request.expectedSeq + done + j + 1));
-        if (firstBad === -1) {
-          done += window.length;
+      // On an empty stream the first line goes alone: its fixed id is the only check the server
+      // makes there, and the lines after it must not be sent before it is ours. After a refusal
+      // the first line not stored goes alone too, so its own error is the one reported.
+      let alone = before === 0;
+      for (let attempt = 1; done < n; ) {
+        const end = alone ? done + 1 : Math.min(n, done + PUBLISH_WINDOW);
+        for (let k = done; k < end - 1; k++) nc.publish(lines[k].subject, lines[k].line, { headers: chainHeaders(lines[k].msgID, expectFor(k)) });
+        const last = lines[end - 1];
+        const outcome = await js.publish(last.subject, last.line, { msgID: last.msgID, expect: expectFor(end - 1), timeout: PUBLISH_TIMEOUT_MS + ACK_MS_PER_LINE * (end - done) })
+          .then((ack) => ({ ack }), (error) => ({ error }));
+        if (outcome.ack) {
+          if (!ours(outcome.ack, request.expectedSeq + end)) throw await conflict(`position ${request.expectedSeq + end} was already written`, done);
+          done = end;
+          alone = false;
           continue;
         }
-        const bad = settled[firstBad];
-        if (bad.status === "rejected" && isTransient(bad.reason) && attempt < RETRIES_MAX) {
+        const error = outcome.error;
+        const retry = isTransient(error) && attempt < RETRIES_MAX;
+        if (retry) {
           attempt++;
           await pause(100 * attempt);
-          // No stream (no responders), or one that ends before our position: a lost race.
-          if (await lastSeq(jsm, request.stream) < request.expectedSeq + done) throw await conflict("the stream ends before the expected position", done);
-          // Lost to a reconnect: see how much of ours the stream holds, and publish the rest.
-          const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
-          let k = 0;
-          while (k < stored.length && k < request.lines.length && stored[k].line === request.lines[k].line) k++;
-          if (k < stored.length) throw await conflict("another writer appended while the connection was down", k);
-          done = k;
-          if (done === request.lines.length) return done;
+        }
+        // What the stream took of ours, read back: a refused line without a reply says nothing.
+        // No stream (no responders), or one that ends before our position: a lost race.
+        if (await lastSeq(jsm, request.stream) < request.expectedSeq + done) throw await conflict("the stream ends before the expected position", done);
+        const stored = await readFrom(nc, jsm, request.stream, request.expectedSeq + 1);
+        let held = 0;
+        while (held < stored.length && held < n && stored[held].line === lines[held].line) held++;
+        if (held < stored.length) throw await conflict(retry ? "another writer appended while the connection was down" : String(error?.message ?? error), held);
+        done = held;
+        // Lost to a reconnect (publish the rest), or refused without a word (find out why).
+        if (retry || !alone) {
+          alone = !retry;
           continue;
         }
-        if (bad.status === "fulfilled") throw await conflict(`position ${request.expectedSeq + done + firstBad + 1} was already written`, done + firstBad);
-        const error = bad.reason;
         const code = apiCode(error);
         // No stream takes the subject (nats.js reports no responders as JetStreamNotEnabled).
         const noStream = error?.name === "JetStreamNotEnabled" && await lastSeq(jsm, request.stream) === 0;
         if (noStream || code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID || code === STREAM_NOT_FOUND) {
-          throw await conflict(String(error?.message ?? error), done + firstBad);
+          throw await conflict(String(error?.message ?? error), done);
         }
-        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { storedCount: done + firstBad });
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { storedCount: done });
       }
       return done;
     }

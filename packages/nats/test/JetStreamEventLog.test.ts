@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { sealBatch } from '@pvsim/domain';
-import { JetStreamEventLog, closeAsyncCalls, logStreamName, logSubject, startNatsServer } from '@pvsim/nats';
+import { JetStreamEventLog, closeAsyncCalls, logStreamName, logSubject, logSubjectFilter, startNatsServer } from '@pvsim/nats';
 import type { LogRecord, NewLogRecord } from '@pvsim/domain';
 
 const server = await startNatsServer();
@@ -130,6 +130,30 @@ for (const [how, append] of DRIVERS) {
     } finally {
       late.kill('SIGKILL');
     }
+  });
+
+  test(`${how}: a batch of several windows is stored whole, in order; a line refused inside a window stops the batch there, with that line's own error`, async () => {
+    // Lines inside a window go without a reply (natsOps.mjs): only the chain of expected
+    // positions and ids keeps a refused line from being skipped silently.
+    const cluster = `windows-${how}`;
+    const nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    // The stream made beforehand, refusing messages over 2,000 bytes (the log creates it only when missing).
+    await jsm.streams.add({ name: logStreamName(cluster), subjects: [logSubjectFilter(cluster)], max_msg_size: 2_000 });
+    await nc.close();
+    const log = open(cluster);
+    await append(log, [rec('cluster', 'start')], 0);
+    const whole = Array.from({ length: 2_500 }, (_, i) => rec(`pv/v${i % 7}`, i));
+    const stored = await append(log, whole, 1);
+    assert.equal(stored.map((r) => r.pos), whole.map((_, i) => i + 2));
+    assert.equal(log.read().slice(1).map((r) => r.data), whole.map((r) => r.data));
+    const big = Array.from({ length: 3_000 }, (_, i) => rec('pv/w', i === 1_500 ? 'x'.repeat(5_000) : i));
+    await rejects(append(log, big, 2_501), (e) => (e as Error).message.includes('the append stopped after 1500 of 3000 records') && /maximum/i.test((e as Error).message));
+    // What was stored of it is the part before the refused line (never read: the batch is unfinished).
+    assert.is(log.read().length, 2_501);
+    const nc2 = await connect({ servers: server.url });
+    assert.is((await (await jetstreamManager(nc2)).streams.info(logStreamName(cluster))).state.last_seq, 2_501 + 1_500);
+    await nc2.close();
   });
 }
 
