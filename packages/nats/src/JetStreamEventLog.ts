@@ -129,6 +129,15 @@ export class JetStreamEventLog implements EventLog {
     return this.complete(stored, pos);
   }
 
+  /**
+   * `readAfter(pos)` of lines the caller already holds — a follower's (followLog), which hears
+   * every line as it is stored — instead of reading them again: the complete batches among
+   * `lines` (stream sequences pos + 1, pos + 2, … in order), checked as `read()` checks them.
+   */
+  recordsOf(lines: readonly Pick<StoredLine, 'seq' | 'line'>[], pos: number): LogRecord[] {
+    return this.complete(lines, pos);
+  }
+
   lastPos(): number {
     return runSync(this.lastPosSteps());
   }
@@ -271,7 +280,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   /** The records of complete batches, checked; corrupt or out-of-order data is LogCorruptError. */
-  private complete(stored: StoredLine[], after = 0): LogRecord[] {
+  private complete(stored: readonly Pick<StoredLine, 'seq' | 'line'>[], after = 0): LogRecord[] {
     const out: LogRecord[] = [];
     let lastEnd = 0;
     for (const s of stored) {

@@ -79,19 +79,45 @@ export function parseComponents(list: string): string[] {
  * since (`Session` `after` + `appended`), so a long-running process does not read the whole log
  * back for every transaction. A session whose append lost the race is never continued (its
  * objects hold a batch the log does not): the next one folds the log afresh.
+ *
+ * A process that follows the log (`hear`) hands it every line from the sequence it follows from:
+ * the batches since the last session are then the lines it heard, not read again. What it has
+ * not heard yet it does not see — as an informer that has not caught up: a pass on that view that
+ * writes loses its race (and the next session reads the log afresh), and the batch still to be
+ * heard brings another pass.
  */
 export class FollowingSessions {
   private reusable: Session | undefined;
+  /** Every line from stream sequence `heardFrom` on that is past the last session's end, in order. */
+  private heard: { seq: number; line: string }[] = [];
+  private heardFrom = Infinity;
   constructor(private readonly g: GlobalOptions) {}
 
+  /** From here on the caller hands over every line of the log from sequence `fromSeq` on, in order (`hear`). */
+  following(fromSeq: number): void { this.heardFrom = fromSeq; }
+
+  hear(seq: number, line: string): void { this.heard.push({ seq, line }); }
+
   open(): Session {
+    const s = this.next();
+    // What the session holds is not needed again.
+    let skip = 0;
+    while (skip < this.heard.length && this.heard[skip]!.seq <= s.endPosition) skip++;
+    if (skip > 0) this.heard = this.heard.slice(skip);
+    return s;
+  }
+
+  private next(): Session {
     const previous = this.reusable;
     this.reusable = undefined;
     const log = openClusterLog(this.g);
     if (!previous || !(log instanceof JetStreamEventLog)) return openSession(this.g);
+    const end = previous.endPosition;
+    // The lines heard reach back to the previous session's end (those before it were dropped).
+    const appended = this.heardFrom <= end + 1 ? log.recordsOf(this.heard.filter((l) => l.seq > end), end) : log.readAfter(end);
     const driverRpc = natsDriverRpc(this.g);
     return new Session({
-      clusterDir: this.g.clusterDir, seed: this.g.seed, log, after: previous, appended: log.readAfter(previous.endPosition),
+      clusterDir: this.g.clusterDir, seed: this.g.seed, log, after: previous, appended,
       ...(driverRpc ? { driverRpc } : {}),
       ...(this.g.budget ? { budget: this.g.budget } : {}),
     });
@@ -237,7 +263,9 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   };
   let handle: FollowHandle | undefined;
   // Every complete batch (its last record carries `end`) may have left work for us.
-  handle = await followLog(connect, g.nats.cluster, end + 1, (_seq, line) => {
+  sessions.following(end + 1);
+  handle = await followLog(connect, g.nats.cluster, end + 1, (seq, line) => {
+    sessions.hear(seq, line);
     if (endsBatch(line)) setImmediate(work);
   });
   // The signals are taken before the first pass: a SIGTERM while it runs stops the process after

@@ -10,7 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNatsServer } from '@pvsim/nats';
+import { JetStreamEventLog, startNatsServer } from '@pvsim/nats';
+import { ExpectedVersionConflict } from '@pvsim/domain';
+import { FollowingSessions } from '../src/componentHost.ts';
+import { runInput } from '../src/inputs.ts';
+import { openSession } from '../src/session.ts';
+import type { GlobalOptions } from '../src/verbTypes.ts';
 import { pvsim, repoRoot } from './support.ts';
 
 const server = await startNatsServer();
@@ -128,6 +133,39 @@ test('the pv-controller process killed before its append wrote nothing; restarte
   assert.match((await ok([...nats('killed'), 'log', 'verify'])).stdout, /log verified: 3 inputs re-executed/);
   restarted.child.kill('SIGTERM');
   assert.is(await restarted.exited, 0);
+});
+
+test('a following process folds the lines it heard, as a read of the log would; lines not heard yet leave it behind, and its write then loses the race', async () => {
+  const cluster = 'heard';
+  await ok([...nats(cluster), 'init']);
+  const g: GlobalOptions = { clusterDir: '.unused', seed: 1, nats: { url: server.url, cluster } };
+  const log = new JetStreamEventLog({ connect: { servers: server.url }, cluster });
+  const sessions = new FollowingSessions(g);
+  const first = sessions.open();
+  sessions.keep(first);
+  sessions.following(first.endPosition + 1);
+  await ok([...nats(cluster), 'apply', '-f', join(repoRoot, 'examples/static/'), '--wait=false']);
+  // Heard: the very lines the stream stores (a record's line is its JSON).
+  for (const r of log.readAfter(first.endPosition)) sessions.hear(r.pos, JSON.stringify(r));
+  const heard = sessions.open();
+  const read = openSession(g);
+  assert.is(heard.endPosition, read.endPosition);
+  assert.equal(heard.store.dump().objects, read.store.dump().objects);
+  assert.is(heard.world.fingerprint(), read.world.fingerprint());
+  sessions.keep(heard);
+  const old = openSession(g);
+  // Another batch the process has not heard yet: its session is the one before it, and a write there is stale.
+  await ok([...nats(cluster), 'delete', 'pvc', 'scratch', '--wait=false']);
+  const behind = sessions.open();
+  assert.is(behind.endPosition, heard.endPosition);
+  assert.ok(log.lastPos() > behind.endPosition);
+  runInput(behind, { type: 'ComponentWorkRequested', data: { seed: 1, component: 'pv-controller' } });
+  assert.throws(() => behind.commit(), (e: unknown) => e instanceof ExpectedVersionConflict);
+  // Lines heard only from later than its last session's end (a gap): it reads the log instead.
+  const late = new FollowingSessions(g);
+  late.keep(old);
+  late.following(log.lastPos() + 1);
+  assert.is(late.open().endPosition, log.lastPos());
 });
 
 test('two pv-controller processes at once: one transaction wins each race, no volume is bound twice', async () => {
