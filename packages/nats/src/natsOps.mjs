@@ -213,9 +213,11 @@ export async function runNatsOp(request) {
         while (held < stored.length && held < n && stored[held].line === lines[held].line) held++;
         if (held < stored.length) throw await conflict(retry ? "another writer appended while the connection was down" : String(error?.message ?? error), held);
         done = held;
-        // Lost to a reconnect (publish the rest), or refused without a word (find out why).
+        if (done === n) return done;
+        // Lost to a reconnect (publish the rest; an empty stream's first line still alone), or
+        // refused without a word (find out why).
         if (retry || !alone) {
-          alone = !retry;
+          alone = !retry || before === 0 && done === 0;
           continue;
         }
         const code = apiCode(error);
