@@ -12,6 +12,10 @@
  * `--against=PATH` replays on a second Fingerprinter class too (another checkout's
  * `packages/domain/src/Fingerprinter.ts`, with its dependencies installed), alternating with this
  * one, and checks both end with the same value: a paired A/B of the fingerprinter alone.
+ * Mind the slots: the class in the `--against` slot replays slower than this tree's class even
+ * when it is the same code (2026-12-03, full 20: medians 24 against 62 ms, a copy of this very
+ * file as `--against`) — the recording warmed this tree's class on the run's own objects. Compare
+ * slot for slot: run it from both trees, each `--against` the other.
  * `--save=FILE` writes the recorded calls (`v8.serialize`, which keeps shared parts shared) for a
  * replay under `valgrind --tool=cachegrind` — instruction counts do not move with the load
  * (docs/benchmarks.md, "Fingerprint cost, session 8", says how).
