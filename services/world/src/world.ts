@@ -727,6 +727,8 @@ export class World {
     };
     const carried = this.componentHashesNow();
     if (carried.size > 0) carriedHashes.set(snap, carried);
+    const waiting = this.scheduler.waitingHashes();
+    if (waiting !== undefined) carriedWaiting.set(snap, waiting);
     return snap;
   }
 
@@ -849,7 +851,7 @@ export class World {
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
-    this.restorePendingWork(s.work);
+    this.restorePendingWork(s.work, carriedWaiting.get(snap));
     for (const c of this.manager.controllers) {
       const state = snap.controllers[c.name];
       if (state === undefined || !c.loadState) continue;
@@ -861,8 +863,10 @@ export class World {
         this.snapshotStates.set(c.name, loaded);
         continue;
       }
-      // Copied: the component goes on changing what it loads, and the snapshot may be restored again.
-      c.loadState(structuredClone(state));
+      // A component whose loadState copies what it keeps is given the snapshot's state itself
+      // (snapshots never change it); any other is given a copy: it may go on changing what it
+      // loads, and the snapshot may be restored again.
+      c.loadState(c.loadStateCopies === true ? state : structuredClone(state));
       const after = c.stateVersion?.value;
       if (after === undefined) { this.loadedStates.delete(c.name); continue; }
       // Its state is the snapshot's now: the next snapshot shares it, until the version moves.
@@ -1065,8 +1069,14 @@ export class World {
    * built after the deletion, and, as in Kubernetes, a kubelet of a deleted node does nothing more —
    * its items are dropped, never delivered (delivering them would throw `unknown work queue`).
    */
-  restorePendingWork(work: PendingWorkOf): void {
-    const owned = (item: WorkItem) => this.manager.ownerOf(item.queue) !== undefined;
+  restorePendingWork(work: PendingWorkOf, hashes?: readonly number[]): void {
+    const manager = this.manager;
+    let all = true;
+    for (const item of work.waiting) if (manager.ownerOf(item.queue) === undefined) { all = false; break; }
+    for (const t of work.delayed) if (manager.ownerOf(t.item.queue) === undefined) { all = false; break; }
+    // Every item owned (almost always): taken back as it is, with the hashes it came with.
+    if (all) { this.scheduler.restorePendingWork(work, hashes); return; }
+    const owned = (item: WorkItem) => manager.ownerOf(item.queue) !== undefined;
     this.scheduler.restorePendingWork({ waiting: work.waiting.filter(owned), delayed: work.delayed.filter((t) => owned(t.item)) });
   }
 
@@ -1284,6 +1294,12 @@ interface CarriedHash { hi: number; lo: number }
  * it): a snapshot read back from JSON carries none and its world hashes every component again.
  */
 const carriedHashes = new WeakMap<WorldSnapshot, ReadonlyMap<string, CarriedHash>>();
+/**
+ * Each waiting item's part of the queue's hash as the snapshot's world kept it
+ * (`Scheduler.waitingHashes`), beside the snapshot as `carriedHashes`: a restore puts the items
+ * back without hashing each again, and its queue hash is the snapshot's world's, item for item.
+ */
+const carriedWaiting = new WeakMap<WorldSnapshot, readonly number[]>();
 
 /** A component's state as a snapshot holds it (never changed), with the instance and state version it stands for. */
 interface KeptState { owner: Controller; version: number; state: unknown }
