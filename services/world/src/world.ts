@@ -725,10 +725,9 @@ export class World {
       streams: mutable.streams,
       controllers,
     };
-    const carried = this.componentHashesNow();
-    if (carried.size > 0) carriedHashes.set(snap, carried);
+    const components = this.componentHashesNow();
     const waiting = this.scheduler.waitingHashes();
-    if (waiting !== undefined) carriedWaiting.set(snap, waiting);
+    if (components.size > 0 || waiting !== undefined) carried.set(snap, { components, waiting });
     return snap;
   }
 
@@ -750,7 +749,7 @@ export class World {
   /**
    * Each component's fingerprint hash as this world last computed it, for the
    * components whose state version has not moved since (their state is still what was hashed).
-   * A snapshot carries them beside its data (`carriedHashes`), so a world restored from it hashes
+   * A snapshot carries them beside its data (`carried`), so a world restored from it hashes
    * again only the components a step then changes — as this world itself would,
    * had it taken the step. Without them every restored world hashed every component from scratch
    * (a sixth of an explored transition, 2026-12-02 session 5).
@@ -851,7 +850,8 @@ export class World {
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
-    this.restorePendingWork(s.work, carriedWaiting.get(snap));
+    const hashes = carried.get(snap);
+    this.restorePendingWork(s.work, hashes?.waiting);
     for (const c of this.manager.controllers) {
       const state = snap.controllers[c.name];
       if (state === undefined || !c.loadState) continue;
@@ -874,8 +874,7 @@ export class World {
       this.loadedStates.set(c.name, entry);
       this.snapshotStates.set(c.name, entry);
     }
-    const carried = carriedHashes.get(snap);
-    if (carried !== undefined) this.takeCarriedHashes(carried);
+    if (hashes !== undefined && hashes.components.size > 0) this.takeCarriedHashes(hashes.components);
   }
 
   /**
@@ -1280,7 +1279,8 @@ function copyOfSnapshot(snap: WorldSnapshot): WorldSnapshot {
     // is flat (work items are a queue and a key, a stream's state a few numbers), copied by hand.
     work: { waiting: snap.work.waiting.map((i) => ({ ...i })), delayed: snap.work.delayed.map((t) => ({ ...t, item: { ...t.item } })) },
     armedFaults: snap.armedFaults.length === 0 ? [] : structuredClone(snap.armedFaults),
-    streams: Object.fromEntries(Object.entries(snap.streams).map(([label, state]) => [label, [...state]])),
+    // Loading a stream copies its state (Random.load), so the snapshot's is shared.
+    streams: snap.streams,
   };
 }
 
@@ -1293,13 +1293,16 @@ interface CarriedHash { hi: number; lo: number }
  * What a snapshot's world had hashed, per snapshot and beside its data (never written out with
  * it): a snapshot read back from JSON carries none and its world hashes every component again.
  */
-const carriedHashes = new WeakMap<WorldSnapshot, ReadonlyMap<string, CarriedHash>>();
-/**
- * Each waiting item's part of the queue's hash as the snapshot's world kept it
- * (`Scheduler.waitingHashes`), beside the snapshot as `carriedHashes`: a restore puts the items
- * back without hashing each again, and its queue hash is the snapshot's world's, item for item.
- */
-const carriedWaiting = new WeakMap<WorldSnapshot, readonly number[]>();
+const carried = new WeakMap<WorldSnapshot, {
+  /** Per component (`componentHashesNow`). */
+  components: ReadonlyMap<string, CarriedHash>;
+  /**
+   * Each waiting item's part of the queue's hash as the snapshot's world kept it
+   * (`Scheduler.waitingHashes`): a restore puts the items back without hashing each again, and its
+   * queue hash is the snapshot's world's, item for item.
+   */
+  waiting: readonly number[] | undefined;
+}>();
 
 /** A component's state as a snapshot holds it (never changed), with the instance and state version it stands for. */
 interface KeptState { owner: Controller; version: number; state: unknown }
