@@ -120,17 +120,20 @@ export class RandomStreams {
    */
   state(): Record<string, number[]> {
     const last = this.lastState;
-    if (last !== undefined && last.parts.length === this.streams.size) {
-      let same = true;
-      let i = 0;
-      for (const r of this.streams.values()) if (r.stateShared() !== last.parts[i++]) { same = false; break; }
-      if (same) return last.record;
-    }
+    if (last !== undefined && this.unmoved(last)) return last.record;
     const parts: (readonly number[])[] = [];
     for (const r of this.streams.values()) parts.push(r.stateShared());
     const record = Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, [...r.stateShared()]]));
     this.lastState = { parts, record };
     return record;
+  }
+
+  /** Whether every stream stands where it stood at the `state()` that returned `last`, and none was made since. */
+  private unmoved(last: { parts: (readonly number[])[] }): boolean {
+    if (last.parts.length !== this.streams.size) return false;
+    let i = 0;
+    for (const r of this.streams.values()) if (r.stateShared() !== last.parts[i++]) return false;
+    return true;
   }
 
   /** The last `state()`: each stream's shared state then (in the streams' order) and the record returned. */
@@ -146,6 +149,9 @@ export class RandomStreams {
    * the state does not name is put back at its start, where a new world's would be.
    */
   loadInPlace(state: Record<string, number[]>): void {
+    // The state this world last gave, and no stream moved since (a restore of a state whose step drew nothing).
+    const last = this.lastState;
+    if (last !== undefined && last.record === state && this.unmoved(last)) return;
     for (const [label, r] of this.streams) {
       if (!(label in state)) r.load(new Random(deriveSeed(this.seed, labelHash(label))).state());
     }
