@@ -321,6 +321,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private derived = newDerived();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
   private eventByCorrelation = new Map<string, string>();
+  /**
+   * Whether `eventByCorrelation` is what building it from the Events in order gives (each
+   * correlation key's first Event). Puts keep it so; dropping the Event a key points at does not
+   * (the key is forgotten, where a build would find a later Event with it).
+   */
+  private correlationBuilt = true;
   private resourceVersion = 0;
   private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
@@ -567,6 +573,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.index = undefined;
     this.derived = newDerived();
     this.eventByCorrelation = new Map();
+    this.correlationBuilt = true;
     this.unhashed.clear();
     this.fingerprinter = new Fingerprinter();
     this.resourceVersion = 0;
@@ -605,6 +612,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.unhashed.clear();
     const changed: ReloadedKeys = [];
     let eventsRebuilt = false;
+    let eventsChanged = false;
     const objects = dump.objects;
     let from = 0;
     for (const kind of STORED_KINDS) {
@@ -616,6 +624,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       const actorKind = isActorKind(kind);
       const current: Map<string, AnyObject | Passivated> | undefined = actorKind ? this.actors.get(kind) : this.plain.get(kind);
       if ((current === undefined || current.size === 0) && to === from) continue;
+      if (kind === 'Event') eventsChanged = true;
       const map = current ?? (actorKind ? this.actorsOf(kind) : this.plainOf(kind));
       if (!this.reloadInOrder(kind, map, objects, from, to, changed)) {
         this.reloadRebuilt(kind, map, objects.slice(from, to).map(([, key, obj]) => [key, obj]), changed);
@@ -625,10 +634,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       this.kindEntries.set(kind, objects.slice(from, to));
       from = to;
     }
-    this.eventByCorrelation = new Map();
-    for (const [key, ev] of this.plainOf('Event')) {
-      const correlation = correlationKeyOf(ev);
-      if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+    // Built again unless the Events stand as they stood and it was built for them.
+    if (eventsChanged || !this.correlationBuilt) {
+      this.eventByCorrelation = new Map();
+      for (const [key, ev] of this.plainOf('Event')) {
+        const correlation = correlationKeyOf(ev);
+        if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+      }
+      this.correlationBuilt = true;
     }
     this.resourceVersion = dump.resourceVersion;
     this.recreated = new Map(dump.recreated ?? []);
@@ -752,6 +765,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     // Taken over, not copied (this store is new: its index is empty): a replay adopts a store per
     // input, and copying every event's entry each time grew with the recording.
     this.eventByCorrelation = other.eventByCorrelation;
+    this.correlationBuilt = other.correlationBuilt;
     other.eventByCorrelation = new Map();
     for (const [kind, host] of other.hosts) this.hosts.set(kind, host);
     for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
@@ -1013,7 +1027,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     }
     if (kind === 'Event' && old) {
       const correlation = correlationKeyOf(old);
-      if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
+      if (this.eventByCorrelation.get(correlation) === key) { this.eventByCorrelation.delete(correlation); this.correlationBuilt = false; }
     }
   }
 }

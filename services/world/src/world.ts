@@ -661,7 +661,8 @@ export class World {
    * same), else its saved state's text: the kubelets' actual states are not serialised for it.
    */
   private quietState(): unknown[] {
-    const streams = this.streams.state();
+    // A copy: the streams' record is shared with snapshots (RandomStreams.state), never changed.
+    const streams = { ...this.streams.state() };
     if (this.chooserStream !== undefined) delete streams[this.chooserStream];
     const parts: unknown[] = [JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams])];
     for (const c of this.manager.controllers) {
