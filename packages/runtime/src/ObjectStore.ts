@@ -510,8 +510,9 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       let entries = this.kindEntries.get(kind);
       if (entries === undefined) {
         entries = [];
-        if (isActorKind(kind)) { for (const [k, a] of this.actorsOf(kind)) entries.push([kind, k, a.object]); }
-        else for (const [k, o] of this.plainOf(kind)) entries.push([kind, k, o]);
+        // Each entry frozen: dumps share it.
+        if (isActorKind(kind)) { for (const [k, a] of this.actorsOf(kind)) entries.push(Object.freeze([kind, k, a.object]) as [StoredKind, string, AnyObject]); }
+        else for (const [k, o] of this.plainOf(kind)) entries.push(Object.freeze([kind, k, o]) as [StoredKind, string, AnyObject]);
         this.kindEntries.set(kind, entries);
       }
       for (let i = 0; i < entries.length; i++) objects.push(entries[i]!);

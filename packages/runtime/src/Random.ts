@@ -123,7 +123,8 @@ export class RandomStreams {
     if (last !== undefined && this.unmoved(last)) return last.record;
     const parts: (readonly number[])[] = [];
     for (const r of this.streams.values()) parts.push(r.stateShared());
-    const record = Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, [...r.stateShared()]]));
+    // Frozen: it is shared (a caller that wants to change it copies it).
+    const record = Object.freeze(Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, Object.freeze([...r.stateShared()]) as number[]])));
     this.lastState = { parts, record };
     return record;
   }
