@@ -992,7 +992,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   private markUnhashed(kind: StoredKind, key: string): void {
     this.writtenKinds?.add(kind);
-    this.kindEntries.delete(kind);
+    if (this.kindEntries.size > 0) this.kindEntries.delete(kind);
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
     keys.add(key);

@@ -232,8 +232,13 @@ export class Scheduler {
   /** Adds an item unless the same one is already waiting. */
   add(item: WorkItem): void {
     if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
-    const mark = this.mark(item);
-    if (mark !== undefined) this.count(item, mark);
+    const keys = this.keysOf(item.queue);
+    if (keys.get(item.key)?.waiting === true) return;
+    const mark: Mark = { waiting: true, hi: 0, lo: 0 };
+    keys.set(item.key, mark);
+    this.waiting.push(item);
+    this.marks.push(mark);
+    this.count(item, mark);
   }
 
   /** `add` with the item's hash given (`restorePendingWork`: only while the sum is kept). */
