@@ -44,6 +44,15 @@ export interface Controller {
   saveState?(): unknown;
   loadState?(state: unknown): void;
   /**
+   * True when `loadState` neither changes what it is given nor keeps a part of it that this
+   * controller changes later (it copies into its own sets and maps, or keeps only parts it never
+   * changes): the world then hands it a snapshot's state itself, which snapshots share and never
+   * change, instead of a copy (services/world/test/loadStateContract.test.ts holds every built-in
+   * component to it). Without it the world copies the state first (a user's driver module, whose
+   * code is not ours to vouch for).
+   */
+  readonly loadStateCopies?: boolean;
+  /**
    * What `saveState()` returns as the fingerprint sees it, for hashing right away only: it may
    * share this controller's own memory (no copies) and list a record's members in any order (a
    * hash of an object does not depend on its members' order), but it must hash exactly as

@@ -321,6 +321,12 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   private derived = newDerived();
   /** The event correlator's index: correlation key -> key of the event it aggregates into. */
   private eventByCorrelation = new Map<string, string>();
+  /**
+   * Whether `eventByCorrelation` is what building it from the Events in order gives (each
+   * correlation key's first Event). Puts keep it so; dropping the Event a key points at does not
+   * (the key is forgotten, where a build would find a later Event with it).
+   */
+  private correlationBuilt = true;
   private resourceVersion = 0;
   private bus: Bus;
   /** Number of object writes (not events) so far; settle loops compare it. */
@@ -366,6 +372,14 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * incrementalSafety.ts).
    */
   writtenKinds: Set<string> | undefined;
+  /**
+   * Per kind, the dump's entries of its objects (in the map's order) as last dumped or reloaded,
+   * while no object of the kind has been put or dropped since (`markUnhashed`): every dump taken
+   * meanwhile shares them (they are never changed), and a reload of a dump that holds them skips
+   * the kind — its map already stands as the dump has it. An explorer snapshots and restores
+   * states a step apart, where a step writes objects of one to three kinds.
+   */
+  private readonly kindEntries = new Map<StoredKind, [StoredKind, string, AnyObject][]>();
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
@@ -493,10 +507,15 @@ export class ObjectStore extends TypedReads implements ClusterApi {
   dump(): StoreDump & { fingerprint: FingerprinterJSON } {
     const objects: [StoredKind, string, AnyObject][] = [];
     for (const kind of STORED_KINDS) {
-      const entries: [string, AnyObject][] = isActorKind(kind)
-        ? [...this.actorsOf(kind)].map(([k, a]) => [k, a.object])
-        : [...this.plainOf(kind)];
-      for (const [k, o] of entries) objects.push([kind, k, o]);
+      let entries = this.kindEntries.get(kind);
+      if (entries === undefined) {
+        entries = [];
+        // Each entry frozen: dumps share it.
+        if (isActorKind(kind)) { for (const [k, a] of this.actorsOf(kind)) entries.push(Object.freeze([kind, k, a.object]) as [StoredKind, string, AnyObject]); }
+        else for (const [k, o] of this.plainOf(kind)) entries.push(Object.freeze([kind, k, o]) as [StoredKind, string, AnyObject]);
+        this.kindEntries.set(kind, entries);
+      }
+      for (let i = 0; i < entries.length; i++) objects.push(entries[i]!);
     }
     // The registry's state is shared with the dump, not written as JSON (ADR 0034): a dump is
     // reloaded far more often than written to a file (an explorer snapshots every new state and
@@ -542,6 +561,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * its bus are kept. `changes` keeps counting (caches keyed by it must not see an old count again).
    */
   loadInPlace(dump: StoreDump): void {
+    this.kindEntries.clear();
     for (const [kind, actors] of this.actors) {
       for (const a of actors.values()) this.bus.unsubscribe(a.address);
       actors.clear();
@@ -554,6 +574,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.index = undefined;
     this.derived = newDerived();
     this.eventByCorrelation = new Map();
+    this.correlationBuilt = true;
     this.unhashed.clear();
     this.fingerprinter = new Fingerprinter();
     this.resourceVersion = 0;
@@ -572,7 +593,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * in that order (the dump's keys first, then keys the dump lacks: objects created since) is
    * changed in place, key by key — an explorer restores states a step or two apart, and
    * rebuilding every map was a third of a restore (2026-12-03 session 8); any other kind's map is
-   * rebuilt in the dump's order. The correlation index is rebuilt from the Events in that order,
+   * rebuilt in the dump's order; a kind whose entries are the very ones this store last dumped or
+   * reloaded, unwritten since (`kindEntries`), is not looked at. The correlation index is rebuilt from the Events in that order,
    * the registry from the dump (its shared state, ADR 0034, or else its JSON). A dump without this
    * scheme's hashes is loaded in full.
    * Returns the keys whose object changed (put, replaced or dropped) — an informer cache that
@@ -591,31 +613,50 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.unhashed.clear();
     const changed: ReloadedKeys = [];
     let eventsRebuilt = false;
+    let eventsChanged = false;
     const objects = dump.objects;
     let from = 0;
     for (const kind of STORED_KINDS) {
       let to = from;
       while (to < objects.length && objects[to]![0] === kind) to++;
+      // The kind's entries as this store last dumped or reloaded them, unwritten since, are the
+      // dump's, entry for entry (an entry is never changed): its map stands as the dump has it.
+      if (this.holds(kind, objects, from, to)) { from = to; continue; }
       const actorKind = isActorKind(kind);
       const current: Map<string, AnyObject | Passivated> | undefined = actorKind ? this.actors.get(kind) : this.plain.get(kind);
       if ((current === undefined || current.size === 0) && to === from) continue;
+      if (kind === 'Event') eventsChanged = true;
       const map = current ?? (actorKind ? this.actorsOf(kind) : this.plainOf(kind));
       if (!this.reloadInOrder(kind, map, objects, from, to, changed)) {
         this.reloadRebuilt(kind, map, objects.slice(from, to).map(([, key, obj]) => [key, obj]), changed);
         if (kind === 'Event') eventsRebuilt = true;
       }
+      // The map now stands as the dump has the kind, in its order.
+      this.kindEntries.set(kind, objects.slice(from, to));
       from = to;
     }
-    this.eventByCorrelation = new Map();
-    for (const [key, ev] of this.plainOf('Event')) {
-      const correlation = correlationKeyOf(ev);
-      if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+    // Built again unless the Events stand as they stood and it was built for them.
+    if (eventsChanged || !this.correlationBuilt) {
+      this.eventByCorrelation = new Map();
+      for (const [key, ev] of this.plainOf('Event')) {
+        const correlation = correlationKeyOf(ev);
+        if (!this.eventByCorrelation.has(correlation)) this.eventByCorrelation.set(correlation, key);
+      }
+      this.correlationBuilt = true;
     }
     this.resourceVersion = dump.resourceVersion;
     this.recreated = new Map(dump.recreated ?? []);
     this.writes = 0;
     this.changes++;
     return eventsRebuilt ? undefined : changed;
+  }
+
+  /** Whether `kindEntries` of `kind` are the entries `objects[from, to)` themselves. */
+  private holds(kind: StoredKind, objects: StoreDump['objects'], from: number, to: number): boolean {
+    const held = this.kindEntries.get(kind);
+    if (held === undefined || held.length !== to - from) return false;
+    for (let i = 0; i < held.length; i++) if (held[i] !== objects[from + i]) return false;
+    return true;
   }
 
   /**
@@ -717,6 +758,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.actors.clear();
     this.plain.clear();
     this.sortedKeys.clear();
+    this.kindEntries.clear();
     for (const [kind, m] of other.actors) this.actors.set(kind, m);
     for (const [kind, m] of other.plain) this.plain.set(kind, m);
     for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
@@ -724,6 +766,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     // Taken over, not copied (this store is new: its index is empty): a replay adopts a store per
     // input, and copying every event's entry each time grew with the recording.
     this.eventByCorrelation = other.eventByCorrelation;
+    this.correlationBuilt = other.correlationBuilt;
     other.eventByCorrelation = new Map();
     for (const [kind, host] of other.hosts) this.hosts.set(kind, host);
     for (const [kind, keys] of other.unhashed) this.unhashed.set(kind, keys);
@@ -949,6 +992,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   private markUnhashed(kind: StoredKind, key: string): void {
     this.writtenKinds?.add(kind);
+    if (this.kindEntries.size > 0) this.kindEntries.delete(kind);
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
     keys.add(key);
@@ -984,7 +1028,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     }
     if (kind === 'Event' && old) {
       const correlation = correlationKeyOf(old);
-      if (this.eventByCorrelation.get(correlation) === key) this.eventByCorrelation.delete(correlation);
+      if (this.eventByCorrelation.get(correlation) === key) { this.eventByCorrelation.delete(correlation); this.correlationBuilt = false; }
     }
   }
 }

@@ -18,11 +18,23 @@ export class Random {
   /** The generator's state since the last draw or load (`state()`; every snapshot asks each stream, most of them not drawn from since). */
   private stateNow: readonly number[] | undefined;
 
-  /** Continues from `state()` in place (the holders of this generator keep it). */
-  load(state: readonly number[]): void { this.rng = xoroshiro128plusFromState(state); this.stateNow = undefined; }
+  /**
+   * Continues from `state()` in place (the holders of this generator keep it). A generator
+   * already at that state (not drawn from since it was there: a world restored in place, where
+   * most streams are never drawn from) is left as it is.
+   */
+  load(state: readonly number[]): void {
+    const now = this.stateNow;
+    if (now !== undefined && now.length === state.length && now.every((x, i) => x === state[i])) return;
+    this.rng = xoroshiro128plusFromState(state);
+    this.stateNow = undefined;
+  }
 
   /** The generator's state as JSON (a fork continues from it). */
-  state(): number[] { return [...(this.stateNow ??= [...this.rng.getState()])]; }
+  state(): number[] { return [...this.stateShared()]; }
+
+  /** `state()` without the copy: the same array until the next draw or load, never changed (RandomStreams.state). */
+  stateShared(): readonly number[] { return (this.stateNow ??= [...this.rng.getState()]); }
 
   /** A generator that continues exactly where `state()` was taken. */
   static fromState(seed: number, state: readonly number[]): Random { return new Random(seed, state); }
@@ -101,10 +113,32 @@ export class RandomStreams {
     r.onDraw = tracker ? () => tracker.write(`r|${label}`) : undefined;
   }
 
-  /** Every stream's state as JSON, for a snapshot or fork. */
+  /**
+   * Every stream's state as JSON, for a snapshot or fork. While no stream has been drawn from,
+   * loaded to another state or made since the last call, that call's record is returned again:
+   * snapshots share it, and it is never changed (`load` copies what it is given).
+   */
   state(): Record<string, number[]> {
-    return Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, r.state()]));
+    const last = this.lastState;
+    if (last !== undefined && this.unmoved(last)) return last.record;
+    const parts: (readonly number[])[] = [];
+    for (const r of this.streams.values()) parts.push(r.stateShared());
+    // Frozen: it is shared (a caller that wants to change it copies it).
+    const record = Object.freeze(Object.fromEntries([...this.streams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, Object.freeze([...r.stateShared()]) as number[]])));
+    this.lastState = { parts, record };
+    return record;
   }
+
+  /** Whether every stream stands where it stood at the `state()` that returned `last`, and none was made since. */
+  private unmoved(last: { parts: (readonly number[])[] }): boolean {
+    if (last.parts.length !== this.streams.size) return false;
+    let i = 0;
+    for (const r of this.streams.values()) if (r.stateShared() !== last.parts[i++]) return false;
+    return true;
+  }
+
+  /** The last `state()`: each stream's shared state then (in the streams' order) and the record returned. */
+  private lastState: { parts: (readonly number[])[]; record: Record<string, number[]> } | undefined;
 
   /** Every stream continues from `state()`, in place (holders keep their generators). */
   load(state: Record<string, number[]>): void {
@@ -116,6 +150,9 @@ export class RandomStreams {
    * the state does not name is put back at its start, where a new world's would be.
    */
   loadInPlace(state: Record<string, number[]>): void {
+    // The state this world last gave, and no stream moved since (a restore of a state whose step drew nothing).
+    const last = this.lastState;
+    if (last !== undefined && last.record === state && this.unmoved(last)) return;
     for (const [label, r] of this.streams) {
       if (!(label in state)) r.load(new Random(deriveSeed(this.seed, labelHash(label))).state());
     }

@@ -200,9 +200,32 @@ export class Scheduler {
     this.timerDue.clear();
   }
 
-  /** Takes back work `pendingWork()` described. */
-  restorePendingWork(work: { waiting: WorkItem[]; delayed: { due: number; item: WorkItem; retry?: boolean }[] }): void {
-    for (const item of work.waiting) this.add(item);
+  /**
+   * The waiting items' parts of `waitingHash` as their marks keep them (hi, lo per item, in
+   * `pendingWork()`'s order), while the sum is kept; undefined before. A snapshot carries them so
+   * that a restore puts its items back without hashing each again (`restorePendingWork`).
+   */
+  waitingHashes(): number[] | undefined {
+    if (!this.hashing || !this.itemHash || this.takingEach) return undefined;
+    const out = new Array<number>(this.marks.length * 2);
+    for (let i = 0; i < this.marks.length; i++) { out[2 * i] = this.marks[i]!.hi; out[2 * i + 1] = this.marks[i]!.lo; }
+    return out;
+  }
+
+  /**
+   * Takes back work `pendingWork()` described. `hashes`: `waitingHashes()` of the scheduler it was
+   * described by, item for item (the same registry of names): each item's part of the sum is
+   * taken from there instead of hashed again, so the sum is the one that scheduler had — kept from
+   * here on, as that scheduler kept it (whether this one had been asked for it yet or not).
+   */
+  restorePendingWork(work: { waiting: WorkItem[]; delayed: { due: number; item: WorkItem; retry?: boolean }[] }, hashes?: readonly number[]): void {
+    const carried = hashes !== undefined && hashes.length === work.waiting.length * 2 && !this.takingEach && this.itemHash !== undefined
+      && (this.hashing || this.waiting.length === 0);
+    if (carried) this.hashing = true;
+    for (let i = 0; i < work.waiting.length; i++) {
+      if (carried) this.addHashed(work.waiting[i]!, hashes[2 * i]!, hashes[2 * i + 1]!);
+      else this.add(work.waiting[i]!);
+    }
     for (const t of work.delayed) this.addAt(t.item, t.due, t.retry === true);
   }
 
@@ -216,6 +239,28 @@ export class Scheduler {
     this.waiting.push(item);
     this.marks.push(mark);
     this.count(item, mark);
+  }
+
+  /** `add` with the item's hash given (`restorePendingWork`: only while the sum is kept). */
+  private addHashed(item: WorkItem, hi: number, lo: number): void {
+    if (this.tracker) this.tracker.write(`q:${item.queue}|${item.key}`);
+    const mark = this.mark(item);
+    if (mark === undefined) return;
+    mark.hi = hi;
+    mark.lo = lo;
+    this.waitingHi = (this.waitingHi + hi) >>> 0;
+    this.waitingLo = (this.waitingLo + lo) >>> 0;
+  }
+
+  /** Queues an item with a new mark, or returns undefined when it is waiting already. */
+  private mark(item: WorkItem): Mark | undefined {
+    const keys = this.keysOf(item.queue);
+    if (keys.get(item.key)?.waiting === true) return undefined;
+    const mark: Mark = { waiting: true, hi: 0, lo: 0 };
+    keys.set(item.key, mark);
+    this.waiting.push(item);
+    this.marks.push(mark);
+    return mark;
   }
 
   get size(): number { return this.waiting.length; }

@@ -44,6 +44,8 @@ interface DesiredVolume {
 
 export class AttachDetachController implements Controller {
   readonly name = 'attachdetach';
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queues: Record<string, (key: string) => void>;
   /** Moved by every change of the memory below (the world's fingerprint reads it). */
   readonly stateVersion = new StateVersion();

@@ -31,6 +31,8 @@ function claimOf(client: Client, key: string): PersistentVolumeClaim | undefined
 
 export class PvControllerBinding implements Controller {
   readonly name = 'pv-controller';
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly pv: PersistentVolumeController;
   readonly queues: Record<string, (key: string) => void>;
   /** Moved by every change of `operations` (the world's fingerprint reads it). */

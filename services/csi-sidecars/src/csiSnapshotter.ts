@@ -22,6 +22,8 @@ export const SNAPSHOT_RETRY_MAX_MS = 5 * 60_000;
 
 export class CsiSnapshotter implements Controller {
   readonly name: string;
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
   /** Moved by every change of the memory below (the world's fingerprint reads it). */

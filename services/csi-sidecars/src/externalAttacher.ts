@@ -66,6 +66,8 @@ export interface ExternalAttacherOptions {
 
 export class ExternalAttacher implements Controller {
   readonly name: string;
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
   readonly finalizer: string;

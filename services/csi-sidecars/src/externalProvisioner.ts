@@ -110,6 +110,8 @@ export class ExternalProvisioner implements Controller {
   static verifyNodeTerms = false;
   static readonly staleNodeTerms: string[] = [];
   readonly name: string;
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queues: Readonly<Record<string, (key: string) => void>>;
   /** The provisioner identity recorded in every PV it creates (drawn at start, so saved with the state). */
   get identity(): string { return this.identityValue; }

@@ -184,6 +184,8 @@ function actualVolumeNames(actual: KubeletActualState): [driver: string, name: s
 
 export class Kubelet implements Controller {
   readonly name: string;
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queueName: string;
   readonly queues: Record<string, (key: string) => void>;
   /** Moved by every change of the memory below (the world's fingerprint reads it). */
@@ -330,8 +332,24 @@ export class Kubelet implements Controller {
       if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`${this.name}: saved wait start of "${uid}" is not a time`);
       this.waitingSince.set(uid, ms);
     }
-    this.actual = s['actual'] === undefined ? undefined : parseActualState(this.name, s['actual']);
+    const saved = s['actual'];
+    if (saved === undefined) this.actual = undefined;
+    // The same saved actual state as last loaded (an explorer restores one snapshot again and
+    // again; a snapshot's state is never changed, Controller.loadStateCopies): parsed already.
+    else if (this.loadedActual?.saved === saved) this.actual = this.loadedActual.actual;
+    else {
+      this.actual = parseActualState(this.name, saved);
+      this.loadedActual = { saved, actual: this.actual };
+    }
   }
+
+  /**
+   * The saved actual state `loadState` last parsed, and what it gave (never changed in place: the
+   * actual state is replaced by each change). Only a state given again as the same object is
+   * taken from here, which a caller that hands over a state and then changes it would fool: the
+   * world hands `loadState` snapshots' states, which never change.
+   */
+  private loadedActual: { saved: unknown; actual: KubeletActualState } | undefined;
 
   /**
    * The actual state of the world; a kubelet that just started rebuilds it first from what its

@@ -1024,6 +1024,8 @@ interface PodSchedulerState {
 
 export class PodScheduler implements Controller {
   readonly name = 'scheduler';
+  /** `loadState` copies what it is given into its own sets and maps (Controller.loadStateCopies). */
+  readonly loadStateCopies = true;
   readonly queues: Record<string, (key: string) => void>;
   /** Moved by every change of the memory below (the world's fingerprint reads it). */
   readonly stateVersion = new StateVersion();
@@ -1075,7 +1077,9 @@ export class PodScheduler implements Controller {
     const load = <T>(into: Map<string, T>, entries: [string, T][]) => { into.clear(); for (const [k, v] of entries) into.set(k, v); };
     load(this.attempts, s.attempts);
     load(this.backoffUntil, s.backoffUntil);
-    load(this.binding, s.binding);
+    // A binding is never changed in place, but a loaded one is this controller's own (loadStateCopies).
+    this.binding.clear();
+    for (const [k, b] of s.binding) this.binding.set(k, { ...b, volumes: b.volumes.map((v) => ({ ...v, claim: { ...v.claim } })), provisions: b.provisions.map((p) => ({ ...p })) });
     this.nextStartNodeIndex = s.nextStartNodeIndex ?? 0;
     this.dropSummaries();
   }

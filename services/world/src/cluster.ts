@@ -46,7 +46,9 @@ class KubeletPool implements Controller {
 
   attach(manager: ControllerManager): void {
     this.manager = manager;
-    for (const n of this.client.list('Node')) this.join(n.metadata.name);
+    // The Nodes' keys (their names, sorted and kept by the cache), not a list of the objects: a
+    // world restored in place attaches again at every restore.
+    for (const name of this.client.keys('Node')) this.join(name);
     for (const n of this.pending.splice(0)) this.join(n);
   }
 

@@ -661,7 +661,8 @@ export class World {
    * same), else its saved state's text: the kubelets' actual states are not serialised for it.
    */
   private quietState(): unknown[] {
-    const streams = this.streams.state();
+    // A copy: the streams' record is shared with snapshots (RandomStreams.state), never changed.
+    const streams = { ...this.streams.state() };
     if (this.chooserStream !== undefined) delete streams[this.chooserStream];
     const parts: unknown[] = [JSON.stringify([this.armedFaults, this.manager.syncErrors.length, this.scheduler.pendingWork().delayed, streams])];
     for (const c of this.manager.controllers) {
@@ -725,8 +726,9 @@ export class World {
       streams: mutable.streams,
       controllers,
     };
-    const carried = this.componentHashesNow();
-    if (carried.size > 0) carriedHashes.set(snap, carried);
+    const components = this.componentHashesNow();
+    const waiting = this.scheduler.waitingHashes();
+    if (components.size > 0 || waiting !== undefined) carried.set(snap, { components, waiting });
     return snap;
   }
 
@@ -748,7 +750,7 @@ export class World {
   /**
    * Each component's fingerprint hash as this world last computed it, for the
    * components whose state version has not moved since (their state is still what was hashed).
-   * A snapshot carries them beside its data (`carriedHashes`), so a world restored from it hashes
+   * A snapshot carries them beside its data (`carried`), so a world restored from it hashes
    * again only the components a step then changes — as this world itself would,
    * had it taken the step. Without them every restored world hashed every component from scratch
    * (a sixth of an explored transition, 2026-12-02 session 5).
@@ -849,7 +851,8 @@ export class World {
     this.armedFaults.push(...s.armedFaults);
     // Components that joined during the relist queued their resync; the snapshot's queue is the truth.
     this.scheduler.clear();
-    this.restorePendingWork(s.work);
+    const hashes = carried.get(snap);
+    this.restorePendingWork(s.work, hashes?.waiting);
     for (const c of this.manager.controllers) {
       const state = snap.controllers[c.name];
       if (state === undefined || !c.loadState) continue;
@@ -861,8 +864,10 @@ export class World {
         this.snapshotStates.set(c.name, loaded);
         continue;
       }
-      // Copied: the component goes on changing what it loads, and the snapshot may be restored again.
-      c.loadState(structuredClone(state));
+      // A component whose loadState copies what it keeps is given the snapshot's state itself
+      // (snapshots never change it); any other is given a copy: it may go on changing what it
+      // loads, and the snapshot may be restored again.
+      c.loadState(c.loadStateCopies === true ? state : structuredClone(state));
       const after = c.stateVersion?.value;
       if (after === undefined) { this.loadedStates.delete(c.name); continue; }
       // Its state is the snapshot's now: the next snapshot shares it, until the version moves.
@@ -870,8 +875,7 @@ export class World {
       this.loadedStates.set(c.name, entry);
       this.snapshotStates.set(c.name, entry);
     }
-    const carried = carriedHashes.get(snap);
-    if (carried !== undefined) this.takeCarriedHashes(carried);
+    if (hashes !== undefined && hashes.components.size > 0) this.takeCarriedHashes(hashes.components);
   }
 
   /**
@@ -1065,8 +1069,14 @@ export class World {
    * built after the deletion, and, as in Kubernetes, a kubelet of a deleted node does nothing more —
    * its items are dropped, never delivered (delivering them would throw `unknown work queue`).
    */
-  restorePendingWork(work: PendingWorkOf): void {
-    const owned = (item: WorkItem) => this.manager.ownerOf(item.queue) !== undefined;
+  restorePendingWork(work: PendingWorkOf, hashes?: readonly number[]): void {
+    const manager = this.manager;
+    let all = true;
+    for (const item of work.waiting) if (manager.ownerOf(item.queue) === undefined) { all = false; break; }
+    for (const t of work.delayed) if (manager.ownerOf(t.item.queue) === undefined) { all = false; break; }
+    // Every item owned (almost always): taken back as it is, with the hashes it came with.
+    if (all) { this.scheduler.restorePendingWork(work, hashes); return; }
+    const owned = (item: WorkItem) => manager.ownerOf(item.queue) !== undefined;
     this.scheduler.restorePendingWork({ waiting: work.waiting.filter(owned), delayed: work.delayed.filter((t) => owned(t.item)) });
   }
 
@@ -1270,7 +1280,8 @@ function copyOfSnapshot(snap: WorldSnapshot): WorldSnapshot {
     // is flat (work items are a queue and a key, a stream's state a few numbers), copied by hand.
     work: { waiting: snap.work.waiting.map((i) => ({ ...i })), delayed: snap.work.delayed.map((t) => ({ ...t, item: { ...t.item } })) },
     armedFaults: snap.armedFaults.length === 0 ? [] : structuredClone(snap.armedFaults),
-    streams: Object.fromEntries(Object.entries(snap.streams).map(([label, state]) => [label, [...state]])),
+    // Loading a stream copies its state (Random.load), so the snapshot's is shared.
+    streams: snap.streams,
   };
 }
 
@@ -1283,7 +1294,16 @@ interface CarriedHash { hi: number; lo: number }
  * What a snapshot's world had hashed, per snapshot and beside its data (never written out with
  * it): a snapshot read back from JSON carries none and its world hashes every component again.
  */
-const carriedHashes = new WeakMap<WorldSnapshot, ReadonlyMap<string, CarriedHash>>();
+const carried = new WeakMap<WorldSnapshot, {
+  /** Per component (`componentHashesNow`). */
+  components: ReadonlyMap<string, CarriedHash>;
+  /**
+   * Each waiting item's part of the queue's hash as the snapshot's world kept it
+   * (`Scheduler.waitingHashes`): a restore puts the items back without hashing each again, and its
+   * queue hash is the snapshot's world's, item for item.
+   */
+  waiting: readonly number[] | undefined;
+}>();
 
 /** A component's state as a snapshot holds it (never changed), with the instance and state version it stands for. */
 interface KeptState { owner: Controller; version: number; state: unknown }
