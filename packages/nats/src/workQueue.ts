@@ -151,36 +151,24 @@ export class WorkQueue {
    * every PULL_EXPIRES_MS while idle). A task is acked only after its result is stored; a
    * handler that throws stores an error result (the task is done: a bad spec would fail again).
    * Returns the number of tasks done.
-   *
-   * The next task is asked for before the one in hand runs, and a stored result's task is acked
-   * without waiting for the server to confirm: a worker's CPU-bound task leaves the server little
-   * of the machine, and each round trip it waited for between two tasks (the pull, the ack's
-   * confirmation) idled the worker for as long as the server waited for a core — two workers on
-   * two cores got no more done than one. An ack lost on the way only brings the task back after
-   * the ack wait, and its result is kept once (the msg id). A task taken ahead and not run (a
-   * stop) is handed back at once (nak).
    */
   async serve<T, R>(worker: string, handle: (t: TaskMessage<T>) => Promise<R> | R, o: { ackWaitMs?: number; stopped: () => boolean; onTask?: (t: TaskMessage<T>) => void }): Promise<number> {
     await this.ensureConsumer(o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
     const consumerOf = () => retrying(() => this.js.consumers.get(TASK_STREAM, WORKER_CONSUMER));
     let consumer = await consumerOf();
-    // A pull open across a server restart may never be answered: it is given up after twice its
-    // own expiry, like a pull the server ended.
-    const pull = () => withDeadline(consumer.next({ expires: PULL_EXPIRES_MS }), 2 * PULL_EXPIRES_MS);
-    let next = pull();
     let done = 0;
     while (!o.stopped()) {
       let m;
       try {
-        m = await next;
+        // A pull open across a server restart may never be answered: it is given up after twice
+        // its own expiry, like a pull the server ended.
+        m = await withDeadline(consumer.next({ expires: PULL_EXPIRES_MS }), 2 * PULL_EXPIRES_MS);
       } catch (e) {
         // The server went away: the client reconnects; ask again on a fresh consumer handle (a stop is still noticed).
         if (!isTransient(e)) throw e;
         consumer = await consumerOf();
-        next = pull();
         continue;
       }
-      next = pull();
       if (!m) continue;
       const t = JSON.parse(decoder.decode(m.data)) as TaskMessage<T>;
       o.onTask?.(t);
@@ -190,14 +178,12 @@ export class WorkQueue {
       } catch (e) {
         result = { job: t.job, task: t.task, worker, ok: false, error: (e as Error).message };
       }
-      // Stored once however often it is sent (the msg id); then the ack.
+      // Stored once however often it is sent (the msg id); then the ack. An ack lost to a
+      // reconnect only means the task comes back after the ack wait and its result is kept once.
       await retrying(() => this.js.publish(resultSubject(t.job), encoder.encode(JSON.stringify(result)), { msgID: `${t.job}:${t.task}` }));
-      m.ack();
+      await retrying(() => m.ackAck()).catch((e: unknown) => { if (!isTransient(e)) throw e; });
       done++;
     }
-    // The task asked for ahead, if one came: back to the queue for another worker.
-    const ahead = await next.catch(() => null);
-    ahead?.nak();
     return done;
   }
 
