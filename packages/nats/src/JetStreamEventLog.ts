@@ -200,6 +200,11 @@ export class JetStreamEventLog implements EventLog {
     return runAsync(this.appendSteps(batch, expectedPos));
   }
 
+  /** Opens the connection `appendAsync` uses, so a process's first transaction does not wait for it. */
+  async connectAsync(): Promise<void> {
+    await callAsync({ op: 'lastSeq', connect: this.connect, stream: this.stream });
+  }
+
   private *appendSteps(batch: NewLogRecord[], expectedPos: number): Protocol<LogRecord[]> {
     if (batch.length === 0) return [];
     const { records, lines } = sealBatch(batch, expectedPos + 1, hash);

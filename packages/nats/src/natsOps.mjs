@@ -29,7 +29,7 @@ const decoder = new TextDecoder();
 const API_TIMEOUT_MS = 2_000;
 /** One publish's deadline for its ack. */
 const PUBLISH_TIMEOUT_MS = 5_000;
-/** Lines of one append published before an ack is awaited (the last of them carries it). */
+/** Lines of one append whose last carries an ack for them all. */
 const PUBLISH_WINDOW = 1_024;
 /** The ack of a window's last line waits for the server to store the lines before it too. */
 const ACK_MS_PER_LINE = 5;
@@ -188,18 +188,30 @@ export async function runNatsOp(request) {
       // the first line not stored goes alone too, so its own error is the one reported.
       let alone = before === 0;
       for (let attempt = 1; done < n; ) {
-        const end = alone ? done + 1 : Math.min(n, done + PUBLISH_WINDOW);
-        for (let k = done; k < end - 1; k++) nc.publish(lines[k].subject, lines[k].line, { headers: chainHeaders(lines[k].msgID, expectFor(k)) });
-        const last = lines[end - 1];
-        const outcome = await js.publish(last.subject, last.line, { msgID: last.msgID, expect: expectFor(end - 1), timeout: PUBLISH_TIMEOUT_MS + ACK_MS_PER_LINE * (end - done) })
-          .then((ack) => ({ ack }), (error) => ({ error }));
-        if (outcome.ack) {
-          if (!ours(outcome.ack, request.expectedSeq + end)) throw await conflict(`position ${request.expectedSeq + end} was already written`, done);
-          done = end;
-          alone = false;
-          continue;
+        // Every line not stored yet, at once: the server stores one window while the next is
+        // still being sent. The acks are read in order; the first that failed says what did.
+        const until = alone ? done + 1 : n;
+        const windows = [];
+        for (let from = done; from < until; from += PUBLISH_WINDOW) {
+          const end = Math.min(until, from + PUBLISH_WINDOW);
+          for (let k = from; k < end - 1; k++) nc.publish(lines[k].subject, lines[k].line, { headers: chainHeaders(lines[k].msgID, expectFor(k)) });
+          const last = lines[end - 1];
+          const ack = js.publish(last.subject, last.line, { msgID: last.msgID, expect: expectFor(end - 1), timeout: PUBLISH_TIMEOUT_MS + ACK_MS_PER_LINE * (end - done) })
+            .then((ack) => ({ ack }), (error) => ({ error }));
+          windows.push({ end, ack });
         }
-        const error = outcome.error;
+        let error;
+        for (const w of windows) {
+          const outcome = await w.ack;
+          if (!outcome.ack) {
+            error = outcome.error;
+            break;
+          }
+          if (!ours(outcome.ack, request.expectedSeq + w.end)) throw await conflict(`position ${request.expectedSeq + w.end} was already written`, done);
+          done = w.end;
+          alone = false;
+        }
+        if (error === void 0) continue;
         const retry = isTransient(error) && attempt < RETRIES_MAX;
         if (retry) {
           attempt++;

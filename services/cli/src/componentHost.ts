@@ -228,6 +228,7 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
       if (!(e instanceof ExpectedVersionConflict)) throw e;
     }
   }
+  if (log instanceof JetStreamEventLog) await log.connectAsync();
   const sessions = new FollowingSessions(g);
   let components = o.components;
   if (o.resolve) {
