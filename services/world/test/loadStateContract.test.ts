@@ -14,47 +14,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
-import { Random, type AnyObject, type StoredKind } from '@pvsim/runtime';
+import { Random } from '@pvsim/runtime';
 import { FAULT_KINDS, createWorld, fifoChooser, type Action, type World, type WorldOptions, type WorldSnapshot } from '../src/index.ts';
+import { APPLY_THEN_DELETE, DEMO_INPUTS, applyUserInput } from './fixtures/exampleInputs.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const EPOCH_MS = Date.UTC(2026, 0, 1);
-
-const OBJECTS: AnyObject[] = ['access-modes/01-nodes.yaml', 'lecture/dynamic-disk/01-storageclass.yaml', 'lecture/dynamic-disk/02-pvc.yaml',
-  'lecture/dynamic-disk/03-pod.yaml', 'static/01-volumes.yaml', 'static/02-claims.yaml']
-  .flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
-
-type Input = { apply: AnyObject } | { delete: [StoredKind, string] };
-const INPUTS: Input[] = [
-  ...OBJECTS.map((o): Input => ({ apply: o })),
-  { delete: ['Pod', 'default/disk-pod'] },
-  { delete: ['PersistentVolumeClaim', 'default/disk-pvc'] },
-];
-
-function apply(w: World, input: Input): void {
-  try {
-    if ('apply' in input) {
-      const o = input.apply;
-      const key = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-      if (!w.store.get(o.kind as StoredKind, key)) w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject);
-    } else if (w.store.get(...input.delete)) {
-      w.store.delete(...input.delete);
-    }
-  } catch (e) {
-    if (!(e instanceof Error) || !/injected fault|Conflict|cannot be fulfilled/.test(e.message)) throw e;
-  }
-}
 
 const progress = (a: Action) => a.type === 'deliver' || a.type === 'watch' || a.type === 'timer';
 
 /** Inputs and random steps, `steps` in all: mostly progress, sometimes anything the world offers. */
 function driveFor(w: World, r: Random, inputs: { next: number }, steps: number): void {
   for (let i = 0; i < steps; i++) {
-    if (inputs.next < INPUTS.length && (r.int(5) === 0 || !w.enabled().some(progress))) { apply(w, INPUTS[inputs.next++]!); continue; }
+    if (inputs.next < APPLY_THEN_DELETE.length && (r.int(5) === 0 || !w.enabled().some(progress))) { applyUserInput(w, APPLY_THEN_DELETE[inputs.next++]!); continue; }
     const all = w.enabled();
     const moving = all.filter(progress);
     const pool = moving.length > 0 && r.int(6) > 0 ? moving : all;
@@ -118,7 +89,7 @@ test('a loaded state is neither changed nor kept to be changed: the same snapsho
 
 test('every built-in component with a loadState says loadStateCopies', () => {
   const w = createWorld(optionsFor(1, true));
-  for (const input of INPUTS.slice(0, OBJECTS.length)) apply(w, input);
+  for (const input of APPLY_THEN_DELETE.slice(0, DEMO_INPUTS.length)) applyUserInput(w, input);
   w.drain();
   const loading = w.manager.controllers.filter((c) => c.loadState);
   assert.ok(loading.length >= 8, `${loading.length} components with a loadState`);

@@ -10,42 +10,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyDefaults, parseManifests, prepareForCreate } from '@pvsim/manifests';
-import { Random, STORED_KINDS, type AnyObject, type StoredKind } from '@pvsim/runtime';
+import { Random, STORED_KINDS } from '@pvsim/runtime';
 import type { NewLogRecord } from '@pvsim/domain';
 import { FAULT_KINDS, RestoreInPlaceRefused, createWorld, fifoChooser, type Action, type World, type WorldOptions, type WorldSnapshot } from '../src/index.ts';
+import { APPLY_THEN_DELETE, applyUserInput } from './fixtures/exampleInputs.ts';
 
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const EPOCH_MS = Date.UTC(2026, 0, 1);
-
-const OBJECTS: AnyObject[] = ['access-modes/01-nodes.yaml', 'lecture/dynamic-disk/01-storageclass.yaml', 'lecture/dynamic-disk/02-pvc.yaml',
-  'lecture/dynamic-disk/03-pod.yaml', 'static/01-volumes.yaml', 'static/02-claims.yaml']
-  .flatMap((f) => parseManifests(readFileSync(join(EXAMPLES, f), 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
-
-type Input = { apply: AnyObject } | { delete: [StoredKind, string] };
-const INPUTS: Input[] = [
-  ...OBJECTS.map((o): Input => ({ apply: o })),
-  { delete: ['Pod', 'default/disk-pod'] },
-  { delete: ['PersistentVolumeClaim', 'default/disk-pvc'] },
-];
-
-function apply(w: World, input: Input): void {
-  try {
-    if ('apply' in input) {
-      const o = input.apply;
-      const key = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-      if (!w.store.get(o.kind as StoredKind, key)) w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject);
-    } else if (w.store.get(...input.delete)) {
-      w.store.delete(...input.delete);
-    }
-  } catch (e) {
-    // An armed API fault may fail the user's write as it fails a controller's: the input is lost.
-    if (!(e instanceof Error) || !/injected fault|Conflict|cannot be fulfilled/.test(e.message)) throw e;
-  }
-}
 
 /** A world whose records go to `sink.records` (switched by the test). */
 function worldWith(options: WorldOptions, sink: { records: NewLogRecord[] }): World {
@@ -68,7 +38,7 @@ function randomStep(w: World, r: Random): Action | undefined {
 /** Applies inputs and takes random steps after each, `steps` in all. */
 function driveFor(w: World, r: Random, inputs: { next: number }, steps: number): void {
   for (let i = 0; i < steps; i++) {
-    if (inputs.next < INPUTS.length && (r.int(5) === 0 || !w.enabled().some(progress))) apply(w, INPUTS[inputs.next++]!);
+    if (inputs.next < APPLY_THEN_DELETE.length && (r.int(5) === 0 || !w.enabled().some(progress))) applyUserInput(w, APPLY_THEN_DELETE[inputs.next++]!);
     else randomStep(w, r);
   }
 }
@@ -130,10 +100,10 @@ function compare(seed: number, informerLag: boolean, faults: boolean, before: nu
       for (let i = 0; i < 40; i++) {
         const enabled = used.enabled();
         assert.is(describe(enabled), describe(fresh.enabled()), `seed ${seed}, step ${i}: enabled actions`);
-        if (rest.next < INPUTS.length && ra.int(5) === 0) {
-          const input = INPUTS[rest.next++]!;
-          apply(used, input);
-          apply(fresh, input);
+        if (rest.next < APPLY_THEN_DELETE.length && ra.int(5) === 0) {
+          const input = APPLY_THEN_DELETE[rest.next++]!;
+          applyUserInput(used, input);
+          applyUserInput(fresh, input);
         } else {
           const moving = enabled.filter(progress);
           const pool = moving.length > 0 && ra.int(6) > 0 ? moving : enabled;
@@ -156,7 +126,7 @@ test('a world with a kubelet whose node the snapshot lacks refuses, and is left 
   const sink = { records: [] as NewLogRecord[] };
   const w = worldWith({ seed: 1, startMs: EPOCH_MS, cluster: 'full', chooser: fifoChooser() }, sink);
   const empty = w.snapshot();
-  apply(w, INPUTS[0]!);
+  applyUserInput(w, APPLY_THEN_DELETE[0]!);
   w.drain();
   const fingerprint = w.fingerprint();
   assert.throws(() => w.restoreInPlace(empty), (e: unknown) => e instanceof RestoreInPlaceRefused && /kubelet of node/.test(e.message));
