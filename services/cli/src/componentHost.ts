@@ -228,7 +228,6 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
       if (!(e instanceof ExpectedVersionConflict)) throw e;
     }
   }
-  if (log instanceof JetStreamEventLog) await log.connectAsync();
   const sessions = new FollowingSessions(g);
   let components = o.components;
   if (o.resolve) {
@@ -276,8 +275,11 @@ export async function serveComponents(io: CliIO, g: GlobalOptions, o: ComponentH
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   io.stdout(`${label}: ${components.join(', ')} for ${where}, following the log from ${end + 1}\n`);
-  work();
   try {
+    // The awaited appends' connection opened before the first pass, not in its transaction (ADR
+    // 0035), and here, where the finally below closes it; a failure is the first append's to report.
+    if (log instanceof JetStreamEventLog) await log.connectAsync().catch(() => undefined);
+    work();
     await handle.done;
     // A pass awaiting its append finishes it: the process stops between transactions.
     await running;
