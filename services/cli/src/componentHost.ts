@@ -101,10 +101,14 @@ export class FollowingSessions {
   open(): Session {
     const s = this.next();
     // What the session holds is not needed again.
-    let skip = 0;
-    while (skip < this.heard.length && this.heard[skip]!.seq <= s.endPosition) skip++;
-    if (skip > 0) this.heard = this.heard.slice(skip);
+    this.forget(s.endPosition);
     return s;
+  }
+
+  private forget(upTo: number): void {
+    let skip = 0;
+    while (skip < this.heard.length && this.heard[skip]!.seq <= upTo) skip++;
+    if (skip > 0) this.heard = this.heard.slice(skip);
   }
 
   private next(): Session {
@@ -113,8 +117,9 @@ export class FollowingSessions {
     const log = openClusterLog(this.g);
     if (!previous || !(log instanceof JetStreamEventLog)) return openSession(this.g);
     const end = previous.endPosition;
-    // The lines heard reach back to the previous session's end (those before it were dropped).
-    const appended = this.heardFrom <= end + 1 ? log.recordsOf(this.heard.filter((l) => l.seq > end), end) : log.readAfter(end);
+    this.forget(end);
+    // The lines heard reach back to the previous session's end, or they were not all heard.
+    const appended = this.heardFrom <= end + 1 ? log.recordsOf(this.heard, end) : log.readAfter(end);
     const driverRpc = natsDriverRpc(this.g);
     return new Session({
       clusterDir: this.g.clusterDir, seed: this.g.seed, log, after: previous, appended,
