@@ -24,6 +24,7 @@ import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { createWorld, fifoChooser, type World } from '../services/world/src/index.ts';
 import { check, explorationFor, type CheckFault, type CheckInput, type CheckOptions } from '../services/check/src/index.ts';
 import { checkInputsOf } from '../services/cli/src/checkPath.ts';
+import { cpuMs } from './measure.ts';
 import { prepareSim } from '../services/cli/src/checkVerb.ts';
 
 const quick = process.argv.includes('--quick');
@@ -34,7 +35,6 @@ const inputs: CheckInput[] = objects.map((o) => ({ label: o.metadata.name, apply
 const newWorld = () => createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: fifoChooser() });
 
 /** CPU milliseconds of this process (user + system): less moved by other processes than wall time. */
-function cpuMs(): number { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }
 
 function raw(): { steps: number; ms: number; cpuMs: number } {
   const t = performance.now();
@@ -92,7 +92,7 @@ for (const d of quick ? [0, 1] : [0, 1, 2]) {
 
 // ------------------------------------------------------------------ partial-order reduction
 
-function cpuS(): number { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
+function cpuS(): number { return cpuMs() / 1000; }
 
 function run(o: CheckOptions) {
   const t = cpuS();

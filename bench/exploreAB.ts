@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { cpuMs } from './measure.ts';
 
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 interface Side { raw: () => { steps: number; ms: number }; explore: () => { ms: number; distinct: number } }
 

@@ -7,12 +7,12 @@
  * `node --import tsx bench/exploreRounds.ts [ROUNDS]` in each, alternated. `VERIFY=1` also checks
  * every stored state's incremental fingerprint against one from scratch.
  */
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 import { readFileSync } from 'node:fs';
 import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
 import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { createWorld, fifoChooser, type World } from '../services/world/src/index.ts';
 import { check, type CheckInput } from '../services/check/src/index.ts';
+import { cpuMs } from './measure.ts';
 const EX = new URL('../examples/check/zonal-immediate/', import.meta.url).pathname;
 const objects = ['01-nodes.yaml', '02-class-wffc.yaml', '03-claim-and-pod.yaml']
   .flatMap((f) => parseManifests(readFileSync(EX + f, 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));

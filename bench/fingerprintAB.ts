@@ -16,24 +16,23 @@ import { prepareForCreate } from '../packages/manifests/src/index.ts';
 import { createWorld as createWorldHere } from '../services/world/src/index.ts';
 import { SEED, settleFixture } from './fixtures.ts';
 import { fullInputs } from './world.ts';
+import { cpuMs, optionArg, positionalArgs } from './measure.ts';
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const positional = positionalArgs();
 const workload = positional[0] === 'full' ? 'full' : 'pv';
 const size = Number(positional[1] ?? (workload === 'full' ? 20 : 600));
-const rounds = Number(option('rounds') ?? 10);
-const against = option('against');
+const rounds = Number(optionArg('rounds') ?? 10);
+const against = optionArg('against');
 /** Diagnostic: fingerprint after every K-th item only (the same hashing, batched: what per-call overhead costs). */
-const every = Number(option('every') ?? 1);
+const every = Number(optionArg('every') ?? 1);
 /**
  * `--only=base`: the other checkout's runs alone (with `--against`). Two trees' code in one
  * process makes every run slower (none runs ≈ 1.3× of one tree's) and the fingerprint's share
  * larger, so a tree's ratio on its own is taken in a process of its own.
  */
-const only = option('only');
+const only = optionArg('only');
 
 type Obj = AnyObject & { spec?: any; status?: any };
 /** What both trees' worlds offer that a run needs. */
@@ -62,22 +61,22 @@ function run(createWorld: CreateWorld, fp: boolean): { ms: number; deliveries: n
     world.settle();
     gc();
     d0 = world.scheduler.delivered;
-    const t0 = cpuNow();
+    const t0 = cpuMs();
     for (const o of inputs.copies) { create(o); world.drain(); }
     const report = world.settle();
-    ms = cpuNow() - t0;
+    ms = cpuMs() - t0;
     if (report.stoppedBy) throw new Error('full run did not settle');
   } else {
     const { volumes, claims } = settleFixture(size);
     const budget = { stepsMax: 2_000_000 };
     gc();
     d0 = world.scheduler.delivered;
-    const t0 = cpuNow();
+    const t0 = cpuMs();
     for (const v of volumes) world.store.create('PersistentVolume', v as unknown as AnyObject);
     world.settle({ budget });
     for (const c of claims) world.store.create('PersistentVolumeClaim', c as unknown as AnyObject);
     const report = world.settle({ budget });
-    ms = cpuNow() - t0;
+    ms = cpuMs() - t0;
     if (report.stoppedBy) throw new Error('PV-only run did not settle');
   }
   // The none world cannot be asked; the runs' ends are compared through a world built to be asked.

@@ -27,14 +27,13 @@ import { serialize } from 'node:v8';
 import { Fingerprinter } from '../packages/domain/src/index.ts';
 import { settleFixture } from './fixtures.ts';
 import { fullInputs, fullRun, pvOnlyRun } from './world.ts';
+import { cpuMs, optionArg, positionalArgs } from './measure.ts';
 
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const positional = positionalArgs();
 const workload = positional[0] === 'full' ? 'full' : 'pv';
 const size = Number(positional[1] ?? (workload === 'full' ? 20 : 1000));
-const rounds = Number(option('rounds') ?? 15);
-const against = option('against');
+const rounds = Number(optionArg('rounds') ?? 15);
+const against = optionArg('against');
 
 type Call = [method: string, args: unknown[]];
 const RECORDED = ['register', 'registerObject', 'set', 'hashState', 'substitute', 'value'] as const;
@@ -67,9 +66,9 @@ interface Replayable { new (): Record<string, (...args: unknown[]) => unknown> &
 
 function replay(F: Replayable, calls: readonly Call[]): { ms: number; value: string } {
   const f = new F();
-  const t0 = cpuNow();
+  const t0 = cpuMs();
   for (const [m, args] of calls) f[m]!(...args);
-  return { ms: cpuNow() - t0, value: f.value() };
+  return { ms: cpuMs() - t0, value: f.value() };
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]!; };
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
   const counts: Record<string, number> = {};
   for (const [m] of calls) counts[m] = (counts[m] ?? 0) + 1;
   console.log(`${workload === 'full' ? `full cluster, ${size} copies` : `PV-only, ${size} pairs`}: ${recorded.deliveries} items delivered; Fingerprinter calls ${JSON.stringify(counts)}`);
-  const save = option('save');
+  const save = optionArg('save');
   if (save) writeFileSync(save, serialize(calls));
   const other = against ? ((await import(against)) as { Fingerprinter: Replayable }).Fingerprinter : undefined;
   const classes: [string, Replayable][] = [['this', Fingerprinter as unknown as Replayable], ...(other ? [['against', other] as [string, Replayable]] : [])];

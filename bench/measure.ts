@@ -6,6 +6,18 @@
  */
 import { performance } from 'node:perf_hooks';
 
+/** CPU time this process has used (user + system, every thread), in ms: on a shared machine the wall clock says as much about the neighbours. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** A bench's words on its command line that are not flags (`pv 600`). */
+export const positionalArgs = (): string[] => process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+/** The value of `--NAME=VALUE` on a bench's command line, if given. */
+export const optionArg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
