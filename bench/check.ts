@@ -1,9 +1,11 @@
 /**
  * Design: benchmark 4 — the model checker (issue 7 item 10). What exploring costs against the
- * world's raw step, measured in the same process, on the examples/check zonal scenario
- * (WaitForFirstConsumer, 2 nodes, class, claim, pod):
+ * world's raw step, measured in the same process, on the full cluster (examples/check's zonal
+ * scenario: WaitForFirstConsumer, 2 nodes, class, claim, pod) and on the PV-only cluster (three
+ * volumes, three claims; both in bench/exploreScenarios.ts):
  *   - raw: the scenario's inputs taken one by one on one world, each followed by FIFO steps until
- *     nothing waits (what a settle does without time) — steps per second;
+ *     nothing waits (what a settle does without time) — steps per second (CPU time; world builds
+ *     not counted);
  *   - explore: `check` bfs with `--max-delays 1` (exhausts), distinct states per second, and the
  *     ratio of one distinct state's cost to one raw step's (the issue's goal: ≤ 2);
  *   - dedup: states reached over distinct states (what fingerprint dedup saves), and the same space
@@ -18,76 +20,56 @@
  *   - no-op deliveries taken alone (ADR 0021, 0023): states with and without on a prefix of each
  *     lecture scenario both searches exhaust, and the CPU time to exhaust each whole scenario.
  */
-import { readFileSync } from 'node:fs';
-import { applyDefaults, parseManifests, prepareForCreate } from '../packages/manifests/src/index.ts';
-import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { createWorld, fifoChooser, type World } from '../services/world/src/index.ts';
 import { check, explorationFor, type CheckFault, type CheckInput, type CheckOptions } from '../services/check/src/index.ts';
 import { checkInputsOf } from '../services/cli/src/checkPath.ts';
 import { cpuMs } from './measure.ts';
 import { prepareSim } from '../services/cli/src/checkVerb.ts';
+import { loadExploration, type Exploration } from './exploreScenarios.ts';
 
 const quick = process.argv.includes('--quick');
-const EX = new URL('../examples/check/zonal-immediate/', import.meta.url).pathname;
-const objects = ['01-nodes.yaml', '02-class-wffc.yaml', '03-claim-and-pod.yaml']
-  .flatMap((f) => parseManifests(readFileSync(EX + f, 'utf8'), f).map((p) => applyDefaults(p.object) as unknown as AnyObject));
-const inputs: CheckInput[] = objects.map((o) => ({ label: o.metadata.name, apply: (w: World) => { w.store.create(o.kind as StoredKind, prepareForCreate(structuredClone(o), w.clock.iso()) as AnyObject); } }));
-const newWorld = () => createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: fifoChooser() });
+const root = new URL('..', import.meta.url).pathname;
 
-/** CPU milliseconds of this process (user + system): less moved by other processes than wall time. */
-
-function raw(): { steps: number; ms: number; cpuMs: number } {
-  const t = performance.now();
-  const c = cpuMs();
-  let steps = 0;
-  for (let r = 0; r < (quick ? 5 : 20); r++) {
-    const w = newWorld();
-    for (const input of inputs) {
-      input.apply(w);
-      for (;;) {
-        const a = w.enabled().find((x) => x.type === 'deliver' || (x.type === 'timer' && w.scheduler.size === 0));
-        if (!a) break;
-        w.step(a, true);
-        steps++;
-      }
-    }
+/** One exploration's rows: raw step, distinct states/s and the ratio (wall and CPU), dedup with the delay bound. */
+function explorationRows(ex: Exploration): void {
+  const worlds = quick ? 5 : 20;
+  const r1 = ex.raw(worlds);
+  const e1 = ex.explore(1);
+  const r2 = ex.raw(worlds);
+  const stepMs = (r1.wallMs + r2.wallMs) / (r1.steps + r2.steps);
+  const stateMs = e1.wallMs / e1.distinct;
+  const stepCpuMs = (r1.ms + r2.ms) / (r1.steps + r2.steps);
+  const stateCpuMs = e1.ms / e1.distinct;
+  console.log(`check: ${ex.label}, bfs`);
+  console.log(`  raw step                      ${(1000 / stepCpuMs).toFixed(0).padStart(8)} steps/s   (${stepCpuMs.toFixed(3)} ms CPU)`);
+  console.log(`  explore, --max-delays 1       ${(1000 / stateCpuMs).toFixed(0).padStart(8)} distinct states/s   (${stateCpuMs.toFixed(3)} ms CPU; ${(stateCpuMs / stepCpuMs).toFixed(1)}x a raw step; goal <= 2x)`);
+  console.log(`  the same in wall time          raw step ${stepMs.toFixed(3)} ms, distinct state ${stateMs.toFixed(3)} ms = ${(stateMs / stepMs).toFixed(1)}x`);
+  console.log('  dedup and delay bound (states reached / distinct, verdict):');
+  for (const d of quick ? [0, 1] : [0, 1, 2]) {
+    const e = d === 1 ? e1 : ex.explore(d);
+    console.log(`    --max-delays ${d}: ${e.states} / ${e.distinct} = ${(e.states / e.distinct).toFixed(2)}x saved by fingerprints, ${e.verdict}, ${(e.ms / 1000).toFixed(1)} s CPU`);
   }
-  return { steps, ms: performance.now() - t, cpuMs: cpuMs() - c };
 }
 
-function explore(maxDelays: number) {
-  const t = performance.now();
-  const c = cpuMs();
-  const r = check({ newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays, seed: 1, outOfTime: () => false });
-  return { ...r, ms: performance.now() - t, cpuMs: cpuMs() - c };
-}
+/** The zonal scenario's inputs and worlds (set by `explorations`), explored again below. */
+let inputs: CheckInput[] = [];
 
-const r1 = raw();
-const e1 = explore(1);
-const r2 = raw();
-const stepMs = (r1.ms + r2.ms) / (r1.steps + r2.steps);
-const stateMs = e1.ms / e1.distinctStates;
-const stepCpuMs = (r1.cpuMs + r2.cpuMs) / (r1.steps + r2.steps);
-const stateCpuMs = e1.cpuMs / e1.distinctStates;
-const w = newWorld();
-for (const input of inputs) { input.apply(w); w.drain(); }
-let t = performance.now();
-const n = quick ? 20 : 100;
-for (let i = 0; i < n; i++) w.fork();
-const forkMs = (performance.now() - t) / n;
-t = performance.now();
-for (let i = 0; i < n; i++) w.fork().fingerprint();
-const forkFpMs = (performance.now() - t) / n;
-
-console.log('check: zonal WaitForFirstConsumer scenario (5 inputs), bfs');
-console.log(`  raw step                      ${(1000 / stepMs).toFixed(0).padStart(8)} steps/s   (${stepMs.toFixed(3)} ms)`);
-console.log(`  explore, --max-delays 1       ${(1000 / stateMs).toFixed(0).padStart(8)} distinct states/s   (${stateMs.toFixed(3)} ms; ${(stateMs / stepMs).toFixed(1)}x a raw step; goal <= 2x)`);
-console.log(`  the same in CPU time           raw step ${stepCpuMs.toFixed(3)} ms, distinct state ${stateCpuMs.toFixed(3)} ms = ${(stateCpuMs / stepCpuMs).toFixed(1)}x a raw step`);
-console.log(`  fork                          ${forkMs.toFixed(3)} ms; fork + fingerprint from scratch ${forkFpMs.toFixed(3)} ms`);
-console.log('  dedup and delay bound (states reached / distinct, verdict):');
-for (const d of quick ? [0, 1] : [0, 1, 2]) {
-  const e = d === 1 ? e1 : explore(d);
-  console.log(`    --max-delays ${d}: ${e.states} / ${e.distinctStates} = ${(e.states / e.distinctStates).toFixed(2)}x saved by fingerprints, ${e.verdict}, ${(e.ms / 1000).toFixed(1)} s`);
+async function explorations(): Promise<void> {
+  const zonalExploration = await loadExploration(root, 'zonal');
+  inputs = zonalExploration.inputs as CheckInput[];
+  const newWorld = zonalExploration.newWorld as () => World;
+  explorationRows(zonalExploration);
+  const w = newWorld();
+  for (const input of inputs) { input.apply(w); w.drain(); }
+  let t = performance.now();
+  const n = quick ? 20 : 100;
+  for (let i = 0; i < n; i++) w.fork();
+  const forkMs = (performance.now() - t) / n;
+  t = performance.now();
+  for (let i = 0; i < n; i++) w.fork().fingerprint();
+  const forkFpMs = (performance.now() - t) / n;
+  console.log(`  fork                          ${forkMs.toFixed(3)} ms; fork + fingerprint from scratch ${forkFpMs.toFixed(3)} ms`);
+  explorationRows(await loadExploration(root, 'pv'));
 }
 
 // ------------------------------------------------------------------ partial-order reduction
@@ -113,13 +95,15 @@ function line(label: string, r: ReturnType<typeof run>, base?: ReturnType<typeof
   return `    ${label.padEnd(22)} ${String(r.transitions).padStart(7)} transitions ${String(r.distinctStates).padStart(6)} distinct  ${r.cpu.toFixed(1).padStart(6)} s CPU  ${r.verdict}${ratio}`;
 }
 
-console.log('partial-order reduction (bfs, unbounded delays; CPU seconds of this process):');
-for (const [depth, faults, tree] of (quick ? [[8, [], true], [5, ['stale-read'], false]] : [[10, [], true], [20, [], false], [8, ['conflict'], false], [5, ['stale-read'], false]]) as [number, CheckFault[], boolean][]) {
-  console.log(`  zonal WFFC, depth ${depth}, faults ${faults.join(',') || 'none'}:`);
-  const dedup = zonal(depth, faults, { por: false });
-  if (tree) console.log(line('no dedup (tree)', zonal(depth, faults, { dedup: false }), dedup));
-  console.log(line('dedup', dedup));
-  console.log(line('dedup + POR', zonal(depth, faults, { por: true }), dedup));
+function partialOrderReduction(): void {
+  console.log('partial-order reduction (bfs, unbounded delays; CPU seconds of this process):');
+  for (const [depth, faults, tree] of (quick ? [[8, [], true], [5, ['stale-read'], false]] : [[10, [], true], [20, [], false], [8, ['conflict'], false], [5, ['stale-read'], false]]) as [number, CheckFault[], boolean][]) {
+    console.log(`  zonal WFFC, depth ${depth}, faults ${faults.join(',') || 'none'}:`);
+    const dedup = zonal(depth, faults, { por: false });
+    if (tree) console.log(line('no dedup (tree)', zonal(depth, faults, { dedup: false }), dedup));
+    console.log(line('dedup', dedup));
+    console.log(line('dedup + POR', zonal(depth, faults, { por: true }), dedup));
+  }
 }
 const io = { cwd: new URL('..', import.meta.url).pathname, readStdin: () => '' };
 async function lecture(): Promise<void> {
@@ -158,4 +142,4 @@ async function lecture(): Promise<void> {
     console.log(`${line('dedup + POR + no-ops', whole)}  depth ${whole.maxDepth}; ${r.noopStates} no-ops alone, ${r.noopRechecks} re-checks, ${r.noopFallbacks} fallbacks`);
   }
 }
-lecture().catch((e: unknown) => { console.error(e); process.exit(1); });
+explorations().then(partialOrderReduction).then(lecture).catch((e: unknown) => { console.error(e); process.exit(1); });

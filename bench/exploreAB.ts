@@ -9,54 +9,12 @@
  * `node --import tsx bench/exploreAB.ts ROUNDS A_ROOT B_ROOT` (checkout roots, e.g. `. ../base`).
  * `STALE=1`: the exploration is bench/check.ts's zonal depth 5 with stale informers (lagging
  * informers, which a restore in place refuses; dedup, no partial-order reduction) instead.
+ * `SCENARIO=pv`: the PV-only cluster's exploration (bench/exploreScenarios.ts) instead of the
+ * full cluster's. Each side's world, checker, manifests and fixtures come from its checkout;
+ * the scenario and the raw loop (this tree's bench/exploreScenarios.ts) are the same for both.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cpuMs } from './measure.ts';
-
-
-interface Side { raw: () => { steps: number; ms: number }; explore: () => { ms: number; distinct: number } }
-
-async function load(root: string): Promise<Side> {
-  const m = await import(`${root}/packages/manifests/src/index.ts`);
-  const world = await import(`${root}/services/world/src/index.ts`);
-  const checker = await import(`${root}/services/check/src/index.ts`);
-  const dir = `${root}/examples/check/zonal-immediate/`;
-  const objects = ['01-nodes.yaml', '02-class-wffc.yaml', '03-claim-and-pod.yaml']
-    .flatMap((f) => m.parseManifests(readFileSync(dir + f, 'utf8'), f).map((p: { object: unknown }) => m.applyDefaults(p.object)));
-  type W = { store: { create: (k: string, o: unknown) => void }; clock: { iso: () => string }; enabled: () => { type: string }[]; scheduler: { size: number }; step: (a: unknown, chosen: boolean) => void };
-  const inputs = objects.map((o: { kind: string; metadata: { name: string } }) => ({ label: o.metadata.name, apply: (w: W) => { w.store.create(o.kind, m.prepareForCreate(structuredClone(o), w.clock.iso())); } }));
-  const stale = process.env['STALE'] === '1';
-  const exploration = stale ? checker.explorationFor(['stale-read']) : undefined;
-  const newWorld = (): W => world.createWorld({ seed: 1, startMs: Date.UTC(2026, 0, 1), cluster: 'full', chooser: world.fifoChooser(), ...(exploration ?? {}) });
-  return {
-    raw: () => {
-      const t = cpuMs();
-      let steps = 0;
-      for (let r = 0; r < 10; r++) {
-        const w = newWorld();
-        for (const input of inputs) {
-          input.apply(w);
-          for (;;) {
-            // Watch events wait only where informers lag (STALE): they are delivered as they come.
-            const a = w.enabled().find((x) => x.type === 'deliver' || x.type === 'watch' || (x.type === 'timer' && w.scheduler.size === 0));
-            if (!a) break;
-            w.step(a, true);
-            steps++;
-          }
-        }
-      }
-      return { steps, ms: cpuMs() - t };
-    },
-    explore: () => {
-      const t = cpuMs();
-      const e = checker.check(stale
-        ? { newWorld, inputs, strategy: 'bfs', depth: 5, maxFaults: 1, seed: 1, outOfTime: () => false, shrink: false, por: false }
-        : { newWorld, inputs, strategy: 'bfs', depth: 500, maxFaults: 0, maxDelays: 1, seed: 1, outOfTime: () => false });
-      return { ms: cpuMs() - t, distinct: e.distinctStates as number };
-    },
-  };
-}
+import { loadExploration, type Exploration } from './exploreScenarios.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quartile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
@@ -65,17 +23,20 @@ void (async () => {
   const [roundsArg, aRoot, bRoot] = process.argv.slice(2);
   if (!roundsArg || !aRoot || !bRoot) { console.error('usage: node --import tsx bench/exploreAB.ts ROUNDS A_ROOT B_ROOT'); process.exit(2); }
   const rounds = Number(roundsArg);
-  const sides: Record<'A' | 'B', Side> = {
-    A: await load(resolve(aRoot)),
-    B: await load(resolve(bRoot)),
+  const name = process.env['SCENARIO'] === 'pv' ? 'pv' : 'zonal';
+  const opts = { stale: process.env['STALE'] === '1' };
+  const sides: Record<'A' | 'B', Exploration> = {
+    A: await loadExploration(resolve(aRoot), name, opts),
+    B: await loadExploration(resolve(bRoot), name, opts),
   };
+  console.log(sides.A.label);
   const out = { A: { step: [] as number[], state: [] as number[], distinct: 0 }, B: { step: [] as number[], state: [] as number[], distinct: 0 } };
   for (let i = 0; i < rounds; i++) {
     for (const name of (i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) as ('A' | 'B')[]) {
       const s = sides[name];
-      const r1 = s.raw();
-      const e = s.explore();
-      const r2 = s.raw();
+      const r1 = s.raw(10);
+      const e = s.explore(1);
+      const r2 = s.raw(10);
       out[name].distinct = e.distinct;
       if (i < 2) continue;
       out[name].step.push((r1.ms + r2.ms) / (r1.steps + r2.steps));
