@@ -84,12 +84,14 @@ let next = 0;
 async function worker() {
   while (next < files.length) {
     const i = next++;
+    const started = performance.now();
     const { out, status } = await runFile(files[i], budgetMs);
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
     const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-    results[i] = { file: files[i], out, status, total, ok, skipped };
-    process.stdout.write(`${status === 0 && total > 0 && ok === total ? 'ok  ' : 'FAIL'} ${files[i]} (${ok}/${total})\n`);
+    results[i] = { file: files[i], out, status, total, ok, skipped, seconds };
+    process.stdout.write(`${status === 0 && total > 0 && ok === total ? 'ok  ' : 'FAIL'} ${files[i]} (${ok}/${total}, ${seconds} s)\n`);
   }
 }
 await Promise.all(Array.from({ length: Math.min(jobsWanted(), files.length) }, worker));
@@ -107,7 +109,10 @@ for (const r of results) {
     passed += r.ok;
   }
 }
-writeFileSync('.test-result.json', JSON.stringify({ passed, failed }) + '\n');
+// Each file's wall seconds go with the counts, so the root summary can name the slowest files of
+// the whole run (CI must stay under 15 minutes on a 2-core machine: this says where it goes).
+const seconds = Object.fromEntries(results.map((r) => [r.file, r.seconds]));
+writeFileSync('.test-result.json', JSON.stringify({ passed, failed, seconds }) + '\n');
 for (const f of failures) process.stdout.write(f + '\n');
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);
