@@ -41,14 +41,40 @@ interface W {
   step(action: unknown, chosen: boolean): void;
 }
 
-/**
- * `stale`: informers lag (the explorations' watch events are delivered as they come in the raw
- * run); `onState`: called with every stored state of an exploration (a check of its own).
- */
-export async function loadExploration(root: string, name: ExplorationName, opts: { stale?: boolean; onState?: (key: string, w: never) => void } = {}): Promise<Exploration> {
-  const manifests = await import(`${root}/packages/manifests/src/index.ts`);
-  const world = await import(`${root}/services/world/src/index.ts`);
-  const checker = await import(`${root}/services/check/src/index.ts`);
+/** What an exploration needs from a checkout: its manifests, world and checker packages and the bench fixtures. */
+export interface CheckoutModules {
+  manifests: any;
+  world: any;
+  checker: any;
+  fixtures: any;
+  /** The checkout's root, where examples/ is. */
+  root: string;
+}
+
+/** A checkout's modules, loaded from its root (two checkouts can be loaded into one process). */
+export async function modulesAt(root: string): Promise<CheckoutModules> {
+  return {
+    manifests: await import(`${root}/packages/manifests/src/index.ts`),
+    world: await import(`${root}/services/world/src/index.ts`),
+    checker: await import(`${root}/services/check/src/index.ts`),
+    fixtures: await import(`${root}/bench/fixtures.ts`),
+    root,
+  };
+}
+
+export interface ExplorationOptions {
+  /** Informers lag (the raw run delivers watch events as they come). */
+  stale?: boolean;
+  /** Called with every stored state of an exploration (a check of its own). */
+  onState?: (key: string, w: never) => void;
+}
+
+export async function loadExploration(root: string, name: ExplorationName, opts: ExplorationOptions = {}): Promise<Exploration> {
+  return explorationOf(await modulesAt(root), name, opts);
+}
+
+/** The exploration `name` built from a checkout's modules (bench/exploreInstructions.ts bundles them statically). */
+export function explorationOf({ manifests, world, checker, fixtures, root }: CheckoutModules, name: ExplorationName, opts: ExplorationOptions = {}): Exploration {
   const lag = opts.stale ? checker.explorationFor(['stale-read']) : {};
   let objects: { kind: string; metadata: { name: string } }[];
   let prepare: (o: unknown, w: W) => unknown;
@@ -60,8 +86,7 @@ export async function loadExploration(root: string, name: ExplorationName, opts:
     prepare = (o, w) => manifests.prepareForCreate(structuredClone(o), w.clock.iso());
     cluster = { cluster: 'full' };
   } else {
-    const { settleFixture } = await import(`${root}/bench/fixtures.ts`);
-    const { volumes, claims } = settleFixture(3);
+    const { volumes, claims } = fixtures.settleFixture(3);
     objects = [...volumes, ...claims];
     prepare = (o) => structuredClone(o);
     cluster = {};
