@@ -108,6 +108,13 @@ export interface CheckOptions {
    * (`maxFaults` > 0) and with a user's invariants (which could read the queue).
    */
   noops?: boolean;
+  /**
+   * A state reached again with no less of every bound left than a stored record of it (depth,
+   * `maxFaults`, `maxDelays`) is not expanded again (default true; ADR 01xx). False: states are
+   * told apart by the faults and delays their path used, as before — for the tests comparing the
+   * states visited.
+   */
+  dominance?: boolean;
   /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
   dedup?: boolean;
   /**
@@ -128,7 +135,7 @@ export interface Progress { states: number; distinctStates: number; transitions:
  * delivery was taken (`noopStates`) and those expanded in full later because a no-op's promise
  * was broken (`noopFallbacks`); `noopRechecks`: deliveries tried again to keep a promise.
  */
-export interface Reduction { por: boolean; slept: number; reexpanded: number; noops?: boolean; noopStates?: number; noopRechecks?: number; noopFallbacks?: number }
+export interface Reduction { por: boolean; slept: number; reexpanded: number; revisited: number; noops?: boolean; noopStates?: number; noopRechecks?: number; noopFallbacks?: number }
 
 export interface Counterexample extends Violation {
   /** The moves from the start, shrunk. */
@@ -152,8 +159,10 @@ interface Node {
    * yet (taken from the live world, before it moves, when the expansion needs it: `snapOf`).
    */
   snap: WorldSnapshot | undefined;
-  /** The state's key (with reduction: the entry its sleep set is stored under). */
+  /** The state's key: the world's, the inputs taken and the settling (not the bounds' budget spent). */
   key: string;
+  /** The record the state is stored as (`Stored`), set when it is stored; a later record may replace it. */
+  entry?: Stored;
   inputsDone: number;
   /** A sync failed since the last resync (or resyncs in a row preferred so far): see `settling`. */
   settle: Settling;
@@ -300,7 +309,7 @@ export function check(opts: CheckOptions): CheckResult {
   const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
   const por = exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity;
   const noops = por && opts.noops === true && opts.maxFaults === 0 && (opts.invariants ?? []).length === 0;
-  const reduction: Reduction = { por, slept: 0, reexpanded: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
+  const reduction: Reduction = { por, slept: 0, reexpanded: 0, revisited: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
   const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
@@ -425,7 +434,7 @@ function covers(p: NoopPromise, q: NoopPromise): boolean {
  * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
  * (a leaf whatever the path: nothing to expand again).
  */
-interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean }
+interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean; superseded?: boolean }
 
 /**
  * bfs or dfs over stored snapshots, deduplicated by state key. With reduction (`Reduction.por`)
@@ -495,13 +504,25 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const noops = reduction.noops === true;
   /** Moves (by id) once found to be no-ops: where no-ops may be taken alone, they are tried first. */
   const wasNoop = new Set<string>();
-  const seen = new Map<string, Stored>();
+  /**
+   * A state's records by key (ADR 01xx): at most one per budget spent that no other record's
+   * budget covers (the Pareto front of depth, faults used and delays used), most often one.
+   */
+  const seen = new Map<string, Stored[]>();
   const delaysMax = opts.maxDelays ?? Infinity;
-  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
-  const rootKey = key(root, 0, 0, 0, SETTLED);
+  const budgetInKey = opts.dominance === false;
+  const key = (w: World, inputsDone: number, settle: Settling, faultsUsed: number, delaysUsed: number) =>
+    `${stateKey(w)}|${inputsDone}|${settle.failed ? settle.resyncs : '-'}${budgetInKey ? `|${faultsUsed}|${delaysOf({ delaysUsed })}` : ''}`;
+  /** Delays spent, as far as they bound anything. */
+  const delaysOf = (n: { delaysUsed: number }): number => (delaysMax === Infinity ? 0 : n.delaysUsed);
+  /** Whether `a` has spent no more of every bound than `b`: from the same state `a` offers every move `b` does, each at no more cost. */
+  const within = (a: { depth: number; faultsUsed: number; delaysUsed: number }, b: { depth: number; faultsUsed: number; delaysUsed: number }): boolean =>
+    a.depth <= b.depth && a.faultsUsed <= b.faultsUsed && delaysOf(a) <= delaysOf(b);
+  const rootKey = key(root, 0, SETTLED, 0, 0);
   const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined, owed: [] };
   const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
-  seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
+  rootNode.entry = { node: rootNode, sleep: [], expanded: false, quiet: false };
+  seen.set(rootKey, [rootNode.entry]);
   opts.onState?.(rootKey, root);
   release(root);
   stats.states = stats.distinctStates = 1;
@@ -513,7 +534,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     if (p.broken) return;
     p.broken = true;
     for (const k of p.origins) {
-      const st = seen.get(k)!;
+      // With no-ops, no bound but depth: one record a key.
+      const st = seen.get(k)![0]!;
       if (st.fullyExpanded) continue;
       st.fullyExpanded = true;
       reduction.noopFallbacks!++;
@@ -549,12 +571,12 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
     const { node, only } = expansion;
     const full = expansion.full === true;
-    const stored = seen.get(node.key)!;
-    // A shorter path to this state came since this expansion was queued: its own expansion stands.
-    // A live world is the node's state now or never: taken here, whatever this expansion does.
+    const stored = node.entry!;
+    // A path with more of the bounds left to this state came since this expansion was queued: its
+    // own expansion stands. A live world is the node's state now or never: taken here, whatever this expansion does.
     const live = node.live;
     if (live !== undefined) { node.live = undefined; liveWorlds--; }
-    if (!only && !full && stored.node !== node) { if (live) release(live); continue; }
+    if (!only && !full && (stored.node !== node || stored.superseded === true)) { if (live) release(live); continue; }
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
     let sleep: Sleeper[] = full ? [] : only ? [...expansion.sleep] : stored.sleep;
     const judged = stored.expanded;
@@ -677,14 +699,20 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
       const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
       // Without dedup every child is a state of its own (a tree search).
-      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, faultsUsed, delaysUsed, settle);
+      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, settle, faultsUsed, delaysUsed);
       const taken = { id, fp };
       const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
       // Later siblings sleep on this move where they commute with it.
       if (por && fp) { sleep = [...sleep, { id, fp }]; asleep.add(id); }
-      const again = seen.get(k);
+      const front = seen.get(k);
+      const spent = { depth, faultsUsed, delaysUsed };
+      // Stored with no more of every bound spent: this path offers nothing that record's does not
+      // (ADR 01xx). Else the records this path's budget covers are replaced by it.
+      const covering = front?.find((s) => within(s.node, spent));
+      const dominated = front && !covering ? front.filter((s) => within(spent, s.node)) : [];
+      const again = covering ?? dominated[0];
+      if (front?.some((s) => s.quiet)) continue;
       if (again) {
-        if (again.quiet) continue;
         if (owed.length > 0) {
           if (!again.expanded) again.node.owed = withPromises(again.node.owed, owed);
           // Expanded: the promises it was expanded with watch its moves; one watching at least
@@ -695,10 +723,19 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
             else for (const o of p.origins) if (!q.origins.includes(o)) q.origins.push(o);
           }
         }
-        if (depth < again.node.depth) {
-          // A shorter path: the state has more moves left within the bound. Expand it from here.
-          again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
-          again.node = { snap: childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
+        if (!covering) {
+          // More of the bounds left (a shorter path, fewer faults or delays used): the state
+          // may have more moves, or children with more left. Expand it from here, in place of
+          // the records this path covers.
+          reduction.revisited++;
+          // A record not expanded yet hands on its sleep set: moves asleep on both paths stay asleep.
+          let merged = childSleep;
+          for (const s of dominated) {
+            if (!s.expanded) merged = s.sleep.filter((z) => merged.some((c) => c.id === z.id));
+            if (s !== again) { s.superseded = true; front!.splice(front!.indexOf(s), 1); }
+          }
+          again.sleep = merged;
+          again.node = { snap: childSnapOf(), key: k, entry: again, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
           again.expanded = false;
           frontier.push({ node: again.node, sleep: again.sleep });
           continue;
@@ -714,7 +751,9 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
         }
         continue;
       }
-      stats.distinctStates++;
+      // A state met before, but with no record covering this path's budget nor covered by it
+      // (fewer delays used, more faults, say): stored once more, beside the others.
+      if (front) reduction.revisited++; else stats.distinctStates++;
       // The child's world is its state, as `snap` is (a restore continues exactly where it is) —
       // but not after a fault, a crash or a node move: a crash relists its process's informer
       // while the kubelet pool may miss a Node event still waiting there, which a restored world
@@ -722,7 +761,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       // restored from its snapshot as before. A live child's snapshot waits until it is needed.
       const keepLive = liveWorlds < LIVE_WORLDS_MAX && !(move.type === 'action' && (isFault(move.action) || move.action.type === 'node'));
       const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
-      seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
+      next.entry = { node: next, sleep: childSleep, expanded: false, quiet: false };
+      if (front) front.push(next.entry); else seen.set(k, [next.entry]);
       opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const judged = judgeSafety(child, safety, incremental ? node.safety : undefined, written);
