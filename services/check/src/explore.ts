@@ -307,8 +307,8 @@ export function check(opts: CheckOptions): CheckResult {
   const stats: Progress = { states: 0, distinctStates: 0, transitions: 0, maxDepth: 0, queue: 0 };
   const bounded = { cut: false };
   const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
-  const por = exhaustive && opts.por !== false && opts.dedup !== false;
-  const noops = por && opts.noops === true && opts.maxFaults === 0 && (opts.maxDelays ?? Infinity) === Infinity && (opts.invariants ?? []).length === 0;
+  const por = exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity;
+  const noops = por && opts.noops === true && opts.maxFaults === 0 && (opts.invariants ?? []).length === 0;
   const reduction: Reduction = { por, slept: 0, reexpanded: 0, revisited: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
   const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
@@ -501,8 +501,6 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   /** Nodes made live (`Node.live`), in that order; some have been expanded since (their `live` is undefined). */
   const liveNodes: Node[] = [];
   const por = reduction.por;
-  // Under a delay bound, sleep sets one level deep only (`firstAsleep`, ADR 01xx).
-  const delayBounded = (opts.maxDelays ?? Infinity) !== Infinity;
   const noops = reduction.noops === true;
   /** Moves (by id) once found to be no-ops: where no-ops may be taken alone, they are tried first. */
   const wasNoop = new Set<string>();
@@ -590,8 +588,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     // With reduction a node may be expanded again (moves woken, a broken promise, a leaf met
     // again): from its snapshot, taken now while the live world is still its state. Without,
     // a node is expanded once, and needs its snapshot only for the moves below.
-    // (Under a delay bound only a state with moves asleep is ever expanded again for them.)
-    if (node.snap === undefined && por && (!delayBounded || sleep.length > 0)) node.snap = w.snapshot();
+    if (node.snap === undefined && por) node.snap = w.snapshot();
     if (node.depth >= opts.depth || quiet(w, node.inputsDone, opts.inputs.length)) {
       if (only || full || judged) { release(w); continue; }
       if (node.depth >= opts.depth) bounded.cut = true;
@@ -615,12 +612,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       release(copy);
     }
     const asleep = new Set(sleep.map((z) => z.id));
-    // Under a delay bound footprints serve only to put the first move to sleep in its later
-    // siblings' children: wanted where the first move is a delivery with siblings, in a first expansion.
-    const tracked = delayBounded ? !only && !full && node.delaysUsed < delaysMax && offered.length > 1 && reorderable(offered[0]!) && !asleep.has(moveId(offered[0]!)) : offered.some(reorderable);
-    const memories = por && tracked ? w.memories() : undefined;
-    /** Under a delay bound: the first move, taken in this expansion, with its footprint. */
-    let first: Sleeper | undefined;
+    const memories = por && offered.some(reorderable) ? w.memories() : undefined;
     // A no-op delivery may be taken alone here (ADR 0021): only when every move is a delivery or
     // a watch event, in a first expansion, of a state no broken promise has asked to expand in full.
     const mayTakeNoopAlone = noops && !only && !full && !stored.fullyExpanded && offered.every(reorderable);
@@ -709,8 +701,7 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       // Without dedup every child is a state of its own (a tree search).
       const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, settle, faultsUsed, delaysUsed);
       const taken = { id, fp };
-      if (delayBounded && i === 0 && fp) first = { id, fp };
-      const childSleep = !por ? [] : delayBounded ? (first && i > 0 && independent(first, taken) ? [first] : []) : sleep.filter((z) => independent(z, taken));
+      const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
       // Later siblings sleep on this move where they commute with it.
       if (por && fp) { sleep = [...sleep, { id, fp }]; asleep.add(id); }
       const front = seen.get(k);
