@@ -430,9 +430,10 @@ function covers(p: NoopPromise, q: NoopPromise): boolean {
 }
 
 /**
- * What the search remembers of a state: the node it is expanded from (the shortest path met so
- * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
- * (a leaf whatever the path: nothing to expand again).
+ * What the search remembers of a state, one record per budget no other record of it covers (ADR
+ * 01xx): the node it is expanded from, the sleep set it is (or was) expanded with, whether it has
+ * been, whether it is quiet (a leaf whatever the path: nothing to expand again), and whether a
+ * path with more of the bounds left replaced it (`superseded`: its queued expansion is skipped).
  */
 interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean; superseded?: boolean }
 
@@ -450,10 +451,12 @@ interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boole
  *   - with a stored state met again: if not expanded yet, its sleep set becomes the intersection
  *     with the new one; if expanded, the moves asleep then but not on this path (stored \ new)
  *     are taken now, from the intersection (`reexpanded`) — so no state is lost.
- * With or without reduction, a state met again by a shorter path than the one it was stored with
- * is expanded again from the shorter one (it has more moves left within the depth bound): without
- * this, dfs — which may meet a state first by a long path — missed states within the bound, and
- * bfs could too once reduction expands a state again late.
+ * With or without reduction, a state met again by a path with more of the bounds left than every
+ * record of it (a shorter path, fewer faults or delays used: budget dominance, ADR 01xx) is
+ * expanded again from that path, in place of the records it covers: without this, dfs — which may
+ * meet a state first by a long path — missed states within the bound, and bfs could too once
+ * reduction expands a state again late. A path covered by a record (no more of every bound spent)
+ * offers nothing that record does not, and is not expanded.
  * Only deliveries and watch events are ever independent (`independent`); sleep sets reduce the
  * transitions taken, not the set of distinct states (the tests compare the two sets).
  */
