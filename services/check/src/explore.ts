@@ -726,53 +726,54 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
             else for (const o of p.origins) if (!q.origins.includes(o)) q.origins.push(o);
           }
         }
-        if (!covering) {
-          // More of the bounds left (a shorter path, fewer faults or delays used): the state
-          // may have more moves, or children with more left. Expand it from here, in place of
-          // the records this path covers.
-          reduction.revisited++;
-          // A record not expanded yet hands on its sleep set: moves asleep on both paths stay asleep.
-          let merged = childSleep;
-          for (const s of dominated) {
-            if (!s.expanded) merged = s.sleep.filter((z) => merged.some((c) => c.id === z.id));
-            if (s !== again) { s.superseded = true; front!.splice(front!.indexOf(s), 1); }
-          }
-          again.sleep = merged;
-          again.node = { snap: childSnapOf(), key: k, entry: again, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
-          again.expanded = false;
-          frontier.push({ node: again.node, sleep: again.sleep });
-          continue;
-        }
-        if (!por || again.node.depth >= opts.depth) continue;
-        const before = again.sleep;
+      }
+      if (covering) {
+        if (!por || covering.node.depth >= opts.depth) continue;
+        const before = covering.sleep;
         const wake = before.filter((z) => !childSleep.some((c) => c.id === z.id));
         if (wake.length === 0) continue;
-        again.sleep = childSleep.filter((c) => before.some((z) => z.id === c.id));
-        if (again.expanded) {
+        covering.sleep = childSleep.filter((c) => before.some((z) => z.id === c.id));
+        if (covering.expanded) {
           reduction.reexpanded++;
-          frontier.push({ node: again.node, sleep: again.sleep, only: new Set(wake.map((z) => z.id)) });
+          frontier.push({ node: covering.node, sleep: covering.sleep, only: new Set(wake.map((z) => z.id)) });
         }
         continue;
       }
-      // A state met before, but with no record covering this path's budget nor covered by it
-      // (fewer delays used, more faults, say): stored once more, beside the others.
-      if (front) reduction.revisited++; else stats.distinctStates++;
+      // Stored: a new state, or one met again with more of the bounds left than some record of it
+      // (a shorter path, fewer faults or delays used: it may have more moves, or children with
+      // more left), expanded again from here — in place of the records this path covers, or
+      // beside them when it covers none (fewer delays but a longer path, say).
+      let sleepHere = childSleep;
+      if (front) {
+        reduction.revisited++;
+        // A record not expanded yet hands on its sleep set: moves asleep on both paths stay asleep.
+        for (const s of dominated) {
+          if (!s.expanded) { const now = sleepHere; sleepHere = s.sleep.filter((z) => now.some((c) => c.id === z.id)); }
+          if (s !== again) { s.superseded = true; front.splice(front.indexOf(s), 1); }
+        }
+      } else stats.distinctStates++;
       // The child's world is its state, as `snap` is (a restore continues exactly where it is) —
       // but not after a fault, a crash or a node move: a crash relists its process's informer
       // while the kubelet pool may miss a Node event still waiting there, which a restored world
       // does not (services/world fingerprint.test.ts, the fork property), so such a child is
       // restored from its snapshot as before. A live child's snapshot waits until it is needed.
       const keepLive = liveWorlds < LIVE_WORLDS_MAX && !(move.type === 'action' && (isFault(move.action) || move.action.type === 'node'));
-      const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
-      next.entry = { node: next, sleep: childSleep, expanded: false, quiet: false };
-      if (front) front.push(next.entry); else seen.set(k, [next.entry]);
-      opts.onState?.(k, child);
+      const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: again ? withPromises(owed, again.node.owed) : owed };
+      if (again) {
+        // The first record covered is reused (its queued expansion, if any, is skipped: `stored.node !== node`).
+        Object.assign(again, { node: next, sleep: sleepHere, expanded: false });
+        next.entry = again;
+      } else {
+        next.entry = { node: next, sleep: sleepHere, expanded: false, quiet: false };
+        if (front) front.push(next.entry); else seen.set(k, [next.entry]);
+      }
+      if (!front) opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const judged = judgeSafety(child, safety, incremental ? node.safety : undefined, written);
       if (judged.violation) return { moves: pathOf(next), violation: judged.violation };
       if (incremental) next.safety = judged.memo;
       if (keepLive) { next.live = child; liveWorlds++; liveNodes.push(next); dropped = undefined; }
-      frontier.push({ node: next, sleep: childSleep });
+      frontier.push({ node: next, sleep: sleepHere });
     }
     if (dropped !== undefined) release(dropped);
     if (!wTaken) release(w);
