@@ -1,9 +1,10 @@
 /**
  * Design: the model checker over the world's one seam (issue 7). A state is a world plus how many
- * of the scenario's inputs it has taken and how many faults its path used; its moves are the
- * world's enabled actions (deliveries, watch events, timers, resyncs and the faults asked for,
- * while the path has faults left) and the scenario's next input. States are deduplicated by the
- * world's uid-blind fingerprint (TLC's fingerprints), safety is judged on every new state, and at
+ * of the scenario's inputs it has taken; its moves are the world's enabled actions (deliveries,
+ * watch events, timers, resyncs and the faults asked for, while the path has faults left) and the
+ * scenario's next input. States are deduplicated by the world's uid-blind fingerprint (TLC's
+ * fingerprints) — a state met again with no more moves, faults or delays left than before is not
+ * expanded again (ADR 01xx) —, safety is judged on every new state, and at
  * every leaf (quiet, or at the depth bound) a liveness phase runs on a fork: nodes brought back,
  * the remaining inputs taken, then a bounded settle until quiet, and the converged properties and
  * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots (or, for up to
