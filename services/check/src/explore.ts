@@ -1,9 +1,10 @@
 /**
  * Design: the model checker over the world's one seam (issue 7). A state is a world plus how many
- * of the scenario's inputs it has taken and how many faults its path used; its moves are the
- * world's enabled actions (deliveries, watch events, timers, resyncs and the faults asked for,
- * while the path has faults left) and the scenario's next input. States are deduplicated by the
- * world's uid-blind fingerprint (TLC's fingerprints), safety is judged on every new state, and at
+ * of the scenario's inputs it has taken; its moves are the world's enabled actions (deliveries,
+ * watch events, timers, resyncs and the faults asked for, while the path has faults left) and the
+ * scenario's next input. States are deduplicated by the world's uid-blind fingerprint (TLC's
+ * fingerprints) — a state met again with no more moves, faults or delays left than before is not
+ * expanded again (ADR 0037) —, safety is judged on every new state, and at
  * every leaf (quiet, or at the depth bound) a liveness phase runs on a fork: nodes brought back,
  * the remaining inputs taken, then a bounded settle until quiet, and the converged properties and
  * the scenario's own final checks judged. bfs and dfs expand forks of stored snapshots (or, for up to
@@ -108,6 +109,13 @@ export interface CheckOptions {
    * (`maxFaults` > 0) and with a user's invariants (which could read the queue).
    */
   noops?: boolean;
+  /**
+   * A state reached again with no less of every bound left than a stored record of it (depth,
+   * `maxFaults`, `maxDelays`) is not expanded again (default true; ADR 0037). False: states are
+   * told apart by the faults and delays their path used, as before — for the tests comparing the
+   * states visited.
+   */
+  dominance?: boolean;
   /** Deduplicate states by key (default true; false only to measure what dedup saves: a tree search, no reduction). */
   dedup?: boolean;
   /**
@@ -128,7 +136,7 @@ export interface Progress { states: number; distinctStates: number; transitions:
  * delivery was taken (`noopStates`) and those expanded in full later because a no-op's promise
  * was broken (`noopFallbacks`); `noopRechecks`: deliveries tried again to keep a promise.
  */
-export interface Reduction { por: boolean; slept: number; reexpanded: number; noops?: boolean; noopStates?: number; noopRechecks?: number; noopFallbacks?: number }
+export interface Reduction { por: boolean; slept: number; reexpanded: number; revisited: number; noops?: boolean; noopStates?: number; noopRechecks?: number; noopFallbacks?: number }
 
 export interface Counterexample extends Violation {
   /** The moves from the start, shrunk. */
@@ -152,8 +160,10 @@ interface Node {
    * yet (taken from the live world, before it moves, when the expansion needs it: `snapOf`).
    */
   snap: WorldSnapshot | undefined;
-  /** The state's key (with reduction: the entry its sleep set is stored under). */
+  /** The state's key: the world's, the inputs taken and the settling (not the bounds' budget spent). */
   key: string;
+  /** The record the state is stored as (`Stored`), set when it is stored; a later record may replace it. */
+  entry?: Stored;
   inputsDone: number;
   /** A sync failed since the last resync (or resyncs in a row preferred so far): see `settling`. */
   settle: Settling;
@@ -300,7 +310,7 @@ export function check(opts: CheckOptions): CheckResult {
   const exhaustive = opts.strategy === 'bfs' || opts.strategy === 'dfs';
   const por = exhaustive && opts.por !== false && opts.dedup !== false && (opts.maxDelays ?? Infinity) === Infinity;
   const noops = por && opts.noops === true && opts.maxFaults === 0 && (opts.invariants ?? []).length === 0;
-  const reduction: Reduction = { por, slept: 0, reexpanded: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
+  const reduction: Reduction = { por, slept: 0, reexpanded: 0, revisited: 0, ...(noops ? { noops, noopStates: 0, noopRechecks: 0, noopFallbacks: 0 } : {}) };
   const found = exhaustive ? search(opts, stats, bounded, reduction) : walk(opts, stats);
   if (found === 'budget' || found === 'pass') return { verdict: found, strategy: opts.strategy, depthBounded: bounded.cut, ...stats, violations: [], reduction };
   const moves = opts.shrink === false ? found.moves : shrink(opts, found.moves, found.violation);
@@ -421,11 +431,12 @@ function covers(p: NoopPromise, q: NoopPromise): boolean {
 }
 
 /**
- * What the search remembers of a state: the node it is expanded from (the shortest path met so
- * far), the sleep set it is (or was) expanded with, whether it has been, and whether it is quiet
- * (a leaf whatever the path: nothing to expand again).
+ * What the search remembers of a state, one record per budget no other record of it covers (ADR
+ * 0037): the node it is expanded from, the sleep set it is (or was) expanded with, whether it has
+ * been, whether it is quiet (a leaf whatever the path: nothing to expand again), and whether a
+ * path with more of the bounds left replaced it (`superseded`: its queued expansion is skipped).
  */
-interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean }
+interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boolean; fullyExpanded?: boolean; superseded?: boolean }
 
 /**
  * bfs or dfs over stored snapshots, deduplicated by state key. With reduction (`Reduction.por`)
@@ -441,10 +452,12 @@ interface Stored { node: Node; sleep: Sleeper[]; expanded: boolean; quiet: boole
  *   - with a stored state met again: if not expanded yet, its sleep set becomes the intersection
  *     with the new one; if expanded, the moves asleep then but not on this path (stored \ new)
  *     are taken now, from the intersection (`reexpanded`) — so no state is lost.
- * With or without reduction, a state met again by a shorter path than the one it was stored with
- * is expanded again from the shorter one (it has more moves left within the depth bound): without
- * this, dfs — which may meet a state first by a long path — missed states within the bound, and
- * bfs could too once reduction expands a state again late.
+ * With or without reduction, a state met again by a path with more of the bounds left than every
+ * record of it (a shorter path, fewer faults or delays used: budget dominance, ADR 0037) is
+ * expanded again from that path, in place of the records it covers: without this, dfs — which may
+ * meet a state first by a long path — missed states within the bound, and bfs could too once
+ * reduction expands a state again late. A path covered by a record (no more of every bound spent)
+ * offers nothing that record does not, and is not expanded.
  * Only deliveries and watch events are ever independent (`independent`); sleep sets reduce the
  * transitions taken, not the set of distinct states (the tests compare the two sets).
  */
@@ -495,13 +508,25 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
   const noops = reduction.noops === true;
   /** Moves (by id) once found to be no-ops: where no-ops may be taken alone, they are tried first. */
   const wasNoop = new Set<string>();
-  const seen = new Map<string, Stored>();
+  /**
+   * A state's records by key (ADR 0037): at most one per budget spent that no other record's
+   * budget covers (the Pareto front of depth, faults used and delays used), most often one.
+   */
+  const seen = new Map<string, Stored[]>();
   const delaysMax = opts.maxDelays ?? Infinity;
-  const key = (w: World, inputsDone: number, faultsUsed: number, delaysUsed: number, settle: Settling) => `${stateKey(w)}|${inputsDone}|${faultsUsed}|${delaysMax === Infinity ? 0 : delaysUsed}|${settle.failed ? settle.resyncs : '-'}`;
-  const rootKey = key(root, 0, 0, 0, SETTLED);
+  const budgetInKey = opts.dominance === false;
+  const key = (w: World, inputsDone: number, settle: Settling, faultsUsed: number, delaysUsed: number) =>
+    `${stateKey(w)}|${inputsDone}|${settle.failed ? settle.resyncs : '-'}${budgetInKey ? `|${faultsUsed}|${delaysOf({ delaysUsed })}` : ''}`;
+  /** Delays spent, as far as they bound anything. */
+  const delaysOf = (n: { delaysUsed: number }): number => (delaysMax === Infinity ? 0 : n.delaysUsed);
+  /** Whether `a` has spent no more of every bound than `b`: from the same state `a` offers every move `b` does, each at no more cost. */
+  const within = (a: { depth: number; faultsUsed: number; delaysUsed: number }, b: { depth: number; faultsUsed: number; delaysUsed: number }): boolean =>
+    a.depth <= b.depth && a.faultsUsed <= b.faultsUsed && delaysOf(a) <= delaysOf(b);
+  const rootKey = key(root, 0, SETTLED, 0, 0);
   const rootNode: Node = { snap: root.snapshot(), key: rootKey, inputsDone: 0, settle: SETTLED, faultsUsed: 0, delaysUsed: 0, depth: 0, parent: undefined, move: undefined, owed: [] };
   const frontier: Expansion[] = [{ node: rootNode, sleep: [] }];
-  seen.set(rootKey, { node: rootNode, sleep: [], expanded: false, quiet: false });
+  rootNode.entry = { node: rootNode, sleep: [], expanded: false, quiet: false };
+  seen.set(rootKey, [rootNode.entry]);
   opts.onState?.(rootKey, root);
   release(root);
   stats.states = stats.distinctStates = 1;
@@ -513,7 +538,8 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     if (p.broken) return;
     p.broken = true;
     for (const k of p.origins) {
-      const st = seen.get(k)!;
+      // With no-ops, no bound but depth: one record a key.
+      const st = seen.get(k)![0]!;
       if (st.fullyExpanded) continue;
       st.fullyExpanded = true;
       reduction.noopFallbacks!++;
@@ -549,12 +575,12 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
     if (opts.strategy === 'bfs') frontier[head - 1] = undefined as never;
     const { node, only } = expansion;
     const full = expansion.full === true;
-    const stored = seen.get(node.key)!;
-    // A shorter path to this state came since this expansion was queued: its own expansion stands.
-    // A live world is the node's state now or never: taken here, whatever this expansion does.
+    const stored = node.entry!;
+    // A path with more of the bounds left to this state came since this expansion was queued: its
+    // own expansion stands. A live world is the node's state now or never: taken here, whatever this expansion does.
     const live = node.live;
     if (live !== undefined) { node.live = undefined; liveWorlds--; }
-    if (!only && !full && stored.node !== node) { if (live) release(live); continue; }
+    if (!only && !full && (stored.node !== node || stored.superseded === true)) { if (live) release(live); continue; }
     // A first expansion takes the sleep set stored by then (every path met so far agrees on it).
     let sleep: Sleeper[] = full ? [] : only ? [...expansion.sleep] : stored.sleep;
     const judged = stored.expanded;
@@ -677,14 +703,20 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
       const faultsUsed = node.faultsUsed + (move.type === 'action' && isFault(move.action) ? 1 : 0);
       const delaysUsed = node.delaysUsed + (i > 0 && !(move.type === 'action' && isFault(move.action)) ? 1 : 0);
       // Without dedup every child is a state of its own (a tree search).
-      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, faultsUsed, delaysUsed, settle);
+      const k = opts.dedup === false ? `${stats.transitions}` : key(child, inputsDone, settle, faultsUsed, delaysUsed);
       const taken = { id, fp };
       const childSleep = por ? sleep.filter((z) => independent(z, taken)) : [];
       // Later siblings sleep on this move where they commute with it.
       if (por && fp) { sleep = [...sleep, { id, fp }]; asleep.add(id); }
-      const again = seen.get(k);
+      const front = seen.get(k);
+      const spent = { depth, faultsUsed, delaysUsed };
+      // Stored with no more of every bound spent: this path offers nothing that record's does not
+      // (ADR 0037). Else the records this path's budget covers are replaced by it.
+      const covering = front?.find((s) => within(s.node, spent));
+      const dominated = front && !covering ? front.filter((s) => within(spent, s.node)) : [];
+      const again = covering ?? dominated[0];
+      if (front?.some((s) => s.quiet)) continue;
       if (again) {
-        if (again.quiet) continue;
         if (owed.length > 0) {
           if (!again.expanded) again.node.owed = withPromises(again.node.owed, owed);
           // Expanded: the promises it was expanded with watch its moves; one watching at least
@@ -695,41 +727,54 @@ function search(opts: CheckOptions, stats: Progress, bounded: { cut: boolean }, 
             else for (const o of p.origins) if (!q.origins.includes(o)) q.origins.push(o);
           }
         }
-        if (depth < again.node.depth) {
-          // A shorter path: the state has more moves left within the bound. Expand it from here.
-          again.sleep = again.expanded ? childSleep : again.sleep.filter((z) => childSleep.some((c) => c.id === z.id));
-          again.node = { snap: childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: withPromises(owed, again.node.owed) };
-          again.expanded = false;
-          frontier.push({ node: again.node, sleep: again.sleep });
-          continue;
-        }
-        if (!por || again.node.depth >= opts.depth) continue;
-        const before = again.sleep;
+      }
+      if (covering) {
+        if (!por || covering.node.depth >= opts.depth) continue;
+        const before = covering.sleep;
         const wake = before.filter((z) => !childSleep.some((c) => c.id === z.id));
         if (wake.length === 0) continue;
-        again.sleep = childSleep.filter((c) => before.some((z) => z.id === c.id));
-        if (again.expanded) {
+        covering.sleep = childSleep.filter((c) => before.some((z) => z.id === c.id));
+        if (covering.expanded) {
           reduction.reexpanded++;
-          frontier.push({ node: again.node, sleep: again.sleep, only: new Set(wake.map((z) => z.id)) });
+          frontier.push({ node: covering.node, sleep: covering.sleep, only: new Set(wake.map((z) => z.id)) });
         }
         continue;
       }
-      stats.distinctStates++;
+      // Stored: a new state, or one met again with more of the bounds left than some record of it
+      // (a shorter path, fewer faults or delays used: it may have more moves, or children with
+      // more left), expanded again from here — in place of the records this path covers, or
+      // beside them when it covers none (fewer delays but a longer path, say).
+      let sleepHere = childSleep;
+      if (front) {
+        reduction.revisited++;
+        // A record not expanded yet hands on its sleep set: moves asleep on both paths stay asleep.
+        for (const s of dominated) {
+          if (!s.expanded) { const now = sleepHere; sleepHere = s.sleep.filter((z) => now.some((c) => c.id === z.id)); }
+          if (s !== again) { s.superseded = true; front.splice(front.indexOf(s), 1); }
+        }
+      } else stats.distinctStates++;
       // The child's world is its state, as `snap` is (a restore continues exactly where it is) —
       // but not after a fault, a crash or a node move: a crash relists its process's informer
       // while the kubelet pool may miss a Node event still waiting there, which a restored world
       // does not (services/world fingerprint.test.ts, the fork property), so such a child is
       // restored from its snapshot as before. A live child's snapshot waits until it is needed.
       const keepLive = liveWorlds < LIVE_WORLDS_MAX && !(move.type === 'action' && (isFault(move.action) || move.action.type === 'node'));
-      const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed };
-      seen.set(k, { node: next, sleep: childSleep, expanded: false, quiet: false });
-      opts.onState?.(k, child);
+      const next: Node = { snap: keepLive ? childSnap : childSnapOf(), key: k, inputsDone, settle, faultsUsed, delaysUsed, depth, parent: node, move, owed: again ? withPromises(owed, again.node.owed) : owed };
+      if (again) {
+        // The first record covered is reused (its queued expansion, if any, is skipped: `stored.node !== node`).
+        Object.assign(again, { node: next, sleep: sleepHere, expanded: false });
+        next.entry = again;
+      } else {
+        next.entry = { node: next, sleep: sleepHere, expanded: false, quiet: false };
+        if (front) front.push(next.entry); else seen.set(k, [next.entry]);
+      }
+      if (!front) opts.onState?.(k, child);
       stats.maxDepth = Math.max(stats.maxDepth, next.depth);
       const judged = judgeSafety(child, safety, incremental ? node.safety : undefined, written);
       if (judged.violation) return { moves: pathOf(next), violation: judged.violation };
       if (incremental) next.safety = judged.memo;
       if (keepLive) { next.live = child; liveWorlds++; liveNodes.push(next); dropped = undefined; }
-      frontier.push({ node: next, sleep: childSleep });
+      frontier.push({ node: next, sleep: sleepHere });
     }
     if (dropped !== undefined) release(dropped);
     if (!wTaken) release(w);

@@ -294,7 +294,8 @@ export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o
       verdict: result.verdict, strategy: result.strategy, states: result.states, distinctStates: result.distinctStates,
       transitions: result.transitions, maxDepth: result.maxDepth, seconds, statesPerSecond, violations,
       // What partial-order reduction saved: deliveries not taken because they commute with one taken.
-      reduction: { por: result.reduction.por, sleptTransitions: result.reduction.slept, reexpanded: result.reduction.reexpanded,
+      // revisited: states expanded again because reached with more of the bounds left (ADR 0037).
+      reduction: { por: result.reduction.por, sleptTransitions: result.reduction.slept, reexpanded: result.reduction.reexpanded, revisited: result.reduction.revisited,
         ...(result.reduction.noops ? { noopStates: result.reduction.noopStates, noopRechecks: result.reduction.noopRechecks, noopFallbacks: result.reduction.noopFallbacks } : {}) },
     })}\n`);
   } else {
