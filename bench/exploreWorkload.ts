@@ -3,10 +3,10 @@
  * one file (static imports; bench/exploreScenarios.ts's `explorationOf`), so the instructions
  * counted are this tree's code and V8's, nothing of tsx. Every run first warms up the same way
  * (raw runs and explorations until the JIT has settled: after 3 warm rounds it had not, session 9),
- * then does one measured thing K times: nothing (`base`), K raw runs (`raw`: inputs and FIFO steps
- * on K worlds), K world builds alone (`build`), or K explorations (`explore`). The driver subtracts
- * `base` (and `build` from `raw`); what was done goes to stderr as one JSON line.
- *   node bundle.mjs zonal|pv base|raw|build|explore K WARM ROOT   (ROOT: the checkout, for examples/)
+ * then does one measured thing K times: K raw runs (`raw`: inputs and FIFO steps on K worlds), K
+ * world builds alone (`build`), or K explorations (`explore`). The driver takes the difference of
+ * a run with 2K and one with K; what was done goes to stderr as one JSON line.
+ *   node --expose-gc bundle.mjs zonal|pv raw|build|explore K WARM ROOT   (ROOT: the checkout, for examples/)
  */
 import * as manifests from '../packages/manifests/src/index.ts';
 import * as world from '../services/world/src/index.ts';
@@ -19,6 +19,9 @@ const ex = explorationOf({ manifests, world, checker, fixtures, root: root ?? ne
 const k = Number(kArg ?? 4);
 const warm = Number(warmArg ?? 8);
 for (let i = 0; i < warm; i++) { ex.raw(10); ex.explore(1); }
+// A full collection now, so the measured stretch starts from the same heap in every run: the
+// warm-up's garbage is not collected inside it in one run and after it in another.
+(globalThis as { gc?: () => void }).gc?.();
 let steps = 0;
 let distinct = 0;
 if (mode === 'raw') steps = ex.raw(k).steps;
