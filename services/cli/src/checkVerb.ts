@@ -300,11 +300,11 @@ export async function checkScenario(io: CliIO, g: GlobalOptions, file: string, o
     })}\n`);
   } else {
     const faults = flags.faults.length === 0 ? 'no faults' : `faults ${flags.faults.join(',')} (at most ${flags.maxFaults} per path)`;
-    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth}${flags.maxDelays === Infinity ? '' : `, at most ${flags.maxDelays} delays per path`}\n`);
+    io.stdout(`check ${sc.name}: ${sc.inputs.length} inputs, strategy ${result.strategy}, ${faults}, depth ${flags.depth}${flags.maxDelays === Infinity ? '' : `, at most ${delaysText(flags.maxDelays)} per path`}\n`);
     for (const s of sc.skipped) io.stdout(`  note: ${s}\n`);
     const slept = result.reduction.por ? `, ${result.reduction.slept} skipped by partial-order reduction` : '';
     const counts = `${result.distinctStates} distinct states (${result.states} reached, ${result.transitions} transitions${slept}), depth ${result.maxDepth}, ${seconds.toFixed(1)} s (${statesPerSecond} states/s)`;
-    const bounds = [result.depthBounded ? `depth ${flags.depth}` : '', flags.maxDelays === Infinity ? '' : `${flags.maxDelays} delays`].filter(Boolean).join(' and ');
+    const bounds = [result.depthBounded ? `depth ${flags.depth}` : '', flags.maxDelays === Infinity ? '' : delaysText(flags.maxDelays)].filter(Boolean).join(' and ');
     if (result.verdict === 'pass') io.stdout(`pass: ${counts}; the space was exhausted${bounds ? ` within ${bounds}` : ''}\n`);
     else if (result.verdict === 'budget') io.stdout(`no violation within the budget: ${counts}; the space was not exhausted\n`);
     for (const v of violations) {
@@ -398,3 +398,5 @@ export function simSummary(sim: PreparedSim, runs: number, failed: readonly SimF
   return `${runs} runs of ${sc.name} (seeds ${flags.seed}..${flags.seed + runs - 1}), ${failed.length} failed${failed.length > 0 ? `: seeds ${failed.map((f) => f.seed).join(', ')}` : ''}\n`;
 }
 
+/** `1 delay`, `2 delays`: the delay bound as the report words it. */
+const delaysText = (n: number) => `${n} ${n === 1 ? 'delay' : 'delays'}`;
