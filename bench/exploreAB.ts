@@ -15,8 +15,8 @@
  */
 import { resolve } from 'node:path';
 import { loadExploration, type Exploration } from './exploreScenarios.ts';
+import { median } from './measure.ts';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quartile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
 
 void (async () => {
