@@ -7,7 +7,6 @@
  * without skipping TLS verification.
  */
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 
 export interface ServingCertificates {
   /** PEM of the CA that signed `cert` (what clients trust). */
@@ -22,6 +21,9 @@ const VALID_DAYS = 365;
 
 /** A fresh CA and a serving certificate for loopback and `host`; `nowMs` is the wall clock. */
 export async function createServingCertificates(host: string, nowMs: number): Promise<ServingCertificates> {
+  // Loaded here, not at the top: evaluating selfsigned and its X.509 libraries took ≈ 60 ms of the
+  // ≈ 0.4 s every pvsim process spends starting, and only `serve --api --tls` needs them.
+  const { generate } = await import('selfsigned');
   const notBeforeDate = new Date(nowMs - 60_000);
   const notAfterDate = new Date(nowMs + VALID_DAYS * 86_400_000);
   const common = { keyType: 'ec' as const, curve: 'P-256' as const, algorithm: 'sha256', notBeforeDate, notAfterDate };

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './support.ts';
+import { cliArgv, repoRoot } from './support.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pvsim-errors-'));
 const file = join(root, 'a-file');
@@ -35,7 +35,7 @@ const rows: { name: string; args: string[]; line: string | RegExp }[] = [
 
 for (const r of rows) {
   test(`one line, exit 1: ${r.name}`, () => {
-    const p = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...r.args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PVSIM_'))) });
+    const p = spawnSync(process.execPath, cliArgv(r.args), { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PVSIM_'))) });
     assert.is(p.status, 1, p.stderr);
     assert.is(p.stdout, '');
     const lines = p.stderr.trimEnd().split('\n');

@@ -41,7 +41,7 @@ import { runComponentPass } from '../src/componentHost.ts';
 import { readScenario, stepArgv, type Step } from '../src/scenario.ts';
 import { openSession } from '../src/session.ts';
 import type { GlobalOptions } from '../src/verbTypes.ts';
-import { exampleScenarios, pvsim, repoRoot, tempCluster } from './support.ts';
+import { cliArgv, exampleScenarios, pvsim, repoRoot, tempCluster } from './support.ts';
 
 
 /**
@@ -69,7 +69,7 @@ const everyOutput: string[] = [];
 interface Proc { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; out(): string; name: string }
 
 function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...args], {
+  const child = spawn(process.execPath, cliArgv(args), {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
   });
   children.push(child);

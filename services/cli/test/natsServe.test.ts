@@ -16,7 +16,7 @@ import { FollowingSessions } from '../src/componentHost.ts';
 import { runInput } from '../src/inputs.ts';
 import { openSession } from '../src/session.ts';
 import type { GlobalOptions } from '../src/verbTypes.ts';
-import { pvsim, repoRoot } from './support.ts';
+import { cliArgv, pvsim, repoRoot } from './support.ts';
 
 const server = await startNatsServer();
 const children: ChildProcess[] = [];
@@ -39,7 +39,7 @@ interface Served {
 }
 
 function serve(cluster: string, env: Record<string, string> = {}): Served {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...nats(cluster), 'serve', '--only', 'pv-controller'], {
+  const child = spawn(process.execPath, cliArgv([...nats(cluster), 'serve', '--only', 'pv-controller']), {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
   });
   children.push(child);

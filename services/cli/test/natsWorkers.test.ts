@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer } from '@pvsim/nats';
-import { pvsim, repoRoot } from './support.ts';
+import { cliArgv, pvsim, repoRoot } from './support.ts';
 
 const server = await startNatsServer();
 const children: ChildProcess[] = [];
@@ -22,7 +22,7 @@ const STARTUP_BUDGET_MS = 180_000;
 
 /** A `pvsim worker` process; resolves once its stdout matches `until`. */
 function startWorker(env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; waitFor(re: RegExp): Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), '--nats', server.url, 'worker', '--ack-wait', '1s'], {
+  const child = spawn(process.execPath, cliArgv(['--nats', server.url, 'worker', '--ack-wait', '1s']), {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
   });
   children.push(child);

@@ -10,19 +10,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './support.ts';
+import { cliArgv, repoRoot } from './support.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pvsim-progress-'));
 const manifest = join(root, 'many.yaml');
 writeFileSync(manifest, Array.from({ length: 40 }, (_, i) => `apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-${i}}\nspec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/p${i}}}\n`).join('---\n'));
-const main = join(repoRoot, 'services/cli/src/main.ts');
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const env = (extra: Record<string, string> = {}) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PVSIM_'))), PVSIM_PROGRESS_AFTER_MS: '0', ...extra });
 const expected = Array.from({ length: 40 }, (_, i) => `persistentvolume/pv-${i} created\n`).join('');
 
 /** The command under a pseudo-terminal: everything it wrote to the terminal. */
 function onTerminal(args: string[], extra: Record<string, string> = {}): string {
-  const command = [process.execPath, '--import', 'tsx', main, ...args].map(shellQuote).join(' ');
+  const command = [process.execPath, ...cliArgv(args)].map(shellQuote).join(' ');
   const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(extra) });
   assert.is(r.status, 0, r.stderr);
   return r.stdout;
@@ -39,7 +38,7 @@ test('on a terminal, a command that folds a long log shows the records read; pip
   const dir = join(root, 'replay');
   const noSnapshots = { PVSIM_SNAPSHOT_EVERY: '0' };
   for (let i = 0; i < 5; i++) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', dir, 'advance', '1s'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
+    const r = spawnSync(process.execPath, cliArgv(['--cluster', dir, 'advance', '1s']), { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
     assert.is(r.status, 0, r.stderr);
   }
   const out = onTerminal(['--cluster', dir, 'advance', '1s'], noSnapshots);
@@ -48,7 +47,7 @@ test('on a terminal, a command that folds a long log shows the records read; pip
   const total = shown[0]![1];
   assert.ok(total > 5, `${total} records`);
   assert.ok(shown.every(([done, t]) => t === total && done <= total), out);
-  const piped = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', dir, 'advance', '1s'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
+  const piped = spawnSync(process.execPath, cliArgv(['--cluster', dir, 'advance', '1s']), { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env(noSnapshots) });
   assert.is(piped.stderr, '');
 });
 
@@ -59,7 +58,7 @@ test('--quiet on a terminal: no bar', () => {
 });
 
 test('piped: only the answer, nothing on stderr, no escape codes', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', join(root, 'piped'), 'apply', '-f', manifest], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env() });
+  const r = spawnSync(process.execPath, cliArgv(['--cluster', join(root, 'piped'), 'apply', '-f', manifest]), { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env() });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, expected);
   assert.is(r.stderr, '');
@@ -68,12 +67,11 @@ test('piped: only the answer, nothing on stderr, no escape codes', () => {
 test('pvsim run and log verify leave no temporary directory behind', () => {
   const scratch = join(root, 'tmp');
   mkdirSync(scratch);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', main, 'run', 'examples/lecture/static-nas/scenarios/demo.yaml'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env({ TMPDIR: scratch }) });
+  const run = spawnSync(process.execPath, cliArgv(['run', 'examples/lecture/static-nas/scenarios/demo.yaml']), { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env({ TMPDIR: scratch }) });
   assert.is(run.status, 0, run.stderr);
-  const verify = spawnSync(process.execPath, ['--import', 'tsx', main, '--cluster', join(root, 'piped'), 'log', 'verify'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env({ TMPDIR: scratch }) });
+  const verify = spawnSync(process.execPath, cliArgv(['--cluster', join(root, 'piped'), 'log', 'verify']), { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: env({ TMPDIR: scratch }) });
   assert.is(verify.status, 0, verify.stderr);
-  // tsx (which runs main.ts here) keeps its compile cache there; pvsim itself leaves nothing.
-  assert.equal(readdirSync(scratch).filter((f) => !f.startsWith('tsx-')), []);
+  assert.equal(readdirSync(scratch), []);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,12 +5,12 @@ import { test } from 'uvu';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
+import { cliArgv, logBytes, pvsim, repoRoot, tempCluster } from './support.ts';
 import { driverProcesses } from '../src/upVerb.ts';
 
 /** `pvsim [GLOBALS] up ARGS` as a real process; resolves once it printed its "Ctrl-C" line. */
 async function startUp(args: string[], globals: string[] = []): Promise<{ child: ReturnType<typeof spawn>; out: () => string; err: () => string; exited: Promise<number | null>; ready: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/cli/src/main.ts'), ...globals, 'up', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv([...globals, 'up', ...args]), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
