@@ -192,6 +192,10 @@ export const STREAM_PREFIX = Object.fromEntries(STORED_KINDS.map((k) => [k, KIND
 export const RESOURCE = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].resource])) as Record<StoredKind, string>;
 const NAMESPACED = Object.fromEntries(STORED_KINDS.map((k) => [k, KINDS[k].namespaced])) as Record<StoredKind, boolean>;
 const isActorKind = (kind: StoredKind) => KINDS[kind].machine !== undefined;
+/** Each kind's place in STORED_KINDS (`ObjectStore.kindEntries` is indexed by it). */
+const KIND_INDEX = new Map(STORED_KINDS.map((k, i) => [k, i]));
+/** One kind's objects in a dump, in its order: frozen entries, in arrays never changed once made. */
+type KindEntries = [StoredKind, string, AnyObject][];
 /** Each kind's fact record types, made once (a template per write was a new string each time). */
 const FACT_TYPES = Object.fromEntries(STORED_KINDS.map((k) => [k, { Created: `${k}Created`, Updated: `${k}Updated`, Deleted: `${k}Deleted` }])) as Record<StoredKind, Record<'Created' | 'Updated' | 'Deleted', string>>;
 
@@ -286,7 +290,14 @@ export type ReloadedKeys = [StoredKind, string][];
  * The fingerprinter's state a dump of this process shares (`dump`), beside its data: a dump read
  * back from JSON has none and loads its registry from `fingerprint`.
  */
-const fingerprinterStates = new WeakMap<StoreDump, FingerprinterState>();
+const fingerprinterStates = new WeakMap<StoreDump, DumpSide>();
+
+/**
+ * What a dump of this process carries beside its data: the fingerprinter's state (ADR 0034), and
+ * its objects kind by kind (STORED_KINDS order) as the store's own arrays (`kindEntries`) — a
+ * reload into a store that holds the very array skips the kind by one comparison.
+ */
+interface DumpSide { state: FingerprinterState; kinds: readonly KindEntries[] }
 
 /** Whether a dump's objects come kind by kind in STORED_KINDS order, as `dump()` writes them. */
 function groupedByKind(objects: StoreDump['objects']): boolean {
@@ -379,7 +390,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * the kind — its map already stands as the dump has it. An explorer snapshots and restores
    * states a step apart, where a step writes objects of one to three kinds.
    */
-  private readonly kindEntries = new Map<StoredKind, [StoredKind, string, AnyObject][]>();
+  private readonly kindEntries: (KindEntries | undefined)[] = new Array<KindEntries | undefined>(STORED_KINDS.length).fill(undefined);
 
   get(kind: StoredKind, key: string): AnyObject | undefined {
     if (this.tracker) this.tracker.read(`o:${kind}|${key}`);
@@ -506,14 +517,15 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    */
   dump(): StoreDump & { fingerprint: FingerprinterJSON } {
     const objects: [StoredKind, string, AnyObject][] = [];
-    for (const kind of STORED_KINDS) {
-      let entries = this.kindEntries.get(kind);
+    for (let k = 0; k < STORED_KINDS.length; k++) {
+      const kind = STORED_KINDS[k]!;
+      let entries = this.kindEntries[k];
       if (entries === undefined) {
         entries = [];
         // Each entry frozen: dumps share it.
         if (isActorKind(kind)) { for (const [k, a] of this.actorsOf(kind)) entries.push(Object.freeze([kind, k, a.object]) as [StoredKind, string, AnyObject]); }
         else for (const [k, o] of this.plainOf(kind)) entries.push(Object.freeze([kind, k, o]) as [StoredKind, string, AnyObject]);
-        this.kindEntries.set(kind, entries);
+        this.kindEntries[k] = entries;
       }
       for (let i = 0; i < entries.length; i++) objects.push(entries[i]!);
     }
@@ -528,7 +540,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
       objects,
       get fingerprint() { return (json ??= Fingerprinter.stateToJSON(state)); },
     };
-    fingerprinterStates.set(dump, state);
+    fingerprinterStates.set(dump, { state, kinds: this.kindEntries.slice() as KindEntries[] });
     // Absent when empty: a snapshot of a cluster without deletes is as it was before ADR 0031.
     if (this.recreated.size > 0) dump.recreated = [...this.recreated];
     return dump;
@@ -536,7 +548,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   /** Recreates the state `dump()` returned (a dump without a fingerprint registers as it loads). */
   load(dump: StoreDump): void {
-    const state = fingerprinterStates.get(dump);
+    const state = fingerprinterStates.get(dump)?.state;
     if (state !== undefined) this.fingerprinter = Fingerprinter.fromState(state);
     else if (dump.fingerprint) this.fingerprinter = Fingerprinter.fromJSON(dump.fingerprint);
     // With the registry, every loaded object's hash came with it (the dump hashed them all first):
@@ -561,7 +573,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * its bus are kept. `changes` keeps counting (caches keyed by it must not see an old count again).
    */
   loadInPlace(dump: StoreDump): void {
-    this.kindEntries.clear();
+    this.kindEntries.fill(undefined);
     for (const [kind, actors] of this.actors) {
       for (const a of actors.values()) this.bus.unsubscribe(a.address);
       actors.clear();
@@ -603,8 +615,10 @@ export class ObjectStore extends TypedReads implements ClusterApi {
    * lists Events in insertion order and must list them again).
    */
   reload(dump: StoreDump): ReloadedKeys | undefined {
-    const state = fingerprinterStates.get(dump);
-    if ((state === undefined && (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME)) || !groupedByKind(dump.objects)) { this.loadInPlace(dump); return undefined; }
+    const side = fingerprinterStates.get(dump);
+    const state = side?.state;
+    // A dump of this process is grouped by kind (dump() writes it so), and its `kinds` say where each kind starts.
+    if ((state === undefined && (dump.fingerprint === undefined || (dump.fingerprint.hash ?? 1) !== FINGERPRINT_HASH_SCHEME)) || (side === undefined && !groupedByKind(dump.objects))) { this.loadInPlace(dump); return undefined; }
     // A dump of this process shares its registry's state: taken back as it is (keeping what this
     // fingerprinter remembers of short strings); one read from a file is loaded from its JSON.
     if (state !== undefined) this.fingerprinter.restore(state);
@@ -615,13 +629,20 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     let eventsRebuilt = false;
     let eventsChanged = false;
     const objects = dump.objects;
+    const kinds = side?.kinds;
     let from = 0;
-    for (const kind of STORED_KINDS) {
+    for (let k = 0; k < STORED_KINDS.length; k++) {
+      const kind = STORED_KINDS[k]!;
+      const shared = kinds?.[k];
       let to = from;
-      while (to < objects.length && objects[to]![0] === kind) to++;
+      if (shared !== undefined) to += shared.length;
+      else while (to < objects.length && objects[to]![0] === kind) to++;
       // The kind's entries as this store last dumped or reloaded them, unwritten since, are the
       // dump's, entry for entry (an entry is never changed): its map stands as the dump has it.
-      if (this.holds(kind, objects, from, to)) { from = to; continue; }
+      // The very array (this store's own dump, or one it reloaded) needs no look inside.
+      const held = this.kindEntries[k];
+      if (held !== undefined && held === shared) { from = to; continue; }
+      if (this.holds(held, objects, from, to)) { if (shared !== undefined) this.kindEntries[k] = shared; from = to; continue; }
       const actorKind = isActorKind(kind);
       const current: Map<string, AnyObject | Passivated> | undefined = actorKind ? this.actors.get(kind) : this.plain.get(kind);
       if ((current === undefined || current.size === 0) && to === from) continue;
@@ -632,7 +653,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
         if (kind === 'Event') eventsRebuilt = true;
       }
       // The map now stands as the dump has the kind, in its order.
-      this.kindEntries.set(kind, objects.slice(from, to));
+      this.kindEntries[k] = shared ?? objects.slice(from, to);
       from = to;
     }
     // Built again unless the Events stand as they stood and it was built for them.
@@ -651,9 +672,8 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     return eventsRebuilt ? undefined : changed;
   }
 
-  /** Whether `kindEntries` of `kind` are the entries `objects[from, to)` themselves. */
-  private holds(kind: StoredKind, objects: StoreDump['objects'], from: number, to: number): boolean {
-    const held = this.kindEntries.get(kind);
+  /** Whether `held` (a kind's `kindEntries`) are the entries `objects[from, to)` themselves. */
+  private holds(held: KindEntries | undefined, objects: StoreDump['objects'], from: number, to: number): boolean {
     if (held === undefined || held.length !== to - from) return false;
     for (let i = 0; i < held.length; i++) if (held[i] !== objects[from + i]) return false;
     return true;
@@ -758,7 +778,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
     this.actors.clear();
     this.plain.clear();
     this.sortedKeys.clear();
-    this.kindEntries.clear();
+    this.kindEntries.fill(undefined);
     for (const [kind, m] of other.actors) this.actors.set(kind, m);
     for (const [kind, m] of other.plain) this.plain.set(kind, m);
     for (const [kind, keys] of other.sortedKeys) this.sortedKeys.set(kind, keys);
@@ -992,7 +1012,7 @@ export class ObjectStore extends TypedReads implements ClusterApi {
 
   private markUnhashed(kind: StoredKind, key: string): void {
     this.writtenKinds?.add(kind);
-    if (this.kindEntries.size > 0) this.kindEntries.delete(kind);
+    this.kindEntries[KIND_INDEX.get(kind)!] = undefined;
     let keys = this.unhashed.get(kind);
     if (!keys) this.unhashed.set(kind, (keys = new Set()));
     keys.add(key);
