@@ -43,16 +43,20 @@
  * has probability about N²/2^65: 3·10^-8 at a million states.
  *
  * Reuse. Strings shorter than every token are their own canonical text (unless a time) and are
- * hashed directly; member names have their hashes remembered by value; longer strings and keys
- * their canonical text and its hash, checked against the tokens registered since
- * (`canonicalEntry`). An object's top-level members are remembered with its
+ * hashed directly; member names have their hashes remembered by value, and a member list seen
+ * before (objects of one kind list the same names in the same order) its names' hashes and what
+ * the hash does with each member (`Shape`, ADR 0101): an object of a known shape looks no name up;
+ * longer strings and keys their canonical text and its hash, checked against the tokens
+ * registered since (`canonicalEntry`), and tokens their identity, checked against the tokens
+ * registered since in what it was made of (`resolve`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
  * than hashing again, docs/benchmarks.md session 5; a few slots per entry is no map lookup.) An
  * Event's type, reason and message are hashed in its canonical key only, and a repeated Event
  * (the correlator's count and lastTimestamp bump, which the hash drops) keeps its key and its
- * members' mixes: it is not hashed again.
+ * members' mixes: it is not hashed again. A component's state keeps its unchanged top-level
+ * members' mixes the same way (`hashState`).
  * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
