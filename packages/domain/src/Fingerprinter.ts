@@ -47,16 +47,14 @@
  * before (objects of one kind list the same names in the same order) its names' hashes and what
  * the hash does with each member (`Shape`, ADR 0101): an object of a known shape looks no name up;
  * longer strings and keys their canonical text and its hash, checked against the tokens
- * registered since (`canonicalEntry`), and tokens their identity, checked against the tokens
- * registered since in what it was made of (`resolve`). An object's top-level members are remembered with its
+ * registered since (`canonicalEntry`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
  * than hashing again, docs/benchmarks.md session 5; a few slots per entry is no map lookup.) An
  * Event's type, reason and message are hashed in its canonical key only, and a repeated Event
  * (the correlator's count and lastTimestamp bump, which the hash drops) keeps its key and its
- * members' mixes: it is not hashed again. A component's state keeps its unchanged top-level
- * members' mixes the same way (`hashState`).
+ * members' mixes: it is not hashed again.
  * `FingerprinterJSON.hash` names this scheme (3); kept hashes of another scheme (a snapshot
  * written by an older pvsim) are not loaded: the objects are hashed again.
  *
@@ -144,8 +142,8 @@ interface Registry {
   /** How many tokens were registered, and the last TOKENS_RECHECKED_MAX of them (at `count % max`). */
   tokenCount: number;
   recentTokens: string[];
-  /** token -> its identity (`resolve`), with what it was made of. */
-  resolved: Map<string, Resolved>;
+  /** token -> its canonical text; cleared when a token is registered. */
+  resolved: Map<string, string>;
   /** Strings at least as long as the shortest token -> their canonical text and its hash. */
   canonicals: Map<string, Canonical>;
   /** Keys and Event fields -> their substitution (no time or staging rule), as `canonicals`. */
@@ -350,8 +348,6 @@ function hashNumber(v: number): number {
 
 /** A remembered canonical string: its text, its hash once asked, and the registry size it holds for. */
 interface Canonical { text: string; epoch: number; lo: number; hi: number; hashed: boolean }
-/** A token's remembered identity: the text, the raw texts it was made of (newline-separated) and the registry size it holds for. */
-interface Resolved { text: string; deps: string; epoch: number }
 /** How many tokens registered since a remembered string was checked are looked for in it. */
 const TOKENS_RECHECKED_MAX = 16;
 
@@ -364,14 +360,12 @@ const TOKENS_RECHECKED_MAX = 16;
  * registrations, and after a few more registrations when none of them occurs in a long name.
  */
 interface Shape { names: string[]; mix: Int32Array; how: Uint8Array; long: string[]; reg: Registry | undefined; epoch: number }
-/** `Shape.how`: the value hashed; the member left out (a time, a version, `__proto__`); `deleting: true`; `<generated>`; an Event's source. */
+/** `Shape.how`: the value hashed; the member left out (a time, a version, `__proto__`); `deleting: true`; `<generated>`. */
 const HOW_VALUE = 0;
 const HOW_DROPPED = 1;
 const HOW_DELETING = 2;
 const HOW_GENERATED = 3;
-/** An event source inside an Event (`canonicalComponent`). */
-const HOW_COMPONENT = 4;
-/** Shapes kept a first name (the newest replaces the oldest beyond it), and first names kept at most. */
+/** Shapes kept a first name (beyond it the newest takes the last slot), and first names kept at most. */
 const SHAPES_A_NAME_MAX = 8;
 const SHAPE_NAMES_MAX = 1 << 12;
 
@@ -462,13 +456,8 @@ export class Fingerprinter {
   private nameHashes = new Map<string, number>();
   private nameLo: number[] = [];
   private nameHi: number[] = [];
-  /** Per component name, its last state hashed and its top-level members' mixes (`hashState`). */
-  private stateMixes = new Map<string, { prev: Json; names: string[]; mix: number[]; reg: Registry }>();
-  /** The raw texts the identity being resolved was made of so far (`resolve`), undefined outside it. */
-  private deps: string | undefined = undefined;
-  /** Member lists seen before by their first name (`Shape`), outside Events and inside; cleared with `nameHashes`. */
+  /** Member lists seen before by their first name (`Shape`); cleared with `nameHashes`. */
   private shapes = new Map<string, Shape[]>();
-  private eventShapes = new Map<string, Shape[]>();
   /** canonical key -> the object's hash. */
   private entries = new Map<string, Entry>();
   /** kind -> raw key -> the entry of the object hashed under it. */
@@ -666,8 +655,6 @@ export class Fingerprinter {
     const same = prevNames !== undefined && sameNames(prevNames, keys);
     const names = same ? prevNames : keys;
     const mix: number[] = same ? prevMix! : new Array<number>(2 * names.length).fill(0);
-    // Outside Events (whose top level leaves out its key's members) the names' hashes come from the shape.
-    const shape = events || names.length === 0 ? undefined : this.shapeOf(names, false);
     let sumLo = 0;
     let sumHi = 0;
     let count = 0;
@@ -681,10 +668,6 @@ export class Fingerprinter {
       if (at >= 0 && (prev![k] === v || sameExceptIgnored(prev![k], v))) {
         lo = prevMix![2 * at]!;
         hi = prevMix![2 * at + 1]!;
-      } else if (shape !== undefined) {
-        const h = shape.how[i]!;
-        lo = h === HOW_DROPPED || v === undefined ? NaN : combine(shape.mix[2 * i]!, shape.mix[2 * i + 1]!, h === HOW_VALUE ? this.hashValue(v, false) : this.specialValue(h, v), hiOut);
-        hi = hiOut;
       } else {
         lo = this.memberMix(k, v, events, events ? 'count' : undefined, events ? metadata as Json : undefined);
         hi = hiOut;
@@ -706,45 +689,12 @@ export class Fingerprinter {
    * A component's remembered state hashed as objects are (uids substituted, times dropped), with
    * its name, without its top-level `identity` (drawn at its start, like a uid). The state is
    * what `saveState()` returns: JSON data (a value JSON would write otherwise is not expected).
-   * A top-level member that is the very object the component's last state hashed here had (with
-   * this registry) keeps its mix, as `hashTop` keeps an object's: what a component hands out is
-   * replaced when it changes, never changed in place (`saveState()` copies; a `stateForHash()`
-   * hands out by reference only what it replaces, as the kubelet's actual state).
    */
   hashState(name: string, state: Json): [number, number] {
     const nameLo = hashString(name, TAG_KEY);
     const nameHi = hiOut;
-    const memo = this.stateMixes.get(name);
-    const usable = memo !== undefined && memo.reg === this.reg;
-    const keys = Object.keys(state);
-    const mix = new Array<number>(2 * keys.length).fill(0);
-    let sumLo = 0;
-    let sumHi = 0;
-    let count = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const v = state[k];
-      const at = !usable ? -1 : memo.names[i] === k ? i : memo.names.indexOf(k);
-      let lo: number;
-      let hi: number;
-      if (at >= 0 && memo!.prev[k] === v && v !== null && typeof v === 'object') {
-        lo = memo!.mix[2 * at]!;
-        hi = memo!.mix[2 * at + 1]!;
-      } else {
-        // A component's identity drawn at its start is a generated name, like a uid.
-        lo = this.memberMix(k, v, false, 'identity', undefined);
-        hi = hiOut;
-      }
-      mix[2 * i] = lo;
-      mix[2 * i + 1] = hi;
-      if (lo !== lo) continue;
-      sumLo = (sumLo + lo) | 0;
-      sumHi = (sumHi + hi) | 0;
-      count++;
-    }
-    if (this.stateMixes.size >= QUOTED_ENTRIES_MAX) this.stateMixes = new Map();
-    this.stateMixes.set(name, { prev: state, names: keys, mix, reg: this.reg });
-    const lo = combine(sumLo, sumHi, count, TAG_OBJECT);
+    // A component's identity drawn at its start is a generated name, like a uid.
+    const lo = this.hashMembers(state, false, 'identity', undefined);
     return [combine(nameLo, nameHi, lo, hiOut), hiOut];
   }
 
@@ -909,6 +859,7 @@ export class Fingerprinter {
       if (c < 128) reg.tokenChars[c] = 1;
     }
     if (!reg.lengths.includes(token.length)) reg.lengths = [...reg.lengths, token.length].sort((a, b) => b - a);
+    if (reg.resolved.size > 0) reg.resolved = new Map();
     if (token.length < reg.shortestToken) {
       reg.shortestToken = token.length;
       this.quoted = new Map();
@@ -917,38 +868,14 @@ export class Fingerprinter {
     }
   }
 
-  /**
-   * A token's identity, `<kind/key#n>` or `<from>` with the key or `from` substituted. Remembered
-   * with the raw texts it was made of (`Resolved.deps`): a token registered since changes it only
-   * by occurring in one of them, so up to TOKENS_RECHECKED_MAX new tokens are looked for there
-   * (as `stillHolds`), more and it is made again.
-   */
   private resolve(token: string, depth: number): string {
-    const reg = this.reg;
-    const memo = reg.resolved.get(token);
-    if (memo !== undefined && this.resolvedHolds(memo)) {
-      if (this.deps !== undefined) this.deps += '\n' + memo.deps;
-      return memo.text;
-    }
-    const t = reg.tokens.get(token)!;
+    let r = this.reg.resolved.get(token);
+    if (r !== undefined) return r;
+    const t = this.reg.tokens.get(token)!;
     if (depth >= RESOLVE_DEPTH_MAX) return token;
-    const outer = this.deps;
-    this.deps = 'from' in t ? t.from : t.key;
-    const r = '<' + ('from' in t ? this.substituteAt(t.from, depth + 1) : `${t.kind}/${this.substituteAt(t.key, depth + 1)}#${t.n}`) + '>';
-    const deps = this.deps;
-    this.deps = outer === undefined ? undefined : outer + '\n' + deps;
-    reg.resolved.set(token, { text: r, deps, epoch: reg.tokenCount });
+    r = '<' + ('from' in t ? this.substituteAt(t.from, depth + 1) : `${t.kind}/${this.substituteAt(t.key, depth + 1)}#${t.n}`) + '>';
+    this.reg.resolved.set(token, r);
     return r;
-  }
-
-  /** Whether a remembered identity still holds: none of the tokens registered since occurs in what it was made of. */
-  private resolvedHolds(m: Resolved): boolean {
-    const count = this.reg.tokenCount;
-    if (m.epoch === count) return true;
-    if (count - m.epoch > TOKENS_RECHECKED_MAX) return false;
-    for (let i = m.epoch; i < count; i++) if (m.deps.includes(this.reg.recentTokens[i % TOKENS_RECHECKED_MAX]!)) return false;
-    m.epoch = count;
-    return true;
   }
 
   private substituteAt(text: string, depth: number): string {
@@ -1096,14 +1023,12 @@ export class Fingerprinter {
     this.nameLo = [];
     this.nameHi = [];
     this.shapes = new Map();
-    this.eventShapes = new Map();
   }
 
-  /** The shape of an object listing `keys` (`Object.keys`, at least one), in an Event or not, made on first sight. */
-  private shapeOf(keys: string[], events: boolean): Shape {
+  /** The shape of an object listing `keys` (`Object.keys`, at least one), made on first sight. */
+  private shapeOf(keys: string[]): Shape {
     const first = keys[0]!;
-    const shapes = events ? this.eventShapes : this.shapes;
-    let list = shapes.get(first);
+    let list = this.shapes.get(first);
     let at = -1;
     if (list !== undefined) {
       for (let j = 0; j < list.length; j++) {
@@ -1114,8 +1039,8 @@ export class Fingerprinter {
         break;
       }
     } else {
-      if (shapes.size >= SHAPE_NAMES_MAX) shapes.clear();
-      shapes.set(first, (list = []));
+      if (this.shapes.size >= SHAPE_NAMES_MAX) this.shapes = new Map();
+      this.shapes.set(first, (list = []));
     }
     const n = keys.length;
     const shape: Shape = { names: keys, mix: new Int32Array(2 * n), how: new Uint8Array(n), long: [], reg: undefined, epoch: 0 };
@@ -1132,7 +1057,6 @@ export class Fingerprinter {
         lo = this.hashName(k);
         if (lo === undefined) how = HOW_DROPPED;
         else if (k === 'containerID' || k === PROVISIONER_IDENTITY) how = HOW_GENERATED;
-        else if (events && k === 'component') how = HOW_COMPONENT;
       }
       shape.how[i] = how;
       if (lo !== undefined) {
@@ -1164,19 +1088,12 @@ export class Fingerprinter {
     return true;
   }
 
-  /** The hash of a member's value that `how` (not HOW_VALUE or HOW_DROPPED) gives it (high lane in `hiOut`). */
-  private specialValue(how: number, v: unknown): number {
-    if (how === HOW_DELETING) { hiOut = TRUE_HI; return TRUE_LO; }
-    if (how === HOW_GENERATED) return this.hashCanonicalString('<generated>');
-    return hashString(canonicalJson(canonicalComponent(v)), TAG_VERBATIM);
-  }
-
-  /** `hashMembers(value, events, undefined, undefined)` by the object's shape: the same value, no name looked up. */
-  private hashShaped(value: Json, events: boolean): number {
+  /** `hashMembers(value, false, undefined, undefined)` by the object's shape: the same value, no name looked up. */
+  private hashShaped(value: Json): number {
     const keys = Object.keys(value);
     const n = keys.length;
     if (n === 0) return combine(0, 0, 0, TAG_OBJECT);
-    const shape = this.shapeOf(keys, events);
+    const shape = this.shapeOf(keys);
     const how = shape.how;
     const mix = shape.mix;
     let sumLo = 0;
@@ -1187,7 +1104,11 @@ export class Fingerprinter {
       if (h === HOW_DROPPED) continue;
       const v = value[keys[i]!];
       if (v === undefined) continue;
-      const mLo = combine(mix[2 * i]!, mix[2 * i + 1]!, h === HOW_VALUE ? this.hashValue(v, events) : this.specialValue(h, v), hiOut);
+      let vLo: number;
+      if (h === HOW_VALUE) vLo = this.hashValue(v, false);
+      else if (h === HOW_DELETING) { vLo = TRUE_LO; hiOut = TRUE_HI; }
+      else vLo = this.hashCanonicalString('<generated>');
+      const mLo = combine(mix[2 * i]!, mix[2 * i + 1]!, vLo, hiOut);
       sumLo = (sumLo + mLo) | 0;
       sumHi = (sumHi + hiOut) | 0;
       count++;
@@ -1202,7 +1123,7 @@ export class Fingerprinter {
     if (value === true) { hiOut = TRUE_HI; return TRUE_LO; }
     if (value === false) { hiOut = FALSE_HI; return FALSE_LO; }
     if (value === null || typeof value !== 'object') { hiOut = NULL_HI; return NULL_LO; }
-    if (!Array.isArray(value)) return this.hashShaped(value as Json, events);
+    if (!Array.isArray(value)) return events ? this.hashMembers(value as Json, events, undefined, undefined) : this.hashShaped(value as Json);
     let lo = TAG_ARRAY;
     let hi = value.length;
     for (let i = 0; i < value.length; i++) {
