@@ -11,17 +11,21 @@
  *   - least: a one-lane structural hash with member names remembered in a Map and strings hashed
  *     by character — no canonical form (uids, times, ignored members), no second lane, no entries:
  *     the floor a canonical hash could approach, not a correct fingerprint.
- *   node --import tsx bench/fingerprintNodes.ts [ROUNDS]
+ *   node --import tsx bench/fingerprintNodes.ts [ROUNDS] [--pairs=600]
+ * In instructions: `--only=first|again|hashOf|least` runs that figure's loop ROUNDS times and
+ * prints nothing timed; bundled with esbuild (as bench/fingerprintWorkload.ts) and run under
+ * cachegrind with ROUNDS 2 and 6, the difference ÷ (4 × 10 × nodes) is instructions a node.
  */
 import type { AnyObject, StoredKind } from '../packages/runtime/src/index.ts';
 import { Fingerprinter } from '../packages/domain/src/Fingerprinter.ts';
 import { createWorld } from '../services/world/src/index.ts';
 import { SEED, settleFixture } from './fixtures.ts';
-import { cpuMs, median } from './measure.ts';
+import { cpuMs, median, optionArg, positionalArgs } from './measure.ts';
 
-const rounds = Number(process.argv[2] ?? 9);
+const rounds = Number(positionalArgs()[0] ?? 9);
+const only = optionArg('only');
 const world = createWorld({ seed: SEED, startMs: Date.UTC(2026, 0, 1) });
-const { volumes, claims } = settleFixture(600);
+const { volumes, claims } = settleFixture(Number(optionArg('pairs') ?? 600));
 for (const v of volumes) world.store.create('PersistentVolume', v as unknown as AnyObject);
 world.settle({ budget: { stepsMax: 2_000_000 } });
 for (const c of claims) world.store.create('PersistentVolumeClaim', c as unknown as AnyObject);
@@ -63,7 +67,7 @@ const warm = Fingerprinter.fromJSON({ ...registry, objects: [] });
 for (const [k, key, o] of objs) warm.set(k, key, o);
 /** What the timed loops computed, kept where the optimiser cannot prove it unused. */
 export let sink = 0;
-for (let r = 0; r <= rounds; r++) {
+for (let r = 0; only === undefined && r <= rounds; r++) {
   let t = cpuMs();
   for (let i = 0; i < REPS; i++) { const f = Fingerprinter.fromJSON({ ...registry, objects: [] }); for (const [k, key, o] of objs) f.set(k, key, o); sink ^= f.value().length; }
   const first = cpuMs() - t;
@@ -81,6 +85,17 @@ for (let r = 0; r <= rounds; r++) {
   figures['again']!.push(perNode(again));
   figures['hashOf']!.push(perNode(hashOf));
   figures['least']!.push(perNode(leastMs));
+}
+if (only !== undefined) {
+  for (let r = 0; r < rounds; r++) {
+    if (only === 'first') for (let i = 0; i < REPS; i++) { const f = Fingerprinter.fromJSON({ ...registry, objects: [] }); for (const [k, key, o] of objs) f.set(k, key, o); sink ^= f.value().length; }
+    else if (only === 'again') for (let i = 0; i < REPS; i++) { for (const [k, key] of objs) warm.set(k, key, undefined); for (const [k, key, o] of objs) warm.set(k, key, o); }
+    else if (only === 'hashOf') for (let i = 0; i < REPS; i++) for (const [k, key, o] of objs) sink ^= warm.hashOf(k, o as unknown as Record<string, unknown>, key)[0];
+    else if (only === 'least') for (let i = 0; i < REPS; i++) for (const [, , o] of objs) sink ^= least(o);
+    else throw new Error(`--only=${only}: first, again, hashOf or least`);
+  }
+  process.stderr.write(`NODES ${nodes}\n`);
+  process.exit(0);
 }
 console.log(`fingerprint per node: ${objs.length} objects, ${nodes} nodes, ${rounds} rounds (medians, ns of CPU a node)`);
 for (const [name, xs] of Object.entries(figures)) console.log(`  ${name.padEnd(12)} ${median(xs).toFixed(0).padStart(5)} ns   (${(median(xs) / median(figures['least']!)).toFixed(1)}x least)`);

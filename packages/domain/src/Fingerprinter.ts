@@ -43,9 +43,11 @@
  * has probability about N²/2^65: 3·10^-8 at a million states.
  *
  * Reuse. Strings shorter than every token are their own canonical text (unless a time) and are
- * hashed directly; member names have their hashes remembered by value; longer strings and keys
- * their canonical text and its hash, checked against the tokens registered since
- * (`canonicalEntry`). An object's top-level members are remembered with its
+ * hashed directly; member names have their hashes remembered by value, and a member list seen
+ * before (objects of one kind list the same names in the same order) its names' hashes and what
+ * the hash does with each member (`Shape`, ADR 0101): an object of a known shape looks no name up;
+ * longer strings and keys their canonical text and its hash, checked against the tokens
+ * registered since (`canonicalEntry`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
  * 0009), so a status write hashes the status again and keeps the spec's and — when only its
  * resourceVersion moved — the metadata's mix. (A WeakMap of every part's hash measured no faster
@@ -349,6 +351,24 @@ interface Canonical { text: string; epoch: number; lo: number; hi: number; hashe
 /** How many tokens registered since a remembered string was checked are looked for in it. */
 const TOKENS_RECHECKED_MAX = 16;
 
+/**
+ * A member list seen before (objects of one kind list the same names in the same order): the
+ * names (the very key strings), each one's canonical name hashed (`mix`, lanes lo, hi at 2i and
+ * 2i + 1) and what the hash does with its value (`how`). Hashing an object of a known shape looks
+ * up no name: one lookup by the first name, then the names compared. Names shorter than every
+ * token hold for any registry; a shape with a longer name (`long`) holds for `reg` at `epoch`
+ * registrations, and after a few more registrations when none of them occurs in a long name.
+ */
+interface Shape { names: string[]; mix: Int32Array; how: Uint8Array; long: string[]; reg: Registry | undefined; epoch: number }
+/** `Shape.how`: the value hashed; the member left out (a time, a version, `__proto__`); `deleting: true`; `<generated>`. */
+const HOW_VALUE = 0;
+const HOW_DROPPED = 1;
+const HOW_DELETING = 2;
+const HOW_GENERATED = 3;
+/** Shapes kept a first name (beyond it the newest takes the last slot), and first names kept at most. */
+const SHAPES_A_NAME_MAX = 8;
+const SHAPE_NAMES_MAX = 1 << 12;
+
 const PROVISIONER_IDENTITY = 'storage.kubernetes.io/csiProvisionerIdentity';
 /**
  * An external-provisioner's event source, `<driver>_<identity>` with the identity (`<n>-<driver>`)
@@ -436,6 +456,8 @@ export class Fingerprinter {
   private nameHashes = new Map<string, number>();
   private nameLo: number[] = [];
   private nameHi: number[] = [];
+  /** Member lists seen before by their first name (`Shape`); cleared with `nameHashes`. */
+  private shapes = new Map<string, Shape[]>();
   /** canonical key -> the object's hash. */
   private entries = new Map<string, Entry>();
   /** kind -> raw key -> the entry of the object hashed under it. */
@@ -1000,6 +1022,98 @@ export class Fingerprinter {
     this.nameHashes = new Map();
     this.nameLo = [];
     this.nameHi = [];
+    this.shapes = new Map();
+  }
+
+  /** The shape of an object listing `keys` (`Object.keys`, at least one), made on first sight. */
+  private shapeOf(keys: string[]): Shape {
+    const first = keys[0]!;
+    let list = this.shapes.get(first);
+    let at = -1;
+    if (list !== undefined) {
+      for (let j = 0; j < list.length; j++) {
+        const s = list[j]!;
+        if (!sameNames(s.names, keys)) continue;
+        if (s.reg === undefined || this.shapeHolds(s)) return s;
+        at = j;
+        break;
+      }
+    } else {
+      if (this.shapes.size >= SHAPE_NAMES_MAX) this.shapes = new Map();
+      this.shapes.set(first, (list = []));
+    }
+    const n = keys.length;
+    const shape: Shape = { names: keys, mix: new Int32Array(2 * n), how: new Uint8Array(n), long: [], reg: undefined, epoch: 0 };
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      if (k.length >= this.reg.shortestToken || k.length > QUOTED_LENGTH_MAX) shape.long.push(k);
+      let how = HOW_VALUE;
+      let lo: number | undefined;
+      if (k === 'resourceVersion' || k === 'managedFields') how = HOW_DROPPED;
+      else if (k === 'deletionTimestamp') {
+        how = HOW_DELETING;
+        lo = this.hashName('deleting');
+      } else {
+        lo = this.hashName(k);
+        if (lo === undefined) how = HOW_DROPPED;
+        else if (k === 'containerID' || k === PROVISIONER_IDENTITY) how = HOW_GENERATED;
+      }
+      shape.how[i] = how;
+      if (lo !== undefined) {
+        shape.mix[2 * i] = lo;
+        shape.mix[2 * i + 1] = hiOut;
+      }
+    }
+    if (shape.long.length > 0) {
+      shape.reg = this.reg;
+      shape.epoch = this.reg.tokenCount;
+    }
+    if (at >= 0) list[at] = shape;
+    else if (list.length < SHAPES_A_NAME_MAX) list.push(shape);
+    else list[list.length - 1] = shape;
+    return shape;
+  }
+
+  /** Whether a shape with long names still holds (as `stillHolds`: no token registered since occurs in one of them). */
+  private shapeHolds(s: Shape): boolean {
+    if (s.reg !== this.reg) return false;
+    const count = this.reg.tokenCount;
+    if (s.epoch === count) return true;
+    if (count - s.epoch > TOKENS_RECHECKED_MAX) return false;
+    for (let i = s.epoch; i < count; i++) {
+      const token = this.reg.recentTokens[i % TOKENS_RECHECKED_MAX]!;
+      for (const name of s.long) if (name.includes(token)) return false;
+    }
+    s.epoch = count;
+    return true;
+  }
+
+  /** `hashMembers(value, false, undefined, undefined)` by the object's shape: the same value, no name looked up. */
+  private hashShaped(value: Json): number {
+    const keys = Object.keys(value);
+    const n = keys.length;
+    if (n === 0) return combine(0, 0, 0, TAG_OBJECT);
+    const shape = this.shapeOf(keys);
+    const how = shape.how;
+    const mix = shape.mix;
+    let sumLo = 0;
+    let sumHi = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const h = how[i]!;
+      if (h === HOW_DROPPED) continue;
+      const v = value[keys[i]!];
+      if (v === undefined) continue;
+      let vLo: number;
+      if (h === HOW_VALUE) vLo = this.hashValue(v, false);
+      else if (h === HOW_DELETING) { vLo = TRUE_LO; hiOut = TRUE_HI; }
+      else vLo = this.hashCanonicalString('<generated>');
+      const mLo = combine(mix[2 * i]!, mix[2 * i + 1]!, vLo, hiOut);
+      sumLo = (sumLo + mLo) | 0;
+      sumHi = (sumHi + hiOut) | 0;
+      count++;
+    }
+    return combine(sumLo, sumHi, count, TAG_OBJECT);
   }
 
   /** `value`'s structural hash, by the rules of `textOf` (the same canonical value). */
@@ -1009,7 +1123,7 @@ export class Fingerprinter {
     if (value === true) { hiOut = TRUE_HI; return TRUE_LO; }
     if (value === false) { hiOut = FALSE_HI; return FALSE_LO; }
     if (value === null || typeof value !== 'object') { hiOut = NULL_HI; return NULL_LO; }
-    if (!Array.isArray(value)) return this.hashMembers(value as Json, events, undefined, undefined);
+    if (!Array.isArray(value)) return events ? this.hashMembers(value as Json, events, undefined, undefined) : this.hashShaped(value as Json);
     let lo = TAG_ARRAY;
     let hi = value.length;
     for (let i = 0; i < value.length; i++) {

@@ -19,6 +19,23 @@ test('a uid stands for its object, numbered by how often the kind and key were c
   assert.is(f.identity('nobody'), undefined);
 });
 
+test('an identity made before a token its key (or a key within it) names was registered is made again', () => {
+  const f = new Fingerprinter();
+  f.register('uid-p', 'PersistentVolume', 'pvc-uid-x');
+  f.register('uid-q', 'Thing', 'of-uid-p');
+  assert.is(f.identity('uid-q'), 'Thing/of-<PersistentVolume/pvc-uid-x#1>#1');
+  // Fewer and more registrations between than the memo rechecks.
+  for (const between of [0, 3, 40]) {
+    const g = Fingerprinter.fromJSON({ ...f.toJSON(), objects: [] });
+    assert.is(g.identity('uid-q'), 'Thing/of-<PersistentVolume/pvc-uid-x#1>#1');
+    for (let i = 0; i < between; i++) g.register(`other-${i}`, 'Thing', `t${i}`);
+    g.register('uid-x', 'PersistentVolumeClaim', 'default/x');
+    assert.is(g.identity('uid-p'), 'PersistentVolume/pvc-<PersistentVolumeClaim/default/x#1>#1', `${between} between`);
+    assert.is(g.identity('uid-q'), 'Thing/of-<PersistentVolume/pvc-<PersistentVolumeClaim/default/x#1>#1>#1', `${between} between`);
+    assert.is(g.substitute('a uid-q b'), 'a <Thing/of-<PersistentVolume/pvc-<PersistentVolumeClaim/default/x#1>#1>#1> b');
+  }
+});
+
 interface SubstituteRow { name: string; text: string; want: string }
 const substituteRows: SubstituteRow[] = [
   { name: 'a whole string', text: 'uid-1', want: '<C/default/data#1>' },
