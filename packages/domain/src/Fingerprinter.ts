@@ -45,7 +45,7 @@
  * Reuse. Strings shorter than every token are their own canonical text (unless a time) and are
  * hashed directly; member names have their hashes remembered by value, and a member list seen
  * before (objects of one kind list the same names in the same order) its names' hashes and what
- * the hash does with each member (`Shape`, ADR 0101): an object of a known shape looks no name up;
+ * the hash does with each member (`Shape`, ADR 0038): an object of a known shape looks no name up;
  * longer strings and keys their canonical text and its hash, checked against the tokens
  * registered since (`canonicalEntry`). An object's top-level members are remembered with its
  * entry (`hashTop`, ADR 0027): a write shares its unchanged parts with the version before (ADR
