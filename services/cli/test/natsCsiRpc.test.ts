@@ -52,7 +52,9 @@ test('a claim provisioned and its volume deleted through request/reply; the log 
   assert.equal(again, [], 'one CreateVolume answered');
   assert.is(created!.data.driver, 'disk.csi.pvsim.dev');
   assert.equal(created!.data.writes.map((w: any) => `${w.op} ${w.kind}`), ['create CSIVolume', 'create Filesystem']);
-  assert.match(driver.out(), /^disk\.csi\.pvsim\.dev: CreateVolume at log position \d+: OK, 2 backend write\(s\)$/m);
+  // The driver prints this before it answers, but its pipe and the NATS socket are read
+  // independently: the claim can be Bound before the line has reached this process.
+  await driver.waitFor(/^disk\.csi\.pvsim\.dev: CreateVolume at log position \d+: OK, 2 backend write\(s\)$/);
 
   await ok([...nats(cluster), 'delete', 'pvc', 'disk-pvc', '--wait=false']);
   await until('the PV and its backend volume gone', async () => (await pvNames(cluster)).length === 0 && (await backendVolumes(cluster)).length === 0);

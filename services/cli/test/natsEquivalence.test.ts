@@ -83,7 +83,7 @@ function start(args: string[]): Proc {
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => {
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('close', (code, signal) => {
     printed++;
     for (const w of wake.splice(0)) w();
     resolve(signal ?? code);

@@ -52,7 +52,7 @@ function serve(cluster: string, env: Record<string, string> = {}): Served {
     for (const w of waiters.splice(0)) { if (count(w.re) >= w.times) w.resolve(out); else waiters.push(w); }
   });
   child.stderr!.on('data', (c) => { err += c; });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ?? code)));
   return {
     child, exited,
     waitFor: (re, times = 1) => new Promise((resolve, reject) => {
