@@ -44,6 +44,18 @@ for (const c of cases) {
   });
 }
 
+test('a failing retry stays in flight when another component reports routine progress on the object after it', async () => {
+  // The example: a claim that fits and one too big for the backend. The PV controller keeps
+  // posting a Normal WaitForPodScheduled on the big claim between the provisioner's backed-off
+  // ProvisioningFailed: that is not progress of the provisioning, which is still failing.
+  const cluster = tempCluster();
+  const r = await pvsim(cluster, ['apply', '-f', join(repoRoot, 'examples/wffc-provisioning-failure/')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /persistentvolumeclaim default\/big: ProvisioningFailed .*ResourceExhausted.*\(x\d+, retrying\)/);
+  const describe = await pvsim(cluster, ['describe', 'pvc', 'big']);
+  assert.match(describe.stdout, /Normal +WaitForPodScheduled/);
+});
+
 test('the settle budget is a flag shown in --help, stops a command early, and is recorded so log verify re-executes it', async () => {
   const help = await pvsim(tempCluster(), ['--help']);
   assert.match(help.stdout, /--settle-steps <n>[\s\S]*default: "2000000"/);

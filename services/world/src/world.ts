@@ -1203,11 +1203,14 @@ export class World {
   inFlight(): string[] {
     const lines = [...this.manager.inFlight()];
     const latest = new Map<string, KubeEvent>();
-    // An object's last Normal event: a Warning before it was followed by progress (a pod that
-    // failed to schedule while its claim was unbound, then Scheduled and Started) and is history,
-    // as `kubectl describe` shows it, not work in flight.
+    // An object's last Normal event from each component: a Warning that component later followed
+    // with a Normal event on the same object was followed by progress (a pod that failed to
+    // schedule while its claim was unbound, then Scheduled) and is history, as `kubectl describe`
+    // shows it, not work in flight. Only the same component's: another component's routine
+    // Normal event (the PV controller's WaitForPodScheduled) says nothing of a provisioner still
+    // failing.
     const progressed = new Map<string, string>();
-    const objectOf = (ev: KubeEvent) => `${ev.involvedObject.kind}/${ev.involvedObject.namespace ?? ''}/${ev.involvedObject.name}`;
+    const objectOf = (ev: KubeEvent) => `${ev.involvedObject.kind}/${ev.involvedObject.namespace ?? ''}/${ev.involvedObject.name}|${ev.source.component}`;
     for (const ev of this.store.events()) {
       if (ev.type === 'Normal' && (progressed.get(objectOf(ev)) ?? '') < ev.lastTimestamp) progressed.set(objectOf(ev), ev.lastTimestamp);
     }
