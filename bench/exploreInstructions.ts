@@ -4,10 +4,7 @@
  * cluster. On this shared 2-core machine timed ratios of these small explorations spread from
  * 0.9x to 13x between rounds (a collection landing in one phase); an instruction count of one
  * build is the same from run to run (`node --single-threaded --hash-seed=1 --random-seed=1`:
- * compilation and collection run on the main thread and are counted, deterministically;
- * `--predictable-gc-schedule`, because without it V8's time-based heap sizing moved one build's
- * count of one run by 6 % between two runs, session 11, and once made the difference of two
- * world-build runs negative). What it
+ * compilation and collection run on the main thread and are counted, deterministically). What it
  * cannot show is time spent waiting on memory; bench/check.ts and bench/exploreRounds.ts time it.
  *
  * It bundles bench/exploreWorkload.ts with esbuild and runs it under valgrind six times per
@@ -31,7 +28,7 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.exit(2);
 }
 function instructionsOf(bundle: string, args: string[]): { refs: number; steps: number; distinct: number } {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--expose-gc', '--single-threaded', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1', bundle, ...args, new URL('..', import.meta.url).pathname], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--expose-gc', '--single-threaded', '--hash-seed=1', '--random-seed=1', bundle, ...args, new URL('..', import.meta.url).pathname], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
   const done = /EXPLORE_WORKLOAD (.*)/.exec(r.stderr)?.[1];
   if (r.status !== 0 || refs === undefined || done === undefined) throw new Error(`valgrind ${args.join(' ')} failed:\n${r.stderr.slice(-2000)}`);
