@@ -365,6 +365,17 @@ const HOW_VALUE = 0;
 const HOW_DROPPED = 1;
 const HOW_DELETING = 2;
 const HOW_GENERATED = 3;
+/**
+ * What the hash does with a member named `k`, by name alone (`memberMix` and `shapeOf` both ask):
+ * a version or managedFields left out, a deletionTimestamp as `deleting: true`, a container id or
+ * provisioner identity as `<generated>`, anything else its value hashed.
+ */
+function memberHow(k: string): number {
+  if (k === 'resourceVersion' || k === 'managedFields') return HOW_DROPPED;
+  if (k === 'deletionTimestamp') return HOW_DELETING;
+  if (k === 'containerID' || k === PROVISIONER_IDENTITY) return HOW_GENERATED;
+  return HOW_VALUE;
+}
 /** Shapes kept a first name (beyond it the newest takes the last slot), and first names kept at most. */
 const SHAPES_A_NAME_MAX = 8;
 const SHAPE_NAMES_MAX = 1 << 12;
@@ -1047,16 +1058,11 @@ export class Fingerprinter {
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
       if (k.length >= this.reg.shortestToken || k.length > QUOTED_LENGTH_MAX) shape.long.push(k);
-      let how = HOW_VALUE;
+      let how = memberHow(k);
       let lo: number | undefined;
-      if (k === 'resourceVersion' || k === 'managedFields') how = HOW_DROPPED;
-      else if (k === 'deletionTimestamp') {
-        how = HOW_DELETING;
-        lo = this.hashName('deleting');
-      } else {
-        lo = this.hashName(k);
+      if (how !== HOW_DROPPED) {
+        lo = this.hashName(how === HOW_DELETING ? 'deleting' : k);
         if (lo === undefined) how = HOW_DROPPED;
-        else if (k === 'containerID' || k === PROVISIONER_IDENTITY) how = HOW_GENERATED;
       }
       shape.how[i] = how;
       if (lo !== undefined) {
@@ -1159,12 +1165,13 @@ export class Fingerprinter {
    * (`eventMetadata` given) also its type, reason and message, which its key holds (scheme 3).
    */
   private memberMix(k: string, v: unknown, events: boolean, skip: string | undefined, eventMetadata: Json | undefined): number {
-    if (v === undefined || k === 'resourceVersion' || k === 'managedFields' || k === skip) return NaN;
+    const how = memberHow(k);
+    if (v === undefined || how === HOW_DROPPED || k === skip) return NaN;
     if (eventMetadata !== undefined && typeof v === 'string' && isEventKeyText(k)) return NaN;
     let nameLo: number;
     let nameHi: number;
     let vLo: number;
-    if (k === 'deletionTimestamp') {
+    if (how === HOW_DELETING) {
       nameLo = this.hashName('deleting')!;
       nameHi = hiOut;
       vLo = TRUE_LO;
@@ -1174,7 +1181,7 @@ export class Fingerprinter {
       if (n === undefined) return NaN;
       nameLo = n;
       nameHi = hiOut;
-      if (k === 'containerID' || k === PROVISIONER_IDENTITY) vLo = this.hashCanonicalString('<generated>');
+      if (how === HOW_GENERATED) vLo = this.hashCanonicalString('<generated>');
       // canonicalValue's rule for an event source (canonicalObject applies it to Events only).
       else if (events && k === 'component') vLo = hashString(canonicalJson(canonicalComponent(v)), TAG_VERBATIM);
       else if (eventMetadata !== undefined && v === eventMetadata) vLo = this.hashMembers(eventMetadata, events, 'name', undefined);
